@@ -1,0 +1,385 @@
+/*
+ * cli.c: see cli.h.
+ *
+ * Parsing: global options may stand anywhere; the first one or two words name the command (the
+ * longest match in the table wins); the rest are its options (`--name VALUE`, `--name=VALUE`,
+ * flags) and positionals. Usage errors exit 2 before anything is sent.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conn.h"
+#include "output.h"
+#include "status.h"
+
+#define DEFAULT_SOCKET "/run/liudong/liudongd.sock"
+
+/* Shorthands for the table: C(words, ctl, min, max, args, help) then options. */
+#define C(w, c, lo, hi, a, h) .words = w, .ctl = c, .min_args = lo, .max_args = hi, .args = a, .help = h
+#define REQ(n, m) { .name = n, .has_arg = true, .required = true, .meta = m }
+#define OPT(n, m) { .name = n, .has_arg = true, .meta = m }
+#define FLAG(n) { .name = n }
+
+static const struct cmd_spec commands[] = {
+	{ C("site", "site", 0, 0, "", "this site: id, name, code, log") },
+	{ C("pubkey", "pubkey", 0, 1, "[PEER]", "the site's (or a peer's) Ed25519 public key, PEM"),
+	  .print = print_pubkey },
+	{ C("peer add", "peer.add", 1, 1, "NAME", "pin a peer site by its id"),
+	  .opts = { REQ("id", "SITE_ID"), REQ("address", "HOST:PORT") } },
+	{ C("peer remove", "peer.remove", 1, 1, "NAME", "forget a peer") },
+	{ C("peer list", "peer.list", 0, 0, "", "the pinned peers") },
+	{ C("verify", "verify", 0, 0, "", "walk the log's hash chain and check the state tables"),
+	  .check = check_verify },
+	{ C("audit", "audit", 0, 0, "", "who changed or revealed what"),
+	  .opts = { OPT("since", "DATE"), OPT("member", "IDNO") } },
+	{ C("branch add", "branch.add", 1, 1, "CODE", "add a branch (党支部)"),
+	  .opts = { REQ("name", "NAME"), FLAG("temporary") } },
+	{ C("branch list", "branch.list", 0, 0, "", "the site's branches") },
+	{ C("member add", "member.add", 0, 0, "", "register a member at his outflow site"),
+	  .opts = { REQ("id", "IDNO"), REQ("name", "NAME"), REQ("sex", "M|F"), REQ("birth", "DATE"),
+		    REQ("joined", "DATE"), REQ("kind", "full|probationary"), REQ("branch", "CODE"),
+		    REQ("dues-category", "CATEGORY"), OPT("income", "YUAN"), OPT("dues", "YUAN"),
+		    OPT("phone", "PHONE") } },
+	{ C("member show", "member.show", 1, 1, "IDNO", "one member (full number only with --reveal)"),
+	  .opts = { FLAG("reveal") } },
+	{ C("member list", "member.list", 0, 0, "", "members, by state or branch"),
+	  .opts = { OPT("state", "STATE"), OPT("branch", "CODE") } },
+	{ C("member find", "member.find", 1, 1, "TEXT",
+	    "members whose name, number, phone or place contains TEXT") },
+	{ C("history", "history", 1, 1, "IDNO", "every event about a member, oldest first") },
+	{ C("outflow register", "outflow.register", 1, 1, "IDNO",
+	    "register a member out (外出登记) to a peer site"),
+	  .opts = { REQ("to", "PEER"), REQ("place", "TEXT"),
+		    REQ("reason", "work|business|residence|study|other"), REQ("from", "DATE"),
+		    OPT("until", "DATE"), FLAG("fixed-place"), OPT("phone", "PHONE"),
+		    OPT("employer", "TEXT") } },
+	{ C("dues calc", NULL, 0, 0, "", "monthly dues for a category and income (no daemon needed)"),
+	  .opts = { REQ("category", "CATEGORY"), OPT("income", "YUAN"), OPT("dues", "YUAN") },
+	  .local = local_dues_calc },
+};
+
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+int cli_fail(int code, const char *fmt, ...)
+{
+	va_list ap;
+	fputs("liudong: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return code;
+}
+
+const char *cli_param(const Ld__Request *req, const char *key)
+{
+	for (size_t i = 0; i < req->n_params; i++) {
+		if (strcmp(req->params[i]->key, key) == 0)
+			return req->params[i]->value;
+	}
+	return NULL;
+}
+
+static void usage_command(FILE *out, const struct cmd_spec *c)
+{
+	fprintf(out, "usage: liudong %s%s%s", c->words, c->args[0] ? " " : "", c->args);
+	for (const struct opt_spec *o = c->opts; o->name; o++) {
+		fprintf(out, " %s--%s%s%s%s", o->required ? "" : "[", o->name, o->has_arg ? " " : "",
+			o->has_arg ? o->meta : "", o->required ? "" : "]");
+	}
+	fprintf(out, "\n  %s\n", c->help);
+}
+
+static void usage_all(FILE *out, const char *group)
+{
+	fputs("usage: liudong [-s SOCKET] [--json] [--operator NAME] COMMAND [ARGS]\n\n", out);
+	for (size_t i = 0; i < N_COMMANDS; i++) {
+		const struct cmd_spec *c = &commands[i];
+		size_t n = group ? strlen(group) : 0;
+		if (group && (strncmp(c->words, group, n) != 0 || (c->words[n] && c->words[n] != ' ')))
+			continue;
+		char head[64];
+		snprintf(head, sizeof(head), "%s%s%s", c->words, c->args[0] ? " " : "", c->args);
+		fprintf(out, "  %-28s %s\n", head, c->help);
+	}
+	fputs("\nGlobal options: -s, --socket PATH (default $LIUDONG_SOCKET, else " DEFAULT_SOCKET
+	      "),\n  --json (one JSON object on stdout), --operator NAME (default $USER), -h, --help,"
+	      " --version.\n`liudong COMMAND --help` shows a command's options.\n",
+	      out);
+}
+
+/* Find the command named by WORDS (argc of them): the longest match. *used gets words taken. */
+static const struct cmd_spec *find_command(int argc, char **words, int *used)
+{
+	if (argc >= 2) {
+		char two[128];
+		snprintf(two, sizeof(two), "%s %s", words[0], words[1]);
+		for (size_t i = 0; i < N_COMMANDS; i++) {
+			if (strcmp(commands[i].words, two) == 0) {
+				*used = 2;
+				return &commands[i];
+			}
+		}
+	}
+	if (argc >= 1) {
+		for (size_t i = 0; i < N_COMMANDS; i++) {
+			if (strcmp(commands[i].words, words[0]) == 0) {
+				*used = 1;
+				return &commands[i];
+			}
+		}
+	}
+	return NULL;
+}
+
+static bool is_group(const char *word)
+{
+	size_t n = strlen(word);
+	for (size_t i = 0; i < N_COMMANDS; i++) {
+		if (strncmp(commands[i].words, word, n) == 0 && commands[i].words[n] == ' ')
+			return true;
+	}
+	return false;
+}
+
+/* Append KEY=VALUE to REQ. The strings are borrowed from argv or static. */
+static int add_param(Ld__Request *req, const char *key, const char *value)
+{
+	Ld__Param **p = realloc(req->params, (req->n_params + 1) * sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	req->params = p;
+	Ld__Param *param = malloc(sizeof(*param));
+	if (!param)
+		return -ENOMEM;
+	ld__param__init(param);
+	param->key = (char *)key;
+	param->value = (char *)value;
+	req->params[req->n_params++] = param;
+	return 0;
+}
+
+static void request_clear(Ld__Request *req)
+{
+	for (size_t i = 0; i < req->n_params; i++)
+		free(req->params[i]);
+	free(req->params);
+	req->params = NULL;
+	req->n_params = 0;
+}
+
+/* Take a global option at argv[*i] if there is one. Returns 1 if taken, 0 if not, or exit code. */
+static int global_option(struct cli *cli, int argc, char **argv, int *i)
+{
+	const char *a = argv[*i];
+	if (strcmp(a, "--json") == 0) {
+		cli->json = true;
+		return 1;
+	}
+	const char *names[][2] = { { "-s", "--socket" }, { "--operator", "--operator" } };
+	for (int k = 0; k < 2; k++) {
+		size_t n = strlen(names[k][1]);
+		const char *value = NULL;
+		if (strcmp(a, names[k][0]) == 0 || strcmp(a, names[k][1]) == 0) {
+			if (*i + 1 >= argc)
+				return -cli_fail(LD_EXIT_USAGE, "%s needs a value", a);
+			value = argv[++*i];
+		} else if (strncmp(a, names[k][1], n) == 0 && a[n] == '=') {
+			value = a + n + 1;
+		}
+		if (value) {
+			if (k == 0)
+				cli->socket = value;
+			else
+				cli->operator_name = value;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int run_remote(const struct cli *cli, const struct cmd_spec *c, Ld__Request *req)
+{
+	int fd = conn_open(cli->socket);
+	if (fd < 0)
+		return cli_fail(LD_EXIT_UNAVAILABLE, "cannot reach liudongd at %s (%s); is it running? "
+				"Start it with liudongd -c DIR/liudongd.conf, or name its socket with "
+				"-s or $LIUDONG_SOCKET", cli->socket, strerror(-fd));
+	Ld__Response *resp;
+	int rc = conn_call(fd, req, &resp);
+	close(fd);
+	if (rc)
+		return cli_fail(LD_EXIT_UNAVAILABLE, "liudongd at %s closed the connection (%s); see "
+				"its log", cli->socket, strerror(-rc));
+	for (size_t i = 0; i < resp->n_warnings; i++)
+		fprintf(stderr, "liudong: warning: %s\n", resp->warnings[i]);
+	int code = resp->status;
+	if (code != 0) {
+		cli_fail(code, "%s", resp->error && resp->error[0] ? resp->error : "failed");
+	} else {
+		json_error_t jerr;
+		json_t *result = json_loads(resp->json ? resp->json : "{}", 0, &jerr);
+		if (!result) {
+			code = cli_fail(LD_EXIT_INTERNAL, "the daemon's answer is not JSON: %s",
+					jerr.text);
+		} else {
+			if (cli->json || !c->print)
+				output_print(stdout, result, cli->json);
+			else
+				c->print(result);
+			if (c->check)
+				code = c->check(result);
+			json_decref(result);
+		}
+	}
+	ld__response__free_unpacked(resp, NULL);
+	return code;
+}
+
+static int run_command(struct cli *cli, const struct cmd_spec *c, int argc, char **argv)
+{
+	Ld__Request req = LD__REQUEST__INIT;
+	req.version = 1;
+	req.command = (char *)c->ctl;
+	req.operator_ = (char *)cli->operator_name;
+	int nargs = 0, code = 0;
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i];
+		int g = global_option(cli, argc, argv, &i);
+		if (g < 0) {
+			code = -g;
+			goto out;
+		}
+		if (g)
+			continue;
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			usage_command(stdout, c);
+			goto out;
+		}
+		if (strncmp(a, "--", 2) == 0 && a[2]) {
+			const char *name = a + 2;
+			const char *eq = strchr(name, '=');
+			size_t n = eq ? (size_t)(eq - name) : strlen(name);
+			const struct opt_spec *o = c->opts;
+			while (o->name && (strlen(o->name) != n || strncmp(o->name, name, n) != 0))
+				o++;
+			if (!o->name) {
+				code = cli_fail(LD_EXIT_USAGE, "unknown option --%.*s for '%s'; see "
+						"liudong %s --help", (int)n, name, c->words, c->words);
+				goto out;
+			}
+			const char *value = "";
+			if (o->has_arg) {
+				if (eq) {
+					value = eq + 1;
+				} else if (i + 1 < argc) {
+					value = argv[++i];
+				} else {
+					code = cli_fail(LD_EXIT_USAGE, "--%s needs a value (%s)", o->name,
+							o->meta);
+					goto out;
+				}
+			} else if (eq) {
+				code = cli_fail(LD_EXIT_USAGE, "--%s takes no value", o->name);
+				goto out;
+			}
+			if (cli_param(&req, o->name)) {
+				code = cli_fail(LD_EXIT_USAGE, "--%s given twice", o->name);
+				goto out;
+			}
+			if (add_param(&req, o->name, value)) {
+				code = cli_fail(LD_EXIT_INTERNAL, "out of memory");
+				goto out;
+			}
+			continue;
+		}
+		if (a[0] == '-' && a[1] && strcmp(a, "-") != 0) {
+			code = cli_fail(LD_EXIT_USAGE, "unknown option %s for '%s'; see liudong %s --help",
+					a, c->words, c->words);
+			goto out;
+		}
+		if (nargs >= c->max_args) {
+			code = cli_fail(LD_EXIT_USAGE, "unexpected argument '%s'; see liudong %s --help",
+					a, c->words);
+			goto out;
+		}
+		add_param(&req, "arg", a);
+		nargs++;
+	}
+	if (nargs < c->min_args) {
+		code = cli_fail(LD_EXIT_USAGE, "'%s' needs %s; see liudong %s --help", c->words,
+				c->args, c->words);
+		goto out;
+	}
+	for (const struct opt_spec *o = c->opts; o->name; o++) {
+		if (o->required && !cli_param(&req, o->name)) {
+			code = cli_fail(LD_EXIT_USAGE, "--%s is required; see liudong %s --help",
+					o->name, c->words);
+			goto out;
+		}
+	}
+	code = c->local ? c->local(cli, &req) : run_remote(cli, c, &req);
+out:
+	request_clear(&req);
+	return code;
+}
+
+int cli_main(int argc, char **argv)
+{
+	struct cli cli = { 0 };
+	cli.socket = getenv("LIUDONG_SOCKET");
+	if (!cli.socket || !cli.socket[0])
+		cli.socket = DEFAULT_SOCKET;
+	cli.operator_name = getenv("USER");
+	if (!cli.operator_name || !cli.operator_name[0]) {
+		struct passwd *pw = getpwuid(getuid());
+		cli.operator_name = pw ? pw->pw_name : "unknown";
+	}
+
+	int i = 1;
+	for (; i < argc; i++) {
+		int g = global_option(&cli, argc, argv, &i);
+		if (g < 0)
+			return -g;
+		if (g)
+			continue;
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			usage_all(stdout, NULL);
+			return 0;
+		}
+		if (strcmp(argv[i], "--version") == 0) {
+			printf("liudong %s\n", LD_VERSION);
+			return 0;
+		}
+		if (argv[i][0] == '-')
+			return cli_fail(LD_EXIT_USAGE, "unknown option %s; see liudong --help", argv[i]);
+		break;
+	}
+	if (i >= argc) {
+		usage_all(stderr, NULL);
+		return LD_EXIT_USAGE;
+	}
+	int used = 0;
+	const struct cmd_spec *c = find_command(argc - i, argv + i, &used);
+	if (!c) {
+		if (is_group(argv[i])) {
+			if (i + 1 >= argc || strcmp(argv[i + 1], "-h") == 0 ||
+			    strcmp(argv[i + 1], "--help") == 0) {
+				bool help = i + 1 < argc;
+				usage_all(help ? stdout : stderr, argv[i]);
+				return help ? 0 : LD_EXIT_USAGE;
+			}
+			return cli_fail(LD_EXIT_USAGE, "unknown command '%s %s'; see liudong %s --help",
+					argv[i], argv[i + 1], argv[i]);
+		}
+		return cli_fail(LD_EXIT_USAGE, "unknown command '%s'; see liudong --help", argv[i]);
+	}
+	return run_command(&cli, c, argc - i - used, argv + i + used);
+}

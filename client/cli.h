@@ -1,0 +1,65 @@
+/*
+ * cli.h: the liudong command line (CLI.md): global options, the table of commands, and the one
+ * parser that turns `liudong member add --id ...` into a ctl Request. Commands answered by the
+ * daemon need no code of their own beyond a table row; the few that print specially or work
+ * without the daemon have a hook.
+ */
+#pragma once
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "ctl.pb-c.h"
+
+struct cli {
+	const char *socket;
+	const char *operator_name;
+	bool json;
+};
+
+struct opt_spec {
+	const char *name;  /* long name without dashes */
+	bool has_arg;
+	bool required;
+	const char *meta;  /* for usage: "DATE", "YUAN", ... */
+};
+
+struct cmd_spec;
+
+/*
+ * A command that runs without the daemon: REQ holds the parsed options (as they would be sent).
+ * Returns the exit code, having printed the result or the error.
+ */
+typedef int (*local_fn)(const struct cli *cli, const Ld__Request *req);
+
+/* Print RESULT for people in a way of its own (for --json the object is printed as is). */
+typedef void (*print_fn)(json_t *result);
+
+/* After a successful answer: the exit code (0, or e.g. 5 when `verify` found damage). */
+typedef int (*check_fn)(json_t *result);
+
+struct cmd_spec {
+	const char *words;      /* "member add" */
+	const char *ctl;        /* "member.add", the daemon's command name */
+	int min_args, max_args; /* positionals */
+	const char *args;       /* for usage: "IDNO" */
+	const char *help;       /* one line */
+	struct opt_spec opts[20];
+	local_fn local;
+	print_fn print;
+	check_fn check;
+};
+
+/* The whole CLI: returns the process exit code. */
+int cli_main(int argc, char **argv);
+
+/* cmd_local.c: commands that run without the daemon, and special printers. */
+int local_dues_calc(const struct cli *cli, const Ld__Request *req);
+void print_pubkey(json_t *result);
+int check_verify(json_t *result);
+
+/* Print "liudong: MSG" on stderr and return CODE. */
+int cli_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The value of option KEY in REQ, or NULL. */
+const char *cli_param(const Ld__Request *req, const char *key);

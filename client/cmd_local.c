@@ -1,0 +1,55 @@
+/*
+ * cmd_local.c: commands that need no daemon (`dues calc`), and the printers of commands whose
+ * human output is not a table (`pubkey` prints bare PEM, so it can be piped to openssl).
+ */
+#include <stdio.h>
+
+#include "cli.h"
+#include "dues.h"
+#include "money.h"
+#include "output.h"
+#include "status.h"
+
+int local_dues_calc(const struct cli *cli, const Ld__Request *req)
+{
+	const char *category_text = cli_param(req, "category");
+	const char *income_text = cli_param(req, "income");
+	const char *dues_text = cli_param(req, "dues");
+	enum dues_category category;
+	if (dues_category_parse(category_text, &category) != 0)
+		return cli_fail(LD_EXIT_INVALID, "--category '%s' is not one of salaried, "
+				"annual-salary, self-employed, retired, farmer, student, unemployed, "
+				"hardship", category_text);
+	int64_t income = -1, set = -1, monthly;
+	if (income_text && money_parse(income_text, &income) != 0)
+		return cli_fail(LD_EXIT_INVALID, "--income '%s' is not an amount in yuan with at "
+				"most two decimals", income_text);
+	if (dues_text && money_parse(dues_text, &set) != 0)
+		return cli_fail(LD_EXIT_INVALID, "--dues '%s' is not an amount in yuan with at most "
+				"two decimals", dues_text);
+	const char *why;
+	if (dues_monthly_fen(category, income, set, &monthly, &why) != 0)
+		return cli_fail(LD_EXIT_INVALID, "%s", why);
+	json_t *o = json_pack("{s:s, s:I}", "category", dues_category_name(category), "monthly_fen",
+			      (json_int_t)monthly);
+	if (income >= 0)
+		json_object_set_new(o, "income_fen", json_integer(income));
+	output_print(stdout, o, cli->json);
+	json_decref(o);
+	return 0;
+}
+
+void print_pubkey(json_t *result)
+{
+	fputs(json_string_value(json_object_get(result, "pem")), stdout);
+}
+
+int check_verify(json_t *result)
+{
+	if (json_is_true(json_object_get(result, "ok")))
+		return 0;
+	json_t *bad = json_object_get(result, "first_bad");
+	return cli_fail(LD_EXIT_REFUSED, "the log is damaged%s%" JSON_INTEGER_FORMAT ": %s",
+			json_is_integer(bad) ? " at seq " : "", json_integer_value(bad),
+			json_string_value(json_object_get(result, "problem")));
+}

@@ -1,0 +1,20 @@
+/*
+ * conn.h: the CLI's side of the control socket: connect, send one Request, read its Response.
+ * Blocking; the CLI does one request at a time.
+ */
+#pragma once
+
+#include "ctl.pb-c.h"
+
+/*
+ * Connect to the daemon at PATH. Returns a file descriptor (the caller closes it), or -errno:
+ * -ECONNREFUSED when nothing listens there (including no socket file), -ENAMETOOLONG.
+ */
+int conn_open(const char *path);
+
+/*
+ * Send REQ on FD and read the answer into *resp (the caller frees it with
+ * ld__response__free_unpacked(*resp, NULL)). Returns 0, -EPIPE if the daemon closed the
+ * connection, -EBADMSG if the answer does not decode, or -errno.
+ */
+int conn_call(int fd, const Ld__Request *req, Ld__Response **resp);

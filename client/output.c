@@ -1,0 +1,266 @@
+/*
+ * output.c: see output.h.
+ */
+#include "output.h"
+
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "money.h"
+
+/* Decode one UTF-8 code point at *s and advance; invalid bytes count as one narrow character. */
+static uint32_t utf8_next(const char **s)
+{
+	const unsigned char *p = (const unsigned char *)*s;
+	uint32_t cp;
+	int n;
+	if (p[0] < 0x80) {
+		cp = p[0];
+		n = 1;
+	} else if ((p[0] & 0xe0) == 0xc0 && (p[1] & 0xc0) == 0x80) {
+		cp = (uint32_t)(p[0] & 0x1f) << 6 | (p[1] & 0x3f);
+		n = 2;
+	} else if ((p[0] & 0xf0) == 0xe0 && (p[1] & 0xc0) == 0x80 && (p[2] & 0xc0) == 0x80) {
+		cp = (uint32_t)(p[0] & 0x0f) << 12 | (uint32_t)(p[1] & 0x3f) << 6 | (p[2] & 0x3f);
+		n = 3;
+	} else if ((p[0] & 0xf8) == 0xf0 && (p[1] & 0xc0) == 0x80 && (p[2] & 0xc0) == 0x80 &&
+		   (p[3] & 0xc0) == 0x80) {
+		cp = (uint32_t)(p[0] & 0x07) << 18 | (uint32_t)(p[1] & 0x3f) << 12 |
+		     (uint32_t)(p[2] & 0x3f) << 6 | (p[3] & 0x3f);
+		n = 4;
+	} else {
+		cp = '?';
+		n = 1;
+	}
+	*s += n;
+	return cp;
+}
+
+/* East Asian Wide and Fullwidth ranges (Unicode UAX #11), the ones Chinese text uses. */
+static bool wide(uint32_t cp)
+{
+	return (cp >= 0x1100 && cp <= 0x115f) || (cp >= 0x2e80 && cp <= 0x303e) ||
+	       (cp >= 0x3041 && cp <= 0x33ff) || (cp >= 0x3400 && cp <= 0x4dbf) ||
+	       (cp >= 0x4e00 && cp <= 0x9fff) || (cp >= 0xa000 && cp <= 0xa4cf) ||
+	       (cp >= 0xac00 && cp <= 0xd7a3) || (cp >= 0xf900 && cp <= 0xfaff) ||
+	       (cp >= 0xfe30 && cp <= 0xfe4f) || (cp >= 0xff00 && cp <= 0xff60) ||
+	       (cp >= 0xffe0 && cp <= 0xffe6) || (cp >= 0x20000 && cp <= 0x3fffd);
+}
+
+size_t output_width(const char *s)
+{
+	size_t w = 0;
+	while (*s)
+		w += wide(utf8_next(&s)) ? 2 : 1;
+	return w;
+}
+
+bool output_chinese(void)
+{
+	const char *vars[] = { "LC_ALL", "LC_MESSAGES", "LANG" };
+	for (size_t i = 0; i < 3; i++) {
+		const char *v = getenv(vars[i]);
+		if (v && v[0])
+			return strncmp(v, "zh_CN", 5) == 0;
+	}
+	return false;
+}
+
+static const struct {
+	const char *key, *zh;
+} labels[] = {
+	{ "id", "身份证号" },	       { "name", "姓名" },
+	{ "sex", "性别" },	       { "birth", "出生日期" },
+	{ "joined", "入党日期" },      { "kind", "党员类别" },
+	{ "branch", "所在支部" },      { "state", "状态" },
+	{ "outflow_site", "流出地" },  { "inflow_site", "流入地" },
+	{ "place", "流入地点" },       { "certificate", "活动证" },
+	{ "monthly_dues_fen", "月党费" }, { "dues_category", "缴费类别" },
+	{ "phone", "电话" },	       { "reason", "外出原因" },
+	{ "from", "外出日期" },	       { "until", "预计返回" },
+	{ "fixed_place", "固定处所" }, { "employer", "工作单位" },
+	{ "site_id", "站点标识" },     { "code", "代码" },
+	{ "log_id", "日志标识" },      { "head_seq", "日志序号" },
+	{ "listen", "监听地址" },      { "address", "地址" },
+	{ "origin", "来源" },	       { "seq", "序号" },
+	{ "date", "日期" },	       { "summary", "摘要" },
+	{ "time", "时间" },	       { "operator", "操作员" },
+	{ "action", "操作" },	       { "member", "党员" },
+	{ "detail", "详情" },	       { "temporary", "临时支部" },
+	{ "ok", "完好" },	       { "entries", "条目" },
+	{ "first_bad", "首个损坏" },   { "problem", "问题" },
+};
+
+/* The label of KEY: Chinese if asked and known; else the key, "_fen" dropped. */
+static const char *label(const char *key, char *buf, size_t len)
+{
+	if (output_chinese()) {
+		for (size_t i = 0; i < sizeof(labels) / sizeof(labels[0]); i++) {
+			if (strcmp(labels[i].key, key) == 0)
+				return labels[i].zh;
+		}
+	}
+	size_t n = strlen(key);
+	if (n > 4 && strcmp(key + n - 4, "_fen") == 0)
+		n -= 4;
+	snprintf(buf, len, "%.*s", (int)n, key);
+	return buf;
+}
+
+static bool is_fen(const char *key)
+{
+	size_t n = strlen(key);
+	return n > 4 && strcmp(key + n - 4, "_fen") == 0;
+}
+
+/* A scalar as text for people into BUF. */
+static const char *scalar_text(const char *key, json_t *v, char *buf, size_t len)
+{
+	switch (json_typeof(v)) {
+	case JSON_STRING:
+		return json_string_value(v);
+	case JSON_INTEGER:
+		if (is_fen(key)) {
+			char m[LD_MONEY_LEN];
+			snprintf(buf, len, "%s", money_format(json_integer_value(v), m));
+		} else {
+			snprintf(buf, len, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		}
+		return buf;
+	case JSON_REAL:
+		snprintf(buf, len, "%g", json_real_value(v));
+		return buf;
+	case JSON_TRUE:
+		return output_chinese() ? "是" : "yes";
+	case JSON_FALSE:
+		return output_chinese() ? "否" : "no";
+	case JSON_NULL:
+		return "-";
+	case JSON_ARRAY: {
+		/* An array of scalars: joined with commas. */
+		size_t used = 0;
+		buf[0] = '\0';
+		for (size_t i = 0; i < json_array_size(v) && used < len; i++) {
+			char item[128];
+			const char *t = scalar_text(key, json_array_get(v, i), item, sizeof(item));
+			used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? ", " : "", t);
+		}
+		return buf;
+	}
+	default:
+		return "...";
+	}
+}
+
+static void pad(FILE *out, size_t n)
+{
+	while (n--)
+		fputc(' ', out);
+}
+
+static bool is_table(json_t *v)
+{
+	return json_is_array(v) && (json_array_size(v) == 0 || json_is_object(json_array_get(v, 0)));
+}
+
+static void print_table(FILE *out, json_t *rows)
+{
+	if (json_array_size(rows) == 0) {
+		fputs(output_chinese() ? "（无）\n" : "(none)\n", out);
+		return;
+	}
+	json_t *first = json_array_get(rows, 0);
+	size_t ncol = json_object_size(first);
+	const char **keys = calloc(ncol, sizeof(*keys));
+	size_t *widths = calloc(ncol, sizeof(*widths));
+	if (!keys || !widths)
+		goto out;
+	const char *key;
+	json_t *v;
+	size_t c = 0;
+	char lbuf[64], vbuf[1024];
+	json_object_foreach(first, key, v)
+	{
+		keys[c] = key;
+		widths[c] = output_width(label(key, lbuf, sizeof(lbuf)));
+		c++;
+	}
+	for (size_t r = 0; r < json_array_size(rows); r++) {
+		json_t *row = json_array_get(rows, r);
+		for (c = 0; c < ncol; c++) {
+			json_t *cell = json_object_get(row, keys[c]);
+			size_t w = cell ? output_width(scalar_text(keys[c], cell, vbuf, sizeof(vbuf))) : 1;
+			if (w > widths[c])
+				widths[c] = w;
+		}
+	}
+	for (c = 0; c < ncol; c++) {
+		const char *l = label(keys[c], lbuf, sizeof(lbuf));
+		fputs(l, out);
+		if (c + 1 < ncol)
+			pad(out, widths[c] - output_width(l) + 2);
+	}
+	fputc('\n', out);
+	for (size_t r = 0; r < json_array_size(rows); r++) {
+		json_t *row = json_array_get(rows, r);
+		for (c = 0; c < ncol; c++) {
+			json_t *cell = json_object_get(row, keys[c]);
+			const char *t = cell ? scalar_text(keys[c], cell, vbuf, sizeof(vbuf)) : "-";
+			fputs(t, out);
+			if (c + 1 < ncol)
+				pad(out, widths[c] - output_width(t) + 2);
+		}
+		fputc('\n', out);
+	}
+out:
+	free(keys);
+	free(widths);
+}
+
+void output_print(FILE *out, json_t *obj, bool json)
+{
+	if (json) {
+		char *s = json_dumps(obj, JSON_COMPACT);
+		if (s) {
+			fputs(s, out);
+			fputc('\n', out);
+			free(s);
+		}
+		return;
+	}
+	const char *key;
+	json_t *v;
+	size_t width = 0;
+	char lbuf[64], vbuf[1024];
+	json_object_foreach(obj, key, v)
+	{
+		if (!is_table(v) && !json_is_object(v)) {
+			size_t w = output_width(label(key, lbuf, sizeof(lbuf)));
+			if (w > width)
+				width = w;
+		}
+	}
+	json_object_foreach(obj, key, v)
+	{
+		if (is_table(v) || json_is_object(v))
+			continue;
+		const char *l = label(key, lbuf, sizeof(lbuf));
+		fputs(l, out);
+		pad(out, width - output_width(l) + 2);
+		fputs(scalar_text(key, v, vbuf, sizeof(vbuf)), out);
+		fputc('\n', out);
+	}
+	json_object_foreach(obj, key, v)
+	{
+		if (is_table(v)) {
+			if (json_object_size(obj) > 1)
+				fprintf(out, "%s:\n", label(key, lbuf, sizeof(lbuf)));
+			print_table(out, v);
+		} else if (json_is_object(v)) {
+			fprintf(out, "%s:\n", label(key, lbuf, sizeof(lbuf)));
+			output_print(out, v, false);
+		}
+	}
+}

@@ -1,0 +1,60 @@
+/*
+ * date.h: calendar dates and months as plain integers.
+ *
+ * A date is the number of days since 1970-01-01 (proleptic Gregorian), so that date arithmetic is
+ * integer arithmetic and dates sort as integers. A month is year * 12 + (month - 1). "Today" is the
+ * date in Asia/Shanghai (UTC+8, no daylight saving), where every site keeps its books.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define LD_DATE_LEN  11	       /* "YYYY-MM-DD" + NUL */
+#define LD_MONTH_LEN 8	       /* "YYYY-MM" + NUL */
+#define LD_DATE_NONE INT32_MIN /* "no date" in records that may lack one */
+
+/* True if y-m-d is a real calendar date with 1900 <= y <= 9999. */
+bool date_valid(int y, int m, int d);
+
+/* Days since 1970-01-01 of a valid y-m-d. Undefined for an invalid date (check date_valid). */
+int32_t date_from_ymd(int y, int m, int d);
+
+/* Split DAYS into y, m, d. Any pointer may be NULL. */
+void date_to_ymd(int32_t days, int *y, int *m, int *d);
+
+/*
+ * Parse exactly "YYYY-MM-DD" (leading zeros required) into *days.
+ * Returns 0, or -EINVAL if S is not that shape or not a real date; *days is untouched then.
+ */
+int date_parse(const char *s, int32_t *days);
+
+/*
+ * Write "YYYY-MM-DD" into OUT (LD_DATE_LEN bytes). Returns OUT. A day outside the years 0000..9999
+ * (LD_DATE_NONE among them) is written "----------", visibly not a date.
+ */
+char *date_format(int32_t days, char out[LD_DATE_LEN]);
+
+/* Today in Asia/Shanghai: the current UTC time plus 8 hours, floored to days. */
+int32_t date_today(void);
+
+/*
+ * DAYS plus MONTHS calendar months, clamped to the last day of the target month
+ * (2026-01-31 + 1 month = 2026-02-28). MONTHS may be negative.
+ */
+int32_t date_add_months(int32_t days, int months);
+
+/*
+ * Parse exactly "YYYY-MM" (leading zeros required, 1900 <= YYYY) into *month. Returns 0 or -EINVAL
+ * (then *month is untouched).
+ */
+int month_parse(const char *s, int32_t *month);
+
+/*
+ * Write "YYYY-MM" into OUT (LD_MONTH_LEN bytes). Returns OUT. A month outside the years
+ * 0000..9999 is written "-------".
+ */
+char *month_format(int32_t month, char out[LD_MONTH_LEN]);
+
+/* The month a date lies in. */
+int32_t month_of_date(int32_t days);

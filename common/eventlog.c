@@ -1,0 +1,393 @@
+/*
+ * eventlog.c: see eventlog.h.
+ *
+ * meta keys: "site_id" (32 bytes), "log_id" (16 bytes), "schema" (u64 BE), "head" (u64 BE seq +
+ * SHA-256 of the last entry's bytes).
+ */
+#include "eventlog.h"
+
+#include <errno.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "fold.h"
+#include "logging.h"
+
+#define SCHEMA_VERSION 1
+
+static int sha256(const void *data, size_t len, uint8_t out[LD_HASH_BYTES])
+{
+	unsigned int n = 0;
+	if (!EVP_Digest(data, len, out, &n, EVP_sha256(), NULL) || n != LD_HASH_BYTES)
+		return -EIO;
+	return 0;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int meta_init(struct store *s, const uint8_t site_id[LD_SITE_ID_BYTES])
+{
+	struct store_txn *txn;
+	int rc = store_begin(s, true, &txn);
+	if (rc)
+		return rc;
+	struct store_val v;
+	rc = store_get(txn, TBL_META, "site_id", 7, &v);
+	if (rc == 0) {
+		if (v.len != LD_SITE_ID_BYTES || memcmp(v.data, site_id, LD_SITE_ID_BYTES) != 0) {
+			log_error("store: the data directory belongs to another site");
+			rc = -EINVAL;
+		}
+		store_abort(txn);
+		return rc;
+	}
+	if (rc != -ENOENT)
+		goto fail;
+	uint8_t log_id[LD_LOG_ID_BYTES];
+	uint8_t schema[8];
+	if (RAND_bytes(log_id, sizeof(log_id)) != 1) {
+		rc = -EIO;
+		goto fail;
+	}
+	store_u64_key(SCHEMA_VERSION, schema);
+	if ((rc = store_put(txn, TBL_META, "site_id", 7, site_id, LD_SITE_ID_BYTES, 0)) ||
+	    (rc = store_put(txn, TBL_META, "log_id", 6, log_id, sizeof(log_id), 0)) ||
+	    (rc = store_put(txn, TBL_META, "schema", 6, schema, sizeof(schema), 0)))
+		goto fail;
+	return store_commit(txn);
+fail:
+	store_abort(txn);
+	return rc;
+}
+
+int meta_log_id(struct store_txn *txn, uint8_t out[LD_LOG_ID_BYTES])
+{
+	struct store_val v;
+	int rc = store_get(txn, TBL_META, "log_id", 6, &v);
+	if (rc)
+		return rc;
+	if (v.len != LD_LOG_ID_BYTES)
+		return -EBADMSG;
+	memcpy(out, v.data, LD_LOG_ID_BYTES);
+	return 0;
+}
+
+int eventlog_head(struct store_txn *txn, struct eventlog_head *head)
+{
+	struct store_val v;
+	int rc = store_get(txn, TBL_META, "head", 4, &v);
+	if (rc == -ENOENT) {
+		memset(head, 0, sizeof(*head));
+		return 0;
+	}
+	if (rc)
+		return rc;
+	if (v.len != 8 + LD_HASH_BYTES)
+		return -EBADMSG;
+	head->seq = store_u64_from(v.data);
+	memcpy(head->hash, (const uint8_t *)v.data + 8, LD_HASH_BYTES);
+	return 0;
+}
+
+static int head_put(struct store_txn *txn, const struct eventlog_head *head)
+{
+	uint8_t buf[8 + LD_HASH_BYTES];
+	store_u64_key(head->seq, buf);
+	memcpy(buf + 8, head->hash, LD_HASH_BYTES);
+	return store_put(txn, TBL_META, "head", 4, buf, sizeof(buf), 0);
+}
+
+static void origin_key(const uint8_t *origin, uint64_t origin_seq, uint8_t key[40])
+{
+	memcpy(key, origin, LD_SITE_ID_BYTES);
+	store_u64_key(origin_seq, key + LD_SITE_ID_BYTES);
+}
+
+/* Append packed event bytes as the next entry; index its origin. */
+static int append_bytes(struct store_txn *txn, const uint8_t *origin, uint64_t origin_seq,
+			const uint8_t *bytes, size_t len, uint64_t seq_expected)
+{
+	struct eventlog_head head;
+	int rc = eventlog_head(txn, &head);
+	if (rc)
+		return rc;
+	if (head.seq + 1 != seq_expected)
+		return -EINVAL;
+
+	Ld__LogEntry entry = LD__LOG_ENTRY__INIT;
+	entry.prev_hash.data = head.hash;
+	entry.prev_hash.len = LD_HASH_BYTES;
+	entry.event.data = (uint8_t *)bytes;
+	entry.event.len = len;
+	size_t elen = ld__log_entry__get_packed_size(&entry);
+	uint8_t *ebuf = malloc(elen);
+	if (!ebuf)
+		return -ENOMEM;
+	ld__log_entry__pack(&entry, ebuf);
+
+	uint8_t key[8];
+	store_u64_key(seq_expected, key);
+	uint8_t okey[40];
+	origin_key(origin, origin_seq, okey);
+	struct eventlog_head next = { .seq = seq_expected };
+	if ((rc = sha256(ebuf, elen, next.hash)) ||
+	    (rc = store_put(txn, TBL_LOG, key, 8, ebuf, elen, STORE_APPEND)) ||
+	    (rc = store_put(txn, TBL_ORIGINS, okey, sizeof(okey), key, 8, STORE_NOOVERWRITE)) ||
+	    (rc = head_put(txn, &next)))
+		goto out;
+out:
+	free(ebuf);
+	return rc;
+}
+
+int eventlog_commit_local(struct store_txn *txn, const uint8_t site_id[LD_SITE_ID_BYTES],
+			  Ld__Event *ev, uint64_t *seq)
+{
+	struct eventlog_head head;
+	int rc = eventlog_head(txn, &head);
+	if (rc)
+		return rc;
+	uint64_t next = head.seq + 1;
+	ev->origin.data = (uint8_t *)site_id;
+	ev->origin.len = LD_SITE_ID_BYTES;
+	ev->origin_seq = next;
+	ev->time_ms = now_ms();
+	size_t len = ld__event__get_packed_size(ev);
+	uint8_t *buf = malloc(len ? len : 1);
+	if (!buf)
+		return -ENOMEM;
+	ld__event__pack(ev, buf);
+	rc = append_bytes(txn, site_id, next, buf, len, next);
+	free(buf);
+	if (rc == 0)
+		rc = fold_apply(txn, ev, next);
+	if (rc == 0 && seq)
+		*seq = next;
+	return rc;
+}
+
+/* Unpack entry bytes into the entry (caller frees with ld__log_entry__free_unpacked). */
+static Ld__LogEntry *entry_unpack(const struct store_val *v)
+{
+	return ld__log_entry__unpack(NULL, v->len, v->data);
+}
+
+int eventlog_read(struct store_txn *txn, uint64_t seq, Ld__LogEntry **entry, Ld__Event **event)
+{
+	uint8_t key[8];
+	store_u64_key(seq, key);
+	struct store_val v;
+	int rc = store_get(txn, TBL_LOG, key, 8, &v);
+	if (rc)
+		return rc;
+	Ld__LogEntry *e = entry_unpack(&v);
+	if (!e)
+		return -EBADMSG;
+	if (event) {
+		*event = ld__event__unpack(NULL, e->event.len, e->event.data);
+		if (!*event) {
+			ld__log_entry__free_unpacked(e, NULL);
+			return -EBADMSG;
+		}
+	}
+	if (entry)
+		*entry = e;
+	else
+		ld__log_entry__free_unpacked(e, NULL);
+	return 0;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Verification                                                                                */
+
+struct kv {
+	uint8_t *key, *val;
+	size_t klen, vlen;
+};
+
+struct snapshot {
+	struct kv *items;
+	size_t n, cap;
+};
+
+static void snapshot_free(struct snapshot *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		free(s->items[i].key);
+		free(s->items[i].val);
+	}
+	free(s->items);
+	memset(s, 0, sizeof(*s));
+}
+
+/* Copy table T whole into S (in key order), then empty it. */
+static int snapshot_take(struct store_txn *txn, enum store_table t, struct snapshot *s)
+{
+	struct store_cursor *c;
+	int rc = store_cursor_open(txn, t, &c);
+	if (rc)
+		return rc;
+	struct store_val k, v;
+	for (rc = store_cursor_get(c, STORE_FIRST, &k, &v); rc == 0;
+	     rc = store_cursor_get(c, STORE_NEXT, &k, &v)) {
+		if (s->n == s->cap) {
+			size_t cap = s->cap ? s->cap * 2 : 256;
+			struct kv *items = realloc(s->items, cap * sizeof(*items));
+			if (!items) {
+				rc = -ENOMEM;
+				break;
+			}
+			s->items = items;
+			s->cap = cap;
+		}
+		struct kv *it = &s->items[s->n];
+		it->key = malloc(k.len ? k.len : 1);
+		it->val = malloc(v.len ? v.len : 1);
+		if (!it->key || !it->val) {
+			free(it->key);
+			free(it->val);
+			rc = -ENOMEM;
+			break;
+		}
+		memcpy(it->key, k.data, k.len);
+		memcpy(it->val, v.data, v.len);
+		it->klen = k.len;
+		it->vlen = v.len;
+		s->n++;
+	}
+	store_cursor_close(c);
+	if (rc != -ENOENT)
+		return rc ? rc : -EIO;
+	for (size_t i = 0; i < s->n; i++) {
+		rc = store_del(txn, t, s->items[i].key, s->items[i].klen);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* True if table T now holds exactly S. */
+static int snapshot_equal(struct store_txn *txn, enum store_table t, const struct snapshot *s,
+			  bool *equal)
+{
+	struct store_cursor *c;
+	int rc = store_cursor_open(txn, t, &c);
+	if (rc)
+		return rc;
+	struct store_val k, v;
+	size_t i = 0;
+	*equal = true;
+	for (rc = store_cursor_get(c, STORE_FIRST, &k, &v); rc == 0;
+	     rc = store_cursor_get(c, STORE_NEXT, &k, &v), i++) {
+		if (i >= s->n || k.len != s->items[i].klen || v.len != s->items[i].vlen ||
+		    memcmp(k.data, s->items[i].key, k.len) || memcmp(v.data, s->items[i].val, v.len)) {
+			*equal = false;
+			break;
+		}
+	}
+	store_cursor_close(c);
+	if (*equal && i != s->n)
+		*equal = false;
+	return rc == -ENOENT || rc == 0 ? 0 : rc;
+}
+
+/* Walk the chain; fold each event if FOLD. */
+static int walk_chain(struct store_txn *txn, bool fold, struct verify_result *r)
+{
+	struct store_cursor *c;
+	int rc = store_cursor_open(txn, TBL_LOG, &c);
+	if (rc)
+		return rc;
+	uint8_t prev[LD_HASH_BYTES] = { 0 };
+	uint64_t expect = 1;
+	struct store_val k, v;
+	for (rc = store_cursor_get(c, STORE_FIRST, &k, &v); rc == 0;
+	     rc = store_cursor_get(c, STORE_NEXT, &k, &v), expect++) {
+		r->entries++;
+		uint64_t seq = k.len == 8 ? store_u64_from(k.data) : 0;
+		Ld__LogEntry *e = entry_unpack(&v);
+		Ld__Event *ev = e ? ld__event__unpack(NULL, e->event.len, e->event.data) : NULL;
+		const char *problem = NULL;
+		if (seq != expect)
+			problem = "log seq numbers are not consecutive";
+		else if (!e || !ev)
+			problem = "log entry does not decode";
+		else if (e->prev_hash.len != LD_HASH_BYTES ||
+			 memcmp(e->prev_hash.data, prev, LD_HASH_BYTES) != 0)
+			problem = "hash chain broken: the entry before this one was altered";
+		else if (ev->origin.len != LD_SITE_ID_BYTES)
+			problem = "event has no origin";
+		if (!problem) {
+			uint8_t okey[40];
+			struct store_val o;
+			origin_key(ev->origin.data, ev->origin_seq, okey);
+			if (store_get(txn, TBL_ORIGINS, okey, sizeof(okey), &o) != 0 || o.len != 8 ||
+			    store_u64_from(o.data) != seq)
+				problem = "origins index does not match the log";
+		}
+		if (!problem && fold && fold_apply(txn, ev, seq) != 0)
+			problem = "event cannot be folded into the state tables";
+		if (ev)
+			ld__event__free_unpacked(ev, NULL);
+		if (e)
+			ld__log_entry__free_unpacked(e, NULL);
+		if (problem) {
+			r->ok = false;
+			r->first_bad = expect;
+			r->problem = problem;
+			rc = 0;
+			goto out;
+		}
+		if ((rc = sha256(v.data, v.len, prev)))
+			goto out;
+	}
+	if (rc != -ENOENT)
+		goto out;
+	rc = 0;
+	struct eventlog_head head;
+	if ((rc = eventlog_head(txn, &head)))
+		goto out;
+	if (head.seq != expect - 1 || (head.seq && memcmp(head.hash, prev, LD_HASH_BYTES) != 0)) {
+		r->ok = false;
+		r->first_bad = head.seq ? head.seq : 1;
+		r->problem = "the last log entry was altered or removed";
+	}
+out:
+	store_cursor_close(c);
+	return rc;
+}
+
+int eventlog_verify(struct store_txn *txn, struct verify_result *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->ok = true;
+	struct store_txn *child;
+	int rc = store_begin_child(txn, &child);
+	if (rc)
+		return rc;
+	struct snapshot snaps[FOLD_TABLE_COUNT] = { 0 };
+	for (int i = 0; i < FOLD_TABLE_COUNT && rc == 0; i++)
+		rc = snapshot_take(child, fold_tables[i], &snaps[i]);
+	if (rc == 0)
+		rc = walk_chain(child, true, r);
+	for (int i = 0; i < FOLD_TABLE_COUNT && rc == 0 && r->ok; i++) {
+		bool equal;
+		rc = snapshot_equal(child, fold_tables[i], &snaps[i], &equal);
+		if (rc == 0 && !equal) {
+			r->ok = false;
+			r->problem = "state tables differ from the fold of the log";
+		}
+	}
+	for (int i = 0; i < FOLD_TABLE_COUNT; i++)
+		snapshot_free(&snaps[i]);
+	store_abort(child);
+	return rc;
+}

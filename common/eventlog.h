@@ -1,0 +1,67 @@
+/*
+ * eventlog.h: the site's event log: append, read, verify.
+ *
+ * Local seq numbers start at 1 and grow by one per entry. Each LogEntry holds the exact bytes of an
+ * Event and the SHA-256 of the previous entry's bytes (32 zero bytes for the first), so altering
+ * any entry at rest breaks the chain at the next one. The head (seq and hash of the last entry) is
+ * kept in `meta` and changes in the same transaction as the log. Every event is indexed in
+ * `origins` by (origin site, origin seq): appending an id that is there already is refused.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "record.pb-c.h"
+#include "siteid.h"
+#include "store.h"
+
+#define LD_LOG_ID_BYTES 16
+#define LD_HASH_BYTES 32
+
+struct eventlog_head {
+	uint64_t seq;
+	uint8_t hash[LD_HASH_BYTES];
+};
+
+/*
+ * On first use of a store, record SITE_ID, a random log_id and the schema version in `meta`; later,
+ * check that the store belongs to SITE_ID (-EINVAL if another site's). Runs its own write txn.
+ */
+int meta_init(struct store *s, const uint8_t site_id[LD_SITE_ID_BYTES]);
+
+/* The store's log_id into OUT. Returns 0 or -ENOENT before meta_init. */
+int meta_log_id(struct store_txn *txn, uint8_t out[LD_LOG_ID_BYTES]);
+
+/* The head of the log (seq 0 and a zero hash when empty). */
+int eventlog_head(struct store_txn *txn, struct eventlog_head *head);
+
+/*
+ * Make EV a local event and append it: sets origin = SITE_ID, origin_seq = the new local seq and
+ * time_ms = now, packs it, appends, and folds it into the state tables (fold.h). EV stays the
+ * caller's. *seq (may be NULL) receives the local seq. Returns 0 or -errno from the store.
+ */
+int eventlog_commit_local(struct store_txn *txn, const uint8_t site_id[LD_SITE_ID_BYTES],
+			  Ld__Event *ev, uint64_t *seq);
+
+/*
+ * Read entry SEQ. ENTRY and EVENT may each be NULL; what is returned is the caller's, freed with
+ * ld__log_entry__free_unpacked(*entry, NULL) and ld__event__free_unpacked(*event, NULL). The
+ * entry's event field holds the exact bytes the origin committed. Returns 0, -ENOENT, -EBADMSG.
+ */
+int eventlog_read(struct store_txn *txn, uint64_t seq, Ld__LogEntry **entry, Ld__Event **event);
+
+struct verify_result {
+	bool ok;
+	uint64_t entries;   /* entries walked */
+	uint64_t first_bad; /* first seq whose chain or content is wrong; 0 if none */
+	const char *problem; /* static text: what was wrong, NULL if ok */
+};
+
+/*
+ * Walk the whole log checking the hash chain, the seq order, the head and the origins index, then
+ * fold the log again into emptied state tables and compare with what is stored. TXN must be a write
+ * transaction; this function makes every change inside a child transaction that it aborts, so the
+ * store is left as it was. Returns 0 (the verdict in *r) or -errno if the walk itself failed.
+ */
+int eventlog_verify(struct store_txn *txn, struct verify_result *r);

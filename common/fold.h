@@ -1,0 +1,32 @@
+/*
+ * fold.h: the state tables as a fold of the log.
+ *
+ * fold_apply is the only code that changes `members`, `member_log` and `branches`; it runs in the
+ * transaction that appends the event, so state and log never disagree. Rebuilding the state from
+ * the log is folding every entry again in seq order (eventlog_verify does it).
+ */
+#pragma once
+
+#include <stdint.h>
+
+#include "record.pb-c.h"
+#include "store.h"
+
+/* The tables fold_apply writes, NULL-terminated count in FOLD_TABLE_COUNT. */
+#define FOLD_TABLE_COUNT 3
+extern const enum store_table fold_tables[FOLD_TABLE_COUNT];
+
+/* Fold EV, committed as local seq SEQ, into the state tables. Returns 0 or -errno. */
+int fold_apply(struct store_txn *txn, const Ld__Event *ev, uint64_t seq);
+
+/*
+ * The member with identity number IDNO: *out is unpacked, the caller frees it with
+ * ld__member_state__free_unpacked(*out, NULL). Returns 0, -ENOENT, or -EBADMSG.
+ */
+int member_state_get(struct store_txn *txn, const char *idno, Ld__MemberState **out);
+
+/* Store ST under its identity number. Returns 0 or -errno. */
+int member_state_put(struct store_txn *txn, const Ld__MemberState *st);
+
+/* The branch with CODE: as member_state_get, freed with ld__branch_info__free_unpacked. */
+int branch_get(struct store_txn *txn, const char *code, Ld__BranchInfo **out);

@@ -1,0 +1,27 @@
+/*
+ * status.h: exit codes of CLI.md, and the one translation from negative errno to them.
+ *
+ * Inside both programs, failures are negative errno with these meanings:
+ *   -EDOM      usage: unknown command or option, missing or extra argument       -> 2
+ *   -EINVAL    invalid input: identity number, date, month, amount, enum, token  -> 3
+ *   -ENOENT    not found: member, certificate, branch, meeting, peer, receipt    -> 4
+ *   -EEXIST, -EPERM, -EALREADY, -EBADMSG, -EKEYREVOKED, -EKEYEXPIRED
+ *              refused by a rule                                                 -> 5
+ *   -ECONNREFUSED, -EHOSTUNREACH
+ *              the daemon cannot be reached                                      -> 6
+ *   anything else: an internal error (a bug, logged by the daemon)               -> 1
+ */
+#pragma once
+
+enum ld_exit {
+	LD_EXIT_OK = 0,
+	LD_EXIT_INTERNAL = 1,
+	LD_EXIT_USAGE = 2,
+	LD_EXIT_INVALID = 3,
+	LD_EXIT_NOT_FOUND = 4,
+	LD_EXIT_REFUSED = 5,
+	LD_EXIT_UNAVAILABLE = 6,
+};
+
+/* The exit code for ERR (0 or a negative errno). */
+enum ld_exit status_from_error(int err);

@@ -1,0 +1,315 @@
+/*
+ * store.c: the LMDB backend of store.h.
+ *
+ * The environment is opened with default (fully synced) flags: a commit that returned 0 is on
+ * disk. Named databases are opened once at store_open in a write transaction and kept for the life of
+ * the environment. Growing the map needs every transaction of this process to be closed, so
+ * transactions hold a shared lock on `resize`, and store_grow takes it exclusively.
+ */
+#include "store.h"
+
+#include <errno.h>
+#include <lmdb.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "logging.h"
+
+static const char *table_names[TBL_COUNT] = {
+	[TBL_META] = "meta",	       [TBL_LOG] = "log",
+	[TBL_ORIGINS] = "origins",     [TBL_MEMBERS] = "members",
+	[TBL_MEMBER_LOG] = "member_log", [TBL_BRANCHES] = "branches",
+	[TBL_PEERS] = "peers",	       [TBL_AUDIT] = "audit",
+};
+
+struct store {
+	MDB_env *env;
+	MDB_dbi dbi[TBL_COUNT];
+	pthread_rwlock_t resize;
+};
+
+struct store_txn {
+	struct store *store;
+	MDB_txn *txn;
+	bool top;   /* holds a share of store->resize */
+};
+
+struct store_cursor {
+	MDB_cursor *cursor;
+};
+
+/* The one place LMDB's return codes become negative errno. */
+static int store_error(int rc)
+{
+	switch (rc) {
+	case MDB_SUCCESS:
+		return 0;
+	case MDB_NOTFOUND:
+		return -ENOENT;
+	case MDB_KEYEXIST:
+		return -EEXIST;
+	case MDB_MAP_FULL:
+	case MDB_TXN_FULL:
+		return -ENOSPC;
+	case MDB_READERS_FULL:
+		return -EAGAIN;
+	case MDB_MAP_RESIZED:
+		return -EAGAIN;
+	default:
+		if (rc > 0 && rc < 4096)
+			return -rc; /* a system errno */
+		log_error("lmdb: %s", mdb_strerror(rc));
+		return -EIO;
+	}
+}
+
+void store_u64_key(uint64_t v, uint8_t out[8])
+{
+	for (int i = 7; i >= 0; i--) {
+		out[i] = (uint8_t)(v & 0xff);
+		v >>= 8;
+	}
+}
+
+uint64_t store_u64_from(const void *p)
+{
+	const uint8_t *b = p;
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v = (v << 8) | b[i];
+	return v;
+}
+
+int store_open(const char *dir, size_t map_size, unsigned flags, struct store **out)
+{
+	struct store *s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	int rc = pthread_rwlock_init(&s->resize, NULL);
+	if (rc) {
+		free(s);
+		return -rc;
+	}
+	rc = store_error(mdb_env_create(&s->env));
+	if (rc)
+		goto fail_lock;
+	mdb_env_set_maxdbs(s->env, TBL_COUNT + 8);
+	mdb_env_set_maxreaders(s->env, 256);
+	rc = store_error(mdb_env_set_mapsize(s->env, map_size ? map_size : STORE_DEFAULT_MAP));
+	if (rc)
+		goto fail_env;
+	unsigned env_flags = MDB_NOTLS; /* read txns may be used by a thread that didn't begin them */
+	if (flags & STORE_NOSYNC)
+		env_flags |= MDB_NOSYNC;
+	rc = store_error(mdb_env_open(s->env, dir, env_flags, 0600));
+	if (rc)
+		goto fail_env;
+	int dead = 0;
+	mdb_reader_check(s->env, &dead);
+	if (dead)
+		log_warn("store: cleared %d stale reader slot(s) of dead processes", dead);
+
+	MDB_txn *txn;
+	rc = store_error(mdb_txn_begin(s->env, NULL, 0, &txn));
+	if (rc)
+		goto fail_env;
+	for (int t = 0; t < TBL_COUNT; t++) {
+		rc = store_error(mdb_dbi_open(txn, table_names[t], MDB_CREATE, &s->dbi[t]));
+		if (rc) {
+			mdb_txn_abort(txn);
+			goto fail_env;
+		}
+	}
+	rc = store_error(mdb_txn_commit(txn));
+	if (rc)
+		goto fail_env;
+	*out = s;
+	return 0;
+
+fail_env:
+	mdb_env_close(s->env);
+fail_lock:
+	pthread_rwlock_destroy(&s->resize);
+	free(s);
+	return rc;
+}
+
+void store_close(struct store *s)
+{
+	if (!s)
+		return;
+	mdb_env_close(s->env);
+	pthread_rwlock_destroy(&s->resize);
+	free(s);
+}
+
+int store_begin(struct store *s, bool write, struct store_txn **out)
+{
+	struct store_txn *t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	t->store = s;
+	t->top = true;
+	pthread_rwlock_rdlock(&s->resize);
+	int rc = store_error(mdb_txn_begin(s->env, NULL, write ? 0 : MDB_RDONLY, &t->txn));
+	if (rc) {
+		pthread_rwlock_unlock(&s->resize);
+		free(t);
+		return rc;
+	}
+	*out = t;
+	return 0;
+}
+
+int store_begin_child(struct store_txn *parent, struct store_txn **out)
+{
+	struct store_txn *t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	t->store = parent->store;
+	int rc = store_error(mdb_txn_begin(parent->store->env, parent->txn, 0, &t->txn));
+	if (rc) {
+		free(t);
+		return rc;
+	}
+	*out = t;
+	return 0;
+}
+
+static void store_txn_release(struct store_txn *t)
+{
+	if (t->top)
+		pthread_rwlock_unlock(&t->store->resize);
+	free(t);
+}
+
+int store_commit(struct store_txn *t)
+{
+	int rc = store_error(mdb_txn_commit(t->txn));
+	store_txn_release(t);
+	return rc;
+}
+
+void store_abort(struct store_txn *t)
+{
+	if (!t)
+		return;
+	mdb_txn_abort(t->txn);
+	store_txn_release(t);
+}
+
+int store_grow(struct store *s)
+{
+	pthread_rwlock_wrlock(&s->resize);
+	MDB_envinfo info;
+	mdb_env_info(s->env, &info);
+	size_t next = info.me_mapsize * 2;
+	int rc = 0;
+	if (next > ((size_t)1 << 40))
+		rc = -ENOSPC;
+	else
+		rc = store_error(mdb_env_set_mapsize(s->env, next));
+	pthread_rwlock_unlock(&s->resize);
+	if (rc == 0)
+		log_info("store: map grown to %zu MiB", next >> 20);
+	return rc;
+}
+
+size_t store_map_size(struct store *s)
+{
+	MDB_envinfo info;
+	mdb_env_info(s->env, &info);
+	return info.me_mapsize;
+}
+
+int store_get(struct store_txn *txn, enum store_table t, const void *key, size_t klen,
+	      struct store_val *val)
+{
+	MDB_val k = { .mv_size = klen, .mv_data = (void *)key };
+	MDB_val v;
+	int rc = store_error(mdb_get(txn->txn, txn->store->dbi[t], &k, &v));
+	if (rc == 0 && val) {
+		val->data = v.mv_data;
+		val->len = v.mv_size;
+	}
+	return rc;
+}
+
+int store_put(struct store_txn *txn, enum store_table t, const void *key, size_t klen,
+	      const void *val, size_t vlen, unsigned flags)
+{
+	MDB_val k = { .mv_size = klen, .mv_data = (void *)key };
+	MDB_val v = { .mv_size = vlen, .mv_data = (void *)val };
+	unsigned f = 0;
+	if (flags & STORE_NOOVERWRITE)
+		f |= MDB_NOOVERWRITE;
+	if (flags & STORE_APPEND)
+		f |= MDB_APPEND;
+	return store_error(mdb_put(txn->txn, txn->store->dbi[t], &k, &v, f));
+}
+
+int store_del(struct store_txn *txn, enum store_table t, const void *key, size_t klen)
+{
+	MDB_val k = { .mv_size = klen, .mv_data = (void *)key };
+	return store_error(mdb_del(txn->txn, txn->store->dbi[t], &k, NULL));
+}
+
+int store_count(struct store_txn *txn, enum store_table t, size_t *count)
+{
+	MDB_stat st;
+	int rc = store_error(mdb_stat(txn->txn, txn->store->dbi[t], &st));
+	if (rc == 0)
+		*count = st.ms_entries;
+	return rc;
+}
+
+int store_cursor_open(struct store_txn *txn, enum store_table t, struct store_cursor **out)
+{
+	struct store_cursor *c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	int rc = store_error(mdb_cursor_open(txn->txn, txn->store->dbi[t], &c->cursor));
+	if (rc) {
+		free(c);
+		return rc;
+	}
+	*out = c;
+	return 0;
+}
+
+int store_cursor_get(struct store_cursor *c, enum store_op op, struct store_val *key,
+		     struct store_val *val)
+{
+	static const MDB_cursor_op ops[] = {
+		[STORE_FIRST] = MDB_FIRST, [STORE_LAST] = MDB_LAST,
+		[STORE_NEXT] = MDB_NEXT,   [STORE_PREV] = MDB_PREV,
+		[STORE_SET_RANGE] = MDB_SET_RANGE,
+	};
+	MDB_val k = { 0 }, v = { 0 };
+	if (op == STORE_SET_RANGE) {
+		k.mv_data = (void *)key->data;
+		k.mv_size = key->len;
+	}
+	int rc = store_error(mdb_cursor_get(c->cursor, &k, &v, ops[op]));
+	if (rc)
+		return rc;
+	if (key) {
+		key->data = k.mv_data;
+		key->len = k.mv_size;
+	}
+	if (val) {
+		val->data = v.mv_data;
+		val->len = v.mv_size;
+	}
+	return 0;
+}
+
+void store_cursor_close(struct store_cursor *c)
+{
+	if (!c)
+		return;
+	mdb_cursor_close(c->cursor);
+	free(c);
+}

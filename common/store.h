@@ -1,0 +1,113 @@
+/*
+ * store.h: the site's LMDB environment behind a narrow key-value API.
+ *
+ * Only store.c includes <lmdb.h>. Tables are LMDB named databases. One thread writes (the writer
+ * thread, or a tool); any thread may read. Every call returns 0 or a negative errno, translated
+ * once from LMDB's codes in store.c: MDB_NOTFOUND -> -ENOENT, MDB_KEYEXIST -> -EEXIST,
+ * MDB_MAP_FULL -> -ENOSPC (abort the transaction, store_grow, retry), others -> -EIO or their errno.
+ *
+ * Values returned by store_get and cursors point into the map: valid only until the transaction
+ * ends or the next write to the same table in it. Copy what must outlive it.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum store_table {
+	TBL_META = 0,   /* site id, log_id, schema version, log head */
+	TBL_LOG,        /* local seq (u64 BE) -> LogEntry */
+	TBL_ORIGINS,    /* origin site id (32) + origin seq (u64 BE) -> local seq (u64 BE) */
+	TBL_MEMBERS,    /* identity number -> MemberState */
+	TBL_MEMBER_LOG, /* identity number + local seq (u64 BE) -> empty: a member's history */
+	TBL_BRANCHES,   /* branch code -> BranchInfo */
+	TBL_PEERS,      /* peer name -> PeerRecord */
+	TBL_AUDIT,      /* audit seq (u64 BE) -> AuditEntry */
+	TBL_COUNT,
+};
+
+struct store;
+struct store_txn;
+struct store_cursor;
+
+struct store_val {
+	const void *data;
+	size_t len;
+};
+
+#define STORE_NOOVERWRITE 0x1u /* store_put: -EEXIST if the key is there */
+#define STORE_APPEND 0x2u      /* store_put: key sorts after every other (faster) */
+
+#define STORE_DEFAULT_MAP (256u << 20)
+
+/* Flags for store_open. */
+#define STORE_NOSYNC 0x1u /* benchmarks only: commit without fsync */
+
+/*
+ * Open (creating if needed) the environment in directory DIR (must exist) with an initial map of
+ * MAP_SIZE bytes (0: STORE_DEFAULT_MAP, or the size the file already has if larger). Data files are
+ * made 0600. Stale reader slots of dead processes are cleared (mdb_reader_check).
+ * *out is the caller's; close with store_close. Returns 0 or -errno.
+ */
+int store_open(const char *dir, size_t map_size, unsigned flags, struct store **out);
+
+/* Close S (NULL allowed). No transaction may be open. */
+void store_close(struct store *s);
+
+/*
+ * Begin a transaction. Read transactions may run in any thread, concurrently with the writer.
+ * *out lives until store_commit or store_abort. Returns 0 or -errno.
+ */
+int store_begin(struct store *s, bool write, struct store_txn **out);
+
+/* A nested write transaction inside PARENT: its changes join PARENT on commit, vanish on abort. */
+int store_begin_child(struct store_txn *parent, struct store_txn **out);
+
+/* Commit and free TXN (also on failure). For a top-level write, durable on return 0. */
+int store_commit(struct store_txn *txn);
+
+/* Abort and free TXN (NULL allowed). */
+void store_abort(struct store_txn *txn);
+
+/*
+ * Double the map size (up to 1 TiB), for a write that failed with -ENOSPC. Call with no transaction
+ * of this thread open; waits for other threads' read transactions to end. Returns 0 or -errno.
+ */
+int store_grow(struct store *s);
+
+/* Current map size in bytes. */
+size_t store_map_size(struct store *s);
+
+int store_get(struct store_txn *txn, enum store_table t, const void *key, size_t klen,
+	      struct store_val *val);
+int store_put(struct store_txn *txn, enum store_table t, const void *key, size_t klen,
+	      const void *val, size_t vlen, unsigned flags);
+int store_del(struct store_txn *txn, enum store_table t, const void *key, size_t klen);
+
+/* Number of entries in table T. */
+int store_count(struct store_txn *txn, enum store_table t, size_t *count);
+
+enum store_op {
+	STORE_FIRST,
+	STORE_LAST,
+	STORE_NEXT,
+	STORE_PREV,
+	STORE_SET_RANGE, /* first key >= *key (key is input) */
+};
+
+/* A cursor over table T, closed with store_cursor_close before TXN ends. */
+int store_cursor_open(struct store_txn *txn, enum store_table t, struct store_cursor **out);
+
+/*
+ * Move the cursor and read the entry. For STORE_SET_RANGE, KEY holds the key to seek on input.
+ * Returns 0, or -ENOENT past either end.
+ */
+int store_cursor_get(struct store_cursor *c, enum store_op op, struct store_val *key,
+		     struct store_val *val);
+
+void store_cursor_close(struct store_cursor *c);
+
+/* Big-endian u64 keys, so that LMDB's byte order is numeric order. */
+void store_u64_key(uint64_t v, uint8_t out[8]);
+uint64_t store_u64_from(const void *p);

@@ -1,0 +1,441 @@
+/*
+ * cmd_member.c: branches and members at their outflow site: branch add/list, member
+ * add/show/list/find, history. Every change is an event (eventlog_commit_local) and an audit row.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit.h"
+#include "commands.h"
+#include "daemon.h"
+#include "date.h"
+#include "dues.h"
+#include "event.h"
+#include "eventlog.h"
+#include "fold.h"
+#include "idno.h"
+#include "money.h"
+#include "view.h"
+
+#define NAME_MAX_BYTES 96
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Shared by the handlers of this file and cmd_outflow.c                                          */
+
+int member_lookup(struct request *rq, struct store_txn *txn, const char *text,
+		  char idno[LD_IDNO_SIZE], Ld__MemberState **out)
+{
+	const char *why;
+	if (!text)
+		return request_fail(rq, -EDOM, "give the member's identity number");
+	if (idno_validate(text, LD_DATE_NONE, 0, idno, &why) != 0)
+		return request_fail(rq, -EINVAL, "%s", why);
+	int rc = member_state_get(txn, idno, out);
+	if (rc == -ENOENT) {
+		char masked[LD_IDNO_SIZE];
+		return request_fail(rq, rc,
+				    "no member with identity number %s here; see liudong member find",
+				    idno_mask(idno, masked));
+	}
+	return rc;
+}
+
+/* A required option, or a usage failure naming it. */
+static int need(struct request *rq, const char *key, const char **out)
+{
+	*out = request_param(rq, key);
+	if (!*out)
+		return request_fail(rq, -EDOM, "--%s is required; see liudong %s --help", key,
+				    rq->req->command);
+	return 0;
+}
+
+static int parse_date_opt(struct request *rq, const char *key, const char *text, int32_t *out)
+{
+	if (date_parse(text, out) != 0)
+		return request_fail(rq, -EINVAL, "--%s: '%s' is not a real date; use YYYY-MM-DD", key,
+				    text);
+	return 0;
+}
+
+static bool text_ok(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > max)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if ((unsigned char)s[i] < 0x20)
+			return false;
+	}
+	return true;
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Branches                                                                                       */
+
+int cmd_branch_add(struct request *rq, struct store_txn *txn)
+{
+	const char *code = request_arg(rq, 0);
+	const char *name;
+	int rc;
+	if (!code)
+		return request_fail(rq, -EDOM, "usage: liudong branch add CODE --name NAME");
+	if ((rc = need(rq, "name", &name)))
+		return rc;
+	size_t n = strlen(code);
+	bool code_ok = n > 0 && n <= 32;
+	for (size_t i = 0; code_ok && i < n; i++)
+		code_ok = isalnum((unsigned char)code[i]) || code[i] == '-' || code[i] == '_';
+	if (!code_ok)
+		return request_fail(rq, -EINVAL, "branch code '%s' must be 1 to 32 letters, digits, "
+				    "'-' or '_'", code);
+	if (!text_ok(name, NAME_MAX_BYTES))
+		return request_fail(rq, -EINVAL, "--name must be 1 to %d bytes of text", NAME_MAX_BYTES);
+	Ld__BranchInfo *old;
+	if (branch_get(txn, code, &old) == 0) {
+		ld__branch_info__free_unpacked(old, NULL);
+		return request_fail(rq, -EEXIST, "branch %s exists already", code);
+	}
+	Ld__BranchInfo b = LD__BRANCH_INFO__INIT;
+	b.code = (char *)code;
+	b.name = (char *)name;
+	b.temporary = request_flag(rq, "temporary");
+	Ld__Event ev = LD__EVENT__INIT;
+	ev.kind = LD__EVENT_KIND__BRANCH_ADDED;
+	ev.date = date_today();
+	ev.operator_ = (char *)request_operator(rq);
+	ev.payload_case = LD__EVENT__PAYLOAD_BRANCH;
+	ev.branch = &b;
+	if ((rc = eventlog_commit_local(txn, rq->daemon->site_id, &ev, NULL)) ||
+	    (rc = audit_append(txn, request_operator(rq), rq->uid, "branch.add", NULL, code)))
+		return rc;
+	json_object_set_new(rq->result, "code", json_string(code));
+	json_object_set_new(rq->result, "name", json_string(name));
+	json_object_set_new(rq->result, "temporary", json_boolean(b.temporary));
+	return 0;
+}
+
+int cmd_branch_list(struct request *rq, struct store_txn *txn)
+{
+	json_t *list = json_array();
+	json_object_set_new(rq->result, "branches", list);
+	struct store_cursor *c;
+	int rc = store_cursor_open(txn, TBL_BRANCHES, &c);
+	if (rc)
+		return rc;
+	struct store_val k, v;
+	for (rc = store_cursor_get(c, STORE_FIRST, &k, &v); rc == 0;
+	     rc = store_cursor_get(c, STORE_NEXT, &k, &v)) {
+		Ld__BranchInfo *b = ld__branch_info__unpack(NULL, v.len, v.data);
+		if (!b) {
+			rc = -EBADMSG;
+			break;
+		}
+		json_array_append_new(list, json_pack("{s:s, s:s, s:b}", "code", b->code, "name",
+						      b->name, "temporary", b->temporary));
+		ld__branch_info__free_unpacked(b, NULL);
+	}
+	store_cursor_close(c);
+	return rc == -ENOENT ? 0 : rc;
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Members                                                                                        */
+
+int cmd_member_add(struct request *rq, struct store_txn *txn)
+{
+	const char *id, *name, *sex, *birth_text, *joined_text, *kind, *branch, *category_text;
+	int rc;
+	if ((rc = need(rq, "id", &id)) || (rc = need(rq, "name", &name)) ||
+	    (rc = need(rq, "sex", &sex)) || (rc = need(rq, "birth", &birth_text)) ||
+	    (rc = need(rq, "joined", &joined_text)) || (rc = need(rq, "kind", &kind)) ||
+	    (rc = need(rq, "branch", &branch)) || (rc = need(rq, "dues-category", &category_text)))
+		return rc;
+	const char *income_text = request_param(rq, "income");
+	const char *dues_text = request_param(rq, "dues");
+	const char *phone = request_param(rq, "phone");
+
+	if (!text_ok(name, NAME_MAX_BYTES))
+		return request_fail(rq, -EINVAL, "--name must be 1 to %d bytes of text", NAME_MAX_BYTES);
+	if (strcmp(sex, "M") != 0 && strcmp(sex, "F") != 0)
+		return request_fail(rq, -EINVAL, "--sex must be M or F, not '%s'", sex);
+	int32_t birth, joined;
+	if ((rc = parse_date_opt(rq, "birth", birth_text, &birth)) ||
+	    (rc = parse_date_opt(rq, "joined", joined_text, &joined)))
+		return rc;
+	if (joined < date_add_months(birth, 18 * 12))
+		return request_fail(rq, -EINVAL, "--joined %s is before the member turned 18",
+				    joined_text);
+	if (joined > date_today())
+		return request_fail(rq, -EINVAL, "--joined %s is in the future", joined_text);
+	char idno[LD_IDNO_SIZE];
+	const char *why;
+	if (idno_validate(id, birth, sex[0], idno, &why) != 0)
+		return request_fail(rq, -EINVAL, "%s", why);
+	if (strcmp(kind, "full") != 0 && strcmp(kind, "probationary") != 0)
+		return request_fail(rq, -EINVAL, "--kind must be full or probationary, not '%s'", kind);
+	enum dues_category category;
+	if (dues_category_parse(category_text, &category) != 0)
+		return request_fail(rq, -EINVAL,
+				    "--dues-category '%s' is not one of salaried, annual-salary, "
+				    "self-employed, retired, farmer, student, unemployed, hardship",
+				    category_text);
+	int64_t income = -1, set = -1, monthly;
+	if (income_text && money_parse(income_text, &income) != 0)
+		return request_fail(rq, -EINVAL,
+				    "--income '%s' is not an amount in yuan with at most two decimals",
+				    income_text);
+	if (dues_text && money_parse(dues_text, &set) != 0)
+		return request_fail(rq, -EINVAL,
+				    "--dues '%s' is not an amount in yuan with at most two decimals",
+				    dues_text);
+	if (dues_monthly_fen(category, income, set, &monthly, &why) != 0)
+		return request_fail(rq, -EINVAL, "%s", why);
+	if (phone && !text_ok(phone, 32))
+		return request_fail(rq, -EINVAL, "--phone must be 1 to 32 characters");
+
+	Ld__BranchInfo *b;
+	rc = branch_get(txn, branch, &b);
+	if (rc == -ENOENT)
+		return request_fail(rq, rc, "no branch %s; add it with liudong branch add", branch);
+	if (rc)
+		return rc;
+	ld__branch_info__free_unpacked(b, NULL);
+	Ld__MemberState *old;
+	if (member_state_get(txn, idno, &old) == 0) {
+		ld__member_state__free_unpacked(old, NULL);
+		char masked[LD_IDNO_SIZE];
+		return request_fail(rq, -EEXIST, "a member with identity number %s is registered "
+				    "already; see liudong member show", idno_mask(idno, masked));
+	}
+
+	Ld__MemberInfo m = LD__MEMBER_INFO__INIT;
+	m.id = idno;
+	m.name = (char *)name;
+	m.sex = (char *)sex;
+	m.birth = birth;
+	m.joined = joined;
+	m.kind = (char *)kind;
+	m.branch = (char *)branch;
+	m.dues_category = (char *)dues_category_name(category);
+	m.income_fen = income;
+	m.monthly_dues_fen = monthly;
+	m.set_dues_fen = set;
+	m.phone = (char *)(phone ? phone : "");
+	Ld__Event ev = LD__EVENT__INIT;
+	ev.kind = LD__EVENT_KIND__MEMBER_REGISTERED;
+	ev.date = date_today();
+	ev.member = idno;
+	ev.operator_ = (char *)request_operator(rq);
+	ev.payload_case = LD__EVENT__PAYLOAD_MEMBER_INFO;
+	ev.member_info = &m;
+	uint64_t seq;
+	if ((rc = eventlog_commit_local(txn, rq->daemon->site_id, &ev, &seq)) ||
+	    (rc = audit_append(txn, request_operator(rq), rq->uid, "member.add", idno, NULL)))
+		return rc;
+	char masked[LD_IDNO_SIZE];
+	json_object_set_new(rq->result, "id", json_string(idno_mask(idno, masked)));
+	json_object_set_new(rq->result, "name", json_string(name));
+	json_object_set_new(rq->result, "monthly_dues_fen", json_integer(monthly));
+	json_object_set_new(rq->result, "seq", json_integer((json_int_t)seq));
+	return 0;
+}
+
+int cmd_member_show(struct request *rq, struct store_txn *txn)
+{
+	char idno[LD_IDNO_SIZE];
+	Ld__MemberState *st;
+	int rc = member_lookup(rq, txn, request_arg(rq, 0), idno, &st);
+	if (rc)
+		return rc;
+	bool reveal = request_flag(rq, "reveal");
+	if (reveal)
+		rc = audit_append(txn, request_operator(rq), rq->uid, "member.reveal", idno, NULL);
+	if (rc == 0) {
+		json_t *o = view_member(st, reveal, rq->daemon->site_id, rq->daemon->config.name);
+		json_object_update(rq->result, o);
+		json_decref(o);
+	}
+	ld__member_state__free_unpacked(st, NULL);
+	return rc;
+}
+
+/* The short form of a member, for lists. */
+static json_t *member_row(const Ld__MemberState *st)
+{
+	char masked[LD_IDNO_SIZE];
+	const Ld__MemberInfo *m = st->info;
+	const Ld__OutflowInfo *of = st->outflow;
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id", idno_mask(m->id, masked),
+			 "name", m->name, "sex", m->sex, "branch", m->branch, "state", st->state,
+			 "inflow_site", of ? of->inflow_name : "", "place", of ? of->place : "");
+}
+
+typedef bool (*member_filter)(const struct request *rq, const Ld__MemberState *st);
+
+static int list_members(struct request *rq, struct store_txn *txn, member_filter keep)
+{
+	json_t *list = json_array();
+	json_object_set_new(rq->result, "members", list);
+	struct store_cursor *c;
+	int rc = store_cursor_open(txn, TBL_MEMBERS, &c);
+	if (rc)
+		return rc;
+	struct store_val k, v;
+	for (rc = store_cursor_get(c, STORE_FIRST, &k, &v); rc == 0;
+	     rc = store_cursor_get(c, STORE_NEXT, &k, &v)) {
+		Ld__MemberState *st = ld__member_state__unpack(NULL, v.len, v.data);
+		if (!st || !st->info) {
+			if (st)
+				ld__member_state__free_unpacked(st, NULL);
+			rc = -EBADMSG;
+			break;
+		}
+		if (keep(rq, st))
+			json_array_append_new(list, member_row(st));
+		ld__member_state__free_unpacked(st, NULL);
+	}
+	store_cursor_close(c);
+	return rc == -ENOENT ? 0 : rc;
+}
+
+static bool filter_state_branch(const struct request *rq, const Ld__MemberState *st)
+{
+	const char *state = request_param(rq, "state");
+	const char *branch = request_param(rq, "branch");
+	return (!state || strcmp(st->state, state) == 0) &&
+	       (!branch || strcmp(st->info->branch, branch) == 0);
+}
+
+int cmd_member_list(struct request *rq, struct store_txn *txn)
+{
+	static const char *states[] = { "home",	       "away",	 "checked-in", "returned",
+					"transferred", "lapse", "removed" };
+	const char *state = request_param(rq, "state");
+	if (state) {
+		bool known = false;
+		for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++)
+			known = known || strcmp(state, states[i]) == 0;
+		if (!known)
+			return request_fail(rq, -EINVAL, "--state '%s' is not one of home, away, "
+					    "checked-in, returned, transferred, lapse, removed", state);
+	}
+	return list_members(rq, txn, filter_state_branch);
+}
+
+static bool filter_text(const struct request *rq, const Ld__MemberState *st)
+{
+	const char *text = request_arg(rq, 0);
+	return strstr(st->info->name, text) || strstr(st->info->id, text) ||
+	       strstr(st->info->phone, text) || (st->outflow && strstr(st->outflow->place, text));
+}
+
+int cmd_member_find(struct request *rq, struct store_txn *txn)
+{
+	const char *text = request_arg(rq, 0);
+	if (!text || !text[0])
+		return request_fail(rq, -EDOM, "usage: liudong member find TEXT (part of a name, "
+				    "identity number, phone or place)");
+	return list_members(rq, txn, filter_text);
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* History                                                                                        */
+
+/* A line a person can read about EV. */
+static void event_summary(const Ld__Event *ev, char *out, size_t len)
+{
+	char a[LD_DATE_LEN], money[LD_MONEY_LEN];
+	switch (ev->kind) {
+	case LD__EVENT_KIND__MEMBER_REGISTERED:
+	case LD__EVENT_KIND__MEMBER_UPDATED:
+		if (ev->member_info) {
+			const Ld__MemberInfo *m = ev->member_info;
+			snprintf(out, len, "%s, %s member of branch %s, %s, dues %s yuan a month",
+				 m->name, m->kind, m->branch, m->dues_category,
+				 money_format(m->monthly_dues_fen, money));
+			return;
+		}
+		break;
+	case LD__EVENT_KIND__OUTFLOW_REGISTERED:
+		if (ev->outflow) {
+			const Ld__OutflowInfo *of = ev->outflow;
+			snprintf(out, len, "registered out to %s (%s) for %s from %s%s", of->inflow_name,
+				 of->place, of->reason, date_format(of->from, a),
+				 of->fixed_place ? ", fixed place" : "");
+			return;
+		}
+		break;
+	default:
+		break;
+	}
+	snprintf(out, len, "%s", event_kind_name(ev->kind));
+}
+
+/* The name this site knows ORIGIN by: itself, a peer's name, or the id's first group. */
+static json_t *origin_name(struct request *rq, struct store_txn *txn, const ProtobufCBinaryData *o)
+{
+	if (o->len == LD_SITE_ID_BYTES && memcmp(o->data, rq->daemon->site_id, o->len) == 0)
+		return json_string(rq->daemon->config.name);
+	struct store_cursor *c;
+	json_t *name = NULL;
+	if (store_cursor_open(txn, TBL_PEERS, &c) == 0) {
+		struct store_val k, v;
+		for (int rc = store_cursor_get(c, STORE_FIRST, &k, &v); rc == 0 && !name;
+		     rc = store_cursor_get(c, STORE_NEXT, &k, &v)) {
+			Ld__PeerRecord *p = ld__peer_record__unpack(NULL, v.len, v.data);
+			if (p && p->site_id.len == o->len && memcmp(p->site_id.data, o->data, o->len) == 0)
+				name = json_string(p->name);
+			if (p)
+				ld__peer_record__free_unpacked(p, NULL);
+		}
+		store_cursor_close(c);
+	}
+	if (!name) {
+		char text[LD_SITE_ID_TEXT] = "?";
+		if (o->len == LD_SITE_ID_BYTES)
+			siteid_format(o->data, text);
+		name = json_string(text);
+	}
+	return name;
+}
+
+int cmd_history(struct request *rq, struct store_txn *txn)
+{
+	char idno[LD_IDNO_SIZE];
+	Ld__MemberState *st;
+	int rc = member_lookup(rq, txn, request_arg(rq, 0), idno, &st);
+	if (rc)
+		return rc;
+	ld__member_state__free_unpacked(st, NULL);
+	json_t *events = json_array();
+	json_object_set_new(rq->result, "events", events);
+	struct store_cursor *c;
+	if ((rc = store_cursor_open(txn, TBL_MEMBER_LOG, &c)))
+		return rc;
+	size_t n = strlen(idno);
+	struct store_val k = { .data = idno, .len = n }, v;
+	for (rc = store_cursor_get(c, STORE_SET_RANGE, &k, &v); rc == 0;
+	     rc = store_cursor_get(c, STORE_NEXT, &k, &v)) {
+		if (k.len != n + 8 || memcmp(k.data, idno, n) != 0)
+			break;
+		uint64_t seq = store_u64_from((const uint8_t *)k.data + n);
+		Ld__Event *ev;
+		if ((rc = eventlog_read(txn, seq, NULL, &ev)))
+			break;
+		char summary[512];
+		event_summary(ev, summary, sizeof(summary));
+		json_array_append_new(events,
+				      json_pack("{s:o, s:I, s:I, s:s, s:o, s:o, s:s, s:s}", "origin",
+						origin_name(rq, txn, &ev->origin), "seq",
+						(json_int_t)ev->origin_seq, "local_seq", (json_int_t)seq,
+						"kind", event_kind_name(ev->kind), "date",
+						view_date(ev->date), "time", view_time(ev->time_ms),
+						"operator", ev->operator_, "summary", summary));
+		ld__event__free_unpacked(ev, NULL);
+	}
+	store_cursor_close(c);
+	return rc == -ENOENT || rc == 0 ? 0 : rc;
+}

@@ -1,0 +1,253 @@
+/*
+ * cmd_site.c: the site and its peers: site, pubkey, peer add/remove/list, audit, verify.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit.h"
+#include "commands.h"
+#include "daemon.h"
+#include "date.h"
+#include "eventlog.h"
+#include "idno.h"
+#include "siteid.h"
+#include "view.h"
+
+int cmd_site(struct request *rq, struct store_txn *txn)
+{
+	struct daemon *d = rq->daemon;
+	struct eventlog_head head;
+	uint8_t log_id[LD_LOG_ID_BYTES];
+	int rc = eventlog_head(txn, &head);
+	if (rc == 0)
+		rc = meta_log_id(txn, log_id);
+	if (rc)
+		return rc;
+	json_object_set_new(rq->result, "site_id", json_string(d->site_id_text));
+	json_object_set_new(rq->result, "name", json_string(d->config.name));
+	json_object_set_new(rq->result, "code", json_string(d->config.code));
+	json_object_set_new(rq->result, "log_id", view_hex(log_id, sizeof(log_id)));
+	json_object_set_new(rq->result, "head_seq", json_integer((json_int_t)head.seq));
+	json_object_set_new(rq->result, "listen", json_string(d->config.listen));
+	return 0;
+}
+
+static int peer_get(struct store_txn *txn, const char *name, Ld__PeerRecord **out)
+{
+	struct store_val v;
+	int rc = store_get(txn, TBL_PEERS, name, strlen(name), &v);
+	if (rc)
+		return rc;
+	*out = ld__peer_record__unpack(NULL, v.len, v.data);
+	return *out ? 0 : -EBADMSG;
+}
+
+int cmd_pubkey(struct request *rq, struct store_txn *txn)
+{
+	const char *peer = request_arg(rq, 0);
+	const uint8_t *spki;
+	size_t len;
+	Ld__PeerRecord *p = NULL;
+	if (peer) {
+		int rc = peer_get(txn, peer, &p);
+		if (rc == -ENOENT)
+			return request_fail(rq, rc, "no peer named '%s'; see liudong peer list", peer);
+		if (rc)
+			return rc;
+		if (!p->public_key.len) {
+			ld__peer_record__free_unpacked(p, NULL);
+			return request_fail(rq, -ENOENT,
+					    "peer '%s' has not connected yet, so its key is not known",
+					    peer);
+		}
+		spki = p->public_key.data;
+		len = p->public_key.len;
+	} else {
+		spki = identity_spki(rq->daemon->identity, &len);
+	}
+	char *pem = identity_spki_pem(spki, len);
+	if (p)
+		ld__peer_record__free_unpacked(p, NULL);
+	if (!pem)
+		return -EIO;
+	json_object_set_new(rq->result, "pem", json_string(pem));
+	free(pem);
+	return 0;
+}
+
+int cmd_peer_add(struct request *rq, struct store_txn *txn)
+{
+	const char *name = request_arg(rq, 0);
+	const char *id_text = request_param(rq, "id");
+	const char *address = request_param(rq, "address");
+	if (!name || !id_text || !address)
+		return request_fail(rq, -EDOM, "usage: liudong peer add NAME --id SITE_ID --address HOST:PORT");
+	if (!name[0] || strlen(name) >= LD_NAME_MAX)
+		return request_fail(rq, -EINVAL, "peer name must be 1 to 127 bytes");
+	uint8_t id[LD_SITE_ID_BYTES];
+	const char *why = NULL;
+	if (siteid_parse(id_text, id, &why) != 0)
+		return request_fail(rq, -EINVAL, "--id: %s; copy the id that `liudong site` prints there",
+				    why ? why : "not a site id");
+	if (memcmp(id, rq->daemon->site_id, LD_SITE_ID_BYTES) == 0)
+		return request_fail(rq, -EPERM, "--id is this site's own id; give the peer's");
+	const char *colon = strrchr(address, ':');
+	if (!colon || colon == address || !colon[1] || atoi(colon + 1) <= 0 || atoi(colon + 1) > 65535)
+		return request_fail(rq, -EINVAL, "--address must be HOST:PORT, e.g. 127.0.0.1:7701");
+
+	/* One name per peer and one peer per site id. */
+	struct store_cursor *c;
+	int rc = store_cursor_open(txn, TBL_PEERS, &c);
+	if (rc)
+		return rc;
+	struct store_val k, v;
+	for (rc = store_cursor_get(c, STORE_FIRST, &k, &v); rc == 0;
+	     rc = store_cursor_get(c, STORE_NEXT, &k, &v)) {
+		Ld__PeerRecord *p = ld__peer_record__unpack(NULL, v.len, v.data);
+		bool same_id = p && p->site_id.len == LD_SITE_ID_BYTES &&
+			       memcmp(p->site_id.data, id, LD_SITE_ID_BYTES) == 0;
+		bool same_name = p && strcmp(p->name, name) == 0;
+		char other[LD_NAME_MAX];
+		snprintf(other, sizeof(other), "%s", p ? p->name : "?");
+		if (p)
+			ld__peer_record__free_unpacked(p, NULL);
+		if (same_name || same_id) {
+			store_cursor_close(c);
+			if (same_name)
+				return request_fail(rq, -EEXIST, "a peer named '%s' exists already; "
+						    "remove it first to change it", name);
+			return request_fail(rq, -EEXIST, "that site id is pinned already as peer '%s'",
+					    other);
+		}
+	}
+	store_cursor_close(c);
+	if (rc != -ENOENT)
+		return rc;
+
+	Ld__PeerRecord rec = LD__PEER_RECORD__INIT;
+	rec.name = (char *)name;
+	rec.site_id.data = id;
+	rec.site_id.len = sizeof(id);
+	rec.address = (char *)address;
+	rec.added_ms = view_now_ms();
+	size_t len = ld__peer_record__get_packed_size(&rec);
+	uint8_t *buf = malloc(len);
+	if (!buf)
+		return -ENOMEM;
+	ld__peer_record__pack(&rec, buf);
+	rc = store_put(txn, TBL_PEERS, name, strlen(name), buf, len, STORE_NOOVERWRITE);
+	free(buf);
+	if (rc == 0)
+		rc = audit_append(txn, request_operator(rq), rq->uid, "peer.add", NULL, name);
+	if (rc)
+		return rc;
+	char text[LD_SITE_ID_TEXT];
+	json_object_set_new(rq->result, "name", json_string(name));
+	json_object_set_new(rq->result, "site_id", json_string(siteid_format(id, text)));
+	json_object_set_new(rq->result, "address", json_string(address));
+	return 0;
+}
+
+int cmd_peer_remove(struct request *rq, struct store_txn *txn)
+{
+	const char *name = request_arg(rq, 0);
+	if (!name)
+		return request_fail(rq, -EDOM, "usage: liudong peer remove NAME");
+	int rc = store_del(txn, TBL_PEERS, name, strlen(name));
+	if (rc == -ENOENT)
+		return request_fail(rq, rc, "no peer named '%s'; see liudong peer list", name);
+	if (rc == 0)
+		rc = audit_append(txn, request_operator(rq), rq->uid, "peer.remove", NULL, name);
+	if (rc == 0)
+		json_object_set_new(rq->result, "removed", json_string(name));
+	return rc;
+}
+
+int cmd_peer_list(struct request *rq, struct store_txn *txn)
+{
+	json_t *peers = json_array();
+	json_object_set_new(rq->result, "peers", peers);
+	struct store_cursor *c;
+	int rc = store_cursor_open(txn, TBL_PEERS, &c);
+	if (rc)
+		return rc;
+	struct store_val k, v;
+	for (rc = store_cursor_get(c, STORE_FIRST, &k, &v); rc == 0;
+	     rc = store_cursor_get(c, STORE_NEXT, &k, &v)) {
+		Ld__PeerRecord *p = ld__peer_record__unpack(NULL, v.len, v.data);
+		if (!p) {
+			rc = -EBADMSG;
+			break;
+		}
+		char text[LD_SITE_ID_TEXT] = "";
+		if (p->site_id.len == LD_SITE_ID_BYTES)
+			siteid_format(p->site_id.data, text);
+		json_array_append_new(peers, json_pack("{s:s, s:s, s:s}", "name", p->name, "site_id",
+						       text, "address", p->address));
+		ld__peer_record__free_unpacked(p, NULL);
+	}
+	store_cursor_close(c);
+	return rc == -ENOENT ? 0 : rc;
+}
+
+int cmd_audit(struct request *rq, struct store_txn *txn)
+{
+	const char *since_text = request_param(rq, "since");
+	const char *member = request_param(rq, "member");
+	int32_t since = LD_DATE_NONE;
+	if (since_text && date_parse(since_text, &since) != 0)
+		return request_fail(rq, -EINVAL, "--since: '%s' is not a date; use YYYY-MM-DD",
+				    since_text);
+	char idno[LD_IDNO_SIZE] = "";
+	if (member) {
+		const char *why;
+		if (idno_validate(member, LD_DATE_NONE, 0, idno, &why) != 0)
+			return request_fail(rq, -EINVAL, "--member: %s", why);
+	}
+	/* --since is a day in Asia/Shanghai: its start in UTC ms. */
+	int64_t since_ms = since == LD_DATE_NONE ? INT64_MIN
+						 : ((int64_t)since * 86400 - 8 * 3600) * 1000;
+	json_t *entries = json_array();
+	json_object_set_new(rq->result, "entries", entries);
+	struct store_cursor *c;
+	int rc = store_cursor_open(txn, TBL_AUDIT, &c);
+	if (rc)
+		return rc;
+	struct store_val k, v;
+	for (rc = store_cursor_get(c, STORE_FIRST, &k, &v); rc == 0;
+	     rc = store_cursor_get(c, STORE_NEXT, &k, &v)) {
+		Ld__AuditEntry *e = ld__audit_entry__unpack(NULL, v.len, v.data);
+		if (!e) {
+			rc = -EBADMSG;
+			break;
+		}
+		if (e->time_ms >= since_ms && (!member || strcmp(e->member, idno) == 0)) {
+			char masked[LD_IDNO_SIZE];
+			json_t *row = json_pack("{s:o, s:s, s:i, s:s, s:s, s:s}", "time",
+						view_time(e->time_ms), "operator", e->operator_,
+						"uid", (int)e->uid, "action", e->action, "member",
+						e->member[0] ? idno_mask(e->member, masked) : "",
+						"detail", e->detail);
+			json_array_append_new(entries, row);
+		}
+		ld__audit_entry__free_unpacked(e, NULL);
+	}
+	store_cursor_close(c);
+	return rc == -ENOENT ? 0 : rc;
+}
+
+int cmd_verify(struct request *rq, struct store_txn *txn)
+{
+	struct verify_result r;
+	int rc = eventlog_verify(txn, &r);
+	if (rc)
+		return rc;
+	json_object_set_new(rq->result, "ok", json_boolean(r.ok));
+	json_object_set_new(rq->result, "entries", json_integer((json_int_t)r.entries));
+	json_object_set_new(rq->result, "first_bad",
+			    r.first_bad ? json_integer((json_int_t)r.first_bad) : json_null());
+	if (r.problem)
+		json_object_set_new(rq->result, "problem", json_string(r.problem));
+	return 0;
+}

@@ -1,0 +1,54 @@
+/*
+ * commands.h: the control commands the daemon answers, one table. Each handler lives in the
+ * cmd_*.c file of its group and follows request.h.
+ */
+#pragma once
+
+#include <stdbool.h>
+
+#include "idno.h"
+#include "record.pb-c.h"
+#include "request.h"
+#include "store.h"
+
+typedef int (*command_fn)(struct request *rq, struct store_txn *txn);
+
+struct command {
+	const char *name;
+	bool write;          /* runs on the writer thread in a write transaction */
+	command_fn fn;
+	const char *write_if; /* a read command that writes (audit) when this flag is given */
+};
+
+/* The command called NAME, or NULL. */
+const struct command *command_find(const char *name);
+
+/* cmd_site.c */
+int cmd_site(struct request *rq, struct store_txn *txn);
+int cmd_pubkey(struct request *rq, struct store_txn *txn);
+int cmd_peer_add(struct request *rq, struct store_txn *txn);
+int cmd_peer_remove(struct request *rq, struct store_txn *txn);
+int cmd_peer_list(struct request *rq, struct store_txn *txn);
+int cmd_audit(struct request *rq, struct store_txn *txn);
+int cmd_verify(struct request *rq, struct store_txn *txn);
+
+/* cmd_member.c */
+
+/*
+ * Validate TEXT as an identity number (canonical form into IDNO) and load the member into *out
+ * (the caller frees it with ld__member_state__free_unpacked(*out, NULL)). On failure the reason is
+ * recorded in RQ: -EDOM (no TEXT), -EINVAL (not a valid number), -ENOENT (no such member).
+ */
+int member_lookup(struct request *rq, struct store_txn *txn, const char *text,
+		  char idno[LD_IDNO_SIZE], Ld__MemberState **out);
+
+int cmd_branch_add(struct request *rq, struct store_txn *txn);
+int cmd_branch_list(struct request *rq, struct store_txn *txn);
+int cmd_member_add(struct request *rq, struct store_txn *txn);
+int cmd_member_show(struct request *rq, struct store_txn *txn);
+int cmd_member_list(struct request *rq, struct store_txn *txn);
+int cmd_member_find(struct request *rq, struct store_txn *txn);
+int cmd_history(struct request *rq, struct store_txn *txn);
+
+/* cmd_outflow.c */
+int cmd_outflow_register(struct request *rq, struct store_txn *txn);

@@ -1,0 +1,323 @@
+/*
+ * ctl.c: see ctl.h.
+ *
+ * Each connection keeps one input buffer; bytes are appended as they arrive and frames are taken
+ * from its front. A frame longer than LD_FRAME_MAX closes the connection before anything is
+ * allocated for it. Requests unpack with a budget, so a hostile client cannot make the daemon
+ * allocate more than CTL_UNPACK_BUDGET for one.
+ */
+#include "ctl.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "ctl.pb-c.h"
+#include "daemon.h"
+#include "frame.h"
+#include "logging.h"
+#include "request.h"
+#include "status.h"
+
+#define CTL_UNPACK_BUDGET (8u << 20)
+#define CTL_READ_CHUNK 65536
+
+struct ctl_conn;
+
+struct ctl_server {
+	uv_pipe_t *listener; /* NULL once closed; freed by its close callback */
+	struct daemon *daemon;
+	char path[LD_PATH_MAX];
+	struct ctl_conn *conns; /* doubly linked */
+};
+
+struct ctl_conn {
+	uv_pipe_t pipe;
+	struct ctl_server *server;
+	struct ctl_conn *prev, *next;
+	uint8_t *buf;
+	size_t len, cap;
+	uint32_t uid;
+	struct request *inflight;
+	bool closing;
+};
+
+struct ctl_write {
+	uv_write_t req;
+	struct ctl_conn *conn;
+	uint8_t *data;
+};
+
+static void conn_process(struct ctl_conn *c);
+
+static void conn_closed(uv_handle_t *h)
+{
+	struct ctl_conn *c = h->data;
+	free(c->buf);
+	free(c);
+}
+
+static void conn_close(struct ctl_conn *c)
+{
+	if (c->closing)
+		return;
+	c->closing = true;
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		c->server->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	c->prev = c->next = NULL;
+	if (c->inflight) {
+		/* The reply will find the connection closing and only free the request. */
+		c->inflight->conn = NULL;
+		c->inflight = NULL;
+	}
+	uv_close((uv_handle_t *)&c->pipe, conn_closed);
+}
+
+static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *out)
+{
+	struct ctl_conn *c = h->data;
+	if (c->cap - c->len < CTL_READ_CHUNK) {
+		size_t cap = c->cap ? c->cap * 2 : CTL_READ_CHUNK * 2;
+		if (cap > LD_FRAME_MAX + LD_FRAME_HEADER + CTL_READ_CHUNK)
+			cap = LD_FRAME_MAX + LD_FRAME_HEADER + CTL_READ_CHUNK;
+		uint8_t *b = cap > c->cap ? realloc(c->buf, cap) : NULL;
+		if (b) {
+			c->buf = b;
+			c->cap = cap;
+		}
+	}
+	*out = uv_buf_init((char *)c->buf + c->len, (unsigned)(c->cap - c->len));
+}
+
+static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
+{
+	struct ctl_conn *c = s->data;
+	if (n < 0) {
+		conn_close(c);
+		return;
+	}
+	c->len += (size_t)n;
+	conn_process(c);
+}
+
+static void on_written(uv_write_t *w, int status)
+{
+	struct ctl_write *cw = w->data;
+	free(cw->data);
+	free(cw);
+}
+
+/* Send the response to RQ (if its connection is still there), free RQ, go on reading. */
+static void conn_reply(struct request *rq)
+{
+	struct ctl_conn *c = rq->conn;
+	if (c) {
+		Ld__Response resp = LD__RESPONSE__INIT;
+		int result = rq->job.result;
+		resp.status = (int32_t)status_from_error(result);
+		char *json = NULL;
+		char **warnings = NULL;
+		if (result == 0) {
+			json = json_dumps(rq->result, JSON_COMPACT);
+			resp.json = json ? json : "{}";
+		} else {
+			if (!rq->error[0] || resp.status == LD_EXIT_INTERNAL) {
+				log_error("ctl: %s failed: error %d%s%s", rq->req->command, result,
+					  rq->error[0] ? ": " : "", rq->error);
+				if (!rq->error[0])
+					request_fail(rq, result,
+						     "internal error in the daemon (its log has the details)");
+			}
+			resp.error = rq->error;
+		}
+		size_t n_warn = json_array_size(rq->warnings);
+		if (n_warn) {
+			warnings = calloc(n_warn, sizeof(*warnings));
+			for (size_t i = 0; warnings && i < n_warn; i++)
+				warnings[i] = (char *)json_string_value(json_array_get(rq->warnings, i));
+			resp.n_warnings = warnings ? n_warn : 0;
+			resp.warnings = warnings;
+		}
+		size_t len = ld__response__get_packed_size(&resp);
+		struct ctl_write *cw = malloc(sizeof(*cw));
+		uint8_t *data = malloc(LD_FRAME_HEADER + len);
+		if (cw && data) {
+			frame_header((uint32_t)len, data);
+			ld__response__pack(&resp, data + LD_FRAME_HEADER);
+			cw->data = data;
+			cw->conn = c;
+			cw->req.data = cw;
+			uv_buf_t b = uv_buf_init((char *)data, (unsigned)(LD_FRAME_HEADER + len));
+			if (uv_write(&cw->req, (uv_stream_t *)&c->pipe, &b, 1, on_written) != 0) {
+				free(data);
+				free(cw);
+				conn_close(c);
+			}
+		} else {
+			free(data);
+			free(cw);
+			conn_close(c);
+		}
+		free(warnings);
+		free(json);
+	}
+	request_free(rq);
+	if (c && !c->closing) {
+		c->inflight = NULL;
+		conn_process(c);
+	}
+}
+
+/* Take the next whole frame from the buffer and dispatch it; read more if there is none. */
+static void conn_process(struct ctl_conn *c)
+{
+	if (c->closing || c->inflight)
+		return;
+	const uint8_t *body;
+	size_t body_len;
+	int rc = frame_peek(c->buf, c->len, LD_FRAME_MAX, &body, &body_len);
+	if (rc == -EAGAIN) {
+		uv_read_start((uv_stream_t *)&c->pipe, on_alloc, on_read);
+		return;
+	}
+	if (rc) {
+		log_warn("ctl: closing a client that sent a frame over %u bytes", LD_FRAME_MAX);
+		conn_close(c);
+		return;
+	}
+	uv_read_stop((uv_stream_t *)&c->pipe);
+	struct request *rq = calloc(1, sizeof(*rq));
+	if (!rq) {
+		conn_close(c);
+		return;
+	}
+	pb_budget_init(&rq->budget, CTL_UNPACK_BUDGET);
+	rq->req = ld__request__unpack(&rq->budget.allocator, body_len, body);
+	size_t used = LD_FRAME_HEADER + body_len;
+	memmove(c->buf, c->buf + used, c->len - used);
+	c->len -= used;
+	if (!rq->req || !rq->req->command) {
+		log_warn("ctl: closing a client that sent a request that does not decode");
+		request_free(rq);
+		conn_close(c);
+		return;
+	}
+	rq->daemon = c->server->daemon;
+	rq->uid = c->uid;
+	rq->conn = c;
+	rq->reply = conn_reply;
+	rq->result = json_object();
+	rq->warnings = json_array();
+	c->inflight = rq;
+	request_dispatch(rq);
+}
+
+static void on_connection(uv_stream_t *server, int status)
+{
+	struct ctl_server *s = server->data;
+	if (status < 0)
+		return;
+	struct ctl_conn *c = calloc(1, sizeof(*c));
+	if (!c)
+		return;
+	c->server = s;
+	uv_pipe_init(server->loop, &c->pipe, 0);
+	c->pipe.data = c;
+	if (uv_accept(server, (uv_stream_t *)&c->pipe) != 0) {
+		uv_close((uv_handle_t *)&c->pipe, conn_closed);
+		return;
+	}
+	uv_os_fd_t fd;
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	if (uv_fileno((uv_handle_t *)&c->pipe, &fd) == 0 &&
+	    getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0)
+		c->uid = (uint32_t)cred.uid;
+	c->next = s->conns;
+	if (s->conns)
+		s->conns->prev = c;
+	s->conns = c;
+	conn_process(c);
+}
+
+/* True if something answers on PATH (a live daemon). */
+static bool socket_alive(const char *path)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return false;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	strncpy(sa.sun_path, path, sizeof(sa.sun_path) - 1);
+	bool alive = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+	close(fd);
+	return alive;
+}
+
+static void listener_closed(uv_handle_t *h)
+{
+	free(h);
+}
+
+int ctl_listen(struct daemon *d, const char *path, struct ctl_server **out)
+{
+	if (strlen(path) >= sizeof(((struct sockaddr_un *)0)->sun_path))
+		return -ENAMETOOLONG;
+	if (socket_alive(path))
+		return -EADDRINUSE;
+	unlink(path);
+	struct ctl_server *s = calloc(1, sizeof(*s));
+	uv_pipe_t *listener = malloc(sizeof(*listener));
+	if (!s || !listener) {
+		free(s);
+		free(listener);
+		return -ENOMEM;
+	}
+	s->daemon = d;
+	strncpy(s->path, path, sizeof(s->path) - 1);
+	int rc = uv_pipe_init(d->loop, listener, 0);
+	if (rc) {
+		free(listener);
+		free(s);
+		return rc;
+	}
+	listener->data = s;
+	mode_t old = umask(0117); /* the socket is made 0660 */
+	rc = uv_pipe_bind(listener, path);
+	umask(old);
+	if (rc == 0)
+		rc = uv_listen((uv_stream_t *)listener, 128, on_connection);
+	if (rc) {
+		uv_close((uv_handle_t *)listener, listener_closed);
+		free(s);
+		return rc;
+	}
+	chmod(path, 0660);
+	s->listener = listener;
+	*out = s;
+	return 0;
+}
+
+void ctl_stop_listening(struct ctl_server *s)
+{
+	if (!s->listener)
+		return;
+	uv_close((uv_handle_t *)s->listener, listener_closed);
+	s->listener = NULL;
+	unlink(s->path);
+}
+
+void ctl_close(struct ctl_server *s)
+{
+	ctl_stop_listening(s);
+	while (s->conns)
+		conn_close(s->conns);
+	free(s);
+}

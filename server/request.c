@@ -1,0 +1,124 @@
+/*
+ * request.c: see request.h. Read commands run at once on the loop thread in a read transaction;
+ * write commands become writer jobs and are answered when their batch has committed.
+ */
+#include "request.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "daemon.h"
+#include "logging.h"
+
+const char *request_param(const struct request *rq, const char *key)
+{
+	for (size_t i = 0; i < rq->req->n_params; i++) {
+		if (strcmp(rq->req->params[i]->key, key) == 0)
+			return rq->req->params[i]->value;
+	}
+	return NULL;
+}
+
+const char *request_arg(const struct request *rq, unsigned n)
+{
+	for (size_t i = 0; i < rq->req->n_params; i++) {
+		if (strcmp(rq->req->params[i]->key, "arg") == 0 && n-- == 0)
+			return rq->req->params[i]->value;
+	}
+	return NULL;
+}
+
+bool request_flag(const struct request *rq, const char *key)
+{
+	return request_param(rq, key) != NULL;
+}
+
+const char *request_operator(const struct request *rq)
+{
+	return rq->req->operator_ ? rq->req->operator_ : "";
+}
+
+int request_fail(struct request *rq, int err, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(rq->error, sizeof(rq->error), fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+void request_warn(struct request *rq, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	json_array_append_new(rq->warnings, json_string(line));
+}
+
+/* Empty the result before a (re)run of the handler. */
+static void request_reset(struct request *rq)
+{
+	json_object_clear(rq->result);
+	json_array_clear(rq->warnings);
+	rq->error[0] = '\0';
+}
+
+static int request_run(struct writer_job *job, struct store_txn *txn)
+{
+	struct request *rq = (struct request *)job;
+	const struct command *cmd = command_find(rq->req->command);
+	request_reset(rq);
+	return cmd->fn(rq, txn);
+}
+
+static void request_done(struct writer_job *job)
+{
+	struct request *rq = (struct request *)job;
+	if (job->result == -ESHUTDOWN)
+		request_fail(rq, -ESHUTDOWN, "the daemon is stopping; try again when it is back");
+	rq->reply(rq);
+}
+
+void request_dispatch(struct request *rq)
+{
+	const struct command *cmd = command_find(rq->req->command);
+	if (!cmd) {
+		rq->job.result = request_fail(rq, -EDOM, "unknown command '%s'; see liudong --help",
+					      rq->req->command);
+		rq->reply(rq);
+		return;
+	}
+	bool write = cmd->write || (cmd->write_if && request_flag(rq, cmd->write_if));
+	if (write) {
+		rq->job.run = request_run;
+		rq->job.done = request_done;
+		writer_submit(rq->daemon->writer, &rq->job);
+		return;
+	}
+	struct store_txn *txn;
+	int rc = store_begin(rq->daemon->store, false, &txn);
+	if (rc == 0) {
+		request_reset(rq);
+		rc = cmd->fn(rq, txn);
+		store_abort(txn);
+	}
+	rq->job.result = rc;
+	rq->reply(rq);
+}
+
+void request_free(struct request *rq)
+{
+	if (!rq)
+		return;
+	if (rq->req)
+		ld__request__free_unpacked(rq->req, &rq->budget.allocator);
+	json_decref(rq->result);
+	json_decref(rq->warnings);
+	free(rq);
+}

@@ -1,0 +1,58 @@
+/*
+ * request.h: one control request on its way through the daemon, and what command handlers use.
+ *
+ * A handler reads its parameters with request_param*, builds its result into rq->result (a JSON
+ * object, made empty before each call), and returns 0 or a negative errno, having said why with
+ * request_fail (one line for the CLI's stderr). Write handlers run on the writer thread inside a
+ * child transaction and may run more than once (map growth); read handlers run on the loop thread.
+ */
+#pragma once
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ctl.pb-c.h"
+#include "pballoc.h"
+#include "store.h"
+#include "writer.h"
+
+struct daemon;
+
+struct request {
+	struct writer_job job;   /* first: the writer hands it back */
+	struct daemon *daemon;
+	Ld__Request *req;        /* unpacked with `budget` */
+	struct pb_budget budget;
+	uint32_t uid;            /* the caller's uid, from SO_PEERCRED */
+	json_t *result;          /* owned; the JSON object of the response */
+	json_t *warnings;        /* owned; array of strings */
+	char error[512];
+	void (*reply)(struct request *rq); /* set by the socket: sends the response, frees rq */
+	void *conn;              /* the socket's connection */
+};
+
+/* The value of parameter KEY ("arg" for positionals: the first), or NULL. Valid while rq lives. */
+const char *request_param(const struct request *rq, const char *key);
+
+/* The Nth positional argument, or NULL. */
+const char *request_arg(const struct request *rq, unsigned n);
+
+/* True if flag KEY was given. */
+bool request_flag(const struct request *rq, const char *key);
+
+/* The operator named by the CLI ("" if none). */
+const char *request_operator(const struct request *rq);
+
+/* Record ERR's reason for the CLI (printf-style) and return ERR, so handlers `return request_fail(...)`. */
+int request_fail(struct request *rq, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Add a warning line (printf-style): shown on stderr, the command still succeeds. */
+void request_warn(struct request *rq, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Run RQ: dispatch by command name, on the loop thread or through the writer; rq->reply follows. */
+void request_dispatch(struct request *rq);
+
+/* Free RQ and all it holds. */
+void request_free(struct request *rq);

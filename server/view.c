@@ -1,0 +1,88 @@
+/* view.c: see view.h. */
+#include "view.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "date.h"
+#include "idno.h"
+#include "siteid.h"
+
+json_t *view_hex(const uint8_t *data, size_t len)
+{
+	char buf[2 * 64 + 1];
+	if (len > 64)
+		len = 64;
+	for (size_t i = 0; i < len; i++)
+		snprintf(buf + 2 * i, 3, "%02x", data[i]);
+	buf[2 * len] = '\0';
+	return json_string(buf);
+}
+
+json_t *view_time(int64_t ms)
+{
+	time_t t = (time_t)(ms / 1000) + 8 * 3600;
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	char buf[40];
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S+08:00", &tm);
+	return json_string(buf);
+}
+
+json_t *view_date(int32_t days)
+{
+	if (days == LD_DATE_NONE)
+		return json_null();
+	char buf[LD_DATE_LEN];
+	return json_string(date_format(days, buf));
+}
+
+int64_t view_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static json_t *string_or_null(const char *s)
+{
+	return s && s[0] ? json_string(s) : json_null();
+}
+
+json_t *view_member(const Ld__MemberState *st, bool reveal, const uint8_t *self_id,
+		    const char *self_name)
+{
+	const Ld__MemberInfo *m = st->info;
+	char masked[LD_IDNO_SIZE];
+	json_t *o = json_object();
+	json_object_set_new(o, "id", json_string(reveal ? m->id : idno_mask(m->id, masked)));
+	json_object_set_new(o, "name", json_string(m->name));
+	json_object_set_new(o, "sex", json_string(m->sex));
+	json_object_set_new(o, "birth", view_date(m->birth));
+	json_object_set_new(o, "joined", view_date(m->joined));
+	json_object_set_new(o, "kind", json_string(m->kind));
+	json_object_set_new(o, "branch", json_string(m->branch));
+	json_object_set_new(o, "state", json_string(st->state));
+
+	const char *outflow_name = st->outflow_name;
+	if (st->outflow_site.len == LD_SITE_ID_BYTES && self_id &&
+	    memcmp(st->outflow_site.data, self_id, LD_SITE_ID_BYTES) == 0)
+		outflow_name = self_name;
+	json_object_set_new(o, "outflow_site", string_or_null(outflow_name));
+	const Ld__OutflowInfo *of = st->outflow;
+	json_object_set_new(o, "inflow_site", string_or_null(of ? of->inflow_name : NULL));
+	json_object_set_new(o, "place", string_or_null(of ? of->place : NULL));
+	json_object_set_new(o, "certificate", string_or_null(st->certificate));
+	json_object_set_new(o, "dues_category", json_string(m->dues_category));
+	json_object_set_new(o, "monthly_dues_fen", json_integer(m->monthly_dues_fen));
+	json_object_set_new(o, "phone", string_or_null(m->phone));
+	if (of) {
+		json_object_set_new(o, "reason", json_string(of->reason));
+		json_object_set_new(o, "from", view_date(of->from));
+		json_object_set_new(o, "until", view_date(of->until));
+		json_object_set_new(o, "fixed_place", json_boolean(of->fixed_place));
+		json_object_set_new(o, "employer", string_or_null(of->employer));
+	}
+	return o;
+}

@@ -1,0 +1,59 @@
+/*
+ * writer.h: the writer thread. It owns every write transaction of the daemon.
+ *
+ * Jobs are queued from the loop thread. The writer takes the whole queue, opens one write
+ * transaction, runs each job in a child transaction of its own (a job that fails is rolled back
+ * alone), commits once (one fsync for the whole group: group commit), and only then hands the jobs
+ * back to the loop thread, where each job's `done` runs. So a reply sent from `done` is always about
+ * committed data. On -ENOSPC (map full) the batch is aborted, the map grown, and the batch run again:
+ * `run` must therefore build its results afresh each time it is called.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <uv.h>
+
+#include "store.h"
+
+struct writer;
+struct writer_job;
+
+/*
+ * Called in the writer thread inside TXN (a child transaction). Returns 0 to keep its changes, or a
+ * negative errno to roll them back. May be called more than once for one job (map growth).
+ */
+typedef int (*writer_run_fn)(struct writer_job *job, struct store_txn *txn);
+
+/*
+ * Called on the loop thread after the batch committed (job->result is run's return) or failed
+ * (job->result is the commit's error). The job is the caller's again.
+ */
+typedef void (*writer_done_fn)(struct writer_job *job);
+
+struct writer_job {
+	writer_run_fn run;
+	writer_done_fn done;
+	int result;
+	struct writer_job *next; /* the writer's */
+};
+
+/*
+ * Start the writer thread on store S, reporting to LOOP. *out is the caller's; stop it with
+ * writer_stop. Returns 0 or -errno.
+ */
+int writer_start(uv_loop_t *loop, struct store *s, struct writer **out);
+
+/*
+ * Queue JOB (owned by the caller, must stay valid until its done callback). Loop thread only.
+ * After writer_stop began, JOB's done is called with -ESHUTDOWN without running it.
+ */
+void writer_submit(struct writer *w, struct writer_job *job);
+
+/*
+ * Finish every queued job (their done callbacks run), stop the thread, then call CB(W_DATA) on the
+ * loop thread; W is freed after CB returns. Loop thread only.
+ */
+void writer_stop(struct writer *w, void (*cb)(void *data), void *data);
+
+/* Batches committed and jobs run since start (for the log and benchmarks). */
+void writer_stats(struct writer *w, unsigned long *batches, unsigned long *jobs);
