@@ -1,0 +1,386 @@
+# lib.sh: shared helpers of the integration tests. Source it first thing:
+#
+#   . "$(dirname "$0")/lib.sh"
+#
+# It sets LIUDONG and LIUDONGD (from the environment meson passes, else ../../build), makes a
+# private temporary directory $T, and installs a trap that, whatever happens, stops every daemon
+# and background process the test started (SIGTERM, then SIGKILL) and removes $T. Daemons listen
+# only on unix sockets inside $T and on 127.0.0.1.
+#
+# Assertions do not stop the test: each failure is printed (with the command, its exit code,
+# stdout and stderr) and counted, and `finish` exits 1 if there was any. `die` stops at once.
+# Assertions that check behaviour known to be broken carry a comment `BUG:` in the test.
+
+set -u
+set -o pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+TEST_NAME=$(basename "$0" .sh)
+
+LIUDONG=${LIUDONG:-$HERE/../../build/client/liudong}
+LIUDONGD=${LIUDONGD:-$HERE/../../build/server/liudongd}
+for _bin in "$LIUDONG" "$LIUDONGD"; do
+	if [ ! -x "$_bin" ]; then
+		echo "$TEST_NAME: $_bin is not an executable; build first (ninja -C build) or set" \
+			"LIUDONG and LIUDONGD" >&2
+		exit 1
+	fi
+done
+LIUDONG=$(cd "$(dirname "$LIUDONG")" && pwd)/$(basename "$LIUDONG")
+LIUDONGD=$(cd "$(dirname "$LIUDONGD")" && pwd)/$(basename "$LIUDONGD")
+
+# Unix socket paths are limited to 107 bytes: keep the directory short.
+_tmpbase=${TMPDIR:-/tmp}
+[ ${#_tmpbase} -gt 40 ] && _tmpbase=/tmp
+T=$(mktemp -d "$_tmpbase/ldit-$TEST_NAME.XXXXXX") || {
+	echo "$TEST_NAME: mktemp -d failed" >&2
+	exit 1
+}
+
+# Keep the tests independent of the caller's settings.
+unset LIUDONG_SOCKET
+export USER=${USER:-tester}
+export LC_ALL=C.UTF-8
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=0}
+
+FAILURES=0
+CHECKS=0
+declare -A SITE_DIR SITE_PID SITE_ID SITE_PORT SITE_NAME
+BG_PIDS=()
+
+# ---------------------------------------------------------------------------------------------
+# Reporting
+
+log() { printf '%s: %s\n' "$TEST_NAME" "$*"; }
+
+# Print what the last `run` saw.
+_show_last() {
+	printf '    command: %s\n' "$LAST_CMD"
+	printf '    exit:    %s\n' "$RC"
+	printf '    stdout:  %s\n' "$(printf '%s' "$OUT" | head -c 2000 | sed '2,$s/^/             /')"
+	printf '    stderr:  %s\n' "$(printf '%s' "$ERR" | head -c 2000 | sed '2,$s/^/             /')"
+}
+
+# fail MESSAGE: count a failed check and say what was wrong.
+fail() {
+	FAILURES=$((FAILURES + 1))
+	printf 'FAIL: %s\n' "$*"
+}
+
+# fail_run MESSAGE: a failed check about the last `run`; shows its command and output.
+fail_run() {
+	fail "$*"
+	_show_last
+}
+
+pass() {
+	CHECKS=$((CHECKS + 1))
+}
+
+die() {
+	FAILURES=$((FAILURES + 1))
+	printf 'FATAL: %s\n' "$*"
+	exit 1
+}
+
+# ---------------------------------------------------------------------------------------------
+# Running commands
+
+# run CMD...: run CMD, keep its exit code in RC, stdout in OUT, stderr in ERR.
+run() {
+	LAST_CMD=$(printf '%q ' "$@")
+	"$@" >"$T/.out" 2>"$T/.err"
+	RC=$?
+	OUT=$(cat "$T/.out")
+	ERR=$(cat "$T/.err")
+	if grep -qE 'AddressSanitizer|LeakSanitizer|runtime error:' "$T/.err"; then
+		fail_run "sanitizer report from $1"
+	fi
+	return 0
+}
+
+# ld SITE ARGS...: the liudong command against SITE's daemon.
+ld() {
+	local site=$1
+	shift
+	LIUDONG_SOCKET=${SITE_DIR[$site]}/liudongd.sock "$LIUDONG" "$@"
+}
+
+# assert_exit CODE CMD...: run CMD (see run) and check its exit code. For a nonzero CODE, also
+# checks the error is exactly one line on stderr starting "liudong: " and stdout is empty.
+assert_exit() {
+	local want=$1
+	shift
+	run "$@"
+	if [ "$RC" != "$want" ]; then
+		fail_run "expected exit $want, got $RC"
+		return 1
+	fi
+	if [ "$want" != 0 ] && [ "$(basename "$1")" = liudong ]; then
+		assert_error_line || return 1
+	fi
+	pass
+	return 0
+}
+
+# assert_error_line: the last run's stderr is exactly one line starting "liudong: ", stdout empty.
+assert_error_line() {
+	local lines
+	lines=$(printf '%s\n' "$ERR" | grep -c '')
+	if [ -z "$ERR" ] || [ "$lines" != 1 ]; then
+		fail_run "an error must be exactly one line on stderr; got $([ -z "$ERR" ] && echo 0 || echo "$lines")"
+		return 1
+	fi
+	case $ERR in
+	"liudong: "*) ;;
+	*)
+		fail_run "an error line must start with 'liudong: '"
+		return 1
+		;;
+	esac
+	if [ -n "$OUT" ]; then
+		fail_run "a failed command must print nothing on stdout"
+		return 1
+	fi
+	return 0
+}
+
+# assert_contains TEXT NEEDLE [WHAT]
+assert_contains() {
+	if [[ $1 != *"$2"* ]]; then
+		fail "${3:-output} does not contain '$2'"
+		printf '    it was: %s\n' "$(printf '%s' "$1" | head -c 2000 | sed '2,$s/^/            /')"
+		return 1
+	fi
+	pass
+}
+
+# assert_not_contains TEXT NEEDLE [WHAT]
+assert_not_contains() {
+	if [[ $1 == *"$2"* ]]; then
+		fail "${3:-output} contains '$2' and must not"
+		printf '    it was: %s\n' "$(printf '%s' "$1" | head -c 2000 | sed '2,$s/^/            /')"
+		return 1
+	fi
+	pass
+}
+
+# assert_eq GOT WANT WHAT
+assert_eq() {
+	if [ "$1" != "$2" ]; then
+		fail "${3:-value}: expected '$2', got '$1'"
+		return 1
+	fi
+	pass
+}
+
+# ---------------------------------------------------------------------------------------------
+# JSON (python3: every Debian machine that builds liudong has it)
+
+# is_one_json_object TEXT: TEXT is exactly one JSON object (nothing before or after it).
+is_one_json_object() {
+	printf '%s' "$1" | python3 -c '
+import json, sys
+try:
+    v = json.load(sys.stdin)
+except ValueError as e:
+    sys.exit("not one JSON value: %s" % e)
+if not isinstance(v, dict):
+    sys.exit("a JSON %s, not an object" % type(v).__name__)
+'
+}
+
+# assert_json: the last run printed exactly one JSON object on stdout.
+assert_json() {
+	local why
+	if ! why=$(is_one_json_object "$OUT" 2>&1); then
+		fail_run "--json must print exactly one JSON object: $why"
+		return 1
+	fi
+	pass
+}
+
+# jget JSON EXPR: evaluate the python expression EXPR with d = the parsed JSON. Strings print
+# bare, everything else as JSON (true, null, 3, [...]).
+jget() {
+	printf '%s' "$1" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+try:
+    v = eval(sys.argv[1], {"d": d, "len": len})
+except Exception as e:
+    v = "<%s: %s>" % (type(e).__name__, e)
+print(v if isinstance(v, str) else json.dumps(v, ensure_ascii=False))
+' "$2" 2>&1
+}
+
+# ---------------------------------------------------------------------------------------------
+# Identity numbers (GB 11643-1999)
+
+# idno_check 17DIGITS: the ISO 7064 MOD 11-2 check character.
+idno_check() {
+	local s=$1 sum=0 i
+	local -a w=(7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2) map=(1 0 X 9 8 7 6 5 4 3 2)
+	for ((i = 0; i < 17; i++)); do
+		sum=$((sum + ${s:i:1} * ${w[i]}))
+	done
+	printf '%s\n' "${map[sum % 11]}"
+}
+
+# make_idno AREA BIRTH SEQ: an 18-character number; BIRTH YYYYMMDD or YYYY-MM-DD, SEQ 1..999.
+make_idno() {
+	local area=$1 birth=${2//-/} seq
+	seq=$(printf '%03d' "$((10#$3))")
+	local body=$area$birth$seq
+	printf '%s%s\n' "$body" "$(idno_check "$body")"
+}
+
+# sex_of_seq SEQ: M for an odd sequence number, F for an even one.
+sex_of_seq() {
+	if ((10#$1 % 2)); then echo M; else echo F; fi
+}
+
+# mask IDNO: the masked form the CLI shows (110105********002X).
+mask() {
+	printf '%s********%s\n' "${1:0:6}" "${1:14:4}"
+}
+
+# ---------------------------------------------------------------------------------------------
+# Sites and daemons
+
+# free_port: a TCP port on 127.0.0.1 nothing listens on right now.
+free_port() {
+	python3 -c 'import socket
+s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# site_init KEY NAME CODE: `liudongd init` a site in $T/KEY listening on a free 127.0.0.1 port;
+# keeps its directory, id and port in SITE_DIR[KEY], SITE_ID[KEY], SITE_PORT[KEY].
+site_init() {
+	local key=$1 name=$2 code=$3 port
+	port=$(free_port)
+	run "$LIUDONGD" init "$T/$key" --name "$name" --code "$code" --listen "127.0.0.1:$port"
+	[ "$RC" = 0 ] || {
+		_show_last
+		die "liudongd init $key failed (exit $RC)"
+	}
+	SITE_DIR[$key]=$T/$key
+	SITE_ID[$key]=$OUT
+	SITE_PORT[$key]=$port
+	SITE_NAME[$key]=$name
+}
+
+# site_start KEY: start KEY's daemon in the background (log: $T/KEY.log) and wait until its
+# socket answers `liudong site`. Dies if it does not within 15 seconds.
+site_start() {
+	local key=$1 i
+	"$LIUDONGD" -c "${SITE_DIR[$key]}/liudongd.conf" 2>>"$T/$key.log" &
+	SITE_PID[$key]=$!
+	for ((i = 0; i < 150; i++)); do
+		if ! kill -0 "${SITE_PID[$key]}" 2>/dev/null; then
+			wait "${SITE_PID[$key]}"
+			local rc=$?
+			SITE_PID[$key]=
+			sed 's/^/    /' "$T/$key.log"
+			die "liudongd for $key exited with $rc at start"
+		fi
+		if [ -S "${SITE_DIR[$key]}/liudongd.sock" ] && ld "$key" site >/dev/null 2>&1; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	sed 's/^/    /' "$T/$key.log"
+	die "liudongd for $key did not answer on its socket within 15 s"
+}
+
+# site_stop KEY: SIGTERM, wait up to 20 s; sets STOP_RC to the daemon's exit status (or
+# "timeout" after which it was killed).
+site_stop() {
+	local key=$1 pid=${SITE_PID[$1]:-} i
+	STOP_RC=
+	[ -n "$pid" ] || return 0
+	kill -TERM "$pid" 2>/dev/null
+	for ((i = 0; i < 200; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		kill -KILL "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+		STOP_RC=timeout
+	else
+		wait "$pid"
+		STOP_RC=$?
+	fi
+	SITE_PID[$key]=
+}
+
+# site_kill KEY: kill -9 KEY's daemon, as a crash would.
+site_kill() {
+	local key=$1 pid=${SITE_PID[$1]:-}
+	[ -n "$pid" ] || return 0
+	kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	SITE_PID[$key]=
+}
+
+# bg CMD...: run CMD in the background; the trap kills it if it is still there at the end.
+bg() {
+	"$@" &
+	BG_PIDS+=($!)
+}
+
+# ---------------------------------------------------------------------------------------------
+# The end
+
+_cleanup() {
+	local status=$? key pid
+	trap - EXIT INT TERM HUP
+	for pid in "${BG_PIDS[@]}"; do
+		kill -TERM "$pid" 2>/dev/null
+	done
+	for key in "${!SITE_PID[@]}"; do
+		[ -n "${SITE_PID[$key]}" ] || continue
+		site_stop "$key"
+		if [ "$STOP_RC" = timeout ]; then
+			fail "liudongd for $key did not stop within 20 s of SIGTERM (killed)"
+			status=1
+		fi
+	done
+	for pid in "${BG_PIDS[@]}"; do
+		kill -KILL "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
+	# A sanitizer report in any daemon log fails the test.
+	local logf
+	for logf in "$T"/*.log; do
+		[ -f "$logf" ] || continue
+		if grep -qE 'AddressSanitizer|LeakSanitizer|runtime error:' "$logf"; then
+			fail "sanitizer report in $(basename "$logf"):"
+			sed 's/^/    /' "$logf" | head -60
+			status=1
+		fi
+	done
+	if [ "$status" != 0 ] || [ "$FAILURES" != 0 ]; then
+		for logf in "$T"/*.log; do
+			[ -f "$logf" ] || continue
+			echo "--- last lines of $(basename "$logf"):"
+			tail -n 30 "$logf" | sed 's/^/    /'
+		done
+	fi
+	rm -rf "$T"
+	exit "$status"
+}
+trap _cleanup EXIT
+trap 'echo "$TEST_NAME: interrupted"; exit 130' INT TERM HUP
+
+# finish: end the test: exit 0 if every check passed, 1 if any failed.
+finish() {
+	if [ "$FAILURES" -ne 0 ]; then
+		log "$FAILURES check(s) FAILED, $CHECKS passed"
+		exit 1
+	fi
+	log "all $CHECKS checks passed"
+	exit 0
+}
