@@ -2,10 +2,12 @@
  * bench_add.c: how fast durable member adds are (issue 2, acceptance 7).
  *
  *   bench_add socket --socket PATH --clients N --count M [--id-offset K] [--sex M|F|mix]
- *                    [--branch CODE] [--json]
+ *                    [--branch CODE] [--interleave] [--json]
  *     N threads, each with its own control connection, send M `member.add` requests in all (one
- *     outstanding per connection) to a running liudongd. Every request must answer status 0.
- *     Reports adds/s and the p50, p99 and max of the per-request latency.
+ *     outstanding per connection) to a running liudongd; the branch (default "bench") must
+ *     exist. Every request must answer status 0: the first that does not is printed and the run
+ *     exits 1. Reports adds/s and the p50, p99 and max of the per-request latency. Each client
+ *     takes a contiguous slice of the identity numbers, or with --interleave every N-th one.
  *
  *   bench_add raw --dir DIR --count M --per-commit K [--id-offset K] [--json]
  *     Opens a fresh store in DIR with store_open's default (synced) flags and writes M packed
@@ -13,9 +15,10 @@
  *     one fsync'd commit per record (K=1) against batched commits (K=1000).
  *
  * Identity numbers are valid and distinct: area 110105, birth date 1940-01-01 plus (index / 1000)
- * days (/ 500 with a fixed --sex), a 3-digit sequence whose parity gives the sex (odd male, even
- * female), and the ISO 7064 MOD 11-2 check character. INDEX runs from --id-offset, so successive
- * runs against one site stay distinct if their offsets do not overlap.
+ * days (index / 500 with a fixed --sex; the default is mix), a 3-digit sequence whose parity gives
+ * the sex (odd male, even female), and the ISO 7064 MOD 11-2 check character. Members join 18 years
+ * and 6 months after birth. INDEX runs from --id-offset, so successive runs against one site stay
+ * distinct if their ranges do not overlap.
  *
  * One line per run on stdout, for people, or one JSON object with --json. Exit 0, 1 on a failed
  * request or store error, 2 on a usage error.
@@ -40,8 +43,8 @@
 #include "store.h"
 
 #define IDNO_AREA "110105"
-#define IDNO_LEN 18
-#define N_PARAMS 10
+#define IDNO_LEN  18
+#define N_PARAMS  10
 
 struct opts {
 	const char *mode;
@@ -53,6 +56,7 @@ struct opts {
 	uint64_t per_commit;
 	uint64_t id_offset;
 	char sex; /* 'M', 'F' or 0 (mix) */
+	bool interleave;
 	bool json;
 };
 
@@ -140,6 +144,7 @@ struct client {
 	pthread_barrier_t *start;
 	int fd;
 	uint64_t first;   /* index of the first member */
+	uint64_t stride;  /* between the indices of successive members */
 	uint64_t count;   /* members to add */
 	uint64_t *lat_ns; /* COUNT latencies */
 	uint64_t done;
@@ -155,7 +160,7 @@ static int client_add(struct client *c, uint64_t index, uint64_t *lat)
 	struct member m;
 	int rc = member_make(index, o->sex, &m);
 	if (rc) {
-		fprintf(stderr, "bench_add: member index %" PRIu64 " is too large for valid dates\n",
+		fprintf(stderr, "bench_add: member %" PRIu64 " is too far on for valid dates\n",
 			index);
 		return rc;
 	}
@@ -207,7 +212,7 @@ static void *client_main(void *arg)
 	struct client *c = arg;
 	pthread_barrier_wait(c->start);
 	for (uint64_t i = 0; i < c->count && !atomic_load(&stop_all); i++) {
-		if (client_add(c, c->first + i, &c->lat_ns[i]) != 0) {
+		if (client_add(c, c->first + i * c->stride, &c->lat_ns[i]) != 0) {
 			c->failures++;
 			atomic_store(&stop_all, true);
 			break;
@@ -237,8 +242,9 @@ static int run_socket(const struct opts *o)
 	for (unsigned long t = 0; t < n; t++) {
 		cl[t].o = o;
 		cl[t].start = &start;
-		cl[t].first = o->id_offset + next;
 		cl[t].count = o->count / n + (t < o->count % n);
+		cl[t].first = o->id_offset + (o->interleave ? t : next);
+		cl[t].stride = o->interleave ? n : 1;
 		cl[t].lat_ns = lat + next;
 		next += cl[t].count;
 		cl[t].fd = conn_open(o->socket);
@@ -261,7 +267,8 @@ static int run_socket(const struct opts *o)
 	for (unsigned long t = 0; t < n; t++) {
 		int err = pthread_create(&cl[t].thread, NULL, client_main, &cl[t]);
 		if (err) {
-			fprintf(stderr, "bench_add: cannot start a client thread: %s\n", strerror(err));
+			fprintf(stderr, "bench_add: cannot start a client thread: %s\n",
+				strerror(err));
 			exit(1); /* the barrier cannot be released cleanly; nothing to save */
 		}
 	}
@@ -393,7 +400,8 @@ static int run_raw(const struct opts *o)
 	struct store *s;
 	int rc = store_open(o->dir, 0, 0, &s);
 	if (rc) {
-		fprintf(stderr, "bench_add: cannot open a store in %s: %s\n", o->dir, strerror(-rc));
+		fprintf(stderr, "bench_add: cannot open a store in %s: %s\n", o->dir,
+			strerror(-rc));
 		return 1;
 	}
 	uint64_t commits = 0;
@@ -403,8 +411,9 @@ static int run_raw(const struct opts *o)
 		uint64_t n = o->count - first < o->per_commit ? o->count - first : o->per_commit;
 		rc = raw_batch(s, o, first, n, &bytes);
 		if (rc == -ENOSPC) {
+			/* The batch vanished with its transaction: grow the map, write it again. */
 			if ((rc = store_grow(s)) == 0)
-				continue; /* the batch vanished with its transaction: write it again */
+				continue;
 		}
 		if (rc) {
 			fprintf(stderr, "bench_add: writing records %" PRIu64 "..%" PRIu64 ": %s\n",
@@ -436,7 +445,7 @@ static int run_raw(const struct opts *o)
 
 static const char usage[] =
 	"usage: bench_add socket --socket PATH --clients N --count M [--id-offset K]\n"
-	"                        [--sex M|F|mix] [--branch CODE] [--json]\n"
+	"                        [--sex M|F|mix] [--branch CODE] [--interleave] [--json]\n"
 	"       bench_add raw --dir DIR --count M --per-commit K [--id-offset K] [--json]\n";
 
 static int parse_u64(const char *name, const char *text, uint64_t min, uint64_t *out)
@@ -465,6 +474,7 @@ int main(int argc, char **argv)
 		{ "sex", required_argument, NULL, 'x' },
 		{ "branch", required_argument, NULL, 'b' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "interleave", no_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -484,8 +494,12 @@ int main(int argc, char **argv)
 			o.socket = optarg;
 			break;
 		case 'n':
-			if (parse_u64("clients", optarg, 1, &v) || v > 1024)
-				return fprintf(stderr, "bench_add: --clients is 1 to 1024\n"), 2;
+			if (parse_u64("clients", optarg, 1, &v))
+				return 2;
+			if (v > 1024) {
+				fprintf(stderr, "bench_add: --clients is 1 to 1024\n");
+				return 2;
+			}
 			o.clients = (unsigned long)v;
 			break;
 		case 'm':
@@ -518,6 +532,9 @@ int main(int argc, char **argv)
 			break;
 		case 'j':
 			o.json = true;
+			break;
+		case 'i':
+			o.interleave = true;
 			break;
 		case 'h':
 			fputs(usage, stdout);

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "fold.h"
+#include "ownership.h"
 #include "logging.h"
 
 #define SCHEMA_VERSION 1
@@ -148,6 +149,24 @@ out:
 	return rc;
 }
 
+/* Record that each site EV concerns must receive local seq SEQ. */
+static int outbox_add(struct store_txn *txn, const uint8_t *self, const Ld__Event *ev, uint64_t seq)
+{
+	uint8_t dest[OWNERSHIP_MAX_DEST][LD_SITE_ID_BYTES];
+	int n = ownership_destinations(txn, ev, self, dest);
+	if (n < 0)
+		return n;
+	for (int i = 0; i < n; i++) {
+		uint8_t key[LD_SITE_ID_BYTES + 8];
+		memcpy(key, dest[i], LD_SITE_ID_BYTES);
+		store_u64_key(seq, key + LD_SITE_ID_BYTES);
+		int rc = store_put(txn, TBL_OUTBOX, key, sizeof(key), "", 0, 0);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
 int eventlog_commit_local(struct store_txn *txn, const uint8_t site_id[LD_SITE_ID_BYTES],
 			  Ld__Event *ev, uint64_t *seq)
 {
@@ -169,9 +188,44 @@ int eventlog_commit_local(struct store_txn *txn, const uint8_t site_id[LD_SITE_I
 	free(buf);
 	if (rc == 0)
 		rc = fold_apply(txn, ev, next);
+	if (rc == 0)
+		rc = outbox_add(txn, site_id, ev, next);
 	if (rc == 0 && seq)
 		*seq = next;
 	return rc;
+}
+
+int eventlog_append_remote(struct store_txn *txn, const Ld__Event *ev, const uint8_t *bytes,
+			   size_t len, uint64_t *seq)
+{
+	if (ev->origin.len != LD_SITE_ID_BYTES)
+		return -EINVAL;
+	struct eventlog_head head;
+	int rc = eventlog_head(txn, &head);
+	if (rc)
+		return rc;
+	uint64_t next = head.seq + 1;
+	rc = append_bytes(txn, ev->origin.data, ev->origin_seq, bytes, len, next);
+	if (rc == 0)
+		rc = fold_apply(txn, ev, next);
+	if (rc == 0 && seq)
+		*seq = next;
+	return rc;
+}
+
+int eventlog_find_origin(struct store_txn *txn, const uint8_t *origin, uint64_t origin_seq,
+			 uint64_t *seq)
+{
+	uint8_t okey[40];
+	origin_key(origin, origin_seq, okey);
+	struct store_val v;
+	int rc = store_get(txn, TBL_ORIGINS, okey, sizeof(okey), &v);
+	if (rc)
+		return rc;
+	if (v.len != 8)
+		return -EBADMSG;
+	*seq = store_u64_from(v.data);
+	return 0;
 }
 
 /* Unpack entry bytes into the entry (caller frees with ld__log_entry__free_unpacked). */

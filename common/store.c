@@ -22,6 +22,8 @@ static const char *table_names[TBL_COUNT] = {
 	[TBL_ORIGINS] = "origins",     [TBL_MEMBERS] = "members",
 	[TBL_MEMBER_LOG] = "member_log", [TBL_BRANCHES] = "branches",
 	[TBL_PEERS] = "peers",	       [TBL_AUDIT] = "audit",
+	[TBL_OUTBOX] = "outbox",       [TBL_CURSORS] = "cursors",
+	[TBL_QUARANTINE] = "quarantine",
 };
 
 struct store {

@@ -24,6 +24,9 @@ enum store_table {
 	TBL_BRANCHES,   /* branch code -> BranchInfo */
 	TBL_PEERS,      /* peer name -> PeerRecord */
 	TBL_AUDIT,      /* audit seq (u64 BE) -> AuditEntry */
+	TBL_OUTBOX,     /* peer site id (32) + local seq (u64 BE) -> empty: our events it must get */
+	TBL_CURSORS,    /* peer site id (32) -> SyncCursor */
+	TBL_QUARANTINE, /* quarantine seq (u64 BE) -> Quarantined: refused peer events */
 	TBL_COUNT,
 };
 

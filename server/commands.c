@@ -3,22 +3,44 @@
 
 #include <string.h>
 
+#include "daemon.h"
+#include "sync.h"
+
+void after_events(struct daemon *d)
+{
+	if (d->sync)
+		sync_poke(d->sync);
+}
+
+void after_peers(struct daemon *d)
+{
+	if (d->sync)
+		sync_reload(d->sync);
+}
+
+#define READ(n, f) { .name = n, .fn = f }
+#define WRITE(n, f, then) { .name = n, .write = true, .fn = f, .after = then }
+
 static const struct command commands[] = {
-	{ "site", false, cmd_site, NULL },
-	{ "pubkey", false, cmd_pubkey, NULL },
-	{ "peer.add", true, cmd_peer_add, NULL },
-	{ "peer.remove", true, cmd_peer_remove, NULL },
-	{ "peer.list", false, cmd_peer_list, NULL },
-	{ "audit", false, cmd_audit, NULL },
-	{ "verify", true, cmd_verify, NULL },
-	{ "branch.add", true, cmd_branch_add, NULL },
-	{ "branch.list", false, cmd_branch_list, NULL },
-	{ "member.add", true, cmd_member_add, NULL },
-	{ "member.show", false, cmd_member_show, "reveal" },
-	{ "member.list", false, cmd_member_list, NULL },
-	{ "member.find", false, cmd_member_find, NULL },
-	{ "history", false, cmd_history, NULL },
-	{ "outflow.register", true, cmd_outflow_register, NULL },
+	READ("site", cmd_site),
+	READ("pubkey", cmd_pubkey),
+	WRITE("peer.add", cmd_peer_add, after_peers),
+	WRITE("peer.remove", cmd_peer_remove, after_peers),
+	READ("peer.list", cmd_peer_list),
+	READ("peer.resync", cmd_peer_resync),
+	READ("status", cmd_status),
+	READ("conflicts", cmd_conflicts),
+	READ("log", cmd_log),
+	READ("audit", cmd_audit),
+	WRITE("verify", cmd_verify, NULL),
+	WRITE("branch.add", cmd_branch_add, NULL),
+	READ("branch.list", cmd_branch_list),
+	WRITE("member.add", cmd_member_add, after_events),
+	{ .name = "member.show", .fn = cmd_member_show, .write_if = "reveal" },
+	READ("member.list", cmd_member_list),
+	READ("member.find", cmd_member_find),
+	READ("history", cmd_history),
+	WRITE("outflow.register", cmd_outflow_register, after_events),
 };
 
 const struct command *command_find(const char *name)

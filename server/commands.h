@@ -18,6 +18,7 @@ struct command {
 	bool write;          /* runs on the writer thread in a write transaction */
 	command_fn fn;
 	const char *write_if; /* a read command that writes (audit) when this flag is given */
+	void (*after)(struct daemon *d); /* on the loop thread after a successful write */
 };
 
 /* The command called NAME, or NULL. */
@@ -49,6 +50,16 @@ int cmd_member_show(struct request *rq, struct store_txn *txn);
 int cmd_member_list(struct request *rq, struct store_txn *txn);
 int cmd_member_find(struct request *rq, struct store_txn *txn);
 int cmd_history(struct request *rq, struct store_txn *txn);
+
+/* cmd_sync.c */
+int cmd_status(struct request *rq, struct store_txn *txn);
+int cmd_conflicts(struct request *rq, struct store_txn *txn);
+int cmd_peer_resync(struct request *rq, struct store_txn *txn);
+int cmd_log(struct request *rq, struct store_txn *txn);
+
+/* After-hooks: new local events to push; the peer list changed. */
+void after_events(struct daemon *d);
+void after_peers(struct daemon *d);
 
 /* cmd_outflow.c */
 int cmd_outflow_register(struct request *rq, struct store_txn *txn);

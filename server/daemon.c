@@ -16,6 +16,7 @@
 #include "ctl.h"
 #include "eventlog.h"
 #include "logging.h"
+#include "sync.h"
 #include "writer.h"
 
 static void daemon_writer_stopped(void *data)
@@ -30,6 +31,12 @@ static void daemon_writer_stopped(void *data)
 	log_info("stopped");
 }
 
+static void daemon_sync_stopped(void *data)
+{
+	struct daemon *d = data;
+	writer_stop(d->writer, daemon_writer_stopped, d);
+}
+
 static void daemon_stop(struct daemon *d)
 {
 	if (d->stopping)
@@ -37,7 +44,10 @@ static void daemon_stop(struct daemon *d)
 	d->stopping = 1;
 	log_info("stopping: finishing requests in flight");
 	ctl_stop_listening(d->ctl);
-	writer_stop(d->writer, daemon_writer_stopped, d);
+	if (d->sync)
+		sync_stop(d->sync, daemon_sync_stopped, d);
+	else
+		daemon_sync_stopped(d);
 }
 
 static void on_signal(uv_signal_t *h, int signum)
@@ -53,8 +63,16 @@ static void on_signal(uv_signal_t *h, int signum)
 			return;
 		}
 		d->config.rules = fresh.rules;
+		struct config_peer *peers = d->config.peers;
+		size_t n_peers = d->config.n_peers;
+		d->config.peers = fresh.peers;
+		d->config.n_peers = fresh.n_peers;
+		fresh.peers = peers;
+		fresh.n_peers = n_peers;
 		config_free(&fresh);
-		log_info("SIGHUP: rules reloaded from %s", d->config.path);
+		if (d->sync)
+			sync_reload(d->sync);
+		log_info("SIGHUP: peers and rules reloaded from %s", d->config.path);
 		return;
 	}
 	daemon_stop(d);
@@ -104,6 +122,11 @@ int daemon_setup(struct daemon *d, uv_loop_t *loop, const char *config_path)
 			  rc == -EADDRINUSE ? "another liudongd is running there" : uv_strerror(rc));
 		goto fail_writer;
 	}
+	rc = sync_start(d, &d->sync);
+	if (rc) {
+		log_error("cannot start peer sync: %s", strerror(-rc));
+		goto fail_ctl;
+	}
 	uv_signal_init(loop, &d->sigterm);
 	uv_signal_init(loop, &d->sigint);
 	uv_signal_init(loop, &d->sighup);
@@ -116,10 +139,19 @@ int daemon_setup(struct daemon *d, uv_loop_t *loop, const char *config_path)
 		 d->config.socket);
 	return 0;
 
+fail_ctl:
+	if (d->sync) {
+		sync_stop(d->sync, NULL, NULL);
+		uv_run(loop, UV_RUN_NOWAIT);
+	}
+	ctl_close(d->ctl);
+	d->ctl = NULL;
 fail_writer:
 	writer_stop(d->writer, NULL, NULL);
 	uv_run(loop, UV_RUN_DEFAULT);
 	d->writer = NULL;
+	sync_free(d->sync);
+	d->sync = NULL;
 fail_store:
 	store_close(d->store);
 	d->store = NULL;
@@ -138,6 +170,7 @@ int daemon_run(struct daemon *d)
 
 void daemon_cleanup(struct daemon *d)
 {
+	sync_free(d->sync);
 	store_close(d->store);
 	identity_free(d->identity);
 	config_free(&d->config);

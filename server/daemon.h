@@ -12,6 +12,7 @@
 
 struct writer;
 struct ctl_server;
+struct sync;
 
 struct daemon {
 	uv_loop_t *loop;
@@ -22,6 +23,7 @@ struct daemon {
 	struct store *store;
 	struct writer *writer;
 	struct ctl_server *ctl;
+	struct sync *sync;
 	uv_signal_t sigterm, sigint, sighup;
 	int stopping;
 };

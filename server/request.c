@@ -82,6 +82,9 @@ static void request_done(struct writer_job *job)
 	struct request *rq = (struct request *)job;
 	if (job->result == -ESHUTDOWN)
 		request_fail(rq, -ESHUTDOWN, "the daemon is stopping; try again when it is back");
+	const struct command *cmd = command_find(rq->req->command);
+	if (job->result == 0 && cmd->after)
+		cmd->after(rq->daemon);
 	rq->reply(rq);
 }
 

@@ -1,0 +1,149 @@
+/*
+ * cmd_sync.c: sync seen from the command line: status, conflicts, peer resync, log.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "daemon.h"
+#include "event.h"
+#include "eventlog.h"
+#include "idno.h"
+#include "siteid.h"
+#include "sync.h"
+#include "view.h"
+
+int cmd_status(struct request *rq, struct store_txn *txn)
+{
+	struct daemon *d = rq->daemon;
+	json_object_set_new(rq->result, "peers", d->sync ? sync_status(d->sync) : json_array());
+	return 0;
+}
+
+int cmd_peer_resync(struct request *rq, struct store_txn *txn)
+{
+	const char *name = request_arg(rq, 0);
+	if (!name)
+		return request_fail(rq, -EDOM, "usage: liudong peer resync NAME");
+	if (!rq->daemon->sync || sync_resync(rq->daemon->sync, name) != 0)
+		return request_fail(rq, -ENOENT, "no peer named '%s'; see liudong peer list", name);
+	json_object_set_new(rq->result, "resync", json_string(name));
+	return 0;
+}
+
+/* The peer name of ORIGIN (32 bytes), this site's name, or the id. */
+static json_t *site_name(struct request *rq, struct store_txn *txn, const uint8_t *origin)
+{
+	if (memcmp(origin, rq->daemon->site_id, LD_SITE_ID_BYTES) == 0)
+		return json_string(rq->daemon->config.name);
+	struct store_cursor *c;
+	json_t *name = NULL;
+	if (store_cursor_open(txn, TBL_PEERS, &c) == 0) {
+		struct store_val k, v;
+		for (int rc = store_cursor_get(c, STORE_FIRST, &k, &v); rc == 0 && !name;
+		     rc = store_cursor_get(c, STORE_NEXT, &k, &v)) {
+			Ld__PeerRecord *p = ld__peer_record__unpack(NULL, v.len, v.data);
+			if (p && p->site_id.len == LD_SITE_ID_BYTES &&
+			    memcmp(p->site_id.data, origin, LD_SITE_ID_BYTES) == 0)
+				name = json_string(p->name);
+			if (p)
+				ld__peer_record__free_unpacked(p, NULL);
+		}
+		store_cursor_close(c);
+	}
+	if (!name) {
+		char text[LD_SITE_ID_TEXT];
+		name = json_string(siteid_format(origin, text));
+	}
+	return name;
+}
+
+int cmd_conflicts(struct request *rq, struct store_txn *txn)
+{
+	json_t *list = json_array();
+	json_object_set_new(rq->result, "conflicts", list);
+	struct store_cursor *c;
+	int rc = store_cursor_open(txn, TBL_QUARANTINE, &c);
+	if (rc)
+		return rc;
+	struct store_val k, v;
+	for (rc = store_cursor_get(c, STORE_FIRST, &k, &v); rc == 0;
+	     rc = store_cursor_get(c, STORE_NEXT, &k, &v)) {
+		Ld__Quarantined *q = ld__quarantined__unpack(NULL, v.len, v.data);
+		if (!q) {
+			rc = -EBADMSG;
+			break;
+		}
+		char masked[LD_IDNO_SIZE];
+		json_t *origin = q->origin.len == LD_SITE_ID_BYTES
+					 ? site_name(rq, txn, q->origin.data)
+					 : json_string("?");
+		char ev[200];
+		snprintf(ev, sizeof(ev), "%s:%llu", json_string_value(origin),
+			 (unsigned long long)q->origin_seq);
+		json_array_append_new(
+			list, json_pack("{s:s, s:s, s:s, s:o, s:[s], s:o}", "kind",
+					q->kind[0] ? q->kind : "unknown", "member",
+					q->member[0] ? idno_mask(q->member, masked) : "", "detail",
+					q->reason, "origin", origin, "events", ev, "time",
+					view_time(q->time_ms)));
+		ld__quarantined__free_unpacked(q, NULL);
+	}
+	store_cursor_close(c);
+	return rc == -ENOENT ? 0 : rc;
+}
+
+int cmd_log(struct request *rq, struct store_txn *txn)
+{
+	const char *from_text = request_param(rq, "from");
+	const char *limit_text = request_param(rq, "limit");
+	char *end;
+	unsigned long long from = 1, limit = 1000;
+	if (from_text) {
+		from = strtoull(from_text, &end, 10);
+		if (!from_text[0] || *end)
+			return request_fail(rq, -EINVAL, "--from must be a seq number");
+	}
+	if (limit_text) {
+		limit = strtoull(limit_text, &end, 10);
+		if (!limit_text[0] || *end || limit == 0)
+			return request_fail(rq, -EINVAL, "--limit must be a positive number");
+	}
+	json_t *list = json_array();
+	json_object_set_new(rq->result, "entries", list);
+	struct store_cursor *c;
+	int rc = store_cursor_open(txn, TBL_LOG, &c);
+	if (rc)
+		return rc;
+	uint8_t key[8];
+	store_u64_key(from, key);
+	struct store_val k = { .data = key, .len = 8 }, v;
+	json_t *names = json_object(); /* origin id hex -> name, so peers are looked up once */
+	for (rc = store_cursor_get(c, STORE_SET_RANGE, &k, &v); rc == 0 && limit > 0;
+	     rc = store_cursor_get(c, STORE_NEXT, &k, &v), limit--) {
+		uint64_t seq = store_u64_from(k.data);
+		Ld__Event *ev;
+		if ((rc = eventlog_read(txn, seq, NULL, &ev)))
+			break;
+		json_t *hex = ev->origin.len == LD_SITE_ID_BYTES ? view_hex(ev->origin.data, 32)
+								 : json_string("?");
+		json_t *name = json_object_get(names, json_string_value(hex));
+		if (!name && ev->origin.len == LD_SITE_ID_BYTES) {
+			name = site_name(rq, txn, ev->origin.data);
+			json_object_set_new(names, json_string_value(hex), name);
+		}
+		json_decref(hex);
+		char masked[LD_IDNO_SIZE];
+		json_array_append_new(
+			list, json_pack("{s:I, s:O, s:I, s:s, s:s, s:o}", "seq", (json_int_t)seq,
+					"origin", name ? name : json_null(), "origin_seq",
+					(json_int_t)ev->origin_seq, "kind", event_kind_name(ev->kind),
+					"member", ev->member[0] ? idno_mask(ev->member, masked) : "",
+					"date", view_date(ev->date)));
+		ld__event__free_unpacked(ev, NULL);
+	}
+	json_decref(names);
+	store_cursor_close(c);
+	return rc == -ENOENT || rc == 0 ? 0 : rc;
+}

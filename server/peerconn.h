@@ -1,0 +1,75 @@
+/*
+ * peerconn.h: one connection to a peer site: TCP through libuv, TLS 1.3 through memory BIOs
+ * (tls.h), frames of peer.proto Envelopes. It knows nothing of sync: it reports the peer's key
+ * once the handshake is done, hands up each Envelope, and says why it closed.
+ *
+ * Lifecycle: peer_conn_dial or peer_conn_accept -> (TLS handshake) -> ops->ready -> any number of
+ * ops->message -> ops->closed, exactly once, after which the connection is freed. ops->closed is
+ * also called if the connection fails before it is ready.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "pballoc.h"
+#include "peer.pb-c.h"
+#include "tls.h"
+
+struct peer_conn;
+
+/* An Envelope received, with the budget it was unpacked with: free with peer_msg_free. */
+struct peer_msg {
+	struct pb_budget budget;
+	Ld__Envelope *env;
+};
+
+void peer_msg_free(struct peer_msg *m);
+
+struct peer_conn_ops {
+	/* The handshake is done; SPKI (LEN bytes) is the peer's public key, valid during the call. */
+	void (*ready)(struct peer_conn *c, const uint8_t *spki, size_t len);
+	/* An Envelope arrived; MSG is the callee's (peer_msg_free). */
+	void (*message)(struct peer_conn *c, struct peer_msg *msg);
+	/* The connection closed (REASON: why, never NULL). C is freed after this returns. */
+	void (*closed)(struct peer_conn *c, const char *reason);
+};
+
+/*
+ * Dial ADDRESS ("HOST:PORT") on LOOP. OPS and DATA are kept; *out is valid until ops->closed.
+ * Returns 0 (then exactly one ops->closed will follow, after ready or not), or -errno at once
+ * (then no callback is called).
+ */
+int peer_conn_dial(uv_loop_t *loop, struct tls_ctx *tls, const char *address,
+		   const struct peer_conn_ops *ops, void *data, struct peer_conn **out);
+
+/* Accept a connection waiting on SERVER. As peer_conn_dial. */
+int peer_conn_accept(uv_stream_t *server, struct tls_ctx *tls, const struct peer_conn_ops *ops,
+		     void *data, struct peer_conn **out);
+
+/* The DATA given at dial or accept, and a way to change it. */
+void *peer_conn_data(const struct peer_conn *c);
+void peer_conn_set_data(struct peer_conn *c, void *data);
+
+/* True if this side dialed. */
+bool peer_conn_dialed(const struct peer_conn *c);
+
+/* "127.0.0.1:7701": the remote address, for logs. */
+const char *peer_conn_remote(const struct peer_conn *c);
+
+/* Send ENV (packed now; ENV stays the caller's). Returns 0, -EMSGSIZE, -EPIPE if closing. */
+int peer_conn_send(struct peer_conn *c, const Ld__Envelope *env);
+
+/* Bytes queued to the socket and not yet written. */
+size_t peer_conn_queued(const struct peer_conn *c);
+
+/* Stop or restart reading (back-pressure while applying batches). */
+void peer_conn_pause(struct peer_conn *c, bool paused);
+
+/*
+ * Close C: if SEND_CLOSE and the handshake is done, first send Close{REASON}. ops->closed(REASON)
+ * follows (later, from the loop). Safe to call more than once.
+ */
+void peer_conn_close(struct peer_conn *c, const char *reason, bool send_close);

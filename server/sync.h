@@ -1,0 +1,39 @@
+/*
+ * sync.h: the sync engine: keeps every pinned peer site in step with this one.
+ *
+ * For each peer: dial it (if it has an address) and accept it; after TLS, pin its key to the
+ * site id we hold for it; exchange Hello (logs, cursors); then stream our events that concern it
+ * (the `outbox`) in EventBatches, with a bounded window of unacknowledged batches, and apply the
+ * batches it sends through the writer, acknowledging each after its commit. Reconnect with capped
+ * exponential backoff and jitter; Ping when idle, drop when silent. All of it on the loop thread.
+ */
+#pragma once
+
+#include <jansson.h>
+
+struct daemon;
+struct sync;
+
+/* Start: TLS context, listener (if [site] listen is set), peers from the store and config. */
+int sync_start(struct daemon *d, struct sync **out);
+
+/* Re-read the peers (after peer add/remove or SIGHUP): connect new ones, drop removed ones. */
+void sync_reload(struct sync *s);
+
+/* Local events were committed: push them to the peers they concern. */
+void sync_poke(struct sync *s);
+
+/* `peer resync NAME`: send that peer everything that concerns it again. Returns 0 or -ENOENT. */
+int sync_resync(struct sync *s, const char *name);
+
+/* The status of every peer as CLI.md's `status` prints it: a JSON array the caller owns. */
+json_t *sync_status(struct sync *s);
+
+/*
+ * Close every connection, timer and the listener, then call CB(DATA). Writer jobs of S may still
+ * be out: free S with sync_free only after the writer has stopped.
+ */
+void sync_stop(struct sync *s, void (*cb)(void *data), void *data);
+
+/* Free S (NULL allowed) after sync_stop's callback and after the writer stopped. */
+void sync_free(struct sync *s);
