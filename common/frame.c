@@ -2,6 +2,8 @@
 #include "frame.h"
 
 #include <errno.h>
+#include <stdbool.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -30,8 +32,14 @@ int frame_peek(const uint8_t *buf, size_t len, size_t max, const uint8_t **body,
 
 static int write_all(int fd, const uint8_t *p, size_t len)
 {
+	bool socket = true;
 	while (len > 0) {
-		ssize_t n = write(fd, p, len);
+		/* send() with MSG_NOSIGNAL: a closed peer is -EPIPE, not a SIGPIPE that kills us. */
+		ssize_t n = socket ? send(fd, p, len, MSG_NOSIGNAL) : write(fd, p, len);
+		if (n < 0 && socket && errno == ENOTSOCK) {
+			socket = false;
+			continue;
+		}
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;

@@ -23,7 +23,10 @@ void frame_header(uint32_t len, uint8_t out[LD_FRAME_HEADER]);
  */
 int frame_peek(const uint8_t *buf, size_t len, size_t max, const uint8_t **body, size_t *body_len);
 
-/* Blocking: write one frame with body BODY (LEN bytes) to FD. Returns 0 or -errno. */
+/*
+ * Blocking: write one frame with body BODY (LEN bytes) to FD (a socket or any file). Returns 0, or
+ * -errno: -EPIPE if the peer closed (never a SIGPIPE).
+ */
 int frame_write_fd(int fd, const void *body, size_t len);
 
 /*

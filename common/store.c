@@ -53,8 +53,9 @@ static int store_error(int rc)
 	case MDB_KEYEXIST:
 		return -EEXIST;
 	case MDB_MAP_FULL:
-	case MDB_TXN_FULL:
 		return -ENOSPC;
+	case MDB_TXN_FULL:
+		return -E2BIG; /* too many dirty pages for one transaction: not cured by growing */
 	case MDB_READERS_FULL:
 		return -EAGAIN;
 	case MDB_MAP_RESIZED:

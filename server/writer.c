@@ -111,13 +111,11 @@ static void *writer_main(void *arg)
 static void writer_closed(uv_handle_t *h)
 {
 	struct writer *w = h->data;
-	void (*cb)(void *) = w->stop_cb;
-	void *data = w->stop_data;
+	if (w->stop_cb)
+		w->stop_cb(w->stop_data); /* W is still valid here, as writer.h promises */
 	pthread_mutex_destroy(&w->lock);
 	pthread_cond_destroy(&w->wake);
 	free(w);
-	if (cb)
-		cb(data);
 }
 
 static void writer_on_async(uv_async_t *a)

@@ -136,7 +136,26 @@ assert_exit 0 ld a --json audit && {
 }
 assert_exit 0 ld a --json verify && assert_eq "$(jget "$OUT" 'd["ok"]')" true "verify at A"
 assert_exit 0 ld a --json site && assert_eq "$(jget "$OUT" 'd["head_seq"]')" 3 "A's head_seq: branch, member, outflow"
-# B knows nothing of him yet (sync comes later) and says so with 4.
-assert_exit 4 ld b member show "$ID"
+# Once the sites sync (B pinned A above), B sees him away from A at the place given. Before peer
+# sync exists (no `liudong status`), B knows nothing of him and says so with 4.
+if ld a status >/dev/null 2>&1; then
+	log "sync to B"
+	for ((i = 0; i < 100; i++)); do
+		run ld b --json member show "$ID"
+		[ "$RC" = 0 ] && break
+		sleep 0.2
+	done
+	if [ "$RC" = 0 ]; then
+		assert_eq "$(jget "$OUT" 'd["state"]')" away "state at B"
+		assert_eq "$(jget "$OUT" 'd["outflow_site"]')" 昆山 "outflow_site at B"
+		assert_eq "$(jget "$OUT" 'd["inflow_site"]')" 南京 "inflow_site at B"
+		assert_eq "$(jget "$OUT" 'd["place"]')" 南京市鼓楼区中山路 "place at B"
+		assert_not_contains "$OUT" "$ID" "member show at B"
+	else
+		fail_run "B does not know the member 20 s after A registered him out to B"
+	fi
+else
+	assert_exit 4 ld b member show "$ID"
+fi
 
 finish

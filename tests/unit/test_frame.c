@@ -4,7 +4,8 @@
  * frame_peek is driven over byte buffers in every state a stream can be in (empty, part of a
  * header, part of a body, one frame, two frames back to back, an oversize header); the blocking
  * frame_write_fd / frame_read_fd pair is driven over a socketpair, including a peer that hangs up
- * in the middle of a frame. The budget allocator is checked on a control-socket Request: over
+ * in the middle of a frame and a writer whose peer has gone (in a child process, since that one can
+ * end in SIGPIPE). The budget allocator is checked on a control-socket Request: over
  * budget it refuses and gives back every byte, within budget it accounts for every byte until
  * free_unpacked.
  */

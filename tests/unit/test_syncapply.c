@@ -1,0 +1,302 @@
+/*
+ * test_syncapply.c: applying a peer's batch, driven directly (no network): what is applied, what is
+ * a harmless resend, what is quarantined, and that a refused event changes no state.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "eventlog.h"
+#include "fold.h"
+#include "syncapply.h"
+
+#define IDNO "11010519491231002X"
+
+static uint8_t site_a[LD_SITE_ID_BYTES], site_b[LD_SITE_ID_BYTES], site_c[LD_SITE_ID_BYTES];
+static uint8_t log_a[LD_LOG_ID_BYTES] = { 0xa };
+
+struct fixture {
+	char dir[64];
+	struct store *store;
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	strcpy(f->dir, "/tmp/test-syncapply-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	assert_int_equal(store_open(f->dir, 0, STORE_NOSYNC, &f->store), 0);
+	memset(site_a, 0xa1, sizeof(site_a));
+	memset(site_b, 0xb2, sizeof(site_b));
+	memset(site_c, 0xc3, sizeof(site_c));
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	store_close(f->store);
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
+	assert_int_equal(system(cmd), 0);
+	free(f);
+	return 0;
+}
+
+static Ld__MemberInfo member_info(void)
+{
+	Ld__MemberInfo m = LD__MEMBER_INFO__INIT;
+	m.id = IDNO;
+	m.name = "张三";
+	m.sex = "F";
+	m.kind = "full";
+	m.branch = "001";
+	m.dues_category = "salaried";
+	m.monthly_dues_fen = 1500;
+	return m;
+}
+
+/* Pack an event of ORIGIN/SEQ: an outflow registration to INFLOW, or a member update. */
+static ProtobufCBinaryData pack_event(const uint8_t *origin, uint64_t seq, Ld__EventKind kind,
+				      const uint8_t *inflow, const char *name)
+{
+	Ld__MemberInfo m = member_info();
+	m.name = (char *)name;
+	Ld__OutflowInfo of = LD__OUTFLOW_INFO__INIT;
+	of.member = &m;
+	of.reason = "work";
+	of.inflow_site.data = (uint8_t *)inflow;
+	of.inflow_site.len = LD_SITE_ID_BYTES;
+	of.inflow_name = "B";
+	of.place = "南京";
+	Ld__Event ev = LD__EVENT__INIT;
+	ev.origin.data = (uint8_t *)origin;
+	ev.origin.len = LD_SITE_ID_BYTES;
+	ev.origin_seq = seq;
+	ev.member = IDNO;
+	ev.kind = kind;
+	if (kind == LD__EVENT_KIND__OUTFLOW_REGISTERED) {
+		ev.payload_case = LD__EVENT__PAYLOAD_OUTFLOW;
+		ev.outflow = &of;
+	} else {
+		ev.payload_case = LD__EVENT__PAYLOAD_MEMBER_INFO;
+		ev.member_info = &m;
+	}
+	ProtobufCBinaryData b;
+	b.len = ld__event__get_packed_size(&ev);
+	b.data = malloc(b.len);
+	ld__event__pack(&ev, b.data);
+	return b;
+}
+
+static int apply(struct store *s, const uint8_t *peer, uint64_t prev, uint64_t last,
+		 ProtobufCBinaryData *events, size_t n, const uint8_t *log_id,
+		 struct apply_stats *st)
+{
+	Ld__EventBatch b = LD__EVENT_BATCH__INIT;
+	b.log_id.data = (uint8_t *)log_id;
+	b.log_id.len = LD_LOG_ID_BYTES;
+	b.prev_seq = prev;
+	b.last_seq = last;
+	b.events = events;
+	b.n_events = n;
+	struct store_txn *txn;
+	assert_int_equal(store_begin(s, true, &txn), 0);
+	const char *why = NULL;
+	int rc = sync_apply_batch(txn, peer, &b, st, &why);
+	if (rc == 0)
+		assert_int_equal(store_commit(txn), 0);
+	else
+		store_abort(txn);
+	return rc;
+}
+
+static size_t count(struct store *s, enum store_table t)
+{
+	struct store_txn *txn;
+	size_t n = 0;
+	assert_int_equal(store_begin(s, false, &txn), 0);
+	assert_int_equal(store_count(txn, t, &n), 0);
+	store_abort(txn);
+	return n;
+}
+
+static char *member_name(struct store *s)
+{
+	struct store_txn *txn;
+	Ld__MemberState *st;
+	assert_int_equal(store_begin(s, false, &txn), 0);
+	assert_int_equal(member_state_get(txn, IDNO, &st), 0);
+	char *name = strdup(st->info->name);
+	ld__member_state__free_unpacked(st, NULL);
+	store_abort(txn);
+	return name;
+}
+
+/* At the inflow site B: A's snapshot arrives, then a resend, then contradictions and intruders. */
+static void test_inflow_site_receives(void **state)
+{
+	struct fixture *f = *state;
+	struct apply_stats st;
+	ProtobufCBinaryData ev = pack_event(site_a, 3, LD__EVENT_KIND__OUTFLOW_REGISTERED, site_b,
+					    "张三");
+	assert_int_equal(apply(f->store, site_a, 0, 3, &ev, 1, log_a, &st), 0);
+	assert_int_equal(st.applied, 1);
+	char *name = member_name(f->store);
+	assert_string_equal(name, "张三");
+	free(name);
+
+	/* The same batch again (a resend after a reconnect): nothing new. */
+	assert_int_equal(apply(f->store, site_a, 0, 3, &ev, 1, log_a, &st), 0);
+	assert_int_equal(st.applied, 0);
+	assert_int_equal(st.duplicates, 1);
+	assert_int_equal(count(f->store, TBL_LOG), 1);
+
+	/* The same id with other bytes: kept aside, the log keeps the first. */
+	ProtobufCBinaryData other = pack_event(site_a, 3, LD__EVENT_KIND__OUTFLOW_REGISTERED, site_b,
+					       "李四");
+	assert_int_equal(apply(f->store, site_a, 0, 3, &other, 1, log_a, &st), 0);
+	assert_int_equal(st.quarantined, 1);
+	name = member_name(f->store);
+	assert_string_equal(name, "张三");
+	free(name);
+
+	/* C is neither his outflow nor his inflow site: its update is refused. */
+	ProtobufCBinaryData intruder = pack_event(site_c, 1, LD__EVENT_KIND__MEMBER_UPDATED, site_b,
+						  "王五");
+	assert_int_equal(apply(f->store, site_c, 0, 1, &intruder, 1, log_a, &st), 0);
+	assert_int_equal(st.quarantined, 1);
+	/* A relays C's event: events are never relayed, so it is refused too. */
+	ProtobufCBinaryData relayed = pack_event(site_c, 4, LD__EVENT_KIND__MEMBER_UPDATED, site_b,
+						 "王五");
+	assert_int_equal(apply(f->store, site_a, 3, 4, &relayed, 1, log_a, &st), 0);
+	assert_int_equal(st.quarantined, 1);
+	name = member_name(f->store);
+	assert_string_equal(name, "张三");
+	free(name);
+	assert_int_equal(count(f->store, TBL_LOG), 1);
+	assert_int_equal(count(f->store, TBL_QUARANTINE), 3);
+
+	/* A's own update is applied. */
+	ProtobufCBinaryData update = pack_event(site_a, 7, LD__EVENT_KIND__MEMBER_UPDATED, site_b,
+						"张三丰");
+	assert_int_equal(apply(f->store, site_a, 4, 7, &update, 1, log_a, &st), 0);
+	assert_int_equal(st.applied, 1);
+	name = member_name(f->store);
+	assert_string_equal(name, "张三丰");
+	free(name);
+	free(ev.data);
+	free(other.data);
+	free(intruder.data);
+	free(relayed.data);
+	free(update.data);
+}
+
+/* At the outflow site A: the inflow site B sends an event only A may write. */
+static void test_outflow_kind_from_inflow_is_quarantined(void **state)
+{
+	struct fixture *f = *state;
+	assert_int_equal(meta_init(f->store, site_a), 0);
+	struct store_txn *txn;
+	assert_int_equal(store_begin(f->store, true, &txn), 0);
+	Ld__MemberInfo m = member_info();
+	Ld__Event reg = LD__EVENT__INIT;
+	reg.kind = LD__EVENT_KIND__MEMBER_REGISTERED;
+	reg.member = IDNO;
+	reg.payload_case = LD__EVENT__PAYLOAD_MEMBER_INFO;
+	reg.member_info = &m;
+	assert_int_equal(eventlog_commit_local(txn, site_a, &reg, NULL), 0);
+	Ld__OutflowInfo of = LD__OUTFLOW_INFO__INIT;
+	of.member = &m;
+	of.inflow_site.data = site_b;
+	of.inflow_site.len = LD_SITE_ID_BYTES;
+	Ld__Event out = LD__EVENT__INIT;
+	out.kind = LD__EVENT_KIND__OUTFLOW_REGISTERED;
+	out.member = IDNO;
+	out.payload_case = LD__EVENT__PAYLOAD_OUTFLOW;
+	out.outflow = &of;
+	assert_int_equal(eventlog_commit_local(txn, site_a, &out, NULL), 0);
+	assert_int_equal(store_commit(txn), 0);
+
+	/* Only the outflow registration concerns B: one outbox entry. */
+	assert_int_equal(count(f->store, TBL_OUTBOX), 1);
+
+	struct store_val before;
+	assert_int_equal(store_begin(f->store, false, &txn), 0);
+	assert_int_equal(store_get(txn, TBL_MEMBERS, IDNO, strlen(IDNO), &before), 0);
+	uint8_t *copy = malloc(before.len);
+	memcpy(copy, before.data, before.len);
+	size_t copy_len = before.len;
+	store_abort(txn);
+
+	struct apply_stats st;
+	ProtobufCBinaryData ev = pack_event(site_b, 1, LD__EVENT_KIND__MEMBER_UPDATED, site_b,
+					    "篡改");
+	assert_int_equal(apply(f->store, site_b, 0, 1, &ev, 1, log_a, &st), 0);
+	assert_int_equal(st.quarantined, 1);
+	assert_int_equal(st.applied, 0);
+
+	/* Nothing in the state tables changed. */
+	struct store_val after;
+	assert_int_equal(store_begin(f->store, false, &txn), 0);
+	assert_int_equal(store_get(txn, TBL_MEMBERS, IDNO, strlen(IDNO), &after), 0);
+	assert_int_equal(after.len, copy_len);
+	assert_memory_equal(after.data, copy, copy_len);
+	store_abort(txn);
+	assert_int_equal(count(f->store, TBL_LOG), 2);
+	free(copy);
+	free(ev.data);
+}
+
+/* Continuity: gaps are refused with nothing written; a new log is followed from its start. */
+static void test_cursor_continuity(void **state)
+{
+	struct fixture *f = *state;
+	struct apply_stats st;
+	ProtobufCBinaryData ev = pack_event(site_a, 3, LD__EVENT_KIND__OUTFLOW_REGISTERED, site_b,
+					    "张三");
+	assert_int_equal(apply(f->store, site_a, 0, 3, &ev, 1, log_a, &st), 0);
+	ProtobufCBinaryData later = pack_event(site_a, 12, LD__EVENT_KIND__MEMBER_UPDATED, site_b,
+					       "张三");
+	assert_int_equal(apply(f->store, site_a, 10, 12, &later, 1, log_a, &st), -ERANGE);
+	assert_int_equal(count(f->store, TBL_LOG), 1);
+
+	uint8_t log_new[LD_LOG_ID_BYTES] = { 0xe };
+	assert_int_equal(apply(f->store, site_a, 5, 12, &later, 1, log_new, &st), -ERANGE);
+	ProtobufCBinaryData first = pack_event(site_a, 1, LD__EVENT_KIND__MEMBER_UPDATED, site_b,
+					       "新");
+	assert_int_equal(apply(f->store, site_a, 0, 1, &first, 1, log_new, &st), 0);
+	assert_int_equal(st.applied, 1);
+
+	struct store_txn *txn;
+	Ld__SyncCursor *c;
+	assert_int_equal(store_begin(f->store, false, &txn), 0);
+	assert_int_equal(cursor_get(txn, site_a, &c), 0);
+	assert_int_equal(c->applied_seq, 1);
+	assert_memory_equal(c->peer_log_id.data, log_new, LD_LOG_ID_BYTES);
+	ld__sync_cursor__free_unpacked(c, NULL);
+	store_abort(txn);
+	free(ev.data);
+	free(later.data);
+	free(first.data);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_inflow_site_receives, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_outflow_kind_from_inflow_is_quarantined, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_cursor_continuity, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
