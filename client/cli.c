@@ -75,11 +75,21 @@ static const struct cmd_spec commands[] = {
 
 int cli_fail(int code, const char *fmt, ...)
 {
+	char msg[2048];
 	va_list ap;
-	fputs("liudong: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* One line, whatever the input it quotes: control characters are shown escaped. */
+	fputs("liudong: ", stderr);
+	for (const unsigned char *p = (const unsigned char *)msg; *p; p++) {
+		if (*p == '\n')
+			fputs("\\n", stderr);
+		else if (*p < 0x20 || *p == 0x7f)
+			fprintf(stderr, "\\x%02x", *p);
+		else
+			fputc(*p, stderr);
+	}
 	fputc('\n', stderr);
 	return code;
 }
@@ -254,7 +264,6 @@ static int run_command(struct cli *cli, const struct cmd_spec *c, int argc, char
 	Ld__Request req = LD__REQUEST__INIT;
 	req.version = 1;
 	req.command = (char *)c->ctl;
-	req.operator_ = (char *)cli->operator_name;
 	int nargs = 0, code = 0;
 	for (int i = 0; i < argc; i++) {
 		const char *a = argv[i];
@@ -331,6 +340,7 @@ static int run_command(struct cli *cli, const struct cmd_spec *c, int argc, char
 			goto out;
 		}
 	}
+	req.operator_ = (char *)cli->operator_name; /* --operator may stand after the command */
 	code = c->local ? c->local(cli, &req) : run_remote(cli, c, &req);
 out:
 	request_clear(&req);
@@ -368,19 +378,18 @@ int cli_main(int argc, char **argv)
 			return cli_fail(LD_EXIT_USAGE, "unknown option %s; see liudong --help", argv[i]);
 		break;
 	}
-	if (i >= argc) {
-		usage_all(stderr, NULL);
-		return LD_EXIT_USAGE;
-	}
+	if (i >= argc)
+		return cli_fail(LD_EXIT_USAGE, "no command given; see liudong --help");
 	int used = 0;
 	const struct cmd_spec *c = find_command(argc - i, argv + i, &used);
 	if (!c) {
 		if (is_group(argv[i])) {
-			if (i + 1 >= argc || strcmp(argv[i + 1], "-h") == 0 ||
-			    strcmp(argv[i + 1], "--help") == 0) {
-				bool help = i + 1 < argc;
-				usage_all(help ? stdout : stderr, argv[i]);
-				return help ? 0 : LD_EXIT_USAGE;
+			if (i + 1 >= argc)
+				return cli_fail(LD_EXIT_USAGE, "'%s' needs a subcommand; see liudong %s "
+						"--help", argv[i], argv[i]);
+			if (strcmp(argv[i + 1], "-h") == 0 || strcmp(argv[i + 1], "--help") == 0) {
+				usage_all(stdout, argv[i]);
+				return 0;
 			}
 			return cli_fail(LD_EXIT_USAGE, "unknown command '%s %s'; see liudong %s --help",
 					argv[i], argv[i + 1], argv[i]);

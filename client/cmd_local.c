@@ -49,7 +49,11 @@ int check_verify(json_t *result)
 	if (json_is_true(json_object_get(result, "ok")))
 		return 0;
 	json_t *bad = json_object_get(result, "first_bad");
-	return cli_fail(LD_EXIT_REFUSED, "the log is damaged%s%" JSON_INTEGER_FORMAT ": %s",
-			json_is_integer(bad) ? " at seq " : "", json_integer_value(bad),
-			json_string_value(json_object_get(result, "problem")));
+	const char *problem = json_string_value(json_object_get(result, "problem"));
+	if (json_is_integer(bad))
+		return cli_fail(LD_EXIT_REFUSED, "the log is damaged at seq %" JSON_INTEGER_FORMAT
+				": %s; restore the data directory from a backup", json_integer_value(bad),
+				problem ? problem : "?");
+	return cli_fail(LD_EXIT_REFUSED, "the store is damaged: %s; restore the data directory from "
+			"a backup", problem ? problem : "?");
 }

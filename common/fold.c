@@ -1,6 +1,7 @@
 /*
  * fold.c: see fold.h. One function per kind of event; each reads the member's state, changes it,
- * and writes it back. A member's history is the `member_log` index: identity number + local seq.
+ * and writes it back. A member's history is the list of local seqs in his state (MemberState.history):
+ * one table row per member, so an event touches one page of member state, not two.
  */
 #include "fold.h"
 
@@ -10,7 +11,7 @@
 
 #include "idno.h"
 
-const enum store_table fold_tables[FOLD_TABLE_COUNT] = { TBL_MEMBERS, TBL_MEMBER_LOG, TBL_BRANCHES };
+const enum store_table fold_tables[FOLD_TABLE_COUNT] = { TBL_MEMBERS, TBL_BRANCHES };
 
 int member_state_get(struct store_txn *txn, const char *idno, Ld__MemberState **out)
 {
@@ -52,15 +53,32 @@ int branch_get(struct store_txn *txn, const char *code, Ld__BranchInfo **out)
 	return *out ? 0 : -EBADMSG;
 }
 
-static int index_member_event(struct store_txn *txn, const char *idno, uint64_t seq)
+/*
+ * Put ST with SEQ added to its history. OLD, if not NULL, is the state ST replaces: its history is
+ * carried over. ST's own history field is ignored and left as it was.
+ */
+static int member_put_with(struct store_txn *txn, Ld__MemberState *st, const Ld__MemberState *old,
+			   uint64_t seq)
 {
-	uint8_t key[LD_IDNO_LEN + 8];
-	size_t n = strlen(idno);
-	if (n > LD_IDNO_LEN)
-		return -EINVAL;
-	memcpy(key, idno, n);
-	store_u64_key(seq, key + n);
-	return store_put(txn, TBL_MEMBER_LOG, key, n + 8, "", 0, 0);
+	size_t n = old ? old->n_history : 0;
+	uint64_t stack[64];
+	uint64_t *history = n + 1 <= 64 ? stack : malloc((n + 1) * sizeof(*history));
+	if (!history)
+		return -ENOMEM;
+	if (n)
+		memcpy(history, old->history, n * sizeof(*history));
+	history[n] = seq;
+	size_t keep_n = st->n_history;
+	uint64_t *keep = st->history;
+	st->history = history;
+	st->n_history = n + 1;
+	st->last_seq = seq;
+	int rc = member_state_put(txn, st);
+	st->history = keep;
+	st->n_history = keep_n;
+	if (history != stack)
+		free(history);
+	return rc;
 }
 
 static int fold_member_registered(struct store_txn *txn, const Ld__Event *ev, uint64_t seq)
@@ -72,8 +90,7 @@ static int fold_member_registered(struct store_txn *txn, const Ld__Event *ev, ui
 	st.state = "home";
 	st.outflow_site = ev->origin;
 	st.first_seq = seq;
-	st.last_seq = seq;
-	return member_state_put(txn, &st);
+	return member_put_with(txn, &st, NULL, seq);
 }
 
 static int fold_member_updated(struct store_txn *txn, const Ld__Event *ev, uint64_t seq)
@@ -86,8 +103,7 @@ static int fold_member_updated(struct store_txn *txn, const Ld__Event *ev, uint6
 		return rc;
 	Ld__MemberInfo *keep = old->info;
 	old->info = ev->member_info;
-	old->last_seq = seq;
-	rc = member_state_put(txn, old);
+	rc = member_put_with(txn, old, old, seq);
 	old->info = keep;
 	ld__member_state__free_unpacked(old, NULL);
 	return rc;
@@ -110,10 +126,9 @@ static int fold_outflow_registered(struct store_txn *txn, const Ld__Event *ev, u
 	st.outflow_name = of->outflow_name;
 	st.outflow = of;
 	st.first_seq = old ? old->first_seq : seq;
-	st.last_seq = seq;
 	if (old)
 		st.certificate = old->certificate;
-	rc = member_state_put(txn, &st);
+	rc = member_put_with(txn, &st, old, seq);
 	if (old)
 		ld__member_state__free_unpacked(old, NULL);
 	return rc;
@@ -127,27 +142,35 @@ static int fold_branch_added(struct store_txn *txn, const Ld__Event *ev)
 	return put_packed(txn, TBL_BRANCHES, code, strlen(code), &ev->branch->base);
 }
 
+/* An event of a kind this version cannot fold: still part of the member's history. */
+static int fold_history_only(struct store_txn *txn, const Ld__Event *ev, uint64_t seq)
+{
+	if (!ev->member || !ev->member[0])
+		return 0;
+	Ld__MemberState *old;
+	int rc = member_state_get(txn, ev->member, &old);
+	if (rc == -ENOENT)
+		return 0;
+	if (rc)
+		return rc;
+	rc = member_put_with(txn, old, old, seq);
+	ld__member_state__free_unpacked(old, NULL);
+	return rc;
+}
+
 int fold_apply(struct store_txn *txn, const Ld__Event *ev, uint64_t seq)
 {
-	int rc;
 	switch (ev->kind) {
 	case LD__EVENT_KIND__MEMBER_REGISTERED:
-		rc = fold_member_registered(txn, ev, seq);
-		break;
+		return fold_member_registered(txn, ev, seq);
 	case LD__EVENT_KIND__MEMBER_UPDATED:
-		rc = fold_member_updated(txn, ev, seq);
-		break;
+		return fold_member_updated(txn, ev, seq);
 	case LD__EVENT_KIND__OUTFLOW_REGISTERED:
-		rc = fold_outflow_registered(txn, ev, seq);
-		break;
+		return fold_outflow_registered(txn, ev, seq);
 	case LD__EVENT_KIND__BRANCH_ADDED:
 		return fold_branch_added(txn, ev);
 	default:
 		/* A kind from a newer version: kept in the log, folded once we know it. */
-		rc = 0;
-		break;
+		return fold_history_only(txn, ev, seq);
 	}
-	if (rc == 0 && ev->member && ev->member[0])
-		rc = index_member_event(txn, ev->member, seq);
-	return rc;
 }

@@ -1,7 +1,7 @@
 /*
  * fold.h: the state tables as a fold of the log.
  *
- * fold_apply is the only code that changes `members`, `member_log` and `branches`; it runs in the
+ * fold_apply is the only code that changes `members` and `branches`; it runs in the
  * transaction that appends the event, so state and log never disagree. Rebuilding the state from
  * the log is folding every entry again in seq order (eventlog_verify does it).
  */
@@ -12,8 +12,8 @@
 #include "record.pb-c.h"
 #include "store.h"
 
-/* The tables fold_apply writes, NULL-terminated count in FOLD_TABLE_COUNT. */
-#define FOLD_TABLE_COUNT 3
+/* The tables fold_apply writes (FOLD_TABLE_COUNT of them). */
+#define FOLD_TABLE_COUNT 2
 extern const enum store_table fold_tables[FOLD_TABLE_COUNT];
 
 /* Fold EV, committed as local seq SEQ, into the state tables. Returns 0 or -errno. */

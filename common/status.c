@@ -23,6 +23,7 @@ enum ld_exit status_from_error(int err)
 		return LD_EXIT_REFUSED;
 	case -ECONNREFUSED:
 	case -EHOSTUNREACH:
+	case -ESHUTDOWN:
 		return LD_EXIT_UNAVAILABLE;
 	default:
 		return LD_EXIT_INTERNAL;

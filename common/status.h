@@ -7,8 +7,8 @@
  *   -ENOENT    not found: member, certificate, branch, meeting, peer, receipt    -> 4
  *   -EEXIST, -EPERM, -EALREADY, -EBADMSG, -EKEYREVOKED, -EKEYEXPIRED
  *              refused by a rule                                                 -> 5
- *   -ECONNREFUSED, -EHOSTUNREACH
- *              the daemon cannot be reached                                      -> 6
+ *   -ECONNREFUSED, -EHOSTUNREACH, -ESHUTDOWN
+ *              the daemon cannot be reached (or is stopping)                                     -> 6
  *   anything else: an internal error (a bug, logged by the daemon)               -> 1
  */
 #pragma once

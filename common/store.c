@@ -20,7 +20,7 @@
 static const char *table_names[TBL_COUNT] = {
 	[TBL_META] = "meta",	       [TBL_LOG] = "log",
 	[TBL_ORIGINS] = "origins",     [TBL_MEMBERS] = "members",
-	[TBL_MEMBER_LOG] = "member_log", [TBL_BRANCHES] = "branches",
+	[TBL_BRANCHES] = "branches",
 	[TBL_PEERS] = "peers",	       [TBL_AUDIT] = "audit",
 	[TBL_OUTBOX] = "outbox",       [TBL_CURSORS] = "cursors",
 	[TBL_QUARANTINE] = "quarantine",
@@ -106,6 +106,8 @@ int store_open(const char *dir, size_t map_size, unsigned flags, struct store **
 	unsigned env_flags = MDB_NOTLS; /* read txns may be used by a thread that didn't begin them */
 	if (flags & STORE_NOSYNC)
 		env_flags |= MDB_NOSYNC;
+	if (flags & STORE_PIPELINED)
+		env_flags |= MDB_NOMETASYNC;
 	rc = store_error(mdb_env_open(s->env, dir, env_flags, 0600));
 	if (rc)
 		goto fail_env;
@@ -220,6 +222,18 @@ int store_grow(struct store *s)
 	return rc;
 }
 
+int store_sync(struct store *s)
+{
+	return store_error(mdb_env_sync(s->env, 1));
+}
+
+uint64_t store_last_commit(struct store *s)
+{
+	MDB_envinfo info;
+	mdb_env_info(s->env, &info);
+	return info.me_last_txnid;
+}
+
 size_t store_map_size(struct store *s)
 {
 	MDB_envinfo info;
@@ -230,6 +244,8 @@ size_t store_map_size(struct store *s)
 int store_get(struct store_txn *txn, enum store_table t, const void *key, size_t klen,
 	      struct store_val *val)
 {
+	if (klen == 0 || klen > 511)
+		return -ENOENT; /* no such key can be stored (LMDB keys are 1 to 511 bytes) */
 	MDB_val k = { .mv_size = klen, .mv_data = (void *)key };
 	MDB_val v;
 	int rc = store_error(mdb_get(txn->txn, txn->store->dbi[t], &k, &v));
@@ -243,6 +259,8 @@ int store_get(struct store_txn *txn, enum store_table t, const void *key, size_t
 int store_put(struct store_txn *txn, enum store_table t, const void *key, size_t klen,
 	      const void *val, size_t vlen, unsigned flags)
 {
+	if (klen == 0 || klen > 511)
+		return -EINVAL;
 	MDB_val k = { .mv_size = klen, .mv_data = (void *)key };
 	MDB_val v = { .mv_size = vlen, .mv_data = (void *)val };
 	unsigned f = 0;
@@ -255,6 +273,8 @@ int store_put(struct store_txn *txn, enum store_table t, const void *key, size_t
 
 int store_del(struct store_txn *txn, enum store_table t, const void *key, size_t klen)
 {
+	if (klen == 0 || klen > 511)
+		return -ENOENT;
 	MDB_val k = { .mv_size = klen, .mv_data = (void *)key };
 	return store_error(mdb_del(txn->txn, txn->store->dbi[t], &k, NULL));
 }

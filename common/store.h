@@ -20,7 +20,6 @@ enum store_table {
 	TBL_LOG,        /* local seq (u64 BE) -> LogEntry */
 	TBL_ORIGINS,    /* origin site id (32) + origin seq (u64 BE) -> local seq (u64 BE) */
 	TBL_MEMBERS,    /* identity number -> MemberState */
-	TBL_MEMBER_LOG, /* identity number + local seq (u64 BE) -> empty: a member's history */
 	TBL_BRANCHES,   /* branch code -> BranchInfo */
 	TBL_PEERS,      /* peer name -> PeerRecord */
 	TBL_AUDIT,      /* audit seq (u64 BE) -> AuditEntry */
@@ -45,7 +44,8 @@ struct store_val {
 #define STORE_DEFAULT_MAP (256u << 20)
 
 /* Flags for store_open. */
-#define STORE_NOSYNC 0x1u /* benchmarks only: commit without fsync */
+#define STORE_NOSYNC 0x1u    /* benchmarks and fuzzing only: commit without fsync */
+#define STORE_PIPELINED 0x2u /* commit syncs the data but not the meta page: call store_sync */
 
 /*
  * Open (creating if needed) the environment in directory DIR (must exist) with an initial map of
@@ -67,8 +67,19 @@ int store_begin(struct store *s, bool write, struct store_txn **out);
 /* A nested write transaction inside PARENT: its changes join PARENT on commit, vanish on abort. */
 int store_begin_child(struct store_txn *parent, struct store_txn **out);
 
-/* Commit and free TXN (also on failure). For a top-level write, durable on return 0. */
+/*
+ * Commit and free TXN (also on failure). For a top-level write, durable on return 0, unless the
+ * store was opened STORE_PIPELINED: then the commit is complete and its data pages are on disk,
+ * but it is durable only after the next store_sync (or the next commit's data sync). Integrity is
+ * kept either way: after a crash the store is at this commit or the one before.
+ */
 int store_commit(struct store_txn *txn);
+
+/* Flush everything committed to disk (fdatasync). Any thread. Returns 0 or -errno. */
+int store_sync(struct store *s);
+
+/* The id of the last committed write transaction: it grows by one with every commit that wrote. */
+uint64_t store_last_commit(struct store *s);
 
 /* Abort and free TXN (NULL allowed). */
 void store_abort(struct store_txn *txn);

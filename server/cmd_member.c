@@ -409,19 +409,10 @@ int cmd_history(struct request *rq, struct store_txn *txn)
 	int rc = member_lookup(rq, txn, request_arg(rq, 0), idno, &st);
 	if (rc)
 		return rc;
-	ld__member_state__free_unpacked(st, NULL);
 	json_t *events = json_array();
 	json_object_set_new(rq->result, "events", events);
-	struct store_cursor *c;
-	if ((rc = store_cursor_open(txn, TBL_MEMBER_LOG, &c)))
-		return rc;
-	size_t n = strlen(idno);
-	struct store_val k = { .data = idno, .len = n }, v;
-	for (rc = store_cursor_get(c, STORE_SET_RANGE, &k, &v); rc == 0;
-	     rc = store_cursor_get(c, STORE_NEXT, &k, &v)) {
-		if (k.len != n + 8 || memcmp(k.data, idno, n) != 0)
-			break;
-		uint64_t seq = store_u64_from((const uint8_t *)k.data + n);
+	for (size_t i = 0; i < st->n_history && rc == 0; i++) {
+		uint64_t seq = st->history[i];
 		Ld__Event *ev;
 		if ((rc = eventlog_read(txn, seq, NULL, &ev)))
 			break;
@@ -436,6 +427,6 @@ int cmd_history(struct request *rq, struct store_txn *txn)
 						"operator", ev->operator_, "summary", summary));
 		ld__event__free_unpacked(ev, NULL);
 	}
-	store_cursor_close(c);
-	return rc == -ENOENT || rc == 0 ? 0 : rc;
+	ld__member_state__free_unpacked(st, NULL);
+	return rc;
 }

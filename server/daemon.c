@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -34,6 +35,9 @@ static void daemon_writer_stopped(void *data)
 static void daemon_sync_stopped(void *data)
 {
 	struct daemon *d = data;
+	unsigned long batches, jobs;
+	writer_stats(d->writer, &batches, &jobs);
+	log_info("writer: %lu request(s) committed in %lu transaction(s)", jobs, batches);
 	writer_stop(d->writer, daemon_writer_stopped, d);
 }
 
@@ -103,7 +107,7 @@ int daemon_setup(struct daemon *d, uv_loop_t *loop, const char *config_path)
 		log_error("cannot create data directory %s: %s", d->config.data_dir, strerror(errno));
 		goto fail_identity;
 	}
-	rc = store_open(d->config.data_dir, 0, 0, &d->store);
+	rc = store_open(d->config.data_dir, 0, getenv("LD_NOPIPE") ? 0 : STORE_PIPELINED, &d->store);
 	if (rc) {
 		log_error("cannot open the store in %s: %s", d->config.data_dir, strerror(-rc));
 		goto fail_identity;

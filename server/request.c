@@ -88,8 +88,48 @@ static void request_done(struct writer_job *job)
 	rq->reply(rq);
 }
 
+/* True if S is valid UTF-8 without control characters other than tab. */
+static bool text_valid(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p) {
+		int n = *p < 0x80 ? 0 : (*p & 0xe0) == 0xc0 ? 1 : (*p & 0xf0) == 0xe0 ? 2
+			: (*p & 0xf8) == 0xf0 ? 3 : -1;
+		if (n < 0 || (*p < 0x20 && *p != '\t') || *p == 0x7f || (n == 1 && *p < 0xc2))
+			return false;
+		p++;
+		for (int i = 0; i < n; i++, p++) {
+			if ((*p & 0xc0) != 0x80)
+				return false;
+		}
+	}
+	return true;
+}
+
+/* Every text a client sends must be UTF-8 (GB 2312 or GBK text would be lost in the JSON). */
+static int request_check_text(struct request *rq)
+{
+	if (rq->req->operator_ && !text_valid(rq->req->operator_))
+		return request_fail(rq, -EINVAL, "--operator is not UTF-8 text; set a UTF-8 locale");
+	for (size_t i = 0; i < rq->req->n_params; i++) {
+		const Ld__Param *p = rq->req->params[i];
+		if (!text_valid(p->key) || !text_valid(p->value)) {
+			if (strcmp(p->key, "arg") == 0)
+				return request_fail(rq, -EINVAL, "an argument is not UTF-8 text (or has "
+						    "control characters); set a UTF-8 locale");
+			return request_fail(rq, -EINVAL, "--%s is not UTF-8 text (or has control "
+					    "characters); set a UTF-8 locale", text_valid(p->key) ? p->key : "?");
+		}
+	}
+	return 0;
+}
+
 void request_dispatch(struct request *rq)
 {
+	if ((rq->job.result = request_check_text(rq)) != 0) {
+		rq->reply(rq);
+		return;
+	}
 	const struct command *cmd = command_find(rq->req->command);
 	if (!cmd) {
 		rq->job.result = request_fail(rq, -EDOM, "unknown command '%s'; see liudong --help",

@@ -605,7 +605,8 @@ static void link_message(struct peer_conn *c, struct peer_msg *m)
 	}
 	p->last_contact_ms = l->last_rx_ms;
 	if (env->msg_case == LD__ENVELOPE__MSG_CLOSE) {
-		const char *reason = env->close->reason ? env->close->reason : "";
+		char reason[256];
+		snprintf(reason, sizeof(reason), "%s", env->close->reason ? env->close->reason : "");
 		if (strcmp(reason, "duplicate connection") != 0) {
 			peer_error(p, "%s closed the connection: %s", p->name, reason);
 			if (!l->hello_done)

@@ -239,7 +239,7 @@ for cmd in "${help_cmds[@]}"; do
 done
 groups=$(printf '%s\n' "${help_cmds[@]}" | awk 'NF == 2 {print $1}' | sort -u)
 for g in $groups; do
-	assert_exit 0 "$LIUDONG" -s "$helpsock" $g -h && assert_contains "$OUT" "$g " "liudong $g -h"
+	assert_exit 0 "$LIUDONG" -s "$helpsock" "$g" -h && assert_contains "$OUT" "$g " "liudong $g -h"
 done
 assert_exit 0 "$LIUDONG" --version && assert_contains "$OUT" "liudong" "liudong --version"
 

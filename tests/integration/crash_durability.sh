@@ -20,12 +20,13 @@ SOCK=${SITE_DIR[a]}/liudongd.sock
 # worker W R: add members until $T/stop.R exists. Every number is written to attempted.R.W before
 # its add, to acked.R.W if the add exited 0, and every other exit code to codes.R.W.
 # Numbers are distinct across workers and rounds: worker W uses birth years 1950+10W..1959+10W.
+# shellcheck disable=SC2317 # invoked through bg
 worker() {
 	local w=$1 r=$2 k kg year month day seq birth id rc
-	local acked=$T/acked.$r.$w attempted=$T/attempted.$r.$w codes=$T/codes.$r.$w
-	: >"$acked"
-	: >"$attempted"
-	: >"$codes"
+	local acked_file=$T/acked.$r.$w attempted_file=$T/attempted.$r.$w codes_file=$T/codes.$r.$w
+	: >"$acked_file"
+	: >"$attempted_file"
+	: >"$codes_file"
 	for ((k = 0; k < PER_ROUND; k++)); do
 		[ -e "$T/stop.$r" ] && break
 		kg=$(((r - 1) * PER_ROUND + k))
@@ -35,15 +36,15 @@ worker() {
 		seq=$((1 + (kg * 37 + w) % 999))
 		birth=$(printf '%04d-%02d-%02d' "$year" "$month" "$day")
 		id=$(make_idno 320583 "$birth" "$seq")
-		echo "$id" >>"$attempted"
+		echo "$id" >>"$attempted_file"
 		"$LIUDONG" -s "$SOCK" member add --id "$id" --name "流动党员$w-$kg" --sex "$(sex_of_seq "$seq")" \
 			--birth "$birth" --joined 2010-01-01 --kind full --branch 001 \
 			--dues-category salaried --income 4321.09 >/dev/null 2>"$T/worker.$w.err"
 		rc=$?
 		if [ "$rc" = 0 ]; then
-			echo "$id" >>"$acked"
+			echo "$id" >>"$acked_file"
 		else
-			echo "$rc $(head -c 300 "$T/worker.$w.err")" >>"$codes"
+			echo "$rc $(head -c 300 "$T/worker.$w.err")" >>"$codes_file"
 		fi
 	done
 }

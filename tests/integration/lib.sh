@@ -46,6 +46,7 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=0}
 
 FAILURES=0
 CHECKS=0
+# shellcheck disable=SC2034 # SITE_ID, SITE_PORT and SITE_NAME are for the tests
 declare -A SITE_DIR SITE_PID SITE_ID SITE_PORT SITE_NAME
 BG_PIDS=()
 
@@ -68,10 +69,17 @@ fail() {
 	printf 'FAIL: %s\n' "$*"
 }
 
-# fail_run MESSAGE: a failed check about the last `run`; shows its command and output.
+# fail_run MESSAGE: a failed check about the last `run`; shows its command and output, and says
+# so if a daemon that should be running has died (its log is shown at the end).
 fail_run() {
 	fail "$*"
 	_show_last
+	local key
+	for key in "${!SITE_PID[@]}"; do
+		if [ -n "${SITE_PID[$key]}" ] && ! kill -0 "${SITE_PID[$key]}" 2>/dev/null; then
+			printf '    note: liudongd for %s is no longer running; see %s.log below\n' "$key" "$key"
+		fi
+	done
 }
 
 pass() {
@@ -246,9 +254,9 @@ print(v if isinstance(v, str) else json.dumps(v, ensure_ascii=False))
 # idno_check 17DIGITS: the ISO 7064 MOD 11-2 check character.
 idno_check() {
 	local s=$1 sum=0 i
-	local -a w=(7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2) map=(1 0 X 9 8 7 6 5 4 3 2)
+	local -a weights=(7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2) map=(1 0 X 9 8 7 6 5 4 3 2)
 	for ((i = 0; i < 17; i++)); do
-		sum=$((sum + ${s:i:1} * ${w[i]}))
+		sum=$((sum + ${s:i:1} * ${weights[i]}))
 	done
 	printf '%s\n' "${map[sum % 11]}"
 }
@@ -291,8 +299,11 @@ site_init() {
 		die "liudongd init $key failed (exit $RC)"
 	}
 	SITE_DIR[$key]=$T/$key
+	# shellcheck disable=SC2034
 	SITE_ID[$key]=$OUT
+	# shellcheck disable=SC2034
 	SITE_PORT[$key]=$port
+	# shellcheck disable=SC2034
 	SITE_NAME[$key]=$name
 }
 
@@ -382,9 +393,13 @@ _cleanup() {
 	done
 	for key in "${!SITE_PID[@]}"; do
 		[ -n "${SITE_PID[$key]}" ] || continue
+		# A daemon the test left running must still be alive, and stop cleanly.
 		site_stop "$key"
 		if [ "$STOP_RC" = timeout ]; then
 			fail "liudongd for $key did not stop within 20 s of SIGTERM (killed)"
+			status=1
+		elif [ "$STOP_RC" != 0 ]; then
+			fail "liudongd for $key exited with status $STOP_RC (crashed before the end, or failed to stop)"
 			status=1
 		fi
 	done

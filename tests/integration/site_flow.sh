@@ -151,6 +151,8 @@ if ld a status >/dev/null 2>&1; then
 		assert_eq "$(jget "$OUT" 'd["inflow_site"]')" 南京 "inflow_site at B"
 		assert_eq "$(jget "$OUT" 'd["place"]')" 南京市鼓楼区中山路 "place at B"
 		assert_not_contains "$OUT" "$ID" "member show at B"
+		# Having connected, A knows B's key: the same PEM B prints.
+		assert_exit 0 ld a pubkey 南京 && assert_eq "$OUT" "$(ld b pubkey)" "B's key as A knows it"
 	else
 		fail_run "B does not know the member 20 s after A registered him out to B"
 	fi

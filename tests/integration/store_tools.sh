@@ -62,7 +62,7 @@ assert_contains "$(cat "$T/a.log")" "stopped" "daemon log after SIGTERM"
 log "mdb_stat -a on the stopped site"
 assert_exit 0 mdb_stat -a "$DIR/data"
 stat_out=$OUT
-for db in meta log origins members member_log branches peers audit; do
+for db in meta log origins members branches peers audit outbox cursors quarantine; do
 	assert_contains "$stat_out" "Status of $db" "mdb_stat -a"
 done
 # The entries mdb_stat counts agree with what liudong said.
