@@ -66,6 +66,25 @@ static const struct cmd_spec commands[] = {
 		    REQ("reason", "work|business|residence|study|other"), REQ("from", "DATE"),
 		    OPT("until", "DATE"), FLAG("fixed-place"), OPT("phone", "PHONE"),
 		    OPT("employer", "TEXT") } },
+	{ C("cert issue", "cert.issue", 1, 1, "IDNO",
+	    "issue the activity certificate (流动党员活动证) of a member registered out"),
+	  .opts = { OPT("valid-days", "N") } },
+	{ C("cert show", "cert.show", 1, 1, "NUMBER", "a certificate: status, validity, reviews") },
+	{ C("cert token", "cert.token", 1, 1, "NUMBER", "the certificate's LD1: token"),
+	  .print = print_token },
+	{ C("cert qr", "cert.token", 1, 1, "NUMBER",
+	    "the token as a QR code in the terminal, or as a PNG file"),
+	  .opts = { OPT("png", "FILE") }, .print = print_qr },
+	{ C("cert verify", "cert.verify", 1, 1, "TOKEN",
+	    "check a token offline: issuer, signature, revocation, expiry"),
+	  .check = check_cert_verify },
+	{ C("cert revoke", "cert.revoke", 1, 1, "NUMBER", "revoke a certificate (issuing site)"),
+	  .opts = { REQ("reason", "lost|returned|transferred|lapsed|void") } },
+	{ C("cert review", "cert.review", 1, 1, "NUMBER", "record the annual review (年审)"),
+	  .opts = { REQ("result", "TEXT"), OPT("date", "DATE") } },
+	{ C("checkin", "checkin", 1, 1, "TOKEN",
+	    "report in (报到) at the inflow site with the certificate token"),
+	  .opts = { REQ("branch", "CODE"), OPT("contact", "TEXT"), OPT("date", "DATE") } },
 	{ C("dues calc", NULL, 0, 0, "", "monthly dues for a category and income (no daemon needed)"),
 	  .opts = { REQ("category", "CATEGORY"), OPT("income", "YUAN"), OPT("dues", "YUAN") },
 	  .local = local_dues_calc },
@@ -249,7 +268,7 @@ static int run_remote(const struct cli *cli, const struct cmd_spec *c, Ld__Reque
 			if (cli->json || !c->print)
 				output_print(stdout, result, cli->json);
 			else
-				c->print(result);
+				code = c->print(result, req);
 			if (c->check)
 				code = c->check(result);
 			json_decref(result);

@@ -32,8 +32,11 @@ struct cmd_spec;
  */
 typedef int (*local_fn)(const struct cli *cli, const Ld__Request *req);
 
-/* Print RESULT for people in a way of its own (for --json the object is printed as is). */
-typedef void (*print_fn)(json_t *result);
+/*
+ * Print RESULT for people in a way of its own (for --json the object is printed as is). REQ holds
+ * the options given. Returns the exit code.
+ */
+typedef int (*print_fn)(json_t *result, const Ld__Request *req);
 
 /* After a successful answer: the exit code (0, or e.g. 5 when `verify` found damage). */
 typedef int (*check_fn)(json_t *result);
@@ -55,8 +58,11 @@ int cli_main(int argc, char **argv);
 
 /* cmd_local.c: commands that run without the daemon, and special printers. */
 int local_dues_calc(const struct cli *cli, const Ld__Request *req);
-void print_pubkey(json_t *result);
+int print_pubkey(json_t *result, const Ld__Request *req);
+int print_token(json_t *result, const Ld__Request *req);
+int print_qr(json_t *result, const Ld__Request *req);
 int check_verify(json_t *result);
+int check_cert_verify(json_t *result);
 
 /* Print "liudong: MSG" on stderr and return CODE. */
 int cli_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -2,12 +2,15 @@
  * cmd_local.c: commands that need no daemon (`dues calc`), and the printers of commands whose
  * human output is not a table (`pubkey` prints bare PEM, so it can be piped to openssl).
  */
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "cli.h"
 #include "dues.h"
 #include "money.h"
 #include "output.h"
+#include "qr.h"
 #include "status.h"
 
 int local_dues_calc(const struct cli *cli, const Ld__Request *req)
@@ -39,9 +42,41 @@ int local_dues_calc(const struct cli *cli, const Ld__Request *req)
 	return 0;
 }
 
-void print_pubkey(json_t *result)
+int print_pubkey(json_t *result, const Ld__Request *req)
 {
 	fputs(json_string_value(json_object_get(result, "pem")), stdout);
+	return 0;
+}
+
+int print_token(json_t *result, const Ld__Request *req)
+{
+	puts(json_string_value(json_object_get(result, "token")));
+	return 0;
+}
+
+int print_qr(json_t *result, const Ld__Request *req)
+{
+	const char *token = json_string_value(json_object_get(result, "token"));
+	const char *png = cli_param(req, "png");
+	int rc = png ? qr_write_png(png, token) : qr_print(stdout, token);
+	if (rc == -ENOTSUP)
+		return cli_fail(LD_EXIT_INTERNAL, "this liudong was built without libqrencode; use "
+				"liudong cert token");
+	if (rc)
+		return cli_fail(rc == -E2BIG ? LD_EXIT_INVALID : LD_EXIT_INTERNAL,
+				"cannot write the QR code%s%s: %s", png ? " to " : "", png ? png : "",
+				strerror(-rc));
+	if (png)
+		printf("%s\n", png);
+	return 0;
+}
+
+int check_cert_verify(json_t *result)
+{
+	if (json_is_true(json_object_get(result, "valid")))
+		return 0;
+	return cli_fail(LD_EXIT_REFUSED, "certificate not valid: %s",
+			json_string_value(json_object_get(result, "reason")));
 }
 
 int check_verify(json_t *result)

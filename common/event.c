@@ -12,6 +12,10 @@ static const struct {
 	[LD__EVENT_KIND__MEMBER_UPDATED] = { "member.updated", WRITER_OUTFLOW },
 	[LD__EVENT_KIND__OUTFLOW_REGISTERED] = { "outflow.registered", WRITER_OUTFLOW },
 	[LD__EVENT_KIND__BRANCH_ADDED] = { "branch.added", WRITER_LOCAL },
+	[LD__EVENT_KIND__CERT_ISSUED] = { "cert.issued", WRITER_OUTFLOW },
+	[LD__EVENT_KIND__CERT_REVOKED] = { "cert.revoked", WRITER_OUTFLOW },
+	[LD__EVENT_KIND__CERT_REVIEWED] = { "cert.reviewed", WRITER_EITHER },
+	[LD__EVENT_KIND__CHECKIN] = { "checkin", WRITER_INFLOW },
 };
 
 const char *event_kind_name(Ld__EventKind kind)

@@ -11,7 +11,7 @@
 
 #include "idno.h"
 
-const enum store_table fold_tables[FOLD_TABLE_COUNT] = { TBL_MEMBERS, TBL_BRANCHES };
+const enum store_table fold_tables[FOLD_TABLE_COUNT] = { TBL_MEMBERS, TBL_BRANCHES, TBL_CERTS };
 
 int member_state_get(struct store_txn *txn, const char *idno, Ld__MemberState **out)
 {
@@ -142,8 +142,24 @@ static int fold_branch_added(struct store_txn *txn, const Ld__Event *ev)
 	return put_packed(txn, TBL_BRANCHES, code, strlen(code), &ev->branch->base);
 }
 
-/* An event of a kind this version cannot fold: still part of the member's history. */
-static int fold_history_only(struct store_txn *txn, const Ld__Event *ev, uint64_t seq)
+int cert_state_get(struct store_txn *txn, const char *number, Ld__CertState **out)
+{
+	struct store_val v;
+	int rc = store_get(txn, TBL_CERTS, number, strlen(number), &v);
+	if (rc)
+		return rc;
+	*out = ld__cert_state__unpack(NULL, v.len, v.data);
+	return *out ? 0 : -EBADMSG;
+}
+
+static int cert_state_put(struct store_txn *txn, const Ld__CertState *c)
+{
+	return put_packed(txn, TBL_CERTS, c->number, strlen(c->number), &c->base);
+}
+
+/* Add SEQ to the history of EV's member and let CHANGE (may be NULL) alter his state first. */
+static int member_change(struct store_txn *txn, const Ld__Event *ev, uint64_t seq,
+			 void (*change)(Ld__MemberState *st, const Ld__Event *ev, void *ctx), void *ctx)
 {
 	if (!ev->member || !ev->member[0])
 		return 0;
@@ -153,9 +169,103 @@ static int fold_history_only(struct store_txn *txn, const Ld__Event *ev, uint64_
 		return 0;
 	if (rc)
 		return rc;
-	rc = member_put_with(txn, old, old, seq);
+	/* CHANGE may point fields of the state at EV or CTX: they outlive the put; restore after. */
+	Ld__MemberState saved = *old;
+	if (change)
+		change(old, ev, ctx);
+	rc = member_put_with(txn, old, &saved, seq);
+	*old = saved;
 	ld__member_state__free_unpacked(old, NULL);
 	return rc;
+}
+
+static void set_certificate(Ld__MemberState *st, const Ld__Event *ev, void *number)
+{
+	st->certificate = number;
+}
+
+static int fold_cert_issued(struct store_txn *txn, const Ld__Event *ev, uint64_t seq)
+{
+	if (!ev->cert)
+		return -EBADMSG;
+	Ld__CertificateBody *body =
+		ld__certificate_body__unpack(NULL, ev->cert->body.len, ev->cert->body.data);
+	if (!body)
+		return -EBADMSG;
+	Ld__CertState c = LD__CERT_STATE__INIT;
+	c.signed_ = ev->cert;
+	c.number = body->number;
+	c.member = body->member;
+	int rc = cert_state_put(txn, &c);
+	if (rc == 0)
+		rc = member_change(txn, ev, seq, set_certificate, body->number);
+	ld__certificate_body__free_unpacked(body, NULL);
+	return rc;
+}
+
+static int fold_cert_revoked(struct store_txn *txn, const Ld__Event *ev, uint64_t seq)
+{
+	if (!ev->revoked)
+		return -EBADMSG;
+	Ld__CertState *c;
+	int rc = cert_state_get(txn, ev->revoked->number, &c);
+	if (rc == 0) {
+		char *keep = c->revoke_reason;
+		c->revoked = true;
+		c->revoke_reason = ev->revoked->reason;
+		c->revoked_date = ev->date;
+		rc = cert_state_put(txn, c);
+		c->revoke_reason = keep;
+		ld__cert_state__free_unpacked(c, NULL);
+	} else if (rc == -ENOENT) {
+		rc = 0; /* a certificate this site never saw: history only */
+	}
+	return rc ? rc : member_change(txn, ev, seq, NULL, NULL);
+}
+
+static int fold_cert_reviewed(struct store_txn *txn, const Ld__Event *ev, uint64_t seq)
+{
+	if (!ev->reviewed)
+		return -EBADMSG;
+	Ld__CertState *c;
+	int rc = cert_state_get(txn, ev->reviewed->number, &c);
+	if (rc == 0) {
+		Ld__CertReview review = LD__CERT_REVIEW__INIT;
+		review.date = ev->date;
+		review.result = ev->reviewed->result;
+		review.site = ev->origin;
+		Ld__CertReview **reviews = malloc((c->n_reviews + 1) * sizeof(*reviews));
+		if (!reviews) {
+			ld__cert_state__free_unpacked(c, NULL);
+			return -ENOMEM;
+		}
+		memcpy(reviews, c->reviews, c->n_reviews * sizeof(*reviews));
+		reviews[c->n_reviews] = &review;
+		Ld__CertReview **keep = c->reviews;
+		c->reviews = reviews;
+		c->n_reviews++;
+		rc = cert_state_put(txn, c);
+		c->n_reviews--;
+		c->reviews = keep;
+		free(reviews);
+		ld__cert_state__free_unpacked(c, NULL);
+	} else if (rc == -ENOENT) {
+		rc = 0;
+	}
+	return rc ? rc : member_change(txn, ev, seq, NULL, NULL);
+}
+
+static void set_checked_in(Ld__MemberState *st, const Ld__Event *ev, void *ctx)
+{
+	st->state = "checked-in";
+	st->checkin = ev->checkin;
+	st->checkin_date = ev->date;
+}
+
+/* An event of a kind this version cannot fold: still part of the member's history. */
+static int fold_history_only(struct store_txn *txn, const Ld__Event *ev, uint64_t seq)
+{
+	return member_change(txn, ev, seq, NULL, NULL);
 }
 
 int fold_apply(struct store_txn *txn, const Ld__Event *ev, uint64_t seq)
@@ -169,6 +279,16 @@ int fold_apply(struct store_txn *txn, const Ld__Event *ev, uint64_t seq)
 		return fold_outflow_registered(txn, ev, seq);
 	case LD__EVENT_KIND__BRANCH_ADDED:
 		return fold_branch_added(txn, ev);
+	case LD__EVENT_KIND__CERT_ISSUED:
+		return fold_cert_issued(txn, ev, seq);
+	case LD__EVENT_KIND__CERT_REVOKED:
+		return fold_cert_revoked(txn, ev, seq);
+	case LD__EVENT_KIND__CERT_REVIEWED:
+		return fold_cert_reviewed(txn, ev, seq);
+	case LD__EVENT_KIND__CHECKIN:
+		if (!ev->checkin)
+			return -EBADMSG;
+		return member_change(txn, ev, seq, set_checked_in, NULL);
 	default:
 		/* A kind from a newer version: kept in the log, folded once we know it. */
 		return fold_history_only(txn, ev, seq);

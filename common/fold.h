@@ -1,7 +1,7 @@
 /*
  * fold.h: the state tables as a fold of the log.
  *
- * fold_apply is the only code that changes `members` and `branches`; it runs in the
+ * fold_apply is the only code that changes `members`, `certs` and `branches`; it runs in the
  * transaction that appends the event, so state and log never disagree. Rebuilding the state from
  * the log is folding every entry again in seq order (eventlog_verify does it).
  */
@@ -13,7 +13,7 @@
 #include "store.h"
 
 /* The tables fold_apply writes (FOLD_TABLE_COUNT of them). */
-#define FOLD_TABLE_COUNT 2
+#define FOLD_TABLE_COUNT 3
 extern const enum store_table fold_tables[FOLD_TABLE_COUNT];
 
 /* Fold EV, committed as local seq SEQ, into the state tables. Returns 0 or -errno. */
@@ -30,3 +30,6 @@ int member_state_put(struct store_txn *txn, const Ld__MemberState *st);
 
 /* The branch with CODE: as member_state_get, freed with ld__branch_info__free_unpacked. */
 int branch_get(struct store_txn *txn, const char *code, Ld__BranchInfo **out);
+
+/* The certificate NUMBER: as member_state_get, freed with ld__cert_state__free_unpacked. */
+int cert_state_get(struct store_txn *txn, const char *number, Ld__CertState **out);

@@ -23,7 +23,7 @@ static const char *table_names[TBL_COUNT] = {
 	[TBL_BRANCHES] = "branches",
 	[TBL_PEERS] = "peers",	       [TBL_AUDIT] = "audit",
 	[TBL_OUTBOX] = "outbox",       [TBL_CURSORS] = "cursors",
-	[TBL_QUARANTINE] = "quarantine",
+	[TBL_QUARANTINE] = "quarantine", [TBL_CERTS] = "certs",
 };
 
 struct store {

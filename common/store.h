@@ -26,6 +26,7 @@ enum store_table {
 	TBL_OUTBOX,     /* peer site id (32) + local seq (u64 BE) -> empty: our events it must get */
 	TBL_CURSORS,    /* peer site id (32) -> SyncCursor */
 	TBL_QUARANTINE, /* quarantine seq (u64 BE) -> Quarantined: refused peer events */
+	TBL_CERTS,      /* certificate number -> CertState */
 	TBL_COUNT,
 };
 

@@ -17,6 +17,7 @@
 #include "fold.h"
 #include "idno.h"
 #include "money.h"
+#include "sites.h"
 #include "view.h"
 
 #define NAME_MAX_BYTES 96
@@ -374,34 +375,6 @@ static void event_summary(const Ld__Event *ev, char *out, size_t len)
 	snprintf(out, len, "%s", event_kind_name(ev->kind));
 }
 
-/* The name this site knows ORIGIN by: itself, a peer's name, or the id's first group. */
-static json_t *origin_name(struct request *rq, struct store_txn *txn, const ProtobufCBinaryData *o)
-{
-	if (o->len == LD_SITE_ID_BYTES && memcmp(o->data, rq->daemon->site_id, o->len) == 0)
-		return json_string(rq->daemon->config.name);
-	struct store_cursor *c;
-	json_t *name = NULL;
-	if (store_cursor_open(txn, TBL_PEERS, &c) == 0) {
-		struct store_val k, v;
-		for (int rc = store_cursor_get(c, STORE_FIRST, &k, &v); rc == 0 && !name;
-		     rc = store_cursor_get(c, STORE_NEXT, &k, &v)) {
-			Ld__PeerRecord *p = ld__peer_record__unpack(NULL, v.len, v.data);
-			if (p && p->site_id.len == o->len && memcmp(p->site_id.data, o->data, o->len) == 0)
-				name = json_string(p->name);
-			if (p)
-				ld__peer_record__free_unpacked(p, NULL);
-		}
-		store_cursor_close(c);
-	}
-	if (!name) {
-		char text[LD_SITE_ID_TEXT] = "?";
-		if (o->len == LD_SITE_ID_BYTES)
-			siteid_format(o->data, text);
-		name = json_string(text);
-	}
-	return name;
-}
-
 int cmd_history(struct request *rq, struct store_txn *txn)
 {
 	char idno[LD_IDNO_SIZE];
@@ -420,7 +393,7 @@ int cmd_history(struct request *rq, struct store_txn *txn)
 		event_summary(ev, summary, sizeof(summary));
 		json_array_append_new(events,
 				      json_pack("{s:o, s:I, s:I, s:s, s:o, s:o, s:s, s:s}", "origin",
-						origin_name(rq, txn, &ev->origin), "seq",
+						site_name_json(rq, txn, ev->origin.data, ev->origin.len), "seq",
 						(json_int_t)ev->origin_seq, "local_seq", (json_int_t)seq,
 						"kind", event_kind_name(ev->kind), "date",
 						view_date(ev->date), "time", view_time(ev->time_ms),

@@ -11,6 +11,7 @@
 #include "eventlog.h"
 #include "idno.h"
 #include "siteid.h"
+#include "sites.h"
 #include "sync.h"
 #include "view.h"
 
@@ -32,33 +33,6 @@ int cmd_peer_resync(struct request *rq, struct store_txn *txn)
 	return 0;
 }
 
-/* The peer name of ORIGIN (32 bytes), this site's name, or the id. */
-static json_t *site_name(struct request *rq, struct store_txn *txn, const uint8_t *origin)
-{
-	if (memcmp(origin, rq->daemon->site_id, LD_SITE_ID_BYTES) == 0)
-		return json_string(rq->daemon->config.name);
-	struct store_cursor *c;
-	json_t *name = NULL;
-	if (store_cursor_open(txn, TBL_PEERS, &c) == 0) {
-		struct store_val k, v;
-		for (int rc = store_cursor_get(c, STORE_FIRST, &k, &v); rc == 0 && !name;
-		     rc = store_cursor_get(c, STORE_NEXT, &k, &v)) {
-			Ld__PeerRecord *p = ld__peer_record__unpack(NULL, v.len, v.data);
-			if (p && p->site_id.len == LD_SITE_ID_BYTES &&
-			    memcmp(p->site_id.data, origin, LD_SITE_ID_BYTES) == 0)
-				name = json_string(p->name);
-			if (p)
-				ld__peer_record__free_unpacked(p, NULL);
-		}
-		store_cursor_close(c);
-	}
-	if (!name) {
-		char text[LD_SITE_ID_TEXT];
-		name = json_string(siteid_format(origin, text));
-	}
-	return name;
-}
-
 int cmd_conflicts(struct request *rq, struct store_txn *txn)
 {
 	json_t *list = json_array();
@@ -76,9 +50,7 @@ int cmd_conflicts(struct request *rq, struct store_txn *txn)
 			break;
 		}
 		char masked[LD_IDNO_SIZE];
-		json_t *origin = q->origin.len == LD_SITE_ID_BYTES
-					 ? site_name(rq, txn, q->origin.data)
-					 : json_string("?");
+		json_t *origin = site_name_json(rq, txn, q->origin.data, q->origin.len);
 		char ev[200];
 		snprintf(ev, sizeof(ev), "%s:%llu", json_string_value(origin),
 			 (unsigned long long)q->origin_seq);
@@ -129,8 +101,8 @@ int cmd_log(struct request *rq, struct store_txn *txn)
 		json_t *hex = ev->origin.len == LD_SITE_ID_BYTES ? view_hex(ev->origin.data, 32)
 								 : json_string("?");
 		json_t *name = json_object_get(names, json_string_value(hex));
-		if (!name && ev->origin.len == LD_SITE_ID_BYTES) {
-			name = site_name(rq, txn, ev->origin.data);
+		if (!name) {
+			name = site_name_json(rq, txn, ev->origin.data, ev->origin.len);
 			json_object_set_new(names, json_string_value(hex), name);
 		}
 		json_decref(hex);

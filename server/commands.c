@@ -41,6 +41,13 @@ static const struct command commands[] = {
 	READ("member.find", cmd_member_find),
 	READ("history", cmd_history),
 	WRITE("outflow.register", cmd_outflow_register, after_events),
+	WRITE("cert.issue", cmd_cert_issue, after_events),
+	READ("cert.show", cmd_cert_show),
+	READ("cert.token", cmd_cert_token),
+	READ("cert.verify", cmd_cert_verify),
+	WRITE("cert.revoke", cmd_cert_revoke, after_events),
+	WRITE("cert.review", cmd_cert_review, after_events),
+	WRITE("checkin", cmd_checkin, after_events),
 };
 
 const struct command *command_find(const char *name)

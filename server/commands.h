@@ -61,5 +61,14 @@ int cmd_log(struct request *rq, struct store_txn *txn);
 void after_events(struct daemon *d);
 void after_peers(struct daemon *d);
 
+/* cmd_cert.c */
+int cmd_cert_issue(struct request *rq, struct store_txn *txn);
+int cmd_cert_show(struct request *rq, struct store_txn *txn);
+int cmd_cert_token(struct request *rq, struct store_txn *txn);
+int cmd_cert_verify(struct request *rq, struct store_txn *txn);
+int cmd_cert_revoke(struct request *rq, struct store_txn *txn);
+int cmd_cert_review(struct request *rq, struct store_txn *txn);
+int cmd_checkin(struct request *rq, struct store_txn *txn);
+
 /* cmd_outflow.c */
 int cmd_outflow_register(struct request *rq, struct store_txn *txn);

@@ -77,6 +77,10 @@ json_t *view_member(const Ld__MemberState *st, bool reveal, const uint8_t *self_
 	json_object_set_new(o, "dues_category", json_string(m->dues_category));
 	json_object_set_new(o, "monthly_dues_fen", json_integer(m->monthly_dues_fen));
 	json_object_set_new(o, "phone", string_or_null(m->phone));
+	if (st->checkin) {
+		json_object_set_new(o, "inflow_branch", json_string(st->checkin->branch));
+		json_object_set_new(o, "checked_in", view_date(st->checkin_date));
+	}
 	if (of) {
 		json_object_set_new(o, "reason", json_string(of->reason));
 		json_object_set_new(o, "from", view_date(of->from));

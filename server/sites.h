@@ -1,0 +1,24 @@
+/*
+ * sites.h: naming sites for people: this site, a pinned peer, or an id nobody here knows.
+ */
+#pragma once
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "record.pb-c.h"
+#include "request.h"
+#include "store.h"
+
+/*
+ * Find the site with ID (32 bytes). NAME receives this site's name or the peer's name. REC (may
+ * be NULL) receives the peer's record (NULL for this site), freed by the caller with
+ * ld__peer_record__free_unpacked(*rec, NULL). Returns 0, or -ENOENT for a site not pinned here.
+ */
+int site_lookup(const struct request *rq, struct store_txn *txn, const uint8_t *id,
+		char name[LD_NAME_MAX], Ld__PeerRecord **rec);
+
+/* The name of the site with ID, or its id text if it is not known here. A new JSON string. */
+json_t *site_name_json(const struct request *rq, struct store_txn *txn, const uint8_t *id,
+		       size_t id_len);
