@@ -16,6 +16,21 @@ static const struct {
 	[LD__EVENT_KIND__CERT_REVOKED] = { "cert.revoked", WRITER_OUTFLOW },
 	[LD__EVENT_KIND__CERT_REVIEWED] = { "cert.reviewed", WRITER_EITHER },
 	[LD__EVENT_KIND__CHECKIN] = { "checkin", WRITER_INFLOW },
+	[LD__EVENT_KIND__MEETING_HELD] = { "meeting.held", WRITER_LOCAL },
+	[LD__EVENT_KIND__ATTENDANCE] = { "attendance", WRITER_CARETAKER },
+	[LD__EVENT_KIND__DUES_PAID] = { "dues.paid", WRITER_EITHER },
+	[LD__EVENT_KIND__DUES_REFUNDED] = { "dues.refunded", WRITER_EITHER },
+	[LD__EVENT_KIND__REPORT_RECEIVED] = { "report.received", WRITER_OUTFLOW },
+	[LD__EVENT_KIND__CONTACT_CHANGED] = { "contact.changed", WRITER_OUTFLOW },
+	[LD__EVENT_KIND__FEEDBACK] = { "feedback", WRITER_INFLOW },
+	[LD__EVENT_KIND__DEPARTURE_ASSESSED] = { "departure.assessed", WRITER_INFLOW },
+	[LD__EVENT_KIND__RETURNED] = { "returned", WRITER_OUTFLOW },
+	[LD__EVENT_KIND__TRANSFER_ISSUED] = { "transfer.issued", WRITER_OUTFLOW },
+	[LD__EVENT_KIND__TRANSFER_RECEIVED] = { "transfer.received", WRITER_RECEIVER },
+	[LD__EVENT_KIND__PROBATION_OPINION] = { "probation.opinion", WRITER_INFLOW },
+	[LD__EVENT_KIND__PROBATION_DECIDED] = { "probation.decided", WRITER_OUTFLOW },
+	[LD__EVENT_KIND__LAPSE_OPENED] = { "lapse.opened", WRITER_OUTFLOW },
+	[LD__EVENT_KIND__LAPSE_DECIDED] = { "lapse.decided", WRITER_OUTFLOW },
 };
 
 const char *event_kind_name(Ld__EventKind kind)

@@ -11,6 +11,8 @@ enum event_writer {
 	WRITER_OUTFLOW,   /* O: the member's outflow site */
 	WRITER_INFLOW,    /* I: his current inflow site */
 	WRITER_EITHER,    /* O or I */
+	WRITER_CARETAKER, /* I while the member is away (registered out), O while he is at home */
+	WRITER_RECEIVER,  /* the site his transfer letter names */
 };
 
 /* "member.registered", ... for KIND; "unknown" for a value this version does not know. Static. */

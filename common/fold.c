@@ -6,12 +6,15 @@
 #include "fold.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "date.h"
 #include "idno.h"
 
-const enum store_table fold_tables[FOLD_TABLE_COUNT] = { TBL_MEMBERS, TBL_BRANCHES, TBL_CERTS };
+const enum store_table fold_tables[FOLD_TABLE_COUNT] = { TBL_MEMBERS,  TBL_BRANCHES, TBL_CERTS,
+							  TBL_MEETINGS, TBL_RECEIPTS, TBL_LETTERS };
 
 int member_state_get(struct store_txn *txn, const char *idno, Ld__MemberState **out)
 {
@@ -262,6 +265,243 @@ static void set_checked_in(Ld__MemberState *st, const Ld__Event *ev, void *ctx)
 	st->checkin_date = ev->date;
 }
 
+static int32_t later(int32_t a, int32_t b)
+{
+	return a == LD_DATE_NONE || b > a ? b : a;
+}
+
+/* A member's contact with his branches: reports, changes, attendance, check-in, feedback. */
+static void touch_contact(Ld__MemberState *st, const Ld__Event *ev)
+{
+	st->last_contact = later(st->last_contact, ev->date);
+}
+
+/* Revoke certificate NUMBER (recalled on return or transfer) if this site has it. */
+static int recall_certificate(struct store_txn *txn, const char *number, const char *reason,
+			      int32_t date)
+{
+	if (!number || !number[0])
+		return 0;
+	Ld__CertState *c;
+	int rc = cert_state_get(txn, number, &c);
+	if (rc == -ENOENT)
+		return 0;
+	if (rc)
+		return rc;
+	if (!c->revoked) {
+		char *keep = c->revoke_reason;
+		c->revoked = true;
+		c->revoke_reason = (char *)reason;
+		c->revoked_date = date;
+		rc = cert_state_put(txn, c);
+		c->revoke_reason = keep;
+	}
+	ld__cert_state__free_unpacked(c, NULL);
+	return rc;
+}
+
+static void on_attendance(Ld__MemberState *st, const Ld__Event *ev, void *ctx)
+{
+	if (ev->attendance->present && ev->attendance->meeting)
+		st->last_attended = later(st->last_attended, ev->attendance->meeting->date);
+	touch_contact(st, ev);
+}
+
+struct receipt_append {
+	const char *number;
+	char **array; /* allocated by on_dues_paid, freed by its caller */
+	bool failed;
+};
+
+static void on_dues_paid(Ld__MemberState *st, const Ld__Event *ev, void *ctx)
+{
+	struct receipt_append *ra = ctx;
+	ra->array = malloc((st->n_receipts + 1) * sizeof(*ra->array));
+	if (!ra->array) {
+		ra->failed = true; /* the caller fails the fold */
+		return;
+	}
+	memcpy(ra->array, st->receipts, st->n_receipts * sizeof(*ra->array));
+	ra->array[st->n_receipts] = (char *)ra->number;
+	st->receipts = ra->array;
+	st->n_receipts++;
+}
+
+static void on_report(Ld__MemberState *st, const Ld__Event *ev, void *ctx)
+{
+	st->last_report = later(st->last_report, ev->date);
+	touch_contact(st, ev);
+}
+
+/*
+ * Room for changed copies of a member's info and outflow registration: a change callback copies
+ * the old ones here (their strings stay borrowed from the old state, alive during the put) and
+ * points the state at the copies, so nothing the old state owns is altered.
+ */
+struct scratch {
+	Ld__MemberInfo info;
+	Ld__OutflowInfo outflow;
+};
+
+static void on_contact(Ld__MemberState *st, const Ld__Event *ev, void *ctx)
+{
+	struct scratch *sc = ctx;
+	const Ld__Contact *c = ev->contact;
+	sc->info = *st->info;
+	if (c->phone[0])
+		sc->info.phone = c->phone;
+	st->info = &sc->info;
+	if (st->outflow) {
+		sc->outflow = *st->outflow;
+		if (c->place[0])
+			sc->outflow.place = c->place;
+		if (c->employer[0])
+			sc->outflow.employer = c->employer;
+		st->outflow = &sc->outflow;
+	}
+	touch_contact(st, ev);
+}
+
+static void on_feedback(Ld__MemberState *st, const Ld__Event *ev, void *ctx)
+{
+	touch_contact(st, ev);
+}
+
+static void on_departure(Ld__MemberState *st, const Ld__Event *ev, void *ctx)
+{
+	st->departed = ev->date;
+}
+
+static void on_returned(Ld__MemberState *st, const Ld__Event *ev, void *ctx)
+{
+	st->state = "returned";
+	st->returned = ev->date;
+	touch_contact(st, ev);
+}
+
+static void on_transfer_issued(Ld__MemberState *st, const Ld__Event *ev, void *letter)
+{
+	const Ld__TransferLetter *l = letter;
+	st->transfer = l->number;
+	st->transfer_to = l->to_site;
+}
+
+static void on_transfer_received(Ld__MemberState *st, const Ld__Event *ev, void *ctx)
+{
+	st->state = "transferred";
+	st->transfer_received = ev->date;
+}
+
+static void on_probation_opinion(Ld__MemberState *st, const Ld__Event *ev, void *ctx)
+{
+	st->probation = ev->note->text;
+}
+
+static void on_probation_decided(Ld__MemberState *st, const Ld__Event *ev, void *ctx)
+{
+	struct scratch *sc = ctx;
+	if (strcmp(ev->note->outcome, "full") == 0) {
+		sc->info = *st->info;
+		sc->info.kind = "full";
+		st->info = &sc->info;
+	} else if (strcmp(ev->note->outcome, "cancel") == 0) {
+		st->state = "removed";
+	}
+}
+
+static void on_lapse_opened(Ld__MemberState *st, const Ld__Event *ev, void *ctx)
+{
+	if (strcmp(st->state, "lapse") != 0)
+		st->lapse_prev_state = st->state;
+	st->state = "lapse";
+	st->lapse = ev->note->text;
+}
+
+static void on_lapse_decided(Ld__MemberState *st, const Ld__Event *ev, void *ctx)
+{
+	const char *outcome = ev->note->outcome;
+	if (strcmp(outcome, "removal") == 0) {
+		st->state = "removed";
+	} else if (strcmp(outcome, "suspension") != 0) { /* cleared, correction */
+		st->state = st->lapse_prev_state[0] ? st->lapse_prev_state : "home";
+		st->lapse = "";
+	}
+}
+
+static int fold_dues_paid(struct store_txn *txn, const Ld__Event *ev, uint64_t seq)
+{
+	Ld__Receipt r = LD__RECEIPT__INIT;
+	r.paid = ev->dues_paid;
+	r.member = ev->member;
+	r.site = ev->origin;
+	r.date = ev->date;
+	const char *number = ev->dues_paid->receipt;
+	int rc = put_packed(txn, TBL_RECEIPTS, number, strlen(number), &r.base);
+	if (rc)
+		return rc;
+	struct receipt_append ra = { .number = number };
+	rc = member_change(txn, ev, seq, on_dues_paid, &ra);
+	if (rc == 0 && ra.failed)
+		rc = -ENOMEM;
+	free(ra.array);
+	return rc;
+}
+
+static int fold_dues_refunded(struct store_txn *txn, const Ld__Event *ev, uint64_t seq)
+{
+	const char *number = ev->dues_refunded->receipt;
+	struct store_val v;
+	int rc = store_get(txn, TBL_RECEIPTS, number, strlen(number), &v);
+	if (rc == 0) {
+		Ld__Receipt *r = ld__receipt__unpack(NULL, v.len, v.data);
+		if (!r)
+			return -EBADMSG;
+		char *keep = r->refund_reason;
+		r->refunded = true;
+		r->refund_reason = ev->dues_refunded->reason;
+		rc = put_packed(txn, TBL_RECEIPTS, number, strlen(number), &r->base);
+		r->refund_reason = keep;
+		ld__receipt__free_unpacked(r, NULL);
+	} else if (rc == -ENOENT) {
+		rc = 0;
+	}
+	return rc ? rc : member_change(txn, ev, seq, NULL, NULL);
+}
+
+static int fold_transfer_issued(struct store_txn *txn, const Ld__Event *ev, uint64_t seq)
+{
+	Ld__TransferLetter *l =
+		ld__transfer_letter__unpack(NULL, ev->transfer->letter.len, ev->transfer->letter.data);
+	if (!l)
+		return -EBADMSG;
+	int rc = put_packed(txn, TBL_LETTERS, l->number, strlen(l->number), &ev->transfer->base);
+	if (rc == 0)
+		rc = member_change(txn, ev, seq, on_transfer_issued, l);
+	ld__transfer_letter__free_unpacked(l, NULL);
+	return rc;
+}
+
+/* The certificate number of EV's member, copied into OUT ("" if none). */
+static void member_certificate(struct store_txn *txn, const Ld__Event *ev, char *out, size_t len)
+{
+	Ld__MemberState *st;
+	out[0] = '\0';
+	if (member_state_get(txn, ev->member, &st) == 0) {
+		snprintf(out, len, "%s", st->certificate);
+		ld__member_state__free_unpacked(st, NULL);
+	}
+}
+
+/* A kind that ends his mobility recalls the certificate, then changes his state. */
+static int fold_recall(struct store_txn *txn, const Ld__Event *ev, uint64_t seq, const char *reason,
+		       void (*change)(Ld__MemberState *, const Ld__Event *, void *))
+{
+	char number[64];
+	member_certificate(txn, ev, number, sizeof(number));
+	int rc = recall_certificate(txn, number, reason, ev->date);
+	return rc ? rc : member_change(txn, ev, seq, change, NULL);
+}
+
 /* An event of a kind this version cannot fold: still part of the member's history. */
 static int fold_history_only(struct store_txn *txn, const Ld__Event *ev, uint64_t seq)
 {
@@ -270,6 +510,7 @@ static int fold_history_only(struct store_txn *txn, const Ld__Event *ev, uint64_
 
 int fold_apply(struct store_txn *txn, const Ld__Event *ev, uint64_t seq)
 {
+	struct scratch sc;
 	switch (ev->kind) {
 	case LD__EVENT_KIND__MEMBER_REGISTERED:
 		return fold_member_registered(txn, ev, seq);
@@ -289,6 +530,41 @@ int fold_apply(struct store_txn *txn, const Ld__Event *ev, uint64_t seq)
 		if (!ev->checkin)
 			return -EBADMSG;
 		return member_change(txn, ev, seq, set_checked_in, NULL);
+	case LD__EVENT_KIND__MEETING_HELD:
+		if (!ev->meeting)
+			return -EBADMSG;
+		return put_packed(txn, TBL_MEETINGS, ev->meeting->id, strlen(ev->meeting->id),
+				  &ev->meeting->base);
+	case LD__EVENT_KIND__ATTENDANCE:
+		if (!ev->attendance || !ev->attendance->meeting)
+			return -EBADMSG;
+		return member_change(txn, ev, seq, on_attendance, NULL);
+	case LD__EVENT_KIND__DUES_PAID:
+		return ev->dues_paid ? fold_dues_paid(txn, ev, seq) : -EBADMSG;
+	case LD__EVENT_KIND__DUES_REFUNDED:
+		return ev->dues_refunded ? fold_dues_refunded(txn, ev, seq) : -EBADMSG;
+	case LD__EVENT_KIND__REPORT_RECEIVED:
+		return member_change(txn, ev, seq, on_report, NULL);
+	case LD__EVENT_KIND__CONTACT_CHANGED:
+		return ev->contact ? member_change(txn, ev, seq, on_contact, &sc) : -EBADMSG;
+	case LD__EVENT_KIND__FEEDBACK:
+		return member_change(txn, ev, seq, on_feedback, NULL);
+	case LD__EVENT_KIND__DEPARTURE_ASSESSED:
+		return member_change(txn, ev, seq, on_departure, NULL);
+	case LD__EVENT_KIND__RETURNED:
+		return fold_recall(txn, ev, seq, "returned", on_returned);
+	case LD__EVENT_KIND__TRANSFER_ISSUED:
+		return ev->transfer ? fold_transfer_issued(txn, ev, seq) : -EBADMSG;
+	case LD__EVENT_KIND__TRANSFER_RECEIVED:
+		return fold_recall(txn, ev, seq, "transferred", on_transfer_received);
+	case LD__EVENT_KIND__PROBATION_OPINION:
+		return ev->note ? member_change(txn, ev, seq, on_probation_opinion, NULL) : -EBADMSG;
+	case LD__EVENT_KIND__PROBATION_DECIDED:
+		return ev->note ? member_change(txn, ev, seq, on_probation_decided, &sc) : -EBADMSG;
+	case LD__EVENT_KIND__LAPSE_OPENED:
+		return ev->note ? member_change(txn, ev, seq, on_lapse_opened, NULL) : -EBADMSG;
+	case LD__EVENT_KIND__LAPSE_DECIDED:
+		return ev->note ? member_change(txn, ev, seq, on_lapse_decided, NULL) : -EBADMSG;
 	default:
 		/* A kind from a newer version: kept in the log, folded once we know it. */
 		return fold_history_only(txn, ev, seq);

@@ -1,7 +1,7 @@
 /*
  * fold.h: the state tables as a fold of the log.
  *
- * fold_apply is the only code that changes `members`, `certs` and `branches`; it runs in the
+ * fold_apply is the only code that changes the state tables (fold_tables); it runs in the
  * transaction that appends the event, so state and log never disagree. Rebuilding the state from
  * the log is folding every entry again in seq order (eventlog_verify does it).
  */
@@ -13,7 +13,7 @@
 #include "store.h"
 
 /* The tables fold_apply writes (FOLD_TABLE_COUNT of them). */
-#define FOLD_TABLE_COUNT 3
+#define FOLD_TABLE_COUNT 6
 extern const enum store_table fold_tables[FOLD_TABLE_COUNT];
 
 /* Fold EV, committed as local seq SEQ, into the state tables. Returns 0 or -errno. */

@@ -39,8 +39,23 @@ int ownership_check(struct store_txn *txn, const Ld__Event *ev, const uint8_t *o
 		return rc;
 	bool is_outflow = same_site(&st->outflow_site, origin);
 	bool is_inflow = st->outflow && same_site(&st->outflow->inflow_site, origin);
+	bool away = st->outflow &&
+		    (strcmp(st->state, "away") == 0 || strcmp(st->state, "checked-in") == 0);
 	rc = 0;
 	switch (writer) {
+	case WRITER_CARETAKER:
+		if (away ? !is_inflow : !is_outflow) {
+			*why = away ? "while the member is away only his inflow site may record this"
+				    : "while the member is at home only his outflow site may record this";
+			rc = -EPERM;
+		}
+		break;
+	case WRITER_RECEIVER:
+		if (!same_site(&st->transfer_to, origin)) {
+			*why = "only the site his transfer letter names may record its receipt";
+			rc = -EPERM;
+		}
+		break;
 	case WRITER_OUTFLOW:
 		if (!is_outflow) {
 			*why = "only the member's outflow site may write this kind of event";
@@ -76,16 +91,55 @@ int ownership_destinations(struct store_txn *txn, const Ld__Event *ev, const uin
 	if (rc)
 		return rc;
 	int n = 0;
-	const ProtobufCBinaryData *sites[2] = { &st->outflow_site,
-						st->outflow ? &st->outflow->inflow_site : NULL };
-	for (int i = 0; i < 2; i++) {
+	const ProtobufCBinaryData *sites[OWNERSHIP_MAX_DEST] = {
+		&st->outflow_site, st->outflow ? &st->outflow->inflow_site : NULL, &st->transfer_to
+	};
+	for (int i = 0; i < OWNERSHIP_MAX_DEST; i++) {
 		const ProtobufCBinaryData *s = sites[i];
 		if (!s || s->len != LD_SITE_ID_BYTES || memcmp(s->data, self, LD_SITE_ID_BYTES) == 0)
 			continue;
-		if (n == 1 && memcmp(dest[0], s->data, LD_SITE_ID_BYTES) == 0)
-			continue;
-		memcpy(dest[n++], s->data, LD_SITE_ID_BYTES);
+		bool seen = false;
+		for (int k = 0; k < n; k++)
+			seen = seen || memcmp(dest[k], s->data, LD_SITE_ID_BYTES) == 0;
+		if (!seen)
+			memcpy(dest[n++], s->data, LD_SITE_ID_BYTES);
 	}
 	ld__member_state__free_unpacked(st, NULL);
 	return n;
+}
+
+int ownership_writer(struct store_txn *txn, const Ld__Event *ev, uint8_t out[LD_SITE_ID_BYTES])
+{
+	if (!ev->member || !ev->member[0])
+		return -ENOENT;
+	Ld__MemberState *st;
+	int rc = member_state_get(txn, ev->member, &st);
+	if (rc)
+		return rc;
+	bool away = st->outflow &&
+		    (strcmp(st->state, "away") == 0 || strcmp(st->state, "checked-in") == 0);
+	const ProtobufCBinaryData *site = NULL;
+	switch (event_kind_writer(ev->kind)) {
+	case WRITER_OUTFLOW:
+		site = &st->outflow_site;
+		break;
+	case WRITER_INFLOW:
+		site = st->outflow ? &st->outflow->inflow_site : NULL;
+		break;
+	case WRITER_CARETAKER:
+		site = away ? &st->outflow->inflow_site : &st->outflow_site;
+		break;
+	case WRITER_RECEIVER:
+		site = &st->transfer_to;
+		break;
+	default:
+		break;
+	}
+	rc = -ENOENT;
+	if (site && site->len == LD_SITE_ID_BYTES) {
+		memcpy(out, site->data, LD_SITE_ID_BYTES);
+		rc = 0;
+	}
+	ld__member_state__free_unpacked(st, NULL);
+	return rc;
 }

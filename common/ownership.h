@@ -22,11 +22,18 @@
 int ownership_check(struct store_txn *txn, const Ld__Event *ev, const uint8_t *origin,
 		    const char **why);
 
-#define OWNERSHIP_MAX_DEST 2
+/*
+ * The site entitled to write EV about its member (O, I, the caretaker or the transfer's receiver)
+ * into OUT. Returns 0, -ENOENT if the member is unknown or the kind names no single site (local,
+ * either), or -errno.
+ */
+int ownership_writer(struct store_txn *txn, const Ld__Event *ev, uint8_t out[LD_SITE_ID_BYTES]);
+
+#define OWNERSHIP_MAX_DEST 3
 
 /*
  * The sites other than SELF that EV concerns, from the member's state in TXN after EV was folded:
- * his outflow site and his current inflow site. Writes up to OWNERSHIP_MAX_DEST ids into DEST and
+ * his outflow site, his current inflow site and the site a transfer letter names. Writes up to OWNERSHIP_MAX_DEST ids into DEST and
  * returns how many (0 for site-local events), or -errno.
  */
 int ownership_destinations(struct store_txn *txn, const Ld__Event *ev, const uint8_t *self,

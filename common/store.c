@@ -24,6 +24,8 @@ static const char *table_names[TBL_COUNT] = {
 	[TBL_PEERS] = "peers",	       [TBL_AUDIT] = "audit",
 	[TBL_OUTBOX] = "outbox",       [TBL_CURSORS] = "cursors",
 	[TBL_QUARANTINE] = "quarantine", [TBL_CERTS] = "certs",
+	[TBL_MEETINGS] = "meetings",     [TBL_RECEIPTS] = "receipts",
+	[TBL_LETTERS] = "letters",
 };
 
 struct store {

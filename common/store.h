@@ -27,6 +27,9 @@ enum store_table {
 	TBL_CURSORS,    /* peer site id (32) -> SyncCursor */
 	TBL_QUARANTINE, /* quarantine seq (u64 BE) -> Quarantined: refused peer events */
 	TBL_CERTS,      /* certificate number -> CertState */
+	TBL_MEETINGS,   /* meeting id -> Meeting (held here) */
+	TBL_RECEIPTS,   /* receipt number -> Receipt */
+	TBL_LETTERS,    /* transfer letter number -> Transfer */
 	TBL_COUNT,
 };
 

@@ -369,7 +369,85 @@ static void event_summary(const Ld__Event *ev, char *out, size_t len)
 			return;
 		}
 		break;
+	case LD__EVENT_KIND__CERT_ISSUED:
+		snprintf(out, len, "activity certificate issued");
+		return;
+	case LD__EVENT_KIND__CERT_REVOKED:
+		if (ev->revoked) {
+			snprintf(out, len, "certificate %s revoked (%s)", ev->revoked->number,
+				 ev->revoked->reason);
+			return;
+		}
+		break;
+	case LD__EVENT_KIND__CERT_REVIEWED:
+		if (ev->reviewed) {
+			snprintf(out, len, "certificate %s reviewed: %s", ev->reviewed->number,
+				 ev->reviewed->result);
+			return;
+		}
+		break;
+	case LD__EVENT_KIND__CHECKIN:
+		if (ev->checkin) {
+			snprintf(out, len, "reported in with certificate %s; branch %s %s%s%s",
+				 ev->checkin->certificate, ev->checkin->branch,
+				 ev->checkin->branch_name, ev->checkin->contact[0] ? ", contact " : "",
+				 ev->checkin->contact);
+			return;
+		}
+		break;
+	case LD__EVENT_KIND__ATTENDANCE:
+		if (ev->attendance && ev->attendance->meeting) {
+			const Ld__Meeting *m = ev->attendance->meeting;
+			snprintf(out, len, "%s %s (%s, %s: %s)%s%s",
+				 ev->attendance->present ? "attended" : "excused from", m->id, m->kind,
+				 m->branch_name, m->topic, ev->attendance->present ? "" : ": ",
+				 ev->attendance->reason);
+			return;
+		}
+		break;
+	case LD__EVENT_KIND__DUES_PAID:
+		if (ev->dues_paid) {
+			char f[LD_MONTH_LEN], t[LD_MONTH_LEN];
+			snprintf(out, len, "dues %s..%s paid: %s yuan, receipt %s",
+				 month_format(ev->dues_paid->from_month, f),
+				 month_format(ev->dues_paid->to_month, t),
+				 money_format(ev->dues_paid->amount_fen, money), ev->dues_paid->receipt);
+			return;
+		}
+		break;
+	case LD__EVENT_KIND__DUES_REFUNDED:
+		if (ev->dues_refunded) {
+			snprintf(out, len, "receipt %s refunded: %s", ev->dues_refunded->receipt,
+				 ev->dues_refunded->reason);
+			return;
+		}
+		break;
+	case LD__EVENT_KIND__CONTACT_CHANGED:
+		if (ev->contact) {
+			snprintf(out, len, "contact changed:%s%s%s%s%s%s%s%s", ev->contact->phone[0] ? " phone " : "",
+				 ev->contact->phone, ev->contact->place[0] ? " place " : "",
+				 ev->contact->place, ev->contact->employer[0] ? " employer " : "",
+				 ev->contact->employer, ev->contact->address[0] ? " address " : "",
+				 ev->contact->address);
+			return;
+		}
+		break;
+	case LD__EVENT_KIND__TRANSFER_ISSUED:
+		if (ev->transfer) {
+			snprintf(out, len, "transfer letter %s issued", ev->transfer->number);
+			return;
+		}
+		break;
 	default:
+		if (ev->note) {
+			const char *text = ev->note->text[0] ? ev->note->text : ev->note->outcome;
+			snprintf(out, len, "%s%s%s%s", event_kind_name(ev->kind),
+				 ev->note->kind[0] ? " (" : "", ev->note->kind,
+				 ev->note->kind[0] ? ")" : "");
+			size_t n = strlen(out);
+			snprintf(out + n, len - n, ": %s", text);
+			return;
+		}
 		break;
 	}
 	snprintf(out, len, "%s", event_kind_name(ev->kind));

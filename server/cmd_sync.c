@@ -9,6 +9,7 @@
 #include "daemon.h"
 #include "event.h"
 #include "eventlog.h"
+#include "date.h"
 #include "idno.h"
 #include "siteid.h"
 #include "sites.h"
@@ -33,10 +34,78 @@ int cmd_peer_resync(struct request *rq, struct store_txn *txn)
 	return 0;
 }
 
+/*
+ * Double payments: a month covered by two receipts, neither refunded (two sites collected while
+ * apart). Kept, listed here until `dues refund` settles them.
+ */
+static int dues_conflicts(struct request *rq, struct store_txn *txn, json_t *list)
+{
+	struct store_cursor *c;
+	int rc = store_cursor_open(txn, TBL_RECEIPTS, &c);
+	if (rc)
+		return rc;
+	Ld__Receipt **all = NULL;
+	size_t n = 0, cap = 0;
+	struct store_val k, v;
+	for (rc = store_cursor_get(c, STORE_FIRST, &k, &v); rc == 0;
+	     rc = store_cursor_get(c, STORE_NEXT, &k, &v)) {
+		Ld__Receipt *r = ld__receipt__unpack(NULL, v.len, v.data);
+		if (!r || r->refunded || !r->paid) {
+			if (r)
+				ld__receipt__free_unpacked(r, NULL);
+			continue;
+		}
+		if (n == cap) {
+			cap = cap ? 2 * cap : 64;
+			Ld__Receipt **grown = realloc(all, cap * sizeof(*all));
+			if (!grown) {
+				ld__receipt__free_unpacked(r, NULL);
+				rc = -ENOMEM;
+				break;
+			}
+			all = grown;
+		}
+		all[n++] = r;
+	}
+	store_cursor_close(c);
+	for (size_t i = 0; i < n && (rc == 0 || rc == -ENOENT); i++) {
+		for (size_t j = i + 1; j < n; j++) {
+			const Ld__Receipt *a = all[i], *b = all[j];
+			if (strcmp(a->member, b->member) != 0 ||
+			    a->paid->from_month > b->paid->to_month ||
+			    b->paid->from_month > a->paid->to_month)
+				continue;
+			int32_t month = a->paid->from_month > b->paid->from_month ? a->paid->from_month
+										  : b->paid->from_month;
+			char m[LD_MONTH_LEN], masked[LD_IDNO_SIZE], detail[300];
+			json_t *sa = site_name_json(rq, txn, a->site.data, a->site.len);
+			json_t *sb = site_name_json(rq, txn, b->site.data, b->site.len);
+			snprintf(detail, sizeof(detail), "%s paid twice: receipt %s at %s and %s at %s; "
+				 "refund one with liudong dues refund", month_format(month, m),
+				 a->paid->receipt, json_string_value(sa), b->paid->receipt,
+				 json_string_value(sb));
+			json_decref(sa);
+			json_decref(sb);
+			json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:[s,s]}", "kind",
+							      "dues.double-payment", "member",
+							      idno_mask(a->member, masked), "detail",
+							      detail, "events", a->paid->receipt,
+							      b->paid->receipt));
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		ld__receipt__free_unpacked(all[i], NULL);
+	free(all);
+	return rc == -ENOENT ? 0 : rc;
+}
+
 int cmd_conflicts(struct request *rq, struct store_txn *txn)
 {
 	json_t *list = json_array();
 	json_object_set_new(rq->result, "conflicts", list);
+	int drc = dues_conflicts(rq, txn, list);
+	if (drc)
+		return drc;
 	struct store_cursor *c;
 	int rc = store_cursor_open(txn, TBL_QUARANTINE, &c);
 	if (rc)

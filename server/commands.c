@@ -48,6 +48,23 @@ static const struct command commands[] = {
 	WRITE("cert.revoke", cmd_cert_revoke, after_events),
 	WRITE("cert.review", cmd_cert_review, after_events),
 	WRITE("checkin", cmd_checkin, after_events),
+	WRITE("meeting.add", cmd_meeting_add, after_events),
+	WRITE("meeting.attend", cmd_meeting_attend, after_events),
+	READ("meeting.list", cmd_meeting_list),
+	WRITE("dues.pay", cmd_dues_pay, after_events),
+	READ("dues.list", cmd_dues_list),
+	WRITE("dues.refund", cmd_dues_refund, after_events),
+	WRITE("report.add", cmd_report_add, after_events),
+	WRITE("feedback", cmd_feedback, after_events),
+	WRITE("contact", cmd_contact, after_events),
+	WRITE("depart", cmd_depart, after_events),
+	WRITE("return", cmd_return, after_events),
+	WRITE("transfer.issue", cmd_transfer_issue, after_events),
+	WRITE("transfer.receive", cmd_transfer_receive, after_events),
+	WRITE("probation.opinion", cmd_probation_opinion, after_events),
+	WRITE("probation.decide", cmd_probation_decide, after_events),
+	WRITE("lapse.open", cmd_lapse_open, after_events),
+	WRITE("lapse.decide", cmd_lapse_decide, after_events),
 };
 
 const struct command *command_find(const char *name)

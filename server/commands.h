@@ -70,5 +70,24 @@ int cmd_cert_revoke(struct request *rq, struct store_txn *txn);
 int cmd_cert_review(struct request *rq, struct store_txn *txn);
 int cmd_checkin(struct request *rq, struct store_txn *txn);
 
+/* cmd_daily.c */
+int cmd_meeting_add(struct request *rq, struct store_txn *txn);
+int cmd_meeting_attend(struct request *rq, struct store_txn *txn);
+int cmd_meeting_list(struct request *rq, struct store_txn *txn);
+int cmd_dues_pay(struct request *rq, struct store_txn *txn);
+int cmd_dues_list(struct request *rq, struct store_txn *txn);
+int cmd_dues_refund(struct request *rq, struct store_txn *txn);
+int cmd_report_add(struct request *rq, struct store_txn *txn);
+int cmd_feedback(struct request *rq, struct store_txn *txn);
+int cmd_contact(struct request *rq, struct store_txn *txn);
+int cmd_depart(struct request *rq, struct store_txn *txn);
+int cmd_return(struct request *rq, struct store_txn *txn);
+int cmd_transfer_issue(struct request *rq, struct store_txn *txn);
+int cmd_transfer_receive(struct request *rq, struct store_txn *txn);
+int cmd_probation_opinion(struct request *rq, struct store_txn *txn);
+int cmd_probation_decide(struct request *rq, struct store_txn *txn);
+int cmd_lapse_open(struct request *rq, struct store_txn *txn);
+int cmd_lapse_decide(struct request *rq, struct store_txn *txn);
+
 /* cmd_outflow.c */
 int cmd_outflow_register(struct request *rq, struct store_txn *txn);

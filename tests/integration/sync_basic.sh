@@ -23,6 +23,7 @@ STAY=$(make_idno 320583 19600202 222)
 assert_exit 0 add_member a "$AWAY" 1949-01-01 M 王外出
 assert_exit 0 add_member a "$STAY" 1960-02-02 F 李在家
 assert_exit 0 register_out a "$AWAY" b 南京市鼓楼区 2026-03-01
+# shellcheck disable=SC2016 # expanded by eval, at each try
 if wait_for 2 eval 'ld b --json member show "$AWAY" >"$T/show.b" 2>/dev/null'; then
 	pass
 	log "the member reached B after ${WAITED} s"

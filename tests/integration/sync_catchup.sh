@@ -22,6 +22,7 @@ assert_exit 0 ld a branch add 001 --name 第一支部
 log "B stops (SIGTERM)"
 site_stop b
 assert_eq "$STOP_RC" 0 "B's exit status after SIGTERM"
+# shellcheck disable=SC2016 # expanded by eval, at each try
 assert_wait 10 "A no longer shows B live once B stopped" eval '[ "$(peer_field a b state)" != live ]' ||
 	show_status a
 st=$(peer_field a b state)
@@ -46,6 +47,7 @@ if [[ $lag =~ ^[0-9]+$ ]] && [ "$lag" -gt 0 ]; then pass; else fail "A's lag for
 log "B starts again and catches up"
 sync_site_restart b
 t0=$(date +%s%N)
+# shellcheck disable=SC2317 # called through wait_for
 # members_at_b: B's member list has all N, each away; keeps the last answer in $T/list.b.
 members_at_b() {
 	ld b --json member list >"$T/list.b" 2>&1 &&
@@ -53,7 +55,7 @@ members_at_b() {
 }
 if wait_for "$CATCHUP_LIMIT" members_at_b; then
 	pass
-	log "B had $N members after $(((($(date +%s%N) - t0)) / 1000000)) ms"
+	log "B had $N members after $((($(date +%s%N) - t0) / 1000000)) ms"
 else
 	fail "B does not hold the $N members $CATCHUP_LIMIT s after it started (it has $(jget "$(cat "$T/list.b")" 'len(d["members"])'))"
 	show_status a

@@ -33,6 +33,7 @@ writers_running() {
 	done
 	return 1
 }
+# shellcheck disable=SC2317 # called through wait_for
 # b_applied_at_least K: B's log has at least K entries (read from its head seq).
 b_applied_at_least() {
 	local h
@@ -44,6 +45,7 @@ for ((k = 1; k <= KILLS; k++)); do
 	# Let B receive a good part of a round's share of the stream first.
 	base=$(head_seq b)
 	want=$((base + N / (KILLS + 1) / 2))
+	# shellcheck disable=SC2016 # expanded by eval, at each try
 	if ! wait_for 120 eval 'b_applied_at_least "$want" || ! writers_running'; then
 		fail "kill $k: B did not reach $want entries within 120 s (it has $(head_seq b))"
 		show_status a
@@ -51,7 +53,7 @@ for ((k = 1; k <= KILLS; k++)); do
 	if writers_running; then
 		mid_stream=$((mid_stream + 1))
 	fi
-	log "kill $k: kill -9 B at A's head $(head_seq a), B's head $(head_seq b); writers $(writers_running && echo running || echo done)"
+	log "kill $k: kill -9 B at A's head $(head_seq a), B's head $(head_seq b); writers $(writers_running && echo running || echo finished)"
 	site_kill b
 	sleep 0.7
 	sync_site_restart b

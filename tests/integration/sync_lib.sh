@@ -137,6 +137,7 @@ sync_pin_both() {
 # ---------------------------------------------------------------------------------------------
 # Waiting and reading status
 
+# shellcheck disable=SC2034 # WAITED is for the tests
 # wait_for SECONDS CMD...: run CMD every 0.05 s until it succeeds (0) or SECONDS have passed (1).
 # WAITED is set to the seconds it took (two decimals).
 wait_for() {

@@ -26,6 +26,7 @@ Y=$(make_idno 320583 19810505 552)
 assert_exit 0 add_member a "$X" 1980-04-04 M 周流动
 assert_exit 0 add_member a "$Y" 1981-05-05 F 吴另一
 
+# shellcheck disable=SC2317 # called through assert_wait
 # at SITE IDNO STATE INFLOW: member show at SITE says STATE and inflow site INFLOW.
 at() {
 	local out

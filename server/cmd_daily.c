@@ -1,0 +1,911 @@
+/*
+ * cmd_daily.c: the daily work of both sites (DOMAIN.md, lifecycle steps 4 to 7): meetings and
+ * attendance, dues receipts, reports, contact changes, feedback, departure, return (查验),
+ * transfer of the relation, probation and lapse cases. Each writes one event, and only at the
+ * site the dual-management rule gives it to: a command run at the other site exits 5 and names
+ * the site that may.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit.h"
+#include "cert.h"
+#include "commands.h"
+#include "daemon.h"
+#include "date.h"
+#include "event.h"
+#include "eventlog.h"
+#include "fold.h"
+#include "identity.h"
+#include "idno.h"
+#include "money.h"
+#include "ownership.h"
+#include "sites.h"
+#include "view.h"
+
+#define TEXT_MAX 2000
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Shared steps                                                                                   */
+
+static int need_text(struct request *rq, const char *key, const char **out)
+{
+	*out = request_param(rq, key);
+	if (!*out)
+		return request_fail(rq, -EDOM, "--%s is required; see liudong %s --help", key,
+				    rq->req->command);
+	if (!(*out)[0] || strlen(*out) > TEXT_MAX)
+		return request_fail(rq, -EINVAL, "--%s must be 1 to %d bytes of text", key, TEXT_MAX);
+	return 0;
+}
+
+/* --date, or today. */
+static int date_opt(struct request *rq, int32_t *out)
+{
+	const char *text = request_param(rq, "date");
+	*out = date_today();
+	if (text && date_parse(text, out) != 0)
+		return request_fail(rq, -EINVAL, "--date: '%s' is not a real date; use YYYY-MM-DD",
+				    text);
+	return 0;
+}
+
+static bool one_of(const char *s, const char *const *list)
+{
+	for (; *list; list++) {
+		if (strcmp(s, *list) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* The next number CODE-YEAR-<LETTER>serial of a series kept in meta under NAME/YEAR. */
+static int next_number(struct request *rq, struct store_txn *txn, const char *name, char letter,
+		       int32_t date, char *out, size_t len)
+{
+	int year;
+	date_to_ymd(date, &year, NULL, NULL);
+	char key[48];
+	int n = snprintf(key, sizeof(key), "%s/%04d", name, year);
+	struct store_val v;
+	uint64_t last = 0;
+	int rc = store_get(txn, TBL_META, key, (size_t)n, &v);
+	if (rc == 0 && v.len == 8)
+		last = store_u64_from(v.data);
+	else if (rc && rc != -ENOENT)
+		return rc;
+	uint8_t buf[8];
+	store_u64_key(last + 1, buf);
+	if ((rc = store_put(txn, TBL_META, key, (size_t)n, buf, 8, 0)))
+		return rc;
+	snprintf(out, len, "%s-%04d-%c%06llu", rq->daemon->config.code, year, letter,
+		 (unsigned long long)(last + 1));
+	return 0;
+}
+
+/* May this site write EV about its member? On a refusal the message names the site that may. */
+static int check_rule(struct request *rq, struct store_txn *txn, const Ld__Event *ev)
+{
+	const char *why = NULL;
+	int rc = ownership_check(txn, ev, rq->daemon->site_id, &why);
+	if (rc == -EPERM) {
+		uint8_t writer[LD_SITE_ID_BYTES];
+		char name[LD_NAME_MAX] = "";
+		char masked[LD_IDNO_SIZE];
+		if (ownership_writer(txn, ev, writer) == 0)
+			site_lookup(rq, txn, writer, name, NULL); /* leaves NAME empty if unknown */
+		return request_fail(rq, -EPERM, "%s for member %s is not this site's to write: %s%s%s",
+				    event_kind_name(ev->kind), idno_mask(ev->member, masked), why,
+				    name[0] ? "; it is " : "", name);
+	}
+	return rc;
+}
+
+/* Check the rule, then commit EV about its member and audit ACTION. */
+static int commit_member_event(struct request *rq, struct store_txn *txn, Ld__Event *ev,
+			       const char *action, const char *detail)
+{
+	int rc = check_rule(rq, txn, ev);
+	if (rc)
+		return rc;
+	ev->operator_ = (char *)request_operator(rq);
+	if ((rc = eventlog_commit_local(txn, rq->daemon->site_id, ev, NULL)))
+		return rc;
+	return audit_append(txn, request_operator(rq), rq->uid, action, ev->member, detail);
+}
+
+/* The member named by the first positional, his masked number, and an event about him. */
+struct member_event {
+	char idno[LD_IDNO_SIZE];
+	char masked[LD_IDNO_SIZE];
+	Ld__MemberState *st;
+	Ld__Event ev;
+};
+
+/* As member_event_begin, for the member with identity number IDNO (already valid). */
+static int member_event_begin_for(struct request *rq, struct store_txn *txn, Ld__EventKind kind,
+				  const char *idno, struct member_event *me)
+{
+	memset(me, 0, sizeof(*me));
+	int rc = member_lookup(rq, txn, idno, me->idno, &me->st);
+	if (rc)
+		return rc;
+	idno_mask(me->idno, me->masked);
+	ld__event__init(&me->ev);
+	me->ev.kind = kind;
+	me->ev.member = me->idno;
+	me->ev.date = date_today();
+	return 0;
+}
+
+static void member_event_end(struct member_event *me)
+{
+	if (me->st)
+		ld__member_state__free_unpacked(me->st, NULL);
+}
+
+/* As member_event_begin_for, for the member named by positional argument ARG. */
+static int member_event_begin(struct request *rq, struct store_txn *txn, Ld__EventKind kind,
+			      unsigned arg, struct member_event *me)
+{
+	return member_event_begin_for(rq, txn, kind, request_arg(rq, arg), me);
+}
+
+/* The common answer: who, what, when. */
+static void answer(struct request *rq, const struct member_event *me)
+{
+	json_object_set_new(rq->result, "member", json_string(me->masked));
+	json_object_set_new(rq->result, "kind", json_string(event_kind_name(me->ev.kind)));
+	json_object_set_new(rq->result, "date", view_date(me->ev.date));
+}
+
+static bool is_away(const Ld__MemberState *st)
+{
+	return strcmp(st->state, "away") == 0 || strcmp(st->state, "checked-in") == 0;
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Organizational life                                                                            */
+
+static const char *const meeting_kinds[] = { "branch-meeting", "committee",    "group",
+					     "lecture",	       "theme-day",    "life-meeting",
+					     "appraisal",      NULL };
+
+int cmd_meeting_add(struct request *rq, struct store_txn *txn)
+{
+	const char *branch = request_param(rq, "branch");
+	const char *kind = request_param(rq, "kind");
+	const char *topic;
+	int32_t date;
+	int rc;
+	if (!branch || !kind)
+		return request_fail(rq, -EDOM, "--branch and --kind are required; see liudong "
+				    "meeting add --help");
+	if ((rc = need_text(rq, "topic", &topic)) || (rc = date_opt(rq, &date)))
+		return rc;
+	if (!one_of(kind, meeting_kinds))
+		return request_fail(rq, -EINVAL, "--kind '%s' is not one of branch-meeting, "
+				    "committee, group, lecture, theme-day, life-meeting, appraisal",
+				    kind);
+	Ld__BranchInfo *b;
+	rc = branch_get(txn, branch, &b);
+	if (rc == -ENOENT)
+		return request_fail(rq, rc, "no branch %s here; add it with liudong branch add", branch);
+	if (rc)
+		return rc;
+	char id[48];
+	if ((rc = next_number(rq, txn, "meeting_serial", 'M', date, id, sizeof(id)))) {
+		ld__branch_info__free_unpacked(b, NULL);
+		return rc;
+	}
+	Ld__Meeting m = LD__MEETING__INIT;
+	m.id = id;
+	m.branch = (char *)branch;
+	m.branch_name = b->name;
+	m.date = date;
+	m.kind = (char *)kind;
+	m.topic = (char *)topic;
+	m.site.data = rq->daemon->site_id;
+	m.site.len = LD_SITE_ID_BYTES;
+	Ld__Event ev = LD__EVENT__INIT;
+	ev.kind = LD__EVENT_KIND__MEETING_HELD;
+	ev.date = date;
+	ev.operator_ = (char *)request_operator(rq);
+	ev.payload_case = LD__EVENT__PAYLOAD_MEETING;
+	ev.meeting = &m;
+	if ((rc = eventlog_commit_local(txn, rq->daemon->site_id, &ev, NULL)) == 0)
+		rc = audit_append(txn, request_operator(rq), rq->uid, "meeting.add", NULL, id);
+	ld__branch_info__free_unpacked(b, NULL);
+	if (rc)
+		return rc;
+	int day;
+	date_to_ymd(date, NULL, NULL, &day);
+	if (day != rq->daemon->config.rules.org_life_day)
+		request_warn(rq, "the mobile members' organizational life day is the %dth of each month",
+			     rq->daemon->config.rules.org_life_day);
+	json_object_set_new(rq->result, "meeting", json_string(id));
+	json_object_set_new(rq->result, "branch", json_string(branch));
+	json_object_set_new(rq->result, "date", view_date(date));
+	json_object_set_new(rq->result, "kind", json_string(kind));
+	json_object_set_new(rq->result, "topic", json_string(topic));
+	return 0;
+}
+
+static int meeting_get(struct store_txn *txn, const char *id, Ld__Meeting **out)
+{
+	struct store_val v;
+	int rc = store_get(txn, TBL_MEETINGS, id, strlen(id), &v);
+	if (rc)
+		return rc;
+	*out = ld__meeting__unpack(NULL, v.len, v.data);
+	return *out ? 0 : -EBADMSG;
+}
+
+/* True if the member's history already has attendance of meeting ID. */
+static bool attended_already(struct store_txn *txn, const Ld__MemberState *st, const char *id)
+{
+	bool found = false;
+	for (size_t i = 0; i < st->n_history && !found; i++) {
+		Ld__Event *ev;
+		if (eventlog_read(txn, st->history[i], NULL, &ev) != 0)
+			continue;
+		found = ev->kind == LD__EVENT_KIND__ATTENDANCE && ev->attendance &&
+			ev->attendance->meeting && strcmp(ev->attendance->meeting->id, id) == 0;
+		ld__event__free_unpacked(ev, NULL);
+	}
+	return found;
+}
+
+int cmd_meeting_attend(struct request *rq, struct store_txn *txn)
+{
+	const char *id = request_arg(rq, 0);
+	const char *reason = request_param(rq, "reason");
+	bool absent = request_flag(rq, "absent");
+	if (!id || !request_arg(rq, 1))
+		return request_fail(rq, -EDOM, "usage: liudong meeting attend MEETING IDNO "
+				    "[--absent --reason TEXT]");
+	if (absent && (!reason || !reason[0]))
+		return request_fail(rq, -EDOM, "--absent needs --reason (why he was excused)");
+	if (reason && !absent)
+		return request_fail(rq, -EDOM, "--reason goes with --absent");
+	Ld__Meeting *m;
+	int rc = meeting_get(txn, id, &m);
+	if (rc == -ENOENT)
+		return request_fail(rq, rc, "no meeting %s here; see liudong meeting list", id);
+	if (rc)
+		return rc;
+	struct member_event me;
+	if ((rc = member_event_begin(rq, txn, LD__EVENT_KIND__ATTENDANCE, 1, &me)))
+		goto out;
+	if (attended_already(txn, me.st, id)) {
+		rc = request_fail(rq, -EEXIST, "attendance of member %s at meeting %s is recorded "
+				  "already", me.masked, id);
+		goto out;
+	}
+	Ld__Attendance a = LD__ATTENDANCE__INIT;
+	a.meeting = m;
+	a.present = !absent;
+	a.reason = (char *)(reason ? reason : "");
+	me.ev.date = m->date;
+	me.ev.payload_case = LD__EVENT__PAYLOAD_ATTENDANCE;
+	me.ev.attendance = &a;
+	if ((rc = commit_member_event(rq, txn, &me.ev, "meeting.attend", id)))
+		goto out;
+	answer(rq, &me);
+	json_object_set_new(rq->result, "meeting", json_string(id));
+	json_object_set_new(rq->result, "present", json_boolean(!absent));
+out:
+	member_event_end(&me);
+	ld__meeting__free_unpacked(m, NULL);
+	return rc;
+}
+
+int cmd_meeting_list(struct request *rq, struct store_txn *txn)
+{
+	const char *branch = request_param(rq, "branch");
+	const char *from_text = request_param(rq, "from");
+	const char *to_text = request_param(rq, "to");
+	int32_t from = INT32_MIN, to = INT32_MAX;
+	if ((from_text && date_parse(from_text, &from) != 0) ||
+	    (to_text && date_parse(to_text, &to) != 0))
+		return request_fail(rq, -EINVAL, "--from and --to are dates: YYYY-MM-DD");
+	json_t *list = json_array();
+	json_object_set_new(rq->result, "meetings", list);
+	struct store_cursor *c;
+	int rc = store_cursor_open(txn, TBL_MEETINGS, &c);
+	if (rc)
+		return rc;
+	struct store_val k, v;
+	for (rc = store_cursor_get(c, STORE_FIRST, &k, &v); rc == 0;
+	     rc = store_cursor_get(c, STORE_NEXT, &k, &v)) {
+		Ld__Meeting *m = ld__meeting__unpack(NULL, v.len, v.data);
+		if (!m) {
+			rc = -EBADMSG;
+			break;
+		}
+		if ((!branch || strcmp(m->branch, branch) == 0) && m->date >= from && m->date <= to)
+			json_array_append_new(list, json_pack("{s:s, s:s, s:o, s:s, s:s}", "meeting",
+							      m->id, "branch", m->branch, "date",
+							      view_date(m->date), "kind", m->kind,
+							      "topic", m->topic));
+		ld__meeting__free_unpacked(m, NULL);
+	}
+	store_cursor_close(c);
+	return rc == -ENOENT ? 0 : rc;
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Dues                                                                                           */
+
+static int receipt_get(struct store_txn *txn, const char *number, Ld__Receipt **out)
+{
+	struct store_val v;
+	int rc = store_get(txn, TBL_RECEIPTS, number, strlen(number), &v);
+	if (rc)
+		return rc;
+	*out = ld__receipt__unpack(NULL, v.len, v.data);
+	return *out ? 0 : -EBADMSG;
+}
+
+/* True if the member's certificate is active (issued, not revoked, not expired). */
+static bool certificate_active(struct store_txn *txn, const Ld__MemberState *st)
+{
+	if (!st->certificate || !st->certificate[0])
+		return false;
+	Ld__CertState *c;
+	if (cert_state_get(txn, st->certificate, &c) != 0)
+		return false;
+	Ld__CertificateBody *b =
+		ld__certificate_body__unpack(NULL, c->signed_->body.len, c->signed_->body.data);
+	bool active = b && !c->revoked && b->valid_until >= date_today();
+	if (b)
+		ld__certificate_body__free_unpacked(b, NULL);
+	ld__cert_state__free_unpacked(c, NULL);
+	return active;
+}
+
+int cmd_dues_pay(struct request *rq, struct store_txn *txn)
+{
+	const char *from_text = request_param(rq, "from");
+	const char *to_text = request_param(rq, "to");
+	const char *amount_text = request_param(rq, "amount");
+	if (!from_text || !amount_text)
+		return request_fail(rq, -EDOM, "--from and --amount are required; see liudong dues "
+				    "pay --help");
+	int32_t from, to, date;
+	int64_t amount;
+	int rc;
+	if (month_parse(from_text, &from) != 0)
+		return request_fail(rq, -EINVAL, "--from: '%s' is not a month; use YYYY-MM",
+				    from_text);
+	to = from;
+	if (to_text && month_parse(to_text, &to) != 0)
+		return request_fail(rq, -EINVAL, "--to: '%s' is not a month; use YYYY-MM", to_text);
+	if (to < from)
+		return request_fail(rq, -EINVAL, "--to %s is before --from %s", to_text, from_text);
+	if (to - from >= 120)
+		return request_fail(rq, -EINVAL, "one receipt covers at most 120 months");
+	if (money_parse(amount_text, &amount) != 0 || amount <= 0)
+		return request_fail(rq, -EINVAL, "--amount '%s' is not an amount in yuan above 0 with "
+				    "at most two decimals", amount_text);
+	if ((rc = date_opt(rq, &date)))
+		return rc;
+	struct member_event me;
+	if ((rc = member_event_begin(rq, txn, LD__EVENT_KIND__DUES_PAID, 0, &me)))
+		return rc;
+	/* Who collects: the inflow site while the certificate is active, else the outflow site. */
+	bool active = certificate_active(txn, me.st);
+	const ProtobufCBinaryData *collector = active && me.st->outflow
+						       ? &me.st->outflow->inflow_site
+						       : &me.st->outflow_site;
+	if (collector->len != LD_SITE_ID_BYTES ||
+	    memcmp(collector->data, rq->daemon->site_id, LD_SITE_ID_BYTES) != 0) {
+		char name[LD_NAME_MAX] = "?";
+		if (collector->len == LD_SITE_ID_BYTES)
+			site_lookup(rq, txn, collector->data, name, NULL);
+		rc = request_fail(rq, -EPERM, "dues of member %s are collected by %s (%s) while his "
+				  "certificate is %s", me.masked, name,
+				  active ? "his inflow site" : "his outflow site",
+				  active ? "active" : "not active");
+		goto out;
+	}
+	/* A month is paid once. */
+	for (size_t i = 0; i < me.st->n_receipts && rc == 0; i++) {
+		Ld__Receipt *r;
+		if (receipt_get(txn, me.st->receipts[i], &r) != 0)
+			continue;
+		if (!r->refunded && r->paid->from_month <= to && r->paid->to_month >= from) {
+			int32_t month = r->paid->from_month > from ? r->paid->from_month : from;
+			char m[LD_MONTH_LEN];
+			rc = request_fail(rq, -EEXIST, "%s is paid already for member %s (receipt %s); "
+					  "a month is paid once", month_format(month, m), me.masked,
+					  r->paid->receipt);
+		}
+		ld__receipt__free_unpacked(r, NULL);
+	}
+	if (rc)
+		goto out;
+	int64_t months = to - from + 1;
+	int64_t basis = me.st->info->monthly_dues_fen * months;
+	char receipt[48];
+	if ((rc = next_number(rq, txn, "receipt_serial", 'R', date, receipt, sizeof(receipt))))
+		goto out;
+	Ld__DuesPaid p = LD__DUES_PAID__INIT;
+	p.receipt = receipt;
+	p.from_month = from;
+	p.to_month = to;
+	p.amount_fen = amount;
+	p.basis_fen = basis;
+	p.collector = (char *)request_operator(rq);
+	me.ev.date = date;
+	me.ev.payload_case = LD__EVENT__PAYLOAD_DUES_PAID;
+	me.ev.dues_paid = &p;
+	if ((rc = commit_member_event(rq, txn, &me.ev, "dues.pay", receipt)))
+		goto out;
+	if (amount < basis) {
+		char a[LD_MONEY_LEN], b[LD_MONEY_LEN];
+		request_warn(rq, "%s yuan is less than his dues for %lld month(s), %s yuan; the "
+			     "receipt records both", money_format(amount, a), (long long)months,
+			     money_format(basis, b));
+	}
+	answer(rq, &me);
+	json_object_set_new(rq->result, "receipt", json_string(receipt));
+	json_t *list = json_array();
+	for (int32_t m = from; m <= to; m++) {
+		char text[LD_MONTH_LEN];
+		json_array_append_new(list, json_string(month_format(m, text)));
+	}
+	json_object_set_new(rq->result, "months", list);
+	json_object_set_new(rq->result, "amount_fen", json_integer(amount));
+	json_object_set_new(rq->result, "basis_fen", json_integer(basis));
+out:
+	member_event_end(&me);
+	return rc;
+}
+
+static json_t *receipt_row(struct request *rq, struct store_txn *txn, const Ld__Receipt *r)
+{
+	char a[LD_MONTH_LEN], b[LD_MONTH_LEN], months[2 * LD_MONTH_LEN + 2];
+	month_format(r->paid->from_month, a);
+	month_format(r->paid->to_month, b);
+	if (r->paid->from_month == r->paid->to_month)
+		snprintf(months, sizeof(months), "%s", a);
+	else
+		snprintf(months, sizeof(months), "%s..%s", a, b);
+	return json_pack("{s:s, s:o, s:s, s:I, s:I, s:o, s:s, s:s}", "receipt", r->paid->receipt,
+			 "site", site_name_json(rq, txn, r->site.data, r->site.len), "months",
+			 months, "amount_fen", (json_int_t)r->paid->amount_fen, "basis_fen",
+			 (json_int_t)r->paid->basis_fen, "date", view_date(r->date), "status",
+			 r->refunded ? "refunded" : "paid", "collector", r->paid->collector);
+}
+
+int cmd_dues_list(struct request *rq, struct store_txn *txn)
+{
+	char idno[LD_IDNO_SIZE];
+	Ld__MemberState *st;
+	int rc = member_lookup(rq, txn, request_arg(rq, 0), idno, &st);
+	if (rc)
+		return rc;
+	json_t *list = json_array();
+	json_object_set_new(rq->result, "receipts", list);
+	for (size_t i = 0; i < st->n_receipts; i++) {
+		Ld__Receipt *r;
+		if (receipt_get(txn, st->receipts[i], &r) != 0)
+			continue;
+		json_array_append_new(list, receipt_row(rq, txn, r));
+		ld__receipt__free_unpacked(r, NULL);
+	}
+	ld__member_state__free_unpacked(st, NULL);
+	return 0;
+}
+
+int cmd_dues_refund(struct request *rq, struct store_txn *txn)
+{
+	const char *number = request_arg(rq, 0);
+	const char *reason;
+	int rc;
+	if (!number)
+		return request_fail(rq, -EDOM, "usage: liudong dues refund RECEIPT --reason TEXT");
+	if ((rc = need_text(rq, "reason", &reason)))
+		return rc;
+	Ld__Receipt *r;
+	rc = receipt_get(txn, number, &r);
+	if (rc == -ENOENT)
+		return request_fail(rq, rc, "no receipt %s here; see liudong dues list", number);
+	if (rc)
+		return rc;
+	char name[LD_NAME_MAX] = "?";
+	if (r->site.len != LD_SITE_ID_BYTES ||
+	    memcmp(r->site.data, rq->daemon->site_id, LD_SITE_ID_BYTES) != 0) {
+		if (r->site.len == LD_SITE_ID_BYTES)
+			site_lookup(rq, txn, r->site.data, name, NULL);
+		rc = request_fail(rq, -EPERM, "receipt %s was issued by %s: only it may refund it",
+				  number, name);
+	} else if (r->refunded) {
+		rc = request_fail(rq, -EALREADY, "receipt %s is refunded already", number);
+	}
+	if (rc) {
+		ld__receipt__free_unpacked(r, NULL);
+		return rc;
+	}
+	Ld__DuesRefunded f = LD__DUES_REFUNDED__INIT;
+	f.receipt = (char *)number;
+	f.reason = (char *)reason;
+	Ld__Event ev = LD__EVENT__INIT;
+	ev.kind = LD__EVENT_KIND__DUES_REFUNDED;
+	ev.date = date_today();
+	ev.member = r->member;
+	ev.payload_case = LD__EVENT__PAYLOAD_DUES_REFUNDED;
+	ev.dues_refunded = &f;
+	rc = commit_member_event(rq, txn, &ev, "dues.refund", number);
+	if (rc == 0) {
+		json_object_set_new(rq->result, "receipt", json_string(number));
+		json_object_set_new(rq->result, "status", json_string("refunded"));
+		json_object_set_new(rq->result, "amount_fen", json_integer(r->paid->amount_fen));
+	}
+	ld__receipt__free_unpacked(r, NULL);
+	return rc;
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Notes: report, feedback, departure, return, probation, lapse                                   */
+
+struct note_spec {
+	Ld__EventKind kind;
+	const char *text_key;          /* option holding the text, or NULL */
+	const char *kind_key;          /* option holding a kind, or NULL */
+	const char *const *kinds;
+	const char *outcome_key;       /* option holding an outcome, or NULL */
+	const char *const *outcomes;
+	bool dated;                    /* takes --date */
+	const char *action;
+};
+
+static int note_command(struct request *rq, struct store_txn *txn, const struct note_spec *spec,
+			int (*precheck)(struct request *, struct store_txn *, struct member_event *))
+{
+	const char *text = NULL, *kind = "", *outcome = "";
+	int32_t date = date_today();
+	int rc;
+	if (spec->text_key && (rc = need_text(rq, spec->text_key, &text)))
+		return rc;
+	if (spec->kind_key && request_param(rq, spec->kind_key)) {
+		kind = request_param(rq, spec->kind_key);
+		if (!one_of(kind, spec->kinds))
+			return request_fail(rq, -EINVAL, "--%s '%s' is not a known value; see liudong "
+					    "%s --help", spec->kind_key, kind, rq->req->command);
+	} else if (spec->kinds) {
+		kind = spec->kinds[0];
+	}
+	if (spec->outcome_key) {
+		outcome = request_param(rq, spec->outcome_key);
+		if (!outcome)
+			return request_fail(rq, -EDOM, "--%s is required; see liudong %s --help",
+					    spec->outcome_key, rq->req->command);
+		if (!one_of(outcome, spec->outcomes))
+			return request_fail(rq, -EINVAL, "--%s '%s' is not a known value; see liudong "
+					    "%s --help", spec->outcome_key, outcome, rq->req->command);
+	}
+	if (spec->dated && (rc = date_opt(rq, &date)))
+		return rc;
+	struct member_event me;
+	if ((rc = member_event_begin(rq, txn, spec->kind, 0, &me)))
+		return rc;
+	/* The site first: at the wrong site, the member's state is not this site's business. */
+	if ((rc = check_rule(rq, txn, &me.ev)) || (precheck && (rc = precheck(rq, txn, &me))))
+		goto out;
+	Ld__Note note = LD__NOTE__INIT;
+	note.text = (char *)(text ? text : "");
+	note.kind = (char *)kind;
+	note.outcome = (char *)outcome;
+	me.ev.date = date;
+	me.ev.payload_case = LD__EVENT__PAYLOAD_NOTE;
+	me.ev.note = &note;
+	if ((rc = commit_member_event(rq, txn, &me.ev, spec->action, outcome[0] ? outcome : kind)))
+		goto out;
+	answer(rq, &me);
+	if (outcome[0])
+		json_object_set_new(rq->result, "outcome", json_string(outcome));
+out:
+	member_event_end(&me);
+	return rc;
+}
+
+static int must_be_away(struct request *rq, struct store_txn *txn, struct member_event *me)
+{
+	if (!is_away(me->st))
+		return request_fail(rq, -EPERM, "member %s is %s, not away", me->masked,
+				    me->st->state);
+	return 0;
+}
+
+int cmd_report_add(struct request *rq, struct store_txn *txn)
+{
+	static const struct note_spec spec = { .kind = LD__EVENT_KIND__REPORT_RECEIVED,
+					       .text_key = "summary", .dated = true,
+					       .action = "report.add" };
+	return note_command(rq, txn, &spec, NULL);
+}
+
+int cmd_feedback(struct request *rq, struct store_txn *txn)
+{
+	static const char *const kinds[] = { "situation", "help", NULL };
+	static const struct note_spec spec = { .kind = LD__EVENT_KIND__FEEDBACK, .text_key = "text",
+					       .kind_key = "kind", .kinds = kinds, .dated = true,
+					       .action = "feedback" };
+	return note_command(rq, txn, &spec, NULL);
+}
+
+int cmd_depart(struct request *rq, struct store_txn *txn)
+{
+	static const struct note_spec spec = { .kind = LD__EVENT_KIND__DEPARTURE_ASSESSED,
+					       .text_key = "assessment", .dated = true,
+					       .action = "depart" };
+	return note_command(rq, txn, &spec, must_be_away);
+}
+
+int cmd_return(struct request *rq, struct store_txn *txn)
+{
+	static const struct note_spec spec = { .kind = LD__EVENT_KIND__RETURNED,
+					       .text_key = "summary", .dated = true,
+					       .action = "return" };
+	return note_command(rq, txn, &spec, must_be_away);
+}
+
+static int must_be_probationary(struct request *rq, struct store_txn *txn, struct member_event *me)
+{
+	if (strcmp(me->st->info->kind, "probationary") != 0)
+		return request_fail(rq, -EPERM, "member %s is a full member, not on probation",
+				    me->masked);
+	return 0;
+}
+
+int cmd_probation_opinion(struct request *rq, struct store_txn *txn)
+{
+	static const struct note_spec spec = { .kind = LD__EVENT_KIND__PROBATION_OPINION,
+					       .text_key = "text", .action = "probation.opinion" };
+	return note_command(rq, txn, &spec, must_be_probationary);
+}
+
+int cmd_probation_decide(struct request *rq, struct store_txn *txn)
+{
+	static const char *const outcomes[] = { "full", "extend", "cancel", NULL };
+	static const struct note_spec spec = { .kind = LD__EVENT_KIND__PROBATION_DECIDED,
+					       .outcome_key = "result", .outcomes = outcomes,
+					       .action = "probation.decide" };
+	return note_command(rq, txn, &spec, must_be_probationary);
+}
+
+static int lapse_not_open(struct request *rq, struct store_txn *txn, struct member_event *me)
+{
+	if (strcmp(me->st->state, "lapse") == 0)
+		return request_fail(rq, -EEXIST, "a lapse case for member %s is open already",
+				    me->masked);
+	if (strcmp(me->st->state, "removed") == 0 || strcmp(me->st->state, "transferred") == 0)
+		return request_fail(rq, -EPERM, "member %s is %s", me->masked, me->st->state);
+	return 0;
+}
+
+static int lapse_open(struct request *rq, struct store_txn *txn, struct member_event *me)
+{
+	if (strcmp(me->st->state, "lapse") != 0)
+		return request_fail(rq, -EPERM, "no lapse case is open for member %s; open one with "
+				    "liudong lapse open", me->masked);
+	return 0;
+}
+
+int cmd_lapse_open(struct request *rq, struct store_txn *txn)
+{
+	static const struct note_spec spec = { .kind = LD__EVENT_KIND__LAPSE_OPENED,
+					       .text_key = "grounds", .action = "lapse.open" };
+	return note_command(rq, txn, &spec, lapse_not_open);
+}
+
+int cmd_lapse_decide(struct request *rq, struct store_txn *txn)
+{
+	static const char *const outcomes[] = { "cleared", "correction", "suspension", "removal",
+						NULL };
+	static const struct note_spec spec = { .kind = LD__EVENT_KIND__LAPSE_DECIDED,
+					       .outcome_key = "outcome", .outcomes = outcomes,
+					       .action = "lapse.decide" };
+	return note_command(rq, txn, &spec, lapse_open);
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Contact                                                                                        */
+
+int cmd_contact(struct request *rq, struct store_txn *txn)
+{
+	static const char *const keys[] = { "phone", "place", "employer", "address" };
+	const char *values[4];
+	bool any = false;
+	for (int i = 0; i < 4; i++) {
+		values[i] = request_param(rq, keys[i]);
+		if (values[i] && (!values[i][0] || strlen(values[i]) > 200))
+			return request_fail(rq, -EINVAL, "--%s must be 1 to 200 bytes", keys[i]);
+		any = any || values[i];
+	}
+	if (!any)
+		return request_fail(rq, -EDOM, "give at least one of --phone, --place, --employer, "
+				    "--address");
+	struct member_event me;
+	int rc = member_event_begin(rq, txn, LD__EVENT_KIND__CONTACT_CHANGED, 0, &me);
+	if (rc)
+		return rc;
+	Ld__Contact c = LD__CONTACT__INIT;
+	c.phone = (char *)(values[0] ? values[0] : "");
+	c.place = (char *)(values[1] ? values[1] : "");
+	c.employer = (char *)(values[2] ? values[2] : "");
+	c.address = (char *)(values[3] ? values[3] : "");
+	me.ev.payload_case = LD__EVENT__PAYLOAD_CONTACT;
+	me.ev.contact = &c;
+	if ((rc = commit_member_event(rq, txn, &me.ev, "contact", NULL)) == 0)
+		answer(rq, &me);
+	member_event_end(&me);
+	return rc;
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Transfer of the relation (组织关系转接)                                                         */
+
+int cmd_transfer_issue(struct request *rq, struct store_txn *txn)
+{
+	const char *to = request_param(rq, "to");
+	const char *org;
+	int32_t date;
+	int rc;
+	if (!to)
+		return request_fail(rq, -EDOM, "--to is required; see liudong transfer issue --help");
+	if ((rc = need_text(rq, "org", &org)) || (rc = date_opt(rq, &date)))
+		return rc;
+	struct member_event me;
+	if ((rc = member_event_begin(rq, txn, LD__EVENT_KIND__TRANSFER_ISSUED, 0, &me)))
+		return rc;
+	Ld__PeerRecord *peer = NULL;
+	struct store_val pv;
+	rc = store_get(txn, TBL_PEERS, to, strlen(to), &pv);
+	if (rc == -ENOENT) {
+		rc = request_fail(rq, rc, "--to: no peer named '%s'; see liudong peer list", to);
+		goto out;
+	}
+	if (rc || !(peer = ld__peer_record__unpack(NULL, pv.len, pv.data))) {
+		rc = rc ? rc : -EBADMSG;
+		goto out;
+	}
+	if (!me.st->outflow || !is_away(me.st) ||
+	    me.st->outflow->inflow_site.len != peer->site_id.len ||
+	    memcmp(me.st->outflow->inflow_site.data, peer->site_id.data, peer->site_id.len) != 0) {
+		rc = request_fail(rq, -EPERM, "member %s's relation moves to the inflow site where "
+				  "he is registered out (%s), not to %s", me.masked,
+				  me.st->outflow ? me.st->outflow->inflow_name : "none", to);
+		goto out;
+	}
+	if (me.st->transfer && me.st->transfer[0]) {
+		rc = request_fail(rq, -EEXIST, "a transfer letter (%s) for member %s is issued already",
+				  me.st->transfer, me.masked);
+		goto out;
+	}
+	char number[48];
+	if ((rc = next_number(rq, txn, "letter_serial", 'T', date, number, sizeof(number))))
+		goto out;
+	Ld__TransferLetter l = LD__TRANSFER_LETTER__INIT;
+	l.number = number;
+	l.member = me.idno;
+	l.name = me.st->info->name;
+	l.issuer.data = rq->daemon->site_id;
+	l.issuer.len = LD_SITE_ID_BYTES;
+	l.issuer_name = rq->daemon->config.name;
+	l.to_site = peer->site_id;
+	l.to_name = (char *)to;
+	l.org = (char *)org;
+	l.issued = date;
+	l.valid_until = date_add_months(date, 3);
+	size_t len = ld__transfer_letter__get_packed_size(&l);
+	uint8_t *buf = malloc(len);
+	uint8_t sig[64];
+	if (!buf) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	ld__transfer_letter__pack(&l, buf);
+	rc = identity_sign(rq->daemon->identity, buf, len, sig);
+	Ld__Transfer t = LD__TRANSFER__INIT;
+	t.letter.data = buf;
+	t.letter.len = len;
+	t.signature.data = sig;
+	t.signature.len = sizeof(sig);
+	t.number = number;
+	me.ev.date = date;
+	me.ev.payload_case = LD__EVENT__PAYLOAD_TRANSFER;
+	me.ev.transfer = &t;
+	if (rc == 0)
+		rc = commit_member_event(rq, txn, &me.ev, "transfer.issue", number);
+	free(buf);
+	if (rc)
+		goto out;
+	answer(rq, &me);
+	json_object_set_new(rq->result, "letter", json_string(number));
+	json_object_set_new(rq->result, "to", json_string(to));
+	json_object_set_new(rq->result, "org", json_string(org));
+	json_object_set_new(rq->result, "valid_until", view_date(l.valid_until));
+out:
+	if (peer)
+		ld__peer_record__free_unpacked(peer, NULL);
+	member_event_end(&me);
+	return rc;
+}
+
+int cmd_transfer_receive(struct request *rq, struct store_txn *txn)
+{
+	const char *number = request_arg(rq, 0);
+	int32_t date;
+	int rc;
+	if (!number)
+		return request_fail(rq, -EDOM, "usage: liudong transfer receive LETTER [--date DATE]");
+	if ((rc = date_opt(rq, &date)))
+		return rc;
+	struct store_val v;
+	rc = store_get(txn, TBL_LETTERS, number, strlen(number), &v);
+	if (rc == -ENOENT)
+		return request_fail(rq, rc, "no transfer letter %s here (it may not have arrived "
+				    "yet; see liudong status)", number);
+	if (rc)
+		return rc;
+	Ld__Transfer *t = ld__transfer__unpack(NULL, v.len, v.data);
+	Ld__TransferLetter *l =
+		t ? ld__transfer_letter__unpack(NULL, t->letter.len, t->letter.data) : NULL;
+	Ld__PeerRecord *issuer = NULL;
+	struct member_event me = { 0 };
+	char name[LD_NAME_MAX];
+	if (!l || t->signature.len != 64) {
+		rc = -EBADMSG;
+		goto out;
+	}
+	if (site_lookup(rq, txn, l->issuer.data, name, &issuer) != 0 || !issuer ||
+	    !issuer->public_key.len ||
+	    identity_verify(issuer->public_key.data, issuer->public_key.len, t->letter.data,
+			    t->letter.len, t->signature.data) != 0) {
+		rc = request_fail(rq, -EBADMSG, "transfer letter %s does not verify against its "
+				  "issuer's key", number);
+		goto out;
+	}
+	if (l->to_site.len != LD_SITE_ID_BYTES ||
+	    memcmp(l->to_site.data, rq->daemon->site_id, LD_SITE_ID_BYTES) != 0) {
+		rc = request_fail(rq, -EPERM, "transfer letter %s is addressed to %s, not this site",
+				  number, l->to_name);
+		goto out;
+	}
+	if (date > l->valid_until) {
+		char day[LD_DATE_LEN];
+		rc = request_fail(rq, -EKEYEXPIRED, "transfer letter %s expired on %s", number,
+				  date_format(l->valid_until, day));
+		goto out;
+	}
+	if ((rc = member_event_begin_for(rq, txn, LD__EVENT_KIND__TRANSFER_RECEIVED, l->member,
+					 &me)))
+		goto out;
+	if (strcmp(me.st->state, "transferred") == 0) {
+		rc = request_fail(rq, -EEXIST, "transfer letter %s is received already", number);
+		goto out;
+	}
+	Ld__Note note = LD__NOTE__INIT;
+	note.text = (char *)number;
+	me.ev.date = date;
+	me.ev.payload_case = LD__EVENT__PAYLOAD_NOTE;
+	me.ev.note = &note;
+	if ((rc = commit_member_event(rq, txn, &me.ev, "transfer.receive", number)))
+		goto out;
+	answer(rq, &me);
+	json_object_set_new(rq->result, "letter", json_string(number));
+	json_object_set_new(rq->result, "state", json_string("transferred"));
+out:
+	member_event_end(&me);
+	if (issuer)
+		ld__peer_record__free_unpacked(issuer, NULL);
+	if (l)
+		ld__transfer_letter__free_unpacked(l, NULL);
+	if (t)
+		ld__transfer__free_unpacked(t, NULL);
+	return rc;
+}
