@@ -128,6 +128,11 @@ static const struct cmd_spec commands[] = {
 	  .opts = { REQ("grounds", "TEXT") } },
 	{ C("lapse decide", "lapse.decide", 1, 1, "IDNO", "outflow site: record the decision"),
 	  .opts = { REQ("outcome", "cleared|correction|suspension|removal") } },
+	{ C("due", "due", 0, 0, "", "reminders of the rules with a clock, for this site"),
+	  .opts = { OPT("as-of", "DATE") } },
+	{ C("stats", "stats", 0, 0, "", "members by state, destination and reason; certificates; "
+	    "dues; attendance"),
+	  .opts = { OPT("as-of", "DATE") } },
 	{ C("dues calc", NULL, 0, 0, "", "monthly dues for a category and income (no daemon needed)"),
 	  .opts = { REQ("category", "CATEGORY"), OPT("income", "YUAN"), OPT("dues", "YUAN") },
 	  .local = local_dues_calc },

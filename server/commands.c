@@ -65,6 +65,8 @@ static const struct command commands[] = {
 	WRITE("probation.decide", cmd_probation_decide, after_events),
 	WRITE("lapse.open", cmd_lapse_open, after_events),
 	WRITE("lapse.decide", cmd_lapse_decide, after_events),
+	READ("due", cmd_due),
+	READ("stats", cmd_stats),
 };
 
 const struct command *command_find(const char *name)

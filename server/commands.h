@@ -89,5 +89,9 @@ int cmd_probation_decide(struct request *rq, struct store_txn *txn);
 int cmd_lapse_open(struct request *rq, struct store_txn *txn);
 int cmd_lapse_decide(struct request *rq, struct store_txn *txn);
 
+/* cmd_report.c */
+int cmd_due(struct request *rq, struct store_txn *txn);
+int cmd_stats(struct request *rq, struct store_txn *txn);
+
 /* cmd_outflow.c */
 int cmd_outflow_register(struct request *rq, struct store_txn *txn);

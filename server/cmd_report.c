@@ -1,0 +1,429 @@
+/*
+ * cmd_report.c: what needs doing and who is slipping: `due` (the rules with a clock, at this site)
+ * and `stats` (counts for the department's reports).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "daemon.h"
+#include "date.h"
+#include "eventlog.h"
+#include "fold.h"
+#include "idno.h"
+#include "rules.h"
+#include "sites.h"
+#include "view.h"
+
+static bool same(const ProtobufCBinaryData *a, const uint8_t *b)
+{
+	return a->len == LD_SITE_ID_BYTES && memcmp(a->data, b, LD_SITE_ID_BYTES) == 0;
+}
+
+static int32_t or_none(int32_t date)
+{
+	return date ? date : LD_DATE_NONE;
+}
+
+static int as_of_opt(struct request *rq, int32_t *out)
+{
+	const char *text = request_param(rq, "as-of");
+	*out = date_today();
+	if (text && date_parse(text, out) != 0)
+		return request_fail(rq, -EINVAL, "--as-of: '%s' is not a real date; use YYYY-MM-DD",
+				    text);
+	return 0;
+}
+
+/* The facts the rules need about ST, from its state and the receipts, certificate and letter. */
+static void gather(struct request *rq, struct store_txn *txn, const Ld__MemberState *st,
+		   struct member_facts *f)
+{
+	const uint8_t *self = rq->daemon->site_id;
+	memset(f, 0, sizeof(*f));
+	f->outflow_here = same(&st->outflow_site, self);
+	f->inflow_here = st->outflow && same(&st->outflow->inflow_site, self);
+	f->checked_in = strcmp(st->state, "checked-in") == 0;
+	f->away = st->outflow && (f->checked_in || strcmp(st->state, "away") == 0 ||
+				  (strcmp(st->state, "lapse") == 0 && st->outflow));
+	f->closed = strcmp(st->state, "returned") == 0 || strcmp(st->state, "transferred") == 0 ||
+		    strcmp(st->state, "removed") == 0;
+	if (st->outflow) {
+		f->fixed_place = st->outflow->fixed_place;
+		f->from = st->outflow->from;
+	}
+	f->probationary = strcmp(st->info->kind, "probationary") == 0;
+	f->joined = st->info->joined;
+	f->last_attended = or_none(st->last_attended);
+	f->last_report = or_none(st->last_report);
+	f->last_contact = or_none(st->last_contact);
+	if (st->checkin_date)
+		f->last_contact = f->last_contact == LD_DATE_NONE || st->checkin_date > f->last_contact
+					  ? st->checkin_date
+					  : f->last_contact;
+	f->paid_month = INT32_MIN;
+	for (size_t i = 0; i < st->n_receipts; i++) {
+		struct store_val v;
+		if (store_get(txn, TBL_RECEIPTS, st->receipts[i], strlen(st->receipts[i]), &v) != 0)
+			continue;
+		Ld__Receipt *r = ld__receipt__unpack(NULL, v.len, v.data);
+		if (r && !r->refunded && r->paid && r->paid->to_month > f->paid_month)
+			f->paid_month = r->paid->to_month;
+		if (r)
+			ld__receipt__free_unpacked(r, NULL);
+	}
+	Ld__CertState *c;
+	if (st->certificate[0] && cert_state_get(txn, st->certificate, &c) == 0) {
+		Ld__CertificateBody *b = ld__certificate_body__unpack(NULL, c->signed_->body.len,
+								      c->signed_->body.data);
+		if (b && !c->revoked) {
+			f->has_cert = true;
+			f->cert_valid_until = b->valid_until;
+			f->cert_reviewed = b->issued;
+			for (size_t i = 0; i < c->n_reviews; i++)
+				if (c->reviews[i]->date > f->cert_reviewed)
+					f->cert_reviewed = c->reviews[i]->date;
+		}
+		if (b)
+			ld__certificate_body__free_unpacked(b, NULL);
+		ld__cert_state__free_unpacked(c, NULL);
+	}
+	if (st->transfer[0] && !f->closed) {
+		struct store_val v;
+		if (store_get(txn, TBL_LETTERS, st->transfer, strlen(st->transfer), &v) == 0) {
+			Ld__Transfer *t = ld__transfer__unpack(NULL, v.len, v.data);
+			Ld__TransferLetter *l = t ? ld__transfer_letter__unpack(NULL, t->letter.len,
+										 t->letter.data)
+						  : NULL;
+			if (l) {
+				f->transfer_open = true;
+				f->transfer_issued = l->issued;
+				ld__transfer_letter__free_unpacked(l, NULL);
+			}
+			if (t)
+				ld__transfer__free_unpacked(t, NULL);
+		}
+	}
+}
+
+static void add_reminder(json_t *list, const char *kind, const char *member, int32_t since,
+			 const char *detail)
+{
+	json_array_append_new(list, json_pack("{s:s, s:s, s:o, s:s}", "kind", kind, "member", member,
+					      "since", view_date(since), "detail", detail));
+}
+
+/* Site-level rules: 3+ full members at one place with no temporary branch; the 27th. */
+struct place_group {
+	char key[300];       /* inflow site name + place */
+	unsigned members;
+	bool in_temp_branch; /* one of them is in a temporary branch already */
+	int32_t since;       /* the day the last of them left */
+};
+
+struct branch_group {
+	char branch[64];
+	unsigned members;
+	bool met; /* a meeting this month */
+};
+
+static int cmp_reminder(const void *a, const void *b)
+{
+	json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+	int c = strcmp(json_string_value(json_object_get(x, "since")),
+		       json_string_value(json_object_get(y, "since")));
+	return c ? c : strcmp(json_string_value(json_object_get(x, "kind")),
+			      json_string_value(json_object_get(y, "kind")));
+}
+
+int cmd_due(struct request *rq, struct store_txn *txn)
+{
+	int32_t as_of;
+	int rc = as_of_opt(rq, &as_of);
+	if (rc)
+		return rc;
+	const struct rules *rules = &rq->daemon->config.rules;
+	json_t *list = json_array();
+	struct place_group *places = NULL;
+	size_t n_places = 0;
+	struct branch_group *branches = NULL;
+	size_t n_branches = 0;
+	struct store_cursor *c;
+	if ((rc = store_cursor_open(txn, TBL_MEMBERS, &c))) {
+		json_decref(list);
+		return rc;
+	}
+	struct store_val k, v;
+	for (rc = store_cursor_get(c, STORE_FIRST, &k, &v); rc == 0;
+	     rc = store_cursor_get(c, STORE_NEXT, &k, &v)) {
+		Ld__MemberState *st = ld__member_state__unpack(NULL, v.len, v.data);
+		if (!st || !st->info) {
+			if (st)
+				ld__member_state__free_unpacked(st, NULL);
+			continue;
+		}
+		struct member_facts f;
+		gather(rq, txn, st, &f);
+		if (!f.outflow_here && !f.inflow_here) {
+			ld__member_state__free_unpacked(st, NULL);
+			continue; /* he moved on to another inflow site: not this site's to act on */
+		}
+		char masked[LD_IDNO_SIZE];
+		idno_mask(st->info->id, masked);
+		struct reminder out[RULES_MAX_REMINDERS];
+		size_t n = rules_member(rules, &f, as_of, out, RULES_MAX_REMINDERS);
+		for (size_t i = 0; i < n; i++)
+			add_reminder(list, out[i].kind, masked, out[i].since, out[i].detail);
+
+		/* Gather for the site-level rules. */
+		if (f.outflow_here && f.away && !f.closed && !f.probationary) {
+			char key[300];
+			snprintf(key, sizeof(key), "%s\x1f%s", st->outflow->inflow_name,
+				 st->outflow->place);
+			size_t i = 0;
+			while (i < n_places && strcmp(places[i].key, key) != 0)
+				i++;
+			if (i == n_places) {
+				struct place_group *g = realloc(places, (n_places + 1) * sizeof(*g));
+				if (g) {
+					places = g;
+					memset(&places[n_places], 0, sizeof(*places));
+					snprintf(places[n_places].key, sizeof(places[n_places].key), "%s",
+						 key);
+					n_places++;
+				}
+			}
+			if (i < n_places) {
+				places[i].members++;
+				if (f.from > places[i].since)
+					places[i].since = f.from;
+				Ld__BranchInfo *b;
+				if (branch_get(txn, st->info->branch, &b) == 0) {
+					places[i].in_temp_branch |= b->temporary;
+					ld__branch_info__free_unpacked(b, NULL);
+				}
+			}
+		}
+		if (f.inflow_here && f.checked_in && !f.closed && st->checkin) {
+			size_t i = 0;
+			while (i < n_branches && strcmp(branches[i].branch, st->checkin->branch) != 0)
+				i++;
+			if (i == n_branches) {
+				struct branch_group *g = realloc(branches, (n_branches + 1) * sizeof(*g));
+				if (g) {
+					branches = g;
+					memset(&branches[n_branches], 0, sizeof(*branches));
+					snprintf(branches[n_branches].branch,
+						 sizeof(branches[n_branches].branch), "%s",
+						 st->checkin->branch);
+					n_branches++;
+				}
+			}
+			if (i < n_branches)
+				branches[i].members++;
+		}
+		ld__member_state__free_unpacked(st, NULL);
+	}
+	store_cursor_close(c);
+	for (size_t i = 0; i < n_places; i++) {
+		if (places[i].members < (unsigned)rules->temp_branch_members || places[i].in_temp_branch)
+			continue;
+		char *sep = strchr(places[i].key, '\x1f');
+		*sep = '\0';
+		char detail[400];
+		snprintf(detail, sizeof(detail), "%u full members at %s (%s) and no temporary branch: "
+			 "form one (临时党支部; liudong branch add --temporary)", places[i].members,
+			 sep + 1, places[i].key);
+		add_reminder(list, "temp-branch", "", places[i].since, detail);
+	}
+	/* The 27th: each inflow branch with mobile members that has not met this month. */
+	int y, m, day;
+	date_to_ymd(as_of, &y, &m, &day);
+	int32_t life_day = date_from_ymd(y, m, rules->org_life_day);
+	if (n_branches && day >= rules->org_life_day) {
+		struct store_cursor *mc;
+		if (store_cursor_open(txn, TBL_MEETINGS, &mc) == 0) {
+			for (int r2 = store_cursor_get(mc, STORE_FIRST, &k, &v); r2 == 0;
+			     r2 = store_cursor_get(mc, STORE_NEXT, &k, &v)) {
+				Ld__Meeting *mt = ld__meeting__unpack(NULL, v.len, v.data);
+				if (!mt)
+					continue;
+				int my, mm;
+				date_to_ymd(mt->date, &my, &mm, NULL);
+				for (size_t i = 0; i < n_branches; i++)
+					if (my == y && mm == m && strcmp(mt->branch, branches[i].branch) == 0)
+						branches[i].met = true;
+				ld__meeting__free_unpacked(mt, NULL);
+			}
+			store_cursor_close(mc);
+		}
+		for (size_t i = 0; i < n_branches; i++) {
+			if (branches[i].met)
+				continue;
+			char detail[300];
+			snprintf(detail, sizeof(detail), "branch %s: %u mobile member(s); no "
+				 "organizational life recorded this month (the %dth is the day)",
+				 branches[i].branch, branches[i].members, rules->org_life_day);
+			add_reminder(list, "org-life-day", "", life_day, detail);
+		}
+	}
+	free(places);
+	free(branches);
+	/* Oldest first. */
+	size_t n = json_array_size(list);
+	json_t **items = malloc((n ? n : 1) * sizeof(*items));
+	json_t *sorted = json_array();
+	if (items) {
+		for (size_t i = 0; i < n; i++)
+			items[i] = json_array_get(list, i);
+		qsort(items, n, sizeof(*items), cmp_reminder);
+		for (size_t i = 0; i < n; i++)
+			json_array_append(sorted, items[i]);
+		free(items);
+	}
+	json_decref(list);
+	json_object_set_new(rq->result, "as_of", view_date(as_of));
+	json_object_set_new(rq->result, "reminders", sorted);
+	return rc == -ENOENT ? 0 : rc;
+}
+
+/* counts[key]++ in a JSON object of integers. */
+static void count(json_t *counts, const char *key, json_int_t by)
+{
+	json_t *v = json_object_get(counts, key);
+	json_object_set_new(counts, key, json_integer((v ? json_integer_value(v) : 0) + by));
+}
+
+int cmd_stats(struct request *rq, struct store_txn *txn)
+{
+	int32_t as_of;
+	int rc = as_of_opt(rq, &as_of);
+	if (rc)
+		return rc;
+	json_t *by_state = json_object(), *by_dest = json_object(), *by_reason = json_object();
+	json_t *certs = json_pack("{s:i, s:i, s:i}", "active", 0, "expired", 0, "revoked", 0);
+	json_t *dues = json_object(), *attendance = json_object();
+	json_object_set_new(rq->result, "as_of", view_date(as_of));
+	json_object_set_new(rq->result, "members_by_state", by_state);
+	json_object_set_new(rq->result, "members_by_destination", by_dest);
+	json_object_set_new(rq->result, "members_by_reason", by_reason);
+	json_object_set_new(rq->result, "certificates", certs);
+	struct store_cursor *c;
+	struct store_val k, v;
+	if ((rc = store_cursor_open(txn, TBL_MEMBERS, &c)))
+		goto out;
+	for (rc = store_cursor_get(c, STORE_FIRST, &k, &v); rc == 0;
+	     rc = store_cursor_get(c, STORE_NEXT, &k, &v)) {
+		Ld__MemberState *st = ld__member_state__unpack(NULL, v.len, v.data);
+		if (!st)
+			continue;
+		count(by_state, st->state, 1);
+		if (st->outflow && (strcmp(st->state, "away") == 0 ||
+				    strcmp(st->state, "checked-in") == 0)) {
+			count(by_dest, st->outflow->inflow_name, 1);
+			count(by_reason, st->outflow->reason, 1);
+		}
+		ld__member_state__free_unpacked(st, NULL);
+	}
+	store_cursor_close(c);
+	if ((rc = store_cursor_open(txn, TBL_CERTS, &c)))
+		goto out;
+	for (rc = store_cursor_get(c, STORE_FIRST, &k, &v); rc == 0;
+	     rc = store_cursor_get(c, STORE_NEXT, &k, &v)) {
+		Ld__CertState *cs = ld__cert_state__unpack(NULL, v.len, v.data);
+		Ld__CertificateBody *b = cs ? ld__certificate_body__unpack(NULL, cs->signed_->body.len,
+									   cs->signed_->body.data)
+					    : NULL;
+		if (b)
+			count(certs, cs->revoked ? "revoked" : b->valid_until < as_of ? "expired"
+										   : "active", 1);
+		if (b)
+			ld__certificate_body__free_unpacked(b, NULL);
+		if (cs)
+			ld__cert_state__free_unpacked(cs, NULL);
+	}
+	store_cursor_close(c);
+	/* Dues collected here, by the month they were paid in (refunds excluded). */
+	if ((rc = store_cursor_open(txn, TBL_RECEIPTS, &c)))
+		goto out;
+	for (rc = store_cursor_get(c, STORE_FIRST, &k, &v); rc == 0;
+	     rc = store_cursor_get(c, STORE_NEXT, &k, &v)) {
+		Ld__Receipt *r = ld__receipt__unpack(NULL, v.len, v.data);
+		if (r && r->paid && !r->refunded && same(&r->site, rq->daemon->site_id)) {
+			char m[LD_MONTH_LEN];
+			month_format(month_of_date(r->date), m);
+			count(dues, m, r->paid->amount_fen);
+		}
+		if (r)
+			ld__receipt__free_unpacked(r, NULL);
+	}
+	store_cursor_close(c);
+	json_t *dues_list = json_array();
+	const char *key;
+	json_t *val;
+	json_object_foreach(dues, key, val)
+	{
+		json_array_append_new(dues_list, json_pack("{s:s, s:O}", "month", key, "collected_fen",
+							   val));
+	}
+	json_object_set_new(rq->result, "dues_by_month", dues_list);
+	/* Attendance at meetings held here: present / recorded, by branch. */
+	if ((rc = store_cursor_open(txn, TBL_MEETINGS, &c)))
+		goto out;
+	json_t *meeting_branch = json_object();
+	for (rc = store_cursor_get(c, STORE_FIRST, &k, &v); rc == 0;
+	     rc = store_cursor_get(c, STORE_NEXT, &k, &v)) {
+		Ld__Meeting *m = ld__meeting__unpack(NULL, v.len, v.data);
+		if (m) {
+			json_object_set_new(meeting_branch, m->id, json_string(m->branch));
+			json_t *b = json_object_get(attendance, m->branch);
+			if (!b)
+				json_object_set_new(attendance, m->branch,
+						    json_pack("{s:i, s:i, s:i}", "meetings", 0,
+							      "present", 0, "excused", 0));
+			count(json_object_get(attendance, m->branch), "meetings", 1);
+			ld__meeting__free_unpacked(m, NULL);
+		}
+	}
+	store_cursor_close(c);
+	if ((rc = store_cursor_open(txn, TBL_MEMBERS, &c)))
+		goto out_meetings;
+	for (rc = store_cursor_get(c, STORE_FIRST, &k, &v); rc == 0;
+	     rc = store_cursor_get(c, STORE_NEXT, &k, &v)) {
+		Ld__MemberState *st = ld__member_state__unpack(NULL, v.len, v.data);
+		for (size_t i = 0; st && i < st->n_history; i++) {
+			Ld__Event *ev;
+			if (eventlog_read(txn, st->history[i], NULL, &ev) != 0)
+				continue;
+			if (ev->kind == LD__EVENT_KIND__ATTENDANCE && ev->attendance &&
+			    ev->attendance->meeting && same(&ev->origin, rq->daemon->site_id)) {
+				json_t *b = json_object_get(attendance, ev->attendance->meeting->branch);
+				if (b)
+					count(b, ev->attendance->present ? "present" : "excused", 1);
+			}
+			ld__event__free_unpacked(ev, NULL);
+		}
+		if (st)
+			ld__member_state__free_unpacked(st, NULL);
+	}
+	store_cursor_close(c);
+	json_t *att_list = json_array();
+	json_object_foreach(attendance, key, val)
+	{
+		json_int_t p = json_integer_value(json_object_get(val, "present"));
+		json_int_t e = json_integer_value(json_object_get(val, "excused"));
+		json_t *row = json_pack("{s:s, s:O, s:I, s:I}", "branch", key, "meetings",
+					json_object_get(val, "meetings"), "present", p, "excused", e);
+		json_object_set_new(row, "rate_percent",
+				    p + e ? json_real(100.0 * (double)p / (double)(p + e)) : json_null());
+		json_array_append_new(att_list, row);
+	}
+	json_object_set_new(rq->result, "attendance_by_branch", att_list);
+out_meetings:
+	json_decref(meeting_branch);
+out:
+	json_decref(dues);
+	json_decref(attendance);
+	return rc == -ENOENT ? 0 : rc;
+}

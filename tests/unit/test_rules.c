@@ -1,0 +1,211 @@
+/*
+ * test_rules.c: every rule with a clock at its boundary: the day before it is due raises nothing,
+ * its day and the day after raise it; month arithmetic at the ends of months.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "config.h"
+#include "date.h"
+#include "rules.h"
+
+static struct rules r;
+
+static int32_t d(const char *s)
+{
+	int32_t v;
+	assert_int_equal(date_parse(s, &v), 0);
+	return v;
+}
+
+/* A member away since FROM at this outflow site, checked in, paid and in touch up to FROM. */
+static struct member_facts away(const char *from)
+{
+	struct member_facts f = { 0 };
+	f.outflow_here = true;
+	f.away = true;
+	f.checked_in = true;
+	f.from = d(from);
+	f.joined = d("2000-01-01");
+	f.last_attended = f.last_report = f.last_contact = LD_DATE_NONE;
+	f.paid_month = INT32_MIN;
+	return f;
+}
+
+static bool raised(const struct member_facts *f, const char *as_of, const char *kind)
+{
+	struct reminder out[RULES_MAX_REMINDERS];
+	size_t n = rules_member(&r, f, d(as_of), out, RULES_MAX_REMINDERS);
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(out[i].kind, kind) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* KIND is not raised the day before DUE, and is raised on DUE and the day after. */
+static void boundary(const struct member_facts *f, const char *before, const char *due,
+		     const char *after, const char *kind)
+{
+	assert_false(raised(f, before, kind));
+	assert_true(raised(f, due, kind));
+	assert_true(raised(f, after, kind));
+}
+
+static void test_not_checked_in(void **state)
+{
+	struct member_facts f = away("2026-02-01");
+	f.checked_in = false;
+	boundary(&f, "2026-03-02", "2026-03-03", "2026-03-04", "not-checked-in");
+	f.checked_in = true;
+	assert_false(raised(&f, "2026-03-04", "not-checked-in"));
+	/* Raised at the inflow site too. */
+	f.checked_in = false;
+	f.outflow_here = false;
+	f.inflow_here = true;
+	assert_true(raised(&f, "2026-03-04", "not-checked-in"));
+}
+
+static void test_no_org_life(void **state)
+{
+	struct member_facts f = away("2025-12-01");
+	f.last_attended = d("2026-01-27");
+	boundary(&f, "2026-07-26", "2026-07-27", "2026-07-28", "no-org-life");
+	boundary(&f, "2026-04-26", "2026-04-27", "2026-04-28", "no-org-life-warning");
+	/* The full rule replaces the warning. */
+	assert_false(raised(&f, "2026-07-28", "no-org-life-warning"));
+	assert_false(raised(&f, "2026-06-26", "no-org-life"));
+	/* Never attended: the clock starts when he left. */
+	f.last_attended = LD_DATE_NONE;
+	boundary(&f, "2026-05-31", "2026-06-01", "2026-06-02", "no-org-life");
+}
+
+static void test_transfer(void **state)
+{
+	struct member_facts f = away("2026-01-10");
+	f.fixed_place = true;
+	boundary(&f, "2026-07-09", "2026-07-10", "2026-07-11", "transfer");
+	f.fixed_place = false;
+	assert_false(raised(&f, "2026-07-11", "transfer"));
+	/* Raised to the outflow site only, and not once a letter is issued. */
+	f.fixed_place = true;
+	f.transfer_open = true;
+	f.transfer_issued = d("2026-07-10");
+	assert_false(raised(&f, "2026-07-11", "transfer"));
+	f.transfer_open = false;
+	f.outflow_here = false;
+	f.inflow_here = true;
+	assert_false(raised(&f, "2026-07-11", "transfer"));
+}
+
+static void test_month_ends(void **state)
+{
+	/* 6 months after the 31st of August is the last day of February. */
+	struct member_facts f = away("2026-08-31");
+	f.fixed_place = true;
+	boundary(&f, "2027-02-27", "2027-02-28", "2027-03-01", "transfer");
+	/* After the 30th and 29th: the 29th of February in a leap year. */
+	f = away("2027-08-30");
+	f.fixed_place = true;
+	boundary(&f, "2028-02-28", "2028-02-29", "2028-03-01", "transfer");
+	f = away("2027-08-29");
+	f.fixed_place = true;
+	boundary(&f, "2028-02-28", "2028-02-29", "2028-03-01", "transfer");
+	/* And an ordinary 31st: 2026-01-31 + 6 months = 2026-07-31. */
+	f = away("2026-01-31");
+	f.fixed_place = true;
+	boundary(&f, "2026-07-30", "2026-07-31", "2026-08-01", "transfer");
+}
+
+static void test_no_dues(void **state)
+{
+	struct member_facts f = away("2026-01-10");
+	int32_t m;
+	assert_int_equal(month_parse("2026-03", &m), 0);
+	f.paid_month = m; /* paid through March: the clock starts on 1 April */
+	boundary(&f, "2026-06-30", "2026-07-01", "2026-07-02", "no-dues-warning");
+	boundary(&f, "2026-09-30", "2026-10-01", "2026-10-02", "no-dues");
+	/* Nothing paid since he left: from the day he left. */
+	f.paid_month = INT32_MIN;
+	boundary(&f, "2026-07-09", "2026-07-10", "2026-07-11", "no-dues");
+}
+
+static void test_contact_and_report(void **state)
+{
+	struct member_facts f = away("2026-01-15");
+	f.last_contact = d("2026-02-28");
+	boundary(&f, "2026-05-27", "2026-05-28", "2026-05-29", "no-contact-warning");
+	boundary(&f, "2026-08-27", "2026-08-28", "2026-08-29", "no-contact");
+	f.last_report = d("2026-03-31");
+	boundary(&f, "2026-09-29", "2026-09-30", "2026-10-01", "report-overdue");
+	/* Both are the outflow site's. */
+	f.outflow_here = false;
+	f.inflow_here = true;
+	assert_false(raised(&f, "2026-10-01", "report-overdue"));
+	assert_false(raised(&f, "2026-10-01", "no-contact"));
+}
+
+static void test_certificate(void **state)
+{
+	struct member_facts f = away("2026-01-10");
+	f.has_cert = true;
+	f.cert_reviewed = d("2026-01-12");
+	f.cert_valid_until = d("2027-01-12");
+	/* Checked in: the inflow branch reviews it. */
+	f.outflow_here = false;
+	f.inflow_here = true;
+	boundary(&f, "2027-01-11", "2027-01-12", "2027-01-12", "cert-review");
+	boundary(&f, "2027-01-12", "2027-01-13", "2027-01-14", "cert-expired");
+	f.checked_in = false;
+	assert_false(raised(&f, "2027-01-12", "cert-review"));
+}
+
+static void test_probation_and_letters(void **state)
+{
+	struct member_facts f = away("2026-01-10");
+	f.probationary = true;
+	f.joined = d("2025-11-30");
+	boundary(&f, "2026-11-29", "2026-11-30", "2026-12-01", "probation");
+	f.transfer_open = true;
+	f.transfer_issued = d("2026-01-31");
+	boundary(&f, "2026-02-27", "2026-02-28", "2026-03-01", "transfer-unacknowledged");
+}
+
+static void test_closed_raises_nothing(void **state)
+{
+	struct member_facts f = away("2020-01-01");
+	f.fixed_place = true;
+	f.checked_in = false;
+	struct reminder out[RULES_MAX_REMINDERS];
+	assert_true(rules_member(&r, &f, d("2026-01-01"), out, RULES_MAX_REMINDERS) > 3);
+	f.closed = true;
+	assert_int_equal(rules_member(&r, &f, d("2026-01-01"), out, RULES_MAX_REMINDERS), 0);
+}
+
+static void test_settings(void **state)
+{
+	struct member_facts f = away("2026-01-10");
+	f.fixed_place = true;
+	r.transfer_months = 12;
+	assert_false(raised(&f, "2026-07-11", "transfer"));
+	assert_true(raised(&f, "2027-01-10", "transfer"));
+	rules_defaults(&r);
+}
+
+int main(void)
+{
+	rules_defaults(&r);
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_not_checked_in),	    cmocka_unit_test(test_no_org_life),
+		cmocka_unit_test(test_transfer),	    cmocka_unit_test(test_month_ends),
+		cmocka_unit_test(test_no_dues),		    cmocka_unit_test(test_contact_and_report),
+		cmocka_unit_test(test_certificate),	    cmocka_unit_test(test_probation_and_letters),
+		cmocka_unit_test(test_closed_raises_nothing), cmocka_unit_test(test_settings),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
