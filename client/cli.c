@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "conn.h"
+#include "frame.h"
 #include "output.h"
 #include "status.h"
 
@@ -133,6 +134,12 @@ static const struct cmd_spec commands[] = {
 	{ C("stats", "stats", 0, 0, "", "members by state, destination and reason; certificates; "
 	    "dues; attendance"),
 	  .opts = { OPT("as-of", "DATE") } },
+	{ C("export", "export", 1, 1, "members|certs|dues|attendance",
+	    "write a register as CSV (UTF-8 with BOM, for Excel) or JSON"),
+	  .opts = { OPT("format", "csv|json"), OPT("out", "FILE") }, .local = local_export },
+	{ C("import", "import", 2, 2, "members FILE",
+	    "register members from a CSV register: all rows or none"),
+	  .local = local_import },
 	{ C("dues calc", NULL, 0, 0, "", "monthly dues for a category and income (no daemon needed)"),
 	  .opts = { REQ("category", "CATEGORY"), OPT("income", "YUAN"), OPT("dues", "YUAN") },
 	  .local = local_dues_calc },
@@ -288,8 +295,9 @@ static int global_option(struct cli *cli, int argc, char **argv, int *i)
 	return 0;
 }
 
-static int run_remote(const struct cli *cli, const struct cmd_spec *c, Ld__Request *req)
+int cli_request(const struct cli *cli, const Ld__Request *req, json_t **result)
 {
+	*result = NULL;
 	int fd = conn_open(cli->socket);
 	if (fd < 0)
 		return cli_fail(LD_EXIT_UNAVAILABLE, "cannot reach liudongd at %s (%s); is it running? "
@@ -298,31 +306,41 @@ static int run_remote(const struct cli *cli, const struct cmd_spec *c, Ld__Reque
 	Ld__Response *resp;
 	int rc = conn_call(fd, req, &resp);
 	close(fd);
+	if (rc == -EMSGSIZE)
+		return cli_fail(LD_EXIT_INVALID, "the request is too large (over %u MiB)",
+				(unsigned)(LD_CTL_FRAME_MAX >> 20));
 	if (rc)
-		return cli_fail(LD_EXIT_UNAVAILABLE, "liudongd at %s closed the connection (%s); see "
-				"its log", cli->socket, strerror(-rc));
+		return cli_fail(LD_EXIT_UNAVAILABLE, "liudongd at %s closed the connection; see its log",
+				cli->socket);
 	for (size_t i = 0; i < resp->n_warnings; i++)
-		fprintf(stderr, "liudong: warning: %s\n", resp->warnings[i]);
+		fprintf(stderr, "liudong: %s\n", resp->warnings[i]);
 	int code = resp->status;
 	if (code != 0) {
 		cli_fail(code, "%s", resp->error && resp->error[0] ? resp->error : "failed");
 	} else {
 		json_error_t jerr;
-		json_t *result = json_loads(resp->json ? resp->json : "{}", 0, &jerr);
-		if (!result) {
+		*result = json_loads(resp->json ? resp->json : "{}", 0, &jerr);
+		if (!*result)
 			code = cli_fail(LD_EXIT_INTERNAL, "the daemon's answer is not JSON: %s",
 					jerr.text);
-		} else {
-			if (cli->json || !c->print)
-				output_print(stdout, result, cli->json);
-			else
-				code = c->print(result, req);
-			if (c->check)
-				code = c->check(result);
-			json_decref(result);
-		}
 	}
 	ld__response__free_unpacked(resp, NULL);
+	return code;
+}
+
+static int run_remote(const struct cli *cli, const struct cmd_spec *c, Ld__Request *req)
+{
+	json_t *result;
+	int code = cli_request(cli, req, &result);
+	if (code)
+		return code;
+	if (cli->json || !c->print)
+		output_print(stdout, result, cli->json);
+	else
+		code = c->print(result, req);
+	if (code == 0 && c->check)
+		code = c->check(result);
+	json_decref(result);
 	return code;
 }
 

@@ -56,6 +56,16 @@ struct cmd_spec {
 /* The whole CLI: returns the process exit code. */
 int cli_main(int argc, char **argv);
 
+/*
+ * Send REQ to the daemon. On 0, *result is the answer's JSON object (the caller decrefs it);
+ * otherwise the error (and any warnings) are printed and the exit code returned.
+ */
+int cli_request(const struct cli *cli, const Ld__Request *req, json_t **result);
+
+/* cmd_bulk.c: export and import, many requests or one large one. */
+int local_export(const struct cli *cli, const Ld__Request *req);
+int local_import(const struct cli *cli, const Ld__Request *req);
+
 /* cmd_local.c: commands that run without the daemon, and special printers. */
 int local_dues_calc(const struct cli *cli, const Ld__Request *req);
 int print_pubkey(json_t *result, const Ld__Request *req);

@@ -40,7 +40,7 @@ int conn_call(int fd, const Ld__Request *req, Ld__Response **resp)
 		return rc;
 	uint8_t *body;
 	size_t body_len;
-	rc = frame_read_fd(fd, LD_FRAME_MAX, &body, &body_len);
+	rc = frame_read_fd(fd, LD_CTL_FRAME_MAX, &body, &body_len);
 	if (rc)
 		return rc;
 	*resp = ld__response__unpack(NULL, body_len, body);

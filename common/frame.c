@@ -70,7 +70,7 @@ static int read_all(int fd, uint8_t *p, size_t len)
 
 int frame_write_fd(int fd, const void *body, size_t len)
 {
-	if (len > LD_FRAME_MAX)
+	if (len > LD_CTL_FRAME_MAX)
 		return -EMSGSIZE;
 	uint8_t hdr[LD_FRAME_HEADER];
 	frame_header((uint32_t)len, hdr);

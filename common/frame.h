@@ -9,7 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define LD_FRAME_MAX (4u << 20) /* 4 MiB */
+#define LD_FRAME_MAX (4u << 20)      /* 4 MiB: between sites */
+#define LD_CTL_FRAME_MAX (64u << 20) /* 64 MiB: on the control socket (a whole register file) */
 #define LD_FRAME_HEADER 4
 
 /* Write LEN as the 4-byte header into OUT. */
@@ -24,8 +25,8 @@ void frame_header(uint32_t len, uint8_t out[LD_FRAME_HEADER]);
 int frame_peek(const uint8_t *buf, size_t len, size_t max, const uint8_t **body, size_t *body_len);
 
 /*
- * Blocking: write one frame with body BODY (LEN bytes) to FD (a socket or any file). Returns 0, or
- * -errno: -EPIPE if the peer closed (never a SIGPIPE).
+ * Blocking: write one frame with body BODY (LEN bytes, at most LD_CTL_FRAME_MAX) to FD (a socket or
+ * any file). Returns 0, or -errno: -EPIPE if the peer closed (never a SIGPIPE), -EMSGSIZE.
  */
 int frame_write_fd(int fd, const void *body, size_t len);
 

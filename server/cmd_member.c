@@ -17,6 +17,7 @@
 #include "fold.h"
 #include "idno.h"
 #include "money.h"
+#include "register.h"
 #include "sites.h"
 #include "view.h"
 
@@ -50,14 +51,6 @@ static int need(struct request *rq, const char *key, const char **out)
 	if (!*out)
 		return request_fail(rq, -EDOM, "--%s is required; see liudong %s --help", key,
 				    rq->req->command);
-	return 0;
-}
-
-static int parse_date_opt(struct request *rq, const char *key, const char *text, int32_t *out)
-{
-	if (date_parse(text, out) != 0)
-		return request_fail(rq, -EINVAL, "--%s: '%s' is not a real date; use YYYY-MM-DD", key,
-				    text);
 	return 0;
 }
 
@@ -147,100 +140,22 @@ int cmd_branch_list(struct request *rq, struct store_txn *txn)
 
 int cmd_member_add(struct request *rq, struct store_txn *txn)
 {
-	const char *id, *name, *sex, *birth_text, *joined_text, *kind, *branch, *category_text;
-	int rc;
-	if ((rc = need(rq, "id", &id)) || (rc = need(rq, "name", &name)) ||
-	    (rc = need(rq, "sex", &sex)) || (rc = need(rq, "birth", &birth_text)) ||
-	    (rc = need(rq, "joined", &joined_text)) || (rc = need(rq, "kind", &kind)) ||
-	    (rc = need(rq, "branch", &branch)) || (rc = need(rq, "dues-category", &category_text)))
-		return rc;
-	const char *income_text = request_param(rq, "income");
-	const char *dues_text = request_param(rq, "dues");
-	const char *phone = request_param(rq, "phone");
-
-	if (!text_ok(name, NAME_MAX_BYTES))
-		return request_fail(rq, -EINVAL, "--name must be 1 to %d bytes of text", NAME_MAX_BYTES);
-	if (strcmp(sex, "M") != 0 && strcmp(sex, "F") != 0)
-		return request_fail(rq, -EINVAL, "--sex must be M or F, not '%s'", sex);
-	int32_t birth, joined;
-	if ((rc = parse_date_opt(rq, "birth", birth_text, &birth)) ||
-	    (rc = parse_date_opt(rq, "joined", joined_text, &joined)))
-		return rc;
-	if (joined < date_add_months(birth, 18 * 12))
-		return request_fail(rq, -EINVAL, "--joined %s is before the member turned 18",
-				    joined_text);
-	if (joined > date_today())
-		return request_fail(rq, -EINVAL, "--joined %s is in the future", joined_text);
-	char idno[LD_IDNO_SIZE];
-	const char *why;
-	if (idno_validate(id, birth, sex[0], idno, &why) != 0)
-		return request_fail(rq, -EINVAL, "%s", why);
-	if (strcmp(kind, "full") != 0 && strcmp(kind, "probationary") != 0)
-		return request_fail(rq, -EINVAL, "--kind must be full or probationary, not '%s'", kind);
-	enum dues_category category;
-	if (dues_category_parse(category_text, &category) != 0)
-		return request_fail(rq, -EINVAL,
-				    "--dues-category '%s' is not one of salaried, annual-salary, "
-				    "self-employed, retired, farmer, student, unemployed, hardship",
-				    category_text);
-	int64_t income = -1, set = -1, monthly;
-	if (income_text && money_parse(income_text, &income) != 0)
-		return request_fail(rq, -EINVAL,
-				    "--income '%s' is not an amount in yuan with at most two decimals",
-				    income_text);
-	if (dues_text && money_parse(dues_text, &set) != 0)
-		return request_fail(rq, -EINVAL,
-				    "--dues '%s' is not an amount in yuan with at most two decimals",
-				    dues_text);
-	if (dues_monthly_fen(category, income, set, &monthly, &why) != 0)
-		return request_fail(rq, -EINVAL, "%s", why);
-	if (phone && !text_ok(phone, 32))
-		return request_fail(rq, -EINVAL, "--phone must be 1 to 32 characters");
-
-	Ld__BranchInfo *b;
-	rc = branch_get(txn, branch, &b);
-	if (rc == -ENOENT)
-		return request_fail(rq, rc, "no branch %s; add it with liudong branch add", branch);
+	struct fields f = fields_of_request(rq);
+	char idno[LD_IDNO_SIZE], masked[LD_IDNO_SIZE];
+	uint64_t seq;
+	int rc = register_member(rq, txn, &f, idno, &seq);
+	if (rc == 0)
+		rc = audit_append(txn, request_operator(rq), rq->uid, "member.add", idno, NULL);
 	if (rc)
 		return rc;
-	ld__branch_info__free_unpacked(b, NULL);
-	Ld__MemberState *old;
-	if (member_state_get(txn, idno, &old) == 0) {
-		ld__member_state__free_unpacked(old, NULL);
-		char masked[LD_IDNO_SIZE];
-		return request_fail(rq, -EEXIST, "a member with identity number %s is registered "
-				    "already; see liudong member show", idno_mask(idno, masked));
-	}
-
-	Ld__MemberInfo m = LD__MEMBER_INFO__INIT;
-	m.id = idno;
-	m.name = (char *)name;
-	m.sex = (char *)sex;
-	m.birth = birth;
-	m.joined = joined;
-	m.kind = (char *)kind;
-	m.branch = (char *)branch;
-	m.dues_category = (char *)dues_category_name(category);
-	m.income_fen = income;
-	m.monthly_dues_fen = monthly;
-	m.set_dues_fen = set;
-	m.phone = (char *)(phone ? phone : "");
-	Ld__Event ev = LD__EVENT__INIT;
-	ev.kind = LD__EVENT_KIND__MEMBER_REGISTERED;
-	ev.date = date_today();
-	ev.member = idno;
-	ev.operator_ = (char *)request_operator(rq);
-	ev.payload_case = LD__EVENT__PAYLOAD_MEMBER_INFO;
-	ev.member_info = &m;
-	uint64_t seq;
-	if ((rc = eventlog_commit_local(txn, rq->daemon->site_id, &ev, &seq)) ||
-	    (rc = audit_append(txn, request_operator(rq), rq->uid, "member.add", idno, NULL)))
+	Ld__MemberState *st;
+	if ((rc = member_state_get(txn, idno, &st)))
 		return rc;
-	char masked[LD_IDNO_SIZE];
 	json_object_set_new(rq->result, "id", json_string(idno_mask(idno, masked)));
-	json_object_set_new(rq->result, "name", json_string(name));
-	json_object_set_new(rq->result, "monthly_dues_fen", json_integer(monthly));
+	json_object_set_new(rq->result, "name", json_string(st->info->name));
+	json_object_set_new(rq->result, "monthly_dues_fen", json_integer(st->info->monthly_dues_fen));
 	json_object_set_new(rq->result, "seq", json_integer((json_int_t)seq));
+	ld__member_state__free_unpacked(st, NULL);
 	return 0;
 }
 

@@ -67,6 +67,8 @@ static const struct command commands[] = {
 	WRITE("lapse.decide", cmd_lapse_decide, after_events),
 	READ("due", cmd_due),
 	READ("stats", cmd_stats),
+	{ .name = "export", .fn = cmd_export, .write_if = "reveal" },
+	WRITE("import", cmd_import, after_events),
 };
 
 const struct command *command_find(const char *name)

@@ -93,5 +93,9 @@ int cmd_lapse_decide(struct request *rq, struct store_txn *txn);
 int cmd_due(struct request *rq, struct store_txn *txn);
 int cmd_stats(struct request *rq, struct store_txn *txn);
 
+/* cmd_bulk.c */
+int cmd_export(struct request *rq, struct store_txn *txn);
+int cmd_import(struct request *rq, struct store_txn *txn);
+
 /* cmd_outflow.c */
 int cmd_outflow_register(struct request *rq, struct store_txn *txn);

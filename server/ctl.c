@@ -2,7 +2,7 @@
  * ctl.c: see ctl.h.
  *
  * Each connection keeps one input buffer; bytes are appended as they arrive and frames are taken
- * from its front. A frame longer than LD_FRAME_MAX closes the connection before anything is
+ * from its front. A frame longer than LD_CTL_FRAME_MAX closes the connection before anything is
  * allocated for it. Requests unpack with a budget, so a hostile client cannot make the daemon
  * allocate more than CTL_UNPACK_BUDGET for one.
  */
@@ -23,7 +23,7 @@
 #include "request.h"
 #include "status.h"
 
-#define CTL_UNPACK_BUDGET (8u << 20)
+#define CTL_UNPACK_BUDGET (3 * LD_CTL_FRAME_MAX)
 #define CTL_READ_CHUNK 65536
 
 struct ctl_conn;
@@ -86,8 +86,8 @@ static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *out)
 	struct ctl_conn *c = h->data;
 	if (c->cap - c->len < CTL_READ_CHUNK) {
 		size_t cap = c->cap ? c->cap * 2 : CTL_READ_CHUNK * 2;
-		if (cap > LD_FRAME_MAX + LD_FRAME_HEADER + CTL_READ_CHUNK)
-			cap = LD_FRAME_MAX + LD_FRAME_HEADER + CTL_READ_CHUNK;
+		if (cap > LD_CTL_FRAME_MAX + LD_FRAME_HEADER + CTL_READ_CHUNK)
+			cap = LD_CTL_FRAME_MAX + LD_FRAME_HEADER + CTL_READ_CHUNK;
 		uint8_t *b = cap > c->cap ? realloc(c->buf, cap) : NULL;
 		if (b) {
 			c->buf = b;
@@ -183,13 +183,13 @@ static void conn_process(struct ctl_conn *c)
 		return;
 	const uint8_t *body;
 	size_t body_len;
-	int rc = frame_peek(c->buf, c->len, LD_FRAME_MAX, &body, &body_len);
+	int rc = frame_peek(c->buf, c->len, LD_CTL_FRAME_MAX, &body, &body_len);
 	if (rc == -EAGAIN) {
 		uv_read_start((uv_stream_t *)&c->pipe, on_alloc, on_read);
 		return;
 	}
 	if (rc) {
-		log_warn("ctl: closing a client that sent a frame over %u bytes", LD_FRAME_MAX);
+		log_warn("ctl: closing a client that sent a frame over %u bytes", LD_CTL_FRAME_MAX);
 		conn_close(c);
 		return;
 	}

@@ -76,6 +76,7 @@ else
 fi
 
 log "the same with B's copy of A's key (liudong pubkey 昆山 at B)"
+# shellcheck disable=SC2317 # run through assert_wait
 peer_key_known() { ld "$1" pubkey "$2" >/dev/null 2>&1; }
 assert_wait 10 "B knows A's public key" peer_key_known b 昆山
 assert_exit 0 ld b pubkey 昆山 && {

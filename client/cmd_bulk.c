@@ -1,0 +1,215 @@
+/*
+ * cmd_bulk.c: `export` asks the daemon for one page of rows after another and writes them as
+ * CSV (UTF-8 with a BOM, CRLF, RFC 4180 quoting: what Excel opens correctly with Chinese text) or
+ * as one JSON object; `import members FILE` sends the whole file in one request, so that it is
+ * registered in one transaction or not at all.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "csv.h"
+#include "frame.h"
+#include "output.h"
+#include "status.h"
+
+#define PAGE "5000"
+
+/* The columns of each export, in order (rows hold exactly these keys). */
+static const char *const member_columns[] = {
+	"id",	     "name",	"sex",	  "birth",    "joined", "kind",	 "branch",
+	"dues_category", "income", "phone", "to",	"place",  "reason", "from",
+	"until",     "fixed_place", "employer", "state", "inflow", "certificate", "dues", NULL
+};
+static const char *const cert_columns[] = { "number", "member",	 "name",       "status", "issued",
+					    "valid_until", "issuer", "inflow_site", "place", NULL };
+static const char *const dues_columns[] = { "receipt", "member", "site",   "from",   "to",
+					    "amount",  "basis",	 "date",   "status", "collector",
+					    NULL };
+static const char *const attendance_columns[] = { "meeting", "date",	"branch", "kind", "topic",
+						  "member",  "name",	"present", "reason", NULL };
+
+static void write_record(FILE *out, const char *const *columns, json_t *row)
+{
+	for (size_t i = 0; columns[i]; i++) {
+		if (i)
+			fputc(',', out);
+		json_t *v = row ? json_object_get(row, columns[i]) : NULL;
+		csv_write_field(out, row ? (json_is_string(v) ? json_string_value(v) : "")
+					 : columns[i]);
+	}
+	fputs("\r\n", out);
+}
+
+int local_export(const struct cli *cli, const Ld__Request *req)
+{
+	const char *what = cli_param(req, "arg");
+	const char *format = cli_param(req, "format");
+	const char *path = cli_param(req, "out");
+	const char *const *columns = strcmp(what, "members") == 0	 ? member_columns
+				     : strcmp(what, "certs") == 0	 ? cert_columns
+				     : strcmp(what, "dues") == 0	 ? dues_columns
+				     : strcmp(what, "attendance") == 0 ? attendance_columns
+								       : NULL;
+	if (!columns)
+		return cli_fail(LD_EXIT_INVALID, "cannot export '%s'; choose members, certs, dues or "
+				"attendance", what);
+	bool json = cli->json || (format && strcmp(format, "json") == 0);
+	if (format && strcmp(format, "json") != 0 && strcmp(format, "csv") != 0)
+		return cli_fail(LD_EXIT_INVALID, "--format must be csv or json, not '%s'", format);
+	FILE *out = stdout;
+	char *tmp = NULL;
+	if (path) {
+		/* Written beside the target and renamed, so a failed export leaves no half file. */
+		tmp = malloc(strlen(path) + 16);
+		if (!tmp)
+			return cli_fail(LD_EXIT_INTERNAL, "out of memory");
+		sprintf(tmp, "%s.part", path);
+		out = fopen(tmp, "wb");
+		if (!out) {
+			int code = cli_fail(LD_EXIT_INVALID, "cannot write %s: %s", path,
+					    strerror(errno));
+			free(tmp);
+			return code;
+		}
+	}
+	json_t *all = json_array();
+	if (!json)
+		fputs(CSV_BOM, out), write_record(out, columns, NULL);
+	char *after = NULL;
+	int code = 0;
+	for (bool first = true;; first = false) {
+		Ld__Param p[4] = { LD__PARAM__INIT, LD__PARAM__INIT, LD__PARAM__INIT, LD__PARAM__INIT };
+		Ld__Param *pp[4] = { &p[0], &p[1], &p[2], &p[3] };
+		p[0].key = "arg";
+		p[0].value = (char *)what;
+		p[1].key = "limit";
+		p[1].value = PAGE;
+		size_t n = 2;
+		if (after) {
+			p[n].key = "after";
+			p[n++].value = after;
+		}
+		if (first && strcmp(what, "members") == 0) {
+			p[n].key = "reveal"; /* full identity numbers: audited */
+			p[n++].value = "";
+		}
+		Ld__Request r = *req;
+		r.params = pp;
+		r.n_params = n;
+		json_t *result;
+		if ((code = cli_request(cli, &r, &result)))
+			break;
+		json_t *rows = json_object_get(result, "rows");
+		for (size_t i = 0; i < json_array_size(rows); i++) {
+			if (json)
+				json_array_append(all, json_array_get(rows, i));
+			else
+				write_record(out, columns, json_array_get(rows, i));
+		}
+		json_t *next = json_object_get(result, "next");
+		free(after);
+		after = json_is_string(next) ? strdup(json_string_value(next)) : NULL;
+		json_decref(result);
+		if (!after)
+			break;
+	}
+	free(after);
+	if (code == 0 && json) {
+		json_t *o = json_object();
+		json_object_set_new(o, what, all);
+		all = NULL;
+		char *s = json_dumps(o, JSON_COMPACT);
+		if (s)
+			fprintf(out, "%s\n", s);
+		free(s);
+		json_decref(o);
+	}
+	json_decref(all);
+	if (path) {
+		bool ok = fclose(out) == 0 && code == 0;
+		if (ok && rename(tmp, path) != 0)
+			code = cli_fail(LD_EXIT_INVALID, "cannot write %s: %s", path, strerror(errno));
+		else if (!ok && code == 0)
+			code = cli_fail(LD_EXIT_INVALID, "cannot write %s: %s", path, strerror(errno));
+		if (code)
+			remove(tmp);
+		free(tmp);
+	}
+	return code;
+}
+
+int local_import(const struct cli *cli, const Ld__Request *req)
+{
+	const char *what = NULL, *path = NULL;
+	for (size_t i = 0, k = 0; i < req->n_params; i++) {
+		if (strcmp(req->params[i]->key, "arg") == 0)
+			*(k++ == 0 ? &what : &path) = req->params[i]->value;
+	}
+	if (strcmp(what, "members") != 0)
+		return cli_fail(LD_EXIT_USAGE, "only members can be imported: liudong import members "
+				"FILE");
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return cli_fail(LD_EXIT_INVALID, "cannot read %s: %s", path, strerror(errno));
+	size_t cap = 1 << 20, len = 0;
+	char *buf = malloc(cap);
+	int code = 0;
+	while (buf) {
+		if (len + 1 >= cap) {
+			if (cap >= LD_CTL_FRAME_MAX) {
+				code = cli_fail(LD_EXIT_INVALID, "%s is larger than %u MiB; split it",
+						path, (unsigned)(LD_CTL_FRAME_MAX >> 20));
+				break;
+			}
+			char *grown = realloc(buf, cap * 2);
+			if (!grown) {
+				free(buf);
+				buf = NULL;
+				break;
+			}
+			buf = grown;
+			cap *= 2;
+		}
+		size_t n = fread(buf + len, 1, cap - len - 1, f);
+		len += n;
+		if (n == 0)
+			break;
+	}
+	fclose(f);
+	if (!buf)
+		return cli_fail(LD_EXIT_INTERNAL, "out of memory reading %s", path);
+	if (code == 0 && memchr(buf, '\0', len))
+		code = cli_fail(LD_EXIT_INVALID, "%s is not a text file (it holds NUL bytes); save "
+				"the register as CSV UTF-8", path);
+	if (code) {
+		free(buf);
+		return code;
+	}
+	buf[len] = '\0';
+	const char *base = strrchr(path, '/');
+	Ld__Param p[3] = { LD__PARAM__INIT, LD__PARAM__INIT, LD__PARAM__INIT };
+	Ld__Param *pp[3] = { &p[0], &p[1], &p[2] };
+	p[0].key = "arg";
+	p[0].value = "members";
+	p[1].key = "file";
+	p[1].value = (char *)(base ? base + 1 : path);
+	p[2].key = "csv";
+	p[2].value = buf;
+	Ld__Request r = *req;
+	r.params = pp;
+	r.n_params = 3;
+	json_t *result;
+	code = cli_request(cli, &r, &result);
+	free(buf);
+	if (code == 0) {
+		json_t *o = json_pack("{s:O}", "imported", json_object_get(result, "imported"));
+		json_object_set(o, "registered_out", json_object_get(result, "registered_out"));
+		output_print(stdout, o, cli->json);
+		json_decref(o);
+		json_decref(result);
+	}
+	return code;
+}

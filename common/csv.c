@@ -1,0 +1,125 @@
+/* csv.c: see csv.h. */
+#include "csv.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+void csv_write_field(FILE *out, const char *field)
+{
+	if (!strpbrk(field, ",\"\r\n")) {
+		fputs(field, out);
+		return;
+	}
+	fputc('"', out);
+	for (const char *p = field; *p; p++) {
+		if (*p == '"')
+			fputc('"', out);
+		fputc(*p, out);
+	}
+	fputc('"', out);
+}
+
+void csv_reader_init(struct csv_reader *r, const char *data, size_t len)
+{
+	memset(r, 0, sizeof(*r));
+	r->p = data;
+	r->end = data + len;
+	r->line = 1;
+	if (len >= 3 && memcmp(data, CSV_BOM, 3) == 0)
+		r->p += 3;
+}
+
+void csv_reader_free(struct csv_reader *r)
+{
+	free(r->fields);
+	free(r->buf);
+	memset(r, 0, sizeof(*r));
+}
+
+static int buf_put(struct csv_reader *r, char c)
+{
+	if (r->buf_len == r->buf_cap) {
+		size_t cap = r->buf_cap ? 2 * r->buf_cap : 256;
+		char *b = realloc(r->buf, cap);
+		if (!b)
+			return -ENOMEM;
+		r->buf = b;
+		r->buf_cap = cap;
+	}
+	r->buf[r->buf_len++] = c;
+	return 0;
+}
+
+int csv_next(struct csv_reader *r, char ***fields, size_t *n, size_t *line)
+{
+	if (r->p >= r->end)
+		return -ENOENT;
+	*line = r->line;
+	r->buf_len = 0;
+	size_t starts[1024];
+	size_t nf = 0;
+	starts[nf++] = 0;
+	int rc = 0;
+	for (;;) {
+		if (r->p < r->end && *r->p == '"') {
+			/* A quoted field: up to the closing quote, "" is a quote, newlines kept. */
+			r->p++;
+			for (;;) {
+				if (r->p >= r->end)
+					return -EINVAL;
+				if (*r->p == '"') {
+					if (r->p + 1 < r->end && r->p[1] == '"') {
+						rc = buf_put(r, '"');
+						r->p += 2;
+					} else {
+						r->p++;
+						break;
+					}
+				} else {
+					if (*r->p == '\n')
+						r->line++;
+					rc = buf_put(r, *r->p++);
+				}
+				if (rc)
+					return rc;
+			}
+			if (r->p < r->end && *r->p != ',' && *r->p != '\r' && *r->p != '\n')
+				return -EINVAL;
+		} else {
+			while (r->p < r->end && *r->p != ',' && *r->p != '\r' && *r->p != '\n') {
+				if ((rc = buf_put(r, *r->p++)))
+					return rc;
+			}
+		}
+		if ((rc = buf_put(r, '\0')))
+			return rc;
+		if (r->p < r->end && *r->p == ',') {
+			r->p++;
+			if (nf == sizeof(starts) / sizeof(starts[0]))
+				return -EINVAL;
+			starts[nf++] = r->buf_len;
+			continue;
+		}
+		/* End of record: CRLF, LF, CR, or the end of the data. */
+		if (r->p < r->end && *r->p == '\r')
+			r->p++;
+		if (r->p < r->end && *r->p == '\n')
+			r->p++;
+		r->line++;
+		break;
+	}
+	if (nf > r->cap_fields) {
+		char **f = realloc(r->fields, nf * sizeof(*f));
+		if (!f)
+			return -ENOMEM;
+		r->fields = f;
+		r->cap_fields = nf;
+	}
+	for (size_t i = 0; i < nf; i++)
+		r->fields[i] = r->buf + starts[i];
+	r->n_fields = nf;
+	*fields = r->fields;
+	*n = nf;
+	return 0;
+}

@@ -1,0 +1,35 @@
+/*
+ * csv.h: CSV as RFC 4180 writes it and Excel reads it: fields separated by commas, records by
+ * CRLF, a field quoted when it holds a comma, a quote, CR or LF, quotes inside doubled. Files are
+ * UTF-8; the writer starts them with a BOM so that Excel shows Chinese text, the reader skips one.
+ */
+#pragma once
+
+#include <stddef.h>
+#include <stdio.h>
+
+#define CSV_BOM "\xef\xbb\xbf"
+
+/* Write FIELD to OUT, quoted if it needs to be. */
+void csv_write_field(FILE *out, const char *field);
+
+struct csv_reader {
+	const char *p, *end;
+	size_t line; /* the line the next record starts on (1-based) */
+	char **fields;
+	size_t n_fields, cap_fields;
+	char *buf;
+	size_t buf_len, buf_cap;
+};
+
+/* Start reading DATA (LEN bytes; not copied, must outlive the reader). A BOM is skipped. */
+void csv_reader_init(struct csv_reader *r, const char *data, size_t len);
+
+/*
+ * Read the next record. On 0, *fields (N of them) are NUL-terminated strings valid until the next
+ * call; *line is the line the record started on. Returns -ENOENT at the end, -EINVAL for a quote
+ * that is never closed or text after a closing quote (*line says where), -ENOMEM.
+ */
+int csv_next(struct csv_reader *r, char ***fields, size_t *n, size_t *line);
+
+void csv_reader_free(struct csv_reader *r);

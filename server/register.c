@@ -1,0 +1,255 @@
+/* register.c: see register.h. */
+#include "register.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "daemon.h"
+#include "date.h"
+#include "dues.h"
+#include "eventlog.h"
+#include "fold.h"
+#include "idno.h"
+#include "money.h"
+
+#define NAME_MAX_BYTES 96
+
+static const char *request_field(const struct fields *f, const char *key)
+{
+	const char *v = request_param(f->ctx, key);
+	return v && v[0] ? v : (v && strcmp(key, "fixed-place") == 0 ? "yes" : NULL);
+}
+
+struct fields fields_of_request(const struct request *rq)
+{
+	return (struct fields){ .get = request_field, .prefix = "--", .ctx = rq };
+}
+
+static bool text_ok(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > max)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if ((unsigned char)s[i] < 0x20)
+			return false;
+	}
+	return true;
+}
+
+static int need(struct request *rq, const struct fields *f, const char *key, const char **out)
+{
+	*out = f->get(f, key);
+	if (!*out)
+		return request_fail(rq, f->prefix[0] ? -EDOM : -EINVAL, "%s%s is required", f->prefix,
+				    key);
+	return 0;
+}
+
+static int date_field(struct request *rq, const struct fields *f, const char *key,
+		      const char *text, int32_t *out)
+{
+	if (date_parse(text, out) != 0)
+		return request_fail(rq, -EINVAL, "%s%s: '%s' is not a real date; use YYYY-MM-DD",
+				    f->prefix, key, text);
+	return 0;
+}
+
+static int money_field(struct request *rq, const struct fields *f, const char *key, int64_t *out)
+{
+	const char *text = f->get(f, key);
+	if (text && money_parse(text, out) != 0)
+		return request_fail(rq, -EINVAL, "%s%s '%s' is not an amount in yuan with at most two "
+				    "decimals", f->prefix, key, text);
+	return 0;
+}
+
+int register_member(struct request *rq, struct store_txn *txn, const struct fields *f,
+		    char idno[LD_IDNO_SIZE], uint64_t *seq)
+{
+	const char *id, *name, *sex, *birth_text, *joined_text, *kind, *branch, *category_text;
+	const char *p = f->prefix;
+	int rc;
+	if ((rc = need(rq, f, "id", &id)) || (rc = need(rq, f, "name", &name)) ||
+	    (rc = need(rq, f, "sex", &sex)) || (rc = need(rq, f, "birth", &birth_text)) ||
+	    (rc = need(rq, f, "joined", &joined_text)) || (rc = need(rq, f, "kind", &kind)) ||
+	    (rc = need(rq, f, "branch", &branch)) ||
+	    (rc = need(rq, f, "dues-category", &category_text)))
+		return rc;
+	const char *phone = f->get(f, "phone");
+	if (!text_ok(name, NAME_MAX_BYTES))
+		return request_fail(rq, -EINVAL, "%sname must be 1 to %d bytes of text", p,
+				    NAME_MAX_BYTES);
+	if (strcmp(sex, "M") != 0 && strcmp(sex, "F") != 0)
+		return request_fail(rq, -EINVAL, "%ssex must be M or F, not '%s'", p, sex);
+	int32_t birth, joined;
+	if ((rc = date_field(rq, f, "birth", birth_text, &birth)) ||
+	    (rc = date_field(rq, f, "joined", joined_text, &joined)))
+		return rc;
+	if (joined < date_add_months(birth, 18 * 12))
+		return request_fail(rq, -EINVAL, "%sjoined %s is before the member turned 18", p,
+				    joined_text);
+	if (joined > date_today())
+		return request_fail(rq, -EINVAL, "%sjoined %s is in the future", p, joined_text);
+	const char *why;
+	if (idno_validate(id, birth, sex[0], idno, &why) != 0)
+		return request_fail(rq, -EINVAL, "%s", why);
+	if (strcmp(kind, "full") != 0 && strcmp(kind, "probationary") != 0)
+		return request_fail(rq, -EINVAL, "%skind must be full or probationary, not '%s'", p,
+				    kind);
+	enum dues_category category;
+	if (dues_category_parse(category_text, &category) != 0)
+		return request_fail(rq, -EINVAL, "%sdues-category '%s' is not one of salaried, "
+				    "annual-salary, self-employed, retired, farmer, student, "
+				    "unemployed, hardship", p, category_text);
+	int64_t income = -1, set = -1, monthly;
+	if ((rc = money_field(rq, f, "income", &income)) || (rc = money_field(rq, f, "dues", &set)))
+		return rc;
+	if (dues_monthly_fen(category, income, set, &monthly, &why) != 0)
+		return request_fail(rq, -EINVAL, "%s", why);
+	if (phone && !text_ok(phone, 32))
+		return request_fail(rq, -EINVAL, "%sphone must be 1 to 32 characters", p);
+	Ld__BranchInfo *b;
+	rc = branch_get(txn, branch, &b);
+	if (rc == -ENOENT)
+		return request_fail(rq, rc, "no branch %s; add it with liudong branch add", branch);
+	if (rc)
+		return rc;
+	ld__branch_info__free_unpacked(b, NULL);
+	Ld__MemberState *old;
+	if (member_state_get(txn, idno, &old) == 0) {
+		ld__member_state__free_unpacked(old, NULL);
+		char masked[LD_IDNO_SIZE];
+		return request_fail(rq, -EEXIST, "a member with identity number %s is registered "
+				    "already; see liudong member show", idno_mask(idno, masked));
+	}
+
+	Ld__MemberInfo m = LD__MEMBER_INFO__INIT;
+	m.id = idno;
+	m.name = (char *)name;
+	m.sex = (char *)sex;
+	m.birth = birth;
+	m.joined = joined;
+	m.kind = (char *)kind;
+	m.branch = (char *)branch;
+	m.dues_category = (char *)dues_category_name(category);
+	m.income_fen = income;
+	m.monthly_dues_fen = monthly;
+	m.set_dues_fen = set;
+	m.phone = (char *)(phone ? phone : "");
+	Ld__Event ev = LD__EVENT__INIT;
+	ev.kind = LD__EVENT_KIND__MEMBER_REGISTERED;
+	ev.date = date_today();
+	ev.member = idno;
+	ev.operator_ = (char *)request_operator(rq);
+	ev.payload_case = LD__EVENT__PAYLOAD_MEMBER_INFO;
+	ev.member_info = &m;
+	return eventlog_commit_local(txn, rq->daemon->site_id, &ev, seq);
+}
+
+static const char *const reasons[] = { "work", "business", "residence", "study", "other" };
+
+int register_outflow(struct request *rq, struct store_txn *txn, const struct fields *f,
+		     const char *member, uint64_t *seq)
+{
+	const char *p = f->prefix;
+	const char *to, *place, *reason, *from_text;
+	int rc;
+	if ((rc = need(rq, f, "to", &to)) || (rc = need(rq, f, "place", &place)) ||
+	    (rc = need(rq, f, "reason", &reason)) || (rc = need(rq, f, "from", &from_text)))
+		return rc;
+	const char *until_text = f->get(f, "until");
+	const char *phone = f->get(f, "phone");
+	const char *employer = f->get(f, "employer");
+	const char *fixed = f->get(f, "fixed-place");
+	bool reason_ok = false;
+	for (size_t i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
+		reason_ok = reason_ok || strcmp(reason, reasons[i]) == 0;
+	if (!reason_ok)
+		return request_fail(rq, -EINVAL, "%sreason '%s' is not one of work, business, "
+				    "residence, study, other", p, reason);
+	if (!text_ok(place, 200))
+		return request_fail(rq, -EINVAL, "%splace must be 1 to 200 bytes", p);
+	if (employer && !text_ok(employer, 200))
+		return request_fail(rq, -EINVAL, "%semployer must be 1 to 200 bytes", p);
+	bool fixed_place = false;
+	if (fixed) {
+		fixed_place = strcmp(fixed, "yes") == 0 || strcmp(fixed, "true") == 0 ||
+			      strcmp(fixed, "1") == 0;
+		if (!fixed_place && strcmp(fixed, "no") != 0 && strcmp(fixed, "false") != 0 &&
+		    strcmp(fixed, "0") != 0)
+			return request_fail(rq, -EINVAL, "fixed_place must be yes or no, not '%s'",
+					    fixed);
+	}
+	int32_t from, until = LD_DATE_NONE;
+	if ((rc = date_field(rq, f, "from", from_text, &from)) ||
+	    (until_text && (rc = date_field(rq, f, "until", until_text, &until))))
+		return rc;
+	if (until != LD_DATE_NONE && until < from)
+		return request_fail(rq, -EINVAL, "%suntil %s is before %sfrom %s", p, until_text, p,
+				    from_text);
+
+	char idno[LD_IDNO_SIZE], masked[LD_IDNO_SIZE];
+	Ld__MemberState *st;
+	if ((rc = member_lookup(rq, txn, member, idno, &st)))
+		return rc;
+	idno_mask(idno, masked);
+	Ld__PeerRecord *peer = NULL;
+	if (st->outflow_site.len != LD_SITE_ID_BYTES ||
+	    memcmp(st->outflow_site.data, rq->daemon->site_id, LD_SITE_ID_BYTES) != 0) {
+		rc = request_fail(rq, -EPERM, "member %s belongs to outflow site %s: only it may "
+				  "register him out", masked, st->outflow_name);
+		goto out;
+	}
+	bool away = strcmp(st->state, "away") == 0 || strcmp(st->state, "checked-in") == 0;
+	if (!away && strcmp(st->state, "home") != 0 && strcmp(st->state, "returned") != 0) {
+		rc = request_fail(rq, -EPERM, "member %s is %s; he cannot be registered out",
+				  masked, st->state);
+		goto out;
+	}
+	if (away && st->outflow && strcmp(st->outflow->inflow_name, to) == 0) {
+		rc = request_fail(rq, -EEXIST, "member %s is registered out to %s already", masked, to);
+		goto out;
+	}
+	struct store_val pv;
+	rc = store_get(txn, TBL_PEERS, to, strlen(to), &pv);
+	if (rc == 0) {
+		peer = ld__peer_record__unpack(NULL, pv.len, pv.data);
+		rc = peer ? 0 : -EBADMSG;
+	}
+	if (rc == -ENOENT) {
+		rc = request_fail(rq, rc, "%sto: no peer named '%s'; add it with liudong peer add", p,
+				  to);
+		goto out;
+	}
+	if (rc)
+		goto out;
+
+	Ld__OutflowInfo of = LD__OUTFLOW_INFO__INIT;
+	of.member = st->info;
+	of.reason = (char *)reason;
+	of.inflow_site = peer->site_id;
+	of.inflow_name = (char *)to;
+	of.place = (char *)place;
+	of.fixed_place = fixed_place;
+	of.from = from;
+	of.until = until;
+	of.phone = (char *)(phone ? phone : st->info->phone);
+	of.employer = (char *)(employer ? employer : "");
+	of.outflow_name = rq->daemon->config.name;
+	Ld__Event ev = LD__EVENT__INIT;
+	ev.kind = LD__EVENT_KIND__OUTFLOW_REGISTERED;
+	ev.date = from;
+	ev.member = idno;
+	ev.operator_ = (char *)request_operator(rq);
+	ev.payload_case = LD__EVENT__PAYLOAD_OUTFLOW;
+	ev.outflow = &of;
+	rc = eventlog_commit_local(txn, rq->daemon->site_id, &ev, seq);
+out:
+	if (peer)
+		ld__peer_record__free_unpacked(peer, NULL);
+	ld__member_state__free_unpacked(st, NULL);
+	return rc;
+}

@@ -1,0 +1,36 @@
+/*
+ * register.h: registering a member and his departure (外出登记): the checks and events shared by
+ * `member add`, `outflow register` and `import members`, so that a row of a register file is
+ * judged exactly as the same values typed at the command line.
+ */
+#pragma once
+
+#include "record.pb-c.h"
+#include "request.h"
+#include "store.h"
+
+/* Where the values come from: options of a request, or the columns of a register row. */
+struct fields {
+	/* The value named KEY ("birth", "dues-category", ...), or NULL if not given or empty. */
+	const char *(*get)(const struct fields *f, const char *key);
+	const char *prefix; /* how errors name a value: "--" (options) or "" (columns) */
+	const void *ctx;
+};
+
+/* Fields from the options of RQ. */
+struct fields fields_of_request(const struct request *rq);
+
+/*
+ * Check the member the fields describe (identity number, dates, kind, branch, dues, not
+ * registered yet) and commit his member.registered event. On failure the reason is recorded in
+ * RQ and nothing is written. *seq (may be NULL) receives the event's seq; IDNO his number.
+ */
+int register_member(struct request *rq, struct store_txn *txn, const struct fields *f,
+		    char idno[19], uint64_t *seq);
+
+/*
+ * Check an outflow registration of the member IDNO from the fields (to, place, reason, from, until,
+ * fixed-place, phone, employer) and commit it. Same failure rules.
+ */
+int register_outflow(struct request *rq, struct store_txn *txn, const struct fields *f,
+		     const char *idno, uint64_t *seq);
