@@ -251,7 +251,7 @@ static void write_refuses_oversize_body(void **state)
 	static const uint8_t nothing[1];
 
 	/* Refused before a byte is written: the peer's stream stays clean. */
-	assert_int_equal(frame_write_fd(sv[0], nothing, (size_t)LD_FRAME_MAX + 1), -EMSGSIZE);
+	assert_int_equal(frame_write_fd(sv[0], nothing, (size_t)LD_CTL_FRAME_MAX + 1), -EMSGSIZE);
 	assert_int_equal(frame_write_fd(sv[0], "ok", 2), 0);
 
 	uint8_t *body = NULL;
