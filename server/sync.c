@@ -712,10 +712,44 @@ static void on_peer_connection(uv_stream_t *server, int status)
 	}
 }
 
+/*
+ * Our log may have grown with events that concern no peer (members at home, branches). Once a
+ * second, tell an idle peer how far our log goes with a batch of no events, so that its cursor
+ * and its acknowledgement reach our head (and `status` shows both sides at the same seq).
+ */
+static void advance_idle_peers(struct sync *s)
+{
+	struct store_txn *txn;
+	struct eventlog_head head;
+	if (store_begin(s->d->store, false, &txn) != 0)
+		return;
+	int rc = eventlog_head(txn, &head);
+	for (struct sync_peer *p = s->peers; rc == 0 && p; p = p->next) {
+		struct link *l = p->link;
+		if (!p->present || !l || !l->conn || !l->hello_done || p->inflight ||
+		    p->sent_seq >= head.seq || peer_lag(p, txn, 1))
+			continue;
+		Ld__EventBatch b = LD__EVENT_BATCH__INIT;
+		b.log_id.data = s->log_id;
+		b.log_id.len = LD_LOG_ID_BYTES;
+		b.prev_seq = p->sent_seq;
+		b.last_seq = head.seq;
+		Ld__Envelope env = LD__ENVELOPE__INIT;
+		env.msg_case = LD__ENVELOPE__MSG_BATCH;
+		env.batch = &b;
+		if (link_send(l, &env) == 0) {
+			p->sent_seq = head.seq;
+			p->inflight++;
+		}
+	}
+	store_abort(txn);
+}
+
 static void on_tick(uv_timer_t *t)
 {
 	struct sync *s = t->data;
 	int64_t now = now_ms();
+	advance_idle_peers(s);
 	for (struct link *l = s->links; l; l = l->next) {
 		if (!l->conn)
 			continue;

@@ -39,6 +39,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	siteid_format(site.site_id, site.site_id_text);
 	snprintf(site.config.name, sizeof(site.config.name), "fuzz");
 	snprintf(site.config.code, sizeof(site.config.code), "320583");
+	rules_defaults(&site.config.rules);
 	if (store_open(dir, 0, STORE_NOSYNC, &site.store) || meta_init(site.store, site.site_id))
 		abort();
 	return 0;

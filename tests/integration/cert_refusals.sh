@@ -123,7 +123,8 @@ for f in sorted(os.listdir(d), key=lambda n: int(n.split(".")[0])):
         continue
     miss = [k for k in ("valid", "number", "member", "issuer", "reason") if k not in o]
     if miss:
-        print("%s: no %s in %s" % (f, ", ".join(miss), text.strip()))
+        pos, field = f.split(".field-")
+        print("%s (field %s): no %s in %s" % (pos, field, ", ".join(miss), text.strip()))
 PYEOF
 )
 if [ "${#MISSING[@]}" = 0 ]; then
@@ -132,7 +133,8 @@ else
 	# BUG: a changed character that makes a text field of the body invalid UTF-8 drops that field
 	# from the answer (json_string of invalid UTF-8 gives NULL, the key is silently not set).
 	fail "cert verify --json of ${#MISSING[@]} changed token(s) lacks a field CLI.md names; first ones:"
-	printf '    position %s\n' "${MISSING[@]:0:5}"
+	printf '    position %s\n' "${MISSING[@]:0:3}"
+	printf '    all: %s\n' "$(printf '%s\n' "${MISSING[@]}" | sed 's/: no \([a-z, ]*\) in .*/: no \1/' | paste -sd ';')"
 fi
 # The last character (the end of the signature).
 assert_verify_refused b "$(token_alter "$TOKEN" $((LEN - 1)))" "bad signature"
