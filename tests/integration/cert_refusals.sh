@@ -11,7 +11,8 @@
 #  - check-in at A, which is not the inflow site the certificate names: exit 5.
 #  - a second check-in at B: exit 5 (already checked in).
 #  - revoked at A, then synced: check-in of the token at B exits 5 and says revoked; cert verify at
-#    A and at B too; revoking twice exits 5; reviewing a revoked certificate exits 5.
+#    A and at B too; revoking twice exits 5; reviewing a revoked certificate exits 5; a new
+#    certificate issued after the revocation checks in, the revoked one stays refused.
 #  - a token of C, an issuer B does not know: cert verify and checkin at B exit 5, unknown issuer.
 #  - validity: --valid-days 1 is valid today (valid_until = issued + 1 day); --valid-days 0 (and
 #    other values out of range) exits 3.
@@ -93,9 +94,9 @@ for what in 1 2 3 11 sig; do
 	assert_verify_refused a "$tok" "bad signature"
 	assert_refused_with 5 "bad signature" ld b checkin "$tok" --branch 101
 done
-# cert verify --json of a changed token still shows every field CLI.md names ({valid, number,
-# member, issuer, reason}), also when the change made a text field invalid UTF-8: every position
-# in the number, the member and the name, and one in the signature.
+# cert verify --json of a changed token still shows every field ({valid, number, member, name,
+# issuer, inflow_site, for_this_site, valid_until, reason}), also when the change made a text
+# field invalid UTF-8: every position in the number, the member and the name, one in the signature.
 mkdir -p "$T/verify-json"
 for what in 1 2 3 sig; do
 	if [ "$what" = sig ]; then
@@ -121,7 +122,8 @@ for f in sorted(os.listdir(d), key=lambda n: int(n.split(".")[0])):
     except ValueError as e:
         print("%s: not JSON (%s): %s" % (f, e, text[:200]))
         continue
-    miss = [k for k in ("valid", "number", "member", "issuer", "reason") if k not in o]
+    miss = [k for k in ("valid", "number", "member", "name", "issuer", "inflow_site",
+                        "for_this_site", "valid_until", "reason") if k not in o]
     if miss:
         pos, field = f.split(".field-")
         print("%s (field %s): no %s in %s" % (pos, field, ", ".join(miss), text.strip()))
@@ -132,7 +134,7 @@ if [ "${#MISSING[@]}" = 0 ]; then
 else
 	# BUG: a changed character that makes a text field of the body invalid UTF-8 drops that field
 	# from the answer (json_string of invalid UTF-8 gives NULL, the key is silently not set).
-	fail "cert verify --json of ${#MISSING[@]} changed token(s) lacks a field CLI.md names; first ones:"
+	fail "cert verify --json of ${#MISSING[@]} changed token(s) lacks a field of its answer; first ones:"
 	printf '    position %s\n' "${MISSING[@]:0:3}"
 	printf '    all: %s\n' "$(printf '%s\n' "${MISSING[@]}" | sed 's/: no \([a-z, ]*\) in .*/: no \1/' | paste -sd ';')"
 fi
@@ -195,6 +197,19 @@ fi
 assert_verify_refused b "$YTOKEN" revoked
 assert_refused_with 5 revoked ld b checkin "$YTOKEN" --branch 101
 assert_eq "$(jget "$(ld b --json member show "$Y")" 'd["state"]')" away "Y's state at B after the refused check-in"
+
+log "a new certificate for Y after the revocation"
+cert_issue a "$Y"
+Y2NUMBER=$CERT_NUMBER
+Y2TOKEN=$CERT_TOKEN
+if [ "$Y2NUMBER" != "$YNUMBER" ]; then pass; else fail "the new certificate has the revoked one's number $YNUMBER"; fi
+assert_exit 0 ld a --json member show "$Y" &&
+	assert_eq "$(jget "$OUT" 'd["certificate"]')" "$Y2NUMBER" "Y's certificate at A after the new issue"
+assert_wait 5 "B has Y's new certificate" cert_known b "$Y2NUMBER" || show_status a
+assert_exit 0 ld b --json checkin "$Y2TOKEN" --branch 101 &&
+	assert_eq "$(jget "$OUT" 'd["certificate"]')" "$Y2NUMBER" "certificate in Y's check-in answer"
+assert_refused_with 5 revoked ld b checkin "$YTOKEN" --branch 101
+assert_verify_refused b "$YTOKEN" revoked
 
 # ---------------------------------------------------------------------------------------------
 log "an issuer B does not know: site C"
