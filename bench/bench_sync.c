@@ -42,6 +42,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
@@ -370,6 +371,73 @@ static int site_head(int fd, uint64_t *head)
 	return 0;
 }
 
+/*
+ * CPU use of a process's threads, from /proc/PID/task/TID/schedstat: time on a CPU and time
+ * runnable but waiting for one (run queue), in ns, summed, and of its busiest thread.
+ */
+#define MAX_TIDS 64
+struct cpu_use {
+	unsigned n;
+	int tid[MAX_TIDS];
+	uint64_t run[MAX_TIDS], wait[MAX_TIDS];
+};
+
+static void cpu_read(pid_t pid, struct cpu_use *u)
+{
+	char path[64];
+	u->n = 0;
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	DIR *d = opendir(path);
+	if (!d)
+		return;
+	struct dirent *e;
+	while ((e = readdir(d)) && u->n < MAX_TIDS) {
+		if (e->d_name[0] < '0' || e->d_name[0] > '9')
+			continue;
+		char sp[384];
+		snprintf(sp, sizeof(sp), "/proc/%d/task/%s/schedstat", (int)pid, e->d_name);
+		FILE *f = fopen(sp, "r");
+		if (!f)
+			continue;
+		unsigned long long run, wait;
+		if (fscanf(f, "%llu %llu", &run, &wait) == 2) {
+			u->tid[u->n] = atoi(e->d_name);
+			u->run[u->n] = run;
+			u->wait[u->n] = wait;
+			u->n++;
+		}
+		fclose(f);
+	}
+	closedir(d);
+}
+
+/* The CPU use between A and B (threads missing from A started in between) as a JSON object. */
+static json_t *cpu_delta(const struct cpu_use *a, const struct cpu_use *b)
+{
+	uint64_t run = 0, wait = 0, top_run = 0, top_wait = 0;
+	int top = 0;
+	for (unsigned i = 0; i < b->n; i++) {
+		uint64_t r0 = 0, w0 = 0;
+		for (unsigned j = 0; j < a->n; j++) {
+			if (a->tid[j] == b->tid[i]) {
+				r0 = a->run[j];
+				w0 = a->wait[j];
+			}
+		}
+		uint64_t r = b->run[i] - r0, w = b->wait[i] - w0;
+		run += r;
+		wait += w;
+		if (r > top_run) {
+			top_run = r;
+			top_wait = w;
+			top = b->tid[i];
+		}
+	}
+	return json_pack("{s:f, s:f, s:i, s:f, s:f}", "run_s", run / 1e9, "runq_wait_s", wait / 1e9,
+			 "busiest_tid", top, "busiest_run_s", top_run / 1e9, "busiest_runq_wait_s",
+			 top_wait / 1e9);
+}
+
 struct sample {
 	double t;      /* s since start */
 	uint64_t head;
@@ -396,6 +464,9 @@ static int run_wait(const struct opts *o)
 	uint64_t head = 0, base = o->base, prev = UINT64_MAX;
 	const char *why = NULL;
 	int rc = 0;
+	static struct cpu_use cpu0[MAX_PIDS], cpu1[MAX_PIDS];
+	for (unsigned p = 0; p < o->n_pids; p++)
+		cpu_read(o->pid[p], &cpu0[p]);
 	for (;;) {
 		if ((rc = site_head(fd, &head))) {
 			why = "the site does not answer";
@@ -460,6 +531,8 @@ static int run_wait(const struct opts *o)
 		}
 		sleep_ms(o->poll_ms);
 	}
+	for (unsigned p = 0; p < o->n_pids; p++)
+		cpu_read(o->pid[p], &cpu1[p]);
 	/* A head above the target: more events than were sent (doubled, or unexpected). */
 	uint64_t final_head = head;
 	if (!why) {
@@ -510,6 +583,7 @@ static int run_wait(const struct opts *o)
 			}
 		}
 		json_object_set_new(pj, "at_progress", at);
+		json_object_set_new(pj, "cpu", cpu_delta(&cpu0[p], &cpu1[p]));
 		json_object_set_new(procs, o->pid_name[p], pj);
 	}
 	json_object_set_new(out, "samples", json_integer((json_int_t)n_samples));

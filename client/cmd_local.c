@@ -63,7 +63,7 @@ int print_qr(json_t *result, const Ld__Request *req)
 		return cli_fail(LD_EXIT_INTERNAL, "this liudong was built without libqrencode; use "
 				"liudong cert token");
 	if (rc)
-		return cli_fail(rc == -E2BIG ? LD_EXIT_INVALID : LD_EXIT_INTERNAL,
+		return cli_fail(rc == -ENOMEM || rc == -EIO ? LD_EXIT_INTERNAL : LD_EXIT_INVALID,
 				"cannot write the QR code%s%s: %s", png ? " to " : "", png ? png : "",
 				strerror(-rc));
 	if (png)

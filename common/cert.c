@@ -1,5 +1,6 @@
 /* cert.c: see cert.h. */
 #include "cert.h"
+#include "utf8.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -121,8 +122,12 @@ int cert_parse_token(const char *token, Ld__SignedCertificate **sc, Ld__Certific
 		return -EINVAL;
 	}
 	*body = ld__certificate_body__unpack(NULL, (*sc)->body.len, (*sc)->body.data);
-	if (!*body || (*sc)->signature.len != 64 || !(*body)->number[0] || !(*body)->member[0] ||
-	    (*body)->issuer.len != 32) {
+	const Ld__CertificateBody *b = *body;
+	if (!b || (*sc)->signature.len != 64 || !b->number[0] || !b->member[0] ||
+	    b->issuer.len != 32 || !utf8_valid(b->number, false) || !utf8_valid(b->member, false) ||
+	    !utf8_valid(b->name, false) || !utf8_valid(b->sex, false) ||
+	    !utf8_valid(b->formal_branch, false) || !utf8_valid(b->issuer_name, false) ||
+	    !utf8_valid(b->inflow_name, false) || !utf8_valid(b->place, false)) {
 		if (*body)
 			ld__certificate_body__free_unpacked(*body, NULL);
 		ld__signed_certificate__free_unpacked(*sc, NULL);

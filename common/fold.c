@@ -242,7 +242,8 @@ static int fold_cert_reviewed(struct store_txn *txn, const Ld__Event *ev, uint64
 			ld__cert_state__free_unpacked(c, NULL);
 			return -ENOMEM;
 		}
-		memcpy(reviews, c->reviews, c->n_reviews * sizeof(*reviews));
+		if (c->n_reviews)
+			memcpy(reviews, c->reviews, c->n_reviews * sizeof(*reviews));
 		reviews[c->n_reviews] = &review;
 		Ld__CertReview **keep = c->reviews;
 		c->reviews = reviews;
@@ -258,12 +259,6 @@ static int fold_cert_reviewed(struct store_txn *txn, const Ld__Event *ev, uint64
 	return rc ? rc : member_change(txn, ev, seq, NULL, NULL);
 }
 
-static void set_checked_in(Ld__MemberState *st, const Ld__Event *ev, void *ctx)
-{
-	st->state = "checked-in";
-	st->checkin = ev->checkin;
-	st->checkin_date = ev->date;
-}
 
 static int32_t later(int32_t a, int32_t b)
 {
@@ -274,6 +269,14 @@ static int32_t later(int32_t a, int32_t b)
 static void touch_contact(Ld__MemberState *st, const Ld__Event *ev)
 {
 	st->last_contact = later(st->last_contact, ev->date);
+}
+
+static void set_checked_in(Ld__MemberState *st, const Ld__Event *ev, void *ctx)
+{
+	st->state = "checked-in";
+	st->checkin = ev->checkin;
+	st->checkin_date = ev->date;
+	touch_contact(st, ev);
 }
 
 /* Revoke certificate NUMBER (recalled on return or transfer) if this site has it. */
@@ -321,7 +324,8 @@ static void on_dues_paid(Ld__MemberState *st, const Ld__Event *ev, void *ctx)
 		ra->failed = true; /* the caller fails the fold */
 		return;
 	}
-	memcpy(ra->array, st->receipts, st->n_receipts * sizeof(*ra->array));
+	if (st->n_receipts)
+		memcpy(ra->array, st->receipts, st->n_receipts * sizeof(*ra->array));
 	ra->array[st->n_receipts] = (char *)ra->number;
 	st->receipts = ra->array;
 	st->n_receipts++;

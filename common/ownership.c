@@ -81,6 +81,29 @@ int ownership_check(struct store_txn *txn, const Ld__Event *ev, const uint8_t *o
 	return rc;
 }
 
+int ownership_check_local(struct store_txn *txn, const Ld__Event *ev, const uint8_t *self,
+			  const char **why)
+{
+	int rc = ownership_check(txn, ev, self, why);
+	if (rc || event_kind_writer(ev->kind) != WRITER_INFLOW)
+		return rc;
+	Ld__MemberState *st;
+	rc = member_state_get(txn, ev->member, &st);
+	if (rc)
+		return rc == -ENOENT ? 0 : rc;
+	const char *s = st->state;
+	const char *before = st->lapse_prev_state;
+	bool away = strcmp(s, "away") == 0 || strcmp(s, "checked-in") == 0 ||
+		    (strcmp(s, "lapse") == 0 &&
+		     (strcmp(before, "away") == 0 || strcmp(before, "checked-in") == 0));
+	ld__member_state__free_unpacked(st, NULL);
+	if (!away) {
+		*why = "he is no longer away, so he has no current inflow site";
+		return -EPERM;
+	}
+	return 0;
+}
+
 int ownership_destinations(struct store_txn *txn, const Ld__Event *ev, const uint8_t *self,
 			   uint8_t dest[OWNERSHIP_MAX_DEST][LD_SITE_ID_BYTES])
 {

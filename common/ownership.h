@@ -23,6 +23,16 @@ int ownership_check(struct store_txn *txn, const Ld__Event *ev, const uint8_t *o
 		    const char **why);
 
 /*
+ * As ownership_check, for an event this site is about to write itself: stricter, because here the
+ * member's present state is known to be current. An inflow-only kind (feedback, departure,
+ * check-in, probation opinion) needs him away now, not merely an inflow site that once was.
+ * (A peer's event is judged by ownership_check alone: it may have been written before the
+ * member's return reached that peer.)
+ */
+int ownership_check_local(struct store_txn *txn, const Ld__Event *ev, const uint8_t *self,
+			  const char **why);
+
+/*
  * The site entitled to write EV about its member (O, I, the caretaker or the transfer's receiver)
  * into OUT. Returns 0, -ENOENT if the member is unknown or the kind names no single site (local,
  * either), or -errno.

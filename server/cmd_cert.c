@@ -279,8 +279,8 @@ static int token_check(struct request *rq, struct store_txn *txn, const char *to
 	if (site_lookup(rq, txn, b->issuer.data, t->issuer, &rec) != 0) {
 		snprintf(t->issuer, sizeof(t->issuer), "%s", b->issuer_name);
 		t->refusal = -EPERM;
-		snprintf(t->reason, sizeof(t->reason), "unknown issuer: site %s (%s) is not a peer of "
-			 "this site", b->issuer_name, "its id is not pinned here");
+		snprintf(t->reason, sizeof(t->reason), "unknown issuer: %s is not a peer of this site "
+			 "(its site id is not pinned here)", b->issuer_name);
 		return 0;
 	}
 	if (rec) {
@@ -403,6 +403,12 @@ int cmd_checkin(struct request *rq, struct store_txn *txn)
 	}
 	if (rc)
 		goto out;
+	if (date < t.body->issued) {
+		char day[LD_DATE_LEN];
+		rc = request_fail(rq, -EINVAL, "--date %s is before the certificate was issued (%s)",
+				  date_text, date_format(t.body->issued, day));
+		goto out;
+	}
 	Ld__Checkin ci = LD__CHECKIN__INIT;
 	ci.certificate = t.body->number;
 	ci.branch = (char *)branch;

@@ -88,12 +88,13 @@ static int next_number(struct request *rq, struct store_txn *txn, const char *na
 static int check_rule(struct request *rq, struct store_txn *txn, const Ld__Event *ev)
 {
 	const char *why = NULL;
-	int rc = ownership_check(txn, ev, rq->daemon->site_id, &why);
+	int rc = ownership_check_local(txn, ev, rq->daemon->site_id, &why);
 	if (rc == -EPERM) {
 		uint8_t writer[LD_SITE_ID_BYTES];
 		char name[LD_NAME_MAX] = "";
 		char masked[LD_IDNO_SIZE];
-		if (ownership_writer(txn, ev, writer) == 0)
+		if (ownership_writer(txn, ev, writer) == 0 &&
+		    memcmp(writer, rq->daemon->site_id, LD_SITE_ID_BYTES) != 0)
 			site_lookup(rq, txn, writer, name, NULL); /* leaves NAME empty if unknown */
 		return request_fail(rq, -EPERM, "%s for member %s is not this site's to write: %s%s%s",
 				    event_kind_name(ev->kind), idno_mask(ev->member, masked), why,

@@ -16,10 +16,11 @@
 
 #define NAME_MAX_BYTES 96
 
+/* An option as given (an empty value is a value, judged like any other); the flag gives "yes". */
 static const char *request_field(const struct fields *f, const char *key)
 {
 	const char *v = request_param(f->ctx, key);
-	return v && v[0] ? v : (v && strcmp(key, "fixed-place") == 0 ? "yes" : NULL);
+	return v && strcmp(key, "fixed-place") == 0 ? "yes" : v;
 }
 
 struct fields fields_of_request(const struct request *rq)

@@ -13,6 +13,7 @@
 #include "commands.h"
 #include "daemon.h"
 #include "logging.h"
+#include "utf8.h"
 
 const char *request_param(const struct request *rq, const char *key)
 {
@@ -88,35 +89,16 @@ static void request_done(struct writer_job *job)
 	rq->reply(rq);
 }
 
-/* True if S is valid UTF-8 without control characters other than tab (and CR, LF if LINES). */
-static bool text_valid(const char *s, bool lines)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	while (*p) {
-		int n = *p < 0x80 ? 0 : (*p & 0xe0) == 0xc0 ? 1 : (*p & 0xf0) == 0xe0 ? 2
-			: (*p & 0xf8) == 0xf0 ? 3 : -1;
-		bool control = *p < 0x20 && *p != '\t' && !(lines && (*p == '\n' || *p == '\r'));
-		if (n < 0 || control || *p == 0x7f || (n == 1 && *p < 0xc2))
-			return false;
-		p++;
-		for (int i = 0; i < n; i++, p++) {
-			if ((*p & 0xc0) != 0x80)
-				return false;
-		}
-	}
-	return true;
-}
-
 /* Every text a client sends must be UTF-8 (GB 2312 or GBK text would be lost in the JSON). */
 static int request_check_text(struct request *rq)
 {
-	if (rq->req->operator_ && !text_valid(rq->req->operator_, false))
+	if (rq->req->operator_ && !utf8_valid(rq->req->operator_, false))
 		return request_fail(rq, -EINVAL, "--operator is not UTF-8 text; set a UTF-8 locale");
 	for (size_t i = 0; i < rq->req->n_params; i++) {
 		const Ld__Param *p = rq->req->params[i];
 		/* A file's content ("csv") has lines; every other value is one line. */
 		bool lines = strcmp(p->key, "csv") == 0;
-		if (!text_valid(p->key, false) || !text_valid(p->value, lines)) {
+		if (!utf8_valid(p->key, false) || !utf8_valid(p->value, lines)) {
 			if (lines)
 				return request_fail(rq, -EINVAL, "the file is not UTF-8 text; save the "
 						    "register as CSV UTF-8");
@@ -125,7 +107,7 @@ static int request_check_text(struct request *rq)
 						    "control characters); set a UTF-8 locale");
 			return request_fail(rq, -EINVAL, "--%s is not UTF-8 text (or has control "
 					    "characters); set a UTF-8 locale",
-					    text_valid(p->key, false) ? p->key : "?");
+					    utf8_valid(p->key, false) ? p->key : "?");
 		}
 	}
 	return 0;

@@ -85,8 +85,11 @@ cert_status_is b "$NUMBER" revoked && fail "B knows of the revocation though A w
 assert_exit 0 ld b --json dues pay "$ID" --from 2026-06 --amount 15 && assert_json
 RB=$(jget "$OUT" 'd["receipt"]')
 log "B collected June: $RB"
-[ -n "$RA" ] && [ -n "$RB" ] && [ "$RA" != "$RB" ] && pass ||
+if [ -n "$RA" ] && [ -n "$RB" ] && [ "$RA" != "$RB" ]; then
+	pass
+else
 	fail "the two receipts of June must be two different numbers: '$RA' and '$RB'"
+fi
 
 log "both run again: the double payment is listed at both sites"
 sync_site_restart a
@@ -132,9 +135,11 @@ assert_exit 0 ld a --json dues pay "$ID" --from 2026-07 --to 2026-09 --amount 10
 	assert_json
 	assert_eq "$(jget "$OUT" 'd["amount_fen"]')" 1000 "amount_fen of the short payment"
 	assert_eq "$(jget "$OUT" 'd["basis_fen"]')" 4500 "basis_fen of the short payment"
-	assert_contains "$ERR" warning "stderr of a payment below the dues"
-	assert_eq "$(printf '%s\n' "$ERR" | grep -c '')" 1 "lines of the warning"
-	assert_contains "$ERR" "liudong: " "the warning line"
+	# The warning: one line on stderr, "liudong: ", naming what was paid and what was due.
+	assert_eq "$(printf '%s\n' "$ERR" | grep -c '')" 1 "lines on stderr of a payment below the dues"
+	assert_contains "$ERR" "liudong: " "the warning of a payment below the dues"
+	assert_contains "$ERR" 10.00 "the warning of a payment below the dues (the amount paid)"
+	assert_contains "$ERR" 45.00 "the warning of a payment below the dues (his dues for 3 months)"
 }
 RS=$(jget "$OUT" 'd["receipt"]')
 assert_wait 3 "the short payment $RS reaches B" daily_receipt_at b "$ID" "$RS" paid

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # daily_lib.sh: helpers of the daily-work integration tests (daily_*.sh), on top of lib.sh,
 # sync_lib.sh and cert_lib.sh. Source all four, in this order:
 #
@@ -203,4 +204,15 @@ daily_no_conflicts() {
 daily_agree() {
 	[ "$(jget "$(daily_hist a "$1")" 'd[1:]')" = "$(jget "$(daily_hist b "$1")" 'd')" ] &&
 		[ "$(daily_show a "$1")" = "$(daily_show b "$1")" ]
+}
+
+# daily_field_is KEY IDNO FIELD VALUE: member show at KEY has FIELD = VALUE ("null" for none).
+daily_field_is() {
+	local out
+	out=$(ld "$1" --json member show "$2" 2>/dev/null) && [ "$(jget "$out" "d.get(\"$3\")")" = "$4" ]
+}
+
+# daily_last_kind_is KEY IDNO KIND: the newest event of KEY's history of IDNO is of kind KIND.
+daily_last_kind_is() {
+	[ "$(jget "$(daily_hist "$1" "$2")" 'd[-1][2] if d else None')" = "$3" ]
 }

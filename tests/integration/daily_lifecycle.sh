@@ -62,8 +62,10 @@ assert_exit 0 ld b checkin "$TOKEN" --branch 101 --contact 张联系人
 N=$((N + 1))
 # DOMAIN.md: a check-in is contact with the member (report, change notice, attendance, check-in,
 # feedback), so last_contact is the check-in date from here on.
-# BUG: the daemon does not count the check-in as contact: last_contact stays null after it (and
-# is only the attendance date, 2026-03-27, after the next steps).
+# BUG: the daemon does not count the check-in as contact (common/fold.c set_checked_in does not
+# touch last_contact): it stays null after the check-in, and the last_contact checks of the
+# attendance, dues and report steps fail too (2026-03-27, 2026-03-27, 2026-09-01 instead of the
+# check-in date, today) until the contact change of today.
 daily_step "check-in" "$ID" "$N" 南京 checkin &&
 	expect_fields "check-in" state=checked-in certificate="$NUMBER" inflow_branch=101 \
 		checked_in="$TODAY" last_contact="$TODAY"

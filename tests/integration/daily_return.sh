@@ -61,8 +61,7 @@ assert_exit 0 ld a --json transfer issue "$M" --to 南京 --org 中共南京市�
 LETTER=$(jget "$OUT" 'd["letter"]')
 log "letter $LETTER"
 assert_exit 5 ld a transfer issue "$M" --to 南京 --org 又一个
-assert_wait 3 "B has M's transfer letter" eval \
-	'[ "$(jget "$(daily_hist b "$M")" "d[-1][2]")" = transfer.issued ]'
+assert_wait 3 "B has M's transfer letter" daily_last_kind_is b "$M" transfer.issued
 # The letter is addressed to B: A cannot acknowledge it.
 assert_exit 5 ld a transfer receive "$LETTER"
 assert_exit 0 ld b --json transfer receive "$LETTER" && assert_json

@@ -51,8 +51,7 @@ refused() {
 log "report add (思想汇报): outflow site only"
 refused 昆山 "$X" ld b report add "$X" --summary 思想汇报
 assert_exit 0 ld a report add "$X" --summary 思想汇报 --date 2026-09-01
-assert_wait 3 "B has the report written at A" eval \
-	'[ "$(jget "$(ld b --json member show "$X")" "d[\"last_report\"]")" = 2026-09-01 ]'
+assert_wait 3 "B has the report written at A" daily_field_is b "$X" last_report 2026-09-01
 
 log "checkin (报到): inflow site only"
 refused 南京 "$Y" ld a checkin "$Y_TOKEN" --branch 001
@@ -64,12 +63,10 @@ log "probation: opinion at the inflow site, decision at the outflow site"
 refused 昆山 "$P" ld b probation decide "$P" --result full
 refused 南京 "$P" ld a probation opinion "$P" --text 表现良好
 assert_exit 0 ld b probation opinion "$P" --text 表现良好，建议按期转正
-assert_wait 3 "A has B's probation opinion" eval \
-	'[ "$(jget "$(daily_hist a "$P")" "d[-1][2]")" = probation.opinion ]'
+assert_wait 3 "A has B's probation opinion" daily_last_kind_is a "$P" probation.opinion
 assert_exit 0 ld a probation decide "$P" --result full
 for s in a b; do
-	assert_wait 3 "P is a full member at $s" eval \
-		'[ "$(jget "$(ld '"$s"' --json member show "$P")" "d[\"kind\"]")" = full ]'
+	assert_wait 3 "P is a full member at $s" daily_field_is "$s" "$P" kind full
 done
 
 log "feedback: inflow site only"

@@ -10,7 +10,8 @@
 #      from 2026-07-27 (6 months), at both sites; the warning lasts until the full rule replaces it.
 #   X  away at a fixed place since 2026-01-10: transfer from 2026-07-10 (6 months), at A only.
 #   P1..P3 full members at one place (and a probationary one there too): temp-branch at A once the
-#      third full member is out, not with two (a probationary member does not count).
+#      third full member is out, not with two (a probationary member does not count); none once
+#      a temporary branch (branch add --temporary) has a member there.
 #   R  registered out in 2025 at a fixed place and returned: his case is closed, nothing raised.
 # Every reminder names its member masked (110105********002X), or no one for the site-level
 # kinds (temp-branch, org-life-day); no full identity number appears anywhere in the output.
@@ -29,7 +30,8 @@ ID_P3=$(make_idno 320583 19830606 433)
 ID_PP=$(make_idno 320583 19830707 444)
 ID_R=$(make_idno 320583 19840808 505)
 ID_H=$(make_idno 320583 19850909 606)
-ALL_IDS=("$ID_N" "$ID_L" "$ID_X" "$ID_P1" "$ID_P2" "$ID_P3" "$ID_PP" "$ID_R" "$ID_H")
+ID_T=$(make_idno 320583 19830808 456)
+ALL_IDS=("$ID_N" "$ID_L" "$ID_X" "$ID_P1" "$ID_P2" "$ID_P3" "$ID_PP" "$ID_R" "$ID_H" "$ID_T")
 TEMP_PLACE=南京市浦口区
 
 # add_m IDNO BIRTH SEX NAME [KIND]: member add at A (branch 001); dies if it fails.
@@ -280,5 +282,15 @@ fi
 # The other members of A are each alone at their place: no temp-branch for them.
 assert_eq "$(temp_branch_details | grep -vc -- "$TEMP_PLACE")" 0 \
 	"$DUE_WHERE: temp-branch reminders for other places"
+
+log "temp-branch: a temporary branch formed for $TEMP_PLACE ends the reminder"
+assert_exit 0 ld a branch add T1 --name 浦口临时支部 --temporary || die "branch add T1 --temporary failed"
+assert_exit 0 ld a member add --id "$ID_T" --name 褚临时 --sex F --birth 1983-08-08 \
+	--joined 2003-07-01 --kind full --branch T1 --dues-category salaried --income 3000 ||
+	die "member add in T1 failed"
+out_m "$ID_T" "$TEMP_PLACE" 2026-05-05
+due_at a 2026-06-01
+assert_eq "$(temp_count)" 0 \
+	"$DUE_WHERE: temp-branch reminders for $TEMP_PLACE once a member there is in temporary branch T1"
 
 finish

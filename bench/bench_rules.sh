@@ -1,0 +1,314 @@
+#!/usr/bin/env bash
+# bench_rules.sh: the rules and registers benchmark of issue 6 (acceptance 4), end to end.
+#
+# Builds what it needs, makes site A (昆山, 320583) with `liudongd init` in a new directory under
+# /var/tmp (disk-backed, unlike a tmpfs /tmp; override with BENCH_TMPDIR), listening on 127.0.0.1
+# only, and pins peer B (南京, a second site that is initialized but never started: registering
+# out only needs the peer pinned). A gets branches 001 to 010. Then:
+#
+#   1. generates a register CSV of N rows (default 100000; UTF-8 with BOM, CRLF, CLI.md's register
+#      columns, and export's dues column for the farmers' set dues): valid 18-character identity numbers (area 110105, the birth date, a 3-digit
+#      sequence whose parity matches the sex column, the ISO 7064 MOD 11-2 check character),
+#      joined = birth + 20 years, 2% probationary, dues categories salaried / retired / farmer /
+#      student, and half of the rows registered out to 南京 (20 places, the five reasons, from
+#      dates spread over 2025-01-01 to 2026-11-28, one in five at a fixed place, some employers
+#      with a comma, which the CSV quotes);
+#   2. times `liudong import members FILE` (one request, one transaction): rows per second;
+#   3. checks what was imported: `stats` counts N members, N/2 away, and `liudong verify` passes;
+#   4. times `liudong due --as-of AS_OF --json > /dev/null` (AS_OF default 2026-12-01) REPEAT
+#      times (default 5) and reports the median, min and max; counts the reminders by kind once;
+#   5. times `liudong stats --as-of AS_OF --json` the same way, and `export members` (for
+#      information).
+#
+# The load of the machine (/proc/loadavg, the busiest processes) is printed before and after, as
+# other work may share the CPUs. Prints a summary on stdout (progress on stderr). Exits 0 if the
+# median `due` is under GOAL_DUE_S seconds (default 1), 1 if not or if anything failed. Stops the
+# daemon and removes the directory on every exit (KEEP_BENCH=1 keeps it, with the daemon's log).
+#
+#   usage: BUILD_DIR=/tmp/build-rules bench/bench_rules.sh     (BUILD_DIR defaults to build/)
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${BUILD_DIR:-$ROOT/build}
+N=${N:-100000}
+REPEAT=${REPEAT:-5}
+AS_OF=${AS_OF:-2026-12-01}
+GOAL_DUE_S=${GOAL_DUE_S:-1}
+
+LIUDONGD=$BUILD/server/liudongd
+LIUDONG=$BUILD/client/liudong
+
+WORK=
+DPID=
+
+say() {
+  printf 'bench_rules: %s\n' "$*" >&2
+}
+
+die() {
+  say "$*"
+  exit 1
+}
+
+stop_daemon() {
+  [ -n "$DPID" ] || return 0
+  local pid=$DPID rc=0
+  DPID=
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 200); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    say "liudongd (pid $pid) still running 20 s after SIGTERM; killing it"
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    return 1
+  fi
+  wait "$pid" || rc=$?
+  if [ "$rc" -ne 0 ]; then
+    say "liudongd exited with status $rc"
+    return 1
+  fi
+}
+
+cleanup() {
+  local rc=$?
+  stop_daemon || rc=1
+  if [ -n "$WORK" ] && [ -d "$WORK" ]; then
+    if [ "${KEEP_BENCH:-0}" = 1 ]; then
+      say "kept $WORK"
+    else
+      rm -rf -- "$WORK"
+    fi
+  fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+ld() {
+  "$LIUDONG" -s "$SOCK" --operator bench "$@"
+}
+
+# now_ns: monotonic-enough wall clock in nanoseconds.
+now_ns() {
+  date +%s%N
+}
+
+# secs START END: END - START nanoseconds as seconds with three decimals.
+secs() {
+  awk -v a="$1" -v b="$2" 'BEGIN { printf("%.3f", (b - a) / 1e9) }'
+}
+
+# stats_of VALUE...: "median min max" of the values.
+stats_of() {
+  printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
+    m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+    printf("%.3f %.3f %.3f", m, v[1], v[NR]) }'
+}
+
+free_port() {
+  python3 -c 'import socket
+s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+machine_load() {
+  printf 'loadavg %s; busiest processes (pid %%cpu command):' "$(cut -d' ' -f1-3 /proc/loadavg)"
+  ps -eo pid=,pcpu=,comm= --sort=-pcpu | head -n 5 | awk '{ printf(" [%s %s %s]", $1, $2, $3) }'
+  printf '\n'
+}
+
+# --- build ---------------------------------------------------------------------------------------
+if [ ! -f "$BUILD/build.ninja" ]; then
+  say "setting up $BUILD"
+  meson setup "$BUILD" "$ROOT" >/dev/null
+fi
+ninja -C "$BUILD" server/liudongd client/liudong >/dev/null ||
+  die "the build failed; run ninja -C $BUILD"
+BUILDTYPE=$(meson introspect "$BUILD" --buildoptions 2>/dev/null | python3 -c '
+import json, sys
+print(" ".join("%s=%s" % (o["name"], o["value"]) for o in json.load(sys.stdin)
+               if o["name"] in ("buildtype", "b_sanitize")))' 2>/dev/null || echo unknown)
+
+LOAD_BEFORE=$(machine_load)
+say "machine before: $LOAD_BEFORE"
+
+# --- sites ---------------------------------------------------------------------------------------
+WORK=$(mktemp -d "${BENCH_TMPDIR:-/var/tmp}/liudong-bench-rules.XXXXXX")
+SITE=$WORK/a
+SOCK=$SITE/liudongd.sock
+[ ${#SOCK} -lt 108 ] || die "socket path $SOCK is too long; set BENCH_TMPDIR to a shorter directory"
+FS=$(df -T "$WORK" | awk 'NR == 2 { print $1 " (" $2 ")" }')
+say "working in $WORK on $FS"
+
+PORT_A=$(free_port)
+PORT_B=$(free_port)
+"$LIUDONGD" init "$SITE" --name 昆山 --code 320583 --listen "127.0.0.1:$PORT_A" >/dev/null
+ID_B=$("$LIUDONGD" init "$WORK/b" --name 南京 --code 320100 --listen "127.0.0.1:$PORT_B")
+"$LIUDONGD" -c "$SITE/liudongd.conf" >"$WORK/liudongd.log" 2>&1 &
+DPID=$!
+for _ in $(seq 150); do
+  if "$LIUDONG" -s "$SOCK" site >/dev/null 2>&1; then
+    break
+  fi
+  kill -0 "$DPID" 2>/dev/null || die "liudongd exited at start: $(cat "$WORK/liudongd.log")"
+  sleep 0.1
+done
+ld site >/dev/null 2>&1 || die "liudongd did not answer within 15 s"
+ld peer add 南京 --id "$ID_B" --address "127.0.0.1:$PORT_B" >/dev/null
+for b in $(seq -w 1 10); do
+  ld branch add "0$b" --name "第${b}支部" >/dev/null
+done
+
+# --- the register --------------------------------------------------------------------------------
+CSV=$WORK/register-$N.csv
+say "generating $N rows in $CSV"
+python3 - "$CSV" "$N" <<'PYEOF'
+import datetime, sys
+path, n = sys.argv[1], int(sys.argv[2])
+W = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+C = "10X98765432"
+header = ("id,name,sex,birth,joined,kind,branch,dues_category,income,phone,to,place,reason,from,"
+          "until,fixed_place,employer,dues")
+surnames = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+given = ["建国", "丽娜", "明", "芳", "伟", "静", "强", "敏", "军", "洋", "磊", "婷"]
+districts = ["玄武区", "秦淮区", "建邺区", "鼓楼区", "浦口区", "栖霞区", "雨花台区", "江宁区",
+             "六合区", "溧水区", "高淳区", "新街口", "江北新区", "仙林大学城", "河西",
+             "麒麟科创园", "紫金山", "百家湖", "将军大道", "汤山"]
+reasons = ["work", "business", "residence", "study", "other"]
+out_start = datetime.date(2025, 1, 1)
+span = (datetime.date(2026, 11, 28) - out_start).days + 1
+base = datetime.date(1950, 1, 1)
+rows = ["\ufeff" + header]
+for i in range(n):
+    birth = base + datetime.timedelta(days=(i // 20) * 3)   # 20 numbers a day, unique (birth, seq)
+    seq = 101 + (i % 20) * 41                                # 101..880, parity alternates
+    body = "110105" + birth.strftime("%Y%m%d") + "%03d" % seq
+    idno = body + C[sum(int(c) * w for c, w in zip(body, W)) % 11]
+    sex = "M" if seq % 2 else "F"
+    joined = birth.replace(year=birth.year + 20)             # birth + 20 years (Feb 29 stays leap)
+    kind = "probationary" if i % 50 == 7 else "full"
+    cat = ("salaried", "salaried", "retired", "farmer", "student")[i % 5]
+    income = {"salaried": "%d.00" % (2500 + (i * 37) % 12000), "retired": "%d.50" % (3000 + i % 4000),
+              "farmer": "", "student": ""}[cat]
+    name = surnames[i % len(surnames)] + given[(i // 7) % len(given)]
+    row = [idno, name, sex, birth.isoformat(), joined.isoformat(), kind, "%03d" % (1 + i % 10),
+           cat, income, "139%08d" % i]
+    if i % 2 == 0:
+        frm = out_start + datetime.timedelta(days=(i * 7919) % span)
+        employer = "南京某%s公司" % districts[i % 7] if i % 3 else '"甲,乙%d建筑公司"' % (i % 13)
+        row += ["南京", "南京市" + districts[(i // 2) % len(districts)], reasons[i % 5],
+                frm.isoformat(), "", "yes" if i % 10 == 0 else "no", employer]
+    else:
+        row += [""] * 7
+    row.append("0.50" if cat == "farmer" else "")          # farmers' dues are set per member
+    rows.append(",".join(row))
+open(path, "w", encoding="utf-8", newline="").write("\r\n".join(rows) + "\r\n")
+PYEOF
+CSV_BYTES=$(stat -c %s "$CSV")
+say "register: $CSV_BYTES bytes"
+
+# --- import --------------------------------------------------------------------------------------
+say "import members ($N rows)"
+t0=$(now_ns)
+IMPORT_OUT=$(ld --json import members "$CSV" 2>"$WORK/import.err") ||
+  die "import failed: $(tail -n 3 "$WORK/import.err"); the daemon's log is $WORK/liudongd.log"
+t1=$(now_ns)
+IMPORT_S=$(secs "$t0" "$t1")
+IMPORT_RATE=$(awk -v n="$N" -v s="$IMPORT_S" 'BEGIN { printf("%.0f", n / s) }')
+say "  $IMPORT_OUT in $IMPORT_S s ($IMPORT_RATE rows/s)"
+python3 -c '
+import json, sys
+d = json.loads(sys.argv[1]); n = int(sys.argv[2])
+if d.get("imported") != n or d.get("registered_out") != (n + 1) // 2:
+    sys.exit("import printed %s; expected imported %d, registered_out %d" % (d, n, (n + 1) // 2))
+' "$IMPORT_OUT" "$N" || die "the import did not register every row"
+
+STATS=$(ld --json stats --as-of "$AS_OF")
+python3 -c '
+import json, sys
+d = json.loads(sys.argv[1]); n = int(sys.argv[2])
+s = d["members_by_state"]
+if sum(s.values()) != n or s.get("away") != (n + 1) // 2:
+    sys.exit("stats after the import: %s; expected %d members, %d away" % (s, n, (n + 1) // 2))
+' "$STATS" "$N" || die "stats does not count what was imported"
+t0=$(now_ns)
+ld --json verify >/dev/null || die "liudong verify failed after the import"
+t1=$(now_ns)
+VERIFY_S=$(secs "$t0" "$t1")
+HEAD=$(ld --json site | python3 -c 'import json, sys; print(json.load(sys.stdin)["head_seq"])')
+STORE_BYTES=$(du -sb "$SITE/data" | cut -f1)
+say "  head_seq $HEAD, store $STORE_BYTES bytes, verify $VERIFY_S s"
+
+# --- due, stats, export --------------------------------------------------------------------------
+# timed NAME CMD...: REPEAT runs of CMD (stdout to /dev/null); the seconds of each go to NAME.
+timed() {
+  local -n _times=$1
+  shift
+  local r t0 t1
+  _times=()
+  for r in $(seq "$REPEAT"); do
+    t0=$(now_ns)
+    "$@" >/dev/null || die "'$*' failed (run $r); the daemon's log is $WORK/liudongd.log"
+    t1=$(now_ns)
+    _times+=("$(secs "$t0" "$t1")")
+    say "  run $r: ${_times[-1]} s"
+  done
+}
+
+say "due --as-of $AS_OF --json > /dev/null, $REPEAT runs"
+timed DUE_TIMES ld --json due --as-of "$AS_OF"
+DUE_JSON=$WORK/due.json
+ld --json due --as-of "$AS_OF" >"$DUE_JSON" || die "due failed"
+DUE_BYTES=$(stat -c %s "$DUE_JSON")
+DUE_KINDS=$(python3 - "$DUE_JSON" <<'PYEOF'
+import collections, json, re, sys
+d = json.load(open(sys.argv[1]))
+rs = d["reminders"]
+bad = [r for r in rs if r["member"] and not re.fullmatch(r"[0-9]{6}\*{8}[0-9]{3}[0-9X]", r["member"])]
+if bad:
+    sys.exit("%d reminder(s) with an unmasked member, e.g. %s" % (len(bad), bad[0]))
+c = collections.Counter(r["kind"] for r in rs)
+print("%d reminders: %s" % (len(rs), ", ".join("%s %d" % kv for kv in sorted(c.items()))))
+PYEOF
+) || die "the due output is wrong: $DUE_KINDS"
+say "  $DUE_KINDS; $DUE_BYTES bytes of JSON"
+
+say "stats --as-of $AS_OF --json, $REPEAT runs"
+timed STATS_TIMES ld --json stats --as-of "$AS_OF"
+say "export members --out FILE (for information), $REPEAT runs"
+timed EXPORT_TIMES ld export members --out "$WORK/export.csv"
+EXPORT_ROWS=$(($(grep -c '' "$WORK/export.csv") - 1))
+[ "$EXPORT_ROWS" = "$N" ] || die "export members wrote $EXPORT_ROWS rows, expected $N"
+
+LOAD_AFTER=$(machine_load)
+RSS=$(awk '/^VmHWM/ { print $2 " " $3 }' "/proc/$DPID/status" 2>/dev/null || echo "?")
+stop_daemon || die "liudongd did not stop cleanly; its log is $WORK/liudongd.log"
+
+# --- summary -------------------------------------------------------------------------------------
+read -r DUE_MED DUE_MIN DUE_MAX <<<"$(stats_of "${DUE_TIMES[@]}")"
+read -r ST_MED ST_MIN ST_MAX <<<"$(stats_of "${STATS_TIMES[@]}")"
+read -r EX_MED EX_MIN EX_MAX <<<"$(stats_of "${EXPORT_TIMES[@]}")"
+printf '\nRules and registers (issue 6): %s members, %s CPUs (%s), %s, kernel %s, build %s\n' \
+  "$N" "$(nproc)" "$(sed -n 's/^model name\t*: //p' /proc/cpuinfo | head -n 1)" "$FS" \
+  "$(uname -r)" "$BUILDTYPE"
+printf 'machine before: %s\nmachine after:  %s\n\n' "$LOAD_BEFORE" "$LOAD_AFTER"
+printf 'register file: %s rows, %s bytes\n' "$N" "$CSV_BYTES"
+printf 'import members: %s s, %s rows/s (%s); head_seq %s; store %s bytes; verify %s s\n' \
+  "$IMPORT_S" "$IMPORT_RATE" "$IMPORT_OUT" "$HEAD" "$STORE_BYTES" "$VERIFY_S"
+printf 'due --as-of %s --json: median %s s (min %s, max %s) of %s runs: %s\n' "$AS_OF" \
+  "$DUE_MED" "$DUE_MIN" "$DUE_MAX" "$REPEAT" "${DUE_TIMES[*]}"
+printf '  output: %s bytes, %s\n' "$DUE_BYTES" "$DUE_KINDS"
+printf 'stats --as-of %s --json: median %s s (min %s, max %s): %s\n' "$AS_OF" "$ST_MED" "$ST_MIN" \
+  "$ST_MAX" "${STATS_TIMES[*]}"
+printf 'export members --out FILE: median %s s (min %s, max %s): %s\n' "$EX_MED" "$EX_MIN" \
+  "$EX_MAX" "${EXPORT_TIMES[*]}"
+printf 'daemon peak RSS (VmHWM): %s\n' "$RSS"
+if awk -v m="$DUE_MED" -v g="$GOAL_DUE_S" 'BEGIN { exit !(m < g) }'; then
+  printf 'PASS: due over %s members in %s s (goal: under %s s)\n' "$N" "$DUE_MED" "$GOAL_DUE_S"
+else
+  printf 'FAIL: due over %s members took %s s (goal: under %s s)\n' "$N" "$DUE_MED" "$GOAL_DUE_S"
+  exit 1
+fi

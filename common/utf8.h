@@ -1,0 +1,10 @@
+/*
+ * utf8.h: is this text what people and JSON can read? Names, places and tokens from clients,
+ * files and peers must be UTF-8 (a GBK name would be lost in JSON output).
+ */
+#pragma once
+
+#include <stdbool.h>
+
+/* True if S is valid UTF-8 with no control characters but tab (and CR, LF if LINES). */
+bool utf8_valid(const char *s, bool lines);
