@@ -85,7 +85,7 @@ static uint64_t now_ns(void)
 /* ISO 7064 MOD 11-2 over the first 17 digits of S. */
 static char idno_check(const char *s)
 {
-	static const int weights[17] = { 7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2 };
+	static const int weights[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
 	int sum = 0;
 	for (int i = 0; i < 17; i++)
 		sum += (s[i] - '0') * weights[i];
@@ -143,9 +143,9 @@ struct client {
 	const struct opts *o;
 	pthread_barrier_t *start;
 	int fd;
-	uint64_t first;   /* index of the first member */
+	uint64_t first;	  /* index of the first member */
 	uint64_t stride;  /* between the indices of successive members */
-	uint64_t count;   /* members to add */
+	uint64_t count;	  /* members to add */
 	uint64_t *lat_ns; /* COUNT latencies */
 	uint64_t done;
 	uint64_t failures;
@@ -164,15 +164,16 @@ static int client_add(struct client *c, uint64_t index, uint64_t *lat)
 			index);
 		return rc;
 	}
-	char name[32], sex[2] = { m.sex, 0 }, birth[LD_DATE_LEN], joined[LD_DATE_LEN];
+	char name[32], sex[2] = {m.sex, 0}, birth[LD_DATE_LEN], joined[LD_DATE_LEN];
 	snprintf(name, sizeof(name), "测试党员%08" PRIu64, index);
 	date_format(m.birth, birth);
 	date_format(m.joined, joined);
 	const char *kv[N_PARAMS][2] = {
-		{ "id", m.id },		 { "name", name },	       { "sex", sex },
-		{ "birth", birth },	 { "joined", joined },	       { "kind", "full" },
-		{ "branch", o->branch }, { "dues-category", "salaried" }, { "income", "6500.00" },
-		{ "phone", "13800138000" },
+	    {"id", m.id},	   {"name", name},
+	    {"sex", sex},	   {"birth", birth},
+	    {"joined", joined},	   {"kind", "full"},
+	    {"branch", o->branch}, {"dues-category", "salaried"},
+	    {"income", "6500.00"}, {"phone", "13800138000"},
 	};
 	Ld__Param params[N_PARAMS];
 	Ld__Param *pp[N_PARAMS];
@@ -317,7 +318,7 @@ static size_t member_pack(const struct member *m, uint64_t index, uint8_t *buf, 
 	uint8_t site_b[32];
 	for (int i = 0; i < 32; i++)
 		site_b[i] = (uint8_t)(0x50 + i);
-	char name[32], sex[2] = { m->sex, 0 };
+	char name[32], sex[2] = {m->sex, 0};
 	snprintf(name, sizeof(name), "测试党员%08" PRIu64, index);
 	Ld__MemberInfo info = LD__MEMBER_INFO__INIT;
 	info.id = (char *)m->id;
@@ -373,8 +374,7 @@ static int raw_batch(struct store *s, const struct opts *o, uint64_t first, uint
 		}
 		size_t len = member_pack(&m, index, buf, sizeof(buf));
 		*bytes = len;
-		rc = len ? store_put(txn, TBL_MEMBERS, m.id, IDNO_LEN, buf, len, 0)
-			 : -EOVERFLOW;
+		rc = len ? store_put(txn, TBL_MEMBERS, m.id, IDNO_LEN, buf, len, 0) : -EOVERFLOW;
 		if (rc) {
 			store_abort(txn);
 			return rc;
@@ -444,9 +444,9 @@ static int run_raw(const struct opts *o)
 /* ---------------------------------------------------------------------------------------------- */
 
 static const char usage[] =
-	"usage: bench_add socket --socket PATH --clients N --count M [--id-offset K]\n"
-	"                        [--sex M|F|mix] [--branch CODE] [--interleave] [--json]\n"
-	"       bench_add raw --dir DIR --count M --per-commit K [--id-offset K] [--json]\n";
+    "usage: bench_add socket --socket PATH --clients N --count M [--id-offset K]\n"
+    "                        [--sex M|F|mix] [--branch CODE] [--interleave] [--json]\n"
+    "       bench_add raw --dir DIR --count M --per-commit K [--id-offset K] [--json]\n";
 
 static int parse_u64(const char *name, const char *text, uint64_t min, uint64_t *out)
 {
@@ -465,20 +465,14 @@ static int parse_u64(const char *name, const char *text, uint64_t min, uint64_t 
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "socket", required_argument, NULL, 's' },
-		{ "clients", required_argument, NULL, 'n' },
-		{ "count", required_argument, NULL, 'm' },
-		{ "per-commit", required_argument, NULL, 'k' },
-		{ "dir", required_argument, NULL, 'd' },
-		{ "id-offset", required_argument, NULL, 'o' },
-		{ "sex", required_argument, NULL, 'x' },
-		{ "branch", required_argument, NULL, 'b' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "interleave", no_argument, NULL, 'i' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+	    {"socket", required_argument, NULL, 's'}, {"clients", required_argument, NULL, 'n'},
+	    {"count", required_argument, NULL, 'm'},  {"per-commit", required_argument, NULL, 'k'},
+	    {"dir", required_argument, NULL, 'd'},    {"id-offset", required_argument, NULL, 'o'},
+	    {"sex", required_argument, NULL, 'x'},    {"branch", required_argument, NULL, 'b'},
+	    {"json", no_argument, NULL, 'j'},	      {"interleave", no_argument, NULL, 'i'},
+	    {"help", no_argument, NULL, 'h'},	      {0},
 	};
-	struct opts o = { .branch = "bench", .clients = 1, .per_commit = 1 };
+	struct opts o = {.branch = "bench", .clients = 1, .per_commit = 1};
 	uint64_t v;
 	int c;
 	if (argc < 2 || (strcmp(argv[1], "socket") != 0 && strcmp(argv[1], "raw") != 0)) {

@@ -23,126 +23,138 @@
 #define DEFAULT_SOCKET "/run/liudong/liudongd.sock"
 
 /* Shorthands for the table: C(words, ctl, min, max, args, help) then options. */
-#define C(w, c, lo, hi, a, h) .words = w, .ctl = c, .min_args = lo, .max_args = hi, .args = a, .help = h
-#define REQ(n, m) { .name = n, .has_arg = true, .required = true, .meta = m }
-#define OPT(n, m) { .name = n, .has_arg = true, .meta = m }
-#define FLAG(n) { .name = n }
+#define C(w, c, lo, hi, a, h)                                                                      \
+	.words = w, .ctl = c, .min_args = lo, .max_args = hi, .args = a, .help = h
+#define REQ(n, m)                                                                                  \
+	{                                                                                          \
+		.name = n, .has_arg = true, .required = true, .meta = m                            \
+	}
+#define OPT(n, m)                                                                                  \
+	{                                                                                          \
+		.name = n, .has_arg = true, .meta = m                                              \
+	}
+#define FLAG(n)                                                                                    \
+	{                                                                                          \
+		.name = n                                                                          \
+	}
 
 static const struct cmd_spec commands[] = {
-	{ C("site", "site", 0, 0, "", "this site: id, name, code, log") },
-	{ C("pubkey", "pubkey", 0, 1, "[PEER]", "the site's (or a peer's) Ed25519 public key, PEM"),
-	  .print = print_pubkey },
-	{ C("peer add", "peer.add", 1, 1, "NAME", "pin a peer site by its id"),
-	  .opts = { REQ("id", "SITE_ID"), REQ("address", "HOST:PORT") } },
-	{ C("peer remove", "peer.remove", 1, 1, "NAME", "forget a peer") },
-	{ C("peer list", "peer.list", 0, 0, "", "the pinned peers") },
-	{ C("peer resync", "peer.resync", 1, 1, "NAME",
-	    "send NAME everything that concerns it again, from the start") },
-	{ C("status", "status", 0, 0, "", "sync with each peer: state, seqs, lag, last error") },
-	{ C("conflicts", "conflicts", 0, 0, "", "events refused from peers, and double payments") },
-	{ C("log", "log", 0, 0, "", "the event log, oldest first"),
-	  .opts = { OPT("from", "SEQ"), OPT("limit", "N") } },
-	{ C("verify", "verify", 0, 0, "", "walk the log's hash chain and check the state tables"),
-	  .check = check_verify },
-	{ C("audit", "audit", 0, 0, "", "who changed or revealed what"),
-	  .opts = { OPT("since", "DATE"), OPT("member", "IDNO") } },
-	{ C("branch add", "branch.add", 1, 1, "CODE", "add a branch (党支部)"),
-	  .opts = { REQ("name", "NAME"), FLAG("temporary") } },
-	{ C("branch list", "branch.list", 0, 0, "", "the site's branches") },
-	{ C("member add", "member.add", 0, 0, "", "register a member at his outflow site"),
-	  .opts = { REQ("id", "IDNO"), REQ("name", "NAME"), REQ("sex", "M|F"), REQ("birth", "DATE"),
-		    REQ("joined", "DATE"), REQ("kind", "full|probationary"), REQ("branch", "CODE"),
-		    REQ("dues-category", "CATEGORY"), OPT("income", "YUAN"), OPT("dues", "YUAN"),
-		    OPT("phone", "PHONE") } },
-	{ C("member show", "member.show", 1, 1, "IDNO", "one member (full number only with --reveal)"),
-	  .opts = { FLAG("reveal") } },
-	{ C("member list", "member.list", 0, 0, "", "members, by state or branch"),
-	  .opts = { OPT("state", "STATE"), OPT("branch", "CODE") } },
-	{ C("member find", "member.find", 1, 1, "TEXT",
-	    "members whose name, number, phone or place contains TEXT") },
-	{ C("history", "history", 1, 1, "IDNO", "every event about a member, oldest first") },
-	{ C("outflow register", "outflow.register", 1, 1, "IDNO",
-	    "register a member out (外出登记) to a peer site"),
-	  .opts = { REQ("to", "PEER"), REQ("place", "TEXT"),
-		    REQ("reason", "work|business|residence|study|other"), REQ("from", "DATE"),
-		    OPT("until", "DATE"), FLAG("fixed-place"), OPT("phone", "PHONE"),
-		    OPT("employer", "TEXT") } },
-	{ C("cert issue", "cert.issue", 1, 1, "IDNO",
-	    "issue the activity certificate (流动党员活动证) of a member registered out"),
-	  .opts = { OPT("valid-days", "N") } },
-	{ C("cert show", "cert.show", 1, 1, "NUMBER", "a certificate: status, validity, reviews") },
-	{ C("cert token", "cert.token", 1, 1, "NUMBER", "the certificate's LD1: token"),
-	  .print = print_token },
-	{ C("cert qr", "cert.token", 1, 1, "NUMBER",
-	    "the token as a QR code in the terminal, or as a PNG file"),
-	  .opts = { OPT("png", "FILE") }, .print = print_qr },
-	{ C("cert verify", "cert.verify", 1, 1, "TOKEN",
-	    "check a token offline: issuer, signature, revocation, expiry"),
-	  .check = check_cert_verify },
-	{ C("cert revoke", "cert.revoke", 1, 1, "NUMBER", "revoke a certificate (issuing site)"),
-	  .opts = { REQ("reason", "lost|returned|transferred|lapsed|void") } },
-	{ C("cert review", "cert.review", 1, 1, "NUMBER", "record the annual review (年审)"),
-	  .opts = { REQ("result", "TEXT"), OPT("date", "DATE") } },
-	{ C("checkin", "checkin", 1, 1, "TOKEN",
-	    "report in (报到) at the inflow site with the certificate token"),
-	  .opts = { REQ("branch", "CODE"), OPT("contact", "TEXT"), OPT("date", "DATE") } },
-	{ C("meeting add", "meeting.add", 0, 0, "", "record an organizational life meeting (组织生活)"),
-	  .opts = { REQ("branch", "CODE"),
-		    REQ("kind", "branch-meeting|committee|group|lecture|theme-day|life-meeting|appraisal"),
-		    REQ("topic", "TEXT"), OPT("date", "DATE") } },
-	{ C("meeting attend", "meeting.attend", 2, 2, "MEETING IDNO", "record attendance (考勤)"),
-	  .opts = { FLAG("absent"), OPT("reason", "TEXT") } },
-	{ C("meeting list", "meeting.list", 0, 0, "", "meetings held here"),
-	  .opts = { OPT("branch", "CODE"), OPT("from", "DATE"), OPT("to", "DATE") } },
-	{ C("dues pay", "dues.pay", 1, 1, "IDNO", "record dues (党费) paid for whole months"),
-	  .opts = { REQ("from", "YYYY-MM"), OPT("to", "YYYY-MM"), REQ("amount", "YUAN"),
-		    OPT("date", "DATE") } },
-	{ C("dues list", "dues.list", 1, 1, "IDNO", "a member's dues receipts") },
-	{ C("dues refund", "dues.refund", 1, 1, "RECEIPT", "refund a receipt (a double payment)"),
-	  .opts = { REQ("reason", "TEXT") } },
-	{ C("feedback", "feedback", 1, 1, "IDNO",
-	    "inflow site: an important situation or help given (反馈, 帮扶)"),
-	  .opts = { REQ("text", "TEXT"), OPT("kind", "situation|help"), OPT("date", "DATE") } },
-	{ C("report add", "report.add", 1, 1, "IDNO", "outflow site: a thought report (思想汇报)"),
-	  .opts = { REQ("summary", "TEXT"), OPT("date", "DATE") } },
-	{ C("contact", "contact", 1, 1, "IDNO", "outflow site: new phone, place, employer, address"),
-	  .opts = { OPT("phone", "PHONE"), OPT("place", "TEXT"), OPT("employer", "TEXT"),
-		    OPT("address", "TEXT") } },
-	{ C("depart", "depart", 1, 1, "IDNO", "inflow site: the branch's assessment as he leaves"),
-	  .opts = { REQ("assessment", "TEXT"), OPT("date", "DATE") } },
-	{ C("return", "return", 1, 1, "IDNO",
-	    "outflow site: 查验 on his return; recalls the certificate"),
-	  .opts = { REQ("summary", "TEXT"), OPT("date", "DATE") } },
-	{ C("transfer issue", "transfer.issue", 1, 1, "IDNO",
-	    "outflow site: a signed letter moving his relation (介绍信)"),
-	  .opts = { REQ("to", "PEER"), REQ("org", "TEXT"), OPT("date", "DATE") } },
-	{ C("transfer receive", "transfer.receive", 1, 1, "LETTER",
-	    "the receiving site: acknowledge a transfer letter (回执)"),
-	  .opts = { OPT("date", "DATE") } },
-	{ C("probation opinion", "probation.opinion", 1, 1, "IDNO",
-	    "inflow site: opinion on a probationary member"),
-	  .opts = { REQ("text", "TEXT") } },
-	{ C("probation decide", "probation.decide", 1, 1, "IDNO",
-	    "outflow site: the formal organization's decision"),
-	  .opts = { REQ("result", "full|extend|cancel") } },
-	{ C("lapse open", "lapse.open", 1, 1, "IDNO", "outflow site: open a lapse case"),
-	  .opts = { REQ("grounds", "TEXT") } },
-	{ C("lapse decide", "lapse.decide", 1, 1, "IDNO", "outflow site: record the decision"),
-	  .opts = { REQ("outcome", "cleared|correction|suspension|removal") } },
-	{ C("due", "due", 0, 0, "", "reminders of the rules with a clock, for this site"),
-	  .opts = { OPT("as-of", "DATE") } },
-	{ C("stats", "stats", 0, 0, "", "members by state, destination and reason; certificates; "
-	    "dues; attendance"),
-	  .opts = { OPT("as-of", "DATE") } },
-	{ C("export", "export", 1, 1, "members|certs|dues|attendance",
-	    "write a register as CSV (UTF-8 with BOM, for Excel) or JSON"),
-	  .opts = { OPT("format", "csv|json"), OPT("out", "FILE") }, .local = local_export },
-	{ C("import", "import", 2, 2, "members FILE",
-	    "register members from a CSV register: all rows or none"),
-	  .local = local_import },
-	{ C("dues calc", NULL, 0, 0, "", "monthly dues for a category and income (no daemon needed)"),
-	  .opts = { REQ("category", "CATEGORY"), OPT("income", "YUAN"), OPT("dues", "YUAN") },
-	  .local = local_dues_calc },
+    {C("site", "site", 0, 0, "", "this site: id, name, code, log")},
+    {C("pubkey", "pubkey", 0, 1, "[PEER]", "the site's (or a peer's) Ed25519 public key, PEM"),
+     .print = print_pubkey},
+    {C("peer add", "peer.add", 1, 1, "NAME", "pin a peer site by its id"),
+     .opts = {REQ("id", "SITE_ID"), REQ("address", "HOST:PORT")}},
+    {C("peer remove", "peer.remove", 1, 1, "NAME", "forget a peer")},
+    {C("peer list", "peer.list", 0, 0, "", "the pinned peers")},
+    {C("peer resync", "peer.resync", 1, 1, "NAME",
+       "send NAME everything that concerns it again, from the start")},
+    {C("status", "status", 0, 0, "", "sync with each peer: state, seqs, lag, last error")},
+    {C("conflicts", "conflicts", 0, 0, "", "events refused from peers, and double payments")},
+    {C("log", "log", 0, 0, "", "the event log, oldest first"),
+     .opts = {OPT("from", "SEQ"), OPT("limit", "N")}},
+    {C("verify", "verify", 0, 0, "", "walk the log's hash chain and check the state tables"),
+     .check = check_verify},
+    {C("audit", "audit", 0, 0, "", "who changed or revealed what"),
+     .opts = {OPT("since", "DATE"), OPT("member", "IDNO")}},
+    {C("branch add", "branch.add", 1, 1, "CODE", "add a branch (党支部)"),
+     .opts = {REQ("name", "NAME"), FLAG("temporary")}},
+    {C("branch list", "branch.list", 0, 0, "", "the site's branches")},
+    {C("member add", "member.add", 0, 0, "", "register a member at his outflow site"),
+     .opts = {REQ("id", "IDNO"), REQ("name", "NAME"), REQ("sex", "M|F"), REQ("birth", "DATE"),
+	      REQ("joined", "DATE"), REQ("kind", "full|probationary"), REQ("branch", "CODE"),
+	      REQ("dues-category", "CATEGORY"), OPT("income", "YUAN"), OPT("dues", "YUAN"),
+	      OPT("phone", "PHONE")}},
+    {C("member show", "member.show", 1, 1, "IDNO", "one member (full number only with --reveal)"),
+     .opts = {FLAG("reveal")}},
+    {C("member list", "member.list", 0, 0, "", "members, by state or branch"),
+     .opts = {OPT("state", "STATE"), OPT("branch", "CODE")}},
+    {C("member find", "member.find", 1, 1, "TEXT",
+       "members whose name, number, phone or place contains TEXT")},
+    {C("history", "history", 1, 1, "IDNO", "every event about a member, oldest first")},
+    {C("outflow register", "outflow.register", 1, 1, "IDNO",
+       "register a member out (外出登记) to a peer site"),
+     .opts = {REQ("to", "PEER"), REQ("place", "TEXT"),
+	      REQ("reason", "work|business|residence|study|other"), REQ("from", "DATE"),
+	      OPT("until", "DATE"), FLAG("fixed-place"), OPT("phone", "PHONE"),
+	      OPT("employer", "TEXT")}},
+    {C("cert issue", "cert.issue", 1, 1, "IDNO",
+       "issue the activity certificate (流动党员活动证) of a member registered out"),
+     .opts = {OPT("valid-days", "N")}},
+    {C("cert show", "cert.show", 1, 1, "NUMBER", "a certificate: status, validity, reviews")},
+    {C("cert token", "cert.token", 1, 1, "NUMBER", "the certificate's LD1: token"),
+     .print = print_token},
+    {C("cert qr", "cert.token", 1, 1, "NUMBER",
+       "the token as a QR code in the terminal, or as a PNG file"),
+     .opts = {OPT("png", "FILE")}, .print = print_qr},
+    {C("cert verify", "cert.verify", 1, 1, "TOKEN",
+       "check a token offline: issuer, signature, revocation, expiry"),
+     .check = check_cert_verify},
+    {C("cert revoke", "cert.revoke", 1, 1, "NUMBER", "revoke a certificate (issuing site)"),
+     .opts = {REQ("reason", "lost|returned|transferred|lapsed|void")}},
+    {C("cert review", "cert.review", 1, 1, "NUMBER", "record the annual review (年审)"),
+     .opts = {REQ("result", "TEXT"), OPT("date", "DATE")}},
+    {C("checkin", "checkin", 1, 1, "TOKEN",
+       "report in (报到) at the inflow site with the certificate token"),
+     .opts = {REQ("branch", "CODE"), OPT("contact", "TEXT"), OPT("date", "DATE")}},
+    {C("meeting add", "meeting.add", 0, 0, "", "record an organizational life meeting (组织生活)"),
+     .opts = {REQ("branch", "CODE"),
+	      REQ("kind",
+		  "branch-meeting|committee|group|lecture|theme-day|life-meeting|appraisal"),
+	      REQ("topic", "TEXT"), OPT("date", "DATE")}},
+    {C("meeting attend", "meeting.attend", 2, 2, "MEETING IDNO", "record attendance (考勤)"),
+     .opts = {FLAG("absent"), OPT("reason", "TEXT")}},
+    {C("meeting list", "meeting.list", 0, 0, "", "meetings held here"),
+     .opts = {OPT("branch", "CODE"), OPT("from", "DATE"), OPT("to", "DATE")}},
+    {C("dues pay", "dues.pay", 1, 1, "IDNO", "record dues (党费) paid for whole months"),
+     .opts = {REQ("from", "YYYY-MM"), OPT("to", "YYYY-MM"), REQ("amount", "YUAN"),
+	      OPT("date", "DATE")}},
+    {C("dues list", "dues.list", 1, 1, "IDNO", "a member's dues receipts")},
+    {C("dues refund", "dues.refund", 1, 1, "RECEIPT", "refund a receipt (a double payment)"),
+     .opts = {REQ("reason", "TEXT")}},
+    {C("feedback", "feedback", 1, 1, "IDNO",
+       "inflow site: an important situation or help given (反馈, 帮扶)"),
+     .opts = {REQ("text", "TEXT"), OPT("kind", "situation|help"), OPT("date", "DATE")}},
+    {C("report add", "report.add", 1, 1, "IDNO", "outflow site: a thought report (思想汇报)"),
+     .opts = {REQ("summary", "TEXT"), OPT("date", "DATE")}},
+    {C("contact", "contact", 1, 1, "IDNO", "outflow site: new phone, place, employer, address"),
+     .opts = {OPT("phone", "PHONE"), OPT("place", "TEXT"), OPT("employer", "TEXT"),
+	      OPT("address", "TEXT")}},
+    {C("depart", "depart", 1, 1, "IDNO", "inflow site: the branch's assessment as he leaves"),
+     .opts = {REQ("assessment", "TEXT"), OPT("date", "DATE")}},
+    {C("return", "return", 1, 1, "IDNO",
+       "outflow site: 查验 on his return; recalls the certificate"),
+     .opts = {REQ("summary", "TEXT"), OPT("date", "DATE")}},
+    {C("transfer issue", "transfer.issue", 1, 1, "IDNO",
+       "outflow site: a signed letter moving his relation (介绍信)"),
+     .opts = {REQ("to", "PEER"), REQ("org", "TEXT"), OPT("date", "DATE")}},
+    {C("transfer receive", "transfer.receive", 1, 1, "LETTER",
+       "the receiving site: acknowledge a transfer letter (回执)"),
+     .opts = {OPT("date", "DATE")}},
+    {C("probation opinion", "probation.opinion", 1, 1, "IDNO",
+       "inflow site: opinion on a probationary member"),
+     .opts = {REQ("text", "TEXT")}},
+    {C("probation decide", "probation.decide", 1, 1, "IDNO",
+       "outflow site: the formal organization's decision"),
+     .opts = {REQ("result", "full|extend|cancel")}},
+    {C("lapse open", "lapse.open", 1, 1, "IDNO", "outflow site: open a lapse case"),
+     .opts = {REQ("grounds", "TEXT")}},
+    {C("lapse decide", "lapse.decide", 1, 1, "IDNO", "outflow site: record the decision"),
+     .opts = {REQ("outcome", "cleared|correction|suspension|removal")}},
+    {C("due", "due", 0, 0, "", "reminders of the rules with a clock, for this site"),
+     .opts = {OPT("as-of", "DATE")}},
+    {C("stats", "stats", 0, 0, "",
+       "members by state, destination and reason; certificates; "
+       "dues; attendance"),
+     .opts = {OPT("as-of", "DATE")}},
+    {C("export", "export", 1, 1, "members|certs|dues|attendance",
+       "write a register as CSV (UTF-8 with BOM, for Excel) or JSON"),
+     .opts = {OPT("format", "csv|json"), OPT("out", "FILE")}, .local = local_export},
+    {C("import", "import", 2, 2, "members FILE",
+       "register members from a CSV register: all rows or none"),
+     .local = local_import},
+    {C("dues calc", NULL, 0, 0, "", "monthly dues for a category and income (no daemon needed)"),
+     .opts = {REQ("category", "CATEGORY"), OPT("income", "YUAN"), OPT("dues", "YUAN")},
+     .local = local_dues_calc},
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -181,8 +193,8 @@ static void usage_command(FILE *out, const struct cmd_spec *c)
 {
 	fprintf(out, "usage: liudong %s%s%s", c->words, c->args[0] ? " " : "", c->args);
 	for (const struct opt_spec *o = c->opts; o->name; o++) {
-		fprintf(out, " %s--%s%s%s%s", o->required ? "" : "[", o->name, o->has_arg ? " " : "",
-			o->has_arg ? o->meta : "", o->required ? "" : "]");
+		fprintf(out, " %s--%s%s%s%s", o->required ? "" : "[", o->name,
+			o->has_arg ? " " : "", o->has_arg ? o->meta : "", o->required ? "" : "]");
 	}
 	fprintf(out, "\n  %s\n", c->help);
 }
@@ -193,16 +205,18 @@ static void usage_all(FILE *out, const char *group)
 	for (size_t i = 0; i < N_COMMANDS; i++) {
 		const struct cmd_spec *c = &commands[i];
 		size_t n = group ? strlen(group) : 0;
-		if (group && (strncmp(c->words, group, n) != 0 || (c->words[n] && c->words[n] != ' ')))
+		if (group &&
+		    (strncmp(c->words, group, n) != 0 || (c->words[n] && c->words[n] != ' ')))
 			continue;
 		char head[64];
 		snprintf(head, sizeof(head), "%s%s%s", c->words, c->args[0] ? " " : "", c->args);
 		fprintf(out, "  %-28s %s\n", head, c->help);
 	}
-	fputs("\nGlobal options: -s, --socket PATH (default $LIUDONG_SOCKET, else " DEFAULT_SOCKET
-	      "),\n  --json (one JSON object on stdout), --operator NAME (default $USER), -h, --help,"
-	      " --version.\n`liudong COMMAND --help` shows a command's options.\n",
-	      out);
+	fputs(
+	    "\nGlobal options: -s, --socket PATH (default $LIUDONG_SOCKET, else " DEFAULT_SOCKET
+	    "),\n  --json (one JSON object on stdout), --operator NAME (default $USER), -h, --help,"
+	    " --version.\n`liudong COMMAND --help` shows a command's options.\n",
+	    out);
 }
 
 /* Find the command named by WORDS (argc of them): the longest match. *used gets words taken. */
@@ -273,7 +287,7 @@ static int global_option(struct cli *cli, int argc, char **argv, int *i)
 		cli->json = true;
 		return 1;
 	}
-	const char *names[][2] = { { "-s", "--socket" }, { "--operator", "--operator" } };
+	const char *names[][2] = {{"-s", "--socket"}, {"--operator", "--operator"}};
 	for (int k = 0; k < 2; k++) {
 		size_t n = strlen(names[k][1]);
 		const char *value = NULL;
@@ -300,9 +314,12 @@ int cli_request(const struct cli *cli, const Ld__Request *req, json_t **result)
 	*result = NULL;
 	int fd = conn_open(cli->socket);
 	if (fd < 0)
-		return cli_fail(LD_EXIT_UNAVAILABLE, "cannot reach liudongd at %s (%s); is it running? "
-				"Start it with liudongd -c DIR/liudongd.conf, or name its socket with "
-				"-s or $LIUDONG_SOCKET", cli->socket, strerror(-fd));
+		return cli_fail(
+		    LD_EXIT_UNAVAILABLE,
+		    "cannot reach liudongd at %s (%s); is it running? "
+		    "Start it with liudongd -c DIR/liudongd.conf, or name its socket with "
+		    "-s or $LIUDONG_SOCKET",
+		    cli->socket, strerror(-fd));
 	Ld__Response *resp;
 	int rc = conn_call(fd, req, &resp);
 	close(fd);
@@ -310,8 +327,8 @@ int cli_request(const struct cli *cli, const Ld__Request *req, json_t **result)
 		return cli_fail(LD_EXIT_INVALID, "the request is too large (over %u MiB)",
 				(unsigned)(LD_CTL_FRAME_MAX >> 20));
 	if (rc)
-		return cli_fail(LD_EXIT_UNAVAILABLE, "liudongd at %s closed the connection; see its log",
-				cli->socket);
+		return cli_fail(LD_EXIT_UNAVAILABLE,
+				"liudongd at %s closed the connection; see its log", cli->socket);
 	for (size_t i = 0; i < resp->n_warnings; i++)
 		fprintf(stderr, "liudong: %s\n", resp->warnings[i]);
 	int code = resp->status;
@@ -371,8 +388,10 @@ static int run_command(struct cli *cli, const struct cmd_spec *c, int argc, char
 			while (o->name && (strlen(o->name) != n || strncmp(o->name, name, n) != 0))
 				o++;
 			if (!o->name) {
-				code = cli_fail(LD_EXIT_USAGE, "unknown option --%.*s for '%s'; see "
-						"liudong %s --help", (int)n, name, c->words, c->words);
+				code = cli_fail(LD_EXIT_USAGE,
+						"unknown option --%.*s for '%s'; see "
+						"liudong %s --help",
+						(int)n, name, c->words, c->words);
 				goto out;
 			}
 			const char *value = "";
@@ -382,8 +401,8 @@ static int run_command(struct cli *cli, const struct cmd_spec *c, int argc, char
 				} else if (i + 1 < argc) {
 					value = argv[++i];
 				} else {
-					code = cli_fail(LD_EXIT_USAGE, "--%s needs a value (%s)", o->name,
-							o->meta);
+					code = cli_fail(LD_EXIT_USAGE, "--%s needs a value (%s)",
+							o->name, o->meta);
 					goto out;
 				}
 			} else if (eq) {
@@ -401,13 +420,15 @@ static int run_command(struct cli *cli, const struct cmd_spec *c, int argc, char
 			continue;
 		}
 		if (a[0] == '-' && a[1] && strcmp(a, "-") != 0) {
-			code = cli_fail(LD_EXIT_USAGE, "unknown option %s for '%s'; see liudong %s --help",
-					a, c->words, c->words);
+			code = cli_fail(LD_EXIT_USAGE,
+					"unknown option %s for '%s'; see liudong %s --help", a,
+					c->words, c->words);
 			goto out;
 		}
 		if (nargs >= c->max_args) {
-			code = cli_fail(LD_EXIT_USAGE, "unexpected argument '%s'; see liudong %s --help",
-					a, c->words);
+			code = cli_fail(LD_EXIT_USAGE,
+					"unexpected argument '%s'; see liudong %s --help", a,
+					c->words);
 			goto out;
 		}
 		add_param(&req, "arg", a);
@@ -434,7 +455,7 @@ out:
 
 int cli_main(int argc, char **argv)
 {
-	struct cli cli = { 0 };
+	struct cli cli = {0};
 	cli.socket = getenv("LIUDONG_SOCKET");
 	if (!cli.socket || !cli.socket[0])
 		cli.socket = DEFAULT_SOCKET;
@@ -460,7 +481,8 @@ int cli_main(int argc, char **argv)
 			return 0;
 		}
 		if (argv[i][0] == '-')
-			return cli_fail(LD_EXIT_USAGE, "unknown option %s; see liudong --help", argv[i]);
+			return cli_fail(LD_EXIT_USAGE, "unknown option %s; see liudong --help",
+					argv[i]);
 		break;
 	}
 	if (i >= argc)
@@ -470,14 +492,17 @@ int cli_main(int argc, char **argv)
 	if (!c) {
 		if (is_group(argv[i])) {
 			if (i + 1 >= argc)
-				return cli_fail(LD_EXIT_USAGE, "'%s' needs a subcommand; see liudong %s "
-						"--help", argv[i], argv[i]);
+				return cli_fail(LD_EXIT_USAGE,
+						"'%s' needs a subcommand; see liudong %s "
+						"--help",
+						argv[i], argv[i]);
 			if (strcmp(argv[i + 1], "-h") == 0 || strcmp(argv[i + 1], "--help") == 0) {
 				usage_all(stdout, argv[i]);
 				return 0;
 			}
-			return cli_fail(LD_EXIT_USAGE, "unknown command '%s %s'; see liudong %s --help",
-					argv[i], argv[i + 1], argv[i]);
+			return cli_fail(LD_EXIT_USAGE,
+					"unknown command '%s %s'; see liudong %s --help", argv[i],
+					argv[i + 1], argv[i]);
 		}
 		return cli_fail(LD_EXIT_USAGE, "unknown command '%s'; see liudong --help", argv[i]);
 	}

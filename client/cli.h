@@ -18,10 +18,10 @@ struct cli {
 };
 
 struct opt_spec {
-	const char *name;  /* long name without dashes */
+	const char *name; /* long name without dashes */
 	bool has_arg;
 	bool required;
-	const char *meta;  /* for usage: "DATE", "YUAN", ... */
+	const char *meta; /* for usage: "DATE", "YUAN", ... */
 };
 
 struct cmd_spec;
@@ -42,11 +42,11 @@ typedef int (*print_fn)(json_t *result, const Ld__Request *req);
 typedef int (*check_fn)(json_t *result);
 
 struct cmd_spec {
-	const char *words;      /* "member add" */
-	const char *ctl;        /* "member.add", the daemon's command name */
+	const char *words;	/* "member add" */
+	const char *ctl;	/* "member.add", the daemon's command name */
 	int min_args, max_args; /* positionals */
-	const char *args;       /* for usage: "IDNO" */
-	const char *help;       /* one line */
+	const char *args;	/* for usage: "IDNO" */
+	const char *help;	/* one line */
 	struct opt_spec opts[20];
 	local_fn local;
 	print_fn print;

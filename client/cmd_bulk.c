@@ -19,17 +19,17 @@
 
 /* The columns of each export, in order (rows hold exactly these keys). */
 static const char *const member_columns[] = {
-	"id",	     "name",	"sex",	  "birth",    "joined", "kind",	 "branch",
-	"dues_category", "income", "phone", "to",	"place",  "reason", "from",
-	"until",     "fixed_place", "employer", "state", "inflow", "certificate", "dues", NULL
-};
-static const char *const cert_columns[] = { "number", "member",	 "name",       "status", "issued",
-					    "valid_until", "issuer", "inflow_site", "place", NULL };
-static const char *const dues_columns[] = { "receipt", "member", "site",   "from",   "to",
-					    "amount",  "basis",	 "date",   "status", "collector",
-					    NULL };
-static const char *const attendance_columns[] = { "meeting", "date",	"branch", "kind", "topic",
-						  "member",  "name",	"present", "reason", NULL };
+    "id",	"name",	 "sex",	   "birth",	  "joined", "kind", "branch", "dues_category",
+    "income",	"phone", "to",	   "place",	  "reason", "from", "until",  "fixed_place",
+    "employer", "state", "inflow", "certificate", "dues",   NULL};
+static const char *const cert_columns[] = {"number", "member",	    "name",   "status",
+					   "issued", "valid_until", "issuer", "inflow_site",
+					   "place",  NULL};
+static const char *const dues_columns[] = {"receipt", "member",	   "site",  "from",
+					   "to",      "amount",	   "basis", "date",
+					   "status",  "collector", NULL};
+static const char *const attendance_columns[] = {"meeting", "date", "branch",  "kind",	 "topic",
+						 "member",  "name", "present", "reason", NULL};
 
 static void write_record(FILE *out, const char *const *columns, json_t *row)
 {
@@ -37,8 +37,8 @@ static void write_record(FILE *out, const char *const *columns, json_t *row)
 		if (i)
 			fputc(',', out);
 		json_t *v = row ? json_object_get(row, columns[i]) : NULL;
-		csv_write_field(out, row ? (json_is_string(v) ? json_string_value(v) : "")
-					 : columns[i]);
+		csv_write_field(out,
+				row ? (json_is_string(v) ? json_string_value(v) : "") : columns[i]);
 	}
 	fputs("\r\n", out);
 }
@@ -48,14 +48,16 @@ int local_export(const struct cli *cli, const Ld__Request *req)
 	const char *what = cli_param(req, "arg");
 	const char *format = cli_param(req, "format");
 	const char *path = cli_param(req, "out");
-	const char *const *columns = strcmp(what, "members") == 0	 ? member_columns
-				     : strcmp(what, "certs") == 0	 ? cert_columns
-				     : strcmp(what, "dues") == 0	 ? dues_columns
+	const char *const *columns = strcmp(what, "members") == 0      ? member_columns
+				     : strcmp(what, "certs") == 0      ? cert_columns
+				     : strcmp(what, "dues") == 0       ? dues_columns
 				     : strcmp(what, "attendance") == 0 ? attendance_columns
 								       : NULL;
 	if (!columns)
-		return cli_fail(LD_EXIT_INVALID, "cannot export '%s'; choose members, certs, dues or "
-				"attendance", what);
+		return cli_fail(LD_EXIT_INVALID,
+				"cannot export '%s'; choose members, certs, dues or "
+				"attendance",
+				what);
 	bool json = cli->json || (format && strcmp(format, "json") == 0);
 	if (format && strcmp(format, "json") != 0 && strcmp(format, "csv") != 0)
 		return cli_fail(LD_EXIT_INVALID, "--format must be csv or json, not '%s'", format);
@@ -69,8 +71,8 @@ int local_export(const struct cli *cli, const Ld__Request *req)
 		sprintf(tmp, "%s.part", path);
 		out = fopen(tmp, "wb");
 		if (!out) {
-			int code = cli_fail(LD_EXIT_INVALID, "cannot write %s: %s", path,
-					    strerror(errno));
+			int code =
+			    cli_fail(LD_EXIT_INVALID, "cannot write %s: %s", path, strerror(errno));
 			free(tmp);
 			return code;
 		}
@@ -81,8 +83,9 @@ int local_export(const struct cli *cli, const Ld__Request *req)
 	char *after = NULL;
 	int code = 0;
 	for (bool first = true;; first = false) {
-		Ld__Param p[4] = { LD__PARAM__INIT, LD__PARAM__INIT, LD__PARAM__INIT, LD__PARAM__INIT };
-		Ld__Param *pp[4] = { &p[0], &p[1], &p[2], &p[3] };
+		Ld__Param p[4] = {LD__PARAM__INIT, LD__PARAM__INIT, LD__PARAM__INIT,
+				  LD__PARAM__INIT};
+		Ld__Param *pp[4] = {&p[0], &p[1], &p[2], &p[3]};
 		p[0].key = "arg";
 		p[0].value = (char *)what;
 		p[1].key = "limit";
@@ -131,9 +134,11 @@ int local_export(const struct cli *cli, const Ld__Request *req)
 	if (path) {
 		bool ok = fclose(out) == 0 && code == 0;
 		if (ok && rename(tmp, path) != 0)
-			code = cli_fail(LD_EXIT_INVALID, "cannot write %s: %s", path, strerror(errno));
+			code =
+			    cli_fail(LD_EXIT_INVALID, "cannot write %s: %s", path, strerror(errno));
 		else if (!ok && code == 0)
-			code = cli_fail(LD_EXIT_INVALID, "cannot write %s: %s", path, strerror(errno));
+			code =
+			    cli_fail(LD_EXIT_INVALID, "cannot write %s: %s", path, strerror(errno));
 		if (code)
 			remove(tmp);
 		free(tmp);
@@ -149,7 +154,8 @@ int local_import(const struct cli *cli, const Ld__Request *req)
 			*(k++ == 0 ? &what : &path) = req->params[i]->value;
 	}
 	if (strcmp(what, "members") != 0)
-		return cli_fail(LD_EXIT_USAGE, "only members can be imported: liudong import members "
+		return cli_fail(LD_EXIT_USAGE,
+				"only members can be imported: liudong import members "
 				"FILE");
 	FILE *f = fopen(path, "rb");
 	if (!f)
@@ -160,8 +166,9 @@ int local_import(const struct cli *cli, const Ld__Request *req)
 	while (buf) {
 		if (len + 1 >= cap) {
 			if (cap >= LD_CTL_FRAME_MAX) {
-				code = cli_fail(LD_EXIT_INVALID, "%s is larger than %u MiB; split it",
-						path, (unsigned)(LD_CTL_FRAME_MAX >> 20));
+				code =
+				    cli_fail(LD_EXIT_INVALID, "%s is larger than %u MiB; split it",
+					     path, (unsigned)(LD_CTL_FRAME_MAX >> 20));
 				break;
 			}
 			char *grown = realloc(buf, cap * 2);
@@ -182,16 +189,18 @@ int local_import(const struct cli *cli, const Ld__Request *req)
 	if (!buf)
 		return cli_fail(LD_EXIT_INTERNAL, "out of memory reading %s", path);
 	if (code == 0 && memchr(buf, '\0', len))
-		code = cli_fail(LD_EXIT_INVALID, "%s is not a text file (it holds NUL bytes); save "
-				"the register as CSV UTF-8", path);
+		code = cli_fail(LD_EXIT_INVALID,
+				"%s is not a text file (it holds NUL bytes); save "
+				"the register as CSV UTF-8",
+				path);
 	if (code) {
 		free(buf);
 		return code;
 	}
 	buf[len] = '\0';
 	const char *base = strrchr(path, '/');
-	Ld__Param p[3] = { LD__PARAM__INIT, LD__PARAM__INIT, LD__PARAM__INIT };
-	Ld__Param *pp[3] = { &p[0], &p[1], &p[2] };
+	Ld__Param p[3] = {LD__PARAM__INIT, LD__PARAM__INIT, LD__PARAM__INIT};
+	Ld__Param *pp[3] = {&p[0], &p[1], &p[2]};
 	p[0].key = "arg";
 	p[0].value = "members";
 	p[1].key = "file";

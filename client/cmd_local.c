@@ -20,16 +20,23 @@ int local_dues_calc(const struct cli *cli, const Ld__Request *req)
 	const char *dues_text = cli_param(req, "dues");
 	enum dues_category category;
 	if (dues_category_parse(category_text, &category) != 0)
-		return cli_fail(LD_EXIT_INVALID, "--category '%s' is not one of salaried, "
-				"annual-salary, self-employed, retired, farmer, student, unemployed, "
-				"hardship", category_text);
+		return cli_fail(
+		    LD_EXIT_INVALID,
+		    "--category '%s' is not one of salaried, "
+		    "annual-salary, self-employed, retired, farmer, student, unemployed, "
+		    "hardship",
+		    category_text);
 	int64_t income = -1, set = -1, monthly;
 	if (income_text && money_parse(income_text, &income) != 0)
-		return cli_fail(LD_EXIT_INVALID, "--income '%s' is not an amount in yuan with at "
-				"most two decimals", income_text);
+		return cli_fail(LD_EXIT_INVALID,
+				"--income '%s' is not an amount in yuan with at "
+				"most two decimals",
+				income_text);
 	if (dues_text && money_parse(dues_text, &set) != 0)
-		return cli_fail(LD_EXIT_INVALID, "--dues '%s' is not an amount in yuan with at most "
-				"two decimals", dues_text);
+		return cli_fail(LD_EXIT_INVALID,
+				"--dues '%s' is not an amount in yuan with at most "
+				"two decimals",
+				dues_text);
 	const char *why;
 	if (dues_monthly_fen(category, income, set, &monthly, &why) != 0)
 		return cli_fail(LD_EXIT_INVALID, "%s", why);
@@ -61,11 +68,11 @@ int print_qr(json_t *result, const Ld__Request *req)
 	int rc = png ? qr_write_png(png, token) : qr_print(stdout, token);
 	if (rc == -ENOTSUP)
 		return cli_fail(LD_EXIT_INTERNAL, "this liudong was built without libqrencode; use "
-				"liudong cert token");
+						  "liudong cert token");
 	if (rc)
 		return cli_fail(rc == -ENOMEM || rc == -EIO ? LD_EXIT_INTERNAL : LD_EXIT_INVALID,
-				"cannot write the QR code%s%s: %s", png ? " to " : "", png ? png : "",
-				strerror(-rc));
+				"cannot write the QR code%s%s: %s", png ? " to " : "",
+				png ? png : "", strerror(-rc));
 	if (png)
 		printf("%s\n", png);
 	return 0;
@@ -86,9 +93,12 @@ int check_verify(json_t *result)
 	json_t *bad = json_object_get(result, "first_bad");
 	const char *problem = json_string_value(json_object_get(result, "problem"));
 	if (json_is_integer(bad))
-		return cli_fail(LD_EXIT_REFUSED, "the log is damaged at seq %" JSON_INTEGER_FORMAT
-				": %s; restore the data directory from a backup", json_integer_value(bad),
-				problem ? problem : "?");
-	return cli_fail(LD_EXIT_REFUSED, "the store is damaged: %s; restore the data directory from "
-			"a backup", problem ? problem : "?");
+		return cli_fail(LD_EXIT_REFUSED,
+				"the log is damaged at seq %" JSON_INTEGER_FORMAT
+				": %s; restore the data directory from a backup",
+				json_integer_value(bad), problem ? problem : "?");
+	return cli_fail(LD_EXIT_REFUSED,
+			"the store is damaged: %s; restore the data directory from "
+			"a backup",
+			problem ? problem : "?");
 }

@@ -59,7 +59,7 @@ size_t output_width(const char *s)
 
 bool output_chinese(void)
 {
-	const char *vars[] = { "LC_ALL", "LC_MESSAGES", "LANG" };
+	const char *vars[] = {"LC_ALL", "LC_MESSAGES", "LANG"};
 	for (size_t i = 0; i < 3; i++) {
 		const char *v = getenv(vars[i]);
 		if (v && v[0])
@@ -71,26 +71,46 @@ bool output_chinese(void)
 static const struct {
 	const char *key, *zh;
 } labels[] = {
-	{ "id", "身份证号" },	       { "name", "姓名" },
-	{ "sex", "性别" },	       { "birth", "出生日期" },
-	{ "joined", "入党日期" },      { "kind", "党员类别" },
-	{ "branch", "所在支部" },      { "state", "状态" },
-	{ "outflow_site", "流出地" },  { "inflow_site", "流入地" },
-	{ "place", "流入地点" },       { "certificate", "活动证" },
-	{ "monthly_dues_fen", "月党费" }, { "dues_category", "缴费类别" },
-	{ "phone", "电话" },	       { "reason", "外出原因" },
-	{ "from", "外出日期" },	       { "until", "预计返回" },
-	{ "fixed_place", "固定处所" }, { "employer", "工作单位" },
-	{ "site_id", "站点标识" },     { "code", "代码" },
-	{ "log_id", "日志标识" },      { "head_seq", "日志序号" },
-	{ "listen", "监听地址" },      { "address", "地址" },
-	{ "origin", "来源" },	       { "seq", "序号" },
-	{ "date", "日期" },	       { "summary", "摘要" },
-	{ "time", "时间" },	       { "operator", "操作员" },
-	{ "action", "操作" },	       { "member", "党员" },
-	{ "detail", "详情" },	       { "temporary", "临时支部" },
-	{ "ok", "完好" },	       { "entries", "条目" },
-	{ "first_bad", "首个损坏" },   { "problem", "问题" },
+    {"id", "身份证号"},
+    {"name", "姓名"},
+    {"sex", "性别"},
+    {"birth", "出生日期"},
+    {"joined", "入党日期"},
+    {"kind", "党员类别"},
+    {"branch", "所在支部"},
+    {"state", "状态"},
+    {"outflow_site", "流出地"},
+    {"inflow_site", "流入地"},
+    {"place", "流入地点"},
+    {"certificate", "活动证"},
+    {"monthly_dues_fen", "月党费"},
+    {"dues_category", "缴费类别"},
+    {"phone", "电话"},
+    {"reason", "外出原因"},
+    {"from", "外出日期"},
+    {"until", "预计返回"},
+    {"fixed_place", "固定处所"},
+    {"employer", "工作单位"},
+    {"site_id", "站点标识"},
+    {"code", "代码"},
+    {"log_id", "日志标识"},
+    {"head_seq", "日志序号"},
+    {"listen", "监听地址"},
+    {"address", "地址"},
+    {"origin", "来源"},
+    {"seq", "序号"},
+    {"date", "日期"},
+    {"summary", "摘要"},
+    {"time", "时间"},
+    {"operator", "操作员"},
+    {"action", "操作"},
+    {"member", "党员"},
+    {"detail", "详情"},
+    {"temporary", "临时支部"},
+    {"ok", "完好"},
+    {"entries", "条目"},
+    {"first_bad", "首个损坏"},
+    {"problem", "问题"},
 };
 
 /* The label of KEY: Chinese if asked and known; else the key, "_fen" dropped. */
@@ -162,7 +182,8 @@ static void pad(FILE *out, size_t n)
 
 static bool is_table(json_t *v)
 {
-	return json_is_array(v) && (json_array_size(v) == 0 || json_is_object(json_array_get(v, 0)));
+	return json_is_array(v) &&
+	       (json_array_size(v) == 0 || json_is_object(json_array_get(v, 0)));
 }
 
 static void print_table(FILE *out, json_t *rows)
@@ -191,7 +212,8 @@ static void print_table(FILE *out, json_t *rows)
 		json_t *row = json_array_get(rows, r);
 		for (c = 0; c < ncol; c++) {
 			json_t *cell = json_object_get(row, keys[c]);
-			size_t w = cell ? output_width(scalar_text(keys[c], cell, vbuf, sizeof(vbuf))) : 1;
+			size_t w =
+			    cell ? output_width(scalar_text(keys[c], cell, vbuf, sizeof(vbuf))) : 1;
 			if (w > widths[c])
 				widths[c] = w;
 		}

@@ -9,8 +9,8 @@
 #include <png.h>
 #include <qrencode.h>
 
-#define PNG_SCALE 8
-#define PNG_MARGIN 4
+#define PNG_SCALE   8
+#define PNG_MARGIN  4
 #define TERM_MARGIN 2
 
 static int encode(const char *text, QRcode **out)
@@ -36,7 +36,7 @@ int qr_print(FILE *out, const char *text)
 	int rc = encode(text, &q);
 	if (rc)
 		return rc;
-	static const char *cells[4] = { " ", "\u2584", "\u2580", "\u2588" }; /* top, bottom */
+	static const char *cells[4] = {" ", "\u2584", "\u2580", "\u2588"}; /* top, bottom */
 	for (int y = -TERM_MARGIN; y < q->width + TERM_MARGIN; y += 2) {
 		for (int x = -TERM_MARGIN; x < q->width + TERM_MARGIN; x++)
 			fputs(cells[dark(q, x, y) << 1 | dark(q, x, y + 1)], out);

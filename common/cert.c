@@ -139,5 +139,6 @@ int cert_parse_token(const char *token, Ld__SignedCertificate **sc, Ld__Certific
 
 void cert_number(const char *code, int year, uint64_t serial, char out[LD_CERT_NUMBER_MAX])
 {
-	snprintf(out, LD_CERT_NUMBER_MAX, "%.8s-%04d-%06llu", code, year, (unsigned long long)serial);
+	snprintf(out, LD_CERT_NUMBER_MAX, "%.8s-%04d-%06llu", code, year,
+		 (unsigned long long)serial);
 }

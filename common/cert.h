@@ -13,7 +13,7 @@
 
 #include "record.pb-c.h"
 
-#define LD_TOKEN_PREFIX "LD1:"
+#define LD_TOKEN_PREFIX	   "LD1:"
 #define LD_CERT_NUMBER_MAX 32
 
 /*

@@ -1,11 +1,10 @@
 /*
  * config.h: liudongd.conf, an INI file read with libinih.
  *
- *   [site]   name, code (6-digit administrative code), data_dir, listen (HOST:PORT), socket, key, cert
- *   [peer NAME]  id (site id text), address (HOST:PORT)          (one section per peer)
- *   [rules]  the periods of DOMAIN.md (see struct rules)
- *   [log]    level (error, warn, info, debug)
- * Relative paths are taken relative to the directory of the config file.
+ *   [site]   name, code (6-digit administrative code), data_dir, listen (HOST:PORT), socket, key,
+ * cert [peer NAME]  id (site id text), address (HOST:PORT)          (one section per peer) [rules]
+ * the periods of DOMAIN.md (see struct rules) [log]    level (error, warn, info, debug) Relative
+ * paths are taken relative to the directory of the config file.
  */
 #pragma once
 
@@ -26,25 +25,25 @@ struct config_peer {
 
 /* Periods of the rules with a clock; defaults from DOMAIN.md. */
 struct rules {
-	int transfer_months;         /* 6: away at a fixed place -> transfer the relation */
-	int checkin_days;            /* 30: registered out, not reported in */
-	int org_life_months;         /* 6, warning at org_life_warning_months (3) */
+	int transfer_months; /* 6: away at a fixed place -> transfer the relation */
+	int checkin_days;    /* 30: registered out, not reported in */
+	int org_life_months; /* 6, warning at org_life_warning_months (3) */
 	int org_life_warning_months;
-	int dues_months;             /* 6, warning at 3 */
+	int dues_months; /* 6, warning at 3 */
 	int dues_warning_months;
-	int contact_months;          /* 6, warning at 3 */
+	int contact_months; /* 6, warning at 3 */
 	int contact_warning_months;
-	int report_months;           /* 6: half-year report (思想汇报) */
-	int org_life_day;            /* 27 */
-	int cert_review_months;      /* 12 */
-	int cert_valid_days;         /* 365 */
-	int temp_branch_members;     /* 3 */
-	int probation_months;        /* 12 */
-	int transfer_ack_months;     /* 1 */
+	int report_months;	 /* 6: half-year report (思想汇报) */
+	int org_life_day;	 /* 27 */
+	int cert_review_months;	 /* 12 */
+	int cert_valid_days;	 /* 365 */
+	int temp_branch_members; /* 3 */
+	int probation_months;	 /* 12 */
+	int transfer_ack_months; /* 1 */
 };
 
 struct config {
-	char path[LD_PATH_MAX];     /* the file read */
+	char path[LD_PATH_MAX]; /* the file read */
 	char name[LD_NAME_MAX];
 	char code[16];
 	char data_dir[LD_PATH_MAX]; /* absolute after config_load */
@@ -54,7 +53,7 @@ struct config {
 	char cert[LD_PATH_MAX];
 	char log_level[16];
 	struct rules rules;
-	struct config_peer *peers;  /* owned by the config */
+	struct config_peer *peers; /* owned by the config */
 	size_t n_peers;
 };
 

@@ -8,9 +8,9 @@
 /* Who may originate a kind of event for a member. */
 enum event_writer {
 	WRITER_LOCAL = 0, /* site-local (branches): never leaves the site */
-	WRITER_OUTFLOW,   /* O: the member's outflow site */
-	WRITER_INFLOW,    /* I: his current inflow site */
-	WRITER_EITHER,    /* O or I */
+	WRITER_OUTFLOW,	  /* O: the member's outflow site */
+	WRITER_INFLOW,	  /* I: his current inflow site */
+	WRITER_EITHER,	  /* O or I */
 	WRITER_CARETAKER, /* I while the member is away (registered out), O while he is at home */
 	WRITER_RECEIVER,  /* the site his transfer letter names */
 };

@@ -138,7 +138,7 @@ static int append_bytes(struct store_txn *txn, const uint8_t *origin, uint64_t o
 	store_u64_key(seq_expected, key);
 	uint8_t okey[40];
 	origin_key(origin, origin_seq, okey);
-	struct eventlog_head next = { .seq = seq_expected };
+	struct eventlog_head next = {.seq = seq_expected};
 	if ((rc = sha256(ebuf, elen, next.hash)) ||
 	    (rc = store_put(txn, TBL_LOG, key, 8, ebuf, elen, STORE_APPEND)) ||
 	    (rc = store_put(txn, TBL_ORIGINS, okey, sizeof(okey), key, 8, STORE_NOOVERWRITE)) ||
@@ -342,7 +342,8 @@ static int snapshot_equal(struct store_txn *txn, enum store_table t, const struc
 	for (rc = store_cursor_get(c, STORE_FIRST, &k, &v); rc == 0;
 	     rc = store_cursor_get(c, STORE_NEXT, &k, &v), i++) {
 		if (i >= s->n || k.len != s->items[i].klen || v.len != s->items[i].vlen ||
-		    memcmp(k.data, s->items[i].key, k.len) || memcmp(v.data, s->items[i].val, v.len)) {
+		    memcmp(k.data, s->items[i].key, k.len) ||
+		    memcmp(v.data, s->items[i].val, v.len)) {
 			*equal = false;
 			break;
 		}
@@ -360,7 +361,7 @@ static int walk_chain(struct store_txn *txn, bool fold, struct verify_result *r)
 	int rc = store_cursor_open(txn, TBL_LOG, &c);
 	if (rc)
 		return rc;
-	uint8_t prev[LD_HASH_BYTES] = { 0 };
+	uint8_t prev[LD_HASH_BYTES] = {0};
 	uint64_t expect = 1;
 	struct store_val k, v;
 	for (rc = store_cursor_get(c, STORE_FIRST, &k, &v); rc == 0;
@@ -383,8 +384,8 @@ static int walk_chain(struct store_txn *txn, bool fold, struct verify_result *r)
 			uint8_t okey[40];
 			struct store_val o;
 			origin_key(ev->origin.data, ev->origin_seq, okey);
-			if (store_get(txn, TBL_ORIGINS, okey, sizeof(okey), &o) != 0 || o.len != 8 ||
-			    store_u64_from(o.data) != seq)
+			if (store_get(txn, TBL_ORIGINS, okey, sizeof(okey), &o) != 0 ||
+			    o.len != 8 || store_u64_from(o.data) != seq)
 				problem = "origins index does not match the log";
 		}
 		if (!problem && fold && fold_apply(txn, ev, seq) != 0)
@@ -427,7 +428,7 @@ int eventlog_verify(struct store_txn *txn, struct verify_result *r)
 	int rc = store_begin_child(txn, &child);
 	if (rc)
 		return rc;
-	struct snapshot snaps[FOLD_TABLE_COUNT] = { 0 };
+	struct snapshot snaps[FOLD_TABLE_COUNT] = {0};
 	for (int i = 0; i < FOLD_TABLE_COUNT && rc == 0; i++)
 		rc = snapshot_take(child, fold_tables[i], &snaps[i]);
 	if (rc == 0)

@@ -17,7 +17,7 @@
 #include "store.h"
 
 #define LD_LOG_ID_BYTES 16
-#define LD_HASH_BYTES 32
+#define LD_HASH_BYTES	32
 
 struct eventlog_head {
 	uint64_t seq;
@@ -39,7 +39,8 @@ int eventlog_head(struct store_txn *txn, struct eventlog_head *head);
 /*
  * Make EV a local event and append it: sets origin = SITE_ID, origin_seq = the new local seq and
  * time_ms = now, packs it, appends, folds it into the state tables (fold.h), and queues it in
- * `outbox` for each peer site it concerns (ownership.h). EV stays the caller's. *seq (may be NULL) receives the local seq. Returns 0 or -errno from the store.
+ * `outbox` for each peer site it concerns (ownership.h). EV stays the caller's. *seq (may be NULL)
+ * receives the local seq. Returns 0 or -errno from the store.
  */
 int eventlog_commit_local(struct store_txn *txn, const uint8_t site_id[LD_SITE_ID_BYTES],
 			  Ld__Event *ev, uint64_t *seq);
@@ -66,8 +67,8 @@ int eventlog_read(struct store_txn *txn, uint64_t seq, Ld__LogEntry **entry, Ld_
 
 struct verify_result {
 	bool ok;
-	uint64_t entries;   /* entries walked */
-	uint64_t first_bad; /* first seq whose chain or content is wrong; 0 if none */
+	uint64_t entries;    /* entries walked */
+	uint64_t first_bad;  /* first seq whose chain or content is wrong; 0 if none */
 	const char *problem; /* static text: what was wrong, NULL if ok */
 };
 

@@ -1,7 +1,8 @@
 /*
  * fold.c: see fold.h. One function per kind of event; each reads the member's state, changes it,
- * and writes it back. A member's history is the list of local seqs in his state (MemberState.history):
- * one table row per member, so an event touches one page of member state, not two.
+ * and writes it back. A member's history is the list of local seqs in his state
+ * (MemberState.history): one table row per member, so an event touches one page of member state,
+ * not two.
  */
 #include "fold.h"
 
@@ -13,8 +14,8 @@
 #include "date.h"
 #include "idno.h"
 
-const enum store_table fold_tables[FOLD_TABLE_COUNT] = { TBL_MEMBERS,  TBL_BRANCHES, TBL_CERTS,
-							  TBL_MEETINGS, TBL_RECEIPTS, TBL_LETTERS };
+const enum store_table fold_tables[FOLD_TABLE_COUNT] = {TBL_MEMBERS,  TBL_BRANCHES, TBL_CERTS,
+							TBL_MEETINGS, TBL_RECEIPTS, TBL_LETTERS};
 
 int member_state_get(struct store_txn *txn, const char *idno, Ld__MemberState **out)
 {
@@ -162,7 +163,8 @@ static int cert_state_put(struct store_txn *txn, const Ld__CertState *c)
 
 /* Add SEQ to the history of EV's member and let CHANGE (may be NULL) alter his state first. */
 static int member_change(struct store_txn *txn, const Ld__Event *ev, uint64_t seq,
-			 void (*change)(Ld__MemberState *st, const Ld__Event *ev, void *ctx), void *ctx)
+			 void (*change)(Ld__MemberState *st, const Ld__Event *ev, void *ctx),
+			 void *ctx)
 {
 	if (!ev->member || !ev->member[0])
 		return 0;
@@ -172,7 +174,8 @@ static int member_change(struct store_txn *txn, const Ld__Event *ev, uint64_t se
 		return 0;
 	if (rc)
 		return rc;
-	/* CHANGE may point fields of the state at EV or CTX: they outlive the put; restore after. */
+	/* CHANGE may point fields of the state at EV or CTX: they outlive the put; restore after.
+	 */
 	Ld__MemberState saved = *old;
 	if (change)
 		change(old, ev, ctx);
@@ -192,7 +195,7 @@ static int fold_cert_issued(struct store_txn *txn, const Ld__Event *ev, uint64_t
 	if (!ev->cert)
 		return -EBADMSG;
 	Ld__CertificateBody *body =
-		ld__certificate_body__unpack(NULL, ev->cert->body.len, ev->cert->body.data);
+	    ld__certificate_body__unpack(NULL, ev->cert->body.len, ev->cert->body.data);
 	if (!body)
 		return -EBADMSG;
 	Ld__CertState c = LD__CERT_STATE__INIT;
@@ -258,7 +261,6 @@ static int fold_cert_reviewed(struct store_txn *txn, const Ld__Event *ev, uint64
 	}
 	return rc ? rc : member_change(txn, ev, seq, NULL, NULL);
 }
-
 
 static int32_t later(int32_t a, int32_t b)
 {
@@ -443,7 +445,7 @@ static int fold_dues_paid(struct store_txn *txn, const Ld__Event *ev, uint64_t s
 	int rc = put_packed(txn, TBL_RECEIPTS, number, strlen(number), &r.base);
 	if (rc)
 		return rc;
-	struct receipt_append ra = { .number = number };
+	struct receipt_append ra = {.number = number};
 	rc = member_change(txn, ev, seq, on_dues_paid, &ra);
 	if (rc == 0 && ra.failed)
 		rc = -ENOMEM;
@@ -475,7 +477,7 @@ static int fold_dues_refunded(struct store_txn *txn, const Ld__Event *ev, uint64
 static int fold_transfer_issued(struct store_txn *txn, const Ld__Event *ev, uint64_t seq)
 {
 	Ld__TransferLetter *l =
-		ld__transfer_letter__unpack(NULL, ev->transfer->letter.len, ev->transfer->letter.data);
+	    ld__transfer_letter__unpack(NULL, ev->transfer->letter.len, ev->transfer->letter.data);
 	if (!l)
 		return -EBADMSG;
 	int rc = put_packed(txn, TBL_LETTERS, l->number, strlen(l->number), &ev->transfer->base);
@@ -562,7 +564,8 @@ int fold_apply(struct store_txn *txn, const Ld__Event *ev, uint64_t seq)
 	case LD__EVENT_KIND__TRANSFER_RECEIVED:
 		return fold_recall(txn, ev, seq, "transferred", on_transfer_received);
 	case LD__EVENT_KIND__PROBATION_OPINION:
-		return ev->note ? member_change(txn, ev, seq, on_probation_opinion, NULL) : -EBADMSG;
+		return ev->note ? member_change(txn, ev, seq, on_probation_opinion, NULL)
+				: -EBADMSG;
 	case LD__EVENT_KIND__PROBATION_DECIDED:
 		return ev->note ? member_change(txn, ev, seq, on_probation_decided, &sc) : -EBADMSG;
 	case LD__EVENT_KIND__LAPSE_OPENED:

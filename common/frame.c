@@ -20,7 +20,8 @@ int frame_peek(const uint8_t *buf, size_t len, size_t max, const uint8_t **body,
 {
 	if (len < LD_FRAME_HEADER)
 		return -EAGAIN;
-	uint32_t n = (uint32_t)buf[0] << 24 | (uint32_t)buf[1] << 16 | (uint32_t)buf[2] << 8 | buf[3];
+	uint32_t n =
+	    (uint32_t)buf[0] << 24 | (uint32_t)buf[1] << 16 | (uint32_t)buf[2] << 8 | buf[3];
 	if (n > max)
 		return -EMSGSIZE;
 	if (len - LD_FRAME_HEADER < n)
@@ -34,7 +35,8 @@ static int write_all(int fd, const uint8_t *p, size_t len)
 {
 	bool socket = true;
 	while (len > 0) {
-		/* send() with MSG_NOSIGNAL: a closed peer is -EPIPE, not a SIGPIPE that kills us. */
+		/* send() with MSG_NOSIGNAL: a closed peer is -EPIPE, not a SIGPIPE that kills us.
+		 */
 		ssize_t n = socket ? send(fd, p, len, MSG_NOSIGNAL) : write(fd, p, len);
 		if (n < 0 && socket && errno == ENOTSOCK) {
 			socket = false;

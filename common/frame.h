@@ -9,9 +9,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define LD_FRAME_MAX (4u << 20)      /* 4 MiB: between sites */
+#define LD_FRAME_MAX	 (4u << 20)  /* 4 MiB: between sites */
 #define LD_CTL_FRAME_MAX (64u << 20) /* 64 MiB: on the control socket (a whole register file) */
-#define LD_FRAME_HEADER 4
+#define LD_FRAME_HEADER	 4
 
 /* Write LEN as the 4-byte header into OUT. */
 void frame_header(uint32_t len, uint8_t out[LD_FRAME_HEADER]);

@@ -40,7 +40,8 @@ void identity_free(struct identity *id);
 /* The site id of ID. Pointer valid while ID lives. */
 const uint8_t *identity_site_id(const struct identity *id);
 
-/* The public key as SubjectPublicKeyInfo DER. Pointer valid while ID lives; *len receives its size. */
+/* The public key as SubjectPublicKeyInfo DER. Pointer valid while ID lives; *len receives its size.
+ */
 const uint8_t *identity_spki(const struct identity *id, size_t *len);
 
 /* Paths given to identity_load (copies), for tls.c. Valid while ID lives. */

@@ -1,6 +1,6 @@
 /*
- * logging.c: see logging.h. A line is formatted into one buffer and written with one fputs, so lines
- * from the loop thread and the writer thread never interleave.
+ * logging.c: see logging.h. A line is formatted into one buffer and written with one fputs, so
+ * lines from the loop thread and the writer thread never interleave.
  */
 #include "logging.h"
 
@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 static enum log_level current_level = LOG_LEVEL_INFO;
-static const char *level_names[] = { "error", "warn", "info", "debug" };
+static const char *level_names[] = {"error", "warn", "info", "debug"};
 
 void log_set_level(enum log_level level)
 {

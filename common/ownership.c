@@ -28,7 +28,8 @@ int ownership_check(struct store_txn *txn, const Ld__Event *ev, const uint8_t *o
 	Ld__MemberState *st = NULL;
 	int rc = member_state_get(txn, ev->member, &st);
 	if (rc == -ENOENT) {
-		/* A member we never saw: only his outflow site can introduce him, with a snapshot. */
+		/* A member we never saw: only his outflow site can introduce him, with a snapshot.
+		 */
 		if (ev->kind == LD__EVENT_KIND__MEMBER_REGISTERED ||
 		    ev->kind == LD__EVENT_KIND__OUTFLOW_REGISTERED)
 			return 0;
@@ -39,14 +40,16 @@ int ownership_check(struct store_txn *txn, const Ld__Event *ev, const uint8_t *o
 		return rc;
 	bool is_outflow = same_site(&st->outflow_site, origin);
 	bool is_inflow = st->outflow && same_site(&st->outflow->inflow_site, origin);
-	bool away = st->outflow &&
-		    (strcmp(st->state, "away") == 0 || strcmp(st->state, "checked-in") == 0);
+	bool away =
+	    st->outflow && (strcmp(st->state, "away") == 0 || strcmp(st->state, "checked-in") == 0);
 	rc = 0;
 	switch (writer) {
 	case WRITER_CARETAKER:
 		if (away ? !is_inflow : !is_outflow) {
-			*why = away ? "while the member is away only his inflow site may record this"
-				    : "while the member is at home only his outflow site may record this";
+			*why = away
+				   ? "while the member is away only his inflow site may record this"
+				   : "while the member is at home only his outflow site may record "
+				     "this";
 			rc = -EPERM;
 		}
 		break;
@@ -70,7 +73,8 @@ int ownership_check(struct store_txn *txn, const Ld__Event *ev, const uint8_t *o
 		break;
 	case WRITER_EITHER:
 		if (!is_outflow && !is_inflow) {
-			*why = "only the member's outflow or inflow site may write this kind of event";
+			*why =
+			    "only the member's outflow or inflow site may write this kind of event";
 			rc = -EPERM;
 		}
 		break;
@@ -115,11 +119,11 @@ int ownership_destinations(struct store_txn *txn, const Ld__Event *ev, const uin
 		return rc;
 	int n = 0;
 	const ProtobufCBinaryData *sites[OWNERSHIP_MAX_DEST] = {
-		&st->outflow_site, st->outflow ? &st->outflow->inflow_site : NULL, &st->transfer_to
-	};
+	    &st->outflow_site, st->outflow ? &st->outflow->inflow_site : NULL, &st->transfer_to};
 	for (int i = 0; i < OWNERSHIP_MAX_DEST; i++) {
 		const ProtobufCBinaryData *s = sites[i];
-		if (!s || s->len != LD_SITE_ID_BYTES || memcmp(s->data, self, LD_SITE_ID_BYTES) == 0)
+		if (!s || s->len != LD_SITE_ID_BYTES ||
+		    memcmp(s->data, self, LD_SITE_ID_BYTES) == 0)
 			continue;
 		bool seen = false;
 		for (int k = 0; k < n; k++)
@@ -139,8 +143,8 @@ int ownership_writer(struct store_txn *txn, const Ld__Event *ev, uint8_t out[LD_
 	int rc = member_state_get(txn, ev->member, &st);
 	if (rc)
 		return rc;
-	bool away = st->outflow &&
-		    (strcmp(st->state, "away") == 0 || strcmp(st->state, "checked-in") == 0);
+	bool away =
+	    st->outflow && (strcmp(st->state, "away") == 0 || strcmp(st->state, "checked-in") == 0);
 	const ProtobufCBinaryData *site = NULL;
 	switch (event_kind_writer(ev->kind)) {
 	case WRITER_OUTFLOW:

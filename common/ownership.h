@@ -43,8 +43,8 @@ int ownership_writer(struct store_txn *txn, const Ld__Event *ev, uint8_t out[LD_
 
 /*
  * The sites other than SELF that EV concerns, from the member's state in TXN after EV was folded:
- * his outflow site, his current inflow site and the site a transfer letter names. Writes up to OWNERSHIP_MAX_DEST ids into DEST and
- * returns how many (0 for site-local events), or -errno.
+ * his outflow site, his current inflow site and the site a transfer letter names. Writes up to
+ * OWNERSHIP_MAX_DEST ids into DEST and returns how many (0 for site-local events), or -errno.
  */
 int ownership_destinations(struct store_txn *txn, const Ld__Event *ev, const uint8_t *self,
 			   uint8_t dest[OWNERSHIP_MAX_DEST][LD_SITE_ID_BYTES]);

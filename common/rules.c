@@ -15,7 +15,7 @@ struct sink {
 };
 
 static void add(struct sink *s, const char *kind, int32_t since, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 static void add(struct sink *s, const char *kind, int32_t since, const char *fmt, ...)
 {
@@ -49,21 +49,22 @@ static void clock_rule(struct sink *s, int32_t as_of, int32_t ref, int months, i
 	char day[LD_DATE_LEN];
 	int32_t due = date_add_months(ref, months);
 	if (as_of >= due) {
-		add(s, kind, due, "no %s since %s (%d months)", what, date_format(ref, day), months);
+		add(s, kind, due, "no %s since %s (%d months)", what, date_format(ref, day),
+		    months);
 		return;
 	}
 	if (warn_months > 0 && warn_months < months) {
 		int32_t warn = date_add_months(ref, warn_months);
 		if (as_of >= warn)
 			add(s, warning, warn, "no %s since %s; due on %s", what,
-			    date_format(ref, day), date_format(due, (char[LD_DATE_LEN]){ 0 }));
+			    date_format(ref, day), date_format(due, (char[LD_DATE_LEN]){0}));
 	}
 }
 
 size_t rules_member(const struct rules *r, const struct member_facts *f, int32_t as_of,
 		    struct reminder *out, size_t max)
 {
-	struct sink s = { .out = out, .max = max };
+	struct sink s = {.out = out, .max = max};
 	char day[LD_DATE_LEN];
 	if (f->closed)
 		return 0;
@@ -71,14 +72,17 @@ size_t rules_member(const struct rules *r, const struct member_facts *f, int32_t
 		/* Away at a fixed place 6+ months: his relation should move (应转尽转). */
 		int32_t due = date_add_months(f->from, r->transfer_months);
 		if (f->outflow_here && f->fixed_place && !f->transfer_open && as_of >= due)
-			add(&s, "transfer", due, "away at a fixed place since %s: transfer his "
-			    "relation (liudong transfer issue)", date_format(f->from, day));
+			add(&s, "transfer", due,
+			    "away at a fixed place since %s: transfer his "
+			    "relation (liudong transfer issue)",
+			    date_format(f->from, day));
 		/* Registered out, not reported in (报到). */
 		due = f->from + r->checkin_days;
 		if (!f->checked_in && as_of >= due)
-			add(&s, "not-checked-in", due, "registered out on %s and not reported in at "
-			    "the inflow site after %d days", date_format(f->from, day),
-			    r->checkin_days);
+			add(&s, "not-checked-in", due,
+			    "registered out on %s and not reported in at "
+			    "the inflow site after %d days",
+			    date_format(f->from, day), r->checkin_days);
 		/* Organizational life, dues: both sites; the case is the outflow site's. */
 		clock_rule(&s, as_of, latest(f->last_attended, f->from), r->org_life_months,
 			   r->org_life_warning_months, "no-org-life", "no-org-life-warning",
@@ -97,18 +101,21 @@ size_t rules_member(const struct rules *r, const struct member_facts *f, int32_t
 			int32_t ref = latest(f->last_report, f->from);
 			due = date_add_months(ref, r->report_months);
 			if (as_of >= due)
-				add(&s, "report-overdue", due, "no thought report (思想汇报) since %s",
-				    date_format(ref, day));
+				add(&s, "report-overdue", due,
+				    "no thought report (思想汇报) since %s", date_format(ref, day));
 		}
 		if (f->has_cert) {
 			/* 年审 by the branch where he takes part in organizational life. */
 			due = date_add_months(f->cert_reviewed, r->cert_review_months);
 			bool reviewer = f->checked_in ? f->inflow_here : f->outflow_here;
 			if (reviewer && as_of >= due && as_of <= f->cert_valid_until)
-				add(&s, "cert-review", due, "annual review (年审) of his certificate "
-				    "is due since %s", date_format(due, day));
+				add(&s, "cert-review", due,
+				    "annual review (年审) of his certificate "
+				    "is due since %s",
+				    date_format(due, day));
 			if (as_of > f->cert_valid_until)
-				add(&s, "cert-expired", f->cert_valid_until + 1, "his certificate "
+				add(&s, "cert-expired", f->cert_valid_until + 1,
+				    "his certificate "
 				    "expired on %s: issue a new one or record his return",
 				    date_format(f->cert_valid_until, day));
 		}
@@ -116,14 +123,18 @@ size_t rules_member(const struct rules *r, const struct member_facts *f, int32_t
 	if (f->outflow_here && f->probationary) {
 		int32_t due = date_add_months(f->joined, r->probation_months);
 		if (as_of >= due)
-			add(&s, "probation", due, "probation since %s ends: his branch decides on "
-			    "conversion (liudong probation decide)", date_format(f->joined, day));
+			add(&s, "probation", due,
+			    "probation since %s ends: his branch decides on "
+			    "conversion (liudong probation decide)",
+			    date_format(f->joined, day));
 	}
 	if (f->outflow_here && f->transfer_open) {
 		int32_t due = date_add_months(f->transfer_issued, r->transfer_ack_months);
 		if (as_of >= due)
-			add(&s, "transfer-unacknowledged", due, "transfer letter issued on %s has no "
-			    "receipt (回执)", date_format(f->transfer_issued, day));
+			add(&s, "transfer-unacknowledged", due,
+			    "transfer letter issued on %s has no "
+			    "receipt (回执)",
+			    date_format(f->transfer_issued, day));
 	}
 	return s.n;
 }

@@ -16,30 +16,30 @@
 #include "config.h"
 
 struct member_facts {
-	bool outflow_here;        /* this site holds his formal relation */
-	bool inflow_here;         /* this site is his current inflow site */
-	bool away;                /* registered out: away or checked in */
+	bool outflow_here; /* this site holds his formal relation */
+	bool inflow_here;  /* this site is his current inflow site */
+	bool away;	   /* registered out: away or checked in */
 	bool checked_in;
-	bool closed;              /* returned, transferred or removed: raises nothing */
+	bool closed; /* returned, transferred or removed: raises nothing */
 	bool fixed_place;
-	int32_t from;             /* outflow registration date (when away) */
+	int32_t from; /* outflow registration date (when away) */
 	bool probationary;
 	int32_t joined;
-	int32_t last_attended;    /* LD_DATE_NONE if never (dates: days since 1970-01-01) */
+	int32_t last_attended; /* LD_DATE_NONE if never (dates: days since 1970-01-01) */
 	int32_t last_report;
 	int32_t last_contact;
-	int32_t paid_month;       /* the last month paid (year*12+month-1), INT32_MIN if none */
-	bool has_cert;            /* holds a certificate that is not revoked */
+	int32_t paid_month; /* the last month paid (year*12+month-1), INT32_MIN if none */
+	bool has_cert;	    /* holds a certificate that is not revoked */
 	int32_t cert_valid_until;
-	int32_t cert_reviewed;    /* issue date or the last review */
-	bool transfer_open;       /* a transfer letter issued, not yet received */
+	int32_t cert_reviewed; /* issue date or the last review */
+	bool transfer_open;    /* a transfer letter issued, not yet received */
 	int32_t transfer_issued;
 };
 
 struct reminder {
-	const char *kind;         /* CLI.md's kinds: "transfer", "no-org-life-warning", ... */
-	int32_t since;            /* the day it became due */
-	char detail[200];         /* what a person can act on */
+	const char *kind; /* CLI.md's kinds: "transfer", "no-org-life-warning", ... */
+	int32_t since;	  /* the day it became due */
+	char detail[200]; /* what a person can act on */
 };
 
 #define RULES_MAX_REMINDERS 12

@@ -1,10 +1,11 @@
 /*
  * siteid.h: site ids, the names by which sites pin each other.
  *
- * A site id is the SHA-256 of the site's Ed25519 public key in SubjectPublicKeyInfo DER. It is printed
- * for people as base32 (RFC 4648 alphabet, no padding: 52 characters), cut into 4 groups of 13, each
- * followed by a Luhn mod 32 check character (56 characters), written as 8 groups of 7 joined by '-':
- *   MFZWI3D-BONSGYC-...   (as Syncthing device ids, so staff can read one over the phone).
+ * A site id is the SHA-256 of the site's Ed25519 public key in SubjectPublicKeyInfo DER. It is
+ * printed for people as base32 (RFC 4648 alphabet, no padding: 52 characters), cut into 4 groups of
+ * 13, each followed by a Luhn mod 32 check character (56 characters), written as 8 groups of 7
+ * joined by '-': MFZWI3D-BONSGYC-...   (as Syncthing device ids, so staff can read one over the
+ * phone).
  */
 #pragma once
 
@@ -12,7 +13,7 @@
 #include <stdint.h>
 
 #define LD_SITE_ID_BYTES 32
-#define LD_SITE_ID_TEXT 64 /* 56 characters + 7 dashes + NUL */
+#define LD_SITE_ID_TEXT	 64 /* 56 characters + 7 dashes + NUL */
 
 /* SHA-256 of DER (LEN bytes) into ID. Returns 0 or -EIO. */
 int siteid_from_spki(const uint8_t *der, size_t len, uint8_t id[LD_SITE_ID_BYTES]);

@@ -8,8 +8,8 @@
  *   -EEXIST, -EPERM, -EALREADY, -EBADMSG, -EKEYREVOKED, -EKEYEXPIRED
  *              refused by a rule                                                 -> 5
  *   -ECONNREFUSED, -EHOSTUNREACH, -ESHUTDOWN
- *              the daemon cannot be reached (or is stopping)                                     -> 6
- *   anything else: an internal error (a bug, logged by the daemon)               -> 1
+ *              the daemon cannot be reached (or is stopping)                                     ->
+ * 6 anything else: an internal error (a bug, logged by the daemon)               -> 1
  */
 #pragma once
 

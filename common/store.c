@@ -2,8 +2,8 @@
  * store.c: the LMDB backend of store.h.
  *
  * The environment is opened with default (fully synced) flags: a commit that returned 0 is on
- * disk. Named databases are opened once at store_open in a write transaction and kept for the life of
- * the environment. Growing the map needs every transaction of this process to be closed, so
+ * disk. Named databases are opened once at store_open in a write transaction and kept for the life
+ * of the environment. Growing the map needs every transaction of this process to be closed, so
  * transactions hold a shared lock on `resize`, and store_grow takes it exclusively.
  */
 #include "store.h"
@@ -18,14 +18,13 @@
 #include "logging.h"
 
 static const char *table_names[TBL_COUNT] = {
-	[TBL_META] = "meta",	       [TBL_LOG] = "log",
-	[TBL_ORIGINS] = "origins",     [TBL_MEMBERS] = "members",
-	[TBL_BRANCHES] = "branches",
-	[TBL_PEERS] = "peers",	       [TBL_AUDIT] = "audit",
-	[TBL_OUTBOX] = "outbox",       [TBL_CURSORS] = "cursors",
-	[TBL_QUARANTINE] = "quarantine", [TBL_CERTS] = "certs",
-	[TBL_MEETINGS] = "meetings",     [TBL_RECEIPTS] = "receipts",
-	[TBL_LETTERS] = "letters",
+    [TBL_META] = "meta",	 [TBL_LOG] = "log",
+    [TBL_ORIGINS] = "origins",	 [TBL_MEMBERS] = "members",
+    [TBL_BRANCHES] = "branches", [TBL_PEERS] = "peers",
+    [TBL_AUDIT] = "audit",	 [TBL_OUTBOX] = "outbox",
+    [TBL_CURSORS] = "cursors",	 [TBL_QUARANTINE] = "quarantine",
+    [TBL_CERTS] = "certs",	 [TBL_MEETINGS] = "meetings",
+    [TBL_RECEIPTS] = "receipts", [TBL_LETTERS] = "letters",
 };
 
 struct store {
@@ -37,7 +36,7 @@ struct store {
 struct store_txn {
 	struct store *store;
 	MDB_txn *txn;
-	bool top;   /* holds a share of store->resize */
+	bool top; /* holds a share of store->resize */
 };
 
 struct store_cursor {
@@ -105,7 +104,8 @@ int store_open(const char *dir, size_t map_size, unsigned flags, struct store **
 	rc = store_error(mdb_env_set_mapsize(s->env, map_size ? map_size : STORE_DEFAULT_MAP));
 	if (rc)
 		goto fail_env;
-	unsigned env_flags = MDB_NOTLS; /* read txns may be used by a thread that didn't begin them */
+	unsigned env_flags =
+	    MDB_NOTLS; /* read txns may be used by a thread that didn't begin them */
 	if (flags & STORE_NOSYNC)
 		env_flags |= MDB_NOSYNC;
 	if (flags & STORE_PIPELINED)
@@ -248,7 +248,7 @@ int store_get(struct store_txn *txn, enum store_table t, const void *key, size_t
 {
 	if (klen == 0 || klen > 511)
 		return -ENOENT; /* no such key can be stored (LMDB keys are 1 to 511 bytes) */
-	MDB_val k = { .mv_size = klen, .mv_data = (void *)key };
+	MDB_val k = {.mv_size = klen, .mv_data = (void *)key};
 	MDB_val v;
 	int rc = store_error(mdb_get(txn->txn, txn->store->dbi[t], &k, &v));
 	if (rc == 0 && val) {
@@ -263,8 +263,8 @@ int store_put(struct store_txn *txn, enum store_table t, const void *key, size_t
 {
 	if (klen == 0 || klen > 511)
 		return -EINVAL;
-	MDB_val k = { .mv_size = klen, .mv_data = (void *)key };
-	MDB_val v = { .mv_size = vlen, .mv_data = (void *)val };
+	MDB_val k = {.mv_size = klen, .mv_data = (void *)key};
+	MDB_val v = {.mv_size = vlen, .mv_data = (void *)val};
 	unsigned f = 0;
 	if (flags & STORE_NOOVERWRITE)
 		f |= MDB_NOOVERWRITE;
@@ -277,7 +277,7 @@ int store_del(struct store_txn *txn, enum store_table t, const void *key, size_t
 {
 	if (klen == 0 || klen > 511)
 		return -ENOENT;
-	MDB_val k = { .mv_size = klen, .mv_data = (void *)key };
+	MDB_val k = {.mv_size = klen, .mv_data = (void *)key};
 	return store_error(mdb_del(txn->txn, txn->store->dbi[t], &k, NULL));
 }
 
@@ -308,11 +308,10 @@ int store_cursor_get(struct store_cursor *c, enum store_op op, struct store_val 
 		     struct store_val *val)
 {
 	static const MDB_cursor_op ops[] = {
-		[STORE_FIRST] = MDB_FIRST, [STORE_LAST] = MDB_LAST,
-		[STORE_NEXT] = MDB_NEXT,   [STORE_PREV] = MDB_PREV,
-		[STORE_SET_RANGE] = MDB_SET_RANGE,
+	    [STORE_FIRST] = MDB_FIRST, [STORE_LAST] = MDB_LAST,		  [STORE_NEXT] = MDB_NEXT,
+	    [STORE_PREV] = MDB_PREV,   [STORE_SET_RANGE] = MDB_SET_RANGE,
 	};
-	MDB_val k = { 0 }, v = { 0 };
+	MDB_val k = {0}, v = {0};
 	if (op == STORE_SET_RANGE) {
 		k.mv_data = (void *)key->data;
 		k.mv_size = key->len;

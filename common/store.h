@@ -4,7 +4,8 @@
  * Only store.c includes <lmdb.h>. Tables are LMDB named databases. One thread writes (the writer
  * thread, or a tool); any thread may read. Every call returns 0 or a negative errno, translated
  * once from LMDB's codes in store.c: MDB_NOTFOUND -> -ENOENT, MDB_KEYEXIST -> -EEXIST,
- * MDB_MAP_FULL -> -ENOSPC (abort the transaction, store_grow, retry), others -> -EIO or their errno.
+ * MDB_MAP_FULL -> -ENOSPC (abort the transaction, store_grow, retry), others -> -EIO or their
+ * errno.
  *
  * Values returned by store_get and cursors point into the map: valid only until the transaction
  * ends or the next write to the same table in it. Copy what must outlive it.
@@ -16,20 +17,20 @@
 #include <stdint.h>
 
 enum store_table {
-	TBL_META = 0,   /* site id, log_id, schema version, log head */
-	TBL_LOG,        /* local seq (u64 BE) -> LogEntry */
-	TBL_ORIGINS,    /* origin site id (32) + origin seq (u64 BE) -> local seq (u64 BE) */
-	TBL_MEMBERS,    /* identity number -> MemberState */
-	TBL_BRANCHES,   /* branch code -> BranchInfo */
-	TBL_PEERS,      /* peer name -> PeerRecord */
-	TBL_AUDIT,      /* audit seq (u64 BE) -> AuditEntry */
-	TBL_OUTBOX,     /* peer site id (32) + local seq (u64 BE) -> empty: our events it must get */
-	TBL_CURSORS,    /* peer site id (32) -> SyncCursor */
+	TBL_META = 0, /* site id, log_id, schema version, log head */
+	TBL_LOG,      /* local seq (u64 BE) -> LogEntry */
+	TBL_ORIGINS,  /* origin site id (32) + origin seq (u64 BE) -> local seq (u64 BE) */
+	TBL_MEMBERS,  /* identity number -> MemberState */
+	TBL_BRANCHES, /* branch code -> BranchInfo */
+	TBL_PEERS,    /* peer name -> PeerRecord */
+	TBL_AUDIT,    /* audit seq (u64 BE) -> AuditEntry */
+	TBL_OUTBOX,   /* peer site id (32) + local seq (u64 BE) -> empty: our events it must get */
+	TBL_CURSORS,  /* peer site id (32) -> SyncCursor */
 	TBL_QUARANTINE, /* quarantine seq (u64 BE) -> Quarantined: refused peer events */
-	TBL_CERTS,      /* certificate number -> CertState */
-	TBL_MEETINGS,   /* meeting id -> Meeting (held here) */
-	TBL_RECEIPTS,   /* receipt number -> Receipt */
-	TBL_LETTERS,    /* transfer letter number -> Transfer */
+	TBL_CERTS,	/* certificate number -> CertState */
+	TBL_MEETINGS,	/* meeting id -> Meeting (held here) */
+	TBL_RECEIPTS,	/* receipt number -> Receipt */
+	TBL_LETTERS,	/* transfer letter number -> Transfer */
 	TBL_COUNT,
 };
 
@@ -43,12 +44,12 @@ struct store_val {
 };
 
 #define STORE_NOOVERWRITE 0x1u /* store_put: -EEXIST if the key is there */
-#define STORE_APPEND 0x2u      /* store_put: key sorts after every other (faster) */
+#define STORE_APPEND	  0x2u /* store_put: key sorts after every other (faster) */
 
 #define STORE_DEFAULT_MAP (256u << 20)
 
 /* Flags for store_open. */
-#define STORE_NOSYNC 0x1u    /* benchmarks and fuzzing only: commit without fsync */
+#define STORE_NOSYNC	0x1u /* benchmarks and fuzzing only: commit without fsync */
 #define STORE_PIPELINED 0x2u /* commit syncs the data but not the meta page: call store_sync */
 
 /*

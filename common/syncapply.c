@@ -113,7 +113,8 @@ static int apply_one(struct store_txn *txn, const uint8_t *peer, const ProtobufC
 				goto out;
 			}
 			if (rc == 0)
-				why = "an event with the same id and different content is in the log";
+				why =
+				    "an event with the same id and different content is in the log";
 		} else if (rc == -ENOENT) {
 			rc = ownership_check(txn, ev, peer, &why);
 			if (rc == 0) {
@@ -128,8 +129,8 @@ static int apply_one(struct store_txn *txn, const uint8_t *peer, const ProtobufC
 	}
 	if (rc == 0 && why) {
 		uint64_t oseq = ev ? ev->origin_seq : 0;
-		rc = quarantine_add(txn, peer, oseq, raw->data, raw->len, why, ev ? ev->member : NULL,
-				    ev ? event_kind_name(ev->kind) : NULL);
+		rc = quarantine_add(txn, peer, oseq, raw->data, raw->len, why,
+				    ev ? ev->member : NULL, ev ? event_kind_name(ev->kind) : NULL);
 		if (rc == 0) {
 			stats->quarantined++;
 			log_warn("sync: quarantined event %llu from a peer: %s",
@@ -174,7 +175,8 @@ int sync_apply_batch(struct store_txn *txn, const uint8_t *peer, const Ld__Event
 	ProtobufCBinaryData own = c->peer_log_id;
 	if (!same_log) {
 		if (own.len)
-			log_warn("sync: a peer's log_id changed: following its new log from the start");
+			log_warn(
+			    "sync: a peer's log_id changed: following its new log from the start");
 		c->peer_log_id = b->log_id; /* borrowed from B until cursor_put below */
 	}
 	c->applied_seq = b->last_seq > applied ? b->last_seq : applied;

@@ -14,7 +14,10 @@ bool utf8_valid(const char *s, bool lines)
 				return false;
 			continue;
 		}
-		int n = (c & 0xe0) == 0xc0 ? 1 : (c & 0xf0) == 0xe0 ? 2 : (c & 0xf8) == 0xf0 ? 3 : -1;
+		int n = (c & 0xe0) == 0xc0   ? 1
+			: (c & 0xf0) == 0xe0 ? 2
+			: (c & 0xf8) == 0xf0 ? 3
+					     : -1;
 		if (n < 0)
 			return false;
 		uint32_t cp = c & (0x3f >> n);
@@ -23,7 +26,7 @@ bool utf8_valid(const char *s, bool lines)
 				return false;
 			cp = cp << 6 | (*p & 0x3f);
 		}
-		static const uint32_t min[] = { 0, 0x80, 0x800, 0x10000 };
+		static const uint32_t min[] = {0, 0x80, 0x800, 0x10000};
 		if (cp < min[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
 			return false;
 	}

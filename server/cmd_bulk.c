@@ -23,17 +23,16 @@
 #include "sites.h"
 #include "view.h"
 
-#define PAGE_DEFAULT 2000
-#define PAGE_MAX 20000
+#define PAGE_DEFAULT   2000
+#define PAGE_MAX       20000
 #define BAD_ROWS_SHOWN 1000
 
 /* The register columns of CLI.md, in order; export adds the rest after them. */
 static const char *const register_columns[] = {
-	"id",	  "name",  "sex",    "birth", "joined", "kind",	       "branch",   "dues_category",
-	"income", "phone", "to",     "place", "reason", "from",	       "until",	   "fixed_place",
-	"employer", NULL,
+    "id",    "name", "sex",   "birth",	"joined", "kind",  "branch",	  "dues_category", "income",
+    "phone", "to",   "place", "reason", "from",	  "until", "fixed_place", "employer",	   NULL,
 };
-static const char *const extra_columns[] = { "state", "inflow", "certificate", "dues", NULL };
+static const char *const extra_columns[] = {"state", "inflow", "certificate", "dues", NULL};
 
 static json_t *money_or_empty(int64_t fen)
 {
@@ -69,7 +68,8 @@ static json_t *member_export_row(const Ld__MemberState *st)
 	json_object_set_new(o, "reason", json_string(away ? of->reason : ""));
 	json_object_set_new(o, "from", away ? date_or_empty(of->from) : json_string(""));
 	json_object_set_new(o, "until", away ? date_or_empty(of->until) : json_string(""));
-	json_object_set_new(o, "fixed_place", json_string(away ? (of->fixed_place ? "yes" : "no") : ""));
+	json_object_set_new(o, "fixed_place",
+			    json_string(away ? (of->fixed_place ? "yes" : "no") : ""));
 	json_object_set_new(o, "employer", json_string(away ? of->employer : ""));
 	json_object_set_new(o, "state", json_string(st->state));
 	json_object_set_new(o, "inflow", json_string(of ? of->inflow_name : ""));
@@ -81,31 +81,34 @@ static json_t *member_export_row(const Ld__MemberState *st)
 static json_t *cert_export_row(struct request *rq, const Ld__CertState *c)
 {
 	Ld__CertificateBody *b =
-		ld__certificate_body__unpack(NULL, c->signed_->body.len, c->signed_->body.data);
+	    ld__certificate_body__unpack(NULL, c->signed_->body.len, c->signed_->body.data);
 	if (!b)
 		return NULL;
 	char masked[LD_IDNO_SIZE];
 	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:s, s:s}", "number", c->number,
 			      "member", idno_mask(b->member, masked), "name", b->name, "status",
-			      c->revoked ? "revoked"
-					 : b->valid_until < date_today() ? "expired" : "active",
+			      c->revoked		      ? "revoked"
+			      : b->valid_until < date_today() ? "expired"
+							      : "active",
 			      "issued", date_or_empty(b->issued), "valid_until",
-			      date_or_empty(b->valid_until), "issuer", b->issuer_name, "inflow_site",
-			      b->inflow_name, "place", b->place);
+			      date_or_empty(b->valid_until), "issuer", b->issuer_name,
+			      "inflow_site", b->inflow_name, "place", b->place);
 	ld__certificate_body__free_unpacked(b, NULL);
 	return o;
 }
 
 static json_t *receipt_export_row(struct request *rq, struct store_txn *txn, const Ld__Receipt *r)
 {
-	char masked[LD_IDNO_SIZE], f[LD_MONTH_LEN], t[LD_MONTH_LEN], a[LD_MONEY_LEN], b[LD_MONEY_LEN];
-	return json_pack("{s:s, s:s, s:o, s:s, s:s, s:s, s:s, s:o, s:s, s:s}", "receipt",
-			 r->paid->receipt, "member", idno_mask(r->member, masked), "site",
-			 site_name_json(rq, txn, r->site.data, r->site.len), "from",
-			 month_format(r->paid->from_month, f), "to", month_format(r->paid->to_month, t),
-			 "amount", money_format(r->paid->amount_fen, a), "basis",
-			 money_format(r->paid->basis_fen, b), "date", date_or_empty(r->date), "status",
-			 r->refunded ? "refunded" : "paid", "collector", r->paid->collector);
+	char masked[LD_IDNO_SIZE], f[LD_MONTH_LEN], t[LD_MONTH_LEN], a[LD_MONEY_LEN],
+	    b[LD_MONEY_LEN];
+	return json_pack(
+	    "{s:s, s:s, s:o, s:s, s:s, s:s, s:s, s:o, s:s, s:s}", "receipt", r->paid->receipt,
+	    "member", idno_mask(r->member, masked), "site",
+	    site_name_json(rq, txn, r->site.data, r->site.len), "from",
+	    month_format(r->paid->from_month, f), "to", month_format(r->paid->to_month, t),
+	    "amount", money_format(r->paid->amount_fen, a), "basis",
+	    money_format(r->paid->basis_fen, b), "date", date_or_empty(r->date), "status",
+	    r->refunded ? "refunded" : "paid", "collector", r->paid->collector);
 }
 
 /* Attendance rows of one member, from his history. */
@@ -121,12 +124,12 @@ static void attendance_rows(struct store_txn *txn, const Ld__MemberState *st, js
 		    ev->attendance->meeting) {
 			const Ld__Meeting *m = ev->attendance->meeting;
 			json_array_append_new(
-				rows, json_pack("{s:s, s:o, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
-						"meeting", m->id, "date", date_or_empty(m->date),
-						"branch", m->branch, "kind", m->kind, "topic", m->topic,
-						"member", masked, "name", st->info->name, "present",
-						ev->attendance->present ? "yes" : "no", "reason",
-						ev->attendance->reason));
+			    rows, json_pack("{s:s, s:o, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
+					    "meeting", m->id, "date", date_or_empty(m->date),
+					    "branch", m->branch, "kind", m->kind, "topic", m->topic,
+					    "member", masked, "name", st->info->name, "present",
+					    ev->attendance->present ? "yes" : "no", "reason",
+					    ev->attendance->reason));
 		}
 		ld__event__free_unpacked(ev, NULL);
 	}
@@ -139,7 +142,8 @@ int cmd_export(struct request *rq, struct store_txn *txn)
 	const char *limit_text = request_param(rq, "limit");
 	enum store_table table;
 	if (!what)
-		return request_fail(rq, -EDOM, "usage: liudong export members|certs|dues|attendance");
+		return request_fail(rq, -EDOM,
+				    "usage: liudong export members|certs|dues|attendance");
 	if (strcmp(what, "members") == 0 || strcmp(what, "attendance") == 0)
 		table = TBL_MEMBERS;
 	else if (strcmp(what, "certs") == 0)
@@ -147,8 +151,10 @@ int cmd_export(struct request *rq, struct store_txn *txn)
 	else if (strcmp(what, "dues") == 0)
 		table = TBL_RECEIPTS;
 	else
-		return request_fail(rq, -EINVAL, "cannot export '%s'; choose members, certs, dues or "
-				    "attendance", what);
+		return request_fail(rq, -EINVAL,
+				    "cannot export '%s'; choose members, certs, dues or "
+				    "attendance",
+				    what);
 	long limit = PAGE_DEFAULT;
 	int rc0;
 	if (limit_text) {
@@ -167,7 +173,7 @@ int cmd_export(struct request *rq, struct store_txn *txn)
 	int rc = store_cursor_open(txn, table, &c);
 	if (rc)
 		return rc;
-	struct store_val k = { .data = after, .len = after ? strlen(after) : 0 }, v;
+	struct store_val k = {.data = after, .len = after ? strlen(after) : 0}, v;
 	rc = after && after[0] ? store_cursor_get(c, STORE_SET_RANGE, &k, &v)
 			       : store_cursor_get(c, STORE_FIRST, &k, &v);
 	/* SET_RANGE lands on AFTER itself, which the last page held: step past it. */
@@ -218,11 +224,10 @@ struct row {
 	const int *index; /* column of each key in key_names, or -1 */
 };
 
-static const char *const key_names[] = { "id",	   "name",	   "sex",	   "birth",
-					 "joined", "kind",	   "branch",	   "dues-category",
-					 "income", "phone",	   "to",	   "place",
-					 "reason", "from",	   "until",	   "fixed-place",
-					 "employer", "dues",	   NULL };
+static const char *const key_names[] = {
+    "id",	"name",	 "sex", "birth", "joined", "kind", "branch", "dues-category",
+    "income",	"phone", "to",	"place", "reason", "from", "until",  "fixed-place",
+    "employer", "dues",	 NULL};
 
 static const char *row_field(const struct fields *f, const char *key)
 {
@@ -265,8 +270,10 @@ int cmd_import(struct request *rq, struct store_txn *txn)
 	int rc = csv_next(&reader, &values, &n, &line);
 	if (rc) {
 		csv_reader_free(&reader);
-		return request_fail(rq, -EINVAL, "%s is empty or not CSV: the first line must name "
-				    "the columns (%s,...)", file, register_columns[0]);
+		return request_fail(rq, -EINVAL,
+				    "%s is empty or not CSV: the first line must name "
+				    "the columns (%s,...)",
+				    file, register_columns[0]);
 	}
 	/* The header: every register column, any of the export's extra ones, nothing else. */
 	int index[sizeof(key_names) / sizeof(key_names[0])];
@@ -285,26 +292,28 @@ int cmd_import(struct request *rq, struct store_txn *txn)
 		for (size_t k = 0; extra_columns[k]; k++)
 			known = known || strcmp(values[i], extra_columns[k]) == 0;
 		if (!known)
-			rc = request_fail(rq, -EINVAL, "%s, line 1: unknown column '%s'; the columns "
-					  "are id,name,sex,birth,joined,kind,branch,dues_category,"
-					  "income,phone,to,place,reason,from,until,fixed_place,employer",
-					  file, values[i]);
+			rc = request_fail(
+			    rq, -EINVAL,
+			    "%s, line 1: unknown column '%s'; the columns "
+			    "are id,name,sex,birth,joined,kind,branch,dues_category,"
+			    "income,phone,to,place,reason,from,until,fixed_place,employer",
+			    file, values[i]);
 	}
 	for (size_t k = 0; register_columns[k] && rc == 0; k++) {
 		bool found = false;
 		for (size_t i = 0; i < n; i++)
 			found = found || strcmp(values[i], register_columns[k]) == 0;
 		if (!found)
-			rc = request_fail(rq, -EINVAL, "%s, line 1: the column '%s' is missing", file,
-					  register_columns[k]);
+			rc = request_fail(rq, -EINVAL, "%s, line 1: the column '%s' is missing",
+					  file, register_columns[k]);
 	}
 	if (rc) {
 		csv_reader_free(&reader);
 		return rc;
 	}
 
-	struct row row = { .index = index };
-	struct fields f = { .get = row_field, .prefix = "", .ctx = &row };
+	struct row row = {.index = index};
+	struct fields f = {.get = row_field, .prefix = "", .ctx = &row};
 	size_t imported = 0, out = 0, bad = 0;
 	json_t *bad_lines = json_array();
 	while ((rc = csv_next(&reader, &values, &n, &line)) == 0) {
@@ -328,15 +337,17 @@ int cmd_import(struct request *rq, struct store_txn *txn)
 			break;
 		}
 		if (bad++ < BAD_ROWS_SHOWN)
-			json_array_append_new(bad_lines, json_pack("{s:I, s:s}", "line",
-								   (json_int_t)line, "reason",
-								   rq->error[0] ? rq->error : "bad row"));
+			json_array_append_new(
+			    bad_lines, json_pack("{s:I, s:s}", "line", (json_int_t)line, "reason",
+						 rq->error[0] ? rq->error : "bad row"));
 	}
 	csv_reader_free(&reader);
 	if (rc == -EINVAL) {
 		json_decref(bad_lines);
-		return request_fail(rq, -EINVAL, "%s, line %zu: a quoted field is not closed; nothing "
-				    "was imported", file, line);
+		return request_fail(rq, -EINVAL,
+				    "%s, line %zu: a quoted field is not closed; nothing "
+				    "was imported",
+				    file, line);
 	}
 	if (rc != -ENOENT) {
 		json_decref(bad_lines);
@@ -353,8 +364,10 @@ int cmd_import(struct request *rq, struct store_txn *txn)
 			request_warn(rq, "... and %zu more bad rows", bad - BAD_ROWS_SHOWN);
 		json_decref(bad_lines);
 		/* Nothing is kept: the whole request's transaction is rolled back. */
-		return request_fail(rq, -EINVAL, "%zu bad row(s) in %s (listed above); nothing was "
-				    "imported", bad, file);
+		return request_fail(rq, -EINVAL,
+				    "%zu bad row(s) in %s (listed above); nothing was "
+				    "imported",
+				    bad, file);
 	}
 	json_decref(bad_lines);
 	char detail[160];

@@ -19,7 +19,7 @@
 #include "sites.h"
 #include "view.h"
 
-static const char *revoke_reasons[] = { "lost", "returned", "transferred", "lapsed", "void" };
+static const char *revoke_reasons[] = {"lost", "returned", "transferred", "lapsed", "void"};
 
 /* The next serial of certificates issued here in YEAR (meta "cert_serial/YEAR"). */
 static int next_serial(struct store_txn *txn, int year, uint64_t *serial)
@@ -67,8 +67,10 @@ int cmd_cert_issue(struct request *rq, struct store_txn *txn)
 		char *end;
 		days = strtol(days_text, &end, 10);
 		if (!days_text[0] || *end || days < 1 || days > 3 * 366)
-			return request_fail(rq, -EINVAL, "--valid-days must be a number of days from 1 "
-					    "to 1098, not '%s'", days_text);
+			return request_fail(rq, -EINVAL,
+					    "--valid-days must be a number of days from 1 "
+					    "to 1098, not '%s'",
+					    days_text);
 	}
 	char idno[LD_IDNO_SIZE], masked[LD_IDNO_SIZE];
 	Ld__MemberState *st;
@@ -78,25 +80,33 @@ int cmd_cert_issue(struct request *rq, struct store_txn *txn)
 	idno_mask(idno, masked);
 	Ld__CertState *old = NULL;
 	if (!is_self(rq, &st->outflow_site)) {
-		rc = request_fail(rq, -EPERM, "member %s belongs to outflow site %s: only it issues "
-				  "his certificate", masked, st->outflow_name);
+		rc = request_fail(rq, -EPERM,
+				  "member %s belongs to outflow site %s: only it issues "
+				  "his certificate",
+				  masked, st->outflow_name);
 		goto out;
 	}
-	if (!st->outflow || (strcmp(st->state, "away") != 0 && strcmp(st->state, "checked-in") != 0)) {
-		rc = request_fail(rq, -EPERM, "member %s is not registered out (state %s); register "
-				  "him with liudong outflow register first", masked, st->state);
+	if (!st->outflow ||
+	    (strcmp(st->state, "away") != 0 && strcmp(st->state, "checked-in") != 0)) {
+		rc = request_fail(rq, -EPERM,
+				  "member %s is not registered out (state %s); register "
+				  "him with liudong outflow register first",
+				  masked, st->state);
 		goto out;
 	}
 	int32_t today = date_today();
-	if (st->certificate && st->certificate[0] && cert_state_get(txn, st->certificate, &old) == 0) {
+	if (st->certificate && st->certificate[0] &&
+	    cert_state_get(txn, st->certificate, &old) == 0) {
 		Ld__CertificateBody *b = ld__certificate_body__unpack(NULL, old->signed_->body.len,
 								      old->signed_->body.data);
 		bool active = b && !old->revoked && b->valid_until >= today;
 		if (b)
 			ld__certificate_body__free_unpacked(b, NULL);
 		if (active) {
-			rc = request_fail(rq, -EEXIST, "member %s holds certificate %s already; revoke "
-					  "it first (liudong cert revoke)", masked, old->number);
+			rc = request_fail(rq, -EEXIST,
+					  "member %s holds certificate %s already; revoke "
+					  "it first (liudong cert revoke)",
+					  masked, old->number);
 			goto out;
 		}
 	}
@@ -170,13 +180,16 @@ static int cert_lookup(struct request *rq, struct store_txn *txn, Ld__CertState 
 {
 	const char *number = request_arg(rq, 0);
 	if (!number)
-		return request_fail(rq, -EDOM, "give the certificate number, e.g. 320583-2026-000017");
+		return request_fail(rq, -EDOM,
+				    "give the certificate number, e.g. 320583-2026-000017");
 	int rc = cert_state_get(txn, number, c);
 	if (rc == -ENOENT)
-		return request_fail(rq, rc, "no certificate %s here; see liudong member show", number);
+		return request_fail(rq, rc, "no certificate %s here; see liudong member show",
+				    number);
 	if (rc)
 		return rc;
-	*body = ld__certificate_body__unpack(NULL, (*c)->signed_->body.len, (*c)->signed_->body.data);
+	*body =
+	    ld__certificate_body__unpack(NULL, (*c)->signed_->body.len, (*c)->signed_->body.data);
 	if (!*body) {
 		ld__cert_state__free_unpacked(*c, NULL);
 		return -EBADMSG;
@@ -216,10 +229,10 @@ int cmd_cert_show(struct request *rq, struct store_txn *txn)
 	json_t *reviews = json_array();
 	for (size_t i = 0; i < c->n_reviews; i++) {
 		const Ld__CertReview *r = c->reviews[i];
-		json_array_append_new(reviews,
-				      json_pack("{s:o, s:s, s:o}", "date", view_date(r->date), "result",
-						r->result, "site",
-						site_name_json(rq, txn, r->site.data, r->site.len)));
+		json_array_append_new(
+		    reviews,
+		    json_pack("{s:o, s:s, s:o}", "date", view_date(r->date), "result", r->result,
+			      "site", site_name_json(rq, txn, r->site.data, r->site.len)));
 	}
 	json_object_set_new(o, "reviews", reviews);
 	ld__certificate_body__free_unpacked(b, NULL);
@@ -279,8 +292,10 @@ static int token_check(struct request *rq, struct store_txn *txn, const char *to
 	if (site_lookup(rq, txn, b->issuer.data, t->issuer, &rec) != 0) {
 		snprintf(t->issuer, sizeof(t->issuer), "%s", b->issuer_name);
 		t->refusal = -EPERM;
-		snprintf(t->reason, sizeof(t->reason), "unknown issuer: %s is not a peer of this site "
-			 "(its site id is not pinned here)", b->issuer_name);
+		snprintf(t->reason, sizeof(t->reason),
+			 "unknown issuer: %s is not a peer of this site "
+			 "(its site id is not pinned here)",
+			 b->issuer_name);
 		return 0;
 	}
 	if (rec) {
@@ -291,13 +306,17 @@ static int token_check(struct request *rq, struct store_txn *txn, const char *to
 	}
 	if (!spki_len) {
 		t->refusal = -EPERM;
-		snprintf(t->reason, sizeof(t->reason), "unknown issuer key: peer %s has not connected "
-			 "yet, so its public key is not known here", t->issuer);
+		snprintf(t->reason, sizeof(t->reason),
+			 "unknown issuer key: peer %s has not connected "
+			 "yet, so its public key is not known here",
+			 t->issuer);
 	} else if (identity_verify(spki, spki_len, t->sc->body.data, t->sc->body.len,
 				   t->sc->signature.data) != 0) {
 		t->refusal = -EBADMSG;
-		snprintf(t->reason, sizeof(t->reason), "bad signature: the certificate was altered or "
-			 "not issued by %s", t->issuer);
+		snprintf(t->reason, sizeof(t->reason),
+			 "bad signature: the certificate was altered or "
+			 "not issued by %s",
+			 t->issuer);
 	}
 	if (rec)
 		ld__peer_record__free_unpacked(rec, NULL);
@@ -308,8 +327,9 @@ static int token_check(struct request *rq, struct store_txn *txn, const char *to
 		if (c->revoked) {
 			char day[LD_DATE_LEN];
 			t->refusal = -EKEYREVOKED;
-			snprintf(t->reason, sizeof(t->reason), "certificate %s was revoked on %s (%s)",
-				 b->number, date_format(c->revoked_date, day), c->revoke_reason);
+			snprintf(t->reason, sizeof(t->reason),
+				 "certificate %s was revoked on %s (%s)", b->number,
+				 date_format(c->revoked_date, day), c->revoke_reason);
 		}
 		ld__cert_state__free_unpacked(c, NULL);
 		if (t->refusal)
@@ -371,15 +391,18 @@ int cmd_checkin(struct request *rq, struct store_txn *txn)
 		goto out;
 	}
 	if (!is_self(rq, &t.body->inflow_site)) {
-		rc = request_fail(rq, -EPERM, "check-in refused: certificate %s is for inflow site %s, "
-				  "not this site (%s)", t.body->number, t.body->inflow_name,
-				  rq->daemon->config.name);
+		rc = request_fail(rq, -EPERM,
+				  "check-in refused: certificate %s is for inflow site %s, "
+				  "not this site (%s)",
+				  t.body->number, t.body->inflow_name, rq->daemon->config.name);
 		goto out;
 	}
 	rc = member_state_get(txn, t.body->member, &st);
 	if (rc == -ENOENT) {
-		rc = request_fail(rq, rc, "member %s's outflow registration has not arrived from %s "
-				  "yet; see liudong status", masked, t.issuer);
+		rc = request_fail(rq, rc,
+				  "member %s's outflow registration has not arrived from %s "
+				  "yet; see liudong status",
+				  masked, t.issuer);
 		goto out;
 	}
 	if (rc)
@@ -391,22 +414,25 @@ int cmd_checkin(struct request *rq, struct store_txn *txn)
 				  st->checkin ? st->checkin->branch : "?");
 		goto out;
 	}
-	if (strcmp(st->state, "away") != 0 || !st->outflow || !is_self(rq, &st->outflow->inflow_site)) {
+	if (strcmp(st->state, "away") != 0 || !st->outflow ||
+	    !is_self(rq, &st->outflow->inflow_site)) {
 		rc = request_fail(rq, -EPERM, "member %s is %s, not registered out to this site",
 				  masked, st->state);
 		goto out;
 	}
 	rc = branch_get(txn, branch, &b);
 	if (rc == -ENOENT) {
-		rc = request_fail(rq, rc, "no branch %s here; add it with liudong branch add", branch);
+		rc = request_fail(rq, rc, "no branch %s here; add it with liudong branch add",
+				  branch);
 		goto out;
 	}
 	if (rc)
 		goto out;
 	if (date < t.body->issued) {
 		char day[LD_DATE_LEN];
-		rc = request_fail(rq, -EINVAL, "--date %s is before the certificate was issued (%s)",
-				  date_text, date_format(t.body->issued, day));
+		rc =
+		    request_fail(rq, -EINVAL, "--date %s is before the certificate was issued (%s)",
+				 date_text, date_format(t.body->issued, day));
 		goto out;
 	}
 	Ld__Checkin ci = LD__CHECKIN__INIT;
@@ -444,21 +470,25 @@ int cmd_cert_revoke(struct request *rq, struct store_txn *txn)
 	for (size_t i = 0; reason && i < sizeof(revoke_reasons) / sizeof(revoke_reasons[0]); i++)
 		known = known || strcmp(reason, revoke_reasons[i]) == 0;
 	if (!reason)
-		return request_fail(rq, -EDOM, "--reason is required; see liudong cert revoke --help");
+		return request_fail(rq, -EDOM,
+				    "--reason is required; see liudong cert revoke --help");
 	if (!known)
-		return request_fail(rq, -EINVAL, "--reason '%s' is not one of lost, returned, "
-				    "transferred, lapsed, void", reason);
+		return request_fail(rq, -EINVAL,
+				    "--reason '%s' is not one of lost, returned, "
+				    "transferred, lapsed, void",
+				    reason);
 	Ld__CertState *c;
 	Ld__CertificateBody *b;
 	int rc = cert_lookup(rq, txn, &c, &b);
 	if (rc)
 		return rc;
 	if (!is_self(rq, &b->issuer)) {
-		rc = request_fail(rq, -EPERM, "certificate %s was issued by %s: only it may revoke it",
+		rc = request_fail(rq, -EPERM,
+				  "certificate %s was issued by %s: only it may revoke it",
 				  c->number, b->issuer_name);
 	} else if (c->revoked) {
-		rc = request_fail(rq, -EALREADY, "certificate %s is revoked already (%s)", c->number,
-				  c->revoke_reason);
+		rc = request_fail(rq, -EALREADY, "certificate %s is revoked already (%s)",
+				  c->number, c->revoke_reason);
 	} else {
 		Ld__CertRevoked r = LD__CERT_REVOKED__INIT;
 		r.number = c->number;
@@ -486,7 +516,8 @@ int cmd_cert_review(struct request *rq, struct store_txn *txn)
 	const char *result = request_param(rq, "result");
 	const char *date_text = request_param(rq, "date");
 	if (!result)
-		return request_fail(rq, -EDOM, "--result is required; see liudong cert review --help");
+		return request_fail(rq, -EDOM,
+				    "--result is required; see liudong cert review --help");
 	if (!result[0] || strlen(result) > 500)
 		return request_fail(rq, -EINVAL, "--result must be 1 to 500 bytes of text");
 	int32_t date = date_today();
@@ -499,8 +530,10 @@ int cmd_cert_review(struct request *rq, struct store_txn *txn)
 	if (rc)
 		return rc;
 	if (!is_self(rq, &b->issuer) && !is_self(rq, &b->inflow_site)) {
-		rc = request_fail(rq, -EPERM, "certificate %s is reviewed by its issuer %s or its "
-				  "inflow site %s", c->number, b->issuer_name, b->inflow_name);
+		rc = request_fail(rq, -EPERM,
+				  "certificate %s is reviewed by its issuer %s or its "
+				  "inflow site %s",
+				  c->number, b->issuer_name, b->inflow_name);
 	} else if (c->revoked) {
 		rc = request_fail(rq, -EKEYREVOKED, "certificate %s is revoked", c->number);
 	} else {

@@ -36,7 +36,8 @@ static int need_text(struct request *rq, const char *key, const char **out)
 		return request_fail(rq, -EDOM, "--%s is required; see liudong %s --help", key,
 				    rq->req->command);
 	if (!(*out)[0] || strlen(*out) > TEXT_MAX)
-		return request_fail(rq, -EINVAL, "--%s must be 1 to %d bytes of text", key, TEXT_MAX);
+		return request_fail(rq, -EINVAL, "--%s must be 1 to %d bytes of text", key,
+				    TEXT_MAX);
 	return 0;
 }
 
@@ -96,7 +97,8 @@ static int check_rule(struct request *rq, struct store_txn *txn, const Ld__Event
 		if (ownership_writer(txn, ev, writer) == 0 &&
 		    memcmp(writer, rq->daemon->site_id, LD_SITE_ID_BYTES) != 0)
 			site_lookup(rq, txn, writer, name, NULL); /* leaves NAME empty if unknown */
-		return request_fail(rq, -EPERM, "%s for member %s is not this site's to write: %s%s%s",
+		return request_fail(rq, -EPERM,
+				    "%s for member %s is not this site's to write: %s%s%s",
 				    event_kind_name(ev->kind), idno_mask(ev->member, masked), why,
 				    name[0] ? "; it is " : "", name);
 	}
@@ -169,9 +171,9 @@ static bool is_away(const Ld__MemberState *st)
 /* ---------------------------------------------------------------------------------------------- */
 /* Organizational life                                                                            */
 
-static const char *const meeting_kinds[] = { "branch-meeting", "committee",    "group",
-					     "lecture",	       "theme-day",    "life-meeting",
-					     "appraisal",      NULL };
+static const char *const meeting_kinds[] = {"branch-meeting", "committee", "group",
+					    "lecture",	      "theme-day", "life-meeting",
+					    "appraisal",      NULL};
 
 int cmd_meeting_add(struct request *rq, struct store_txn *txn)
 {
@@ -181,18 +183,21 @@ int cmd_meeting_add(struct request *rq, struct store_txn *txn)
 	int32_t date;
 	int rc;
 	if (!branch || !kind)
-		return request_fail(rq, -EDOM, "--branch and --kind are required; see liudong "
+		return request_fail(rq, -EDOM,
+				    "--branch and --kind are required; see liudong "
 				    "meeting add --help");
 	if ((rc = need_text(rq, "topic", &topic)) || (rc = date_opt(rq, &date)))
 		return rc;
 	if (!one_of(kind, meeting_kinds))
-		return request_fail(rq, -EINVAL, "--kind '%s' is not one of branch-meeting, "
+		return request_fail(rq, -EINVAL,
+				    "--kind '%s' is not one of branch-meeting, "
 				    "committee, group, lecture, theme-day, life-meeting, appraisal",
 				    kind);
 	Ld__BranchInfo *b;
 	rc = branch_get(txn, branch, &b);
 	if (rc == -ENOENT)
-		return request_fail(rq, rc, "no branch %s here; add it with liudong branch add", branch);
+		return request_fail(rq, rc, "no branch %s here; add it with liudong branch add",
+				    branch);
 	if (rc)
 		return rc;
 	char id[48];
@@ -223,8 +228,9 @@ int cmd_meeting_add(struct request *rq, struct store_txn *txn)
 	int day;
 	date_to_ymd(date, NULL, NULL, &day);
 	if (day != rq->daemon->config.rules.org_life_day)
-		request_warn(rq, "the mobile members' organizational life day is the %dth of each month",
-			     rq->daemon->config.rules.org_life_day);
+		request_warn(
+		    rq, "the mobile members' organizational life day is the %dth of each month",
+		    rq->daemon->config.rules.org_life_day);
 	json_object_set_new(rq->result, "meeting", json_string(id));
 	json_object_set_new(rq->result, "branch", json_string(branch));
 	json_object_set_new(rq->result, "date", view_date(date));
@@ -264,7 +270,8 @@ int cmd_meeting_attend(struct request *rq, struct store_txn *txn)
 	const char *reason = request_param(rq, "reason");
 	bool absent = request_flag(rq, "absent");
 	if (!id || !request_arg(rq, 1))
-		return request_fail(rq, -EDOM, "usage: liudong meeting attend MEETING IDNO "
+		return request_fail(rq, -EDOM,
+				    "usage: liudong meeting attend MEETING IDNO "
 				    "[--absent --reason TEXT]");
 	if (absent && (!reason || !reason[0]))
 		return request_fail(rq, -EDOM, "--absent needs --reason (why he was excused)");
@@ -280,8 +287,10 @@ int cmd_meeting_attend(struct request *rq, struct store_txn *txn)
 	if ((rc = member_event_begin(rq, txn, LD__EVENT_KIND__ATTENDANCE, 1, &me)))
 		goto out;
 	if (attended_already(txn, me.st, id)) {
-		rc = request_fail(rq, -EEXIST, "attendance of member %s at meeting %s is recorded "
-				  "already", me.masked, id);
+		rc = request_fail(rq, -EEXIST,
+				  "attendance of member %s at meeting %s is recorded "
+				  "already",
+				  me.masked, id);
 		goto out;
 	}
 	Ld__Attendance a = LD__ATTENDANCE__INIT;
@@ -326,10 +335,10 @@ int cmd_meeting_list(struct request *rq, struct store_txn *txn)
 			break;
 		}
 		if ((!branch || strcmp(m->branch, branch) == 0) && m->date >= from && m->date <= to)
-			json_array_append_new(list, json_pack("{s:s, s:s, s:o, s:s, s:s}", "meeting",
-							      m->id, "branch", m->branch, "date",
-							      view_date(m->date), "kind", m->kind,
-							      "topic", m->topic));
+			json_array_append_new(list, json_pack("{s:s, s:s, s:o, s:s, s:s}",
+							      "meeting", m->id, "branch", m->branch,
+							      "date", view_date(m->date), "kind",
+							      m->kind, "topic", m->topic));
 		ld__meeting__free_unpacked(m, NULL);
 	}
 	store_cursor_close(c);
@@ -358,7 +367,7 @@ static bool certificate_active(struct store_txn *txn, const Ld__MemberState *st)
 	if (cert_state_get(txn, st->certificate, &c) != 0)
 		return false;
 	Ld__CertificateBody *b =
-		ld__certificate_body__unpack(NULL, c->signed_->body.len, c->signed_->body.data);
+	    ld__certificate_body__unpack(NULL, c->signed_->body.len, c->signed_->body.data);
 	bool active = b && !c->revoked && b->valid_until >= date_today();
 	if (b)
 		ld__certificate_body__free_unpacked(b, NULL);
@@ -372,7 +381,8 @@ int cmd_dues_pay(struct request *rq, struct store_txn *txn)
 	const char *to_text = request_param(rq, "to");
 	const char *amount_text = request_param(rq, "amount");
 	if (!from_text || !amount_text)
-		return request_fail(rq, -EDOM, "--from and --amount are required; see liudong dues "
+		return request_fail(rq, -EDOM,
+				    "--from and --amount are required; see liudong dues "
 				    "pay --help");
 	int32_t from, to, date;
 	int64_t amount;
@@ -388,8 +398,10 @@ int cmd_dues_pay(struct request *rq, struct store_txn *txn)
 	if (to - from >= 120)
 		return request_fail(rq, -EINVAL, "one receipt covers at most 120 months");
 	if (money_parse(amount_text, &amount) != 0 || amount <= 0)
-		return request_fail(rq, -EINVAL, "--amount '%s' is not an amount in yuan above 0 with "
-				    "at most two decimals", amount_text);
+		return request_fail(rq, -EINVAL,
+				    "--amount '%s' is not an amount in yuan above 0 with "
+				    "at most two decimals",
+				    amount_text);
 	if ((rc = date_opt(rq, &date)))
 		return rc;
 	struct member_event me;
@@ -397,17 +409,17 @@ int cmd_dues_pay(struct request *rq, struct store_txn *txn)
 		return rc;
 	/* Who collects: the inflow site while the certificate is active, else the outflow site. */
 	bool active = certificate_active(txn, me.st);
-	const ProtobufCBinaryData *collector = active && me.st->outflow
-						       ? &me.st->outflow->inflow_site
-						       : &me.st->outflow_site;
+	const ProtobufCBinaryData *collector =
+	    active && me.st->outflow ? &me.st->outflow->inflow_site : &me.st->outflow_site;
 	if (collector->len != LD_SITE_ID_BYTES ||
 	    memcmp(collector->data, rq->daemon->site_id, LD_SITE_ID_BYTES) != 0) {
 		char name[LD_NAME_MAX] = "?";
 		if (collector->len == LD_SITE_ID_BYTES)
 			site_lookup(rq, txn, collector->data, name, NULL);
-		rc = request_fail(rq, -EPERM, "dues of member %s are collected by %s (%s) while his "
-				  "certificate is %s", me.masked, name,
-				  active ? "his inflow site" : "his outflow site",
+		rc = request_fail(rq, -EPERM,
+				  "dues of member %s are collected by %s (%s) while his "
+				  "certificate is %s",
+				  me.masked, name, active ? "his inflow site" : "his outflow site",
 				  active ? "active" : "not active");
 		goto out;
 	}
@@ -419,9 +431,10 @@ int cmd_dues_pay(struct request *rq, struct store_txn *txn)
 		if (!r->refunded && r->paid->from_month <= to && r->paid->to_month >= from) {
 			int32_t month = r->paid->from_month > from ? r->paid->from_month : from;
 			char m[LD_MONTH_LEN];
-			rc = request_fail(rq, -EEXIST, "%s is paid already for member %s (receipt %s); "
-					  "a month is paid once", month_format(month, m), me.masked,
-					  r->paid->receipt);
+			rc = request_fail(rq, -EEXIST,
+					  "%s is paid already for member %s (receipt %s); "
+					  "a month is paid once",
+					  month_format(month, m), me.masked, r->paid->receipt);
 		}
 		ld__receipt__free_unpacked(r, NULL);
 	}
@@ -446,9 +459,10 @@ int cmd_dues_pay(struct request *rq, struct store_txn *txn)
 		goto out;
 	if (amount < basis) {
 		char a[LD_MONEY_LEN], b[LD_MONEY_LEN];
-		request_warn(rq, "%s yuan is less than his dues for %lld month(s), %s yuan; the "
-			     "receipt records both", money_format(amount, a), (long long)months,
-			     money_format(basis, b));
+		request_warn(rq,
+			     "%s yuan is less than his dues for %lld month(s), %s yuan; the "
+			     "receipt records both",
+			     money_format(amount, a), (long long)months, money_format(basis, b));
 	}
 	answer(rq, &me);
 	json_object_set_new(rq->result, "receipt", json_string(receipt));
@@ -554,17 +568,18 @@ int cmd_dues_refund(struct request *rq, struct store_txn *txn)
 
 struct note_spec {
 	Ld__EventKind kind;
-	const char *text_key;          /* option holding the text, or NULL */
-	const char *kind_key;          /* option holding a kind, or NULL */
+	const char *text_key; /* option holding the text, or NULL */
+	const char *kind_key; /* option holding a kind, or NULL */
 	const char *const *kinds;
-	const char *outcome_key;       /* option holding an outcome, or NULL */
+	const char *outcome_key; /* option holding an outcome, or NULL */
 	const char *const *outcomes;
-	bool dated;                    /* takes --date */
+	bool dated; /* takes --date */
 	const char *action;
 };
 
 static int note_command(struct request *rq, struct store_txn *txn, const struct note_spec *spec,
-			int (*precheck)(struct request *, struct store_txn *, struct member_event *))
+			int (*precheck)(struct request *, struct store_txn *,
+					struct member_event *))
 {
 	const char *text = NULL, *kind = "", *outcome = "";
 	int32_t date = date_today();
@@ -574,8 +589,10 @@ static int note_command(struct request *rq, struct store_txn *txn, const struct 
 	if (spec->kind_key && request_param(rq, spec->kind_key)) {
 		kind = request_param(rq, spec->kind_key);
 		if (!one_of(kind, spec->kinds))
-			return request_fail(rq, -EINVAL, "--%s '%s' is not a known value; see liudong "
-					    "%s --help", spec->kind_key, kind, rq->req->command);
+			return request_fail(rq, -EINVAL,
+					    "--%s '%s' is not a known value; see liudong "
+					    "%s --help",
+					    spec->kind_key, kind, rq->req->command);
 	} else if (spec->kinds) {
 		kind = spec->kinds[0];
 	}
@@ -585,8 +602,10 @@ static int note_command(struct request *rq, struct store_txn *txn, const struct 
 			return request_fail(rq, -EDOM, "--%s is required; see liudong %s --help",
 					    spec->outcome_key, rq->req->command);
 		if (!one_of(outcome, spec->outcomes))
-			return request_fail(rq, -EINVAL, "--%s '%s' is not a known value; see liudong "
-					    "%s --help", spec->outcome_key, outcome, rq->req->command);
+			return request_fail(rq, -EINVAL,
+					    "--%s '%s' is not a known value; see liudong "
+					    "%s --help",
+					    spec->outcome_key, outcome, rq->req->command);
 	}
 	if (spec->dated && (rc = date_opt(rq, &date)))
 		return rc;
@@ -623,34 +642,40 @@ static int must_be_away(struct request *rq, struct store_txn *txn, struct member
 
 int cmd_report_add(struct request *rq, struct store_txn *txn)
 {
-	static const struct note_spec spec = { .kind = LD__EVENT_KIND__REPORT_RECEIVED,
-					       .text_key = "summary", .dated = true,
-					       .action = "report.add" };
+	static const struct note_spec spec = {.kind = LD__EVENT_KIND__REPORT_RECEIVED,
+					      .text_key = "summary",
+					      .dated = true,
+					      .action = "report.add"};
 	return note_command(rq, txn, &spec, NULL);
 }
 
 int cmd_feedback(struct request *rq, struct store_txn *txn)
 {
-	static const char *const kinds[] = { "situation", "help", NULL };
-	static const struct note_spec spec = { .kind = LD__EVENT_KIND__FEEDBACK, .text_key = "text",
-					       .kind_key = "kind", .kinds = kinds, .dated = true,
-					       .action = "feedback" };
+	static const char *const kinds[] = {"situation", "help", NULL};
+	static const struct note_spec spec = {.kind = LD__EVENT_KIND__FEEDBACK,
+					      .text_key = "text",
+					      .kind_key = "kind",
+					      .kinds = kinds,
+					      .dated = true,
+					      .action = "feedback"};
 	return note_command(rq, txn, &spec, NULL);
 }
 
 int cmd_depart(struct request *rq, struct store_txn *txn)
 {
-	static const struct note_spec spec = { .kind = LD__EVENT_KIND__DEPARTURE_ASSESSED,
-					       .text_key = "assessment", .dated = true,
-					       .action = "depart" };
+	static const struct note_spec spec = {.kind = LD__EVENT_KIND__DEPARTURE_ASSESSED,
+					      .text_key = "assessment",
+					      .dated = true,
+					      .action = "depart"};
 	return note_command(rq, txn, &spec, must_be_away);
 }
 
 int cmd_return(struct request *rq, struct store_txn *txn)
 {
-	static const struct note_spec spec = { .kind = LD__EVENT_KIND__RETURNED,
-					       .text_key = "summary", .dated = true,
-					       .action = "return" };
+	static const struct note_spec spec = {.kind = LD__EVENT_KIND__RETURNED,
+					      .text_key = "summary",
+					      .dated = true,
+					      .action = "return"};
 	return note_command(rq, txn, &spec, must_be_away);
 }
 
@@ -664,17 +689,19 @@ static int must_be_probationary(struct request *rq, struct store_txn *txn, struc
 
 int cmd_probation_opinion(struct request *rq, struct store_txn *txn)
 {
-	static const struct note_spec spec = { .kind = LD__EVENT_KIND__PROBATION_OPINION,
-					       .text_key = "text", .action = "probation.opinion" };
+	static const struct note_spec spec = {.kind = LD__EVENT_KIND__PROBATION_OPINION,
+					      .text_key = "text",
+					      .action = "probation.opinion"};
 	return note_command(rq, txn, &spec, must_be_probationary);
 }
 
 int cmd_probation_decide(struct request *rq, struct store_txn *txn)
 {
-	static const char *const outcomes[] = { "full", "extend", "cancel", NULL };
-	static const struct note_spec spec = { .kind = LD__EVENT_KIND__PROBATION_DECIDED,
-					       .outcome_key = "result", .outcomes = outcomes,
-					       .action = "probation.decide" };
+	static const char *const outcomes[] = {"full", "extend", "cancel", NULL};
+	static const struct note_spec spec = {.kind = LD__EVENT_KIND__PROBATION_DECIDED,
+					      .outcome_key = "result",
+					      .outcomes = outcomes,
+					      .action = "probation.decide"};
 	return note_command(rq, txn, &spec, must_be_probationary);
 }
 
@@ -691,25 +718,28 @@ static int lapse_not_open(struct request *rq, struct store_txn *txn, struct memb
 static int lapse_open(struct request *rq, struct store_txn *txn, struct member_event *me)
 {
 	if (strcmp(me->st->state, "lapse") != 0)
-		return request_fail(rq, -EPERM, "no lapse case is open for member %s; open one with "
-				    "liudong lapse open", me->masked);
+		return request_fail(rq, -EPERM,
+				    "no lapse case is open for member %s; open one with "
+				    "liudong lapse open",
+				    me->masked);
 	return 0;
 }
 
 int cmd_lapse_open(struct request *rq, struct store_txn *txn)
 {
-	static const struct note_spec spec = { .kind = LD__EVENT_KIND__LAPSE_OPENED,
-					       .text_key = "grounds", .action = "lapse.open" };
+	static const struct note_spec spec = {
+	    .kind = LD__EVENT_KIND__LAPSE_OPENED, .text_key = "grounds", .action = "lapse.open"};
 	return note_command(rq, txn, &spec, lapse_not_open);
 }
 
 int cmd_lapse_decide(struct request *rq, struct store_txn *txn)
 {
-	static const char *const outcomes[] = { "cleared", "correction", "suspension", "removal",
-						NULL };
-	static const struct note_spec spec = { .kind = LD__EVENT_KIND__LAPSE_DECIDED,
-					       .outcome_key = "outcome", .outcomes = outcomes,
-					       .action = "lapse.decide" };
+	static const char *const outcomes[] = {"cleared", "correction", "suspension", "removal",
+					       NULL};
+	static const struct note_spec spec = {.kind = LD__EVENT_KIND__LAPSE_DECIDED,
+					      .outcome_key = "outcome",
+					      .outcomes = outcomes,
+					      .action = "lapse.decide"};
 	return note_command(rq, txn, &spec, lapse_open);
 }
 
@@ -718,7 +748,7 @@ int cmd_lapse_decide(struct request *rq, struct store_txn *txn)
 
 int cmd_contact(struct request *rq, struct store_txn *txn)
 {
-	static const char *const keys[] = { "phone", "place", "employer", "address" };
+	static const char *const keys[] = {"phone", "place", "employer", "address"};
 	const char *values[4];
 	bool any = false;
 	for (int i = 0; i < 4; i++) {
@@ -728,7 +758,8 @@ int cmd_contact(struct request *rq, struct store_txn *txn)
 		any = any || values[i];
 	}
 	if (!any)
-		return request_fail(rq, -EDOM, "give at least one of --phone, --place, --employer, "
+		return request_fail(rq, -EDOM,
+				    "give at least one of --phone, --place, --employer, "
 				    "--address");
 	struct member_event me;
 	int rc = member_event_begin(rq, txn, LD__EVENT_KIND__CONTACT_CHANGED, 0, &me);
@@ -748,7 +779,7 @@ int cmd_contact(struct request *rq, struct store_txn *txn)
 }
 
 /* ---------------------------------------------------------------------------------------------- */
-/* Transfer of the relation (组织关系转接)                                                         */
+/* Transfer of the relation (组织关系转接) */
 
 int cmd_transfer_issue(struct request *rq, struct store_txn *txn)
 {
@@ -757,7 +788,8 @@ int cmd_transfer_issue(struct request *rq, struct store_txn *txn)
 	int32_t date;
 	int rc;
 	if (!to)
-		return request_fail(rq, -EDOM, "--to is required; see liudong transfer issue --help");
+		return request_fail(rq, -EDOM,
+				    "--to is required; see liudong transfer issue --help");
 	if ((rc = need_text(rq, "org", &org)) || (rc = date_opt(rq, &date)))
 		return rc;
 	struct member_event me;
@@ -777,13 +809,16 @@ int cmd_transfer_issue(struct request *rq, struct store_txn *txn)
 	if (!me.st->outflow || !is_away(me.st) ||
 	    me.st->outflow->inflow_site.len != peer->site_id.len ||
 	    memcmp(me.st->outflow->inflow_site.data, peer->site_id.data, peer->site_id.len) != 0) {
-		rc = request_fail(rq, -EPERM, "member %s's relation moves to the inflow site where "
-				  "he is registered out (%s), not to %s", me.masked,
-				  me.st->outflow ? me.st->outflow->inflow_name : "none", to);
+		rc = request_fail(rq, -EPERM,
+				  "member %s's relation moves to the inflow site where "
+				  "he is registered out (%s), not to %s",
+				  me.masked, me.st->outflow ? me.st->outflow->inflow_name : "none",
+				  to);
 		goto out;
 	}
 	if (me.st->transfer && me.st->transfer[0]) {
-		rc = request_fail(rq, -EEXIST, "a transfer letter (%s) for member %s is issued already",
+		rc = request_fail(rq, -EEXIST,
+				  "a transfer letter (%s) for member %s is issued already",
 				  me.st->transfer, me.masked);
 		goto out;
 	}
@@ -843,21 +878,24 @@ int cmd_transfer_receive(struct request *rq, struct store_txn *txn)
 	int32_t date;
 	int rc;
 	if (!number)
-		return request_fail(rq, -EDOM, "usage: liudong transfer receive LETTER [--date DATE]");
+		return request_fail(rq, -EDOM,
+				    "usage: liudong transfer receive LETTER [--date DATE]");
 	if ((rc = date_opt(rq, &date)))
 		return rc;
 	struct store_val v;
 	rc = store_get(txn, TBL_LETTERS, number, strlen(number), &v);
 	if (rc == -ENOENT)
-		return request_fail(rq, rc, "no transfer letter %s here (it may not have arrived "
-				    "yet; see liudong status)", number);
+		return request_fail(rq, rc,
+				    "no transfer letter %s here (it may not have arrived "
+				    "yet; see liudong status)",
+				    number);
 	if (rc)
 		return rc;
 	Ld__Transfer *t = ld__transfer__unpack(NULL, v.len, v.data);
 	Ld__TransferLetter *l =
-		t ? ld__transfer_letter__unpack(NULL, t->letter.len, t->letter.data) : NULL;
+	    t ? ld__transfer_letter__unpack(NULL, t->letter.len, t->letter.data) : NULL;
 	Ld__PeerRecord *issuer = NULL;
-	struct member_event me = { 0 };
+	struct member_event me = {0};
 	char name[LD_NAME_MAX];
 	if (!l || t->signature.len != 64) {
 		rc = -EBADMSG;
@@ -867,14 +905,17 @@ int cmd_transfer_receive(struct request *rq, struct store_txn *txn)
 	    !issuer->public_key.len ||
 	    identity_verify(issuer->public_key.data, issuer->public_key.len, t->letter.data,
 			    t->letter.len, t->signature.data) != 0) {
-		rc = request_fail(rq, -EBADMSG, "transfer letter %s does not verify against its "
-				  "issuer's key", number);
+		rc = request_fail(rq, -EBADMSG,
+				  "transfer letter %s does not verify against its "
+				  "issuer's key",
+				  number);
 		goto out;
 	}
 	if (l->to_site.len != LD_SITE_ID_BYTES ||
 	    memcmp(l->to_site.data, rq->daemon->site_id, LD_SITE_ID_BYTES) != 0) {
-		rc = request_fail(rq, -EPERM, "transfer letter %s is addressed to %s, not this site",
-				  number, l->to_name);
+		rc =
+		    request_fail(rq, -EPERM, "transfer letter %s is addressed to %s, not this site",
+				 number, l->to_name);
 		goto out;
 	}
 	if (date > l->valid_until) {

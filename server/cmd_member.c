@@ -37,9 +37,9 @@ int member_lookup(struct request *rq, struct store_txn *txn, const char *text,
 	int rc = member_state_get(txn, idno, out);
 	if (rc == -ENOENT) {
 		char masked[LD_IDNO_SIZE];
-		return request_fail(rq, rc,
-				    "no member with identity number %s here; see liudong member find",
-				    idno_mask(idno, masked));
+		return request_fail(
+		    rq, rc, "no member with identity number %s here; see liudong member find",
+		    idno_mask(idno, masked));
 	}
 	return rc;
 }
@@ -83,10 +83,13 @@ int cmd_branch_add(struct request *rq, struct store_txn *txn)
 	for (size_t i = 0; code_ok && i < n; i++)
 		code_ok = isalnum((unsigned char)code[i]) || code[i] == '-' || code[i] == '_';
 	if (!code_ok)
-		return request_fail(rq, -EINVAL, "branch code '%s' must be 1 to 32 letters, digits, "
-				    "'-' or '_'", code);
+		return request_fail(rq, -EINVAL,
+				    "branch code '%s' must be 1 to 32 letters, digits, "
+				    "'-' or '_'",
+				    code);
 	if (!text_ok(name, NAME_MAX_BYTES))
-		return request_fail(rq, -EINVAL, "--name must be 1 to %d bytes of text", NAME_MAX_BYTES);
+		return request_fail(rq, -EINVAL, "--name must be 1 to %d bytes of text",
+				    NAME_MAX_BYTES);
 	Ld__BranchInfo *old;
 	if (branch_get(txn, code, &old) == 0) {
 		ld__branch_info__free_unpacked(old, NULL);
@@ -153,7 +156,8 @@ int cmd_member_add(struct request *rq, struct store_txn *txn)
 		return rc;
 	json_object_set_new(rq->result, "id", json_string(idno_mask(idno, masked)));
 	json_object_set_new(rq->result, "name", json_string(st->info->name));
-	json_object_set_new(rq->result, "monthly_dues_fen", json_integer(st->info->monthly_dues_fen));
+	json_object_set_new(rq->result, "monthly_dues_fen",
+			    json_integer(st->info->monthly_dues_fen));
 	json_object_set_new(rq->result, "seq", json_integer((json_int_t)seq));
 	ld__member_state__free_unpacked(st, NULL);
 	return 0;
@@ -227,16 +231,18 @@ static bool filter_state_branch(const struct request *rq, const Ld__MemberState 
 
 int cmd_member_list(struct request *rq, struct store_txn *txn)
 {
-	static const char *states[] = { "home",	       "away",	 "checked-in", "returned",
-					"transferred", "lapse", "removed" };
+	static const char *states[] = {"home",	      "away",  "checked-in", "returned",
+				       "transferred", "lapse", "removed"};
 	const char *state = request_param(rq, "state");
 	if (state) {
 		bool known = false;
 		for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++)
 			known = known || strcmp(state, states[i]) == 0;
 		if (!known)
-			return request_fail(rq, -EINVAL, "--state '%s' is not one of home, away, "
-					    "checked-in, returned, transferred, lapse, removed", state);
+			return request_fail(rq, -EINVAL,
+					    "--state '%s' is not one of home, away, "
+					    "checked-in, returned, transferred, lapse, removed",
+					    state);
 	}
 	return list_members(rq, txn, filter_state_branch);
 }
@@ -252,7 +258,8 @@ int cmd_member_find(struct request *rq, struct store_txn *txn)
 {
 	const char *text = request_arg(rq, 0);
 	if (!text || !text[0])
-		return request_fail(rq, -EDOM, "usage: liudong member find TEXT (part of a name, "
+		return request_fail(rq, -EDOM,
+				    "usage: liudong member find TEXT (part of a name, "
 				    "identity number, phone or place)");
 	return list_members(rq, txn, filter_text);
 }
@@ -278,8 +285,8 @@ static void event_summary(const Ld__Event *ev, char *out, size_t len)
 	case LD__EVENT_KIND__OUTFLOW_REGISTERED:
 		if (ev->outflow) {
 			const Ld__OutflowInfo *of = ev->outflow;
-			snprintf(out, len, "registered out to %s (%s) for %s from %s%s", of->inflow_name,
-				 of->place, of->reason, date_format(of->from, a),
+			snprintf(out, len, "registered out to %s (%s) for %s from %s%s",
+				 of->inflow_name, of->place, of->reason, date_format(of->from, a),
 				 of->fixed_place ? ", fixed place" : "");
 			return;
 		}
@@ -305,8 +312,8 @@ static void event_summary(const Ld__Event *ev, char *out, size_t len)
 		if (ev->checkin) {
 			snprintf(out, len, "reported in with certificate %s; branch %s %s%s%s",
 				 ev->checkin->certificate, ev->checkin->branch,
-				 ev->checkin->branch_name, ev->checkin->contact[0] ? ", contact " : "",
-				 ev->checkin->contact);
+				 ev->checkin->branch_name,
+				 ev->checkin->contact[0] ? ", contact " : "", ev->checkin->contact);
 			return;
 		}
 		break;
@@ -314,9 +321,9 @@ static void event_summary(const Ld__Event *ev, char *out, size_t len)
 		if (ev->attendance && ev->attendance->meeting) {
 			const Ld__Meeting *m = ev->attendance->meeting;
 			snprintf(out, len, "%s %s (%s, %s: %s)%s%s",
-				 ev->attendance->present ? "attended" : "excused from", m->id, m->kind,
-				 m->branch_name, m->topic, ev->attendance->present ? "" : ": ",
-				 ev->attendance->reason);
+				 ev->attendance->present ? "attended" : "excused from", m->id,
+				 m->kind, m->branch_name, m->topic,
+				 ev->attendance->present ? "" : ": ", ev->attendance->reason);
 			return;
 		}
 		break;
@@ -326,7 +333,8 @@ static void event_summary(const Ld__Event *ev, char *out, size_t len)
 			snprintf(out, len, "dues %s..%s paid: %s yuan, receipt %s",
 				 month_format(ev->dues_paid->from_month, f),
 				 month_format(ev->dues_paid->to_month, t),
-				 money_format(ev->dues_paid->amount_fen, money), ev->dues_paid->receipt);
+				 money_format(ev->dues_paid->amount_fen, money),
+				 ev->dues_paid->receipt);
 			return;
 		}
 		break;
@@ -339,9 +347,10 @@ static void event_summary(const Ld__Event *ev, char *out, size_t len)
 		break;
 	case LD__EVENT_KIND__CONTACT_CHANGED:
 		if (ev->contact) {
-			snprintf(out, len, "contact changed:%s%s%s%s%s%s%s%s", ev->contact->phone[0] ? " phone " : "",
-				 ev->contact->phone, ev->contact->place[0] ? " place " : "",
-				 ev->contact->place, ev->contact->employer[0] ? " employer " : "",
+			snprintf(out, len, "contact changed:%s%s%s%s%s%s%s%s",
+				 ev->contact->phone[0] ? " phone " : "", ev->contact->phone,
+				 ev->contact->place[0] ? " place " : "", ev->contact->place,
+				 ev->contact->employer[0] ? " employer " : "",
 				 ev->contact->employer, ev->contact->address[0] ? " address " : "",
 				 ev->contact->address);
 			return;
@@ -384,13 +393,13 @@ int cmd_history(struct request *rq, struct store_txn *txn)
 			break;
 		char summary[512];
 		event_summary(ev, summary, sizeof(summary));
-		json_array_append_new(events,
-				      json_pack("{s:o, s:I, s:I, s:s, s:o, s:o, s:s, s:s}", "origin",
-						site_name_json(rq, txn, ev->origin.data, ev->origin.len), "seq",
-						(json_int_t)ev->origin_seq, "local_seq", (json_int_t)seq,
-						"kind", event_kind_name(ev->kind), "date",
-						view_date(ev->date), "time", view_time(ev->time_ms),
-						"operator", ev->operator_, "summary", summary));
+		json_array_append_new(
+		    events, json_pack("{s:o, s:I, s:I, s:s, s:o, s:o, s:s, s:s}", "origin",
+				      site_name_json(rq, txn, ev->origin.data, ev->origin.len),
+				      "seq", (json_int_t)ev->origin_seq, "local_seq",
+				      (json_int_t)seq, "kind", event_kind_name(ev->kind), "date",
+				      view_date(ev->date), "time", view_time(ev->time_ms),
+				      "operator", ev->operator_, "summary", summary));
 		ld__event__free_unpacked(ev, NULL);
 	}
 	ld__member_state__free_unpacked(st, NULL);

@@ -59,9 +59,10 @@ static void gather(struct request *rq, struct store_txn *txn, const Ld__MemberSt
 	f->last_report = or_none(st->last_report);
 	f->last_contact = or_none(st->last_contact);
 	if (st->checkin_date)
-		f->last_contact = f->last_contact == LD_DATE_NONE || st->checkin_date > f->last_contact
-					  ? st->checkin_date
-					  : f->last_contact;
+		f->last_contact =
+		    f->last_contact == LD_DATE_NONE || st->checkin_date > f->last_contact
+			? st->checkin_date
+			: f->last_contact;
 	f->paid_month = INT32_MIN;
 	for (size_t i = 0; i < st->n_receipts; i++) {
 		struct store_val v;
@@ -75,8 +76,8 @@ static void gather(struct request *rq, struct store_txn *txn, const Ld__MemberSt
 	}
 	Ld__CertState *c;
 	if (st->certificate[0] && cert_state_get(txn, st->certificate, &c) == 0) {
-		Ld__CertificateBody *b = ld__certificate_body__unpack(NULL, c->signed_->body.len,
-								      c->signed_->body.data);
+		Ld__CertificateBody *b =
+		    ld__certificate_body__unpack(NULL, c->signed_->body.len, c->signed_->body.data);
 		if (b && !c->revoked) {
 			f->has_cert = true;
 			f->cert_valid_until = b->valid_until;
@@ -93,9 +94,9 @@ static void gather(struct request *rq, struct store_txn *txn, const Ld__MemberSt
 		struct store_val v;
 		if (store_get(txn, TBL_LETTERS, st->transfer, strlen(st->transfer), &v) == 0) {
 			Ld__Transfer *t = ld__transfer__unpack(NULL, v.len, v.data);
-			Ld__TransferLetter *l = t ? ld__transfer_letter__unpack(NULL, t->letter.len,
-										 t->letter.data)
-						  : NULL;
+			Ld__TransferLetter *l =
+			    t ? ld__transfer_letter__unpack(NULL, t->letter.len, t->letter.data)
+			      : NULL;
 			if (l) {
 				f->transfer_open = true;
 				f->transfer_issued = l->issued;
@@ -110,16 +111,16 @@ static void gather(struct request *rq, struct store_txn *txn, const Ld__MemberSt
 static void add_reminder(json_t *list, const char *kind, const char *member, int32_t since,
 			 const char *detail)
 {
-	json_array_append_new(list, json_pack("{s:s, s:s, s:o, s:s}", "kind", kind, "member", member,
-					      "since", view_date(since), "detail", detail));
+	json_array_append_new(list, json_pack("{s:s, s:s, s:o, s:s}", "kind", kind, "member",
+					      member, "since", view_date(since), "detail", detail));
 }
 
 /* Site-level rules: 3+ full members at one place with no temporary branch; the 27th. */
 struct place_group {
-	char key[300];       /* inflow site name + place */
+	char key[300]; /* inflow site name + place */
 	unsigned members;
 	bool in_temp_branch; /* one of them is in a temporary branch already */
-	int32_t since;       /* the day the last of them left */
+	int32_t since;	     /* the day the last of them left */
 };
 
 struct branch_group {
@@ -133,8 +134,9 @@ static int cmp_reminder(const void *a, const void *b)
 	json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
 	int c = strcmp(json_string_value(json_object_get(x, "since")),
 		       json_string_value(json_object_get(y, "since")));
-	return c ? c : strcmp(json_string_value(json_object_get(x, "kind")),
-			      json_string_value(json_object_get(y, "kind")));
+	return c ? c
+		 : strcmp(json_string_value(json_object_get(x, "kind")),
+			  json_string_value(json_object_get(y, "kind")));
 }
 
 int cmd_due(struct request *rq, struct store_txn *txn)
@@ -167,7 +169,8 @@ int cmd_due(struct request *rq, struct store_txn *txn)
 		gather(rq, txn, st, &f);
 		if (!f.outflow_here && !f.inflow_here) {
 			ld__member_state__free_unpacked(st, NULL);
-			continue; /* he moved on to another inflow site: not this site's to act on */
+			continue; /* he moved on to another inflow site: not this site's to act on
+				   */
 		}
 		char masked[LD_IDNO_SIZE];
 		idno_mask(st->info->id, masked);
@@ -185,12 +188,13 @@ int cmd_due(struct request *rq, struct store_txn *txn)
 			while (i < n_places && strcmp(places[i].key, key) != 0)
 				i++;
 			if (i == n_places) {
-				struct place_group *g = realloc(places, (n_places + 1) * sizeof(*g));
+				struct place_group *g =
+				    realloc(places, (n_places + 1) * sizeof(*g));
 				if (g) {
 					places = g;
 					memset(&places[n_places], 0, sizeof(*places));
-					snprintf(places[n_places].key, sizeof(places[n_places].key), "%s",
-						 key);
+					snprintf(places[n_places].key, sizeof(places[n_places].key),
+						 "%s", key);
 					n_places++;
 				}
 			}
@@ -207,10 +211,12 @@ int cmd_due(struct request *rq, struct store_txn *txn)
 		}
 		if (f.inflow_here && f.checked_in && !f.closed && st->checkin) {
 			size_t i = 0;
-			while (i < n_branches && strcmp(branches[i].branch, st->checkin->branch) != 0)
+			while (i < n_branches &&
+			       strcmp(branches[i].branch, st->checkin->branch) != 0)
 				i++;
 			if (i == n_branches) {
-				struct branch_group *g = realloc(branches, (n_branches + 1) * sizeof(*g));
+				struct branch_group *g =
+				    realloc(branches, (n_branches + 1) * sizeof(*g));
 				if (g) {
 					branches = g;
 					memset(&branches[n_branches], 0, sizeof(*branches));
@@ -227,14 +233,16 @@ int cmd_due(struct request *rq, struct store_txn *txn)
 	}
 	store_cursor_close(c);
 	for (size_t i = 0; i < n_places; i++) {
-		if (places[i].members < (unsigned)rules->temp_branch_members || places[i].in_temp_branch)
+		if (places[i].members < (unsigned)rules->temp_branch_members ||
+		    places[i].in_temp_branch)
 			continue;
 		char *sep = strchr(places[i].key, '\x1f');
 		*sep = '\0';
 		char detail[400];
-		snprintf(detail, sizeof(detail), "%u full members at %s (%s) and no temporary branch: "
-			 "form one (临时党支部; liudong branch add --temporary)", places[i].members,
-			 sep + 1, places[i].key);
+		snprintf(detail, sizeof(detail),
+			 "%u full members at %s (%s) and no temporary branch: "
+			 "form one (临时党支部; liudong branch add --temporary)",
+			 places[i].members, sep + 1, places[i].key);
 		add_reminder(list, "temp-branch", "", places[i].since, detail);
 	}
 	/* The 27th: each inflow branch with mobile members that has not met this month. */
@@ -252,7 +260,8 @@ int cmd_due(struct request *rq, struct store_txn *txn)
 				int my, mm;
 				date_to_ymd(mt->date, &my, &mm, NULL);
 				for (size_t i = 0; i < n_branches; i++)
-					if (my == y && mm == m && strcmp(mt->branch, branches[i].branch) == 0)
+					if (my == y && mm == m &&
+					    strcmp(mt->branch, branches[i].branch) == 0)
 						branches[i].met = true;
 				ld__meeting__free_unpacked(mt, NULL);
 			}
@@ -262,7 +271,8 @@ int cmd_due(struct request *rq, struct store_txn *txn)
 			if (branches[i].met)
 				continue;
 			char detail[300];
-			snprintf(detail, sizeof(detail), "branch %s: %u mobile member(s); no "
+			snprintf(detail, sizeof(detail),
+				 "branch %s: %u mobile member(s); no "
 				 "organizational life recorded this month (the %dth is the day)",
 				 branches[i].branch, branches[i].members, rules->org_life_day);
 			add_reminder(list, "org-life-day", "", life_day, detail);
@@ -319,8 +329,8 @@ int cmd_stats(struct request *rq, struct store_txn *txn)
 		if (!st)
 			continue;
 		count(by_state, st->state, 1);
-		if (st->outflow && (strcmp(st->state, "away") == 0 ||
-				    strcmp(st->state, "checked-in") == 0)) {
+		if (st->outflow &&
+		    (strcmp(st->state, "away") == 0 || strcmp(st->state, "checked-in") == 0)) {
 			count(by_dest, st->outflow->inflow_name, 1);
 			count(by_reason, st->outflow->reason, 1);
 		}
@@ -332,12 +342,16 @@ int cmd_stats(struct request *rq, struct store_txn *txn)
 	for (rc = store_cursor_get(c, STORE_FIRST, &k, &v); rc == 0;
 	     rc = store_cursor_get(c, STORE_NEXT, &k, &v)) {
 		Ld__CertState *cs = ld__cert_state__unpack(NULL, v.len, v.data);
-		Ld__CertificateBody *b = cs ? ld__certificate_body__unpack(NULL, cs->signed_->body.len,
-									   cs->signed_->body.data)
-					    : NULL;
+		Ld__CertificateBody *b =
+		    cs ? ld__certificate_body__unpack(NULL, cs->signed_->body.len,
+						      cs->signed_->body.data)
+		       : NULL;
 		if (b)
-			count(certs, cs->revoked ? "revoked" : b->valid_until < as_of ? "expired"
-										   : "active", 1);
+			count(certs,
+			      cs->revoked	       ? "revoked"
+			      : b->valid_until < as_of ? "expired"
+						       : "active",
+			      1);
 		if (b)
 			ld__certificate_body__free_unpacked(b, NULL);
 		if (cs)
@@ -364,8 +378,8 @@ int cmd_stats(struct request *rq, struct store_txn *txn)
 	json_t *val;
 	json_object_foreach(dues, key, val)
 	{
-		json_array_append_new(dues_list, json_pack("{s:s, s:O}", "month", key, "collected_fen",
-							   val));
+		json_array_append_new(dues_list,
+				      json_pack("{s:s, s:O}", "month", key, "collected_fen", val));
 	}
 	json_object_set_new(rq->result, "dues_by_month", dues_list);
 	/* Attendance at meetings held here: present / recorded, by branch. */
@@ -398,9 +412,11 @@ int cmd_stats(struct request *rq, struct store_txn *txn)
 				continue;
 			if (ev->kind == LD__EVENT_KIND__ATTENDANCE && ev->attendance &&
 			    ev->attendance->meeting && same(&ev->origin, rq->daemon->site_id)) {
-				json_t *b = json_object_get(attendance, ev->attendance->meeting->branch);
+				json_t *b =
+				    json_object_get(attendance, ev->attendance->meeting->branch);
 				if (b)
-					count(b, ev->attendance->present ? "present" : "excused", 1);
+					count(b, ev->attendance->present ? "present" : "excused",
+					      1);
 			}
 			ld__event__free_unpacked(ev, NULL);
 		}
@@ -413,10 +429,12 @@ int cmd_stats(struct request *rq, struct store_txn *txn)
 	{
 		json_int_t p = json_integer_value(json_object_get(val, "present"));
 		json_int_t e = json_integer_value(json_object_get(val, "excused"));
-		json_t *row = json_pack("{s:s, s:O, s:I, s:I}", "branch", key, "meetings",
-					json_object_get(val, "meetings"), "present", p, "excused", e);
+		json_t *row =
+		    json_pack("{s:s, s:O, s:I, s:I}", "branch", key, "meetings",
+			      json_object_get(val, "meetings"), "present", p, "excused", e);
 		json_object_set_new(row, "rate_percent",
-				    p + e ? json_real(100.0 * (double)p / (double)(p + e)) : json_null());
+				    p + e ? json_real(100.0 * (double)p / (double)(p + e))
+					  : json_null());
 		json_array_append_new(att_list, row);
 	}
 	json_object_set_new(rq->result, "attendance_by_branch", att_list);

@@ -52,14 +52,15 @@ int cmd_pubkey(struct request *rq, struct store_txn *txn)
 	if (peer) {
 		int rc = peer_get(txn, peer, &p);
 		if (rc == -ENOENT)
-			return request_fail(rq, rc, "no peer named '%s'; see liudong peer list", peer);
+			return request_fail(rq, rc, "no peer named '%s'; see liudong peer list",
+					    peer);
 		if (rc)
 			return rc;
 		if (!p->public_key.len) {
 			ld__peer_record__free_unpacked(p, NULL);
-			return request_fail(rq, -ENOENT,
-					    "peer '%s' has not connected yet, so its key is not known",
-					    peer);
+			return request_fail(
+			    rq, -ENOENT, "peer '%s' has not connected yet, so its key is not known",
+			    peer);
 		}
 		spki = p->public_key.data;
 		len = p->public_key.len;
@@ -82,19 +83,23 @@ int cmd_peer_add(struct request *rq, struct store_txn *txn)
 	const char *id_text = request_param(rq, "id");
 	const char *address = request_param(rq, "address");
 	if (!name || !id_text || !address)
-		return request_fail(rq, -EDOM, "usage: liudong peer add NAME --id SITE_ID --address HOST:PORT");
+		return request_fail(
+		    rq, -EDOM, "usage: liudong peer add NAME --id SITE_ID --address HOST:PORT");
 	if (!name[0] || strlen(name) >= LD_NAME_MAX)
 		return request_fail(rq, -EINVAL, "peer name must be 1 to 127 bytes");
 	uint8_t id[LD_SITE_ID_BYTES];
 	const char *why = NULL;
 	if (siteid_parse(id_text, id, &why) != 0)
-		return request_fail(rq, -EINVAL, "--id: %s; copy the id that `liudong site` prints there",
+		return request_fail(rq, -EINVAL,
+				    "--id: %s; copy the id that `liudong site` prints there",
 				    why ? why : "not a site id");
 	if (memcmp(id, rq->daemon->site_id, LD_SITE_ID_BYTES) == 0)
 		return request_fail(rq, -EPERM, "--id is this site's own id; give the peer's");
 	const char *colon = strrchr(address, ':');
-	if (!colon || colon == address || !colon[1] || atoi(colon + 1) <= 0 || atoi(colon + 1) > 65535)
-		return request_fail(rq, -EINVAL, "--address must be HOST:PORT, e.g. 127.0.0.1:7701");
+	if (!colon || colon == address || !colon[1] || atoi(colon + 1) <= 0 ||
+	    atoi(colon + 1) > 65535)
+		return request_fail(rq, -EINVAL,
+				    "--address must be HOST:PORT, e.g. 127.0.0.1:7701");
 
 	/* One name per peer and one peer per site id. */
 	struct store_cursor *c;
@@ -115,10 +120,12 @@ int cmd_peer_add(struct request *rq, struct store_txn *txn)
 		if (same_name || same_id) {
 			store_cursor_close(c);
 			if (same_name)
-				return request_fail(rq, -EEXIST, "a peer named '%s' exists already; "
-						    "remove it first to change it", name);
-			return request_fail(rq, -EEXIST, "that site id is pinned already as peer '%s'",
-					    other);
+				return request_fail(rq, -EEXIST,
+						    "a peer named '%s' exists already; "
+						    "remove it first to change it",
+						    name);
+			return request_fail(rq, -EEXIST,
+					    "that site id is pinned already as peer '%s'", other);
 		}
 	}
 	store_cursor_close(c);
@@ -183,8 +190,8 @@ int cmd_peer_list(struct request *rq, struct store_txn *txn)
 		char text[LD_SITE_ID_TEXT] = "";
 		if (p->site_id.len == LD_SITE_ID_BYTES)
 			siteid_format(p->site_id.data, text);
-		json_array_append_new(peers, json_pack("{s:s, s:s, s:s}", "name", p->name, "site_id",
-						       text, "address", p->address));
+		json_array_append_new(peers, json_pack("{s:s, s:s, s:s}", "name", p->name,
+						       "site_id", text, "address", p->address));
 		ld__peer_record__free_unpacked(p, NULL);
 	}
 	store_cursor_close(c);
@@ -206,8 +213,8 @@ int cmd_audit(struct request *rq, struct store_txn *txn)
 			return request_fail(rq, -EINVAL, "--member: %s", why);
 	}
 	/* --since is a day in Asia/Shanghai: its start in UTC ms. */
-	int64_t since_ms = since == LD_DATE_NONE ? INT64_MIN
-						 : ((int64_t)since * 86400 - 8 * 3600) * 1000;
+	int64_t since_ms =
+	    since == LD_DATE_NONE ? INT64_MIN : ((int64_t)since * 86400 - 8 * 3600) * 1000;
 	json_t *entries = json_array();
 	json_object_set_new(rq->result, "entries", entries);
 	struct store_cursor *c;

@@ -75,22 +75,24 @@ static int dues_conflicts(struct request *rq, struct store_txn *txn, json_t *lis
 			    a->paid->from_month > b->paid->to_month ||
 			    b->paid->from_month > a->paid->to_month)
 				continue;
-			int32_t month = a->paid->from_month > b->paid->from_month ? a->paid->from_month
-										  : b->paid->from_month;
+			int32_t month = a->paid->from_month > b->paid->from_month
+					    ? a->paid->from_month
+					    : b->paid->from_month;
 			char m[LD_MONTH_LEN], masked[LD_IDNO_SIZE], detail[300];
 			json_t *sa = site_name_json(rq, txn, a->site.data, a->site.len);
 			json_t *sb = site_name_json(rq, txn, b->site.data, b->site.len);
-			snprintf(detail, sizeof(detail), "%s paid twice: receipt %s at %s and %s at %s; "
-				 "refund one with liudong dues refund", month_format(month, m),
-				 a->paid->receipt, json_string_value(sa), b->paid->receipt,
-				 json_string_value(sb));
+			snprintf(detail, sizeof(detail),
+				 "%s paid twice: receipt %s at %s and %s at %s; "
+				 "refund one with liudong dues refund",
+				 month_format(month, m), a->paid->receipt, json_string_value(sa),
+				 b->paid->receipt, json_string_value(sb));
 			json_decref(sa);
 			json_decref(sb);
 			json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:[s,s]}", "kind",
 							      "dues.double-payment", "member",
-							      idno_mask(a->member, masked), "detail",
-							      detail, "events", a->paid->receipt,
-							      b->paid->receipt));
+							      idno_mask(a->member, masked),
+							      "detail", detail, "events",
+							      a->paid->receipt, b->paid->receipt));
 		}
 	}
 	for (size_t i = 0; i < n; i++)
@@ -123,12 +125,12 @@ int cmd_conflicts(struct request *rq, struct store_txn *txn)
 		char ev[200];
 		snprintf(ev, sizeof(ev), "%s:%llu", json_string_value(origin),
 			 (unsigned long long)q->origin_seq);
-		json_array_append_new(
-			list, json_pack("{s:s, s:s, s:s, s:o, s:[s], s:o}", "kind",
-					q->kind[0] ? q->kind : "unknown", "member",
-					q->member[0] ? idno_mask(q->member, masked) : "", "detail",
-					q->reason, "origin", origin, "events", ev, "time",
-					view_time(q->time_ms)));
+		json_array_append_new(list,
+				      json_pack("{s:s, s:s, s:s, s:o, s:[s], s:o}", "kind",
+						q->kind[0] ? q->kind : "unknown", "member",
+						q->member[0] ? idno_mask(q->member, masked) : "",
+						"detail", q->reason, "origin", origin, "events", ev,
+						"time", view_time(q->time_ms)));
 		ld__quarantined__free_unpacked(q, NULL);
 	}
 	store_cursor_close(c);
@@ -159,7 +161,7 @@ int cmd_log(struct request *rq, struct store_txn *txn)
 		return rc;
 	uint8_t key[8];
 	store_u64_key(from, key);
-	struct store_val k = { .data = key, .len = 8 }, v;
+	struct store_val k = {.data = key, .len = 8}, v;
 	json_t *names = json_object(); /* origin id hex -> name, so peers are looked up once */
 	for (rc = store_cursor_get(c, STORE_SET_RANGE, &k, &v); rc == 0 && limit > 0;
 	     rc = store_cursor_get(c, STORE_NEXT, &k, &v), limit--) {
@@ -177,11 +179,11 @@ int cmd_log(struct request *rq, struct store_txn *txn)
 		json_decref(hex);
 		char masked[LD_IDNO_SIZE];
 		json_array_append_new(
-			list, json_pack("{s:I, s:O, s:I, s:s, s:s, s:o}", "seq", (json_int_t)seq,
-					"origin", name ? name : json_null(), "origin_seq",
-					(json_int_t)ev->origin_seq, "kind", event_kind_name(ev->kind),
-					"member", ev->member[0] ? idno_mask(ev->member, masked) : "",
-					"date", view_date(ev->date)));
+		    list, json_pack("{s:I, s:O, s:I, s:s, s:s, s:o}", "seq", (json_int_t)seq,
+				    "origin", name ? name : json_null(), "origin_seq",
+				    (json_int_t)ev->origin_seq, "kind", event_kind_name(ev->kind),
+				    "member", ev->member[0] ? idno_mask(ev->member, masked) : "",
+				    "date", view_date(ev->date)));
 		ld__event__free_unpacked(ev, NULL);
 	}
 	json_decref(names);

@@ -15,7 +15,7 @@ typedef int (*command_fn)(struct request *rq, struct store_txn *txn);
 
 struct command {
 	const char *name;
-	bool write;          /* runs on the writer thread in a write transaction */
+	bool write; /* runs on the writer thread in a write transaction */
 	command_fn fn;
 	const char *write_if; /* a read command that writes (audit) when this flag is given */
 	void (*after)(struct daemon *d); /* on the loop thread after a successful write */

@@ -24,7 +24,7 @@
 #include "status.h"
 
 #define CTL_UNPACK_BUDGET (3 * LD_CTL_FRAME_MAX)
-#define CTL_READ_CHUNK 65536
+#define CTL_READ_CHUNK	  65536
 
 struct ctl_conn;
 
@@ -134,7 +134,8 @@ static void conn_reply(struct request *rq)
 					  rq->error[0] ? ": " : "", rq->error);
 				if (!rq->error[0])
 					request_fail(rq, result,
-						     "internal error in the daemon (its log has the details)");
+						     "internal error in the daemon (its log has "
+						     "the details)");
 			}
 			resp.error = rq->error;
 		}
@@ -142,7 +143,8 @@ static void conn_reply(struct request *rq)
 		if (n_warn) {
 			warnings = calloc(n_warn, sizeof(*warnings));
 			for (size_t i = 0; warnings && i < n_warn; i++)
-				warnings[i] = (char *)json_string_value(json_array_get(rq->warnings, i));
+				warnings[i] =
+				    (char *)json_string_value(json_array_get(rq->warnings, i));
 			resp.n_warnings = warnings ? n_warn : 0;
 			resp.warnings = warnings;
 		}
@@ -254,7 +256,7 @@ static bool socket_alive(const char *path)
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return false;
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	strncpy(sa.sun_path, path, sizeof(sa.sun_path) - 1);
 	bool alive = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
 	close(fd);

@@ -104,10 +104,12 @@ int daemon_setup(struct daemon *d, uv_loop_t *loop, const char *config_path)
 
 	if (mkdir(d->config.data_dir, 0700) != 0 && errno != EEXIST) {
 		rc = -errno;
-		log_error("cannot create data directory %s: %s", d->config.data_dir, strerror(errno));
+		log_error("cannot create data directory %s: %s", d->config.data_dir,
+			  strerror(errno));
 		goto fail_identity;
 	}
-	rc = store_open(d->config.data_dir, 0, getenv("LD_NOPIPE") ? 0 : STORE_PIPELINED, &d->store);
+	rc =
+	    store_open(d->config.data_dir, 0, getenv("LD_NOPIPE") ? 0 : STORE_PIPELINED, &d->store);
 	if (rc) {
 		log_error("cannot open the store in %s: %s", d->config.data_dir, strerror(-rc));
 		goto fail_identity;
@@ -123,7 +125,8 @@ int daemon_setup(struct daemon *d, uv_loop_t *loop, const char *config_path)
 	rc = ctl_listen(d, d->config.socket, &d->ctl);
 	if (rc) {
 		log_error("cannot listen on %s: %s", d->config.socket,
-			  rc == -EADDRINUSE ? "another liudongd is running there" : uv_strerror(rc));
+			  rc == -EADDRINUSE ? "another liudongd is running there"
+					    : uv_strerror(rc));
 		goto fail_writer;
 	}
 	rc = sync_start(d, &d->sync);

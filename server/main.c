@@ -13,10 +13,10 @@
 #include "site_init.h"
 
 static const char usage[] =
-	"usage: liudongd -c DIR/liudongd.conf      run the site's daemon in the foreground\n"
-	"       liudongd init DIR --name NAME --code CODE [--listen HOST:PORT] [--socket PATH]\n"
-	"                                          make a new site in DIR; prints its site id\n"
-	"       liudongd --version | --help\n";
+    "usage: liudongd -c DIR/liudongd.conf      run the site's daemon in the foreground\n"
+    "       liudongd init DIR --name NAME --code CODE [--listen HOST:PORT] [--socket PATH]\n"
+    "                                          make a new site in DIR; prints its site id\n"
+    "       liudongd --version | --help\n";
 
 int main(int argc, char **argv)
 {
@@ -24,10 +24,10 @@ int main(int argc, char **argv)
 		return site_init_main(argc - 1, argv + 1);
 
 	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ 0 },
+	    {"config", required_argument, NULL, 'c'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {0},
 	};
 	const char *config_path = NULL;
 	int c;

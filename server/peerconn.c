@@ -16,7 +16,7 @@
 #include "frame.h"
 #include "logging.h"
 
-#define READ_CHUNK 65536
+#define READ_CHUNK    65536
 #define UNPACK_BUDGET (24u << 20)
 
 struct peer_conn {
@@ -188,7 +188,8 @@ static int drain_plaintext(struct peer_conn *c)
 		if (n == 0)
 			return 0;
 		if (n < 0) {
-			conn_fail(c, n == -EPIPE ? "the peer closed the connection" : tls_error(c->tls));
+			conn_fail(c, n == -EPIPE ? "the peer closed the connection"
+						 : tls_error(c->tls));
 			return n;
 		}
 		c->in_len += (size_t)n;
@@ -339,7 +340,7 @@ int peer_conn_dial(uv_loop_t *loop, struct tls_ctx *tls, const char *address,
 	snprintf(c->remote, sizeof(c->remote), "%s", address);
 	c->tls_ctx = tls;
 	c->resolve.data = c;
-	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM };
+	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
 	int rc = uv_getaddrinfo(loop, &c->resolve, on_resolved, host, colon + 1, &hints);
 	if (rc) {
 		c->closing = true;
@@ -395,7 +396,8 @@ int peer_conn_send(struct peer_conn *c, const Ld__Envelope *env)
 	if (len > LD_FRAME_MAX)
 		return -EMSGSIZE;
 	uint8_t stack[4096];
-	uint8_t *buf = len + LD_FRAME_HEADER <= sizeof(stack) ? stack : malloc(len + LD_FRAME_HEADER);
+	uint8_t *buf =
+	    len + LD_FRAME_HEADER <= sizeof(stack) ? stack : malloc(len + LD_FRAME_HEADER);
 	if (!buf)
 		return -ENOMEM;
 	frame_header((uint32_t)len, buf);

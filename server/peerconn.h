@@ -29,7 +29,8 @@ struct peer_msg {
 void peer_msg_free(struct peer_msg *m);
 
 struct peer_conn_ops {
-	/* The handshake is done; SPKI (LEN bytes) is the peer's public key, valid during the call. */
+	/* The handshake is done; SPKI (LEN bytes) is the peer's public key, valid during the call.
+	 */
 	void (*ready)(struct peer_conn *c, const uint8_t *spki, size_t len);
 	/* An Envelope arrived; MSG is the callee's (peer_msg_free). */
 	void (*message)(struct peer_conn *c, struct peer_msg *msg);

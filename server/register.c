@@ -25,7 +25,7 @@ static const char *request_field(const struct fields *f, const char *key)
 
 struct fields fields_of_request(const struct request *rq)
 {
-	return (struct fields){ .get = request_field, .prefix = "--", .ctx = rq };
+	return (struct fields){.get = request_field, .prefix = "--", .ctx = rq};
 }
 
 static bool text_ok(const char *s, size_t max)
@@ -44,13 +44,13 @@ static int need(struct request *rq, const struct fields *f, const char *key, con
 {
 	*out = f->get(f, key);
 	if (!*out)
-		return request_fail(rq, f->prefix[0] ? -EDOM : -EINVAL, "%s%s is required", f->prefix,
-				    key);
+		return request_fail(rq, f->prefix[0] ? -EDOM : -EINVAL, "%s%s is required",
+				    f->prefix, key);
 	return 0;
 }
 
-static int date_field(struct request *rq, const struct fields *f, const char *key,
-		      const char *text, int32_t *out)
+static int date_field(struct request *rq, const struct fields *f, const char *key, const char *text,
+		      int32_t *out)
 {
 	if (date_parse(text, out) != 0)
 		return request_fail(rq, -EINVAL, "%s%s: '%s' is not a real date; use YYYY-MM-DD",
@@ -62,8 +62,10 @@ static int money_field(struct request *rq, const struct fields *f, const char *k
 {
 	const char *text = f->get(f, key);
 	if (text && money_parse(text, out) != 0)
-		return request_fail(rq, -EINVAL, "%s%s '%s' is not an amount in yuan with at most two "
-				    "decimals", f->prefix, key, text);
+		return request_fail(rq, -EINVAL,
+				    "%s%s '%s' is not an amount in yuan with at most two "
+				    "decimals",
+				    f->prefix, key, text);
 	return 0;
 }
 
@@ -102,9 +104,11 @@ int register_member(struct request *rq, struct store_txn *txn, const struct fiel
 				    kind);
 	enum dues_category category;
 	if (dues_category_parse(category_text, &category) != 0)
-		return request_fail(rq, -EINVAL, "%sdues-category '%s' is not one of salaried, "
+		return request_fail(rq, -EINVAL,
+				    "%sdues-category '%s' is not one of salaried, "
 				    "annual-salary, self-employed, retired, farmer, student, "
-				    "unemployed, hardship", p, category_text);
+				    "unemployed, hardship",
+				    p, category_text);
 	int64_t income = -1, set = -1, monthly;
 	if ((rc = money_field(rq, f, "income", &income)) || (rc = money_field(rq, f, "dues", &set)))
 		return rc;
@@ -123,8 +127,10 @@ int register_member(struct request *rq, struct store_txn *txn, const struct fiel
 	if (member_state_get(txn, idno, &old) == 0) {
 		ld__member_state__free_unpacked(old, NULL);
 		char masked[LD_IDNO_SIZE];
-		return request_fail(rq, -EEXIST, "a member with identity number %s is registered "
-				    "already; see liudong member show", idno_mask(idno, masked));
+		return request_fail(rq, -EEXIST,
+				    "a member with identity number %s is registered "
+				    "already; see liudong member show",
+				    idno_mask(idno, masked));
 	}
 
 	Ld__MemberInfo m = LD__MEMBER_INFO__INIT;
@@ -150,7 +156,7 @@ int register_member(struct request *rq, struct store_txn *txn, const struct fiel
 	return eventlog_commit_local(txn, rq->daemon->site_id, &ev, seq);
 }
 
-static const char *const reasons[] = { "work", "business", "residence", "study", "other" };
+static const char *const reasons[] = {"work", "business", "residence", "study", "other"};
 
 int register_outflow(struct request *rq, struct store_txn *txn, const struct fields *f,
 		     const char *member, uint64_t *seq)
@@ -169,8 +175,10 @@ int register_outflow(struct request *rq, struct store_txn *txn, const struct fie
 	for (size_t i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
 		reason_ok = reason_ok || strcmp(reason, reasons[i]) == 0;
 	if (!reason_ok)
-		return request_fail(rq, -EINVAL, "%sreason '%s' is not one of work, business, "
-				    "residence, study, other", p, reason);
+		return request_fail(rq, -EINVAL,
+				    "%sreason '%s' is not one of work, business, "
+				    "residence, study, other",
+				    p, reason);
 	if (!text_ok(place, 200))
 		return request_fail(rq, -EINVAL, "%splace must be 1 to 200 bytes", p);
 	if (employer && !text_ok(employer, 200))
@@ -200,8 +208,10 @@ int register_outflow(struct request *rq, struct store_txn *txn, const struct fie
 	Ld__PeerRecord *peer = NULL;
 	if (st->outflow_site.len != LD_SITE_ID_BYTES ||
 	    memcmp(st->outflow_site.data, rq->daemon->site_id, LD_SITE_ID_BYTES) != 0) {
-		rc = request_fail(rq, -EPERM, "member %s belongs to outflow site %s: only it may "
-				  "register him out", masked, st->outflow_name);
+		rc = request_fail(rq, -EPERM,
+				  "member %s belongs to outflow site %s: only it may "
+				  "register him out",
+				  masked, st->outflow_name);
 		goto out;
 	}
 	bool away = strcmp(st->state, "away") == 0 || strcmp(st->state, "checked-in") == 0;
@@ -211,7 +221,8 @@ int register_outflow(struct request *rq, struct store_txn *txn, const struct fie
 		goto out;
 	}
 	if (away && st->outflow && strcmp(st->outflow->inflow_name, to) == 0) {
-		rc = request_fail(rq, -EEXIST, "member %s is registered out to %s already", masked, to);
+		rc = request_fail(rq, -EEXIST, "member %s is registered out to %s already", masked,
+				  to);
 		goto out;
 	}
 	struct store_val pv;
@@ -221,8 +232,8 @@ int register_outflow(struct request *rq, struct store_txn *txn, const struct fie
 		rc = peer ? 0 : -EBADMSG;
 	}
 	if (rc == -ENOENT) {
-		rc = request_fail(rq, rc, "%sto: no peer named '%s'; add it with liudong peer add", p,
-				  to);
+		rc = request_fail(rq, rc, "%sto: no peer named '%s'; add it with liudong peer add",
+				  p, to);
 		goto out;
 	}
 	if (rc)

@@ -93,19 +93,23 @@ static void request_done(struct writer_job *job)
 static int request_check_text(struct request *rq)
 {
 	if (rq->req->operator_ && !utf8_valid(rq->req->operator_, false))
-		return request_fail(rq, -EINVAL, "--operator is not UTF-8 text; set a UTF-8 locale");
+		return request_fail(rq, -EINVAL,
+				    "--operator is not UTF-8 text; set a UTF-8 locale");
 	for (size_t i = 0; i < rq->req->n_params; i++) {
 		const Ld__Param *p = rq->req->params[i];
 		/* A file's content ("csv") has lines; every other value is one line. */
 		bool lines = strcmp(p->key, "csv") == 0;
 		if (!utf8_valid(p->key, false) || !utf8_valid(p->value, lines)) {
 			if (lines)
-				return request_fail(rq, -EINVAL, "the file is not UTF-8 text; save the "
+				return request_fail(rq, -EINVAL,
+						    "the file is not UTF-8 text; save the "
 						    "register as CSV UTF-8");
 			if (strcmp(p->key, "arg") == 0)
-				return request_fail(rq, -EINVAL, "an argument is not UTF-8 text (or has "
+				return request_fail(rq, -EINVAL,
+						    "an argument is not UTF-8 text (or has "
 						    "control characters); set a UTF-8 locale");
-			return request_fail(rq, -EINVAL, "--%s is not UTF-8 text (or has control "
+			return request_fail(rq, -EINVAL,
+					    "--%s is not UTF-8 text (or has control "
 					    "characters); set a UTF-8 locale",
 					    utf8_valid(p->key, false) ? p->key : "?");
 		}

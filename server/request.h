@@ -20,16 +20,16 @@
 struct daemon;
 
 struct request {
-	struct writer_job job;   /* first: the writer hands it back */
+	struct writer_job job; /* first: the writer hands it back */
 	struct daemon *daemon;
-	Ld__Request *req;        /* unpacked with `budget` */
+	Ld__Request *req; /* unpacked with `budget` */
 	struct pb_budget budget;
-	uint32_t uid;            /* the caller's uid, from SO_PEERCRED */
-	json_t *result;          /* owned; the JSON object of the response */
-	json_t *warnings;        /* owned; array of strings */
+	uint32_t uid;	  /* the caller's uid, from SO_PEERCRED */
+	json_t *result;	  /* owned; the JSON object of the response */
+	json_t *warnings; /* owned; array of strings */
 	char error[512];
 	void (*reply)(struct request *rq); /* set by the socket: sends the response, frees rq */
-	void *conn;              /* the socket's connection */
+	void *conn;			   /* the socket's connection */
 };
 
 /* The value of parameter KEY ("arg" for positionals: the first), or NULL. Valid while rq lives. */
@@ -44,9 +44,10 @@ bool request_flag(const struct request *rq, const char *key);
 /* The operator named by the CLI ("" if none). */
 const char *request_operator(const struct request *rq);
 
-/* Record ERR's reason for the CLI (printf-style) and return ERR, so handlers `return request_fail(...)`. */
+/* Record ERR's reason for the CLI (printf-style) and return ERR, so handlers `return
+ * request_fail(...)`. */
 int request_fail(struct request *rq, int err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Add a warning line (printf-style): shown on stderr, the command still succeeds. */
 void request_warn(struct request *rq, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -32,12 +32,9 @@ static bool valid_code(const char *code)
 int site_init_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "name", required_argument, NULL, 'n' },
-		{ "code", required_argument, NULL, 'C' },
-		{ "listen", required_argument, NULL, 'l' },
-		{ "socket", required_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+	    {"name", required_argument, NULL, 'n'},   {"code", required_argument, NULL, 'C'},
+	    {"listen", required_argument, NULL, 'l'}, {"socket", required_argument, NULL, 's'},
+	    {"help", no_argument, NULL, 'h'},	      {0},
 	};
 	const char *name = NULL, *code = NULL, *listen = "", *sock = "";
 	int c;
@@ -57,8 +54,9 @@ int site_init_main(int argc, char **argv)
 			sock = optarg;
 			break;
 		case 'h':
-			puts("usage: liudongd init DIR --name NAME --code CODE [--listen HOST:PORT] "
-			     "[--socket PATH]");
+			puts(
+			    "usage: liudongd init DIR --name NAME --code CODE [--listen HOST:PORT] "
+			    "[--socket PATH]");
 			return 0;
 		default:
 			return fail(2, "bad option; see liudongd init --help", NULL);
@@ -69,8 +67,8 @@ int site_init_main(int argc, char **argv)
 	if (!name || !code)
 		return fail(2, "--name and --code are required; see liudongd init --help", NULL);
 	if (!valid_code(code))
-		return fail(3, "--code must be the site's 6-digit administrative code (e.g. 320582)",
-			    code);
+		return fail(
+		    3, "--code must be the site's 6-digit administrative code (e.g. 320582)", code);
 	if (!name[0] || strlen(name) >= LD_NAME_MAX)
 		return fail(3, "--name must be 1 to 127 bytes", NULL);
 

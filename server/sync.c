@@ -32,17 +32,17 @@
 #include "view.h"
 #include "writer.h"
 
-#define WINDOW 4                     /* unacknowledged batches per peer */
-#define BATCH_EVENTS 4096            /* events per batch, at most */
-#define BATCH_BYTES (2u << 20)       /* bytes of events per batch, at most */
-#define MAX_APPLYING 4               /* batches at the writer before reading pauses */
-#define MAX_QUEUED (8u << 20)        /* bytes queued to a socket before sending pauses */
+#define WINDOW		 4	    /* unacknowledged batches per peer */
+#define BATCH_EVENTS	 4096	    /* events per batch, at most */
+#define BATCH_BYTES	 (2u << 20) /* bytes of events per batch, at most */
+#define MAX_APPLYING	 4	    /* batches at the writer before reading pauses */
+#define MAX_QUEUED	 (8u << 20) /* bytes queued to a socket before sending pauses */
 #define HELLO_TIMEOUT_MS 20000
-#define PING_IDLE_MS 90000
-#define SILENCE_MS 300000
-#define BACKOFF_MIN_MS 1000
-#define BACKOFF_MAX_MS 300000
-#define SKEW_WARN_MS (5 * 60 * 1000)
+#define PING_IDLE_MS	 90000
+#define SILENCE_MS	 300000
+#define BACKOFF_MIN_MS	 1000
+#define BACKOFF_MAX_MS	 300000
+#define SKEW_WARN_MS	 (5 * 60 * 1000)
 #define PROTOCOL_VERSION 1
 
 enum peer_state {
@@ -54,8 +54,8 @@ enum peer_state {
 	PEER_REFUSED,
 };
 
-static const char *state_names[] = { "down", "connecting", "handshaking", "catching up", "live",
-				     "refused" };
+static const char *state_names[] = {"down",	   "connecting", "handshaking",
+				    "catching up", "live",	 "refused"};
 
 struct link;
 
@@ -65,9 +65,9 @@ struct sync_peer {
 	char name[LD_NAME_MAX];
 	uint8_t id[LD_SITE_ID_BYTES];
 	char address[LD_NAME_MAX];
-	bool present;      /* in the current list of peers */
-	bool listed;       /* seen while re-reading the list (sync_reload) */
-	bool key_known;    /* its public key is stored */
+	bool present;	/* in the current list of peers */
+	bool listed;	/* seen while re-reading the list (sync_reload) */
+	bool key_known; /* its public key is stored */
 	enum peer_state state;
 	char last_error[256];
 	int64_t last_contact_ms;
@@ -115,7 +115,8 @@ static int64_t now_ms(void)
 	return view_now_ms();
 }
 
-static void peer_error(struct sync_peer *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void peer_error(struct sync_peer *p, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 static void peer_error(struct sync_peer *p, const char *fmt, ...)
 {
@@ -238,7 +239,7 @@ static uint64_t peer_lag(struct sync_peer *p, struct store_txn *txn, uint64_t li
 	uint8_t key[LD_SITE_ID_BYTES + 8];
 	memcpy(key, p->id, LD_SITE_ID_BYTES);
 	store_u64_key(p->acked_seq + 1, key + LD_SITE_ID_BYTES);
-	struct store_val k = { .data = key, .len = sizeof(key) };
+	struct store_val k = {.data = key, .len = sizeof(key)};
 	uint64_t n = 0;
 	for (int rc = store_cursor_get(c, STORE_SET_RANGE, &k, NULL); rc == 0 && n < limit;
 	     rc = store_cursor_get(c, STORE_NEXT, &k, NULL)) {
@@ -269,7 +270,7 @@ static void peer_fill(struct sync_peer *p)
 		uint8_t key[LD_SITE_ID_BYTES + 8];
 		memcpy(key, p->id, LD_SITE_ID_BYTES);
 		store_u64_key(p->sent_seq + 1, key + LD_SITE_ID_BYTES);
-		struct store_val k = { .data = key, .len = sizeof(key) };
+		struct store_val k = {.data = key, .len = sizeof(key)};
 		size_t n = 0, bytes = 0;
 		uint64_t last = p->sent_seq;
 		for (int rc = store_cursor_get(c, STORE_SET_RANGE, &k, NULL);
@@ -352,14 +353,16 @@ static void apply_done(struct writer_job *job)
 			env.ack = &ack;
 			link_send(l, &env);
 			if (a->stats.quarantined)
-				log_warn("sync: %s: %llu event(s) quarantined; see liudong conflicts",
-					 p->name, (unsigned long long)a->stats.quarantined);
+				log_warn(
+				    "sync: %s: %llu event(s) quarantined; see liudong conflicts",
+				    p->name, (unsigned long long)a->stats.quarantined);
 			if (l->conn && l->applying < MAX_APPLYING)
 				peer_conn_pause(l->conn, false);
 		} else {
 			char why[200];
 			snprintf(why, sizeof(why), "cannot apply a batch: %s",
-				 job->result == -ERANGE && a->why ? a->why : strerror(-job->result));
+				 job->result == -ERANGE && a->why ? a->why
+								  : strerror(-job->result));
 			peer_error(p, "%s", why);
 			log_warn("sync: %s: %s", p->name, why);
 			link_close(l, why);
@@ -441,7 +444,7 @@ static void send_hello(struct link *l)
 	struct sync *s = l->sync;
 	struct sync_peer *p = l->peer;
 	struct store_txn *txn;
-	struct eventlog_head head = { 0 };
+	struct eventlog_head head = {0};
 	Ld__SyncCursor *cur = NULL;
 	if (store_begin(s->d->store, false, &txn) == 0) {
 		eventlog_head(txn, &head);
@@ -493,8 +496,10 @@ static void link_ready(struct peer_conn *c, const uint8_t *spki, size_t len)
 		return;
 	}
 	if (!p) {
-		snprintf(why, sizeof(why), "site %s is not pinned at %s; its operators must run "
-			 "liudong peer add with this id", text, s->d->config.name);
+		snprintf(why, sizeof(why),
+			 "site %s is not pinned at %s; its operators must run "
+			 "liudong peer add with this id",
+			 text, s->d->config.name);
 		log_warn("sync: refused a connection from %s: %s", peer_conn_remote(c), why);
 		peer_conn_close(c, why, true);
 		return;
@@ -535,16 +540,18 @@ static void on_hello(struct link *l, const Ld__Hello *h)
 		link_close(l, why);
 		return;
 	}
-	if (h->site_id.len != LD_SITE_ID_BYTES || memcmp(h->site_id.data, p->id, LD_SITE_ID_BYTES)) {
+	if (h->site_id.len != LD_SITE_ID_BYTES ||
+	    memcmp(h->site_id.data, p->id, LD_SITE_ID_BYTES)) {
 		link_close(l, "Hello names another site than the certificate");
 		return;
 	}
 	int64_t skew = h->wall_clock_ms - now_ms();
 	if (skew > SKEW_WARN_MS || skew < -SKEW_WARN_MS)
 		log_warn("sync: %s: its clock is %lld s %s ours", p->name,
-			 (long long)(skew > 0 ? skew : -skew) / 1000, skew > 0 ? "ahead of" : "behind");
+			 (long long)(skew > 0 ? skew : -skew) / 1000,
+			 skew > 0 ? "ahead of" : "behind");
 	struct store_txn *txn;
-	struct eventlog_head head = { 0 };
+	struct eventlog_head head = {0};
 	if (store_begin(s->d->store, false, &txn) == 0) {
 		eventlog_head(txn, &head);
 		store_abort(txn);
@@ -554,8 +561,8 @@ static void on_hello(struct link *l, const Ld__Hello *h)
 	uint64_t acked = knows_our_log ? h->peer_applied_seq : 0;
 	if (acked > head.seq) {
 		log_error("sync: %s claims to have applied our seq %llu but our log ends at %llu: "
-			  "resending everything", p->name, (unsigned long long)acked,
-			  (unsigned long long)head.seq);
+			  "resending everything",
+			  p->name, (unsigned long long)acked, (unsigned long long)head.seq);
 		acked = 0;
 	}
 	if (!knows_our_log && h->peer_log_id.len)
@@ -606,7 +613,8 @@ static void link_message(struct peer_conn *c, struct peer_msg *m)
 	p->last_contact_ms = l->last_rx_ms;
 	if (env->msg_case == LD__ENVELOPE__MSG_CLOSE) {
 		char reason[256];
-		snprintf(reason, sizeof(reason), "%s", env->close->reason ? env->close->reason : "");
+		snprintf(reason, sizeof(reason), "%s",
+			 env->close->reason ? env->close->reason : "");
 		if (strcmp(reason, "duplicate connection") != 0) {
 			peer_error(p, "%s closed the connection: %s", p->name, reason);
 			if (!l->hello_done)
@@ -690,9 +698,9 @@ static void link_closed(struct peer_conn *c, const char *reason)
 }
 
 static const struct peer_conn_ops link_ops = {
-	.ready = link_ready,
-	.message = link_message,
-	.closed = link_closed,
+    .ready = link_ready,
+    .message = link_message,
+    .closed = link_closed,
 };
 
 /* ---------------------------------------------------------------------------------------------- */
@@ -833,8 +841,9 @@ void sync_reload(struct sync *s)
 		const struct config_peer *cp = &s->d->config.peers[i];
 		bool taken = false;
 		for (struct sync_peer *p = s->peers; p; p = p->next)
-			taken = taken || (p->listed && (strcmp(p->name, cp->name) == 0 ||
-							memcmp(p->id, cp->id, LD_SITE_ID_BYTES) == 0));
+			taken =
+			    taken || (p->listed && (strcmp(p->name, cp->name) == 0 ||
+						    memcmp(p->id, cp->id, LD_SITE_ID_BYTES) == 0));
 		if (!taken) /* `peer add` wins over the file */
 			peer_upsert(s, cp->name, cp->id, cp->address, false);
 	}
@@ -899,7 +908,7 @@ json_t *sync_status(struct sync *s)
 	struct store_txn *txn;
 	if (store_begin(s->d->store, false, &txn) != 0)
 		return list;
-	struct eventlog_head head = { 0 };
+	struct eventlog_head head = {0};
 	eventlog_head(txn, &head);
 	for (struct sync_peer *p = s->peers; p; p = p->next) {
 		if (!p->present)
@@ -917,12 +926,14 @@ json_t *sync_status(struct sync *s)
 		json_object_set_new(o, "address", json_string(p->address));
 		json_object_set_new(o, "state", json_string(state_names[p->state]));
 		json_object_set_new(o, "last_contact",
-				    p->last_contact_ms ? view_time(p->last_contact_ms) : json_null());
+				    p->last_contact_ms ? view_time(p->last_contact_ms)
+						       : json_null());
 		json_object_set_new(o, "head_seq", json_integer((json_int_t)head.seq));
 		json_object_set_new(o, "acked_seq", json_integer((json_int_t)p->acked_seq));
 		json_object_set_new(o, "their_head_seq", json_integer((json_int_t)p->their_head));
 		json_object_set_new(o, "applied_seq", json_integer((json_int_t)applied));
-		json_object_set_new(o, "lag", json_integer((json_int_t)peer_lag(p, txn, UINT64_MAX)));
+		json_object_set_new(o, "lag",
+				    json_integer((json_int_t)peer_lag(p, txn, UINT64_MAX)));
 		json_object_set_new(o, "quarantined",
 				    json_integer((json_int_t)quarantined_from(txn, p->id)));
 		json_object_set_new(o, "last_error",

@@ -70,11 +70,13 @@ int tls_ctx_new(const struct identity *id, struct tls_ctx **out)
 	if (!SSL_CTX_set_min_proto_version(t->ssl_ctx, TLS1_3_VERSION) ||
 	    !SSL_CTX_set_max_proto_version(t->ssl_ctx, TLS1_3_VERSION))
 		goto fail;
-	if (SSL_CTX_use_certificate_file(t->ssl_ctx, identity_crt_path(id), SSL_FILETYPE_PEM) != 1 ||
+	if (SSL_CTX_use_certificate_file(t->ssl_ctx, identity_crt_path(id), SSL_FILETYPE_PEM) !=
+		1 ||
 	    SSL_CTX_use_PrivateKey_file(t->ssl_ctx, identity_key_path(id), SSL_FILETYPE_PEM) != 1 ||
 	    SSL_CTX_check_private_key(t->ssl_ctx) != 1)
 		goto fail;
-	SSL_CTX_set_verify(t->ssl_ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, accept_any);
+	SSL_CTX_set_verify(t->ssl_ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
+			   accept_any);
 	SSL_CTX_set_alpn_select_cb(t->ssl_ctx, select_alpn, NULL);
 	SSL_CTX_set_session_cache_mode(t->ssl_ctx, SSL_SESS_CACHE_OFF);
 	SSL_CTX_set_num_tickets(t->ssl_ctx, 0);
@@ -114,8 +116,8 @@ int tls_conn_new(struct tls_ctx *ctx, bool server, struct tls_conn **out)
 		free(c);
 		return -ENOMEM;
 	}
-	BIO_set_mem_eof_return(c->in, -1); /* an empty input is "want more", not end of stream */
-	SSL_set_bio(c->ssl, c->in, c->out);  /* the SSL owns both BIOs now */
+	BIO_set_mem_eof_return(c->in, -1);  /* an empty input is "want more", not end of stream */
+	SSL_set_bio(c->ssl, c->in, c->out); /* the SSL owns both BIOs now */
 	if (server) {
 		SSL_set_accept_state(c->ssl);
 	} else {

@@ -9,7 +9,8 @@
  * send what it gives: TLS produces output (handshake messages, alerts, records) at any of them.
  *
  * Peers are not verified by a CA: every site's certificate is self-signed. Any certificate is
- * accepted during the handshake; after it, the caller must pin the key (tls_peer_spki) to a site id.
+ * accepted during the handshake; after it, the caller must pin the key (tls_peer_spki) to a site
+ * id.
  */
 #pragma once
 
@@ -31,7 +32,8 @@ struct tls_conn;
 int tls_ctx_new(const struct identity *id, struct tls_ctx **out);
 void tls_ctx_free(struct tls_ctx *ctx);
 
-/* A connection on CTX, as the server (accepted) or the client (dialed). Freed with tls_conn_free. */
+/* A connection on CTX, as the server (accepted) or the client (dialed). Freed with tls_conn_free.
+ */
 int tls_conn_new(struct tls_ctx *ctx, bool server, struct tls_conn **out);
 void tls_conn_free(struct tls_conn *c);
 

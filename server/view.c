@@ -77,9 +77,12 @@ json_t *view_member(const Ld__MemberState *st, bool reveal, const uint8_t *self_
 	json_object_set_new(o, "dues_category", json_string(m->dues_category));
 	json_object_set_new(o, "monthly_dues_fen", json_integer(m->monthly_dues_fen));
 	json_object_set_new(o, "phone", string_or_null(m->phone));
-	json_object_set_new(o, "last_attended", view_date(st->last_attended ? st->last_attended : LD_DATE_NONE));
-	json_object_set_new(o, "last_report", view_date(st->last_report ? st->last_report : LD_DATE_NONE));
-	json_object_set_new(o, "last_contact", view_date(st->last_contact ? st->last_contact : LD_DATE_NONE));
+	json_object_set_new(o, "last_attended",
+			    view_date(st->last_attended ? st->last_attended : LD_DATE_NONE));
+	json_object_set_new(o, "last_report",
+			    view_date(st->last_report ? st->last_report : LD_DATE_NONE));
+	json_object_set_new(o, "last_contact",
+			    view_date(st->last_contact ? st->last_contact : LD_DATE_NONE));
 	if (st->departed)
 		json_object_set_new(o, "departed", view_date(st->departed));
 	if (st->returned)

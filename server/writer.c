@@ -24,17 +24,17 @@ struct writer {
 	struct store *store;
 	pthread_t thread, syncer;
 	pthread_mutex_t lock;
-	pthread_cond_t wake;      /* the commit thread: new jobs, or stop */
+	pthread_cond_t wake;	  /* the commit thread: new jobs, or stop */
 	pthread_cond_t sync_wake; /* the sync thread: new commits, or the commit thread exited */
 	struct writer_job *queue, **queue_tail;
 	struct writer_job *committed, **committed_tail;
 	bool committed_wrote; /* something in `committed` changed the store: fsync it */
 	struct writer_job *finished, **finished_tail;
-	size_t queued;     /* jobs in `queue` */
-	size_t last_batch; /* jobs in the batch before */
-	bool stopping; /* set by writer_stop: the thread exits once the queue is empty */
+	size_t queued;	       /* jobs in `queue` */
+	size_t last_batch;     /* jobs in the batch before */
+	bool stopping;	       /* set by writer_stop: the thread exits once the queue is empty */
 	bool committer_exited; /* the commit thread has exited */
-	bool exited;           /* both threads have exited */
+	bool exited;	       /* both threads have exited */
 	uv_async_t async;
 	void (*stop_cb)(void *data);
 	void *stop_data;
@@ -107,7 +107,8 @@ static void linger(struct writer *w)
 }
 
 /* Append the list FIRST..LAST to *TAIL's list. */
-static void list_append(struct writer_job ***tail, struct writer_job *first, struct writer_job *last)
+static void list_append(struct writer_job ***tail, struct writer_job *first,
+			struct writer_job *last)
 {
 	**tail = first;
 	*tail = &last->next;

@@ -4,9 +4,9 @@
  * Jobs are queued from the loop thread. The writer takes the whole queue, opens one write
  * transaction, runs each job in a child transaction of its own (a job that fails is rolled back
  * alone), commits once (one fsync for the whole group: group commit), and only then hands the jobs
- * back to the loop thread, where each job's `done` runs. So a reply sent from `done` is always about
- * committed data. On -ENOSPC (map full) the batch is aborted, the map grown, and the batch run again:
- * `run` must therefore build its results afresh each time it is called.
+ * back to the loop thread, where each job's `done` runs. So a reply sent from `done` is always
+ * about committed data. On -ENOSPC (map full) the batch is aborted, the map grown, and the batch
+ * run again: `run` must therefore build its results afresh each time it is called.
  */
 #pragma once
 

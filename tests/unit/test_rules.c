@@ -26,7 +26,7 @@ static int32_t d(const char *s)
 /* A member away since FROM at this outflow site, checked in, paid and in touch up to FROM. */
 static struct member_facts away(const char *from)
 {
-	struct member_facts f = { 0 };
+	struct member_facts f = {0};
 	f.outflow_here = true;
 	f.away = true;
 	f.checked_in = true;
@@ -201,11 +201,16 @@ int main(void)
 {
 	rules_defaults(&r);
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_not_checked_in),	    cmocka_unit_test(test_no_org_life),
-		cmocka_unit_test(test_transfer),	    cmocka_unit_test(test_month_ends),
-		cmocka_unit_test(test_no_dues),		    cmocka_unit_test(test_contact_and_report),
-		cmocka_unit_test(test_certificate),	    cmocka_unit_test(test_probation_and_letters),
-		cmocka_unit_test(test_closed_raises_nothing), cmocka_unit_test(test_settings),
+	    cmocka_unit_test(test_not_checked_in),
+	    cmocka_unit_test(test_no_org_life),
+	    cmocka_unit_test(test_transfer),
+	    cmocka_unit_test(test_month_ends),
+	    cmocka_unit_test(test_no_dues),
+	    cmocka_unit_test(test_contact_and_report),
+	    cmocka_unit_test(test_certificate),
+	    cmocka_unit_test(test_probation_and_letters),
+	    cmocka_unit_test(test_closed_raises_nothing),
+	    cmocka_unit_test(test_settings),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

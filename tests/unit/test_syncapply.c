@@ -21,7 +21,7 @@
 #define IDNO "11010519491231002X"
 
 static uint8_t site_a[LD_SITE_ID_BYTES], site_b[LD_SITE_ID_BYTES], site_c[LD_SITE_ID_BYTES];
-static uint8_t log_a[LD_LOG_ID_BYTES] = { 0xa };
+static uint8_t log_a[LD_LOG_ID_BYTES] = {0xa};
 
 struct fixture {
 	char dir[64];
@@ -147,8 +147,8 @@ static void test_inflow_site_receives(void **state)
 {
 	struct fixture *f = *state;
 	struct apply_stats st;
-	ProtobufCBinaryData ev = pack_event(site_a, 3, LD__EVENT_KIND__OUTFLOW_REGISTERED, site_b,
-					    "张三");
+	ProtobufCBinaryData ev =
+	    pack_event(site_a, 3, LD__EVENT_KIND__OUTFLOW_REGISTERED, site_b, "张三");
 	assert_int_equal(apply(f->store, site_a, 0, 3, &ev, 1, log_a, &st), 0);
 	assert_int_equal(st.applied, 1);
 	char *name = member_name(f->store);
@@ -162,8 +162,8 @@ static void test_inflow_site_receives(void **state)
 	assert_int_equal(count(f->store, TBL_LOG), 1);
 
 	/* The same id with other bytes: kept aside, the log keeps the first. */
-	ProtobufCBinaryData other = pack_event(site_a, 3, LD__EVENT_KIND__OUTFLOW_REGISTERED, site_b,
-					       "李四");
+	ProtobufCBinaryData other =
+	    pack_event(site_a, 3, LD__EVENT_KIND__OUTFLOW_REGISTERED, site_b, "李四");
 	assert_int_equal(apply(f->store, site_a, 0, 3, &other, 1, log_a, &st), 0);
 	assert_int_equal(st.quarantined, 1);
 	name = member_name(f->store);
@@ -171,13 +171,13 @@ static void test_inflow_site_receives(void **state)
 	free(name);
 
 	/* C is neither his outflow nor his inflow site: its update is refused. */
-	ProtobufCBinaryData intruder = pack_event(site_c, 1, LD__EVENT_KIND__MEMBER_UPDATED, site_b,
-						  "王五");
+	ProtobufCBinaryData intruder =
+	    pack_event(site_c, 1, LD__EVENT_KIND__MEMBER_UPDATED, site_b, "王五");
 	assert_int_equal(apply(f->store, site_c, 0, 1, &intruder, 1, log_a, &st), 0);
 	assert_int_equal(st.quarantined, 1);
 	/* A relays C's event: events are never relayed, so it is refused too. */
-	ProtobufCBinaryData relayed = pack_event(site_c, 4, LD__EVENT_KIND__MEMBER_UPDATED, site_b,
-						 "王五");
+	ProtobufCBinaryData relayed =
+	    pack_event(site_c, 4, LD__EVENT_KIND__MEMBER_UPDATED, site_b, "王五");
 	assert_int_equal(apply(f->store, site_a, 3, 4, &relayed, 1, log_a, &st), 0);
 	assert_int_equal(st.quarantined, 1);
 	name = member_name(f->store);
@@ -187,8 +187,8 @@ static void test_inflow_site_receives(void **state)
 	assert_int_equal(count(f->store, TBL_QUARANTINE), 3);
 
 	/* A's own update is applied. */
-	ProtobufCBinaryData update = pack_event(site_a, 7, LD__EVENT_KIND__MEMBER_UPDATED, site_b,
-						"张三丰");
+	ProtobufCBinaryData update =
+	    pack_event(site_a, 7, LD__EVENT_KIND__MEMBER_UPDATED, site_b, "张三丰");
 	assert_int_equal(apply(f->store, site_a, 4, 7, &update, 1, log_a, &st), 0);
 	assert_int_equal(st.applied, 1);
 	name = member_name(f->store);
@@ -239,8 +239,8 @@ static void test_outflow_kind_from_inflow_is_quarantined(void **state)
 	store_abort(txn);
 
 	struct apply_stats st;
-	ProtobufCBinaryData ev = pack_event(site_b, 1, LD__EVENT_KIND__MEMBER_UPDATED, site_b,
-					    "篡改");
+	ProtobufCBinaryData ev =
+	    pack_event(site_b, 1, LD__EVENT_KIND__MEMBER_UPDATED, site_b, "篡改");
 	assert_int_equal(apply(f->store, site_b, 0, 1, &ev, 1, log_a, &st), 0);
 	assert_int_equal(st.quarantined, 1);
 	assert_int_equal(st.applied, 0);
@@ -262,18 +262,18 @@ static void test_cursor_continuity(void **state)
 {
 	struct fixture *f = *state;
 	struct apply_stats st;
-	ProtobufCBinaryData ev = pack_event(site_a, 3, LD__EVENT_KIND__OUTFLOW_REGISTERED, site_b,
-					    "张三");
+	ProtobufCBinaryData ev =
+	    pack_event(site_a, 3, LD__EVENT_KIND__OUTFLOW_REGISTERED, site_b, "张三");
 	assert_int_equal(apply(f->store, site_a, 0, 3, &ev, 1, log_a, &st), 0);
-	ProtobufCBinaryData later = pack_event(site_a, 12, LD__EVENT_KIND__MEMBER_UPDATED, site_b,
-					       "张三");
+	ProtobufCBinaryData later =
+	    pack_event(site_a, 12, LD__EVENT_KIND__MEMBER_UPDATED, site_b, "张三");
 	assert_int_equal(apply(f->store, site_a, 10, 12, &later, 1, log_a, &st), -ERANGE);
 	assert_int_equal(count(f->store, TBL_LOG), 1);
 
-	uint8_t log_new[LD_LOG_ID_BYTES] = { 0xe };
+	uint8_t log_new[LD_LOG_ID_BYTES] = {0xe};
 	assert_int_equal(apply(f->store, site_a, 5, 12, &later, 1, log_new, &st), -ERANGE);
-	ProtobufCBinaryData first = pack_event(site_a, 1, LD__EVENT_KIND__MEMBER_UPDATED, site_b,
-					       "新");
+	ProtobufCBinaryData first =
+	    pack_event(site_a, 1, LD__EVENT_KIND__MEMBER_UPDATED, site_b, "新");
 	assert_int_equal(apply(f->store, site_a, 0, 1, &first, 1, log_new, &st), 0);
 	assert_int_equal(st.applied, 1);
 
@@ -293,10 +293,10 @@ static void test_cursor_continuity(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_inflow_site_receives, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_outflow_kind_from_inflow_is_quarantined, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_cursor_continuity, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_inflow_site_receives, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_outflow_kind_from_inflow_is_quarantined, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_cursor_continuity, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
