@@ -10,8 +10,9 @@
 #      columns, and export's dues column for the farmers' set dues): valid 18-character identity numbers (area 110105, the birth date, a 3-digit
 #      sequence whose parity matches the sex column, the ISO 7064 MOD 11-2 check character),
 #      joined = birth + 20 years, 2% probationary, dues categories salaried / retired / farmer /
-#      student, and half of the rows registered out to 南京 (20 places, the five reasons, from
-#      dates spread over 2025-01-01 to 2026-11-28, one in five at a fixed place, some employers
+#      student, and one row in OUT_EVERY (default 2: half of them) registered out to 南京 (at
+#      PLACES distinct places, default 20, 0 for a place of his own each; the five reasons; from
+#      dates spread over 2025-01-01 to 2026-11-28; one in five at a fixed place; some employers
 #      with a comma, which the CSV quotes);
 #   2. times `liudong import members FILE` (one request, one transaction): rows per second;
 #   3. checks what was imported: `stats` counts N members, N/2 away, and `liudong verify` passes;
@@ -31,6 +32,8 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${BUILD_DIR:-$ROOT/build}
 N=${N:-100000}
+OUT_EVERY=${OUT_EVERY:-2}
+PLACES=${PLACES:-20}
 REPEAT=${REPEAT:-5}
 AS_OF=${AS_OF:-2026-12-01}
 GOAL_DUE_S=${GOAL_DUE_S:-1}
@@ -165,9 +168,9 @@ done
 # --- the register --------------------------------------------------------------------------------
 CSV=$WORK/register-$N.csv
 say "generating $N rows in $CSV"
-python3 - "$CSV" "$N" <<'PYEOF'
+python3 - "$CSV" "$N" "$OUT_EVERY" "$PLACES" <<'PYEOF'
 import datetime, sys
-path, n = sys.argv[1], int(sys.argv[2])
+path, n, out_every, places = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 W = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 C = "10X98765432"
 header = ("id,name,sex,birth,joined,kind,branch,dues_category,income,phone,to,place,reason,from,"
@@ -183,8 +186,8 @@ span = (datetime.date(2026, 11, 28) - out_start).days + 1
 base = datetime.date(1950, 1, 1)
 rows = ["\ufeff" + header]
 for i in range(n):
-    birth = base + datetime.timedelta(days=(i // 20) * 3)   # 20 numbers a day, unique (birth, seq)
-    seq = 101 + (i % 20) * 41                                # 101..880, parity alternates
+    birth = base + datetime.timedelta(days=(i // 40) * 2)   # 40 numbers a day, unique (birth, seq)
+    seq = 101 + (i % 40) * 21                                # 101..920, parity alternates
     body = "110105" + birth.strftime("%Y%m%d") + "%03d" % seq
     idno = body + C[sum(int(c) * w for c, w in zip(body, W)) % 11]
     sex = "M" if seq % 2 else "F"
@@ -196,11 +199,18 @@ for i in range(n):
     name = surnames[i % len(surnames)] + given[(i // 7) % len(given)]
     row = [idno, name, sex, birth.isoformat(), joined.isoformat(), kind, "%03d" % (1 + i % 10),
            cat, income, "139%08d" % i]
-    if i % 2 == 0:
+    if i % out_every == 0:
         frm = out_start + datetime.timedelta(days=(i * 7919) % span)
         employer = "南京某%s公司" % districts[i % 7] if i % 3 else '"甲,乙%d建筑公司"' % (i % 13)
-        row += ["南京", "南京市" + districts[(i // 2) % len(districts)], reasons[i % 5],
-                frm.isoformat(), "", "yes" if i % 10 == 0 else "no", employer]
+        k = i // out_every
+        if places == 0:
+            place = "南京市玄武区中山路%d号" % k                  # every one at his own place
+        elif places <= len(districts):
+            place = "南京市" + districts[k % places]
+        else:
+            place = "南京市%s第%d号" % (districts[k % len(districts)], k % places)
+        row += ["南京", place, reasons[i % 5],
+                frm.isoformat(), "", "yes" if k % 5 == 0 else "no", employer]
     else:
         row += [""] * 7
     row.append("0.50" if cat == "farmer" else "")          # farmers' dues are set per member
@@ -222,18 +232,20 @@ say "  $IMPORT_OUT in $IMPORT_S s ($IMPORT_RATE rows/s)"
 python3 -c '
 import json, sys
 d = json.loads(sys.argv[1]); n = int(sys.argv[2])
-if d.get("imported") != n or d.get("registered_out") != (n + 1) // 2:
-    sys.exit("import printed %s; expected imported %d, registered_out %d" % (d, n, (n + 1) // 2))
-' "$IMPORT_OUT" "$N" || die "the import did not register every row"
+out = (n + int(sys.argv[3]) - 1) // int(sys.argv[3])
+if d.get("imported") != n or d.get("registered_out") != out:
+    sys.exit("import printed %s; expected imported %d, registered_out %d" % (d, n, out))
+' "$IMPORT_OUT" "$N" "$OUT_EVERY" || die "the import did not register every row"
 
 STATS=$(ld --json stats --as-of "$AS_OF")
 python3 -c '
 import json, sys
 d = json.loads(sys.argv[1]); n = int(sys.argv[2])
 s = d["members_by_state"]
-if sum(s.values()) != n or s.get("away") != (n + 1) // 2:
-    sys.exit("stats after the import: %s; expected %d members, %d away" % (s, n, (n + 1) // 2))
-' "$STATS" "$N" || die "stats does not count what was imported"
+out = (n + int(sys.argv[3]) - 1) // int(sys.argv[3])
+if sum(s.values()) != n or s.get("away") != out:
+    sys.exit("stats after the import: %s; expected %d members, %d away" % (s, n, out))
+' "$STATS" "$N" "$OUT_EVERY" || die "stats does not count what was imported"
 t0=$(now_ns)
 ld --json verify >/dev/null || die "liudong verify failed after the import"
 t1=$(now_ns)
@@ -291,8 +303,8 @@ stop_daemon || die "liudongd did not stop cleanly; its log is $WORK/liudongd.log
 read -r DUE_MED DUE_MIN DUE_MAX <<<"$(stats_of "${DUE_TIMES[@]}")"
 read -r ST_MED ST_MIN ST_MAX <<<"$(stats_of "${STATS_TIMES[@]}")"
 read -r EX_MED EX_MIN EX_MAX <<<"$(stats_of "${EXPORT_TIMES[@]}")"
-printf '\nRules and registers (issue 6): %s members, %s CPUs (%s), %s, kernel %s, build %s\n' \
-  "$N" "$(nproc)" "$(sed -n 's/^model name\t*: //p' /proc/cpuinfo | head -n 1)" "$FS" \
+printf '\nRules and registers (issue 6): %s members (1 in %s away, PLACES=%s), %s CPUs (%s), %s, kernel %s, build %s\n' \
+  "$N" "$OUT_EVERY" "$PLACES" "$(nproc)" "$(sed -n 's/^model name\t*: //p' /proc/cpuinfo | head -n 1)" "$FS" \
   "$(uname -r)" "$BUILDTYPE"
 printf 'machine before: %s\nmachine after:  %s\n\n' "$LOAD_BEFORE" "$LOAD_AFTER"
 printf 'register file: %s rows, %s bytes\n' "$N" "$CSV_BYTES"

@@ -8,19 +8,6 @@
 int audit_append(struct store_txn *txn, const char *operator_name, uint32_t uid, const char *action,
 		 const char *member, const char *detail)
 {
-	struct store_cursor *c;
-	int rc = store_cursor_open(txn, TBL_AUDIT, &c);
-	if (rc)
-		return rc;
-	struct store_val k;
-	uint64_t next = 1;
-	rc = store_cursor_get(c, STORE_LAST, &k, NULL);
-	if (rc == 0 && k.len == 8)
-		next = store_u64_from(k.data) + 1;
-	store_cursor_close(c);
-	if (rc && rc != -ENOENT)
-		return rc;
-
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	Ld__AuditEntry e = LD__AUDIT_ENTRY__INIT;
@@ -35,9 +22,7 @@ int audit_append(struct store_txn *txn, const char *operator_name, uint32_t uid,
 	if (!buf)
 		return -ENOMEM;
 	ld__audit_entry__pack(&e, buf);
-	uint8_t key[8];
-	store_u64_key(next, key);
-	rc = store_put(txn, TBL_AUDIT, key, 8, buf, len, STORE_APPEND);
+	int rc = store_append_counted(txn, TBL_AUDIT, buf, len, NULL);
 	free(buf);
 	return rc;
 }

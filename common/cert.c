@@ -136,9 +136,3 @@ int cert_parse_token(const char *token, Ld__SignedCertificate **sc, Ld__Certific
 	}
 	return 0;
 }
-
-void cert_number(const char *code, int year, uint64_t serial, char out[LD_CERT_NUMBER_MAX])
-{
-	snprintf(out, LD_CERT_NUMBER_MAX, "%.8s-%04d-%06llu", code, year,
-		 (unsigned long long)serial);
-}

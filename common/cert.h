@@ -30,9 +30,6 @@ char *cert_token(const Ld__SignedCertificate *sc);
 int cert_parse_token(const char *token, Ld__SignedCertificate **sc, Ld__CertificateBody **body,
 		     const char **why);
 
-/* "CODE-YEAR-SERIAL" with a 6-digit serial into OUT. */
-void cert_number(const char *code, int year, uint64_t serial, char out[LD_CERT_NUMBER_MAX]);
-
 /* base64url without padding of DATA into a malloc'd string (NULL on failure). */
 char *base64url_encode(const uint8_t *data, size_t len);
 

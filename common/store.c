@@ -337,3 +337,44 @@ void store_cursor_close(struct store_cursor *c)
 	mdb_cursor_close(c->cursor);
 	free(c);
 }
+
+int store_append_counted(struct store_txn *txn, enum store_table t, const void *val, size_t vlen,
+			 uint64_t *key)
+{
+	struct store_cursor *c;
+	int rc = store_cursor_open(txn, t, &c);
+	if (rc)
+		return rc;
+	struct store_val k;
+	uint64_t next = 1;
+	rc = store_cursor_get(c, STORE_LAST, &k, NULL);
+	if (rc == 0 && k.len == 8)
+		next = store_u64_from(k.data) + 1;
+	store_cursor_close(c);
+	if (rc && rc != -ENOENT)
+		return rc;
+	uint8_t buf[8];
+	store_u64_key(next, buf);
+	rc = store_put(txn, t, buf, 8, val, vlen, STORE_APPEND);
+	if (rc == 0 && key)
+		*key = next;
+	return rc;
+}
+
+int store_next_serial(struct store_txn *txn, const char *name, uint64_t *out)
+{
+	size_t n = strlen(name);
+	struct store_val v;
+	uint64_t last = 0;
+	int rc = store_get(txn, TBL_META, name, n, &v);
+	if (rc == 0 && v.len == 8)
+		last = store_u64_from(v.data);
+	else if (rc && rc != -ENOENT)
+		return rc;
+	uint8_t buf[8];
+	store_u64_key(last + 1, buf);
+	rc = store_put(txn, TBL_META, name, n, buf, 8, 0);
+	if (rc == 0)
+		*out = last + 1;
+	return rc;
+}

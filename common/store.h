@@ -127,6 +127,19 @@ int store_cursor_get(struct store_cursor *c, enum store_op op, struct store_val 
 
 void store_cursor_close(struct store_cursor *c);
 
+/*
+ * Append VAL to table T, keyed by the next u64 BE counter (1 after an empty table): rows stay in
+ * the order they were written. *key (may be NULL) receives the counter. Returns 0 or -errno.
+ */
+int store_append_counted(struct store_txn *txn, enum store_table t, const void *val, size_t vlen,
+			 uint64_t *key);
+
+/*
+ * The next value of the counter NAME kept in `meta` (1 the first time), stored back. For serial
+ * numbers of certificates, receipts, meetings and letters.
+ */
+int store_next_serial(struct store_txn *txn, const char *name, uint64_t *out);
+
 /* Big-endian u64 keys, so that LMDB's byte order is numeric order. */
 void store_u64_key(uint64_t v, uint8_t out[8]);
 uint64_t store_u64_from(const void *p);

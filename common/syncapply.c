@@ -39,18 +39,6 @@ int quarantine_add(struct store_txn *txn, const uint8_t *origin, uint64_t origin
 		   const uint8_t *bytes, size_t len, const char *reason, const char *member,
 		   const char *kind)
 {
-	struct store_cursor *c;
-	int rc = store_cursor_open(txn, TBL_QUARANTINE, &c);
-	if (rc)
-		return rc;
-	struct store_val k;
-	uint64_t next = 1;
-	rc = store_cursor_get(c, STORE_LAST, &k, NULL);
-	if (rc == 0 && k.len == 8)
-		next = store_u64_from(k.data) + 1;
-	store_cursor_close(c);
-	if (rc && rc != -ENOENT)
-		return rc;
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	Ld__Quarantined q = LD__QUARANTINED__INIT;
@@ -68,9 +56,7 @@ int quarantine_add(struct store_txn *txn, const uint8_t *origin, uint64_t origin
 	if (!buf)
 		return -ENOMEM;
 	ld__quarantined__pack(&q, buf);
-	uint8_t key[8];
-	store_u64_key(next, key);
-	rc = store_put(txn, TBL_QUARANTINE, key, 8, buf, qlen, STORE_APPEND);
+	int rc = store_append_counted(txn, TBL_QUARANTINE, buf, qlen, NULL);
 	free(buf);
 	return rc;
 }

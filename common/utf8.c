@@ -2,6 +2,7 @@
 #include "utf8.h"
 
 #include <stdint.h>
+#include <string.h>
 
 bool utf8_valid(const char *s, bool lines)
 {
@@ -31,4 +32,10 @@ bool utf8_valid(const char *s, bool lines)
 			return false;
 	}
 	return true;
+}
+
+bool utf8_text_ok(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+	return n > 0 && n <= max && utf8_valid(s, false);
 }

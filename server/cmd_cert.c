@@ -21,26 +21,6 @@
 
 static const char *revoke_reasons[] = {"lost", "returned", "transferred", "lapsed", "void"};
 
-/* The next serial of certificates issued here in YEAR (meta "cert_serial/YEAR"). */
-static int next_serial(struct store_txn *txn, int year, uint64_t *serial)
-{
-	char key[32];
-	int n = snprintf(key, sizeof(key), "cert_serial/%04d", year);
-	struct store_val v;
-	uint64_t last = 0;
-	int rc = store_get(txn, TBL_META, key, (size_t)n, &v);
-	if (rc == 0 && v.len == 8)
-		last = store_u64_from(v.data);
-	else if (rc && rc != -ENOENT)
-		return rc;
-	uint8_t buf[8];
-	store_u64_key(last + 1, buf);
-	rc = store_put(txn, TBL_META, key, (size_t)n, buf, 8, 0);
-	if (rc == 0)
-		*serial = last + 1;
-	return rc;
-}
-
 static bool is_self(const struct request *rq, const ProtobufCBinaryData *id)
 {
 	return id->len == LD_SITE_ID_BYTES &&
@@ -110,13 +90,9 @@ int cmd_cert_issue(struct request *rq, struct store_txn *txn)
 			goto out;
 		}
 	}
-	int year;
-	date_to_ymd(today, &year, NULL, NULL);
-	uint64_t serial;
-	if ((rc = next_serial(txn, year, &serial)))
-		goto out;
 	char number[LD_CERT_NUMBER_MAX];
-	cert_number(d->config.code, year, serial, number);
+	if ((rc = site_serial(rq, txn, "cert_serial", 0, today, number, sizeof(number))))
+		goto out;
 
 	const Ld__MemberInfo *m = st->info;
 	Ld__CertificateBody body = LD__CERTIFICATE_BODY__INIT;

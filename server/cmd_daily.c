@@ -61,30 +61,6 @@ static bool one_of(const char *s, const char *const *list)
 	return false;
 }
 
-/* The next number CODE-YEAR-<LETTER>serial of a series kept in meta under NAME/YEAR. */
-static int next_number(struct request *rq, struct store_txn *txn, const char *name, char letter,
-		       int32_t date, char *out, size_t len)
-{
-	int year;
-	date_to_ymd(date, &year, NULL, NULL);
-	char key[48];
-	int n = snprintf(key, sizeof(key), "%s/%04d", name, year);
-	struct store_val v;
-	uint64_t last = 0;
-	int rc = store_get(txn, TBL_META, key, (size_t)n, &v);
-	if (rc == 0 && v.len == 8)
-		last = store_u64_from(v.data);
-	else if (rc && rc != -ENOENT)
-		return rc;
-	uint8_t buf[8];
-	store_u64_key(last + 1, buf);
-	if ((rc = store_put(txn, TBL_META, key, (size_t)n, buf, 8, 0)))
-		return rc;
-	snprintf(out, len, "%s-%04d-%c%06llu", rq->daemon->config.code, year, letter,
-		 (unsigned long long)(last + 1));
-	return 0;
-}
-
 /* May this site write EV about its member? On a refusal the message names the site that may. */
 static int check_rule(struct request *rq, struct store_txn *txn, const Ld__Event *ev)
 {
@@ -201,7 +177,7 @@ int cmd_meeting_add(struct request *rq, struct store_txn *txn)
 	if (rc)
 		return rc;
 	char id[48];
-	if ((rc = next_number(rq, txn, "meeting_serial", 'M', date, id, sizeof(id)))) {
+	if ((rc = site_serial(rq, txn, "meeting_serial", 'M', date, id, sizeof(id)))) {
 		ld__branch_info__free_unpacked(b, NULL);
 		return rc;
 	}
@@ -443,7 +419,7 @@ int cmd_dues_pay(struct request *rq, struct store_txn *txn)
 	int64_t months = to - from + 1;
 	int64_t basis = me.st->info->monthly_dues_fen * months;
 	char receipt[48];
-	if ((rc = next_number(rq, txn, "receipt_serial", 'R', date, receipt, sizeof(receipt))))
+	if ((rc = site_serial(rq, txn, "receipt_serial", 'R', date, receipt, sizeof(receipt))))
 		goto out;
 	Ld__DuesPaid p = LD__DUES_PAID__INIT;
 	p.receipt = receipt;
@@ -823,7 +799,7 @@ int cmd_transfer_issue(struct request *rq, struct store_txn *txn)
 		goto out;
 	}
 	char number[48];
-	if ((rc = next_number(rq, txn, "letter_serial", 'T', date, number, sizeof(number))))
+	if ((rc = site_serial(rq, txn, "letter_serial", 'T', date, number, sizeof(number))))
 		goto out;
 	Ld__TransferLetter l = LD__TRANSFER_LETTER__INIT;
 	l.number = number;

@@ -16,6 +16,7 @@
 #include "eventlog.h"
 #include "fold.h"
 #include "idno.h"
+#include "utf8.h"
 #include "money.h"
 #include "register.h"
 #include "sites.h"
@@ -54,18 +55,6 @@ static int need(struct request *rq, const char *key, const char **out)
 	return 0;
 }
 
-static bool text_ok(const char *s, size_t max)
-{
-	size_t n = strlen(s);
-	if (n == 0 || n > max)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		if ((unsigned char)s[i] < 0x20)
-			return false;
-	}
-	return true;
-}
-
 /* ---------------------------------------------------------------------------------------------- */
 /* Branches                                                                                       */
 
@@ -87,7 +76,7 @@ int cmd_branch_add(struct request *rq, struct store_txn *txn)
 				    "branch code '%s' must be 1 to 32 letters, digits, "
 				    "'-' or '_'",
 				    code);
-	if (!text_ok(name, NAME_MAX_BYTES))
+	if (!utf8_text_ok(name, NAME_MAX_BYTES))
 		return request_fail(rq, -EINVAL, "--name must be 1 to %d bytes of text",
 				    NAME_MAX_BYTES);
 	Ld__BranchInfo *old;

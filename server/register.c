@@ -12,6 +12,7 @@
 #include "eventlog.h"
 #include "fold.h"
 #include "idno.h"
+#include "utf8.h"
 #include "money.h"
 
 #define NAME_MAX_BYTES 96
@@ -26,18 +27,6 @@ static const char *request_field(const struct fields *f, const char *key)
 struct fields fields_of_request(const struct request *rq)
 {
 	return (struct fields){.get = request_field, .prefix = "--", .ctx = rq};
-}
-
-static bool text_ok(const char *s, size_t max)
-{
-	size_t n = strlen(s);
-	if (n == 0 || n > max)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		if ((unsigned char)s[i] < 0x20)
-			return false;
-	}
-	return true;
 }
 
 static int need(struct request *rq, const struct fields *f, const char *key, const char **out)
@@ -82,7 +71,7 @@ int register_member(struct request *rq, struct store_txn *txn, const struct fiel
 	    (rc = need(rq, f, "dues-category", &category_text)))
 		return rc;
 	const char *phone = f->get(f, "phone");
-	if (!text_ok(name, NAME_MAX_BYTES))
+	if (!utf8_text_ok(name, NAME_MAX_BYTES))
 		return request_fail(rq, -EINVAL, "%sname must be 1 to %d bytes of text", p,
 				    NAME_MAX_BYTES);
 	if (strcmp(sex, "M") != 0 && strcmp(sex, "F") != 0)
@@ -114,7 +103,7 @@ int register_member(struct request *rq, struct store_txn *txn, const struct fiel
 		return rc;
 	if (dues_monthly_fen(category, income, set, &monthly, &why) != 0)
 		return request_fail(rq, -EINVAL, "%s", why);
-	if (phone && !text_ok(phone, 32))
+	if (phone && !utf8_text_ok(phone, 32))
 		return request_fail(rq, -EINVAL, "%sphone must be 1 to 32 characters", p);
 	Ld__BranchInfo *b;
 	rc = branch_get(txn, branch, &b);
@@ -179,9 +168,9 @@ int register_outflow(struct request *rq, struct store_txn *txn, const struct fie
 				    "%sreason '%s' is not one of work, business, "
 				    "residence, study, other",
 				    p, reason);
-	if (!text_ok(place, 200))
+	if (!utf8_text_ok(place, 200))
 		return request_fail(rq, -EINVAL, "%splace must be 1 to 200 bytes", p);
-	if (employer && !text_ok(employer, 200))
+	if (employer && !utf8_text_ok(employer, 200))
 		return request_fail(rq, -EINVAL, "%semployer must be 1 to 200 bytes", p);
 	bool fixed_place = false;
 	if (fixed) {

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "daemon.h"
+#include "date.h"
 #include "siteid.h"
 
 int site_lookup(const struct request *rq, struct store_txn *txn, const uint8_t *id,
@@ -51,4 +52,19 @@ json_t *site_name_json(const struct request *rq, struct store_txn *txn, const ui
 	if (id_len == LD_SITE_ID_BYTES)
 		siteid_format(id, text);
 	return json_string(text);
+}
+
+int site_serial(const struct request *rq, struct store_txn *txn, const char *name, char letter,
+		int32_t date, char *out, size_t len)
+{
+	int year;
+	date_to_ymd(date, &year, NULL, NULL);
+	char key[48];
+	snprintf(key, sizeof(key), "%s/%04d", name, year);
+	uint64_t serial;
+	int rc = store_next_serial(txn, key, &serial);
+	if (rc == 0)
+		snprintf(out, len, "%s-%04d-%.1s%06llu", rq->daemon->config.code, year,
+			 letter ? &letter : "", (unsigned long long)serial);
+	return rc;
 }

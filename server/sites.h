@@ -22,3 +22,11 @@ int site_lookup(const struct request *rq, struct store_txn *txn, const uint8_t *
 /* The name of the site with ID, or its id text if it is not known here. A new JSON string. */
 json_t *site_name_json(const struct request *rq, struct store_txn *txn, const uint8_t *id,
 		       size_t id_len);
+
+/*
+ * The next number of a series this site issues, CODE-YEAR-<LETTER>SERIAL with a 6-digit serial
+ * per year (LETTER 0: none): certificates 320583-2026-000017, receipts 320583-2026-R000001,
+ * meetings ...-M..., transfer letters ...-T.... NAME names the series; DATE gives the year.
+ */
+int site_serial(const struct request *rq, struct store_txn *txn, const char *name, char letter,
+		int32_t date, char *out, size_t len);
