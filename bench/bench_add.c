@@ -9,7 +9,7 @@
  *     exits 1. Reports adds/s and the p50, p99 and max of the per-request latency. Each client
  *     takes a contiguous slice of the identity numbers, or with --interleave every N-th one.
  *
- *   bench_add raw --dir DIR --count M --per-commit K [--id-offset K] [--json]
+ *   bench_add raw --dir DIR --count M --per-commit K [--whole-add] [--id-offset K] [--json]
  *     Opens a fresh store in DIR with store_open's default (synced) flags and writes M packed
  *     member states of about 300 bytes, K per transaction, with nothing else running: the cost of
  *     one fsync'd commit per record (K=1) against batched commits (K=1000).
@@ -40,6 +40,8 @@
 #include "ctl.pb-c.h"
 #include "date.h"
 #include "record.pb-c.h"
+#include "audit.h"
+#include "eventlog.h"
 #include "store.h"
 
 #define IDNO_AREA "110105"
@@ -58,6 +60,7 @@ struct opts {
 	char sex; /* 'M', 'F' or 0 (mix) */
 	bool interleave;
 	bool json;
+	bool whole_add; /* raw: write everything a member add writes, not one member state */
 };
 
 /* One generated member: identity number and the dates it implies. */
@@ -356,10 +359,45 @@ static size_t member_pack(const struct member *m, uint64_t index, uint8_t *buf, 
 	return ld__member_state__pack(&st, buf);
 }
 
+/*
+ * Everything the daemon writes for one `member add`, through the same code: the member.registered
+ * event (log entry, origins row, head, member state) and the audit row. SITE is the store's site.
+ */
+static int raw_whole_add(struct store_txn *txn, const uint8_t *site, const struct member *m,
+			 uint64_t index, size_t *bytes)
+{
+	char name[32], sex[2] = {m->sex, 0};
+	snprintf(name, sizeof(name), "测试党员%08" PRIu64, index);
+	Ld__MemberInfo info = LD__MEMBER_INFO__INIT;
+	info.id = (char *)m->id;
+	info.name = name;
+	info.sex = sex;
+	info.birth = m->birth;
+	info.joined = m->joined;
+	info.kind = "full";
+	info.branch = "bench";
+	info.dues_category = "salaried";
+	info.income_fen = 650000;
+	info.monthly_dues_fen = 9750;
+	info.phone = "13800138000";
+	info.set_dues_fen = -1;
+	Ld__Event ev = LD__EVENT__INIT;
+	ev.kind = LD__EVENT_KIND__MEMBER_REGISTERED;
+	ev.date = m->joined + 3000;
+	ev.member = (char *)m->id;
+	ev.operator_ = "bench";
+	ev.payload_case = LD__EVENT__PAYLOAD_MEMBER_INFO;
+	ev.member_info = &info;
+	*bytes = ld__event__get_packed_size(&ev);
+	int rc = eventlog_commit_local(txn, site, &ev, NULL);
+	return rc ? rc : audit_append(txn, "bench", 0, "member.add", m->id, NULL);
+}
+
 /* Write records [FIRST, FIRST + N) in one transaction. Returns 0 or -errno. */
 static int raw_batch(struct store *s, const struct opts *o, uint64_t first, uint64_t n,
 		     size_t *bytes)
 {
+	static const uint8_t site[32] = { 0x11, 0x22 };
 	struct store_txn *txn;
 	uint8_t buf[1024];
 	int rc = store_begin(s, true, &txn);
@@ -372,9 +410,14 @@ static int raw_batch(struct store *s, const struct opts *o, uint64_t first, uint
 			store_abort(txn);
 			return rc;
 		}
-		size_t len = member_pack(&m, index, buf, sizeof(buf));
-		*bytes = len;
-		rc = len ? store_put(txn, TBL_MEMBERS, m.id, IDNO_LEN, buf, len, 0) : -EOVERFLOW;
+		if (o->whole_add) {
+			rc = raw_whole_add(txn, site, &m, index, bytes);
+		} else {
+			size_t len = member_pack(&m, index, buf, sizeof(buf));
+			*bytes = len;
+			rc = len ? store_put(txn, TBL_MEMBERS, m.id, IDNO_LEN, buf, len, 0)
+				 : -EOVERFLOW;
+		}
 		if (rc) {
 			store_abort(txn);
 			return rc;
@@ -404,6 +447,12 @@ static int run_raw(const struct opts *o)
 			strerror(-rc));
 		return 1;
 	}
+	static const uint8_t site[32] = { 0x11, 0x22 };
+	if (o->whole_add && (rc = meta_init(s, site)) != 0) {
+		fprintf(stderr, "bench_add: cannot initialize the store: %s\n", strerror(-rc));
+		store_close(s);
+		return 1;
+	}
 	uint64_t commits = 0;
 	size_t bytes = 0;
 	double t0 = now_s();
@@ -430,14 +479,17 @@ static int run_raw(const struct opts *o)
 	double rate = secs > 0 ? (double)o->count / secs : 0;
 	double crate = secs > 0 ? (double)commits / secs : 0;
 	if (o->json)
-		printf("{\"bench\":\"member_add_raw\",\"per_commit\":%" PRIu64 ",\"count\":%" PRIu64
+		printf("{\"bench\":\"member_add_raw\",\"record\":\"%s\",\"per_commit\":%" PRIu64
+		       ",\"count\":%" PRIu64
 		       ",\"commits\":%" PRIu64 ",\"record_bytes\":%zu,\"map_bytes\":%zu,"
 		       "\"seconds\":%.3f,\"records_per_s\":%.1f,\"commits_per_s\":%.1f}\n",
-		       o->per_commit, o->count, commits, bytes, map, secs, rate, crate);
+		       o->whole_add ? "whole-add" : "member-state", o->per_commit, o->count, commits,
+		       bytes, map, secs, rate, crate);
 	else
-		printf("raw     per-commit %-5" PRIu64 " records %-7" PRIu64 " commits %-7" PRIu64
+		printf("raw %-5s per-commit %-5" PRIu64 " records %-7" PRIu64 " commits %-7" PRIu64
 		       " record %zu B  %7.2f s  %10.1f records/s  %8.1f commits/s\n",
-		       o->per_commit, o->count, commits, bytes, secs, rate, crate);
+		       o->whole_add ? "add" : "state", o->per_commit, o->count, commits, bytes, secs,
+		       rate, crate);
 	return 0;
 }
 
@@ -446,7 +498,9 @@ static int run_raw(const struct opts *o)
 static const char usage[] =
     "usage: bench_add socket --socket PATH --clients N --count M [--id-offset K]\n"
     "                        [--sex M|F|mix] [--branch CODE] [--interleave] [--json]\n"
-    "       bench_add raw --dir DIR --count M --per-commit K [--id-offset K] [--json]\n";
+    "       bench_add raw --dir DIR --count M --per-commit K [--whole-add] [--id-offset K] [--json]\n"
+    "  raw writes one member state per record, or with --whole-add everything a member add\n"
+    "  writes (event, log entry, origins, head, member state, audit row), through the same code.\n";
 
 static int parse_u64(const char *name, const char *text, uint64_t min, uint64_t *out)
 {
@@ -470,7 +524,8 @@ int main(int argc, char **argv)
 	    {"dir", required_argument, NULL, 'd'},    {"id-offset", required_argument, NULL, 'o'},
 	    {"sex", required_argument, NULL, 'x'},    {"branch", required_argument, NULL, 'b'},
 	    {"json", no_argument, NULL, 'j'},	      {"interleave", no_argument, NULL, 'i'},
-	    {"help", no_argument, NULL, 'h'},	      {0},
+	    {"help", no_argument, NULL, 'h'},	      {"whole-add", no_argument, NULL, 'w'},
+	    {0},
 	};
 	struct opts o = {.branch = "bench", .clients = 1, .per_commit = 1};
 	uint64_t v;
@@ -510,6 +565,9 @@ int main(int argc, char **argv)
 		case 'o':
 			if (parse_u64("id-offset", optarg, 0, &o.id_offset))
 				return 2;
+			break;
+		case 'w':
+			o.whole_add = true;
 			break;
 		case 'x':
 			if (strcmp(optarg, "M") == 0 || strcmp(optarg, "F") == 0) {

@@ -143,14 +143,14 @@ socket_runs() {
   done
 }
 
-# raw_runs NAME PER_COMMIT COUNT: REPEAT runs, each in a fresh store.
+# raw_runs NAME PER_COMMIT COUNT [--whole-add]: REPEAT runs, each in a fresh store.
 raw_runs() {
   local -n out=$1
   local r line
   out=()
   for r in $(seq "$REPEAT"); do
-    say "raw: $2 per commit, $3 records (run $r of $REPEAT)"
-    line=$("$BENCH" raw --dir "$WORK/raw-$2-$r" --count "$3" --per-commit "$2" --json) ||
+    say "raw: $2 per commit, $3 records ${4:-} (run $r of $REPEAT)"
+    line=$("$BENCH" raw --dir "$WORK/raw-$2-$r" --count "$3" --per-commit "$2" ${4:-} --json) ||
       die "raw run with $2 records per commit failed"
     say "  $line"
     out+=("$line")
@@ -183,6 +183,8 @@ stop_daemon || die "liudongd did not stop cleanly; its log is $WORK/liudongd.log
 # --- the store alone -----------------------------------------------------------------------------
 raw_runs R1_ALL 1 "$RAW1"
 raw_runs R1000_ALL 1000 "$RAW1000"
+raw_runs RW1_ALL 1 "$RAW1" --whole-add
+raw_runs RW1000_ALL 1000 "$RAW1000" --whole-add
 
 # --- summary -------------------------------------------------------------------------------------
 S1=$(median adds_per_s "${S1_ALL[@]}")
@@ -191,7 +193,14 @@ R1=$(median records_per_s "${R1_ALL[@]}")
 R1000=$(median records_per_s "${R1000_ALL[@]}")
 RATE16=$(field "$S16" adds_per_s)
 RATE_RAW1=$(field "$R1" records_per_s)
-RATIO=$(ratio "$RATE16" "$RATE_RAW1")
+RW1=$(median records_per_s "${RW1_ALL[@]}")
+RW1000=$(median records_per_s "${RW1000_ALL[@]}")
+RATE_RAWW1=$(field "$RW1" records_per_s)
+# The acceptance compares with one synced commit per record. A record here is a member add: the
+# whole-add raw run writes exactly what the daemon writes for one (event, log entry, origins,
+# head, member state, audit row). The single-put run (one member state) is shown beside it.
+RATIO=$(ratio "$RATE16" "$RATE_RAWW1")
+RATIO_PUT=$(ratio "$RATE16" "$RATE_RAW1")
 
 row() {
   printf '%-34s %10s %12s %10s %10s %10s\n' "$@"
@@ -208,14 +217,19 @@ socket_row "socket, 16 clients (adds)" "$S16"
 if [ ${#S64_ALL[@]} -gt 0 ]; then
   socket_row "socket, $EXTRA_CLIENTS clients (adds, extra)" "$(median adds_per_s "${S64_ALL[@]}")"
 fi
-row "raw, 1 per commit (records)" "$(field "$R1" count)" "$RATE_RAW1" - - -
-row "raw, 1000 per commit (records)" "$(field "$R1000" count)" "$(field "$R1000" records_per_s)" \
-  - - -
+row "raw, 1 per commit (member state)" "$(field "$R1" count)" "$RATE_RAW1" - - -
+row "raw, 1000 per commit (member state)" "$(field "$R1000" count)" \
+  "$(field "$R1000" records_per_s)" - - -
+row "raw, 1 per commit (whole add)" "$(field "$RW1" count)" "$RATE_RAWW1" - - -
+row "raw, 1000 per commit (whole add)" "$(field "$RW1000" count)" \
+  "$(field "$RW1000" records_per_s)" - - -
 printf '\nraw record: %s bytes; commits/s: %s (K=1), %s (K=1000)\n' "$(field "$R1" record_bytes)" \
   "$(field "$R1" commits_per_s)" "$(field "$R1000" commits_per_s)"
 printf 'group commit in the daemon: 16 clients / 1 client = %s\n' \
   "$(ratio "$RATE16" "$(field "$S1" adds_per_s)")"
-printf 'ratio 16-client adds/s / raw K=1 records/s = %s (acceptance: >= %s)\n' "$RATIO" "$MIN_RATIO"
+printf 'ratio 16-client adds/s / raw K=1 single member-state put = %s\n' "$RATIO_PUT"
+printf 'ratio 16-client adds/s / raw K=1 whole member add = %s (acceptance: >= %s)\n' "$RATIO" \
+  "$MIN_RATIO"
 
 if awk -v r="$RATIO" -v m="$MIN_RATIO" 'BEGIN { exit !(r >= m) }'; then
   printf 'PASS\n'

@@ -4,7 +4,7 @@
  * Each connection keeps one input buffer; bytes are appended as they arrive and frames are taken
  * from its front. A frame longer than LD_CTL_FRAME_MAX closes the connection before anything is
  * allocated for it. Requests unpack with a budget, so a hostile client cannot make the daemon
- * allocate more than CTL_UNPACK_BUDGET for one.
+ * allocate more than CTL_UNPACK_BUDGET for one. Requests are answered one at a time, in order.
  */
 #include "ctl.h"
 
@@ -25,6 +25,7 @@
 
 #define CTL_UNPACK_BUDGET (3 * LD_CTL_FRAME_MAX)
 #define CTL_READ_CHUNK	  65536
+#define PIPELINE_MAX	  (1u << 20) /* unanswered bytes a client may pile up */
 
 struct ctl_conn;
 
@@ -43,6 +44,7 @@ struct ctl_conn {
 	size_t len, cap;
 	uint32_t uid;
 	struct request *inflight;
+	bool reading; /* uv_read_start is in effect */
 	bool closing;
 };
 
@@ -105,6 +107,14 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 		return;
 	}
 	c->len += (size_t)n;
+	/*
+	 * Reading goes on while a request is in flight (no epoll change per request); a client that
+	 * piles up more than PIPELINE_MAX unanswered bytes is made to wait.
+	 */
+	if (c->inflight && c->len > PIPELINE_MAX) {
+		uv_read_stop(s);
+		c->reading = false;
+	}
 	conn_process(c);
 }
 
@@ -187,7 +197,8 @@ static void conn_process(struct ctl_conn *c)
 	size_t body_len;
 	int rc = frame_peek(c->buf, c->len, LD_CTL_FRAME_MAX, &body, &body_len);
 	if (rc == -EAGAIN) {
-		uv_read_start((uv_stream_t *)&c->pipe, on_alloc, on_read);
+		if (!c->reading && uv_read_start((uv_stream_t *)&c->pipe, on_alloc, on_read) == 0)
+			c->reading = true;
 		return;
 	}
 	if (rc) {
@@ -195,7 +206,6 @@ static void conn_process(struct ctl_conn *c)
 		conn_close(c);
 		return;
 	}
-	uv_read_stop((uv_stream_t *)&c->pipe);
 	struct request *rq = calloc(1, sizeof(*rq));
 	if (!rq) {
 		conn_close(c);

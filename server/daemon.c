@@ -109,7 +109,7 @@ int daemon_setup(struct daemon *d, uv_loop_t *loop, const char *config_path)
 		goto fail_identity;
 	}
 	rc =
-	    store_open(d->config.data_dir, 0, getenv("LD_NOPIPE") ? 0 : STORE_PIPELINED, &d->store);
+	    store_open(d->config.data_dir, 0, STORE_PIPELINED, &d->store);
 	if (rc) {
 		log_error("cannot open the store in %s: %s", d->config.data_dir, strerror(-rc));
 		goto fail_identity;

@@ -87,7 +87,7 @@ static int run_batch(struct writer *w, struct writer_job *batch)
  * one fsync serves them all instead of every other batch being half full. A lone client (last
  * batch of one) never waits. Called with the lock held.
  */
-#define LINGER_NS 250000L
+#define LINGER_NS 500000L
 
 static void linger(struct writer *w)
 {

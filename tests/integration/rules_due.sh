@@ -58,7 +58,7 @@ out_m() {
 due_at() {
 	local site=$1 asof=$2 why id
 	DUE=
-	DUE_WHERE="due --as-of $asof at $(printf '%s' "$site" | tr a-z A-Z)"
+	DUE_WHERE="due --as-of $asof at ${site^^}"
 	assert_exit 0 ld "$site" --json due --as-of "$asof" || return 1
 	assert_json || return 1
 	DUE=$OUT
@@ -179,6 +179,7 @@ MEETING=$(jget "$OUT" 'd["meeting"]')
 assert_exit 0 ld b meeting attend "$MEETING" "$ID_L" || die "meeting attend at B failed"
 
 # last_attended_is SITE DATE: member show of L at SITE gives last_attended DATE.
+# shellcheck disable=SC2317 # called through assert_wait
 last_attended_is() {
 	local out
 	out=$(ld "$1" --json member show "$ID_L" 2>/dev/null) &&
