@@ -309,17 +309,16 @@ static int global_option(struct cli *cli, int argc, char **argv, int *i)
 	return 0;
 }
 
-int cli_request(const struct cli *cli, const Ld__Request *req, json_t **result)
+/* Send REQ; on 0, *out is the answer (status 0) for the caller to free. Errors are printed. */
+static int call(const struct cli *cli, const Ld__Request *req, Ld__Response **out)
 {
-	*result = NULL;
 	int fd = conn_open(cli->socket);
 	if (fd < 0)
-		return cli_fail(
-		    LD_EXIT_UNAVAILABLE,
-		    "cannot reach liudongd at %s (%s); is it running? "
-		    "Start it with liudongd -c DIR/liudongd.conf, or name its socket with "
-		    "-s or $LIUDONG_SOCKET",
-		    cli->socket, strerror(-fd));
+		return cli_fail(LD_EXIT_UNAVAILABLE,
+				"cannot reach liudongd at %s (%s); is it running? "
+				"Start it with liudongd -c DIR/liudongd.conf, or name its socket with "
+				"-s or $LIUDONG_SOCKET",
+				cli->socket, strerror(-fd));
 	Ld__Response *resp;
 	int rc = conn_call(fd, req, &resp);
 	close(fd);
@@ -334,19 +333,41 @@ int cli_request(const struct cli *cli, const Ld__Request *req, json_t **result)
 	int code = resp->status;
 	if (code != 0) {
 		cli_fail(code, "%s", resp->error && resp->error[0] ? resp->error : "failed");
-	} else {
-		json_error_t jerr;
-		*result = json_loads(resp->json ? resp->json : "{}", 0, &jerr);
-		if (!*result)
-			code = cli_fail(LD_EXIT_INTERNAL, "the daemon's answer is not JSON: %s",
-					jerr.text);
+		ld__response__free_unpacked(resp, NULL);
+		return code;
 	}
+	*out = resp;
+	return 0;
+}
+
+int cli_request(const struct cli *cli, const Ld__Request *req, json_t **result)
+{
+	*result = NULL;
+	Ld__Response *resp;
+	int code = call(cli, req, &resp);
+	if (code)
+		return code;
+	json_error_t jerr;
+	*result = json_loads(resp->json ? resp->json : "{}", 0, &jerr);
+	if (!*result)
+		code = cli_fail(LD_EXIT_INTERNAL, "the daemon's answer is not JSON: %s", jerr.text);
 	ld__response__free_unpacked(resp, NULL);
 	return code;
 }
 
 static int run_remote(const struct cli *cli, const struct cmd_spec *c, Ld__Request *req)
 {
+	if (cli->json && !c->check) {
+		/* The daemon's answer is one compact JSON object already: print it as it came. */
+		Ld__Response *resp;
+		int code = call(cli, req, &resp);
+		if (code == 0) {
+			fputs(resp->json && resp->json[0] ? resp->json : "{}", stdout);
+			fputc('\n', stdout);
+			ld__response__free_unpacked(resp, NULL);
+		}
+		return code;
+	}
 	json_t *result;
 	int code = cli_request(cli, req, &result);
 	if (code)

@@ -388,8 +388,20 @@ static int walk_chain(struct store_txn *txn, bool fold, struct verify_result *r)
 			    o.len != 8 || store_u64_from(o.data) != seq)
 				problem = "origins index does not match the log";
 		}
-		if (!problem && fold && fold_apply(txn, ev, seq) != 0)
-			problem = "event cannot be folded into the state tables";
+		if (!problem && fold) {
+			int frc = fold_apply(txn, ev, seq);
+			if (frc == -ENOSPC || frc == -ENOMEM || frc == -EIO || frc == -E2BIG) {
+				/* The store, not the log: say so (the writer grows the map, retries). */
+				if (ev)
+					ld__event__free_unpacked(ev, NULL);
+				if (e)
+					ld__log_entry__free_unpacked(e, NULL);
+				rc = frc;
+				goto out;
+			}
+			if (frc)
+				problem = "event cannot be folded into the state tables";
+		}
 		if (ev)
 			ld__event__free_unpacked(ev, NULL);
 		if (e)

@@ -108,11 +108,38 @@ static void gather(struct request *rq, struct store_txn *txn, const Ld__MemberSt
 	}
 }
 
-static void add_reminder(json_t *list, const char *kind, const char *member, int32_t since,
+/* The reminders found, kept as plain structs until sorted, then turned into JSON once. */
+struct due_item {
+	const char *kind; /* static */
+	char member[LD_IDNO_SIZE];
+	int32_t since;
+	char detail[400];
+};
+
+struct due_list {
+	struct due_item *items;
+	size_t n, cap;
+	bool failed;
+};
+
+static void add_reminder(struct due_list *l, const char *kind, const char *member, int32_t since,
 			 const char *detail)
 {
-	json_array_append_new(list, json_pack("{s:s, s:s, s:o, s:s}", "kind", kind, "member",
-					      member, "since", view_date(since), "detail", detail));
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 1024;
+		struct due_item *items = realloc(l->items, cap * sizeof(*items));
+		if (!items) {
+			l->failed = true;
+			return;
+		}
+		l->items = items;
+		l->cap = cap;
+	}
+	struct due_item *it = &l->items[l->n++];
+	it->kind = kind;
+	snprintf(it->member, sizeof(it->member), "%s", member);
+	it->since = since;
+	snprintf(it->detail, sizeof(it->detail), "%s", detail);
 }
 
 /* Site-level rules: 3+ full members at one place with no temporary branch; the 27th. */
@@ -131,12 +158,11 @@ struct branch_group {
 
 static int cmp_reminder(const void *a, const void *b)
 {
-	json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
-	int c = strcmp(json_string_value(json_object_get(x, "since")),
-		       json_string_value(json_object_get(y, "since")));
-	return c ? c
-		 : strcmp(json_string_value(json_object_get(x, "kind")),
-			  json_string_value(json_object_get(y, "kind")));
+	const struct due_item *x = a, *y = b;
+	if (x->since != y->since)
+		return x->since < y->since ? -1 : 1;
+	int c = strcmp(x->kind, y->kind);
+	return c ? c : strcmp(x->member, y->member);
 }
 
 int cmd_due(struct request *rq, struct store_txn *txn)
@@ -146,14 +172,15 @@ int cmd_due(struct request *rq, struct store_txn *txn)
 	if (rc)
 		return rc;
 	const struct rules *rules = &rq->daemon->config.rules;
-	json_t *list = json_array();
+	struct due_list list = { 0 };
+	json_t *place_index = json_object(); /* place key -> index in places: one lookup each */
 	struct place_group *places = NULL;
 	size_t n_places = 0;
 	struct branch_group *branches = NULL;
 	size_t n_branches = 0;
 	struct store_cursor *c;
 	if ((rc = store_cursor_open(txn, TBL_MEMBERS, &c))) {
-		json_decref(list);
+		json_decref(place_index);
 		return rc;
 	}
 	struct store_val k, v;
@@ -177,7 +204,7 @@ int cmd_due(struct request *rq, struct store_txn *txn)
 		struct reminder out[RULES_MAX_REMINDERS];
 		size_t n = rules_member(rules, &f, as_of, out, RULES_MAX_REMINDERS);
 		for (size_t i = 0; i < n; i++)
-			add_reminder(list, out[i].kind, masked, out[i].since, out[i].detail);
+			add_reminder(&list, out[i].kind, masked, out[i].since, out[i].detail);
 
 		/* Gather for the site-level rules. */
 		if (f.outflow_here && f.away && !f.closed && !f.probationary) {
@@ -243,7 +270,7 @@ int cmd_due(struct request *rq, struct store_txn *txn)
 			 "%u full members at %s (%s) and no temporary branch: "
 			 "form one (临时党支部; liudong branch add --temporary)",
 			 places[i].members, sep + 1, places[i].key);
-		add_reminder(list, "temp-branch", "", places[i].since, detail);
+		add_reminder(&list, "temp-branch", "", places[i].since, detail);
 	}
 	/* The 27th: each inflow branch with mobile members that has not met this month. */
 	int y, m, day;
@@ -275,25 +302,31 @@ int cmd_due(struct request *rq, struct store_txn *txn)
 				 "branch %s: %u mobile member(s); no "
 				 "organizational life recorded this month (the %dth is the day)",
 				 branches[i].branch, branches[i].members, rules->org_life_day);
-			add_reminder(list, "org-life-day", "", life_day, detail);
+			add_reminder(&list, "org-life-day", "", life_day, detail);
 		}
 	}
 	free(places);
 	free(branches);
-	/* Oldest first. */
-	size_t n = json_array_size(list);
-	json_t **items = malloc((n ? n : 1) * sizeof(*items));
-	json_t *sorted = json_array();
-	if (items) {
-		for (size_t i = 0; i < n; i++)
-			items[i] = json_array_get(list, i);
-		qsort(items, n, sizeof(*items), cmp_reminder);
-		for (size_t i = 0; i < n; i++)
-			json_array_append(sorted, items[i]);
-		free(items);
+	json_decref(place_index);
+	if (list.failed) {
+		free(list.items);
+		return -ENOMEM;
 	}
-	json_decref(list);
+	/* Oldest first. */
+	qsort(list.items, list.n, sizeof(*list.items), cmp_reminder);
+	json_t *sorted = json_array();
+	for (size_t i = 0; i < list.n; i++) {
+		const struct due_item *it = &list.items[i];
+		json_t *o = json_object();
+		json_object_set_new_nocheck(o, "kind", json_string_nocheck(it->kind));
+		json_object_set_new_nocheck(o, "member", json_string_nocheck(it->member));
+		json_object_set_new_nocheck(o, "since", view_date(it->since));
+		json_object_set_new_nocheck(o, "detail", json_string(it->detail));
+		json_array_append_new(sorted, o);
+	}
+	free(list.items);
 	json_object_set_new(rq->result, "as_of", view_date(as_of));
+	json_object_set_new(rq->result, "count", json_integer((json_int_t)json_array_size(sorted)));
 	json_object_set_new(rq->result, "reminders", sorted);
 	return rc == -ENOENT ? 0 : rc;
 }

@@ -159,6 +159,16 @@ static void conn_reply(struct request *rq)
 			resp.warnings = warnings;
 		}
 		size_t len = ld__response__get_packed_size(&resp);
+		if (len > LD_CTL_FRAME_MAX) {
+			log_warn("ctl: %s: the answer (%zu bytes) is over the %u MiB limit",
+				 rq->req->command, len, LD_CTL_FRAME_MAX >> 20);
+			resp.status = LD_EXIT_INVALID;
+			resp.json = NULL;
+			resp.n_warnings = 0;
+			resp.error = "the answer is over 64 MiB; narrow the request (for export, the "
+				     "CLI pages; for other lists, filter by branch or state)";
+			len = ld__response__get_packed_size(&resp);
+		}
 		struct ctl_write *cw = malloc(sizeof(*cw));
 		uint8_t *data = malloc(LD_FRAME_HEADER + len);
 		if (cw && data) {
