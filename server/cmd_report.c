@@ -108,19 +108,75 @@ static void gather(struct request *rq, struct store_txn *txn, const Ld__MemberSt
 	}
 }
 
-/* The reminders found, kept as plain structs until sorted, then turned into JSON once. */
+/*
+ * The reminders found: small structs, their details in one growing text arena, sorted, then
+ * written out as JSON text in one pass (an office of 100,000 members has some 200,000 reminders:
+ * building them as JSON objects would cost more than finding them).
+ */
 struct due_item {
 	const char *kind; /* static */
 	char member[LD_IDNO_SIZE];
 	int32_t since;
-	char detail[400];
+	size_t detail; /* offset in the arena */
+};
+
+struct text {
+	char *p;
+	size_t len, cap;
+	bool failed;
 };
 
 struct due_list {
 	struct due_item *items;
 	size_t n, cap;
+	struct text arena;
 	bool failed;
 };
+
+static void text_add(struct text *t, const char *s, size_t n)
+{
+	if (t->failed)
+		return;
+	if (t->len + n + 1 > t->cap) {
+		size_t cap = t->cap ? t->cap : 4096;
+		while (cap < t->len + n + 1)
+			cap *= 2;
+		char *p = realloc(t->p, cap);
+		if (!p) {
+			t->failed = true;
+			return;
+		}
+		t->p = p;
+		t->cap = cap;
+	}
+	memcpy(t->p + t->len, s, n);
+	t->len += n;
+	t->p[t->len] = '\0';
+}
+
+static void text_str(struct text *t, const char *s)
+{
+	text_add(t, s, strlen(s));
+}
+
+/* S as a JSON string literal (UTF-8 passes as is; quotes, backslashes, controls escaped). */
+static void text_json_string(struct text *t, const char *s)
+{
+	text_add(t, "\"", 1);
+	const char *run = s;
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		text_add(t, run, (size_t)(s - run));
+		char esc[8];
+		snprintf(esc, sizeof(esc), c == '"' ? "\\\"" : c == '\\' ? "\\\\" : "\\u%04x", c);
+		text_str(t, esc);
+		run = s + 1;
+	}
+	text_add(t, run, (size_t)(s - run));
+	text_add(t, "\"", 1);
+}
 
 static void add_reminder(struct due_list *l, const char *kind, const char *member, int32_t since,
 			 const char *detail)
@@ -139,7 +195,8 @@ static void add_reminder(struct due_list *l, const char *kind, const char *membe
 	it->kind = kind;
 	snprintf(it->member, sizeof(it->member), "%s", member);
 	it->since = since;
-	snprintf(it->detail, sizeof(it->detail), "%s", detail);
+	it->detail = l->arena.len;
+	text_add(&l->arena, detail, strlen(detail) + 1); /* with its NUL */
 }
 
 /* Site-level rules: 3+ full members at one place with no temporary branch; the 27th. */
@@ -308,26 +365,38 @@ int cmd_due(struct request *rq, struct store_txn *txn)
 	free(places);
 	free(branches);
 	json_decref(place_index);
-	if (list.failed) {
+	if (list.failed || list.arena.failed) {
 		free(list.items);
+		free(list.arena.p);
 		return -ENOMEM;
 	}
 	/* Oldest first. */
 	qsort(list.items, list.n, sizeof(*list.items), cmp_reminder);
-	json_t *sorted = json_array();
+	struct text out = { 0 };
+	char text_day[LD_DATE_LEN], head[96];
+	snprintf(head, sizeof(head), "{\"as_of\":\"%s\",\"count\":%zu,\"reminders\":[",
+		 date_format(as_of, text_day), list.n);
+	text_str(&out, head);
 	for (size_t i = 0; i < list.n; i++) {
 		const struct due_item *it = &list.items[i];
-		json_t *o = json_object();
-		json_object_set_new_nocheck(o, "kind", json_string_nocheck(it->kind));
-		json_object_set_new_nocheck(o, "member", json_string_nocheck(it->member));
-		json_object_set_new_nocheck(o, "since", view_date(it->since));
-		json_object_set_new_nocheck(o, "detail", json_string(it->detail));
-		json_array_append_new(sorted, o);
+		text_str(&out, i ? ",{\"kind\":\"" : "{\"kind\":\"");
+		text_str(&out, it->kind);
+		text_str(&out, "\",\"member\":\"");
+		text_str(&out, it->member);
+		text_str(&out, "\",\"since\":\"");
+		text_str(&out, date_format(it->since, text_day));
+		text_str(&out, "\",\"detail\":");
+		text_json_string(&out, list.arena.p + it->detail);
+		text_add(&out, "}", 1);
 	}
+	text_str(&out, "]}");
 	free(list.items);
-	json_object_set_new(rq->result, "as_of", view_date(as_of));
-	json_object_set_new(rq->result, "count", json_integer((json_int_t)json_array_size(sorted)));
-	json_object_set_new(rq->result, "reminders", sorted);
+	free(list.arena.p);
+	if (out.failed) {
+		free(out.p);
+		return -ENOMEM;
+	}
+	rq->raw_json = out.p;
 	return rc == -ENOENT ? 0 : rc;
 }
 

@@ -136,8 +136,12 @@ static void conn_reply(struct request *rq)
 		char *json = NULL;
 		char **warnings = NULL;
 		if (result == 0) {
-			json = json_dumps(rq->result, JSON_COMPACT);
-			resp.json = json ? json : "{}";
+			if (rq->raw_json) {
+				resp.json = rq->raw_json; /* built as text by a command with a big answer */
+			} else {
+				json = json_dumps(rq->result, JSON_COMPACT);
+				resp.json = json ? json : "{}";
+			}
 		} else {
 			if (!rq->error[0] || resp.status == LD_EXIT_INTERNAL) {
 				log_error("ctl: %s failed: error %d%s%s", rq->req->command, result,

@@ -65,6 +65,8 @@ void request_warn(struct request *rq, const char *fmt, ...)
 /* Empty the result before a (re)run of the handler. */
 static void request_reset(struct request *rq)
 {
+	free(rq->raw_json);
+	rq->raw_json = NULL;
 	json_object_clear(rq->result);
 	json_array_clear(rq->warnings);
 	rq->error[0] = '\0';
@@ -155,6 +157,7 @@ void request_free(struct request *rq)
 	if (rq->req)
 		ld__request__free_unpacked(rq->req, &rq->budget.allocator);
 	json_decref(rq->result);
+	free(rq->raw_json);
 	json_decref(rq->warnings);
 	free(rq);
 }
