@@ -371,7 +371,8 @@ int cmd_due(struct request *rq, struct store_txn *txn)
 		return -ENOMEM;
 	}
 	/* Oldest first. */
-	qsort(list.items, list.n, sizeof(*list.items), cmp_reminder);
+	if (list.n)
+		qsort(list.items, list.n, sizeof(*list.items), cmp_reminder);
 	struct text out = { 0 };
 	char text_day[LD_DATE_LEN], head[96];
 	snprintf(head, sizeof(head), "{\"as_of\":\"%s\",\"count\":%zu,\"reminders\":[",
