@@ -72,6 +72,7 @@ static void run_one(struct store_txn *txn, const uint8_t *body, size_t len)
 		}
 		json_decref(rq.result);
 		json_decref(rq.warnings);
+		free(rq.raw_json);
 	}
 	ld__request__free_unpacked(rq.req, &rq.budget.allocator);
 }
