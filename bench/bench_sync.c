@@ -51,8 +51,8 @@
 #include "ctl.pb-c.h"
 #include "date.h"
 
-#define IDNO_AREA "110105"
-#define MAX_PIDS 8
+#define IDNO_AREA  "110105"
+#define MAX_PIDS   8
 #define MAX_PARAMS 10
 
 struct opts {
@@ -101,7 +101,8 @@ static int64_t unix_ms(void)
 
 static void sleep_ms(uint64_t ms)
 {
-	struct timespec ts = { .tv_sec = (time_t)(ms / 1000), .tv_nsec = (long)(ms % 1000) * 1000000 };
+	struct timespec ts = {.tv_sec = (time_t)(ms / 1000),
+			      .tv_nsec = (long)(ms % 1000) * 1000000};
 	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
 		;
 }
@@ -109,7 +110,7 @@ static void sleep_ms(uint64_t ms)
 /* ISO 7064 MOD 11-2 over the first 17 digits of S. */
 static char idno_check(const char *s)
 {
-	static const int weights[17] = { 7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2 };
+	static const int weights[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
 	int sum = 0;
 	for (int i = 0; i < 17; i++)
 		sum += (s[i] - '0') * weights[i];
@@ -204,15 +205,16 @@ static int client_member(struct client *c, uint64_t index)
 	}
 	int rc;
 	if (o->add) {
-		char name[32], sex[2] = { m.sex, 0 }, birth[LD_DATE_LEN], joined[LD_DATE_LEN];
+		char name[32], sex[2] = {m.sex, 0}, birth[LD_DATE_LEN], joined[LD_DATE_LEN];
 		snprintf(name, sizeof(name), "测试党员%08" PRIu64, index);
 		date_format(m.birth, birth);
 		date_format(m.joined, joined);
 		const char *kv[][2] = {
-			{ "id", m.id },		 { "name", name },	       { "sex", sex },
-			{ "birth", birth },	 { "joined", joined },	       { "kind", "full" },
-			{ "branch", o->branch }, { "dues-category", "salaried" }, { "income", "6500.00" },
-			{ "phone", "13800138000" },
+		    {"id", m.id},	   {"name", name},
+		    {"sex", sex},	   {"birth", birth},
+		    {"joined", joined},	   {"kind", "full"},
+		    {"branch", o->branch}, {"dues-category", "salaried"},
+		    {"income", "6500.00"}, {"phone", "13800138000"},
 		};
 		if ((rc = call(c->fd, "member.add", kv, sizeof(kv) / sizeof(kv[0]), m.id, NULL)))
 			return rc;
@@ -220,8 +222,8 @@ static int client_member(struct client *c, uint64_t index)
 	}
 	if (o->register_to) {
 		const char *kv[][2] = {
-			{ "arg", m.id },	{ "to", o->register_to }, { "place", o->place },
-			{ "reason", "work" }, { "from", o->from },
+		    {"arg", m.id},	{"to", o->register_to}, {"place", o->place},
+		    {"reason", "work"}, {"from", o->from},
 		};
 		int64_t zero = 0, t = unix_ms();
 		atomic_compare_exchange_strong(&first_reg_sent_ms, &zero, t);
@@ -300,8 +302,9 @@ static int run_load(const struct opts *o)
 		printf("{\"bench\":\"sync_load\",\"clients\":%lu,\"count\":%" PRIu64
 		       ",\"id_offset\":%" PRIu64 ",\"added\":%" PRIu64 ",\"registered\":%" PRIu64
 		       ",\"failures\":%" PRIu64 ",\"seconds\":%.3f,\"requests_per_s\":%.1f,"
-		       "\"registers_per_s\":%.1f,\"start_ms\":%" PRId64 ",\"first_register_sent_ms\":%"
-		       PRId64 ",\"first_register_done_ms\":%" PRId64 ",\"end_ms\":%" PRId64 "}\n",
+		       "\"registers_per_s\":%.1f,\"start_ms\":%" PRId64
+		       ",\"first_register_sent_ms\":%" PRId64 ",\"first_register_done_ms\":%" PRId64
+		       ",\"end_ms\":%" PRId64 "}\n",
 		       n, o->count, o->id_offset, added, registered, failures, secs, req_rate,
 		       reg_rate, start_ms, atomic_load(&first_reg_sent_ms),
 		       atomic_load(&first_reg_done_ms), end_ms);
@@ -319,11 +322,12 @@ static int run_load(const struct opts *o)
 /* wait                                                                                           */
 
 enum { V_RSS, V_HWM, V_ANON, V_FILE, V_SHMEM, N_VALS };
-static const char *const val_keys[N_VALS] = { "VmRSS:", "VmHWM:", "RssAnon:", "RssFile:",
-					      "RssShmem:" };
-static const char *const val_names[N_VALS] = { "rss", "hwm", "anon", "file", "shmem" };
+static const char *const val_keys[N_VALS] = {
+    "VmRSS:", "VmHWM:", "RssAnon:", "RssFile:", "RssShmem:"};
+static const char *const val_names[N_VALS] = {"rss", "hwm", "anon", "file", "shmem"};
 
-/* Read the five values (KiB) of /proc/PID/status. Returns 0, or -errno (e.g. the process is gone). */
+/* Read the five values (KiB) of /proc/PID/status. Returns 0, or -errno (e.g. the process is gone).
+ */
 static int proc_read(pid_t pid, uint64_t v[N_VALS])
 {
 	char path[64], line[256];
@@ -439,7 +443,7 @@ static json_t *cpu_delta(const struct cpu_use *a, const struct cpu_use *b)
 }
 
 struct sample {
-	double t;      /* s since start */
+	double t; /* s since start */
 	uint64_t head;
 	uint64_t v[MAX_PIDS][N_VALS];
 };
@@ -458,7 +462,7 @@ static int run_wait(const struct opts *o)
 	}
 	size_t cap = 1024, n_samples = 0;
 	struct sample *smp = malloc(cap * sizeof(*smp));
-	uint64_t peak[MAX_PIDS][N_VALS] = { { 0 } };
+	uint64_t peak[MAX_PIDS][N_VALS] = {{0}};
 	int64_t start_ms = unix_ms(), first_ms = 0, done_ms = 0;
 	double t0 = mono_s(), last_sample = -1e9, last_move = t0;
 	uint64_t head = 0, base = o->base, prev = UINT64_MAX;
@@ -496,7 +500,8 @@ static int run_wait(const struct opts *o)
 			struct sample *s = &smp[n_samples++];
 			s->t = now - t0;
 			s->head = head;
-			double prog = o->head > base ? (double)(head - base) / (double)(o->head - base) : 1;
+			double prog =
+			    o->head > base ? (double)(head - base) / (double)(o->head - base) : 1;
 			for (unsigned p = 0; p < o->n_pids; p++) {
 				if (proc_read(o->pid[p], s->v[p]) != 0) {
 					fprintf(stderr, "bench_sync: %s (pid %d) is gone\n",
@@ -508,8 +513,10 @@ static int run_wait(const struct opts *o)
 					if (s->v[p][i] > peak[p][i])
 						peak[p][i] = s->v[p][i];
 				if (sf)
-					fprintf(sf, "%.3f\t%" PRIu64 "\t%.4f\t%s\t%d\t%" PRIu64 "\t%" PRIu64
-						"\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64 "\n",
+					fprintf(sf,
+						"%.3f\t%" PRIu64 "\t%.4f\t%s\t%d\t%" PRIu64
+						"\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64
+						"\n",
 						s->t, head, prog, o->pid_name[p], (int)o->pid[p],
 						s->v[p][V_RSS], s->v[p][V_HWM], s->v[p][V_ANON],
 						s->v[p][V_FILE], s->v[p][V_SHMEM]);
@@ -545,13 +552,12 @@ static int run_wait(const struct opts *o)
 		fclose(sf);
 	double secs = done_ms ? (double)(done_ms - start_ms) / 1000 : mono_s() - t0;
 	uint64_t events = head - base;
-	json_t *out = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:f, s:s?}",
-				"bench", "sync_wait", "base", (json_int_t)base, "target",
-				(json_int_t)o->head, "head", (json_int_t)head, "final_head",
-				(json_int_t)final_head, "start_ms", (json_int_t)start_ms,
-				"first_ms", (json_int_t)first_ms, "done_ms", (json_int_t)done_ms,
-				"seconds", secs, "events_per_s", secs > 0 ? (double)events / secs : 0.0,
-				"error", why);
+	json_t *out = json_pack(
+	    "{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:f, s:s?}", "bench", "sync_wait",
+	    "base", (json_int_t)base, "target", (json_int_t)o->head, "head", (json_int_t)head,
+	    "final_head", (json_int_t)final_head, "start_ms", (json_int_t)start_ms, "first_ms",
+	    (json_int_t)first_ms, "done_ms", (json_int_t)done_ms, "seconds", secs, "events_per_s",
+	    secs > 0 ? (double)events / secs : 0.0, "error", why);
 	json_t *procs = json_object();
 	for (unsigned p = 0; p < o->n_pids; p++) {
 		json_t *pj = json_object();
@@ -561,23 +567,23 @@ static int run_wait(const struct opts *o)
 			snprintf(k, sizeof(k), "peak_%s_kib", val_names[i]);
 			json_object_set_new(pj, k, json_integer((json_int_t)peak[p][i]));
 		}
-		/* RSS, anon and file at the first sample at or past 25, 50, 75, 100% of progress. */
+		/* RSS, anon and file at the first sample at or past 25, 50, 75, 100% of progress.
+		 */
 		json_t *at = json_object();
 		for (int q = 0; q <= 4; q++) {
-			double want = o->head > base ? base + (double)(o->head - base) * q / 4.0 : 0;
+			double want =
+			    o->head > base ? base + (double)(o->head - base) * q / 4.0 : 0;
 			for (size_t s = 0; s < n_samples; s++) {
 				if ((double)smp[s].head >= want) {
 					char k[8];
 					snprintf(k, sizeof(k), "%d", q * 25);
 					json_object_set_new(
-						at, k,
-						json_pack("{s:f, s:I, s:I, s:I, s:I}", "t",
-							  smp[s].t, "head", (json_int_t)smp[s].head,
-							  "rss_kib", (json_int_t)smp[s].v[p][V_RSS],
-							  "anon_kib",
-							  (json_int_t)smp[s].v[p][V_ANON],
-							  "file_kib",
-							  (json_int_t)smp[s].v[p][V_FILE]));
+					    at, k,
+					    json_pack("{s:f, s:I, s:I, s:I, s:I}", "t", smp[s].t,
+						      "head", (json_int_t)smp[s].head, "rss_kib",
+						      (json_int_t)smp[s].v[p][V_RSS], "anon_kib",
+						      (json_int_t)smp[s].v[p][V_ANON], "file_kib",
+						      (json_int_t)smp[s].v[p][V_FILE]));
 					break;
 				}
 			}
@@ -598,27 +604,28 @@ static int run_wait(const struct opts *o)
 		       base, head, o->head, secs, secs > 0 ? (double)events / secs : 0.0,
 		       why ? "  FAILED: " : "", why ? why : "");
 		for (unsigned p = 0; p < o->n_pids; p++)
-			printf("      %s: peak rss %" PRIu64 " KiB, hwm %" PRIu64 " KiB, anon %" PRIu64
-			       " KiB, file %" PRIu64 " KiB\n",
+			printf("      %s: peak rss %" PRIu64 " KiB, hwm %" PRIu64
+			       " KiB, anon %" PRIu64 " KiB, file %" PRIu64 " KiB\n",
 			       o->pid_name[p], peak[p][V_RSS], peak[p][V_HWM], peak[p][V_ANON],
 			       peak[p][V_FILE]);
 	}
 	json_decref(out);
 	free(smp);
 	if (why)
-		fprintf(stderr, "bench_sync: wait failed: %s (head %" PRIu64 ", target %" PRIu64
-			")\n", why, final_head, o->head);
+		fprintf(stderr,
+			"bench_sync: wait failed: %s (head %" PRIu64 ", target %" PRIu64 ")\n", why,
+			final_head, o->head);
 	return why ? 1 : 0;
 }
 
 /* ---------------------------------------------------------------------------------------------- */
 
 static const char usage[] =
-	"usage: bench_sync load --socket PATH --clients N --count M [--add] [--register-to PEER]\n"
-	"                       [--id-offset K] [--branch CODE] [--place TEXT] [--from DATE] [--json]\n"
-	"       bench_sync wait --socket PATH --head H [--base B] [--poll-ms P] [--timeout S]\n"
-	"                       [--stall S] [--pid NAME=PID]... [--sample-ms T] [--samples FILE]\n"
-	"                       [--json]\n";
+    "usage: bench_sync load --socket PATH --clients N --count M [--add] [--register-to PEER]\n"
+    "                       [--id-offset K] [--branch CODE] [--place TEXT] [--from DATE] [--json]\n"
+    "       bench_sync wait --socket PATH --head H [--base B] [--poll-ms P] [--timeout S]\n"
+    "                       [--stall S] [--pid NAME=PID]... [--sample-ms T] [--samples FILE]\n"
+    "                       [--json]\n";
 
 static int parse_u64(const char *name, const char *text, uint64_t min, uint64_t *out)
 {
@@ -626,8 +633,9 @@ static int parse_u64(const char *name, const char *text, uint64_t min, uint64_t 
 	errno = 0;
 	unsigned long long v = strtoull(text, &end, 10);
 	if (errno || end == text || *end || text[0] == '-' || v < min) {
-		fprintf(stderr, "bench_sync: --%s must be a whole number >= %" PRIu64 ", not '%s'\n",
-			name, min, text);
+		fprintf(stderr,
+			"bench_sync: --%s must be a whole number >= %" PRIu64 ", not '%s'\n", name,
+			min, text);
 		return -EINVAL;
 	}
 	*out = v;
@@ -637,30 +645,35 @@ static int parse_u64(const char *name, const char *text, uint64_t min, uint64_t 
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "socket", required_argument, NULL, 's' },
-		{ "clients", required_argument, NULL, 'n' },
-		{ "count", required_argument, NULL, 'm' },
-		{ "add", no_argument, NULL, 'a' },
-		{ "register-to", required_argument, NULL, 'r' },
-		{ "id-offset", required_argument, NULL, 'o' },
-		{ "branch", required_argument, NULL, 'b' },
-		{ "place", required_argument, NULL, 'p' },
-		{ "from", required_argument, NULL, 'f' },
-		{ "head", required_argument, NULL, 'H' },
-		{ "base", required_argument, NULL, 'B' },
-		{ "poll-ms", required_argument, NULL, 'P' },
-		{ "timeout", required_argument, NULL, 'T' },
-		{ "stall", required_argument, NULL, 'S' },
-		{ "pid", required_argument, NULL, 'i' },
-		{ "sample-ms", required_argument, NULL, 'M' },
-		{ "samples", required_argument, NULL, 'F' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+	    {"socket", required_argument, NULL, 's'},
+	    {"clients", required_argument, NULL, 'n'},
+	    {"count", required_argument, NULL, 'm'},
+	    {"add", no_argument, NULL, 'a'},
+	    {"register-to", required_argument, NULL, 'r'},
+	    {"id-offset", required_argument, NULL, 'o'},
+	    {"branch", required_argument, NULL, 'b'},
+	    {"place", required_argument, NULL, 'p'},
+	    {"from", required_argument, NULL, 'f'},
+	    {"head", required_argument, NULL, 'H'},
+	    {"base", required_argument, NULL, 'B'},
+	    {"poll-ms", required_argument, NULL, 'P'},
+	    {"timeout", required_argument, NULL, 'T'},
+	    {"stall", required_argument, NULL, 'S'},
+	    {"pid", required_argument, NULL, 'i'},
+	    {"sample-ms", required_argument, NULL, 'M'},
+	    {"samples", required_argument, NULL, 'F'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
 	};
-	struct opts o = { .branch = "bench", .clients = 1, .place = "广东省深圳市南山区科技园",
-			  .from = "2026-03-01", .poll_ms = 20, .sample_ms = 500,
-			  .timeout_s = 3600, .stall_s = 60 };
+	struct opts o = {.branch = "bench",
+			 .clients = 1,
+			 .place = "广东省深圳市南山区科技园",
+			 .from = "2026-03-01",
+			 .poll_ms = 20,
+			 .sample_ms = 500,
+			 .timeout_s = 3600,
+			 .stall_s = 60};
 	uint64_t v;
 	int c;
 	if (argc < 2 || (strcmp(argv[1], "load") != 0 && strcmp(argv[1], "wait") != 0)) {
@@ -770,8 +783,10 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (strcmp(o.mode, "load") == 0) {
 		if (!o.count || (!o.add && !o.register_to)) {
-			fprintf(stderr, "bench_sync: load needs --count and --add and/or "
-					"--register-to\n%s", usage);
+			fprintf(stderr,
+				"bench_sync: load needs --count and --add and/or "
+				"--register-to\n%s",
+				usage);
 			return 2;
 		}
 		struct member last;

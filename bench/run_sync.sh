@@ -13,12 +13,13 @@
 #            B follows. Rate = N / (B applied the last one - A got the first registration).
 #   catchup  B stopped. A adds and registers N members (N events for B). Then B is started and
 #            catches up. Rate = N / (B applied the last one - B was started), and also counted
-#            from B's first poll that answered, and from its first applied event.
+#            from B's first answer on its control socket.
 #   memory   as catchup with BIG events (default 1,000,000), loaded in LOAD_CHUNKS parts (default
 #            4, each timed). A is restarted after loading (RESTART_A=1, the default) so that its
 #            figures are those of the catch-up, not of the load; RESTART_A=0 keeps it running.
 #            VmRSS, VmHWM, RssAnon and RssFile of both daemons are read from /proc/PID/status
-#            every SAMPLE_MS (default 500) while B catches up.
+#            every SAMPLE_MS (default 500) while B catches up; the CPU time of both (on a CPU,
+#            and runnable but waiting for one) from /proc/PID/task/*/schedstat.
 # (The catchup phase samples memory the same way, so its 100,000-event backlog is a second point
 # for "flat as the backlog grows".)
 #
@@ -30,10 +31,10 @@
 #
 # Prints the runs as JSON on stderr and a summary on stdout; the memory samples are kept in
 # OUT_DIR (default: a new directory bench-sync.XXXXXX under BENCH_TMPDIR) as TSV files, with the
-# JSON. Exits 0 if every check passed and the goals were met (>= GOAL_RATE events/s, default
-# 50000, for the catch-up; peak VmRSS < GOAL_MIB MiB, default 64, for each daemon in the memory
-# phase), 1 if not. Stops every daemon it started and removes the sites on exit (KEEP_BENCH=1
-# keeps them).
+# JSON and the daemons' logs. Exits 0 if every check passed and the goals were met (>= GOAL_RATE
+# events/s, default 50000, for the catch-up; peak VmRSS < GOAL_MIB MiB, default 64, for each
+# daemon in the memory phase), 1 if not. Stops every daemon it started and removes the sites on
+# exit (KEEP_BENCH=1 keeps them).
 #
 #   usage: BUILD_DIR=/tmp/build-bench bench/run_sync.sh      (BUILD_DIR defaults to build-release/
 #          of the repository, set up with --buildtype=release if missing)
@@ -62,6 +63,7 @@ NAME_A=昆山
 NAME_B=南京
 
 WORK=
+WORK_ROOT=
 OUT=
 declare -A DIR PID PORT ID
 
@@ -103,11 +105,16 @@ cleanup() {
   for k in "${!PID[@]}"; do
     stop "$k" || rc=1
   done
-  if [ -n "$WORK" ] && [ -d "$WORK" ]; then
+  if [ "$rc" -ne 0 ] && [ -n "$OUT" ] && [ -n "$WORK" ] && [ "$WORK" != "$WORK_ROOT" ]; then
+    for k in a b; do
+      cp "$WORK/$k.log" "$OUT/$(basename "$WORK").$k.log" 2>/dev/null || true
+    done
+  fi
+  if [ -n "$WORK_ROOT" ] && [ -d "$WORK_ROOT" ]; then
     if [ "${KEEP_BENCH:-0}" = 1 ]; then
-      say "kept $WORK"
+      say "kept $WORK_ROOT"
     else
-      rm -rf -- "$WORK"
+      rm -rf -- "$WORK_ROOT"
     fi
   fi
   [ -z "$OUT" ] || say "results in $OUT"
@@ -221,11 +228,15 @@ pair() {
   ld a --operator bench branch add bench --name "Benchmark branch" >/dev/null
 }
 
-# unpair: stop both daemons (each must exit 0) and remove the phase's sites.
+# unpair: stop both daemons (each must exit 0), copy their logs to OUT, remove the phase's sites.
 unpair() {
   stop a || die "liudongd a did not stop cleanly"
   stop b || die "liudongd b did not stop cleanly"
-  [ "${KEEP_BENCH:-0}" = 1 ] || rm -rf -- "${DIR[a]}" "${DIR[b]}"
+  local phase
+  phase=$(basename "$WORK")
+  cp "$WORK/a.log" "$OUT/$phase.a.log" 2>/dev/null || true
+  cp "$WORK/b.log" "$OUT/$phase.b.log" 2>/dev/null || true
+  [ "${KEEP_BENCH:-0}" = 1 ] || rm -rf -- "$WORK"
 }
 
 # load ARGS...: bench_sync load against A; prints its JSON line (also on stderr).
