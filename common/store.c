@@ -13,6 +13,8 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include "logging.h"
@@ -27,7 +29,10 @@ static const char *table_names[TBL_COUNT] = {
     [TBL_RECEIPTS] = "receipts", [TBL_LETTERS] = "letters",
 };
 
+#define LD_STORE_PATH 4096
+
 struct store {
+	char data_path[LD_STORE_PATH]; /* the data file, as /proc/self/maps names it */
 	MDB_env *env;
 	MDB_dbi dbi[TBL_COUNT];
 	pthread_rwlock_t resize;
@@ -113,6 +118,12 @@ int store_open(const char *dir, size_t map_size, unsigned flags, struct store **
 	rc = store_error(mdb_env_open(s->env, dir, env_flags, 0600));
 	if (rc)
 		goto fail_env;
+	char data[LD_STORE_PATH - 16];
+	if (!realpath(dir, data)) {
+		rc = -errno;
+		goto fail_env;
+	}
+	snprintf(s->data_path, sizeof(s->data_path), "%s/data.mdb", data);
 	int dead = 0;
 	mdb_reader_check(s->env, &dead);
 	if (dead)
@@ -221,6 +232,37 @@ int store_grow(struct store *s)
 	pthread_rwlock_unlock(&s->resize);
 	if (rc == 0)
 		log_info("store: map grown to %zu MiB", next >> 20);
+	return rc;
+}
+
+int store_trim(struct store *s)
+{
+	/*
+	 * LMDB does not tell where its map is (me_mapaddr is only set for MDB_FIXEDMAP): find the
+	 * mapping of data.mdb in /proc/self/maps. Under the shared lock: store_grow moves the map,
+	 * and madvise on a stale range would discard whatever memory took its place.
+	 */
+	pthread_rwlock_rdlock(&s->resize);
+	int rc = -ENOENT;
+	FILE *maps = fopen("/proc/self/maps", "re");
+	if (!maps) {
+		rc = -errno;
+		goto out;
+	}
+	char line[LD_STORE_PATH + 128];
+	while (fgets(line, sizeof(line), maps)) {
+		unsigned long start, end;
+		char *path = strchr(line, '/');
+		if (!path || sscanf(line, "%lx-%lx", &start, &end) != 2)
+			continue;
+		path[strcspn(path, "\n")] = '\0';
+		if (strcmp(path, s->data_path) != 0)
+			continue;
+		rc = madvise((void *)start, end - start, MADV_DONTNEED) == 0 ? 0 : -errno;
+	}
+	fclose(maps);
+out:
+	pthread_rwlock_unlock(&s->resize);
 	return rc;
 }
 

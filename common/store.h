@@ -95,6 +95,14 @@ void store_abort(struct store_txn *txn);
  */
 int store_grow(struct store *s);
 
+/*
+ * Drop this process's mappings of the store's pages (they stay in the kernel's page cache and are
+ * mapped again on the next read), so the daemon's resident set holds what it touched lately, not
+ * every page it ever read. Safe at any time, from any thread: the map is read-only to this process
+ * (writes go through pwrite). Returns 0 or -errno.
+ */
+int store_trim(struct store *s);
+
 /* Current map size in bytes. */
 size_t store_map_size(struct store *s);
 

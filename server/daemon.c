@@ -26,6 +26,7 @@ static void daemon_writer_stopped(void *data)
 	d->writer = NULL;
 	ctl_close(d->ctl);
 	d->ctl = NULL;
+	uv_close((uv_handle_t *)&d->trim, NULL);
 	uv_close((uv_handle_t *)&d->sigterm, NULL);
 	uv_close((uv_handle_t *)&d->sigint, NULL);
 	uv_close((uv_handle_t *)&d->sighup, NULL);
@@ -52,6 +53,12 @@ static void daemon_stop(struct daemon *d)
 		sync_stop(d->sync, daemon_sync_stopped, d);
 	else
 		daemon_sync_stopped(d);
+}
+
+static void on_trim(uv_timer_t *t)
+{
+	struct daemon *d = t->data;
+	store_trim(d->store);
 }
 
 static void on_signal(uv_signal_t *h, int signum)
@@ -134,6 +141,14 @@ int daemon_setup(struct daemon *d, uv_loop_t *loop, const char *config_path)
 		log_error("cannot start peer sync: %s", strerror(-rc));
 		goto fail_ctl;
 	}
+	/*
+	 * LMDB reads through a memory map: every page read stays mapped, and counted in the resident
+	 * set, until unmapped. A catch-up of a million events would touch the whole file. Unmap the
+	 * pages ten times a second; the page cache keeps them for the next read.
+	 */
+	uv_timer_init(loop, &d->trim);
+	d->trim.data = d;
+	uv_timer_start(&d->trim, on_trim, 100, 100);
 	uv_signal_init(loop, &d->sigterm);
 	uv_signal_init(loop, &d->sigint);
 	uv_signal_init(loop, &d->sighup);

@@ -25,6 +25,7 @@ struct daemon {
 	struct ctl_server *ctl;
 	struct sync *sync;
 	uv_signal_t sigterm, sigint, sighup;
+	uv_timer_t trim; /* drops the store's pages from the resident set now and then */
 	int stopping;
 };
 
