@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# sync_import.sh: events per second from the commit at A until B has applied them all, when A
+# commits them in one go: `import members` of an N-row register (default 100,000) whose rows are
+# all registered out to B, while B is up and connected. The import is one transaction at A, so
+# its answer marks the commit; B's head_seq (`liudong site`) counts the events B applied.
+#
+#   usage: BUILD_DIR=build bench/sync_import.sh      (N=100000; sites under /var/tmp)
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${BUILD_DIR:-$ROOT/build}
+N=${N:-100000}
+LIUDONGD=$BUILD/server/liudongd
+LIUDONG=$BUILD/client/liudong
+WORK=$(mktemp -d /var/tmp/liudong-sync-import.XXXXXX)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null || true; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+pa=$(port); pb=$(port)
+ida=$("$LIUDONGD" init "$WORK/a" --name 昆山 --code 320583 --listen "127.0.0.1:$pa")
+idb=$("$LIUDONGD" init "$WORK/b" --name 南京 --code 320100 --listen "127.0.0.1:$pb")
+"$LIUDONGD" -c "$WORK/a/liudongd.conf" 2>"$WORK/a.log" & pids+=($!)
+"$LIUDONGD" -c "$WORK/b/liudongd.conf" 2>"$WORK/b.log" & pids+=($!)
+a() { "$LIUDONG" -s "$WORK/a/liudongd.sock" "$@"; }
+b() { "$LIUDONG" -s "$WORK/b/liudongd.sock" "$@"; }
+for _ in $(seq 100); do a site >/dev/null 2>&1 && b site >/dev/null 2>&1 && break; sleep 0.05; done
+a peer add 南京 --id "$idb" --address "127.0.0.1:$pb" >/dev/null
+b peer add 昆山 --id "$ida" --address "127.0.0.1:$pa" >/dev/null
+a branch add 001 --name 一支部 >/dev/null
+for _ in $(seq 200); do
+  a --json status | grep -q '"state":"live"' && break
+  sleep 0.05
+done
+python3 - "$N" "$WORK/register.csv" <<'PY'
+import sys, datetime
+n, path = int(sys.argv[1]), sys.argv[2]
+w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+base = datetime.date(1950, 1, 1)
+with open(path, 'w', encoding='utf-8') as f:
+    f.write('id,name,sex,birth,joined,kind,branch,dues_category,income,phone,to,place,reason,from,until,fixed_place,employer\n')
+    for i in range(n):
+        birth = base + datetime.timedelta(days=i // 999)
+        seq = i % 999 + 1
+        s17 = '110105' + birth.strftime('%Y%m%d') + '%03d' % seq
+        check = '10X98765432'[sum(int(c) * k for c, k in zip(s17, w)) % 11]
+        joined = birth.replace(year=birth.year + 20) if not (birth.month == 2 and birth.day == 29) else birth.replace(year=birth.year + 20, day=28)
+        sex = 'M' if seq % 2 else 'F'
+        f.write(f'{s17}{check},党员{i},{sex},{birth},{joined},full,001,salaried,5000,,南京,南京市,work,2026-03-01,,no,\n')
+PY
+t0=$(date +%s.%N)
+a import members "$WORK/register.csv" >/dev/null
+t1=$(date +%s.%N)
+while :; do
+  h=$(b --json site | python3 -c 'import json,sys; print(json.load(sys.stdin)["head_seq"])')
+  [ "$h" -ge "$N" ] && break
+  sleep 0.02
+done
+t2=$(date +%s.%N)
+python3 - "$N" "$t0" "$t1" "$t2" <<'PY'
+import sys
+n, t0, t1, t2 = int(sys.argv[1]), *map(float, sys.argv[2:])
+print(f"import of {n} rows at A (one commit): {t1 - t0:.2f} s")
+print(f"B applied all {n} events {t2 - t1:.2f} s after A's commit: {n / (t2 - t1):.0f} events/s")
+PY
