@@ -14,6 +14,8 @@
 
 #include <cmocka.h>
 
+#include "commands.h"
+#include "daemon.h"
 #include "eventlog.h"
 #include "fold.h"
 #include "syncapply.h"
@@ -244,6 +246,31 @@ static void test_outflow_kind_from_inflow_is_quarantined(void **state)
 	assert_int_equal(apply(f->store, site_b, 0, 1, &ev, 1, log_a, &st), 0);
 	assert_int_equal(st.quarantined, 1);
 	assert_int_equal(st.applied, 0);
+
+	/* `liudong conflicts` shows it: the kind, the member (masked), why, which event. */
+	struct daemon d;
+	memset(&d, 0, sizeof(d));
+	memcpy(d.site_id, site_a, LD_SITE_ID_BYTES);
+	snprintf(d.config.name, sizeof(d.config.name), "A");
+	struct request rq;
+	memset(&rq, 0, sizeof(rq));
+	Ld__Request req = LD__REQUEST__INIT;
+	req.command = "conflicts";
+	rq.req = &req;
+	rq.daemon = &d;
+	rq.result = json_object();
+	rq.warnings = json_array();
+	assert_int_equal(store_begin(f->store, false, &txn), 0);
+	assert_int_equal(cmd_conflicts(&rq, txn), 0);
+	store_abort(txn);
+	json_t *list = json_object_get(rq.result, "conflicts");
+	assert_int_equal(json_array_size(list), 1);
+	json_t *c = json_array_get(list, 0);
+	assert_string_equal(json_string_value(json_object_get(c, "kind")), "member.updated");
+	assert_string_equal(json_string_value(json_object_get(c, "member")), "110105********002X");
+	assert_non_null(strstr(json_string_value(json_object_get(c, "detail")), "outflow site"));
+	json_decref(rq.result);
+	json_decref(rq.warnings);
 
 	/* Nothing in the state tables changed. */
 	struct store_val after;
