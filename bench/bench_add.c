@@ -397,7 +397,7 @@ static int raw_whole_add(struct store_txn *txn, const uint8_t *site, const struc
 static int raw_batch(struct store *s, const struct opts *o, uint64_t first, uint64_t n,
 		     size_t *bytes)
 {
-	static const uint8_t site[32] = { 0x11, 0x22 };
+	static const uint8_t site[32] = {0x11, 0x22};
 	struct store_txn *txn;
 	uint8_t buf[1024];
 	int rc = store_begin(s, true, &txn);
@@ -447,7 +447,7 @@ static int run_raw(const struct opts *o)
 			strerror(-rc));
 		return 1;
 	}
-	static const uint8_t site[32] = { 0x11, 0x22 };
+	static const uint8_t site[32] = {0x11, 0x22};
 	if (o->whole_add && (rc = meta_init(s, site)) != 0) {
 		fprintf(stderr, "bench_add: cannot initialize the store: %s\n", strerror(-rc));
 		store_close(s);
@@ -480,16 +480,16 @@ static int run_raw(const struct opts *o)
 	double crate = secs > 0 ? (double)commits / secs : 0;
 	if (o->json)
 		printf("{\"bench\":\"member_add_raw\",\"record\":\"%s\",\"per_commit\":%" PRIu64
-		       ",\"count\":%" PRIu64
-		       ",\"commits\":%" PRIu64 ",\"record_bytes\":%zu,\"map_bytes\":%zu,"
+		       ",\"count\":%" PRIu64 ",\"commits\":%" PRIu64
+		       ",\"record_bytes\":%zu,\"map_bytes\":%zu,"
 		       "\"seconds\":%.3f,\"records_per_s\":%.1f,\"commits_per_s\":%.1f}\n",
-		       o->whole_add ? "whole-add" : "member-state", o->per_commit, o->count, commits,
-		       bytes, map, secs, rate, crate);
+		       o->whole_add ? "whole-add" : "member-state", o->per_commit, o->count,
+		       commits, bytes, map, secs, rate, crate);
 	else
 		printf("raw %-5s per-commit %-5" PRIu64 " records %-7" PRIu64 " commits %-7" PRIu64
 		       " record %zu B  %7.2f s  %10.1f records/s  %8.1f commits/s\n",
-		       o->whole_add ? "add" : "state", o->per_commit, o->count, commits, bytes, secs,
-		       rate, crate);
+		       o->whole_add ? "add" : "state", o->per_commit, o->count, commits, bytes,
+		       secs, rate, crate);
 	return 0;
 }
 
@@ -498,7 +498,8 @@ static int run_raw(const struct opts *o)
 static const char usage[] =
     "usage: bench_add socket --socket PATH --clients N --count M [--id-offset K]\n"
     "                        [--sex M|F|mix] [--branch CODE] [--interleave] [--json]\n"
-    "       bench_add raw --dir DIR --count M --per-commit K [--whole-add] [--id-offset K] [--json]\n"
+    "       bench_add raw --dir DIR --count M --per-commit K [--whole-add] [--id-offset K] "
+    "[--json]\n"
     "  raw writes one member state per record, or with --whole-add everything a member add\n"
     "  writes (event, log entry, origins, head, member state, audit row), through the same code.\n";
 
@@ -519,12 +520,18 @@ static int parse_u64(const char *name, const char *text, uint64_t min, uint64_t 
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	    {"socket", required_argument, NULL, 's'}, {"clients", required_argument, NULL, 'n'},
-	    {"count", required_argument, NULL, 'm'},  {"per-commit", required_argument, NULL, 'k'},
-	    {"dir", required_argument, NULL, 'd'},    {"id-offset", required_argument, NULL, 'o'},
-	    {"sex", required_argument, NULL, 'x'},    {"branch", required_argument, NULL, 'b'},
-	    {"json", no_argument, NULL, 'j'},	      {"interleave", no_argument, NULL, 'i'},
-	    {"help", no_argument, NULL, 'h'},	      {"whole-add", no_argument, NULL, 'w'},
+	    {"socket", required_argument, NULL, 's'},
+	    {"clients", required_argument, NULL, 'n'},
+	    {"count", required_argument, NULL, 'm'},
+	    {"per-commit", required_argument, NULL, 'k'},
+	    {"dir", required_argument, NULL, 'd'},
+	    {"id-offset", required_argument, NULL, 'o'},
+	    {"sex", required_argument, NULL, 'x'},
+	    {"branch", required_argument, NULL, 'b'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"interleave", no_argument, NULL, 'i'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"whole-add", no_argument, NULL, 'w'},
 	    {0},
 	};
 	struct opts o = {.branch = "bench", .clients = 1, .per_commit = 1};

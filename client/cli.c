@@ -314,11 +314,12 @@ static int call(const struct cli *cli, const Ld__Request *req, Ld__Response **ou
 {
 	int fd = conn_open(cli->socket);
 	if (fd < 0)
-		return cli_fail(LD_EXIT_UNAVAILABLE,
-				"cannot reach liudongd at %s (%s); is it running? "
-				"Start it with liudongd -c DIR/liudongd.conf, or name its socket with "
-				"-s or $LIUDONG_SOCKET",
-				cli->socket, strerror(-fd));
+		return cli_fail(
+		    LD_EXIT_UNAVAILABLE,
+		    "cannot reach liudongd at %s (%s); is it running? "
+		    "Start it with liudongd -c DIR/liudongd.conf, or name its socket with "
+		    "-s or $LIUDONG_SOCKET",
+		    cli->socket, strerror(-fd));
 	Ld__Response *resp;
 	int rc = conn_call(fd, req, &resp);
 	close(fd);

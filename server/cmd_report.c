@@ -229,7 +229,7 @@ int cmd_due(struct request *rq, struct store_txn *txn)
 	if (rc)
 		return rc;
 	const struct rules *rules = &rq->daemon->config.rules;
-	struct due_list list = { 0 };
+	struct due_list list = {0};
 	json_t *place_index = json_object(); /* place key -> index in places: one lookup each */
 	struct place_group *places = NULL;
 	size_t n_places = 0;
@@ -373,7 +373,7 @@ int cmd_due(struct request *rq, struct store_txn *txn)
 	/* Oldest first. */
 	if (list.n)
 		qsort(list.items, list.n, sizeof(*list.items), cmp_reminder);
-	struct text out = { 0 };
+	struct text out = {0};
 	char text_day[LD_DATE_LEN], head[96];
 	snprintf(head, sizeof(head), "{\"as_of\":\"%s\",\"count\":%zu,\"reminders\":[",
 		 date_format(as_of, text_day), list.n);

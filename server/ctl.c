@@ -137,7 +137,8 @@ static void conn_reply(struct request *rq)
 		char **warnings = NULL;
 		if (result == 0) {
 			if (rq->raw_json) {
-				resp.json = rq->raw_json; /* built as text by a command with a big answer */
+				resp.json =
+				    rq->raw_json; /* built as text by a command with a big answer */
 			} else {
 				json = json_dumps(rq->result, JSON_COMPACT);
 				resp.json = json ? json : "{}";
@@ -169,8 +170,9 @@ static void conn_reply(struct request *rq)
 			resp.status = LD_EXIT_INVALID;
 			resp.json = NULL;
 			resp.n_warnings = 0;
-			resp.error = "the answer is over 64 MiB; narrow the request (for export, the "
-				     "CLI pages; for other lists, filter by branch or state)";
+			resp.error =
+			    "the answer is over 64 MiB; narrow the request (for export, the "
+			    "CLI pages; for other lists, filter by branch or state)";
 			len = ld__response__get_packed_size(&resp);
 		}
 		struct ctl_write *cw = malloc(sizeof(*cw));

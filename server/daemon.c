@@ -115,8 +115,7 @@ int daemon_setup(struct daemon *d, uv_loop_t *loop, const char *config_path)
 			  strerror(errno));
 		goto fail_identity;
 	}
-	rc =
-	    store_open(d->config.data_dir, 0, STORE_PIPELINED, &d->store);
+	rc = store_open(d->config.data_dir, 0, STORE_PIPELINED, &d->store);
 	if (rc) {
 		log_error("cannot open the store in %s: %s", d->config.data_dir, strerror(-rc));
 		goto fail_identity;
@@ -142,9 +141,9 @@ int daemon_setup(struct daemon *d, uv_loop_t *loop, const char *config_path)
 		goto fail_ctl;
 	}
 	/*
-	 * LMDB reads through a memory map: every page read stays mapped, and counted in the resident
-	 * set, until unmapped. A catch-up of a million events would touch the whole file. Unmap the
-	 * pages ten times a second; the page cache keeps them for the next read.
+	 * LMDB reads through a memory map: every page read stays mapped, and counted in the
+	 * resident set, until unmapped. A catch-up of a million events would touch the whole file.
+	 * Unmap the pages ten times a second; the page cache keeps them for the next read.
 	 */
 	uv_timer_init(loop, &d->trim);
 	d->trim.data = d;

@@ -27,7 +27,8 @@ struct request {
 	uint32_t uid;	  /* the caller's uid, from SO_PEERCRED */
 	json_t *result;	  /* owned; the JSON object of the response */
 	json_t *warnings; /* owned; array of strings */
-	char *raw_json; /* owned, may be NULL: the answer as JSON text instead of result (big lists) */
+	char *raw_json; /* owned, may be NULL: the answer as JSON text instead of result (big lists)
+			 */
 	char error[512];
 	void (*reply)(struct request *rq); /* set by the socket: sends the response, frees rq */
 	void *conn;			   /* the socket's connection */
