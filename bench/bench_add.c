@@ -38,15 +38,15 @@
 
 #include "conn.h"
 #include "ctl.pb-c.h"
+#include "benchlib.h"
 #include "date.h"
 #include "record.pb-c.h"
 #include "audit.h"
 #include "eventlog.h"
 #include "store.h"
 
-#define IDNO_AREA "110105"
-#define IDNO_LEN  18
-#define N_PARAMS  10
+#define IDNO_LEN 18
+#define N_PARAMS 10
 
 struct opts {
 	const char *mode;
@@ -63,62 +63,16 @@ struct opts {
 	bool whole_add; /* raw: write everything a member add writes, not one member state */
 };
 
-/* One generated member: identity number and the dates it implies. */
-struct member {
-	char id[19];
-	char sex;
-	int32_t birth;
-	int32_t joined;
-};
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static uint64_t now_ns(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
-
-/* ISO 7064 MOD 11-2 over the first 17 digits of S. */
-static char idno_check(const char *s)
-{
-	static const int weights[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
-	int sum = 0;
-	for (int i = 0; i < 17; i++)
-		sum += (s[i] - '0') * weights[i];
-	return "10X98765432"[sum % 11];
-}
-
 /*
  * The INDEX-th member for sex mode SEX ('M', 'F' or 0). Joined 18 years and 6 months after birth.
  * Returns 0, or -ERANGE if INDEX is so large that he would join in the future.
  */
-static int member_make(uint64_t index, char sex, struct member *m)
-{
-	uint64_t per_day = sex ? 500 : 1000;
-	uint64_t day = index / per_day, r = index % per_day;
-	unsigned seq = sex ? (unsigned)(r * 2 + (sex == 'M')) : (unsigned)r;
-	if (day > 60 * 366)
-		return -ERANGE;
-	m->birth = date_from_ymd(1940, 1, 1) + (int32_t)day;
-	m->joined = date_add_months(m->birth, 18 * 12 + 6);
-	if (m->joined > date_today())
-		return -ERANGE;
-	m->sex = seq % 2 ? 'M' : 'F';
-	int y, mo, d;
-	date_to_ymd(m->birth, &y, &mo, &d);
-	snprintf(m->id, sizeof(m->id), "%s%04d%02d%02d%03u", IDNO_AREA, y, mo, d, seq);
-	m->id[17] = idno_check(m->id);
-	m->id[18] = '\0';
-	return 0;
-}
-
 static int cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -160,8 +114,8 @@ static atomic_bool stop_all;
 static int client_add(struct client *c, uint64_t index, uint64_t *lat)
 {
 	const struct opts *o = c->o;
-	struct member m;
-	int rc = member_make(index, o->sex, &m);
+	struct bench_member m;
+	int rc = bench_member_make(index, o->sex, &m);
 	if (rc) {
 		fprintf(stderr, "bench_add: member %" PRIu64 " is too far on for valid dates\n",
 			index);
@@ -277,13 +231,13 @@ static int run_socket(const struct opts *o)
 		}
 	}
 	pthread_barrier_wait(&start);
-	double t0 = now_s();
+	double t0 = bench_mono_s();
 	uint64_t done = 0, failures = 0;
 	for (unsigned long t = 0; t < n; t++) {
 		pthread_join(cl[t].thread, NULL);
 		close(cl[t].fd);
 	}
-	double secs = now_s() - t0;
+	double secs = bench_mono_s() - t0;
 	/* Gather the latencies of requests that succeeded, contiguous from each client's slice. */
 	for (unsigned long t = 0; t < n; t++) {
 		memmove(lat + done, cl[t].lat_ns, cl[t].done * sizeof(*lat));
@@ -312,30 +266,46 @@ static int run_socket(const struct opts *o)
 /* ---------------------------------------------------------------------------------------------- */
 /* raw: the store alone                                                                           */
 
+/* The strings a member's info points to. */
+struct info_text {
+	char name[32];
+	char sex[2];
+};
+
+/* The info of the INDEX-th member M, as `member add` would record it; strings live in TEXT. */
+static void member_info(const struct bench_member *m, uint64_t index, struct info_text *text,
+			Ld__MemberInfo *info)
+{
+	snprintf(text->name, sizeof(text->name), "测试党员%08" PRIu64, index);
+	text->sex[0] = m->sex;
+	text->sex[1] = '\0';
+	ld__member_info__init(info);
+	info->id = (char *)m->id;
+	info->name = text->name;
+	info->sex = text->sex;
+	info->birth = m->birth;
+	info->joined = m->joined;
+	info->kind = "full";
+	info->branch = "bench";
+	info->dues_category = "salaried";
+	info->income_fen = 650000;
+	info->monthly_dues_fen = 9750;
+	info->phone = "13800138000";
+	info->set_dues_fen = -1;
+}
+
 /*
  * Pack a realistic member state for M into BUF (CAP bytes): an away member with his outflow
  * registration, as the members table holds it. Returns the packed length, or 0 if CAP is short.
  */
-static size_t member_pack(const struct member *m, uint64_t index, uint8_t *buf, size_t cap)
+static size_t member_pack(const struct bench_member *m, uint64_t index, uint8_t *buf, size_t cap)
 {
 	uint8_t site_b[32];
 	for (int i = 0; i < 32; i++)
 		site_b[i] = (uint8_t)(0x50 + i);
-	char name[32], sex[2] = {m->sex, 0};
-	snprintf(name, sizeof(name), "测试党员%08" PRIu64, index);
-	Ld__MemberInfo info = LD__MEMBER_INFO__INIT;
-	info.id = (char *)m->id;
-	info.name = name;
-	info.sex = sex;
-	info.birth = m->birth;
-	info.joined = m->joined;
-	info.kind = "full";
-	info.branch = "bench";
-	info.dues_category = "salaried";
-	info.income_fen = 650000;
-	info.monthly_dues_fen = 9750;
-	info.phone = "13800138000";
-	info.set_dues_fen = -1;
+	struct info_text text;
+	Ld__MemberInfo info;
+	member_info(m, index, &text, &info);
 	Ld__OutflowInfo of = LD__OUTFLOW_INFO__INIT;
 	of.reason = "work";
 	of.inflow_site.data = site_b;
@@ -363,24 +333,12 @@ static size_t member_pack(const struct member *m, uint64_t index, uint8_t *buf, 
  * Everything the daemon writes for one `member add`, through the same code: the member.registered
  * event (log entry, origins row, head, member state) and the audit row. SITE is the store's site.
  */
-static int raw_whole_add(struct store_txn *txn, const uint8_t *site, const struct member *m,
+static int raw_whole_add(struct store_txn *txn, const uint8_t *site, const struct bench_member *m,
 			 uint64_t index, size_t *bytes)
 {
-	char name[32], sex[2] = {m->sex, 0};
-	snprintf(name, sizeof(name), "测试党员%08" PRIu64, index);
-	Ld__MemberInfo info = LD__MEMBER_INFO__INIT;
-	info.id = (char *)m->id;
-	info.name = name;
-	info.sex = sex;
-	info.birth = m->birth;
-	info.joined = m->joined;
-	info.kind = "full";
-	info.branch = "bench";
-	info.dues_category = "salaried";
-	info.income_fen = 650000;
-	info.monthly_dues_fen = 9750;
-	info.phone = "13800138000";
-	info.set_dues_fen = -1;
+	struct info_text text;
+	Ld__MemberInfo info;
+	member_info(m, index, &text, &info);
 	Ld__Event ev = LD__EVENT__INIT;
 	ev.kind = LD__EVENT_KIND__MEMBER_REGISTERED;
 	ev.date = m->joined + 3000;
@@ -404,9 +362,9 @@ static int raw_batch(struct store *s, const struct opts *o, uint64_t first, uint
 	if (rc)
 		return rc;
 	for (uint64_t i = 0; i < n; i++) {
-		struct member m;
+		struct bench_member m;
 		uint64_t index = o->id_offset + first + i;
-		if ((rc = member_make(index, 0, &m))) {
+		if ((rc = bench_member_make(index, 0, &m))) {
 			store_abort(txn);
 			return rc;
 		}
@@ -455,7 +413,7 @@ static int run_raw(const struct opts *o)
 	}
 	uint64_t commits = 0;
 	size_t bytes = 0;
-	double t0 = now_s();
+	double t0 = bench_mono_s();
 	for (uint64_t first = 0; first < o->count;) {
 		uint64_t n = o->count - first < o->per_commit ? o->count - first : o->per_commit;
 		rc = raw_batch(s, o, first, n, &bytes);
@@ -473,7 +431,7 @@ static int run_raw(const struct opts *o)
 		first += n;
 		commits++;
 	}
-	double secs = now_s() - t0;
+	double secs = bench_mono_s() - t0;
 	size_t map = store_map_size(s);
 	store_close(s);
 	double rate = secs > 0 ? (double)o->count / secs : 0;
@@ -502,20 +460,6 @@ static const char usage[] =
     "[--json]\n"
     "  raw writes one member state per record, or with --whole-add everything a member add\n"
     "  writes (event, log entry, origins, head, member state, audit row), through the same code.\n";
-
-static int parse_u64(const char *name, const char *text, uint64_t min, uint64_t *out)
-{
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(text, &end, 10);
-	if (errno || end == text || *end || text[0] == '-' || v < min) {
-		fprintf(stderr, "bench_add: --%s must be a whole number >= %" PRIu64 ", not '%s'\n",
-			name, min, text);
-		return -EINVAL;
-	}
-	*out = v;
-	return 0;
-}
 
 int main(int argc, char **argv)
 {
@@ -550,7 +494,7 @@ int main(int argc, char **argv)
 			o.socket = optarg;
 			break;
 		case 'n':
-			if (parse_u64("clients", optarg, 1, &v))
+			if (bench_parse_u64("bench_add", "clients", optarg, 1, &v))
 				return 2;
 			if (v > 1024) {
 				fprintf(stderr, "bench_add: --clients is 1 to 1024\n");
@@ -559,18 +503,18 @@ int main(int argc, char **argv)
 			o.clients = (unsigned long)v;
 			break;
 		case 'm':
-			if (parse_u64("count", optarg, 1, &o.count))
+			if (bench_parse_u64("bench_add", "count", optarg, 1, &o.count))
 				return 2;
 			break;
 		case 'k':
-			if (parse_u64("per-commit", optarg, 1, &o.per_commit))
+			if (bench_parse_u64("bench_add", "per-commit", optarg, 1, &o.per_commit))
 				return 2;
 			break;
 		case 'd':
 			o.dir = optarg;
 			break;
 		case 'o':
-			if (parse_u64("id-offset", optarg, 0, &o.id_offset))
+			if (bench_parse_u64("bench_add", "id-offset", optarg, 0, &o.id_offset))
 				return 2;
 			break;
 		case 'w':
@@ -612,8 +556,9 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	/* The last member must still have valid dates. */
-	struct member last;
-	if (member_make(o.id_offset + o.count - 1, strcmp(o.mode, "raw") ? o.sex : 0, &last)) {
+	struct bench_member last;
+	if (bench_member_make(o.id_offset + o.count - 1, strcmp(o.mode, "raw") ? o.sex : 0,
+			      &last)) {
 		fprintf(stderr, "bench_add: --id-offset + --count is too large for valid birth and "
 				"joining dates\n");
 		return 2;

@@ -49,9 +49,9 @@
 
 #include "conn.h"
 #include "ctl.pb-c.h"
+#include "benchlib.h"
 #include "date.h"
 
-#define IDNO_AREA  "110105"
 #define MAX_PIDS   8
 #define MAX_PARAMS 10
 
@@ -78,20 +78,6 @@ struct opts {
 	bool json;
 };
 
-struct member {
-	char id[19];
-	char sex;
-	int32_t birth;
-	int32_t joined;
-};
-
-static double mono_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static int64_t unix_ms(void)
 {
 	struct timespec ts;
@@ -106,41 +92,11 @@ static void sleep_ms(uint64_t ms)
 	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
 		;
 }
-
-/* ISO 7064 MOD 11-2 over the first 17 digits of S. */
-static char idno_check(const char *s)
-{
-	static const int weights[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
-	int sum = 0;
-	for (int i = 0; i < 17; i++)
-		sum += (s[i] - '0') * weights[i];
-	return "10X98765432"[sum % 11];
-}
-
 /*
  * The INDEX-th member, as bench_add makes him with --sex mix: born 1940-01-01 plus INDEX / 1000
  * days, sequence INDEX % 1000 (odd male, even female), joined 18 years and 6 months after birth.
  * Returns 0, or -ERANGE if he would join in the future.
  */
-static int member_make(uint64_t index, struct member *m)
-{
-	uint64_t day = index / 1000;
-	unsigned seq = (unsigned)(index % 1000);
-	if (day > 60 * 366)
-		return -ERANGE;
-	m->birth = date_from_ymd(1940, 1, 1) + (int32_t)day;
-	m->joined = date_add_months(m->birth, 18 * 12 + 6);
-	if (m->joined > date_today())
-		return -ERANGE;
-	m->sex = seq % 2 ? 'M' : 'F';
-	int y, mo, d;
-	date_to_ymd(m->birth, &y, &mo, &d);
-	snprintf(m->id, sizeof(m->id), "%s%04d%02d%02d%03u", IDNO_AREA, y, mo, d, seq);
-	m->id[17] = idno_check(m->id);
-	m->id[18] = '\0';
-	return 0;
-}
-
 /* One request on FD; *RESP is set (caller frees) only on status 0. Returns 0 or -errno/-EPROTO. */
 static int call(int fd, const char *command, const char *(*kv)[2], size_t n, const char *what,
 		Ld__Response **resp_out)
@@ -197,8 +153,8 @@ static _Atomic int64_t first_reg_sent_ms, first_reg_done_ms;
 static int client_member(struct client *c, uint64_t index)
 {
 	const struct opts *o = c->o;
-	struct member m;
-	if (member_make(index, &m)) {
+	struct bench_member m;
+	if (bench_member_make(index, 0, &m)) {
 		fprintf(stderr, "bench_sync: member %" PRIu64 " is too far on for valid dates\n",
 			index);
 		return -ERANGE;
@@ -285,7 +241,7 @@ static int run_load(const struct opts *o)
 	}
 	pthread_barrier_wait(&start);
 	int64_t start_ms = unix_ms();
-	double t0 = mono_s();
+	double t0 = bench_mono_s();
 	uint64_t added = 0, registered = 0, failures = 0;
 	for (unsigned long t = 0; t < n; t++) {
 		pthread_join(cl[t].thread, NULL);
@@ -294,7 +250,7 @@ static int run_load(const struct opts *o)
 		registered += cl[t].registered;
 		failures += cl[t].failures;
 	}
-	double secs = mono_s() - t0;
+	double secs = bench_mono_s() - t0;
 	int64_t end_ms = unix_ms();
 	double req_rate = secs > 0 ? (double)(added + registered) / secs : 0;
 	double reg_rate = secs > 0 ? (double)registered / secs : 0;
@@ -464,7 +420,7 @@ static int run_wait(const struct opts *o)
 	struct sample *smp = malloc(cap * sizeof(*smp));
 	uint64_t peak[MAX_PIDS][N_VALS] = {{0}};
 	int64_t start_ms = unix_ms(), first_ms = 0, done_ms = 0;
-	double t0 = mono_s(), last_sample = -1e9, last_move = t0;
+	double t0 = bench_mono_s(), last_sample = -1e9, last_move = t0;
 	uint64_t head = 0, base = o->base, prev = UINT64_MAX;
 	const char *why = NULL;
 	int rc = 0;
@@ -476,7 +432,7 @@ static int run_wait(const struct opts *o)
 			why = "the site does not answer";
 			break;
 		}
-		double now = mono_s();
+		double now = bench_mono_s();
 		if (prev == UINT64_MAX && !o->have_base)
 			base = head;
 		if (head != prev)
@@ -550,7 +506,7 @@ static int run_wait(const struct opts *o)
 	close(fd);
 	if (sf)
 		fclose(sf);
-	double secs = done_ms ? (double)(done_ms - start_ms) / 1000 : mono_s() - t0;
+	double secs = done_ms ? (double)(done_ms - start_ms) / 1000 : bench_mono_s() - t0;
 	uint64_t events = head - base;
 	json_t *out = json_pack(
 	    "{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:f, s:s?}", "bench", "sync_wait",
@@ -627,21 +583,6 @@ static const char usage[] =
     "                       [--stall S] [--pid NAME=PID]... [--sample-ms T] [--samples FILE]\n"
     "                       [--json]\n";
 
-static int parse_u64(const char *name, const char *text, uint64_t min, uint64_t *out)
-{
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(text, &end, 10);
-	if (errno || end == text || *end || text[0] == '-' || v < min) {
-		fprintf(stderr,
-			"bench_sync: --%s must be a whole number >= %" PRIu64 ", not '%s'\n", name,
-			min, text);
-		return -EINVAL;
-	}
-	*out = v;
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -689,7 +630,7 @@ int main(int argc, char **argv)
 			o.socket = optarg;
 			break;
 		case 'n':
-			if (parse_u64("clients", optarg, 1, &v))
+			if (bench_parse_u64("bench_sync", "clients", optarg, 1, &v))
 				return 2;
 			if (v > 1024) {
 				fprintf(stderr, "bench_sync: --clients is 1 to 1024\n");
@@ -698,7 +639,7 @@ int main(int argc, char **argv)
 			o.clients = (unsigned long)v;
 			break;
 		case 'm':
-			if (parse_u64("count", optarg, 1, &o.count))
+			if (bench_parse_u64("bench_sync", "count", optarg, 1, &o.count))
 				return 2;
 			break;
 		case 'a':
@@ -708,7 +649,7 @@ int main(int argc, char **argv)
 			o.register_to = optarg;
 			break;
 		case 'o':
-			if (parse_u64("id-offset", optarg, 0, &o.id_offset))
+			if (bench_parse_u64("bench_sync", "id-offset", optarg, 0, &o.id_offset))
 				return 2;
 			break;
 		case 'b':
@@ -721,28 +662,28 @@ int main(int argc, char **argv)
 			o.from = optarg;
 			break;
 		case 'H':
-			if (parse_u64("head", optarg, 0, &o.head))
+			if (bench_parse_u64("bench_sync", "head", optarg, 0, &o.head))
 				return 2;
 			break;
 		case 'B':
-			if (parse_u64("base", optarg, 0, &o.base))
+			if (bench_parse_u64("bench_sync", "base", optarg, 0, &o.base))
 				return 2;
 			o.have_base = true;
 			break;
 		case 'P':
-			if (parse_u64("poll-ms", optarg, 1, &o.poll_ms))
+			if (bench_parse_u64("bench_sync", "poll-ms", optarg, 1, &o.poll_ms))
 				return 2;
 			break;
 		case 'T':
-			if (parse_u64("timeout", optarg, 1, &o.timeout_s))
+			if (bench_parse_u64("bench_sync", "timeout", optarg, 1, &o.timeout_s))
 				return 2;
 			break;
 		case 'S':
-			if (parse_u64("stall", optarg, 1, &o.stall_s))
+			if (bench_parse_u64("bench_sync", "stall", optarg, 1, &o.stall_s))
 				return 2;
 			break;
 		case 'M':
-			if (parse_u64("sample-ms", optarg, 1, &o.sample_ms))
+			if (bench_parse_u64("bench_sync", "sample-ms", optarg, 1, &o.sample_ms))
 				return 2;
 			break;
 		case 'F':
@@ -751,7 +692,7 @@ int main(int argc, char **argv)
 		case 'i': {
 			char *eq = strchr(optarg, '=');
 			if (!eq || eq == optarg || o.n_pids == MAX_PIDS ||
-			    parse_u64("pid", eq + 1, 1, &v)) {
+			    bench_parse_u64("bench_sync", "pid", eq + 1, 1, &v)) {
 				fprintf(stderr, "bench_sync: --pid is NAME=PID, at most %d times\n",
 					MAX_PIDS);
 				return 2;
@@ -789,8 +730,8 @@ int main(int argc, char **argv)
 				usage);
 			return 2;
 		}
-		struct member last;
-		if (member_make(o.id_offset + o.count - 1, &last)) {
+		struct bench_member last;
+		if (bench_member_make(o.id_offset + o.count - 1, 0, &last)) {
 			fprintf(stderr, "bench_sync: --id-offset + --count is too large for valid "
 					"dates\n");
 			return 2;
