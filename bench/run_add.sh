@@ -36,53 +36,10 @@ LIUDONGD=$BUILD/server/liudongd
 LIUDONG=$BUILD/client/liudong
 BENCH=$BUILD/bench/bench_add
 
-WORK=
-DPID=
-
-say() {
-  printf 'run_add: %s\n' "$*" >&2
-}
-
-die() {
-  say "$*"
-  exit 1
-}
-
-stop_daemon() {
-  [ -n "$DPID" ] || return 0
-  local pid=$DPID rc=0
-  DPID=
-  kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 100); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  if kill -0 "$pid" 2>/dev/null; then
-    say "liudongd (pid $pid) still running 10 s after SIGTERM; killing it"
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-    return 1
-  fi
-  wait "$pid" || rc=$?
-  if [ "$rc" -ne 0 ]; then
-    say "liudongd exited with status $rc"
-    return 1
-  fi
-}
-
-cleanup() {
-  local rc=$?
-  stop_daemon || rc=1
-  if [ -n "$WORK" ] && [ -d "$WORK" ]; then
-    if [ "${KEEP_BENCH:-0}" = 1 ]; then
-      say "kept $WORK"
-    else
-      rm -rf -- "$WORK"
-    fi
-  fi
-  exit "$rc"
-}
-trap cleanup EXIT
+BENCH_NAME=run_add
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
+trap bench_cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 

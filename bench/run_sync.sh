@@ -67,37 +67,19 @@ WORK_ROOT=
 OUT=
 declare -A DIR PID PORT ID
 
-say() {
-  printf 'run_sync: %s\n' "$*" >&2
-}
-
-die() {
-  say "$*"
-  exit 1
-}
+BENCH_NAME=run_sync
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
 
 # stop KEY: SIGTERM the daemon of site KEY, wait up to 20 s (then SIGKILL). Returns 1 if it did
 # not exit with status 0.
 stop() {
-  local key=$1 pid=${PID[$1]:-} rc=0
+  local key=$1 pid=${PID[$1]:-}
   [ -n "$pid" ] || return 0
   PID[$key]=
-  kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 200); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  if kill -0 "$pid" 2>/dev/null; then
-    say "liudongd $key (pid $pid) still running 20 s after SIGTERM; killing it"
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-    return 1
-  fi
-  wait "$pid" || rc=$?
-  if [ "$rc" -ne 0 ]; then
-    say "liudongd $key exited with status $rc; its log is $WORK/$key.log"
-    return 1
-  fi
+  stop_pid "liudongd $key" "$pid" && return 0
+  say "its log is $WORK/$key.log"
+  return 1
 }
 
 cleanup() {
