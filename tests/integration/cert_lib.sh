@@ -194,26 +194,14 @@ else:
 PYEOF
 }
 
-# poll LIMIT CMD...: run CMD every 0.1 s until it succeeds (0) or LIMIT seconds have passed (1).
-# POLLED is set to the seconds it took (two decimals).
+# poll LIMIT CMD...: wait_for (sync_lib.sh) under the name these tests use: run CMD until it
+# succeeds (0) or LIMIT seconds have passed (1). POLLED is set to the seconds it took.
 poll() {
-	local limit=$1 start now
-	shift
-	start=$(date +%s%N)
-	while :; do
-		if "$@"; then
-			now=$(date +%s%N)
-			POLLED=$(printf '%d.%02d' $(((now - start) / 1000000000)) $((((now - start) / 10000000) % 100)))
-			return 0
-		fi
-		now=$(date +%s%N)
-		if [ $((now - start)) -ge $((limit * 1000000000)) ]; then
-			# shellcheck disable=SC2034 # for the tests
-			POLLED=$limit
-			return 1
-		fi
-		sleep 0.1
-	done
+	local rc=0
+	wait_for "$@" || rc=$?
+	# shellcheck disable=SC2034 # for the tests
+	POLLED=$WAITED
+	return "$rc"
 }
 
 # assert_verify_refused SITE TOKEN NEEDLE: `cert verify TOKEN` at SITE exits 5 with one error line
