@@ -1,23 +1,23 @@
 #!/usr/bin/env bash
 # run_add.sh: the durable member-add benchmark of issue 2 (acceptance 7), end to end.
 #
-# Builds what it needs, makes a fresh site in a new directory under /var/tmp (disk-backed, unlike a
-# tmpfs /tmp; override with BENCH_TMPDIR), starts liudongd there, adds a branch with the liudong
-# CLI, then runs bench_add, each configuration REPEAT times (default 3):
+# Builds what it needs, then runs bench_add, each configuration REPEAT times (default 3):
 #   socket, 1 client,   N1 adds       (default 2000)
 #   socket, 16 clients, N16 adds      (default 20000)
 #   socket, EXTRA_CLIENTS clients, N16 adds (default 64; informational, EXTRA_CLIENTS= skips it)
-#   raw, 1 record per synced commit, RAW1 records     (default 2000)
+#   raw, 1 record per synced commit, RAW1 records     (default 20000, as many as a 16-client run)
 #   raw, 1000 records per commit,    RAW1000 records  (default 200000)
-# The raw stores are made beside the site, so every run writes to the same disk. The daemon is
-# stopped (after checking that its log holds every answered add and `liudong verify` passes) before
-# the raw runs, so they have the disk and the CPUs to themselves.
+# Every run starts from nothing: each socket run on a fresh site (liudongd init, started, a branch
+# added with the CLI; afterwards its log must hold every answered add, `liudong verify` must pass
+# and the daemon must stop cleanly), each raw run in a fresh store. All of them live in one new
+# directory under /var/tmp (disk-backed, unlike a tmpfs /tmp; override with BENCH_TMPDIR), so
+# every run writes to the same disk, and no daemon runs during the raw runs.
 #
 # Prints every run as JSON on stderr, then a summary table of the median runs and the ratio
 # (16-client adds/s) / (raw K=1 records/s). Exits 0 if the ratio is at least MIN_RATIO (default 5:
 # group commit makes 16 clients at least 5 times faster than one synced commit per record), 1 if
 # not or if anything failed. Stops the daemon and removes the directory on every exit
-# (KEEP_BENCH=1 keeps the directory, with the daemon's log).
+# (KEEP_BENCH=1 keeps the directory, with the daemons' logs).
 #
 #   usage: bench/run_add.sh    (from anywhere; BUILD_DIR defaults to the repository's build/)
 set -euo pipefail
@@ -26,7 +26,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${BUILD_DIR:-$ROOT/build}
 N1=${N1:-2000}
 N16=${N16:-20000}
-RAW1=${RAW1:-2000}
+RAW1=${RAW1:-20000}
 RAW1000=${RAW1000:-200000}
 MIN_RATIO=${MIN_RATIO:-5}
 REPEAT=${REPEAT:-3}
@@ -61,42 +61,58 @@ fi
 ninja -C "$BUILD" server/liudongd client/liudong bench/bench_add >/dev/null ||
   die "the build failed; run ninja -C $BUILD"
 
-# --- a fresh site --------------------------------------------------------------------------------
+# --- through the daemon --------------------------------------------------------------------------
 WORK=$(mktemp -d "${BENCH_TMPDIR:-/var/tmp}/liudong-bench.XXXXXX")
-SITE=$WORK/site
-SOCK=$SITE/liudongd.sock
-[ ${#SOCK} -lt 108 ] || die "socket path $SOCK is too long; set BENCH_TMPDIR to a shorter directory"
 FS=$(df -T "$WORK" | awk 'NR == 2 { print $1 " (" $2 ")" }')
 say "working in $WORK on $FS"
 
-"$LIUDONGD" init "$SITE" --name "Bench site" --code 110105 >/dev/null
-"$LIUDONGD" -c "$SITE/liudongd.conf" >"$WORK/liudongd.log" 2>&1 &
-DPID=$!
-for _ in $(seq 100); do
-  if "$LIUDONG" -s "$SOCK" site >/dev/null 2>&1; then
-    break
-  fi
-  kill -0 "$DPID" 2>/dev/null || die "liudongd exited at start: $(cat "$WORK/liudongd.log")"
-  sleep 0.1
-done
-"$LIUDONG" -s "$SOCK" site >/dev/null 2>&1 || die "liudongd did not answer within 10 s"
-"$LIUDONG" -s "$SOCK" --operator bench branch add bench --name "Benchmark branch" >/dev/null
+# start_site N: a fresh site in $WORK/site-N (as every raw run has a fresh store), liudongd
+# started on it (DPID), a branch added. Sets SOCK.
+start_site() {
+  local site=$WORK/site-$1
+  SOCK=$site/liudongd.sock
+  [ ${#SOCK} -lt 108 ] || die "socket path $SOCK is too long; set BENCH_TMPDIR to a shorter directory"
+  "$LIUDONGD" init "$site" --name "Bench site" --code 110105 >/dev/null
+  "$LIUDONGD" -c "$site/liudongd.conf" >"$site.log" 2>&1 &
+  DPID=$!
+  for _ in $(seq 100); do
+    if "$LIUDONG" -s "$SOCK" site >/dev/null 2>&1; then
+      break
+    fi
+    kill -0 "$DPID" 2>/dev/null || die "liudongd exited at start: $(cat "$site.log")"
+    sleep 0.1
+  done
+  "$LIUDONG" -s "$SOCK" site >/dev/null 2>&1 || die "liudongd did not answer within 10 s"
+  "$LIUDONG" -s "$SOCK" --operator bench branch add bench --name "Benchmark branch" >/dev/null
+}
 
-# --- through the daemon --------------------------------------------------------------------------
-# socket_runs NAME CLIENTS COUNT: REPEAT runs, identity numbers from $NEXT_ID on; the JSON lines
-# go to the array NAME.
-NEXT_ID=0
+# check_and_stop_site N COUNT: every answered add is in the log (head_seq is the branch's event
+# and COUNT adds), the log and state tables agree, the daemon stops cleanly; the site is removed.
+check_and_stop_site() {
+  local head
+  head=$("$LIUDONG" -s "$SOCK" --json site | sed -n 's/.*"head_seq":\([0-9]*\).*/\1/p')
+  [ "$head" = $((1 + $2)) ] || die "the log holds $head entries, expected $((1 + $2))"
+  "$LIUDONG" -s "$SOCK" verify >/dev/null || die "liudong verify failed after the run"
+  stop_daemon || die "liudongd did not stop cleanly; its log is $WORK/site-$1.log"
+  rm -rf -- "$WORK/site-$1" "$WORK/site-$1.log"
+}
+
+# socket_runs NAME CLIENTS COUNT: REPEAT runs, each on a fresh site; the JSON lines go to the
+# array NAME.
+RUN=0
 socket_runs() {
   local -n out=$1
   local r line
   out=()
   for r in $(seq "$REPEAT"); do
+    RUN=$((RUN + 1))
+    start_site "$RUN"
     say "socket: $2 client(s), $3 adds (run $r of $REPEAT)"
-    line=$("$BENCH" socket --socket "$SOCK" --clients "$2" --count "$3" --id-offset "$NEXT_ID" \
-      --json) || die "socket run with $2 clients failed; the daemon's log is $WORK/liudongd.log"
+    line=$("$BENCH" socket --socket "$SOCK" --clients "$2" --count "$3" --branch bench --json) ||
+      die "socket run with $2 clients failed; the daemon's log is $WORK/site-$RUN.log"
     say "  $line"
     out+=("$line")
-    NEXT_ID=$((NEXT_ID + $3))
+    check_and_stop_site "$RUN" "$3"
   done
 }
 
@@ -130,12 +146,6 @@ S64_ALL=()
 if [ -n "$EXTRA_CLIENTS" ]; then
   socket_runs S64_ALL "$EXTRA_CLIENTS" "$N16"
 fi
-
-# Every answered add must be in the log, and the log and state tables must agree.
-HEAD=$("$LIUDONG" -s "$SOCK" --json site | sed -n 's/.*"head_seq":\([0-9]*\).*/\1/p')
-[ "$HEAD" = $((1 + NEXT_ID)) ] || die "the log holds $HEAD entries, expected $((1 + NEXT_ID))"
-"$LIUDONG" -s "$SOCK" verify >/dev/null || die "liudong verify failed after the runs"
-stop_daemon || die "liudongd did not stop cleanly; its log is $WORK/liudongd.log"
 
 # --- the store alone -----------------------------------------------------------------------------
 raw_runs R1_ALL 1 "$RAW1"

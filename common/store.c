@@ -5,10 +5,18 @@
  * disk. Named databases are opened once at store_open in a write transaction and kept for the life
  * of the environment. Growing the map needs every transaction of this process to be closed, so
  * transactions hold a shared lock on `resize`, and store_grow takes it exclusively.
+ *
+ * Preallocation: LMDB writes a page past the end of data.mdb by extending the file, and then the
+ * commit's fdatasync also waits for the file system to journal the new size and blocks. A synced
+ * store therefore keeps zeros written ahead of LMDB's last page (a quarter of the used size, at
+ * least 1 MiB, at most 64 MiB), extended at the start of a write transaction (while LMDB's writer
+ * lock is held, so no LMDB write can overlap), and most commits only overwrite blocks the file
+ * already has. LMDB itself goes by its meta page, never by the file's size.
  */
 #include "store.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <lmdb.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -16,6 +24,8 @@
 #include <stdio.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
 
 #include "logging.h"
 
@@ -36,13 +46,18 @@ struct store {
 	MDB_env *env;
 	MDB_dbi dbi[TBL_COUNT];
 	pthread_rwlock_t resize;
+	bool prealloc;	  /* synced: keep zeros written ahead (see the top of this file) */
+	size_t psize;	  /* LMDB's page size */
+	size_t file_size; /* data.mdb's size as last extended or seen */
 };
 
 struct store_txn {
 	struct store *store;
 	MDB_txn *txn;
-	bool top; /* holds a share of store->resize */
+	bool top;	  /* holds a share of store->resize */
+	uint64_t changes; /* see store_txn_changes */
 };
+
 
 struct store_cursor {
 	MDB_cursor *cursor;
@@ -72,6 +87,17 @@ static int store_error(int rc)
 		log_error("lmdb: %s", mdb_strerror(rc));
 		return -EIO;
 	}
+}
+
+/*
+ * Count a put or delete that returned RC: anything but "already there" or "not there" may have
+ * changed the transaction (or left it failed).
+ */
+static int store_counted(struct store_txn *txn, int rc)
+{
+	if (rc != MDB_KEYEXIST && rc != MDB_NOTFOUND)
+		txn->changes++;
+	return store_error(rc);
 }
 
 void store_u64_key(uint64_t v, uint8_t out[8])
@@ -143,6 +169,10 @@ int store_open(const char *dir, size_t map_size, unsigned flags, struct store **
 	rc = store_error(mdb_txn_commit(txn));
 	if (rc)
 		goto fail_env;
+	MDB_stat st;
+	mdb_env_stat(s->env, &st);
+	s->psize = st.ms_psize;
+	s->prealloc = !(flags & STORE_NOSYNC);
 	*out = s;
 	return 0;
 
@@ -163,6 +193,55 @@ void store_close(struct store *s)
 	free(s);
 }
 
+#define PREALLOC_MIN ((size_t)1 << 20)
+#define PREALLOC_MAX ((size_t)64 << 20)
+#define PREALLOC_IOV 16 /* 64 KiB each: 1 MiB of zeros per pwritev */
+
+/* Write zeros past the end of data.mdb if LMDB's pages come near it. Called in a write txn. */
+static void store_prealloc(struct store *s)
+{
+	static const uint8_t zeros[64 << 10];
+	MDB_envinfo info;
+	mdb_env_info(s->env, &info);
+	size_t used = (info.me_last_pgno + 1) * s->psize;
+	size_t ahead = used / 4 < PREALLOC_MIN ? PREALLOC_MIN
+		       : used / 4 > PREALLOC_MAX ? PREALLOC_MAX
+						   : used / 4;
+	if (s->file_size >= used + ahead / 2)
+		return;
+	int fd;
+	struct stat sb;
+	if (mdb_env_get_fd(s->env, &fd) != 0 || fstat(fd, &sb) != 0)
+		return;
+	size_t from = (size_t)sb.st_size, to = used + ahead;
+	if (to > info.me_mapsize)
+		to = info.me_mapsize;
+	s->file_size = from;
+	if (to <= from)
+		return;
+	struct iovec iov[PREALLOC_IOV];
+	for (int i = 0; i < PREALLOC_IOV; i++)
+		iov[i] = (struct iovec){.iov_base = (void *)zeros, .iov_len = sizeof(zeros)};
+	size_t at = from;
+	while (at < to) {
+		size_t len = to - at < sizeof(zeros) * PREALLOC_IOV ? to - at
+								    : sizeof(zeros) * PREALLOC_IOV;
+		int n = (int)((len + sizeof(zeros) - 1) / sizeof(zeros));
+		iov[n - 1].iov_len = len - (size_t)(n - 1) * sizeof(zeros);
+		ssize_t w = pwritev(fd, iov, n, (off_t)at);
+		iov[n - 1].iov_len = sizeof(zeros);
+		if (w <= 0) {
+			/* A full disk: LMDB's own writes will say so; nothing is lost here. */
+			log_warn("store: cannot preallocate data.mdb: %s", strerror(errno));
+			break;
+		}
+		at += (size_t)w;
+	}
+	s->file_size = at;
+	/* Start the writeback now, so the next commits do not wait for these zeros. */
+	sync_file_range(fd, (off_t)from, (off_t)(at - from), SYNC_FILE_RANGE_WRITE);
+}
+
 int store_begin(struct store *s, bool write, struct store_txn **out)
 {
 	struct store_txn *t = calloc(1, sizeof(*t));
@@ -177,6 +256,8 @@ int store_begin(struct store *s, bool write, struct store_txn **out)
 		free(t);
 		return rc;
 	}
+	if (write && s->prealloc)
+		store_prealloc(s);
 	*out = t;
 	return 0;
 }
@@ -312,7 +393,7 @@ int store_put(struct store_txn *txn, enum store_table t, const void *key, size_t
 		f |= MDB_NOOVERWRITE;
 	if (flags & STORE_APPEND)
 		f |= MDB_APPEND;
-	return store_error(mdb_put(txn->txn, txn->store->dbi[t], &k, &v, f));
+	return store_counted(txn, mdb_put(txn->txn, txn->store->dbi[t], &k, &v, f));
 }
 
 int store_del(struct store_txn *txn, enum store_table t, const void *key, size_t klen)
@@ -320,7 +401,12 @@ int store_del(struct store_txn *txn, enum store_table t, const void *key, size_t
 	if (klen == 0 || klen > 511)
 		return -ENOENT;
 	MDB_val k = {.mv_size = klen, .mv_data = (void *)key};
-	return store_error(mdb_del(txn->txn, txn->store->dbi[t], &k, NULL));
+	return store_counted(txn, mdb_del(txn->txn, txn->store->dbi[t], &k, NULL));
+}
+
+uint64_t store_txn_changes(const struct store_txn *txn)
+{
+	return txn->changes;
 }
 
 int store_count(struct store_txn *txn, enum store_table t, size_t *count)

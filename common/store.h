@@ -112,6 +112,13 @@ int store_put(struct store_txn *txn, enum store_table t, const void *key, size_t
 	      const void *val, size_t vlen, unsigned flags);
 int store_del(struct store_txn *txn, enum store_table t, const void *key, size_t klen);
 
+/*
+ * Puts and deletes made through TXN so far (with those that failed in a way that may have left
+ * it changed or failed; not those refused as "already there" or "not there"). A caller that reads
+ * it before and after some work knows whether that work touched TXN.
+ */
+uint64_t store_txn_changes(const struct store_txn *txn);
+
 /* Number of entries in table T. */
 int store_count(struct store_txn *txn, enum store_table t, size_t *count);
 

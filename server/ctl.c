@@ -125,6 +125,34 @@ static void on_written(uv_write_t *w, int status)
 	free(cw);
 }
 
+/*
+ * Send CW's LEN bytes: at once if the socket takes them all (the usual case: no write request, no
+ * change to what the loop polls for), else the rest through uv_write. Takes CW.
+ */
+static void conn_send(struct ctl_conn *c, struct ctl_write *cw, size_t len)
+{
+	uv_buf_t b = uv_buf_init((char *)cw->data, (unsigned)len);
+	int n = uv_try_write((uv_stream_t *)&c->pipe, &b, 1);
+	if (n == (int)len) {
+		free(cw->data);
+		free(cw);
+		return;
+	}
+	if (n > 0)
+		b = uv_buf_init((char *)cw->data + n, (unsigned)(len - (size_t)n));
+	else if (n != UV_EAGAIN) {
+		free(cw->data);
+		free(cw);
+		conn_close(c);
+		return;
+	}
+	if (uv_write(&cw->req, (uv_stream_t *)&c->pipe, &b, 1, on_written) != 0) {
+		free(cw->data);
+		free(cw);
+		conn_close(c);
+	}
+}
+
 /* Send the response to RQ (if its connection is still there), free RQ, go on reading. */
 static void conn_reply(struct request *rq)
 {
@@ -183,12 +211,7 @@ static void conn_reply(struct request *rq)
 			cw->data = data;
 			cw->conn = c;
 			cw->req.data = cw;
-			uv_buf_t b = uv_buf_init((char *)data, (unsigned)(LD_FRAME_HEADER + len));
-			if (uv_write(&cw->req, (uv_stream_t *)&c->pipe, &b, 1, on_written) != 0) {
-				free(data);
-				free(cw);
-				conn_close(c);
-			}
+			conn_send(c, cw, LD_FRAME_HEADER + len);
 		} else {
 			free(data);
 			free(cw);

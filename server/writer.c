@@ -1,14 +1,21 @@
 /*
  * writer.c: see writer.h.
  *
- * Two threads and three lists under one mutex. The commit thread takes `queue` (submitted jobs),
- * runs them in one transaction and commits; with a STORE_PIPELINED store that commit puts the data
- * on disk but not yet the meta page that makes it current. It then moves the batch to `committed`.
- * The sync thread takes everything in `committed`, makes it durable with one fdatasync
- * (store_sync), and moves it to `finished`, from which the loop thread (woken by a uv_async_t)
- * calls each job's done. So the fsync that makes batch N durable runs while batch N+1 is being
- * built and written: one fsync on the commit thread's path per batch instead of two. Order is
- * kept: jobs run and finish in submission order.
+ * Two threads and three lists under one mutex. The commit thread takes `queue` (submitted jobs)
+ * and runs each job at once in the batch's open transaction, so jobs run while the rest of the
+ * batch is still arriving; it commits when the batch is as large as the one before, or LINGER_NS
+ * after it began. With a STORE_PIPELINED store the commit puts the data on disk but not yet the
+ * meta page that makes it current. If other jobs are waiting, the batch goes to `committed`, and
+ * the sync thread makes it durable with one fdatasync (store_sync) while the commit thread builds
+ * the next batch; if nothing is waiting (every client waits for this batch), the commit thread
+ * does that fdatasync itself, without a hand-over. Durable batches go to `finished`, from which
+ * the loop thread (woken by a uv_async_t) calls each job's done. Order is kept: jobs run and
+ * finish in submission order.
+ *
+ * Jobs run in the batch's transaction itself, not in child transactions (each child costs LMDB a
+ * dirty-page list of its own). A job that fails without having changed anything (commands check
+ * first, then write) leaves the transaction as it was; the rare one that fails half way makes the
+ * batch run again, carefully: each job in a child transaction, rolled back alone if it fails.
  */
 #include "writer.h"
 
@@ -29,9 +36,12 @@ struct writer {
 	struct writer_job *queue, **queue_tail;
 	struct writer_job *committed, **committed_tail;
 	bool committed_wrote; /* something in `committed` changed the store: fsync it */
+	bool syncing;	      /* the sync thread is making a batch durable */
 	struct writer_job *finished, **finished_tail;
 	size_t queued;	       /* jobs in `queue` */
 	size_t last_batch;     /* jobs in the batch before */
+	bool waiting;	       /* the commit thread waits for jobs: wake it */
+	bool careful;	       /* commit thread: this batch runs each job in a child transaction */
 	bool stopping;	       /* set by writer_stop: the thread exits once the queue is empty */
 	bool committer_exited; /* the commit thread has exited */
 	bool exited;	       /* both threads have exited */
@@ -41,69 +51,107 @@ struct writer {
 	unsigned long batches, jobs;
 };
 
-/* Run every job of BATCH in one transaction. Returns 0, or the error that failed the commit. */
-static int run_batch(struct writer *w, struct writer_job *batch)
+/*
+ * Run JOB in TXN, the batch's transaction. A job that fails before it changed anything (the usual
+ * way: commands check, then write) leaves TXN as it was. One that fails half way (it made changes,
+ * then returned an error) has left them in TXN: the batch must run again with W->careful set,
+ * where every job runs in a child transaction of its own, rolled back alone if it fails.
+ * Returns 0 whatever the job's own result, -EAGAIN for "run the batch again, carefully", or the
+ * error that stops the whole batch: -ENOSPC (map full) or a failure of the store itself.
+ */
+static int run_job(struct writer *w, struct store_txn *txn, struct writer_job *j)
+{
+	if (!w->careful) {
+		uint64_t before = store_txn_changes(txn);
+		j->result = j->run(j, txn);
+		if (j->result == -ENOSPC)
+			return -ENOSPC;
+		if (j->result != 0 && store_txn_changes(txn) != before) {
+			w->careful = true;
+			return -EAGAIN;
+		}
+		return 0;
+	}
+	struct store_txn *child;
+	int rc = store_begin_child(txn, &child);
+	if (rc)
+		return rc;
+	j->result = j->run(j, child);
+	if (j->result == 0)
+		j->result = store_commit(child);
+	else
+		store_abort(child);
+	return j->result == -ENOSPC ? -ENOSPC : 0;
+}
+
+/* After a batch stopped with RC: 0 if it can run again (the map grown if it was full), else RC. */
+static int may_run_again(struct writer *w, int rc)
+{
+	if (rc == -EAGAIN)
+		return 0;
+	if (rc == -ENOSPC)
+		return store_grow(w->store);
+	return rc;
+}
+
+/*
+ * Begin the batch's transaction in *TXN and run every job of BATCH in it, starting over as long
+ * as a job asks for it (map grown, or careful). Returns 0 (*TXN open), or -errno (*TXN NULL).
+ */
+static int run_jobs(struct writer *w, struct writer_job *batch, struct store_txn **txn)
 {
 	for (;;) {
-		struct store_txn *txn;
-		int rc = store_begin(w->store, true, &txn);
-		if (rc)
+		int rc = store_begin(w->store, true, txn);
+		if (rc) {
+			*txn = NULL;
 			return rc;
-		bool map_full = false;
-		for (struct writer_job *j = batch; j; j = j->next) {
-			struct store_txn *child;
-			rc = store_begin_child(txn, &child);
-			if (rc)
-				break;
-			j->result = j->run(j, child);
-			if (j->result == 0) {
-				j->result = store_commit(child);
-			} else {
-				store_abort(child);
-			}
-			if (j->result == -ENOSPC) {
-				map_full = true;
-				break;
-			}
 		}
-		if (!map_full && rc == 0) {
-			rc = store_commit(txn);
-			if (rc != -ENOSPC)
-				return rc;
-		} else {
-			store_abort(txn);
-			if (rc && !map_full)
-				return rc;
-		}
-		rc = store_grow(w->store);
-		if (rc)
+		for (struct writer_job *j = batch; j && rc == 0; j = j->next)
+			rc = run_job(w, *txn, j);
+		if (rc == 0)
+			return 0;
+		store_abort(*txn);
+		*txn = NULL;
+		if ((rc = may_run_again(w, rc)) != 0)
 			return rc;
 	}
 }
 
 /*
- * Group commit with many clients: those answered by the last commit come back a moment later.
- * If the last batch was larger than what is queued now, wait up to LINGER_NS for them, so that
- * one fsync serves them all instead of every other batch being half full. A lone client (last
- * batch of one) never waits. Called with the lock held.
+ * Group commit with many clients: those answered by the last commit come back a moment later,
+ * one after another. The commit thread runs each job as soon as it is queued, in the batch's open
+ * transaction, and commits when the batch holds as many jobs as the one before (or LINGER_NS after
+ * its first job, or at once for a lone client: last batch of one). So the jobs run while the
+ * clients are still coming back, and one fsync serves them all instead of every other batch being
+ * half full.
  */
 #define LINGER_NS 500000L
 
-static void linger(struct writer *w)
+/* Wait on the commit thread's condition until something is queued, or until *UNTIL if given. */
+static void wait_for_jobs(struct writer *w, const struct timespec *until)
 {
-	if (w->last_batch <= 1 || w->queued >= w->last_batch || w->stopping)
-		return;
-	struct timespec until;
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_nsec += LINGER_NS;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
-	while (w->queued < w->last_batch && !w->stopping) {
-		if (pthread_cond_timedwait(&w->wake, &w->lock, &until) != 0)
+	w->waiting = true;
+	while (!w->queue && !w->stopping) {
+		if (!until)
+			pthread_cond_wait(&w->wake, &w->lock);
+		else if (pthread_cond_timedwait(&w->wake, &w->lock, until) != 0)
 			break;
 	}
+	w->waiting = false;
+}
+
+/* Take the whole queue (lock held); *LAST receives its last job. */
+static struct writer_job *take_queue(struct writer *w, struct writer_job **last, size_t *n)
+{
+	struct writer_job *first = w->queue;
+	*last = first;
+	for (struct writer_job *j = first; j; j = j->next)
+		*last = j;
+	*n = w->queued;
+	w->queue = NULL;
+	w->queue_tail = &w->queue;
+	w->queued = 0;
+	return first;
 }
 
 /* Append the list FIRST..LAST to *TAIL's list. */
@@ -114,42 +162,118 @@ static void list_append(struct writer_job ***tail, struct writer_job *first,
 	*tail = &last->next;
 }
 
+/*
+ * Build one batch (lock held on entry and exit, released while jobs run): run what is queued,
+ * then what comes while the batch fills, commit. Returns the commit's result; *BATCH, *LAST and
+ * *N describe the jobs run.
+ */
+static int build_batch(struct writer *w, struct writer_job **batch, struct writer_job **last,
+		       size_t *n)
+{
+	struct timespec until;
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_nsec += LINGER_NS;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	size_t target = w->last_batch > 1 ? w->last_batch : 1;
+	struct store_txn *txn = NULL;
+	struct writer_job **tail = batch;
+	int rc = 0;
+	*batch = NULL;
+	*n = 0;
+	while (w->queue) {
+		size_t got;
+		struct writer_job *first = take_queue(w, last, &got);
+		pthread_mutex_unlock(&w->lock);
+		list_append(&tail, first, *last);
+		*n += got;
+		if (rc == 0 && !txn) {
+			rc = run_jobs(w, *batch, &txn);
+		} else if (rc == 0) {
+			for (struct writer_job *j = first; j && rc == 0; j = j->next)
+				rc = run_job(w, txn, j);
+			if (rc) { /* the whole batch again */
+				store_abort(txn);
+				txn = NULL;
+				if ((rc = may_run_again(w, rc)) == 0)
+					rc = run_jobs(w, *batch, &txn);
+			}
+		}
+		pthread_mutex_lock(&w->lock);
+		if (rc || *n >= target || w->stopping)
+			break;
+		wait_for_jobs(w, &until);
+	}
+	pthread_mutex_unlock(&w->lock);
+	while (rc == 0) {
+		rc = store_commit(txn); /* ends TXN, committed or not */
+		txn = NULL;
+		if (rc != -ENOSPC)
+			break;
+		if ((rc = store_grow(w->store)) == 0)
+			rc = run_jobs(w, *batch, &txn);
+	}
+	store_abort(txn); /* still open only if the batch failed before its commit */
+	w->careful = false;
+	pthread_mutex_lock(&w->lock);
+	w->last_batch = *n;
+	return rc;
+}
+
+/*
+ * Make BATCH..LAST durable (one fsync of the meta page if WROTE) and hand it to the loop thread.
+ * Called without the lock, by the sync thread or, when nothing else is waiting, the commit thread.
+ */
+static void finish_batch(struct writer *w, struct writer_job *batch, struct writer_job *last,
+			 bool wrote)
+{
+	int rc = wrote ? store_sync(w->store) : 0;
+	if (rc)
+		log_error("writer: fdatasync failed: error %d: answering with failure", rc);
+	for (struct writer_job *j = batch; rc && j; j = j->next) {
+		if (j->result == 0)
+			j->result = rc; /* not known to be durable: never say it is */
+	}
+	pthread_mutex_lock(&w->lock);
+	list_append(&w->finished_tail, batch, last);
+	uv_async_send(&w->async);
+	pthread_mutex_unlock(&w->lock);
+}
+
 static void *writer_main(void *arg)
 {
 	struct writer *w = arg;
 	pthread_mutex_lock(&w->lock);
 	for (;;) {
-		while (!w->queue && !w->stopping)
-			pthread_cond_wait(&w->wake, &w->lock);
+		wait_for_jobs(w, NULL);
 		if (!w->queue && w->stopping)
 			break;
-		linger(w);
-		struct writer_job *batch = w->queue;
-		w->queue = NULL;
-		w->queue_tail = &w->queue;
-		w->last_batch = w->queued;
-		w->queued = 0;
-		pthread_mutex_unlock(&w->lock);
-
 		uint64_t before = store_last_commit(w->store);
-		int rc = run_batch(w, batch);
+		struct writer_job *batch = NULL, *last = NULL;
+		size_t n;
+		int rc = build_batch(w, &batch, &last, &n);
 		bool wrote = store_last_commit(w->store) != before;
-		unsigned long n = 0;
-		struct writer_job *last = batch;
-		for (struct writer_job *j = batch; j; j = j->next) {
-			if (rc)
+		if (rc) {
+			log_error("writer: batch of %zu failed to commit: error %d", n, rc);
+			for (struct writer_job *j = batch; j; j = j->next)
 				j->result = rc; /* nothing of the batch was committed */
-			last = j;
-			n++;
 		}
-		if (rc)
-			log_error("writer: batch of %lu failed to commit: error %d", n, rc);
-
-		pthread_mutex_lock(&w->lock);
-		list_append(&w->committed_tail, batch, last);
-		w->committed_wrote = w->committed_wrote || wrote;
 		w->batches++;
 		w->jobs += n;
+		if (!w->queue && !w->committed && !w->syncing) {
+			/*
+			 * No job waits and the sync thread is idle (every client waits for this
+			 * batch): the fsync is done here, without a hand-over to another thread.
+			 */
+			pthread_mutex_unlock(&w->lock);
+			finish_batch(w, batch, last, wrote);
+			pthread_mutex_lock(&w->lock);
+			continue;
+		}
+		list_append(&w->committed_tail, batch, last);
+		w->committed_wrote = w->committed_wrote || wrote;
 		pthread_cond_signal(&w->sync_wake);
 	}
 	w->committer_exited = true;
@@ -168,24 +292,17 @@ static void *syncer_main(void *arg)
 		if (!w->committed && w->committer_exited)
 			break;
 		struct writer_job *batch = w->committed, *last = batch;
+		for (struct writer_job *j = batch; j; j = j->next)
+			last = j;
 		bool wrote = w->committed_wrote;
 		w->committed = NULL;
 		w->committed_tail = &w->committed;
 		w->committed_wrote = false;
+		w->syncing = true;
 		pthread_mutex_unlock(&w->lock);
-
-		int rc = wrote ? store_sync(w->store) : 0;
-		if (rc)
-			log_error("writer: fdatasync failed: error %d: answering with failure", rc);
-		for (struct writer_job *j = batch; j; j = j->next) {
-			if (rc && j->result == 0)
-				j->result = rc; /* not known to be durable: never say it is */
-			last = j;
-		}
-
+		finish_batch(w, batch, last, wrote);
 		pthread_mutex_lock(&w->lock);
-		list_append(&w->finished_tail, batch, last);
-		uv_async_send(&w->async);
+		w->syncing = false;
 	}
 	w->exited = true;
 	pthread_mutex_unlock(&w->lock);
@@ -288,7 +405,8 @@ void writer_submit(struct writer *w, struct writer_job *job)
 	*w->queue_tail = job;
 	w->queue_tail = &job->next;
 	w->queued++;
-	pthread_cond_signal(&w->wake);
+	if (w->waiting)
+		pthread_cond_signal(&w->wake);
 	pthread_mutex_unlock(&w->lock);
 }
 

@@ -1,12 +1,13 @@
 /*
  * writer.h: the writer thread. It owns every write transaction of the daemon.
  *
- * Jobs are queued from the loop thread. The writer takes the whole queue, opens one write
- * transaction, runs each job in a child transaction of its own (a job that fails is rolled back
- * alone), commits once (one fsync for the whole group: group commit), and only then hands the jobs
- * back to the loop thread, where each job's `done` runs. So a reply sent from `done` is always
- * about committed data. On -ENOSPC (map full) the batch is aborted, the map grown, and the batch
- * run again: `run` must therefore build its results afresh each time it is called.
+ * Jobs are queued from the loop thread. The writer opens one write transaction, runs the queued
+ * jobs in it as they come (a job that fails is rolled back alone), commits once for the whole
+ * group (group commit), makes it durable, and only then hands the jobs back to the loop thread,
+ * where each job's `done` runs. So a reply sent from `done` is always about committed data. On
+ * -ENOSPC (map full) the batch is aborted, the map grown, and the batch run again; a job that
+ * fails after it changed something also makes the batch run again (each job then in a child
+ * transaction): `run` must therefore build its results afresh each time it is called.
  */
 #pragma once
 
@@ -19,8 +20,9 @@ struct writer;
 struct writer_job;
 
 /*
- * Called in the writer thread inside TXN (a child transaction). Returns 0 to keep its changes, or a
- * negative errno to roll them back. May be called more than once for one job (map growth).
+ * Called in the writer thread inside TXN (the batch's transaction, or a child of it). Returns 0 to
+ * keep its changes, or a negative errno to roll them back. May be called more than once for one
+ * job (map growth, or another job of the batch failed half way).
  */
 typedef int (*writer_run_fn)(struct writer_job *job, struct store_txn *txn);
 

@@ -4,7 +4,8 @@
  * Jobs are submitted from the loop thread before the loop runs, so the writer finds many of them
  * queued at once and must group them into few commits. Each job puts its own key; some then fail on
  * purpose (a second put with STORE_NOOVERWRITE gives -EEXIST) and must be rolled back alone while
- * the rest of their batch commits. Done callbacks are counted and checked on the loop thread, where
+ * the rest of their batch commits (the writer runs such a batch again, each job in a child
+ * transaction); others refuse before they write anything, and nothing needs to run again. Done callbacks are counted and checked on the loop thread, where
  * they must already see committed data. A store opened with a 1 MiB map makes the writer grow the
  * map and run batches again. Every test ends by stopping the writer, closing every handle and
  * asserting uv_loop_close() == 0.
@@ -52,7 +53,8 @@ struct test_job {
 	struct writer_job job; /* first: the writer hands this back */
 	struct fixture *f;
 	unsigned index;
-	bool fail; /* put, then fail with -EEXIST: must be rolled back */
+	bool fail;   /* put, then fail with -EEXIST: must be rolled back */
+	bool refuse; /* fail with -EEXIST before writing anything */
 	size_t value_len;
 	atomic_uint runs;
 };
@@ -161,6 +163,8 @@ static int job_run(struct writer_job *job, struct store_txn *txn)
 	atomic_fetch_add(&tj->runs, 1);
 	if (tj->index == 0)
 		gate_wait(tj->f);
+	if (tj->refuse)
+		return -EEXIST;
 	job_key(tj->index, key);
 	uint8_t *value = malloc(tj->value_len ? tj->value_len : 1);
 	if (!value)
@@ -198,7 +202,8 @@ static void job_done(struct writer_job *job)
 	assert_int_equal(tj->index, f->done_count);
 	assert_int_equal(f->stopped_count, 0);
 	f->done_count++;
-	assert_int_equal(job->result, tj->fail ? -EEXIST : 0);
+	bool failed = tj->fail || tj->refuse;
+	assert_int_equal(job->result, failed ? -EEXIST : 0);
 	assert_true(atomic_load(&tj->runs) >= 1);
 
 	/* What done reports is committed: a reader sees it (or, for a failed job, does not). */
@@ -206,8 +211,8 @@ static void job_done(struct writer_job *job)
 	struct store_val v;
 	job_key(tj->index, key);
 	assert_int_equal(store_begin(f->store, false, &txn), 0);
-	assert_int_equal(store_get(txn, TBL_AUDIT, key, strlen(key), &v), tj->fail ? -ENOENT : 0);
-	if (!tj->fail)
+	assert_int_equal(store_get(txn, TBL_AUDIT, key, strlen(key), &v), failed ? -ENOENT : 0);
+	if (!failed)
 		assert_int_equal(v.len, tj->value_len);
 	store_abort(txn);
 
@@ -249,7 +254,7 @@ static void assert_store_holds(struct fixture *f, const struct test_job *jobs, u
 		struct store_val v;
 		job_key(i, key);
 		int rc = store_get(txn, TBL_AUDIT, key, strlen(key), &v);
-		if (jobs[i].fail) {
+		if (jobs[i].fail || jobs[i].refuse) {
 			assert_int_equal(rc, -ENOENT);
 			continue;
 		}
@@ -298,10 +303,38 @@ static void thousand_jobs_group_commit_failures_alone(void **state)
 	assert_true(f->stats_batches >= 1);
 	assert_true(f->stats_batches <= 2);
 	assert_true(f->stats_batches < f->stats_jobs);
+	/* A batch with a job that failed half way runs once more, every job in a child txn. */
+	for (unsigned i = 0; i < MANY; i++) {
+		assert_true(atomic_load(&jobs[i].runs) >= 1);
+		assert_true(atomic_load(&jobs[i].runs) <= 2);
+	}
+	assert_int_equal(uv_loop_close(&f->loop), 0);
+
+	assert_store_holds(f, jobs, MANY);
+	free(jobs);
+}
+
+/* Jobs that refuse before they write fail alone without making anything run twice. */
+static void clean_refusals_run_once(void **state)
+{
+	struct fixture *f = *state;
+	struct test_job *jobs = make_jobs(f, MANY, 32, 7);
+
+	for (unsigned i = 0; i < MANY; i++) {
+		jobs[i].refuse = jobs[i].fail;
+		jobs[i].fail = false;
+	}
+	gate_close(f);
+	for (unsigned i = 0; i < MANY; i++)
+		writer_submit(f->writer, &jobs[i].job);
+	gate_open(f);
+	assert_int_equal(uv_run(&f->loop, UV_RUN_DEFAULT), 0);
+
+	assert_int_equal(f->done_count, MANY);
+	assert_true(f->stats_batches <= 2);
 	for (unsigned i = 0; i < MANY; i++)
 		assert_int_equal(atomic_load(&jobs[i].runs), 1);
 	assert_int_equal(uv_loop_close(&f->loop), 0);
-
 	assert_store_holds(f, jobs, MANY);
 	free(jobs);
 }
@@ -457,6 +490,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(thousand_jobs_group_commit_failures_alone, setup,
 					    teardown),
+	    cmocka_unit_test_setup_teardown(clean_refusals_run_once, setup, teardown),
 	    cmocka_unit_test_setup_teardown(map_grows_and_batch_runs_again, setup_small_map,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(map_growth_keeps_failures_rolled_back, setup_small_map,
