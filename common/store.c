@@ -58,7 +58,6 @@ struct store_txn {
 	uint64_t changes; /* see store_txn_changes */
 };
 
-
 struct store_cursor {
 	MDB_cursor *cursor;
 };
@@ -204,9 +203,11 @@ static void store_prealloc(struct store *s)
 	MDB_envinfo info;
 	mdb_env_info(s->env, &info);
 	size_t used = (info.me_last_pgno + 1) * s->psize;
-	size_t ahead = used / 4 < PREALLOC_MIN ? PREALLOC_MIN
-		       : used / 4 > PREALLOC_MAX ? PREALLOC_MAX
-						   : used / 4;
+	size_t ahead = used / 4;
+	if (ahead < PREALLOC_MIN)
+		ahead = PREALLOC_MIN;
+	if (ahead > PREALLOC_MAX)
+		ahead = PREALLOC_MAX;
 	if (s->file_size >= used + ahead / 2)
 		return;
 	int fd;
@@ -224,8 +225,9 @@ static void store_prealloc(struct store *s)
 		iov[i] = (struct iovec){.iov_base = (void *)zeros, .iov_len = sizeof(zeros)};
 	size_t at = from;
 	while (at < to) {
-		size_t len = to - at < sizeof(zeros) * PREALLOC_IOV ? to - at
-								    : sizeof(zeros) * PREALLOC_IOV;
+		size_t len = to - at;
+		if (len > sizeof(zeros) * PREALLOC_IOV)
+			len = sizeof(zeros) * PREALLOC_IOV;
 		int n = (int)((len + sizeof(zeros) - 1) / sizeof(zeros));
 		iov[n - 1].iov_len = len - (size_t)(n - 1) * sizeof(zeros);
 		ssize_t w = pwritev(fd, iov, n, (off_t)at);

@@ -5,10 +5,10 @@
  * queued at once and must group them into few commits. Each job puts its own key; some then fail on
  * purpose (a second put with STORE_NOOVERWRITE gives -EEXIST) and must be rolled back alone while
  * the rest of their batch commits (the writer runs such a batch again, each job in a child
- * transaction); others refuse before they write anything, and nothing needs to run again. Done callbacks are counted and checked on the loop thread, where
- * they must already see committed data. A store opened with a 1 MiB map makes the writer grow the
- * map and run batches again. Every test ends by stopping the writer, closing every handle and
- * asserting uv_loop_close() == 0.
+ * transaction); others refuse before they write anything, and nothing needs to run again. Done
+ * callbacks are counted and checked on the loop thread, where they must already see committed
+ * data. A store opened with a 1 MiB map makes the writer grow the map and run batches again. Every
+ * test ends by stopping the writer, closing every handle and asserting uv_loop_close() == 0.
  */
 #include <errno.h>
 #include <pthread.h>
