@@ -46,9 +46,10 @@ struct store {
 	MDB_env *env;
 	MDB_dbi dbi[TBL_COUNT];
 	pthread_rwlock_t resize;
-	bool prealloc;	  /* synced: keep zeros written ahead (see the top of this file) */
-	size_t psize;	  /* LMDB's page size */
-	size_t file_size; /* data.mdb's size as last extended or seen */
+	bool prealloc;	      /* synced: keep zeros written ahead (see the top of this file) */
+	bool prealloc_failed; /* said once in the log until it works again */
+	size_t psize;	      /* LMDB's page size */
+	size_t file_size;     /* data.mdb's size as last extended or seen */
 };
 
 struct store_txn {
@@ -234,11 +235,15 @@ static void store_prealloc(struct store *s)
 		iov[n - 1].iov_len = sizeof(zeros);
 		if (w <= 0) {
 			/* A full disk: LMDB's own writes will say so; nothing is lost here. */
-			log_warn("store: cannot preallocate data.mdb: %s", strerror(errno));
+			if (!s->prealloc_failed)
+				log_warn("store: cannot preallocate data.mdb: %s", strerror(errno));
+			s->prealloc_failed = true;
 			break;
 		}
 		at += (size_t)w;
 	}
+	if (at == to)
+		s->prealloc_failed = false;
 	s->file_size = at;
 	/* Start the writeback now, so the next commits do not wait for these zeros. */
 	sync_file_range(fd, (off_t)from, (off_t)(at - from), SYNC_FILE_RANGE_WRITE);

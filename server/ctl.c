@@ -133,24 +133,18 @@ static void conn_send(struct ctl_conn *c, struct ctl_write *cw, size_t len)
 {
 	uv_buf_t b = uv_buf_init((char *)cw->data, (unsigned)len);
 	int n = uv_try_write((uv_stream_t *)&c->pipe, &b, 1);
-	if (n == (int)len) {
-		free(cw->data);
-		free(cw);
-		return;
-	}
-	if (n > 0)
+	if (n == UV_EAGAIN)
+		n = 0;
+	if (n >= 0 && (size_t)n < len) {
 		b = uv_buf_init((char *)cw->data + n, (unsigned)(len - (size_t)n));
-	else if (n != UV_EAGAIN) {
-		free(cw->data);
-		free(cw);
-		conn_close(c);
-		return;
+		if (uv_write(&cw->req, (uv_stream_t *)&c->pipe, &b, 1, on_written) == 0)
+			return; /* on_written frees CW */
+		n = UV_EPIPE;
 	}
-	if (uv_write(&cw->req, (uv_stream_t *)&c->pipe, &b, 1, on_written) != 0) {
-		free(cw->data);
-		free(cw);
+	free(cw->data);
+	free(cw);
+	if (n < 0)
 		conn_close(c);
-	}
 }
 
 /* Send the response to RQ (if its connection is still there), free RQ, go on reading. */

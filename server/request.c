@@ -77,8 +77,7 @@ static int request_run(struct writer_job *job, struct store_txn *txn)
 	struct request *rq = (struct request *)job;
 	const struct command *cmd = command_find(rq->req->command);
 	request_reset(rq);
-	int rc = cmd->fn(rq, txn);
-	return rc;
+	return cmd->fn(rq, txn);
 }
 
 static void request_done(struct writer_job *job)

@@ -3,8 +3,9 @@
  *
  * What the rest of the daemon relies on: puts, gets and deletes with the documented errors,
  * cursors in numeric order over big-endian u64 keys, child transactions that vanish on abort and
- * join on commit, durability across close and reopen, private file modes, map growth after
- * -ENOSPC, and readers in other threads seeing committed data (and holding off a map resize).
+ * join on commit, durability across close and reopen, private file modes, a preallocated data
+ * file, the count of a transaction's changes, map growth after -ENOSPC, and readers in other
+ * threads seeing committed data (and holding off a map resize).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -677,6 +678,48 @@ static void grow_waits_for_other_threads_readers(void **state)
 	assert_int_equal(store_map_size(f->store), before * 2);
 	assert_int_equal(pthread_join(t, NULL), 0);
 }
+/*
+ * A synced store keeps zeros written past LMDB's pages (at least 1 MiB), as real blocks, not a
+ * hole; LMDB reads the store back as it was, and writes into that space after a reopen.
+ */
+static void data_file_is_preallocated(void **state)
+{
+	struct fixture *f = *state;
+	char path[128];
+	struct stat st;
+
+	put_committed(f->store, TBL_META, "k", "v");
+	snprintf(path, sizeof(path), "%s/data.mdb", f->dir);
+	assert_int_equal(stat(path, &st), 0);
+	assert_true(st.st_size >= (off_t)1 << 20);
+	assert_true((off_t)st.st_blocks * 512 >= st.st_size);
+	store_close(f->store);
+	assert_int_equal(store_open(f->dir, 0, 0, &f->store), 0);
+	assert_committed(f->store, TBL_META, "k", "v");
+	put_committed(f->store, TBL_MEMBERS, "11010519491231002X", "state");
+	store_close(f->store);
+	assert_int_equal(store_open(f->dir, 0, 0, &f->store), 0);
+	assert_committed(f->store, TBL_META, "k", "v");
+	assert_committed(f->store, TBL_MEMBERS, "11010519491231002X", "state");
+}
+
+/* store_txn_changes counts what changed the transaction, not refusals. */
+static void txn_changes_count_writes_not_refusals(void **state)
+{
+	struct fixture *f = *state;
+	struct store_txn *txn;
+
+	assert_int_equal(store_begin(f->store, true, &txn), 0);
+	assert_int_equal(store_txn_changes(txn), 0);
+	assert_int_equal(store_put(txn, TBL_META, "k", 1, "v", 1, 0), 0);
+	assert_int_equal(store_txn_changes(txn), 1);
+	assert_int_equal(store_put(txn, TBL_META, "k", 1, "w", 1, STORE_NOOVERWRITE), -EEXIST);
+	assert_int_equal(store_del(txn, TBL_META, "x", 1), -ENOENT);
+	assert_int_equal(store_txn_changes(txn), 1);
+	assert_int_equal(store_del(txn, TBL_META, "k", 1), 0);
+	assert_int_equal(store_txn_changes(txn), 2);
+	store_abort(txn);
+}
 
 int main(void)
 {
@@ -696,6 +739,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(data_survives_close_and_reopen, setup, teardown),
 	    cmocka_unit_test_setup_teardown(uncommitted_data_is_lost_on_close, setup, teardown),
 	    cmocka_unit_test_setup_teardown(data_file_is_private, setup, teardown),
+	    cmocka_unit_test_setup_teardown(data_file_is_preallocated, setup, teardown),
+	    cmocka_unit_test_setup_teardown(txn_changes_count_writes_not_refusals, setup, teardown),
 	    cmocka_unit_test(open_missing_dir_fails),
 	    cmocka_unit_test_setup_teardown(map_full_then_grow_then_retry, setup_small_map,
 					    teardown),
