@@ -444,18 +444,24 @@ static void uncommitted_data_is_lost_on_close(void **state)
 	assert_committed(f->store, TBL_META, "k", NULL);
 }
 
+/* stat(2) of the file NAME in the store's directory, which must exist. */
+static void stat_store_file(const struct fixture *f, const char *name, struct stat *st)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/%s", f->dir, name);
+	assert_int_equal(stat(path, st), 0);
+}
+
 static void data_file_is_private(void **state)
 {
 	struct fixture *f = *state;
-	char path[128];
 	struct stat st;
 
 	put_committed(f->store, TBL_META, "k", "v");
-	snprintf(path, sizeof(path), "%s/data.mdb", f->dir);
-	assert_int_equal(stat(path, &st), 0);
+	stat_store_file(f, "data.mdb", &st);
 	assert_int_equal(st.st_mode & 07777, 0600);
-	snprintf(path, sizeof(path), "%s/lock.mdb", f->dir);
-	assert_int_equal(stat(path, &st), 0);
+	stat_store_file(f, "lock.mdb", &st);
 	assert_int_equal(st.st_mode & 07777, 0600);
 }
 
@@ -685,12 +691,10 @@ static void grow_waits_for_other_threads_readers(void **state)
 static void data_file_is_preallocated(void **state)
 {
 	struct fixture *f = *state;
-	char path[128];
 	struct stat st;
 
 	put_committed(f->store, TBL_META, "k", "v");
-	snprintf(path, sizeof(path), "%s/data.mdb", f->dir);
-	assert_int_equal(stat(path, &st), 0);
+	stat_store_file(f, "data.mdb", &st);
 	assert_true(st.st_size >= (off_t)1 << 20);
 	assert_true((off_t)st.st_blocks * 512 >= st.st_size);
 	store_close(f->store);
