@@ -20,7 +20,7 @@
 #include "sync.h"
 #include "writer.h"
 
-#define TRIM_MS 50 /* how often the store's mapped pages are dropped */
+#define TRIM_MS 100 /* how often the store's mapped pages are dropped */
 
 static void daemon_writer_stopped(void *data)
 {
@@ -146,7 +146,7 @@ int daemon_setup(struct daemon *d, uv_loop_t *loop, const char *config_path)
 	 * LMDB reads through a memory map: every page read stays mapped, and counted in the
 	 * resident set, until unmapped. A catch-up of a million events would touch the whole file.
 	 * Unmap the pages every TRIM_MS; the page cache keeps them for the next read. Between two
-	 * trims a catch-up maps what it reads: some 10,000 pages in 50 ms at B.
+	 * trims a catch-up maps what it reads: some 10,000 pages in 100 ms at B.
 	 */
 	uv_timer_init(loop, &d->trim);
 	d->trim.data = d;
