@@ -11,7 +11,8 @@
  * Sender: our events that concern a peer are keyed in `outbox` by (peer id, local seq). A batch
  * covers (sent_seq, last event's seq] and holds those events' committed bytes. At most WINDOW
  * batches are unacknowledged; an Ack moves acked_seq; after a reconnect the peer's Hello says what
- * it applied, and sending resumes from there.
+ * it applied, and sending resumes from there. acked_seq is also kept in the peer's cursor (at most
+ * a second late, and at stop), so that `status` knows it after a restart, before the Hello.
  * Receiver: a batch goes to the writer as one job (sync_apply_batch: events, quarantine and the
  * cursor in one transaction); the Ack is sent from the job's done callback, after the commit.
  */
@@ -77,6 +78,8 @@ struct sync_peer {
 	unsigned backoff_ms;
 	/* Sender: our log as the peer has it. */
 	uint64_t acked_seq, sent_seq;
+	uint64_t acked_saved; /* acked_seq as last written to the peer's cursor */
+	bool saving_ack;      /* a writer job is writing it */
 	unsigned inflight;
 	/* Receiver: the peer's log as we have it. */
 	uint64_t applied_seq, their_head;
@@ -437,6 +440,88 @@ static void peer_store_key(struct sync_peer *p, const uint8_t *spki, size_t len)
 }
 
 /* ---------------------------------------------------------------------------------------------- */
+/* The peer's acknowledgement, kept in its cursor                                                 */
+
+struct ack_job {
+	struct writer_job job;
+	struct sync *sync;
+	uint8_t peer[LD_SITE_ID_BYTES];
+	uint8_t log_id[LD_LOG_ID_BYTES];
+	uint64_t seq;
+};
+
+static int ack_run(struct writer_job *job, struct store_txn *txn)
+{
+	struct ack_job *a = (struct ack_job *)job;
+	Ld__SyncCursor *c;
+	int rc = cursor_get(txn, a->peer, &c);
+	if (rc)
+		return rc;
+	ProtobufCBinaryData own = c->our_log_id;
+	c->acked_seq = a->seq;
+	c->our_log_id.data = a->log_id; /* borrowed until cursor_put below */
+	c->our_log_id.len = LD_LOG_ID_BYTES;
+	rc = cursor_put(txn, a->peer, c);
+	c->our_log_id = own; /* freed with C */
+	ld__sync_cursor__free_unpacked(c, NULL);
+	return rc;
+}
+
+static void peer_save_ack(struct sync_peer *p);
+
+/* Loop thread. The sync struct outlives the writer's jobs (sync_free comes after writer_stop). */
+static void ack_done(struct writer_job *job)
+{
+	struct ack_job *a = (struct ack_job *)job;
+	struct sync_peer *p = peer_by_id(a->sync, a->peer);
+	uint64_t seq = a->seq;
+	int result = job->result;
+	free(a);
+	if (!p)
+		return;
+	p->saving_ack = false;
+	if (result == 0) {
+		p->acked_saved = seq;
+		if (p->sync->stopping)
+			peer_save_ack(p); /* it moved while this was written: the last value too */
+	}
+}
+
+/* Write P's acked_seq to its cursor if it moved since last written. */
+static void peer_save_ack(struct sync_peer *p)
+{
+	if (p->saving_ack || p->acked_seq == p->acked_saved)
+		return;
+	struct ack_job *a = calloc(1, sizeof(*a));
+	if (!a)
+		return;
+	a->sync = p->sync;
+	memcpy(a->peer, p->id, LD_SITE_ID_BYTES);
+	memcpy(a->log_id, p->sync->log_id, LD_LOG_ID_BYTES);
+	a->seq = p->acked_seq;
+	a->job.run = ack_run;
+	a->job.done = ack_done;
+	p->saving_ack = true;
+	writer_submit(p->sync->d->writer, &a->job);
+}
+
+/* What P had acknowledged of our log when the daemon last ran (nothing if of another log). */
+static void peer_load_ack(struct sync_peer *p)
+{
+	struct store_txn *txn;
+	Ld__SyncCursor *c;
+	if (store_begin(p->sync->d->store, false, &txn) != 0)
+		return;
+	if (cursor_get(txn, p->id, &c) == 0) {
+		if (c->our_log_id.len == LD_LOG_ID_BYTES &&
+		    memcmp(c->our_log_id.data, p->sync->log_id, LD_LOG_ID_BYTES) == 0)
+			p->acked_seq = p->acked_saved = c->acked_seq;
+		ld__sync_cursor__free_unpacked(c, NULL);
+	}
+	store_abort(txn);
+}
+
+/* ---------------------------------------------------------------------------------------------- */
 /* Connection callbacks                                                                           */
 
 static void send_hello(struct link *l)
@@ -758,6 +843,10 @@ static void on_tick(uv_timer_t *t)
 	struct sync *s = t->data;
 	int64_t now = now_ms();
 	advance_idle_peers(s);
+	for (struct sync_peer *p = s->peers; p; p = p->next) {
+		if (p->present)
+			peer_save_ack(p);
+	}
 	for (struct link *l = s->links; l; l = l->next) {
 		if (!l->conn)
 			continue;
@@ -793,6 +882,7 @@ static void peer_upsert(struct sync *s, const char *name, const uint8_t *id, con
 		p->sync = s;
 		snprintf(p->name, sizeof(p->name), "%s", name);
 		memcpy(p->id, id, LD_SITE_ID_BYTES);
+		peer_load_ack(p);
 		uv_timer_init(s->d->loop, &p->dial_timer);
 		p->dial_timer.data = p;
 		p->next = s->peers;
@@ -1049,6 +1139,8 @@ void sync_stop(struct sync *s, void (*cb)(void *data), void *data)
 		uv_close((uv_handle_t *)&s->listener, handle_closed);
 	}
 	for (struct sync_peer *p = s->peers; p; p = p->next) {
+		if (p->present)
+			peer_save_ack(p); /* the writer stops after sync: the job runs */
 		s->closing_handles++;
 		uv_close((uv_handle_t *)&p->dial_timer, dial_timer_closed);
 	}

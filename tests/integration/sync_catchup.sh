@@ -2,7 +2,8 @@
 # sync_catchup.sh: issue 3, acceptance 2. B (南京) is stopped with SIGTERM; A (昆山) registers
 # 1,000 members out to B (four CLI writers in parallel); B is started again and catches up: within
 # 30 s B holds the 1,000 members, all away, its log has exactly A's 1,000 outflow registrations,
-# and A's status shows B live with lag 0.
+# and A's status shows B live with lag 0. Then both stop and A starts alone: its status still
+# shows what B acknowledged (acked_seq = A's head, lag 0).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/sync_lib.sh"
 
@@ -96,5 +97,21 @@ assert_exit 0 ld b --json conflicts && assert_eq "$(jget "$OUT" 'len(d["conflict
 for s in a b; do
 	assert_exit 0 ld "$s" --json verify && assert_eq "$(jget "$OUT" 'd["ok"]')" true "verify at $s"
 done
+
+log "B stops, then A restarts: A's status still knows what B acknowledged"
+site_stop b
+assert_eq "$STOP_RC" 0 "B's exit status after SIGTERM"
+site_stop a
+assert_eq "$STOP_RC" 0 "A's exit status after SIGTERM"
+sync_site_restart a
+assert_exit 0 ld a --json status && {
+	st=$(jget "$OUT" 'd["peers"][0]["state"]')
+	case $st in
+	down | connecting) pass ;;
+	*) fail "A's state for B after A's restart with B down: expected down or connecting, got '$st'" ;;
+	esac
+	assert_eq "$(jget "$OUT" 'd["peers"][0]["acked_seq"]')" "$HEAD" "acked_seq in A's status after its restart"
+	assert_eq "$(jget "$OUT" 'd["peers"][0]["lag"]')" 0 "lag in A's status after its restart"
+}
 
 finish
