@@ -80,6 +80,9 @@ struct sync_peer {
 	uint64_t acked_seq, sent_seq;
 	uint64_t acked_saved; /* acked_seq as last written to the peer's cursor */
 	bool saving_ack;      /* a writer job is writing it */
+	/* `status`: lag_count outbox entries in (lag_from, lag_to], if lag_known */
+	uint64_t lag_from, lag_to, lag_count;
+	bool lag_known;
 	unsigned inflight;
 	/* Receiver: the peer's log as we have it. */
 	uint64_t applied_seq, their_head;
@@ -233,24 +236,58 @@ static void peer_dial(struct sync_peer *p)
 		p->state = PEER_CONNECTING;
 }
 
-/* Is there anything of ours the peer has not acknowledged? Counts up to LIMIT. */
-static uint64_t peer_lag(struct sync_peer *p, struct store_txn *txn, uint64_t limit)
+/* P's outbox entries with FROM < seq <= TO, counted up to LIMIT. */
+static uint64_t outbox_count(struct sync_peer *p, struct store_txn *txn, uint64_t from, uint64_t to,
+			     uint64_t limit)
 {
 	struct store_cursor *c;
-	if (store_cursor_open(txn, TBL_OUTBOX, &c) != 0)
+	if (from >= to || store_cursor_open(txn, TBL_OUTBOX, &c) != 0)
 		return 0;
 	uint8_t key[LD_SITE_ID_BYTES + 8];
 	memcpy(key, p->id, LD_SITE_ID_BYTES);
-	store_u64_key(p->acked_seq + 1, key + LD_SITE_ID_BYTES);
+	store_u64_key(from + 1, key + LD_SITE_ID_BYTES);
 	struct store_val k = {.data = key, .len = sizeof(key)};
 	uint64_t n = 0;
 	for (int rc = store_cursor_get(c, STORE_SET_RANGE, &k, NULL); rc == 0 && n < limit;
 	     rc = store_cursor_get(c, STORE_NEXT, &k, NULL)) {
-		if (k.len != sizeof(key) || memcmp(k.data, p->id, LD_SITE_ID_BYTES) != 0)
+		if (k.len != sizeof(key) || memcmp(k.data, p->id, LD_SITE_ID_BYTES) != 0 ||
+		    store_u64_from((const uint8_t *)k.data + LD_SITE_ID_BYTES) > to)
 			break;
 		n++;
 	}
 	store_cursor_close(c);
+	return n;
+}
+
+/* Is there anything of ours the peer has not acknowledged? Counts up to LIMIT. */
+static uint64_t peer_lag(struct sync_peer *p, struct store_txn *txn, uint64_t limit)
+{
+	return outbox_count(p, txn, p->acked_seq, UINT64_MAX, limit);
+}
+
+/*
+ * The lag `status` shows: P's outbox entries above acked_seq, up to HEAD (our head in TXN).
+ * Counted whole once, then moved by what changed since the last count: outbox entries are never
+ * removed, and none is added at or below a head already seen. So a peer far behind costs one walk
+ * of its backlog, not one per `status`.
+ */
+static uint64_t peer_lag_exact(struct sync_peer *p, struct store_txn *txn, uint64_t head)
+{
+	uint64_t acked = p->acked_seq, n;
+	if (!p->lag_known || head < p->lag_to || acked > p->lag_to) {
+		n = outbox_count(p, txn, acked, head, UINT64_MAX);
+	} else {
+		n = p->lag_count;
+		if (acked >= p->lag_from)
+			n -= outbox_count(p, txn, p->lag_from, acked, UINT64_MAX);
+		else
+			n += outbox_count(p, txn, acked, p->lag_from, UINT64_MAX);
+		n += outbox_count(p, txn, p->lag_to, head, UINT64_MAX);
+	}
+	p->lag_known = true;
+	p->lag_from = acked;
+	p->lag_to = head;
+	p->lag_count = n;
 	return n;
 }
 
@@ -1023,7 +1060,7 @@ json_t *sync_status(struct sync *s)
 		json_object_set_new(o, "their_head_seq", json_integer((json_int_t)p->their_head));
 		json_object_set_new(o, "applied_seq", json_integer((json_int_t)applied));
 		json_object_set_new(o, "lag",
-				    json_integer((json_int_t)peer_lag(p, txn, UINT64_MAX)));
+				    json_integer((json_int_t)peer_lag_exact(p, txn, head.seq)));
 		json_object_set_new(o, "quarantined",
 				    json_integer((json_int_t)quarantined_from(txn, p->id)));
 		json_object_set_new(o, "last_error",
