@@ -68,6 +68,18 @@ cert_known() {
 	ld "$1" cert show "$2" >/dev/null 2>&1
 }
 
+# cert_checkin IDNO: certificate issued at A (CERT_NUMBER, CERT_TOKEN), known at B within 10 s,
+# and the member checks in with it at B (branch 101); dies if any step fails.
+cert_checkin() {
+	cert_issue a "$1"
+	wait_for 10 cert_known b "$CERT_NUMBER" || {
+		show_status a
+		die "B does not know certificate $CERT_NUMBER 10 s after A issued it"
+	}
+	assert_exit 0 ld b checkin "$CERT_TOKEN" --branch 101 --contact 张联系人 ||
+		die "check-in of $1 at B failed"
+}
+
 # ---------------------------------------------------------------------------------------------
 # Tokens
 
