@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#ifdef HAVE_QRENCODE
 #include <png.h>
 #include <qrencode.h>
 
@@ -87,17 +86,3 @@ out:
 	QRcode_free(q);
 	return rc;
 }
-
-#else
-
-int qr_print(FILE *out, const char *text)
-{
-	return -ENOTSUP;
-}
-
-int qr_write_png(const char *path, const char *text)
-{
-	return -ENOTSUP;
-}
-
-#endif
