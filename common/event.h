@@ -1,5 +1,6 @@
 /*
- * event.h: the kinds of event and who may write them (the dual-management rule, DESIGN.md).
+ * event.h: the kinds of event and who may write them (the dual-management rule, DESIGN.md). What
+ * the writer means for a given member, in his present state, is the domain core's (domain.h).
  */
 #pragma once
 
@@ -11,7 +12,9 @@ enum event_writer {
 	WRITER_OUTFLOW,	  /* O: the member's outflow site */
 	WRITER_INFLOW,	  /* I: his current inflow site */
 	WRITER_EITHER,	  /* O or I */
-	WRITER_CARETAKER, /* I while the member is away (registered out), O while he is at home */
+	WRITER_CARETAKER, /* I while his stay runs (away, checked in), O otherwise */
+	WRITER_COLLECTOR, /* the site that collects his dues (domain.h, dues_collector) */
+	WRITER_RECEIPT,	  /* the site that issued the receipt */
 	WRITER_RECEIVER,  /* the site his transfer letter names */
 };
 
@@ -20,3 +23,7 @@ const char *event_kind_name(Ld__EventKind kind);
 
 /* Which site may originate KIND. */
 enum event_writer event_kind_writer(Ld__EventKind kind);
+
+/* The payload an event of KIND carries; LD__EVENT__PAYLOAD__NOT_SET for a kind this version does
+ * not know. */
+Ld__Event__PayloadCase event_kind_payload(Ld__EventKind kind);

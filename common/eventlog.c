@@ -14,7 +14,7 @@
 #include <time.h>
 
 #include "fold.h"
-#include "ownership.h"
+#include "domain.h"
 #include "logging.h"
 
 #define SCHEMA_VERSION 1
@@ -152,8 +152,8 @@ out:
 /* Record that each site EV concerns must receive local seq SEQ. */
 static int outbox_add(struct store_txn *txn, const uint8_t *self, const Ld__Event *ev, uint64_t seq)
 {
-	uint8_t dest[OWNERSHIP_MAX_DEST][LD_SITE_ID_BYTES];
-	int n = ownership_destinations(txn, ev, self, dest);
+	uint8_t dest[DOMAIN_MAX_DEST][LD_SITE_ID_BYTES];
+	int n = domain_destinations(txn, ev, self, dest);
 	if (n < 0)
 		return n;
 	for (int i = 0; i < n; i++) {

@@ -39,16 +39,17 @@ int eventlog_head(struct store_txn *txn, struct eventlog_head *head);
 /*
  * Make EV a local event and append it: sets origin = SITE_ID, origin_seq = the new local seq and
  * time_ms = now, packs it, appends, folds it into the state tables (fold.h), and queues it in
- * `outbox` for each peer site it concerns (ownership.h). EV stays the caller's. *seq (may be NULL)
- * receives the local seq. Returns 0 or -errno from the store.
+ * `outbox` for each peer site it concerns (domain.h). The caller validated it (domain_validate). EV
+ * stays the caller's. *seq (may be NULL) receives the local seq. Returns 0 or -errno from the
+ * store.
  */
 int eventlog_commit_local(struct store_txn *txn, const uint8_t site_id[LD_SITE_ID_BYTES],
 			  Ld__Event *ev, uint64_t *seq);
 
 /*
  * Append an event a peer originated: BYTES (LEN) exactly as received, EV their unpacked form (its
- * origin and origin_seq are its id). The caller has checked that the id is new and the origin
- * entitled (ownership.h). Folds it. *seq (may be NULL) receives the local seq. Returns 0,
+ * origin and origin_seq are its id). The caller has checked that the id is new and the event valid
+ * (domain_validate). Folds it. *seq (may be NULL) receives the local seq. Returns 0,
  * -EEXIST if the id is in the log already, or -errno.
  */
 int eventlog_append_remote(struct store_txn *txn, const Ld__Event *ev, const uint8_t *bytes,

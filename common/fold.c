@@ -12,6 +12,8 @@
 #include <string.h>
 
 #include "date.h"
+#include "domain.h"
+#include "event.h"
 #include "idno.h"
 
 const enum store_table fold_tables[FOLD_TABLE_COUNT] = {TBL_MEMBERS,  TBL_BRANCHES, TBL_CERTS,
@@ -91,7 +93,7 @@ static int fold_member_registered(struct store_txn *txn, const Ld__Event *ev, ui
 		return -EBADMSG;
 	Ld__MemberState st = LD__MEMBER_STATE__INIT;
 	st.info = ev->member_info;
-	st.state = "home";
+	member_set_location(&st, LOC_HOME);
 	st.outflow_site = ev->origin;
 	st.first_seq = seq;
 	return member_put_with(txn, &st, NULL, seq);
@@ -125,13 +127,27 @@ static int fold_outflow_registered(struct store_txn *txn, const Ld__Event *ev, u
 	/* The snapshot is self-contained: a site that never saw him before starts from it. */
 	Ld__MemberState st = LD__MEMBER_STATE__INIT;
 	st.info = of->member;
-	st.state = "away";
+	member_set_location(&st, LOC_AWAY);
 	st.outflow_site = ev->origin;
 	st.outflow_name = of->outflow_name;
 	st.outflow = of;
 	st.first_seq = old ? old->first_seq : seq;
-	if (old)
+	if (old) {
+		/* Cases and records run on beside a new registration. */
 		st.certificate = old->certificate;
+		st.lapse = old->lapse;
+		st.probation_until = old->probation_until;
+		st.n_exemptions = old->n_exemptions;
+		st.exemptions = old->exemptions;
+		st.n_receipts = old->n_receipts;
+		st.receipts = old->receipts;
+		st.last_attended = old->last_attended;
+		st.last_report = old->last_report;
+		st.last_contact = old->last_contact;
+		st.transfer = old->transfer;
+		st.transfer_to = old->transfer_to;
+		st.temp_branch = old->temp_branch;
+	}
 	rc = member_put_with(txn, &st, old, seq);
 	if (old)
 		ld__member_state__free_unpacked(old, NULL);
@@ -240,6 +256,7 @@ static int fold_cert_reviewed(struct store_txn *txn, const Ld__Event *ev, uint64
 		review.date = ev->date;
 		review.result = ev->reviewed->result;
 		review.site = ev->origin;
+		review.failed = ev->reviewed->failed;
 		Ld__CertReview **reviews = malloc((c->n_reviews + 1) * sizeof(*reviews));
 		if (!reviews) {
 			ld__cert_state__free_unpacked(c, NULL);
@@ -275,7 +292,7 @@ static void touch_contact(Ld__MemberState *st, const Ld__Event *ev)
 
 static void set_checked_in(Ld__MemberState *st, const Ld__Event *ev, void *ctx)
 {
-	st->state = "checked-in";
+	member_set_location(st, LOC_CHECKED_IN);
 	st->checkin = ev->checkin;
 	st->checkin_date = ev->date;
 	touch_contact(st, ev);
@@ -376,11 +393,24 @@ static void on_feedback(Ld__MemberState *st, const Ld__Event *ev, void *ctx)
 static void on_departure(Ld__MemberState *st, const Ld__Event *ev, void *ctx)
 {
 	st->departed = ev->date;
+	if (member_stay_active(st))
+		member_set_location(st, LOC_DEPARTED);
+}
+
+/* A former inflow site hears that his stay there ended (he was registered out elsewhere). */
+static void on_stay_ended(Ld__MemberState *st, const Ld__Event *ev, void *ctx)
+{
+	const ProtobufCBinaryData *site = &ev->stay_ended->inflow_site;
+	if (member_stay_active(st) && st->outflow->inflow_site.len == site->len &&
+	    memcmp(st->outflow->inflow_site.data, site->data, site->len) == 0) {
+		member_set_location(st, LOC_DEPARTED);
+		st->stay_ended = ev->date;
+	}
 }
 
 static void on_returned(Ld__MemberState *st, const Ld__Event *ev, void *ctx)
 {
-	st->state = "returned";
+	member_set_location(st, LOC_RETURNED);
 	st->returned = ev->date;
 	touch_contact(st, ev);
 }
@@ -390,11 +420,15 @@ static void on_transfer_issued(Ld__MemberState *st, const Ld__Event *ev, void *l
 	const Ld__TransferLetter *l = letter;
 	st->transfer = l->number;
 	st->transfer_to = l->to_site;
+	/* A letter to another site than his current inflow site ends his stay there. */
+	const uint8_t *inflow = member_inflow_site(st);
+	if (inflow && memcmp(inflow, l->to_site.data, LD_SITE_ID_BYTES) != 0)
+		member_set_location(st, LOC_DEPARTED);
 }
 
 static void on_transfer_received(Ld__MemberState *st, const Ld__Event *ev, void *ctx)
 {
-	st->state = "transferred";
+	member_set_location(st, LOC_TRANSFERRED);
 	st->transfer_received = ev->date;
 }
 
@@ -410,28 +444,25 @@ static void on_probation_decided(Ld__MemberState *st, const Ld__Event *ev, void 
 		sc->info = *st->info;
 		sc->info.kind = "full";
 		st->info = &sc->info;
+		st->probation_until = 0;
+	} else if (strcmp(ev->note->outcome, "extend") == 0) {
+		st->probation_until = ev->note->until;
 	} else if (strcmp(ev->note->outcome, "cancel") == 0) {
-		st->state = "removed";
+		member_set_location(st, LOC_REMOVED);
 	}
 }
 
+/* A lapse case runs beside his location and never changes it, but for removal. */
 static void on_lapse_opened(Ld__MemberState *st, const Ld__Event *ev, void *ctx)
 {
-	if (strcmp(st->state, "lapse") != 0)
-		st->lapse_prev_state = st->state;
-	st->state = "lapse";
 	st->lapse = ev->note->text;
 }
 
 static void on_lapse_decided(Ld__MemberState *st, const Ld__Event *ev, void *ctx)
 {
-	const char *outcome = ev->note->outcome;
-	if (strcmp(outcome, "removal") == 0) {
-		st->state = "removed";
-	} else if (strcmp(outcome, "suspension") != 0) { /* cleared, correction */
-		st->state = st->lapse_prev_state[0] ? st->lapse_prev_state : "home";
-		st->lapse = "";
-	}
+	if (strcmp(ev->note->outcome, "removal") == 0)
+		member_set_location(st, LOC_REMOVED);
+	st->lapse = "";
 }
 
 static int fold_dues_paid(struct store_txn *txn, const Ld__Event *ev, uint64_t seq)
@@ -474,6 +505,24 @@ static int fold_dues_refunded(struct store_txn *txn, const Ld__Event *ev, uint64
 	return rc ? rc : member_change(txn, ev, seq, NULL, NULL);
 }
 
+/* The receiving site of a letter who never knew him starts from the snapshot the event carries. */
+static int member_from_snapshot(struct store_txn *txn, const Ld__Event *ev, uint64_t seq)
+{
+	Ld__MemberState *old;
+	int rc = member_state_get(txn, ev->member, &old);
+	if (rc == 0)
+		ld__member_state__free_unpacked(old, NULL);
+	if (rc != -ENOENT || !ev->transfer->member)
+		return rc == -ENOENT ? 0 : rc;
+	Ld__MemberState st = LD__MEMBER_STATE__INIT;
+	st.info = ev->transfer->member;
+	member_set_location(&st, LOC_HOME);
+	st.outflow_site = ev->origin;
+	st.first_seq = seq;
+	st.last_seq = seq;
+	return member_state_put(txn, &st);
+}
+
 static int fold_transfer_issued(struct store_txn *txn, const Ld__Event *ev, uint64_t seq)
 {
 	Ld__TransferLetter *l =
@@ -481,6 +530,8 @@ static int fold_transfer_issued(struct store_txn *txn, const Ld__Event *ev, uint
 	if (!l)
 		return -EBADMSG;
 	int rc = put_packed(txn, TBL_LETTERS, l->number, strlen(l->number), &ev->transfer->base);
+	if (rc == 0)
+		rc = member_from_snapshot(txn, ev, seq);
 	if (rc == 0)
 		rc = member_change(txn, ev, seq, on_transfer_issued, l);
 	ld__transfer_letter__free_unpacked(l, NULL);
@@ -508,6 +559,47 @@ static int fold_recall(struct store_txn *txn, const Ld__Event *ev, uint64_t seq,
 	return rc ? rc : member_change(txn, ev, seq, change, NULL);
 }
 
+struct exemption_append {
+	Ld__DuesExemption **array; /* allocated by on_exempted, freed by its caller */
+	bool failed;
+};
+
+static void on_exempted(Ld__MemberState *st, const Ld__Event *ev, void *ctx)
+{
+	struct exemption_append *ea = ctx;
+	ea->array = malloc((st->n_exemptions + 1) * sizeof(*ea->array));
+	if (!ea->array) {
+		ea->failed = true;
+		return;
+	}
+	if (st->n_exemptions)
+		memcpy(ea->array, st->exemptions, st->n_exemptions * sizeof(*ea->array));
+	ea->array[st->n_exemptions] = ev->exemption;
+	st->exemptions = ea->array;
+	st->n_exemptions++;
+}
+
+static int fold_exempted(struct store_txn *txn, const Ld__Event *ev, uint64_t seq)
+{
+	struct exemption_append ea = {0};
+	int rc = member_change(txn, ev, seq, on_exempted, &ea);
+	if (rc == 0 && ea.failed)
+		rc = -ENOMEM;
+	free(ea.array);
+	return rc;
+}
+
+static void on_branch_joined(Ld__MemberState *st, const Ld__Event *ev, void *ctx)
+{
+	st->temp_branch = ev->branch->code;
+}
+
+static void on_branch_left(Ld__MemberState *st, const Ld__Event *ev, void *ctx)
+{
+	if (strcmp(st->temp_branch, ev->branch->code) == 0)
+		st->temp_branch = "";
+}
+
 /* An event of a kind this version cannot fold: still part of the member's history. */
 static int fold_history_only(struct store_txn *txn, const Ld__Event *ev, uint64_t seq)
 {
@@ -517,6 +609,10 @@ static int fold_history_only(struct store_txn *txn, const Ld__Event *ev, uint64_
 int fold_apply(struct store_txn *txn, const Ld__Event *ev, uint64_t seq)
 {
 	struct scratch sc;
+	Ld__Event__PayloadCase payload = event_kind_payload(ev->kind);
+	if (payload != LD__EVENT__PAYLOAD__NOT_SET && ev->payload_case != payload)
+		return -EBADMSG; /* another kind's payload: the oneof's pointers are not this kind's
+				  */
 	switch (ev->kind) {
 	case LD__EVENT_KIND__MEMBER_REGISTERED:
 		return fold_member_registered(txn, ev, seq);
@@ -572,6 +668,14 @@ int fold_apply(struct store_txn *txn, const Ld__Event *ev, uint64_t seq)
 		return ev->note ? member_change(txn, ev, seq, on_lapse_opened, NULL) : -EBADMSG;
 	case LD__EVENT_KIND__LAPSE_DECIDED:
 		return ev->note ? member_change(txn, ev, seq, on_lapse_decided, NULL) : -EBADMSG;
+	case LD__EVENT_KIND__STAY_ENDED:
+		return ev->stay_ended ? member_change(txn, ev, seq, on_stay_ended, NULL) : -EBADMSG;
+	case LD__EVENT_KIND__DUES_EXEMPTED:
+		return ev->exemption ? fold_exempted(txn, ev, seq) : -EBADMSG;
+	case LD__EVENT_KIND__BRANCH_JOINED:
+		return ev->branch ? member_change(txn, ev, seq, on_branch_joined, NULL) : -EBADMSG;
+	case LD__EVENT_KIND__BRANCH_LEFT:
+		return ev->branch ? member_change(txn, ev, seq, on_branch_left, NULL) : -EBADMSG;
 	default:
 		/* A kind from a newer version: kept in the log, folded once we know it. */
 		return fold_history_only(txn, ev, seq);

@@ -9,7 +9,7 @@
 #include "event.h"
 #include "eventlog.h"
 #include "logging.h"
-#include "ownership.h"
+#include "domain.h"
 
 int cursor_get(struct store_txn *txn, const uint8_t *peer, Ld__SyncCursor **out)
 {
@@ -75,9 +75,11 @@ static int check_duplicate(struct store_txn *txn, uint64_t seq, const uint8_t *b
 }
 
 /* Apply one event of a batch from PEER covering (prev, last]. */
-static int apply_one(struct store_txn *txn, const uint8_t *peer, const ProtobufCBinaryData *raw,
-		     uint64_t prev, uint64_t last, struct apply_stats *stats)
+static int apply_one(struct store_txn *txn, const uint8_t *peer, const struct domain_site *site,
+		     const ProtobufCBinaryData *raw, uint64_t prev, uint64_t last,
+		     struct apply_stats *stats)
 {
+	struct verdict verdict;
 	Ld__Event *ev = ld__event__unpack(NULL, raw->len, raw->data);
 	const char *why = NULL;
 	int rc = 0;
@@ -102,15 +104,17 @@ static int apply_one(struct store_txn *txn, const uint8_t *peer, const ProtobufC
 				why =
 				    "an event with the same id and different content is in the log";
 		} else if (rc == -ENOENT) {
-			rc = ownership_check(txn, ev, peer, &why);
+			rc = domain_validate(txn, ev, peer, site, &verdict);
 			if (rc == 0) {
 				rc = eventlog_append_remote(txn, ev, raw->data, raw->len, NULL);
 				if (rc == 0)
 					stats->applied++;
 				goto out;
 			}
-			if (rc == -EPERM)
+			if (verdict.why[0]) {
+				why = verdict.why;
 				rc = 0;
+			}
 		}
 	}
 	if (rc == 0 && why) {
@@ -129,8 +133,8 @@ out:
 	return rc;
 }
 
-int sync_apply_batch(struct store_txn *txn, const uint8_t *peer, const Ld__EventBatch *b,
-		     struct apply_stats *stats, const char **why)
+int sync_apply_batch(struct store_txn *txn, const uint8_t *peer, const struct domain_site *site,
+		     const Ld__EventBatch *b, struct apply_stats *stats, const char **why)
 {
 	memset(stats, 0, sizeof(*stats));
 	if (b->last_seq < b->prev_seq) {
@@ -155,7 +159,7 @@ int sync_apply_batch(struct store_txn *txn, const uint8_t *peer, const Ld__Event
 		goto out;
 	}
 	for (size_t i = 0; i < b->n_events && rc == 0; i++)
-		rc = apply_one(txn, peer, &b->events[i], b->prev_seq, b->last_seq, stats);
+		rc = apply_one(txn, peer, site, &b->events[i], b->prev_seq, b->last_seq, stats);
 	if (rc)
 		goto out;
 	ProtobufCBinaryData own = c->peer_log_id;

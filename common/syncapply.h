@@ -12,6 +12,7 @@
 
 #include <stdint.h>
 
+#include "domain.h"
 #include "peer.pb-c.h"
 #include "record.pb-c.h"
 #include "siteid.h"
@@ -28,15 +29,16 @@ int cursor_get(struct store_txn *txn, const uint8_t *peer, Ld__SyncCursor **out)
 int cursor_put(struct store_txn *txn, const uint8_t *peer, const Ld__SyncCursor *c);
 
 /*
- * Apply batch B from PEER. Returns 0 (counts in *stats, which is zeroed first), or:
+ * Apply batch B from PEER at SITE (this site, its day and rules: each event must pass
+ * domain_validate). Returns 0 (counts in *stats, which is zeroed first), or:
  *   -ERANGE  the batch does not continue our cursor (a gap: the connection must restart from
  *            the cursor we announce); *why says so; nothing is written.
  *   -errno   the store failed.
  * A batch of a log_id other than the cursor's is accepted only from prev_seq 0 (the peer's log was
  * reset or this is the first contact); the cursor then follows the new log.
  */
-int sync_apply_batch(struct store_txn *txn, const uint8_t *peer, const Ld__EventBatch *b,
-		     struct apply_stats *stats, const char **why);
+int sync_apply_batch(struct store_txn *txn, const uint8_t *peer, const struct domain_site *site,
+		     const Ld__EventBatch *b, struct apply_stats *stats, const char **why);
 
 /* Quarantine an event. BYTES may be unparseable; MEMBER and KIND may be NULL. */
 int quarantine_add(struct store_txn *txn, const uint8_t *origin, uint64_t origin_seq,

@@ -15,6 +15,7 @@
 #include "csv.h"
 #include "daemon.h"
 #include "date.h"
+#include "domain.h"
 #include "eventlog.h"
 #include "fold.h"
 #include "idno.h"
@@ -51,7 +52,7 @@ static json_t *member_export_row(const Ld__MemberState *st)
 {
 	const Ld__MemberInfo *m = st->info;
 	const Ld__OutflowInfo *of = st->outflow;
-	bool away = of && (strcmp(st->state, "away") == 0 || strcmp(st->state, "checked-in") == 0);
+	bool away = member_stay_active(st);
 	json_t *o = json_object();
 	json_object_set_new(o, "id", json_string(m->id));
 	json_object_set_new(o, "name", json_string(m->name));
@@ -71,7 +72,7 @@ static json_t *member_export_row(const Ld__MemberState *st)
 	json_object_set_new(o, "fixed_place",
 			    json_string(away ? (of->fixed_place ? "yes" : "no") : ""));
 	json_object_set_new(o, "employer", json_string(away ? of->employer : ""));
-	json_object_set_new(o, "state", json_string(st->state));
+	json_object_set_new(o, "state", json_string(location_name(member_location(st))));
 	json_object_set_new(o, "inflow", json_string(of ? of->inflow_name : ""));
 	json_object_set_new(o, "certificate", json_string(st->certificate));
 	json_object_set_new(o, "dues", money_or_empty(m->set_dues_fen));

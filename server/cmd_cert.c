@@ -10,8 +10,10 @@
 #include "audit.h"
 #include "cert.h"
 #include "commands.h"
+#include "commit.h"
 #include "daemon.h"
 #include "date.h"
+#include "domain.h"
 #include "eventlog.h"
 #include "fold.h"
 #include "identity.h"
@@ -25,17 +27,6 @@ static bool is_self(const struct request *rq, const ProtobufCBinaryData *id)
 {
 	return id->len == LD_SITE_ID_BYTES &&
 	       memcmp(id->data, rq->daemon->site_id, LD_SITE_ID_BYTES) == 0;
-}
-
-/* Commit EV about MEMBER as a local event and audit ACTION. */
-static int commit_event(struct request *rq, struct store_txn *txn, Ld__Event *ev,
-			const char *action, const char *detail)
-{
-	ev->operator_ = (char *)request_operator(rq);
-	int rc = eventlog_commit_local(txn, rq->daemon->site_id, ev, NULL);
-	if (rc == 0)
-		rc = audit_append(txn, request_operator(rq), rq->uid, action, ev->member, detail);
-	return rc;
 }
 
 int cmd_cert_issue(struct request *rq, struct store_txn *txn)
@@ -66,12 +57,11 @@ int cmd_cert_issue(struct request *rq, struct store_txn *txn)
 				  masked, st->outflow_name);
 		goto out;
 	}
-	if (!st->outflow ||
-	    (strcmp(st->state, "away") != 0 && strcmp(st->state, "checked-in") != 0)) {
+	if (!member_stay_active(st)) {
 		rc = request_fail(rq, -EPERM,
 				  "member %s is not registered out (state %s); register "
 				  "him with liudong outflow register first",
-				  masked, st->state);
+				  masked, location_name(member_location(st)));
 		goto out;
 	}
 	int32_t today = date_today();
@@ -131,7 +121,7 @@ int cmd_cert_issue(struct request *rq, struct store_txn *txn)
 	ev.payload_case = LD__EVENT__PAYLOAD_CERT;
 	ev.cert = &sc;
 	if (rc == 0)
-		rc = commit_event(rq, txn, &ev, "cert.issue", number);
+		rc = commit_event(rq, txn, &ev, "cert.issue", number, NULL);
 	char *token = rc == 0 ? cert_token(&sc) : NULL;
 	free(bbuf);
 	if (rc == 0 && !token)
@@ -383,17 +373,16 @@ int cmd_checkin(struct request *rq, struct store_txn *txn)
 	}
 	if (rc)
 		goto out;
-	if (strcmp(st->state, "checked-in") == 0) {
+	if (member_checked_in(st) && site_is_inflow(st, rq->daemon->site_id)) {
 		char day[LD_DATE_LEN];
 		rc = request_fail(rq, -EEXIST, "member %s checked in already on %s (branch %s)",
 				  masked, date_format(st->checkin_date, day),
 				  st->checkin ? st->checkin->branch : "?");
 		goto out;
 	}
-	if (strcmp(st->state, "away") != 0 || !st->outflow ||
-	    !is_self(rq, &st->outflow->inflow_site)) {
+	if (!site_is_inflow(st, rq->daemon->site_id)) {
 		rc = request_fail(rq, -EPERM, "member %s is %s, not registered out to this site",
-				  masked, st->state);
+				  masked, location_name(member_location(st)));
 		goto out;
 	}
 	rc = branch_get(txn, branch, &b);
@@ -422,14 +411,14 @@ int cmd_checkin(struct request *rq, struct store_txn *txn)
 	ev.member = t.body->member;
 	ev.payload_case = LD__EVENT__PAYLOAD_CHECKIN;
 	ev.checkin = &ci;
-	if ((rc = commit_event(rq, txn, &ev, "checkin", t.body->number)))
+	if ((rc = commit_event(rq, txn, &ev, "checkin", t.body->number, NULL)))
 		goto out;
 	json_object_set_new(rq->result, "member", json_string(masked));
 	json_object_set_new(rq->result, "name", json_string(t.body->name));
 	json_object_set_new(rq->result, "certificate", json_string(t.body->number));
 	json_object_set_new(rq->result, "branch", json_string(branch));
 	json_object_set_new(rq->result, "date", view_date(date));
-	json_object_set_new(rq->result, "state", json_string("checked-in"));
+	json_object_set_new(rq->result, "state", json_string(location_name(LOC_CHECKED_IN)));
 out:
 	if (b)
 		ld__branch_info__free_unpacked(b, NULL);
@@ -475,7 +464,7 @@ int cmd_cert_revoke(struct request *rq, struct store_txn *txn)
 		ev.member = b->member;
 		ev.payload_case = LD__EVENT__PAYLOAD_REVOKED;
 		ev.revoked = &r;
-		rc = commit_event(rq, txn, &ev, "cert.revoke", c->number);
+		rc = commit_event(rq, txn, &ev, "cert.revoke", c->number, NULL);
 		if (rc == 0) {
 			json_object_set_new(rq->result, "number", json_string(c->number));
 			json_object_set_new(rq->result, "status", json_string("revoked"));
@@ -522,7 +511,7 @@ int cmd_cert_review(struct request *rq, struct store_txn *txn)
 		ev.member = b->member;
 		ev.payload_case = LD__EVENT__PAYLOAD_REVIEWED;
 		ev.reviewed = &r;
-		rc = commit_event(rq, txn, &ev, "cert.review", c->number);
+		rc = commit_event(rq, txn, &ev, "cert.review", c->number, NULL);
 		if (rc == 0) {
 			json_object_set_new(rq->result, "number", json_string(c->number));
 			json_object_set_new(rq->result, "date", view_date(date));

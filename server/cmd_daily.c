@@ -12,15 +12,16 @@
 #include "audit.h"
 #include "cert.h"
 #include "commands.h"
+#include "commit.h"
 #include "daemon.h"
 #include "date.h"
+#include "domain.h"
 #include "event.h"
 #include "eventlog.h"
 #include "fold.h"
 #include "identity.h"
 #include "idno.h"
 #include "money.h"
-#include "ownership.h"
 #include "sites.h"
 #include "view.h"
 
@@ -59,39 +60,6 @@ static bool one_of(const char *s, const char *const *list)
 			return true;
 	}
 	return false;
-}
-
-/* May this site write EV about its member? On a refusal the message names the site that may. */
-static int check_rule(struct request *rq, struct store_txn *txn, const Ld__Event *ev)
-{
-	const char *why = NULL;
-	int rc = ownership_check_local(txn, ev, rq->daemon->site_id, &why);
-	if (rc == -EPERM) {
-		uint8_t writer[LD_SITE_ID_BYTES];
-		char name[LD_NAME_MAX] = "";
-		char masked[LD_IDNO_SIZE];
-		if (ownership_writer(txn, ev, writer) == 0 &&
-		    memcmp(writer, rq->daemon->site_id, LD_SITE_ID_BYTES) != 0)
-			site_lookup(rq, txn, writer, name, NULL); /* leaves NAME empty if unknown */
-		return request_fail(rq, -EPERM,
-				    "%s for member %s is not this site's to write: %s%s%s",
-				    event_kind_name(ev->kind), idno_mask(ev->member, masked), why,
-				    name[0] ? "; it is " : "", name);
-	}
-	return rc;
-}
-
-/* Check the rule, then commit EV about its member and audit ACTION. */
-static int commit_member_event(struct request *rq, struct store_txn *txn, Ld__Event *ev,
-			       const char *action, const char *detail)
-{
-	int rc = check_rule(rq, txn, ev);
-	if (rc)
-		return rc;
-	ev->operator_ = (char *)request_operator(rq);
-	if ((rc = eventlog_commit_local(txn, rq->daemon->site_id, ev, NULL)))
-		return rc;
-	return audit_append(txn, request_operator(rq), rq->uid, action, ev->member, detail);
 }
 
 /* The member named by the first positional, his masked number, and an event about him. */
@@ -137,11 +105,6 @@ static void answer(struct request *rq, const struct member_event *me)
 	json_object_set_new(rq->result, "member", json_string(me->masked));
 	json_object_set_new(rq->result, "kind", json_string(event_kind_name(me->ev.kind)));
 	json_object_set_new(rq->result, "date", view_date(me->ev.date));
-}
-
-static bool is_away(const Ld__MemberState *st)
-{
-	return strcmp(st->state, "away") == 0 || strcmp(st->state, "checked-in") == 0;
 }
 
 /* ---------------------------------------------------------------------------------------------- */
@@ -196,8 +159,7 @@ int cmd_meeting_add(struct request *rq, struct store_txn *txn)
 	ev.operator_ = (char *)request_operator(rq);
 	ev.payload_case = LD__EVENT__PAYLOAD_MEETING;
 	ev.meeting = &m;
-	if ((rc = eventlog_commit_local(txn, rq->daemon->site_id, &ev, NULL)) == 0)
-		rc = audit_append(txn, request_operator(rq), rq->uid, "meeting.add", NULL, id);
+	rc = commit_event(rq, txn, &ev, "meeting.add", id, NULL);
 	ld__branch_info__free_unpacked(b, NULL);
 	if (rc)
 		return rc;
@@ -276,7 +238,7 @@ int cmd_meeting_attend(struct request *rq, struct store_txn *txn)
 	me.ev.date = m->date;
 	me.ev.payload_case = LD__EVENT__PAYLOAD_ATTENDANCE;
 	me.ev.attendance = &a;
-	if ((rc = commit_member_event(rq, txn, &me.ev, "meeting.attend", id)))
+	if ((rc = commit_event(rq, txn, &me.ev, "meeting.attend", id, NULL)))
 		goto out;
 	answer(rq, &me);
 	json_object_set_new(rq->result, "meeting", json_string(id));
@@ -431,7 +393,7 @@ int cmd_dues_pay(struct request *rq, struct store_txn *txn)
 	me.ev.date = date;
 	me.ev.payload_case = LD__EVENT__PAYLOAD_DUES_PAID;
 	me.ev.dues_paid = &p;
-	if ((rc = commit_member_event(rq, txn, &me.ev, "dues.pay", receipt)))
+	if ((rc = commit_event(rq, txn, &me.ev, "dues.pay", receipt, NULL)))
 		goto out;
 	if (amount < basis) {
 		char a[LD_MONEY_LEN], b[LD_MONEY_LEN];
@@ -529,7 +491,7 @@ int cmd_dues_refund(struct request *rq, struct store_txn *txn)
 	ev.member = r->member;
 	ev.payload_case = LD__EVENT__PAYLOAD_DUES_REFUNDED;
 	ev.dues_refunded = &f;
-	rc = commit_member_event(rq, txn, &ev, "dues.refund", number);
+	rc = commit_event(rq, txn, &ev, "dues.refund", number, NULL);
 	if (rc == 0) {
 		json_object_set_new(rq->result, "receipt", json_string(number));
 		json_object_set_new(rq->result, "status", json_string("refunded"));
@@ -549,13 +511,13 @@ struct note_spec {
 	const char *const *kinds;
 	const char *outcome_key; /* option holding an outcome, or NULL */
 	const char *const *outcomes;
-	bool dated; /* takes --date */
+	bool dated;	       /* takes --date */
+	const char *until_key; /* option holding the end of an extension, or NULL */
 	const char *action;
 };
 
-static int note_command(struct request *rq, struct store_txn *txn, const struct note_spec *spec,
-			int (*precheck)(struct request *, struct store_txn *,
-					struct member_event *))
+/* Write the note SPEC describes; the domain core judges whether his state allows it. */
+static int note_command(struct request *rq, struct store_txn *txn, const struct note_spec *spec)
 {
 	const char *text = NULL, *kind = "", *outcome = "";
 	int32_t date = date_today();
@@ -588,17 +550,30 @@ static int note_command(struct request *rq, struct store_txn *txn, const struct 
 	struct member_event me;
 	if ((rc = member_event_begin(rq, txn, spec->kind, 0, &me)))
 		return rc;
-	/* The site first: at the wrong site, the member's state is not this site's business. */
-	if ((rc = check_rule(rq, txn, &me.ev)) || (precheck && (rc = precheck(rq, txn, &me))))
-		goto out;
 	Ld__Note note = LD__NOTE__INIT;
+	const char *until = spec->until_key ? request_param(rq, spec->until_key) : NULL;
+	if (until && date_parse(until, &note.until) != 0) {
+		rc = request_fail(rq, -EINVAL, "--%s: '%s' is not a real date; use YYYY-MM-DD",
+				  spec->until_key, until);
+		goto out;
+	}
+	if (spec->until_key && strcmp(outcome, "extend") == 0 && !until) {
+		rc =
+		    request_fail(rq, -EDOM, "--result extend needs --%s DATE (the extension's end)",
+				 spec->until_key);
+		goto out;
+	}
+	if (until && strcmp(outcome, "extend") != 0) {
+		rc = request_fail(rq, -EDOM, "--%s goes with --result extend", spec->until_key);
+		goto out;
+	}
 	note.text = (char *)(text ? text : "");
 	note.kind = (char *)kind;
 	note.outcome = (char *)outcome;
 	me.ev.date = date;
 	me.ev.payload_case = LD__EVENT__PAYLOAD_NOTE;
 	me.ev.note = &note;
-	if ((rc = commit_member_event(rq, txn, &me.ev, spec->action, outcome[0] ? outcome : kind)))
+	if ((rc = commit_event(rq, txn, &me.ev, spec->action, outcome[0] ? outcome : kind, NULL)))
 		goto out;
 	answer(rq, &me);
 	if (outcome[0])
@@ -608,21 +583,13 @@ out:
 	return rc;
 }
 
-static int must_be_away(struct request *rq, struct store_txn *txn, struct member_event *me)
-{
-	if (!is_away(me->st))
-		return request_fail(rq, -EPERM, "member %s is %s, not away", me->masked,
-				    me->st->state);
-	return 0;
-}
-
 int cmd_report_add(struct request *rq, struct store_txn *txn)
 {
 	static const struct note_spec spec = {.kind = LD__EVENT_KIND__REPORT_RECEIVED,
 					      .text_key = "summary",
 					      .dated = true,
 					      .action = "report.add"};
-	return note_command(rq, txn, &spec, NULL);
+	return note_command(rq, txn, &spec);
 }
 
 int cmd_feedback(struct request *rq, struct store_txn *txn)
@@ -634,7 +601,7 @@ int cmd_feedback(struct request *rq, struct store_txn *txn)
 					      .kinds = kinds,
 					      .dated = true,
 					      .action = "feedback"};
-	return note_command(rq, txn, &spec, NULL);
+	return note_command(rq, txn, &spec);
 }
 
 int cmd_depart(struct request *rq, struct store_txn *txn)
@@ -643,7 +610,7 @@ int cmd_depart(struct request *rq, struct store_txn *txn)
 					      .text_key = "assessment",
 					      .dated = true,
 					      .action = "depart"};
-	return note_command(rq, txn, &spec, must_be_away);
+	return note_command(rq, txn, &spec);
 }
 
 int cmd_return(struct request *rq, struct store_txn *txn)
@@ -652,15 +619,7 @@ int cmd_return(struct request *rq, struct store_txn *txn)
 					      .text_key = "summary",
 					      .dated = true,
 					      .action = "return"};
-	return note_command(rq, txn, &spec, must_be_away);
-}
-
-static int must_be_probationary(struct request *rq, struct store_txn *txn, struct member_event *me)
-{
-	if (strcmp(me->st->info->kind, "probationary") != 0)
-		return request_fail(rq, -EPERM, "member %s is a full member, not on probation",
-				    me->masked);
-	return 0;
+	return note_command(rq, txn, &spec);
 }
 
 int cmd_probation_opinion(struct request *rq, struct store_txn *txn)
@@ -668,7 +627,7 @@ int cmd_probation_opinion(struct request *rq, struct store_txn *txn)
 	static const struct note_spec spec = {.kind = LD__EVENT_KIND__PROBATION_OPINION,
 					      .text_key = "text",
 					      .action = "probation.opinion"};
-	return note_command(rq, txn, &spec, must_be_probationary);
+	return note_command(rq, txn, &spec);
 }
 
 int cmd_probation_decide(struct request *rq, struct store_txn *txn)
@@ -677,35 +636,17 @@ int cmd_probation_decide(struct request *rq, struct store_txn *txn)
 	static const struct note_spec spec = {.kind = LD__EVENT_KIND__PROBATION_DECIDED,
 					      .outcome_key = "result",
 					      .outcomes = outcomes,
+					      .dated = true,
+					      .until_key = "until",
 					      .action = "probation.decide"};
-	return note_command(rq, txn, &spec, must_be_probationary);
-}
-
-static int lapse_not_open(struct request *rq, struct store_txn *txn, struct member_event *me)
-{
-	if (strcmp(me->st->state, "lapse") == 0)
-		return request_fail(rq, -EEXIST, "a lapse case for member %s is open already",
-				    me->masked);
-	if (strcmp(me->st->state, "removed") == 0 || strcmp(me->st->state, "transferred") == 0)
-		return request_fail(rq, -EPERM, "member %s is %s", me->masked, me->st->state);
-	return 0;
-}
-
-static int lapse_open(struct request *rq, struct store_txn *txn, struct member_event *me)
-{
-	if (strcmp(me->st->state, "lapse") != 0)
-		return request_fail(rq, -EPERM,
-				    "no lapse case is open for member %s; open one with "
-				    "liudong lapse open",
-				    me->masked);
-	return 0;
+	return note_command(rq, txn, &spec);
 }
 
 int cmd_lapse_open(struct request *rq, struct store_txn *txn)
 {
 	static const struct note_spec spec = {
 	    .kind = LD__EVENT_KIND__LAPSE_OPENED, .text_key = "grounds", .action = "lapse.open"};
-	return note_command(rq, txn, &spec, lapse_not_open);
+	return note_command(rq, txn, &spec);
 }
 
 int cmd_lapse_decide(struct request *rq, struct store_txn *txn)
@@ -716,7 +657,7 @@ int cmd_lapse_decide(struct request *rq, struct store_txn *txn)
 					      .outcome_key = "outcome",
 					      .outcomes = outcomes,
 					      .action = "lapse.decide"};
-	return note_command(rq, txn, &spec, lapse_open);
+	return note_command(rq, txn, &spec);
 }
 
 /* ---------------------------------------------------------------------------------------------- */
@@ -748,7 +689,7 @@ int cmd_contact(struct request *rq, struct store_txn *txn)
 	c.address = (char *)(values[3] ? values[3] : "");
 	me.ev.payload_case = LD__EVENT__PAYLOAD_CONTACT;
 	me.ev.contact = &c;
-	if ((rc = commit_member_event(rq, txn, &me.ev, "contact", NULL)) == 0)
+	if ((rc = commit_event(rq, txn, &me.ev, "contact", NULL, NULL)) == 0)
 		answer(rq, &me);
 	member_event_end(&me);
 	return rc;
@@ -782,22 +723,6 @@ int cmd_transfer_issue(struct request *rq, struct store_txn *txn)
 		rc = rc ? rc : -EBADMSG;
 		goto out;
 	}
-	if (!me.st->outflow || !is_away(me.st) ||
-	    me.st->outflow->inflow_site.len != peer->site_id.len ||
-	    memcmp(me.st->outflow->inflow_site.data, peer->site_id.data, peer->site_id.len) != 0) {
-		rc = request_fail(rq, -EPERM,
-				  "member %s's relation moves to the inflow site where "
-				  "he is registered out (%s), not to %s",
-				  me.masked, me.st->outflow ? me.st->outflow->inflow_name : "none",
-				  to);
-		goto out;
-	}
-	if (me.st->transfer && me.st->transfer[0]) {
-		rc = request_fail(rq, -EEXIST,
-				  "a transfer letter (%s) for member %s is issued already",
-				  me.st->transfer, me.masked);
-		goto out;
-	}
 	char number[48];
 	if ((rc = site_serial(rq, txn, "letter_serial", 'T', date, number, sizeof(number))))
 		goto out;
@@ -828,11 +753,12 @@ int cmd_transfer_issue(struct request *rq, struct store_txn *txn)
 	t.signature.data = sig;
 	t.signature.len = sizeof(sig);
 	t.number = number;
+	t.member = me.st->info; /* the receiving site may never have known him */
 	me.ev.date = date;
 	me.ev.payload_case = LD__EVENT__PAYLOAD_TRANSFER;
 	me.ev.transfer = &t;
 	if (rc == 0)
-		rc = commit_member_event(rq, txn, &me.ev, "transfer.issue", number);
+		rc = commit_event(rq, txn, &me.ev, "transfer.issue", number, NULL);
 	free(buf);
 	if (rc)
 		goto out;
@@ -873,8 +799,12 @@ int cmd_transfer_receive(struct request *rq, struct store_txn *txn)
 	Ld__PeerRecord *issuer = NULL;
 	struct member_event me = {0};
 	char name[LD_NAME_MAX];
-	if (!l || t->signature.len != 64) {
-		rc = -EBADMSG;
+	if (!l || t->signature.len != 64 || l->issuer.len != LD_SITE_ID_BYTES ||
+	    l->to_site.len != LD_SITE_ID_BYTES || !l->member || !l->member[0]) {
+		rc = request_fail(rq, -EINVAL,
+				  "transfer letter %s is not well formed (no issuer, receiver or "
+				  "signature); ask its issuer for a new one",
+				  number);
 		goto out;
 	}
 	if (site_lookup(rq, txn, l->issuer.data, name, &issuer) != 0 || !issuer ||
@@ -903,20 +833,16 @@ int cmd_transfer_receive(struct request *rq, struct store_txn *txn)
 	if ((rc = member_event_begin_for(rq, txn, LD__EVENT_KIND__TRANSFER_RECEIVED, l->member,
 					 &me)))
 		goto out;
-	if (strcmp(me.st->state, "transferred") == 0) {
-		rc = request_fail(rq, -EEXIST, "transfer letter %s is received already", number);
-		goto out;
-	}
 	Ld__Note note = LD__NOTE__INIT;
 	note.text = (char *)number;
 	me.ev.date = date;
 	me.ev.payload_case = LD__EVENT__PAYLOAD_NOTE;
 	me.ev.note = &note;
-	if ((rc = commit_member_event(rq, txn, &me.ev, "transfer.receive", number)))
+	if ((rc = commit_event(rq, txn, &me.ev, "transfer.receive", number, NULL)))
 		goto out;
 	answer(rq, &me);
 	json_object_set_new(rq->result, "letter", json_string(number));
-	json_object_set_new(rq->result, "state", json_string("transferred"));
+	json_object_set_new(rq->result, "state", json_string(location_name(LOC_TRANSFERRED)));
 out:
 	member_event_end(&me);
 	if (issuer)

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "domain.h"
 #include "audit.h"
 #include "commands.h"
 #include "daemon.h"
@@ -31,7 +32,7 @@ int cmd_outflow_register(struct request *rq, struct store_txn *txn)
 	if ((rc = member_lookup(rq, txn, member, idno, &st)))
 		return rc;
 	json_object_set_new(rq->result, "id", json_string(idno_mask(idno, masked)));
-	json_object_set_new(rq->result, "state", json_string(st->state));
+	json_object_set_new(rq->result, "state", json_string(location_name(member_location(st))));
 	json_object_set_new(rq->result, "inflow_site", json_string(st->outflow->inflow_name));
 	json_object_set_new(rq->result, "place", json_string(st->outflow->place));
 	json_object_set_new(rq->result, "from", view_date(st->outflow->from));

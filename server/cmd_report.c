@@ -9,6 +9,7 @@
 #include "commands.h"
 #include "daemon.h"
 #include "date.h"
+#include "domain.h"
 #include "eventlog.h"
 #include "fold.h"
 #include "idno.h"
@@ -42,18 +43,16 @@ static void gather(struct request *rq, struct store_txn *txn, const Ld__MemberSt
 {
 	const uint8_t *self = rq->daemon->site_id;
 	memset(f, 0, sizeof(*f));
-	f->outflow_here = same(&st->outflow_site, self);
-	f->inflow_here = st->outflow && same(&st->outflow->inflow_site, self);
-	f->checked_in = strcmp(st->state, "checked-in") == 0;
-	f->away = st->outflow && (f->checked_in || strcmp(st->state, "away") == 0 ||
-				  (strcmp(st->state, "lapse") == 0 && st->outflow));
-	f->closed = strcmp(st->state, "returned") == 0 || strcmp(st->state, "transferred") == 0 ||
-		    strcmp(st->state, "removed") == 0;
+	f->outflow_here = site_is_outflow(st, self);
+	f->inflow_here = site_is_inflow(st, self);
+	f->checked_in = member_checked_in(st);
+	f->away = member_stay_active(st);
+	f->closed = !site_cares_for(st, self); /* transferred, removed, or his stay here ended */
 	if (st->outflow) {
 		f->fixed_place = st->outflow->fixed_place;
 		f->from = st->outflow->from;
 	}
-	f->probationary = strcmp(st->info->kind, "probationary") == 0;
+	f->probationary = member_probationary(st);
 	f->joined = st->info->joined;
 	f->last_attended = or_none(st->last_attended);
 	f->last_report = or_none(st->last_report);
@@ -76,18 +75,11 @@ static void gather(struct request *rq, struct store_txn *txn, const Ld__MemberSt
 	}
 	Ld__CertState *c;
 	if (st->certificate[0] && cert_state_get(txn, st->certificate, &c) == 0) {
-		Ld__CertificateBody *b =
-		    ld__certificate_body__unpack(NULL, c->signed_->body.len, c->signed_->body.data);
-		if (b && !c->revoked) {
+		if (!c->revoked && cert_valid_until(c) != LD_DATE_NONE) {
 			f->has_cert = true;
-			f->cert_valid_until = b->valid_until;
-			f->cert_reviewed = b->issued;
-			for (size_t i = 0; i < c->n_reviews; i++)
-				if (c->reviews[i]->date > f->cert_reviewed)
-					f->cert_reviewed = c->reviews[i]->date;
+			f->cert_valid_until = cert_valid_until(c);
+			f->cert_reviewed = cert_last_review(c);
 		}
-		if (b)
-			ld__certificate_body__free_unpacked(b, NULL);
 		ld__cert_state__free_unpacked(c, NULL);
 	}
 	if (st->transfer[0] && !f->closed) {
@@ -431,9 +423,8 @@ int cmd_stats(struct request *rq, struct store_txn *txn)
 		Ld__MemberState *st = ld__member_state__unpack(NULL, v.len, v.data);
 		if (!st)
 			continue;
-		count(by_state, st->state, 1);
-		if (st->outflow &&
-		    (strcmp(st->state, "away") == 0 || strcmp(st->state, "checked-in") == 0)) {
+		count(by_state, location_name(member_location(st)), 1);
+		if (member_stay_active(st)) {
 			count(by_dest, st->outflow->inflow_name, 1);
 			count(by_reason, st->outflow->reason, 1);
 		}

@@ -1,6 +1,7 @@
 /* register.c: see register.h. */
 #include "register.h"
 
+#include "commit.h"
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 #include "commands.h"
 #include "daemon.h"
 #include "date.h"
+#include "domain.h"
 #include "dues.h"
 #include "eventlog.h"
 #include "fold.h"
@@ -142,10 +144,34 @@ int register_member(struct request *rq, struct store_txn *txn, const struct fiel
 	ev.operator_ = (char *)request_operator(rq);
 	ev.payload_case = LD__EVENT__PAYLOAD_MEMBER_INFO;
 	ev.member_info = &m;
-	return eventlog_commit_local(txn, rq->daemon->site_id, &ev, seq);
+	return commit_event(rq, txn, &ev, NULL, NULL, seq);
 }
 
 static const char *const reasons[] = {"work", "business", "residence", "study", "other"};
+
+/*
+ * Registered out to PEER while his stay at another inflow site runs: that site first hears that
+ * his stay there ended (stay.ended, sent to it alone: it learns nothing of his next place).
+ */
+static int end_stay_elsewhere(struct request *rq, struct store_txn *txn, const Ld__MemberState *st,
+			      const Ld__PeerRecord *peer)
+{
+	const uint8_t *inflow = member_inflow_site(st);
+	if (!inflow || (peer->site_id.len == LD_SITE_ID_BYTES &&
+			memcmp(inflow, peer->site_id.data, LD_SITE_ID_BYTES) == 0))
+		return 0;
+	Ld__StayEnded end = LD__STAY_ENDED__INIT;
+	end.inflow_site.data = (uint8_t *)inflow;
+	end.inflow_site.len = LD_SITE_ID_BYTES;
+	end.reason = "registered-elsewhere";
+	Ld__Event ev = LD__EVENT__INIT;
+	ev.kind = LD__EVENT_KIND__STAY_ENDED;
+	ev.date = date_today();
+	ev.member = st->info->id;
+	ev.payload_case = LD__EVENT__PAYLOAD_STAY_ENDED;
+	ev.stay_ended = &end;
+	return commit_event(rq, txn, &ev, "stay.end", st->outflow->inflow_name, NULL);
+}
 
 int register_outflow(struct request *rq, struct store_txn *txn, const struct fields *f,
 		     const char *member, uint64_t *seq)
@@ -203,15 +229,9 @@ int register_outflow(struct request *rq, struct store_txn *txn, const struct fie
 				  masked, st->outflow_name);
 		goto out;
 	}
-	bool away = strcmp(st->state, "away") == 0 || strcmp(st->state, "checked-in") == 0;
-	if (!away && strcmp(st->state, "home") != 0 && strcmp(st->state, "returned") != 0) {
+	if (member_closed(st)) {
 		rc = request_fail(rq, -EPERM, "member %s is %s; he cannot be registered out",
-				  masked, st->state);
-		goto out;
-	}
-	if (away && st->outflow && strcmp(st->outflow->inflow_name, to) == 0) {
-		rc = request_fail(rq, -EEXIST, "member %s is registered out to %s already", masked,
-				  to);
+				  masked, location_name(member_location(st)));
 		goto out;
 	}
 	struct store_val pv;
@@ -247,7 +267,9 @@ int register_outflow(struct request *rq, struct store_txn *txn, const struct fie
 	ev.operator_ = (char *)request_operator(rq);
 	ev.payload_case = LD__EVENT__PAYLOAD_OUTFLOW;
 	ev.outflow = &of;
-	rc = eventlog_commit_local(txn, rq->daemon->site_id, &ev, seq);
+	if ((rc = end_stay_elsewhere(rq, txn, st, peer)))
+		goto out;
+	rc = commit_event(rq, txn, &ev, NULL, NULL, seq);
 out:
 	if (peer)
 		ld__peer_record__free_unpacked(peer, NULL);

@@ -24,6 +24,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "commit.h"
 #include "daemon.h"
 #include "eventlog.h"
 #include "logging.h"
@@ -370,8 +371,10 @@ struct apply_job {
 static int apply_run(struct writer_job *job, struct store_txn *txn)
 {
 	struct apply_job *a = (struct apply_job *)job;
+	struct domain_site site;
 	a->why = NULL;
-	return sync_apply_batch(txn, a->peer, a->msg->env->batch, &a->stats, &a->why);
+	commit_site(a->link->sync->d, &site);
+	return sync_apply_batch(txn, a->peer, &site, a->msg->env->batch, &a->stats, &a->why);
 }
 
 static void apply_done(struct writer_job *job)

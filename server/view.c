@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "domain.h"
 #include "date.h"
 #include "idno.h"
 #include "siteid.h"
@@ -63,7 +64,7 @@ json_t *view_member(const Ld__MemberState *st, bool reveal, const uint8_t *self_
 	json_object_set_new(o, "joined", view_date(m->joined));
 	json_object_set_new(o, "kind", json_string(m->kind));
 	json_object_set_new(o, "branch", json_string(m->branch));
-	json_object_set_new(o, "state", json_string(st->state));
+	json_object_set_new(o, "state", json_string(location_name(member_location(st))));
 
 	const char *outflow_name = st->outflow_name;
 	if (st->outflow_site.len == LD_SITE_ID_BYTES && self_id &&
@@ -83,8 +84,25 @@ json_t *view_member(const Ld__MemberState *st, bool reveal, const uint8_t *self_
 			    view_date(st->last_report ? st->last_report : LD_DATE_NONE));
 	json_object_set_new(o, "last_contact",
 			    view_date(st->last_contact ? st->last_contact : LD_DATE_NONE));
-	if (st->departed)
-		json_object_set_new(o, "departed", view_date(st->departed));
+	json_object_set_new(o, "departed", st->departed ? view_date(st->departed) : json_null());
+	json_object_set_new(o, "lapse_case",
+			    member_lapse_open(st) ? json_string(st->lapse) : json_null());
+	json_t *ex = json_null();
+	if (st->n_exemptions) {
+		const Ld__DuesExemption *e = st->exemptions[st->n_exemptions - 1];
+		char from[LD_MONTH_LEN], to[LD_MONTH_LEN];
+		ex = json_pack("{s:s, s:s, s:s, s:I, s:s}", "exemption", e->id, "from",
+			       month_format(e->from_month, from), "to",
+			       month_format(e->to_month, to), "monthly_fen",
+			       (json_int_t)e->monthly_fen, "approved_by", e->approved_by);
+	}
+	json_object_set_new(o, "exemption", ex);
+	if (st->stay_ended)
+		json_object_set_new(o, "stay_ended", view_date(st->stay_ended));
+	if (member_probationary(st) && st->probation_until)
+		json_object_set_new(o, "probation_until", view_date(st->probation_until));
+	if (st->temp_branch[0])
+		json_object_set_new(o, "temp_branch", json_string(st->temp_branch));
 	if (st->returned)
 		json_object_set_new(o, "returned", view_date(st->returned));
 	if (st->lapse[0])

@@ -16,6 +16,7 @@
 
 #include "commands.h"
 #include "daemon.h"
+#include "date.h"
 #include "eventlog.h"
 #include "fold.h"
 #include "syncapply.h"
@@ -114,7 +115,8 @@ static int apply(struct store *s, const uint8_t *peer, uint64_t prev, uint64_t l
 	struct store_txn *txn;
 	assert_int_equal(store_begin(s, true, &txn), 0);
 	const char *why = NULL;
-	int rc = sync_apply_batch(txn, peer, &b, st, &why);
+	struct domain_site site = {.self = site_b, .today = date_today(), .probation_months = 12};
+	int rc = sync_apply_batch(txn, peer, &site, &b, st, &why);
 	if (rc == 0)
 		assert_int_equal(store_commit(txn), 0);
 	else

@@ -1,0 +1,62 @@
+/* commit.c: see commit.h. */
+#include "commit.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "audit.h"
+#include "daemon.h"
+#include "date.h"
+#include "eventlog.h"
+#include "idno.h"
+#include "sites.h"
+
+void commit_site(const struct daemon *d, struct domain_site *out)
+{
+	out->self = d->site_id;
+	out->today = date_today();
+	out->probation_months = d->config.rules.probation_months;
+}
+
+/* The refusal as the CLI shows it: what, about whom, why, and who may. */
+static int refusal(struct request *rq, struct store_txn *txn, const Ld__Event *ev, int rc,
+		   const struct verdict *v)
+{
+	char masked[LD_IDNO_SIZE] = "";
+	char who[LD_NAME_MAX + 16] = "";
+	if (ev->member && ev->member[0])
+		idno_mask(ev->member, masked);
+	if (rc == -EPERM && v->has_writer &&
+	    memcmp(v->writer, rq->daemon->site_id, LD_SITE_ID_BYTES) != 0) {
+		char name[LD_NAME_MAX] = "";
+		site_lookup(rq, txn, v->writer, name, NULL); /* leaves NAME empty if unknown */
+		if (name[0])
+			snprintf(who, sizeof(who), "; only %s may", name);
+	}
+	if (rc == -EPERM && who[0])
+		return request_fail(rq, rc, "%s for member %s is not this site's to write: %s%s",
+				    event_kind_name(ev->kind), masked, v->why, who);
+	if (masked[0])
+		return request_fail(rq, rc, "%s for member %s refused: %s",
+				    event_kind_name(ev->kind), masked, v->why);
+	return request_fail(rq, rc, "%s refused: %s", event_kind_name(ev->kind), v->why);
+}
+
+int commit_event(struct request *rq, struct store_txn *txn, Ld__Event *ev, const char *action,
+		 const char *detail, uint64_t *seq)
+{
+	struct domain_site site;
+	struct verdict v;
+	commit_site(rq->daemon, &site);
+	ev->origin.data = rq->daemon->site_id;
+	ev->origin.len = LD_SITE_ID_BYTES;
+	ev->operator_ = (char *)request_operator(rq);
+	int rc = domain_validate(txn, ev, rq->daemon->site_id, &site, &v);
+	if (rc)
+		return v.why[0] ? refusal(rq, txn, ev, rc, &v) : rc;
+	if ((rc = eventlog_commit_local(txn, rq->daemon->site_id, ev, seq)))
+		return rc;
+	if (!action)
+		return 0;
+	return audit_append(txn, request_operator(rq), rq->uid, action, ev->member, detail);
+}

@@ -1,0 +1,25 @@
+/*
+ * commit.h: how a command writes an event. The domain core judges it first (domain_validate, the
+ * same function sync apply calls for a peer's events); a refusal becomes the command's one-line
+ * error, naming the site that may write it; an accepted event is committed with its audit row.
+ */
+#pragma once
+
+#include <stdint.h>
+
+#include "domain.h"
+#include "request.h"
+
+struct daemon;
+
+/* This site as the domain core sees it: its id, today (Asia/Shanghai) and its rules. */
+void commit_site(const struct daemon *d, struct domain_site *out);
+
+/*
+ * Validate EV (its origin set to this site first) and commit it with eventlog_commit_local, then
+ * audit ACTION (with DETAIL, may be NULL) if ACTION is not NULL. The operator is set from RQ.
+ * EV stays the caller's. *seq (may be NULL) receives the local seq. Returns 0; a refusal through
+ * request_fail (-EINVAL exit 3, -ENOENT 4, -EPERM or -EEXIST 5); or -errno from the store.
+ */
+int commit_event(struct request *rq, struct store_txn *txn, Ld__Event *ev, const char *action,
+		 const char *detail, uint64_t *seq);
