@@ -1,0 +1,426 @@
+/*
+ * test_domain.c: the domain core. Walks the member's locations through every transition of
+ * docs/domain.md at his outflow site O, with his inflow site I's events applied as a peer's, and
+ * checks at each step what validate refuses (the wrong site, a state that forbids it, a malformed
+ * payload, a date in the future) and the predicates the commands and the rules rely on.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "date.h"
+#include "domain.h"
+#include "eventlog.h"
+#include "fold.h"
+
+#define IDNO "11010519491231002X"
+
+static uint8_t site_o[LD_SITE_ID_BYTES], site_i[LD_SITE_ID_BYTES], site_x[LD_SITE_ID_BYTES];
+
+struct fixture {
+	char dir[64];
+	struct store *store;
+	uint64_t peer_seq; /* origin seq of the next event applied as a peer's */
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	strcpy(f->dir, "/tmp/test-domain-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	assert_int_equal(store_open(f->dir, 0, STORE_NOSYNC, &f->store), 0);
+	memset(site_o, 0x0a, sizeof(site_o));
+	memset(site_i, 0x1b, sizeof(site_i));
+	memset(site_x, 0x2c, sizeof(site_x));
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	store_close(f->store);
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
+	assert_int_equal(system(cmd), 0);
+	free(f);
+	return 0;
+}
+
+static int32_t today(void)
+{
+	return date_from_ymd(2026, 11, 29);
+}
+
+/*
+ * Judge EV from ORIGIN at site SELF (the store); if valid, write it: committed as SELF's own, or
+ * appended as a peer's. Returns validate's result; V receives its verdict.
+ */
+static int judge(struct fixture *f, const uint8_t *self, const uint8_t *origin, Ld__Event *ev,
+		 struct verdict *v)
+{
+	struct domain_site site = {.self = self, .today = today(), .probation_months = 12};
+	struct store_txn *txn;
+	ev->origin.data = (uint8_t *)origin;
+	ev->origin.len = LD_SITE_ID_BYTES;
+	if (!ev->date)
+		ev->date = today();
+	assert_int_equal(store_begin(f->store, true, &txn), 0);
+	int rc = domain_validate(txn, ev, origin, &site, v);
+	if (rc == 0 && memcmp(origin, self, LD_SITE_ID_BYTES) == 0) {
+		assert_int_equal(eventlog_commit_local(txn, self, ev, NULL), 0);
+	} else if (rc == 0) {
+		ev->origin_seq = ++f->peer_seq;
+		size_t len = ld__event__get_packed_size(ev);
+		uint8_t *buf = malloc(len);
+		ld__event__pack(ev, buf);
+		assert_int_equal(eventlog_append_remote(txn, ev, buf, len, NULL), 0);
+		free(buf);
+	}
+	if (rc == 0)
+		assert_int_equal(store_commit(txn), 0);
+	else
+		store_abort(txn);
+	return rc;
+}
+
+static Ld__MemberState *state_of(struct fixture *f)
+{
+	struct store_txn *txn;
+	Ld__MemberState *st;
+	assert_int_equal(store_begin(f->store, false, &txn), 0);
+	assert_int_equal(member_state_get(txn, IDNO, &st), 0);
+	store_abort(txn);
+	return st;
+}
+
+static enum location where(struct fixture *f)
+{
+	Ld__MemberState *st = state_of(f);
+	enum location loc = member_location(st);
+	ld__member_state__free_unpacked(st, NULL);
+	return loc;
+}
+
+static Ld__MemberInfo info(const char *kind)
+{
+	Ld__MemberInfo m = LD__MEMBER_INFO__INIT;
+	m.id = IDNO;
+	m.name = "张三";
+	m.sex = "F";
+	m.kind = (char *)kind;
+	m.branch = "001";
+	m.dues_category = "salaried";
+	m.joined = date_from_ymd(2026, 3, 1);
+	m.monthly_dues_fen = 1500;
+	return m;
+}
+
+static Ld__Event event(Ld__EventKind kind)
+{
+	Ld__Event ev = LD__EVENT__INIT;
+	ev.kind = kind;
+	ev.member = IDNO;
+	return ev;
+}
+
+static int registered(struct fixture *f, const char *kind)
+{
+	struct verdict v;
+	Ld__MemberInfo m = info(kind);
+	Ld__Event ev = event(LD__EVENT_KIND__MEMBER_REGISTERED);
+	ev.payload_case = LD__EVENT__PAYLOAD_MEMBER_INFO;
+	ev.member_info = &m;
+	return judge(f, site_o, site_o, &ev, &v);
+}
+
+/* O registers him out to INFLOW. */
+static int outflow(struct fixture *f, const uint8_t *self, const uint8_t *inflow,
+		   struct verdict *v)
+{
+	Ld__MemberInfo m = info("full");
+	Ld__OutflowInfo of = LD__OUTFLOW_INFO__INIT;
+	of.member = &m;
+	of.reason = "work";
+	of.inflow_site.data = (uint8_t *)inflow;
+	of.inflow_site.len = LD_SITE_ID_BYTES;
+	of.inflow_name = "I";
+	of.place = "南京市雨花台区";
+	of.from = today() - 40;
+	Ld__Event ev = event(LD__EVENT_KIND__OUTFLOW_REGISTERED);
+	ev.date = of.from;
+	ev.payload_case = LD__EVENT__PAYLOAD_OUTFLOW;
+	ev.outflow = &of;
+	return judge(f, self, site_o, &ev, v);
+}
+
+static int note(struct fixture *f, const uint8_t *self, const uint8_t *origin, Ld__EventKind kind,
+		const char *outcome, int32_t date, struct verdict *v)
+{
+	Ld__Note n = LD__NOTE__INIT;
+	n.text = "text";
+	n.outcome = (char *)(outcome ? outcome : "");
+	Ld__Event ev = event(kind);
+	ev.date = date;
+	ev.payload_case = LD__EVENT__PAYLOAD_NOTE;
+	ev.note = &n;
+	return judge(f, self, origin, &ev, v);
+}
+
+static int checkin(struct fixture *f, const uint8_t *origin, struct verdict *v)
+{
+	Ld__Checkin c = LD__CHECKIN__INIT;
+	c.certificate = "320583-2026-000001";
+	c.branch = "B1";
+	Ld__Event ev = event(LD__EVENT_KIND__CHECKIN);
+	ev.payload_case = LD__EVENT__PAYLOAD_CHECKIN;
+	ev.checkin = &c;
+	return judge(f, site_o, origin, &ev, v);
+}
+
+static int dues(struct fixture *f, const uint8_t *origin, const char *receipt, struct verdict *v)
+{
+	Ld__DuesPaid p = LD__DUES_PAID__INIT;
+	p.receipt = (char *)receipt;
+	p.from_month = month_of_date(today());
+	p.to_month = p.from_month;
+	p.amount_fen = 1500;
+	Ld__Event ev = event(LD__EVENT_KIND__DUES_PAID);
+	ev.payload_case = LD__EVENT__PAYLOAD_DUES_PAID;
+	ev.dues_paid = &p;
+	return judge(f, site_o, origin, &ev, v);
+}
+
+/* home -> away -> checked-in -> departed -> returned -> away -> transferred, with refusals. */
+static void test_walk(void **state)
+{
+	struct fixture *f = *state;
+	struct verdict v;
+	assert_int_equal(registered(f, "full"), 0);
+	assert_int_equal(where(f), LOC_HOME);
+	assert_int_equal(registered(f, "full"), -EEXIST);
+
+	/* At home: the inflow kinds have no writer; the outflow site is named. */
+	assert_int_equal(checkin(f, site_i, &v), -EPERM);
+	assert_true(v.has_writer && memcmp(v.writer, site_o, LD_SITE_ID_BYTES) == 0);
+
+	assert_int_equal(outflow(f, site_o, site_i, &v), 0);
+	assert_int_equal(where(f), LOC_AWAY);
+	assert_int_equal(outflow(f, site_o, site_i, &v), -EEXIST);
+
+	/* Check-in is the inflow site's; the outflow site is refused and told who may. */
+	assert_int_equal(checkin(f, site_o, &v), -EPERM);
+	assert_true(v.has_writer && memcmp(v.writer, site_i, LD_SITE_ID_BYTES) == 0);
+	assert_int_equal(checkin(f, site_i, &v), 0);
+	assert_int_equal(where(f), LOC_CHECKED_IN);
+	assert_int_equal(checkin(f, site_i, &v), -EEXIST);
+
+	/* A lapse case runs beside: the inflow site still records feedback and dues. */
+	assert_int_equal(note(f, site_o, site_o, LD__EVENT_KIND__LAPSE_DECIDED, "cleared", 0, &v),
+			 -EPERM);
+	assert_int_equal(note(f, site_o, site_o, LD__EVENT_KIND__LAPSE_OPENED, NULL, 0, &v), 0);
+	assert_int_equal(note(f, site_o, site_o, LD__EVENT_KIND__LAPSE_OPENED, NULL, 0, &v),
+			 -EEXIST);
+	assert_int_equal(where(f), LOC_CHECKED_IN);
+	Ld__MemberState *st = state_of(f);
+	assert_true(member_lapse_open(st) && member_stay_active(st) && member_checked_in(st));
+	assert_true(site_is_inflow(st, site_i) && site_cares_for(st, site_i));
+	ld__member_state__free_unpacked(st, NULL);
+	assert_int_equal(note(f, site_o, site_i, LD__EVENT_KIND__FEEDBACK, NULL, 0, &v), 0);
+	/* No certificate: the outflow site collects, but a peer's inflow site may (conflicts). */
+	assert_int_equal(dues(f, site_i, "R1", &v), 0);
+	assert_int_equal(dues(f, site_i, "R1", &v), -EEXIST);
+	assert_int_equal(note(f, site_o, site_o, LD__EVENT_KIND__LAPSE_DECIDED, "cleared", 0, &v),
+			 0);
+
+	/* A date in the future is refused: today at this site, a day's grace for a peer. */
+	assert_int_equal(
+	    note(f, site_o, site_o, LD__EVENT_KIND__REPORT_RECEIVED, NULL, today() + 1, &v),
+	    -EINVAL);
+	assert_non_null(strstr(v.why, "future"));
+	assert_int_equal(
+	    note(f, site_o, site_i, LD__EVENT_KIND__FEEDBACK, NULL, today() + 2, &v), -EINVAL);
+
+	/* Departure ends the inflow site's duties, once. */
+	assert_int_equal(note(f, site_o, site_i, LD__EVENT_KIND__DEPARTURE_ASSESSED, NULL, 0, &v),
+			 0);
+	assert_int_equal(where(f), LOC_DEPARTED);
+	assert_int_equal(note(f, site_o, site_i, LD__EVENT_KIND__DEPARTURE_ASSESSED, NULL, 0, &v),
+			 -EPERM);
+	assert_int_equal(dues(f, site_i, "R2", &v), -EPERM);
+	st = state_of(f);
+	assert_false(site_cares_for(st, site_i));
+	assert_true(site_cares_for(st, site_o));
+	ld__member_state__free_unpacked(st, NULL);
+
+	/* 查验 brings him home. */
+	assert_int_equal(note(f, site_o, site_o, LD__EVENT_KIND__RETURNED, NULL, 0, &v), 0);
+	assert_int_equal(where(f), LOC_RETURNED);
+	assert_int_equal(note(f, site_o, site_o, LD__EVENT_KIND__RETURNED, NULL, 0, &v), -EPERM);
+
+	/* Out again; the relation moves; nothing more is recorded. */
+	assert_int_equal(outflow(f, site_o, site_i, &v), 0);
+	assert_int_equal(where(f), LOC_AWAY);
+	Ld__Note rcv = LD__NOTE__INIT;
+	rcv.text = "T1";
+	Ld__Event ev = event(LD__EVENT_KIND__TRANSFER_RECEIVED);
+	ev.payload_case = LD__EVENT__PAYLOAD_NOTE;
+	ev.note = &rcv;
+	assert_int_equal(judge(f, site_o, site_i, &ev, &v), -EPERM); /* no letter names I */
+	assert_int_equal(note(f, site_o, site_o, LD__EVENT_KIND__PROBATION_DECIDED, "cancel", 0, &v),
+			 -EPERM); /* a full member */
+	assert_int_equal(note(f, site_o, site_o, LD__EVENT_KIND__LAPSE_OPENED, NULL, 0, &v), 0);
+	assert_int_equal(note(f, site_o, site_o, LD__EVENT_KIND__LAPSE_DECIDED, "removal", 0, &v),
+			 0);
+	assert_int_equal(where(f), LOC_REMOVED);
+	assert_int_equal(note(f, site_o, site_o, LD__EVENT_KIND__REPORT_RECEIVED, NULL, 0, &v),
+			 -EPERM);
+	st = state_of(f);
+	assert_true(member_closed(st));
+	assert_false(site_cares_for(st, site_o));
+	ld__member_state__free_unpacked(st, NULL);
+}
+
+/* Probation: full or extend on or after the year's end; the extension moves the end. */
+static void test_probation(void **state)
+{
+	struct fixture *f = *state;
+	struct verdict v;
+	assert_int_equal(registered(f, "probationary"), 0);
+	int32_t end = date_from_ymd(2027, 3, 1);
+	assert_int_equal(note(f, site_o, site_o, LD__EVENT_KIND__PROBATION_DECIDED, "full",
+			      end - 1, &v),
+			 -EINVAL); /* end - 1 is in the future too; judged at its own day below */
+	Ld__Note n = LD__NOTE__INIT;
+	n.text = "";
+	n.outcome = "full";
+	Ld__Event ev = event(LD__EVENT_KIND__PROBATION_DECIDED);
+	ev.payload_case = LD__EVENT__PAYLOAD_NOTE;
+	ev.note = &n;
+	assert_int_equal(judge(f, site_o, site_o, &ev, &v), -EPERM); /* today < end */
+	assert_non_null(strstr(v.why, "2027-03-01"));
+	Ld__MemberState *st = state_of(f);
+	assert_int_equal(member_probation_end(st, 12), end);
+	ld__member_state__free_unpacked(st, NULL);
+	/* Cancel at any time. */
+	assert_int_equal(note(f, site_o, site_o, LD__EVENT_KIND__PROBATION_DECIDED, "cancel", 0, &v),
+			 0);
+	assert_int_equal(where(f), LOC_REMOVED);
+}
+
+/* What a peer sends that is malformed or not for this site is refused with a reason. */
+static void test_hostile(void **state)
+{
+	struct fixture *f = *state;
+	struct verdict v;
+	assert_int_equal(registered(f, "full"), 0);
+	assert_int_equal(outflow(f, site_o, site_i, &v), 0);
+	/* Every member kind without its payload. */
+	for (int k = LD__EVENT_KIND__MEMBER_REGISTERED; k <= LD__EVENT_KIND__BRANCH_LEFT; k++) {
+		Ld__Event ev = event((Ld__EventKind)k);
+		assert_int_equal(judge(f, site_o, site_i, &ev, &v), -EINVAL);
+		assert_non_null(strstr(v.why, "payload"));
+	}
+	/* Another kind's payload: the oneof must not be read as this kind's. */
+	Ld__Note n = LD__NOTE__INIT;
+	Ld__Event ev = event(LD__EVENT_KIND__CHECKIN);
+	ev.payload_case = LD__EVENT__PAYLOAD_NOTE;
+	ev.note = &n;
+	assert_int_equal(judge(f, site_o, site_i, &ev, &v), -EINVAL);
+	/* A receipt without a number. */
+	assert_int_equal(dues(f, site_i, "", &v), -EINVAL);
+	/* A transfer letter without an issuer. */
+	Ld__TransferLetter l = LD__TRANSFER_LETTER__INIT;
+	l.number = "T1";
+	l.member = IDNO;
+	l.to_site.data = site_i;
+	l.to_site.len = LD_SITE_ID_BYTES;
+	uint8_t letter[256], sig[64] = {0};
+	Ld__Transfer t = LD__TRANSFER__INIT;
+	t.letter.len = ld__transfer_letter__pack(&l, letter);
+	t.letter.data = letter;
+	t.signature.data = sig;
+	t.signature.len = sizeof(sig);
+	t.number = "T1";
+	ev = event(LD__EVENT_KIND__TRANSFER_ISSUED);
+	ev.payload_case = LD__EVENT__PAYLOAD_TRANSFER;
+	ev.transfer = &t;
+	assert_int_equal(judge(f, site_i, site_o, &ev, &v), -EINVAL);
+	assert_non_null(strstr(v.why, "issuer"));
+	/* A member this site does not know; a member whose records are not shared with it. */
+	Ld__Event fb = event(LD__EVENT_KIND__FEEDBACK);
+	fb.member = "110105194912310011";
+	fb.payload_case = LD__EVENT__PAYLOAD_NOTE;
+	fb.note = &n;
+	assert_int_equal(judge(f, site_o, site_i, &fb, &v), -ENOENT);
+	assert_int_equal(note(f, site_x, site_o, LD__EVENT_KIND__REPORT_RECEIVED, NULL, 0, &v),
+			 -EPERM);
+	assert_non_null(strstr(v.why, "not shared"));
+	/* A site-local kind from a peer. */
+	Ld__BranchInfo b = LD__BRANCH_INFO__INIT;
+	b.code = "B1";
+	ev = event(LD__EVENT_KIND__BRANCH_ADDED);
+	ev.member = "";
+	ev.payload_case = LD__EVENT__PAYLOAD_BRANCH;
+	ev.branch = &b;
+	assert_int_equal(judge(f, site_o, site_i, &ev, &v), -EPERM);
+}
+
+/* The former inflow site hears stay.ended and stops: at I's own store. */
+static void test_stay_ended(void **state)
+{
+	struct fixture *f = *state;
+	struct verdict v;
+	assert_int_equal(outflow(f, site_i, site_i, &v), 0); /* I learns of him from O */
+	Ld__StayEnded end = LD__STAY_ENDED__INIT;
+	end.inflow_site.data = site_i;
+	end.inflow_site.len = LD_SITE_ID_BYTES;
+	end.reason = "registered-elsewhere";
+	Ld__Event ev = event(LD__EVENT_KIND__STAY_ENDED);
+	ev.payload_case = LD__EVENT__PAYLOAD_STAY_ENDED;
+	ev.stay_ended = &end;
+	assert_int_equal(judge(f, site_i, site_o, &ev, &v), 0);
+	assert_int_equal(where(f), LOC_DEPARTED);
+	Ld__MemberState *st = state_of(f);
+	assert_false(site_cares_for(st, site_i));
+	ld__member_state__free_unpacked(st, NULL);
+	/* I's own feedback is refused now, naming his outflow site. */
+	assert_int_equal(note(f, site_i, site_i, LD__EVENT_KIND__FEEDBACK, NULL, 0, &v), -EPERM);
+	assert_true(v.has_writer && memcmp(v.writer, site_o, LD_SITE_ID_BYTES) == 0);
+}
+
+static void test_places_and_names(void **state)
+{
+	assert_true(place_same("南京市 雨花台区", "南京市雨花台区"));
+	assert_true(place_same("南京市，雨花台区。", "南京市雨花台区"));
+	assert_true(place_same("Suzhou, Kunshan", "SuzhouKunshan"));
+	assert_false(place_same("南京市雨花台区", "南京市玄武区"));
+	assert_false(place_same("南京", ""));
+	for (int i = 0; i < LOC_COUNT; i++) {
+		enum location loc;
+		assert_int_equal(location_parse(location_name((enum location)i), &loc), 0);
+		assert_int_equal(loc, i);
+	}
+	enum location loc;
+	assert_int_equal(location_parse("lapse", &loc), -EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_walk, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_probation, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_hostile, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_stay_ended, setup, teardown),
+	    cmocka_unit_test(test_places_and_names),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
