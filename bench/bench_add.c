@@ -40,6 +40,7 @@
 #include "ctl.pb-c.h"
 #include "benchlib.h"
 #include "date.h"
+#include "domain.h"
 #include "record.pb-c.h"
 #include "audit.h"
 #include "eventlog.h"
@@ -319,7 +320,7 @@ static size_t member_pack(const struct bench_member *m, uint64_t index, uint8_t 
 	of.outflow_name = "东城区委组织部";
 	Ld__MemberState st = LD__MEMBER_STATE__INIT;
 	st.info = &info;
-	st.state = "away";
+	member_set_location(&st, LOC_AWAY);
 	st.outflow = &of;
 	st.first_seq = index * 2 + 1;
 	st.last_seq = index * 2 + 2;
