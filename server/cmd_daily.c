@@ -6,6 +6,7 @@
  * the site that may.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -774,6 +775,34 @@ out:
 	return rc;
 }
 
+/* True if a peer's transfer.issued with letter NUMBER was quarantined here; its reason in WHY. */
+static bool letter_quarantined(struct store_txn *txn, const char *number, char *why, size_t len)
+{
+	struct store_cursor *c;
+	struct store_val k, v;
+	bool found = false;
+	if (store_cursor_open(txn, TBL_QUARANTINE, &c) != 0)
+		return false;
+	for (int rc = store_cursor_get(c, STORE_FIRST, &k, &v); rc == 0 && !found;
+	     rc = store_cursor_get(c, STORE_NEXT, &k, &v)) {
+		Ld__Quarantined *q = ld__quarantined__unpack(NULL, v.len, v.data);
+		Ld__Event *ev = q && !q->reported_by.len
+				    ? ld__event__unpack(NULL, q->event.len, q->event.data)
+				    : NULL;
+		if (ev && ev->payload_case == LD__EVENT__PAYLOAD_TRANSFER && ev->transfer->number &&
+		    strcmp(ev->transfer->number, number) == 0) {
+			snprintf(why, len, "%s", q->reason);
+			found = true;
+		}
+		if (ev)
+			ld__event__free_unpacked(ev, NULL);
+		if (q)
+			ld__quarantined__free_unpacked(q, NULL);
+	}
+	store_cursor_close(c);
+	return found;
+}
+
 int cmd_transfer_receive(struct request *rq, struct store_txn *txn)
 {
 	const char *number = request_arg(rq, 0);
@@ -786,6 +815,12 @@ int cmd_transfer_receive(struct request *rq, struct store_txn *txn)
 		return rc;
 	struct store_val v;
 	rc = store_get(txn, TBL_LETTERS, number, strlen(number), &v);
+	char why[256];
+	if (rc == -ENOENT && letter_quarantined(txn, number, why, sizeof(why)))
+		return request_fail(rq, -EPERM,
+				    "transfer letter %s arrived but was quarantined (%s); see "
+				    "liudong conflicts and ask its issuer for a new one",
+				    number, why);
 	if (rc == -ENOENT)
 		return request_fail(rq, rc,
 				    "no transfer letter %s here (it may not have arrived "
