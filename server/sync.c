@@ -96,7 +96,8 @@ struct link {
 	bool hello_done;
 	int64_t opened_ms, last_rx_ms, last_tx_ms;
 	unsigned applying;
-	unsigned refs; /* writer jobs holding the link */
+	unsigned refs;	  /* writer jobs holding the link */
+	bool was_current; /* it was its peer's link when it began to close */
 };
 
 struct sync {
@@ -168,10 +169,10 @@ static int link_send(struct link *l, const Ld__Envelope *env)
 	return peer_conn_send(l->conn, env);
 }
 
-static void link_close(struct link *l, const char *reason)
+static void link_close(struct link *l, Ld__CloseCode code, const char *reason)
 {
 	if (l->conn)
-		peer_conn_close(l->conn, reason, true);
+		peer_conn_close(l->conn, code, reason, true);
 }
 
 /* ---------------------------------------------------------------------------------------------- */
@@ -302,7 +303,8 @@ static void peer_fill(struct sync_peer *p)
 		return;
 	ProtobufCBinaryData *events = calloc(BATCH_EVENTS, sizeof(*events));
 	Ld__LogEntry **entries = calloc(BATCH_EVENTS, sizeof(*entries));
-	while (events && entries && l->conn && p->inflight < WINDOW &&
+	bool sending = true;
+	while (sending && events && entries && p->link == l && p->inflight < WINDOW &&
 	       peer_conn_queued(l->conn) < MAX_QUEUED) {
 		struct store_cursor *c;
 		if (store_cursor_open(txn, TBL_OUTBOX, &c) != 0)
@@ -341,6 +343,9 @@ static void peer_fill(struct sync_peer *p)
 			if (link_send(l, &env) == 0) {
 				p->sent_seq = last;
 				p->inflight++;
+			} else {
+				/* The connection is closing (p->link is cleared): nothing more. */
+				sending = false;
 			}
 		}
 		for (size_t i = 0; i < n; i++)
@@ -405,7 +410,7 @@ static void apply_done(struct writer_job *job)
 								  : strerror(-job->result));
 			peer_error(p, "%s", why);
 			log_warn("sync: %s: %s", p->name, why);
-			link_close(l, why);
+			link_close(l, LD__CLOSE_CODE__BATCH_REFUSED, why);
 		}
 	}
 	peer_msg_free(a->msg);
@@ -603,7 +608,7 @@ static void link_ready(struct peer_conn *c, const uint8_t *spki, size_t len)
 	uint8_t id[LD_SITE_ID_BYTES];
 	char text[LD_SITE_ID_TEXT], why[400];
 	if (siteid_from_spki(spki, len, id) != 0) {
-		peer_conn_close(c, "cannot compute the site id", true);
+		peer_conn_close(c, LD__CLOSE_CODE__NOT_PINNED, "cannot compute the site id", true);
 		return;
 	}
 	siteid_format(id, text);
@@ -614,7 +619,7 @@ static void link_ready(struct peer_conn *c, const uint8_t *spki, size_t len)
 			 l->peer->address, text, l->peer->name);
 		peer_error(l->peer, "%s", why);
 		log_warn("sync: %s", why);
-		peer_conn_close(c, why, true);
+		peer_conn_close(c, LD__CLOSE_CODE__NOT_PINNED, why, true);
 		return;
 	}
 	if (!p) {
@@ -623,7 +628,7 @@ static void link_ready(struct peer_conn *c, const uint8_t *spki, size_t len)
 			 "liudong peer add with this id",
 			 text, s->d->config.name);
 		log_warn("sync: refused a connection from %s: %s", peer_conn_remote(c), why);
-		peer_conn_close(c, why, true);
+		peer_conn_close(c, LD__CLOSE_CODE__NOT_PINNED, why, true);
 		return;
 	}
 	l->peer = p;
@@ -635,13 +640,14 @@ static void link_ready(struct peer_conn *c, const uint8_t *spki, size_t len)
 		bool keep_new = peer_conn_dialed(c) == we_are_smaller;
 		if (!keep_new) {
 			l->peer = NULL;
-			peer_conn_close(c, "duplicate connection", true);
+			peer_conn_close(c, LD__CLOSE_CODE__DUPLICATE_CONNECTION,
+					"duplicate connection", true);
 			return;
 		}
 		struct link *old = p->link;
 		p->link = NULL;
 		old->peer = NULL;
-		link_close(old, "duplicate connection");
+		link_close(old, LD__CLOSE_CODE__DUPLICATE_CONNECTION, "duplicate connection");
 	}
 	p->link = l;
 	p->inflight = 0;
@@ -659,12 +665,13 @@ static void on_hello(struct link *l, const Ld__Hello *h)
 		snprintf(why, sizeof(why), "protocol version %u is not %u", h->protocol,
 			 PROTOCOL_VERSION);
 		peer_error(p, "%s", why);
-		link_close(l, why);
+		link_close(l, LD__CLOSE_CODE__PROTOCOL_MISMATCH, why);
 		return;
 	}
 	if (h->site_id.len != LD_SITE_ID_BYTES ||
 	    memcmp(h->site_id.data, p->id, LD_SITE_ID_BYTES)) {
-		link_close(l, "Hello names another site than the certificate");
+		link_close(l, LD__CLOSE_CODE__NOT_PINNED,
+			   "Hello names another site than the certificate");
 		return;
 	}
 	int64_t skew = h->wall_clock_ms - now_ms();
@@ -706,7 +713,7 @@ static void on_batch(struct link *l, struct peer_msg *m)
 	struct apply_job *a = calloc(1, sizeof(*a));
 	if (!a) {
 		peer_msg_free(m);
-		link_close(l, "out of memory");
+		link_close(l, LD__CLOSE_CODE__INTERNAL_ERROR, "out of memory");
 		return;
 	}
 	a->link = l;
@@ -734,17 +741,17 @@ static void link_message(struct peer_conn *c, struct peer_msg *m)
 	}
 	p->last_contact_ms = l->last_rx_ms;
 	if (env->msg_case == LD__ENVELOPE__MSG_CLOSE) {
-		char reason[256];
-		snprintf(reason, sizeof(reason), "%s",
+		char reason[400];
+		Ld__CloseCode code = env->close->code;
+		snprintf(reason, sizeof(reason), "%s closed the connection: %s", p->name,
 			 env->close->reason ? env->close->reason : "");
-		if (strcmp(reason, "duplicate connection") != 0) {
-			peer_error(p, "%s closed the connection: %s", p->name, reason);
-			if (!l->hello_done)
+		if (code != LD__CLOSE_CODE__DUPLICATE_CONNECTION) {
+			if (!l->hello_done && p->link == l)
 				p->state = PEER_REFUSED;
-			log_warn("sync: %s closed the connection: %s", p->name, reason);
+			log_warn("sync: %s", reason);
 		}
 		peer_msg_free(m);
-		peer_conn_close(c, reason, false);
+		peer_conn_close(c, code, reason, false);
 		return;
 	}
 	if (p->link != l) {
@@ -753,7 +760,7 @@ static void link_message(struct peer_conn *c, struct peer_msg *m)
 	}
 	if (!l->hello_done && env->msg_case != LD__ENVELOPE__MSG_HELLO) {
 		peer_msg_free(m);
-		link_close(l, "a message came before Hello");
+		link_close(l, LD__CLOSE_CODE__BAD_MESSAGE, "a message came before Hello");
 		return;
 	}
 	switch (env->msg_case) {
@@ -790,7 +797,27 @@ static void link_message(struct peer_conn *c, struct peer_msg *m)
 
 static void maybe_finish_stop(struct sync *s);
 
-static void link_closed(struct peer_conn *c, const char *reason)
+/*
+ * The connection starts to close: from now on nothing is sent on it, so it stops being P's link
+ * at once (peer_fill and the acks look at p->link), not only once it has closed.
+ */
+static void link_closing(struct peer_conn *c, Ld__CloseCode code, const char *reason)
+{
+	struct link *l = peer_conn_data(c);
+	struct sync_peer *p = l->peer;
+	if (!p || p->link != l)
+		return;
+	l->was_current = true;
+	p->link = NULL;
+	p->inflight = 0;
+	if (p->state != PEER_REFUSED)
+		p->state = PEER_DOWN;
+	if (code != LD__CLOSE_CODE__DUPLICATE_CONNECTION || !p->last_error[0])
+		peer_error(p, "%s", reason);
+	log_info("sync: %s disconnected: %s", p->name, reason);
+}
+
+static void link_closed(struct peer_conn *c, Ld__CloseCode code, const char *reason)
 {
 	struct link *l = peer_conn_data(c);
 	struct sync *s = l->sync;
@@ -798,20 +825,10 @@ static void link_closed(struct peer_conn *c, const char *reason)
 	l->conn = NULL;
 	if (p && p->dialing == l)
 		p->dialing = NULL;
-	if (p && p->link == l) {
-		p->link = NULL;
-		p->inflight = 0;
-		if (p->state != PEER_REFUSED)
-			p->state = PEER_DOWN;
-		if (!p->last_error[0] || strcmp(reason, "duplicate connection") != 0)
-			if (p->state != PEER_REFUSED)
-				peer_error(p, "%s", reason);
-		log_info("sync: %s disconnected: %s", p->name, reason);
-	} else if (p && !p->link) {
-		if (p->state != PEER_REFUSED) {
-			p->state = PEER_DOWN;
-			peer_error(p, "%s", reason);
-		}
+	if (p && !l->was_current && !p->link && p->state != PEER_REFUSED) {
+		/* A dial that failed, or a connection that closed before it was identified. */
+		p->state = PEER_DOWN;
+		peer_error(p, "%s", reason);
 	}
 	if (p && !p->link)
 		peer_schedule(p);
@@ -822,6 +839,7 @@ static void link_closed(struct peer_conn *c, const char *reason)
 static const struct peer_conn_ops link_ops = {
     .ready = link_ready,
     .message = link_message,
+    .closing = link_closing,
     .closed = link_closed,
 };
 
@@ -888,9 +906,10 @@ static void on_tick(uv_timer_t *t)
 		if (!l->conn)
 			continue;
 		if (!l->hello_done && now - l->opened_ms > HELLO_TIMEOUT_MS) {
-			link_close(l, "no Hello within 20 seconds");
+			link_close(l, LD__CLOSE_CODE__HELLO_TIMEOUT, "no Hello within 20 seconds");
 		} else if (now - l->last_rx_ms > SILENCE_MS) {
-			link_close(l, "no word from the peer for 300 seconds");
+			link_close(l, LD__CLOSE_CODE__SILENCE,
+				   "no word from the peer for 300 seconds");
 		} else if (l->hello_done && now - l->last_tx_ms > PING_IDLE_MS) {
 			Ld__Ping ping = LD__PING__INIT;
 			ping.wall_clock_ms = now;
@@ -981,9 +1000,9 @@ void sync_reload(struct sync *s)
 		p->present = false;
 		uv_timer_stop(&p->dial_timer);
 		if (p->link)
-			link_close(p->link, "peer removed here");
+			link_close(p->link, LD__CLOSE_CODE__PEER_REMOVED, "peer removed here");
 		if (p->dialing)
-			link_close(p->dialing, "peer removed here");
+			link_close(p->dialing, LD__CLOSE_CODE__PEER_REMOVED, "peer removed here");
 	}
 }
 
@@ -1182,7 +1201,7 @@ void sync_stop(struct sync *s, void (*cb)(void *data), void *data)
 		uv_close((uv_handle_t *)&p->dial_timer, dial_timer_closed);
 	}
 	for (struct link *l = s->links; l; l = l->next)
-		link_close(l, "the site is stopping");
+		link_close(l, LD__CLOSE_CODE__SHUTTING_DOWN, "the site is stopping");
 }
 
 void sync_free(struct sync *s)
