@@ -3,6 +3,8 @@
  */
 #pragma once
 
+#include <stdbool.h>
+
 #include "record.pb-c.h"
 
 /* Who may originate a kind of event for a member. */
@@ -20,3 +22,12 @@ const char *event_kind_name(Ld__EventKind kind);
 
 /* Which site may originate KIND. */
 enum event_writer event_kind_writer(Ld__EventKind kind);
+
+/*
+ * Does EV carry the payload KIND needs (KIND is normally ev->kind), with what folding it relies on
+ * (a certificate body that decodes and has a number, a receipt number, a transfer letter that
+ * decodes and names its issuer, ...)? Kinds this version does not know pass (they are kept as
+ * history). If not, *why (WHY may be NULL) receives a static reason. Until the domain core
+ * (domain.h) owns the rules of each kind, this is the one list of what each kind carries.
+ */
+bool event_payload_ok(Ld__EventKind kind, const Ld__Event *ev, const char **why);

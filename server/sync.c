@@ -98,6 +98,7 @@ struct link {
 	unsigned applying;
 	unsigned refs;	  /* writer jobs holding the link */
 	bool was_current; /* it was its peer's link when it began to close */
+	unsigned protocol; /* the version both sides speak, once Hello is done */
 };
 
 struct sync {
@@ -370,13 +371,54 @@ struct apply_job {
 	struct peer_msg *msg;
 	struct apply_stats stats;
 	const char *why;
+	bool careful; /* apply each event in a child transaction (syncapply.h) */
 };
 
+/*
+ * Writer thread. The fast way first; if an event could not be folded (SYNC_APPLY_AGAIN, which is
+ * WRITER_JOB_AGAIN), the writer rolls back what this job wrote and calls it again: then each
+ * event is applied in a child transaction, and the one that cannot be folded is quarantined.
+ */
 static int apply_run(struct writer_job *job, struct store_txn *txn)
 {
 	struct apply_job *a = (struct apply_job *)job;
 	a->why = NULL;
-	return sync_apply_batch(txn, a->peer, a->msg->env->batch, &a->stats, &a->why);
+	int rc = sync_apply_batch(txn, a->peer, a->msg->env->batch,
+				  a->careful ? SYNC_APPLY_CAREFUL : 0, &a->stats, &a->why);
+	if (rc == SYNC_APPLY_AGAIN)
+		a->careful = true;
+	return rc;
+}
+
+_Static_assert(SYNC_APPLY_AGAIN == WRITER_JOB_AGAIN, "the writer reruns what syncapply asks");
+
+/* Send the Ack for batch B, with the events quarantined (ST) if the link speaks version 2. */
+static void send_ack(struct link *l, const Ld__EventBatch *b, const struct apply_stats *st)
+{
+	Ld__Ack ack = LD__ACK__INIT;
+	ack.log_id = b->log_id;
+	ack.seq = b->last_seq;
+	Ld__QuarantinedEvent *items = NULL, **ptrs = NULL;
+	if (l->protocol >= 2 && st->n_list) {
+		items = calloc(st->n_list, sizeof(*items));
+		ptrs = calloc(st->n_list, sizeof(*ptrs));
+		if (items && ptrs) {
+			for (size_t i = 0; i < st->n_list; i++) {
+				ld__quarantined_event__init(&items[i]);
+				items[i].seq = st->list[i].seq;
+				items[i].reason = (char *)st->list[i].reason;
+				ptrs[i] = &items[i];
+			}
+			ack.n_quarantined = st->n_list;
+			ack.quarantined = ptrs;
+		}
+	}
+	Ld__Envelope env = LD__ENVELOPE__INIT;
+	env.msg_case = LD__ENVELOPE__MSG_ACK;
+	env.ack = &ack;
+	link_send(l, &env);
+	free(items);
+	free(ptrs);
 }
 
 static void apply_done(struct writer_job *job)
@@ -390,18 +432,12 @@ static void apply_done(struct writer_job *job)
 		if (job->result == 0) {
 			if (b->last_seq > p->applied_seq)
 				p->applied_seq = b->last_seq;
-			Ld__Ack ack = LD__ACK__INIT;
-			ack.log_id = b->log_id;
-			ack.seq = b->last_seq;
-			Ld__Envelope env = LD__ENVELOPE__INIT;
-			env.msg_case = LD__ENVELOPE__MSG_ACK;
-			env.ack = &ack;
-			link_send(l, &env);
+			send_ack(l, b, &a->stats);
 			if (a->stats.quarantined)
 				log_warn(
 				    "sync: %s: %llu event(s) quarantined; see liudong conflicts",
 				    p->name, (unsigned long long)a->stats.quarantined);
-			if (l->conn && l->applying < MAX_APPLYING)
+			if (p->link == l && l->applying < MAX_APPLYING)
 				peer_conn_pause(l->conn, false);
 		} else {
 			char why[200];
@@ -413,6 +449,7 @@ static void apply_done(struct writer_job *job)
 			link_close(l, LD__CLOSE_CODE__BATCH_REFUSED, why);
 		}
 	}
+	apply_stats_free(&a->stats);
 	peer_msg_free(a->msg);
 	free(a);
 	link_unref(l);
