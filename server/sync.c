@@ -28,6 +28,7 @@
 #include "eventlog.h"
 #include "logging.h"
 #include "peerconn.h"
+#include "protover.h"
 #include "syncapply.h"
 #include "tls.h"
 #include "view.h"
@@ -44,7 +45,7 @@
 #define BACKOFF_MIN_MS	 1000
 #define BACKOFF_MAX_MS	 300000
 #define SKEW_WARN_MS	 (5 * 60 * 1000)
-#define PROTOCOL_VERSION 1
+#define MAX_REPORTED	 4096 /* quarantined events taken from one Ack */
 
 enum peer_state {
 	PEER_DOWN = 0,
@@ -96,8 +97,8 @@ struct link {
 	bool hello_done;
 	int64_t opened_ms, last_rx_ms, last_tx_ms;
 	unsigned applying;
-	unsigned refs;	  /* writer jobs holding the link */
-	bool was_current; /* it was its peer's link when it began to close */
+	unsigned refs;	   /* writer jobs holding the link */
+	bool was_current;  /* it was its peer's link when it began to close */
 	unsigned protocol; /* the version both sides speak, once Hello is done */
 };
 
@@ -455,6 +456,67 @@ static void apply_done(struct writer_job *job)
 	link_unref(l);
 }
 
+/* Our events the peer reported it quarantined (Ack.quarantined): kept as conflicts here too. */
+struct report_job {
+	struct writer_job job;
+	uint8_t self[LD_SITE_ID_BYTES];
+	uint8_t peer[LD_SITE_ID_BYTES];
+	char name[LD_NAME_MAX];
+	struct reported_event *list; /* reasons point into `reasons` */
+	char *reasons;
+	size_t n, added;
+};
+
+static int report_run(struct writer_job *job, struct store_txn *txn)
+{
+	struct report_job *r = (struct report_job *)job;
+	return quarantine_add_reported(txn, r->self, r->peer, r->list, r->n, &r->added);
+}
+
+static void report_done(struct writer_job *job)
+{
+	struct report_job *r = (struct report_job *)job;
+	if (job->result)
+		log_error("sync: %s: cannot record the events it quarantined: %s", r->name,
+			  strerror(-job->result));
+	else if (r->added)
+		log_warn("sync: %s quarantined %zu event(s) of ours; see liudong conflicts",
+			 r->name, r->added);
+	free(r->list);
+	free(r->reasons);
+	free(r);
+}
+
+/* Record the quarantined entries of ACK (from P; at most MAX_REPORTED, up to ack->seq). */
+static void peer_record_reported(struct sync_peer *p, const Ld__Ack *ack)
+{
+	size_t n = ack->n_quarantined < MAX_REPORTED ? ack->n_quarantined : MAX_REPORTED;
+	struct report_job *r = calloc(1, sizeof(*r));
+	if (!r || !(r->list = calloc(n, sizeof(*r->list))) ||
+	    !(r->reasons = malloc(n * APPLY_REASON_MAX))) {
+		if (r)
+			free(r->list);
+		free(r);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const Ld__QuarantinedEvent *q = ack->quarantined[i];
+		if (!q->seq || q->seq > ack->seq)
+			continue; /* not an event of the batch acknowledged */
+		char *reason = r->reasons + r->n * APPLY_REASON_MAX;
+		snprintf(reason, APPLY_REASON_MAX, "%s", q->reason ? q->reason : "");
+		r->list[r->n].seq = q->seq;
+		r->list[r->n].reason = reason;
+		r->n++;
+	}
+	memcpy(r->self, p->sync->d->site_id, LD_SITE_ID_BYTES);
+	memcpy(r->peer, p->id, LD_SITE_ID_BYTES);
+	snprintf(r->name, sizeof(r->name), "%s", p->name);
+	r->job.run = report_run;
+	r->job.done = report_done;
+	writer_submit(p->sync->d->writer, &r->job);
+}
+
 /* Store the peer's public key the first time we see it (for `pubkey PEER` and its documents). */
 struct key_job {
 	struct writer_job job;
@@ -619,7 +681,9 @@ static void send_hello(struct link *l)
 	h.site_id.data = s->d->site_id;
 	h.site_id.len = LD_SITE_ID_BYTES;
 	h.name = s->d->config.name;
-	h.protocol = PROTOCOL_VERSION;
+	h.protocol = LD_PROTOCOL_MAX; /* what a version-1 site reads */
+	h.protocol_min = LD_PROTOCOL_MIN;
+	h.protocol_max = LD_PROTOCOL_MAX;
 	h.software = "liudongd " LD_VERSION;
 	h.wall_clock_ms = now_ms();
 	h.log_id.data = s->log_id;
@@ -697,14 +761,23 @@ static void on_hello(struct link *l, const Ld__Hello *h)
 {
 	struct sync *s = l->sync;
 	struct sync_peer *p = l->peer;
-	if (h->protocol != PROTOCOL_VERSION) {
-		char why[100];
-		snprintf(why, sizeof(why), "protocol version %u is not %u", h->protocol,
-			 PROTOCOL_VERSION);
-		peer_error(p, "%s", why);
+	struct proto_range ours = {LD_PROTOCOL_MIN, LD_PROTOCOL_MAX};
+	struct proto_range theirs =
+	    proto_range_of_hello(h->protocol, h->protocol_min, h->protocol_max);
+	uint32_t version = proto_negotiate(ours, theirs);
+	if (!version) {
+		char why[400], a[32], b[32];
+		snprintf(why, sizeof(why),
+			 "no protocol version in common: %s speaks %s, %s speaks %s; upgrade the "
+			 "older site",
+			 s->d->config.name, proto_range_format(ours, a, sizeof(a)), p->name,
+			 proto_range_format(theirs, b, sizeof(b)));
+		log_warn("sync: %s", why);
+		p->state = PEER_REFUSED;
 		link_close(l, LD__CLOSE_CODE__PROTOCOL_MISMATCH, why);
 		return;
 	}
+	l->protocol = version;
 	if (h->site_id.len != LD_SITE_ID_BYTES ||
 	    memcmp(h->site_id.data, p->id, LD_SITE_ID_BYTES)) {
 		link_close(l, LD__CLOSE_CODE__NOT_PINNED,
@@ -810,6 +883,8 @@ static void link_message(struct peer_conn *c, struct peer_msg *m)
 	case LD__ENVELOPE__MSG_ACK:
 		if (env->ack->log_id.len == LD_LOG_ID_BYTES &&
 		    memcmp(env->ack->log_id.data, l->sync->log_id, LD_LOG_ID_BYTES) == 0) {
+			if (env->ack->n_quarantined && l->protocol >= 2)
+				peer_record_reported(p, env->ack);
 			if (env->ack->seq > p->acked_seq)
 				p->acked_seq = env->ack->seq;
 			if (p->inflight)
