@@ -15,8 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "clock.h"
 #include "event.h"
 #include "eventlog.h"
 #include "logging.h"
@@ -72,13 +72,6 @@ int cursor_put(struct store_txn *txn, const uint8_t *peer, const Ld__SyncCursor 
 	return store_put(txn, TBL_CURSORS, peer, LD_SITE_ID_BYTES, buf, len, 0);
 }
 
-static int64_t wall_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Pack Q and append it to `quarantine`. */
 static int quarantine_put(struct store_txn *txn, const Ld__Quarantined *q)
 {
@@ -103,7 +96,7 @@ int quarantine_add(struct store_txn *txn, const uint8_t *origin, uint64_t origin
 	q.event.data = (uint8_t *)bytes;
 	q.event.len = len;
 	q.reason = (char *)reason;
-	q.time_ms = wall_ms();
+	q.time_ms = clock_now_ms();
 	q.member = (char *)(member ? member : "");
 	q.kind = (char *)(kind ? kind : "");
 	return quarantine_put(txn, &q);
@@ -178,7 +171,7 @@ static int add_reported_one(struct store_txn *txn, const uint8_t *self, const ui
 		q.origin_seq = r->seq;
 		q.event = e->event;
 		q.reason = (char *)(r->reason ? r->reason : "");
-		q.time_ms = wall_ms();
+		q.time_ms = clock_now_ms();
 		q.member = ev->member;
 		q.kind = (char *)event_kind_name(ev->kind);
 		q.reported_by.data = (uint8_t *)reported_by;

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "frame.h"
+#include "hostport.h"
 #include "logging.h"
 
 #define READ_CHUNK    65536
@@ -326,16 +327,9 @@ static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
 int peer_conn_dial(uv_loop_t *loop, struct tls_ctx *tls, const char *address,
 		   const struct peer_conn_ops *ops, void *data, struct peer_conn **out)
 {
-	char host[80];
-	const char *colon = strrchr(address, ':');
-	if (!colon || colon == address || (size_t)(colon - address) >= sizeof(host))
+	struct hostport hp;
+	if (hostport_parse(address, &hp, NULL) != 0)
 		return -EINVAL;
-	memcpy(host, address, (size_t)(colon - address));
-	host[colon - address] = '\0';
-	if (host[0] == '[' && host[strlen(host) - 1] == ']') { /* [::1]:7701 */
-		memmove(host, host + 1, strlen(host));
-		host[strlen(host) - 1] = '\0';
-	}
 	struct peer_conn *c = conn_new(loop, ops, data);
 	if (!c)
 		return -ENOMEM;
@@ -344,7 +338,7 @@ int peer_conn_dial(uv_loop_t *loop, struct tls_ctx *tls, const char *address,
 	c->tls_ctx = tls;
 	c->resolve.data = c;
 	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
-	int rc = uv_getaddrinfo(loop, &c->resolve, on_resolved, host, colon + 1, &hints);
+	int rc = uv_getaddrinfo(loop, &c->resolve, on_resolved, hp.host, hp.port_text, &hints);
 	if (rc) {
 		c->closing = true;
 		c->tcp_open = false;
