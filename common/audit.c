@@ -3,15 +3,14 @@
 
 #include <errno.h>
 #include <stdlib.h>
-#include <time.h>
+
+#include "clock.h"
 
 int audit_append(struct store_txn *txn, const char *operator_name, uint32_t uid, const char *action,
 		 const char *member, const char *detail)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
 	Ld__AuditEntry e = LD__AUDIT_ENTRY__INIT;
-	e.time_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	e.time_ms = clock_now_ms();
 	e.operator_ = (char *)(operator_name ? operator_name : "");
 	e.uid = uid;
 	e.action = (char *)action;

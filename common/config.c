@@ -25,6 +25,8 @@
 
 #include <ini.h>
 
+#include "hostport.h"
+
 #define SECTION_MAX 49 /* libinih keeps 49 bytes of a section name (MAX_SECTION 50) */
 #define PEER_PREFIX "peer "
 
@@ -111,24 +113,10 @@ static bool is_log_level(const char *s)
 	return false;
 }
 
-/* HOST:PORT, HOST a name, an IPv4 address or a bracketed IPv6 address; PORT 1 to 65535. */
+/* HOST:PORT (hostport.h). */
 static bool is_host_port(const char *s)
 {
-	const char *colon = strrchr(s, ':');
-	long port = 0;
-
-	if (colon == NULL || colon == s || colon[1] == '\0')
-		return false;
-	if (s[0] == '[' && colon[-1] != ']')
-		return false;
-	if (s[0] != '[' && memchr(s, ':', (size_t)(colon - s)) != NULL)
-		return false; /* a bare IPv6 address: which colon starts the port? */
-	for (const char *p = colon + 1; *p != '\0'; p++) {
-		if (*p < '0' || *p > '9' || port > 65535)
-			return false;
-		port = port * 10 + (*p - '0');
-	}
-	return port >= 1 && port <= 65535;
+	return hostport_parse(s, NULL, NULL) == 0;
 }
 
 /* A whole decimal number from MIN to MAX into *out. */

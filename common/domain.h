@@ -21,8 +21,9 @@
 #include "store.h"
 
 enum location {
-	LOC_HOME = 0,	 /* registered, never out, or back after 查验 of an old stay: see LOC_RETURNED */
-	LOC_AWAY,	 /* registered out, not yet reported in (报到) at the inflow site */
+	LOC_HOME =
+	    0,	  /* registered, never out, or back after 查验 of an old stay: see LOC_RETURNED */
+	LOC_AWAY, /* registered out, not yet reported in (报到) at the inflow site */
 	LOC_CHECKED_IN,	 /* reported in at the inflow site */
 	LOC_DEPARTED,	 /* the inflow branch assessed his leaving; 查验 not yet done */
 	LOC_RETURNED,	 /* 查验 done at the outflow site; the certificate recalled */
@@ -101,7 +102,7 @@ bool cert_active(const Ld__CertState *c, int32_t day);
 const uint8_t *dues_collector(const Ld__MemberState *st, const Ld__CertState *cert, int32_t day);
 
 /* ---------------------------------------------------------------------------------------------- */
-/* Places                                                                                          */
+/* Places */
 
 /*
  * Compare two places after removing spaces and punctuation, half- and full-width alike
@@ -110,7 +111,7 @@ const uint8_t *dues_collector(const Ld__MemberState *st, const Ld__CertState *ce
 bool place_same(const char *a, const char *b);
 
 /* ---------------------------------------------------------------------------------------------- */
-/* Events                                                                                          */
+/* Events */
 
 /* Who may write each kind (event_kind_writer) is in event.h; what it means for a member is here. */
 
@@ -123,8 +124,8 @@ struct verdict {
 
 /* The site that judges an event: itself, its day, its rules. */
 struct domain_site {
-	const uint8_t *self; /* this site's id */
-	int32_t today;	     /* date_today() at this site (Asia/Shanghai) */
+	const uint8_t *self;  /* this site's id */
+	int32_t today;	      /* date_today() at this site (Asia/Shanghai) */
 	int probation_months; /* [rules] probation_months */
 };
 

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "fold.h"
 #include "domain.h"
 #include "logging.h"
@@ -25,13 +26,6 @@ static int sha256(const void *data, size_t len, uint8_t out[LD_HASH_BYTES])
 	if (!EVP_Digest(data, len, out, &n, EVP_sha256(), NULL) || n != LD_HASH_BYTES)
 		return -EIO;
 	return 0;
-}
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 int meta_init(struct store *s, const uint8_t site_id[LD_SITE_ID_BYTES])
@@ -178,7 +172,7 @@ int eventlog_commit_local(struct store_txn *txn, const uint8_t site_id[LD_SITE_I
 	ev->origin.data = (uint8_t *)site_id;
 	ev->origin.len = LD_SITE_ID_BYTES;
 	ev->origin_seq = next;
-	ev->time_ms = now_ms();
+	ev->time_ms = clock_now_ms();
 	size_t len = ld__event__get_packed_size(ev);
 	uint8_t *buf = malloc(len ? len : 1);
 	if (!buf)

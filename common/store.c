@@ -81,6 +81,8 @@ static int store_error(int rc)
 		return -EAGAIN;
 	case MDB_MAP_RESIZED:
 		return -EAGAIN;
+	case MDB_BAD_VALSIZE:
+		return -EINVAL; /* an empty or too long key: the caller's data, not the store */
 	default:
 		if (rc > 0 && rc < 4096)
 			return -rc; /* a system errno */

@@ -4,8 +4,8 @@
  * Only store.c includes <lmdb.h>. Tables are LMDB named databases. One thread writes (the writer
  * thread, or a tool); any thread may read. Every call returns 0 or a negative errno, translated
  * once from LMDB's codes in store.c: MDB_NOTFOUND -> -ENOENT, MDB_KEYEXIST -> -EEXIST,
- * MDB_MAP_FULL -> -ENOSPC (abort the transaction, store_grow, retry), others -> -EIO or their
- * errno.
+ * MDB_MAP_FULL -> -ENOSPC (abort the transaction, store_grow, retry), MDB_BAD_VALSIZE (empty or
+ * too long key) -> -EINVAL, others -> -EIO or their errno.
  *
  * Values returned by store_get and cursors point into the map: valid only until the transaction
  * ends or the next write to the same table in it. Copy what must outlive it.

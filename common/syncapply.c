@@ -1,15 +1,52 @@
-/* syncapply.c: see syncapply.h. */
+/*
+ * syncapply.c: see syncapply.h.
+ *
+ * The fast way applies a batch straight into the writer's transaction: an event that fails a
+ * check (decode, origin, range, contradiction, the domain core's validate) is refused before
+ * anything of it is written, so it is quarantined at no cost. Only an event that passes every check
+ * and still cannot be folded has written something (its log entry, part of its fold) by the time it
+ * fails: then the batch is applied again carefully, each event in a child transaction, and that
+ * event's child is rolled back and the event quarantined. Child transactions cost LMDB a dirty-page
+ * list each, so the normal path never uses them.
+ */
 #include "syncapply.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "clock.h"
+#include "domain.h"
 #include "event.h"
 #include "eventlog.h"
 #include "logging.h"
-#include "domain.h"
+
+void apply_stats_free(struct apply_stats *st)
+{
+	if (!st)
+		return;
+	free(st->list);
+	memset(st, 0, sizeof(*st));
+}
+
+/* Note a quarantined event in ST. Returns 0 or -ENOMEM. */
+static int stats_quarantined(struct apply_stats *st, uint64_t seq, const char *reason)
+{
+	if (st->n_list == st->cap_list) {
+		size_t cap = st->cap_list ? st->cap_list * 2 : 16;
+		struct apply_quarantined *l = realloc(st->list, cap * sizeof(*l));
+		if (!l)
+			return -ENOMEM;
+		st->list = l;
+		st->cap_list = cap;
+	}
+	struct apply_quarantined *q = &st->list[st->n_list++];
+	q->seq = seq;
+	snprintf(q->reason, sizeof(q->reason), "%s", reason);
+	st->quarantined++;
+	return 0;
+}
 
 int cursor_get(struct store_txn *txn, const uint8_t *peer, Ld__SyncCursor **out)
 {
@@ -35,12 +72,23 @@ int cursor_put(struct store_txn *txn, const uint8_t *peer, const Ld__SyncCursor 
 	return store_put(txn, TBL_CURSORS, peer, LD_SITE_ID_BYTES, buf, len, 0);
 }
 
+/* Pack Q and append it to `quarantine`. */
+static int quarantine_put(struct store_txn *txn, const Ld__Quarantined *q)
+{
+	size_t qlen = ld__quarantined__get_packed_size(q);
+	uint8_t *buf = malloc(qlen ? qlen : 1);
+	if (!buf)
+		return -ENOMEM;
+	ld__quarantined__pack(q, buf);
+	int rc = store_append_counted(txn, TBL_QUARANTINE, buf, qlen, NULL);
+	free(buf);
+	return rc;
+}
+
 int quarantine_add(struct store_txn *txn, const uint8_t *origin, uint64_t origin_seq,
 		   const uint8_t *bytes, size_t len, const char *reason, const char *member,
 		   const char *kind)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
 	Ld__Quarantined q = LD__QUARANTINED__INIT;
 	q.origin.data = (uint8_t *)origin;
 	q.origin.len = LD_SITE_ID_BYTES;
@@ -48,16 +96,120 @@ int quarantine_add(struct store_txn *txn, const uint8_t *origin, uint64_t origin
 	q.event.data = (uint8_t *)bytes;
 	q.event.len = len;
 	q.reason = (char *)reason;
-	q.time_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	q.time_ms = clock_now_ms();
 	q.member = (char *)(member ? member : "");
 	q.kind = (char *)(kind ? kind : "");
-	size_t qlen = ld__quarantined__get_packed_size(&q);
-	uint8_t *buf = malloc(qlen);
-	if (!buf)
-		return -ENOMEM;
-	ld__quarantined__pack(&q, buf);
-	int rc = store_append_counted(txn, TBL_QUARANTINE, buf, qlen, NULL);
-	free(buf);
+	return quarantine_put(txn, &q);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* The origin seqs of the rows REPORTED_BY reported, sorted, into *out (malloc'd) and *n. */
+static int reported_seqs(struct store_txn *txn, const uint8_t *reported_by, uint64_t **out,
+			 size_t *n)
+{
+	struct store_cursor *c;
+	*out = NULL;
+	*n = 0;
+	int rc = store_cursor_open(txn, TBL_QUARANTINE, &c);
+	if (rc)
+		return rc;
+	size_t cap = 0;
+	struct store_val k, v;
+	for (rc = store_cursor_get(c, STORE_FIRST, &k, &v); rc == 0;
+	     rc = store_cursor_get(c, STORE_NEXT, &k, &v)) {
+		Ld__Quarantined *q = ld__quarantined__unpack(NULL, v.len, v.data);
+		if (!q)
+			continue;
+		bool match = q->reported_by.len == LD_SITE_ID_BYTES &&
+			     memcmp(q->reported_by.data, reported_by, LD_SITE_ID_BYTES) == 0;
+		uint64_t seq = q->origin_seq;
+		ld__quarantined__free_unpacked(q, NULL);
+		if (!match)
+			continue;
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			uint64_t *l = realloc(*out, cap * sizeof(*l));
+			if (!l) {
+				store_cursor_close(c);
+				return -ENOMEM;
+			}
+			*out = l;
+		}
+		(*out)[(*n)++] = seq;
+	}
+	store_cursor_close(c);
+	if (rc != -ENOENT)
+		return rc;
+	if (*n)
+		qsort(*out, *n, sizeof(**out), cmp_u64);
+	return 0;
+}
+
+/* Record one reported event (see quarantine_add_reported). Returns 0, -ENOENT if not ours. */
+static int add_reported_one(struct store_txn *txn, const uint8_t *self, const uint8_t *reported_by,
+			    const struct reported_event *r)
+{
+	Ld__LogEntry *e;
+	Ld__Event *ev;
+	if (r->seq == 0)
+		return -ENOENT;
+	int rc = eventlog_read(txn, r->seq, &e, &ev);
+	if (rc)
+		return rc == -EBADMSG ? -ENOENT : rc;
+	if (ev->origin.len != LD_SITE_ID_BYTES || memcmp(ev->origin.data, self, LD_SITE_ID_BYTES) ||
+	    ev->origin_seq != r->seq) {
+		rc = -ENOENT;
+	} else {
+		Ld__Quarantined q = LD__QUARANTINED__INIT;
+		q.origin.data = (uint8_t *)self;
+		q.origin.len = LD_SITE_ID_BYTES;
+		q.origin_seq = r->seq;
+		q.event = e->event;
+		q.reason = (char *)(r->reason ? r->reason : "");
+		q.time_ms = clock_now_ms();
+		q.member = ev->member;
+		q.kind = (char *)event_kind_name(ev->kind);
+		q.reported_by.data = (uint8_t *)reported_by;
+		q.reported_by.len = LD_SITE_ID_BYTES;
+		rc = quarantine_put(txn, &q);
+	}
+	ld__event__free_unpacked(ev, NULL);
+	ld__log_entry__free_unpacked(e, NULL);
+	return rc;
+}
+
+int quarantine_add_reported(struct store_txn *txn, const uint8_t *self, const uint8_t *reported_by,
+			    const struct reported_event *list, size_t n, size_t *added)
+{
+	uint64_t *have;
+	size_t n_have, n_added = 0;
+	if (added)
+		*added = 0;
+	if (n == 0)
+		return 0;
+	int rc = reported_seqs(txn, reported_by, &have, &n_have);
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		bool dup = n_have && bsearch(&list[i].seq, have, n_have, sizeof(*have), cmp_u64);
+		for (size_t j = 0; j < i && !dup; j++)
+			dup = list[j].seq == list[i].seq; /* twice in one Ack */
+		if (dup)
+			continue;
+		rc = add_reported_one(txn, self, reported_by, &list[i]);
+		if (rc == 0)
+			n_added++;
+		else if (rc == -ENOENT)
+			rc = 0;
+	}
+	free(have);
+	if (added)
+		*added = n_added;
 	return rc;
 }
 
@@ -74,15 +226,65 @@ static int check_duplicate(struct store_txn *txn, uint64_t seq, const uint8_t *b
 	return 0;
 }
 
+/* A failure of the store or of memory, not of the event: it fails the whole batch. */
+static bool resource_error(int rc)
+{
+	return rc == -ENOMEM || rc == -ENOSPC || rc == -EIO || rc == -E2BIG || rc == -EAGAIN;
+}
+
+/* Why folding failed with RC, for the quarantine (static). */
+static const char *fold_failure(int rc)
+{
+	switch (rc) {
+	case -ENOENT:
+		return "the event cannot be folded: it refers to a member or record this site "
+		       "does not hold";
+	case -EBADMSG:
+		return "the event cannot be folded: part of its payload does not decode";
+	case -EINVAL:
+		return "the event cannot be folded: a number or code in it is empty or too long";
+	case -EEXIST:
+		return "the event cannot be folded: its id is in the log already";
+	default:
+		return "the event cannot be folded into this site's state";
+	}
+}
+
+/*
+ * Append and fold EV (checked). Fast way: straight into TXN; SYNC_APPLY_AGAIN if folding failed.
+ * Careful way: in a child of TXN, rolled back if folding failed (*why then says why).
+ */
+static int append_event(struct store_txn *txn, const Ld__Event *ev, const ProtobufCBinaryData *raw,
+			bool careful, const char **why)
+{
+	if (!careful) {
+		int rc = eventlog_append_remote(txn, ev, raw->data, raw->len, NULL);
+		return rc == 0 || resource_error(rc) ? rc : SYNC_APPLY_AGAIN;
+	}
+	struct store_txn *child;
+	int rc = store_begin_child(txn, &child);
+	if (rc)
+		return rc;
+	rc = eventlog_append_remote(child, ev, raw->data, raw->len, NULL);
+	if (rc == 0)
+		return store_commit(child);
+	store_abort(child);
+	if (resource_error(rc))
+		return rc;
+	*why = fold_failure(rc);
+	return 0;
+}
+
 /* Apply one event of a batch from PEER covering (prev, last]. */
 static int apply_one(struct store_txn *txn, const uint8_t *peer, const struct domain_site *site,
-		     const ProtobufCBinaryData *raw, uint64_t prev, uint64_t last,
+		     const ProtobufCBinaryData *raw, uint64_t prev, uint64_t last, bool careful,
 		     struct apply_stats *stats)
 {
 	struct verdict verdict;
 	Ld__Event *ev = ld__event__unpack(NULL, raw->len, raw->data);
 	const char *why = NULL;
 	int rc = 0;
+	uint64_t seq;
 	if (!ev) {
 		why = "the event does not decode";
 	} else if (ev->origin.len != LD_SITE_ID_BYTES ||
@@ -90,42 +292,42 @@ static int apply_one(struct store_txn *txn, const uint8_t *peer, const struct do
 		why = "the event is not the sending site's own (events are never relayed)";
 	} else if (ev->origin_seq <= prev || ev->origin_seq > last) {
 		why = "the event's seq lies outside the batch's range";
-	} else {
-		uint64_t seq;
-		rc = eventlog_find_origin(txn, peer, ev->origin_seq, &seq);
-		if (rc == 0) {
-			bool same;
-			rc = check_duplicate(txn, seq, raw->data, raw->len, &same);
-			if (rc == 0 && same) {
-				stats->duplicates++;
-				goto out;
-			}
-			if (rc == 0)
-				why =
-				    "an event with the same id and different content is in the log";
-		} else if (rc == -ENOENT) {
-			rc = domain_validate(txn, ev, peer, site, &verdict);
-			if (rc == 0) {
-				rc = eventlog_append_remote(txn, ev, raw->data, raw->len, NULL);
-				if (rc == 0)
-					stats->applied++;
-				goto out;
-			}
-			if (verdict.why[0]) {
-				why = verdict.why;
-				rc = 0;
-			}
+	} else if ((rc = eventlog_find_origin(txn, peer, ev->origin_seq, &seq)) == 0) {
+		bool same;
+		rc = check_duplicate(txn, seq, raw->data, raw->len, &same);
+		if (rc == 0 && same) {
+			stats->duplicates++;
+			goto out;
+		}
+		if (rc == 0)
+			why = "an event with the same id and different content is in the log";
+	} else if (rc == -ENOENT) {
+		rc = domain_validate(txn, ev, peer, site, &verdict);
+		if (rc && verdict.why[0]) {
+			why =
+			    verdict
+				.why; /* malformed, not the peer's to write, or his state forbids */
+			rc = 0;
+		} else if (rc == 0) {
+			rc = append_event(txn, ev, raw, careful, &why);
+			if (rc == 0 && !why)
+				stats->applied++;
 		}
 	}
 	if (rc == 0 && why) {
 		uint64_t oseq = ev ? ev->origin_seq : 0;
-		rc = quarantine_add(txn, peer, oseq, raw->data, raw->len, why,
+		char reason[APPLY_REASON_MAX];
+		if (ev)
+			snprintf(reason, sizeof(reason), "%s: %s", event_kind_name(ev->kind), why);
+		else
+			snprintf(reason, sizeof(reason), "%s", why);
+		rc = quarantine_add(txn, peer, oseq, raw->data, raw->len, reason,
 				    ev ? ev->member : NULL, ev ? event_kind_name(ev->kind) : NULL);
-		if (rc == 0) {
-			stats->quarantined++;
+		if (rc == 0)
+			rc = stats_quarantined(stats, oseq, reason);
+		if (rc == 0)
 			log_warn("sync: quarantined event %llu from a peer: %s",
-				 (unsigned long long)oseq, why);
-		}
+				 (unsigned long long)oseq, reason);
 	}
 out:
 	if (ev)
@@ -134,9 +336,10 @@ out:
 }
 
 int sync_apply_batch(struct store_txn *txn, const uint8_t *peer, const struct domain_site *site,
-		     const Ld__EventBatch *b, struct apply_stats *stats, const char **why)
+		     const Ld__EventBatch *b, unsigned flags, struct apply_stats *stats,
+		     const char **why)
 {
-	memset(stats, 0, sizeof(*stats));
+	apply_stats_free(stats);
 	if (b->last_seq < b->prev_seq) {
 		*why = "batch range is reversed";
 		return -ERANGE;
@@ -158,8 +361,10 @@ int sync_apply_batch(struct store_txn *txn, const uint8_t *peer, const struct do
 		rc = -ERANGE;
 		goto out;
 	}
+	bool careful = flags & SYNC_APPLY_CAREFUL;
 	for (size_t i = 0; i < b->n_events && rc == 0; i++)
-		rc = apply_one(txn, peer, site, &b->events[i], b->prev_seq, b->last_seq, stats);
+		rc = apply_one(txn, peer, site, &b->events[i], b->prev_seq, b->last_seq, careful,
+			       stats);
 	if (rc)
 		goto out;
 	ProtobufCBinaryData own = c->peer_log_id;

@@ -10,6 +10,7 @@
 #include "daemon.h"
 #include "date.h"
 #include "eventlog.h"
+#include "hostport.h"
 #include "idno.h"
 #include "siteid.h"
 #include "view.h"
@@ -95,11 +96,11 @@ int cmd_peer_add(struct request *rq, struct store_txn *txn)
 				    why ? why : "not a site id");
 	if (memcmp(id, rq->daemon->site_id, LD_SITE_ID_BYTES) == 0)
 		return request_fail(rq, -EPERM, "--id is this site's own id; give the peer's");
-	const char *colon = strrchr(address, ':');
-	if (!colon || colon == address || !colon[1] || atoi(colon + 1) <= 0 ||
-	    atoi(colon + 1) > 65535)
+	const char *bad_address = NULL;
+	if (hostport_parse(address, NULL, &bad_address) != 0)
 		return request_fail(rq, -EINVAL,
-				    "--address must be HOST:PORT, e.g. 127.0.0.1:7701");
+				    "--address must be HOST:PORT (%s), e.g. 127.0.0.1:7701",
+				    bad_address);
 
 	/* One name per peer and one peer per site id. */
 	struct store_cursor *c;

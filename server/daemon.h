@@ -14,19 +14,28 @@ struct writer;
 struct ctl_server;
 struct sync;
 
+/*
+ * Fixed once daemon_setup returned (read by any thread, the writer's jobs included): loop,
+ * identity, site_id, site_id_text, store (the handle; transactions are per thread, writes only in
+ * the writer thread), and config except what SIGHUP reloads (peers, rules), which the loop thread
+ * changes between callbacks. Everything else belongs to the loop thread.
+ * Known hazard: config.rules is replaced on SIGHUP (loop thread) while command jobs running in
+ * the writer thread may read it; a reload during a command can see a half-copied struct.
+ */
 struct daemon {
 	uv_loop_t *loop;
-	struct config config;
+	struct config config; /* [peer] and [rules] reloaded on SIGHUP by the loop thread */
 	struct identity *identity;
 	uint8_t site_id[LD_SITE_ID_BYTES];
 	char site_id_text[LD_SITE_ID_TEXT];
 	struct store *store;
-	struct writer *writer;
-	struct ctl_server *ctl;
-	struct sync *sync;
-	uv_signal_t sigterm, sigint, sighup;
-	uv_timer_t trim; /* drops the store's pages from the resident set now and then */
-	int stopping;
+	struct writer *writer;		     /* loop thread: writer_submit, writer_stop */
+	struct ctl_server *ctl;		     /* loop thread */
+	struct sync *sync;		     /* loop thread (sync.h) */
+	uv_signal_t sigterm, sigint, sighup; /* loop thread */
+	uv_timer_t
+	    trim;     /* loop thread: drops the store's pages from the resident set now and then */
+	int stopping; /* loop thread */
 };
 
 /*

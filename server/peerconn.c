@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "frame.h"
+#include "hostport.h"
 #include "logging.h"
 
 #define READ_CHUNK    65536
@@ -32,6 +33,7 @@ struct peer_conn {
 	bool resolving; /* a getaddrinfo request is out: the handle closes when it returns */
 	char remote[96];
 	char close_reason[256];
+	Ld__CloseCode close_code;
 	uint8_t *in; /* plaintext not yet framed */
 	size_t in_len, in_cap;
 	size_t queued;
@@ -82,7 +84,7 @@ size_t peer_conn_queued(const struct peer_conn *c)
 static void conn_free(uv_handle_t *h)
 {
 	struct peer_conn *c = h->data;
-	c->ops->closed(c, c->close_reason[0] ? c->close_reason : "closed");
+	c->ops->closed(c, c->close_code, c->close_reason[0] ? c->close_reason : "closed");
 	tls_conn_free(c->tls);
 	free(c->in);
 	free(c);
@@ -99,7 +101,7 @@ static void conn_free_silent(uv_handle_t *h)
 
 static void conn_fail(struct peer_conn *c, const char *reason)
 {
-	peer_conn_close(c, reason, false);
+	peer_conn_close(c, LD__CLOSE_CODE__CLOSE_UNSPECIFIED, reason, false);
 }
 
 static void on_write(uv_write_t *req, int status)
@@ -144,7 +146,8 @@ static void take_frames(struct peer_conn *c)
 		if (rc == -EAGAIN)
 			break;
 		if (rc) {
-			conn_fail(c, "the peer sent a frame over 4 MiB");
+			peer_conn_close(c, LD__CLOSE_CODE__BAD_MESSAGE,
+					"the peer sent a frame over 4 MiB", false);
 			return;
 		}
 		struct peer_msg *m = calloc(1, sizeof(*m));
@@ -157,7 +160,8 @@ static void take_frames(struct peer_conn *c)
 		off += LD_FRAME_HEADER + len;
 		if (!m->env) {
 			peer_msg_free(m);
-			peer_conn_close(c, "the peer sent a message that does not decode", true);
+			peer_conn_close(c, LD__CLOSE_CODE__BAD_MESSAGE,
+					"the peer sent a message that does not decode", true);
 			return;
 		}
 		c->ops->message(c, m);
@@ -323,16 +327,9 @@ static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
 int peer_conn_dial(uv_loop_t *loop, struct tls_ctx *tls, const char *address,
 		   const struct peer_conn_ops *ops, void *data, struct peer_conn **out)
 {
-	char host[80];
-	const char *colon = strrchr(address, ':');
-	if (!colon || colon == address || (size_t)(colon - address) >= sizeof(host))
+	struct hostport hp;
+	if (hostport_parse(address, &hp, NULL) != 0)
 		return -EINVAL;
-	memcpy(host, address, (size_t)(colon - address));
-	host[colon - address] = '\0';
-	if (host[0] == '[' && host[strlen(host) - 1] == ']') { /* [::1]:7701 */
-		memmove(host, host + 1, strlen(host));
-		host[strlen(host) - 1] = '\0';
-	}
 	struct peer_conn *c = conn_new(loop, ops, data);
 	if (!c)
 		return -ENOMEM;
@@ -341,7 +338,7 @@ int peer_conn_dial(uv_loop_t *loop, struct tls_ctx *tls, const char *address,
 	c->tls_ctx = tls;
 	c->resolve.data = c;
 	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
-	int rc = uv_getaddrinfo(loop, &c->resolve, on_resolved, host, colon + 1, &hints);
+	int rc = uv_getaddrinfo(loop, &c->resolve, on_resolved, hp.host, hp.port_text, &hints);
 	if (rc) {
 		c->closing = true;
 		c->tcp_open = false;
@@ -388,10 +385,9 @@ int peer_conn_accept(uv_stream_t *server, struct tls_ctx *tls, const struct peer
 	return 0;
 }
 
-int peer_conn_send(struct peer_conn *c, const Ld__Envelope *env)
+/* Pack ENV into a frame and hand it to TLS and the socket. Returns 0 or -errno; closes nothing. */
+static int conn_send(struct peer_conn *c, const Ld__Envelope *env)
 {
-	if (c->closing || !c->ready)
-		return -EPIPE;
 	size_t len = ld__envelope__get_packed_size(env);
 	if (len > LD_FRAME_MAX)
 		return -EMSGSIZE;
@@ -407,7 +403,15 @@ int peer_conn_send(struct peer_conn *c, const Ld__Envelope *env)
 		free(buf);
 	if (rc == 0)
 		rc = flush_tls(c);
-	if (rc)
+	return rc;
+}
+
+int peer_conn_send(struct peer_conn *c, const Ld__Envelope *env)
+{
+	if (c->closing || !c->ready)
+		return -EPIPE;
+	int rc = conn_send(c, env);
+	if (rc && rc != -EMSGSIZE)
 		conn_fail(c, rc == -EPROTO ? tls_error(c->tls) : "write failed");
 	return rc;
 }
@@ -442,22 +446,23 @@ static void conn_finish_close(struct peer_conn *c)
 	uv_close((uv_handle_t *)&c->tcp, conn_free);
 }
 
-void peer_conn_close(struct peer_conn *c, const char *reason, bool send_close)
+void peer_conn_close(struct peer_conn *c, Ld__CloseCode code, const char *reason, bool send_close)
 {
 	if (c->closing)
 		return;
-	if (send_close && c->ready) {
+	c->closing = true;
+	c->close_code = code;
+	snprintf(c->close_reason, sizeof(c->close_reason), "%s", reason);
+	c->ops->closing(c, code, c->close_reason);
+	if (send_close && c->ready && c->tcp_open) {
 		Ld__Close cl = LD__CLOSE__INIT;
-		cl.reason = (char *)reason;
+		cl.reason = c->close_reason;
+		cl.code = code;
 		Ld__Envelope env = LD__ENVELOPE__INIT;
 		env.msg_case = LD__ENVELOPE__MSG_CLOSE;
 		env.close = &cl;
-		peer_conn_send(c, &env);
+		conn_send(c, &env); /* best effort: the connection closes anyway */
 	}
-	if (c->closing)
-		return;
-	c->closing = true;
-	snprintf(c->close_reason, sizeof(c->close_reason), "%s", reason);
 	if (c->resolving) {
 		uv_cancel((uv_req_t *)&c->resolve); /* on_resolved finishes the close */
 		return;

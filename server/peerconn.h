@@ -4,8 +4,9 @@
  * once the handshake is done, hands up each Envelope, and says why it closed.
  *
  * Lifecycle: peer_conn_dial or peer_conn_accept -> (TLS handshake) -> ops->ready -> any number of
- * ops->message -> ops->closed, exactly once, after which the connection is freed. ops->closed is
- * also called if the connection fails before it is ready.
+ * ops->message -> ops->closing, exactly once, as soon as the connection starts to close (from then
+ * on nothing can be sent on it) -> ops->closed, exactly once, after which the connection is freed.
+ * ops->closing and ops->closed are also called if the connection fails before it is ready.
  */
 #pragma once
 
@@ -34,8 +35,14 @@ struct peer_conn_ops {
 	void (*ready)(struct peer_conn *c, const uint8_t *spki, size_t len);
 	/* An Envelope arrived; MSG is the callee's (peer_msg_free). */
 	void (*message)(struct peer_conn *c, struct peer_msg *msg);
-	/* The connection closed (REASON: why, never NULL). C is freed after this returns. */
-	void (*closed)(struct peer_conn *c, const char *reason);
+	/*
+	 * The connection started to close, for CODE and REASON (never NULL; valid during the call):
+	 * peer_conn_send fails from now on. Called from inside peer_conn_close (so also from inside
+	 * a failing peer_conn_send) or from the loop.
+	 */
+	void (*closing)(struct peer_conn *c, Ld__CloseCode code, const char *reason);
+	/* The connection closed (as for closing). C is freed after this returns. */
+	void (*closed)(struct peer_conn *c, Ld__CloseCode code, const char *reason);
 };
 
 /*
@@ -60,7 +67,10 @@ bool peer_conn_dialed(const struct peer_conn *c);
 /* "127.0.0.1:7701": the remote address, for logs. */
 const char *peer_conn_remote(const struct peer_conn *c);
 
-/* Send ENV (packed now; ENV stays the caller's). Returns 0, -EMSGSIZE, -EPIPE if closing. */
+/*
+ * Send ENV (packed now; ENV stays the caller's). Returns 0, -EMSGSIZE, -EPIPE if closing, or
+ * another -errno after which the connection is closing (ops->closing was called).
+ */
 int peer_conn_send(struct peer_conn *c, const Ld__Envelope *env);
 
 /* Bytes queued to the socket and not yet written. */
@@ -70,7 +80,8 @@ size_t peer_conn_queued(const struct peer_conn *c);
 void peer_conn_pause(struct peer_conn *c, bool paused);
 
 /*
- * Close C: if SEND_CLOSE and the handshake is done, first send Close{REASON}. ops->closed(REASON)
- * follows (later, from the loop). Safe to call more than once.
+ * Close C: if SEND_CLOSE and the handshake is done, first send Close{CODE, REASON}. ops->closing
+ * is called before this returns, ops->closed follows (later, from the loop), both with CODE and
+ * REASON. Safe to call more than once: only the first call counts.
  */
-void peer_conn_close(struct peer_conn *c, const char *reason, bool send_close);
+void peer_conn_close(struct peer_conn *c, Ld__CloseCode code, const char *reason, bool send_close);

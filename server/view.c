@@ -5,8 +5,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "domain.h"
+#include "clock.h"
 #include "date.h"
+#include "domain.h"
 #include "idno.h"
 #include "siteid.h"
 
@@ -41,9 +42,7 @@ json_t *view_date(int32_t days)
 
 int64_t view_now_ms(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return clock_now_ms();
 }
 
 static json_t *string_or_null(const char *s)

@@ -20,7 +20,7 @@ json_t *view_time(int64_t ms);
 /* A date (days) as "YYYY-MM-DD", or null for LD_DATE_NONE. */
 json_t *view_date(int32_t days);
 
-/* Now in ms since the epoch. */
+/* Now in ms since the epoch: clock_now_ms (clock.h), kept for the command handlers. */
 int64_t view_now_ms(void);
 
 /*

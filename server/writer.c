@@ -16,6 +16,7 @@
  * dirty-page list of its own). A job that fails without having changed anything (commands check
  * first, then write) leaves the transaction as it was; the rare one that fails half way makes the
  * batch run again, carefully: each job in a child transaction, rolled back alone if it fails.
+ * A job that asks to be run again (WRITER_JOB_AGAIN) is, once its changes are rolled back.
  */
 #include "writer.h"
 
@@ -64,6 +65,8 @@ static int run_job(struct writer *w, struct store_txn *txn, struct writer_job *j
 	if (!w->careful) {
 		uint64_t before = store_txn_changes(txn);
 		j->result = j->run(j, txn);
+		if (j->result == WRITER_JOB_AGAIN && store_txn_changes(txn) == before)
+			j->result = j->run(j, txn); /* nothing to roll back: at once */
 		if (j->result == -ENOSPC)
 			return -ENOSPC;
 		if (j->result != 0 && store_txn_changes(txn) != before) {
@@ -72,15 +75,19 @@ static int run_job(struct writer *w, struct store_txn *txn, struct writer_job *j
 		}
 		return 0;
 	}
-	struct store_txn *child;
-	int rc = store_begin_child(txn, &child);
-	if (rc)
-		return rc;
-	j->result = j->run(j, child);
-	if (j->result == 0)
-		j->result = store_commit(child);
-	else
-		store_abort(child);
+	for (int tries = 0; tries < 2; tries++) {
+		struct store_txn *child;
+		int rc = store_begin_child(txn, &child);
+		if (rc)
+			return rc;
+		j->result = j->run(j, child);
+		if (j->result == 0)
+			j->result = store_commit(child);
+		else
+			store_abort(child);
+		if (j->result != WRITER_JOB_AGAIN)
+			break;
+	}
 	return j->result == -ENOSPC ? -ENOSPC : 0;
 }
 

@@ -11,6 +11,7 @@
  */
 #pragma once
 
+#include <errno.h>
 #include <stdbool.h>
 #include <uv.h>
 
@@ -25,6 +26,14 @@ struct writer_job;
  * job (map growth, or another job of the batch failed half way).
  */
 typedef int (*writer_run_fn)(struct writer_job *job, struct store_txn *txn);
+
+/*
+ * What run returns to be called again in a transaction without its changes: at once if it
+ * changed nothing, else after they are rolled back (the batch runs again carefully, or, if it
+ * already does, the job's child transaction is aborted and the job runs once more in a new one).
+ * A job asking this must not ask it again on the next call.
+ */
+#define WRITER_JOB_AGAIN (-EINPROGRESS)
 
 /*
  * Called on the loop thread after the batch committed (job->result is run's return) or failed

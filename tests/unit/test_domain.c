@@ -143,8 +143,7 @@ static int registered(struct fixture *f, const char *kind)
 }
 
 /* O registers him out to INFLOW. */
-static int outflow(struct fixture *f, const uint8_t *self, const uint8_t *inflow,
-		   struct verdict *v)
+static int outflow(struct fixture *f, const uint8_t *self, const uint8_t *inflow, struct verdict *v)
 {
 	Ld__MemberInfo m = info("full");
 	Ld__OutflowInfo of = LD__OUTFLOW_INFO__INIT;
@@ -246,8 +245,8 @@ static void test_walk(void **state)
 	    note(f, site_o, site_o, LD__EVENT_KIND__REPORT_RECEIVED, NULL, today() + 1, &v),
 	    -EINVAL);
 	assert_non_null(strstr(v.why, "future"));
-	assert_int_equal(
-	    note(f, site_o, site_i, LD__EVENT_KIND__FEEDBACK, NULL, today() + 2, &v), -EINVAL);
+	assert_int_equal(note(f, site_o, site_i, LD__EVENT_KIND__FEEDBACK, NULL, today() + 2, &v),
+			 -EINVAL);
 
 	/* Departure ends the inflow site's duties, once. */
 	assert_int_equal(note(f, site_o, site_i, LD__EVENT_KIND__DEPARTURE_ASSESSED, NULL, 0, &v),
@@ -275,8 +274,9 @@ static void test_walk(void **state)
 	ev.payload_case = LD__EVENT__PAYLOAD_NOTE;
 	ev.note = &rcv;
 	assert_int_equal(judge(f, site_o, site_i, &ev, &v), -EPERM); /* no letter names I */
-	assert_int_equal(note(f, site_o, site_o, LD__EVENT_KIND__PROBATION_DECIDED, "cancel", 0, &v),
-			 -EPERM); /* a full member */
+	assert_int_equal(
+	    note(f, site_o, site_o, LD__EVENT_KIND__PROBATION_DECIDED, "cancel", 0, &v),
+	    -EPERM); /* a full member */
 	assert_int_equal(note(f, site_o, site_o, LD__EVENT_KIND__LAPSE_OPENED, NULL, 0, &v), 0);
 	assert_int_equal(note(f, site_o, site_o, LD__EVENT_KIND__LAPSE_DECIDED, "removal", 0, &v),
 			 0);
@@ -296,9 +296,9 @@ static void test_probation(void **state)
 	struct verdict v;
 	assert_int_equal(registered(f, "probationary"), 0);
 	int32_t end = date_from_ymd(2027, 3, 1);
-	assert_int_equal(note(f, site_o, site_o, LD__EVENT_KIND__PROBATION_DECIDED, "full",
-			      end - 1, &v),
-			 -EINVAL); /* end - 1 is in the future too; judged at its own day below */
+	assert_int_equal(
+	    note(f, site_o, site_o, LD__EVENT_KIND__PROBATION_DECIDED, "full", end - 1, &v),
+	    -EINVAL); /* end - 1 is in the future too; judged at its own day below */
 	Ld__Note n = LD__NOTE__INIT;
 	n.text = "";
 	n.outcome = "full";
@@ -311,8 +311,8 @@ static void test_probation(void **state)
 	assert_int_equal(member_probation_end(st, 12), end);
 	ld__member_state__free_unpacked(st, NULL);
 	/* Cancel at any time. */
-	assert_int_equal(note(f, site_o, site_o, LD__EVENT_KIND__PROBATION_DECIDED, "cancel", 0, &v),
-			 0);
+	assert_int_equal(
+	    note(f, site_o, site_o, LD__EVENT_KIND__PROBATION_DECIDED, "cancel", 0, &v), 0);
 	assert_int_equal(where(f), LOC_REMOVED);
 }
 

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "commands.h"
+#include "writer.h"
 #include "daemon.h"
 #include "date.h"
 #include "eventlog.h"
@@ -101,6 +102,10 @@ static ProtobufCBinaryData pack_event(const uint8_t *origin, uint64_t seq, Ld__E
 	return b;
 }
 
+/*
+ * Apply a batch as the daemon's writer does: the fast way, and if it asks (SYNC_APPLY_AGAIN), the
+ * transaction aborted and the batch applied again carefully in a new one. *st is freed first.
+ */
 static int apply(struct store *s, const uint8_t *peer, uint64_t prev, uint64_t last,
 		 ProtobufCBinaryData *events, size_t n, const uint8_t *log_id,
 		 struct apply_stats *st)
@@ -116,7 +121,13 @@ static int apply(struct store *s, const uint8_t *peer, uint64_t prev, uint64_t l
 	assert_int_equal(store_begin(s, true, &txn), 0);
 	const char *why = NULL;
 	struct domain_site site = {.self = site_b, .today = date_today(), .probation_months = 12};
-	int rc = sync_apply_batch(txn, peer, &site, &b, st, &why);
+	int rc = sync_apply_batch(txn, peer, &site, &b, 0, st, &why);
+	if (rc == SYNC_APPLY_AGAIN) {
+		store_abort(txn);
+		assert_int_equal(store_begin(s, true, &txn), 0);
+		rc = sync_apply_batch(txn, peer, &site, &b, SYNC_APPLY_CAREFUL, st, &why);
+		assert_int_not_equal(rc, SYNC_APPLY_AGAIN);
+	}
 	if (rc == 0)
 		assert_int_equal(store_commit(txn), 0);
 	else
@@ -150,7 +161,7 @@ static char *member_name(struct store *s)
 static void test_inflow_site_receives(void **state)
 {
 	struct fixture *f = *state;
-	struct apply_stats st;
+	struct apply_stats st = {0};
 	ProtobufCBinaryData ev =
 	    pack_event(site_a, 3, LD__EVENT_KIND__OUTFLOW_REGISTERED, site_b, "张三");
 	assert_int_equal(apply(f->store, site_a, 0, 3, &ev, 1, log_a, &st), 0);
@@ -242,12 +253,13 @@ static void test_outflow_kind_from_inflow_is_quarantined(void **state)
 	size_t copy_len = before.len;
 	store_abort(txn);
 
-	struct apply_stats st;
+	struct apply_stats st = {0};
 	ProtobufCBinaryData ev =
 	    pack_event(site_b, 1, LD__EVENT_KIND__MEMBER_UPDATED, site_b, "篡改");
 	assert_int_equal(apply(f->store, site_b, 0, 1, &ev, 1, log_a, &st), 0);
 	assert_int_equal(st.quarantined, 1);
 	assert_int_equal(st.applied, 0);
+	apply_stats_free(&st);
 
 	/* `liudong conflicts` shows it: the kind, the member (masked), why, which event. */
 	struct daemon d;
@@ -290,7 +302,7 @@ static void test_outflow_kind_from_inflow_is_quarantined(void **state)
 static void test_cursor_continuity(void **state)
 {
 	struct fixture *f = *state;
-	struct apply_stats st;
+	struct apply_stats st = {0};
 	ProtobufCBinaryData ev =
 	    pack_event(site_a, 3, LD__EVENT_KIND__OUTFLOW_REGISTERED, site_b, "张三");
 	assert_int_equal(apply(f->store, site_a, 0, 3, &ev, 1, log_a, &st), 0);
@@ -319,6 +331,340 @@ static void test_cursor_continuity(void **state)
 	free(first.data);
 }
 
+/* EV packed (the caller frees .data). */
+static ProtobufCBinaryData pack(const Ld__Event *ev)
+{
+	ProtobufCBinaryData b;
+	b.len = ld__event__get_packed_size(ev);
+	b.data = malloc(b.len ? b.len : 1);
+	ld__event__pack(ev, b.data);
+	return b;
+}
+
+/* An event of A about the member: KIND at SEQ, no payload yet. */
+static Ld__Event event_of_a(uint64_t seq, Ld__EventKind kind)
+{
+	Ld__Event ev = LD__EVENT__INIT;
+	ev.origin.data = site_a;
+	ev.origin.len = LD_SITE_ID_BYTES;
+	ev.origin_seq = seq;
+	ev.member = IDNO;
+	ev.kind = kind;
+	return ev;
+}
+
+/* A contact.changed of A at SEQ: a good event, his phone becomes PHONE. */
+static ProtobufCBinaryData contact_event(uint64_t seq, const char *phone)
+{
+	Ld__Contact c = LD__CONTACT__INIT;
+	c.phone = (char *)phone;
+	Ld__Event ev = event_of_a(seq, LD__EVENT_KIND__CONTACT_CHANGED);
+	ev.payload_case = LD__EVENT__PAYLOAD_CONTACT;
+	ev.contact = &c;
+	return pack(&ev);
+}
+
+static char *member_phone(struct store *s)
+{
+	struct store_txn *txn;
+	Ld__MemberState *st;
+	assert_int_equal(store_begin(s, false, &txn), 0);
+	assert_int_equal(member_state_get(txn, IDNO, &st), 0);
+	char *phone = strdup(st->info->phone);
+	ld__member_state__free_unpacked(st, NULL);
+	store_abort(txn);
+	return phone;
+}
+
+static uint64_t cursor_applied(struct store *s, const uint8_t *peer)
+{
+	struct store_txn *txn;
+	Ld__SyncCursor *c;
+	assert_int_equal(store_begin(s, false, &txn), 0);
+	assert_int_equal(cursor_get(txn, peer, &c), 0);
+	uint64_t applied = c->applied_seq;
+	ld__sync_cursor__free_unpacked(c, NULL);
+	store_abort(txn);
+	return applied;
+}
+
+/* The log's hash chain and the state tables agree with a fresh fold of the log. */
+static void assert_verifies(struct store *s)
+{
+	struct store_txn *txn;
+	struct verify_result r;
+	assert_int_equal(store_begin(s, true, &txn), 0);
+	assert_int_equal(eventlog_verify(txn, &r), 0);
+	store_abort(txn);
+	if (!r.ok)
+		fail_msg("verify: %s at seq %llu", r.problem, (unsigned long long)r.first_bad);
+}
+
+#define MAX_EVENTS 128
+
+struct batch {
+	ProtobufCBinaryData ev[MAX_EVENTS];
+	size_t n;
+	uint64_t bad_seq[MAX_EVENTS]; /* the seqs expected in the quarantine list, in order */
+	const char *bad_why[MAX_EVENTS];
+	size_t n_bad, n_good;
+};
+
+static void add_good(struct batch *b, ProtobufCBinaryData ev)
+{
+	b->ev[b->n++] = ev;
+	b->n_good++;
+}
+
+static void add_bad(struct batch *b, ProtobufCBinaryData ev, uint64_t seq, const char *why)
+{
+	b->ev[b->n++] = ev;
+	b->bad_seq[b->n_bad] = seq;
+	b->bad_why[b->n_bad++] = why;
+}
+
+/*
+ * One batch from A: good events with, between them, (a) an event of every kind without its
+ * payload, (b) bytes that do not decode, (c) a dues.paid with an empty receipt number, (d) a
+ * transfer.issued whose letter does not decode, and one whose letter names no issuer. Each bad one
+ * is quarantined with its reason; every good one, also those after a bad one, is applied; the
+ * cursor moves to the batch's end.
+ */
+static void test_bad_events_quarantined_rest_applied(void **state)
+{
+	struct fixture *f = *state;
+	struct batch b = {0};
+	uint64_t seq = 1;
+	add_good(&b, pack_event(site_a, seq++, LD__EVENT_KIND__OUTFLOW_REGISTERED, site_b, "张三"));
+	char phone[32];
+	for (int kind = LD__EVENT_KIND__MEMBER_REGISTERED; kind <= LD__EVENT_KIND__LAPSE_DECIDED;
+	     kind++) {
+		Ld__Event ev = event_of_a(seq, (Ld__EventKind)kind);
+		add_bad(&b, pack(&ev), seq++, "without its payload");
+		snprintf(phone, sizeof(phone), "1390000%04d", kind);
+		add_good(&b, contact_event(seq++, phone));
+	}
+	/* (b) */
+	ProtobufCBinaryData junk = {.len = 3, .data = malloc(3)};
+	memcpy(junk.data, "\xff\xff\xff", 3);
+	add_bad(&b, junk, 0, "does not decode");
+	add_good(&b, contact_event(seq++, "13900000100"));
+	/* (c) */
+	Ld__DuesPaid paid = LD__DUES_PAID__INIT;
+	paid.receipt = "";
+	paid.from_month = paid.to_month = 2026 * 12;
+	paid.amount_fen = paid.basis_fen = 1500;
+	Ld__Event dues = event_of_a(seq, LD__EVENT_KIND__DUES_PAID);
+	dues.payload_case = LD__EVENT__PAYLOAD_DUES_PAID;
+	dues.dues_paid = &paid;
+	add_bad(&b, pack(&dues), seq++, "receipt");
+	add_good(&b, contact_event(seq++, "13900000101"));
+	/* (d) */
+	Ld__Transfer tr = LD__TRANSFER__INIT;
+	tr.letter.data = (uint8_t *)"\xff\xff\xff";
+	tr.letter.len = 3;
+	tr.number = "T-1";
+	Ld__Event transfer = event_of_a(seq, LD__EVENT_KIND__TRANSFER_ISSUED);
+	transfer.payload_case = LD__EVENT__PAYLOAD_TRANSFER;
+	transfer.transfer = &tr;
+	add_bad(&b, pack(&transfer), seq++, "letter does not decode");
+	add_good(&b, contact_event(seq++, "13900000102"));
+	Ld__TransferLetter letter = LD__TRANSFER_LETTER__INIT;
+	letter.number = "T-2";
+	letter.member = IDNO;
+	uint8_t letter_bytes[256];
+	tr.letter.len = ld__transfer_letter__pack(&letter, letter_bytes);
+	tr.letter.data = letter_bytes;
+	transfer.origin_seq = seq;
+	add_bad(&b, pack(&transfer), seq++, "issuer");
+	add_good(&b, contact_event(seq++, "13900000103"));
+	uint64_t last = seq - 1;
+
+	struct apply_stats st = {0};
+	assert_int_equal(apply(f->store, site_a, 0, last, b.ev, b.n, log_a, &st), 0);
+	assert_int_equal(st.applied, b.n_good);
+	assert_int_equal(st.quarantined, b.n_bad);
+	assert_int_equal(st.n_list, b.n_bad);
+	for (size_t i = 0; i < b.n_bad; i++) {
+		assert_int_equal(st.list[i].seq, b.bad_seq[i]);
+		if (!strstr(st.list[i].reason, b.bad_why[i]))
+			fail_msg("quarantined event %zu (seq %llu): reason \"%s\" lacks \"%s\"", i,
+				 (unsigned long long)b.bad_seq[i], st.list[i].reason, b.bad_why[i]);
+	}
+	/* A kind without its payload is named in the reason. */
+	assert_non_null(strstr(st.list[0].reason, "member.registered"));
+	assert_non_null(strstr(st.list[10].reason, "dues.paid"));
+	apply_stats_free(&st);
+	assert_null(st.list);
+
+	assert_int_equal(cursor_applied(f->store, site_a), last);
+	assert_int_equal(count(f->store, TBL_LOG), b.n_good);
+	assert_int_equal(count(f->store, TBL_QUARANTINE), b.n_bad);
+	assert_int_equal(count(f->store, TBL_RECEIPTS), 0);
+	assert_int_equal(count(f->store, TBL_LETTERS), 0);
+	char *p = member_phone(f->store);
+	assert_string_equal(p, "13900000103"); /* the last good event, after the last bad one */
+	free(p);
+	assert_verifies(f->store);
+	for (size_t i = 0; i < b.n; i++)
+		free(b.ev[i].data);
+}
+
+/*
+ * An event that passes every check but cannot be folded (a receipt number too long to be a key):
+ * the fast way asks to be run again; carefully, that event's log entry and partial fold are
+ * rolled back, it is quarantined, and the events after it are applied.
+ */
+static void test_unfoldable_event_rolled_back(void **state)
+{
+	struct fixture *f = *state;
+	ProtobufCBinaryData ev[3];
+	ev[0] = pack_event(site_a, 1, LD__EVENT_KIND__OUTFLOW_REGISTERED, site_b, "张三");
+	char receipt[700];
+	memset(receipt, 'R', sizeof(receipt) - 1);
+	receipt[sizeof(receipt) - 1] = '\0';
+	Ld__DuesPaid paid = LD__DUES_PAID__INIT;
+	paid.receipt = receipt;
+	paid.amount_fen = paid.basis_fen = 1500;
+	Ld__Event dues = event_of_a(2, LD__EVENT_KIND__DUES_PAID);
+	dues.payload_case = LD__EVENT__PAYLOAD_DUES_PAID;
+	dues.dues_paid = &paid;
+	ev[1] = pack(&dues);
+	ev[2] = contact_event(3, "13912345678");
+
+	/* The fast way, by hand: it asks for the careful way. */
+	Ld__EventBatch b = LD__EVENT_BATCH__INIT;
+	b.log_id.data = log_a;
+	b.log_id.len = LD_LOG_ID_BYTES;
+	b.prev_seq = 0;
+	b.last_seq = 3;
+	b.events = ev;
+	b.n_events = 3;
+	struct apply_stats st = {0};
+	const char *why = NULL;
+	struct store_txn *txn;
+	assert_int_equal(store_begin(f->store, true, &txn), 0);
+	struct domain_site site = {.self = site_b, .today = date_today(), .probation_months = 12};
+	assert_int_equal(sync_apply_batch(txn, site_a, &site, &b, 0, &st, &why), SYNC_APPLY_AGAIN);
+	store_abort(txn);
+	assert_int_equal(SYNC_APPLY_AGAIN, WRITER_JOB_AGAIN);
+
+	assert_int_equal(apply(f->store, site_a, 0, 3, ev, 3, log_a, &st), 0);
+	assert_int_equal(st.applied, 2);
+	assert_int_equal(st.quarantined, 1);
+	assert_int_equal(st.list[0].seq, 2);
+	assert_non_null(strstr(st.list[0].reason, "cannot be folded"));
+	apply_stats_free(&st);
+	assert_int_equal(count(f->store, TBL_LOG), 2);
+	assert_int_equal(count(f->store, TBL_ORIGINS), 2);
+	assert_int_equal(count(f->store, TBL_RECEIPTS), 0);
+	assert_int_equal(count(f->store, TBL_QUARANTINE), 1);
+	assert_int_equal(cursor_applied(f->store, site_a), 3);
+	char *p = member_phone(f->store);
+	assert_string_equal(p, "13912345678");
+	free(p);
+	assert_verifies(f->store);
+	for (size_t i = 0; i < 3; i++)
+		free(ev[i].data);
+}
+
+/* A batch with a gap is refused whole, bad and good events alike: nothing is written. */
+static void test_gap_writes_nothing(void **state)
+{
+	struct fixture *f = *state;
+	struct apply_stats st = {0};
+	ProtobufCBinaryData first =
+	    pack_event(site_a, 1, LD__EVENT_KIND__OUTFLOW_REGISTERED, site_b, "张三");
+	assert_int_equal(apply(f->store, site_a, 0, 1, &first, 1, log_a, &st), 0);
+	ProtobufCBinaryData ev[2];
+	Ld__Event bad = event_of_a(6, LD__EVENT_KIND__DUES_PAID);
+	ev[0] = pack(&bad);
+	ev[1] = contact_event(7, "13900000001");
+	assert_int_equal(apply(f->store, site_a, 5, 7, ev, 2, log_a, &st), -ERANGE);
+	assert_int_equal(count(f->store, TBL_LOG), 1);
+	assert_int_equal(count(f->store, TBL_QUARANTINE), 0);
+	assert_int_equal(cursor_applied(f->store, site_a), 1);
+	apply_stats_free(&st);
+	free(first.data);
+	free(ev[0].data);
+	free(ev[1].data);
+}
+
+/*
+ * At the sender A: B's Ack says it quarantined A's event 2. A records it once (a batch acknowledged
+ * twice adds nothing), with its own event's bytes, kind and member, and B as the reporter; reports
+ * about no event of A's (seq 0, beyond the log) are ignored.
+ */
+static void test_reported_quarantine(void **state)
+{
+	struct fixture *f = *state;
+	assert_int_equal(meta_init(f->store, site_a), 0);
+	struct store_txn *txn;
+	assert_int_equal(store_begin(f->store, true, &txn), 0);
+	Ld__MemberInfo m = member_info();
+	Ld__Event reg = LD__EVENT__INIT;
+	reg.kind = LD__EVENT_KIND__MEMBER_REGISTERED;
+	reg.member = IDNO;
+	reg.payload_case = LD__EVENT__PAYLOAD_MEMBER_INFO;
+	reg.member_info = &m;
+	assert_int_equal(eventlog_commit_local(txn, site_a, &reg, NULL), 0);
+	Ld__OutflowInfo of = LD__OUTFLOW_INFO__INIT;
+	of.member = &m;
+	of.inflow_site.data = site_b;
+	of.inflow_site.len = LD_SITE_ID_BYTES;
+	Ld__Event out = LD__EVENT__INIT;
+	out.kind = LD__EVENT_KIND__OUTFLOW_REGISTERED;
+	out.member = IDNO;
+	out.payload_case = LD__EVENT__PAYLOAD_OUTFLOW;
+	out.outflow = &of;
+	assert_int_equal(eventlog_commit_local(txn, site_a, &out, NULL), 0);
+	assert_int_equal(store_commit(txn), 0);
+
+	struct reported_event list[] = {
+	    {2, "outflow.registered: only the member's outflow site may write this"},
+	    {2, "the same again in one Ack"},
+	    {0, "the event does not decode"},
+	    {99, "beyond A's log"},
+	};
+	for (int round = 0; round < 2; round++) {
+		size_t added = 7;
+		assert_int_equal(store_begin(f->store, true, &txn), 0);
+		assert_int_equal(quarantine_add_reported(txn, site_a, site_b, list, 4, &added), 0);
+		assert_int_equal(store_commit(txn), 0);
+		assert_int_equal(added, round == 0 ? 1 : 0);
+		assert_int_equal(count(f->store, TBL_QUARANTINE), 1);
+	}
+	/* Another peer reporting the same event is another conflict. */
+	size_t added = 0;
+	assert_int_equal(store_begin(f->store, true, &txn), 0);
+	assert_int_equal(quarantine_add_reported(txn, site_a, site_c, list, 1, &added), 0);
+	assert_int_equal(store_commit(txn), 0);
+	assert_int_equal(added, 1);
+
+	assert_int_equal(store_begin(f->store, false, &txn), 0);
+	struct store_cursor *c;
+	struct store_val k, v;
+	assert_int_equal(store_cursor_open(txn, TBL_QUARANTINE, &c), 0);
+	assert_int_equal(store_cursor_get(c, STORE_FIRST, &k, &v), 0);
+	Ld__Quarantined *q = ld__quarantined__unpack(NULL, v.len, v.data);
+	assert_non_null(q);
+	assert_memory_equal(q->origin.data, site_a, LD_SITE_ID_BYTES);
+	assert_int_equal(q->reported_by.len, LD_SITE_ID_BYTES);
+	assert_memory_equal(q->reported_by.data, site_b, LD_SITE_ID_BYTES);
+	assert_int_equal(q->origin_seq, 2);
+	assert_string_equal(q->kind, "outflow.registered");
+	assert_string_equal(q->member, IDNO);
+	assert_non_null(strstr(q->reason, "outflow site"));
+	Ld__LogEntry *e;
+	assert_int_equal(eventlog_read(txn, 2, &e, NULL), 0);
+	assert_int_equal(q->event.len, e->event.len);
+	assert_memory_equal(q->event.data, e->event.data, e->event.len);
+	ld__log_entry__free_unpacked(e, NULL);
+	ld__quarantined__free_unpacked(q, NULL);
+	store_cursor_close(c);
+	store_abort(txn);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -326,6 +672,11 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_outflow_kind_from_inflow_is_quarantined, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_cursor_continuity, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bad_events_quarantined_rest_applied, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_unfoldable_event_rolled_back, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_gap_writes_nothing, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_reported_quarantine, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,131 @@
+/*
+ * sync_apply.c: the receiver. Each batch from a peer goes to the writer as one job
+ * (sync_apply_batch: events, quarantine and the cursor in one transaction); the Ack, with the
+ * events quarantined if the link speaks version 2, is sent from the job's done callback, after
+ * the commit. While MAX_APPLYING batches are at the writer, reading from the peer pauses.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "commit.h"
+#include "logging.h"
+#include "sync_internal.h"
+#include "syncapply.h"
+#include "writer.h"
+
+struct apply_job {
+	struct writer_job job;
+	struct link *link;
+	uint8_t peer[LD_SITE_ID_BYTES];
+	struct peer_msg *msg;
+	struct apply_stats stats;
+	const char *why;
+	bool careful; /* apply each event in a child transaction (syncapply.h) */
+};
+
+/*
+ * Writer thread. The fast way first; if an event could not be folded (SYNC_APPLY_AGAIN, which is
+ * WRITER_JOB_AGAIN), the writer rolls back what this job wrote and calls it again: then each
+ * event is applied in a child transaction, and the one that cannot be folded is quarantined.
+ */
+static int apply_run(struct writer_job *job, struct store_txn *txn)
+{
+	struct apply_job *a = (struct apply_job *)job;
+	struct domain_site site;
+	a->why = NULL;
+	commit_site(a->link->sync->d, &site);
+	int rc = sync_apply_batch(txn, a->peer, &site, a->msg->env->batch,
+				  a->careful ? SYNC_APPLY_CAREFUL : 0, &a->stats, &a->why);
+	if (rc == SYNC_APPLY_AGAIN)
+		a->careful = true;
+	return rc;
+}
+
+_Static_assert(SYNC_APPLY_AGAIN == WRITER_JOB_AGAIN, "the writer reruns what syncapply asks");
+
+/* Send the Ack for batch B, with the events quarantined (ST) if the link speaks version 2. */
+static void send_ack(struct link *l, const Ld__EventBatch *b, const struct apply_stats *st)
+{
+	Ld__Ack ack = LD__ACK__INIT;
+	ack.log_id = b->log_id;
+	ack.seq = b->last_seq;
+	Ld__QuarantinedEvent *items = NULL, **ptrs = NULL;
+	if (l->protocol >= 2 && st->n_list) {
+		items = calloc(st->n_list, sizeof(*items));
+		ptrs = calloc(st->n_list, sizeof(*ptrs));
+		if (items && ptrs) {
+			for (size_t i = 0; i < st->n_list; i++) {
+				ld__quarantined_event__init(&items[i]);
+				items[i].seq = st->list[i].seq;
+				items[i].reason = (char *)st->list[i].reason;
+				ptrs[i] = &items[i];
+			}
+			ack.n_quarantined = st->n_list;
+			ack.quarantined = ptrs;
+		}
+	}
+	Ld__Envelope env = LD__ENVELOPE__INIT;
+	env.msg_case = LD__ENVELOPE__MSG_ACK;
+	env.ack = &ack;
+	link_send(l, &env);
+	free(items);
+	free(ptrs);
+}
+
+static void apply_done(struct writer_job *job)
+{
+	struct apply_job *a = (struct apply_job *)job;
+	struct link *l = a->link;
+	Ld__EventBatch *b = a->msg->env->batch;
+	struct sync_peer *p = l->peer;
+	l->applying--;
+	if (l->conn && p && p->link == l) {
+		if (job->result == 0) {
+			if (b->last_seq > p->applied_seq)
+				p->applied_seq = b->last_seq;
+			send_ack(l, b, &a->stats);
+			if (a->stats.quarantined)
+				log_warn(
+				    "sync: %s: %llu event(s) quarantined; see liudong conflicts",
+				    p->name, (unsigned long long)a->stats.quarantined);
+			if (p->link == l && l->applying < MAX_APPLYING)
+				peer_conn_pause(l->conn, false);
+		} else {
+			char why[200];
+			snprintf(why, sizeof(why), "cannot apply a batch: %s",
+				 job->result == -ERANGE && a->why ? a->why
+								  : strerror(-job->result));
+			peer_error(p, "%s", why);
+			log_warn("sync: %s: %s", p->name, why);
+			link_close(l, LD__CLOSE_CODE__BATCH_REFUSED, why);
+		}
+	}
+	apply_stats_free(&a->stats);
+	peer_msg_free(a->msg);
+	free(a);
+	link_unref(l);
+}
+
+void on_batch(struct link *l, struct peer_msg *m)
+{
+	struct apply_job *a = calloc(1, sizeof(*a));
+	if (!a) {
+		peer_msg_free(m);
+		link_close(l, LD__CLOSE_CODE__INTERNAL_ERROR, "out of memory");
+		return;
+	}
+	a->link = l;
+	l->refs++;
+	memcpy(a->peer, l->peer->id, LD_SITE_ID_BYTES);
+	a->msg = m;
+	a->job.run = apply_run;
+	a->job.done = apply_done;
+	if (m->env->batch->last_seq > l->peer->their_head)
+		l->peer->their_head = m->env->batch->last_seq;
+	if (++l->applying >= MAX_APPLYING)
+		peer_conn_pause(l->conn, true);
+	writer_submit(l->sync->d->writer, &a->job);
+}

@@ -1,0 +1,80 @@
+/*
+ * sync_status.c: what `liudong status` shows of each peer: state, last contact, our head and what
+ * it acknowledged, its head and what we applied, lag, quarantined, last error.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "logging.h"
+#include "sync_internal.h"
+#include "syncapply.h"
+#include "view.h"
+
+const char *const sync_state_names[] = {"down",	       "connecting", "handshaking",
+					"catching up", "live",	     "refused"};
+
+/* Quarantined events from PEER. */
+static uint64_t quarantined_from(struct store_txn *txn, const uint8_t *peer)
+{
+	struct store_cursor *c;
+	if (store_cursor_open(txn, TBL_QUARANTINE, &c) != 0)
+		return 0;
+	uint64_t n = 0;
+	struct store_val k, v;
+	for (int rc = store_cursor_get(c, STORE_FIRST, &k, &v); rc == 0;
+	     rc = store_cursor_get(c, STORE_NEXT, &k, &v)) {
+		Ld__Quarantined *q = ld__quarantined__unpack(NULL, v.len, v.data);
+		if (q && q->origin.len == LD_SITE_ID_BYTES &&
+		    memcmp(q->origin.data, peer, LD_SITE_ID_BYTES) == 0)
+			n++;
+		if (q)
+			ld__quarantined__free_unpacked(q, NULL);
+	}
+	store_cursor_close(c);
+	return n;
+}
+
+json_t *sync_status(struct sync *s)
+{
+	json_t *list = json_array();
+	struct store_txn *txn;
+	if (store_begin(s->d->store, false, &txn) != 0)
+		return list;
+	struct eventlog_head head = {0};
+	eventlog_head(txn, &head);
+	for (struct sync_peer *p = s->peers; p; p = p->next) {
+		if (!p->present)
+			continue;
+		Ld__SyncCursor *cur = NULL;
+		uint64_t applied = p->applied_seq;
+		if (cursor_get(txn, p->id, &cur) == 0) {
+			applied = cur->applied_seq;
+			ld__sync_cursor__free_unpacked(cur, NULL);
+		}
+		char text[LD_SITE_ID_TEXT];
+		json_t *o = json_object();
+		json_object_set_new(o, "name", json_string(p->name));
+		json_object_set_new(o, "site_id", json_string(siteid_format(p->id, text)));
+		json_object_set_new(o, "address", json_string(p->address));
+		json_object_set_new(o, "state", json_string(sync_state_names[p->state]));
+		json_object_set_new(o, "last_contact",
+				    p->last_contact_ms ? view_time(p->last_contact_ms)
+						       : json_null());
+		json_object_set_new(o, "head_seq", json_integer((json_int_t)head.seq));
+		json_object_set_new(o, "acked_seq", json_integer((json_int_t)p->acked_seq));
+		json_object_set_new(o, "their_head_seq", json_integer((json_int_t)p->their_head));
+		json_object_set_new(o, "applied_seq", json_integer((json_int_t)applied));
+		json_object_set_new(o, "lag",
+				    json_integer((json_int_t)peer_lag_exact(p, txn, head.seq)));
+		json_object_set_new(o, "quarantined",
+				    json_integer((json_int_t)quarantined_from(txn, p->id)));
+		json_object_set_new(o, "last_error",
+				    p->last_error[0] ? json_string(p->last_error) : json_null());
+		json_array_append_new(list, o);
+	}
+	store_abort(txn);
+	return list;
+}
