@@ -247,7 +247,7 @@ static void test_outflow_kind_from_inflow_is_quarantined(void **state)
 	assert_int_equal(st.quarantined, 1);
 	assert_int_equal(st.applied, 0);
 
-	/* `liudong conflicts` shows it: the kind, the member (masked), why, which event. */
+	/* `liudong conflicts` shows it: id, kind, the member (masked), why, from where, open. */
 	struct daemon d;
 	memset(&d, 0, sizeof(d));
 	memcpy(d.site_id, site_a, LD_SITE_ID_BYTES);
@@ -269,6 +269,13 @@ static void test_outflow_kind_from_inflow_is_quarantined(void **state)
 	assert_string_equal(json_string_value(json_object_get(c, "kind")), "member.updated");
 	assert_string_equal(json_string_value(json_object_get(c, "member")), "110105********002X");
 	assert_non_null(strstr(json_string_value(json_object_get(c, "detail")), "outflow site"));
+	assert_non_null(strstr(json_string_value(json_object_get(c, "reason")), "outflow site"));
+	assert_string_equal(json_string_value(json_object_get(c, "id")), "Q1");
+	assert_string_equal(json_string_value(json_object_get(c, "status")), "open");
+	/* B is not pinned here: named by its printed id. */
+	char b_text[LD_SITE_ID_TEXT];
+	siteid_format(site_b, b_text);
+	assert_string_equal(json_string_value(json_object_get(c, "origin")), b_text);
 	json_decref(rq.result);
 	json_decref(rq.warnings);
 
