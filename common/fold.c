@@ -514,9 +514,63 @@ static int fold_history_only(struct store_txn *txn, const Ld__Event *ev, uint64_
 	return member_change(txn, ev, seq, NULL, NULL);
 }
 
+/*
+ * The payload each kind carries. A oneof's members share one union: a kind read through another
+ * kind's payload (a peer's event) would be a type confusion, so a payload of another kind is
+ * refused before any of it is read. Kinds this version does not know carry anything.
+ */
+static Ld__Event__PayloadCase kind_payload(Ld__EventKind kind)
+{
+	switch (kind) {
+	case LD__EVENT_KIND__MEMBER_REGISTERED:
+	case LD__EVENT_KIND__MEMBER_UPDATED:
+		return LD__EVENT__PAYLOAD_MEMBER_INFO;
+	case LD__EVENT_KIND__OUTFLOW_REGISTERED:
+		return LD__EVENT__PAYLOAD_OUTFLOW;
+	case LD__EVENT_KIND__BRANCH_ADDED:
+		return LD__EVENT__PAYLOAD_BRANCH;
+	case LD__EVENT_KIND__CERT_ISSUED:
+		return LD__EVENT__PAYLOAD_CERT;
+	case LD__EVENT_KIND__CERT_REVOKED:
+		return LD__EVENT__PAYLOAD_REVOKED;
+	case LD__EVENT_KIND__CERT_REVIEWED:
+		return LD__EVENT__PAYLOAD_REVIEWED;
+	case LD__EVENT_KIND__CHECKIN:
+		return LD__EVENT__PAYLOAD_CHECKIN;
+	case LD__EVENT_KIND__MEETING_HELD:
+		return LD__EVENT__PAYLOAD_MEETING;
+	case LD__EVENT_KIND__ATTENDANCE:
+		return LD__EVENT__PAYLOAD_ATTENDANCE;
+	case LD__EVENT_KIND__DUES_PAID:
+		return LD__EVENT__PAYLOAD_DUES_PAID;
+	case LD__EVENT_KIND__DUES_REFUNDED:
+		return LD__EVENT__PAYLOAD_DUES_REFUNDED;
+	case LD__EVENT_KIND__CONTACT_CHANGED:
+		return LD__EVENT__PAYLOAD_CONTACT;
+	case LD__EVENT_KIND__TRANSFER_ISSUED:
+		return LD__EVENT__PAYLOAD_TRANSFER;
+	case LD__EVENT_KIND__REPORT_RECEIVED:
+	case LD__EVENT_KIND__FEEDBACK:
+	case LD__EVENT_KIND__DEPARTURE_ASSESSED:
+	case LD__EVENT_KIND__RETURNED:
+	case LD__EVENT_KIND__TRANSFER_RECEIVED:
+	case LD__EVENT_KIND__PROBATION_OPINION:
+	case LD__EVENT_KIND__PROBATION_DECIDED:
+	case LD__EVENT_KIND__LAPSE_OPENED:
+	case LD__EVENT_KIND__LAPSE_DECIDED:
+		return LD__EVENT__PAYLOAD_NOTE;
+	default:
+		return LD__EVENT__PAYLOAD__NOT_SET;
+	}
+}
+
 int fold_apply(struct store_txn *txn, const Ld__Event *ev, uint64_t seq)
 {
 	struct scratch sc;
+	Ld__Event__PayloadCase want = kind_payload(ev->kind);
+	if (want != LD__EVENT__PAYLOAD__NOT_SET && ev->payload_case != want &&
+	    ev->payload_case != LD__EVENT__PAYLOAD__NOT_SET)
+		return -EBADMSG;
 	switch (ev->kind) {
 	case LD__EVENT_KIND__MEMBER_REGISTERED:
 		return fold_member_registered(txn, ev, seq);

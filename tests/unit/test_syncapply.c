@@ -324,6 +324,54 @@ static void test_cursor_continuity(void **state)
 	free(first.data);
 }
 
+/*
+ * A kind with another kind's payload (the oneof's members share a union): found by fuzz_syncapply,
+ * an outflow registration carrying a note was read as an OutflowInfo and crashed the receiver.
+ * It must be refused (quarantined, or the batch refused) with nothing applied.
+ */
+static void test_payload_of_another_kind(void **state)
+{
+	struct fixture *f = *state;
+	Ld__Note note = LD__NOTE__INIT;
+	note.text = "not an outflow registration";
+	Ld__MemberInfo m = member_info();
+	const struct {
+		Ld__EventKind kind;
+		Ld__Event__PayloadCase payload;
+	} cases[] = {
+	    {LD__EVENT_KIND__OUTFLOW_REGISTERED, LD__EVENT__PAYLOAD_NOTE},
+	    {LD__EVENT_KIND__MEMBER_REGISTERED, LD__EVENT__PAYLOAD_NOTE},
+	    {LD__EVENT_KIND__OUTFLOW_REGISTERED, LD__EVENT__PAYLOAD_MEMBER_INFO},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		Ld__Event ev = LD__EVENT__INIT;
+		ev.origin.data = site_a;
+		ev.origin.len = LD_SITE_ID_BYTES;
+		ev.origin_seq = 1;
+		ev.member = IDNO;
+		ev.kind = cases[i].kind;
+		ev.payload_case = cases[i].payload;
+		if (cases[i].payload == LD__EVENT__PAYLOAD_NOTE)
+			ev.note = &note;
+		else
+			ev.member_info = &m;
+		ProtobufCBinaryData b;
+		b.len = ld__event__get_packed_size(&ev);
+		b.data = malloc(b.len);
+		ld__event__pack(&ev, b.data);
+		struct apply_stats st;
+		int rc = apply(f->store, site_a, 0, 1, &b, 1, log_a, &st);
+		if (rc == 0)
+			assert_int_equal(st.quarantined, 1);
+		else
+			assert_int_equal(rc,
+					 -EBADMSG); /* refused whole: no crash, nothing applied */
+		assert_int_equal(count(f->store, TBL_LOG), 0);
+		assert_int_equal(count(f->store, TBL_MEMBERS), 0);
+		free(b.data);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -331,6 +379,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_outflow_kind_from_inflow_is_quarantined, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_cursor_continuity, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_payload_of_another_kind, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
