@@ -1,10 +1,12 @@
 /*
- * cmd_sync.c: sync seen from the command line: status, conflicts, peer resync, log.
+ * cmd_sync.c: sync seen from the command line: status, conflicts (and settling them), peer
+ * resync, log.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
 #include "commands.h"
 #include "daemon.h"
 #include "event.h"
@@ -14,6 +16,7 @@
 #include "siteid.h"
 #include "sites.h"
 #include "sync.h"
+#include "utf8.h"
 #include "view.h"
 
 int cmd_status(struct request *rq, struct store_txn *txn)
@@ -34,18 +37,76 @@ int cmd_peer_resync(struct request *rq, struct store_txn *txn)
 	return 0;
 }
 
-/*
- * Double payments: a month covered by two receipts, neither refunded (two sites collected while
- * apart). Kept, listed here until `dues refund` settles them.
- */
-static int dues_conflicts(struct request *rq, struct store_txn *txn, json_t *list)
+/* ---------------------------------------------------------------------------------------------- */
+/* Conflicts: quarantined events (ours refused by a peer, a peer's refused here) and double */
+/* payments. Each has an id: "Q<seq>" for a quarantine row, "D<receipt>+<receipt>" for a pair.    */
+
+#define NOTE_MAX 1000
+
+/* S as a JSON string; bytes that are not UTF-8 (a hostile peer's text) shown as '?'. */
+static json_t *text_json(const char *s)
+{
+	if (!s)
+		return json_string("");
+	if (utf8_valid(s, true))
+		return json_string(s);
+	char *copy = strdup(s);
+	if (!copy)
+		return json_string("?");
+	for (char *p = copy; *p; p++) {
+		if ((unsigned char)*p >= 0x80 || (unsigned char)*p < 0x20)
+			*p = '?';
+	}
+	json_t *j = json_string(copy);
+	free(copy);
+	return j;
+}
+
+/* IDNO if it is an identity number (a peer's text may be anything), else NULL: for audit rows. */
+static const char *audit_member(const char *idno)
+{
+	return idno && idno_validate(idno, LD_DATE_NONE, 0, NULL, NULL) == 0 ? idno : NULL;
+}
+
+/* The member as shown: masked, or whole with --reveal (then audited once per row). */
+static int member_json(struct request *rq, struct store_txn *txn, const char *idno, json_t **out)
+{
+	char masked[LD_IDNO_SIZE];
+	*out = NULL;
+	if (!idno || !idno[0]) {
+		*out = json_string("");
+		return 0;
+	}
+	if (!request_flag(rq, "reveal")) {
+		*out = text_json(idno_mask(idno, masked));
+		return 0;
+	}
+	int rc = audit_append(txn, request_operator(rq), rq->uid, "member.reveal",
+			      audit_member(idno), "conflicts");
+	if (rc == 0)
+		*out = text_json(idno);
+	return rc;
+}
+
+static void conflict_status(json_t *o, bool resolved, const char *note, const char *by,
+			    int64_t when_ms)
+{
+	json_object_set_new(o, "status", json_string(resolved ? "resolved" : "open"));
+	json_object_set_new(o, "note", resolved ? text_json(note) : json_null());
+	json_object_set_new(o, "resolved_by", resolved ? text_json(by) : json_null());
+	json_object_set_new(o, "resolved", resolved ? view_time(when_ms) : json_null());
+}
+
+/* The unrefunded paid receipts, for double payments. *all is the caller's (receipts_free). */
+static int receipts_paid(struct store_txn *txn, Ld__Receipt ***all, size_t *n)
 {
 	struct store_cursor *c;
+	*all = NULL;
+	*n = 0;
 	int rc = store_cursor_open(txn, TBL_RECEIPTS, &c);
 	if (rc)
 		return rc;
-	Ld__Receipt **all = NULL;
-	size_t n = 0, cap = 0;
+	size_t cap = 0;
 	struct store_val k, v;
 	for (rc = store_cursor_get(c, STORE_FIRST, &k, &v); rc == 0;
 	     rc = store_cursor_get(c, STORE_NEXT, &k, &v)) {
@@ -55,30 +116,65 @@ static int dues_conflicts(struct request *rq, struct store_txn *txn, json_t *lis
 				ld__receipt__free_unpacked(r, NULL);
 			continue;
 		}
-		if (n == cap) {
+		if (*n == cap) {
 			cap = cap ? 2 * cap : 64;
-			Ld__Receipt **grown = realloc(all, cap * sizeof(*all));
+			Ld__Receipt **grown = realloc(*all, cap * sizeof(**all));
 			if (!grown) {
 				ld__receipt__free_unpacked(r, NULL);
 				rc = -ENOMEM;
 				break;
 			}
-			all = grown;
+			*all = grown;
 		}
-		all[n++] = r;
+		(*all)[(*n)++] = r;
 	}
 	store_cursor_close(c);
-	for (size_t i = 0; i < n && (rc == 0 || rc == -ENOENT); i++) {
-		for (size_t j = i + 1; j < n; j++) {
+	return rc == -ENOENT ? 0 : rc;
+}
+
+static void receipts_free(Ld__Receipt **all, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		ld__receipt__free_unpacked(all[i], NULL);
+	free(all);
+}
+
+/* The id of the double payment of receipts A and B: "D" and the two numbers in order. */
+static void dues_id(const Ld__Receipt *a, const Ld__Receipt *b, char *out, size_t len)
+{
+	const char *x = a->paid->receipt, *y = b->paid->receipt;
+	if (strcmp(x, y) > 0) {
+		const char *t = x;
+		x = y;
+		y = t;
+	}
+	snprintf(out, len, "D%s+%s", x, y);
+}
+
+static bool overlap(const Ld__Receipt *a, const Ld__Receipt *b)
+{
+	return strcmp(a->member, b->member) == 0 && a->paid->from_month <= b->paid->to_month &&
+	       b->paid->from_month <= a->paid->to_month;
+}
+
+/*
+ * Double payments: a month covered by two receipts, neither refunded (two sites collected while
+ * apart). Kept, listed (open) until `dues refund` settles them.
+ */
+static int dues_conflicts(struct request *rq, struct store_txn *txn, json_t *list)
+{
+	Ld__Receipt **all;
+	size_t n;
+	int rc = receipts_paid(txn, &all, &n);
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		for (size_t j = i + 1; j < n && rc == 0; j++) {
 			const Ld__Receipt *a = all[i], *b = all[j];
-			if (strcmp(a->member, b->member) != 0 ||
-			    a->paid->from_month > b->paid->to_month ||
-			    b->paid->from_month > a->paid->to_month)
+			if (!overlap(a, b))
 				continue;
 			int32_t month = a->paid->from_month > b->paid->from_month
 					    ? a->paid->from_month
 					    : b->paid->from_month;
-			char m[LD_MONTH_LEN], masked[LD_IDNO_SIZE], detail[300];
+			char m[LD_MONTH_LEN], detail[300], id[160];
 			json_t *sa = site_name_json(rq, txn, a->site.data, a->site.len);
 			json_t *sb = site_name_json(rq, txn, b->site.data, b->site.len);
 			snprintf(detail, sizeof(detail),
@@ -86,55 +182,219 @@ static int dues_conflicts(struct request *rq, struct store_txn *txn, json_t *lis
 				 "refund one with liudong dues refund",
 				 month_format(month, m), a->paid->receipt, json_string_value(sa),
 				 b->paid->receipt, json_string_value(sb));
-			json_decref(sa);
+			dues_id(a, b, id, sizeof(id));
+			json_t *member;
+			if ((rc = member_json(rq, txn, a->member, &member))) {
+				json_decref(sa);
+				json_decref(sb);
+				break;
+			}
+			json_t *o =
+			    json_pack("{s:s, s:s, s:o, s:o, s:s, s:s, s:[s,s]}", "id", id, "kind",
+				      "dues.double-payment", "member", member, "origin", sa,
+				      "reason", "a month paid at two sites", "detail", detail,
+				      "events", a->paid->receipt, b->paid->receipt);
 			json_decref(sb);
-			json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:[s,s]}", "kind",
-							      "dues.double-payment", "member",
-							      idno_mask(a->member, masked),
-							      "detail", detail, "events",
-							      a->paid->receipt, b->paid->receipt));
+			if (!o) {
+				rc = -ENOMEM;
+				break;
+			}
+			conflict_status(o, false, NULL, NULL, 0);
+			json_array_append_new(list, o);
 		}
 	}
-	for (size_t i = 0; i < n; i++)
-		ld__receipt__free_unpacked(all[i], NULL);
-	free(all);
-	return rc == -ENOENT ? 0 : rc;
+	receipts_free(all, n);
+	return rc;
+}
+
+/* A quarantine row as listed. */
+static int quarantine_row(struct request *rq, struct store_txn *txn, uint64_t key,
+			  const Ld__Quarantined *q, json_t **out)
+{
+	struct daemon *d = rq->daemon;
+	char id[32], ev[200], detail[600];
+	bool ours = q->reported_by.len > 0;
+	/* Ours: the event is this site's (origin = us), the peer named in reported_by refused it.
+	 */
+	json_t *origin = ours ? site_name_json(rq, txn, d->site_id, LD_SITE_ID_BYTES)
+			      : site_name_json(rq, txn, q->origin.data, q->origin.len);
+	json_t *reason = text_json(q->reason[0] ? q->reason : "no reason given");
+	if (ours) {
+		json_t *by = site_name_json(rq, txn, q->reported_by.data, q->reported_by.len);
+		snprintf(detail, sizeof(detail), "quarantined by %s: %s", json_string_value(by),
+			 json_string_value(reason));
+		json_decref(by);
+	} else {
+		snprintf(detail, sizeof(detail), "quarantined here: %s", json_string_value(reason));
+	}
+	snprintf(id, sizeof(id), "Q%llu", (unsigned long long)key);
+	snprintf(ev, sizeof(ev), "%s:%llu", json_string_value(origin),
+		 (unsigned long long)q->origin_seq);
+	json_t *member;
+	int rc = member_json(rq, txn, q->member, &member);
+	if (rc) {
+		json_decref(origin);
+		json_decref(reason);
+		return rc;
+	}
+	*out = json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:[o], s:o}", "id", id, "kind",
+			 q->kind[0] ? text_json(q->kind) : json_string("unknown"), "member", member,
+			 "origin", origin, "reason", reason, "detail", text_json(detail), "events",
+			 text_json(ev), "time", view_time(q->time_ms));
+	if (!*out)
+		return -ENOMEM;
+	conflict_status(*out, q->resolved, q->resolution, q->resolved_by, q->resolved_ms);
+	return 0;
 }
 
 int cmd_conflicts(struct request *rq, struct store_txn *txn)
 {
+	bool open_only = request_flag(rq, "open");
 	json_t *list = json_array();
 	json_object_set_new(rq->result, "conflicts", list);
-	int drc = dues_conflicts(rq, txn, list);
-	if (drc)
-		return drc;
-	struct store_cursor *c;
-	int rc = store_cursor_open(txn, TBL_QUARANTINE, &c);
+	int rc = dues_conflicts(rq, txn, list);
 	if (rc)
+		return rc;
+	struct store_cursor *c;
+	if ((rc = store_cursor_open(txn, TBL_QUARANTINE, &c)))
 		return rc;
 	struct store_val k, v;
 	for (rc = store_cursor_get(c, STORE_FIRST, &k, &v); rc == 0;
 	     rc = store_cursor_get(c, STORE_NEXT, &k, &v)) {
 		Ld__Quarantined *q = ld__quarantined__unpack(NULL, v.len, v.data);
-		if (!q) {
+		if (!q || k.len != 8) {
+			if (q)
+				ld__quarantined__free_unpacked(q, NULL);
 			rc = -EBADMSG;
 			break;
 		}
-		char masked[LD_IDNO_SIZE];
-		json_t *origin = site_name_json(rq, txn, q->origin.data, q->origin.len);
-		char ev[200];
-		snprintf(ev, sizeof(ev), "%s:%llu", json_string_value(origin),
-			 (unsigned long long)q->origin_seq);
-		json_array_append_new(list,
-				      json_pack("{s:s, s:s, s:s, s:o, s:[s], s:o}", "kind",
-						q->kind[0] ? q->kind : "unknown", "member",
-						q->member[0] ? idno_mask(q->member, masked) : "",
-						"detail", q->reason, "origin", origin, "events", ev,
-						"time", view_time(q->time_ms)));
+		json_t *row = NULL;
+		if (!(open_only && q->resolved))
+			rc = quarantine_row(rq, txn, store_u64_from(k.data), q, &row);
 		ld__quarantined__free_unpacked(q, NULL);
+		if (rc)
+			break;
+		if (row)
+			json_array_append_new(list, row);
 	}
 	store_cursor_close(c);
 	return rc == -ENOENT ? 0 : rc;
+}
+
+/* Is ID an open double payment? 0 if so, -ENOENT if none has that id. */
+static int dues_conflict_find(struct store_txn *txn, const char *id)
+{
+	Ld__Receipt **all;
+	size_t n;
+	int rc = receipts_paid(txn, &all, &n);
+	if (rc)
+		return rc;
+	rc = -ENOENT;
+	for (size_t i = 0; i < n && rc; i++) {
+		for (size_t j = i + 1; j < n && rc; j++) {
+			char other[160];
+			dues_id(all[i], all[j], other, sizeof(other));
+			if (overlap(all[i], all[j]) && strcmp(other, id) == 0)
+				rc = 0;
+		}
+	}
+	receipts_free(all, n);
+	return rc;
+}
+
+/* "Q<seq>": the seq into *key. -EINVAL if ID is not that. */
+static int quarantine_key(const char *id, uint64_t *key)
+{
+	if (id[0] != 'Q' || id[1] < '1' || id[1] > '9' || strlen(id) > 21)
+		return -EINVAL;
+	char *end;
+	errno = 0;
+	unsigned long long k = strtoull(id + 1, &end, 10);
+	if (errno || *end)
+		return -EINVAL;
+	*key = k;
+	return 0;
+}
+
+int cmd_conflicts_resolve(struct request *rq, struct store_txn *txn)
+{
+	const char *id = request_arg(rq, 0);
+	const char *note = request_param(rq, "note");
+	if (!id || !note)
+		return request_fail(rq, -EDOM, "usage: liudong conflicts resolve ID --note TEXT");
+	if (!note[0] || strlen(note) > NOTE_MAX)
+		return request_fail(rq, -EINVAL, "--note must be 1 to %d bytes of text", NOTE_MAX);
+	int rc;
+	if (id[0] == 'D') {
+		if (!strchr(id, '+') || strlen(id) > 150)
+			return request_fail(rq, -EINVAL,
+					    "'%s' is not a conflict id (D and two receipts joined "
+					    "by +); see liudong conflicts",
+					    id);
+		rc = dues_conflict_find(txn, id);
+		if (rc == -ENOENT)
+			return request_fail(rq, rc, "no conflict %s; see liudong conflicts", id);
+		if (rc)
+			return rc;
+		return request_fail(rq, -EPERM,
+				    "conflict %s is a double payment: it is settled by refunding "
+				    "one receipt with liudong dues refund",
+				    id);
+	}
+	uint64_t key;
+	if (quarantine_key(id, &key))
+		return request_fail(rq, -EINVAL,
+				    "'%s' is not a conflict id (Q and a number, or D and two "
+				    "receipts); see liudong conflicts",
+				    id);
+	uint8_t k[8];
+	store_u64_key(key, k);
+	struct store_val v;
+	rc = store_get(txn, TBL_QUARANTINE, k, sizeof(k), &v);
+	if (rc == -ENOENT)
+		return request_fail(rq, rc, "no conflict %s; see liudong conflicts", id);
+	if (rc)
+		return rc;
+	Ld__Quarantined *q = ld__quarantined__unpack(NULL, v.len, v.data);
+	if (!q)
+		return -EBADMSG;
+	if (q->resolved) {
+		rc = request_fail(rq, -EALREADY, "conflict %s was resolved already by %s: %s", id,
+				  q->resolved_by, q->resolution);
+		ld__quarantined__free_unpacked(q, NULL);
+		return rc;
+	}
+	/* Fields set here are borrowed: put back before the free. */
+	char *old_resolution = q->resolution, *old_by = q->resolved_by;
+	q->resolved = true;
+	q->resolution = (char *)note;
+	q->resolved_by = (char *)request_operator(rq);
+	q->resolved_ms = view_now_ms();
+	size_t len = ld__quarantined__get_packed_size(q);
+	uint8_t *buf = malloc(len ? len : 1);
+	rc = buf ? 0 : -ENOMEM;
+	if (rc == 0) {
+		ld__quarantined__pack(q, buf);
+		rc = store_put(txn, TBL_QUARANTINE, k, sizeof(k), buf, len, 0);
+	}
+	free(buf);
+	char detail[NOTE_MAX + 64];
+	snprintf(detail, sizeof(detail), "%s: %s", id, note);
+	if (rc == 0)
+		rc = audit_append(txn, request_operator(rq), rq->uid, "conflict.resolve",
+				  audit_member(q->member), detail);
+	if (rc == 0) {
+		json_t *row;
+		rc = quarantine_row(rq, txn, key, q, &row);
+		if (rc == 0) {
+			json_object_update(rq->result, row);
+			json_decref(row);
+		}
+	}
+	q->resolution = old_resolution;
+	q->resolved_by = old_by;
+	ld__quarantined__free_unpacked(q, NULL);
+	return rc;
 }
 
 int cmd_log(struct request *rq, struct store_txn *txn)

@@ -54,6 +54,7 @@ int cmd_history(struct request *rq, struct store_txn *txn);
 /* cmd_sync.c */
 int cmd_status(struct request *rq, struct store_txn *txn);
 int cmd_conflicts(struct request *rq, struct store_txn *txn);
+int cmd_conflicts_resolve(struct request *rq, struct store_txn *txn);
 int cmd_peer_resync(struct request *rq, struct store_txn *txn);
 int cmd_log(struct request *rq, struct store_txn *txn);
 

@@ -261,7 +261,7 @@ static void test_outflow_kind_from_inflow_is_quarantined(void **state)
 	assert_int_equal(st.applied, 0);
 	apply_stats_free(&st);
 
-	/* `liudong conflicts` shows it: the kind, the member (masked), why, which event. */
+	/* `liudong conflicts` shows it: id, kind, the member (masked), why, from where, open. */
 	struct daemon d;
 	memset(&d, 0, sizeof(d));
 	memcpy(d.site_id, site_a, LD_SITE_ID_BYTES);
@@ -283,6 +283,13 @@ static void test_outflow_kind_from_inflow_is_quarantined(void **state)
 	assert_string_equal(json_string_value(json_object_get(c, "kind")), "member.updated");
 	assert_string_equal(json_string_value(json_object_get(c, "member")), "110105********002X");
 	assert_non_null(strstr(json_string_value(json_object_get(c, "detail")), "outflow site"));
+	assert_non_null(strstr(json_string_value(json_object_get(c, "reason")), "outflow site"));
+	assert_string_equal(json_string_value(json_object_get(c, "id")), "Q1");
+	assert_string_equal(json_string_value(json_object_get(c, "status")), "open");
+	/* B is not pinned here: named by its printed id. */
+	char b_text[LD_SITE_ID_TEXT];
+	siteid_format(site_b, b_text);
+	assert_string_equal(json_string_value(json_object_get(c, "origin")), b_text);
 	json_decref(rq.result);
 	json_decref(rq.warnings);
 
@@ -665,6 +672,159 @@ static void test_reported_quarantine(void **state)
 	store_abort(txn);
 }
 
+/*
+ * A kind with another kind's payload (the oneof's members share a union): found by fuzz_syncapply,
+ * an outflow registration carrying a note was read as an OutflowInfo and crashed the receiver.
+ * It must be refused (quarantined, or the batch refused) with nothing applied.
+ */
+static void test_payload_of_another_kind(void **state)
+{
+	struct fixture *f = *state;
+	Ld__Note note = LD__NOTE__INIT;
+	note.text = "not an outflow registration";
+	Ld__MemberInfo m = member_info();
+	const struct {
+		Ld__EventKind kind;
+		Ld__Event__PayloadCase payload;
+	} cases[] = {
+	    {LD__EVENT_KIND__OUTFLOW_REGISTERED, LD__EVENT__PAYLOAD_NOTE},
+	    {LD__EVENT_KIND__MEMBER_REGISTERED, LD__EVENT__PAYLOAD_NOTE},
+	    {LD__EVENT_KIND__OUTFLOW_REGISTERED, LD__EVENT__PAYLOAD_MEMBER_INFO},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		Ld__Event ev = LD__EVENT__INIT;
+		ev.origin.data = site_a;
+		ev.origin.len = LD_SITE_ID_BYTES;
+		ev.origin_seq = 1;
+		ev.member = IDNO;
+		ev.kind = cases[i].kind;
+		ev.payload_case = cases[i].payload;
+		if (cases[i].payload == LD__EVENT__PAYLOAD_NOTE)
+			ev.note = &note;
+		else
+			ev.member_info = &m;
+		ProtobufCBinaryData b;
+		b.len = ld__event__get_packed_size(&ev);
+		b.data = malloc(b.len);
+		ld__event__pack(&ev, b.data);
+		struct apply_stats st = {0};
+		int rc = apply(f->store, site_a, 0, 1, &b, 1, log_a, &st);
+		if (rc == 0)
+			assert_int_equal(st.quarantined, 1);
+		else
+			assert_int_equal(rc,
+					 -EBADMSG); /* refused whole: no crash, nothing applied */
+		assert_int_equal(count(f->store, TBL_LOG), 0);
+		assert_int_equal(count(f->store, TBL_MEMBERS), 0);
+		apply_stats_free(&st);
+		free(b.data);
+	}
+}
+
+/* Run command NAME (handler FN) at site A in a write transaction; the result is the caller's. */
+static int run_command(struct store *s, int (*fn)(struct request *, struct store_txn *),
+		       const char *arg, const char *note, json_t **result)
+{
+	static struct daemon d;
+	memset(&d, 0, sizeof(d));
+	memcpy(d.site_id, site_a, LD_SITE_ID_BYTES);
+	snprintf(d.config.name, sizeof(d.config.name), "昆山");
+	Ld__Param pa = LD__PARAM__INIT, pn = LD__PARAM__INIT;
+	pa.key = "arg";
+	pa.value = (char *)arg;
+	pn.key = "note";
+	pn.value = (char *)note;
+	Ld__Param *params[2];
+	size_t n = 0;
+	if (arg)
+		params[n++] = &pa;
+	if (note)
+		params[n++] = &pn;
+	Ld__Request req = LD__REQUEST__INIT;
+	req.command = "conflicts";
+	req.operator_ = "张书记";
+	req.params = params;
+	req.n_params = n;
+	struct request rq;
+	memset(&rq, 0, sizeof(rq));
+	rq.req = &req;
+	rq.daemon = &d;
+	rq.result = json_object();
+	rq.warnings = json_array();
+	struct store_txn *txn;
+	assert_int_equal(store_begin(s, true, &txn), 0);
+	int rc = fn(&rq, txn);
+	if (rc == 0)
+		assert_int_equal(store_commit(txn), 0);
+	else
+		store_abort(txn);
+	*result = rq.result;
+	json_decref(rq.warnings);
+	return rc;
+}
+
+/*
+ * Our own event that a peer quarantined (told in its Ack): listed with origin this site and the
+ * peer's name in the detail; resolving it marks it resolved, audited, once.
+ */
+static void test_conflict_reported_by_peer(void **state)
+{
+	struct fixture *f = *state;
+	struct store_txn *txn;
+	assert_int_equal(store_begin(f->store, true, &txn), 0);
+	Ld__PeerRecord peer = LD__PEER_RECORD__INIT;
+	peer.name = "南京";
+	peer.site_id.data = site_b;
+	peer.site_id.len = LD_SITE_ID_BYTES;
+	uint8_t buf[512];
+	size_t len = ld__peer_record__pack(&peer, buf);
+	assert_int_equal(store_put(txn, TBL_PEERS, "南京", strlen("南京"), buf, len, 0), 0);
+	Ld__Quarantined q = LD__QUARANTINED__INIT;
+	q.origin.data = site_a;
+	q.origin.len = LD_SITE_ID_BYTES;
+	q.origin_seq = 9;
+	q.reason = "only the member's outflow site may write this kind of event";
+	q.member = IDNO;
+	q.kind = "feedback";
+	q.reported_by.data = site_b;
+	q.reported_by.len = LD_SITE_ID_BYTES;
+	len = ld__quarantined__pack(&q, buf);
+	uint64_t key;
+	assert_int_equal(store_append_counted(txn, TBL_QUARANTINE, buf, len, &key), 0);
+	assert_int_equal(store_commit(txn), 0);
+
+	json_t *r;
+	assert_int_equal(run_command(f->store, cmd_conflicts, NULL, NULL, &r), 0);
+	json_t *c = json_array_get(json_object_get(r, "conflicts"), 0);
+	assert_non_null(c);
+	assert_string_equal(json_string_value(json_object_get(c, "id")), "Q1");
+	assert_string_equal(json_string_value(json_object_get(c, "origin")), "昆山");
+	assert_string_equal(json_string_value(json_object_get(c, "detail")),
+			    "quarantined by 南京: only the member's outflow site may write this "
+			    "kind of event");
+	assert_string_equal(json_string_value(json_object_get(c, "status")), "open");
+	json_decref(r);
+
+	assert_int_equal(run_command(f->store, cmd_conflicts_resolve, "Q1", "", &r), -EINVAL);
+	json_decref(r);
+	assert_int_equal(run_command(f->store, cmd_conflicts_resolve, "Q2", "ok", &r), -ENOENT);
+	json_decref(r);
+	assert_int_equal(run_command(f->store, cmd_conflicts_resolve, "Q1", "已核实", &r), 0);
+	assert_string_equal(json_string_value(json_object_get(r, "status")), "resolved");
+	json_decref(r);
+	assert_int_equal(run_command(f->store, cmd_conflicts_resolve, "Q1", "again", &r),
+			 -EALREADY);
+	json_decref(r);
+	assert_int_equal(run_command(f->store, cmd_conflicts, NULL, NULL, &r), 0);
+	c = json_array_get(json_object_get(r, "conflicts"), 0);
+	assert_string_equal(json_string_value(json_object_get(c, "status")), "resolved");
+	assert_string_equal(json_string_value(json_object_get(c, "note")), "已核实");
+	assert_string_equal(json_string_value(json_object_get(c, "resolved_by")), "张书记");
+	json_decref(r);
+	assert_int_equal(count(f->store, TBL_AUDIT), 1);
+	assert_int_equal(count(f->store, TBL_QUARANTINE), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -677,6 +837,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_unfoldable_event_rolled_back, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_gap_writes_nothing, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_reported_quarantine, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_payload_of_another_kind, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_conflict_reported_by_peer, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,680 @@
+/*
+ * hostile_peer.c: a pinned peer that lies, for the integration tests (sync_hostile.sh).
+ *
+ *   hostile_peer --site DIR --connect HOST:PORT --good IDNO --junk IDNO --letter-member IDNO
+ *                --unrouted IDNO --unknown IDNO --letter NUMBER [--timeout SECONDS]
+ *
+ * It speaks for the site made by `liudongd init DIR` (its real site.key and site.crt), whose daemon
+ * is not running: it dials the target's peer port (TLS 1.3, ALPN liudong/1, through server/tls.c
+ * over a blocking socket), sends a Hello (protocol 1, a fresh log_id), reads the target's Hello,
+ * then sends the built-in scenario's EventBatch frames one by one, waiting for each Ack. Frames are
+ * a 4-byte big-endian length and an Envelope (proto/peer.proto).
+ *
+ * The scenario: the site is the outflow site of every member named. Good events (it may write
+ * them) are interleaved with bad ones: bytes that do not decode, an event of another site relayed,
+ * an event about a member the target does not know, a check-in written by the outflow site, an
+ * outflow registration naming another inflow site, a transfer letter without issuer, and each
+ * event kind without its payload. Printed on stdout, one line each:
+ *   event SEQ good|bad KIND MEMBER WHAT     the manifest, before anything is sent
+ *   hello ...                               the target's Hello
+ *   sent batch PREV LAST N                  a batch sent
+ *   ack SEQ [quarantined=N]                 an Ack; then "  quarantined: FIELD=VALUE ..." for each
+ *                                           entry of field 3 (read defensively: not in peer.proto
+ *                                           here, decoded field by field)
+ *   close REASON / eof / timeout            how the target ended it
+ * Exit 0 if every batch was acknowledged with its last seq, 1 if not, 2 on usage errors.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "date.h"
+#include "event.h"
+#include "eventlog.h"
+#include "frame.h"
+#include "identity.h"
+#include "peer.pb-c.h"
+#include "record.pb-c.h"
+#include "siteid.h"
+#include "tls.h"
+
+#define MAX_EVENTS 128
+
+struct hostile {
+	int fd;
+	struct tls_conn *tls;
+	uint8_t in[LD_FRAME_MAX + LD_FRAME_HEADER];
+	size_t in_len;
+	int timeout_ms;
+};
+
+struct opts {
+	const char *site, *connect, *good, *junk, *letter_member, *unrouted, *unknown, *letter;
+	int timeout_s;
+};
+
+/* ---------------------------------------------------------------------------------------------- */
+/* The scenario                                                                                   */
+
+struct ev {
+	ProtobufCBinaryData bytes;
+	bool good;
+	char what[160];
+};
+
+struct scenario {
+	struct ev ev[MAX_EVENTS];
+	size_t n;
+	size_t batch_end[16]; /* index after each batch's last event */
+	size_t n_batches;
+	uint64_t seq; /* the last origin_seq handed out */
+};
+
+static const uint8_t *self_id;
+static const struct identity *self;
+
+static void add_bytes(struct scenario *s, uint8_t *data, size_t len, bool good, const char *what)
+{
+	if (s->n == MAX_EVENTS) {
+		fprintf(stderr, "hostile_peer: too many events\n");
+		exit(1);
+	}
+	struct ev *e = &s->ev[s->n++];
+	e->bytes.data = data;
+	e->bytes.len = len;
+	e->good = good;
+	snprintf(e->what, sizeof(e->what), "%s", what);
+}
+
+/* Pack EV as the next event (origin = us unless ORIGIN, origin_seq = the next seq). */
+static void add_event(struct scenario *s, Ld__Event *ev, const uint8_t *origin, bool good,
+		      const char *what)
+{
+	ev->origin.data = (uint8_t *)(origin ? origin : self_id);
+	ev->origin.len = LD_SITE_ID_BYTES;
+	ev->origin_seq = ++s->seq;
+	ev->date = date_today();
+	ev->time_ms = (int64_t)time(NULL) * 1000;
+	ev->operator_ = "hostile";
+	size_t len = ld__event__get_packed_size(ev);
+	uint8_t *buf = malloc(len ? len : 1);
+	if (!buf)
+		exit(1);
+	ld__event__pack(ev, buf);
+	printf("event %llu %s %s %s %s\n", (unsigned long long)ev->origin_seq,
+	       good ? "good" : "bad", event_kind_name(ev->kind),
+	       ev->member && ev->member[0] ? ev->member : "-", what);
+	add_bytes(s, buf, len, good, what);
+}
+
+static void end_batch(struct scenario *s)
+{
+	s->batch_end[s->n_batches++] = s->n;
+}
+
+static Ld__MemberInfo info_of(const char *idno, const char *name)
+{
+	Ld__MemberInfo m = LD__MEMBER_INFO__INIT;
+	m.id = (char *)idno;
+	m.name = (char *)name;
+	m.sex = "M";
+	m.birth = -3650;
+	m.joined = 0;
+	m.kind = "full";
+	m.branch = "001";
+	m.dues_category = "salaried";
+	m.income_fen = -1;
+	m.monthly_dues_fen = 1000;
+	m.set_dues_fen = -1;
+	return m;
+}
+
+/* member.registered and outflow.registered of IDNO, inflow site TO (the target). */
+static void register_out(struct scenario *s, const char *idno, const char *name, const uint8_t *to,
+			 const char *to_name, bool good, const char *what)
+{
+	Ld__MemberInfo m = info_of(idno, name);
+	Ld__Event reg = LD__EVENT__INIT;
+	reg.kind = LD__EVENT_KIND__MEMBER_REGISTERED;
+	reg.member = (char *)idno;
+	reg.payload_case = LD__EVENT__PAYLOAD_MEMBER_INFO;
+	reg.member_info = &m;
+	if (good)
+		add_event(s, &reg, NULL, true, "registered");
+	Ld__OutflowInfo of = LD__OUTFLOW_INFO__INIT;
+	of.member = &m;
+	of.reason = "work";
+	of.inflow_site.data = (uint8_t *)to;
+	of.inflow_site.len = LD_SITE_ID_BYTES;
+	of.inflow_name = (char *)to_name;
+	of.place = "某地";
+	of.from = date_today();
+	of.until = INT32_MIN;
+	of.outflow_name = "hostile";
+	Ld__Event out = LD__EVENT__INIT;
+	out.kind = LD__EVENT_KIND__OUTFLOW_REGISTERED;
+	out.member = (char *)idno;
+	out.payload_case = LD__EVENT__PAYLOAD_OUTFLOW;
+	out.outflow = &of;
+	add_event(s, &out, NULL, good, what);
+}
+
+/* A good event: a thought report about the good member, numbered N. */
+static void good_report(struct scenario *s, const char *idno, int n)
+{
+	char text[64];
+	snprintf(text, sizeof(text), "good report %d", n);
+	Ld__Note note = LD__NOTE__INIT;
+	note.text = text;
+	Ld__Event ev = LD__EVENT__INIT;
+	ev.kind = LD__EVENT_KIND__REPORT_RECEIVED;
+	ev.member = (char *)idno;
+	ev.payload_case = LD__EVENT__PAYLOAD_NOTE;
+	ev.note = &note;
+	add_event(s, &ev, NULL, true, text);
+}
+
+static void build(struct scenario *s, const struct opts *o, const uint8_t *target,
+		  const char *target_name)
+{
+	int n = 0;
+	uint8_t other[LD_SITE_ID_BYTES];
+	memset(other, 0x5a, sizeof(other));
+
+	/* Batch 1: the members, all routed to the target. */
+	register_out(s, o->good, "好成员", target, target_name, true, "to the target");
+	register_out(s, o->junk, "空载荷", target, target_name, true, "to the target");
+	register_out(s, o->letter_member, "转接人", target, target_name, true, "to the target");
+	good_report(s, o->good, ++n);
+	end_batch(s);
+
+	/* Batch 2: what a careful receiver refuses today. */
+	uint8_t *garbage = malloc(7);
+	memcpy(garbage, "\xff\xff\xff\xff\xff\xff\x01", 7);
+	printf("event - bad - - undecodable bytes\n");
+	add_bytes(s, garbage, 7, false, "undecodable bytes");
+	good_report(s, o->good, ++n);
+	Ld__MemberInfo m = info_of(o->unknown, "不认识");
+	Ld__Event upd = LD__EVENT__INIT;
+	upd.kind = LD__EVENT_KIND__MEMBER_UPDATED;
+	upd.member = (char *)o->unknown;
+	upd.payload_case = LD__EVENT__PAYLOAD_MEMBER_INFO;
+	upd.member_info = &m;
+	add_event(s, &upd, NULL, false, "a member the target does not know");
+	good_report(s, o->good, ++n);
+	Ld__Checkin ci = LD__CHECKIN__INIT;
+	ci.certificate = "320000-2026-000001";
+	ci.branch = "101";
+	ci.branch_name = "假支部";
+	Ld__Event chk = LD__EVENT__INIT;
+	chk.kind = LD__EVENT_KIND__CHECKIN;
+	chk.member = (char *)o->good;
+	chk.payload_case = LD__EVENT__PAYLOAD_CHECKIN;
+	chk.checkin = &ci;
+	add_event(s, &chk, NULL, false, "check-in written by the outflow site");
+	good_report(s, o->good, ++n);
+	Ld__MemberInfo g = info_of(o->good, "冒名");
+	Ld__Event relay = LD__EVENT__INIT;
+	relay.kind = LD__EVENT_KIND__MEMBER_UPDATED;
+	relay.member = (char *)o->good;
+	relay.payload_case = LD__EVENT__PAYLOAD_MEMBER_INFO;
+	relay.member_info = &g;
+	add_event(s, &relay, other, false, "another site's event, relayed");
+	good_report(s, o->good, ++n);
+	end_batch(s);
+
+	/* Batch 3: an outflow registration that does not concern the target. */
+	register_out(s, o->unrouted, "别处的", other, "别处", false,
+		     "outflow registration to another site");
+	good_report(s, o->good, ++n);
+	end_batch(s);
+
+	/* Batch 4: a transfer letter without issuer, signed with our key all the same. */
+	Ld__TransferLetter l = LD__TRANSFER_LETTER__INIT;
+	l.number = (char *)o->letter;
+	l.member = (char *)o->letter_member;
+	l.name = "转接人";
+	l.to_site.data = (uint8_t *)target;
+	l.to_site.len = LD_SITE_ID_BYTES;
+	l.to_name = (char *)target_name;
+	l.org = "某组织";
+	l.issued = date_today();
+	l.valid_until = date_today() + 90;
+	size_t ll = ld__transfer_letter__get_packed_size(&l);
+	uint8_t *lb = malloc(ll ? ll : 1), sig[64];
+	ld__transfer_letter__pack(&l, lb);
+	if (identity_sign(self, lb, ll, sig) != 0)
+		exit(1);
+	Ld__Transfer t = LD__TRANSFER__INIT;
+	t.letter.data = lb;
+	t.letter.len = ll;
+	t.signature.data = sig;
+	t.signature.len = sizeof(sig);
+	t.number = (char *)o->letter;
+	Ld__Event tr = LD__EVENT__INIT;
+	tr.kind = LD__EVENT_KIND__TRANSFER_ISSUED;
+	tr.member = (char *)o->letter_member;
+	tr.payload_case = LD__EVENT__PAYLOAD_TRANSFER;
+	tr.transfer = &t;
+	add_event(s, &tr, NULL, false, "transfer letter without issuer");
+	free(lb);
+	good_report(s, o->good, ++n);
+	end_batch(s);
+
+	/* Batch 5: every kind without its payload, about the junk member. */
+	for (int k = 0; k <= LD__EVENT_KIND__LAPSE_DECIDED; k++) {
+		Ld__Event e = LD__EVENT__INIT;
+		e.kind = k;
+		e.member = (char *)o->junk;
+		add_event(s, &e, NULL, false, "no payload");
+		good_report(s, o->good, ++n);
+	}
+	end_batch(s);
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* The connection                                                                                 */
+
+static int flush_out(struct hostile *h)
+{
+	uint8_t buf[16384];
+	size_t n;
+	while ((n = tls_take_out(h->tls, buf, sizeof(buf))) > 0) {
+		for (size_t off = 0; off < n;) {
+			ssize_t w = send(h->fd, buf + off, n - off, MSG_NOSIGNAL);
+			if (w < 0) {
+				if (errno == EINTR)
+					continue;
+				return -errno;
+			}
+			off += (size_t)w;
+		}
+	}
+	return 0;
+}
+
+/* Read from the socket into TLS, waiting up to the timeout. 0, -ETIMEDOUT, -EPIPE (EOF). */
+static int pump_in(struct hostile *h)
+{
+	struct pollfd p = {.fd = h->fd, .events = POLLIN};
+	int r = poll(&p, 1, h->timeout_ms);
+	if (r == 0)
+		return -ETIMEDOUT;
+	if (r < 0)
+		return -errno;
+	uint8_t buf[16384];
+	ssize_t n = recv(h->fd, buf, sizeof(buf), 0);
+	if (n == 0)
+		return -EPIPE;
+	if (n < 0)
+		return -errno;
+	return tls_feed(h->tls, buf, (size_t)n);
+}
+
+static int send_env(struct hostile *h, const Ld__Envelope *env)
+{
+	size_t len = ld__envelope__get_packed_size(env);
+	uint8_t *buf = malloc(LD_FRAME_HEADER + len);
+	if (!buf)
+		return -ENOMEM;
+	frame_header((uint32_t)len, buf);
+	ld__envelope__pack(env, buf + LD_FRAME_HEADER);
+	int rc = tls_write(h->tls, buf, LD_FRAME_HEADER + len);
+	free(buf);
+	return rc ? rc : flush_out(h);
+}
+
+/* The next Envelope from the target (the caller frees it). 0, -ETIMEDOUT, -EPIPE, -EPROTO. */
+static int recv_env(struct hostile *h, Ld__Envelope **out)
+{
+	for (;;) {
+		const uint8_t *body;
+		size_t len;
+		int rc = frame_peek(h->in, h->in_len, LD_FRAME_MAX, &body, &len);
+		if (rc == 0) {
+			*out = ld__envelope__unpack(NULL, len, body);
+			size_t used = LD_FRAME_HEADER + len;
+			memmove(h->in, h->in + used, h->in_len - used);
+			h->in_len -= used;
+			return *out ? 0 : -EPROTO;
+		}
+		if (rc != -EAGAIN)
+			return rc;
+		int n = tls_read(h->tls, h->in + h->in_len, sizeof(h->in) - h->in_len);
+		if (n > 0) {
+			h->in_len += (size_t)n;
+			continue;
+		}
+		if (n < 0)
+			return n;
+		if ((rc = flush_out(h)) || (rc = pump_in(h)))
+			return rc;
+	}
+}
+
+static int dial(const char *address)
+{
+	char host[256];
+	snprintf(host, sizeof(host), "%s", address);
+	char *colon = strrchr(host, ':');
+	if (!colon)
+		return -EINVAL;
+	*colon = '\0';
+	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *ai;
+	if (getaddrinfo(host, colon + 1, &hints, &ai) != 0)
+		return -EHOSTUNREACH;
+	int fd = socket(ai->ai_family, ai->ai_socktype, 0);
+	if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
+		close(fd);
+		fd = -ECONNREFUSED;
+	}
+	freeaddrinfo(ai);
+	return fd;
+}
+
+/* Print a protobuf message's fields as FIELD=VALUE, read by hand (nothing is assumed). */
+static void print_fields(const uint8_t *p, size_t len)
+{
+	size_t i = 0;
+	while (i < len) {
+		uint64_t key = 0;
+		int shift = 0;
+		while (i < len && shift < 64) {
+			key |= (uint64_t)(p[i] & 0x7f) << shift;
+			shift += 7;
+			if (!(p[i++] & 0x80))
+				break;
+		}
+		unsigned field = (unsigned)(key >> 3), wire = key & 7;
+		if (wire == 0) {
+			uint64_t v = 0;
+			shift = 0;
+			while (i < len && shift < 64) {
+				v |= (uint64_t)(p[i] & 0x7f) << shift;
+				shift += 7;
+				if (!(p[i++] & 0x80))
+					break;
+			}
+			printf(" %u=%llu", field, (unsigned long long)v);
+		} else if (wire == 2) {
+			uint64_t n = 0;
+			shift = 0;
+			while (i < len && shift < 64) {
+				n |= (uint64_t)(p[i] & 0x7f) << shift;
+				shift += 7;
+				if (!(p[i++] & 0x80))
+					break;
+			}
+			if (n > len - i)
+				n = len - i;
+			bool text = true;
+			for (size_t k = 0; k < n; k++)
+				text = text && (p[i + k] >= 0x20 || p[i + k] == '\t') &&
+				       p[i + k] != 0x7f;
+			if (text) {
+				printf(" %u=\"%.*s\"", field, (int)n, (const char *)p + i);
+			} else {
+				printf(" %u=0x", field);
+				for (size_t k = 0; k < n && k < 64; k++)
+					printf("%02x", p[i + k]);
+			}
+			i += n;
+		} else if (wire == 1 || wire == 5) {
+			size_t n = wire == 1 ? 8 : 4;
+			printf(" %u=<fixed%zu>", field, n * 8);
+			i += n <= len - i ? n : len - i;
+		} else {
+			printf(" <wire type %u: stop>", wire);
+			return;
+		}
+	}
+}
+
+static void print_ack(const Ld__Ack *a)
+{
+	size_t nq = 0;
+	for (size_t i = 0; i < a->base.n_unknown_fields; i++)
+		nq += a->base.unknown_fields[i].tag == 3;
+	printf("ack %llu quarantined=%zu\n", (unsigned long long)a->seq, nq);
+	for (size_t i = 0; i < a->base.n_unknown_fields; i++) {
+		const ProtobufCMessageUnknownField *u = &a->base.unknown_fields[i];
+		if (u->tag != 3)
+			continue;
+		printf("  quarantined:");
+		if (u->wire_type == PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED)
+			print_fields(u->data, u->len);
+		printf("\n");
+	}
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+
+static int usage(void)
+{
+	fprintf(stderr,
+		"usage: hostile_peer --site DIR --connect HOST:PORT --good IDNO --junk IDNO "
+		"--letter-member IDNO --unrouted IDNO --unknown IDNO --letter NUMBER "
+		"[--timeout SECONDS]\n");
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = {.timeout_s = 10};
+	static const struct option longopts[] = {
+	    {"site", 1, NULL, 's'},    {"connect", 1, NULL, 'c'},	{"good", 1, NULL, 'g'},
+	    {"junk", 1, NULL, 'j'},    {"letter-member", 1, NULL, 'm'}, {"unrouted", 1, NULL, 'r'},
+	    {"unknown", 1, NULL, 'u'}, {"letter", 1, NULL, 'l'},	{"timeout", 1, NULL, 't'},
+	    {NULL, 0, NULL, 0}};
+	int c;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			o.site = optarg;
+			break;
+		case 'c':
+			o.connect = optarg;
+			break;
+		case 'g':
+			o.good = optarg;
+			break;
+		case 'j':
+			o.junk = optarg;
+			break;
+		case 'm':
+			o.letter_member = optarg;
+			break;
+		case 'r':
+			o.unrouted = optarg;
+			break;
+		case 'u':
+			o.unknown = optarg;
+			break;
+		case 'l':
+			o.letter = optarg;
+			break;
+		case 't':
+			o.timeout_s = atoi(optarg);
+			break;
+		default:
+			return usage();
+		}
+	}
+	if (!o.site || !o.connect || !o.good || !o.junk || !o.letter_member || !o.unrouted ||
+	    !o.unknown || !o.letter || o.timeout_s <= 0)
+		return usage();
+	setvbuf(stdout, NULL, _IOLBF, 0);
+
+	char key[4096], crt[4096];
+	snprintf(key, sizeof(key), "%s/site.key", o.site);
+	snprintf(crt, sizeof(crt), "%s/site.crt", o.site);
+	struct identity *id;
+	struct tls_ctx *ctx;
+	if (identity_load(key, crt, &id) != 0 || tls_ctx_new(id, &ctx) != 0) {
+		fprintf(stderr, "hostile_peer: cannot load the site's key from %s\n", o.site);
+		return 1;
+	}
+	self = id;
+	self_id = identity_site_id(id);
+	static struct hostile h;
+	h.timeout_ms = o.timeout_s * 1000;
+	h.fd = dial(o.connect);
+	if (h.fd < 0 || tls_conn_new(ctx, false, &h.tls) != 0) {
+		fprintf(stderr, "hostile_peer: cannot connect to %s\n", o.connect);
+		return 1;
+	}
+	int rc;
+	while ((rc = tls_handshake(h.tls)) == -EAGAIN) {
+		if ((rc = flush_out(&h)) || (rc = pump_in(&h)))
+			break;
+	}
+	if (rc) {
+		fprintf(stderr, "hostile_peer: TLS handshake: %s (%s)\n", tls_error(h.tls),
+			strerror(-rc));
+		return 1;
+	}
+	flush_out(&h);
+
+	uint8_t log_id[LD_LOG_ID_BYTES];
+	FILE *ur = fopen("/dev/urandom", "rb");
+	if (!ur || fread(log_id, 1, sizeof(log_id), ur) != sizeof(log_id))
+		return 1;
+	fclose(ur);
+	Ld__Hello hello = LD__HELLO__INIT;
+	hello.site_id.data = (uint8_t *)self_id;
+	hello.site_id.len = LD_SITE_ID_BYTES;
+	hello.name = "hostile";
+	hello.protocol = 1;
+	hello.software = "hostile_peer";
+	hello.wall_clock_ms = (int64_t)time(NULL) * 1000;
+	hello.log_id.data = log_id;
+	hello.log_id.len = sizeof(log_id);
+	hello.head_seq = 0; /* set below, once the scenario is built: sent after the target's */
+
+	/* The target's Hello first: the scenario needs its id and name. */
+	Ld__Envelope *in;
+	uint8_t target[LD_SITE_ID_BYTES];
+	char target_name[256];
+	for (;;) {
+		if ((rc = recv_env(&h, &in))) {
+			printf("%s\n", rc == -ETIMEDOUT ? "timeout"
+				       : rc == -EPIPE	? "eof"
+							: "error");
+			return 1;
+		}
+		if (in->msg_case == LD__ENVELOPE__MSG_CLOSE) {
+			printf("close %s\n", in->close->reason);
+			return 1;
+		}
+		if (in->msg_case == LD__ENVELOPE__MSG_HELLO)
+			break;
+		ld__envelope__free_unpacked(in, NULL);
+	}
+	if (in->hello->site_id.len != LD_SITE_ID_BYTES) {
+		printf("hello with a bad site id\n");
+		return 1;
+	}
+	memcpy(target, in->hello->site_id.data, LD_SITE_ID_BYTES);
+	snprintf(target_name, sizeof(target_name), "%s", in->hello->name);
+	char text[LD_SITE_ID_TEXT];
+	printf("hello %s %s protocol=%u head=%llu\n", siteid_format(target, text), target_name,
+	       in->hello->protocol, (unsigned long long)in->hello->head_seq);
+	ld__envelope__free_unpacked(in, NULL);
+
+	static struct scenario s;
+	build(&s, &o, target, target_name);
+	hello.head_seq = s.seq;
+	Ld__Envelope env = LD__ENVELOPE__INIT;
+	env.msg_case = LD__ENVELOPE__MSG_HELLO;
+	env.hello = &hello;
+	if ((rc = send_env(&h, &env))) {
+		printf("error sending Hello: %s\n", strerror(-rc));
+		return 1;
+	}
+
+	int status = 0;
+	uint64_t prev = 0;
+	size_t from = 0;
+	for (size_t b = 0; b < s.n_batches && status == 0; b++) {
+		/* The batch's range: up to the last decodable seq in it (garbage has none). */
+		uint64_t last = prev;
+		size_t to = s.batch_end[b];
+		for (size_t i = from; i < to; i++) {
+			Ld__Event *e =
+			    ld__event__unpack(NULL, s.ev[i].bytes.len, s.ev[i].bytes.data);
+			if (e) {
+				if (e->origin_seq > last)
+					last = e->origin_seq;
+				ld__event__free_unpacked(e, NULL);
+			}
+		}
+		ProtobufCBinaryData evs[MAX_EVENTS];
+		for (size_t i = from; i < to; i++)
+			evs[i - from] = s.ev[i].bytes;
+		Ld__EventBatch batch = LD__EVENT_BATCH__INIT;
+		batch.log_id.data = log_id;
+		batch.log_id.len = sizeof(log_id);
+		batch.prev_seq = prev;
+		batch.last_seq = last;
+		batch.events = evs;
+		batch.n_events = to - from;
+		Ld__Envelope be = LD__ENVELOPE__INIT;
+		be.msg_case = LD__ENVELOPE__MSG_BATCH;
+		be.batch = &batch;
+		if ((rc = send_env(&h, &be))) {
+			printf("error sending a batch: %s\n", strerror(-rc));
+			status = 1;
+			break;
+		}
+		printf("sent batch %llu %llu %zu\n", (unsigned long long)prev,
+		       (unsigned long long)last, to - from);
+		for (;;) {
+			if ((rc = recv_env(&h, &in))) {
+				printf("%s\n", rc == -ETIMEDOUT ? "timeout"
+					       : rc == -EPIPE	? "eof"
+								: "error");
+				status = 1;
+				break;
+			}
+			if (in->msg_case == LD__ENVELOPE__MSG_CLOSE) {
+				printf("close %s\n", in->close->reason);
+				status = 1;
+			} else if (in->msg_case == LD__ENVELOPE__MSG_ACK) {
+				print_ack(in->ack);
+				if (in->ack->seq >= last) {
+					if (in->ack->seq != last)
+						status = 1;
+					ld__envelope__free_unpacked(in, NULL);
+					break;
+				}
+			}
+			/* Pings, the target's own batches: not our business here. */
+			ld__envelope__free_unpacked(in, NULL);
+			if (status)
+				break;
+		}
+		prev = last;
+		from = to;
+	}
+	Ld__Close cl = LD__CLOSE__INIT;
+	cl.reason = "done";
+	env.msg_case = LD__ENVELOPE__MSG_CLOSE;
+	env.close = &cl;
+	send_env(&h, &env);
+	close(h.fd);
+	tls_conn_free(h.tls);
+	tls_ctx_free(ctx);
+	identity_free(id);
+	for (size_t i = 0; i < s.n; i++)
+		free(s.ev[i].bytes.data);
+	printf("done %s\n", status ? "FAILED" : "ok");
+	return status;
+}
