@@ -108,9 +108,12 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* The origin seqs of the rows REPORTED_BY reported, sorted, into *out (malloc'd) and *n. */
-static int reported_seqs(struct store_txn *txn, const uint8_t *reported_by, uint64_t **out,
-			 size_t *n)
+/*
+ * The origin seqs of the quarantine rows that REPORTED_BY reported (if REPORTED_BY), or else of
+ * the rows this site made of ORIGIN's events, sorted, into *out (malloc'd, NULL if none) and *n.
+ */
+static int quarantined_seqs(struct store_txn *txn, const uint8_t *origin,
+			    const uint8_t *reported_by, uint64_t **out, size_t *n)
 {
 	struct store_cursor *c;
 	*out = NULL;
@@ -125,8 +128,13 @@ static int reported_seqs(struct store_txn *txn, const uint8_t *reported_by, uint
 		Ld__Quarantined *q = ld__quarantined__unpack(NULL, v.len, v.data);
 		if (!q)
 			continue;
-		bool match = q->reported_by.len == LD_SITE_ID_BYTES &&
-			     memcmp(q->reported_by.data, reported_by, LD_SITE_ID_BYTES) == 0;
+		bool match;
+		if (reported_by)
+			match = q->reported_by.len == LD_SITE_ID_BYTES &&
+				memcmp(q->reported_by.data, reported_by, LD_SITE_ID_BYTES) == 0;
+		else
+			match = q->reported_by.len == 0 && q->origin.len == LD_SITE_ID_BYTES &&
+				memcmp(q->origin.data, origin, LD_SITE_ID_BYTES) == 0;
 		uint64_t seq = q->origin_seq;
 		ld__quarantined__free_unpacked(q, NULL);
 		if (!match)
@@ -136,6 +144,8 @@ static int reported_seqs(struct store_txn *txn, const uint8_t *reported_by, uint
 			uint64_t *l = realloc(*out, cap * sizeof(*l));
 			if (!l) {
 				store_cursor_close(c);
+				free(*out);
+				*out = NULL;
 				return -ENOMEM;
 			}
 			*out = l;
@@ -143,11 +153,19 @@ static int reported_seqs(struct store_txn *txn, const uint8_t *reported_by, uint
 		(*out)[(*n)++] = seq;
 	}
 	store_cursor_close(c);
-	if (rc != -ENOENT)
+	if (rc != -ENOENT) {
+		free(*out);
+		*out = NULL;
 		return rc;
+	}
 	if (*n)
 		qsort(*out, *n, sizeof(**out), cmp_u64);
 	return 0;
+}
+
+static bool seq_in(const uint64_t *sorted, size_t n, uint64_t seq)
+{
+	return n && bsearch(&seq, sorted, n, sizeof(*sorted), cmp_u64);
 }
 
 /* Record one reported event (see quarantine_add_reported). Returns 0, -ENOENT if not ours. */
@@ -192,11 +210,11 @@ int quarantine_add_reported(struct store_txn *txn, const uint8_t *self, const ui
 		*added = 0;
 	if (n == 0)
 		return 0;
-	int rc = reported_seqs(txn, reported_by, &have, &n_have);
+	int rc = quarantined_seqs(txn, NULL, reported_by, &have, &n_have);
 	if (rc)
 		return rc;
 	for (size_t i = 0; i < n && rc == 0; i++) {
-		bool dup = n_have && bsearch(&list[i].seq, have, n_have, sizeof(*have), cmp_u64);
+		bool dup = seq_in(have, n_have, list[i].seq);
 		for (size_t j = 0; j < i && !dup; j++)
 			dup = list[j].seq == list[i].seq; /* twice in one Ack */
 		if (dup)
@@ -275,10 +293,19 @@ static int append_event(struct store_txn *txn, const Ld__Event *ev, const Protob
 	return 0;
 }
 
-/* Apply one event of a batch from PEER covering (prev, last]. */
+/* Events of a resent range that this site quarantined before (sorted origin seqs). */
+struct seen {
+	const uint64_t *seqs;
+	size_t n;
+};
+
+/*
+ * Apply one event of a batch from PEER covering (prev, last] at SITE. An event quarantined before
+ * (in SEEN: a resend) is reported again but not kept twice.
+ */
 static int apply_one(struct store_txn *txn, const uint8_t *peer, const struct domain_site *site,
 		     const ProtobufCBinaryData *raw, uint64_t prev, uint64_t last, bool careful,
-		     struct apply_stats *stats)
+		     const struct seen *seen, struct apply_stats *stats)
 {
 	struct verdict verdict;
 	Ld__Event *ev = ld__event__unpack(NULL, raw->len, raw->data);
@@ -321,11 +348,14 @@ static int apply_one(struct store_txn *txn, const uint8_t *peer, const struct do
 			snprintf(reason, sizeof(reason), "%s: %s", event_kind_name(ev->kind), why);
 		else
 			snprintf(reason, sizeof(reason), "%s", why);
-		rc = quarantine_add(txn, peer, oseq, raw->data, raw->len, reason,
-				    ev ? ev->member : NULL, ev ? event_kind_name(ev->kind) : NULL);
+		bool again = oseq && seq_in(seen->seqs, seen->n, oseq);
+		if (!again)
+			rc = quarantine_add(txn, peer, oseq, raw->data, raw->len, reason,
+					    ev ? ev->member : NULL,
+					    ev ? event_kind_name(ev->kind) : NULL);
 		if (rc == 0)
 			rc = stats_quarantined(stats, oseq, reason);
-		if (rc == 0)
+		if (rc == 0 && !again)
 			log_warn("sync: quarantined event %llu from a peer: %s",
 				 (unsigned long long)oseq, reason);
 	}
@@ -362,9 +392,16 @@ int sync_apply_batch(struct store_txn *txn, const uint8_t *peer, const struct do
 		goto out;
 	}
 	bool careful = flags & SYNC_APPLY_CAREFUL;
+	uint64_t *seen_seqs = NULL;
+	struct seen seen = {0};
+	if (b->prev_seq < applied && b->n_events) { /* a resend: some may be quarantined already */
+		rc = quarantined_seqs(txn, peer, NULL, &seen_seqs, &seen.n);
+		seen.seqs = seen_seqs;
+	}
 	for (size_t i = 0; i < b->n_events && rc == 0; i++)
 		rc = apply_one(txn, peer, site, &b->events[i], b->prev_seq, b->last_seq, careful,
-			       stats);
+			       &seen, stats);
+	free(seen_seqs);
 	if (rc)
 		goto out;
 	ProtobufCBinaryData own = c->peer_log_id;

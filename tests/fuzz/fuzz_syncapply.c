@@ -36,9 +36,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define M1	 "11010519491231002X"
-#define M2	 "110105194912310029"
-#define M3	 "320583198001010012"
-#define M4	 "320583198202020028"
+#define M2	 "110105194912310038"
+#define M3	 "320583198001010016"
+#define M4	 "320583198202020026"
 #define CERT	 "320583-2026-000001"
 #define RECEIPT	 "320583-2026-R000001"
 #define LETTER	 "320583-2026-T000001"

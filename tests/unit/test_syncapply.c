@@ -513,6 +513,14 @@ static void test_bad_events_quarantined_rest_applied(void **state)
 	assert_string_equal(p, "13900000103"); /* the last good event, after the last bad one */
 	free(p);
 	assert_verifies(f->store);
+
+	/* The same batch again (`peer resync`): the bad ones are reported again, not kept twice. */
+	assert_int_equal(apply(f->store, site_a, 0, last, b.ev, b.n, log_a, &st), 0);
+	assert_int_equal(st.applied, 0);
+	assert_int_equal(st.duplicates, b.n_good);
+	assert_int_equal(st.n_list, b.n_bad);
+	apply_stats_free(&st);
+	assert_int_equal(count(f->store, TBL_QUARANTINE), b.n_bad + 1); /* + the undecodable one */
 	for (size_t i = 0; i < b.n; i++)
 		free(b.ev[i].data);
 }
