@@ -137,7 +137,10 @@ static Ld__MemberInfo info_of(const char *idno, const char *name)
 	return m;
 }
 
-/* member.registered and outflow.registered of IDNO, inflow site TO (the target). */
+/*
+ * outflow.registered of IDNO to inflow site TO (the target); if GOOD, after a member.registered
+ * that the target must quarantine (a registration is kept at the outflow site).
+ */
 static void register_out(struct scenario *s, const char *idno, const char *name, const uint8_t *to,
 			 const char *to_name, bool good, const char *what)
 {
@@ -147,8 +150,8 @@ static void register_out(struct scenario *s, const char *idno, const char *name,
 	reg.member = (char *)idno;
 	reg.payload_case = LD__EVENT__PAYLOAD_MEMBER_INFO;
 	reg.member_info = &m;
-	if (good)
-		add_event(s, &reg, NULL, true, "registered");
+	if (good) /* never sent by an honest site: his new inflow site starts from the snapshot */
+		add_event(s, &reg, NULL, false, "a member's registration, sent to a peer");
 	Ld__OutflowInfo of = LD__OUTFLOW_INFO__INIT;
 	of.member = &m;
 	of.reason = "work";
