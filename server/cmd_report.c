@@ -53,7 +53,7 @@ static void gather(struct request *rq, struct store_txn *txn, const Ld__MemberSt
 		f->from = st->outflow->from;
 	}
 	f->probationary = member_probationary(st);
-	f->joined = st->info->joined;
+	f->probation_end = member_probation_end(st, rq->daemon->config.rules.probation_months);
 	f->last_attended = or_none(st->last_attended);
 	f->last_report = or_none(st->last_report);
 	f->last_contact = or_none(st->last_contact);
