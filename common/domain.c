@@ -20,7 +20,7 @@
 /* Locations                                                                                      */
 
 static const char *const location_names[LOC_COUNT] = {
-    [LOC_HOME] = "home",	 [LOC_AWAY] = "away",		[LOC_CHECKED_IN] = "checked-in",
+    [LOC_HOME] = "home",	 [LOC_AWAY] = "away",	      [LOC_CHECKED_IN] = "checked-in",
     [LOC_DEPARTED] = "departed", [LOC_RETURNED] = "returned", [LOC_TRANSFERRED] = "transferred",
     [LOC_REMOVED] = "removed",
 };
@@ -45,8 +45,8 @@ enum location member_location(const Ld__MemberState *st)
 {
 	enum location loc = LOC_HOME;
 	/* Stores written before the domain core kept an open lapse case as the state "lapse". */
-	const char *name = st->state && strcmp(st->state, "lapse") == 0 ? st->lapse_prev_state
-									: st->state;
+	const char *name =
+	    st->state && strcmp(st->state, "lapse") == 0 ? st->lapse_prev_state : st->state;
 	location_parse(name, &loc);
 	return loc;
 }
@@ -200,15 +200,18 @@ const uint8_t *dues_collector(const Ld__MemberState *st, const Ld__CertState *ce
 static bool ignorable(const unsigned char *s, size_t len)
 {
 	if (len == 1)
-		return s[0] <= ' ' || (s[0] >= '!' && s[0] <= '/') || (s[0] >= ':' && s[0] <= '@') ||
-		       (s[0] >= '[' && s[0] <= '`') || (s[0] >= '{' && s[0] <= '~');
+		return s[0] <= ' ' || (s[0] >= '!' && s[0] <= '/') ||
+		       (s[0] >= ':' && s[0] <= '@') || (s[0] >= '[' && s[0] <= '`') ||
+		       (s[0] >= '{' && s[0] <= '~');
 	if (len != 3)
 		return false;
 	unsigned cp = (s[0] & 0x0fu) << 12 | (s[1] & 0x3fu) << 6 | (s[2] & 0x3fu);
-	return (cp >= 0x3000 && cp <= 0x303f) || /* CJK symbols and punctuation, ideographic space */
-	       (cp >= 0xff01 && cp <= 0xff0f) || (cp >= 0xff1a && cp <= 0xff20) ||
-	       (cp >= 0xff3b && cp <= 0xff40) || (cp >= 0xff5b && cp <= 0xff65) ||
-	       (cp >= 0x2010 && cp <= 0x2027) || cp == 0x00b7 || cp == 0x30fb;
+	return (cp >= 0x3000 &&
+		cp <= 0x303f) || /* CJK symbols and punctuation, ideographic space */
+	       (cp >= 0xff01 && cp <= 0xff0f) ||
+	       (cp >= 0xff1a && cp <= 0xff20) || (cp >= 0xff3b && cp <= 0xff40) ||
+	       (cp >= 0xff5b && cp <= 0xff65) || (cp >= 0x2010 && cp <= 0x2027) || cp == 0x00b7 ||
+	       cp == 0x30fb;
 }
 
 static size_t seq_len(unsigned char c)
@@ -250,7 +253,6 @@ bool place_same(const char *a, const char *b)
 
 /* ---------------------------------------------------------------------------------------------- */
 /* Payloads: each kind carries the payload it needs, well formed                                 */
-
 
 static bool text(const char *s)
 {
@@ -363,9 +365,9 @@ static int payload_check(const Ld__Event *ev, struct verdict *v)
 	case LD__EVENT_KIND__OUTFLOW_REGISTERED:
 		if (!member_info_ok(ev->outflow->member, ev->member) ||
 		    !site_id_ok(&ev->outflow->inflow_site) || !ev->outflow->place)
-			return refuse(v, -EINVAL,
-				      "%s: no member snapshot or no inflow site in the registration",
-				      kind);
+			return refuse(
+			    v, -EINVAL,
+			    "%s: no member snapshot or no inflow site in the registration", kind);
 		break;
 	case LD__EVENT_KIND__BRANCH_ADDED:
 	case LD__EVENT_KIND__BRANCH_JOINED:
@@ -422,7 +424,8 @@ static int payload_check(const Ld__Event *ev, struct verdict *v)
 		break;
 	case LD__EVENT_KIND__LAPSE_DECIDED:
 		if (!one_of(ev->note->outcome, lapse_outcomes))
-			return refuse(v, -EINVAL, "%s: the outcome is not one the rules know", kind);
+			return refuse(v, -EINVAL, "%s: the outcome is not one the rules know",
+				      kind);
 		break;
 	case LD__EVENT_KIND__TRANSFER_ISSUED:
 		return transfer_payload(ev->transfer, ev, v);
@@ -468,11 +471,17 @@ static int date_check(const Ld__Event *ev, bool local, int32_t today, struct ver
 	if (ev->date < date_from_ymd(1900, 1, 1))
 		return refuse(v, -EINVAL, "the date %s is before 1900-01-01",
 			      date_format(ev->date, day));
+	if (ev->kind == LD__EVENT_KIND__ATTENDANCE && ev->date > latest)
+		return refuse(v, -EINVAL,
+			      "the meeting is on %s, in the future: attendance is recorded on or "
+			      "after its day",
+			      date_format(ev->date, day));
 	if (records_done(ev->kind) && ev->date > latest)
 		return refuse(v, -EINVAL,
 			      "the date %s is in the future: record what was done on or before "
 			      "today (%s)",
-			      date_format(ev->date, day), date_format(today, (char[LD_DATE_LEN]){0}));
+			      date_format(ev->date, day),
+			      date_format(today, (char[LD_DATE_LEN]){0}));
 	if (ev->kind == LD__EVENT_KIND__DUES_PAID &&
 	    ev->dues_paid->to_month > month_of_date(today) + 12)
 		return refuse(v, -EINVAL, "dues may be paid at most 12 months ahead");
@@ -584,8 +593,7 @@ static int state_check(struct store_txn *txn, const Ld__Event *ev, const Ld__Mem
 			return refuse(v, -EINVAL, "certificate %s is another member's",
 				      ev->reviewed->number);
 		if (revoked)
-			return refuse(v, -EPERM, "certificate %s is revoked",
-				      ev->reviewed->number);
+			return refuse(v, -EPERM, "certificate %s is revoked", ev->reviewed->number);
 		break;
 	}
 	case LD__EVENT_KIND__CHECKIN:
@@ -624,8 +632,8 @@ static int state_check(struct store_txn *txn, const Ld__Event *ev, const Ld__Mem
 	}
 	case LD__EVENT_KIND__RETURNED:
 		if (loc != LOC_AWAY && loc != LOC_CHECKED_IN && loc != LOC_DEPARTED)
-			return refuse(v, -EPERM, "he is %s, not away: there is no return to inspect",
-				      where);
+			return refuse(v, -EPERM,
+				      "he is %s, not away: there is no return to inspect", where);
 		break;
 	case LD__EVENT_KIND__TRANSFER_ISSUED:
 		if (text(st->transfer) && !st->transfer_received)
@@ -683,8 +691,8 @@ static bool transfer_to_self(const Ld__Event *ev, const uint8_t *self)
 {
 	if (ev->kind != LD__EVENT_KIND__TRANSFER_ISSUED || !ev->transfer->member)
 		return false;
-	Ld__TransferLetter *l = ld__transfer_letter__unpack(NULL, ev->transfer->letter.len,
-							    ev->transfer->letter.data);
+	Ld__TransferLetter *l =
+	    ld__transfer_letter__unpack(NULL, ev->transfer->letter.len, ev->transfer->letter.data);
 	bool to_self = l && same_site(&l->to_site, self);
 	if (l)
 		ld__transfer_letter__free_unpacked(l, NULL);
@@ -749,13 +757,14 @@ int domain_validate(struct store_txn *txn, const Ld__Event *ev, const uint8_t *o
 		goto out;
 	}
 	if (!local && !concerns(ev, st, self)) {
-		rc = refuse(v, -EPERM, "a %s event about a member whose records are not "
-				       "shared with this site",
+		rc = refuse(v, -EPERM,
+			    "a %s event about a member whose records are not "
+			    "shared with this site",
 			    event_kind_name(ev->kind));
 		goto out;
 	}
-	bool late_kind = ev->kind == LD__EVENT_KIND__DUES_REFUNDED ||
-			 ev->kind == LD__EVENT_KIND__CERT_REVOKED;
+	bool late_kind =
+	    ev->kind == LD__EVENT_KIND__DUES_REFUNDED || ev->kind == LD__EVENT_KIND__CERT_REVOKED;
 	if (member_closed(st) && !late_kind) {
 		rc = refuse(v, -EPERM, "he is %s: nothing more is recorded about him",
 			    location_name(member_location(st)));
@@ -820,7 +829,6 @@ out:
 	return rc;
 }
 
-
 /* ---------------------------------------------------------------------------------------------- */
 /* Destinations                                                                                   */
 
@@ -851,12 +859,13 @@ int domain_destinations(struct store_txn *txn, const Ld__Event *ev, const uint8_
 	if (rc)
 		return rc;
 	int n = 0;
-	/* His inflow site while his stay runs, and the event that ends it (returned, removal...). */
+	/* His inflow site while his stay runs, and the event that ends it (returned, removal...).
+	 */
 	const ProtobufCBinaryData *inflow = st->outflow ? &st->outflow->inflow_site : NULL;
 	if (!member_stay_active(st) && !ends_stay(ev->kind))
 		inflow = NULL;
 	const ProtobufCBinaryData *sites[DOMAIN_MAX_DEST] = {&st->outflow_site, inflow,
-							    &st->transfer_to};
+							     &st->transfer_to};
 	for (int i = 0; i < DOMAIN_MAX_DEST; i++) {
 		const ProtobufCBinaryData *s = sites[i];
 		if (!s || !site_id_ok(s) || memcmp(s->data, self, LD_SITE_ID_BYTES) == 0)
