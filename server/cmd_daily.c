@@ -22,6 +22,7 @@
 #include "identity.h"
 #include "idno.h"
 #include "money.h"
+#include "register.h"
 #include "sites.h"
 #include "view.h"
 
@@ -757,6 +758,9 @@ int cmd_transfer_issue(struct request *rq, struct store_txn *txn)
 	me.ev.date = date;
 	me.ev.payload_case = LD__EVENT__PAYLOAD_TRANSFER;
 	me.ev.transfer = &t;
+	/* To another site than his inflow site: his stay there ends now (it hears no receipt). */
+	if (rc == 0 && peer->site_id.len == LD_SITE_ID_BYTES)
+		rc = register_end_stay(rq, txn, me.st, peer->site_id.data, "transferred");
 	if (rc == 0)
 		rc = commit_event(rq, txn, &me.ev, "transfer.issue", number, NULL);
 	free(buf);
