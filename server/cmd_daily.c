@@ -305,11 +305,7 @@ static bool certificate_active(struct store_txn *txn, const Ld__MemberState *st)
 	Ld__CertState *c;
 	if (cert_state_get(txn, st->certificate, &c) != 0)
 		return false;
-	Ld__CertificateBody *b =
-	    ld__certificate_body__unpack(NULL, c->signed_->body.len, c->signed_->body.data);
-	bool active = b && !c->revoked && b->valid_until >= date_today();
-	if (b)
-		ld__certificate_body__free_unpacked(b, NULL);
+	bool active = cert_active(c, date_today()); /* renewed by a passed review */
 	ld__cert_state__free_unpacked(c, NULL);
 	return active;
 }

@@ -442,9 +442,9 @@ int cmd_stats(struct request *rq, struct store_txn *txn)
 		       : NULL;
 		if (b)
 			count(certs,
-			      cs->revoked	       ? "revoked"
-			      : b->valid_until < as_of ? "expired"
-						       : "active",
+			      cs->revoked		     ? "revoked"
+			      : cert_valid_until(cs) < as_of ? "expired"
+							     : "active",
 			      1);
 		if (b)
 			ld__certificate_body__free_unpacked(b, NULL);
