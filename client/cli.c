@@ -97,7 +97,7 @@ static const struct cmd_spec commands[] = {
     {C("cert revoke", "cert.revoke", 1, 1, "NUMBER", "revoke a certificate (issuing site)"),
      .opts = {REQ("reason", "lost|returned|transferred|lapsed|void")}},
     {C("cert review", "cert.review", 1, 1, "NUMBER", "record the annual review (年审)"),
-     .opts = {REQ("result", "TEXT"), OPT("date", "DATE")}},
+     .opts = {REQ("result", "TEXT"), FLAG("failed"), OPT("date", "DATE")}},
     {C("checkin", "checkin", 1, 1, "TOKEN",
        "report in (报到) at the inflow site with the certificate token"),
      .opts = {REQ("branch", "CODE"), OPT("contact", "TEXT"), OPT("date", "DATE")}},

@@ -473,6 +473,11 @@ static int date_check(const Ld__Event *ev, bool local, int32_t today, struct ver
 	if (ev->date < date_from_ymd(1900, 1, 1))
 		return refuse(v, -EINVAL, "the date %s is before 1900-01-01",
 			      date_format(ev->date, day));
+	if (ev->kind == LD__EVENT_KIND__ATTENDANCE && ev->date > latest)
+		return refuse(v, -EINVAL,
+			      "the meeting is on %s, in the future: attendance is recorded on or "
+			      "after its day",
+			      date_format(ev->date, day));
 	if (records_done(ev->kind) && ev->date > latest)
 		return refuse(v, -EINVAL,
 			      "the date %s is in the future: record what was done on or before "

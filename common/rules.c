@@ -105,28 +105,36 @@ size_t rules_member(const struct rules *r, const struct member_facts *f, int32_t
 				    "no thought report (思想汇报) since %s", date_format(ref, day));
 		}
 		if (f->has_cert) {
-			/* 年审 by the branch where he takes part in organizational life. */
+			/*
+			 * 年审 by the branch where he takes part in organizational life: due 12
+			 * months after issue or the last review, until it is done, expired or not.
+			 */
 			due = date_add_months(f->cert_reviewed, r->cert_review_months);
 			bool reviewer = f->checked_in ? f->inflow_here : f->outflow_here;
-			if (reviewer && as_of >= due && as_of <= f->cert_valid_until)
+			if (reviewer && as_of >= due)
 				add(&s, "cert-review", due,
 				    "annual review (年审) of his certificate "
-				    "is due since %s",
+				    "is due since %s (liudong cert review)",
 				    date_format(due, day));
 			if (as_of > f->cert_valid_until)
 				add(&s, "cert-expired", f->cert_valid_until + 1,
 				    "his certificate "
 				    "expired on %s: issue a new one or record his return",
 				    date_format(f->cert_valid_until, day));
+			else if (as_of >= f->cert_valid_until - CERT_EXPIRING_DAYS)
+				add(&s, "cert-expiring", f->cert_valid_until - CERT_EXPIRING_DAYS,
+				    "his certificate is valid until %s: review it (年审) or issue "
+				    "a new one",
+				    date_format(f->cert_valid_until, day));
 		}
 	}
-	if (f->outflow_here && f->probationary) {
-		int32_t due = date_add_months(f->joined, r->probation_months);
-		if (as_of >= due)
-			add(&s, "probation", due,
-			    "probation since %s ends: his branch decides on "
+	if (f->outflow_here && f->probationary && f->probation_end != LD_DATE_NONE) {
+		/* One year from admission, or the end an extension named. */
+		if (as_of >= f->probation_end)
+			add(&s, "probation", f->probation_end,
+			    "probation ends on %s: his branch decides on "
 			    "conversion (liudong probation decide)",
-			    date_format(f->joined, day));
+			    date_format(f->probation_end, day));
 	}
 	if (f->outflow_here && f->transfer_open) {
 		int32_t due = date_add_months(f->transfer_issued, r->transfer_ack_months);

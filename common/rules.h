@@ -24,15 +24,16 @@ struct member_facts {
 	bool fixed_place;
 	int32_t from; /* outflow registration date (when away) */
 	bool probationary;
-	int32_t joined;
+	int32_t
+	    probation_end; /* member_probation_end: admission + a year, or the extension's end */
 	int32_t last_attended; /* LD_DATE_NONE if never (dates: days since 1970-01-01) */
 	int32_t last_report;
 	int32_t last_contact;
-	int32_t paid_month; /* the last month paid (year*12+month-1), INT32_MIN if none */
-	bool has_cert;	    /* holds a certificate that is not revoked */
-	int32_t cert_valid_until;
-	int32_t cert_reviewed; /* issue date or the last review */
-	bool transfer_open;    /* a transfer letter issued, not yet received */
+	int32_t paid_month;	  /* the last month paid (year*12+month-1), INT32_MIN if none */
+	bool has_cert;		  /* holds a certificate that is not revoked */
+	int32_t cert_valid_until; /* cert_valid_until: renewed by a passed review */
+	int32_t cert_reviewed;	  /* issue date or the last review, passed or failed */
+	bool transfer_open;	  /* a transfer letter issued, not yet received */
 	int32_t transfer_issued;
 };
 
@@ -43,6 +44,9 @@ struct reminder {
 };
 
 #define RULES_MAX_REMINDERS 12
+
+/* cert-expiring is raised from this many days before the certificate's last valid day. */
+#define CERT_EXPIRING_DAYS 30
 
 /*
  * The reminders F raises as of AS_OF at this site, with the periods of R. Writes at most MAX into

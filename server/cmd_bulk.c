@@ -88,11 +88,11 @@ static json_t *cert_export_row(struct request *rq, const Ld__CertState *c)
 	char masked[LD_IDNO_SIZE];
 	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:s, s:s}", "number", c->number,
 			      "member", idno_mask(b->member, masked), "name", b->name, "status",
-			      c->revoked		      ? "revoked"
-			      : b->valid_until < date_today() ? "expired"
-							      : "active",
+			      c->revoked			   ? "revoked"
+			      : cert_valid_until(c) < date_today() ? "expired"
+								   : "active",
 			      "issued", date_or_empty(b->issued), "valid_until",
-			      date_or_empty(b->valid_until), "issuer", b->issuer_name,
+			      date_or_empty(cert_valid_until(c)), "issuer", b->issuer_name,
 			      "inflow_site", b->inflow_name, "place", b->place);
 	ld__certificate_body__free_unpacked(b, NULL);
 	return o;

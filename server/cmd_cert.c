@@ -67,12 +67,7 @@ int cmd_cert_issue(struct request *rq, struct store_txn *txn)
 	int32_t today = date_today();
 	if (st->certificate && st->certificate[0] &&
 	    cert_state_get(txn, st->certificate, &old) == 0) {
-		Ld__CertificateBody *b = ld__certificate_body__unpack(NULL, old->signed_->body.len,
-								      old->signed_->body.data);
-		bool active = b && !old->revoked && b->valid_until >= today;
-		if (b)
-			ld__certificate_body__free_unpacked(b, NULL);
-		if (active) {
+		if (cert_active(old, today)) {
 			rc = request_fail(rq, -EEXIST,
 					  "member %s holds certificate %s already; revoke "
 					  "it first (liudong cert revoke)",
@@ -99,7 +94,7 @@ int cmd_cert_issue(struct request *rq, struct store_txn *txn)
 	body.inflow_name = st->outflow->inflow_name;
 	body.place = st->outflow->place;
 	body.issued = today;
-	body.valid_until = today + (int32_t)days;
+	body.valid_until = today + (int32_t)days - 1; /* valid_days counts the issue day */
 	size_t blen = ld__certificate_body__get_packed_size(&body);
 	uint8_t *bbuf = malloc(blen);
 	uint8_t sig[64];
@@ -163,11 +158,11 @@ static int cert_lookup(struct request *rq, struct store_txn *txn, Ld__CertState 
 	return 0;
 }
 
-static const char *cert_status(const Ld__CertState *c, const Ld__CertificateBody *b)
+static const char *cert_status(const Ld__CertState *c)
 {
 	if (c->revoked)
 		return "revoked";
-	return b->valid_until < date_today() ? "expired" : "active";
+	return cert_valid_until(c) < date_today() ? "expired" : "active";
 }
 
 int cmd_cert_show(struct request *rq, struct store_txn *txn)
@@ -182,9 +177,9 @@ int cmd_cert_show(struct request *rq, struct store_txn *txn)
 	json_object_set_new(o, "number", json_string(c->number));
 	json_object_set_new(o, "member", json_string(idno_mask(b->member, masked)));
 	json_object_set_new(o, "name", json_string(b->name));
-	json_object_set_new(o, "status", json_string(cert_status(c, b)));
+	json_object_set_new(o, "status", json_string(cert_status(c)));
 	json_object_set_new(o, "issued", view_date(b->issued));
-	json_object_set_new(o, "valid_until", view_date(b->valid_until));
+	json_object_set_new(o, "valid_until", view_date(cert_valid_until(c)));
 	json_object_set_new(o, "issuer", json_string(b->issuer_name));
 	json_object_set_new(o, "inflow_site", json_string(b->inflow_name));
 	json_object_set_new(o, "place", json_string(b->place));
@@ -196,9 +191,9 @@ int cmd_cert_show(struct request *rq, struct store_txn *txn)
 	for (size_t i = 0; i < c->n_reviews; i++) {
 		const Ld__CertReview *r = c->reviews[i];
 		json_array_append_new(
-		    reviews,
-		    json_pack("{s:o, s:s, s:o}", "date", view_date(r->date), "result", r->result,
-			      "site", site_name_json(rq, txn, r->site.data, r->site.len)));
+		    reviews, json_pack("{s:o, s:s, s:b, s:o}", "date", view_date(r->date), "result",
+				       r->result, "passed", !r->failed, "site",
+				       site_name_json(rq, txn, r->site.data, r->site.len)));
 	}
 	json_object_set_new(o, "reviews", reviews);
 	ld__certificate_body__free_unpacked(b, NULL);
@@ -228,6 +223,7 @@ int cmd_cert_token(struct request *rq, struct store_txn *txn)
 struct token_check {
 	Ld__SignedCertificate *sc;
 	Ld__CertificateBody *body;
+	int32_t valid_until; /* the body's, or renewed by a review this site knows of */
 	char issuer[LD_NAME_MAX];
 	int refusal; /* 0: valid; else the negative errno of the first reason it is not */
 	char reason[300];
@@ -252,6 +248,7 @@ static int token_check(struct request *rq, struct store_txn *txn, const char *to
 	if (cert_parse_token(token, &t->sc, &t->body, &why) != 0)
 		return request_fail(rq, -EINVAL, "%s", why);
 	Ld__CertificateBody *b = t->body;
+	t->valid_until = b->valid_until;
 	Ld__PeerRecord *rec = NULL;
 	const uint8_t *spki = NULL;
 	size_t spki_len = 0;
@@ -290,6 +287,8 @@ static int token_check(struct request *rq, struct store_txn *txn, const char *to
 		return 0;
 	Ld__CertState *c;
 	if (cert_state_get(txn, b->number, &c) == 0) {
+		if (cert_valid_until(c) != LD_DATE_NONE)
+			t->valid_until = cert_valid_until(c); /* renewed by a passed review */
 		if (c->revoked) {
 			char day[LD_DATE_LEN];
 			t->refusal = -EKEYREVOKED;
@@ -301,11 +300,12 @@ static int token_check(struct request *rq, struct store_txn *txn, const char *to
 		if (t->refusal)
 			return 0;
 	}
-	if (b->valid_until < date_today()) {
+	if (t->valid_until < date_today()) {
 		char day[LD_DATE_LEN];
 		t->refusal = -EKEYEXPIRED;
-		snprintf(t->reason, sizeof(t->reason), "certificate %s expired on %s", b->number,
-			 date_format(b->valid_until, day));
+		snprintf(t->reason, sizeof(t->reason),
+			 "certificate %s expired on %s: its annual review (年审) renews it",
+			 b->number, date_format(t->valid_until, day));
 	}
 	return 0;
 }
@@ -325,7 +325,7 @@ int cmd_cert_verify(struct request *rq, struct store_txn *txn)
 	json_object_set_new(o, "issuer", json_string(t.issuer));
 	json_object_set_new(o, "inflow_site", json_string(t.body->inflow_name));
 	json_object_set_new(o, "for_this_site", json_boolean(is_self(rq, &t.body->inflow_site)));
-	json_object_set_new(o, "valid_until", view_date(t.body->valid_until));
+	json_object_set_new(o, "valid_until", view_date(t.valid_until));
 	json_object_set_new(o, "reason", t.refusal ? json_string(t.reason) : json_null());
 	token_check_free(&t);
 	return 0;
@@ -505,6 +505,7 @@ int cmd_cert_review(struct request *rq, struct store_txn *txn)
 		Ld__CertReviewed r = LD__CERT_REVIEWED__INIT;
 		r.number = c->number;
 		r.result = (char *)result;
+		r.failed = request_flag(rq, "failed"); /* a failed review renews nothing */
 		Ld__Event ev = LD__EVENT__INIT;
 		ev.kind = LD__EVENT_KIND__CERT_REVIEWED;
 		ev.date = date;
@@ -516,6 +517,7 @@ int cmd_cert_review(struct request *rq, struct store_txn *txn)
 			json_object_set_new(rq->result, "number", json_string(c->number));
 			json_object_set_new(rq->result, "date", view_date(date));
 			json_object_set_new(rq->result, "result", json_string(result));
+			json_object_set_new(rq->result, "passed", json_boolean(!r.failed));
 		}
 	}
 	ld__certificate_body__free_unpacked(b, NULL);

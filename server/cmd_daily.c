@@ -23,6 +23,7 @@
 #include "identity.h"
 #include "idno.h"
 #include "money.h"
+#include "register.h"
 #include "sites.h"
 #include "view.h"
 
@@ -305,11 +306,7 @@ static bool certificate_active(struct store_txn *txn, const Ld__MemberState *st)
 	Ld__CertState *c;
 	if (cert_state_get(txn, st->certificate, &c) != 0)
 		return false;
-	Ld__CertificateBody *b =
-	    ld__certificate_body__unpack(NULL, c->signed_->body.len, c->signed_->body.data);
-	bool active = b && !c->revoked && b->valid_until >= date_today();
-	if (b)
-		ld__certificate_body__free_unpacked(b, NULL);
+	bool active = cert_active(c, date_today()); /* renewed by a passed review */
 	ld__cert_state__free_unpacked(c, NULL);
 	return active;
 }
@@ -758,6 +755,9 @@ int cmd_transfer_issue(struct request *rq, struct store_txn *txn)
 	me.ev.date = date;
 	me.ev.payload_case = LD__EVENT__PAYLOAD_TRANSFER;
 	me.ev.transfer = &t;
+	/* To another site than his inflow site: his stay there ends now (it hears no receipt). */
+	if (rc == 0 && peer->site_id.len == LD_SITE_ID_BYTES)
+		rc = register_end_stay(rq, txn, me.st, peer->site_id.data, "transferred");
 	if (rc == 0)
 		rc = commit_event(rq, txn, &me.ev, "transfer.issue", number, NULL);
 	free(buf);

@@ -357,8 +357,16 @@ static void event_summary(const Ld__Event *ev, char *out, size_t len)
 			return;
 		}
 		break;
+	case LD__EVENT_KIND__STAY_ENDED:
+		if (ev->payload_case == LD__EVENT__PAYLOAD_STAY_ENDED) {
+			snprintf(out, len, "his stay at his former inflow site ended (%s)",
+				 ev->stay_ended->reason);
+			return;
+		}
+		break;
 	default:
-		if (ev->note) {
+		/* The payloads share one union: a note only if the event carries one. */
+		if (ev->payload_case == LD__EVENT__PAYLOAD_NOTE && ev->note) {
 			const char *text = ev->note->text[0] ? ev->note->text : ev->note->outcome;
 			snprintf(out, len, "%s%s%s%s", event_kind_name(ev->kind),
 				 ev->note->kind[0] ? " (" : "", ev->note->kind,

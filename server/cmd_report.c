@@ -53,7 +53,7 @@ static void gather(struct request *rq, struct store_txn *txn, const Ld__MemberSt
 		f->from = st->outflow->from;
 	}
 	f->probationary = member_probationary(st);
-	f->joined = st->info->joined;
+	f->probation_end = member_probation_end(st, rq->daemon->config.rules.probation_months);
 	f->last_attended = or_none(st->last_attended);
 	f->last_report = or_none(st->last_report);
 	f->last_contact = or_none(st->last_contact);
@@ -442,9 +442,9 @@ int cmd_stats(struct request *rq, struct store_txn *txn)
 		       : NULL;
 		if (b)
 			count(certs,
-			      cs->revoked	       ? "revoked"
-			      : b->valid_until < as_of ? "expired"
-						       : "active",
+			      cs->revoked		     ? "revoked"
+			      : cert_valid_until(cs) < as_of ? "expired"
+							     : "active",
 			      1);
 		if (b)
 			ld__certificate_body__free_unpacked(b, NULL);

@@ -31,15 +31,12 @@ static int refusal(struct request *rq, struct store_txn *txn, const Ld__Event *e
 		char name[LD_NAME_MAX] = "";
 		site_lookup(rq, txn, v->writer, name, NULL); /* leaves NAME empty if unknown */
 		if (name[0])
-			snprintf(who, sizeof(who), "; only %s may", name);
+			snprintf(who, sizeof(who), "; ask %s", name);
 	}
-	if (rc == -EPERM && who[0])
-		return request_fail(rq, rc, "%s for member %s is not this site's to write: %s%s",
-				    event_kind_name(ev->kind), masked, v->why, who);
 	if (masked[0])
-		return request_fail(rq, rc, "%s for member %s refused: %s",
-				    event_kind_name(ev->kind), masked, v->why);
-	return request_fail(rq, rc, "%s refused: %s", event_kind_name(ev->kind), v->why);
+		return request_fail(rq, rc, "%s for member %s refused: %s%s",
+				    event_kind_name(ev->kind), masked, v->why, who);
+	return request_fail(rq, rc, "%s refused: %s%s", event_kind_name(ev->kind), v->why, who);
 }
 
 int commit_event(struct request *rq, struct store_txn *txn, Ld__Event *ev, const char *action,

@@ -149,21 +149,16 @@ int register_member(struct request *rq, struct store_txn *txn, const struct fiel
 
 static const char *const reasons[] = {"work", "business", "residence", "study", "other"};
 
-/*
- * Registered out to PEER while his stay at another inflow site runs: that site first hears that
- * his stay there ended (stay.ended, sent to it alone: it learns nothing of his next place).
- */
-static int end_stay_elsewhere(struct request *rq, struct store_txn *txn, const Ld__MemberState *st,
-			      const Ld__PeerRecord *peer)
+int register_end_stay(struct request *rq, struct store_txn *txn, const Ld__MemberState *st,
+		      const uint8_t *next_site, const char *reason)
 {
 	const uint8_t *inflow = member_inflow_site(st);
-	if (!inflow || (peer->site_id.len == LD_SITE_ID_BYTES &&
-			memcmp(inflow, peer->site_id.data, LD_SITE_ID_BYTES) == 0))
+	if (!inflow || (next_site && memcmp(inflow, next_site, LD_SITE_ID_BYTES) == 0))
 		return 0;
 	Ld__StayEnded end = LD__STAY_ENDED__INIT;
 	end.inflow_site.data = (uint8_t *)inflow;
 	end.inflow_site.len = LD_SITE_ID_BYTES;
-	end.reason = "registered-elsewhere";
+	end.reason = (char *)reason;
 	Ld__Event ev = LD__EVENT__INIT;
 	ev.kind = LD__EVENT_KIND__STAY_ENDED;
 	ev.date = date_today();
@@ -267,7 +262,10 @@ int register_outflow(struct request *rq, struct store_txn *txn, const struct fie
 	ev.operator_ = (char *)request_operator(rq);
 	ev.payload_case = LD__EVENT__PAYLOAD_OUTFLOW;
 	ev.outflow = &of;
-	if ((rc = end_stay_elsewhere(rq, txn, st, peer)))
+	/* A stay elsewhere ends first: that site hears it alone, nothing of his next place. */
+	if ((rc = register_end_stay(
+		 rq, txn, st, peer->site_id.len == LD_SITE_ID_BYTES ? peer->site_id.data : NULL,
+		 "registered-elsewhere")))
 		goto out;
 	rc = commit_event(rq, txn, &ev, NULL, NULL, seq);
 out:

@@ -34,3 +34,12 @@ int register_member(struct request *rq, struct store_txn *txn, const struct fiel
  */
 int register_outflow(struct request *rq, struct store_txn *txn, const struct fields *f,
 		     const char *idno, uint64_t *seq);
+
+/*
+ * If ST's stay at an inflow site runs and that site is not NEXT_SITE (NULL: any), write
+ * stay.ended (REASON: "registered-elsewhere", "transferred") about him: that site alone hears it,
+ * and learns nothing of where he goes; it stops raising reminders and refuses its kinds about him.
+ * ST stays the caller's. Returns 0, or as commit_event.
+ */
+int register_end_stay(struct request *rq, struct store_txn *txn, const Ld__MemberState *st,
+		      const uint8_t *next_site, const char *reason);

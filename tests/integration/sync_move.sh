@@ -2,8 +2,9 @@
 # sync_move.sh: issue 3, acceptance 6. Three sites: A (昆山, outflow), B (南京), C (苏州); A pins
 # both, both pin A. A registers a member out to B, then again to C (a move). C gets his snapshot
 # (member show at C: away, inflow site C, his details) and the move event itself (history at C);
-# a second registration to C is refused (exit 5); B gets nothing new about him: its log about him
-# stays as it was, also after more events for B and after a resync of both peers.
+# a second registration to C is refused (exit 5); B gets one event about him, stay.ended (his stay
+# there ended: departed at B), and nothing of C: no move event, no place at C, also after more
+# events for B and after a resync of both peers.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/sync_lib.sh"
 
@@ -86,13 +87,17 @@ assert_wait 5 "the second member is at B" at b "$Y" away 南京 || show_status a
 assert_wait 10 "A: B acknowledged everything" peer_caught_up a b || show_status a
 assert_wait 10 "A: C acknowledged everything" peer_caught_up a c || show_status a
 assert_wait 10 "B applied A's log to its head" applied_all b a || show_status b
-assert_eq "$(log_count_about b "$X")" "$B_BEFORE" "events about him in B's log after the move"
+assert_eq "$(log_count_about b "$X")" "$((B_BEFORE + 1))" "events about him in B's log after the move (stay.ended)"
 assert_exit 0 ld b --json log && {
 	assert_eq "$(jget "$OUT" "[e for e in d[\"entries\"] if e[\"origin_seq\"] == $MOVE_SEQ]")" '[]' "the move event in B's log"
-	assert_eq "$(jget "$OUT" 'len(d["entries"])')" 2 "entries in B's log (his registration to B and the second member's)"
+	assert_eq "$(jget "$OUT" 'len(d["entries"])')" 3 "entries in B's log (his registration to B, stay.ended, the second member's)"
 }
 assert_exit 0 ld b --json history "$X" &&
-	assert_eq "$(jget "$OUT" 'len(d["events"])')" 1 "events in B's history of him"
+	assert_eq "$(jget "$OUT" '[e["kind"] for e in d["events"]]')" '["outflow.registered", "stay.ended"]' "B's history of him"
+assert_exit 0 ld b --json member show "$X" && {
+	assert_eq "$(jget "$OUT" 'd["state"]')" departed "his state at B after the move"
+	assert_not_contains "$OUT" 苏州 "member show at B after the move (nothing of C)"
+}
 # The second member is B's business only.
 assert_exit 4 ld c member show "$Y"
 
@@ -102,8 +107,8 @@ assert_exit 0 ld a peer resync 苏州
 sleep 1
 assert_wait 10 "A: B acknowledged everything after the resync" peer_caught_up a b || show_status a
 assert_wait 10 "A: C acknowledged everything after the resync" peer_caught_up a c || show_status a
-assert_eq "$(log_count_about b "$X")" "$B_BEFORE" "events about him in B's log after the resync"
-assert_exit 0 ld b --json log && assert_eq "$(jget "$OUT" 'len(d["entries"])')" 2 "entries in B's log after the resync"
+assert_eq "$(log_count_about b "$X")" "$((B_BEFORE + 1))" "events about him in B's log after the resync"
+assert_exit 0 ld b --json log && assert_eq "$(jget "$OUT" 'len(d["entries"])')" 3 "entries in B's log after the resync"
 assert_exit 0 ld c --json log && assert_eq "$(jget "$OUT" 'len(d["entries"])')" 1 "entries in C's log after the resync"
 assert_wait 5 "the member is still at C after the resync" at c "$X" away 苏州
 

@@ -31,7 +31,7 @@ static struct member_facts away(const char *from)
 	f.away = true;
 	f.checked_in = true;
 	f.from = d(from);
-	f.joined = d("2000-01-01");
+	f.probation_end = LD_DATE_NONE;
 	f.last_attended = f.last_report = f.last_contact = LD_DATE_NONE;
 	f.paid_month = INT32_MIN;
 	return f;
@@ -150,27 +150,106 @@ static void test_contact_and_report(void **state)
 	assert_false(raised(&f, "2026-10-01", "no-contact"));
 }
 
-static void test_certificate(void **state)
+/* KIND is raised neither the day before FIRST nor the day after LAST, and on both. */
+static void window(const struct member_facts *f, const char *before, const char *first,
+		   const char *last, const char *after, const char *kind)
+{
+	assert_false(raised(f, before, kind));
+	assert_true(raised(f, first, kind));
+	assert_true(raised(f, last, kind));
+	assert_false(raised(f, after, kind));
+}
+
+/* A certificate issued on ISSUED for 365 days counting that day, at his inflow site. */
+static struct member_facts certified(const char *issued)
 {
 	struct member_facts f = away("2026-01-10");
 	f.has_cert = true;
-	f.cert_reviewed = d("2026-01-12");
-	f.cert_valid_until = d("2027-01-12");
-	/* Checked in: the inflow branch reviews it. */
-	f.outflow_here = false;
+	f.cert_reviewed = d(issued);
+	f.cert_valid_until = d(issued) + 364;
+	f.outflow_here = false; /* checked in: the inflow branch reviews it */
 	f.inflow_here = true;
-	boundary(&f, "2027-01-11", "2027-01-12", "2027-01-12", "cert-review");
-	boundary(&f, "2027-01-12", "2027-01-13", "2027-01-14", "cert-expired");
+	return f;
+}
+
+static void test_cert_review(void **state)
+{
+	struct member_facts f = certified("2026-01-12"); /* valid through 2027-01-11 */
+	assert_int_equal(f.cert_valid_until, d("2027-01-11"));
+	/* Due 12 months after issue, and still due after the certificate expired. */
+	boundary(&f, "2027-01-11", "2027-01-12", "2027-01-13", "cert-review");
+	assert_true(raised(&f, "2027-06-30", "cert-review"));
+	assert_true(raised(&f, "2027-06-30", "cert-expired"));
+	/* Reviewed (passed): due 12 months after the review, validity renewed. */
+	f.cert_reviewed = d("2027-01-20");
+	f.cert_valid_until = d("2027-01-20") + 364;
+	boundary(&f, "2028-01-19", "2028-01-20", "2028-01-21", "cert-review");
+	assert_false(raised(&f, "2027-06-30", "cert-expired"));
+	/* Reviewed and failed: the clock restarts, the validity does not. */
+	f.cert_valid_until = d("2027-01-11");
+	assert_false(raised(&f, "2027-06-30", "cert-review"));
+	assert_true(raised(&f, "2027-06-30", "cert-expired"));
+	/* Not checked in: his outflow site reviews it, not the inflow site. */
+	f = certified("2026-01-12");
 	f.checked_in = false;
 	assert_false(raised(&f, "2027-01-12", "cert-review"));
+	f.outflow_here = true;
+	f.inflow_here = false;
+	assert_true(raised(&f, "2027-01-12", "cert-review"));
+}
+
+static void test_cert_review_leap_year(void **state)
+{
+	/*
+	 * Issued 2027-03-01, its year spans 2028-02-29: valid through 2028-02-28, the review due on
+	 * 2028-03-01, after it expired. Raised from that day on until it is done.
+	 */
+	struct member_facts f = certified("2027-03-01");
+	assert_int_equal(f.cert_valid_until, d("2028-02-28"));
+	boundary(&f, "2028-02-29", "2028-03-01", "2028-03-02", "cert-review");
+	assert_true(raised(&f, "2028-12-31", "cert-review"));
+	/* Issued on 29 February: 12 months later is 28 February. */
+	f = certified("2028-02-29");
+	boundary(&f, "2029-02-27", "2029-02-28", "2029-03-01", "cert-review");
+}
+
+static void test_cert_expiring_expired(void **state)
+{
+	struct member_facts f = certified("2026-01-12"); /* valid through 2027-01-11 */
+	/* 30 days before its last valid day through that day, then cert-expired from the next. */
+	window(&f, "2026-12-11", "2026-12-12", "2027-01-11", "2027-01-12", "cert-expiring");
+	boundary(&f, "2027-01-11", "2027-01-12", "2027-01-13", "cert-expired");
+	/* Both sites are told. */
+	f.outflow_here = true;
+	f.inflow_here = false;
+	assert_true(raised(&f, "2026-12-12", "cert-expiring"));
+	assert_true(raised(&f, "2027-01-12", "cert-expired"));
+	/* Across 29 February. */
+	f = certified("2027-03-01"); /* valid through 2028-02-28 */
+	window(&f, "2028-01-28", "2028-01-29", "2028-02-28", "2028-02-29", "cert-expiring");
+	boundary(&f, "2028-02-28", "2028-02-29", "2028-03-01", "cert-expired");
+	/* No certificate, no reminder. */
+	f.has_cert = false;
+	assert_false(raised(&f, "2028-02-01", "cert-expiring"));
+	assert_false(raised(&f, "2028-03-01", "cert-expired"));
+	assert_false(raised(&f, "2028-03-01", "cert-review"));
 }
 
 static void test_probation_and_letters(void **state)
 {
 	struct member_facts f = away("2026-01-10");
 	f.probationary = true;
-	f.joined = d("2025-11-30");
+	f.probation_end = d("2026-11-30");
 	boundary(&f, "2026-11-29", "2026-11-30", "2026-12-01", "probation");
+	/* Extended: the reminder follows the new end. */
+	f.probation_end = d("2027-05-31");
+	boundary(&f, "2027-05-30", "2027-05-31", "2027-06-01", "probation");
+	/* The outflow site's alone. */
+	f.outflow_here = false;
+	f.inflow_here = true;
+	assert_false(raised(&f, "2027-06-01", "probation"));
+	f.outflow_here = true;
+	f.inflow_here = false;
 	f.transfer_open = true;
 	f.transfer_issued = d("2026-01-31");
 	boundary(&f, "2026-02-27", "2026-02-28", "2026-03-01", "transfer-unacknowledged");
@@ -207,7 +286,9 @@ int main(void)
 	    cmocka_unit_test(test_month_ends),
 	    cmocka_unit_test(test_no_dues),
 	    cmocka_unit_test(test_contact_and_report),
-	    cmocka_unit_test(test_certificate),
+	    cmocka_unit_test(test_cert_review),
+	    cmocka_unit_test(test_cert_review_leap_year),
+	    cmocka_unit_test(test_cert_expiring_expired),
 	    cmocka_unit_test(test_probation_and_letters),
 	    cmocka_unit_test(test_closed_raises_nothing),
 	    cmocka_unit_test(test_settings),
