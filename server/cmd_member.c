@@ -1,6 +1,7 @@
 /*
- * cmd_member.c: branches and members at their outflow site: branch add/list, member
- * add/show/list/find, history. Every change is an event (eventlog_commit_local) and an audit row.
+ * cmd_member.c: branches and members at their outflow site: branch add/list/join/leave, member
+ * add/update/show/list/find, history. Every change is an event (eventlog_commit_local) and an audit
+ * row.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -151,6 +152,73 @@ int cmd_member_add(struct request *rq, struct store_txn *txn)
 	json_object_set_new(rq->result, "seq", json_integer((json_int_t)seq));
 	ld__member_state__free_unpacked(st, NULL);
 	return 0;
+}
+
+/* The options of `member update`, in the order its answer lists what changed. */
+static const char *const update_keys[] = {"name", "phone", "income", "dues-category",
+					  "dues", "kind",  "branch", NULL};
+
+int cmd_member_update(struct request *rq, struct store_txn *txn)
+{
+	char idno[LD_IDNO_SIZE], masked[LD_IDNO_SIZE];
+	Ld__MemberState *st;
+	int rc = member_lookup(rq, txn, request_arg(rq, 0), idno, &st);
+	if (rc)
+		return rc;
+	idno_mask(idno, masked);
+	json_t *changed = json_array();
+	for (size_t i = 0; update_keys[i]; i++)
+		if (request_param(rq, update_keys[i]))
+			json_array_append_new(changed, json_string(update_keys[i]));
+	const char *date_text = request_param(rq, "date");
+	int32_t date = date_today();
+	Ld__MemberInfo m;
+	if (json_array_size(changed) == 0) {
+		rc = request_fail(rq, -EDOM,
+				  "give at least one change (--name, --phone, --income, "
+				  "--dues-category, --dues, --kind, --branch); see liudong member "
+				  "update --help");
+		goto out;
+	}
+	/* Who may, before what: a branch or value is this site's to judge only if he is its own. */
+	if (!site_is_outflow(st, rq->daemon->site_id)) {
+		rc = request_fail(rq, -EPERM,
+				  "member %s belongs to outflow site %s: only it may update his "
+				  "record",
+				  masked, st->outflow_name);
+		goto out;
+	}
+	if (date_text && date_parse(date_text, &date) != 0) {
+		rc = request_fail(rq, -EINVAL, "--date: '%s' is not a real date; use YYYY-MM-DD",
+				  date_text);
+		goto out;
+	}
+	m = *st->info; /* the whole record, changed where the options say */
+	struct fields f = fields_of_request(rq);
+	if ((rc = member_info_apply(rq, txn, &f, &m)))
+		goto out;
+	Ld__Event ev = LD__EVENT__INIT;
+	ev.kind = LD__EVENT_KIND__MEMBER_UPDATED;
+	ev.date = date;
+	ev.member = idno;
+	ev.payload_case = LD__EVENT__PAYLOAD_MEMBER_INFO;
+	ev.member_info = &m;
+	uint64_t seq;
+	char *what = json_dumps(changed, JSON_COMPACT);
+	rc = commit_event(rq, txn, &ev, "member.update", what, &seq);
+	free(what);
+	if (rc)
+		goto out;
+	json_object_set_new(rq->result, "id", json_string(masked));
+	json_object_set_new(rq->result, "name", json_string(m.name));
+	json_object_set_new(rq->result, "changed", json_incref(changed));
+	json_object_set_new(rq->result, "monthly_dues_fen", json_integer(m.monthly_dues_fen));
+	json_object_set_new(rq->result, "date", view_date(date));
+	json_object_set_new(rq->result, "seq", json_integer((json_int_t)seq));
+out:
+	json_decref(changed);
+	ld__member_state__free_unpacked(st, NULL);
+	return rc;
 }
 
 int cmd_member_show(struct request *rq, struct store_txn *txn)

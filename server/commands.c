@@ -42,6 +42,7 @@ static const struct command commands[] = {
     WRITE("branch.add", cmd_branch_add, NULL),
     READ("branch.list", cmd_branch_list),
     WRITE("member.add", cmd_member_add, after_events),
+    WRITE("member.update", cmd_member_update, after_events),
     {.name = "member.show", .fn = cmd_member_show, .write_if = "reveal"},
     READ("member.list", cmd_member_list),
     READ("member.find", cmd_member_find),

@@ -46,6 +46,7 @@ int member_lookup(struct request *rq, struct store_txn *txn, const char *text,
 int cmd_branch_add(struct request *rq, struct store_txn *txn);
 int cmd_branch_list(struct request *rq, struct store_txn *txn);
 int cmd_member_add(struct request *rq, struct store_txn *txn);
+int cmd_member_update(struct request *rq, struct store_txn *txn);
 int cmd_member_show(struct request *rq, struct store_txn *txn);
 int cmd_member_list(struct request *rq, struct store_txn *txn);
 int cmd_member_find(struct request *rq, struct store_txn *txn);
