@@ -62,17 +62,20 @@ static void gather(struct request *rq, struct store_txn *txn, const Ld__MemberSt
 		    f->last_contact == LD_DATE_NONE || st->checkin_date > f->last_contact
 			? st->checkin_date
 			: f->last_contact;
-	f->paid_month = INT32_MIN;
+	int32_t paid = INT32_MIN;
 	for (size_t i = 0; i < st->n_receipts; i++) {
 		struct store_val v;
 		if (store_get(txn, TBL_RECEIPTS, st->receipts[i], strlen(st->receipts[i]), &v) != 0)
 			continue;
 		Ld__Receipt *r = ld__receipt__unpack(NULL, v.len, v.data);
-		if (r && !r->refunded && r->paid && r->paid->to_month > f->paid_month)
-			f->paid_month = r->paid->to_month;
+		if (r && !r->refunded && r->paid && r->paid->to_month > paid)
+			paid = r->paid->to_month;
 		if (r)
 			ld__receipt__free_unpacked(r, NULL);
 	}
+	/* Months approved at 0 (免交) are settled as if paid. */
+	f->paid_month = member_dues_settled_month(
+	    st, paid, st->outflow ? month_of_date(st->outflow->from) : INT32_MIN);
 	Ld__CertState *c;
 	if (st->certificate[0] && cert_state_get(txn, st->certificate, &c) == 0) {
 		if (!c->revoked && cert_valid_until(c) != LD_DATE_NONE) {

@@ -61,6 +61,7 @@ static const struct command commands[] = {
     WRITE("dues.pay", cmd_dues_pay, after_events),
     READ("dues.list", cmd_dues_list),
     WRITE("dues.refund", cmd_dues_refund, after_events),
+    WRITE("dues.exempt", cmd_dues_exempt, after_events),
     WRITE("report.add", cmd_report_add, after_events),
     WRITE("feedback", cmd_feedback, after_events),
     WRITE("contact", cmd_contact, after_events),

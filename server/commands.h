@@ -78,6 +78,7 @@ int cmd_meeting_list(struct request *rq, struct store_txn *txn);
 int cmd_dues_pay(struct request *rq, struct store_txn *txn);
 int cmd_dues_list(struct request *rq, struct store_txn *txn);
 int cmd_dues_refund(struct request *rq, struct store_txn *txn);
+int cmd_dues_exempt(struct request *rq, struct store_txn *txn);
 int cmd_report_add(struct request *rq, struct store_txn *txn);
 int cmd_feedback(struct request *rq, struct store_txn *txn);
 int cmd_contact(struct request *rq, struct store_txn *txn);

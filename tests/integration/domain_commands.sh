@@ -80,4 +80,98 @@ assert_eq "$(field_at a "$ID_U" monthly_dues_fen)" 12000 "salaried again: the in
 FUTURE=$(date -d "$TODAY + 2 days" +%F)
 assert_exit 3 ld a member update "$ID_U" --phone 1 --date "$FUTURE"
 
+# ---------------------------------------------------------------------------------------------
+log "dues exempt and the no-dues clock"
+ID_E=$(make_idno 320583 19700301 041)
+ID_F=$(make_idno 320583 19700402 052)
+for who in "$ID_E:1970-03-01:M:免交党员" "$ID_F:1970-04-02:F:对照党员"; do
+	IFS=: read -r id birth sex name <<<"$who"
+	assert_exit 0 ld a member add --id "$id" --name "$name" --sex "$sex" --birth "$birth" \
+		--joined 1995-07-01 --kind full --branch 001 --dues-category hardship --income 3000 \
+		--dues 5 || die "member add $id failed"
+	assert_exit 0 ld a outflow register "$id" --to 南京 --place 南京市鼓楼区 --reason work \
+		--from 2026-01-05 || die "outflow register $id failed"
+done
+MASKED_E=$(mask "$ID_E")
+MASKED_F=$(mask "$ID_F")
+
+assert_exit 2 ld a dues exempt "$ID_E" --monthly 0 --reason 困难 --from 2026-01
+assert_exit 3 ld a dues exempt "$ID_E" --monthly 0 --approved-by 镇党委 --reason 困难 --from 2026-13
+assert_exit 3 ld a dues exempt "$ID_E" --monthly -1 --approved-by 镇党委 --reason 困难 --from 2026-01
+assert_exit 3 ld a dues exempt "$ID_E" --monthly 0 --approved-by 镇党委 --reason 困难 --from 2026-05 --to 2026-01
+assert_exit 3 ld a dues exempt "$ID_E" --monthly 6 --approved-by 镇党委 --reason 困难 --from 2026-01
+assert_contains "$ERR" "above his monthly dues" "a reduction above his dues"
+assert_exit 4 ld a dues exempt "$(make_idno 320583 19700101 999)" --monthly 0 --approved-by 镇党委 \
+	--reason 困难 --from 2026-01
+wait_for 10 member_arrived b "$ID_E" || die "B does not know $ID_E 10 s after his registration"
+assert_exit 5 ld b dues exempt "$ID_E" --monthly 0 --approved-by 镇党委 --reason 困难 --from 2026-01
+assert_contains "$ERR" "昆山" "the refusal at B names the site that may"
+
+assert_exit 0 ld a --json dues exempt "$ID_E" --monthly 0 --approved-by 镇党委 --reason 生活困难 \
+	--from 2026-01 --to 2026-12 && assert_json
+EXEMPTION=$(jget "$OUT" 'd["exemption"]')
+case $EXEMPTION in
+320583-20[0-9][0-9]-E000001) pass ;;
+*) fail "the exemption's id is CODE-YEAR-Eserial: $EXEMPTION" ;;
+esac
+assert_eq "$(jget "$OUT" 'len(d["months"])')" 12 "months of the exemption"
+assert_eq "$(jget "$OUT" 'd["months"][0] + " " + d["months"][-1]')" "2026-01 2026-12" \
+	"first and last month of the exemption"
+assert_eq "$(jget "$OUT" 'd["monthly_fen"]')" 0 "monthly_fen of the exemption"
+assert_exit 5 ld a dues exempt "$ID_E" --monthly 0 --approved-by 镇党委 --reason 困难 --from 2026-12 \
+	--to 2027-02
+assert_contains "$ERR" "$EXEMPTION" "the overlap names the approval that covers the months"
+assert_eq "$(jget "$(ld a --json member show "$ID_E")" 'd["exemption"]["exemption"]')" "$EXEMPTION" \
+	"member show at A names the exemption"
+# exemption_at_b: B's member show names the exemption (it came with sync).
+exemption_at_b() {
+	[ "$(jget "$(ld b --json member show "$ID_E" 2>/dev/null || echo '{}')" \
+		'(d.get("exemption") or {}).get("exemption")')" = "$EXEMPTION" ]
+}
+assert_wait 5 "B's member show names the exemption" exemption_at_b
+
+# dues_kinds SITE ASOF MASKED: the kinds of SITE's reminders about MASKED as of ASOF, sorted.
+dues_kinds() {
+	local out
+	out=$(ld "$1" --json due --as-of "$2" 2>&1) || {
+		printf 'ERROR %s\n' "$out"
+		return 0
+	}
+	jget "$out" 'sorted(r["kind"] for r in d["reminders"] if r["member"] == "'"$3"'" and "dues" in r["kind"])'
+}
+for site in a b; do
+	assert_eq "$(dues_kinds "$site" 2026-07-06 "$MASKED_F")" '["no-dues"]' \
+		"dues reminders at ${site^^} as of 2026-07-06 for the member out since 2026-01-05, nothing paid"
+	assert_eq "$(dues_kinds "$site" 2026-07-06 "$MASKED_E")" '[]' \
+		"dues reminders at ${site^^} as of 2026-07-06 for the member exempted at 0 for 2026"
+	assert_eq "$(dues_kinds "$site" 2026-12-31 "$MASKED_E")" '[]' \
+		"dues reminders at ${site^^} as of 2026-12-31 for the member exempted at 0 for 2026"
+	assert_eq "$(dues_kinds "$site" 2027-07-01 "$MASKED_E")" '["no-dues"]' \
+		"dues reminders at ${site^^} as of 2027-07-01 (6 months after the exemption ended)"
+done
+
+log "dues pay: over ten times what the months owe needs --voluntary"
+# U: salaried at 120.00 a month (member update above), away at B with no certificate: A collects.
+assert_exit 5 ld a dues pay "$ID_U" --from 2026-01 --amount 1200.01
+assert_contains "$ERR" "voluntary" "the refusal of an amount over ten times the dues"
+assert_exit 0 ld a --json dues pay "$ID_U" --from 2026-01 --amount 1200 && assert_json
+assert_eq "$(jget "$OUT" 'd["voluntary"]')" false "a payment of ten times the dues is not voluntary"
+assert_exit 0 ld a --json dues pay "$ID_U" --from 2026-02 --amount 5000 --voluntary && assert_json
+R_VOL=$(jget "$OUT" 'd["receipt"]')
+assert_eq "$(jget "$OUT" 'd["voluntary"]')" true "the answer of a voluntary payment"
+assert_eq "$(jget "$(ld a --json dues list "$ID_U")" '[r["voluntary"] for r in d["receipts"] if r["receipt"] == "'"$R_VOL"'"]')" \
+	'[true]' "dues list at A marks the receipt voluntary"
+# voluntary_at_b: B's dues list of U marks R_VOL voluntary.
+voluntary_at_b() {
+	[ "$(jget "$(ld b --json dues list "$ID_U" 2>/dev/null || echo '{}')" \
+		'[r["voluntary"] for r in d.get("receipts", []) if r["receipt"] == "'"$R_VOL"'"]')" = '[true]' ]
+}
+assert_wait 5 "B's dues list marks the receipt voluntary" voluntary_at_b
+# E: months exempted at 0 owe nothing, so any amount for them is voluntary.
+assert_exit 5 ld a dues pay "$ID_E" --from 2026-03 --amount 0.01
+assert_exit 0 ld a --json dues pay "$ID_E" --from 2026-03 --amount 0.01 --voluntary
+assert_eq "$(jget "$OUT" 'd["basis_fen"]')" 0 "what an exempted month owes (basis_fen)"
+assert_exit 0 ld a --json dues pay "$ID_F" --from 2026-01 --to 2026-02 --amount 100
+assert_eq "$(jget "$OUT" 'd["basis_fen"]')" 1000 "what two months at 5.00 owe (basis_fen)"
+
 finish
