@@ -129,6 +129,60 @@ int cmd_branch_list(struct request *rq, struct store_txn *txn)
 	return rc == -ENOENT ? 0 : rc;
 }
 
+/*
+ * branch join / branch leave CODE IDNO...: one branch.joined (branch.left) event for each member,
+ * all or none: the first refusal fails the request and nothing of it is written.
+ */
+static int branch_members(struct request *rq, struct store_txn *txn, Ld__EventKind kind)
+{
+	bool join = kind == LD__EVENT_KIND__BRANCH_JOINED;
+	const char *code = request_arg(rq, 0);
+	if (!code || !request_arg(rq, 1))
+		return request_fail(rq, -EDOM, "usage: liudong branch %s CODE IDNO...",
+				    join ? "join" : "leave");
+	Ld__BranchInfo *b;
+	int rc = branch_get(txn, code, &b);
+	if (rc == -ENOENT)
+		return request_fail(rq, rc, "no branch %s here; see liudong branch list", code);
+	if (rc)
+		return rc;
+	json_t *members = json_array();
+	json_object_set_new(rq->result, "branch", json_string(code));
+	json_object_set_new(rq->result, "temporary", json_boolean(b->temporary));
+	json_object_set_new(rq->result, "members", members);
+	ld__branch_info__free_unpacked(b, NULL);
+	const char *text;
+	for (unsigned i = 1; rc == 0 && (text = request_arg(rq, i)); i++) {
+		char idno[LD_IDNO_SIZE], masked[LD_IDNO_SIZE];
+		Ld__MemberState *st;
+		if ((rc = member_lookup(rq, txn, text, idno, &st)))
+			break;
+		ld__member_state__free_unpacked(st, NULL);
+		Ld__BranchInfo info = LD__BRANCH_INFO__INIT;
+		info.code = (char *)code;
+		Ld__Event ev = LD__EVENT__INIT;
+		ev.kind = kind;
+		ev.date = date_today();
+		ev.member = idno;
+		ev.payload_case = LD__EVENT__PAYLOAD_BRANCH;
+		ev.branch = &info;
+		rc = commit_event(rq, txn, &ev, join ? "branch.join" : "branch.leave", code, NULL);
+		if (rc == 0)
+			json_array_append_new(members, json_string(idno_mask(idno, masked)));
+	}
+	return rc;
+}
+
+int cmd_branch_join(struct request *rq, struct store_txn *txn)
+{
+	return branch_members(rq, txn, LD__EVENT_KIND__BRANCH_JOINED);
+}
+
+int cmd_branch_leave(struct request *rq, struct store_txn *txn)
+{
+	return branch_members(rq, txn, LD__EVENT_KIND__BRANCH_LEFT);
+}
+
 /* ---------------------------------------------------------------------------------------------- */
 /* Members                                                                                        */
 

@@ -41,6 +41,8 @@ static const struct command commands[] = {
     WRITE("verify", cmd_verify, NULL),
     WRITE("branch.add", cmd_branch_add, NULL),
     READ("branch.list", cmd_branch_list),
+    WRITE("branch.join", cmd_branch_join, NULL),
+    WRITE("branch.leave", cmd_branch_leave, NULL),
     WRITE("member.add", cmd_member_add, after_events),
     WRITE("member.update", cmd_member_update, after_events),
     {.name = "member.show", .fn = cmd_member_show, .write_if = "reveal"},

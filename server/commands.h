@@ -45,6 +45,8 @@ int member_lookup(struct request *rq, struct store_txn *txn, const char *text,
 
 int cmd_branch_add(struct request *rq, struct store_txn *txn);
 int cmd_branch_list(struct request *rq, struct store_txn *txn);
+int cmd_branch_join(struct request *rq, struct store_txn *txn);
+int cmd_branch_leave(struct request *rq, struct store_txn *txn);
 int cmd_member_add(struct request *rq, struct store_txn *txn);
 int cmd_member_update(struct request *rq, struct store_txn *txn);
 int cmd_member_show(struct request *rq, struct store_txn *txn);

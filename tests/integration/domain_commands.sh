@@ -174,4 +174,74 @@ assert_eq "$(jget "$OUT" 'd["basis_fen"]')" 0 "what an exempted month owes (basi
 assert_exit 0 ld a --json dues pay "$ID_F" --from 2026-01 --to 2026-02 --amount 100
 assert_eq "$(jget "$OUT" 'd["basis_fen"]')" 1000 "what two months at 5.00 owe (basis_fen)"
 
+# ---------------------------------------------------------------------------------------------
+log "branch join/leave and the temp-branch reminder"
+# G1 and G2 at "南京市 雨花台区", G3 at "南京市雨花台区": one place, three full members.
+ID_G1=$(make_idno 320583 19880101 061)
+ID_G2=$(make_idno 320583 19880202 072)
+ID_G3=$(make_idno 320583 19880303 083)
+ID_NONE=$(make_idno 320583 19700101 999)
+for who in "$ID_G1:1988-01-01:M:南京市 雨花台区" "$ID_G2:1988-02-02:F:南京市 雨花台区" \
+	"$ID_G3:1988-03-03:M:南京市雨花台区"; do
+	IFS=: read -r id birth sex place <<<"$who"
+	assert_exit 0 add_member a "$id" "$birth" "$sex" 雨花台党员 || die "member add $id failed"
+	assert_exit 0 register_out a "$id" b "$place" 2026-03-01 || die "outflow register $id failed"
+done
+
+# temp_details SITE: the details of SITE's temp-branch reminders about 雨花台区, one a line.
+temp_details() {
+	local out
+	out=$(ld "$1" --json due 2>&1) || {
+		printf 'ERROR %s\n' "$out"
+		return 0
+	}
+	printf '%s' "$out" | python3 -c '
+import json, sys
+for r in json.load(sys.stdin)["reminders"]:
+    if r["kind"] == "temp-branch" and "雨花台区" in r["detail"]:
+        print(r["detail"])'
+}
+DETAILS=$(temp_details a)
+assert_eq "$(printf '%s' "$DETAILS" | grep -c '')" 1 \
+	"temp-branch reminders at A for 雨花台区 (written with and without a space: one place)"
+assert_contains "$DETAILS" "3 full members" "the temp-branch reminder"
+
+assert_exit 0 ld a branch add LS --name 雨花台临时支部 --temporary || die "branch add LS failed"
+assert_exit 2 ld a branch join LS
+assert_exit 4 ld a branch join NOPE "$ID_G1"
+assert_exit 4 ld a branch join LS "$ID_G1" "$ID_NONE"
+assert_exit 3 ld a branch join LS "$ID_G1" 12345
+assert_eq "$(field_at a "$ID_G1" temp_branch)" null "G1's temp_branch after refused joins (all or nothing)"
+assert_exit 5 ld a branch leave LS "$ID_G1"
+assert_exit 0 ld a --json branch join LS "$ID_G1" "$ID_G2" && assert_json
+assert_eq "$(jget "$OUT" 'd["members"]')" "[\"$(mask "$ID_G1")\", \"$(mask "$ID_G2")\"]" \
+	"the members branch join answers"
+assert_eq "$(field_at a "$ID_G1" temp_branch)" LS "G1's temp_branch"
+assert_eq "$(field_at a "$ID_G2" temp_branch)" LS "G2's temp_branch"
+assert_exit 5 ld a branch join LS "$ID_G3" "$ID_G1" # G1 is in it already: G3 is not put in
+assert_eq "$(field_at a "$ID_G3" temp_branch)" null "G3's temp_branch after a refused list"
+DETAILS=$(temp_details a)
+assert_contains "$DETAILS" "1 of them in no temporary branch" \
+	"the temp-branch reminder while one of the three is in none"
+assert_exit 0 ld a branch join LS "$ID_G3"
+assert_eq "$(temp_details a)" "" "temp-branch reminders at A once all three are in temporary branch LS"
+assert_exit 0 ld a branch leave LS "$ID_G3"
+assert_eq "$(field_at a "$ID_G3" temp_branch)" null "G3's temp_branch after branch leave"
+assert_contains "$(temp_details a)" "1 of them in no temporary branch" \
+	"the temp-branch reminder after G3 left the branch"
+assert_exit 5 ld a branch leave LS "$ID_G3"
+# Site-local: B never hears of A's branch; B may put the member it cares for in its own.
+assert_eq "$(field_at b "$ID_G1" temp_branch)" null "G1's temp_branch at B (A's branch is A's)"
+assert_exit 4 ld b branch join LS "$ID_G1"
+assert_exit 0 ld b branch join 101 "$ID_G1"
+assert_eq "$(field_at b "$ID_G1" temp_branch)" 101 "G1's temp_branch at B"
+assert_eq "$(field_at a "$ID_G1" temp_branch)" LS "G1's temp_branch at A after B's join"
+
+# ---------------------------------------------------------------------------------------------
+log "verify at both sites"
+for site in a b; do
+	assert_exit 0 ld "$site" --json verify && assert_eq "$(jget "$OUT" 'd["ok"]')" true "verify at ${site^^}"
+	assert_eq "$(jget "$(ld "$site" --json conflicts)" 'len(d["conflicts"])')" 0 "conflicts at ${site^^}"
+done
+
 finish
