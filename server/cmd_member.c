@@ -479,8 +479,36 @@ static void event_summary(const Ld__Event *ev, char *out, size_t len)
 			return;
 		}
 		break;
+	case LD__EVENT_KIND__DUES_EXEMPTED:
+		if (ev->payload_case == LD__EVENT__PAYLOAD_EXEMPTION) {
+			const Ld__DuesExemption *e = ev->exemption;
+			char f[LD_MONTH_LEN], t[LD_MONTH_LEN];
+			snprintf(out, len, "dues %s..%s approved at %s yuan a month (%s), %s: %s",
+				 month_format(e->from_month, f), month_format(e->to_month, t),
+				 money_format(e->monthly_fen, money), e->id, e->approved_by,
+				 e->reason);
+			return;
+		}
+		break;
+	case LD__EVENT_KIND__BRANCH_JOINED:
+	case LD__EVENT_KIND__BRANCH_LEFT:
+		if (ev->payload_case == LD__EVENT__PAYLOAD_BRANCH) {
+			snprintf(out, len, "%s branch %s",
+				 ev->kind == LD__EVENT_KIND__BRANCH_JOINED ? "joined" : "left",
+				 ev->branch->code);
+			return;
+		}
+		break;
+	case LD__EVENT_KIND__STAY_ENDED:
+		if (ev->payload_case == LD__EVENT__PAYLOAD_STAY_ENDED) {
+			snprintf(out, len, "his stay at the former inflow site ended (%s)",
+				 ev->stay_ended->reason);
+			return;
+		}
+		break;
 	default:
-		if (ev->note) {
+		/* The payload is a union: only a Note may be read as one. */
+		if (ev->payload_case == LD__EVENT__PAYLOAD_NOTE && ev->note) {
 			const char *text = ev->note->text[0] ? ev->note->text : ev->note->outcome;
 			snprintf(out, len, "%s%s%s%s", event_kind_name(ev->kind),
 				 ev->note->kind[0] ? " (" : "", ev->note->kind,

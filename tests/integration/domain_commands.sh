@@ -129,6 +129,15 @@ exemption_at_b() {
 		'(d.get("exemption") or {}).get("exemption")')" = "$EXEMPTION" ]
 }
 assert_wait 5 "B's member show names the exemption" exemption_at_b
+# history shows the approval to people, at both sites.
+assert_exit 0 ld a --json history "$ID_E" && assert_json
+assert_contains "$(jget "$OUT" '[e["summary"] for e in d["events"] if e["kind"] == "dues.exempted"]')" \
+	"2026-01..2026-12" "the exemption's summary in history at A"
+# exempt_in_history_b: B's history of E shows the exemption.
+exempt_in_history_b() {
+	ld b --json history "$ID_E" 2>/dev/null | grep -q "$EXEMPTION"
+}
+assert_wait 5 "B's history of E shows the exemption" exempt_in_history_b
 
 # dues_kinds SITE ASOF MASKED: the kinds of SITE's reminders about MASKED as of ASOF, sorted.
 dues_kinds() {
@@ -236,6 +245,9 @@ assert_exit 4 ld b branch join LS "$ID_G1"
 assert_exit 0 ld b branch join 101 "$ID_G1"
 assert_eq "$(field_at b "$ID_G1" temp_branch)" 101 "G1's temp_branch at B"
 assert_eq "$(field_at a "$ID_G1" temp_branch)" LS "G1's temp_branch at A after B's join"
+assert_exit 0 ld a --json history "$ID_G3" && assert_json
+assert_eq "$(jget "$OUT" '[e["summary"] for e in d["events"] if e["kind"].startswith("branch.")]')" \
+	'["joined branch LS", "left branch LS"]' "branch events in G3's history at A"
 
 # ---------------------------------------------------------------------------------------------
 log "verify at both sites"
