@@ -15,6 +15,7 @@
 #include "fold.h"
 #include "identity.h"
 #include "idno.h"
+#include "money.h"
 
 /* ---------------------------------------------------------------------------------------------- */
 /* Locations                                                                                      */
@@ -129,6 +130,47 @@ int64_t member_exempt_fen(const Ld__MemberState *st, int32_t month)
 			return e->monthly_fen;
 	}
 	return -1;
+}
+
+int64_t member_dues_owed_fen(const Ld__MemberState *st, int32_t from, int32_t to)
+{
+	int64_t monthly = st->info ? st->info->monthly_dues_fen : 0, sum = 0;
+	for (int32_t m = from; m <= to && m >= from; m++) {
+		int64_t fen = member_exempt_fen(st, m);
+		sum += fen >= 0 ? fen : monthly;
+	}
+	return sum;
+}
+
+/* The exemption at 0 that covers MONTH, or NULL. */
+static const Ld__DuesExemption *exempt_free(const Ld__MemberState *st, int32_t month)
+{
+	for (size_t i = st->n_exemptions; i-- > 0;) {
+		const Ld__DuesExemption *e = st->exemptions[i];
+		if (month >= e->from_month && month <= e->to_month)
+			return e->monthly_fen == 0 ? e : NULL; /* the latest approval decides */
+	}
+	return NULL;
+}
+
+int32_t member_dues_settled_month(const Ld__MemberState *st, int32_t paid_month, int32_t first_owed)
+{
+	int32_t m = paid_month;
+	if (m == INT32_MIN) {
+		if (first_owed == INT32_MIN)
+			return INT32_MIN;
+		m = first_owed - 1;
+	}
+	/* Each step moves past one exemption: at most as many steps as there are. */
+	for (size_t i = 0; i < st->n_exemptions && m < INT32_MAX; i++) {
+		const Ld__DuesExemption *e = exempt_free(st, m + 1);
+		if (!e)
+			break;
+		m = e->to_month;
+	}
+	if (paid_month == INT32_MIN && m == first_owed - 1)
+		return INT32_MIN;
+	return m;
 }
 
 /* ---------------------------------------------------------------------------------------------- */
@@ -656,6 +698,13 @@ static int state_check(struct store_txn *txn, const Ld__Event *ev, const Ld__Mem
 			return refuse(v, -EPERM, "no lapse case is open");
 		break;
 	case LD__EVENT_KIND__DUES_EXEMPTED:
+		if (ev->exemption->monthly_fen > st->info->monthly_dues_fen)
+			return refuse(
+			    v, -EINVAL,
+			    "a reduction (少交) of %s yuan a month is above his monthly "
+			    "dues of %s yuan",
+			    money_format(ev->exemption->monthly_fen, (char[LD_MONEY_LEN]){0}),
+			    money_format(st->info->monthly_dues_fen, (char[LD_MONEY_LEN]){0}));
 		for (size_t i = 0; i < st->n_exemptions; i++) {
 			const Ld__DuesExemption *e = st->exemptions[i];
 			if (e->from_month <= ev->exemption->to_month &&
@@ -669,6 +718,51 @@ static int state_check(struct store_txn *txn, const Ld__Event *ev, const Ld__Mem
 	default:
 		break;
 	}
+	return 0;
+}
+
+/*
+ * A payment above DUES_VOLUNTARY_FACTOR times what its months owe (his monthly dues, or the
+ * reduced amount approved for a month) is voluntary (自愿多交) and must be marked so: a mistyped
+ * amount is not taken silently. Judged where the money is taken (the site writing the receipt),
+ * on its view of his dues; a peer's receipt is the peer's judgment.
+ */
+static int dues_amount_check(const Ld__DuesPaid *p, const Ld__MemberState *st, struct verdict *v)
+{
+	int64_t owed = member_dues_owed_fen(st, p->from_month, p->to_month);
+	if (p->voluntary || p->amount_fen <= DUES_VOLUNTARY_FACTOR * owed)
+		return 0;
+	char a[LD_MONEY_LEN], b[LD_MONEY_LEN];
+	return refuse(v, -EPERM,
+		      "%s yuan is over %d times what these months owe (%s yuan): a voluntary "
+		      "payment (自愿多交) must be marked voluntary",
+		      money_format(p->amount_fen, a), DUES_VOLUNTARY_FACTOR, money_format(owed, b));
+}
+
+/*
+ * branch.joined / branch.left: the branch is one of this site's, he is one this site cares
+ * for, he joins a branch he is not in and leaves only the one he is in.
+ */
+static int branch_member_check(struct store_txn *txn, const Ld__Event *ev,
+			       const Ld__MemberState *st, const uint8_t *self, struct verdict *v)
+{
+	const char *code = ev->branch->code;
+	Ld__BranchInfo *b;
+	int rc = branch_get(txn, code, &b);
+	if (rc == -ENOENT)
+		return refuse(v, -ENOENT, "no branch %s at this site", code);
+	if (rc)
+		return rc;
+	ld__branch_info__free_unpacked(b, NULL);
+	bool in = st->temp_branch && strcmp(st->temp_branch, code) == 0;
+	if (!site_cares_for(st, self))
+		return refuse(v, -EPERM,
+			      "he is %s and not this site's to care for: he is in no branch here",
+			      location_name(member_location(st)));
+	if (ev->kind == LD__EVENT_KIND__BRANCH_JOINED && in)
+		return refuse(v, -EEXIST, "he is in branch %s already", code);
+	if (ev->kind == LD__EVENT_KIND__BRANCH_LEFT && !in)
+		return refuse(v, -EPERM, "he is not in branch %s", code);
 	return 0;
 }
 
@@ -756,6 +850,8 @@ int domain_validate(struct store_txn *txn, const Ld__Event *ev, const uint8_t *o
 	if (writer == WRITER_LOCAL) {
 		if (member_closed(st))
 			rc = refuse(v, -EPERM, "he is %s", location_name(member_location(st)));
+		else
+			rc = branch_member_check(txn, ev, st, self, v);
 		goto out;
 	}
 	if (!local && !concerns(ev, st, self)) {
@@ -825,6 +921,9 @@ int domain_validate(struct store_txn *txn, const Ld__Event *ev, const uint8_t *o
 		}
 		goto out;
 	}
+	if (local && ev->kind == LD__EVENT_KIND__DUES_PAID &&
+	    (rc = dues_amount_check(ev->dues_paid, st, v)))
+		goto out;
 	rc = state_check(txn, ev, st, site->probation_months, v);
 out:
 	ld__member_state__free_unpacked(st, NULL);

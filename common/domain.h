@@ -83,6 +83,24 @@ bool site_cares_for(const Ld__MemberState *st, const uint8_t *site);
 /* The dues paid for MONTH under an approved reduction (少交/免交), or -1 if none covers it. */
 int64_t member_exempt_fen(const Ld__MemberState *st, int32_t month);
 
+/*
+ * What his dues for the months FROM..TO (year * 12 + month - 1) come to: each month at the
+ * amount an approved reduction sets for it, else at his monthly dues. 0 if TO < FROM.
+ */
+int64_t member_dues_owed_fen(const Ld__MemberState *st, int32_t from, int32_t to);
+
+/* A payment above this many times what its months owe is voluntary (自愿多交), and must say so. */
+#define DUES_VOLUNTARY_FACTOR 10
+
+/*
+ * The last month his dues are settled for, the month the no-dues clock runs from: PAID_MONTH
+ * (the last month a receipt covers, INT32_MIN if none) carried on through the months that follow
+ * it without a gap under reductions to 0 (免交); with no receipt, through those that run without a
+ * gap from FIRST_OWED (the month his stay began; INT32_MIN: none). INT32_MIN if nothing is settled.
+ */
+int32_t member_dues_settled_month(const Ld__MemberState *st, int32_t paid_month,
+				  int32_t first_owed);
+
 /* ---------------------------------------------------------------------------------------------- */
 /* Certificates (《流动党员活动证》)                                                              */
 

@@ -377,7 +377,7 @@ int cmd_dues_pay(struct request *rq, struct store_txn *txn)
 	if (rc)
 		goto out;
 	int64_t months = to - from + 1;
-	int64_t basis = me.st->info->monthly_dues_fen * months;
+	int64_t basis = member_dues_owed_fen(me.st, from, to); /* approved reductions count */
 	char receipt[48];
 	if ((rc = site_serial(rq, txn, "receipt_serial", 'R', date, receipt, sizeof(receipt))))
 		goto out;
@@ -388,12 +388,13 @@ int cmd_dues_pay(struct request *rq, struct store_txn *txn)
 	p.amount_fen = amount;
 	p.basis_fen = basis;
 	p.collector = (char *)request_operator(rq);
+	p.voluntary = request_flag(rq, "voluntary");
 	me.ev.date = date;
 	me.ev.payload_case = LD__EVENT__PAYLOAD_DUES_PAID;
 	me.ev.dues_paid = &p;
 	if ((rc = commit_event(rq, txn, &me.ev, "dues.pay", receipt, NULL)))
 		goto out;
-	if (amount < basis) {
+	if (amount < basis && !p.voluntary) {
 		char a[LD_MONEY_LEN], b[LD_MONEY_LEN];
 		request_warn(rq,
 			     "%s yuan is less than his dues for %lld month(s), %s yuan; the "
@@ -410,6 +411,7 @@ int cmd_dues_pay(struct request *rq, struct store_txn *txn)
 	json_object_set_new(rq->result, "months", list);
 	json_object_set_new(rq->result, "amount_fen", json_integer(amount));
 	json_object_set_new(rq->result, "basis_fen", json_integer(basis));
+	json_object_set_new(rq->result, "voluntary", json_boolean(p.voluntary));
 out:
 	member_event_end(&me);
 	return rc;
@@ -424,11 +426,12 @@ static json_t *receipt_row(struct request *rq, struct store_txn *txn, const Ld__
 		snprintf(months, sizeof(months), "%s", a);
 	else
 		snprintf(months, sizeof(months), "%s..%s", a, b);
-	return json_pack("{s:s, s:o, s:s, s:I, s:I, s:o, s:s, s:s}", "receipt", r->paid->receipt,
-			 "site", site_name_json(rq, txn, r->site.data, r->site.len), "months",
-			 months, "amount_fen", (json_int_t)r->paid->amount_fen, "basis_fen",
-			 (json_int_t)r->paid->basis_fen, "date", view_date(r->date), "status",
-			 r->refunded ? "refunded" : "paid", "collector", r->paid->collector);
+	return json_pack(
+	    "{s:s, s:o, s:s, s:I, s:I, s:o, s:s, s:s, s:b}", "receipt", r->paid->receipt, "site",
+	    site_name_json(rq, txn, r->site.data, r->site.len), "months", months, "amount_fen",
+	    (json_int_t)r->paid->amount_fen, "basis_fen", (json_int_t)r->paid->basis_fen, "date",
+	    view_date(r->date), "status", r->refunded ? "refunded" : "paid", "collector",
+	    r->paid->collector, "voluntary", r->paid->voluntary);
 }
 
 int cmd_dues_list(struct request *rq, struct store_txn *txn)
@@ -496,6 +499,71 @@ int cmd_dues_refund(struct request *rq, struct store_txn *txn)
 		json_object_set_new(rq->result, "amount_fen", json_integer(r->paid->amount_fen));
 	}
 	ld__receipt__free_unpacked(r, NULL);
+	return rc;
+}
+
+/* A month of the option KEY (YYYY-MM) into *out. */
+static int month_opt(struct request *rq, const char *key, const char *text, int32_t *out)
+{
+	if (month_parse(text, out) != 0)
+		return request_fail(rq, -EINVAL, "--%s: '%s' is not a month; use YYYY-MM", key,
+				    text);
+	return 0;
+}
+
+int cmd_dues_exempt(struct request *rq, struct store_txn *txn)
+{
+	const char *monthly_text, *approved_by, *reason, *from_text;
+	const char *to_text = request_param(rq, "to");
+	int32_t from, to;
+	int64_t monthly;
+	int rc;
+	if ((rc = need_text(rq, "monthly", &monthly_text)) ||
+	    (rc = need_text(rq, "approved-by", &approved_by)) ||
+	    (rc = need_text(rq, "reason", &reason)) || (rc = need_text(rq, "from", &from_text)))
+		return rc;
+	if (money_parse(monthly_text, &monthly) != 0 || monthly < 0)
+		return request_fail(rq, -EINVAL,
+				    "--monthly '%s' is not an amount in yuan (0 or more, at most "
+				    "two decimals)",
+				    monthly_text);
+	if ((rc = month_opt(rq, "from", from_text, &from)))
+		return rc;
+	to = from;
+	if (to_text && (rc = month_opt(rq, "to", to_text, &to)))
+		return rc;
+	if (to < from)
+		return request_fail(rq, -EINVAL, "--to %s is before --from %s", to_text, from_text);
+	if (to - from >= 120)
+		return request_fail(rq, -EINVAL, "one approval covers at most 120 months");
+	struct member_event me;
+	if ((rc = member_event_begin(rq, txn, LD__EVENT_KIND__DUES_EXEMPTED, 0, &me)))
+		return rc;
+	char id[48];
+	if ((rc = site_serial(rq, txn, "exemption_serial", 'E', me.ev.date, id, sizeof(id))))
+		goto out;
+	Ld__DuesExemption e = LD__DUES_EXEMPTION__INIT;
+	e.id = id;
+	e.from_month = from;
+	e.to_month = to;
+	e.monthly_fen = monthly;
+	e.approved_by = (char *)approved_by;
+	e.reason = (char *)reason;
+	me.ev.payload_case = LD__EVENT__PAYLOAD_EXEMPTION;
+	me.ev.exemption = &e;
+	if ((rc = commit_event(rq, txn, &me.ev, "dues.exempt", id, NULL)))
+		goto out;
+	answer(rq, &me);
+	json_object_set_new(rq->result, "exemption", json_string(id));
+	json_t *list = json_array();
+	for (int32_t m = from; m <= to; m++) {
+		char text[LD_MONTH_LEN];
+		json_array_append_new(list, json_string(month_format(m, text)));
+	}
+	json_object_set_new(rq->result, "months", list);
+	json_object_set_new(rq->result, "monthly_fen", json_integer(monthly));
+out:
+	member_event_end(&me);
 	return rc;
 }
 

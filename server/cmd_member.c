@@ -1,6 +1,7 @@
 /*
- * cmd_member.c: branches and members at their outflow site: branch add/list, member
- * add/show/list/find, history. Every change is an event (eventlog_commit_local) and an audit row.
+ * cmd_member.c: branches and members at their outflow site: branch add/list/join/leave, member
+ * add/update/show/list/find, history. Every change is an event (eventlog_commit_local) and an audit
+ * row.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -128,6 +129,60 @@ int cmd_branch_list(struct request *rq, struct store_txn *txn)
 	return rc == -ENOENT ? 0 : rc;
 }
 
+/*
+ * branch join / branch leave CODE IDNO...: one branch.joined (branch.left) event for each member,
+ * all or none: the first refusal fails the request and nothing of it is written.
+ */
+static int branch_members(struct request *rq, struct store_txn *txn, Ld__EventKind kind)
+{
+	bool join = kind == LD__EVENT_KIND__BRANCH_JOINED;
+	const char *code = request_arg(rq, 0);
+	if (!code || !request_arg(rq, 1))
+		return request_fail(rq, -EDOM, "usage: liudong branch %s CODE IDNO...",
+				    join ? "join" : "leave");
+	Ld__BranchInfo *b;
+	int rc = branch_get(txn, code, &b);
+	if (rc == -ENOENT)
+		return request_fail(rq, rc, "no branch %s here; see liudong branch list", code);
+	if (rc)
+		return rc;
+	json_t *members = json_array();
+	json_object_set_new(rq->result, "branch", json_string(code));
+	json_object_set_new(rq->result, "temporary", json_boolean(b->temporary));
+	json_object_set_new(rq->result, "members", members);
+	ld__branch_info__free_unpacked(b, NULL);
+	const char *text;
+	for (unsigned i = 1; rc == 0 && (text = request_arg(rq, i)); i++) {
+		char idno[LD_IDNO_SIZE], masked[LD_IDNO_SIZE];
+		Ld__MemberState *st;
+		if ((rc = member_lookup(rq, txn, text, idno, &st)))
+			break;
+		ld__member_state__free_unpacked(st, NULL);
+		Ld__BranchInfo info = LD__BRANCH_INFO__INIT;
+		info.code = (char *)code;
+		Ld__Event ev = LD__EVENT__INIT;
+		ev.kind = kind;
+		ev.date = date_today();
+		ev.member = idno;
+		ev.payload_case = LD__EVENT__PAYLOAD_BRANCH;
+		ev.branch = &info;
+		rc = commit_event(rq, txn, &ev, join ? "branch.join" : "branch.leave", code, NULL);
+		if (rc == 0)
+			json_array_append_new(members, json_string(idno_mask(idno, masked)));
+	}
+	return rc;
+}
+
+int cmd_branch_join(struct request *rq, struct store_txn *txn)
+{
+	return branch_members(rq, txn, LD__EVENT_KIND__BRANCH_JOINED);
+}
+
+int cmd_branch_leave(struct request *rq, struct store_txn *txn)
+{
+	return branch_members(rq, txn, LD__EVENT_KIND__BRANCH_LEFT);
+}
+
 /* ---------------------------------------------------------------------------------------------- */
 /* Members                                                                                        */
 
@@ -151,6 +206,73 @@ int cmd_member_add(struct request *rq, struct store_txn *txn)
 	json_object_set_new(rq->result, "seq", json_integer((json_int_t)seq));
 	ld__member_state__free_unpacked(st, NULL);
 	return 0;
+}
+
+/* The options of `member update`, in the order its answer lists what changed. */
+static const char *const update_keys[] = {"name", "phone", "income", "dues-category",
+					  "dues", "kind",  "branch", NULL};
+
+int cmd_member_update(struct request *rq, struct store_txn *txn)
+{
+	char idno[LD_IDNO_SIZE], masked[LD_IDNO_SIZE];
+	Ld__MemberState *st;
+	int rc = member_lookup(rq, txn, request_arg(rq, 0), idno, &st);
+	if (rc)
+		return rc;
+	idno_mask(idno, masked);
+	json_t *changed = json_array();
+	for (size_t i = 0; update_keys[i]; i++)
+		if (request_param(rq, update_keys[i]))
+			json_array_append_new(changed, json_string(update_keys[i]));
+	const char *date_text = request_param(rq, "date");
+	int32_t date = date_today();
+	Ld__MemberInfo m;
+	if (json_array_size(changed) == 0) {
+		rc = request_fail(rq, -EDOM,
+				  "give at least one change (--name, --phone, --income, "
+				  "--dues-category, --dues, --kind, --branch); see liudong member "
+				  "update --help");
+		goto out;
+	}
+	/* Who may, before what: a branch or value is this site's to judge only if he is its own. */
+	if (!site_is_outflow(st, rq->daemon->site_id)) {
+		rc = request_fail(rq, -EPERM,
+				  "member %s belongs to outflow site %s: only it may update his "
+				  "record",
+				  masked, st->outflow_name);
+		goto out;
+	}
+	if (date_text && date_parse(date_text, &date) != 0) {
+		rc = request_fail(rq, -EINVAL, "--date: '%s' is not a real date; use YYYY-MM-DD",
+				  date_text);
+		goto out;
+	}
+	m = *st->info; /* the whole record, changed where the options say */
+	struct fields f = fields_of_request(rq);
+	if ((rc = member_info_apply(rq, txn, &f, &m)))
+		goto out;
+	Ld__Event ev = LD__EVENT__INIT;
+	ev.kind = LD__EVENT_KIND__MEMBER_UPDATED;
+	ev.date = date;
+	ev.member = idno;
+	ev.payload_case = LD__EVENT__PAYLOAD_MEMBER_INFO;
+	ev.member_info = &m;
+	uint64_t seq;
+	char *what = json_dumps(changed, JSON_COMPACT);
+	rc = commit_event(rq, txn, &ev, "member.update", what, &seq);
+	free(what);
+	if (rc)
+		goto out;
+	json_object_set_new(rq->result, "id", json_string(masked));
+	json_object_set_new(rq->result, "name", json_string(m.name));
+	json_object_set_new(rq->result, "changed", json_incref(changed));
+	json_object_set_new(rq->result, "monthly_dues_fen", json_integer(m.monthly_dues_fen));
+	json_object_set_new(rq->result, "date", view_date(date));
+	json_object_set_new(rq->result, "seq", json_integer((json_int_t)seq));
+out:
+	json_decref(changed);
+	ld__member_state__free_unpacked(st, NULL);
+	return rc;
 }
 
 int cmd_member_show(struct request *rq, struct store_txn *txn)
@@ -357,15 +479,35 @@ static void event_summary(const Ld__Event *ev, char *out, size_t len)
 			return;
 		}
 		break;
+	case LD__EVENT_KIND__DUES_EXEMPTED:
+		if (ev->payload_case == LD__EVENT__PAYLOAD_EXEMPTION) {
+			const Ld__DuesExemption *e = ev->exemption;
+			char f[LD_MONTH_LEN], t[LD_MONTH_LEN];
+			snprintf(out, len, "dues %s..%s approved at %s yuan a month (%s), %s: %s",
+				 month_format(e->from_month, f), month_format(e->to_month, t),
+				 money_format(e->monthly_fen, money), e->id, e->approved_by,
+				 e->reason);
+			return;
+		}
+		break;
+	case LD__EVENT_KIND__BRANCH_JOINED:
+	case LD__EVENT_KIND__BRANCH_LEFT:
+		if (ev->payload_case == LD__EVENT__PAYLOAD_BRANCH) {
+			snprintf(out, len, "%s branch %s",
+				 ev->kind == LD__EVENT_KIND__BRANCH_JOINED ? "joined" : "left",
+				 ev->branch->code);
+			return;
+		}
+		break;
 	case LD__EVENT_KIND__STAY_ENDED:
 		if (ev->payload_case == LD__EVENT__PAYLOAD_STAY_ENDED) {
-			snprintf(out, len, "his stay at his former inflow site ended (%s)",
+			snprintf(out, len, "his stay at the former inflow site ended (%s)",
 				 ev->stay_ended->reason);
 			return;
 		}
 		break;
 	default:
-		/* The payloads share one union: a note only if the event carries one. */
+		/* The payload is a union: only a Note may be read as one. */
 		if (ev->payload_case == LD__EVENT__PAYLOAD_NOTE && ev->note) {
 			const char *text = ev->note->text[0] ? ev->note->text : ev->note->outcome;
 			snprintf(out, len, "%s%s%s%s", event_kind_name(ev->kind),

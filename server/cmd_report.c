@@ -62,17 +62,20 @@ static void gather(struct request *rq, struct store_txn *txn, const Ld__MemberSt
 		    f->last_contact == LD_DATE_NONE || st->checkin_date > f->last_contact
 			? st->checkin_date
 			: f->last_contact;
-	f->paid_month = INT32_MIN;
+	int32_t paid = INT32_MIN;
 	for (size_t i = 0; i < st->n_receipts; i++) {
 		struct store_val v;
 		if (store_get(txn, TBL_RECEIPTS, st->receipts[i], strlen(st->receipts[i]), &v) != 0)
 			continue;
 		Ld__Receipt *r = ld__receipt__unpack(NULL, v.len, v.data);
-		if (r && !r->refunded && r->paid && r->paid->to_month > f->paid_month)
-			f->paid_month = r->paid->to_month;
+		if (r && !r->refunded && r->paid && r->paid->to_month > paid)
+			paid = r->paid->to_month;
 		if (r)
 			ld__receipt__free_unpacked(r, NULL);
 	}
+	/* Months approved at 0 (免交) are settled as if paid. */
+	f->paid_month = member_dues_settled_month(
+	    st, paid, st->outflow ? month_of_date(st->outflow->from) : INT32_MIN);
 	Ld__CertState *c;
 	if (st->certificate[0] && cert_state_get(txn, st->certificate, &c) == 0) {
 		if (!c->revoked && cert_valid_until(c) != LD_DATE_NONE) {
@@ -193,11 +196,24 @@ static void add_reminder(struct due_list *l, const char *kind, const char *membe
 
 /* Site-level rules: 3+ full members at one place with no temporary branch; the 27th. */
 struct place_group {
-	char key[300]; /* inflow site name + place */
+	uint8_t inflow[LD_SITE_ID_BYTES];
+	char inflow_name[LD_NAME_MAX];
+	char place[256]; /* as the first of them was registered: others may write it otherwise */
 	unsigned members;
-	bool in_temp_branch; /* one of them is in a temporary branch already */
-	int32_t since;	     /* the day the last of them left */
+	unsigned in_temp_branch; /* how many of them are in a temporary branch already */
+	int32_t since;		 /* the day the last of them left */
 };
+
+/* CODE names a temporary branch of this site. */
+static bool temporary_branch(struct store_txn *txn, const char *code)
+{
+	Ld__BranchInfo *b;
+	if (!code || !code[0] || branch_get(txn, code, &b) != 0)
+		return false;
+	bool temporary = b->temporary;
+	ld__branch_info__free_unpacked(b, NULL);
+	return temporary;
+}
 
 struct branch_group {
 	char branch[64];
@@ -257,32 +273,34 @@ int cmd_due(struct request *rq, struct store_txn *txn)
 
 		/* Gather for the site-level rules. */
 		if (f.outflow_here && f.away && !f.closed && !f.probationary) {
-			char key[300];
-			snprintf(key, sizeof(key), "%s\x1f%s", st->outflow->inflow_name,
-				 st->outflow->place);
+			/* One destination: one inflow site, places written alike (place_same). */
+			const Ld__OutflowInfo *of = st->outflow;
 			size_t i = 0;
-			while (i < n_places && strcmp(places[i].key, key) != 0)
+			while (i < n_places && !(same(&of->inflow_site, places[i].inflow) &&
+						 place_same(places[i].place, of->place)))
 				i++;
 			if (i == n_places) {
 				struct place_group *g =
 				    realloc(places, (n_places + 1) * sizeof(*g));
 				if (g) {
 					places = g;
-					memset(&places[n_places], 0, sizeof(*places));
-					snprintf(places[n_places].key, sizeof(places[n_places].key),
-						 "%s", key);
-					n_places++;
+					g = &places[n_places++];
+					memset(g, 0, sizeof(*g));
+					memcpy(g->inflow, of->inflow_site.data, LD_SITE_ID_BYTES);
+					snprintf(g->inflow_name, sizeof(g->inflow_name), "%s",
+						 of->inflow_name);
+					snprintf(g->place, sizeof(g->place), "%s", of->place);
 				}
 			}
 			if (i < n_places) {
 				places[i].members++;
 				if (f.from > places[i].since)
 					places[i].since = f.from;
-				Ld__BranchInfo *b;
-				if (branch_get(txn, st->info->branch, &b) == 0) {
-					places[i].in_temp_branch |= b->temporary;
-					ld__branch_info__free_unpacked(b, NULL);
-				}
+				/* Put in a temporary branch here (branch join), or formally of one.
+				 */
+				if (temporary_branch(txn, st->temp_branch) ||
+				    temporary_branch(txn, st->info->branch))
+					places[i].in_temp_branch++;
 			}
 		}
 		if (f.inflow_here && f.checked_in && !f.closed && st->checkin) {
@@ -309,17 +327,24 @@ int cmd_due(struct request *rq, struct store_txn *txn)
 	}
 	store_cursor_close(c);
 	for (size_t i = 0; i < n_places; i++) {
-		if (places[i].members < (unsigned)rules->temp_branch_members ||
-		    places[i].in_temp_branch)
+		const struct place_group *g = &places[i];
+		if (g->members < (unsigned)rules->temp_branch_members ||
+		    g->in_temp_branch == g->members)
 			continue;
-		char *sep = strchr(places[i].key, '\x1f');
-		*sep = '\0';
 		char detail[400];
-		snprintf(detail, sizeof(detail),
-			 "%u full members at %s (%s) and no temporary branch: "
-			 "form one (临时党支部; liudong branch add --temporary)",
-			 places[i].members, sep + 1, places[i].key);
-		add_reminder(&list, "temp-branch", "", places[i].since, detail);
+		if (g->in_temp_branch == 0)
+			snprintf(detail, sizeof(detail),
+				 "%u full members at %s (%s) and no temporary branch: "
+				 "form one (临时党支部; liudong branch add --temporary, "
+				 "liudong branch join)",
+				 g->members, g->place, g->inflow_name);
+		else
+			snprintf(detail, sizeof(detail),
+				 "%u full members at %s (%s), %u of them in no temporary branch: "
+				 "put them in one (liudong branch join)",
+				 g->members, g->place, g->inflow_name,
+				 g->members - g->in_temp_branch);
+		add_reminder(&list, "temp-branch", "", g->since, detail);
 	}
 	/* The 27th: each inflow branch with mobile members that has not met this month. */
 	int y, m, day;

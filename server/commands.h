@@ -45,7 +45,10 @@ int member_lookup(struct request *rq, struct store_txn *txn, const char *text,
 
 int cmd_branch_add(struct request *rq, struct store_txn *txn);
 int cmd_branch_list(struct request *rq, struct store_txn *txn);
+int cmd_branch_join(struct request *rq, struct store_txn *txn);
+int cmd_branch_leave(struct request *rq, struct store_txn *txn);
 int cmd_member_add(struct request *rq, struct store_txn *txn);
+int cmd_member_update(struct request *rq, struct store_txn *txn);
 int cmd_member_show(struct request *rq, struct store_txn *txn);
 int cmd_member_list(struct request *rq, struct store_txn *txn);
 int cmd_member_find(struct request *rq, struct store_txn *txn);
@@ -78,6 +81,7 @@ int cmd_meeting_list(struct request *rq, struct store_txn *txn);
 int cmd_dues_pay(struct request *rq, struct store_txn *txn);
 int cmd_dues_list(struct request *rq, struct store_txn *txn);
 int cmd_dues_refund(struct request *rq, struct store_txn *txn);
+int cmd_dues_exempt(struct request *rq, struct store_txn *txn);
 int cmd_report_add(struct request *rq, struct store_txn *txn);
 int cmd_feedback(struct request *rq, struct store_txn *txn);
 int cmd_contact(struct request *rq, struct store_txn *txn);

@@ -60,6 +60,63 @@ static int money_field(struct request *rq, const struct fields *f, const char *k
 	return 0;
 }
 
+int member_info_apply(struct request *rq, struct store_txn *txn, const struct fields *f,
+		      Ld__MemberInfo *m)
+{
+	const char *p = f->prefix;
+	const char *name = f->get(f, "name"), *kind = f->get(f, "kind");
+	const char *branch = f->get(f, "branch"), *category_text = f->get(f, "dues-category");
+	const char *phone = f->get(f, "phone");
+	int rc;
+	if (name && !utf8_text_ok(name, NAME_MAX_BYTES))
+		return request_fail(rq, -EINVAL, "%sname must be 1 to %d bytes of text", p,
+				    NAME_MAX_BYTES);
+	if (kind && strcmp(kind, "full") != 0 && strcmp(kind, "probationary") != 0)
+		return request_fail(rq, -EINVAL, "%skind must be full or probationary, not '%s'", p,
+				    kind);
+	enum dues_category category;
+	const char *current = m->dues_category ? m->dues_category : "";
+	if (dues_category_parse(category_text ? category_text : current, &category) != 0)
+		return request_fail(rq, -EINVAL,
+				    "%sdues-category '%s' is not one of salaried, "
+				    "annual-salary, self-employed, retired, farmer, student, "
+				    "unemployed, hardship",
+				    p, category_text ? category_text : current);
+	int64_t income = m->income_fen, set = m->set_dues_fen, monthly;
+	/* An amount set per member belongs to its category: a new category starts without it. */
+	if (category_text && strcmp(dues_category_name(category), current) != 0)
+		set = -1;
+	if ((rc = money_field(rq, f, "income", &income)) || (rc = money_field(rq, f, "dues", &set)))
+		return rc;
+	const char *why;
+	if (dues_monthly_fen(category, income, set, &monthly, &why) != 0)
+		return request_fail(rq, -EINVAL, "%s", why);
+	if (phone && !utf8_text_ok(phone, 32))
+		return request_fail(rq, -EINVAL, "%sphone must be 1 to 32 characters", p);
+	if (branch) {
+		Ld__BranchInfo *b;
+		rc = branch_get(txn, branch, &b);
+		if (rc == -ENOENT)
+			return request_fail(rq, rc, "no branch %s; add it with liudong branch add",
+					    branch);
+		if (rc)
+			return rc;
+		ld__branch_info__free_unpacked(b, NULL);
+		m->branch = (char *)branch;
+	}
+	if (name)
+		m->name = (char *)name;
+	if (kind)
+		m->kind = (char *)kind;
+	if (phone)
+		m->phone = (char *)phone;
+	m->dues_category = (char *)dues_category_name(category);
+	m->income_fen = income;
+	m->set_dues_fen = set;
+	m->monthly_dues_fen = monthly;
+	return 0;
+}
+
 int register_member(struct request *rq, struct store_txn *txn, const struct fields *f,
 		    char idno[LD_IDNO_SIZE], uint64_t *seq)
 {
@@ -72,7 +129,6 @@ int register_member(struct request *rq, struct store_txn *txn, const struct fiel
 	    (rc = need(rq, f, "branch", &branch)) ||
 	    (rc = need(rq, f, "dues-category", &category_text)))
 		return rc;
-	const char *phone = f->get(f, "phone");
 	if (!utf8_text_ok(name, NAME_MAX_BYTES))
 		return request_fail(rq, -EINVAL, "%sname must be 1 to %d bytes of text", p,
 				    NAME_MAX_BYTES);
@@ -90,30 +146,17 @@ int register_member(struct request *rq, struct store_txn *txn, const struct fiel
 	const char *why;
 	if (idno_validate(id, birth, sex[0], idno, &why) != 0)
 		return request_fail(rq, -EINVAL, "%s", why);
-	if (strcmp(kind, "full") != 0 && strcmp(kind, "probationary") != 0)
-		return request_fail(rq, -EINVAL, "%skind must be full or probationary, not '%s'", p,
-				    kind);
-	enum dues_category category;
-	if (dues_category_parse(category_text, &category) != 0)
-		return request_fail(rq, -EINVAL,
-				    "%sdues-category '%s' is not one of salaried, "
-				    "annual-salary, self-employed, retired, farmer, student, "
-				    "unemployed, hardship",
-				    p, category_text);
-	int64_t income = -1, set = -1, monthly;
-	if ((rc = money_field(rq, f, "income", &income)) || (rc = money_field(rq, f, "dues", &set)))
+
+	Ld__MemberInfo m = LD__MEMBER_INFO__INIT;
+	m.id = idno;
+	m.sex = (char *)sex;
+	m.birth = birth;
+	m.joined = joined;
+	m.income_fen = -1;
+	m.set_dues_fen = -1;
+	m.phone = "";
+	if ((rc = member_info_apply(rq, txn, f, &m)))
 		return rc;
-	if (dues_monthly_fen(category, income, set, &monthly, &why) != 0)
-		return request_fail(rq, -EINVAL, "%s", why);
-	if (phone && !utf8_text_ok(phone, 32))
-		return request_fail(rq, -EINVAL, "%sphone must be 1 to 32 characters", p);
-	Ld__BranchInfo *b;
-	rc = branch_get(txn, branch, &b);
-	if (rc == -ENOENT)
-		return request_fail(rq, rc, "no branch %s; add it with liudong branch add", branch);
-	if (rc)
-		return rc;
-	ld__branch_info__free_unpacked(b, NULL);
 	Ld__MemberState *old;
 	if (member_state_get(txn, idno, &old) == 0) {
 		ld__member_state__free_unpacked(old, NULL);
@@ -124,19 +167,6 @@ int register_member(struct request *rq, struct store_txn *txn, const struct fiel
 				    idno_mask(idno, masked));
 	}
 
-	Ld__MemberInfo m = LD__MEMBER_INFO__INIT;
-	m.id = idno;
-	m.name = (char *)name;
-	m.sex = (char *)sex;
-	m.birth = birth;
-	m.joined = joined;
-	m.kind = (char *)kind;
-	m.branch = (char *)branch;
-	m.dues_category = (char *)dues_category_name(category);
-	m.income_fen = income;
-	m.monthly_dues_fen = monthly;
-	m.set_dues_fen = set;
-	m.phone = (char *)(phone ? phone : "");
 	Ld__Event ev = LD__EVENT__INIT;
 	ev.kind = LD__EVENT_KIND__MEMBER_REGISTERED;
 	ev.date = date_today();

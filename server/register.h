@@ -21,6 +21,17 @@ struct fields {
 struct fields fields_of_request(const struct request *rq);
 
 /*
+ * Apply to M the member's values the fields give (name, kind, branch, dues-category, income,
+ * dues, phone), each judged as `member add` judges it, and recompute his monthly dues from the
+ * category, income and set amount that result (a new category drops the old set amount unless
+ * dues is given). M's strings then point into F's values or static text; M stays the caller's.
+ * Returns 0, or a failure recorded in RQ (-EINVAL bad value, -ENOENT unknown branch) with M
+ * unchanged.
+ */
+int member_info_apply(struct request *rq, struct store_txn *txn, const struct fields *f,
+		      Ld__MemberInfo *m);
+
+/*
  * Check the member the fields describe (identity number, dates, kind, branch, dues, not
  * registered yet) and commit his member.registered event. On failure the reason is recorded in
  * RQ and nothing is written. *seq (may be NULL) receives the event's seq; IDNO his number.

@@ -11,8 +11,9 @@
 #      from 2026-07-27 (6 months), at both sites; the warning lasts until the full rule replaces it.
 #   X  away at a fixed place since 2026-01-10: transfer from 2026-07-10 (6 months), at A only.
 #   P1..P3 full members at one place (and a probationary one there too): temp-branch at A once the
-#      third full member is out, not with two (a probationary member does not count); none once
-#      a temporary branch (branch add --temporary) has a member there.
+#      third full member is out, not with two (a probationary member does not count); still there
+#      while one of them is in a temporary branch (branch add --temporary), none once all are
+#      (branch join).
 #   R  registered out in 2025 at a fixed place and returned: his case is closed, nothing raised.
 # Every reminder names its member masked (110105********002X), or no one for the site-level
 # kinds (temp-branch, org-life-day); no full identity number appears anywhere in the output.
@@ -286,7 +287,11 @@ assert_exit 0 ld a member add --id "$ID_T" --name 褚临时 --sex F --birth 1983
 	die "member add in T1 failed"
 out_m "$ID_T" "$TEMP_PLACE" 2026-05-05
 due_at a 2026-06-01
+assert_eq "$(temp_count)" 1 \
+	"$DUE_WHERE: temp-branch reminders for $TEMP_PLACE while only one member there is in temporary branch T1"
+assert_exit 0 ld a branch join T1 "$ID_P1" "$ID_P2" "$ID_P3"
+due_at a 2026-06-01
 assert_eq "$(temp_count)" 0 \
-	"$DUE_WHERE: temp-branch reminders for $TEMP_PLACE once a member there is in temporary branch T1"
+	"$DUE_WHERE: temp-branch reminders for $TEMP_PLACE once all its full members are in temporary branch T1"
 
 finish
