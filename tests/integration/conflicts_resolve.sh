@@ -9,6 +9,7 @@
 #  - `conflicts resolve` without ID or --note exits 2, a malformed id or an empty or too long note
 #    exits 3, an unknown id 4; resolving it exits 0 and is audited (conflict.resolve); resolving
 #    it again exits 5. A double payment's id is refused (5: `dues refund` settles those).
+#  - B, whose event it was, lists it too ("quarantined by 昆山"), from A's Ack.
 #  - afterwards it is listed as resolved with the note, `--open` lists nothing, the log and R's
 #    history are untouched, `verify` is ok, and the resolution survives a restart.
 . "$(dirname "$0")/lib.sh"
@@ -46,6 +47,15 @@ has_conflicts() {
 }
 assert_wait 15 "A quarantined B's attendance" has_conflicts a 1 || show_status a
 assert_wait 10 "B has A's return" member_state_is b "$R" returned
+
+log "B, the sender, lists its attendance that A quarantined (told in A's Ack)"
+assert_wait 15 "B lists the conflict A reported" has_conflicts b 1 || show_status b
+assert_exit 0 ld b --json conflicts && {
+	assert_eq "$(jget "$OUT" 'd["conflicts"][0]["kind"]')" attendance "kind at B"
+	assert_eq "$(jget "$OUT" 'd["conflicts"][0]["origin"]')" 南京 "origin at B (its own event)"
+	assert_contains "$(jget "$OUT" 'd["conflicts"][0]["detail"]')" "quarantined by 昆山" "detail at B"
+	assert_contains "$(jget "$OUT" 'd["conflicts"][0]["reason"]')" "outflow site" "reason at B"
+}
 
 log "the conflict as listed"
 assert_exit 0 ld a --json conflicts && assert_json
