@@ -6,9 +6,9 @@
  *
  * It speaks for the site made by `liudongd init DIR` (its real site.key and site.crt), whose daemon
  * is not running: it dials the target's peer port (TLS 1.3, ALPN liudong/1, through server/tls.c
- * over a blocking socket), sends a Hello (protocol 1, a fresh log_id), reads the target's Hello,
- * then sends the built-in scenario's EventBatch frames one by one, waiting for each Ack. Frames are
- * a 4-byte big-endian length and an Envelope (proto/peer.proto).
+ * over a blocking socket), sends a Hello (protocols 1..2, a fresh log_id), reads the target's
+ * Hello, then sends the built-in scenario's EventBatch frames one by one, waiting for each Ack.
+ * Frames are a 4-byte big-endian length and an Envelope (proto/peer.proto).
  *
  * The scenario: the site is the outflow site of every member named. Good events (it may write
  * them) are interleaved with bad ones: bytes that do not decode, an event of another site relayed,
@@ -383,79 +383,12 @@ static int dial(const char *address)
 	return fd;
 }
 
-/* Print a protobuf message's fields as FIELD=VALUE, read by hand (nothing is assumed). */
-static void print_fields(const uint8_t *p, size_t len)
-{
-	size_t i = 0;
-	while (i < len) {
-		uint64_t key = 0;
-		int shift = 0;
-		while (i < len && shift < 64) {
-			key |= (uint64_t)(p[i] & 0x7f) << shift;
-			shift += 7;
-			if (!(p[i++] & 0x80))
-				break;
-		}
-		unsigned field = (unsigned)(key >> 3), wire = key & 7;
-		if (wire == 0) {
-			uint64_t v = 0;
-			shift = 0;
-			while (i < len && shift < 64) {
-				v |= (uint64_t)(p[i] & 0x7f) << shift;
-				shift += 7;
-				if (!(p[i++] & 0x80))
-					break;
-			}
-			printf(" %u=%llu", field, (unsigned long long)v);
-		} else if (wire == 2) {
-			uint64_t n = 0;
-			shift = 0;
-			while (i < len && shift < 64) {
-				n |= (uint64_t)(p[i] & 0x7f) << shift;
-				shift += 7;
-				if (!(p[i++] & 0x80))
-					break;
-			}
-			if (n > len - i)
-				n = len - i;
-			bool text = true;
-			for (size_t k = 0; k < n; k++)
-				text = text && (p[i + k] >= 0x20 || p[i + k] == '\t') &&
-				       p[i + k] != 0x7f;
-			if (text) {
-				printf(" %u=\"%.*s\"", field, (int)n, (const char *)p + i);
-			} else {
-				printf(" %u=0x", field);
-				for (size_t k = 0; k < n && k < 64; k++)
-					printf("%02x", p[i + k]);
-			}
-			i += n;
-		} else if (wire == 1 || wire == 5) {
-			size_t n = wire == 1 ? 8 : 4;
-			printf(" %u=<fixed%zu>", field, n * 8);
-			i += n <= len - i ? n : len - i;
-		} else {
-			printf(" <wire type %u: stop>", wire);
-			return;
-		}
-	}
-}
-
 static void print_ack(const Ld__Ack *a)
 {
-	size_t nq = 0;
-	for (size_t i = 0; i < a->base.n_unknown_fields; i++)
-		nq += a->base.unknown_fields[i].tag == 3;
-	printf("ack %llu quarantined=%zu\n", (unsigned long long)a->seq, nq);
-	for (size_t i = 0; i < a->base.n_unknown_fields; i++) {
-		const ProtobufCMessageUnknownField *u = &a->base.unknown_fields[i];
-		if (u->tag != 3)
-			continue;
-		printf("  quarantined:");
-		if (u->wire_type == PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED)
-			print_fields(u->data, u->len);
-		printf("\n");
-	}
+	printf("ack %llu quarantined=%zu\n", (unsigned long long)a->seq, a->n_quarantined);
+	for (size_t i = 0; i < a->n_quarantined; i++)
+		printf("  quarantined: seq=%llu reason=\"%s\"\n",
+		       (unsigned long long)a->quarantined[i]->seq, a->quarantined[i]->reason);
 }
 
 /* ---------------------------------------------------------------------------------------------- */
@@ -555,7 +488,9 @@ int main(int argc, char **argv)
 	hello.site_id.data = (uint8_t *)self_id;
 	hello.site_id.len = LD_SITE_ID_BYTES;
 	hello.name = "hostile";
-	hello.protocol = 1;
+	hello.protocol = 2; /* speaks 1..2: the Acks then say what was quarantined */
+	hello.protocol_min = 1;
+	hello.protocol_max = 2;
 	hello.software = "hostile_peer";
 	hello.wall_clock_ms = (int64_t)time(NULL) * 1000;
 	hello.log_id.data = log_id;

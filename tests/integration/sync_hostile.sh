@@ -102,6 +102,9 @@ EOF
 [ "$RC" = 0 ] && pass || fail_run "outcome of each event at A"
 NBAD=$(printf '%s\n' "$BAD_LINES" | grep -c '^event')
 assert_eq "$(jget "$CONFLICTS" 'len(d["conflicts"])')" "$NBAD" "conflicts at A (one per bad event)"
+# The sender is told (protocol 2, Ack.quarantined): as many as A quarantined, each with a reason.
+ACKED_BAD=$(awk '$1 == "ack" { sub("quarantined=", "", $3); n += $3 } END { print n + 0 }' "$T/hostile.out")
+assert_eq "$ACKED_BAD" "$NBAD" "quarantined events told in A's Acks"
 assert_eq "$(jget "$CONFLICTS" 'sorted(set(c["status"] for c in d["conflicts"]))')" '["open"]' "status of the conflicts"
 
 log "the good member's record at A"
