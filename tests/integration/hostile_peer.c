@@ -18,9 +18,8 @@
  *   event SEQ good|bad KIND MEMBER WHAT     the manifest, before anything is sent
  *   hello ...                               the target's Hello
  *   sent batch PREV LAST N                  a batch sent
- *   ack SEQ [quarantined=N]                 an Ack; then "  quarantined: FIELD=VALUE ..." for each
- *                                           entry of field 3 (read defensively: not in peer.proto
- *                                           here, decoded field by field)
+ *   ack SEQ quarantined=N                   an Ack (protocol 2); then "  quarantined: seq=S
+ *                                           reason=..." for each event the target quarantined
  *   close REASON / eof / timeout            how the target ended it
  * Exit 0 if every batch was acknowledged with its last seq, 1 if not, 2 on usage errors.
  */
