@@ -20,6 +20,10 @@
 /* ---------------------------------------------------------------------------------------------- */
 /* Locations                                                                                      */
 
+/* The case a member can have open that the CLI filters by, and that stores before the domain core
+ * kept as his state. */
+#define CASE_LAPSE "lapse"
+
 static const char *const location_names[LOC_COUNT] = {
     [LOC_HOME] = "home",	 [LOC_AWAY] = "away",	      [LOC_CHECKED_IN] = "checked-in",
     [LOC_DEPARTED] = "departed", [LOC_RETURNED] = "returned", [LOC_TRANSFERRED] = "transferred",
@@ -50,6 +54,20 @@ enum location member_location(const Ld__MemberState *st)
 	    st->state && strcmp(st->state, "lapse") == 0 ? st->lapse_prev_state : st->state;
 	location_parse(name, &loc);
 	return loc;
+}
+
+bool state_name_known(const char *name, bool cases)
+{
+	enum location loc;
+	return location_parse(name, &loc) == 0 || (cases && name && strcmp(name, CASE_LAPSE) == 0);
+}
+
+bool member_matches(const Ld__MemberState *st, const char *name)
+{
+	enum location loc;
+	if (name && strcmp(name, CASE_LAPSE) == 0)
+		return member_lapse_open(st);
+	return location_parse(name, &loc) == 0 && member_location(st) == loc;
 }
 
 void member_set_location(Ld__MemberState *st, enum location loc)

@@ -38,6 +38,15 @@ const char *location_name(enum location loc);
 /* The location named NAME into *out. Returns 0 or -EINVAL. */
 int location_parse(const char *name, enum location *out);
 
+/*
+ * NAME is a location (home, away, ...) or, if CASES, also a case beside it ("lapse": a lapse case
+ * is open). For the CLI's filters.
+ */
+bool state_name_known(const char *name, bool cases);
+
+/* ST's member is in location NAME, or has case NAME open ("lapse"). */
+bool member_matches(const Ld__MemberState *st, const char *name);
+
 /* Where ST's member is. A stored state this version does not know reads as LOC_HOME. */
 enum location member_location(const Ld__MemberState *st);
 

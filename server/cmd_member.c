@@ -338,29 +338,22 @@ static bool filter_state_branch(const struct request *rq, const Ld__MemberState 
 {
 	const char *state = request_param(rq, "state");
 	const char *branch = request_param(rq, "branch");
-	const char *lapse = request_param(rq, "case");
-	enum location loc;
-	bool state_ok = !state || (strcmp(state, "lapse") == 0 ? member_lapse_open(st)
-							       : location_parse(state, &loc) == 0 &&
-								     member_location(st) == loc);
-	return state_ok && (!lapse || member_lapse_open(st)) &&
+	const char *c = request_param(rq, "case");
+	return (!state || member_matches(st, state)) && (!c || member_matches(st, c)) &&
 	       (!branch || strcmp(st->info->branch, branch) == 0);
 }
 
 int cmd_member_list(struct request *rq, struct store_txn *txn)
 {
 	const char *state = request_param(rq, "state");
-	const char *lapse = request_param(rq, "case");
-	enum location loc;
-	/* "lapse" is a case beside the state; kept as a --state for the CLI of issue 2. */
-	if (state && strcmp(state, "lapse") != 0 && location_parse(state, &loc) != 0)
+	const char *c = request_param(rq, "case");
+	if (state && !state_name_known(state, true))
 		return request_fail(rq, -EINVAL,
 				    "--state '%s' is not one of home, away, checked-in, departed, "
 				    "returned, transferred, removed, lapse",
 				    state);
-	if (lapse && strcmp(lapse, "lapse") != 0)
-		return request_fail(rq, -EINVAL, "--case '%s' is not a case; use --case lapse",
-				    lapse);
+	if (c && (!state_name_known(c, true) || state_name_known(c, false)))
+		return request_fail(rq, -EINVAL, "--case '%s' is not a case; use --case lapse", c);
 	return list_members(rq, txn, filter_state_branch);
 }
 

@@ -412,6 +412,22 @@ static void test_places_and_names(void **state)
 	}
 	enum location loc;
 	assert_int_equal(location_parse("lapse", &loc), -EINVAL);
+	/* The CLI's filters: "lapse" is a case, not a location. */
+	assert_true(state_name_known("departed", false));
+	assert_false(state_name_known("lapse", false));
+	assert_true(state_name_known("lapse", true));
+	assert_false(state_name_known("away ", true));
+	Ld__MemberState st = LD__MEMBER_STATE__INIT;
+	member_set_location(&st, LOC_CHECKED_IN);
+	st.lapse = "";
+	assert_true(member_matches(&st, "checked-in"));
+	assert_false(member_matches(&st, "lapse"));
+	st.lapse = "6 months without organizational life";
+	assert_true(member_matches(&st, "lapse") && member_matches(&st, "checked-in"));
+	/* A store written before the domain core kept the case as the state. */
+	st.state = "lapse";
+	st.lapse_prev_state = "away";
+	assert_int_equal(member_location(&st), LOC_AWAY);
 }
 
 static int32_t d(const char *s)
