@@ -329,25 +329,38 @@ static void on_attendance(Ld__MemberState *st, const Ld__Event *ev, void *ctx)
 	touch_contact(st, ev);
 }
 
-struct receipt_append {
-	const char *number;
-	char **array; /* allocated by on_dues_paid, freed by its caller */
+/*
+ * A repeated field of a member's state with one item more: the change callback points the state
+ * at ARRAY (malloc'd here, freed by the fold after the put) or sets FAILED (the fold fails).
+ */
+struct append {
+	const void *item; /* the new element (a pointer), SIZE bytes */
+	void *array;
 	bool failed;
 };
 
+/* ARRAY := OLD's N elements of SIZE bytes and A->item after them. */
+static void *append_one(struct append *a, const void *old, size_t n, size_t size)
+{
+	char *array = malloc((n + 1) * size);
+	if (!array) {
+		a->failed = true;
+		return NULL;
+	}
+	if (n)
+		memcpy(array, old, n * size);
+	memcpy(array + n * size, a->item, size);
+	a->array = array;
+	return array;
+}
+
 static void on_dues_paid(Ld__MemberState *st, const Ld__Event *ev, void *ctx)
 {
-	struct receipt_append *ra = ctx;
-	ra->array = malloc((st->n_receipts + 1) * sizeof(*ra->array));
-	if (!ra->array) {
-		ra->failed = true; /* the caller fails the fold */
-		return;
+	char **receipts = append_one(ctx, st->receipts, st->n_receipts, sizeof(*st->receipts));
+	if (receipts) {
+		st->receipts = receipts;
+		st->n_receipts++;
 	}
-	if (st->n_receipts)
-		memcpy(ra->array, st->receipts, st->n_receipts * sizeof(*ra->array));
-	ra->array[st->n_receipts] = (char *)ra->number;
-	st->receipts = ra->array;
-	st->n_receipts++;
 }
 
 static void on_report(Ld__MemberState *st, const Ld__Event *ev, void *ctx)
@@ -476,7 +489,7 @@ static int fold_dues_paid(struct store_txn *txn, const Ld__Event *ev, uint64_t s
 	int rc = put_packed(txn, TBL_RECEIPTS, number, strlen(number), &r.base);
 	if (rc)
 		return rc;
-	struct receipt_append ra = {.number = number};
+	struct append ra = {.item = &number};
 	rc = member_change(txn, ev, seq, on_dues_paid, &ra);
 	if (rc == 0 && ra.failed)
 		rc = -ENOMEM;
@@ -559,29 +572,19 @@ static int fold_recall(struct store_txn *txn, const Ld__Event *ev, uint64_t seq,
 	return rc ? rc : member_change(txn, ev, seq, change, NULL);
 }
 
-struct exemption_append {
-	Ld__DuesExemption **array; /* allocated by on_exempted, freed by its caller */
-	bool failed;
-};
-
 static void on_exempted(Ld__MemberState *st, const Ld__Event *ev, void *ctx)
 {
-	struct exemption_append *ea = ctx;
-	ea->array = malloc((st->n_exemptions + 1) * sizeof(*ea->array));
-	if (!ea->array) {
-		ea->failed = true;
-		return;
+	Ld__DuesExemption **all =
+	    append_one(ctx, st->exemptions, st->n_exemptions, sizeof(*st->exemptions));
+	if (all) {
+		st->exemptions = all;
+		st->n_exemptions++;
 	}
-	if (st->n_exemptions)
-		memcpy(ea->array, st->exemptions, st->n_exemptions * sizeof(*ea->array));
-	ea->array[st->n_exemptions] = ev->exemption;
-	st->exemptions = ea->array;
-	st->n_exemptions++;
 }
 
 static int fold_exempted(struct store_txn *txn, const Ld__Event *ev, uint64_t seq)
 {
-	struct exemption_append ea = {0};
+	struct append ea = {.item = &ev->exemption};
 	int rc = member_change(txn, ev, seq, on_exempted, &ea);
 	if (rc == 0 && ea.failed)
 		rc = -ENOMEM;

@@ -109,6 +109,17 @@ static void answer(struct request *rq, const struct member_event *me)
 	json_object_set_new(rq->result, "date", view_date(me->ev.date));
 }
 
+/* The months FROM..TO as a JSON array of "YYYY-MM" (a new reference). */
+static json_t *months_json(int32_t from, int32_t to)
+{
+	json_t *list = json_array();
+	for (int32_t m = from; m <= to; m++) {
+		char text[LD_MONTH_LEN];
+		json_array_append_new(list, json_string(month_format(m, text)));
+	}
+	return list;
+}
+
 /* ---------------------------------------------------------------------------------------------- */
 /* Organizational life                                                                            */
 
@@ -403,12 +414,7 @@ int cmd_dues_pay(struct request *rq, struct store_txn *txn)
 	}
 	answer(rq, &me);
 	json_object_set_new(rq->result, "receipt", json_string(receipt));
-	json_t *list = json_array();
-	for (int32_t m = from; m <= to; m++) {
-		char text[LD_MONTH_LEN];
-		json_array_append_new(list, json_string(month_format(m, text)));
-	}
-	json_object_set_new(rq->result, "months", list);
+	json_object_set_new(rq->result, "months", months_json(from, to));
 	json_object_set_new(rq->result, "amount_fen", json_integer(amount));
 	json_object_set_new(rq->result, "basis_fen", json_integer(basis));
 	json_object_set_new(rq->result, "voluntary", json_boolean(p.voluntary));
@@ -555,12 +561,7 @@ int cmd_dues_exempt(struct request *rq, struct store_txn *txn)
 		goto out;
 	answer(rq, &me);
 	json_object_set_new(rq->result, "exemption", json_string(id));
-	json_t *list = json_array();
-	for (int32_t m = from; m <= to; m++) {
-		char text[LD_MONTH_LEN];
-		json_array_append_new(list, json_string(month_format(m, text)));
-	}
-	json_object_set_new(rq->result, "months", list);
+	json_object_set_new(rq->result, "months", months_json(from, to));
 	json_object_set_new(rq->result, "monthly_fen", json_integer(monthly));
 out:
 	member_event_end(&me);
