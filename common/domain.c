@@ -923,6 +923,7 @@ int domain_validate(struct store_txn *txn, const Ld__Event *ev, const uint8_t *o
 	if (!w.site || memcmp(w.site, origin, LD_SITE_ID_BYTES) != 0) {
 		if (w.site) {
 			v->has_writer = true;
+			v->role = w.role;
 			memcpy(v->writer, w.site, LD_SITE_ID_BYTES);
 			rc = refuse(v, -EPERM, "only %s may record %s about him while he is %s",
 				    w.role, event_kind_name(ev->kind),
@@ -931,10 +932,11 @@ int domain_validate(struct store_txn *txn, const Ld__Event *ev, const uint8_t *o
 			rc = refuse(v, -EPERM, "no transfer letter of his names a receiving site");
 		} else {
 			v->has_writer = true;
+			v->role = "his outflow site";
 			memcpy(v->writer, st->outflow_site.data, LD_SITE_ID_BYTES);
 			rc = refuse(v, -EPERM,
 				    "he is %s, so he has no current inflow site: %s is recorded "
-				    "only during a stay at one",
+				    "only during a stay at one; his outflow site keeps his record",
 				    location_name(member_location(st)), event_kind_name(ev->kind));
 		}
 		goto out;

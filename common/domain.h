@@ -145,8 +145,9 @@ bool place_same(const char *a, const char *b);
 /* The reason validate gives, and the site that may write the event when it is not ORIGIN. */
 struct verdict {
 	char why[240];
-	bool has_writer;
+	bool has_writer; /* WRITER is the site that may */
 	uint8_t writer[LD_SITE_ID_BYTES];
+	const char *role; /* its role as WHY words it ("his outflow site"), static; or NULL */
 };
 
 /* The site that judges an event: itself, its day, its rules. */

@@ -18,25 +18,34 @@ void commit_site(const struct daemon *d, struct domain_site *out)
 	out->probation_months = d->config.rules.probation_months;
 }
 
-/* The refusal as the CLI shows it: what, about whom, why, and who may. */
+/*
+ * The refusal as the CLI shows it: what, about whom, why, and who may. The site that may is named
+ * where the reason gives its role ("only 昆山, his outflow site, may ..."), else after it.
+ */
 static int refusal(struct request *rq, struct store_txn *txn, const Ld__Event *ev, int rc,
 		   const struct verdict *v)
 {
 	char masked[LD_IDNO_SIZE] = "";
-	char who[LD_NAME_MAX + 16] = "";
+	char why[sizeof(v->why) + LD_NAME_MAX + 16];
+	snprintf(why, sizeof(why), "%s", v->why);
 	if (ev->member && ev->member[0])
 		idno_mask(ev->member, masked);
+	char name[LD_NAME_MAX] = "";
 	if (rc == -EPERM && v->has_writer &&
-	    memcmp(v->writer, rq->daemon->site_id, LD_SITE_ID_BYTES) != 0) {
-		char name[LD_NAME_MAX] = "";
+	    memcmp(v->writer, rq->daemon->site_id, LD_SITE_ID_BYTES) != 0)
 		site_lookup(rq, txn, v->writer, name, NULL); /* leaves NAME empty if unknown */
-		if (name[0])
-			snprintf(who, sizeof(who), "; ask %s", name);
+	const char *at = name[0] && v->role ? strstr(v->why, v->role) : NULL;
+	if (at) {
+		size_t end = (size_t)(at - v->why) + strlen(v->role);
+		snprintf(why, sizeof(why), "%.*s%s, %.*s,%s", (int)(at - v->why), v->why, name,
+			 (int)strlen(v->role), at, v->why + end);
+	} else if (name[0]) {
+		snprintf(why, sizeof(why), "%s; ask %s", v->why, name);
 	}
 	if (masked[0])
-		return request_fail(rq, rc, "%s for member %s refused: %s%s",
-				    event_kind_name(ev->kind), masked, v->why, who);
-	return request_fail(rq, rc, "%s refused: %s%s", event_kind_name(ev->kind), v->why, who);
+		return request_fail(rq, rc, "%s for member %s refused: %s",
+				    event_kind_name(ev->kind), masked, why);
+	return request_fail(rq, rc, "%s refused: %s", event_kind_name(ev->kind), why);
 }
 
 int commit_event(struct request *rq, struct store_txn *txn, Ld__Event *ev, const char *action,

@@ -89,6 +89,7 @@ assert_exit 5 ld b dues pay "$D" --from "${TODAY:0:7}" --amount 15
 assert_contains "$ERR" 昆山 "B's refusal of D's dues after he departed (names A)"
 assert_exit 5 ld b feedback "$D" --text 情况
 assert_contains "$ERR" 昆山 "B's refusal of feedback on D after he departed (names A)"
+assert_contains "$ERR" "昆山, his outflow site," "B's refusal names A in its role"
 assert_exit 5 ld b depart "$D" --assessment 再次
 assert_wait 10 "A sees D departed" member_state_is a "$D" departed || show_status b
 assert_exit 0 ld a return "$D" --summary 查验完毕
