@@ -8,6 +8,8 @@
  */
 #include "date.h"
 
+#include "clock.h"
+
 #include <errno.h>
 #include <stddef.h>
 #include <time.h>
@@ -155,8 +157,8 @@ char *date_format(int32_t days, char out[LD_DATE_LEN])
 
 int32_t date_today(void)
 {
-	time_t now = time(NULL);
-	return (int32_t)floor_div((int64_t)now + SHANGHAI_UTC_OFFSET, SECONDS_PER_DAY);
+	int64_t now = clock_now_ms() / 1000;
+	return (int32_t)floor_div(now + SHANGHAI_UTC_OFFSET, SECONDS_PER_DAY);
 }
 
 int32_t date_add_months(int32_t days, int months)
