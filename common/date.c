@@ -12,7 +12,6 @@
 
 #include <errno.h>
 #include <stddef.h>
-#include <time.h>
 
 #define SECONDS_PER_DAY	    86400
 #define SHANGHAI_UTC_OFFSET (8 * 3600) /* Asia/Shanghai: UTC+8, no daylight saving since 1991 */
