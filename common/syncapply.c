@@ -374,6 +374,10 @@ int sync_apply_batch(struct store_txn *txn, const uint8_t *peer, const struct do
 		*why = "batch range is reversed";
 		return -ERANGE;
 	}
+	if (b->log_id.len != LD_LOG_ID_BYTES) {
+		*why = "batch names a log id of the wrong size"; /* found by fuzz_syncapply */
+		return -ERANGE;
+	}
 	Ld__SyncCursor *c;
 	int rc = cursor_get(txn, peer, &c);
 	if (rc)

@@ -599,6 +599,25 @@ static void test_gap_writes_nothing(void **state)
 	assert_int_equal(count(f->store, TBL_LOG), 1);
 	assert_int_equal(count(f->store, TBL_QUARANTINE), 0);
 	assert_int_equal(cursor_applied(f->store, site_a), 1);
+
+	/* A log id of another size than ours (fuzz_syncapply: 1,311 bytes could not be kept in the
+	 * cursor, and the batch failed for ever): refused like a broken range. */
+	static uint8_t long_id[1311];
+	Ld__EventBatch b = LD__EVENT_BATCH__INIT;
+	b.log_id.data = long_id;
+	b.log_id.len = sizeof(long_id);
+	b.prev_seq = 0;
+	b.last_seq = 7;
+	b.events = ev;
+	b.n_events = 2;
+	struct domain_site site = {.self = site_b, .today = date_today(), .probation_months = 12};
+	const char *why = NULL;
+	struct store_txn *txn;
+	assert_int_equal(store_begin(f->store, true, &txn), 0);
+	assert_int_equal(sync_apply_batch(txn, site_a, &site, &b, 0, &st, &why), -ERANGE);
+	assert_non_null(strstr(why, "log id"));
+	store_abort(txn);
+	assert_int_equal(cursor_applied(f->store, site_a), 1);
 	apply_stats_free(&st);
 	free(first.data);
 	free(ev[0].data);
