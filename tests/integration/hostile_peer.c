@@ -58,6 +58,7 @@ struct hostile {
 struct opts {
 	const char *site, *connect, *good, *junk, *letter_member, *unrouted, *unknown, *letter;
 	int timeout_s;
+	unsigned proto_min, proto_max; /* the protocol versions its Hello claims (default 1..2) */
 };
 
 /* ---------------------------------------------------------------------------------------------- */
@@ -397,18 +398,24 @@ static int usage(void)
 	fprintf(stderr,
 		"usage: hostile_peer --site DIR --connect HOST:PORT --good IDNO --junk IDNO "
 		"--letter-member IDNO --unrouted IDNO --unknown IDNO --letter NUMBER "
-		"[--timeout SECONDS]\n");
+		"[--timeout SECONDS] [--protocol MIN-MAX]\n");
 	return 2;
 }
 
 int main(int argc, char **argv)
 {
-	struct opts o = {.timeout_s = 10};
-	static const struct option longopts[] = {
-	    {"site", 1, NULL, 's'},    {"connect", 1, NULL, 'c'},	{"good", 1, NULL, 'g'},
-	    {"junk", 1, NULL, 'j'},    {"letter-member", 1, NULL, 'm'}, {"unrouted", 1, NULL, 'r'},
-	    {"unknown", 1, NULL, 'u'}, {"letter", 1, NULL, 'l'},	{"timeout", 1, NULL, 't'},
-	    {NULL, 0, NULL, 0}};
+	struct opts o = {.timeout_s = 10, .proto_min = 1, .proto_max = 2};
+	static const struct option longopts[] = {{"site", 1, NULL, 's'},
+						 {"connect", 1, NULL, 'c'},
+						 {"good", 1, NULL, 'g'},
+						 {"junk", 1, NULL, 'j'},
+						 {"letter-member", 1, NULL, 'm'},
+						 {"unrouted", 1, NULL, 'r'},
+						 {"unknown", 1, NULL, 'u'},
+						 {"letter", 1, NULL, 'l'},
+						 {"timeout", 1, NULL, 't'},
+						 {"protocol", 1, NULL, 'p'},
+						 {NULL, 0, NULL, 0}};
 	int c;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
@@ -438,6 +445,11 @@ int main(int argc, char **argv)
 			break;
 		case 't':
 			o.timeout_s = atoi(optarg);
+			break;
+		case 'p':
+			if (sscanf(optarg, "%u-%u", &o.proto_min, &o.proto_max) != 2 ||
+			    !o.proto_min || o.proto_min > o.proto_max)
+				return usage();
 			break;
 		default:
 			return usage();
@@ -487,9 +499,9 @@ int main(int argc, char **argv)
 	hello.site_id.data = (uint8_t *)self_id;
 	hello.site_id.len = LD_SITE_ID_BYTES;
 	hello.name = "hostile";
-	hello.protocol = 2; /* speaks 1..2: the Acks then say what was quarantined */
-	hello.protocol_min = 1;
-	hello.protocol_max = 2;
+	hello.protocol = o.proto_max; /* 1..2 by default: the Acks say what was quarantined */
+	hello.protocol_min = o.proto_min;
+	hello.protocol_max = o.proto_max;
 	hello.software = "hostile_peer";
 	hello.wall_clock_ms = (int64_t)time(NULL) * 1000;
 	hello.log_id.data = log_id;

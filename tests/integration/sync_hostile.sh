@@ -9,9 +9,11 @@
 #    last seq;
 #  - quarantine each bad event with a reason (`conflicts --json` names it by H:seq), apply none
 #    of them (A's log has no bad seq) and apply every good one, also those after a bad one;
-#  - not know the member registered to another site; refuse (3, 4 or 5: it is not known, not
-#    valid, or not acceptable; never a crash) `transfer receive` of the letter without issuer;
-#  - pass `verify`.
+#  - not know the member registered to another site; refuse (3 or 5: quarantined on arrival, or
+#    not valid; never a crash) `transfer receive` of the letter without issuer;
+#  - pass `verify`;
+#  - refuse a peer that speaks only versions it does not (3..4) with Close PROTOCOL_MISMATCH,
+#    showing it refused with both ranges in last_error, applying nothing.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/sync_lib.sh"
 
@@ -131,5 +133,17 @@ else
 	SITE_PID[a]=
 	fail "A is gone: no verify"
 fi
+
+log "a peer that speaks only protocol versions 3..4 is refused, and says why"
+HEAD_BEFORE=$(head_seq a)
+run "$HOSTILE_PEER" --site "${SITE_DIR[h]}" --connect "127.0.0.1:${SITE_PORT[a]}" --good "$G" \
+	--junk "$P" --letter-member "$L" --unrouted "$X" --unknown "$Y" --letter "$LETTER" \
+	--timeout 10 --protocol 3-4
+assert_contains "$OUT" "no protocol version in common" "the Close the 3..4 peer gets"
+assert_eq "$(printf '%s\n' "$OUT" | grep -c '^ack ')" 0 "Acks the 3..4 peer got"
+assert_wait 5 "A shows H refused" peer_is a h refused || show_status a
+assert_contains "$(peer_field a h last_error)" "1..2" "A's last_error names the versions it speaks"
+assert_eq "$(head_seq a)" "$HEAD_BEFORE" "A's log after the 3..4 peer (nothing applied)"
+kill -0 "$A_PID" 2>/dev/null && pass || fail "A's daemon died at a version mismatch"
 
 finish
