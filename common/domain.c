@@ -209,11 +209,9 @@ static bool cert_days(const Ld__CertState *c, int32_t *issued, int32_t *valid_un
 	return true;
 }
 
-int32_t cert_valid_until(const Ld__CertState *c)
+/* UNTIL renewed by C's passed reviews: each gives review date + (UNTIL - ISSUED). */
+static int32_t renewed_until(const Ld__CertState *c, int32_t issued, int32_t until)
 {
-	int32_t issued, until;
-	if (!cert_days(c, &issued, &until))
-		return LD_DATE_NONE;
 	int32_t days = until - issued; /* valid_days - 1 */
 	for (size_t i = 0; i < c->n_reviews; i++) {
 		const Ld__CertReview *r = c->reviews[i];
@@ -221,6 +219,14 @@ int32_t cert_valid_until(const Ld__CertState *c)
 			until = r->date + days;
 	}
 	return until;
+}
+
+int32_t cert_valid_until(const Ld__CertState *c)
+{
+	int32_t issued, until;
+	if (!cert_days(c, &issued, &until))
+		return LD_DATE_NONE;
+	return renewed_until(c, issued, until);
 }
 
 int32_t cert_last_review(const Ld__CertState *c)
@@ -242,7 +248,7 @@ bool cert_active(const Ld__CertState *c, int32_t day)
 		return false;
 	if (c->revoked && c->revoked_date <= day)
 		return false;
-	return day >= issued && day <= cert_valid_until(c);
+	return day >= issued && day <= renewed_until(c, issued, until);
 }
 
 const uint8_t *dues_collector(const Ld__MemberState *st, const Ld__CertState *cert, int32_t day)
