@@ -28,6 +28,8 @@ int hostport_parse(const char *text, struct hostport *out, const char **why)
 			return refuse(why, "an IPv6 address is written [ADDRESS]:PORT");
 		host++;
 		host_len -= 2;
+		if (memchr(host, '[', host_len) || memchr(host, ']', host_len))
+			return refuse(why, "an IPv6 address is written [ADDRESS]:PORT");
 	} else if (memchr(text, ':', host_len) || memchr(text, '[', host_len) ||
 		   memchr(text, ']', host_len)) {
 		return refuse(why, "an IPv6 address is written [ADDRESS]:PORT");

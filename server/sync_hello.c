@@ -110,55 +110,70 @@ void link_ready(struct peer_conn *c, const uint8_t *spki, size_t len)
 	send_hello(l);
 }
 
+void hello_judge(const Ld__Hello *h, const uint8_t peer_id[LD_SITE_ID_BYTES],
+		 const uint8_t our_log[LD_LOG_ID_BYTES], uint64_t our_head, int64_t now_ms,
+		 struct hello_verdict *v)
+{
+	struct proto_range ours = {LD_PROTOCOL_MIN, LD_PROTOCOL_MAX};
+	memset(v, 0, sizeof(*v));
+	v->theirs = proto_range_of_hello(h->protocol, h->protocol_min, h->protocol_max);
+	v->version = proto_negotiate(ours, v->theirs);
+	v->same_site = h->site_id.len == LD_SITE_ID_BYTES &&
+		       memcmp(h->site_id.data, peer_id, LD_SITE_ID_BYTES) == 0;
+	v->skew_ms = h->wall_clock_ms - now_ms;
+	v->knows_our_log = h->peer_log_id.len == LD_LOG_ID_BYTES &&
+			   memcmp(h->peer_log_id.data, our_log, LD_LOG_ID_BYTES) == 0;
+	v->other_log = !v->knows_our_log && h->peer_log_id.len;
+	v->acked = v->knows_our_log ? h->peer_applied_seq : 0;
+	if (v->acked > our_head) {
+		v->beyond_head = true;
+		v->acked = 0;
+	}
+}
+
 void on_hello(struct link *l, const Ld__Hello *h)
 {
 	struct sync *s = l->sync;
 	struct sync_peer *p = l->peer;
 	struct proto_range ours = {LD_PROTOCOL_MIN, LD_PROTOCOL_MAX};
-	struct proto_range theirs =
-	    proto_range_of_hello(h->protocol, h->protocol_min, h->protocol_max);
-	uint32_t version = proto_negotiate(ours, theirs);
-	if (!version) {
-		char why[400], a[32], b[32];
-		snprintf(why, sizeof(why),
-			 "no protocol version in common: %s speaks %s, %s speaks %s; upgrade the "
-			 "older site",
-			 s->d->config.name, proto_range_format(ours, a, sizeof(a)), p->name,
-			 proto_range_format(theirs, b, sizeof(b)));
-		log_warn("sync: %s", why);
-		p->state = PEER_REFUSED;
-		link_close(l, LD__CLOSE_CODE__PROTOCOL_MISMATCH, why);
-		return;
-	}
-	l->protocol = version;
-	if (h->site_id.len != LD_SITE_ID_BYTES ||
-	    memcmp(h->site_id.data, p->id, LD_SITE_ID_BYTES)) {
-		link_close(l, LD__CLOSE_CODE__NOT_PINNED,
-			   "Hello names another site than the certificate");
-		return;
-	}
-	int64_t skew = h->wall_clock_ms - clock_now_ms();
-	if (skew > SKEW_WARN_MS || skew < -SKEW_WARN_MS)
-		log_warn("sync: %s: its clock is %lld s %s ours", p->name,
-			 (long long)(skew > 0 ? skew : -skew) / 1000,
-			 skew > 0 ? "ahead of" : "behind");
 	struct store_txn *txn;
 	struct eventlog_head head = {0};
 	if (store_begin(s->d->store, false, &txn) == 0) {
 		eventlog_head(txn, &head);
 		store_abort(txn);
 	}
-	bool knows_our_log = h->peer_log_id.len == LD_LOG_ID_BYTES &&
-			     memcmp(h->peer_log_id.data, s->log_id, LD_LOG_ID_BYTES) == 0;
-	uint64_t acked = knows_our_log ? h->peer_applied_seq : 0;
-	if (acked > head.seq) {
+	struct hello_verdict v;
+	hello_judge(h, p->id, s->log_id, head.seq, clock_now_ms(), &v);
+	if (!v.version) {
+		char why[400], a[32], b[32];
+		snprintf(why, sizeof(why),
+			 "no protocol version in common: %s speaks %s, %s speaks %s; upgrade the "
+			 "older site",
+			 s->d->config.name, proto_range_format(ours, a, sizeof(a)), p->name,
+			 proto_range_format(v.theirs, b, sizeof(b)));
+		log_warn("sync: %s", why);
+		p->state = PEER_REFUSED;
+		link_close(l, LD__CLOSE_CODE__PROTOCOL_MISMATCH, why);
+		return;
+	}
+	l->protocol = v.version;
+	if (!v.same_site) {
+		link_close(l, LD__CLOSE_CODE__NOT_PINNED,
+			   "Hello names another site than the certificate");
+		return;
+	}
+	if (v.skew_ms > SKEW_WARN_MS || v.skew_ms < -SKEW_WARN_MS)
+		log_warn("sync: %s: its clock is %lld s %s ours", p->name,
+			 (long long)(v.skew_ms > 0 ? v.skew_ms : -v.skew_ms) / 1000,
+			 v.skew_ms > 0 ? "ahead of" : "behind");
+	if (v.beyond_head)
 		log_error("sync: %s claims to have applied our seq %llu but our log ends at %llu: "
 			  "resending everything",
-			  p->name, (unsigned long long)acked, (unsigned long long)head.seq);
-		acked = 0;
-	}
-	if (!knows_our_log && h->peer_log_id.len)
+			  p->name, (unsigned long long)h->peer_applied_seq,
+			  (unsigned long long)head.seq);
+	if (v.other_log)
 		log_warn("sync: %s follows another log of ours: resending everything", p->name);
+	uint64_t acked = v.acked;
 	p->acked_seq = p->sent_seq = acked;
 	p->their_head = h->head_seq;
 	p->inflight = 0;

@@ -26,6 +26,7 @@
 #include "eventlog.h"
 #include "peer.pb-c.h"
 #include "peerconn.h"
+#include "protover.h"
 #include "siteid.h"
 #include "store.h"
 #include "sync.h"
@@ -137,11 +138,39 @@ void on_tick(uv_timer_t *t);
 void link_ready(struct peer_conn *c, const uint8_t *spki, size_t len);
 void on_hello(struct link *l, const Ld__Hello *h);
 
+/* What a peer's Hello says, judged against this site (hello_judge). */
+struct hello_verdict {
+	uint32_t version;	   /* the highest version both speak; 0: none (refuse) */
+	struct proto_range theirs; /* the range the Hello announces */
+	bool same_site;		   /* its site_id is PEER_ID (else: refuse) */
+	int64_t skew_ms;	   /* its wall clock minus ours */
+	bool knows_our_log;	   /* its peer_log_id is our log */
+	bool other_log;		   /* it names another log of ours: resend everything */
+	bool beyond_head;	   /* it claims a seq of ours past our head: resend everything */
+	uint64_t acked;		   /* where sending resumes */
+};
+
+/*
+ * Judge H from the peer PEER_ID, with OUR_LOG, OUR_HEAD (our log's last seq) and NOW_MS (our wall
+ * clock) into *V. Pure: on_hello acts on the verdict.
+ */
+void hello_judge(const Ld__Hello *h, const uint8_t peer_id[LD_SITE_ID_BYTES],
+		 const uint8_t our_log[LD_LOG_ID_BYTES], uint64_t our_head, int64_t now_ms,
+		 struct hello_verdict *v);
+
 /* sync_send.c */
 void peer_fill(struct sync_peer *p);
 uint64_t peer_lag_exact(struct sync_peer *p, struct store_txn *txn, uint64_t head);
 void advance_idle_peers(struct sync *s);
 void peer_record_reported(struct sync_peer *p, const Ld__Ack *ack);
+/*
+ * The events of ours ACK (from a peer) says it quarantined, as the sender records them: at most
+ * MAX_REPORTED, only seqs 1..ack->seq, each reason cut to APPLY_REASON_MAX bytes. Into LIST (room
+ * for min(n_quarantined, MAX_REPORTED)) with the reasons in REASONS (that many APPLY_REASON_MAX
+ * bytes, the caller's); LIST[i].reason points into REASONS. Returns how many were taken.
+ */
+struct reported_event;
+size_t ack_reported_events(const Ld__Ack *ack, struct reported_event *list, char *reasons);
 
 /* sync_apply.c */
 void on_batch(struct link *l, struct peer_msg *m);

@@ -211,6 +211,22 @@ static void report_done(struct writer_job *job)
 	free(r);
 }
 
+size_t ack_reported_events(const Ld__Ack *ack, struct reported_event *list, char *reasons)
+{
+	size_t n = ack->n_quarantined < MAX_REPORTED ? ack->n_quarantined : MAX_REPORTED, k = 0;
+	for (size_t i = 0; i < n; i++) {
+		const Ld__QuarantinedEvent *q = ack->quarantined[i];
+		if (!q->seq || q->seq > ack->seq)
+			continue; /* not an event of the batch acknowledged */
+		char *reason = reasons + k * APPLY_REASON_MAX;
+		snprintf(reason, APPLY_REASON_MAX, "%s", q->reason ? q->reason : "");
+		list[k].seq = q->seq;
+		list[k].reason = reason;
+		k++;
+	}
+	return k;
+}
+
 /* Record the quarantined entries of ACK (from P; at most MAX_REPORTED, up to ack->seq). */
 void peer_record_reported(struct sync_peer *p, const Ld__Ack *ack)
 {
@@ -223,16 +239,7 @@ void peer_record_reported(struct sync_peer *p, const Ld__Ack *ack)
 		free(r);
 		return;
 	}
-	for (size_t i = 0; i < n; i++) {
-		const Ld__QuarantinedEvent *q = ack->quarantined[i];
-		if (!q->seq || q->seq > ack->seq)
-			continue; /* not an event of the batch acknowledged */
-		char *reason = r->reasons + r->n * APPLY_REASON_MAX;
-		snprintf(reason, APPLY_REASON_MAX, "%s", q->reason ? q->reason : "");
-		r->list[r->n].seq = q->seq;
-		r->list[r->n].reason = reason;
-		r->n++;
-	}
+	r->n = ack_reported_events(ack, r->list, r->reasons);
 	memcpy(r->self, p->sync->d->site_id, LD_SITE_ID_BYTES);
 	memcpy(r->peer, p->id, LD_SITE_ID_BYTES);
 	snprintf(r->name, sizeof(r->name), "%s", p->name);
