@@ -570,7 +570,7 @@ void config_free(struct config *cfg)
 
 /*
  * Whether "KEY = VALUE" reads back as VALUE: shorter than MAX, no control characters, no blank at
- * either end, no " ;" (an inline comment), and the line fits libinih's buffer.
+ * either end, no " ;" (an inline comment) nor ';' first, and the line fits libinih's buffer.
  */
 static bool writable(const char *key, const char *value, size_t max)
 {
@@ -581,7 +581,9 @@ static bool writable(const char *key, const char *value, size_t max)
 	for (size_t i = 0; i < len; i++) {
 		if ((unsigned char)value[i] < 0x20 || value[i] == 0x7f)
 			return false;
-		if (value[i] == ';' && i > 0 && (value[i - 1] == ' ' || value[i - 1] == '\t'))
+		/* " ;" starts a comment, and a value is written after "= " (found by fuzz_config)
+		 */
+		if (value[i] == ';' && (i == 0 || value[i - 1] == ' ' || value[i - 1] == '\t'))
 			return false;
 	}
 	return len == 0 || (value[0] != ' ' && value[len - 1] != ' ');

@@ -22,6 +22,7 @@
 #include "money.h"
 #include "register.h"
 #include "sites.h"
+#include "utf8.h"
 #include "view.h"
 
 #define PAGE_DEFAULT   2000
@@ -253,6 +254,16 @@ static void column_of(const char *key, char *out, size_t len)
 			*p = '_';
 }
 
+/* Make S one line of UTF-8: if it is not, bytes outside printable ASCII become '?'. */
+static void text_clean(char *s)
+{
+	if (utf8_valid(s, false))
+		return;
+	for (char *p = s; *p; p++)
+		if ((unsigned char)*p >= 0x80 || (unsigned char)*p < 0x20)
+			*p = '?';
+}
+
 int cmd_import(struct request *rq, struct store_txn *txn)
 {
 	const char *what = request_arg(rq, 0);
@@ -337,6 +348,9 @@ int cmd_import(struct request *rq, struct store_txn *txn)
 			rc = r; /* the store failed, not the row */
 			break;
 		}
+		/* The reason may quote the row's bytes: not UTF-8, it would be lost (fuzz_import)
+		 */
+		text_clean(rq->error);
 		if (bad++ < BAD_ROWS_SHOWN)
 			json_array_append_new(
 			    bad_lines, json_pack("{s:I, s:s}", "line", (json_int_t)line, "reason",

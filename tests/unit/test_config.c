@@ -204,6 +204,11 @@ static void new_config_refuses_what_would_not_read_back(void **state)
 	assert_int_equal(
 	    config_write_new(f->conf, "site", "320583", NULL, "no-port", NULL, NULL, NULL),
 	    -EINVAL);
+	/* written "name = ;x", it would read back as an empty name (found by fuzz_config) */
+	assert_int_equal(config_write_new(f->conf, ";x", "320583", NULL, NULL, NULL, NULL, NULL),
+			 -EINVAL);
+	assert_int_equal(
+	    config_write_new(f->conf, "site", "320583", ";data", NULL, NULL, NULL, NULL), -EINVAL);
 	memset(long_path, 'a', sizeof(long_path) - 1);
 	long_path[sizeof(long_path) - 1] = '\0';
 	assert_int_equal(
