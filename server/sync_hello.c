@@ -120,7 +120,11 @@ void hello_judge(const Ld__Hello *h, const uint8_t peer_id[LD_SITE_ID_BYTES],
 	v->version = proto_negotiate(ours, v->theirs);
 	v->same_site = h->site_id.len == LD_SITE_ID_BYTES &&
 		       memcmp(h->site_id.data, peer_id, LD_SITE_ID_BYTES) == 0;
-	v->skew_ms = h->wall_clock_ms - now_ms;
+	/* The peer's clock may be anything: saturate, and keep -skew_ms defined (fuzz_peer). */
+	if (__builtin_sub_overflow(h->wall_clock_ms, now_ms, &v->skew_ms))
+		v->skew_ms = h->wall_clock_ms < 0 ? -INT64_MAX : INT64_MAX;
+	else if (v->skew_ms == INT64_MIN)
+		v->skew_ms = -INT64_MAX;
 	v->knows_our_log = h->peer_log_id.len == LD_LOG_ID_BYTES &&
 			   memcmp(h->peer_log_id.data, our_log, LD_LOG_ID_BYTES) == 0;
 	v->other_log = !v->knows_our_log && h->peer_log_id.len;

@@ -143,7 +143,7 @@ struct hello_verdict {
 	uint32_t version;	   /* the highest version both speak; 0: none (refuse) */
 	struct proto_range theirs; /* the range the Hello announces */
 	bool same_site;		   /* its site_id is PEER_ID (else: refuse) */
-	int64_t skew_ms;	   /* its wall clock minus ours */
+	int64_t skew_ms;	   /* its wall clock minus ours, saturated to +-INT64_MAX */
 	bool knows_our_log;	   /* its peer_log_id is our log */
 	bool other_log;		   /* it names another log of ours: resend everything */
 	bool beyond_head;	   /* it claims a seq of ours past our head: resend everything */

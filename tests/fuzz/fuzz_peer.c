@@ -143,6 +143,8 @@ static void save(const char *out, const char *name, struct stream *s)
 	s->len = 0;
 }
 
+static int64_t hello_clock_ms = 1779840000000;
+
 static void put_hello(struct stream *s, uint32_t protocol, uint32_t min, uint32_t max,
 		      uint64_t applied)
 {
@@ -154,7 +156,7 @@ static void put_hello(struct stream *s, uint32_t protocol, uint32_t min, uint32_
 	h.protocol_min = min;
 	h.protocol_max = max;
 	h.software = "liudongd 0.1.0";
-	h.wall_clock_ms = 1779840000000;
+	h.wall_clock_ms = hello_clock_ms;
 	h.log_id.data = peer_log;
 	h.log_id.len = LD_LOG_ID_BYTES;
 	h.head_seq = 3;
@@ -337,6 +339,10 @@ static void write_corpus(const char *out)
 	put_ack(&s, 3, true);
 	s.len = whole + 7; /* the Ack's frame cut short */
 	save(out, "cut-frame", &s);
+	hello_clock_ms = INT64_MIN; /* its clock minus ours overflowed */
+	put_hello(&s, 2, 1, 2, 0);
+	save(out, "crash-hello-clock-min", &s);
+	hello_clock_ms = 1779840000000;
 	put_hello(&s, 2, 1, 2, 0);
 	put_batch_field0(&s);
 	save(out, "crash-field-number-0", &s);
