@@ -3,7 +3,7 @@
  * temp dir and read with config_load (libinih and every check of config.c, hostport and site ids
  * among them).
  *
- * Invariants (a violation traps): config_load returns 0, -EINVAL with a reason, or -ENOMEM; on
+ * Invariants (a violation traps): config_load returns 0, LD_EINPUT with a reason, or -ENOMEM; on
  * failure the config owns nothing; on success [site] name and code are set, every path is
  * absolute, every peer has a name, the warnings come before their periods. A config that loads is
  * written again with config_write_new (the values it keeps) and, if that accepts them, reads back
@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "lderr.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -69,7 +70,7 @@ static void check_round_trip(const struct config *c)
 	unlink(again);
 	int rc = config_write_new(again, c->name, c->code, c->data_dir, c->listen, c->socket,
 				  c->key, c->cert);
-	if (rc == -EINVAL)
+	if (rc == LD_EINPUT)
 		return; /* a value config_write_new will not write (config.h says which) */
 	if (rc != 0)
 		abort();
@@ -102,7 +103,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_loaded(&c);
 		check_round_trip(&c);
 		config_free(&c);
-	} else if (rc == -EINVAL) {
+	} else if (rc == LD_EINPUT) {
 		if (!err[0] || !memchr(err, '\0', sizeof(err)))
 			__builtin_trap(); /* refused without a reason */
 		if (c.peers || c.n_peers || c.name[0])

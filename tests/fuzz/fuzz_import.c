@@ -18,6 +18,7 @@
 
 #include "csv.h"
 #include "fuzz_site.h"
+#include "lderr.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -69,7 +70,7 @@ static size_t check_csv(const char *text, size_t len)
 		fputs("\r\n", f);
 		records++;
 	}
-	if (rc != -ENOENT && rc != -EINVAL)
+	if (rc != LD_ENOTFOUND && rc != LD_EINPUT)
 		__builtin_trap();
 	if (fclose(f) != 0)
 		abort();
@@ -87,7 +88,7 @@ static size_t check_csv(const char *text, size_t len)
 			if (strcmp(fa[i], fb[i]) != 0)
 				__builtin_trap();
 	}
-	if (csv_next(&b, &fields, &n, &line) != -ENOENT)
+	if (csv_next(&b, &fields, &n, &line) != LD_ENOTFOUND)
 		__builtin_trap(); /* what we wrote holds more than was read */
 	csv_reader_free(&a);
 	csv_reader_free(&b);
@@ -122,7 +123,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			__builtin_trap(); /* the header is not a member */
 	}
 	size_t bad;
-	if (rc == -EINVAL && sscanf(a.error, "%zu bad row(s)", &bad) == 1) {
+	if (rc == LD_EINPUT && sscanf(a.error, "%zu bad row(s)", &bad) == 1) {
 		/* Every bad row named (up to 1,000), each in a line of text. */
 		size_t shown = bad > 1000 ? 1001 : bad;
 		if (json_array_size(a.warnings) != shown)

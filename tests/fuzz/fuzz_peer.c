@@ -42,6 +42,7 @@
 #include "protover.h"
 #include "sync_internal.h"
 #include "syncapply.h"
+#include "lderr.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -467,7 +468,7 @@ static void peer_batch(struct store_txn *txn, const Ld__EventBatch *b)
 		store_abort(child);
 		if (rc == -ERANGE && !why)
 			__builtin_trap(); /* the Close would give no reason */
-		if (rc != -ERANGE && rc != -ENOMEM && rc != -ENOSPC && rc != -EIO)
+		if (rc != -ERANGE && rc != -ENOMEM && rc != LD_EMAPFULL && rc != -EIO)
 			__builtin_trap(); /* the peer would resend this batch for ever */
 	}
 	apply_stats_free(&st);
