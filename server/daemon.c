@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include "ctl.h"
@@ -91,6 +92,23 @@ static void on_signal(uv_signal_t *h, int signum)
 	daemon_stop(d);
 }
 
+/*
+ * Every peer and control connection takes a file descriptor, and the soft limit a daemon inherits
+ * is often 1024 or less: raise it to the hard limit (libuv polls with epoll, never select). At
+ * the limit, libuv accepts and closes new connections at once, the CLI's among them.
+ */
+static void raise_open_files_limit(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= rl.rlim_max)
+		return;
+	rlim_t was = rl.rlim_cur;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
+		log_info("open files: soft limit raised from %llu to %llu", (unsigned long long)was,
+			 (unsigned long long)rl.rlim_max);
+}
+
 int daemon_setup(struct daemon *d, uv_loop_t *loop, const char *config_path)
 {
 	memset(d, 0, sizeof(*d));
@@ -103,6 +121,7 @@ int daemon_setup(struct daemon *d, uv_loop_t *loop, const char *config_path)
 	}
 	if (d->config.log_level[0])
 		log_set_level_name(d->config.log_level);
+	raise_open_files_limit();
 	rc = identity_load(d->config.key, d->config.cert, &d->identity);
 	if (rc) {
 		log_error("cannot load the site key %s: %s", d->config.key, strerror(-rc));

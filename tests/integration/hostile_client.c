@@ -7,10 +7,11 @@
  *                  [--timeout SECONDS]
  *
  * --idle opens N connections and sends nothing on them. It raises its own soft limit of open files
- * to the hard limit first. Once all are open it prints "open N" (or "open K of N: WHY" if it could
- * not open them all); it then holds them for SECONDS (default 30), reading and throwing away
- * whatever arrives, and prints "closed-by-target K of N first=MS last=MS" (milliseconds after
- * "open": when the target closed the first and the last of them; -1 if none).
+ * to the hard limit first. Once all are open it prints "open N in MS ms" (or "open K of N: WHY" if
+ * it could not open them all); it then holds them for SECONDS (default 30), reading and throwing
+ * away whatever arrives, and prints "closed-by-target K of N shortest=MS longest=MS": how many the
+ * target closed, and how long the shortest- and longest-lived of those had been open (milliseconds
+ * from the connect's return; -1 if none).
  *
  * --send writes the bytes given in hex (--random: N bytes from /dev/urandom) on one connection,
  * then with --half-close shuts down its side for writing, and reads until the target closes. It
@@ -96,11 +97,12 @@ static int idle(const struct opts *o)
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
 	struct pollfd *p = calloc((size_t)o->idle, sizeof(*p));
-	int64_t *closed_at = calloc((size_t)o->idle, sizeof(*closed_at));
-	if (!p || !closed_at)
+	int64_t *opened_at = calloc((size_t)o->idle, sizeof(*opened_at));
+	if (!p || !opened_at)
 		return 1;
 	long n = 0;
 	int why = 0;
+	int64_t t0 = mono_ms();
 	for (; n < o->idle; n++) {
 		int fd = dial(o);
 		if (fd < 0) {
@@ -109,13 +111,14 @@ static int idle(const struct opts *o)
 		}
 		p[n].fd = fd;
 		p[n].events = POLLIN;
+		opened_at[n] = mono_ms();
 	}
 	if (n < o->idle)
 		printf("open %ld of %ld: %s\n", n, o->idle, strerror(why));
 	else
-		printf("open %ld\n", n);
+		printf("open %ld in %lld ms\n", n, (long long)(mono_ms() - t0));
 	fflush(stdout);
-	int64_t t0 = mono_ms(), end = t0 + o->hold_s * 1000, first = -1, last = -1;
+	int64_t end = mono_ms() + o->hold_s * 1000, first = -1, last = -1;
 	long closed = 0;
 	for (int64_t now = t0; now < end; now = mono_ms()) {
 		int r = poll(p, (nfds_t)n, (int)(end - now));
@@ -130,21 +133,22 @@ static int idle(const struct opts *o)
 				continue;
 			close(p[i].fd);
 			p[i].fd = -1;
-			closed_at[i] = mono_ms() - t0;
-			if (first < 0)
-				first = closed_at[i];
-			last = closed_at[i];
+			int64_t lived = mono_ms() - opened_at[i];
+			if (first < 0 || lived < first)
+				first = lived;
+			if (lived > last)
+				last = lived;
 			closed++;
 		}
 	}
-	printf("closed-by-target %ld of %ld first=%lld last=%lld\n", closed, n, (long long)first,
-	       (long long)last);
+	printf("closed-by-target %ld of %ld shortest=%lld longest=%lld\n", closed, n,
+	       (long long)first, (long long)last);
 	for (long i = 0; i < n; i++) {
 		if (p[i].fd >= 0)
 			close(p[i].fd);
 	}
 	free(p);
-	free(closed_at);
+	free(opened_at);
 	return 0;
 }
 
