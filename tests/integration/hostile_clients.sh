@@ -20,7 +20,10 @@
 IDLE=400
 
 HARD=$(ulimit -Hn)
-if [ "$HARD" = unlimited ] || [ "$HARD" -ge 4096 ]; then
+if [ -n "${LIUDONGD_WRAPPER:-}" ]; then
+	# valgrind fixes a program's limit when it starts: liudongd cannot raise it under valgrind.
+	log "under LIUDONGD_WRAPPER: the soft limit is left at $(ulimit -Sn)"
+elif [ "$HARD" = unlimited ] || [ "$HARD" -ge 4096 ]; then
 	ulimit -Sn 512
 	log "soft limit of open files for the daemons: 512 (hard: $HARD)"
 else
