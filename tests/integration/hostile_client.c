@@ -37,6 +37,7 @@
 
 #include "ctl.pb-c.h"
 #include "frame.h"
+#include "lderr.h"
 
 struct opts {
 	const char *unix_path, *tcp;
@@ -62,9 +63,9 @@ static int dial(const struct opts *o)
 		strcpy(sa.sun_path, o->unix_path);
 		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		if (fd < 0)
-			return -errno;
+			return lderr_from_errno(errno);
 		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
-			int rc = -errno;
+			int rc = lderr_from_errno(errno);
 			close(fd);
 			return rc;
 		}
@@ -74,7 +75,7 @@ static int dial(const struct opts *o)
 	snprintf(host, sizeof(host), "%s", o->tcp);
 	char *colon = strrchr(host, ':');
 	if (!colon)
-		return -EINVAL;
+		return LD_EINPUT;
 	*colon = '\0';
 	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *ai;
 	if (getaddrinfo(host, colon + 1, &hints, &ai) != 0)
@@ -82,7 +83,7 @@ static int dial(const struct opts *o)
 	int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, 0);
 	int rc = fd < 0 ? -errno : 0;
 	if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
-		rc = -errno;
+		rc = lderr_from_errno(errno);
 		close(fd);
 	}
 	freeaddrinfo(ai);
@@ -205,7 +206,7 @@ static int send_bytes(const struct opts *o)
 	}
 	int fd = dial(o);
 	if (fd < 0) {
-		fprintf(stderr, "hostile_client: cannot connect: %s\n", strerror(-fd));
+		fprintf(stderr, "hostile_client: cannot connect: %s\n", lderr_str(fd));
 		return 1;
 	}
 	for (size_t off = 0; off < n;) {

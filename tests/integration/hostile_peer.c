@@ -63,6 +63,7 @@
 #include "record.pb-c.h"
 #include "siteid.h"
 #include "tls.h"
+#include "lderr.h"
 
 #define MAX_EVENTS 128
 
@@ -316,7 +317,7 @@ static int flush_out(struct hostile *h)
 			if (w < 0) {
 				if (errno == EINTR)
 					continue;
-				return -errno;
+				return lderr_from_errno(errno);
 			}
 			off += (size_t)w;
 		}
@@ -332,13 +333,13 @@ static int pump_in(struct hostile *h)
 	if (r == 0)
 		return -ETIMEDOUT;
 	if (r < 0)
-		return -errno;
+		return lderr_from_errno(errno);
 	uint8_t buf[16384];
 	ssize_t n = recv(h->fd, buf, sizeof(buf), 0);
 	if (n == 0)
 		return -EPIPE;
 	if (n < 0)
-		return -errno;
+		return lderr_from_errno(errno);
 	return tls_feed(h->tls, buf, (size_t)n);
 }
 
@@ -389,7 +390,7 @@ static int dial(const char *address)
 	snprintf(host, sizeof(host), "%s", address);
 	char *colon = strrchr(host, ':');
 	if (!colon)
-		return -EINVAL;
+		return LD_EINPUT;
 	*colon = '\0';
 	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *ai;
 	if (getaddrinfo(host, colon + 1, &hints, &ai) != 0)
@@ -476,7 +477,7 @@ static int read_to_end(struct hostile *h, bool until_hello)
 		}
 		if (rc) {
 			printf("end tls-error %ld %s\n", since_ms(),
-			       rc == -EPROTO ? tls_error(h->tls) : strerror(-rc));
+			       rc == -EPROTO ? tls_error(h->tls) : lderr_str(rc));
 			return 0;
 		}
 		if (in->msg_case == LD__ENVELOPE__MSG_CLOSE) {
@@ -518,7 +519,7 @@ static int attack_framed(const struct opts *o, struct tls_ctx *ctx)
 			break;
 	}
 	if (rc) {
-		printf("handshake failed: %s\n", rc == -EPROTO ? tls_error(h.tls) : strerror(-rc));
+		printf("handshake failed: %s\n", rc == -EPROTO ? tls_error(h.tls) : lderr_str(rc));
 		printf("end %s %ld\n", rc == -ETIMEDOUT ? "timeout" : "eof", since_ms());
 		return 0;
 	}
@@ -527,12 +528,12 @@ static int attack_framed(const struct opts *o, struct tls_ctx *ctx)
 	if (strcmp(o->attack, "huge-frame") == 0) {
 		static const uint8_t header[] = {0xff, 0xff, 0xff, 0xff};
 		if ((rc = tls_write(h.tls, header, sizeof(header))) || (rc = flush_out(&h)))
-			printf("send failed: %s\n", strerror(-rc));
+			printf("send failed: %s\n", lderr_str(rc));
 		else
 			printf("sent a frame header announcing 4294967295 bytes\n");
 	} else if (strcmp(o->attack, "garbage-before-hello") == 0) {
 		if ((rc = send_garbage_frame(&h)))
-			printf("send failed: %s\n", strerror(-rc));
+			printf("send failed: %s\n", lderr_str(rc));
 		else
 			printf("sent a frame that does not decode, before Hello\n");
 	} else if (strcmp(o->attack, "garbage-after-hello") == 0) {
@@ -541,7 +542,7 @@ static int attack_framed(const struct opts *o, struct tls_ctx *ctx)
 		uint8_t log_id[LD_LOG_ID_BYTES];
 		memset(log_id, 0x42, sizeof(log_id));
 		if ((rc = send_hello(&h, 1, 2, log_id, 0)) || (rc = send_garbage_frame(&h)))
-			printf("send failed: %s\n", strerror(-rc));
+			printf("send failed: %s\n", lderr_str(rc));
 		else
 			printf("sent Hello, then a frame that does not decode\n");
 	}
@@ -719,7 +720,7 @@ int main(int argc, char **argv)
 	}
 	if (rc) {
 		fprintf(stderr, "hostile_peer: TLS handshake: %s (%s)\n", tls_error(h.tls),
-			strerror(-rc));
+			lderr_str(rc));
 		return 1;
 	}
 	flush_out(&h);
@@ -761,7 +762,7 @@ int main(int argc, char **argv)
 	build(&s, &o, target, target_name);
 	/* Our Hello after the target's: its head is the scenario's last seq. */
 	if ((rc = send_hello(&h, o.proto_min, o.proto_max, log_id, s.seq))) {
-		printf("error sending Hello: %s\n", strerror(-rc));
+		printf("error sending Hello: %s\n", lderr_str(rc));
 		return 1;
 	}
 
@@ -795,7 +796,7 @@ int main(int argc, char **argv)
 		be.msg_case = LD__ENVELOPE__MSG_BATCH;
 		be.batch = &batch;
 		if ((rc = send_env(&h, &be))) {
-			printf("error sending a batch: %s\n", strerror(-rc));
+			printf("error sending a batch: %s\n", lderr_str(rc));
 			status = 1;
 			break;
 		}
