@@ -418,7 +418,7 @@ static int run_raw(const struct opts *o)
 	for (uint64_t first = 0; first < o->count;) {
 		uint64_t n = o->count - first < o->per_commit ? o->count - first : o->per_commit;
 		rc = raw_batch(s, o, first, n, &bytes);
-		if (rc == -ENOSPC) {
+		if (rc == STORE_EMAPFULL) {
 			/* The batch vanished with its transaction: grow the map, write it again. */
 			if ((rc = store_grow(s)) == 0)
 				continue;

@@ -384,7 +384,8 @@ static int walk_chain(struct store_txn *txn, bool fold, struct verify_result *r)
 		}
 		if (!problem && fold) {
 			int frc = fold_apply(txn, ev, seq);
-			if (frc == -ENOSPC || frc == -ENOMEM || frc == -EIO || frc == -E2BIG) {
+			if (frc == STORE_EMAPFULL || frc == -ENOSPC || frc == -ENOMEM ||
+			    frc == -EIO || frc == -E2BIG) {
 				/* The store, not the log: say so (the writer grows the map,
 				 * retries). */
 				if (ev)

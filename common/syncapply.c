@@ -247,7 +247,8 @@ static int check_duplicate(struct store_txn *txn, uint64_t seq, const uint8_t *b
 /* A failure of the store or of memory, not of the event: it fails the whole batch. */
 static bool resource_error(int rc)
 {
-	return rc == -ENOMEM || rc == -ENOSPC || rc == -EIO || rc == -E2BIG || rc == -EAGAIN;
+	return rc == -ENOMEM || rc == STORE_EMAPFULL || rc == -ENOSPC || rc == -EIO ||
+	       rc == -E2BIG || rc == -EAGAIN;
 }
 
 /* Why folding failed with RC, for the quarantine (static). */

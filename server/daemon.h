@@ -34,14 +34,18 @@ struct daemon {
 	struct sync *sync;		     /* loop thread (sync.h) */
 	uv_signal_t sigterm, sigint, sighup; /* loop thread */
 	uv_timer_t
-	    trim;     /* loop thread: drops the store's pages from the resident set now and then */
-	int stopping; /* loop thread */
+	    trim; /* loop thread: drops the store's pages from the resident set now and then */
+	uv_timer_t reader_check; /* loop thread: clears reader slots of dead processes */
+	int lock_fd;		 /* the data directory's lock (datalock.h), held until cleanup */
+	int stopping;		 /* loop thread */
 };
 
 /*
  * Load the config at CONFIG_PATH, the identity, open the store, start the writer and the control
  * socket, install signal handlers. On failure a one-line reason is logged and everything started is
- * undone. Returns 0 or -errno.
+ * undone. Returns 0 or -errno; these mean something else is in the way, and liudongd exits 5
+ * (refused) for them: -EBUSY (another daemon holds the data directory), -EADDRINUSE (a daemon
+ * answers on the control socket), -ENOTSOCK (something that is not a socket is at its path).
  */
 int daemon_setup(struct daemon *d, uv_loop_t *loop, const char *config_path);
 

@@ -85,6 +85,11 @@ static void request_done(struct writer_job *job)
 	struct request *rq = (struct request *)job;
 	if (job->result == -ESHUTDOWN)
 		request_fail(rq, -ESHUTDOWN, "the daemon is stopping; try again when it is back");
+	if (job->result == -ENOSPC) /* the disk, not the map (the writer grows that): store.h */
+		request_fail(rq, -ENOSPC,
+			     "no space left on the data disk (%s): nothing was recorded; free some "
+			     "space there and try again",
+			     rq->daemon->config.data_dir);
 	const struct command *cmd = command_find(rq->req->command);
 	if (job->result == 0 && cmd->after)
 		cmd->after(rq->daemon);

@@ -4,7 +4,7 @@
  * What the rest of the daemon relies on: puts, gets and deletes with the documented errors,
  * cursors in numeric order over big-endian u64 keys, child transactions that vanish on abort and
  * join on commit, durability across close and reopen, private file modes, a preallocated data
- * file, the count of a transaction's changes, map growth after -ENOSPC, and readers in other
+ * file, the count of a transaction's changes, map growth after STORE_EMAPFULL, and readers in other
  * threads seeing committed data (and holding off a map resize).
  */
 #include <errno.h>
@@ -518,7 +518,7 @@ static void map_full_then_grow_then_retry(void **state)
 		assert_true(done > 0 && done < 1000);
 		store_abort(txn);
 	}
-	assert_int_equal(rc, -ENOSPC);
+	assert_int_equal(rc, STORE_EMAPFULL);
 
 	/* Nothing of the failed transaction is there. */
 	assert_int_equal(store_begin(f->store, false, &txn), 0);
@@ -542,7 +542,7 @@ static void map_full_then_grow_then_retry(void **state)
 		} else {
 			store_abort(txn);
 		}
-		assert_int_equal(rc, -ENOSPC);
+		assert_int_equal(rc, STORE_EMAPFULL);
 	}
 
 	assert_int_equal(store_begin(f->store, false, &txn), 0);
