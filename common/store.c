@@ -357,7 +357,9 @@ int store_grow(struct store *s)
 	else
 		rc = store_error(mdb_env_set_mapsize(s->env, next));
 	pthread_rwlock_unlock(&s->resize);
-	if (rc == 0)
+	if (rc == 0 && next < ((size_t)1 << 20))
+		log_info("store: map grown to %zu KiB", next >> 10);
+	else if (rc == 0)
 		log_info("store: map grown to %zu MiB", next >> 20);
 	return rc;
 }
