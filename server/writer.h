@@ -6,8 +6,8 @@
  * group (group commit), makes it durable, and only then hands the jobs back to the loop thread,
  * where each job's `done` runs. So a reply sent from `done` is always about committed data. On
  * STORE_EMAPFULL (map full) the batch is aborted, the map grown, and the batch run again; on
- * -ENOSPC (the disk is full) the batch is aborted and every job of it fails with -ENOSPC; a job that
- * fails after it changed something also makes the batch run again (each job then in a child
+ * -ENOSPC (the disk is full) the batch is aborted and every job of it fails with -ENOSPC; a job
+ * that fails after it changed something also makes the batch run again (each job then in a child
  * transaction): `run` must therefore build its results afresh each time it is called.
  */
 #pragma once
