@@ -91,8 +91,8 @@ site_stop a
 assert_eq "$STOP_RC" 0 "first daemon stops cleanly"
 log "once the first has stopped, the second config may run on the data directory"
 "$LIUDONGD" -c "$C2/liudongd.conf" 2>>"$T/c2.log" &
-SITE_PID[c2]=$!
-SITE_DIR[c2]=$C2
+SITE_PID["c2"]=$!
+SITE_DIR["c2"]=$C2
 for ((i = 0; i < 100; i++)); do
 	LIUDONG_SOCKET=$C2/other.sock "$LIUDONG" site >/dev/null 2>&1 && break
 	sleep 0.1
@@ -150,7 +150,7 @@ D=$T/fresh
 log "the next init in the same directory works"
 assert_exit 0 "$LIUDONGD" init "$D" --name 苏州 --code 320500 --listen "127.0.0.1:$(free_port)"
 [ -f "$D/site.key" ] && [ -f "$D/liudongd.conf" ] && [ -d "$D/data" ] && pass || fail "init made no site"
-SITE_DIR[fresh]=$D
+SITE_DIR["fresh"]=$D
 site_start fresh
 assert_exit 0 ld fresh site
 site_stop fresh
