@@ -3,9 +3,9 @@
  *
  * Only store.c includes <lmdb.h>. Tables are LMDB named databases. One thread writes (the writer
  * thread, or a tool); any thread may read. Every call returns 0 or a negative errno, translated
- * once from LMDB's codes in store.c: MDB_NOTFOUND -> -ENOENT, MDB_KEYEXIST -> -EEXIST,
- * MDB_MAP_FULL -> STORE_EMAPFULL (abort the transaction, store_grow, retry), MDB_BAD_VALSIZE
- * (empty or too long key) -> -EINVAL, others -> -EIO or their errno. -ENOSPC is the disk, never
+ * once from LMDB's codes in store.c: MDB_NOTFOUND -> LD_ENOTFOUND, MDB_KEYEXIST -> LD_EEXIST,
+ * MDB_MAP_FULL -> LD_EMAPFULL (abort the transaction, store_grow, retry), MDB_BAD_VALSIZE
+ * (empty or too long key) -> LD_EINPUT, others -> -EIO or their errno. LD_ENOSPACE is the disk, never
  * the map: a commit that could not write because the file system is full (see store_commit).
  *
  * Values returned by store_get and cursors point into the map: valid only until the transaction
@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "lderr.h"
 
 enum store_table {
 	TBL_META = 0, /* site id, log_id, schema version, log head */
@@ -44,19 +45,14 @@ struct store_val {
 	size_t len;
 };
 
-#define STORE_NOOVERWRITE 0x1u /* store_put: -EEXIST if the key is there */
+#define STORE_NOOVERWRITE 0x1u /* store_put: LD_EEXIST if the key is there */
 #define STORE_APPEND	  0x2u /* store_put: key sorts after every other (faster) */
 
 #define STORE_DEFAULT_MAP (256u << 20)
 
-/*
- * The map is full (MDB_MAP_FULL): cured by store_grow, unlike a full disk (-ENOSPC), which must
- * not be taken for it (growing the map does not give the disk space; the writer would grow it to
- * 1 TiB and then fail). -EFBIG: no call LMDB makes on the data file returns it (a write past
- * RLIMIT_FSIZE raises SIGXFSZ first). The project's own error space (common/lderr.h) names it
- * LD_EMAPFULL.
- */
-#define STORE_EMAPFULL (-EFBIG)
+/* The map is full (MDB_MAP_FULL) is LD_EMAPFULL (lderr.h): cured by store_grow, unlike a full
+ * disk (LD_ENOSPACE), which must not be taken for it (growing the map does not give the disk
+ * space; the writer would grow it to 1 TiB and then fail). */
 
 /* Flags for store_open. */
 #define STORE_NOSYNC	0x1u /* benchmarks and fuzzing only: commit without fsync */
@@ -83,8 +79,8 @@ int store_begin(struct store *s, bool write, struct store_txn **out);
 int store_begin_child(struct store_txn *parent, struct store_txn **out);
 
 /*
- * Commit and free TXN (also on failure). Returns 0, STORE_EMAPFULL, -ENOSPC (the file system is
- * full: nothing of TXN was committed; LMDB says so as -ENOSPC or, for a short write, as -EIO, which
+ * Commit and free TXN (also on failure). Returns 0, LD_EMAPFULL, LD_ENOSPACE (the file system is
+ * full: nothing of TXN was committed; LMDB says so as LD_ENOSPACE or, for a short write, as -EIO, which
  * is taken for a full disk when the file system has less than STORE_DISK_LOW free), or -errno.
  * For a top-level write, durable on return 0, unless the
  * store was opened STORE_PIPELINED: then the commit is complete and its data pages are on disk,
@@ -103,9 +99,9 @@ uint64_t store_last_commit(struct store *s);
 void store_abort(struct store_txn *txn);
 
 /*
- * Double the map size (up to 1 TiB), for a write that failed with STORE_EMAPFULL. Call with no
+ * Double the map size (up to 1 TiB), for a write that failed with LD_EMAPFULL. Call with no
  * transaction of this thread open; waits for other threads' read transactions to end. Returns 0,
- * STORE_EMAPFULL at 1 TiB, or -errno.
+ * LD_EMAPFULL at 1 TiB, or -errno.
  */
 int store_grow(struct store *s);
 
@@ -157,7 +153,7 @@ int store_cursor_open(struct store_txn *txn, enum store_table t, struct store_cu
 
 /*
  * Move the cursor and read the entry. For STORE_SET_RANGE, KEY holds the key to seek on input.
- * Returns 0, or -ENOENT past either end.
+ * Returns 0, or LD_ENOTFOUND past either end.
  */
 int store_cursor_get(struct store_cursor *c, enum store_op op, struct store_val *key,
 		     struct store_val *val);

@@ -22,6 +22,7 @@
 #include "logging.h"
 #include "request.h"
 #include "status.h"
+#include "lderr.h"
 
 #define CTL_UNPACK_BUDGET (3 * LD_CTL_FRAME_MAX)
 #define CTL_READ_CHUNK	  65536
@@ -170,7 +171,7 @@ static void conn_reply(struct request *rq)
 		} else {
 			if (!rq->error[0] || resp.status == LD_EXIT_INTERNAL) {
 				log_error("ctl: %s failed: %s%s%s", rq->req->command,
-					  strerror(-result), rq->error[0] ? ": " : "", rq->error);
+					  lderr_str(result), rq->error[0] ? ": " : "", rq->error);
 				if (!rq->error[0])
 					request_fail(rq, result,
 						     "internal error in the daemon (its log has "
@@ -327,9 +328,9 @@ int ctl_listen(struct daemon *d, const char *path, struct ctl_server **out)
 		if (socket_alive(path))
 			return -EADDRINUSE;
 		if (unlink(path) != 0 && errno != ENOENT)
-			return -errno; /* a stale socket left by a daemon that died */
+			return lderr_from_errno(errno); /* a stale socket left by a daemon that died */
 	} else if (errno != ENOENT) {
-		return -errno;
+		return lderr_from_errno(errno);
 	}
 	struct ctl_server *s = calloc(1, sizeof(*s));
 	uv_pipe_t *listener = malloc(sizeof(*listener));

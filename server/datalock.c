@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "lderr.h"
 
 /* The pid written in the lock file FD, or 0. */
 static pid_t read_holder(int fd)
@@ -39,7 +40,7 @@ int datalock_take(const char *dir, int *fd, pid_t *holder)
 		return -ENAMETOOLONG;
 	int lfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (lfd < 0)
-		return -errno;
+		return lderr_from_errno(errno);
 	if (flock(lfd, LOCK_EX | LOCK_NB) != 0) {
 		int rc = errno == EWOULDBLOCK ? -EBUSY : -errno;
 		if (rc == -EBUSY)

@@ -14,6 +14,7 @@
 #include "daemon.h"
 #include "logging.h"
 #include "utf8.h"
+#include "lderr.h"
 
 const char *request_param(const struct request *rq, const char *key)
 {
@@ -83,10 +84,10 @@ static int request_run(struct writer_job *job, struct store_txn *txn)
 static void request_done(struct writer_job *job)
 {
 	struct request *rq = (struct request *)job;
-	if (job->result == -ESHUTDOWN)
-		request_fail(rq, -ESHUTDOWN, "the daemon is stopping; try again when it is back");
-	if (job->result == -ENOSPC) /* the disk, not the map (the writer grows that): store.h */
-		request_fail(rq, -ENOSPC,
+	if (job->result == LD_ESTOPPING)
+		request_fail(rq, LD_ESTOPPING, "the daemon is stopping; try again when it is back");
+	if (job->result == LD_ENOSPACE) /* the disk, not the map (the writer grows that): store.h */
+		request_fail(rq, LD_ENOSPACE,
 			     "no space left on the data disk (%s): nothing was recorded; free some "
 			     "space there and try again",
 			     rq->daemon->config.data_dir);
@@ -100,7 +101,7 @@ static void request_done(struct writer_job *job)
 static int request_check_text(struct request *rq)
 {
 	if (rq->req->operator_ && !utf8_valid(rq->req->operator_, false))
-		return request_fail(rq, -EINVAL,
+		return request_fail(rq, LD_EINPUT,
 				    "--operator is not UTF-8 text; set a UTF-8 locale");
 	for (size_t i = 0; i < rq->req->n_params; i++) {
 		const Ld__Param *p = rq->req->params[i];
@@ -108,14 +109,14 @@ static int request_check_text(struct request *rq)
 		bool lines = strcmp(p->key, "csv") == 0;
 		if (!utf8_valid(p->key, false) || !utf8_valid(p->value, lines)) {
 			if (lines)
-				return request_fail(rq, -EINVAL,
+				return request_fail(rq, LD_EINPUT,
 						    "the file is not UTF-8 text; save the "
 						    "register as CSV UTF-8");
 			if (strcmp(p->key, "arg") == 0)
-				return request_fail(rq, -EINVAL,
+				return request_fail(rq, LD_EINPUT,
 						    "an argument is not UTF-8 text (or has "
 						    "control characters); set a UTF-8 locale");
-			return request_fail(rq, -EINVAL,
+			return request_fail(rq, LD_EINPUT,
 					    "--%s is not UTF-8 text (or has control "
 					    "characters); set a UTF-8 locale",
 					    utf8_valid(p->key, false) ? p->key : "?");
@@ -132,7 +133,7 @@ void request_dispatch(struct request *rq)
 	}
 	const struct command *cmd = command_find(rq->req->command);
 	if (!cmd) {
-		rq->job.result = request_fail(rq, -EDOM, "unknown command '%s'; see liudong --help",
+		rq->job.result = request_fail(rq, LD_EUSAGE, "unknown command '%s'; see liudong --help",
 					      rq->req->command);
 		rq->reply(rq);
 		return;

@@ -198,7 +198,7 @@ int site_init_main(int argc, char **argv)
 	int rc = identity_create(key, crt, name, id);
 	if (rc) {
 		undo(&m);
-		return fail(1, "cannot make the site key", strerror(-rc));
+		return fail(1, "cannot make the site key", lderr_str(rc));
 	}
 	m.identity_made = true;
 	if (mkdir(data, 0700) == 0) {
@@ -212,7 +212,7 @@ int site_init_main(int argc, char **argv)
 			      "site.key", "site.crt");
 	if (rc) {
 		undo(&m); /* config_write_new removed its own file */
-		return fail(1, "cannot write liudongd.conf", strerror(-rc));
+		return fail(1, "cannot write liudongd.conf", lderr_str(rc));
 	}
 	char text[LD_SITE_ID_TEXT];
 	puts(siteid_format(id, text));

@@ -27,6 +27,7 @@
 #include <time.h>
 
 #include "logging.h"
+#include "lderr.h"
 
 struct writer {
 	uv_loop_t *loop;
@@ -56,12 +57,12 @@ struct writer {
 /* RC in words, for the log. */
 static const char *writer_strerror(int rc)
 {
-	if (rc == -ENOSPC)
+	if (rc == LD_ENOSPACE)
 		return "no space left on the data disk (nothing of the batch was recorded; writes "
 		       "work again as soon as there is space)";
-	if (rc == STORE_EMAPFULL)
+	if (rc == LD_EMAPFULL)
 		return "the store's map is full and cannot grow further";
-	return strerror(-rc);
+	return lderr_str(rc);
 }
 
 /*
@@ -70,8 +71,8 @@ static const char *writer_strerror(int rc)
  * then returned an error) has left them in TXN: the batch must run again with W->careful set,
  * where every job runs in a child transaction of its own, rolled back alone if it fails.
  * Returns 0 whatever the job's own result, -EAGAIN for "run the batch again, carefully", or the
- * error that stops the whole batch: STORE_EMAPFULL (map full) or a failure of the store itself
- * (-ENOSPC: the disk is full).
+ * error that stops the whole batch: LD_EMAPFULL (map full) or a failure of the store itself
+ * (LD_ENOSPACE: the disk is full).
  */
 static int run_job(struct writer *w, struct store_txn *txn, struct writer_job *j)
 {
@@ -80,7 +81,7 @@ static int run_job(struct writer *w, struct store_txn *txn, struct writer_job *j
 		j->result = j->run(j, txn);
 		if (j->result == WRITER_JOB_AGAIN && store_txn_changes(txn) == before)
 			j->result = j->run(j, txn); /* nothing to roll back: at once */
-		if (j->result == STORE_EMAPFULL || j->result == -ENOSPC)
+		if (j->result == LD_EMAPFULL || j->result == LD_ENOSPACE)
 			return j->result;
 		if (j->result != 0 && store_txn_changes(txn) != before) {
 			w->careful = true;
@@ -101,7 +102,7 @@ static int run_job(struct writer *w, struct store_txn *txn, struct writer_job *j
 		if (j->result != WRITER_JOB_AGAIN)
 			break;
 	}
-	return j->result == STORE_EMAPFULL || j->result == -ENOSPC ? j->result : 0;
+	return j->result == LD_EMAPFULL || j->result == LD_ENOSPACE ? j->result : 0;
 }
 
 /* After a batch stopped with RC: 0 if it can run again (the map grown if it was full), else RC. */
@@ -109,7 +110,7 @@ static int may_run_again(struct writer *w, int rc)
 {
 	if (rc == -EAGAIN)
 		return 0;
-	if (rc == STORE_EMAPFULL)
+	if (rc == LD_EMAPFULL)
 		return store_grow(w->store);
 	return rc;
 }
@@ -230,7 +231,7 @@ static int build_batch(struct writer *w, struct writer_job **batch, struct write
 	while (rc == 0) {
 		rc = store_commit(txn); /* ends TXN, committed or not */
 		txn = NULL;
-		if (rc != STORE_EMAPFULL)
+		if (rc != LD_EMAPFULL)
 			break;
 		if ((rc = store_grow(w->store)) == 0)
 			rc = run_jobs(w, *batch, &txn);
@@ -420,7 +421,7 @@ void writer_submit(struct writer *w, struct writer_job *job)
 	pthread_mutex_lock(&w->lock);
 	if (w->stopping) {
 		pthread_mutex_unlock(&w->lock);
-		job->result = -ESHUTDOWN;
+		job->result = LD_ESTOPPING;
 		job->done(job);
 		return;
 	}
