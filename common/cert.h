@@ -25,8 +25,8 @@ char *cert_token(const Ld__SignedCertificate *sc);
 /*
  * Parse TOKEN (surrounding white space allowed). On 0, *sc and *body are the caller's, freed with
  * ld__signed_certificate__free_unpacked(*sc, NULL) and ld__certificate_body__free_unpacked(*body,
- * NULL). Returns LD_EINPUT with *why (static) if it is not a token: wrong prefix, not base64url, does
- * not decode, or lacks fields.
+ * NULL). Returns LD_EINPUT with *why (static) if it is not a token: wrong prefix, not base64url,
+ * does not decode, or lacks fields.
  */
 int cert_parse_token(const char *token, Ld__SignedCertificate **sc, Ld__CertificateBody **body,
 		     const char **why);

@@ -46,8 +46,8 @@ int32_t date_today(void);
 int32_t date_add_months(int32_t days, int months);
 
 /*
- * Parse exactly "YYYY-MM" (leading zeros required, 1900 <= YYYY) into *month. Returns 0 or LD_EINPUT
- * (then *month is untouched).
+ * Parse exactly "YYYY-MM" (leading zeros required, 1900 <= YYYY) into *month. Returns 0 or
+ * LD_EINPUT (then *month is untouched).
  */
 int month_parse(const char *s, int32_t *month);
 

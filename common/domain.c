@@ -653,7 +653,8 @@ static int state_check(struct store_txn *txn, const Ld__Event *ev, const Ld__Mem
 		Ld__CertState *c;
 		rc = cert_state_get(txn, ev->reviewed->number, &c);
 		if (rc == LD_ENOTFOUND)
-			return refuse(v, LD_ENOTFOUND, "no certificate %s here", ev->reviewed->number);
+			return refuse(v, LD_ENOTFOUND, "no certificate %s here",
+				      ev->reviewed->number);
 		if (rc)
 			return rc;
 		bool his = strcmp(c->member, ev->member) == 0, revoked = c->revoked;
@@ -662,7 +663,8 @@ static int state_check(struct store_txn *txn, const Ld__Event *ev, const Ld__Mem
 			return refuse(v, LD_EINPUT, "certificate %s is another member's",
 				      ev->reviewed->number);
 		if (revoked)
-			return refuse(v, LD_EFORBIDDEN, "certificate %s is revoked", ev->reviewed->number);
+			return refuse(v, LD_EFORBIDDEN, "certificate %s is revoked",
+				      ev->reviewed->number);
 		break;
 	}
 	case LD__EVENT_KIND__CHECKIN:
@@ -696,7 +698,8 @@ static int state_check(struct store_txn *txn, const Ld__Event *ev, const Ld__Mem
 				      date_format(end, day));
 		if (strcmp(ev->note->outcome, "extend") == 0 &&
 		    ev->note->until > date_add_months(ev->date, 12))
-			return refuse(v, LD_EFORBIDDEN, "an extension of probation is at most one year");
+			return refuse(v, LD_EFORBIDDEN,
+				      "an extension of probation is at most one year");
 		break;
 	}
 	case LD__EVENT_KIND__RETURNED:
@@ -829,7 +832,8 @@ static int validate_new_member(const Ld__Event *ev, const uint8_t *origin, const
 	case LD__EVENT_KIND__MEMBER_REGISTERED:
 		if (local)
 			return 0;
-		return refuse(v, LD_EFORBIDDEN, "a member's registration is kept at his outflow site");
+		return refuse(v, LD_EFORBIDDEN,
+			      "a member's registration is kept at his outflow site");
 	case LD__EVENT_KIND__OUTFLOW_REGISTERED:
 		if (same_site(&ev->outflow->inflow_site, self))
 			return 0;
@@ -874,7 +878,8 @@ int domain_validate(struct store_txn *txn, const Ld__Event *ev, const uint8_t *o
 		return rc;
 	if (writer == WRITER_LOCAL) {
 		if (member_closed(st))
-			rc = refuse(v, LD_EFORBIDDEN, "he is %s", location_name(member_location(st)));
+			rc = refuse(v, LD_EFORBIDDEN, "he is %s",
+				    location_name(member_location(st)));
 		else
 			rc = branch_member_check(txn, ev, st, self, v);
 		goto out;
@@ -900,15 +905,18 @@ int domain_validate(struct store_txn *txn, const Ld__Event *ev, const uint8_t *o
 	if (writer == WRITER_RECEIPT) {
 		rc = receipt_get(txn, ev->dues_refunded->receipt, &r);
 		if (rc == LD_ENOTFOUND) {
-			rc = refuse(v, LD_ENOTFOUND, "no receipt %s here", ev->dues_refunded->receipt);
+			rc = refuse(v, LD_ENOTFOUND, "no receipt %s here",
+				    ev->dues_refunded->receipt);
 			goto out;
 		}
 		if (rc)
 			goto out;
 		if (r->refunded)
-			rc = refuse(v, LD_EEXIST, "receipt %s is refunded already", r->paid->receipt);
+			rc = refuse(v, LD_EEXIST, "receipt %s is refunded already",
+				    r->paid->receipt);
 		else if (strcmp(r->member, ev->member) != 0)
-			rc = refuse(v, LD_EINPUT, "receipt %s is another member's", r->paid->receipt);
+			rc = refuse(v, LD_EINPUT, "receipt %s is another member's",
+				    r->paid->receipt);
 		w.site = site_id_ok(&r->site) ? r->site.data : NULL;
 		w.role = "the site that issued the receipt";
 		if (w.site) {
@@ -932,11 +940,12 @@ int domain_validate(struct store_txn *txn, const Ld__Event *ev, const uint8_t *o
 			v->has_writer = true;
 			v->role = w.role;
 			memcpy(v->writer, w.site, LD_SITE_ID_BYTES);
-			rc = refuse(v, LD_EFORBIDDEN, "only %s may record %s about him while he is %s",
-				    w.role, event_kind_name(ev->kind),
-				    location_name(member_location(st)));
+			rc = refuse(v, LD_EFORBIDDEN,
+				    "only %s may record %s about him while he is %s", w.role,
+				    event_kind_name(ev->kind), location_name(member_location(st)));
 		} else if (writer == WRITER_RECEIVER) {
-			rc = refuse(v, LD_EFORBIDDEN, "no transfer letter of his names a receiving site");
+			rc = refuse(v, LD_EFORBIDDEN,
+				    "no transfer letter of his names a receiving site");
 		} else {
 			v->has_writer = true;
 			v->role = "his outflow site";

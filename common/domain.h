@@ -165,8 +165,8 @@ struct domain_site {
  * that his state allows it (no check-in twice, no dues after his stay ended, no decision without
  * a case...), that it concerns SITE (a peer's event), and that a date of something done is not
  * after today (a peer's: today + 1, for clocks a little apart).
- * Returns 0; or, with V->why set, LD_EINPUT (malformed), LD_EFORBIDDEN (not ORIGIN's to write, or his
- * state forbids it; V->writer names the site that may, when there is one), LD_EEXIST (done
+ * Returns 0; or, with V->why set, LD_EINPUT (malformed), LD_EFORBIDDEN (not ORIGIN's to write, or
+ * his state forbids it; V->writer names the site that may, when there is one), LD_EEXIST (done
  * already), LD_ENOTFOUND (a member, certificate, receipt or letter it needs is unknown here); or
  * another -errno if the store failed (V->why empty). Nothing is written.
  */

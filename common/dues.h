@@ -46,8 +46,8 @@ int dues_category_needs_income(enum dues_category c);
  *   within 20..100; hardship defaults to 0 and must not be negative, nor above what the salaried
  *   table gives for INCOME_FEN (so a hardship amount above 0 needs INCOME_FEN).
  * OUT must not be NULL; it is written only on success.
- * Returns 0, or LD_EINPUT with *reason (if REASON not NULL) a static sentence saying what is missing
- * or out of range.
+ * Returns 0, or LD_EINPUT with *reason (if REASON not NULL) a static sentence saying what is
+ * missing or out of range.
  */
 int dues_monthly_fen(enum dues_category c, int64_t income_fen, int64_t set_fen, int64_t *out,
 		     const char **reason);

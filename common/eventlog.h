@@ -63,7 +63,8 @@ int eventlog_find_origin(struct store_txn *txn, const uint8_t *origin, uint64_t 
 /*
  * Read entry SEQ. ENTRY and EVENT may each be NULL; what is returned is the caller's, freed with
  * ld__log_entry__free_unpacked(*entry, NULL) and ld__event__free_unpacked(*event, NULL). The
- * entry's event field holds the exact bytes the origin committed. Returns 0, LD_ENOTFOUND, LD_ECORRUPT.
+ * entry's event field holds the exact bytes the origin committed. Returns 0, LD_ENOTFOUND,
+ * LD_ECORRUPT.
  */
 int eventlog_read(struct store_txn *txn, uint64_t seq, Ld__LogEntry **entry, Ld__Event **event);
 

@@ -615,8 +615,9 @@ int fold_apply(struct store_txn *txn, const Ld__Event *ev, uint64_t seq)
 	struct scratch sc;
 	Ld__Event__PayloadCase payload = event_kind_payload(ev->kind);
 	if (payload != LD__EVENT__PAYLOAD__NOT_SET && ev->payload_case != payload)
-		return LD_ECORRUPT; /* another kind's payload: the oneof's pointers are not this kind's
-				  */
+		return LD_ECORRUPT; /* another kind's payload: the oneof's pointers are not this
+				     * kind's
+				     */
 	switch (ev->kind) {
 	case LD__EVENT_KIND__MEMBER_REGISTERED:
 		return fold_member_registered(txn, ev, seq);
@@ -667,17 +668,20 @@ int fold_apply(struct store_txn *txn, const Ld__Event *ev, uint64_t seq)
 		return ev->note ? member_change(txn, ev, seq, on_probation_opinion, NULL)
 				: LD_ECORRUPT;
 	case LD__EVENT_KIND__PROBATION_DECIDED:
-		return ev->note ? member_change(txn, ev, seq, on_probation_decided, &sc) : LD_ECORRUPT;
+		return ev->note ? member_change(txn, ev, seq, on_probation_decided, &sc)
+				: LD_ECORRUPT;
 	case LD__EVENT_KIND__LAPSE_OPENED:
 		return ev->note ? member_change(txn, ev, seq, on_lapse_opened, NULL) : LD_ECORRUPT;
 	case LD__EVENT_KIND__LAPSE_DECIDED:
 		return ev->note ? member_change(txn, ev, seq, on_lapse_decided, NULL) : LD_ECORRUPT;
 	case LD__EVENT_KIND__STAY_ENDED:
-		return ev->stay_ended ? member_change(txn, ev, seq, on_stay_ended, NULL) : LD_ECORRUPT;
+		return ev->stay_ended ? member_change(txn, ev, seq, on_stay_ended, NULL)
+				      : LD_ECORRUPT;
 	case LD__EVENT_KIND__DUES_EXEMPTED:
 		return ev->exemption ? fold_exempted(txn, ev, seq) : LD_ECORRUPT;
 	case LD__EVENT_KIND__BRANCH_JOINED:
-		return ev->branch ? member_change(txn, ev, seq, on_branch_joined, NULL) : LD_ECORRUPT;
+		return ev->branch ? member_change(txn, ev, seq, on_branch_joined, NULL)
+				  : LD_ECORRUPT;
 	case LD__EVENT_KIND__BRANCH_LEFT:
 		return ev->branch ? member_change(txn, ev, seq, on_branch_left, NULL) : LD_ECORRUPT;
 	default:

@@ -486,7 +486,8 @@ int identity_verify(const uint8_t *spki, size_t spki_len, const uint8_t *msg, si
 		r = openssl_fail("cannot verify a signature");
 		goto out_ctx;
 	}
-	r = EVP_DigestVerify(ctx, sig, SIGNATURE_BYTES, msg ? msg : empty, len) == 1 ? 0 : LD_ECORRUPT;
+	r = EVP_DigestVerify(ctx, sig, SIGNATURE_BYTES, msg ? msg : empty, len) == 1 ? 0
+										     : LD_ECORRUPT;
 	ERR_clear_error(); /* a bad signature is an answer, not an error to log */
 out_ctx:
 	EVP_MD_CTX_free(ctx);

@@ -30,8 +30,8 @@ int identity_create(const char *key_path, const char *crt_path, const char *name
  * Load the key from KEY_PATH (and check that CRT_PATH holds a certificate for the same key;
  * CRT_PATH may be NULL to skip that, and identity_crt_path then returns NULL). A key readable by
  * others and an expired certificate are logged as warnings. *out is the caller's, freed with
- * identity_free. Returns 0, LD_ENOTFOUND, -EACCES (or another -errno of open), -EIO (bad file, or the
- * certificate of another key; the reason is logged), -ENOMEM.
+ * identity_free. Returns 0, LD_ENOTFOUND, -EACCES (or another -errno of open), -EIO (bad file, or
+ * the certificate of another key; the reason is logged), -ENOMEM.
  */
 int identity_load(const char *key_path, const char *crt_path, struct identity **out);
 
@@ -57,9 +57,9 @@ int identity_sign(const struct identity *id, const uint8_t *msg, size_t len, uin
 
 /*
  * Verify SIG over MSG with the public key in SPKI DER (SPKI_LEN bytes).
- * Returns 0 if valid, LD_ECORRUPT if the signature does not verify, LD_EINPUT if SPKI is not an Ed25519
- * key, -EIO if OpenSSL fails otherwise (out of memory; logged). Nothing is logged for LD_ECORRUPT or
- * LD_EINPUT.
+ * Returns 0 if valid, LD_ECORRUPT if the signature does not verify, LD_EINPUT if SPKI is not an
+ * Ed25519 key, -EIO if OpenSSL fails otherwise (out of memory; logged). Nothing is logged for
+ * LD_ECORRUPT or LD_EINPUT.
  */
 int identity_verify(const uint8_t *spki, size_t spki_len, const uint8_t *msg, size_t len,
 		    const uint8_t sig[64]);

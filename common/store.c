@@ -388,7 +388,9 @@ int store_trim(struct store *s)
 		path[strcspn(path, "\n")] = '\0';
 		if (strcmp(path, s->data_path) != 0)
 			continue;
-		rc = madvise((void *)start, end - start, MADV_DONTNEED) == 0 ? 0 : lderr_from_errno(errno);
+		rc = madvise((void *)start, end - start, MADV_DONTNEED) == 0
+			 ? 0
+			 : lderr_from_errno(errno);
 	}
 	fclose(maps);
 out:

@@ -5,8 +5,8 @@
  * thread, or a tool); any thread may read. Every call returns 0 or a negative errno, translated
  * once from LMDB's codes in store.c: MDB_NOTFOUND -> LD_ENOTFOUND, MDB_KEYEXIST -> LD_EEXIST,
  * MDB_MAP_FULL -> LD_EMAPFULL (abort the transaction, store_grow, retry), MDB_BAD_VALSIZE
- * (empty or too long key) -> LD_EINPUT, others -> -EIO or their errno. LD_ENOSPACE is the disk, never
- * the map: a commit that could not write because the file system is full (see store_commit).
+ * (empty or too long key) -> LD_EINPUT, others -> -EIO or their errno. LD_ENOSPACE is the disk,
+ * never the map: a commit that could not write because the file system is full (see store_commit).
  *
  * Values returned by store_get and cursors point into the map: valid only until the transaction
  * ends or the next write to the same table in it. Copy what must outlive it.
@@ -80,12 +80,12 @@ int store_begin_child(struct store_txn *parent, struct store_txn **out);
 
 /*
  * Commit and free TXN (also on failure). Returns 0, LD_EMAPFULL, LD_ENOSPACE (the file system is
- * full: nothing of TXN was committed; LMDB says so as LD_ENOSPACE or, for a short write, as -EIO, which
- * is taken for a full disk when the file system has less than STORE_DISK_LOW free), or -errno.
- * For a top-level write, durable on return 0, unless the
- * store was opened STORE_PIPELINED: then the commit is complete and its data pages are on disk,
- * but it is durable only after the next store_sync (or the next commit's data sync). Integrity is
- * kept either way: after a crash the store is at this commit or the one before.
+ * full: nothing of TXN was committed; LMDB says so as LD_ENOSPACE or, for a short write, as -EIO,
+ * which is taken for a full disk when the file system has less than STORE_DISK_LOW free), or
+ * -errno. For a top-level write, durable on return 0, unless the store was opened STORE_PIPELINED:
+ * then the commit is complete and its data pages are on disk, but it is durable only after the next
+ * store_sync (or the next commit's data sync). Integrity is kept either way: after a crash the
+ * store is at this commit or the one before.
  */
 int store_commit(struct store_txn *txn);
 

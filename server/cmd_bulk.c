@@ -334,7 +334,8 @@ int cmd_import(struct request *rq, struct store_txn *txn)
 			imported++;
 			continue;
 		}
-		if (r != LD_EINPUT && r != LD_EUSAGE && r != LD_ENOTFOUND && r != LD_EEXIST && r != LD_EFORBIDDEN) {
+		if (r != LD_EINPUT && r != LD_EUSAGE && r != LD_ENOTFOUND && r != LD_EEXIST &&
+		    r != LD_EFORBIDDEN) {
 			rc = r; /* the store failed, not the row */
 			break;
 		}

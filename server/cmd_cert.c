@@ -338,11 +338,12 @@ int cmd_checkin(struct request *rq, struct store_txn *txn)
 	const char *contact = request_param(rq, "contact");
 	const char *date_text = request_param(rq, "date");
 	if (!branch)
-		return request_fail(rq, LD_EUSAGE, "--branch is required; see liudong checkin --help");
+		return request_fail(rq, LD_EUSAGE,
+				    "--branch is required; see liudong checkin --help");
 	int32_t date = date_today();
 	if (date_text && date_parse(date_text, &date) != 0)
-		return request_fail(rq, LD_EINPUT, "--date: '%s' is not a real date; use YYYY-MM-DD",
-				    date_text);
+		return request_fail(rq, LD_EINPUT,
+				    "--date: '%s' is not a real date; use YYYY-MM-DD", date_text);
 	if (contact && (strlen(contact) > 200 || !contact[0]))
 		return request_fail(rq, LD_EINPUT, "--contact must be 1 to 200 bytes");
 	struct token_check t;
@@ -382,8 +383,9 @@ int cmd_checkin(struct request *rq, struct store_txn *txn)
 		goto out;
 	}
 	if (!site_is_inflow(st, rq->daemon->site_id)) {
-		rc = request_fail(rq, LD_EFORBIDDEN, "member %s is %s, not registered out to this site",
-				  masked, location_name(member_location(st)));
+		rc = request_fail(rq, LD_EFORBIDDEN,
+				  "member %s is %s, not registered out to this site", masked,
+				  location_name(member_location(st)));
 		goto out;
 	}
 	rc = branch_get(txn, branch, &b);
@@ -396,9 +398,9 @@ int cmd_checkin(struct request *rq, struct store_txn *txn)
 		goto out;
 	if (date < t.body->issued) {
 		char day[LD_DATE_LEN];
-		rc =
-		    request_fail(rq, LD_EINPUT, "--date %s is before the certificate was issued (%s)",
-				 date_text, date_format(t.body->issued, day));
+		rc = request_fail(rq, LD_EINPUT,
+				  "--date %s is before the certificate was issued (%s)", date_text,
+				  date_format(t.body->issued, day));
 		goto out;
 	}
 	Ld__Checkin ci = LD__CHECKIN__INIT;
@@ -488,8 +490,8 @@ int cmd_cert_review(struct request *rq, struct store_txn *txn)
 		return request_fail(rq, LD_EINPUT, "--result must be 1 to 500 bytes of text");
 	int32_t date = date_today();
 	if (date_text && date_parse(date_text, &date) != 0)
-		return request_fail(rq, LD_EINPUT, "--date: '%s' is not a real date; use YYYY-MM-DD",
-				    date_text);
+		return request_fail(rq, LD_EINPUT,
+				    "--date: '%s' is not a real date; use YYYY-MM-DD", date_text);
 	Ld__CertState *c;
 	Ld__CertificateBody *b;
 	int rc = cert_lookup(rq, txn, &c, &b);

@@ -51,8 +51,8 @@ static int date_opt(struct request *rq, int32_t *out)
 	const char *text = request_param(rq, "date");
 	*out = date_today();
 	if (text && date_parse(text, out) != 0)
-		return request_fail(rq, LD_EINPUT, "--date: '%s' is not a real date; use YYYY-MM-DD",
-				    text);
+		return request_fail(rq, LD_EINPUT,
+				    "--date: '%s' is not a real date; use YYYY-MM-DD", text);
 	return 0;
 }
 
@@ -340,9 +340,11 @@ int cmd_dues_pay(struct request *rq, struct store_txn *txn)
 				    from_text);
 	to = from;
 	if (to_text && month_parse(to_text, &to) != 0)
-		return request_fail(rq, LD_EINPUT, "--to: '%s' is not a month; use YYYY-MM", to_text);
+		return request_fail(rq, LD_EINPUT, "--to: '%s' is not a month; use YYYY-MM",
+				    to_text);
 	if (to < from)
-		return request_fail(rq, LD_EINPUT, "--to %s is before --from %s", to_text, from_text);
+		return request_fail(rq, LD_EINPUT, "--to %s is before --from %s", to_text,
+				    from_text);
 	if (to - from >= 120)
 		return request_fail(rq, LD_EINPUT, "one receipt covers at most 120 months");
 	if (money_parse(amount_text, &amount) != 0 || amount <= 0)
@@ -467,7 +469,8 @@ int cmd_dues_refund(struct request *rq, struct store_txn *txn)
 	const char *reason;
 	int rc;
 	if (!number)
-		return request_fail(rq, LD_EUSAGE, "usage: liudong dues refund RECEIPT --reason TEXT");
+		return request_fail(rq, LD_EUSAGE,
+				    "usage: liudong dues refund RECEIPT --reason TEXT");
 	if ((rc = need_text(rq, "reason", &reason)))
 		return rc;
 	Ld__Receipt *r;
@@ -481,8 +484,9 @@ int cmd_dues_refund(struct request *rq, struct store_txn *txn)
 	    memcmp(r->site.data, rq->daemon->site_id, LD_SITE_ID_BYTES) != 0) {
 		if (r->site.len == LD_SITE_ID_BYTES)
 			site_lookup(rq, txn, r->site.data, name, NULL);
-		rc = request_fail(rq, LD_EFORBIDDEN, "receipt %s was issued by %s: only it may refund it",
-				  number, name);
+		rc = request_fail(rq, LD_EFORBIDDEN,
+				  "receipt %s was issued by %s: only it may refund it", number,
+				  name);
 	} else if (r->refunded) {
 		rc = request_fail(rq, LD_EALREADY, "receipt %s is refunded already", number);
 	}
@@ -540,7 +544,8 @@ int cmd_dues_exempt(struct request *rq, struct store_txn *txn)
 	if (to_text && (rc = month_opt(rq, "to", to_text, &to)))
 		return rc;
 	if (to < from)
-		return request_fail(rq, LD_EINPUT, "--to %s is before --from %s", to_text, from_text);
+		return request_fail(rq, LD_EINPUT, "--to %s is before --from %s", to_text,
+				    from_text);
 	if (to - from >= 120)
 		return request_fail(rq, LD_EINPUT, "one approval covers at most 120 months");
 	struct member_event me;
@@ -605,7 +610,8 @@ static int note_command(struct request *rq, struct store_txn *txn, const struct 
 	if (spec->outcome_key) {
 		outcome = request_param(rq, spec->outcome_key);
 		if (!outcome)
-			return request_fail(rq, LD_EUSAGE, "--%s is required; see liudong %s --help",
+			return request_fail(rq, LD_EUSAGE,
+					    "--%s is required; see liudong %s --help",
 					    spec->outcome_key, rq->req->command);
 		if (!one_of(outcome, spec->outcomes))
 			return request_fail(rq, LD_EINPUT,
@@ -626,9 +632,9 @@ static int note_command(struct request *rq, struct store_txn *txn, const struct 
 		goto out;
 	}
 	if (spec->until_key && strcmp(outcome, "extend") == 0 && !until) {
-		rc =
-		    request_fail(rq, LD_EUSAGE, "--result extend needs --%s DATE (the extension's end)",
-				 spec->until_key);
+		rc = request_fail(rq, LD_EUSAGE,
+				  "--result extend needs --%s DATE (the extension's end)",
+				  spec->until_key);
 		goto out;
 	}
 	if (until && strcmp(outcome, "extend") != 0) {
@@ -924,9 +930,9 @@ int cmd_transfer_receive(struct request *rq, struct store_txn *txn)
 	}
 	if (l->to_site.len != LD_SITE_ID_BYTES ||
 	    memcmp(l->to_site.data, rq->daemon->site_id, LD_SITE_ID_BYTES) != 0) {
-		rc =
-		    request_fail(rq, LD_EFORBIDDEN, "transfer letter %s is addressed to %s, not this site",
-				 number, l->to_name);
+		rc = request_fail(rq, LD_EFORBIDDEN,
+				  "transfer letter %s is addressed to %s, not this site", number,
+				  l->to_name);
 		goto out;
 	}
 	if (date > l->valid_until) {

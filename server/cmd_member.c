@@ -354,7 +354,8 @@ int cmd_member_list(struct request *rq, struct store_txn *txn)
 				    "returned, transferred, removed, lapse",
 				    state);
 	if (c && (!state_name_known(c, true) || state_name_known(c, false)))
-		return request_fail(rq, LD_EINPUT, "--case '%s' is not a case; use --case lapse", c);
+		return request_fail(rq, LD_EINPUT, "--case '%s' is not a case; use --case lapse",
+				    c);
 	return list_members(rq, txn, filter_state_branch);
 }
 

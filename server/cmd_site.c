@@ -61,8 +61,8 @@ int cmd_pubkey(struct request *rq, struct store_txn *txn)
 		if (!p->public_key.len) {
 			ld__peer_record__free_unpacked(p, NULL);
 			return request_fail(
-			    rq, LD_ENOTFOUND, "peer '%s' has not connected yet, so its key is not known",
-			    peer);
+			    rq, LD_ENOTFOUND,
+			    "peer '%s' has not connected yet, so its key is not known", peer);
 		}
 		spki = p->public_key.data;
 		len = p->public_key.len;
@@ -96,7 +96,8 @@ int cmd_peer_add(struct request *rq, struct store_txn *txn)
 				    "--id: %s; copy the id that `liudong site` prints there",
 				    why ? why : "not a site id");
 	if (memcmp(id, rq->daemon->site_id, LD_SITE_ID_BYTES) == 0)
-		return request_fail(rq, LD_EFORBIDDEN, "--id is this site's own id; give the peer's");
+		return request_fail(rq, LD_EFORBIDDEN,
+				    "--id is this site's own id; give the peer's");
 	const char *bad_address = NULL;
 	if (hostport_parse(address, NULL, &bad_address) != 0)
 		return request_fail(rq, LD_EINPUT,

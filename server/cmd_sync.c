@@ -33,7 +33,8 @@ int cmd_peer_resync(struct request *rq, struct store_txn *txn)
 	if (!name)
 		return request_fail(rq, LD_EUSAGE, "usage: liudong peer resync NAME");
 	if (!rq->daemon->sync || sync_resync(rq->daemon->sync, name) != 0)
-		return request_fail(rq, LD_ENOTFOUND, "no peer named '%s'; see liudong peer list", name);
+		return request_fail(rq, LD_ENOTFOUND, "no peer named '%s'; see liudong peer list",
+				    name);
 	json_object_set_new(rq->result, "resync", json_string(name));
 	return 0;
 }
@@ -322,9 +323,11 @@ int cmd_conflicts_resolve(struct request *rq, struct store_txn *txn)
 	const char *id = request_arg(rq, 0);
 	const char *note = request_param(rq, "note");
 	if (!id || !note)
-		return request_fail(rq, LD_EUSAGE, "usage: liudong conflicts resolve ID --note TEXT");
+		return request_fail(rq, LD_EUSAGE,
+				    "usage: liudong conflicts resolve ID --note TEXT");
 	if (!note[0] || strlen(note) > NOTE_MAX)
-		return request_fail(rq, LD_EINPUT, "--note must be 1 to %d bytes of text", NOTE_MAX);
+		return request_fail(rq, LD_EINPUT, "--note must be 1 to %d bytes of text",
+				    NOTE_MAX);
 	int rc;
 	if (id[0] == 'D') {
 		if (!strchr(id, '+') || strlen(id) > 150)

@@ -328,7 +328,8 @@ int ctl_listen(struct daemon *d, const char *path, struct ctl_server **out)
 		if (socket_alive(path))
 			return -EADDRINUSE;
 		if (unlink(path) != 0 && errno != ENOENT)
-			return lderr_from_errno(errno); /* a stale socket left by a daemon that died */
+			return lderr_from_errno(
+			    errno); /* a stale socket left by a daemon that died */
 	} else if (errno != ENOENT) {
 		return lderr_from_errno(errno);
 	}

@@ -73,8 +73,8 @@ int member_info_apply(struct request *rq, struct store_txn *txn, const struct fi
 		return request_fail(rq, LD_EINPUT, "%sname must be 1 to %d bytes of text", p,
 				    NAME_MAX_BYTES);
 	if (kind && strcmp(kind, "full") != 0 && strcmp(kind, "probationary") != 0)
-		return request_fail(rq, LD_EINPUT, "%skind must be full or probationary, not '%s'", p,
-				    kind);
+		return request_fail(rq, LD_EINPUT, "%skind must be full or probationary, not '%s'",
+				    p, kind);
 	enum dues_category category;
 	const char *current = m->dues_category ? m->dues_category : "";
 	if (dues_category_parse(category_text ? category_text : current, &category) != 0)
@@ -230,16 +230,16 @@ int register_outflow(struct request *rq, struct store_txn *txn, const struct fie
 			      strcmp(fixed, "1") == 0;
 		if (!fixed_place && strcmp(fixed, "no") != 0 && strcmp(fixed, "false") != 0 &&
 		    strcmp(fixed, "0") != 0)
-			return request_fail(rq, LD_EINPUT, "fixed_place must be yes or no, not '%s'",
-					    fixed);
+			return request_fail(rq, LD_EINPUT,
+					    "fixed_place must be yes or no, not '%s'", fixed);
 	}
 	int32_t from, until = LD_DATE_NONE;
 	if ((rc = date_field(rq, f, "from", from_text, &from)) ||
 	    (until_text && (rc = date_field(rq, f, "until", until_text, &until))))
 		return rc;
 	if (until != LD_DATE_NONE && until < from)
-		return request_fail(rq, LD_EINPUT, "%suntil %s is before %sfrom %s", p, until_text, p,
-				    from_text);
+		return request_fail(rq, LD_EINPUT, "%suntil %s is before %sfrom %s", p, until_text,
+				    p, from_text);
 
 	char idno[LD_IDNO_SIZE], masked[LD_IDNO_SIZE];
 	Ld__MemberState *st;

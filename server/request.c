@@ -133,8 +133,8 @@ void request_dispatch(struct request *rq)
 	}
 	const struct command *cmd = command_find(rq->req->command);
 	if (!cmd) {
-		rq->job.result = request_fail(rq, LD_EUSAGE, "unknown command '%s'; see liudong --help",
-					      rq->req->command);
+		rq->job.result = request_fail(
+		    rq, LD_EUSAGE, "unknown command '%s'; see liudong --help", rq->req->command);
 		rq->reply(rq);
 		return;
 	}

@@ -265,7 +265,8 @@ static void test_walk(void **state)
 	/* 查验 brings him home. */
 	assert_int_equal(note(f, site_o, site_o, LD__EVENT_KIND__RETURNED, NULL, 0, &v), 0);
 	assert_int_equal(where(f), LOC_RETURNED);
-	assert_int_equal(note(f, site_o, site_o, LD__EVENT_KIND__RETURNED, NULL, 0, &v), LD_EFORBIDDEN);
+	assert_int_equal(note(f, site_o, site_o, LD__EVENT_KIND__RETURNED, NULL, 0, &v),
+			 LD_EFORBIDDEN);
 
 	/* Out again; the relation moves; nothing more is recorded. */
 	assert_int_equal(outflow(f, site_o, site_i, &v), 0);
@@ -395,7 +396,8 @@ static void test_stay_ended(void **state)
 	assert_false(site_cares_for(st, site_i));
 	ld__member_state__free_unpacked(st, NULL);
 	/* I's own feedback is refused now, naming his outflow site. */
-	assert_int_equal(note(f, site_i, site_i, LD__EVENT_KIND__FEEDBACK, NULL, 0, &v), LD_EFORBIDDEN);
+	assert_int_equal(note(f, site_i, site_i, LD__EVENT_KIND__FEEDBACK, NULL, 0, &v),
+			 LD_EFORBIDDEN);
 	assert_true(v.has_writer && memcmp(v.writer, site_o, LD_SITE_ID_BYTES) == 0);
 }
 

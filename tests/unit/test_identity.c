@@ -276,7 +276,8 @@ static void signatures_verify_and_tampering_is_caught(void **state)
 	    identity_verify((const uint8_t *)"junk", 4, (const uint8_t *)body, sizeof(body), sig),
 	    LD_EINPUT);
 	assert_int_equal(
-	    identity_verify(spki, spki_len - 1, (const uint8_t *)body, sizeof(body), sig), LD_EINPUT);
+	    identity_verify(spki, spki_len - 1, (const uint8_t *)body, sizeof(body), sig),
+	    LD_EINPUT);
 
 	/* The empty message is a message too. */
 	assert_int_equal(identity_sign(id, NULL, 0, sig), 0);

@@ -104,7 +104,8 @@ static void test_reason_may_be_null(void **state)
 {
 	(void)state;
 	assert_int_equal(idno_validate("123", LD_DATE_NONE, 0, NULL, NULL), LD_EINPUT);
-	assert_int_equal(idno_validate("110105194912310021", LD_DATE_NONE, 0, NULL, NULL), LD_EINPUT);
+	assert_int_equal(idno_validate("110105194912310021", LD_DATE_NONE, 0, NULL, NULL),
+			 LD_EINPUT);
 }
 
 static void test_refused_length(void **state)

@@ -212,7 +212,8 @@ static void job_done(struct writer_job *job)
 	struct store_val v;
 	job_key(tj->index, key);
 	assert_int_equal(store_begin(f->store, false, &txn), 0);
-	assert_int_equal(store_get(txn, TBL_AUDIT, key, strlen(key), &v), failed ? LD_ENOTFOUND : 0);
+	assert_int_equal(store_get(txn, TBL_AUDIT, key, strlen(key), &v),
+			 failed ? LD_ENOTFOUND : 0);
 	if (!failed)
 		assert_int_equal(v.len, tj->value_len);
 	store_abort(txn);
