@@ -16,6 +16,7 @@
 #include "rules.h"
 #include "sites.h"
 #include "view.h"
+#include "lderr.h"
 
 static bool same(const ProtobufCBinaryData *a, const uint8_t *b)
 {
@@ -32,8 +33,8 @@ static int as_of_opt(struct request *rq, int32_t *out)
 	const char *text = request_param(rq, "as-of");
 	*out = date_today();
 	if (text && date_parse(text, out) != 0)
-		return request_fail(rq, -EINVAL, "--as-of: '%s' is not a real date; use YYYY-MM-DD",
-				    text);
+		return request_fail(rq, LD_EINPUT,
+				    "--as-of: '%s' is not a real date; use YYYY-MM-DD", text);
 	return 0;
 }
 
@@ -53,7 +54,7 @@ static void gather(struct request *rq, struct store_txn *txn, const Ld__MemberSt
 		f->from = st->outflow->from;
 	}
 	f->probationary = member_probationary(st);
-	f->probation_end = member_probation_end(st, rq->daemon->config.rules.probation_months);
+	f->probation_end = member_probation_end(st, rq->rules.probation_months);
 	f->last_attended = or_none(st->last_attended);
 	f->last_report = or_none(st->last_report);
 	f->last_contact = or_none(st->last_contact);
@@ -236,7 +237,7 @@ int cmd_due(struct request *rq, struct store_txn *txn)
 	int rc = as_of_opt(rq, &as_of);
 	if (rc)
 		return rc;
-	const struct rules *rules = &rq->daemon->config.rules;
+	const struct rules *rules = &rq->rules;
 	struct due_list list = {0};
 	json_t *place_index = json_object(); /* place key -> index in places: one lookup each */
 	struct place_group *places = NULL;
@@ -415,7 +416,7 @@ int cmd_due(struct request *rq, struct store_txn *txn)
 		return -ENOMEM;
 	}
 	rq->raw_json = out.p;
-	return rc == -ENOENT ? 0 : rc;
+	return rc == LD_ENOTFOUND ? 0 : rc;
 }
 
 /* counts[key]++ in a JSON object of integers. */
@@ -562,5 +563,5 @@ out_meetings:
 out:
 	json_decref(dues);
 	json_decref(attendance);
-	return rc == -ENOENT ? 0 : rc;
+	return rc == LD_ENOTFOUND ? 0 : rc;
 }

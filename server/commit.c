@@ -10,12 +10,13 @@
 #include "eventlog.h"
 #include "idno.h"
 #include "sites.h"
+#include "lderr.h"
 
-void commit_site(const struct daemon *d, struct domain_site *out)
+void commit_site(const struct daemon *d, const struct rules *rules, struct domain_site *out)
 {
 	out->self = d->site_id;
 	out->today = date_today();
-	out->probation_months = d->config.rules.probation_months;
+	out->probation_months = rules->probation_months;
 }
 
 /*
@@ -31,7 +32,7 @@ static int refusal(struct request *rq, struct store_txn *txn, const Ld__Event *e
 	if (ev->member && ev->member[0])
 		idno_mask(ev->member, masked);
 	char name[LD_NAME_MAX] = "";
-	if (rc == -EPERM && v->has_writer &&
+	if (rc == LD_EFORBIDDEN && v->has_writer &&
 	    memcmp(v->writer, rq->daemon->site_id, LD_SITE_ID_BYTES) != 0)
 		site_lookup(rq, txn, v->writer, name, NULL); /* leaves NAME empty if unknown */
 	const char *at = name[0] && v->role ? strstr(v->why, v->role) : NULL;
@@ -53,7 +54,7 @@ int commit_event(struct request *rq, struct store_txn *txn, Ld__Event *ev, const
 {
 	struct domain_site site;
 	struct verdict v;
-	commit_site(rq->daemon, &site);
+	commit_site(rq->daemon, &rq->rules, &site);
 	ev->origin.data = rq->daemon->site_id;
 	ev->origin.len = LD_SITE_ID_BYTES;
 	ev->operator_ = (char *)request_operator(rq);

@@ -9,17 +9,20 @@
 
 #include "domain.h"
 #include "request.h"
+#include "lderr.h"
 
 struct daemon;
 
 /* This site as the domain core sees it: its id, today (Asia/Shanghai) and its rules. */
-void commit_site(const struct daemon *d, struct domain_site *out);
+/* RULES: the copy the caller holds (a request's or a sync job's, never the daemon's own). */
+void commit_site(const struct daemon *d, const struct rules *rules, struct domain_site *out);
 
 /*
  * Validate EV (its origin set to this site first) and commit it with eventlog_commit_local, then
  * audit ACTION (with DETAIL, may be NULL) if ACTION is not NULL. The operator is set from RQ.
  * EV stays the caller's. *seq (may be NULL) receives the local seq. Returns 0; a refusal through
- * request_fail (-EINVAL exit 3, -ENOENT 4, -EPERM or -EEXIST 5); or -errno from the store.
+ * request_fail (LD_EINPUT exit 3, LD_ENOTFOUND 4, LD_EFORBIDDEN or LD_EEXIST 5); or -errno from the
+ * store.
  */
 int commit_event(struct request *rq, struct store_txn *txn, Ld__Event *ev, const char *action,
 		 const char *detail, uint64_t *seq);

@@ -19,6 +19,7 @@
 #include "ctl.pb-c.h"
 #include "daemon.h"
 #include "frame.h"
+#include "lderr.h"
 #include "logging.h"
 #include "request.h"
 #include "status.h"
@@ -147,6 +148,21 @@ static void conn_send(struct ctl_conn *c, struct ctl_write *cw, size_t len)
 		conn_close(c);
 }
 
+/* What the operator is told of an internal error RESULT that its handler did not explain. */
+static const char *internal_reason(int result)
+{
+	switch (result) {
+	case LD_ENOSPACE:
+		return "no space left on the data disk: nothing was written; free space there "
+		       "and try again";
+	case LD_ECORRUPT:
+		return "a stored record is damaged: nothing was written; run liudong verify and "
+		       "see the daemon's log";
+	default:
+		return "internal error in the daemon (its log has the details)";
+	}
+}
+
 /* Send the response to RQ (if its connection is still there), free RQ, go on reading. */
 static void conn_reply(struct request *rq)
 {
@@ -167,12 +183,10 @@ static void conn_reply(struct request *rq)
 			}
 		} else {
 			if (!rq->error[0] || resp.status == LD_EXIT_INTERNAL) {
-				log_error("ctl: %s failed: error %d%s%s", rq->req->command, result,
-					  rq->error[0] ? ": " : "", rq->error);
+				log_error("ctl: %s failed: %s%s%s", rq->req->command,
+					  lderr_str(result), rq->error[0] ? ": " : "", rq->error);
 				if (!rq->error[0])
-					request_fail(rq, result,
-						     "internal error in the daemon (its log has "
-						     "the details)");
+					request_fail(rq, result, "%s", internal_reason(result));
 			}
 			resp.error = rq->error;
 		}

@@ -19,8 +19,9 @@ struct sync;
  * identity, site_id, site_id_text, store (the handle; transactions are per thread, writes only in
  * the writer thread), and config except what SIGHUP reloads (peers, rules), which the loop thread
  * changes between callbacks. Everything else belongs to the loop thread.
- * Known hazard: config.rules is replaced on SIGHUP (loop thread) while command jobs running in
- * the writer thread may read it; a reload during a command can see a half-copied struct.
+ * config.rules is replaced on SIGHUP, on the loop thread: a request and a sync job copy it on
+ * the loop thread when they start (request.rules, apply_job.rules), and the writer thread reads
+ * only those immutable copies, never config.rules itself.
  */
 struct daemon {
 	uv_loop_t *loop;
