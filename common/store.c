@@ -65,7 +65,7 @@ struct store_cursor {
 	MDB_cursor *cursor;
 };
 
-/* The one place LMDB's return codes become negative errno. */
+/* The one place LMDB's return codes (and the errno it passes on) become ours (lderr.h). */
 static int store_error(int rc)
 {
 	switch (rc) {
@@ -78,16 +78,15 @@ static int store_error(int rc)
 	case MDB_MAP_FULL:
 		return LD_EMAPFULL; /* not LD_ENOSPACE: that is the disk (store.h) */
 	case MDB_TXN_FULL:
-		return -E2BIG; /* too many dirty pages for one transaction: not cured by growing */
+		return LD_ETXNFULL;
 	case MDB_READERS_FULL:
-		return -EAGAIN;
 	case MDB_MAP_RESIZED:
-		return -EAGAIN;
+		return LD_ERETRY;
 	case MDB_BAD_VALSIZE:
 		return LD_EINPUT; /* an empty or too long key: the caller's data, not the store */
 	default:
 		if (rc > 0 && rc < 4096)
-			return -rc; /* a system errno */
+			return lderr_from_errno(rc); /* a system errno: ENOSPC is a full disk */
 		log_error("lmdb: %s", mdb_strerror(rc));
 		return -EIO;
 	}

@@ -19,6 +19,7 @@
 #include "ctl.pb-c.h"
 #include "daemon.h"
 #include "frame.h"
+#include "lderr.h"
 #include "logging.h"
 #include "request.h"
 #include "status.h"
@@ -150,6 +151,21 @@ static void conn_send(struct ctl_conn *c, struct ctl_write *cw, size_t len)
 		conn_close(c);
 }
 
+/* What the operator is told of an internal error RESULT that its handler did not explain. */
+static const char *internal_reason(int result)
+{
+	switch (result) {
+	case LD_ENOSPACE:
+		return "no space left on the data disk: nothing was written; free space there "
+		       "and try again";
+	case LD_ECORRUPT:
+		return "a stored record is damaged: nothing was written; run liudong verify and "
+		       "see the daemon's log";
+	default:
+		return "internal error in the daemon (its log has the details)";
+	}
+}
+
 /* Send the response to RQ (if its connection is still there), free RQ, go on reading. */
 static void conn_reply(struct request *rq)
 {
@@ -173,9 +189,7 @@ static void conn_reply(struct request *rq)
 				log_error("ctl: %s failed: %s%s%s", rq->req->command,
 					  lderr_str(result), rq->error[0] ? ": " : "", rq->error);
 				if (!rq->error[0])
-					request_fail(rq, result,
-						     "internal error in the daemon (its log has "
-						     "the details)");
+					request_fail(rq, result, "%s", internal_reason(result));
 			}
 			resp.error = rq->error;
 		}
@@ -324,9 +338,9 @@ int ctl_listen(struct daemon *d, const char *path, struct ctl_server **out)
 	struct stat st;
 	if (lstat(path, &st) == 0) {
 		if (!S_ISSOCK(st.st_mode))
-			return -ENOTSOCK; /* not ours to remove, whatever it is */
+			return LD_EEXIST; /* not ours to remove, whatever it is */
 		if (socket_alive(path))
-			return -EADDRINUSE;
+			return LD_ELOCKED;
 		if (unlink(path) != 0 && errno != ENOENT)
 			return lderr_from_errno(
 			    errno); /* a stale socket left by a daemon that died */

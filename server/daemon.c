@@ -98,11 +98,11 @@ static const char *file_kind(const char *path)
 /* Log why the control socket could not be made (RC from ctl_listen). */
 static void log_listen_failure(const char *path, int rc)
 {
-	if (rc == -EADDRINUSE)
+	if (rc == LD_ELOCKED)
 		log_error("another liudongd is running on %s (it answers there); stop it first, or "
 			  "set [site] socket to another path",
 			  path);
-	else if (rc == -ENOTSOCK)
+	else if (rc == LD_EEXIST)
 		log_error(
 		    "the control socket path %s is %s, not a socket; liudongd does not remove "
 		    "it: move it away, or set [site] socket to another path",
@@ -177,7 +177,7 @@ int daemon_setup(struct daemon *d, uv_loop_t *loop, const char *config_path)
 	}
 	pid_t holder;
 	rc = datalock_take(d->config.data_dir, &d->lock_fd, &holder);
-	if (rc == -EBUSY) {
+	if (rc == LD_ELOCKED) {
 		if (holder)
 			log_error("another liudongd (pid %ld) is running on the data directory %s; "
 				  "stop it first, or give this site its own data_dir",

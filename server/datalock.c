@@ -18,6 +18,7 @@
 
 #include "config.h"
 #include "lderr.h"
+#include "lderr.h"
 
 /* The pid written in the lock file FD, or 0. */
 static pid_t read_holder(int fd)
@@ -42,8 +43,8 @@ int datalock_take(const char *dir, int *fd, pid_t *holder)
 	if (lfd < 0)
 		return lderr_from_errno(errno);
 	if (flock(lfd, LOCK_EX | LOCK_NB) != 0) {
-		int rc = errno == EWOULDBLOCK ? -EBUSY : -errno;
-		if (rc == -EBUSY)
+		int rc = errno == EWOULDBLOCK ? LD_ELOCKED : -errno;
+		if (rc == LD_ELOCKED)
 			*holder = read_holder(lfd);
 		close(lfd);
 		return rc;

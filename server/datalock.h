@@ -10,8 +10,8 @@
 /*
  * Take the lock on data directory DIR (must exist). On success *fd is the lock file's descriptor,
  * the caller's until datalock_release (or the process's end, which releases it too). Returns 0;
- * -EBUSY if another process holds it, with *holder its pid as written in the file (0 if unknown);
- * or -errno if the file cannot be opened or written.
+ * LD_ELOCKED if another process holds it, with *holder its pid as written in the file (0 if
+ * unknown); or -errno if the file cannot be opened or written.
  */
 int datalock_take(const char *dir, int *fd, pid_t *holder);
 

@@ -127,6 +127,7 @@ static int request_check_text(struct request *rq)
 
 void request_dispatch(struct request *rq)
 {
+	rq->rules = rq->daemon->config.rules;
 	if ((rq->job.result = request_check_text(rq)) != 0) {
 		rq->reply(rq);
 		return;
