@@ -183,7 +183,7 @@ else
 	if mount -t tmpfs -o size=8k tmpfs "$M" 2>"$T/mount.err"; then
 		run "$LIUDONGD" init "$M/site" --name 南通 --code 320600
 		assert_eq "$RC" 1 "init on a full disk"
-		assert_contains "$ERR" "No space left" "init on a full disk says why"
+		assert_contains "$ERR" "no space left" "init on a full disk says why"
 		[ -e "$M/site" ] && fail "init on a full disk left $(find "$M/site" | tr '\n' ' ')" || pass
 		umount "$M"
 	else
