@@ -328,17 +328,44 @@ static int global_option(struct cli *cli, int argc, char **argv, int *i)
 	return 0;
 }
 
+/* Say why the daemon's socket PATH could not be reached (ERR from conn_open); returns exit 6. */
+static int unreachable(const char *path, int err)
+{
+	switch (err) {
+	case -ENOENT:
+		return cli_fail(LD_EXIT_UNAVAILABLE,
+				"no liudongd socket at %s: start liudongd (liudongd -c "
+				"DIR/liudongd.conf), or name its socket with -s or $LIUDONG_SOCKET",
+				path);
+	case -ECONNREFUSED:
+		return cli_fail(
+		    LD_EXIT_UNAVAILABLE,
+		    "nothing answers on %s (liudongd stopped?): start liudongd, or name "
+		    "the running daemon's socket with -s or $LIUDONG_SOCKET",
+		    path);
+	case -EACCES:
+	case -EPERM:
+		return cli_fail(LD_EXIT_UNAVAILABLE,
+				"permission denied on %s: ask for your account to be put in the "
+				"socket's group, or run as the daemon's user",
+				path);
+	case -ENAMETOOLONG:
+		return cli_fail(LD_EXIT_UNAVAILABLE,
+				"the socket path %s is too long (at most 107 bytes): choose a "
+				"shorter one",
+				path);
+	default:
+		return cli_fail(LD_EXIT_UNAVAILABLE, "cannot reach liudongd at %s: %s", path,
+				strerror(-err));
+	}
+}
+
 /* Send REQ; on 0, *out is the answer (status 0) for the caller to free. Errors are printed. */
 static int call(const struct cli *cli, const Ld__Request *req, Ld__Response **out)
 {
 	int fd = conn_open(cli->socket);
 	if (fd < 0)
-		return cli_fail(
-		    LD_EXIT_UNAVAILABLE,
-		    "cannot reach liudongd at %s (%s); is it running? "
-		    "Start it with liudongd -c DIR/liudongd.conf, or name its socket with "
-		    "-s or $LIUDONG_SOCKET",
-		    cli->socket, lderr_str(fd));
+		return unreachable(cli->socket, fd);
 	Ld__Response *resp;
 	int rc = conn_call(fd, req, &resp);
 	close(fd);

@@ -86,6 +86,11 @@ static void request_done(struct writer_job *job)
 	struct request *rq = (struct request *)job;
 	if (job->result == LD_ESTOPPING)
 		request_fail(rq, LD_ESTOPPING, "the daemon is stopping; try again when it is back");
+	if (job->result == LD_ENOSPACE) /* the disk, not the map (the writer grows that): store.h */
+		request_fail(rq, LD_ENOSPACE,
+			     "no space left on the data disk (%s): nothing was recorded; free some "
+			     "space there and try again",
+			     rq->daemon->config.data_dir);
 	const struct command *cmd = command_find(rq->req->command);
 	if (job->result == 0 && cmd->after)
 		cmd->after(rq->daemon);
@@ -122,6 +127,7 @@ static int request_check_text(struct request *rq)
 
 void request_dispatch(struct request *rq)
 {
+	rq->rules = rq->daemon->config.rules;
 	if ((rq->job.result = request_check_text(rq)) != 0) {
 		rq->reply(rq);
 		return;

@@ -109,7 +109,7 @@ run() {
 	RC=$?
 	OUT=$(cat "$T/.out")
 	ERR=$(cat "$T/.err")
-	if grep -qE 'AddressSanitizer|LeakSanitizer|runtime error:' "$T/.err"; then
+	if grep -qE 'AddressSanitizer|LeakSanitizer|ThreadSanitizer|runtime error:' "$T/.err"; then
 		fail_run "sanitizer report from $1"
 	fi
 	return 0
@@ -418,7 +418,7 @@ _cleanup() {
 	local logf
 	for logf in "$T"/*.log; do
 		[ -f "$logf" ] || continue
-		if grep -qE 'AddressSanitizer|LeakSanitizer|runtime error:' "$logf"; then
+		if grep -qE 'AddressSanitizer|LeakSanitizer|ThreadSanitizer|runtime error:' "$logf"; then
 			fail "sanitizer report in $(basename "$logf"):"
 			sed 's/^/    /' "$logf" | head -60
 			status=1
