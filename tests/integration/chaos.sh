@@ -546,9 +546,9 @@ for line in sys.stdin:
 print("proxies: %d connections, %d refused (partitioned), %d chunks, %d bytes; %d dropped, %d cut, %d corrupted, %d delayed"
       % (t["accepted"], t["refused"], t["chunks"], t["bytes"], t["dropped"], t["cut"], t["corrupted"], t["delayed"]))')
 FSUM=""
-for k in partition corrupt cut drop delay; do FSUM+=" $k ${FAULTS[$k]:-0},"; done
+for k in partition corrupt cut drop delay; do FSUM+="$k ${FAULTS[$k]:-0}, "; done
 log "commands: $CALLS, $CALLS_OK acknowledged"
-log "faults switched on: $FAULTS_TOTAL ($FSUM kill -9 $KILLS)"
+log "faults switched on: $FAULTS_TOTAL (${FSUM}kill -9 $KILLS)"
 log "$PXSTATS"
 log "seed $CHAOS_SEED: $(($(date +%s) - T0)) s in all ($(($(date +%s) - T_HEAL)) s from healing to the end of the checks)"
 finish
