@@ -92,9 +92,11 @@ int input_text_check(const char *s, size_t max, const char **why)
 		return fail(why, "must not be empty");
 	if ((fault = text_fault(s, &chars)))
 		return fail(why, fault);
-	size_t n;
+	size_t n, last = len - 1;
+	while (last > 0 && ((unsigned char)s[last] & 0xc0) == 0x80)
+		last--; /* the first byte of the last character */
 	if (is_space(decode((const unsigned char *)s, &n)) ||
-	    is_space(decode((const unsigned char *)s + len - 1, &n)))
+	    is_space(decode((const unsigned char *)s + last, &n)))
 		return fail(why, "must not begin or end with white space");
 	if (len > max)
 		return fail(why, "is too long");

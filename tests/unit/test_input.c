@@ -73,6 +73,12 @@ static void test_text(void **state)
 	assert_text_refused("张\u200c三", "zero-width");
 	assert_text_refused("张\u200d三", "zero-width");
 	assert_text_refused("\ufeff张三", "zero-width");
+	/*
+	 * The last character is read from its first byte, never past the NUL: the bytes after this
+	 * name, read as the rest of a character begun by the last byte of 员, would make U+00A0.
+	 */
+	const char after_nul[] = "流动党员\0\x82\xa0";
+	assert_int_equal(input_text_check(after_nul, 96, &why), 0);
 	/* MAX counts bytes: 32 Chinese characters are 96. */
 	char name[128] = "";
 	for (int i = 0; i < 32; i++)
