@@ -45,6 +45,7 @@
 #include "audit.h"
 #include "eventlog.h"
 #include "store.h"
+#include "lderr.h"
 
 #define IDNO_LEN 18
 #define N_PARAMS 10
@@ -154,7 +155,7 @@ static int client_add(struct client *c, uint64_t index, uint64_t *lat)
 	*lat = now_ns() - t0;
 	if (rc) {
 		fprintf(stderr, "bench_add: member.add %s: connection failed: %s\n", m.id,
-			strerror(-rc));
+			lderr_str(rc));
 		return rc;
 	}
 	if (resp->status != 0) {
@@ -403,12 +404,12 @@ static int run_raw(const struct opts *o)
 	int rc = store_open(o->dir, 0, 0, &s);
 	if (rc) {
 		fprintf(stderr, "bench_add: cannot open a store in %s: %s\n", o->dir,
-			strerror(-rc));
+			lderr_str(rc));
 		return 1;
 	}
 	static const uint8_t site[32] = {0x11, 0x22};
 	if (o->whole_add && (rc = meta_init(s, site)) != 0) {
-		fprintf(stderr, "bench_add: cannot initialize the store: %s\n", strerror(-rc));
+		fprintf(stderr, "bench_add: cannot initialize the store: %s\n", lderr_str(rc));
 		store_close(s);
 		return 1;
 	}
@@ -418,14 +419,14 @@ static int run_raw(const struct opts *o)
 	for (uint64_t first = 0; first < o->count;) {
 		uint64_t n = o->count - first < o->per_commit ? o->count - first : o->per_commit;
 		rc = raw_batch(s, o, first, n, &bytes);
-		if (rc == -ENOSPC) {
+		if (rc == LD_EMAPFULL) {
 			/* The batch vanished with its transaction: grow the map, write it again. */
 			if ((rc = store_grow(s)) == 0)
 				continue;
 		}
 		if (rc) {
 			fprintf(stderr, "bench_add: writing records %" PRIu64 "..%" PRIu64 ": %s\n",
-				first, first + n - 1, strerror(-rc));
+				first, first + n - 1, lderr_str(rc));
 			store_close(s);
 			return 1;
 		}

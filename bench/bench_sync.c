@@ -51,6 +51,7 @@
 #include "ctl.pb-c.h"
 #include "benchlib.h"
 #include "date.h"
+#include "lderr.h"
 
 #define MAX_PIDS   8
 #define MAX_PARAMS 10
@@ -119,7 +120,7 @@ static int call(int fd, const char *command, const char *(*kv)[2], size_t n, con
 	int rc = conn_call(fd, &req, &resp);
 	if (rc) {
 		fprintf(stderr, "bench_sync: %s %s: connection failed: %s\n", command, what,
-			strerror(-rc));
+			lderr_str(rc));
 		return rc;
 	}
 	if (resp->status != 0) {
@@ -290,7 +291,7 @@ static int proc_read(pid_t pid, uint64_t v[N_VALS])
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
 	FILE *f = fopen(path, "r");
 	if (!f)
-		return -errno;
+		return lderr_from_errno(errno);
 	memset(v, 0, N_VALS * sizeof(*v));
 	int seen = 0;
 	while (fgets(line, sizeof(line), f)) {
@@ -324,7 +325,7 @@ static int site_head(int fd, uint64_t *head)
 	if (!json_is_integer(h)) {
 		json_decref(j);
 		fprintf(stderr, "bench_sync: `site` gave no head_seq\n");
-		return -EBADMSG;
+		return LD_ECORRUPT;
 	}
 	*head = (uint64_t)json_integer_value(h);
 	json_decref(j);
@@ -408,7 +409,7 @@ static int run_wait(const struct opts *o)
 {
 	int fd = conn_open(o->socket);
 	if (fd < 0) {
-		fprintf(stderr, "bench_sync: cannot connect to %s: %s\n", o->socket, strerror(-fd));
+		fprintf(stderr, "bench_sync: cannot connect to %s: %s\n", o->socket, lderr_str(fd));
 		return 1;
 	}
 	FILE *sf = NULL;

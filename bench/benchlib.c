@@ -9,6 +9,7 @@
 
 #include "date.h"
 #include "idno.h"
+#include "lderr.h"
 
 int bench_member_make(uint64_t index, char sex, struct bench_member *m)
 {
@@ -46,7 +47,7 @@ int bench_parse_u64(const char *prog, const char *name, const char *text, uint64
 	if (errno || end == text || *end || text[0] == '-' || v < min) {
 		fprintf(stderr, "%s: --%s must be a whole number >= %" PRIu64 ", not '%s'\n", prog,
 			name, min, text);
-		return -EINVAL;
+		return LD_EINPUT;
 	}
 	*out = v;
 	return 0;

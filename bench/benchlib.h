@@ -5,6 +5,7 @@
 #pragma once
 
 #include <stdint.h>
+#include "lderr.h"
 
 /* One generated member: a valid identity number (area 110105) and the dates it implies. */
 struct bench_member {
@@ -26,7 +27,7 @@ int bench_member_make(uint64_t index, char sex, struct bench_member *m);
 double bench_mono_s(void);
 
 /*
- * Parse TEXT as a whole number >= MIN for option --NAME of program PROG. Returns 0, or -EINVAL
+ * Parse TEXT as a whole number >= MIN for option --NAME of program PROG. Returns 0, or LD_EINPUT
  * after printing one line on stderr.
  */
 int bench_parse_u64(const char *prog, const char *name, const char *text, uint64_t min,

@@ -340,7 +340,7 @@ static int call(const struct cli *cli, const Ld__Request *req, Ld__Response **ou
 		    "cannot reach liudongd at %s (%s); is it running? "
 		    "Start it with liudongd -c DIR/liudongd.conf, or name its socket with "
 		    "-s or $LIUDONG_SOCKET",
-		    cli->socket, strerror(-fd));
+		    cli->socket, lderr_str(fd));
 	Ld__Response *resp;
 	int rc = conn_call(fd, req, &resp);
 	close(fd);

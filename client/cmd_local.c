@@ -69,7 +69,7 @@ int print_qr(json_t *result, const Ld__Request *req)
 	if (rc)
 		return cli_fail(rc == -ENOMEM || rc == -EIO ? LD_EXIT_INTERNAL : LD_EXIT_INVALID,
 				"cannot write the QR code%s%s: %s", png ? " to " : "",
-				png ? png : "", strerror(-rc));
+				png ? png : "", lderr_str(rc));
 	if (png)
 		printf("%s\n", png);
 	return 0;

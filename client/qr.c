@@ -1,5 +1,6 @@
 /* qr.c: see qr.h. */
 #include "qr.h"
+#include "lderr.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -90,7 +91,7 @@ out:
 	if (png)
 		png_destroy_write_struct(&png, info ? &info : NULL);
 	if (f && fclose(f) != 0 && rc == 0)
-		rc = -errno;
+		rc = lderr_from_errno(errno);
 	if (rc && f)
 		remove(path);
 	free(row);

@@ -1,6 +1,7 @@
 /* cert.c: see cert.h. */
 #include "cert.h"
 #include "utf8.h"
+#include "lderr.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -48,7 +49,7 @@ int base64url_decode(const char *text, size_t text_len, uint8_t **out, size_t *o
 	while (text_len > 0 && text[text_len - 1] == '=')
 		text_len--;
 	if (text_len % 4 == 1)
-		return -EINVAL;
+		return LD_EINPUT;
 	uint8_t *buf = malloc(text_len / 4 * 3 + 3);
 	if (!buf)
 		return -ENOMEM;
@@ -59,7 +60,7 @@ int base64url_decode(const char *text, size_t text_len, uint8_t **out, size_t *o
 		int v = b64url_value(text[i]);
 		if (v < 0) {
 			free(buf);
-			return -EINVAL;
+			return LD_EINPUT;
 		}
 		acc = acc << 6 | (uint32_t)v;
 		bits += 6;
@@ -71,7 +72,7 @@ int base64url_decode(const char *text, size_t text_len, uint8_t **out, size_t *o
 	/* Leftover bits must be zero, so that each certificate has exactly one token. */
 	if (bits && (acc & ((1u << bits) - 1)) != 0) {
 		free(buf);
-		return -EINVAL;
+		return LD_EINPUT;
 	}
 	*out = buf;
 	*out_len = o;
@@ -107,19 +108,19 @@ int cert_parse_token(const char *token, Ld__SignedCertificate **sc, Ld__Certific
 	size_t plen = strlen(LD_TOKEN_PREFIX);
 	if (len < plen || strncmp(token, LD_TOKEN_PREFIX, plen) != 0) {
 		*why = "a certificate token begins with LD1:";
-		return -EINVAL;
+		return LD_EINPUT;
 	}
 	uint8_t *raw;
 	size_t raw_len;
 	if (base64url_decode(token + plen, len - plen, &raw, &raw_len) != 0) {
 		*why = "the token is not base64url text (a character is wrong or missing)";
-		return -EINVAL;
+		return LD_EINPUT;
 	}
 	*sc = ld__signed_certificate__unpack(NULL, raw_len, raw);
 	free(raw);
 	if (!*sc) {
 		*why = "the token does not decode as a certificate";
-		return -EINVAL;
+		return LD_EINPUT;
 	}
 	*body = ld__certificate_body__unpack(NULL, (*sc)->body.len, (*sc)->body.data);
 	const Ld__CertificateBody *b = *body;
@@ -132,7 +133,7 @@ int cert_parse_token(const char *token, Ld__SignedCertificate **sc, Ld__Certific
 			ld__certificate_body__free_unpacked(*body, NULL);
 		ld__signed_certificate__free_unpacked(*sc, NULL);
 		*why = "the token does not hold a complete certificate";
-		return -EINVAL;
+		return LD_EINPUT;
 	}
 	return 0;
 }

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "record.pb-c.h"
+#include "lderr.h"
 
 #define LD_TOKEN_PREFIX	   "LD1:"
 #define LD_CERT_NUMBER_MAX 32
@@ -24,8 +25,8 @@ char *cert_token(const Ld__SignedCertificate *sc);
 /*
  * Parse TOKEN (surrounding white space allowed). On 0, *sc and *body are the caller's, freed with
  * ld__signed_certificate__free_unpacked(*sc, NULL) and ld__certificate_body__free_unpacked(*body,
- * NULL). Returns -EINVAL with *why (static) if it is not a token: wrong prefix, not base64url, does
- * not decode, or lacks fields.
+ * NULL). Returns LD_EINPUT with *why (static) if it is not a token: wrong prefix, not base64url,
+ * does not decode, or lacks fields.
  */
 int cert_parse_token(const char *token, Ld__SignedCertificate **sc, Ld__CertificateBody **body,
 		     const char **why);
@@ -33,5 +34,5 @@ int cert_parse_token(const char *token, Ld__SignedCertificate **sc, Ld__Certific
 /* base64url without padding of DATA into a malloc'd string (NULL on failure). */
 char *base64url_encode(const uint8_t *data, size_t len);
 
-/* Decode base64url (no padding; '=' tolerated) into a malloc'd buffer. Returns 0 or -EINVAL. */
+/* Decode base64url (no padding; '=' tolerated) into a malloc'd buffer. Returns 0 or LD_EINPUT. */
 int base64url_decode(const char *text, size_t text_len, uint8_t **out, size_t *out_len);

@@ -26,6 +26,7 @@
 #include <ini.h>
 
 #include "hostport.h"
+#include "lderr.h"
 
 #define SECTION_MAX 49 /* libinih keeps 49 bytes of a section name (MAX_SECTION 50) */
 #define PEER_PREFIX "peer "
@@ -509,13 +510,13 @@ int config_load(const char *path, struct config *cfg, char *err, size_t err_len)
 	p->cfg = cfg;
 	p->file = fopen(path, "re");
 	if (p->file == NULL) {
-		r = -errno;
+		r = lderr_from_errno(errno);
 		if (err != NULL && err_len > 0)
-			snprintf(err, err_len, "cannot read %s: %s", path, strerror(-r));
+			snprintf(err, err_len, "cannot read %s: %s", path, lderr_str(r));
 		goto fail_parse;
 	}
 	if (realpath(path, cfg->path) == NULL) {
-		r = -errno;
+		r = lderr_from_errno(errno);
 		goto fail_file;
 	}
 	memcpy(p->dir, cfg->path, sizeof(p->dir));
@@ -540,7 +541,7 @@ int config_load(const char *path, struct config *cfg, char *err, size_t err_len)
 	if (p->error_line != 0) {
 		if (err != NULL && err_len > 0)
 			snprintf(err, err_len, "%s", p->error);
-		r = -EINVAL;
+		r = LD_EINPUT;
 		goto fail_file;
 	}
 	fclose(p->file);
@@ -663,28 +664,28 @@ int config_write_new(const char *path, const char *name, const char *code, const
 
 	if (name == NULL || name[0] == '\0' || !writable("name", name, LD_NAME_MAX) ||
 	    code == NULL || !is_six_digits(code))
-		return -EINVAL;
+		return LD_EINPUT;
 	if (given(listen) && (!writable("listen", listen, LD_NAME_MAX) || !is_host_port(listen)))
-		return -EINVAL;
+		return LD_EINPUT;
 	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
 		if (paths[i].value != NULL && !writable(paths[i].key, paths[i].value, LD_PATH_MAX))
-			return -EINVAL;
+			return LD_EINPUT;
 	}
 
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (fd < 0)
-		return -errno;
+		return lderr_from_errno(errno);
 	f = fdopen(fd, "w");
 	if (f == NULL) {
-		r = -errno;
+		r = lderr_from_errno(errno);
 		close(fd);
 		goto fail_created;
 	}
 	r = write_text(f, name, code, data_dir, listen, socket, key, cert);
 	if (r == 0 && (fflush(f) != 0 || fsync(fd) != 0))
-		r = -errno;
+		r = lderr_from_errno(errno);
 	if (fclose(f) != 0 && r == 0)
-		r = -errno;
+		r = lderr_from_errno(errno);
 	if (r < 0)
 		goto fail_created;
 	return 0;

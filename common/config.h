@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "siteid.h"
+#include "lderr.h"
 
 #define LD_NAME_MAX 128
 #define LD_PATH_MAX 4096
@@ -65,8 +66,8 @@ void rules_defaults(struct rules *r);
  * [peer NAME] needs an id. cfg->path becomes the file's absolute path, and data_dir, socket, key
  * and cert absolute paths (relative ones are taken from the file's directory, not resolved
  * further). A line may be at most 199 bytes (libinih's buffer); a [peer NAME] header at most 49.
- * Returns 0; -ENOENT or -EACCES (or another -errno of fopen) if it cannot be read; -ENOMEM;
- * -EINVAL for a bad line or value, with ERR (ERR_LEN bytes, may be NULL) saying what is wrong,
+ * Returns 0; LD_ENOTFOUND or -EACCES (or another -errno of fopen) if it cannot be read; -ENOMEM;
+ * LD_EINPUT for a bad line or value, with ERR (ERR_LEN bytes, may be NULL) saying what is wrong,
  * as "line N: ..." where there is a line to name (the first error found). On failure *cfg is left
  * zeroed and owns nothing; on success the caller frees with config_free.
  */
@@ -80,7 +81,7 @@ void config_free(struct config *cfg);
  * each setting with a comment, a commented [rules] section showing the defaults, and [log] level.
  * LISTEN, SOCKET, DATA_DIR, KEY and CERT may be NULL or empty: the setting is written commented
  * out, and the default applies. Paths are written as given (relative ones are relative to the
- * file). Returns 0, -EEXIST, -EINVAL (CODE not 6 digits, NAME empty, LISTEN not HOST:PORT, or a
+ * file). Returns 0, LD_EEXIST, LD_EINPUT (CODE not 6 digits, NAME empty, LISTEN not HOST:PORT, or a
  * value that would not read back as itself: a control character, blanks at an end, " ;", a line
  * over 199 bytes), or -errno. On failure no file is left behind.
  */

@@ -1,5 +1,6 @@
 /* csv.c: see csv.h. */
 #include "csv.h"
+#include "lderr.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -77,7 +78,7 @@ static int buf_put(struct csv_reader *r, char c)
 int csv_next(struct csv_reader *r, char ***fields, size_t *n, size_t *line)
 {
 	if (r->p >= r->end)
-		return -ENOENT;
+		return LD_ENOTFOUND;
 	*line = r->line;
 	r->buf_len = 0;
 	size_t starts[1024];
@@ -90,7 +91,7 @@ int csv_next(struct csv_reader *r, char ***fields, size_t *n, size_t *line)
 			r->p++;
 			for (;;) {
 				if (r->p >= r->end)
-					return -EINVAL;
+					return LD_EINPUT;
 				if (*r->p == '"') {
 					if (r->p + 1 < r->end && r->p[1] == '"') {
 						rc = buf_put(r, '"');
@@ -108,7 +109,7 @@ int csv_next(struct csv_reader *r, char ***fields, size_t *n, size_t *line)
 					return rc;
 			}
 			if (r->p < r->end && *r->p != ',' && *r->p != '\r' && *r->p != '\n')
-				return -EINVAL;
+				return LD_EINPUT;
 		} else {
 			while (r->p < r->end && *r->p != ',' && *r->p != '\r' && *r->p != '\n') {
 				if ((rc = buf_put(r, *r->p++)))
@@ -120,7 +121,7 @@ int csv_next(struct csv_reader *r, char ***fields, size_t *n, size_t *line)
 		if (r->p < r->end && *r->p == ',') {
 			r->p++;
 			if (nf == sizeof(starts) / sizeof(starts[0]))
-				return -EINVAL;
+				return LD_EINPUT;
 			starts[nf++] = r->buf_len;
 			continue;
 		}

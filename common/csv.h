@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include "lderr.h"
 
 #define CSV_BOM "\xef\xbb\xbf"
 
@@ -43,8 +44,8 @@ void csv_reader_init(struct csv_reader *r, const char *data, size_t len);
 
 /*
  * Read the next record. On 0, *fields (N of them) are NUL-terminated strings valid until the next
- * call; *line is the line the record started on. Returns -ENOENT at the end, -EINVAL for a quote
- * that is never closed or text after a closing quote (*line says where), -ENOMEM.
+ * call; *line is the line the record started on. Returns LD_ENOTFOUND at the end, LD_EINPUT for a
+ * quote that is never closed or text after a closing quote (*line says where), -ENOMEM.
  */
 int csv_next(struct csv_reader *r, char ***fields, size_t *n, size_t *line);
 

@@ -9,6 +9,7 @@
 #include "date.h"
 
 #include "clock.h"
+#include "lderr.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -108,18 +109,18 @@ static int parse_digits(const char *s, int len)
 int date_parse(const char *s, int32_t *days)
 {
 	if (!s)
-		return -EINVAL;
+		return LD_EINPUT;
 	/* Check the shape one character at a time, so a short string is never read past its NUL. */
 	for (int i = 0; i < 10; i++) {
 		bool dash = i == 4 || i == 7;
 		if (dash ? s[i] != '-' : (s[i] < '0' || s[i] > '9'))
-			return -EINVAL;
+			return LD_EINPUT;
 	}
 	if (s[10] != '\0')
-		return -EINVAL;
+		return LD_EINPUT;
 	int y = parse_digits(s, 4), m = parse_digits(s + 5, 2), d = parse_digits(s + 8, 2);
 	if (!date_valid(y, m, d))
-		return -EINVAL;
+		return LD_EINPUT;
 	*days = date_from_ymd(y, m, d);
 	return 0;
 }
@@ -175,16 +176,16 @@ int32_t date_add_months(int32_t days, int months)
 int month_parse(const char *s, int32_t *month)
 {
 	if (!s)
-		return -EINVAL;
+		return LD_EINPUT;
 	for (int i = 0; i < 7; i++) {
 		if (i == 4 ? s[i] != '-' : (s[i] < '0' || s[i] > '9'))
-			return -EINVAL;
+			return LD_EINPUT;
 	}
 	if (s[7] != '\0')
-		return -EINVAL;
+		return LD_EINPUT;
 	int y = parse_digits(s, 4), m = parse_digits(s + 5, 2);
 	if (y < 1900 || m < 1 || m > 12)
-		return -EINVAL;
+		return LD_EINPUT;
 	*month = y * 12 + (m - 1);
 	return 0;
 }

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "lderr.h"
 
 #define LD_DATE_LEN  11	       /* "YYYY-MM-DD" + NUL */
 #define LD_MONTH_LEN 8	       /* "YYYY-MM" + NUL */
@@ -25,7 +26,7 @@ void date_to_ymd(int32_t days, int *y, int *m, int *d);
 
 /*
  * Parse exactly "YYYY-MM-DD" (leading zeros required) into *days.
- * Returns 0, or -EINVAL if S is not that shape or not a real date; *days is untouched then.
+ * Returns 0, or LD_EINPUT if S is not that shape or not a real date; *days is untouched then.
  */
 int date_parse(const char *s, int32_t *days);
 
@@ -45,8 +46,8 @@ int32_t date_today(void);
 int32_t date_add_months(int32_t days, int months);
 
 /*
- * Parse exactly "YYYY-MM" (leading zeros required, 1900 <= YYYY) into *month. Returns 0 or -EINVAL
- * (then *month is untouched).
+ * Parse exactly "YYYY-MM" (leading zeros required, 1900 <= YYYY) into *month. Returns 0 or
+ * LD_EINPUT (then *month is untouched).
  */
 int month_parse(const char *s, int32_t *month);
 

@@ -16,6 +16,7 @@
 #include "identity.h"
 #include "idno.h"
 #include "money.h"
+#include "lderr.h"
 
 /* ---------------------------------------------------------------------------------------------- */
 /* Locations                                                                                      */
@@ -43,7 +44,7 @@ int location_parse(const char *name, enum location *out)
 			return 0;
 		}
 	}
-	return -EINVAL;
+	return LD_EINPUT;
 }
 
 enum location member_location(const Ld__MemberState *st)
@@ -364,13 +365,13 @@ static int cert_payload(const Ld__SignedCertificate *sc, const Ld__Event *ev, st
 	Ld__CertificateBody *b = ld__certificate_body__unpack(NULL, sc->body.len, sc->body.data);
 	int rc = 0;
 	if (!b)
-		rc = refuse(v, -EINVAL, "the certificate's body does not decode");
+		rc = refuse(v, LD_EINPUT, "the certificate's body does not decode");
 	else if (!text(b->number) || strcmp(b->member, ev->member) != 0)
-		rc = refuse(v, -EINVAL, "the certificate has no number or names another member");
+		rc = refuse(v, LD_EINPUT, "the certificate has no number or names another member");
 	else if (!same_site(&b->issuer, ev->origin.data) || !site_id_ok(&b->inflow_site))
-		rc = refuse(v, -EINVAL, "the certificate's issuer is not the event's origin");
+		rc = refuse(v, LD_EINPUT, "the certificate's issuer is not the event's origin");
 	else if (sc->signature.len != 64 || b->valid_until < b->issued)
-		rc = refuse(v, -EINVAL, "the certificate has no signature or no validity");
+		rc = refuse(v, LD_EINPUT, "the certificate has no signature or no validity");
 	if (b)
 		ld__certificate_body__free_unpacked(b, NULL);
 	return rc;
@@ -382,20 +383,20 @@ static int transfer_payload(const Ld__Transfer *t, const Ld__Event *ev, struct v
 	Ld__TransferLetter *l = ld__transfer_letter__unpack(NULL, t->letter.len, t->letter.data);
 	int rc = 0;
 	if (!l)
-		rc = refuse(v, -EINVAL, "the transfer letter does not decode");
+		rc = refuse(v, LD_EINPUT, "the transfer letter does not decode");
 	else if (!same_site(&l->issuer, ev->origin.data))
-		rc = refuse(v, -EINVAL, "the transfer letter's issuer is not the event's origin");
+		rc = refuse(v, LD_EINPUT, "the transfer letter's issuer is not the event's origin");
 	else if (!text(l->number) || !t->number || strcmp(l->number, t->number) != 0)
-		rc = refuse(v, -EINVAL,
+		rc = refuse(v, LD_EINPUT,
 			    "the transfer letter has no number, or another than the "
 			    "event's");
 	else if (!site_id_ok(&l->to_site) || strcmp(l->member, ev->member) != 0)
-		rc = refuse(v, -EINVAL,
+		rc = refuse(v, LD_EINPUT,
 			    "the transfer letter names no receiving site or another member");
 	else if (t->signature.len != 64 || l->valid_until < l->issued)
-		rc = refuse(v, -EINVAL, "the transfer letter has no signature or no validity");
+		rc = refuse(v, LD_EINPUT, "the transfer letter has no signature or no validity");
 	else if (t->member && !member_info_ok(t->member, ev->member))
-		rc = refuse(v, -EINVAL, "the transfer's member snapshot is not well formed");
+		rc = refuse(v, LD_EINPUT, "the transfer's member snapshot is not well formed");
 	if (l)
 		ld__transfer_letter__free_unpacked(l, NULL);
 	return rc;
@@ -405,111 +406,111 @@ static const char *const probation_outcomes[] = {"full", "extend", "cancel", NUL
 static const char *const lapse_outcomes[] = {"cleared", "correction", "suspension", "removal",
 					     NULL};
 
-/* Is EV well formed for its kind? Returns 0 or -EINVAL with V->why. */
+/* Is EV well formed for its kind? Returns 0 or LD_EINPUT with V->why. */
 static int payload_check(const Ld__Event *ev, struct verdict *v)
 {
 	const char *kind = event_kind_name(ev->kind);
 	Ld__Event__PayloadCase payload = event_kind_payload(ev->kind);
 	if (payload == LD__EVENT__PAYLOAD__NOT_SET)
-		return refuse(v, -EINVAL, "an event of a kind this version does not know (%d)",
+		return refuse(v, LD_EINPUT, "an event of a kind this version does not know (%d)",
 			      (int)ev->kind);
 	if (ev->payload_case != payload)
-		return refuse(v, -EINVAL, "a %s event without its payload", kind);
+		return refuse(v, LD_EINPUT, "a %s event without its payload", kind);
 	if (!site_id_ok(&ev->origin))
-		return refuse(v, -EINVAL, "a %s event without its origin site", kind);
+		return refuse(v, LD_EINPUT, "a %s event without its origin site", kind);
 	bool needs_member = event_kind_writer(ev->kind) != WRITER_LOCAL ||
 			    ev->kind == LD__EVENT_KIND__BRANCH_JOINED ||
 			    ev->kind == LD__EVENT_KIND__BRANCH_LEFT;
 	if (needs_member &&
 	    (!ev->member || idno_validate(ev->member, LD_DATE_NONE, 0, NULL, NULL) != 0))
-		return refuse(v, -EINVAL, "a %s event without a valid identity number", kind);
+		return refuse(v, LD_EINPUT, "a %s event without a valid identity number", kind);
 	switch (ev->kind) {
 	case LD__EVENT_KIND__MEMBER_REGISTERED:
 	case LD__EVENT_KIND__MEMBER_UPDATED:
 		if (!member_info_ok(ev->member_info, ev->member))
-			return refuse(v, -EINVAL, "%s: the member's record is not well formed",
+			return refuse(v, LD_EINPUT, "%s: the member's record is not well formed",
 				      kind);
 		break;
 	case LD__EVENT_KIND__OUTFLOW_REGISTERED:
 		if (!member_info_ok(ev->outflow->member, ev->member) ||
 		    !site_id_ok(&ev->outflow->inflow_site) || !ev->outflow->place)
 			return refuse(
-			    v, -EINVAL,
+			    v, LD_EINPUT,
 			    "%s: no member snapshot or no inflow site in the registration", kind);
 		break;
 	case LD__EVENT_KIND__BRANCH_ADDED:
 	case LD__EVENT_KIND__BRANCH_JOINED:
 	case LD__EVENT_KIND__BRANCH_LEFT:
 		if (!text(ev->branch->code))
-			return refuse(v, -EINVAL, "%s: no branch code", kind);
+			return refuse(v, LD_EINPUT, "%s: no branch code", kind);
 		break;
 	case LD__EVENT_KIND__CERT_ISSUED:
 		return cert_payload(ev->cert, ev, v);
 	case LD__EVENT_KIND__CERT_REVOKED:
 		if (!text(ev->revoked->number))
-			return refuse(v, -EINVAL, "%s: no certificate number", kind);
+			return refuse(v, LD_EINPUT, "%s: no certificate number", kind);
 		break;
 	case LD__EVENT_KIND__CERT_REVIEWED:
 		if (!text(ev->reviewed->number))
-			return refuse(v, -EINVAL, "%s: no certificate number", kind);
+			return refuse(v, LD_EINPUT, "%s: no certificate number", kind);
 		break;
 	case LD__EVENT_KIND__CHECKIN:
 		if (!text(ev->checkin->certificate) || !text(ev->checkin->branch))
-			return refuse(v, -EINVAL, "%s: no certificate number or no branch", kind);
+			return refuse(v, LD_EINPUT, "%s: no certificate number or no branch", kind);
 		break;
 	case LD__EVENT_KIND__MEETING_HELD:
 		if (!text(ev->meeting->id))
-			return refuse(v, -EINVAL, "%s: no meeting id", kind);
+			return refuse(v, LD_EINPUT, "%s: no meeting id", kind);
 		break;
 	case LD__EVENT_KIND__ATTENDANCE:
 		if (!ev->attendance->meeting || !text(ev->attendance->meeting->id))
-			return refuse(v, -EINVAL, "%s: no meeting", kind);
+			return refuse(v, LD_EINPUT, "%s: no meeting", kind);
 		break;
 	case LD__EVENT_KIND__DUES_PAID: {
 		const Ld__DuesPaid *p = ev->dues_paid;
 		if (!text(p->receipt) || p->from_month > p->to_month || p->amount_fen < 0 ||
 		    p->to_month - p->from_month >= 120)
-			return refuse(v, -EINVAL,
+			return refuse(v, LD_EINPUT,
 				      "%s: no receipt number, or its months or amount are wrong",
 				      kind);
 		break;
 	}
 	case LD__EVENT_KIND__DUES_REFUNDED:
 		if (!text(ev->dues_refunded->receipt))
-			return refuse(v, -EINVAL, "%s: no receipt number", kind);
+			return refuse(v, LD_EINPUT, "%s: no receipt number", kind);
 		break;
 	case LD__EVENT_KIND__PROBATION_DECIDED:
 		if (!one_of(ev->note->outcome, probation_outcomes))
-			return refuse(v, -EINVAL, "%s: the result is not full, extend or cancel",
+			return refuse(v, LD_EINPUT, "%s: the result is not full, extend or cancel",
 				      kind);
 		if (strcmp(ev->note->outcome, "extend") == 0 && ev->note->until <= ev->date)
-			return refuse(v, -EINVAL, "%s: an extension names no end after its date",
+			return refuse(v, LD_EINPUT, "%s: an extension names no end after its date",
 				      kind);
 		break;
 	case LD__EVENT_KIND__LAPSE_OPENED:
 		if (!text(ev->note->text))
-			return refuse(v, -EINVAL, "%s: no grounds", kind);
+			return refuse(v, LD_EINPUT, "%s: no grounds", kind);
 		break;
 	case LD__EVENT_KIND__LAPSE_DECIDED:
 		if (!one_of(ev->note->outcome, lapse_outcomes))
-			return refuse(v, -EINVAL, "%s: the outcome is not one the rules know",
+			return refuse(v, LD_EINPUT, "%s: the outcome is not one the rules know",
 				      kind);
 		break;
 	case LD__EVENT_KIND__TRANSFER_ISSUED:
 		return transfer_payload(ev->transfer, ev, v);
 	case LD__EVENT_KIND__TRANSFER_RECEIVED:
 		if (!text(ev->note->text))
-			return refuse(v, -EINVAL, "%s: no letter number", kind);
+			return refuse(v, LD_EINPUT, "%s: no letter number", kind);
 		break;
 	case LD__EVENT_KIND__STAY_ENDED:
 		if (!site_id_ok(&ev->stay_ended->inflow_site))
-			return refuse(v, -EINVAL, "%s: no inflow site", kind);
+			return refuse(v, LD_EINPUT, "%s: no inflow site", kind);
 		break;
 	case LD__EVENT_KIND__DUES_EXEMPTED: {
 		const Ld__DuesExemption *e = ev->exemption;
 		if (!text(e->id) || e->from_month > e->to_month || e->monthly_fen < 0 ||
 		    !text(e->approved_by))
-			return refuse(v, -EINVAL,
+			return refuse(v, LD_EINPUT,
 				      "%s: no id or approver, or its months or amount are wrong",
 				      kind);
 		break;
@@ -537,22 +538,22 @@ static int date_check(const Ld__Event *ev, bool local, int32_t today, struct ver
 	char day[LD_DATE_LEN];
 	int32_t latest = local ? today : today + 1;
 	if (ev->date < date_from_ymd(1900, 1, 1))
-		return refuse(v, -EINVAL, "the date %s is before 1900-01-01",
+		return refuse(v, LD_EINPUT, "the date %s is before 1900-01-01",
 			      date_format(ev->date, day));
 	if (ev->kind == LD__EVENT_KIND__ATTENDANCE && ev->date > latest)
-		return refuse(v, -EINVAL,
+		return refuse(v, LD_EINPUT,
 			      "the meeting is on %s, in the future: attendance is recorded on or "
 			      "after its day",
 			      date_format(ev->date, day));
 	if (records_done(ev->kind) && ev->date > latest)
-		return refuse(v, -EINVAL,
+		return refuse(v, LD_EINPUT,
 			      "the date %s is in the future: record what was done on or before "
 			      "today (%s)",
 			      date_format(ev->date, day),
 			      date_format(today, (char[LD_DATE_LEN]){0}));
 	if (ev->kind == LD__EVENT_KIND__DUES_PAID &&
 	    ev->dues_paid->to_month > month_of_date(today) + 12)
-		return refuse(v, -EINVAL, "dues may be paid at most 12 months ahead");
+		return refuse(v, LD_EINPUT, "dues may be paid at most 12 months ahead");
 	return 0;
 }
 
@@ -590,7 +591,7 @@ static int writer_of(struct store_txn *txn, const Ld__Event *ev, const Ld__Membe
 		Ld__CertState *c = NULL;
 		if (text(st->certificate)) {
 			int rc = cert_state_get(txn, st->certificate, &c);
-			if (rc && rc != -ENOENT)
+			if (rc && rc != LD_ENOTFOUND)
 				return rc;
 		}
 		w->site = dues_collector(st, c, ev->date);
@@ -621,7 +622,7 @@ static int receipt_get(struct store_txn *txn, const char *number, Ld__Receipt **
 	if (rc)
 		return rc;
 	*out = ld__receipt__unpack(NULL, val.len, val.data);
-	return *out ? 0 : -EBADMSG;
+	return *out ? 0 : LD_ECORRUPT;
 }
 
 /* What his state forbids, after the writer rule passed. */
@@ -634,16 +635,16 @@ static int state_check(struct store_txn *txn, const Ld__Event *ev, const Ld__Mem
 	int rc;
 	switch (ev->kind) {
 	case LD__EVENT_KIND__MEMBER_REGISTERED:
-		return refuse(v, -EEXIST, "the member is registered already");
+		return refuse(v, LD_EEXIST, "the member is registered already");
 	case LD__EVENT_KIND__OUTFLOW_REGISTERED:
 		if (member_stay_active(st) &&
 		    same_site(&st->outflow->inflow_site, ev->outflow->inflow_site.data))
-			return refuse(v, -EEXIST, "he is registered out to %s already",
+			return refuse(v, LD_EEXIST, "he is registered out to %s already",
 				      st->outflow->inflow_name);
 		break;
 	case LD__EVENT_KIND__CERT_ISSUED:
 		if (!member_stay_active(st))
-			return refuse(v, -EPERM,
+			return refuse(v, LD_EFORBIDDEN,
 				      "he is %s, not registered out: a certificate is issued for "
 				      "a stay at an inflow site",
 				      where);
@@ -651,22 +652,24 @@ static int state_check(struct store_txn *txn, const Ld__Event *ev, const Ld__Mem
 	case LD__EVENT_KIND__CERT_REVIEWED: {
 		Ld__CertState *c;
 		rc = cert_state_get(txn, ev->reviewed->number, &c);
-		if (rc == -ENOENT)
-			return refuse(v, -ENOENT, "no certificate %s here", ev->reviewed->number);
+		if (rc == LD_ENOTFOUND)
+			return refuse(v, LD_ENOTFOUND, "no certificate %s here",
+				      ev->reviewed->number);
 		if (rc)
 			return rc;
 		bool his = strcmp(c->member, ev->member) == 0, revoked = c->revoked;
 		ld__cert_state__free_unpacked(c, NULL);
 		if (!his)
-			return refuse(v, -EINVAL, "certificate %s is another member's",
+			return refuse(v, LD_EINPUT, "certificate %s is another member's",
 				      ev->reviewed->number);
 		if (revoked)
-			return refuse(v, -EPERM, "certificate %s is revoked", ev->reviewed->number);
+			return refuse(v, LD_EFORBIDDEN, "certificate %s is revoked",
+				      ev->reviewed->number);
 		break;
 	}
 	case LD__EVENT_KIND__CHECKIN:
 		if (loc == LOC_CHECKED_IN)
-			return refuse(v, -EEXIST, "he checked in already on %s",
+			return refuse(v, LD_EEXIST, "he checked in already on %s",
 				      date_format(st->checkin_date, day));
 		break;
 	case LD__EVENT_KIND__DUES_PAID: {
@@ -674,57 +677,58 @@ static int state_check(struct store_txn *txn, const Ld__Event *ev, const Ld__Mem
 		const char *n = ev->dues_paid->receipt;
 		rc = store_get(txn, TBL_RECEIPTS, n, strlen(n), &val);
 		if (rc == 0)
-			return refuse(v, -EEXIST, "receipt %s exists already", n);
-		if (rc != -ENOENT)
+			return refuse(v, LD_EEXIST, "receipt %s exists already", n);
+		if (rc != LD_ENOTFOUND)
 			return rc;
 		break;
 	}
 	case LD__EVENT_KIND__PROBATION_OPINION:
 		if (!member_probationary(st))
-			return refuse(v, -EPERM, "he is a full member, not on probation");
+			return refuse(v, LD_EFORBIDDEN, "he is a full member, not on probation");
 		break;
 	case LD__EVENT_KIND__PROBATION_DECIDED: {
 		if (!member_probationary(st))
-			return refuse(v, -EPERM, "he is a full member, not on probation");
+			return refuse(v, LD_EFORBIDDEN, "he is a full member, not on probation");
 		int32_t end = member_probation_end(st, probation_months);
 		bool cancel = strcmp(ev->note->outcome, "cancel") == 0;
 		if (!cancel && ev->date < end)
-			return refuse(v, -EPERM,
+			return refuse(v, LD_EFORBIDDEN,
 				      "his probation runs until %s: full or extend is decided "
 				      "on or after that day (cancel at any time)",
 				      date_format(end, day));
 		if (strcmp(ev->note->outcome, "extend") == 0 &&
 		    ev->note->until > date_add_months(ev->date, 12))
-			return refuse(v, -EPERM, "an extension of probation is at most one year");
+			return refuse(v, LD_EFORBIDDEN,
+				      "an extension of probation is at most one year");
 		break;
 	}
 	case LD__EVENT_KIND__RETURNED:
 		if (loc != LOC_AWAY && loc != LOC_CHECKED_IN && loc != LOC_DEPARTED)
-			return refuse(v, -EPERM,
+			return refuse(v, LD_EFORBIDDEN,
 				      "he is %s, not away: there is no return to inspect", where);
 		break;
 	case LD__EVENT_KIND__TRANSFER_ISSUED:
 		if (text(st->transfer) && !st->transfer_received)
-			return refuse(v, -EEXIST, "a transfer letter (%s) is issued already",
+			return refuse(v, LD_EEXIST, "a transfer letter (%s) is issued already",
 				      st->transfer);
 		break;
 	case LD__EVENT_KIND__TRANSFER_RECEIVED:
 		if (!text(st->transfer) || strcmp(st->transfer, ev->note->text) != 0)
-			return refuse(v, -ENOENT, "letter %s is not his open transfer letter",
+			return refuse(v, LD_ENOTFOUND, "letter %s is not his open transfer letter",
 				      ev->note->text);
 		break;
 	case LD__EVENT_KIND__LAPSE_OPENED:
 		if (member_lapse_open(st))
-			return refuse(v, -EEXIST, "a lapse case is open already");
+			return refuse(v, LD_EEXIST, "a lapse case is open already");
 		break;
 	case LD__EVENT_KIND__LAPSE_DECIDED:
 		if (!member_lapse_open(st))
-			return refuse(v, -EPERM, "no lapse case is open");
+			return refuse(v, LD_EFORBIDDEN, "no lapse case is open");
 		break;
 	case LD__EVENT_KIND__DUES_EXEMPTED:
 		if (ev->exemption->monthly_fen > st->info->monthly_dues_fen)
 			return refuse(
-			    v, -EINVAL,
+			    v, LD_EINPUT,
 			    "a reduction (少交) of %s yuan a month is above his monthly "
 			    "dues of %s yuan",
 			    money_format(ev->exemption->monthly_fen, (char[LD_MONEY_LEN]){0}),
@@ -733,7 +737,7 @@ static int state_check(struct store_txn *txn, const Ld__Event *ev, const Ld__Mem
 			const Ld__DuesExemption *e = st->exemptions[i];
 			if (e->from_month <= ev->exemption->to_month &&
 			    ev->exemption->from_month <= e->to_month)
-				return refuse(v, -EEXIST,
+				return refuse(v, LD_EEXIST,
 					      "an approved reduction (%s) covers some of these "
 					      "months already",
 					      e->id);
@@ -757,7 +761,7 @@ static int dues_amount_check(const Ld__DuesPaid *p, const Ld__MemberState *st, s
 	if (p->voluntary || p->amount_fen <= DUES_VOLUNTARY_FACTOR * owed)
 		return 0;
 	char a[LD_MONEY_LEN], b[LD_MONEY_LEN];
-	return refuse(v, -EPERM,
+	return refuse(v, LD_EFORBIDDEN,
 		      "%s yuan is over %d times what these months owe (%s yuan): a voluntary "
 		      "payment (自愿多交) must be marked voluntary",
 		      money_format(p->amount_fen, a), DUES_VOLUNTARY_FACTOR, money_format(owed, b));
@@ -773,20 +777,20 @@ static int branch_member_check(struct store_txn *txn, const Ld__Event *ev,
 	const char *code = ev->branch->code;
 	Ld__BranchInfo *b;
 	int rc = branch_get(txn, code, &b);
-	if (rc == -ENOENT)
-		return refuse(v, -ENOENT, "no branch %s at this site", code);
+	if (rc == LD_ENOTFOUND)
+		return refuse(v, LD_ENOTFOUND, "no branch %s at this site", code);
 	if (rc)
 		return rc;
 	ld__branch_info__free_unpacked(b, NULL);
 	bool in = st->temp_branch && strcmp(st->temp_branch, code) == 0;
 	if (!site_cares_for(st, self))
-		return refuse(v, -EPERM,
+		return refuse(v, LD_EFORBIDDEN,
 			      "he is %s and not this site's to care for: he is in no branch here",
 			      location_name(member_location(st)));
 	if (ev->kind == LD__EVENT_KIND__BRANCH_JOINED && in)
-		return refuse(v, -EEXIST, "he is in branch %s already", code);
+		return refuse(v, LD_EEXIST, "he is in branch %s already", code);
 	if (ev->kind == LD__EVENT_KIND__BRANCH_LEFT && !in)
-		return refuse(v, -EPERM, "he is not in branch %s", code);
+		return refuse(v, LD_EFORBIDDEN, "he is not in branch %s", code);
 	return 0;
 }
 
@@ -828,11 +832,12 @@ static int validate_new_member(const Ld__Event *ev, const uint8_t *origin, const
 	case LD__EVENT_KIND__MEMBER_REGISTERED:
 		if (local)
 			return 0;
-		return refuse(v, -EPERM, "a member's registration is kept at his outflow site");
+		return refuse(v, LD_EFORBIDDEN,
+			      "a member's registration is kept at his outflow site");
 	case LD__EVENT_KIND__OUTFLOW_REGISTERED:
 		if (same_site(&ev->outflow->inflow_site, self))
 			return 0;
-		return refuse(v, -EPERM, "an outflow registration to another inflow site");
+		return refuse(v, LD_EFORBIDDEN, "an outflow registration to another inflow site");
 	case LD__EVENT_KIND__TRANSFER_ISSUED:
 		if (!local && transfer_to_self(ev, self))
 			return 0;
@@ -840,7 +845,7 @@ static int validate_new_member(const Ld__Event *ev, const uint8_t *origin, const
 	default:
 		break;
 	}
-	return refuse(v, -ENOENT, "a %s event about a member this site does not know",
+	return refuse(v, LD_ENOTFOUND, "a %s event about a member this site does not know",
 		      event_kind_name(ev->kind));
 }
 
@@ -855,31 +860,32 @@ int domain_validate(struct store_txn *txn, const Ld__Event *ev, const uint8_t *o
 	if (rc)
 		return rc;
 	if (!same_site(&ev->origin, origin))
-		return refuse(v, -EPERM, "the event is not the sending site's own");
+		return refuse(v, LD_EFORBIDDEN, "the event is not the sending site's own");
 	if ((rc = date_check(ev, local, today, v)))
 		return rc;
 	enum event_writer writer = event_kind_writer(ev->kind);
 	if (writer == WRITER_LOCAL && !local)
-		return refuse(v, -EPERM, "a %s event is kept at its own site, never sent",
+		return refuse(v, LD_EFORBIDDEN, "a %s event is kept at its own site, never sent",
 			      event_kind_name(ev->kind));
 	if (writer == WRITER_LOCAL && ev->kind != LD__EVENT_KIND__BRANCH_JOINED &&
 	    ev->kind != LD__EVENT_KIND__BRANCH_LEFT)
 		return 0;
 	Ld__MemberState *st = NULL;
 	rc = member_state_get(txn, ev->member, &st);
-	if (rc == -ENOENT)
+	if (rc == LD_ENOTFOUND)
 		return validate_new_member(ev, origin, self, v);
 	if (rc)
 		return rc;
 	if (writer == WRITER_LOCAL) {
 		if (member_closed(st))
-			rc = refuse(v, -EPERM, "he is %s", location_name(member_location(st)));
+			rc = refuse(v, LD_EFORBIDDEN, "he is %s",
+				    location_name(member_location(st)));
 		else
 			rc = branch_member_check(txn, ev, st, self, v);
 		goto out;
 	}
 	if (!local && !concerns(ev, st, self)) {
-		rc = refuse(v, -EPERM,
+		rc = refuse(v, LD_EFORBIDDEN,
 			    "a %s event about a member whose records are not "
 			    "shared with this site",
 			    event_kind_name(ev->kind));
@@ -888,7 +894,7 @@ int domain_validate(struct store_txn *txn, const Ld__Event *ev, const uint8_t *o
 	bool late_kind =
 	    ev->kind == LD__EVENT_KIND__DUES_REFUNDED || ev->kind == LD__EVENT_KIND__CERT_REVOKED;
 	if (member_closed(st) && !late_kind) {
-		rc = refuse(v, -EPERM, "he is %s: nothing more is recorded about him",
+		rc = refuse(v, LD_EFORBIDDEN, "he is %s: nothing more is recorded about him",
 			    location_name(member_location(st)));
 		goto out;
 	}
@@ -898,16 +904,19 @@ int domain_validate(struct store_txn *txn, const Ld__Event *ev, const uint8_t *o
 		goto out;
 	if (writer == WRITER_RECEIPT) {
 		rc = receipt_get(txn, ev->dues_refunded->receipt, &r);
-		if (rc == -ENOENT) {
-			rc = refuse(v, -ENOENT, "no receipt %s here", ev->dues_refunded->receipt);
+		if (rc == LD_ENOTFOUND) {
+			rc = refuse(v, LD_ENOTFOUND, "no receipt %s here",
+				    ev->dues_refunded->receipt);
 			goto out;
 		}
 		if (rc)
 			goto out;
 		if (r->refunded)
-			rc = refuse(v, -EEXIST, "receipt %s is refunded already", r->paid->receipt);
+			rc = refuse(v, LD_EEXIST, "receipt %s is refunded already",
+				    r->paid->receipt);
 		else if (strcmp(r->member, ev->member) != 0)
-			rc = refuse(v, -EINVAL, "receipt %s is another member's", r->paid->receipt);
+			rc = refuse(v, LD_EINPUT, "receipt %s is another member's",
+				    r->paid->receipt);
 		w.site = site_id_ok(&r->site) ? r->site.data : NULL;
 		w.role = "the site that issued the receipt";
 		if (w.site) {
@@ -931,16 +940,17 @@ int domain_validate(struct store_txn *txn, const Ld__Event *ev, const uint8_t *o
 			v->has_writer = true;
 			v->role = w.role;
 			memcpy(v->writer, w.site, LD_SITE_ID_BYTES);
-			rc = refuse(v, -EPERM, "only %s may record %s about him while he is %s",
-				    w.role, event_kind_name(ev->kind),
-				    location_name(member_location(st)));
+			rc = refuse(v, LD_EFORBIDDEN,
+				    "only %s may record %s about him while he is %s", w.role,
+				    event_kind_name(ev->kind), location_name(member_location(st)));
 		} else if (writer == WRITER_RECEIVER) {
-			rc = refuse(v, -EPERM, "no transfer letter of his names a receiving site");
+			rc = refuse(v, LD_EFORBIDDEN,
+				    "no transfer letter of his names a receiving site");
 		} else {
 			v->has_writer = true;
 			v->role = "his outflow site";
 			memcpy(v->writer, st->outflow_site.data, LD_SITE_ID_BYTES);
-			rc = refuse(v, -EPERM,
+			rc = refuse(v, LD_EFORBIDDEN,
 				    "he is %s, so he has no current inflow site: %s is recorded "
 				    "only during a stay at one; his outflow site keeps his record",
 				    location_name(member_location(st)), event_kind_name(ev->kind));

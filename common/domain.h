@@ -19,6 +19,7 @@
 #include "record.pb-c.h"
 #include "siteid.h"
 #include "store.h"
+#include "lderr.h"
 
 enum location {
 	LOC_HOME =
@@ -35,7 +36,7 @@ enum location {
 /* "home", "away", ... for LOC (static text). */
 const char *location_name(enum location loc);
 
-/* The location named NAME into *out. Returns 0 or -EINVAL. */
+/* The location named NAME into *out. Returns 0 or LD_EINPUT. */
 int location_parse(const char *name, enum location *out);
 
 /*
@@ -164,9 +165,9 @@ struct domain_site {
  * that his state allows it (no check-in twice, no dues after his stay ended, no decision without
  * a case...), that it concerns SITE (a peer's event), and that a date of something done is not
  * after today (a peer's: today + 1, for clocks a little apart).
- * Returns 0; or, with V->why set, -EINVAL (malformed), -EPERM (not ORIGIN's to write, or his
- * state forbids it; V->writer names the site that may, when there is one), -EEXIST (done
- * already), -ENOENT (a member, certificate, receipt or letter it needs is unknown here); or
+ * Returns 0; or, with V->why set, LD_EINPUT (malformed), LD_EFORBIDDEN (not ORIGIN's to write, or
+ * his state forbids it; V->writer names the site that may, when there is one), LD_EEXIST (done
+ * already), LD_ENOTFOUND (a member, certificate, receipt or letter it needs is unknown here); or
  * another -errno if the store failed (V->why empty). Nothing is written.
  */
 int domain_validate(struct store_txn *txn, const Ld__Event *ev, const uint8_t *origin,

@@ -5,6 +5,7 @@
  * "3000元以下(含3000元)").
  */
 #include "dues.h"
+#include "lderr.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -48,14 +49,14 @@ static const struct bracket retired_brackets[] = {
 int dues_category_parse(const char *s, enum dues_category *out)
 {
 	if (!s)
-		return -EINVAL;
+		return LD_EINPUT;
 	for (int c = 0; c < DUES_CATEGORY_COUNT; c++) {
 		if (strcmp(s, category_names[c]) == 0) {
 			*out = (enum dues_category)c;
 			return 0;
 		}
 	}
-	return -EINVAL;
+	return LD_EINPUT;
 }
 
 const char *dues_category_name(enum dues_category c)
@@ -84,10 +85,10 @@ static int fail(const char **reason, const char *why)
 {
 	if (reason)
 		*reason = why;
-	return -EINVAL;
+	return LD_EINPUT;
 }
 
-/* Check INCOME_FEN for an income category; 0 or -EINVAL with the reason. */
+/* Check INCOME_FEN for an income category; 0 or LD_EINPUT with the reason. */
 static int check_income(int64_t income_fen, const char **reason)
 {
 	if (income_fen == -1)

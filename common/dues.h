@@ -12,6 +12,7 @@
 #pragma once
 
 #include <stdint.h>
+#include "lderr.h"
 
 enum dues_category {
 	DUES_SALARIED = 0,
@@ -25,7 +26,7 @@ enum dues_category {
 	DUES_CATEGORY_COUNT,
 };
 
-/* Parse "salaried" ... "hardship" (the CLI spelling). Returns 0 or -EINVAL. */
+/* Parse "salaried" ... "hardship" (the CLI spelling). Returns 0 or LD_EINPUT. */
 int dues_category_parse(const char *s, enum dues_category *out);
 
 /* The CLI spelling of C; "?" for an out-of-range value. Static string. */
@@ -40,13 +41,13 @@ int dues_category_needs_income(enum dues_category c);
 /*
  * Monthly dues in fen into *out.
  * INCOME_FEN: after-tax monthly income or pension (>= 0); used by income categories, else ignored
- *   (pass -1 when not given: an income category then fails with -EINVAL).
+ *   (pass -1 when not given: an income category then fails with LD_EINPUT).
  * SET_FEN: the amount set per member (farmer, hardship), or -1 when not given. Farmer requires it
  *   within 20..100; hardship defaults to 0 and must not be negative, nor above what the salaried
  *   table gives for INCOME_FEN (so a hardship amount above 0 needs INCOME_FEN).
  * OUT must not be NULL; it is written only on success.
- * Returns 0, or -EINVAL with *reason (if REASON not NULL) a static sentence saying what is missing
- * or out of range.
+ * Returns 0, or LD_EINPUT with *reason (if REASON not NULL) a static sentence saying what is
+ * missing or out of range.
  */
 int dues_monthly_fen(enum dues_category c, int64_t income_fen, int64_t set_fen, int64_t *out,
 		     const char **reason);

@@ -17,6 +17,7 @@
 #include "fold.h"
 #include "domain.h"
 #include "logging.h"
+#include "lderr.h"
 
 #define SCHEMA_VERSION 1
 
@@ -39,12 +40,12 @@ int meta_init(struct store *s, const uint8_t site_id[LD_SITE_ID_BYTES])
 	if (rc == 0) {
 		if (v.len != LD_SITE_ID_BYTES || memcmp(v.data, site_id, LD_SITE_ID_BYTES) != 0) {
 			log_error("store: the data directory belongs to another site");
-			rc = -EINVAL;
+			rc = LD_EINPUT;
 		}
 		store_abort(txn);
 		return rc;
 	}
-	if (rc != -ENOENT)
+	if (rc != LD_ENOTFOUND)
 		goto fail;
 	uint8_t log_id[LD_LOG_ID_BYTES];
 	uint8_t schema[8];
@@ -70,7 +71,7 @@ int meta_log_id(struct store_txn *txn, uint8_t out[LD_LOG_ID_BYTES])
 	if (rc)
 		return rc;
 	if (v.len != LD_LOG_ID_BYTES)
-		return -EBADMSG;
+		return LD_ECORRUPT;
 	memcpy(out, v.data, LD_LOG_ID_BYTES);
 	return 0;
 }
@@ -79,14 +80,14 @@ int eventlog_head(struct store_txn *txn, struct eventlog_head *head)
 {
 	struct store_val v;
 	int rc = store_get(txn, TBL_META, "head", 4, &v);
-	if (rc == -ENOENT) {
+	if (rc == LD_ENOTFOUND) {
 		memset(head, 0, sizeof(*head));
 		return 0;
 	}
 	if (rc)
 		return rc;
 	if (v.len != 8 + LD_HASH_BYTES)
-		return -EBADMSG;
+		return LD_ECORRUPT;
 	head->seq = store_u64_from(v.data);
 	memcpy(head->hash, (const uint8_t *)v.data + 8, LD_HASH_BYTES);
 	return 0;
@@ -115,7 +116,7 @@ static int append_bytes(struct store_txn *txn, const uint8_t *origin, uint64_t o
 	if (rc)
 		return rc;
 	if (head.seq + 1 != seq_expected)
-		return -EINVAL;
+		return LD_EINPUT;
 
 	Ld__LogEntry entry = LD__LOG_ENTRY__INIT;
 	entry.prev_hash.data = head.hash;
@@ -193,7 +194,7 @@ int eventlog_append_remote(struct store_txn *txn, const Ld__Event *ev, const uin
 			   size_t len, uint64_t *seq)
 {
 	if (ev->origin.len != LD_SITE_ID_BYTES)
-		return -EINVAL;
+		return LD_EINPUT;
 	struct eventlog_head head;
 	int rc = eventlog_head(txn, &head);
 	if (rc)
@@ -217,7 +218,7 @@ int eventlog_find_origin(struct store_txn *txn, const uint8_t *origin, uint64_t 
 	if (rc)
 		return rc;
 	if (v.len != 8)
-		return -EBADMSG;
+		return LD_ECORRUPT;
 	*seq = store_u64_from(v.data);
 	return 0;
 }
@@ -238,12 +239,12 @@ int eventlog_read(struct store_txn *txn, uint64_t seq, Ld__LogEntry **entry, Ld_
 		return rc;
 	Ld__LogEntry *e = entry_unpack(&v);
 	if (!e)
-		return -EBADMSG;
+		return LD_ECORRUPT;
 	if (event) {
 		*event = ld__event__unpack(NULL, e->event.len, e->event.data);
 		if (!*event) {
 			ld__log_entry__free_unpacked(e, NULL);
-			return -EBADMSG;
+			return LD_ECORRUPT;
 		}
 	}
 	if (entry)
@@ -312,7 +313,7 @@ static int snapshot_take(struct store_txn *txn, enum store_table t, struct snaps
 		s->n++;
 	}
 	store_cursor_close(c);
-	if (rc != -ENOENT)
+	if (rc != LD_ENOTFOUND)
 		return rc ? rc : -EIO;
 	for (size_t i = 0; i < s->n; i++) {
 		rc = store_del(txn, t, s->items[i].key, s->items[i].klen);
@@ -345,7 +346,7 @@ static int snapshot_equal(struct store_txn *txn, enum store_table t, const struc
 	store_cursor_close(c);
 	if (*equal && i != s->n)
 		*equal = false;
-	return rc == -ENOENT || rc == 0 ? 0 : rc;
+	return rc == LD_ENOTFOUND || rc == 0 ? 0 : rc;
 }
 
 /* Walk the chain; fold each event if FOLD. */
@@ -384,7 +385,7 @@ static int walk_chain(struct store_txn *txn, bool fold, struct verify_result *r)
 		}
 		if (!problem && fold) {
 			int frc = fold_apply(txn, ev, seq);
-			if (frc == -ENOSPC || frc == -ENOMEM || frc == -EIO || frc == -E2BIG) {
+			if (frc == LD_EMAPFULL || frc == -ENOMEM || frc == -EIO || frc == -E2BIG) {
 				/* The store, not the log: say so (the writer grows the map,
 				 * retries). */
 				if (ev)
@@ -411,7 +412,7 @@ static int walk_chain(struct store_txn *txn, bool fold, struct verify_result *r)
 		if ((rc = sha256(v.data, v.len, prev)))
 			goto out;
 	}
-	if (rc != -ENOENT)
+	if (rc != LD_ENOTFOUND)
 		goto out;
 	rc = 0;
 	struct eventlog_head head;

@@ -15,6 +15,7 @@
 #include "record.pb-c.h"
 #include "siteid.h"
 #include "store.h"
+#include "lderr.h"
 
 #define LD_LOG_ID_BYTES 16
 #define LD_HASH_BYTES	32
@@ -26,11 +27,11 @@ struct eventlog_head {
 
 /*
  * On first use of a store, record SITE_ID, a random log_id and the schema version in `meta`; later,
- * check that the store belongs to SITE_ID (-EINVAL if another site's). Runs its own write txn.
+ * check that the store belongs to SITE_ID (LD_EINPUT if another site's). Runs its own write txn.
  */
 int meta_init(struct store *s, const uint8_t site_id[LD_SITE_ID_BYTES]);
 
-/* The store's log_id into OUT. Returns 0 or -ENOENT before meta_init. */
+/* The store's log_id into OUT. Returns 0 or LD_ENOTFOUND before meta_init. */
 int meta_log_id(struct store_txn *txn, uint8_t out[LD_LOG_ID_BYTES]);
 
 /* The head of the log (seq 0 and a zero hash when empty). */
@@ -50,19 +51,20 @@ int eventlog_commit_local(struct store_txn *txn, const uint8_t site_id[LD_SITE_I
  * Append an event a peer originated: BYTES (LEN) exactly as received, EV their unpacked form (its
  * origin and origin_seq are its id). The caller has checked that the id is new and the event valid
  * (domain_validate). Folds it. *seq (may be NULL) receives the local seq. Returns 0,
- * -EEXIST if the id is in the log already, or -errno.
+ * LD_EEXIST if the id is in the log already, or -errno.
  */
 int eventlog_append_remote(struct store_txn *txn, const Ld__Event *ev, const uint8_t *bytes,
 			   size_t len, uint64_t *seq);
 
-/* The local seq of the event with id (ORIGIN, ORIGIN_SEQ) into *seq. Returns 0 or -ENOENT. */
+/* The local seq of the event with id (ORIGIN, ORIGIN_SEQ) into *seq. Returns 0 or LD_ENOTFOUND. */
 int eventlog_find_origin(struct store_txn *txn, const uint8_t *origin, uint64_t origin_seq,
 			 uint64_t *seq);
 
 /*
  * Read entry SEQ. ENTRY and EVENT may each be NULL; what is returned is the caller's, freed with
  * ld__log_entry__free_unpacked(*entry, NULL) and ld__event__free_unpacked(*event, NULL). The
- * entry's event field holds the exact bytes the origin committed. Returns 0, -ENOENT, -EBADMSG.
+ * entry's event field holds the exact bytes the origin committed. Returns 0, LD_ENOTFOUND,
+ * LD_ECORRUPT.
  */
 int eventlog_read(struct store_txn *txn, uint64_t seq, Ld__LogEntry **entry, Ld__Event **event);
 

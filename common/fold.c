@@ -15,6 +15,7 @@
 #include "domain.h"
 #include "event.h"
 #include "idno.h"
+#include "lderr.h"
 
 const enum store_table fold_tables[FOLD_TABLE_COUNT] = {TBL_MEMBERS,  TBL_BRANCHES, TBL_CERTS,
 							TBL_MEETINGS, TBL_RECEIPTS, TBL_LETTERS};
@@ -26,7 +27,7 @@ int member_state_get(struct store_txn *txn, const char *idno, Ld__MemberState **
 	if (rc)
 		return rc;
 	*out = ld__member_state__unpack(NULL, v.len, v.data);
-	return *out ? 0 : -EBADMSG;
+	return *out ? 0 : LD_ECORRUPT;
 }
 
 /* Pack any message into a fresh buffer and put it under KEY. */
@@ -56,7 +57,7 @@ int branch_get(struct store_txn *txn, const char *code, Ld__BranchInfo **out)
 	if (rc)
 		return rc;
 	*out = ld__branch_info__unpack(NULL, v.len, v.data);
-	return *out ? 0 : -EBADMSG;
+	return *out ? 0 : LD_ECORRUPT;
 }
 
 /*
@@ -90,7 +91,7 @@ static int member_put_with(struct store_txn *txn, Ld__MemberState *st, const Ld_
 static int fold_member_registered(struct store_txn *txn, const Ld__Event *ev, uint64_t seq)
 {
 	if (!ev->member_info)
-		return -EBADMSG;
+		return LD_ECORRUPT;
 	Ld__MemberState st = LD__MEMBER_STATE__INIT;
 	st.info = ev->member_info;
 	member_set_location(&st, LOC_HOME);
@@ -102,7 +103,7 @@ static int fold_member_registered(struct store_txn *txn, const Ld__Event *ev, ui
 static int fold_member_updated(struct store_txn *txn, const Ld__Event *ev, uint64_t seq)
 {
 	if (!ev->member_info)
-		return -EBADMSG;
+		return LD_ECORRUPT;
 	Ld__MemberState *old;
 	int rc = member_state_get(txn, ev->member, &old);
 	if (rc)
@@ -119,10 +120,10 @@ static int fold_outflow_registered(struct store_txn *txn, const Ld__Event *ev, u
 {
 	Ld__OutflowInfo *of = ev->outflow;
 	if (!of || !of->member)
-		return -EBADMSG;
+		return LD_ECORRUPT;
 	Ld__MemberState *old = NULL;
 	int rc = member_state_get(txn, ev->member, &old);
-	if (rc && rc != -ENOENT)
+	if (rc && rc != LD_ENOTFOUND)
 		return rc;
 	/* The snapshot is self-contained: a site that never saw him before starts from it. */
 	Ld__MemberState st = LD__MEMBER_STATE__INIT;
@@ -157,7 +158,7 @@ static int fold_outflow_registered(struct store_txn *txn, const Ld__Event *ev, u
 static int fold_branch_added(struct store_txn *txn, const Ld__Event *ev)
 {
 	if (!ev->branch)
-		return -EBADMSG;
+		return LD_ECORRUPT;
 	const char *code = ev->branch->code;
 	return put_packed(txn, TBL_BRANCHES, code, strlen(code), &ev->branch->base);
 }
@@ -169,7 +170,7 @@ int cert_state_get(struct store_txn *txn, const char *number, Ld__CertState **ou
 	if (rc)
 		return rc;
 	*out = ld__cert_state__unpack(NULL, v.len, v.data);
-	return *out ? 0 : -EBADMSG;
+	return *out ? 0 : LD_ECORRUPT;
 }
 
 static int cert_state_put(struct store_txn *txn, const Ld__CertState *c)
@@ -186,7 +187,7 @@ static int member_change(struct store_txn *txn, const Ld__Event *ev, uint64_t se
 		return 0;
 	Ld__MemberState *old;
 	int rc = member_state_get(txn, ev->member, &old);
-	if (rc == -ENOENT)
+	if (rc == LD_ENOTFOUND)
 		return 0;
 	if (rc)
 		return rc;
@@ -209,11 +210,11 @@ static void set_certificate(Ld__MemberState *st, const Ld__Event *ev, void *numb
 static int fold_cert_issued(struct store_txn *txn, const Ld__Event *ev, uint64_t seq)
 {
 	if (!ev->cert)
-		return -EBADMSG;
+		return LD_ECORRUPT;
 	Ld__CertificateBody *body =
 	    ld__certificate_body__unpack(NULL, ev->cert->body.len, ev->cert->body.data);
 	if (!body)
-		return -EBADMSG;
+		return LD_ECORRUPT;
 	Ld__CertState c = LD__CERT_STATE__INIT;
 	c.signed_ = ev->cert;
 	c.number = body->number;
@@ -228,7 +229,7 @@ static int fold_cert_issued(struct store_txn *txn, const Ld__Event *ev, uint64_t
 static int fold_cert_revoked(struct store_txn *txn, const Ld__Event *ev, uint64_t seq)
 {
 	if (!ev->revoked)
-		return -EBADMSG;
+		return LD_ECORRUPT;
 	Ld__CertState *c;
 	int rc = cert_state_get(txn, ev->revoked->number, &c);
 	if (rc == 0) {
@@ -239,7 +240,7 @@ static int fold_cert_revoked(struct store_txn *txn, const Ld__Event *ev, uint64_
 		rc = cert_state_put(txn, c);
 		c->revoke_reason = keep;
 		ld__cert_state__free_unpacked(c, NULL);
-	} else if (rc == -ENOENT) {
+	} else if (rc == LD_ENOTFOUND) {
 		rc = 0; /* a certificate this site never saw: history only */
 	}
 	return rc ? rc : member_change(txn, ev, seq, NULL, NULL);
@@ -248,7 +249,7 @@ static int fold_cert_revoked(struct store_txn *txn, const Ld__Event *ev, uint64_
 static int fold_cert_reviewed(struct store_txn *txn, const Ld__Event *ev, uint64_t seq)
 {
 	if (!ev->reviewed)
-		return -EBADMSG;
+		return LD_ECORRUPT;
 	Ld__CertState *c;
 	int rc = cert_state_get(txn, ev->reviewed->number, &c);
 	if (rc == 0) {
@@ -273,7 +274,7 @@ static int fold_cert_reviewed(struct store_txn *txn, const Ld__Event *ev, uint64
 		c->reviews = keep;
 		free(reviews);
 		ld__cert_state__free_unpacked(c, NULL);
-	} else if (rc == -ENOENT) {
+	} else if (rc == LD_ENOTFOUND) {
 		rc = 0;
 	}
 	return rc ? rc : member_change(txn, ev, seq, NULL, NULL);
@@ -306,7 +307,7 @@ static int recall_certificate(struct store_txn *txn, const char *number, const c
 		return 0;
 	Ld__CertState *c;
 	int rc = cert_state_get(txn, number, &c);
-	if (rc == -ENOENT)
+	if (rc == LD_ENOTFOUND)
 		return 0;
 	if (rc)
 		return rc;
@@ -505,14 +506,14 @@ static int fold_dues_refunded(struct store_txn *txn, const Ld__Event *ev, uint64
 	if (rc == 0) {
 		Ld__Receipt *r = ld__receipt__unpack(NULL, v.len, v.data);
 		if (!r)
-			return -EBADMSG;
+			return LD_ECORRUPT;
 		char *keep = r->refund_reason;
 		r->refunded = true;
 		r->refund_reason = ev->dues_refunded->reason;
 		rc = put_packed(txn, TBL_RECEIPTS, number, strlen(number), &r->base);
 		r->refund_reason = keep;
 		ld__receipt__free_unpacked(r, NULL);
-	} else if (rc == -ENOENT) {
+	} else if (rc == LD_ENOTFOUND) {
 		rc = 0;
 	}
 	return rc ? rc : member_change(txn, ev, seq, NULL, NULL);
@@ -525,8 +526,8 @@ static int member_from_snapshot(struct store_txn *txn, const Ld__Event *ev, uint
 	int rc = member_state_get(txn, ev->member, &old);
 	if (rc == 0)
 		ld__member_state__free_unpacked(old, NULL);
-	if (rc != -ENOENT || !ev->transfer->member)
-		return rc == -ENOENT ? 0 : rc;
+	if (rc != LD_ENOTFOUND || !ev->transfer->member)
+		return rc == LD_ENOTFOUND ? 0 : rc;
 	Ld__MemberState st = LD__MEMBER_STATE__INIT;
 	st.info = ev->transfer->member;
 	member_set_location(&st, LOC_HOME);
@@ -541,7 +542,7 @@ static int fold_transfer_issued(struct store_txn *txn, const Ld__Event *ev, uint
 	Ld__TransferLetter *l =
 	    ld__transfer_letter__unpack(NULL, ev->transfer->letter.len, ev->transfer->letter.data);
 	if (!l)
-		return -EBADMSG;
+		return LD_ECORRUPT;
 	int rc = put_packed(txn, TBL_LETTERS, l->number, strlen(l->number), &ev->transfer->base);
 	if (rc == 0)
 		rc = member_from_snapshot(txn, ev, seq);
@@ -614,8 +615,9 @@ int fold_apply(struct store_txn *txn, const Ld__Event *ev, uint64_t seq)
 	struct scratch sc;
 	Ld__Event__PayloadCase payload = event_kind_payload(ev->kind);
 	if (payload != LD__EVENT__PAYLOAD__NOT_SET && ev->payload_case != payload)
-		return -EBADMSG; /* another kind's payload: the oneof's pointers are not this kind's
-				  */
+		return LD_ECORRUPT; /* another kind's payload: the oneof's pointers are not this
+				     * kind's
+				     */
 	switch (ev->kind) {
 	case LD__EVENT_KIND__MEMBER_REGISTERED:
 		return fold_member_registered(txn, ev, seq);
@@ -633,25 +635,25 @@ int fold_apply(struct store_txn *txn, const Ld__Event *ev, uint64_t seq)
 		return fold_cert_reviewed(txn, ev, seq);
 	case LD__EVENT_KIND__CHECKIN:
 		if (!ev->checkin)
-			return -EBADMSG;
+			return LD_ECORRUPT;
 		return member_change(txn, ev, seq, set_checked_in, NULL);
 	case LD__EVENT_KIND__MEETING_HELD:
 		if (!ev->meeting)
-			return -EBADMSG;
+			return LD_ECORRUPT;
 		return put_packed(txn, TBL_MEETINGS, ev->meeting->id, strlen(ev->meeting->id),
 				  &ev->meeting->base);
 	case LD__EVENT_KIND__ATTENDANCE:
 		if (!ev->attendance || !ev->attendance->meeting)
-			return -EBADMSG;
+			return LD_ECORRUPT;
 		return member_change(txn, ev, seq, on_attendance, NULL);
 	case LD__EVENT_KIND__DUES_PAID:
-		return ev->dues_paid ? fold_dues_paid(txn, ev, seq) : -EBADMSG;
+		return ev->dues_paid ? fold_dues_paid(txn, ev, seq) : LD_ECORRUPT;
 	case LD__EVENT_KIND__DUES_REFUNDED:
-		return ev->dues_refunded ? fold_dues_refunded(txn, ev, seq) : -EBADMSG;
+		return ev->dues_refunded ? fold_dues_refunded(txn, ev, seq) : LD_ECORRUPT;
 	case LD__EVENT_KIND__REPORT_RECEIVED:
 		return member_change(txn, ev, seq, on_report, NULL);
 	case LD__EVENT_KIND__CONTACT_CHANGED:
-		return ev->contact ? member_change(txn, ev, seq, on_contact, &sc) : -EBADMSG;
+		return ev->contact ? member_change(txn, ev, seq, on_contact, &sc) : LD_ECORRUPT;
 	case LD__EVENT_KIND__FEEDBACK:
 		return member_change(txn, ev, seq, on_feedback, NULL);
 	case LD__EVENT_KIND__DEPARTURE_ASSESSED:
@@ -659,26 +661,29 @@ int fold_apply(struct store_txn *txn, const Ld__Event *ev, uint64_t seq)
 	case LD__EVENT_KIND__RETURNED:
 		return fold_recall(txn, ev, seq, "returned", on_returned);
 	case LD__EVENT_KIND__TRANSFER_ISSUED:
-		return ev->transfer ? fold_transfer_issued(txn, ev, seq) : -EBADMSG;
+		return ev->transfer ? fold_transfer_issued(txn, ev, seq) : LD_ECORRUPT;
 	case LD__EVENT_KIND__TRANSFER_RECEIVED:
 		return fold_recall(txn, ev, seq, "transferred", on_transfer_received);
 	case LD__EVENT_KIND__PROBATION_OPINION:
 		return ev->note ? member_change(txn, ev, seq, on_probation_opinion, NULL)
-				: -EBADMSG;
+				: LD_ECORRUPT;
 	case LD__EVENT_KIND__PROBATION_DECIDED:
-		return ev->note ? member_change(txn, ev, seq, on_probation_decided, &sc) : -EBADMSG;
+		return ev->note ? member_change(txn, ev, seq, on_probation_decided, &sc)
+				: LD_ECORRUPT;
 	case LD__EVENT_KIND__LAPSE_OPENED:
-		return ev->note ? member_change(txn, ev, seq, on_lapse_opened, NULL) : -EBADMSG;
+		return ev->note ? member_change(txn, ev, seq, on_lapse_opened, NULL) : LD_ECORRUPT;
 	case LD__EVENT_KIND__LAPSE_DECIDED:
-		return ev->note ? member_change(txn, ev, seq, on_lapse_decided, NULL) : -EBADMSG;
+		return ev->note ? member_change(txn, ev, seq, on_lapse_decided, NULL) : LD_ECORRUPT;
 	case LD__EVENT_KIND__STAY_ENDED:
-		return ev->stay_ended ? member_change(txn, ev, seq, on_stay_ended, NULL) : -EBADMSG;
+		return ev->stay_ended ? member_change(txn, ev, seq, on_stay_ended, NULL)
+				      : LD_ECORRUPT;
 	case LD__EVENT_KIND__DUES_EXEMPTED:
-		return ev->exemption ? fold_exempted(txn, ev, seq) : -EBADMSG;
+		return ev->exemption ? fold_exempted(txn, ev, seq) : LD_ECORRUPT;
 	case LD__EVENT_KIND__BRANCH_JOINED:
-		return ev->branch ? member_change(txn, ev, seq, on_branch_joined, NULL) : -EBADMSG;
+		return ev->branch ? member_change(txn, ev, seq, on_branch_joined, NULL)
+				  : LD_ECORRUPT;
 	case LD__EVENT_KIND__BRANCH_LEFT:
-		return ev->branch ? member_change(txn, ev, seq, on_branch_left, NULL) : -EBADMSG;
+		return ev->branch ? member_change(txn, ev, seq, on_branch_left, NULL) : LD_ECORRUPT;
 	default:
 		/* A kind from a newer version: kept in the log, folded once we know it. */
 		return fold_history_only(txn, ev, seq);

@@ -11,6 +11,7 @@
 
 #include "record.pb-c.h"
 #include "store.h"
+#include "lderr.h"
 
 /* The tables fold_apply writes (FOLD_TABLE_COUNT of them). */
 #define FOLD_TABLE_COUNT 6
@@ -21,7 +22,7 @@ int fold_apply(struct store_txn *txn, const Ld__Event *ev, uint64_t seq);
 
 /*
  * The member with identity number IDNO: *out is unpacked, the caller frees it with
- * ld__member_state__free_unpacked(*out, NULL). Returns 0, -ENOENT, or -EBADMSG.
+ * ld__member_state__free_unpacked(*out, NULL). Returns 0, LD_ENOTFOUND, or LD_ECORRUPT.
  */
 int member_state_get(struct store_txn *txn, const char *idno, Ld__MemberState **out);
 

@@ -1,5 +1,6 @@
 /* frame.c: see frame.h. */
 #include "frame.h"
+#include "lderr.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -45,7 +46,7 @@ static int write_all(int fd, const uint8_t *p, size_t len)
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			return -errno;
+			return lderr_from_errno(errno);
 		}
 		p += n;
 		len -= (size_t)n;
@@ -60,7 +61,7 @@ static int read_all(int fd, uint8_t *p, size_t len)
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			return -errno;
+			return lderr_from_errno(errno);
 		}
 		if (n == 0)
 			return -EPIPE;

@@ -1,5 +1,6 @@
 /* hostport.c: see hostport.h. */
 #include "hostport.h"
+#include "lderr.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -9,7 +10,7 @@ static int refuse(const char **why, const char *reason)
 {
 	if (why)
 		*why = reason;
-	return -EINVAL;
+	return LD_EINPUT;
 }
 
 int hostport_parse(const char *text, struct hostport *out, const char **why)

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <stdint.h>
+#include "lderr.h"
 
 #define LD_HOST_MAX 256
 
@@ -17,7 +18,7 @@ struct hostport {
 /*
  * Parse TEXT into *out (may be NULL: only check). Refused: no colon or nothing after it, a port
  * not a number from 1 to 65535, an empty host, a bare IPv6 address (brackets are needed), any
- * space or control character, a host longer than LD_HOST_MAX - 1. Returns 0, or -EINVAL with
+ * space or control character, a host longer than LD_HOST_MAX - 1. Returns 0, or LD_EINPUT with
  * *why (may be NULL) set to a static reason.
  */
 int hostport_parse(const char *text, struct hostport *out, const char **why);

@@ -28,6 +28,7 @@
 #include <openssl/x509v3.h>
 
 #include "logging.h"
+#include "lderr.h"
 
 #define SIGNATURE_BYTES	      64
 #define CERT_VALID_DAYS	      (20 * 365 + 5) /* 20 years, leap days included */
@@ -85,7 +86,7 @@ static int write_all(int fd, const char *buf, size_t len)
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			return -errno;
+			return lderr_from_errno(errno);
 		}
 		buf += n;
 		len -= (size_t)n;
@@ -106,7 +107,7 @@ static int write_bio(int fd, BIO *mem)
 	if (r < 0)
 		return r;
 	if (fsync(fd) < 0)
-		return -errno;
+		return lderr_from_errno(errno);
 	return 0;
 }
 
@@ -227,13 +228,13 @@ int identity_create(const char *key_path, const char *crt_path, const char *name
 	int r;
 
 	if (name == NULL || name[0] == '\0')
-		return -EINVAL;
+		return LD_EINPUT;
 	key_fd = open(key_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (key_fd < 0)
-		return -errno;
+		return lderr_from_errno(errno);
 	crt_fd = open(crt_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (crt_fd < 0) {
-		r = -errno;
+		r = lderr_from_errno(errno);
 		goto fail_key_file;
 	}
 
@@ -257,12 +258,12 @@ int identity_create(const char *key_path, const char *crt_path, const char *name
 	}
 	r = write_bio(key_fd, key_pem);
 	if (r < 0) {
-		log_error("cannot write %s: %s", key_path, strerror(-r));
+		log_error("cannot write %s: %s", key_path, lderr_str(r));
 		goto fail_pem;
 	}
 	r = write_bio(crt_fd, crt_pem);
 	if (r < 0) {
-		log_error("cannot write %s: %s", crt_path, strerror(-r));
+		log_error("cannot write %s: %s", crt_path, lderr_str(r));
 		goto fail_pem;
 	}
 	r = spki_of(key, &spki, &spki_len);
@@ -273,13 +274,13 @@ int identity_create(const char *key_path, const char *crt_path, const char *name
 		goto fail_spki;
 	}
 	if (close(crt_fd) < 0) {
-		r = -errno;
+		r = lderr_from_errno(errno);
 		crt_fd = -1;
 		goto fail_spki;
 	}
 	crt_fd = -1;
 	if (close(key_fd) < 0) {
-		r = -errno;
+		r = lderr_from_errno(errno);
 		key_fd = -1;
 		goto fail_spki;
 	}
@@ -329,7 +330,7 @@ static int read_private_key(const char *path, EVP_PKEY **out)
 	int r = 0;
 
 	if (f == NULL)
-		return -errno;
+		return lderr_from_errno(errno);
 	if (fstat(fileno(f), &st) == 0 && (st.st_mode & 077) != 0)
 		log_warn("%s can be read by other users (mode %04o): chmod 600 it", path,
 			 (unsigned int)(st.st_mode & 07777));
@@ -359,7 +360,7 @@ static int check_certificate(const char *path, EVP_PKEY *key)
 	int r = 0;
 
 	if (f == NULL)
-		return -errno;
+		return lderr_from_errno(errno);
 	cert = PEM_read_X509(f, NULL, no_pass_phrase, NULL);
 	if (cert == NULL) {
 		r = openssl_fail("%s does not hold a readable certificate", path);
@@ -475,7 +476,7 @@ int identity_verify(const uint8_t *spki, size_t spki_len, const uint8_t *msg, si
 	int r;
 
 	if (key == NULL)
-		return -EINVAL;
+		return LD_EINPUT;
 	ctx = EVP_MD_CTX_new();
 	if (ctx == NULL) {
 		r = openssl_fail("cannot verify a signature");
@@ -485,7 +486,8 @@ int identity_verify(const uint8_t *spki, size_t spki_len, const uint8_t *msg, si
 		r = openssl_fail("cannot verify a signature");
 		goto out_ctx;
 	}
-	r = EVP_DigestVerify(ctx, sig, SIGNATURE_BYTES, msg ? msg : empty, len) == 1 ? 0 : -EBADMSG;
+	r = EVP_DigestVerify(ctx, sig, SIGNATURE_BYTES, msg ? msg : empty, len) == 1 ? 0
+										     : LD_ECORRUPT;
 	ERR_clear_error(); /* a bad signature is an answer, not an error to log */
 out_ctx:
 	EVP_MD_CTX_free(ctx);

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "siteid.h"
+#include "lderr.h"
 
 struct identity;
 
@@ -18,8 +19,8 @@ struct identity;
  * Make a new key and a self-signed X.509 certificate (CN = NAME, valid 20 years) and write them to
  * KEY_PATH (created 0600, must not exist) and CRT_PATH (0644, must not exist).
  * NAME is UTF-8; the CN keeps its first 64 characters (X.509's limit), the config keeps the name.
- * ID (if not NULL) receives the site id. Returns 0, -EEXIST if a file exists, -errno on I/O
- * failure, -EINVAL if NAME is NULL or empty, -EIO on an OpenSSL failure (the reason is logged).
+ * ID (if not NULL) receives the site id. Returns 0, LD_EEXIST if a file exists, -errno on I/O
+ * failure, LD_EINPUT if NAME is NULL or empty, -EIO on an OpenSSL failure (the reason is logged).
  * On failure neither file is left behind.
  */
 int identity_create(const char *key_path, const char *crt_path, const char *name,
@@ -29,8 +30,8 @@ int identity_create(const char *key_path, const char *crt_path, const char *name
  * Load the key from KEY_PATH (and check that CRT_PATH holds a certificate for the same key;
  * CRT_PATH may be NULL to skip that, and identity_crt_path then returns NULL). A key readable by
  * others and an expired certificate are logged as warnings. *out is the caller's, freed with
- * identity_free. Returns 0, -ENOENT, -EACCES (or another -errno of open), -EIO (bad file, or the
- * certificate of another key; the reason is logged), -ENOMEM.
+ * identity_free. Returns 0, LD_ENOTFOUND, -EACCES (or another -errno of open), -EIO (bad file, or
+ * the certificate of another key; the reason is logged), -ENOMEM.
  */
 int identity_load(const char *key_path, const char *crt_path, struct identity **out);
 
@@ -56,9 +57,9 @@ int identity_sign(const struct identity *id, const uint8_t *msg, size_t len, uin
 
 /*
  * Verify SIG over MSG with the public key in SPKI DER (SPKI_LEN bytes).
- * Returns 0 if valid, -EBADMSG if the signature does not verify, -EINVAL if SPKI is not an Ed25519
- * key, -EIO if OpenSSL fails otherwise (out of memory; logged). Nothing is logged for -EBADMSG or
- * -EINVAL.
+ * Returns 0 if valid, LD_ECORRUPT if the signature does not verify, LD_EINPUT if SPKI is not an
+ * Ed25519 key, -EIO if OpenSSL fails otherwise (out of memory; logged). Nothing is logged for
+ * LD_ECORRUPT or LD_EINPUT.
  */
 int identity_verify(const uint8_t *spki, size_t spki_len, const uint8_t *msg, size_t len,
 		    const uint8_t sig[64]);

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "date.h"
+#include "lderr.h"
 
 #define REASON_SIZE 160
 
@@ -77,7 +78,7 @@ static int fail(const char **reason, const char *why)
 {
 	if (reason)
 		*reason = why;
-	return -EINVAL;
+	return LD_EINPUT;
 }
 
 /* Format a reason into the thread-local buffer and fail with it. */

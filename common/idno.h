@@ -9,6 +9,7 @@
 #pragma once
 
 #include <stdint.h>
+#include "lderr.h"
 
 #define LD_IDNO_LEN  18
 #define LD_IDNO_SIZE 19 /* with NUL */
@@ -25,7 +26,7 @@ char idno_check_char(const char *s);
  * SEX: 'M' or 'F' (lowercase accepted) that the sequence digit must match, or 0 to skip.
  * NORMALIZED: if not NULL, receives the canonical form (uppercase X), LD_IDNO_SIZE bytes; written
  *   only on success.
- * Returns 0, or -EINVAL with *REASON (if REASON not NULL) set to an English sentence naming the
+ * Returns 0, or LD_EINPUT with *REASON (if REASON not NULL) set to an English sentence naming the
  * first fault found, in this order: length (counted in characters, a UTF-8 sequence being one),
  * a character that is not a digit (or X last), area code (not a province code), birth date (not a
  * real date, before 1900, or in the future), check character (saying which one was expected),

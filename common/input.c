@@ -6,12 +6,13 @@
 #include <string.h>
 
 #include "utf8.h"
+#include "lderr.h"
 
 static int fail(const char **why, const char *text)
 {
 	if (why)
 		*why = text;
-	return -EINVAL;
+	return LD_EINPUT;
 }
 
 /* Decode the UTF-8 character at S (valid UTF-8 assumed); *n gets its length. */

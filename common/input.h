@@ -1,7 +1,7 @@
 /*
  * input.h: the free text people type (names, places, phone numbers, the operator) as the domain
  * accepts it. The commands and `import members` call these same checks, so a register row is
- * judged as the same value typed at the command line. Each check returns 0, or -EINVAL with *WHY
+ * judged as the same value typed at the command line. Each check returns 0, or LD_EINPUT with *WHY
  * (if WHY is not NULL) set to a static English phrase saying what is wrong and what is expected,
  * to follow the name of the field ("--name must be ..." is the caller's "--name " + *WHY).
  */
@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include "lderr.h"
 
 #define INPUT_OPERATOR_MAX_CHARS 64
 

@@ -3,6 +3,7 @@
  * lines from the loop thread and the writer thread never interleave.
  */
 #include "logging.h"
+#include "lderr.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -26,7 +27,7 @@ int log_set_level_name(const char *name)
 			return 0;
 		}
 	}
-	return -EINVAL;
+	return LD_EINPUT;
 }
 
 void log_msg(enum log_level level, const char *fmt, ...)

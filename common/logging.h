@@ -6,10 +6,11 @@
 #pragma once
 
 #include <stdarg.h>
+#include "lderr.h"
 
 enum log_level { LOG_LEVEL_ERROR = 0, LOG_LEVEL_WARN, LOG_LEVEL_INFO, LOG_LEVEL_DEBUG };
 
-/* Set the level by name ("error", "warn", "info", "debug"). Returns 0 or -EINVAL. */
+/* Set the level by name ("error", "warn", "info", "debug"). Returns 0 or LD_EINPUT. */
 int log_set_level_name(const char *name);
 void log_set_level(enum log_level level);
 

@@ -5,6 +5,7 @@
  * are not. Leading zeros are harmless and accepted ("007.00" is 700 fen).
  */
 #include "money.h"
+#include "lderr.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -20,19 +21,19 @@ static bool is_digit(char c)
 int money_parse(const char *s, int64_t *fen)
 {
 	if (!s || !is_digit(*s))
-		return -EINVAL;
+		return LD_EINPUT;
 	int64_t yuan = 0;
 	const char *p = s;
 	for (; is_digit(*p); p++) {
 		yuan = yuan * 10 + (*p - '0');
 		if (yuan > MONEY_MAX_YUAN)
-			return -EINVAL; /* also stops before int64_t could overflow */
+			return LD_EINPUT; /* also stops before int64_t could overflow */
 	}
 	int64_t cents = 0;
 	if (*p == '.') {
 		p++;
 		if (!is_digit(p[0]))
-			return -EINVAL; /* "1." */
+			return LD_EINPUT; /* "1." */
 		cents = (p[0] - '0') * 10;
 		p++;
 		if (is_digit(p[0])) {
@@ -41,9 +42,9 @@ int money_parse(const char *s, int64_t *fen)
 		}
 	}
 	if (*p != '\0')
-		return -EINVAL; /* a third decimal, a sign, an exponent, a space... */
+		return LD_EINPUT; /* a third decimal, a sign, an exponent, a space... */
 	if (yuan == MONEY_MAX_YUAN && cents > 0)
-		return -EINVAL;
+		return LD_EINPUT;
 	*fen = yuan * 100 + cents;
 	return 0;
 }

@@ -5,13 +5,15 @@
 #pragma once
 
 #include <stdint.h>
+#include "lderr.h"
 
 #define LD_MONEY_LEN 32
 
 /*
  * Parse yuan ("3000", "3000.5", "3000.01") into *fen. No sign, no exponent, no spaces, at most two
  * decimals, at most 1e12 yuan. Digits are required on both sides of a point: "1." and ".5" are
- * refused as likely typos. Returns 0, or -EINVAL (then *fen is untouched; S NULL is -EINVAL too).
+ * refused as likely typos. Returns 0, or LD_EINPUT (then *fen is untouched; S NULL is LD_EINPUT
+ * too).
  */
 int money_parse(const char *s, int64_t *fen);
 

@@ -11,6 +11,7 @@
  * dashes and spaces anywhere, and the digits 0, 1 and 8 (not in the alphabet) read as O, I and B.
  */
 #include "siteid.h"
+#include "lderr.h"
 
 #include <errno.h>
 #include <string.h>
@@ -79,7 +80,7 @@ static void base32_encode(const uint8_t id[LD_SITE_ID_BYTES], char out[BASE32_CH
 }
 
 /*
- * Decode 52 base32 characters into ID. Returns 0, or -EINVAL if the last character carries bits
+ * Decode 52 base32 characters into ID. Returns 0, or LD_EINPUT if the last character carries bits
  * beyond the 256 of the digest (no id is written that way).
  */
 static int base32_decode(const char in[BASE32_CHARS], uint8_t id[LD_SITE_ID_BYTES])
@@ -97,7 +98,7 @@ static int base32_decode(const char in[BASE32_CHARS], uint8_t id[LD_SITE_ID_BYTE
 		}
 	}
 	if ((buffer & ((1u << bits) - 1)) != 0)
-		return -EINVAL;
+		return LD_EINPUT;
 	return 0;
 }
 
@@ -197,5 +198,5 @@ int siteid_parse(const char *s, uint8_t id[LD_SITE_ID_BYTES], const char **reaso
 fail:
 	if (reason)
 		*reason = why;
-	return -EINVAL;
+	return LD_EINPUT;
 }

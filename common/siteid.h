@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "lderr.h"
 
 #define LD_SITE_ID_BYTES 32
 #define LD_SITE_ID_TEXT	 64 /* 56 characters + 7 dashes + NUL */
@@ -24,7 +25,7 @@ char *siteid_format(const uint8_t id[LD_SITE_ID_BYTES], char out[LD_SITE_ID_TEXT
 /*
  * Parse text into ID. Accepts lowercase, and dashes or spaces anywhere (they are ignored); the
  * digits 0, 1 and 8 are read as O, I and B, as Syncthing does.
- * Returns 0, or -EINVAL with *reason (if not NULL) a static sentence: wrong length, a character
+ * Returns 0, or LD_EINPUT with *reason (if not NULL) a static sentence: wrong length, a character
  * outside the base32 alphabet, or a check character that does not match (a mistyped id; the
  * sentence says which characters to read again). ID is untouched on failure.
  */

@@ -2,16 +2,17 @@
  * status.h: exit codes of CLI.md, and the one translation from negative errno to them.
  *
  * Inside both programs, failures are negative errno with these meanings:
- *   -EDOM      usage: unknown command or option, missing or extra argument       -> 2
- *   -EINVAL    invalid input: identity number, date, month, amount, enum, token  -> 3
- *   -ENOENT    not found: member, certificate, branch, meeting, peer, receipt    -> 4
- *   -EEXIST, -EPERM, -EALREADY, -EBADMSG, -EKEYREVOKED, -EKEYEXPIRED
+ *   LD_EUSAGE      usage: unknown command or option, missing or extra argument       -> 2
+ *   LD_EINPUT    invalid input: identity number, date, month, amount, enum, token  -> 3
+ *   LD_ENOTFOUND    not found: member, certificate, branch, meeting, peer, receipt    -> 4
+ *   LD_EEXIST, LD_EFORBIDDEN, LD_EALREADY, LD_ECORRUPT, LD_EREVOKED, LD_EEXPIRED
  *              refused by a rule                                                 -> 5
- *   -ECONNREFUSED, -EHOSTUNREACH, -ESHUTDOWN
+ *   -ECONNREFUSED, -EHOSTUNREACH, LD_ESTOPPING
  *              the daemon cannot be reached (or is stopping)                                     ->
  * 6 anything else: an internal error (a bug, logged by the daemon)               -> 1
  */
 #pragma once
+#include "lderr.h"
 
 enum ld_exit {
 	LD_EXIT_OK = 0,

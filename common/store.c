@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "logging.h"
+#include "lderr.h"
 
 static const char *table_names[TBL_COUNT] = {
     [TBL_META] = "meta",	 [TBL_LOG] = "log",
@@ -70,11 +71,11 @@ static int store_error(int rc)
 	case MDB_SUCCESS:
 		return 0;
 	case MDB_NOTFOUND:
-		return -ENOENT;
+		return LD_ENOTFOUND;
 	case MDB_KEYEXIST:
-		return -EEXIST;
+		return LD_EEXIST;
 	case MDB_MAP_FULL:
-		return -ENOSPC;
+		return LD_EMAPFULL;
 	case MDB_TXN_FULL:
 		return -E2BIG; /* too many dirty pages for one transaction: not cured by growing */
 	case MDB_READERS_FULL:
@@ -82,7 +83,7 @@ static int store_error(int rc)
 	case MDB_MAP_RESIZED:
 		return -EAGAIN;
 	case MDB_BAD_VALSIZE:
-		return -EINVAL; /* an empty or too long key: the caller's data, not the store */
+		return LD_EINPUT; /* an empty or too long key: the caller's data, not the store */
 	default:
 		if (rc > 0 && rc < 4096)
 			return -rc; /* a system errno */
@@ -152,7 +153,7 @@ int store_open(const char *dir, size_t map_size, unsigned flags, struct store **
 		goto fail_env;
 	char data[LD_STORE_PATH - 16];
 	if (!realpath(dir, data)) {
-		rc = -errno;
+		rc = lderr_from_errno(errno);
 		goto fail_env;
 	}
 	snprintf(s->data_path, sizeof(s->data_path), "%s/data.mdb", data);
@@ -317,7 +318,7 @@ int store_grow(struct store *s)
 	size_t next = info.me_mapsize * 2;
 	int rc = 0;
 	if (next > ((size_t)1 << 40))
-		rc = -ENOSPC;
+		rc = LD_EMAPFULL;
 	else
 		rc = store_error(mdb_env_set_mapsize(s->env, next));
 	pthread_rwlock_unlock(&s->resize);
@@ -334,10 +335,10 @@ int store_trim(struct store *s)
 	 * and madvise on a stale range would discard whatever memory took its place.
 	 */
 	pthread_rwlock_rdlock(&s->resize);
-	int rc = -ENOENT;
+	int rc = LD_ENOTFOUND;
 	FILE *maps = fopen("/proc/self/maps", "re");
 	if (!maps) {
-		rc = -errno;
+		rc = lderr_from_errno(errno);
 		goto out;
 	}
 	char line[LD_STORE_PATH + 128];
@@ -349,7 +350,9 @@ int store_trim(struct store *s)
 		path[strcspn(path, "\n")] = '\0';
 		if (strcmp(path, s->data_path) != 0)
 			continue;
-		rc = madvise((void *)start, end - start, MADV_DONTNEED) == 0 ? 0 : -errno;
+		rc = madvise((void *)start, end - start, MADV_DONTNEED) == 0
+			 ? 0
+			 : lderr_from_errno(errno);
 	}
 	fclose(maps);
 out:
@@ -380,7 +383,7 @@ int store_get(struct store_txn *txn, enum store_table t, const void *key, size_t
 	      struct store_val *val)
 {
 	if (klen == 0 || klen > 511)
-		return -ENOENT; /* no such key can be stored (LMDB keys are 1 to 511 bytes) */
+		return LD_ENOTFOUND; /* no such key can be stored (LMDB keys are 1 to 511 bytes) */
 	MDB_val k = {.mv_size = klen, .mv_data = (void *)key};
 	MDB_val v;
 	int rc = store_error(mdb_get(txn->txn, txn->store->dbi[t], &k, &v));
@@ -395,7 +398,7 @@ int store_put(struct store_txn *txn, enum store_table t, const void *key, size_t
 	      const void *val, size_t vlen, unsigned flags)
 {
 	if (klen == 0 || klen > 511)
-		return -EINVAL;
+		return LD_EINPUT;
 	MDB_val k = {.mv_size = klen, .mv_data = (void *)key};
 	MDB_val v = {.mv_size = vlen, .mv_data = (void *)val};
 	unsigned f = 0;
@@ -409,7 +412,7 @@ int store_put(struct store_txn *txn, enum store_table t, const void *key, size_t
 int store_del(struct store_txn *txn, enum store_table t, const void *key, size_t klen)
 {
 	if (klen == 0 || klen > 511)
-		return -ENOENT;
+		return LD_ENOTFOUND;
 	MDB_val k = {.mv_size = klen, .mv_data = (void *)key};
 	return store_counted(txn, mdb_del(txn->txn, txn->store->dbi[t], &k, NULL));
 }
@@ -489,7 +492,7 @@ int store_append_counted(struct store_txn *txn, enum store_table t, const void *
 	if (rc == 0 && k.len == 8)
 		next = store_u64_from(k.data) + 1;
 	store_cursor_close(c);
-	if (rc && rc != -ENOENT)
+	if (rc && rc != LD_ENOTFOUND)
 		return rc;
 	uint8_t buf[8];
 	store_u64_key(next, buf);
@@ -507,7 +510,7 @@ int store_next_serial(struct store_txn *txn, const char *name, uint64_t *out)
 	int rc = store_get(txn, TBL_META, name, n, &v);
 	if (rc == 0 && v.len == 8)
 		last = store_u64_from(v.data);
-	else if (rc && rc != -ENOENT)
+	else if (rc && rc != LD_ENOTFOUND)
 		return rc;
 	uint8_t buf[8];
 	store_u64_key(last + 1, buf);

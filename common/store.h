@@ -3,9 +3,9 @@
  *
  * Only store.c includes <lmdb.h>. Tables are LMDB named databases. One thread writes (the writer
  * thread, or a tool); any thread may read. Every call returns 0 or a negative errno, translated
- * once from LMDB's codes in store.c: MDB_NOTFOUND -> -ENOENT, MDB_KEYEXIST -> -EEXIST,
- * MDB_MAP_FULL -> -ENOSPC (abort the transaction, store_grow, retry), MDB_BAD_VALSIZE (empty or
- * too long key) -> -EINVAL, others -> -EIO or their errno.
+ * once from LMDB's codes in store.c: MDB_NOTFOUND -> LD_ENOTFOUND, MDB_KEYEXIST -> LD_EEXIST,
+ * MDB_MAP_FULL -> LD_EMAPFULL (abort the transaction, store_grow, retry), MDB_BAD_VALSIZE (empty or
+ * too long key) -> LD_EINPUT, others -> -EIO or their errno.
  *
  * Values returned by store_get and cursors point into the map: valid only until the transaction
  * ends or the next write to the same table in it. Copy what must outlive it.
@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "lderr.h"
 
 enum store_table {
 	TBL_META = 0, /* site id, log_id, schema version, log head */
@@ -43,7 +44,7 @@ struct store_val {
 	size_t len;
 };
 
-#define STORE_NOOVERWRITE 0x1u /* store_put: -EEXIST if the key is there */
+#define STORE_NOOVERWRITE 0x1u /* store_put: LD_EEXIST if the key is there */
 #define STORE_APPEND	  0x2u /* store_put: key sorts after every other (faster) */
 
 #define STORE_DEFAULT_MAP (256u << 20)
@@ -90,8 +91,9 @@ uint64_t store_last_commit(struct store *s);
 void store_abort(struct store_txn *txn);
 
 /*
- * Double the map size (up to 1 TiB), for a write that failed with -ENOSPC. Call with no transaction
- * of this thread open; waits for other threads' read transactions to end. Returns 0 or -errno.
+ * Double the map size (up to 1 TiB), for a write that failed with LD_EMAPFULL. Call with no
+ * transaction of this thread open; waits for other threads' read transactions to end. Returns 0 or
+ * -errno.
  */
 int store_grow(struct store *s);
 
@@ -135,7 +137,7 @@ int store_cursor_open(struct store_txn *txn, enum store_table t, struct store_cu
 
 /*
  * Move the cursor and read the entry. For STORE_SET_RANGE, KEY holds the key to seek on input.
- * Returns 0, or -ENOENT past either end.
+ * Returns 0, or LD_ENOTFOUND past either end.
  */
 int store_cursor_get(struct store_cursor *c, enum store_op op, struct store_val *key,
 		     struct store_val *val);

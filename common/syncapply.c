@@ -21,6 +21,7 @@
 #include "event.h"
 #include "eventlog.h"
 #include "logging.h"
+#include "lderr.h"
 
 void apply_stats_free(struct apply_stats *st)
 {
@@ -52,14 +53,14 @@ int cursor_get(struct store_txn *txn, const uint8_t *peer, Ld__SyncCursor **out)
 {
 	struct store_val v;
 	int rc = store_get(txn, TBL_CURSORS, peer, LD_SITE_ID_BYTES, &v);
-	if (rc == -ENOENT) {
+	if (rc == LD_ENOTFOUND) {
 		*out = ld__sync_cursor__unpack(NULL, 0, (const uint8_t *)"");
 		return *out ? 0 : -ENOMEM;
 	}
 	if (rc)
 		return rc;
 	*out = ld__sync_cursor__unpack(NULL, v.len, v.data);
-	return *out ? 0 : -EBADMSG;
+	return *out ? 0 : LD_ECORRUPT;
 }
 
 int cursor_put(struct store_txn *txn, const uint8_t *peer, const Ld__SyncCursor *c)
@@ -67,7 +68,7 @@ int cursor_put(struct store_txn *txn, const uint8_t *peer, const Ld__SyncCursor 
 	size_t len = ld__sync_cursor__get_packed_size(c);
 	uint8_t buf[256];
 	if (len > sizeof(buf))
-		return -EINVAL;
+		return LD_EINPUT;
 	ld__sync_cursor__pack(c, buf);
 	return store_put(txn, TBL_CURSORS, peer, LD_SITE_ID_BYTES, buf, len, 0);
 }
@@ -153,7 +154,7 @@ static int quarantined_seqs(struct store_txn *txn, const uint8_t *origin,
 		(*out)[(*n)++] = seq;
 	}
 	store_cursor_close(c);
-	if (rc != -ENOENT) {
+	if (rc != LD_ENOTFOUND) {
 		free(*out);
 		*out = NULL;
 		return rc;
@@ -168,20 +169,20 @@ static bool seq_in(const uint64_t *sorted, size_t n, uint64_t seq)
 	return n && bsearch(&seq, sorted, n, sizeof(*sorted), cmp_u64);
 }
 
-/* Record one reported event (see quarantine_add_reported). Returns 0, -ENOENT if not ours. */
+/* Record one reported event (see quarantine_add_reported). Returns 0, LD_ENOTFOUND if not ours. */
 static int add_reported_one(struct store_txn *txn, const uint8_t *self, const uint8_t *reported_by,
 			    const struct reported_event *r)
 {
 	Ld__LogEntry *e;
 	Ld__Event *ev;
 	if (r->seq == 0)
-		return -ENOENT;
+		return LD_ENOTFOUND;
 	int rc = eventlog_read(txn, r->seq, &e, &ev);
 	if (rc)
-		return rc == -EBADMSG ? -ENOENT : rc;
+		return rc == LD_ECORRUPT ? LD_ENOTFOUND : rc;
 	if (ev->origin.len != LD_SITE_ID_BYTES || memcmp(ev->origin.data, self, LD_SITE_ID_BYTES) ||
 	    ev->origin_seq != r->seq) {
-		rc = -ENOENT;
+		rc = LD_ENOTFOUND;
 	} else {
 		Ld__Quarantined q = LD__QUARANTINED__INIT;
 		q.origin.data = (uint8_t *)self;
@@ -222,7 +223,7 @@ int quarantine_add_reported(struct store_txn *txn, const uint8_t *self, const ui
 		rc = add_reported_one(txn, self, reported_by, &list[i]);
 		if (rc == 0)
 			n_added++;
-		else if (rc == -ENOENT)
+		else if (rc == LD_ENOTFOUND)
 			rc = 0;
 	}
 	free(have);
@@ -247,21 +248,21 @@ static int check_duplicate(struct store_txn *txn, uint64_t seq, const uint8_t *b
 /* A failure of the store or of memory, not of the event: it fails the whole batch. */
 static bool resource_error(int rc)
 {
-	return rc == -ENOMEM || rc == -ENOSPC || rc == -EIO || rc == -E2BIG || rc == -EAGAIN;
+	return rc == -ENOMEM || rc == LD_EMAPFULL || rc == -EIO || rc == -E2BIG || rc == -EAGAIN;
 }
 
 /* Why folding failed with RC, for the quarantine (static). */
 static const char *fold_failure(int rc)
 {
 	switch (rc) {
-	case -ENOENT:
+	case LD_ENOTFOUND:
 		return "the event cannot be folded: it refers to a member or record this site "
 		       "does not hold";
-	case -EBADMSG:
+	case LD_ECORRUPT:
 		return "the event cannot be folded: part of its payload does not decode";
-	case -EINVAL:
+	case LD_EINPUT:
 		return "the event cannot be folded: a number or code in it is empty or too long";
-	case -EEXIST:
+	case LD_EEXIST:
 		return "the event cannot be folded: its id is in the log already";
 	default:
 		return "the event cannot be folded into this site's state";
@@ -328,7 +329,7 @@ static int apply_one(struct store_txn *txn, const uint8_t *peer, const struct do
 		}
 		if (rc == 0)
 			why = "an event with the same id and different content is in the log";
-	} else if (rc == -ENOENT) {
+	} else if (rc == LD_ENOTFOUND) {
 		rc = domain_validate(txn, ev, peer, site, &verdict);
 		if (rc && verdict.why[0]) {
 			why =

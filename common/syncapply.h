@@ -26,6 +26,7 @@
 #include "record.pb-c.h"
 #include "siteid.h"
 #include "store.h"
+#include "lderr.h"
 
 #define APPLY_REASON_MAX 300
 
@@ -75,7 +76,7 @@ int cursor_put(struct store_txn *txn, const uint8_t *peer, const Ld__SyncCursor 
  *   SYNC_APPLY_AGAIN  (fast way only) see above; *stats is not meaningful.
  *   -ERANGE  the batch does not continue our cursor (a gap: the connection must restart from
  *            the cursor we announce); *why says so; nothing is written.
- *   -errno   the store failed (-ENOMEM, -ENOSPC: grow the map and run again, -EIO, ...).
+ *   -errno   the store failed (-ENOMEM, LD_EMAPFULL: grow the map and run again, -EIO, ...).
  * A batch of a log_id other than the cursor's is accepted only from prev_seq 0 (the peer's log was
  * reset or this is the first contact); the cursor then follows the new log.
  */

@@ -24,6 +24,7 @@
 #include "register.h"
 #include "sites.h"
 #include "view.h"
+#include "lderr.h"
 
 #define PAGE_DEFAULT   2000
 #define PAGE_MAX       20000
@@ -144,7 +145,7 @@ int cmd_export(struct request *rq, struct store_txn *txn)
 	const char *limit_text = request_param(rq, "limit");
 	enum store_table table;
 	if (!what)
-		return request_fail(rq, -EDOM,
+		return request_fail(rq, LD_EUSAGE,
 				    "usage: liudong export members|certs|dues|attendance");
 	if (strcmp(what, "members") == 0 || strcmp(what, "attendance") == 0)
 		table = TBL_MEMBERS;
@@ -153,7 +154,7 @@ int cmd_export(struct request *rq, struct store_txn *txn)
 	else if (strcmp(what, "dues") == 0)
 		table = TBL_RECEIPTS;
 	else
-		return request_fail(rq, -EINVAL,
+		return request_fail(rq, LD_EINPUT,
 				    "cannot export '%s'; choose members, certs, dues or "
 				    "attendance",
 				    what);
@@ -163,7 +164,7 @@ int cmd_export(struct request *rq, struct store_txn *txn)
 		char *end;
 		limit = strtol(limit_text, &end, 10);
 		if (!limit_text[0] || *end || limit < 1 || limit > PAGE_MAX)
-			return request_fail(rq, -EINVAL, "--limit must be 1 to %d", PAGE_MAX);
+			return request_fail(rq, LD_EINPUT, "--limit must be 1 to %d", PAGE_MAX);
 	}
 	if (request_flag(rq, "reveal") && table == TBL_MEMBERS && what[0] == 'm' &&
 	    (rc0 = audit_append(txn, request_operator(rq), rq->uid, "export.members", NULL,
@@ -211,7 +212,7 @@ int cmd_export(struct request *rq, struct store_txn *txn)
 		}
 	}
 	store_cursor_close(c);
-	if (rc && rc != -ENOENT)
+	if (rc && rc != LD_ENOTFOUND)
 		return rc;
 	json_object_set_new(rq->result, "next", rc == 0 ? json_string(last) : json_null());
 	return 0;
@@ -260,9 +261,9 @@ int cmd_import(struct request *rq, struct store_txn *txn)
 	const char *file = request_param(rq, "file");
 	const char *csv = request_param(rq, "csv");
 	if (!what || strcmp(what, "members") != 0)
-		return request_fail(rq, -EDOM, "usage: liudong import members FILE");
+		return request_fail(rq, LD_EUSAGE, "usage: liudong import members FILE");
 	if (!csv)
-		return request_fail(rq, -EDOM, "no file content was sent");
+		return request_fail(rq, LD_EUSAGE, "no file content was sent");
 	if (!file)
 		file = "the file";
 	struct csv_reader reader;
@@ -272,7 +273,7 @@ int cmd_import(struct request *rq, struct store_txn *txn)
 	int rc = csv_next(&reader, &values, &n, &line);
 	if (rc) {
 		csv_reader_free(&reader);
-		return request_fail(rq, -EINVAL,
+		return request_fail(rq, LD_EINPUT,
 				    "%s is empty or not CSV: the first line must name "
 				    "the columns (%s,...)",
 				    file, register_columns[0]);
@@ -295,7 +296,7 @@ int cmd_import(struct request *rq, struct store_txn *txn)
 			known = known || strcmp(values[i], extra_columns[k]) == 0;
 		if (!known)
 			rc = request_fail(
-			    rq, -EINVAL,
+			    rq, LD_EINPUT,
 			    "%s, line 1: unknown column '%s'; the columns "
 			    "are id,name,sex,birth,joined,kind,branch,dues_category,"
 			    "income,phone,to,place,reason,from,until,fixed_place,employer",
@@ -306,7 +307,7 @@ int cmd_import(struct request *rq, struct store_txn *txn)
 		for (size_t i = 0; i < n; i++)
 			found = found || strcmp(values[i], register_columns[k]) == 0;
 		if (!found)
-			rc = request_fail(rq, -EINVAL, "%s, line 1: the column '%s' is missing",
+			rc = request_fail(rq, LD_EINPUT, "%s, line 1: the column '%s' is missing",
 					  file, register_columns[k]);
 	}
 	if (rc) {
@@ -341,7 +342,8 @@ int cmd_import(struct request *rq, struct store_txn *txn)
 			imported++;
 			continue;
 		}
-		if (r != -EINVAL && r != -EDOM && r != -ENOENT && r != -EEXIST && r != -EPERM) {
+		if (r != LD_EINPUT && r != LD_EUSAGE && r != LD_ENOTFOUND && r != LD_EEXIST &&
+		    r != LD_EFORBIDDEN) {
 			rc = r; /* the store failed, not the row */
 			break;
 		}
@@ -351,14 +353,14 @@ int cmd_import(struct request *rq, struct store_txn *txn)
 						 rq->error[0] ? rq->error : "bad row"));
 	}
 	csv_reader_free(&reader);
-	if (rc == -EINVAL) {
+	if (rc == LD_EINPUT) {
 		json_decref(bad_lines);
-		return request_fail(rq, -EINVAL,
+		return request_fail(rq, LD_EINPUT,
 				    "%s, line %zu: a quoted field is not closed; nothing "
 				    "was imported",
 				    file, line);
 	}
-	if (rc != -ENOENT) {
+	if (rc != LD_ENOTFOUND) {
 		json_decref(bad_lines);
 		return rc;
 	}
@@ -373,7 +375,7 @@ int cmd_import(struct request *rq, struct store_txn *txn)
 			request_warn(rq, "... and %zu more bad rows", bad - BAD_ROWS_SHOWN);
 		json_decref(bad_lines);
 		/* Nothing is kept: the whole request's transaction is rolled back. */
-		return request_fail(rq, -EINVAL,
+		return request_fail(rq, LD_EINPUT,
 				    "%zu bad row(s) in %s (listed above); nothing was "
 				    "imported",
 				    bad, file);

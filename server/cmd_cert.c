@@ -20,6 +20,7 @@
 #include "idno.h"
 #include "sites.h"
 #include "view.h"
+#include "lderr.h"
 
 static const char *revoke_reasons[] = {"lost", "returned", "transferred", "lapsed", "void"};
 
@@ -38,7 +39,7 @@ int cmd_cert_issue(struct request *rq, struct store_txn *txn)
 		char *end;
 		days = strtol(days_text, &end, 10);
 		if (!days_text[0] || *end || days < 1 || days > 3 * 366)
-			return request_fail(rq, -EINVAL,
+			return request_fail(rq, LD_EINPUT,
 					    "--valid-days must be a number of days from 1 "
 					    "to 1098, not '%s'",
 					    days_text);
@@ -51,14 +52,14 @@ int cmd_cert_issue(struct request *rq, struct store_txn *txn)
 	idno_mask(idno, masked);
 	Ld__CertState *old = NULL;
 	if (!is_self(rq, &st->outflow_site)) {
-		rc = request_fail(rq, -EPERM,
+		rc = request_fail(rq, LD_EFORBIDDEN,
 				  "member %s belongs to outflow site %s: only it issues "
 				  "his certificate",
 				  masked, st->outflow_name);
 		goto out;
 	}
 	if (!member_stay_active(st)) {
-		rc = request_fail(rq, -EPERM,
+		rc = request_fail(rq, LD_EFORBIDDEN,
 				  "member %s is not registered out (state %s); register "
 				  "him with liudong outflow register first",
 				  masked, location_name(member_location(st)));
@@ -68,7 +69,7 @@ int cmd_cert_issue(struct request *rq, struct store_txn *txn)
 	if (st->certificate && st->certificate[0] &&
 	    cert_state_get(txn, st->certificate, &old) == 0) {
 		if (cert_active(old, today)) {
-			rc = request_fail(rq, -EEXIST,
+			rc = request_fail(rq, LD_EEXIST,
 					  "member %s holds certificate %s already; revoke "
 					  "it first (liudong cert revoke)",
 					  masked, old->number);
@@ -141,10 +142,10 @@ static int cert_lookup(struct request *rq, struct store_txn *txn, Ld__CertState 
 {
 	const char *number = request_arg(rq, 0);
 	if (!number)
-		return request_fail(rq, -EDOM,
+		return request_fail(rq, LD_EUSAGE,
 				    "give the certificate number, e.g. 320583-2026-000017");
 	int rc = cert_state_get(txn, number, c);
-	if (rc == -ENOENT)
+	if (rc == LD_ENOTFOUND)
 		return request_fail(rq, rc, "no certificate %s here; see liudong member show",
 				    number);
 	if (rc)
@@ -153,7 +154,7 @@ static int cert_lookup(struct request *rq, struct store_txn *txn, Ld__CertState 
 	    ld__certificate_body__unpack(NULL, (*c)->signed_->body.len, (*c)->signed_->body.data);
 	if (!*body) {
 		ld__cert_state__free_unpacked(*c, NULL);
-		return -EBADMSG;
+		return LD_ECORRUPT;
 	}
 	return 0;
 }
@@ -244,9 +245,9 @@ static int token_check(struct request *rq, struct store_txn *txn, const char *to
 	memset(t, 0, sizeof(*t));
 	const char *why;
 	if (!token)
-		return request_fail(rq, -EDOM, "give the certificate token (LD1:...)");
+		return request_fail(rq, LD_EUSAGE, "give the certificate token (LD1:...)");
 	if (cert_parse_token(token, &t->sc, &t->body, &why) != 0)
-		return request_fail(rq, -EINVAL, "%.400s", why);
+		return request_fail(rq, LD_EINPUT, "%.400s", why);
 	Ld__CertificateBody *b = t->body;
 	t->valid_until = b->valid_until;
 	Ld__PeerRecord *rec = NULL;
@@ -254,7 +255,7 @@ static int token_check(struct request *rq, struct store_txn *txn, const char *to
 	size_t spki_len = 0;
 	if (site_lookup(rq, txn, b->issuer.data, t->issuer, &rec) != 0) {
 		snprintf(t->issuer, sizeof(t->issuer), "%s", b->issuer_name);
-		t->refusal = -EPERM;
+		t->refusal = LD_EFORBIDDEN;
 		snprintf(t->reason, sizeof(t->reason),
 			 "unknown issuer: %s is not a peer of this site "
 			 "(its site id is not pinned here)",
@@ -268,14 +269,14 @@ static int token_check(struct request *rq, struct store_txn *txn, const char *to
 		spki = identity_spki(rq->daemon->identity, &spki_len);
 	}
 	if (!spki_len) {
-		t->refusal = -EPERM;
+		t->refusal = LD_EFORBIDDEN;
 		snprintf(t->reason, sizeof(t->reason),
 			 "unknown issuer key: peer %s has not connected "
 			 "yet, so its public key is not known here",
 			 t->issuer);
 	} else if (identity_verify(spki, spki_len, t->sc->body.data, t->sc->body.len,
 				   t->sc->signature.data) != 0) {
-		t->refusal = -EBADMSG;
+		t->refusal = LD_ECORRUPT;
 		snprintf(t->reason, sizeof(t->reason),
 			 "bad signature: the certificate was altered or "
 			 "not issued by %s",
@@ -291,7 +292,7 @@ static int token_check(struct request *rq, struct store_txn *txn, const char *to
 			t->valid_until = cert_valid_until(c); /* renewed by a passed review */
 		if (c->revoked) {
 			char day[LD_DATE_LEN];
-			t->refusal = -EKEYREVOKED;
+			t->refusal = LD_EREVOKED;
 			snprintf(t->reason, sizeof(t->reason),
 				 "certificate %s was revoked on %s (%s)", b->number,
 				 date_format(c->revoked_date, day), c->revoke_reason);
@@ -302,7 +303,7 @@ static int token_check(struct request *rq, struct store_txn *txn, const char *to
 	}
 	if (t->valid_until < date_today()) {
 		char day[LD_DATE_LEN];
-		t->refusal = -EKEYEXPIRED;
+		t->refusal = LD_EEXPIRED;
 		snprintf(t->reason, sizeof(t->reason),
 			 "certificate %s expired on %s: its annual review (年审) renews it",
 			 b->number, date_format(t->valid_until, day));
@@ -337,13 +338,14 @@ int cmd_checkin(struct request *rq, struct store_txn *txn)
 	const char *contact = request_param(rq, "contact");
 	const char *date_text = request_param(rq, "date");
 	if (!branch)
-		return request_fail(rq, -EDOM, "--branch is required; see liudong checkin --help");
+		return request_fail(rq, LD_EUSAGE,
+				    "--branch is required; see liudong checkin --help");
 	int32_t date = date_today();
 	if (date_text && date_parse(date_text, &date) != 0)
-		return request_fail(rq, -EINVAL, "--date: '%s' is not a real date; use YYYY-MM-DD",
-				    date_text);
+		return request_fail(rq, LD_EINPUT,
+				    "--date: '%s' is not a real date; use YYYY-MM-DD", date_text);
 	if (contact && (strlen(contact) > 200 || !contact[0]))
-		return request_fail(rq, -EINVAL, "--contact must be 1 to 200 bytes");
+		return request_fail(rq, LD_EINPUT, "--contact must be 1 to 200 bytes");
 	struct token_check t;
 	int rc = token_check(rq, txn, request_arg(rq, 0), &t);
 	if (rc)
@@ -357,14 +359,14 @@ int cmd_checkin(struct request *rq, struct store_txn *txn)
 		goto out;
 	}
 	if (!is_self(rq, &t.body->inflow_site)) {
-		rc = request_fail(rq, -EPERM,
+		rc = request_fail(rq, LD_EFORBIDDEN,
 				  "check-in refused: certificate %s is for inflow site %s, "
 				  "not this site (%s)",
 				  t.body->number, t.body->inflow_name, rq->daemon->config.name);
 		goto out;
 	}
 	rc = member_state_get(txn, t.body->member, &st);
-	if (rc == -ENOENT) {
+	if (rc == LD_ENOTFOUND) {
 		rc = request_fail(rq, rc,
 				  "member %s's outflow registration has not arrived from %s "
 				  "yet; see liudong status",
@@ -375,18 +377,19 @@ int cmd_checkin(struct request *rq, struct store_txn *txn)
 		goto out;
 	if (member_checked_in(st) && site_is_inflow(st, rq->daemon->site_id)) {
 		char day[LD_DATE_LEN];
-		rc = request_fail(rq, -EEXIST, "member %s checked in already on %s (branch %s)",
+		rc = request_fail(rq, LD_EEXIST, "member %s checked in already on %s (branch %s)",
 				  masked, date_format(st->checkin_date, day),
 				  st->checkin ? st->checkin->branch : "?");
 		goto out;
 	}
 	if (!site_is_inflow(st, rq->daemon->site_id)) {
-		rc = request_fail(rq, -EPERM, "member %s is %s, not registered out to this site",
-				  masked, location_name(member_location(st)));
+		rc = request_fail(rq, LD_EFORBIDDEN,
+				  "member %s is %s, not registered out to this site", masked,
+				  location_name(member_location(st)));
 		goto out;
 	}
 	rc = branch_get(txn, branch, &b);
-	if (rc == -ENOENT) {
+	if (rc == LD_ENOTFOUND) {
 		rc = request_fail(rq, rc, "no branch %s here; add it with liudong branch add",
 				  branch);
 		goto out;
@@ -395,9 +398,9 @@ int cmd_checkin(struct request *rq, struct store_txn *txn)
 		goto out;
 	if (date < t.body->issued) {
 		char day[LD_DATE_LEN];
-		rc =
-		    request_fail(rq, -EINVAL, "--date %s is before the certificate was issued (%s)",
-				 date_text, date_format(t.body->issued, day));
+		rc = request_fail(rq, LD_EINPUT,
+				  "--date %s is before the certificate was issued (%s)", date_text,
+				  date_format(t.body->issued, day));
 		goto out;
 	}
 	Ld__Checkin ci = LD__CHECKIN__INIT;
@@ -435,10 +438,10 @@ int cmd_cert_revoke(struct request *rq, struct store_txn *txn)
 	for (size_t i = 0; reason && i < sizeof(revoke_reasons) / sizeof(revoke_reasons[0]); i++)
 		known = known || strcmp(reason, revoke_reasons[i]) == 0;
 	if (!reason)
-		return request_fail(rq, -EDOM,
+		return request_fail(rq, LD_EUSAGE,
 				    "--reason is required; see liudong cert revoke --help");
 	if (!known)
-		return request_fail(rq, -EINVAL,
+		return request_fail(rq, LD_EINPUT,
 				    "--reason '%s' is not one of lost, returned, "
 				    "transferred, lapsed, void",
 				    reason);
@@ -448,11 +451,11 @@ int cmd_cert_revoke(struct request *rq, struct store_txn *txn)
 	if (rc)
 		return rc;
 	if (!is_self(rq, &b->issuer)) {
-		rc = request_fail(rq, -EPERM,
+		rc = request_fail(rq, LD_EFORBIDDEN,
 				  "certificate %s was issued by %s: only it may revoke it",
 				  c->number, b->issuer_name);
 	} else if (c->revoked) {
-		rc = request_fail(rq, -EALREADY, "certificate %s is revoked already (%s)",
+		rc = request_fail(rq, LD_EALREADY, "certificate %s is revoked already (%s)",
 				  c->number, c->revoke_reason);
 	} else {
 		Ld__CertRevoked r = LD__CERT_REVOKED__INIT;
@@ -481,26 +484,26 @@ int cmd_cert_review(struct request *rq, struct store_txn *txn)
 	const char *result = request_param(rq, "result");
 	const char *date_text = request_param(rq, "date");
 	if (!result)
-		return request_fail(rq, -EDOM,
+		return request_fail(rq, LD_EUSAGE,
 				    "--result is required; see liudong cert review --help");
 	if (!result[0] || strlen(result) > 500)
-		return request_fail(rq, -EINVAL, "--result must be 1 to 500 bytes of text");
+		return request_fail(rq, LD_EINPUT, "--result must be 1 to 500 bytes of text");
 	int32_t date = date_today();
 	if (date_text && date_parse(date_text, &date) != 0)
-		return request_fail(rq, -EINVAL, "--date: '%s' is not a real date; use YYYY-MM-DD",
-				    date_text);
+		return request_fail(rq, LD_EINPUT,
+				    "--date: '%s' is not a real date; use YYYY-MM-DD", date_text);
 	Ld__CertState *c;
 	Ld__CertificateBody *b;
 	int rc = cert_lookup(rq, txn, &c, &b);
 	if (rc)
 		return rc;
 	if (!is_self(rq, &b->issuer) && !is_self(rq, &b->inflow_site)) {
-		rc = request_fail(rq, -EPERM,
+		rc = request_fail(rq, LD_EFORBIDDEN,
 				  "certificate %s is reviewed by its issuer %s or its "
 				  "inflow site %s",
 				  c->number, b->issuer_name, b->inflow_name);
 	} else if (c->revoked) {
-		rc = request_fail(rq, -EKEYREVOKED, "certificate %s is revoked", c->number);
+		rc = request_fail(rq, LD_EREVOKED, "certificate %s is revoked", c->number);
 	} else {
 		Ld__CertReviewed r = LD__CERT_REVIEWED__INIT;
 		r.number = c->number;

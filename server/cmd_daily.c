@@ -27,6 +27,7 @@
 #include "register.h"
 #include "sites.h"
 #include "view.h"
+#include "lderr.h"
 
 #define TEXT_MAX 2000
 
@@ -37,10 +38,10 @@ static int need_text(struct request *rq, const char *key, const char **out)
 {
 	*out = request_param(rq, key);
 	if (!*out)
-		return request_fail(rq, -EDOM, "--%s is required; see liudong %s --help", key,
+		return request_fail(rq, LD_EUSAGE, "--%s is required; see liudong %s --help", key,
 				    rq->req->command);
 	if (!(*out)[0] || strlen(*out) > TEXT_MAX)
-		return request_fail(rq, -EINVAL, "--%s must be 1 to %d bytes of text", key,
+		return request_fail(rq, LD_EINPUT, "--%s must be 1 to %d bytes of text", key,
 				    TEXT_MAX);
 	return 0;
 }
@@ -51,8 +52,8 @@ static int date_opt(struct request *rq, int32_t *out)
 	const char *text = request_param(rq, "date");
 	*out = date_today();
 	if (text && date_parse(text, out) != 0)
-		return request_fail(rq, -EINVAL, "--date: '%s' is not a real date; use YYYY-MM-DD",
-				    text);
+		return request_fail(rq, LD_EINPUT,
+				    "--date: '%s' is not a real date; use YYYY-MM-DD", text);
 	return 0;
 }
 
@@ -136,19 +137,19 @@ int cmd_meeting_add(struct request *rq, struct store_txn *txn)
 	int32_t date;
 	int rc;
 	if (!branch || !kind)
-		return request_fail(rq, -EDOM,
+		return request_fail(rq, LD_EUSAGE,
 				    "--branch and --kind are required; see liudong "
 				    "meeting add --help");
 	if ((rc = need_text(rq, "topic", &topic)) || (rc = date_opt(rq, &date)))
 		return rc;
 	if (!one_of(kind, meeting_kinds))
-		return request_fail(rq, -EINVAL,
+		return request_fail(rq, LD_EINPUT,
 				    "--kind '%s' is not one of branch-meeting, "
 				    "committee, group, lecture, theme-day, life-meeting, appraisal",
 				    kind);
 	Ld__BranchInfo *b;
 	rc = branch_get(txn, branch, &b);
-	if (rc == -ENOENT)
+	if (rc == LD_ENOTFOUND)
 		return request_fail(rq, rc, "no branch %s here; add it with liudong branch add",
 				    branch);
 	if (rc)
@@ -198,7 +199,7 @@ static int meeting_get(struct store_txn *txn, const char *id, Ld__Meeting **out)
 	if (rc)
 		return rc;
 	*out = ld__meeting__unpack(NULL, v.len, v.data);
-	return *out ? 0 : -EBADMSG;
+	return *out ? 0 : LD_ECORRUPT;
 }
 
 /* True if the member's history already has attendance of meeting ID. */
@@ -222,16 +223,16 @@ int cmd_meeting_attend(struct request *rq, struct store_txn *txn)
 	const char *reason = request_param(rq, "reason");
 	bool absent = request_flag(rq, "absent");
 	if (!id || !request_arg(rq, 1))
-		return request_fail(rq, -EDOM,
+		return request_fail(rq, LD_EUSAGE,
 				    "usage: liudong meeting attend MEETING IDNO "
 				    "[--absent --reason TEXT]");
 	if (absent && (!reason || !reason[0]))
-		return request_fail(rq, -EDOM, "--absent needs --reason (why he was excused)");
+		return request_fail(rq, LD_EUSAGE, "--absent needs --reason (why he was excused)");
 	if (reason && !absent)
-		return request_fail(rq, -EDOM, "--reason goes with --absent");
+		return request_fail(rq, LD_EUSAGE, "--reason goes with --absent");
 	Ld__Meeting *m;
 	int rc = meeting_get(txn, id, &m);
-	if (rc == -ENOENT)
+	if (rc == LD_ENOTFOUND)
 		return request_fail(rq, rc, "no meeting %s here; see liudong meeting list", id);
 	if (rc)
 		return rc;
@@ -239,7 +240,7 @@ int cmd_meeting_attend(struct request *rq, struct store_txn *txn)
 	if ((rc = member_event_begin(rq, txn, LD__EVENT_KIND__ATTENDANCE, 1, &me)))
 		goto out;
 	if (attended_already(txn, me.st, id)) {
-		rc = request_fail(rq, -EEXIST,
+		rc = request_fail(rq, LD_EEXIST,
 				  "attendance of member %s at meeting %s is recorded "
 				  "already",
 				  me.masked, id);
@@ -271,7 +272,7 @@ int cmd_meeting_list(struct request *rq, struct store_txn *txn)
 	int32_t from = INT32_MIN, to = INT32_MAX;
 	if ((from_text && date_parse(from_text, &from) != 0) ||
 	    (to_text && date_parse(to_text, &to) != 0))
-		return request_fail(rq, -EINVAL, "--from and --to are dates: YYYY-MM-DD");
+		return request_fail(rq, LD_EINPUT, "--from and --to are dates: YYYY-MM-DD");
 	json_t *list = json_array();
 	json_object_set_new(rq->result, "meetings", list);
 	struct store_cursor *c;
@@ -283,7 +284,7 @@ int cmd_meeting_list(struct request *rq, struct store_txn *txn)
 	     rc = store_cursor_get(c, STORE_NEXT, &k, &v)) {
 		Ld__Meeting *m = ld__meeting__unpack(NULL, v.len, v.data);
 		if (!m) {
-			rc = -EBADMSG;
+			rc = LD_ECORRUPT;
 			break;
 		}
 		if ((!branch || strcmp(m->branch, branch) == 0) && m->date >= from && m->date <= to)
@@ -294,7 +295,7 @@ int cmd_meeting_list(struct request *rq, struct store_txn *txn)
 		ld__meeting__free_unpacked(m, NULL);
 	}
 	store_cursor_close(c);
-	return rc == -ENOENT ? 0 : rc;
+	return rc == LD_ENOTFOUND ? 0 : rc;
 }
 
 /* ---------------------------------------------------------------------------------------------- */
@@ -307,7 +308,7 @@ static int receipt_get(struct store_txn *txn, const char *number, Ld__Receipt **
 	if (rc)
 		return rc;
 	*out = ld__receipt__unpack(NULL, v.len, v.data);
-	return *out ? 0 : -EBADMSG;
+	return *out ? 0 : LD_ECORRUPT;
 }
 
 /* True if the member's certificate is active (issued, not revoked, not expired). */
@@ -329,24 +330,26 @@ int cmd_dues_pay(struct request *rq, struct store_txn *txn)
 	const char *to_text = request_param(rq, "to");
 	const char *amount_text = request_param(rq, "amount");
 	if (!from_text || !amount_text)
-		return request_fail(rq, -EDOM,
+		return request_fail(rq, LD_EUSAGE,
 				    "--from and --amount are required; see liudong dues "
 				    "pay --help");
 	int32_t from, to, date;
 	int64_t amount;
 	int rc;
 	if (month_parse(from_text, &from) != 0)
-		return request_fail(rq, -EINVAL, "--from: '%s' is not a month; use YYYY-MM",
+		return request_fail(rq, LD_EINPUT, "--from: '%s' is not a month; use YYYY-MM",
 				    from_text);
 	to = from;
 	if (to_text && month_parse(to_text, &to) != 0)
-		return request_fail(rq, -EINVAL, "--to: '%s' is not a month; use YYYY-MM", to_text);
+		return request_fail(rq, LD_EINPUT, "--to: '%s' is not a month; use YYYY-MM",
+				    to_text);
 	if (to < from)
-		return request_fail(rq, -EINVAL, "--to %s is before --from %s", to_text, from_text);
+		return request_fail(rq, LD_EINPUT, "--to %s is before --from %s", to_text,
+				    from_text);
 	if (to - from >= 120)
-		return request_fail(rq, -EINVAL, "one receipt covers at most 120 months");
+		return request_fail(rq, LD_EINPUT, "one receipt covers at most 120 months");
 	if (money_parse(amount_text, &amount) != 0 || amount <= 0)
-		return request_fail(rq, -EINVAL,
+		return request_fail(rq, LD_EINPUT,
 				    "--amount '%s' is not an amount in yuan above 0 with "
 				    "at most two decimals",
 				    amount_text);
@@ -364,7 +367,7 @@ int cmd_dues_pay(struct request *rq, struct store_txn *txn)
 		char name[LD_NAME_MAX] = "?";
 		if (collector->len == LD_SITE_ID_BYTES)
 			site_lookup(rq, txn, collector->data, name, NULL);
-		rc = request_fail(rq, -EPERM,
+		rc = request_fail(rq, LD_EFORBIDDEN,
 				  "dues of member %s are collected by %s (%s) while his "
 				  "certificate is %s",
 				  me.masked, name, active ? "his inflow site" : "his outflow site",
@@ -379,7 +382,7 @@ int cmd_dues_pay(struct request *rq, struct store_txn *txn)
 		if (!r->refunded && r->paid->from_month <= to && r->paid->to_month >= from) {
 			int32_t month = r->paid->from_month > from ? r->paid->from_month : from;
 			char m[LD_MONTH_LEN];
-			rc = request_fail(rq, -EEXIST,
+			rc = request_fail(rq, LD_EEXIST,
 					  "%s is paid already for member %s (receipt %s); "
 					  "a month is paid once",
 					  month_format(month, m), me.masked, r->paid->receipt);
@@ -467,12 +470,13 @@ int cmd_dues_refund(struct request *rq, struct store_txn *txn)
 	const char *reason;
 	int rc;
 	if (!number)
-		return request_fail(rq, -EDOM, "usage: liudong dues refund RECEIPT --reason TEXT");
+		return request_fail(rq, LD_EUSAGE,
+				    "usage: liudong dues refund RECEIPT --reason TEXT");
 	if ((rc = need_text(rq, "reason", &reason)))
 		return rc;
 	Ld__Receipt *r;
 	rc = receipt_get(txn, number, &r);
-	if (rc == -ENOENT)
+	if (rc == LD_ENOTFOUND)
 		return request_fail(rq, rc, "no receipt %s here; see liudong dues list", number);
 	if (rc)
 		return rc;
@@ -481,10 +485,11 @@ int cmd_dues_refund(struct request *rq, struct store_txn *txn)
 	    memcmp(r->site.data, rq->daemon->site_id, LD_SITE_ID_BYTES) != 0) {
 		if (r->site.len == LD_SITE_ID_BYTES)
 			site_lookup(rq, txn, r->site.data, name, NULL);
-		rc = request_fail(rq, -EPERM, "receipt %s was issued by %s: only it may refund it",
-				  number, name);
+		rc = request_fail(rq, LD_EFORBIDDEN,
+				  "receipt %s was issued by %s: only it may refund it", number,
+				  name);
 	} else if (r->refunded) {
-		rc = request_fail(rq, -EALREADY, "receipt %s is refunded already", number);
+		rc = request_fail(rq, LD_EALREADY, "receipt %s is refunded already", number);
 	}
 	if (rc) {
 		ld__receipt__free_unpacked(r, NULL);
@@ -513,7 +518,7 @@ int cmd_dues_refund(struct request *rq, struct store_txn *txn)
 static int month_opt(struct request *rq, const char *key, const char *text, int32_t *out)
 {
 	if (month_parse(text, out) != 0)
-		return request_fail(rq, -EINVAL, "--%s: '%s' is not a month; use YYYY-MM", key,
+		return request_fail(rq, LD_EINPUT, "--%s: '%s' is not a month; use YYYY-MM", key,
 				    text);
 	return 0;
 }
@@ -530,7 +535,7 @@ int cmd_dues_exempt(struct request *rq, struct store_txn *txn)
 	    (rc = need_text(rq, "reason", &reason)) || (rc = need_text(rq, "from", &from_text)))
 		return rc;
 	if (money_parse(monthly_text, &monthly) != 0 || monthly < 0)
-		return request_fail(rq, -EINVAL,
+		return request_fail(rq, LD_EINPUT,
 				    "--monthly '%s' is not an amount in yuan (0 or more, at most "
 				    "two decimals)",
 				    monthly_text);
@@ -540,9 +545,10 @@ int cmd_dues_exempt(struct request *rq, struct store_txn *txn)
 	if (to_text && (rc = month_opt(rq, "to", to_text, &to)))
 		return rc;
 	if (to < from)
-		return request_fail(rq, -EINVAL, "--to %s is before --from %s", to_text, from_text);
+		return request_fail(rq, LD_EINPUT, "--to %s is before --from %s", to_text,
+				    from_text);
 	if (to - from >= 120)
-		return request_fail(rq, -EINVAL, "one approval covers at most 120 months");
+		return request_fail(rq, LD_EINPUT, "one approval covers at most 120 months");
 	struct member_event me;
 	if ((rc = member_event_begin(rq, txn, LD__EVENT_KIND__DUES_EXEMPTED, 0, &me)))
 		return rc;
@@ -595,7 +601,7 @@ static int note_command(struct request *rq, struct store_txn *txn, const struct 
 	if (spec->kind_key && request_param(rq, spec->kind_key)) {
 		kind = request_param(rq, spec->kind_key);
 		if (!one_of(kind, spec->kinds))
-			return request_fail(rq, -EINVAL,
+			return request_fail(rq, LD_EINPUT,
 					    "--%s '%s' is not a known value; see liudong "
 					    "%s --help",
 					    spec->kind_key, kind, rq->req->command);
@@ -605,10 +611,11 @@ static int note_command(struct request *rq, struct store_txn *txn, const struct 
 	if (spec->outcome_key) {
 		outcome = request_param(rq, spec->outcome_key);
 		if (!outcome)
-			return request_fail(rq, -EDOM, "--%s is required; see liudong %s --help",
+			return request_fail(rq, LD_EUSAGE,
+					    "--%s is required; see liudong %s --help",
 					    spec->outcome_key, rq->req->command);
 		if (!one_of(outcome, spec->outcomes))
-			return request_fail(rq, -EINVAL,
+			return request_fail(rq, LD_EINPUT,
 					    "--%s '%s' is not a known value; see liudong "
 					    "%s --help",
 					    spec->outcome_key, outcome, rq->req->command);
@@ -621,18 +628,18 @@ static int note_command(struct request *rq, struct store_txn *txn, const struct 
 	Ld__Note note = LD__NOTE__INIT;
 	const char *until = spec->until_key ? request_param(rq, spec->until_key) : NULL;
 	if (until && date_parse(until, &note.until) != 0) {
-		rc = request_fail(rq, -EINVAL, "--%s: '%s' is not a real date; use YYYY-MM-DD",
+		rc = request_fail(rq, LD_EINPUT, "--%s: '%s' is not a real date; use YYYY-MM-DD",
 				  spec->until_key, until);
 		goto out;
 	}
 	if (spec->until_key && strcmp(outcome, "extend") == 0 && !until) {
-		rc =
-		    request_fail(rq, -EDOM, "--result extend needs --%s DATE (the extension's end)",
-				 spec->until_key);
+		rc = request_fail(rq, LD_EUSAGE,
+				  "--result extend needs --%s DATE (the extension's end)",
+				  spec->until_key);
 		goto out;
 	}
 	if (until && strcmp(outcome, "extend") != 0) {
-		rc = request_fail(rq, -EDOM, "--%s goes with --result extend", spec->until_key);
+		rc = request_fail(rq, LD_EUSAGE, "--%s goes with --result extend", spec->until_key);
 		goto out;
 	}
 	note.text = (char *)(text ? text : "");
@@ -740,15 +747,15 @@ int cmd_contact(struct request *rq, struct store_txn *txn)
 		const char *why;
 		values[i] = request_param(rq, keys[i]);
 		if (values[i] && i == 0 && input_phone_check(values[i], &why) != 0)
-			return request_fail(rq, -EINVAL, "--phone '%s' %.200s", values[i], why);
+			return request_fail(rq, LD_EINPUT, "--phone '%s' %.200s", values[i], why);
 		if (values[i] && i > 0 && input_text_check(values[i], 200, &why) != 0)
-			return request_fail(rq, -EINVAL,
+			return request_fail(rq, LD_EINPUT,
 					    "--%s %.200s; it is 1 to 200 bytes of one line",
 					    keys[i], why);
 		any = any || values[i];
 	}
 	if (!any)
-		return request_fail(rq, -EDOM,
+		return request_fail(rq, LD_EUSAGE,
 				    "give at least one of --phone, --place, --employer, "
 				    "--address");
 	struct member_event me;
@@ -778,7 +785,7 @@ int cmd_transfer_issue(struct request *rq, struct store_txn *txn)
 	int32_t date;
 	int rc;
 	if (!to)
-		return request_fail(rq, -EDOM,
+		return request_fail(rq, LD_EUSAGE,
 				    "--to is required; see liudong transfer issue --help");
 	if ((rc = need_text(rq, "org", &org)) || (rc = date_opt(rq, &date)))
 		return rc;
@@ -788,12 +795,12 @@ int cmd_transfer_issue(struct request *rq, struct store_txn *txn)
 	Ld__PeerRecord *peer = NULL;
 	struct store_val pv;
 	rc = store_get(txn, TBL_PEERS, to, strlen(to), &pv);
-	if (rc == -ENOENT) {
+	if (rc == LD_ENOTFOUND) {
 		rc = request_fail(rq, rc, "--to: no peer named '%s'; see liudong peer list", to);
 		goto out;
 	}
 	if (rc || !(peer = ld__peer_record__unpack(NULL, pv.len, pv.data))) {
-		rc = rc ? rc : -EBADMSG;
+		rc = rc ? rc : LD_ECORRUPT;
 		goto out;
 	}
 	char number[48];
@@ -884,19 +891,19 @@ int cmd_transfer_receive(struct request *rq, struct store_txn *txn)
 	int32_t date;
 	int rc;
 	if (!number)
-		return request_fail(rq, -EDOM,
+		return request_fail(rq, LD_EUSAGE,
 				    "usage: liudong transfer receive LETTER [--date DATE]");
 	if ((rc = date_opt(rq, &date)))
 		return rc;
 	struct store_val v;
 	rc = store_get(txn, TBL_LETTERS, number, strlen(number), &v);
 	char why[256];
-	if (rc == -ENOENT && letter_quarantined(txn, number, why, sizeof(why)))
-		return request_fail(rq, -EPERM,
+	if (rc == LD_ENOTFOUND && letter_quarantined(txn, number, why, sizeof(why)))
+		return request_fail(rq, LD_EFORBIDDEN,
 				    "transfer letter %s arrived but was quarantined (%.250s); see "
 				    "liudong conflicts and ask its issuer for a new one",
 				    number, why);
-	if (rc == -ENOENT)
+	if (rc == LD_ENOTFOUND)
 		return request_fail(rq, rc,
 				    "no transfer letter %s here (it may not have arrived "
 				    "yet; see liudong status)",
@@ -911,7 +918,7 @@ int cmd_transfer_receive(struct request *rq, struct store_txn *txn)
 	char name[LD_NAME_MAX];
 	if (!l || t->signature.len != 64 || l->issuer.len != LD_SITE_ID_BYTES ||
 	    l->to_site.len != LD_SITE_ID_BYTES || !l->member || !l->member[0]) {
-		rc = request_fail(rq, -EINVAL,
+		rc = request_fail(rq, LD_EINPUT,
 				  "transfer letter %s is not well formed (no issuer, receiver or "
 				  "signature); ask its issuer for a new one",
 				  number);
@@ -921,7 +928,7 @@ int cmd_transfer_receive(struct request *rq, struct store_txn *txn)
 	    !issuer->public_key.len ||
 	    identity_verify(issuer->public_key.data, issuer->public_key.len, t->letter.data,
 			    t->letter.len, t->signature.data) != 0) {
-		rc = request_fail(rq, -EBADMSG,
+		rc = request_fail(rq, LD_ECORRUPT,
 				  "transfer letter %s does not verify against its "
 				  "issuer's key",
 				  number);
@@ -929,14 +936,14 @@ int cmd_transfer_receive(struct request *rq, struct store_txn *txn)
 	}
 	if (l->to_site.len != LD_SITE_ID_BYTES ||
 	    memcmp(l->to_site.data, rq->daemon->site_id, LD_SITE_ID_BYTES) != 0) {
-		rc =
-		    request_fail(rq, -EPERM, "transfer letter %s is addressed to %s, not this site",
-				 number, l->to_name);
+		rc = request_fail(rq, LD_EFORBIDDEN,
+				  "transfer letter %s is addressed to %s, not this site", number,
+				  l->to_name);
 		goto out;
 	}
 	if (date > l->valid_until) {
 		char day[LD_DATE_LEN];
-		rc = request_fail(rq, -EKEYEXPIRED, "transfer letter %s expired on %s", number,
+		rc = request_fail(rq, LD_EEXPIRED, "transfer letter %s expired on %s", number,
 				  date_format(l->valid_until, day));
 		goto out;
 	}

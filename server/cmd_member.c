@@ -25,6 +25,7 @@
 #include "register.h"
 #include "sites.h"
 #include "view.h"
+#include "lderr.h"
 
 #define NAME_MAX_BYTES 96
 
@@ -36,11 +37,11 @@ int member_lookup(struct request *rq, struct store_txn *txn, const char *text,
 {
 	const char *why;
 	if (!text)
-		return request_fail(rq, -EDOM, "give the member's identity number");
+		return request_fail(rq, LD_EUSAGE, "give the member's identity number");
 	if (idno_validate(text, LD_DATE_NONE, 0, idno, &why) != 0)
-		return request_fail(rq, -EINVAL, "%.400s", why);
+		return request_fail(rq, LD_EINPUT, "%.400s", why);
 	int rc = member_state_get(txn, idno, out);
-	if (rc == -ENOENT) {
+	if (rc == LD_ENOTFOUND) {
 		char masked[LD_IDNO_SIZE];
 		return request_fail(
 		    rq, rc, "no member with identity number %s here; see liudong member find",
@@ -54,7 +55,7 @@ static int need(struct request *rq, const char *key, const char **out)
 {
 	*out = request_param(rq, key);
 	if (!*out)
-		return request_fail(rq, -EDOM, "--%s is required; see liudong %s --help", key,
+		return request_fail(rq, LD_EUSAGE, "--%s is required; see liudong %s --help", key,
 				    rq->req->command);
 	return 0;
 }
@@ -68,7 +69,7 @@ int cmd_branch_add(struct request *rq, struct store_txn *txn)
 	const char *name;
 	int rc;
 	if (!code)
-		return request_fail(rq, -EDOM, "usage: liudong branch add CODE --name NAME");
+		return request_fail(rq, LD_EUSAGE, "usage: liudong branch add CODE --name NAME");
 	if ((rc = need(rq, "name", &name)))
 		return rc;
 	size_t n = strlen(code);
@@ -76,19 +77,19 @@ int cmd_branch_add(struct request *rq, struct store_txn *txn)
 	for (size_t i = 0; code_ok && i < n; i++)
 		code_ok = isalnum((unsigned char)code[i]) || code[i] == '-' || code[i] == '_';
 	if (!code_ok)
-		return request_fail(rq, -EINVAL,
+		return request_fail(rq, LD_EINPUT,
 				    "branch code '%s' must be 1 to 32 letters, digits, "
 				    "'-' or '_'",
 				    code);
 	const char *why;
 	if (input_text_check(name, NAME_MAX_BYTES, &why) != 0)
-		return request_fail(rq, -EINVAL,
+		return request_fail(rq, LD_EINPUT,
 				    "--name %.200s; a name is 1 to %d bytes of one line", why,
 				    NAME_MAX_BYTES);
 	Ld__BranchInfo *old;
 	if (branch_get(txn, code, &old) == 0) {
 		ld__branch_info__free_unpacked(old, NULL);
-		return request_fail(rq, -EEXIST, "branch %s exists already", code);
+		return request_fail(rq, LD_EEXIST, "branch %s exists already", code);
 	}
 	Ld__BranchInfo b = LD__BRANCH_INFO__INIT;
 	b.code = (char *)code;
@@ -121,7 +122,7 @@ int cmd_branch_list(struct request *rq, struct store_txn *txn)
 	     rc = store_cursor_get(c, STORE_NEXT, &k, &v)) {
 		Ld__BranchInfo *b = ld__branch_info__unpack(NULL, v.len, v.data);
 		if (!b) {
-			rc = -EBADMSG;
+			rc = LD_ECORRUPT;
 			break;
 		}
 		json_array_append_new(list, json_pack("{s:s, s:s, s:b}", "code", b->code, "name",
@@ -129,7 +130,7 @@ int cmd_branch_list(struct request *rq, struct store_txn *txn)
 		ld__branch_info__free_unpacked(b, NULL);
 	}
 	store_cursor_close(c);
-	return rc == -ENOENT ? 0 : rc;
+	return rc == LD_ENOTFOUND ? 0 : rc;
 }
 
 /*
@@ -141,11 +142,11 @@ static int branch_members(struct request *rq, struct store_txn *txn, Ld__EventKi
 	bool join = kind == LD__EVENT_KIND__BRANCH_JOINED;
 	const char *code = request_arg(rq, 0);
 	if (!code || !request_arg(rq, 1))
-		return request_fail(rq, -EDOM, "usage: liudong branch %s CODE IDNO...",
+		return request_fail(rq, LD_EUSAGE, "usage: liudong branch %s CODE IDNO...",
 				    join ? "join" : "leave");
 	Ld__BranchInfo *b;
 	int rc = branch_get(txn, code, &b);
-	if (rc == -ENOENT)
+	if (rc == LD_ENOTFOUND)
 		return request_fail(rq, rc, "no branch %s here; see liudong branch list", code);
 	if (rc)
 		return rc;
@@ -231,7 +232,7 @@ int cmd_member_update(struct request *rq, struct store_txn *txn)
 	int32_t date = date_today();
 	Ld__MemberInfo m;
 	if (json_array_size(changed) == 0) {
-		rc = request_fail(rq, -EDOM,
+		rc = request_fail(rq, LD_EUSAGE,
 				  "give at least one change (--name, --phone, --income, "
 				  "--dues-category, --dues, --kind, --branch); see liudong member "
 				  "update --help");
@@ -239,14 +240,14 @@ int cmd_member_update(struct request *rq, struct store_txn *txn)
 	}
 	/* Who may, before what: a branch or value is this site's to judge only if he is its own. */
 	if (!site_is_outflow(st, rq->daemon->site_id)) {
-		rc = request_fail(rq, -EPERM,
+		rc = request_fail(rq, LD_EFORBIDDEN,
 				  "member %s belongs to outflow site %s: only it may update his "
 				  "record",
 				  masked, st->outflow_name);
 		goto out;
 	}
 	if (date_text && date_parse(date_text, &date) != 0) {
-		rc = request_fail(rq, -EINVAL, "--date: '%s' is not a real date; use YYYY-MM-DD",
+		rc = request_fail(rq, LD_EINPUT, "--date: '%s' is not a real date; use YYYY-MM-DD",
 				  date_text);
 		goto out;
 	}
@@ -326,7 +327,7 @@ static int list_members(struct request *rq, struct store_txn *txn, member_filter
 		if (!st || !st->info) {
 			if (st)
 				ld__member_state__free_unpacked(st, NULL);
-			rc = -EBADMSG;
+			rc = LD_ECORRUPT;
 			break;
 		}
 		if (keep(rq, st))
@@ -334,7 +335,7 @@ static int list_members(struct request *rq, struct store_txn *txn, member_filter
 		ld__member_state__free_unpacked(st, NULL);
 	}
 	store_cursor_close(c);
-	return rc == -ENOENT ? 0 : rc;
+	return rc == LD_ENOTFOUND ? 0 : rc;
 }
 
 static bool filter_state_branch(const struct request *rq, const Ld__MemberState *st)
@@ -351,12 +352,13 @@ int cmd_member_list(struct request *rq, struct store_txn *txn)
 	const char *state = request_param(rq, "state");
 	const char *c = request_param(rq, "case");
 	if (state && !state_name_known(state, true))
-		return request_fail(rq, -EINVAL,
+		return request_fail(rq, LD_EINPUT,
 				    "--state '%s' is not one of home, away, checked-in, departed, "
 				    "returned, transferred, removed, lapse",
 				    state);
 	if (c && (!state_name_known(c, true) || state_name_known(c, false)))
-		return request_fail(rq, -EINVAL, "--case '%s' is not a case; use --case lapse", c);
+		return request_fail(rq, LD_EINPUT, "--case '%s' is not a case; use --case lapse",
+				    c);
 	return list_members(rq, txn, filter_state_branch);
 }
 
@@ -378,7 +380,7 @@ int cmd_member_find(struct request *rq, struct store_txn *txn)
 {
 	const char *text = request_arg(rq, 0);
 	if (!text || !text[0])
-		return request_fail(rq, -EDOM,
+		return request_fail(rq, LD_EUSAGE,
 				    "usage: liudong member find TEXT (part of a name, "
 				    "phone or place, or a whole identity number)");
 	return list_members(rq, txn, filter_text);

@@ -16,6 +16,7 @@
 #include "rules.h"
 #include "sites.h"
 #include "view.h"
+#include "lderr.h"
 
 static bool same(const ProtobufCBinaryData *a, const uint8_t *b)
 {
@@ -32,8 +33,8 @@ static int as_of_opt(struct request *rq, int32_t *out)
 	const char *text = request_param(rq, "as-of");
 	*out = date_today();
 	if (text && date_parse(text, out) != 0)
-		return request_fail(rq, -EINVAL, "--as-of: '%s' is not a real date; use YYYY-MM-DD",
-				    text);
+		return request_fail(rq, LD_EINPUT,
+				    "--as-of: '%s' is not a real date; use YYYY-MM-DD", text);
 	return 0;
 }
 
@@ -415,7 +416,7 @@ int cmd_due(struct request *rq, struct store_txn *txn)
 		return -ENOMEM;
 	}
 	rq->raw_json = out.p;
-	return rc == -ENOENT ? 0 : rc;
+	return rc == LD_ENOTFOUND ? 0 : rc;
 }
 
 /* counts[key]++ in a JSON object of integers. */
@@ -562,5 +563,5 @@ out_meetings:
 out:
 	json_decref(dues);
 	json_decref(attendance);
-	return rc == -ENOENT ? 0 : rc;
+	return rc == LD_ENOTFOUND ? 0 : rc;
 }

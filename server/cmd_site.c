@@ -14,6 +14,7 @@
 #include "idno.h"
 #include "siteid.h"
 #include "view.h"
+#include "lderr.h"
 
 int cmd_site(struct request *rq, struct store_txn *txn)
 {
@@ -41,7 +42,7 @@ static int peer_get(struct store_txn *txn, const char *name, Ld__PeerRecord **ou
 	if (rc)
 		return rc;
 	*out = ld__peer_record__unpack(NULL, v.len, v.data);
-	return *out ? 0 : -EBADMSG;
+	return *out ? 0 : LD_ECORRUPT;
 }
 
 int cmd_pubkey(struct request *rq, struct store_txn *txn)
@@ -52,7 +53,7 @@ int cmd_pubkey(struct request *rq, struct store_txn *txn)
 	Ld__PeerRecord *p = NULL;
 	if (peer) {
 		int rc = peer_get(txn, peer, &p);
-		if (rc == -ENOENT)
+		if (rc == LD_ENOTFOUND)
 			return request_fail(rq, rc, "no peer named '%s'; see liudong peer list",
 					    peer);
 		if (rc)
@@ -60,8 +61,8 @@ int cmd_pubkey(struct request *rq, struct store_txn *txn)
 		if (!p->public_key.len) {
 			ld__peer_record__free_unpacked(p, NULL);
 			return request_fail(
-			    rq, -ENOENT, "peer '%s' has not connected yet, so its key is not known",
-			    peer);
+			    rq, LD_ENOTFOUND,
+			    "peer '%s' has not connected yet, so its key is not known", peer);
 		}
 		spki = p->public_key.data;
 		len = p->public_key.len;
@@ -85,20 +86,21 @@ int cmd_peer_add(struct request *rq, struct store_txn *txn)
 	const char *address = request_param(rq, "address");
 	if (!name || !id_text || !address)
 		return request_fail(
-		    rq, -EDOM, "usage: liudong peer add NAME --id SITE_ID --address HOST:PORT");
+		    rq, LD_EUSAGE, "usage: liudong peer add NAME --id SITE_ID --address HOST:PORT");
 	if (!name[0] || strlen(name) >= LD_NAME_MAX)
-		return request_fail(rq, -EINVAL, "peer name must be 1 to 127 bytes");
+		return request_fail(rq, LD_EINPUT, "peer name must be 1 to 127 bytes");
 	uint8_t id[LD_SITE_ID_BYTES];
 	const char *why = NULL;
 	if (siteid_parse(id_text, id, &why) != 0)
-		return request_fail(rq, -EINVAL,
+		return request_fail(rq, LD_EINPUT,
 				    "--id: %s; copy the id that `liudong site` prints there",
 				    why ? why : "not a site id");
 	if (memcmp(id, rq->daemon->site_id, LD_SITE_ID_BYTES) == 0)
-		return request_fail(rq, -EPERM, "--id is this site's own id; give the peer's");
+		return request_fail(rq, LD_EFORBIDDEN,
+				    "--id is this site's own id; give the peer's");
 	const char *bad_address = NULL;
 	if (hostport_parse(address, NULL, &bad_address) != 0)
-		return request_fail(rq, -EINVAL,
+		return request_fail(rq, LD_EINPUT,
 				    "--address must be HOST:PORT (%s), e.g. 127.0.0.1:7701",
 				    bad_address);
 
@@ -121,16 +123,16 @@ int cmd_peer_add(struct request *rq, struct store_txn *txn)
 		if (same_name || same_id) {
 			store_cursor_close(c);
 			if (same_name)
-				return request_fail(rq, -EEXIST,
+				return request_fail(rq, LD_EEXIST,
 						    "a peer named '%s' exists already; "
 						    "remove it first to change it",
 						    name);
-			return request_fail(rq, -EEXIST,
+			return request_fail(rq, LD_EEXIST,
 					    "that site id is pinned already as peer '%s'", other);
 		}
 	}
 	store_cursor_close(c);
-	if (rc != -ENOENT)
+	if (rc != LD_ENOTFOUND)
 		return rc;
 
 	Ld__PeerRecord rec = LD__PEER_RECORD__INIT;
@@ -161,9 +163,9 @@ int cmd_peer_remove(struct request *rq, struct store_txn *txn)
 {
 	const char *name = request_arg(rq, 0);
 	if (!name)
-		return request_fail(rq, -EDOM, "usage: liudong peer remove NAME");
+		return request_fail(rq, LD_EUSAGE, "usage: liudong peer remove NAME");
 	int rc = store_del(txn, TBL_PEERS, name, strlen(name));
-	if (rc == -ENOENT)
+	if (rc == LD_ENOTFOUND)
 		return request_fail(rq, rc, "no peer named '%s'; see liudong peer list", name);
 	if (rc == 0)
 		rc = audit_append(txn, request_operator(rq), rq->uid, "peer.remove", NULL, name);
@@ -185,7 +187,7 @@ int cmd_peer_list(struct request *rq, struct store_txn *txn)
 	     rc = store_cursor_get(c, STORE_NEXT, &k, &v)) {
 		Ld__PeerRecord *p = ld__peer_record__unpack(NULL, v.len, v.data);
 		if (!p) {
-			rc = -EBADMSG;
+			rc = LD_ECORRUPT;
 			break;
 		}
 		char text[LD_SITE_ID_TEXT] = "";
@@ -196,7 +198,7 @@ int cmd_peer_list(struct request *rq, struct store_txn *txn)
 		ld__peer_record__free_unpacked(p, NULL);
 	}
 	store_cursor_close(c);
-	return rc == -ENOENT ? 0 : rc;
+	return rc == LD_ENOTFOUND ? 0 : rc;
 }
 
 int cmd_audit(struct request *rq, struct store_txn *txn)
@@ -205,13 +207,13 @@ int cmd_audit(struct request *rq, struct store_txn *txn)
 	const char *member = request_param(rq, "member");
 	int32_t since = LD_DATE_NONE;
 	if (since_text && date_parse(since_text, &since) != 0)
-		return request_fail(rq, -EINVAL, "--since: '%s' is not a date; use YYYY-MM-DD",
+		return request_fail(rq, LD_EINPUT, "--since: '%s' is not a date; use YYYY-MM-DD",
 				    since_text);
 	char idno[LD_IDNO_SIZE] = "";
 	if (member) {
 		const char *why;
 		if (idno_validate(member, LD_DATE_NONE, 0, idno, &why) != 0)
-			return request_fail(rq, -EINVAL, "--member: %.400s", why);
+			return request_fail(rq, LD_EINPUT, "--member: %.400s", why);
 	}
 	/* --since is a day in Asia/Shanghai: its start in UTC ms. */
 	int64_t since_ms =
@@ -227,7 +229,7 @@ int cmd_audit(struct request *rq, struct store_txn *txn)
 	     rc = store_cursor_get(c, STORE_NEXT, &k, &v)) {
 		Ld__AuditEntry *e = ld__audit_entry__unpack(NULL, v.len, v.data);
 		if (!e) {
-			rc = -EBADMSG;
+			rc = LD_ECORRUPT;
 			break;
 		}
 		if (e->time_ms >= since_ms && (!member || strcmp(e->member, idno) == 0)) {
@@ -242,7 +244,7 @@ int cmd_audit(struct request *rq, struct store_txn *txn)
 		ld__audit_entry__free_unpacked(e, NULL);
 	}
 	store_cursor_close(c);
-	return rc == -ENOENT ? 0 : rc;
+	return rc == LD_ENOTFOUND ? 0 : rc;
 }
 
 int cmd_verify(struct request *rq, struct store_txn *txn)

@@ -18,6 +18,7 @@
 #include "sync.h"
 #include "utf8.h"
 #include "view.h"
+#include "lderr.h"
 
 int cmd_status(struct request *rq, struct store_txn *txn)
 {
@@ -30,9 +31,10 @@ int cmd_peer_resync(struct request *rq, struct store_txn *txn)
 {
 	const char *name = request_arg(rq, 0);
 	if (!name)
-		return request_fail(rq, -EDOM, "usage: liudong peer resync NAME");
+		return request_fail(rq, LD_EUSAGE, "usage: liudong peer resync NAME");
 	if (!rq->daemon->sync || sync_resync(rq->daemon->sync, name) != 0)
-		return request_fail(rq, -ENOENT, "no peer named '%s'; see liudong peer list", name);
+		return request_fail(rq, LD_ENOTFOUND, "no peer named '%s'; see liudong peer list",
+				    name);
 	json_object_set_new(rq->result, "resync", json_string(name));
 	return 0;
 }
@@ -129,7 +131,7 @@ static int receipts_paid(struct store_txn *txn, Ld__Receipt ***all, size_t *n)
 		(*all)[(*n)++] = r;
 	}
 	store_cursor_close(c);
-	return rc == -ENOENT ? 0 : rc;
+	return rc == LD_ENOTFOUND ? 0 : rc;
 }
 
 static void receipts_free(Ld__Receipt **all, size_t n)
@@ -265,7 +267,7 @@ int cmd_conflicts(struct request *rq, struct store_txn *txn)
 		if (!q || k.len != 8) {
 			if (q)
 				ld__quarantined__free_unpacked(q, NULL);
-			rc = -EBADMSG;
+			rc = LD_ECORRUPT;
 			break;
 		}
 		json_t *row = NULL;
@@ -278,10 +280,10 @@ int cmd_conflicts(struct request *rq, struct store_txn *txn)
 			json_array_append_new(list, row);
 	}
 	store_cursor_close(c);
-	return rc == -ENOENT ? 0 : rc;
+	return rc == LD_ENOTFOUND ? 0 : rc;
 }
 
-/* Is ID an open double payment? 0 if so, -ENOENT if none has that id. */
+/* Is ID an open double payment? 0 if so, LD_ENOTFOUND if none has that id. */
 static int dues_conflict_find(struct store_txn *txn, const char *id)
 {
 	Ld__Receipt **all;
@@ -289,7 +291,7 @@ static int dues_conflict_find(struct store_txn *txn, const char *id)
 	int rc = receipts_paid(txn, &all, &n);
 	if (rc)
 		return rc;
-	rc = -ENOENT;
+	rc = LD_ENOTFOUND;
 	for (size_t i = 0; i < n && rc; i++) {
 		for (size_t j = i + 1; j < n && rc; j++) {
 			char other[160];
@@ -302,16 +304,16 @@ static int dues_conflict_find(struct store_txn *txn, const char *id)
 	return rc;
 }
 
-/* "Q<seq>": the seq into *key. -EINVAL if ID is not that. */
+/* "Q<seq>": the seq into *key. LD_EINPUT if ID is not that. */
 static int quarantine_key(const char *id, uint64_t *key)
 {
 	if (id[0] != 'Q' || id[1] < '1' || id[1] > '9' || strlen(id) > 21)
-		return -EINVAL;
+		return LD_EINPUT;
 	char *end;
 	errno = 0;
 	unsigned long long k = strtoull(id + 1, &end, 10);
 	if (errno || *end)
-		return -EINVAL;
+		return LD_EINPUT;
 	*key = k;
 	return 0;
 }
@@ -321,29 +323,31 @@ int cmd_conflicts_resolve(struct request *rq, struct store_txn *txn)
 	const char *id = request_arg(rq, 0);
 	const char *note = request_param(rq, "note");
 	if (!id || !note)
-		return request_fail(rq, -EDOM, "usage: liudong conflicts resolve ID --note TEXT");
+		return request_fail(rq, LD_EUSAGE,
+				    "usage: liudong conflicts resolve ID --note TEXT");
 	if (!note[0] || strlen(note) > NOTE_MAX)
-		return request_fail(rq, -EINVAL, "--note must be 1 to %d bytes of text", NOTE_MAX);
+		return request_fail(rq, LD_EINPUT, "--note must be 1 to %d bytes of text",
+				    NOTE_MAX);
 	int rc;
 	if (id[0] == 'D') {
 		if (!strchr(id, '+') || strlen(id) > 150)
-			return request_fail(rq, -EINVAL,
+			return request_fail(rq, LD_EINPUT,
 					    "'%s' is not a conflict id (D and two receipts joined "
 					    "by +); see liudong conflicts",
 					    id);
 		rc = dues_conflict_find(txn, id);
-		if (rc == -ENOENT)
+		if (rc == LD_ENOTFOUND)
 			return request_fail(rq, rc, "no conflict %s; see liudong conflicts", id);
 		if (rc)
 			return rc;
-		return request_fail(rq, -EPERM,
+		return request_fail(rq, LD_EFORBIDDEN,
 				    "conflict %s is a double payment: it is settled by refunding "
 				    "one receipt with liudong dues refund",
 				    id);
 	}
 	uint64_t key;
 	if (quarantine_key(id, &key))
-		return request_fail(rq, -EINVAL,
+		return request_fail(rq, LD_EINPUT,
 				    "'%s' is not a conflict id (Q and a number, or D and two "
 				    "receipts); see liudong conflicts",
 				    id);
@@ -351,15 +355,15 @@ int cmd_conflicts_resolve(struct request *rq, struct store_txn *txn)
 	store_u64_key(key, k);
 	struct store_val v;
 	rc = store_get(txn, TBL_QUARANTINE, k, sizeof(k), &v);
-	if (rc == -ENOENT)
+	if (rc == LD_ENOTFOUND)
 		return request_fail(rq, rc, "no conflict %s; see liudong conflicts", id);
 	if (rc)
 		return rc;
 	Ld__Quarantined *q = ld__quarantined__unpack(NULL, v.len, v.data);
 	if (!q)
-		return -EBADMSG;
+		return LD_ECORRUPT;
 	if (q->resolved) {
-		rc = request_fail(rq, -EALREADY, "conflict %s was resolved already by %s: %s", id,
+		rc = request_fail(rq, LD_EALREADY, "conflict %s was resolved already by %s: %s", id,
 				  q->resolved_by, q->resolution);
 		ld__quarantined__free_unpacked(q, NULL);
 		return rc;
@@ -406,12 +410,12 @@ int cmd_log(struct request *rq, struct store_txn *txn)
 	if (from_text) {
 		from = strtoull(from_text, &end, 10);
 		if (!from_text[0] || *end)
-			return request_fail(rq, -EINVAL, "--from must be a seq number");
+			return request_fail(rq, LD_EINPUT, "--from must be a seq number");
 	}
 	if (limit_text) {
 		limit = strtoull(limit_text, &end, 10);
 		if (!limit_text[0] || *end || limit == 0)
-			return request_fail(rq, -EINVAL, "--limit must be a positive number");
+			return request_fail(rq, LD_EINPUT, "--limit must be a positive number");
 	}
 	json_t *list = json_array();
 	json_object_set_new(rq->result, "entries", list);
@@ -448,5 +452,5 @@ int cmd_log(struct request *rq, struct store_txn *txn)
 	}
 	json_decref(names);
 	store_cursor_close(c);
-	return rc == -ENOENT || rc == 0 ? 0 : rc;
+	return rc == LD_ENOTFOUND || rc == 0 ? 0 : rc;
 }

@@ -10,6 +10,7 @@
 #include "record.pb-c.h"
 #include "request.h"
 #include "store.h"
+#include "lderr.h"
 
 typedef int (*command_fn)(struct request *rq, struct store_txn *txn);
 
@@ -38,7 +39,8 @@ int cmd_verify(struct request *rq, struct store_txn *txn);
 /*
  * Validate TEXT as an identity number (canonical form into IDNO) and load the member into *out
  * (the caller frees it with ld__member_state__free_unpacked(*out, NULL)). On failure the reason is
- * recorded in RQ: -EDOM (no TEXT), -EINVAL (not a valid number), -ENOENT (no such member).
+ * recorded in RQ: LD_EUSAGE (no TEXT), LD_EINPUT (not a valid number), LD_ENOTFOUND (no such
+ * member).
  */
 int member_lookup(struct request *rq, struct store_txn *txn, const char *text,
 		  char idno[LD_IDNO_SIZE], Ld__MemberState **out);

@@ -10,6 +10,7 @@
 #include "eventlog.h"
 #include "idno.h"
 #include "sites.h"
+#include "lderr.h"
 
 void commit_site(const struct daemon *d, struct domain_site *out)
 {
@@ -31,7 +32,7 @@ static int refusal(struct request *rq, struct store_txn *txn, const Ld__Event *e
 	if (ev->member && ev->member[0])
 		idno_mask(ev->member, masked);
 	char name[LD_NAME_MAX] = "";
-	if (rc == -EPERM && v->has_writer &&
+	if (rc == LD_EFORBIDDEN && v->has_writer &&
 	    memcmp(v->writer, rq->daemon->site_id, LD_SITE_ID_BYTES) != 0)
 		site_lookup(rq, txn, v->writer, name, NULL); /* leaves NAME empty if unknown */
 	const char *at = name[0] && v->role ? strstr(v->why, v->role) : NULL;

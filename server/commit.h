@@ -9,6 +9,7 @@
 
 #include "domain.h"
 #include "request.h"
+#include "lderr.h"
 
 struct daemon;
 
@@ -19,7 +20,8 @@ void commit_site(const struct daemon *d, struct domain_site *out);
  * Validate EV (its origin set to this site first) and commit it with eventlog_commit_local, then
  * audit ACTION (with DETAIL, may be NULL) if ACTION is not NULL. The operator is set from RQ.
  * EV stays the caller's. *seq (may be NULL) receives the local seq. Returns 0; a refusal through
- * request_fail (-EINVAL exit 3, -ENOENT 4, -EPERM or -EEXIST 5); or -errno from the store.
+ * request_fail (LD_EINPUT exit 3, LD_ENOTFOUND 4, LD_EFORBIDDEN or LD_EEXIST 5); or -errno from the
+ * store.
  */
 int commit_event(struct request *rq, struct store_txn *txn, Ld__Event *ev, const char *action,
 		 const char *detail, uint64_t *seq);

@@ -19,6 +19,7 @@
 #include "logging.h"
 #include "sync.h"
 #include "writer.h"
+#include "lderr.h"
 
 #define TRIM_MS 100 /* how often the store's mapped pages are dropped */
 
@@ -72,7 +73,7 @@ static void on_signal(uv_signal_t *h, int signum)
 		int rc = config_load(d->config.path, &fresh, err, sizeof(err));
 		if (rc) {
 			log_error("SIGHUP: %s: config not reloaded: %s", d->config.path,
-				  err[0] ? err : strerror(-rc));
+				  err[0] ? err : lderr_str(rc));
 			return;
 		}
 		d->config.rules = fresh.rules;
@@ -98,28 +99,28 @@ int daemon_setup(struct daemon *d, uv_loop_t *loop, const char *config_path)
 	char err[512] = "";
 	int rc = config_load(config_path, &d->config, err, sizeof(err));
 	if (rc) {
-		log_error("%s: %s", config_path, err[0] ? err : strerror(-rc));
+		log_error("%s: %s", config_path, err[0] ? err : lderr_str(rc));
 		return rc;
 	}
 	if (d->config.log_level[0])
 		log_set_level_name(d->config.log_level);
 	rc = identity_load(d->config.key, d->config.cert, &d->identity);
 	if (rc) {
-		log_error("cannot load the site key %s: %s", d->config.key, strerror(-rc));
+		log_error("cannot load the site key %s: %s", d->config.key, lderr_str(rc));
 		goto fail_config;
 	}
 	memcpy(d->site_id, identity_site_id(d->identity), LD_SITE_ID_BYTES);
 	siteid_format(d->site_id, d->site_id_text);
 
 	if (mkdir(d->config.data_dir, 0700) != 0 && errno != EEXIST) {
-		rc = -errno;
+		rc = lderr_from_errno(errno);
 		log_error("cannot create data directory %s: %s", d->config.data_dir,
 			  strerror(errno));
 		goto fail_identity;
 	}
 	rc = store_open(d->config.data_dir, 0, STORE_PIPELINED, &d->store);
 	if (rc) {
-		log_error("cannot open the store in %s: %s", d->config.data_dir, strerror(-rc));
+		log_error("cannot open the store in %s: %s", d->config.data_dir, lderr_str(rc));
 		goto fail_identity;
 	}
 	rc = meta_init(d->store, d->site_id);
@@ -127,7 +128,7 @@ int daemon_setup(struct daemon *d, uv_loop_t *loop, const char *config_path)
 		goto fail_store;
 	rc = writer_start(loop, d->store, &d->writer);
 	if (rc) {
-		log_error("cannot start the writer thread: %s", strerror(-rc));
+		log_error("cannot start the writer thread: %s", lderr_str(rc));
 		goto fail_store;
 	}
 	rc = ctl_listen(d, d->config.socket, &d->ctl);
@@ -139,7 +140,7 @@ int daemon_setup(struct daemon *d, uv_loop_t *loop, const char *config_path)
 	}
 	rc = sync_start(d, &d->sync);
 	if (rc) {
-		log_error("cannot start peer sync: %s", strerror(-rc));
+		log_error("cannot start peer sync: %s", lderr_str(rc));
 		goto fail_ctl;
 	}
 	/*

@@ -16,6 +16,7 @@
 #include "frame.h"
 #include "hostport.h"
 #include "logging.h"
+#include "lderr.h"
 
 #define READ_CHUNK    65536
 #define UNPACK_BUDGET (24u << 20)
@@ -329,7 +330,7 @@ int peer_conn_dial(uv_loop_t *loop, struct tls_ctx *tls, const char *address,
 {
 	struct hostport hp;
 	if (hostport_parse(address, &hp, NULL) != 0)
-		return -EINVAL;
+		return LD_EINPUT;
 	struct peer_conn *c = conn_new(loop, ops, data);
 	if (!c)
 		return -ENOMEM;

@@ -17,6 +17,7 @@
 #include "input.h"
 #include "utf8.h"
 #include "money.h"
+#include "lderr.h"
 
 #define NAME_MAX_BYTES 96
 
@@ -36,7 +37,7 @@ static int need(struct request *rq, const struct fields *f, const char *key, con
 {
 	*out = f->get(f, key);
 	if (!*out)
-		return request_fail(rq, f->prefix[0] ? -EDOM : -EINVAL, "%s%s is required",
+		return request_fail(rq, f->prefix[0] ? LD_EUSAGE : LD_EINPUT, "%s%s is required",
 				    f->prefix, key);
 	return 0;
 }
@@ -45,7 +46,7 @@ static int date_field(struct request *rq, const struct fields *f, const char *ke
 		      int32_t *out)
 {
 	if (date_parse(text, out) != 0)
-		return request_fail(rq, -EINVAL, "%s%s: '%s' is not a real date; use YYYY-MM-DD",
+		return request_fail(rq, LD_EINPUT, "%s%s: '%s' is not a real date; use YYYY-MM-DD",
 				    f->prefix, key, text);
 	return 0;
 }
@@ -54,7 +55,7 @@ static int money_field(struct request *rq, const struct fields *f, const char *k
 {
 	const char *text = f->get(f, key);
 	if (text && money_parse(text, out) != 0)
-		return request_fail(rq, -EINVAL,
+		return request_fail(rq, LD_EINPUT,
 				    "%s%s '%s' is not an amount in yuan with at most two "
 				    "decimals",
 				    f->prefix, key, text);
@@ -71,16 +72,16 @@ int member_info_apply(struct request *rq, struct store_txn *txn, const struct fi
 	int rc;
 	const char *why;
 	if (name && input_text_check(name, NAME_MAX_BYTES, &why) != 0)
-		return request_fail(rq, -EINVAL,
+		return request_fail(rq, LD_EINPUT,
 				    "%sname %.200s; a name is 1 to %d bytes of one line", p, why,
 				    NAME_MAX_BYTES);
 	if (kind && strcmp(kind, "full") != 0 && strcmp(kind, "probationary") != 0)
-		return request_fail(rq, -EINVAL, "%skind must be full or probationary, not '%s'", p,
-				    kind);
+		return request_fail(rq, LD_EINPUT, "%skind must be full or probationary, not '%s'",
+				    p, kind);
 	enum dues_category category;
 	const char *current = m->dues_category ? m->dues_category : "";
 	if (dues_category_parse(category_text ? category_text : current, &category) != 0)
-		return request_fail(rq, -EINVAL,
+		return request_fail(rq, LD_EINPUT,
 				    "%sdues-category '%s' is not one of salaried, "
 				    "annual-salary, self-employed, retired, farmer, student, "
 				    "unemployed, hardship",
@@ -92,13 +93,13 @@ int member_info_apply(struct request *rq, struct store_txn *txn, const struct fi
 	if ((rc = money_field(rq, f, "income", &income)) || (rc = money_field(rq, f, "dues", &set)))
 		return rc;
 	if (dues_monthly_fen(category, income, set, &monthly, &why) != 0)
-		return request_fail(rq, -EINVAL, "%.400s", why);
+		return request_fail(rq, LD_EINPUT, "%.400s", why);
 	if (phone && input_phone_check(phone, &why) != 0)
-		return request_fail(rq, -EINVAL, "%sphone '%s' %.200s", p, phone, why);
+		return request_fail(rq, LD_EINPUT, "%sphone '%s' %.200s", p, phone, why);
 	if (branch) {
 		Ld__BranchInfo *b;
 		rc = branch_get(txn, branch, &b);
-		if (rc == -ENOENT)
+		if (rc == LD_ENOTFOUND)
 			return request_fail(rq, rc, "no branch %s; add it with liudong branch add",
 					    branch);
 		if (rc)
@@ -133,22 +134,22 @@ int register_member(struct request *rq, struct store_txn *txn, const struct fiel
 		return rc;
 	const char *why;
 	if (input_text_check(name, NAME_MAX_BYTES, &why) != 0)
-		return request_fail(rq, -EINVAL,
+		return request_fail(rq, LD_EINPUT,
 				    "%sname %.200s; a name is 1 to %d bytes of one line", p, why,
 				    NAME_MAX_BYTES);
 	if (strcmp(sex, "M") != 0 && strcmp(sex, "F") != 0)
-		return request_fail(rq, -EINVAL, "%ssex must be M or F, not '%s'", p, sex);
+		return request_fail(rq, LD_EINPUT, "%ssex must be M or F, not '%s'", p, sex);
 	int32_t birth, joined;
 	if ((rc = date_field(rq, f, "birth", birth_text, &birth)) ||
 	    (rc = date_field(rq, f, "joined", joined_text, &joined)))
 		return rc;
 	if (joined < date_add_months(birth, 18 * 12))
-		return request_fail(rq, -EINVAL, "%sjoined %s is before the member turned 18", p,
+		return request_fail(rq, LD_EINPUT, "%sjoined %s is before the member turned 18", p,
 				    joined_text);
 	if (joined > date_today())
-		return request_fail(rq, -EINVAL, "%sjoined %s is in the future", p, joined_text);
+		return request_fail(rq, LD_EINPUT, "%sjoined %s is in the future", p, joined_text);
 	if (idno_validate(id, birth, sex[0], idno, &why) != 0)
-		return request_fail(rq, -EINVAL, "%.400s", why);
+		return request_fail(rq, LD_EINPUT, "%.400s", why);
 
 	Ld__MemberInfo m = LD__MEMBER_INFO__INIT;
 	m.id = idno;
@@ -164,7 +165,7 @@ int register_member(struct request *rq, struct store_txn *txn, const struct fiel
 	if (member_state_get(txn, idno, &old) == 0) {
 		ld__member_state__free_unpacked(old, NULL);
 		char masked[LD_IDNO_SIZE];
-		return request_fail(rq, -EEXIST,
+		return request_fail(rq, LD_EEXIST,
 				    "a member with identity number %s is registered "
 				    "already; see liudong member show",
 				    idno_mask(idno, masked));
@@ -218,36 +219,36 @@ int register_outflow(struct request *rq, struct store_txn *txn, const struct fie
 	for (size_t i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
 		reason_ok = reason_ok || strcmp(reason, reasons[i]) == 0;
 	if (!reason_ok)
-		return request_fail(rq, -EINVAL,
+		return request_fail(rq, LD_EINPUT,
 				    "%sreason '%s' is not one of work, business, "
 				    "residence, study, other",
 				    p, reason);
 	const char *why;
 	if (input_text_check(place, 200, &why) != 0)
 		return request_fail(
-		    rq, -EINVAL, "%splace %.200s; a place is 1 to 200 bytes of one line", p, why);
+		    rq, LD_EINPUT, "%splace %.200s; a place is 1 to 200 bytes of one line", p, why);
 	if (employer && input_text_check(employer, 200, &why) != 0)
-		return request_fail(rq, -EINVAL,
+		return request_fail(rq, LD_EINPUT,
 				    "%semployer %.200s; an employer is 1 to 200 bytes of one line",
 				    p, why);
 	if (phone && input_phone_check(phone, &why) != 0)
-		return request_fail(rq, -EINVAL, "%sphone '%s' %.200s", p, phone, why);
+		return request_fail(rq, LD_EINPUT, "%sphone '%s' %.200s", p, phone, why);
 	bool fixed_place = false;
 	if (fixed) {
 		fixed_place = strcmp(fixed, "yes") == 0 || strcmp(fixed, "true") == 0 ||
 			      strcmp(fixed, "1") == 0;
 		if (!fixed_place && strcmp(fixed, "no") != 0 && strcmp(fixed, "false") != 0 &&
 		    strcmp(fixed, "0") != 0)
-			return request_fail(rq, -EINVAL, "fixed_place must be yes or no, not '%s'",
-					    fixed);
+			return request_fail(rq, LD_EINPUT,
+					    "fixed_place must be yes or no, not '%s'", fixed);
 	}
 	int32_t from, until = LD_DATE_NONE;
 	if ((rc = date_field(rq, f, "from", from_text, &from)) ||
 	    (until_text && (rc = date_field(rq, f, "until", until_text, &until))))
 		return rc;
 	if (until != LD_DATE_NONE && until < from)
-		return request_fail(rq, -EINVAL, "%suntil %s is before %sfrom %s", p, until_text, p,
-				    from_text);
+		return request_fail(rq, LD_EINPUT, "%suntil %s is before %sfrom %s", p, until_text,
+				    p, from_text);
 
 	char idno[LD_IDNO_SIZE], masked[LD_IDNO_SIZE];
 	Ld__MemberState *st;
@@ -257,14 +258,14 @@ int register_outflow(struct request *rq, struct store_txn *txn, const struct fie
 	Ld__PeerRecord *peer = NULL;
 	if (st->outflow_site.len != LD_SITE_ID_BYTES ||
 	    memcmp(st->outflow_site.data, rq->daemon->site_id, LD_SITE_ID_BYTES) != 0) {
-		rc = request_fail(rq, -EPERM,
+		rc = request_fail(rq, LD_EFORBIDDEN,
 				  "member %s belongs to outflow site %s: only it may "
 				  "register him out",
 				  masked, st->outflow_name);
 		goto out;
 	}
 	if (member_closed(st)) {
-		rc = request_fail(rq, -EPERM, "member %s is %s; he cannot be registered out",
+		rc = request_fail(rq, LD_EFORBIDDEN, "member %s is %s; he cannot be registered out",
 				  masked, location_name(member_location(st)));
 		goto out;
 	}
@@ -272,9 +273,9 @@ int register_outflow(struct request *rq, struct store_txn *txn, const struct fie
 	rc = store_get(txn, TBL_PEERS, to, strlen(to), &pv);
 	if (rc == 0) {
 		peer = ld__peer_record__unpack(NULL, pv.len, pv.data);
-		rc = peer ? 0 : -EBADMSG;
+		rc = peer ? 0 : LD_ECORRUPT;
 	}
-	if (rc == -ENOENT) {
+	if (rc == LD_ENOTFOUND) {
 		rc = request_fail(rq, rc, "%sto: no peer named '%s'; add it with liudong peer add",
 				  p, to);
 		goto out;

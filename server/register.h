@@ -8,6 +8,7 @@
 #include "record.pb-c.h"
 #include "request.h"
 #include "store.h"
+#include "lderr.h"
 
 /* Where the values come from: options of a request, or the columns of a register row. */
 struct fields {
@@ -25,7 +26,7 @@ struct fields fields_of_request(const struct request *rq);
  * dues, phone), each judged as `member add` judges it, and recompute his monthly dues from the
  * category, income and set amount that result (a new category drops the old set amount unless
  * dues is given). M's strings then point into F's values or static text; M stays the caller's.
- * Returns 0, or a failure recorded in RQ (-EINVAL bad value, -ENOENT unknown branch) with M
+ * Returns 0, or a failure recorded in RQ (LD_EINPUT bad value, LD_ENOTFOUND unknown branch) with M
  * unchanged.
  */
 int member_info_apply(struct request *rq, struct store_txn *txn, const struct fields *f,

@@ -16,6 +16,7 @@
 #include "logging.h"
 #include "message.h"
 #include "utf8.h"
+#include "lderr.h"
 
 const char *request_param(const struct request *rq, const char *key)
 {
@@ -85,8 +86,8 @@ static int request_run(struct writer_job *job, struct store_txn *txn)
 static void request_done(struct writer_job *job)
 {
 	struct request *rq = (struct request *)job;
-	if (job->result == -ESHUTDOWN)
-		request_fail(rq, -ESHUTDOWN, "the daemon is stopping; try again when it is back");
+	if (job->result == LD_ESTOPPING)
+		request_fail(rq, LD_ESTOPPING, "the daemon is stopping; try again when it is back");
 	const struct command *cmd = command_find(rq->req->command);
 	if (job->result == 0 && cmd->after)
 		cmd->after(rq->daemon);
@@ -102,26 +103,26 @@ static int request_check_text(struct request *rq)
 {
 	const char *why;
 	if (rq->req->operator_ && !utf8_valid(rq->req->operator_, false))
-		return request_fail(rq, -EINVAL,
+		return request_fail(rq, LD_EINPUT,
 				    "--operator is not UTF-8 text; set a UTF-8 locale");
 	if (rq->req->operator_)
 		input_trim(rq->req->operator_);
 	if (input_operator_check(request_operator(rq), &why) != 0)
-		return request_fail(rq, -EINVAL, "--operator %.200s", why);
+		return request_fail(rq, LD_EINPUT, "--operator %.200s", why);
 	for (size_t i = 0; i < rq->req->n_params; i++) {
 		Ld__Param *p = rq->req->params[i];
 		/* A file's content ("csv") has lines; every other value is one line. */
 		bool lines = strcmp(p->key, "csv") == 0;
 		if (!utf8_valid(p->key, false) || !utf8_valid(p->value, lines)) {
 			if (lines)
-				return request_fail(rq, -EINVAL,
+				return request_fail(rq, LD_EINPUT,
 						    "the file is not UTF-8 text; save the "
 						    "register as CSV UTF-8");
 			if (strcmp(p->key, "arg") == 0)
-				return request_fail(rq, -EINVAL,
+				return request_fail(rq, LD_EINPUT,
 						    "an argument is not UTF-8 text (or has "
 						    "control characters); set a UTF-8 locale");
-			return request_fail(rq, -EINVAL,
+			return request_fail(rq, LD_EINPUT,
 					    "--%s is not UTF-8 text (or has control "
 					    "characters); set a UTF-8 locale",
 					    utf8_valid(p->key, false) ? p->key : "?");
@@ -140,8 +141,8 @@ void request_dispatch(struct request *rq)
 	}
 	const struct command *cmd = command_find(rq->req->command);
 	if (!cmd) {
-		rq->job.result = request_fail(rq, -EDOM, "unknown command '%s'; see liudong --help",
-					      rq->req->command);
+		rq->job.result = request_fail(
+		    rq, LD_EUSAGE, "unknown command '%s'; see liudong --help", rq->req->command);
 		rq->reply(rq);
 		return;
 	}

@@ -87,13 +87,13 @@ int site_init_main(int argc, char **argv)
 	uint8_t id[LD_SITE_ID_BYTES];
 	int rc = identity_create(key, crt, name, id);
 	if (rc)
-		return fail(1, "cannot make the site key", strerror(-rc));
+		return fail(1, "cannot make the site key", lderr_str(rc));
 	if (mkdir(data, 0700) != 0 && errno != EEXIST)
 		return fail(1, "cannot create the data directory", strerror(errno));
 	rc = config_write_new(conf, name, code, "data", listen, sock[0] ? sock : "liudongd.sock",
 			      "site.key", "site.crt");
 	if (rc)
-		return fail(1, "cannot write liudongd.conf", strerror(-rc));
+		return fail(1, "cannot write liudongd.conf", lderr_str(rc));
 	char text[LD_SITE_ID_TEXT];
 	puts(siteid_format(id, text));
 	return 0;

@@ -10,11 +10,13 @@
 #include "record.pb-c.h"
 #include "request.h"
 #include "store.h"
+#include "lderr.h"
 
 /*
  * Find the site with ID (32 bytes). NAME receives this site's name or the peer's name. REC (may
  * be NULL) receives the peer's record (NULL for this site), freed by the caller with
- * ld__peer_record__free_unpacked(*rec, NULL). Returns 0, or -ENOENT for a site not pinned here.
+ * ld__peer_record__free_unpacked(*rec, NULL). Returns 0, or LD_ENOTFOUND for a site not pinned
+ * here.
  */
 int site_lookup(const struct request *rq, struct store_txn *txn, const uint8_t *id,
 		char name[LD_NAME_MAX], Ld__PeerRecord **rec);

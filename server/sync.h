@@ -10,6 +10,7 @@
 #pragma once
 
 #include <jansson.h>
+#include "lderr.h"
 
 struct daemon;
 struct sync;
@@ -23,7 +24,8 @@ void sync_reload(struct sync *s);
 /* Local events were committed: push them to the peers they concern. */
 void sync_poke(struct sync *s);
 
-/* `peer resync NAME`: send that peer everything that concerns it again. Returns 0 or -ENOENT. */
+/* `peer resync NAME`: send that peer everything that concerns it again. Returns 0 or LD_ENOTFOUND.
+ */
 int sync_resync(struct sync *s, const char *name);
 
 /* The status of every peer as CLI.md's `status` prints it: a JSON array the caller owns. */

@@ -97,7 +97,7 @@ static void apply_done(struct writer_job *job)
 			char why[200];
 			snprintf(why, sizeof(why), "cannot apply a batch: %s",
 				 job->result == -ERANGE && a->why ? a->why
-								  : strerror(-job->result));
+								  : lderr_str(job->result));
 			peer_error(p, "%s", why);
 			log_warn("sync: %s: %s", p->name, why);
 			link_close(l, LD__CLOSE_CODE__BATCH_REFUSED, why);

@@ -14,6 +14,7 @@
 #include "sync_internal.h"
 #include "syncapply.h"
 #include "writer.h"
+#include "lderr.h"
 
 void peer_error(struct sync_peer *p, const char *fmt, ...)
 {
@@ -100,10 +101,10 @@ static int key_run(struct writer_job *job, struct store_txn *txn)
 	struct store_val v;
 	int rc = store_get(txn, TBL_PEERS, k->name, strlen(k->name), &v);
 	if (rc)
-		return rc == -ENOENT ? 0 : rc; /* a peer from the config file only */
+		return rc == LD_ENOTFOUND ? 0 : rc; /* a peer from the config file only */
 	Ld__PeerRecord *rec = ld__peer_record__unpack(NULL, v.len, v.data);
 	if (!rec)
-		return -EBADMSG;
+		return LD_ECORRUPT;
 	rc = 0;
 	if (!rec->public_key.len) {
 		ProtobufCBinaryData own = rec->public_key;
@@ -320,7 +321,7 @@ int sync_resync(struct sync *s, const char *name)
 {
 	struct sync_peer *p = peer_by_name(s, name);
 	if (!p || !p->present)
-		return -ENOENT;
+		return LD_ENOTFOUND;
 	p->acked_seq = 0;
 	p->sent_seq = 0;
 	p->inflight = 0;

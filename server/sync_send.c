@@ -202,7 +202,7 @@ static void report_done(struct writer_job *job)
 	struct report_job *r = (struct report_job *)job;
 	if (job->result)
 		log_error("sync: %s: cannot record the events it quarantined: %s", r->name,
-			  strerror(-job->result));
+			  lderr_str(job->result));
 	else if (r->added)
 		log_warn("sync: %s quarantined %zu event(s) of ours; see liudong conflicts",
 			 r->name, r->added);

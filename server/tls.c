@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "logging.h"
+#include "lderr.h"
 
 struct tls_ctx {
 	SSL_CTX *ssl_ctx;
@@ -236,14 +237,14 @@ int tls_peer_spki(struct tls_conn *c, uint8_t **der, size_t *len)
 {
 	X509 *cert = SSL_get0_peer_certificate(c->ssl);
 	if (!cert)
-		return -ENOENT;
+		return LD_ENOTFOUND;
 	EVP_PKEY *key = X509_get0_pubkey(cert);
 	if (!key || EVP_PKEY_get_id(key) != EVP_PKEY_ED25519)
-		return -EINVAL;
+		return LD_EINPUT;
 	unsigned char *buf = NULL;
 	int n = i2d_PUBKEY(key, &buf);
 	if (n <= 0)
-		return -EINVAL;
+		return LD_EINPUT;
 	*der = malloc((size_t)n);
 	if (!*der) {
 		OPENSSL_free(buf);

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "identity.h"
+#include "lderr.h"
 
 #define LD_ALPN "liudong/1"
 
@@ -63,7 +64,7 @@ size_t tls_take_out(struct tls_conn *c, void *buf, size_t len);
 
 /*
  * The peer's public key as SubjectPublicKeyInfo DER (after the handshake). *der is malloc'd, the
- * caller frees it. Returns 0, -ENOENT (no certificate), or -EINVAL (not an Ed25519 key).
+ * caller frees it. Returns 0, LD_ENOTFOUND (no certificate), or LD_EINPUT (not an Ed25519 key).
  */
 int tls_peer_spki(struct tls_conn *c, uint8_t **der, size_t *len);
 

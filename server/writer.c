@@ -26,6 +26,7 @@
 #include <time.h>
 
 #include "logging.h"
+#include "lderr.h"
 
 struct writer {
 	uv_loop_t *loop;
@@ -58,7 +59,7 @@ struct writer {
  * then returned an error) has left them in TXN: the batch must run again with W->careful set,
  * where every job runs in a child transaction of its own, rolled back alone if it fails.
  * Returns 0 whatever the job's own result, -EAGAIN for "run the batch again, carefully", or the
- * error that stops the whole batch: -ENOSPC (map full) or a failure of the store itself.
+ * error that stops the whole batch: LD_EMAPFULL (map full) or a failure of the store itself.
  */
 static int run_job(struct writer *w, struct store_txn *txn, struct writer_job *j)
 {
@@ -67,8 +68,8 @@ static int run_job(struct writer *w, struct store_txn *txn, struct writer_job *j
 		j->result = j->run(j, txn);
 		if (j->result == WRITER_JOB_AGAIN && store_txn_changes(txn) == before)
 			j->result = j->run(j, txn); /* nothing to roll back: at once */
-		if (j->result == -ENOSPC)
-			return -ENOSPC;
+		if (j->result == LD_EMAPFULL)
+			return LD_EMAPFULL;
 		if (j->result != 0 && store_txn_changes(txn) != before) {
 			w->careful = true;
 			return -EAGAIN;
@@ -88,7 +89,7 @@ static int run_job(struct writer *w, struct store_txn *txn, struct writer_job *j
 		if (j->result != WRITER_JOB_AGAIN)
 			break;
 	}
-	return j->result == -ENOSPC ? -ENOSPC : 0;
+	return j->result == LD_EMAPFULL ? LD_EMAPFULL : 0;
 }
 
 /* After a batch stopped with RC: 0 if it can run again (the map grown if it was full), else RC. */
@@ -96,7 +97,7 @@ static int may_run_again(struct writer *w, int rc)
 {
 	if (rc == -EAGAIN)
 		return 0;
-	if (rc == -ENOSPC)
+	if (rc == LD_EMAPFULL)
 		return store_grow(w->store);
 	return rc;
 }
@@ -217,7 +218,7 @@ static int build_batch(struct writer *w, struct writer_job **batch, struct write
 	while (rc == 0) {
 		rc = store_commit(txn); /* ends TXN, committed or not */
 		txn = NULL;
-		if (rc != -ENOSPC)
+		if (rc != LD_EMAPFULL)
 			break;
 		if ((rc = store_grow(w->store)) == 0)
 			rc = run_jobs(w, *batch, &txn);
@@ -405,7 +406,7 @@ void writer_submit(struct writer *w, struct writer_job *job)
 	pthread_mutex_lock(&w->lock);
 	if (w->stopping) {
 		pthread_mutex_unlock(&w->lock);
-		job->result = -ESHUTDOWN;
+		job->result = LD_ESTOPPING;
 		job->done(job);
 		return;
 	}

@@ -5,7 +5,7 @@
  * jobs in it as they come (a job that fails is rolled back alone), commits once for the whole
  * group (group commit), makes it durable, and only then hands the jobs back to the loop thread,
  * where each job's `done` runs. So a reply sent from `done` is always about committed data. On
- * -ENOSPC (map full) the batch is aborted, the map grown, and the batch run again; a job that
+ * LD_EMAPFULL (map full) the batch is aborted, the map grown, and the batch run again; a job that
  * fails after it changed something also makes the batch run again (each job then in a child
  * transaction): `run` must therefore build its results afresh each time it is called.
  */
@@ -16,6 +16,7 @@
 #include <uv.h>
 
 #include "store.h"
+#include "lderr.h"
 
 struct writer;
 struct writer_job;
@@ -56,7 +57,7 @@ int writer_start(uv_loop_t *loop, struct store *s, struct writer **out);
 
 /*
  * Queue JOB (owned by the caller, must stay valid until its done callback). Loop thread only.
- * After writer_stop began, JOB's done is called with -ESHUTDOWN without running it.
+ * After writer_stop began, JOB's done is called with LD_ESTOPPING without running it.
  */
 void writer_submit(struct writer *w, struct writer_job *job);
 

@@ -12,7 +12,7 @@
  * batch is applied in a write transaction that is then aborted: every input starts from the seed.
  *
  * Invariants (a violation traps): sync_apply_batch returns 0, -ERANGE, or a resource errno
- * (-ENOMEM, -ENOSPC, -EIO); when 0, applied + duplicates + quarantined is the number of events.
+ * (-ENOMEM, LD_EMAPFULL, -EIO); when 0, applied + duplicates + quarantined is the number of events.
  * Anything else means a peer can stall the link by resending what the receiver cannot settle.
  * LeakSanitizer checks that nothing leaks.
  *
@@ -31,6 +31,7 @@
 #include "eventlog.h"
 #include "logging.h"
 #include "syncapply.h"
+#include "lderr.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -473,13 +474,13 @@ static void check(int rc, const struct apply_stats *st, size_t n)
 			__builtin_trap(); /* an event neither applied nor refused */
 		return;
 	}
-	if (rc == -ERANGE || rc == -ENOMEM || rc == -ENOSPC || rc == -EIO)
+	if (rc == -ERANGE || rc == -ENOMEM || rc == LD_EMAPFULL || rc == -EIO)
 		return;
 	if (tolerate) {
 		tolerated++;
 		return;
 	}
-	fprintf(stderr, "fuzz_syncapply: sync_apply_batch returned %d (%s)\n", rc, strerror(-rc));
+	fprintf(stderr, "fuzz_syncapply: sync_apply_batch returned %d (%s)\n", rc, lderr_str(rc));
 	cleanup();
 	__builtin_trap(); /* the peer would resend this batch forever */
 }

@@ -44,6 +44,7 @@
 #include "record.pb-c.h"
 #include "siteid.h"
 #include "tls.h"
+#include "lderr.h"
 
 #define MAX_EVENTS 128
 
@@ -296,7 +297,7 @@ static int flush_out(struct hostile *h)
 			if (w < 0) {
 				if (errno == EINTR)
 					continue;
-				return -errno;
+				return lderr_from_errno(errno);
 			}
 			off += (size_t)w;
 		}
@@ -312,13 +313,13 @@ static int pump_in(struct hostile *h)
 	if (r == 0)
 		return -ETIMEDOUT;
 	if (r < 0)
-		return -errno;
+		return lderr_from_errno(errno);
 	uint8_t buf[16384];
 	ssize_t n = recv(h->fd, buf, sizeof(buf), 0);
 	if (n == 0)
 		return -EPIPE;
 	if (n < 0)
-		return -errno;
+		return lderr_from_errno(errno);
 	return tls_feed(h->tls, buf, (size_t)n);
 }
 
@@ -369,7 +370,7 @@ static int dial(const char *address)
 	snprintf(host, sizeof(host), "%s", address);
 	char *colon = strrchr(host, ':');
 	if (!colon)
-		return -EINVAL;
+		return LD_EINPUT;
 	*colon = '\0';
 	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *ai;
 	if (getaddrinfo(host, colon + 1, &hints, &ai) != 0)
@@ -485,7 +486,7 @@ int main(int argc, char **argv)
 	}
 	if (rc) {
 		fprintf(stderr, "hostile_peer: TLS handshake: %s (%s)\n", tls_error(h.tls),
-			strerror(-rc));
+			lderr_str(rc));
 		return 1;
 	}
 	flush_out(&h);
@@ -545,7 +546,7 @@ int main(int argc, char **argv)
 	env.msg_case = LD__ENVELOPE__MSG_HELLO;
 	env.hello = &hello;
 	if ((rc = send_env(&h, &env))) {
-		printf("error sending Hello: %s\n", strerror(-rc));
+		printf("error sending Hello: %s\n", lderr_str(rc));
 		return 1;
 	}
 
@@ -579,7 +580,7 @@ int main(int argc, char **argv)
 		be.msg_case = LD__ENVELOPE__MSG_BATCH;
 		be.batch = &batch;
 		if ((rc = send_env(&h, &be))) {
-			printf("error sending a batch: %s\n", strerror(-rc));
+			printf("error sending a batch: %s\n", lderr_str(rc));
 			status = 1;
 			break;
 		}

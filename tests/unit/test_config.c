@@ -19,6 +19,7 @@
 
 #include "config.h"
 #include "siteid.h"
+#include "lderr.h"
 
 #define NANJING_ID "P56IOI7-MZJNU2Y-IQGDREY-DM2MGTI-MGL3BXN-PQ6W5BM-TBBZ4TJ-XZWICQ2"
 /* The same id with one character mistyped (the 'Y' of group 2 read as 'V'). */
@@ -95,7 +96,7 @@ static char *read_file(const char *path)
 	return text;
 }
 
-/* Load TEXT as the config file, expecting -EINVAL; returns the error (static storage). */
+/* Load TEXT as the config file, expecting LD_EINPUT; returns the error (static storage). */
 static const char *load_error(struct fixture *f, const char *text)
 {
 	static char err[512];
@@ -104,7 +105,7 @@ static const char *load_error(struct fixture *f, const char *text)
 	unlink(f->conf);
 	write_file(f->conf, text);
 	memset(err, 0, sizeof(err));
-	assert_int_equal(config_load(f->conf, &cfg, err, sizeof(err)), -EINVAL);
+	assert_int_equal(config_load(f->conf, &cfg, err, sizeof(err)), LD_EINPUT);
 	assert_null(cfg.peers);
 	assert_int_equal(cfg.n_peers, 0);
 	return err;
@@ -147,7 +148,7 @@ static void new_config_loads_back(void **state)
 	config_free(&cfg);
 
 	assert_int_equal(config_write_new(f->conf, "x", "320583", NULL, NULL, NULL, NULL, NULL),
-			 -EEXIST);
+			 LD_EEXIST);
 }
 
 static void new_config_explains_itself(void **state)
@@ -193,22 +194,22 @@ static void new_config_refuses_what_would_not_read_back(void **state)
 	struct stat st;
 
 	assert_int_equal(config_write_new(f->conf, "site", "32058", NULL, NULL, NULL, NULL, NULL),
-			 -EINVAL);
+			 LD_EINPUT);
 	assert_int_equal(config_write_new(f->conf, "site", "32058a", NULL, NULL, NULL, NULL, NULL),
-			 -EINVAL);
+			 LD_EINPUT);
 	assert_int_equal(config_write_new(f->conf, "", "320583", NULL, NULL, NULL, NULL, NULL),
-			 -EINVAL);
+			 LD_EINPUT);
 	assert_int_equal(
 	    config_write_new(f->conf, "two\nlines", "320583", NULL, NULL, NULL, NULL, NULL),
-	    -EINVAL);
+	    LD_EINPUT);
 	assert_int_equal(
 	    config_write_new(f->conf, "site", "320583", NULL, "no-port", NULL, NULL, NULL),
-	    -EINVAL);
+	    LD_EINPUT);
 	memset(long_path, 'a', sizeof(long_path) - 1);
 	long_path[sizeof(long_path) - 1] = '\0';
 	assert_int_equal(
 	    config_write_new(f->conf, "site", "320583", long_path, NULL, NULL, NULL, NULL),
-	    -EINVAL);
+	    LD_EINPUT);
 	assert_int_equal(stat(f->conf, &st), -1); /* nothing written */
 }
 
@@ -448,9 +449,9 @@ static void missing_file_is_enoent(void **state)
 	struct config cfg;
 	char err[512] = "";
 
-	assert_int_equal(config_load(f->conf, &cfg, err, sizeof(err)), -ENOENT);
+	assert_int_equal(config_load(f->conf, &cfg, err, sizeof(err)), LD_ENOTFOUND);
 	assert_non_null(strstr(err, f->conf));
-	assert_int_equal(config_load(f->conf, &cfg, NULL, 0), -ENOENT);
+	assert_int_equal(config_load(f->conf, &cfg, NULL, 0), LD_ENOTFOUND);
 }
 
 int main(void)

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "date.h"
+#include "lderr.h"
 
 /* Parse a date the test knows is good. */
 static int32_t day(const char *s)
@@ -158,12 +159,12 @@ static void test_parse_bad(void **state)
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		int32_t d = 12345;
-		if (date_parse(bad[i], &d) != -EINVAL)
+		if (date_parse(bad[i], &d) != LD_EINPUT)
 			fail_msg("date_parse(\"%s\") accepted", bad[i]);
 		assert_int_equal(d, 12345); /* untouched */
 	}
 	int32_t d = 12345;
-	assert_int_equal(date_parse(NULL, &d), -EINVAL);
+	assert_int_equal(date_parse(NULL, &d), LD_EINPUT);
 	assert_int_equal(d, 12345);
 }
 
@@ -273,11 +274,11 @@ static void test_month_parse_and_format(void **state)
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		m = 777;
-		if (month_parse(bad[i], &m) != -EINVAL)
+		if (month_parse(bad[i], &m) != LD_EINPUT)
 			fail_msg("month_parse(\"%s\") accepted", bad[i]);
 		assert_int_equal(m, 777);
 	}
-	assert_int_equal(month_parse(NULL, &m), -EINVAL);
+	assert_int_equal(month_parse(NULL, &m), LD_EINPUT);
 }
 
 static void test_month_of_date(void **state)

@@ -21,6 +21,7 @@
 #include "domain.h"
 #include "eventlog.h"
 #include "fold.h"
+#include "lderr.h"
 
 #define IDNO "11010519491231002X"
 
@@ -206,29 +207,29 @@ static void test_walk(void **state)
 	struct verdict v;
 	assert_int_equal(registered(f, "full"), 0);
 	assert_int_equal(where(f), LOC_HOME);
-	assert_int_equal(registered(f, "full"), -EEXIST);
+	assert_int_equal(registered(f, "full"), LD_EEXIST);
 
 	/* At home: the inflow kinds have no writer; the outflow site is named. */
-	assert_int_equal(checkin(f, site_i, &v), -EPERM);
+	assert_int_equal(checkin(f, site_i, &v), LD_EFORBIDDEN);
 	assert_true(v.has_writer && memcmp(v.writer, site_o, LD_SITE_ID_BYTES) == 0);
 
 	assert_int_equal(outflow(f, site_o, site_i, &v), 0);
 	assert_int_equal(where(f), LOC_AWAY);
-	assert_int_equal(outflow(f, site_o, site_i, &v), -EEXIST);
+	assert_int_equal(outflow(f, site_o, site_i, &v), LD_EEXIST);
 
 	/* Check-in is the inflow site's; the outflow site is refused and told who may. */
-	assert_int_equal(checkin(f, site_o, &v), -EPERM);
+	assert_int_equal(checkin(f, site_o, &v), LD_EFORBIDDEN);
 	assert_true(v.has_writer && memcmp(v.writer, site_i, LD_SITE_ID_BYTES) == 0);
 	assert_int_equal(checkin(f, site_i, &v), 0);
 	assert_int_equal(where(f), LOC_CHECKED_IN);
-	assert_int_equal(checkin(f, site_i, &v), -EEXIST);
+	assert_int_equal(checkin(f, site_i, &v), LD_EEXIST);
 
 	/* A lapse case runs beside: the inflow site still records feedback and dues. */
 	assert_int_equal(note(f, site_o, site_o, LD__EVENT_KIND__LAPSE_DECIDED, "cleared", 0, &v),
-			 -EPERM);
+			 LD_EFORBIDDEN);
 	assert_int_equal(note(f, site_o, site_o, LD__EVENT_KIND__LAPSE_OPENED, NULL, 0, &v), 0);
 	assert_int_equal(note(f, site_o, site_o, LD__EVENT_KIND__LAPSE_OPENED, NULL, 0, &v),
-			 -EEXIST);
+			 LD_EEXIST);
 	assert_int_equal(where(f), LOC_CHECKED_IN);
 	Ld__MemberState *st = state_of(f);
 	assert_true(member_lapse_open(st) && member_stay_active(st) && member_checked_in(st));
@@ -237,25 +238,25 @@ static void test_walk(void **state)
 	assert_int_equal(note(f, site_o, site_i, LD__EVENT_KIND__FEEDBACK, NULL, 0, &v), 0);
 	/* No certificate: the outflow site collects, but a peer's inflow site may (conflicts). */
 	assert_int_equal(dues(f, site_i, "R1", &v), 0);
-	assert_int_equal(dues(f, site_i, "R1", &v), -EEXIST);
+	assert_int_equal(dues(f, site_i, "R1", &v), LD_EEXIST);
 	assert_int_equal(note(f, site_o, site_o, LD__EVENT_KIND__LAPSE_DECIDED, "cleared", 0, &v),
 			 0);
 
 	/* A date in the future is refused: today at this site, a day's grace for a peer. */
 	assert_int_equal(
 	    note(f, site_o, site_o, LD__EVENT_KIND__REPORT_RECEIVED, NULL, today() + 1, &v),
-	    -EINVAL);
+	    LD_EINPUT);
 	assert_non_null(strstr(v.why, "future"));
 	assert_int_equal(note(f, site_o, site_i, LD__EVENT_KIND__FEEDBACK, NULL, today() + 2, &v),
-			 -EINVAL);
+			 LD_EINPUT);
 
 	/* Departure ends the inflow site's duties, once. */
 	assert_int_equal(note(f, site_o, site_i, LD__EVENT_KIND__DEPARTURE_ASSESSED, NULL, 0, &v),
 			 0);
 	assert_int_equal(where(f), LOC_DEPARTED);
 	assert_int_equal(note(f, site_o, site_i, LD__EVENT_KIND__DEPARTURE_ASSESSED, NULL, 0, &v),
-			 -EPERM);
-	assert_int_equal(dues(f, site_i, "R2", &v), -EPERM);
+			 LD_EFORBIDDEN);
+	assert_int_equal(dues(f, site_i, "R2", &v), LD_EFORBIDDEN);
 	st = state_of(f);
 	assert_false(site_cares_for(st, site_i));
 	assert_true(site_cares_for(st, site_o));
@@ -264,7 +265,8 @@ static void test_walk(void **state)
 	/* 查验 brings him home. */
 	assert_int_equal(note(f, site_o, site_o, LD__EVENT_KIND__RETURNED, NULL, 0, &v), 0);
 	assert_int_equal(where(f), LOC_RETURNED);
-	assert_int_equal(note(f, site_o, site_o, LD__EVENT_KIND__RETURNED, NULL, 0, &v), -EPERM);
+	assert_int_equal(note(f, site_o, site_o, LD__EVENT_KIND__RETURNED, NULL, 0, &v),
+			 LD_EFORBIDDEN);
 
 	/* Out again; the relation moves; nothing more is recorded. */
 	assert_int_equal(outflow(f, site_o, site_i, &v), 0);
@@ -274,16 +276,16 @@ static void test_walk(void **state)
 	Ld__Event ev = event(LD__EVENT_KIND__TRANSFER_RECEIVED);
 	ev.payload_case = LD__EVENT__PAYLOAD_NOTE;
 	ev.note = &rcv;
-	assert_int_equal(judge(f, site_o, site_i, &ev, &v), -EPERM); /* no letter names I */
+	assert_int_equal(judge(f, site_o, site_i, &ev, &v), LD_EFORBIDDEN); /* no letter names I */
 	assert_int_equal(
 	    note(f, site_o, site_o, LD__EVENT_KIND__PROBATION_DECIDED, "cancel", 0, &v),
-	    -EPERM); /* a full member */
+	    LD_EFORBIDDEN); /* a full member */
 	assert_int_equal(note(f, site_o, site_o, LD__EVENT_KIND__LAPSE_OPENED, NULL, 0, &v), 0);
 	assert_int_equal(note(f, site_o, site_o, LD__EVENT_KIND__LAPSE_DECIDED, "removal", 0, &v),
 			 0);
 	assert_int_equal(where(f), LOC_REMOVED);
 	assert_int_equal(note(f, site_o, site_o, LD__EVENT_KIND__REPORT_RECEIVED, NULL, 0, &v),
-			 -EPERM);
+			 LD_EFORBIDDEN);
 	st = state_of(f);
 	assert_true(member_closed(st));
 	assert_false(site_cares_for(st, site_o));
@@ -299,14 +301,14 @@ static void test_probation(void **state)
 	int32_t end = date_from_ymd(2027, 3, 1);
 	assert_int_equal(
 	    note(f, site_o, site_o, LD__EVENT_KIND__PROBATION_DECIDED, "full", end - 1, &v),
-	    -EINVAL); /* end - 1 is in the future too; judged at its own day below */
+	    LD_EINPUT); /* end - 1 is in the future too; judged at its own day below */
 	Ld__Note n = LD__NOTE__INIT;
 	n.text = "";
 	n.outcome = "full";
 	Ld__Event ev = event(LD__EVENT_KIND__PROBATION_DECIDED);
 	ev.payload_case = LD__EVENT__PAYLOAD_NOTE;
 	ev.note = &n;
-	assert_int_equal(judge(f, site_o, site_o, &ev, &v), -EPERM); /* today < end */
+	assert_int_equal(judge(f, site_o, site_o, &ev, &v), LD_EFORBIDDEN); /* today < end */
 	assert_non_null(strstr(v.why, "2027-03-01"));
 	Ld__MemberState *st = state_of(f);
 	assert_int_equal(member_probation_end(st, 12), end);
@@ -327,7 +329,7 @@ static void test_hostile(void **state)
 	/* Every member kind without its payload. */
 	for (int k = LD__EVENT_KIND__MEMBER_REGISTERED; k <= LD__EVENT_KIND__BRANCH_LEFT; k++) {
 		Ld__Event ev = event((Ld__EventKind)k);
-		assert_int_equal(judge(f, site_o, site_i, &ev, &v), -EINVAL);
+		assert_int_equal(judge(f, site_o, site_i, &ev, &v), LD_EINPUT);
 		assert_non_null(strstr(v.why, "payload"));
 	}
 	/* Another kind's payload: the oneof must not be read as this kind's. */
@@ -335,9 +337,9 @@ static void test_hostile(void **state)
 	Ld__Event ev = event(LD__EVENT_KIND__CHECKIN);
 	ev.payload_case = LD__EVENT__PAYLOAD_NOTE;
 	ev.note = &n;
-	assert_int_equal(judge(f, site_o, site_i, &ev, &v), -EINVAL);
+	assert_int_equal(judge(f, site_o, site_i, &ev, &v), LD_EINPUT);
 	/* A receipt without a number. */
-	assert_int_equal(dues(f, site_i, "", &v), -EINVAL);
+	assert_int_equal(dues(f, site_i, "", &v), LD_EINPUT);
 	/* A transfer letter without an issuer. */
 	Ld__TransferLetter l = LD__TRANSFER_LETTER__INIT;
 	l.number = "T1";
@@ -354,16 +356,16 @@ static void test_hostile(void **state)
 	ev = event(LD__EVENT_KIND__TRANSFER_ISSUED);
 	ev.payload_case = LD__EVENT__PAYLOAD_TRANSFER;
 	ev.transfer = &t;
-	assert_int_equal(judge(f, site_i, site_o, &ev, &v), -EINVAL);
+	assert_int_equal(judge(f, site_i, site_o, &ev, &v), LD_EINPUT);
 	assert_non_null(strstr(v.why, "issuer"));
 	/* A member this site does not know; a member whose records are not shared with it. */
 	Ld__Event fb = event(LD__EVENT_KIND__FEEDBACK);
 	fb.member = "110105194912310011";
 	fb.payload_case = LD__EVENT__PAYLOAD_NOTE;
 	fb.note = &n;
-	assert_int_equal(judge(f, site_o, site_i, &fb, &v), -ENOENT);
+	assert_int_equal(judge(f, site_o, site_i, &fb, &v), LD_ENOTFOUND);
 	assert_int_equal(note(f, site_x, site_o, LD__EVENT_KIND__REPORT_RECEIVED, NULL, 0, &v),
-			 -EPERM);
+			 LD_EFORBIDDEN);
 	assert_non_null(strstr(v.why, "not shared"));
 	/* A site-local kind from a peer. */
 	Ld__BranchInfo b = LD__BRANCH_INFO__INIT;
@@ -372,7 +374,7 @@ static void test_hostile(void **state)
 	ev.member = "";
 	ev.payload_case = LD__EVENT__PAYLOAD_BRANCH;
 	ev.branch = &b;
-	assert_int_equal(judge(f, site_o, site_i, &ev, &v), -EPERM);
+	assert_int_equal(judge(f, site_o, site_i, &ev, &v), LD_EFORBIDDEN);
 }
 
 /* The former inflow site hears stay.ended and stops: at I's own store. */
@@ -394,7 +396,8 @@ static void test_stay_ended(void **state)
 	assert_false(site_cares_for(st, site_i));
 	ld__member_state__free_unpacked(st, NULL);
 	/* I's own feedback is refused now, naming his outflow site. */
-	assert_int_equal(note(f, site_i, site_i, LD__EVENT_KIND__FEEDBACK, NULL, 0, &v), -EPERM);
+	assert_int_equal(note(f, site_i, site_i, LD__EVENT_KIND__FEEDBACK, NULL, 0, &v),
+			 LD_EFORBIDDEN);
 	assert_true(v.has_writer && memcmp(v.writer, site_o, LD_SITE_ID_BYTES) == 0);
 }
 
@@ -411,7 +414,7 @@ static void test_places_and_names(void **state)
 		assert_int_equal(loc, i);
 	}
 	enum location loc;
-	assert_int_equal(location_parse("lapse", &loc), -EINVAL);
+	assert_int_equal(location_parse("lapse", &loc), LD_EINPUT);
 	/* The CLI's filters: "lapse" is a case, not a location. */
 	assert_true(state_name_known("departed", false));
 	assert_false(state_name_known("lapse", false));

@@ -19,6 +19,7 @@
 #include "domain.h"
 #include "eventlog.h"
 #include "fold.h"
+#include "lderr.h"
 
 #define IDNO "11010519491231002X"
 
@@ -246,7 +247,7 @@ static void over_ten_times_needs_voluntary(void **state)
 	Ld__Event ev = dues_paid(&p, "R1", now - 1, now, 30000, false);
 	assert_int_equal(validate(f, &ev, site_a, &v), 0);
 	ev = dues_paid(&p, "R1", now - 1, now, 30001, false);
-	assert_int_equal(validate(f, &ev, site_a, &v), -EPERM);
+	assert_int_equal(validate(f, &ev, site_a, &v), LD_EFORBIDDEN);
 	assert_non_null(strstr(v.why, "voluntary"));
 	assert_non_null(strstr(v.why, "30.00"));
 	ev = dues_paid(&p, "R1", now - 1, now, 30001, true);
@@ -255,21 +256,21 @@ static void over_ten_times_needs_voluntary(void **state)
 	exempt_event(f, now - 1, now - 1, 0, 0);
 	exempt_event(f, now, now, 500, 0);
 	ev = dues_paid(&p, "R1", now - 1, now - 1, 1, false);
-	assert_int_equal(validate(f, &ev, site_a, &v), -EPERM);
+	assert_int_equal(validate(f, &ev, site_a, &v), LD_EFORBIDDEN);
 	ev = dues_paid(&p, "R1", now - 1, now - 1, 1, true);
 	assert_int_equal(validate(f, &ev, site_a, &v), 0);
 	ev = dues_paid(&p, "R1", now, now, 5000, false);
 	assert_int_equal(validate(f, &ev, site_a, &v), 0);
 	ev = dues_paid(&p, "R1", now, now, 5001, false);
-	assert_int_equal(validate(f, &ev, site_a, &v), -EPERM);
+	assert_int_equal(validate(f, &ev, site_a, &v), LD_EFORBIDDEN);
 }
 
 static void reduction_not_above_dues_nor_overlapping(void **state)
 {
 	struct fixture *f = *state;
-	exempt_event(f, MONTH(2026, 1), MONTH(2026, 12), 1501, -EINVAL);
+	exempt_event(f, MONTH(2026, 1), MONTH(2026, 12), 1501, LD_EINPUT);
 	exempt_event(f, MONTH(2026, 1), MONTH(2026, 12), 1500, 0);
-	exempt_event(f, MONTH(2026, 12), MONTH(2027, 1), 0, -EEXIST);
+	exempt_event(f, MONTH(2026, 12), MONTH(2027, 1), 0, LD_EEXIST);
 	exempt_event(f, MONTH(2027, 1), MONTH(2027, 1), 0, 0);
 }
 
@@ -299,25 +300,25 @@ static void branch_join_and_leave(void **state)
 	struct verdict v;
 	char tb[40];
 	Ld__Event ev = branch_event(&b, LD__EVENT_KIND__BRANCH_JOINED, "NOPE");
-	assert_int_equal(validate(f, &ev, site_a, &v), -ENOENT);
+	assert_int_equal(validate(f, &ev, site_a, &v), LD_ENOTFOUND);
 	ev = branch_event(&b, LD__EVENT_KIND__BRANCH_LEFT, "T1");
-	assert_int_equal(validate(f, &ev, site_a, &v), -EPERM); /* not in it */
+	assert_int_equal(validate(f, &ev, site_a, &v), LD_EFORBIDDEN); /* not in it */
 	ev = branch_event(&b, LD__EVENT_KIND__BRANCH_JOINED, "T1");
 	commit(f, &ev);
 	assert_string_equal(temp_branch(f, tb, sizeof(tb)), "T1");
-	assert_int_equal(validate(f, &ev, site_a, &v), -EEXIST);
+	assert_int_equal(validate(f, &ev, site_a, &v), LD_EEXIST);
 	/* Never from a peer: site-local. */
 	ev.origin.data = site_b;
-	assert_int_equal(validate(f, &ev, site_b, &v), -EPERM);
+	assert_int_equal(validate(f, &ev, site_b, &v), LD_EFORBIDDEN);
 	ev = branch_event(&b, LD__EVENT_KIND__BRANCH_LEFT, "001");
-	assert_int_equal(validate(f, &ev, site_a, &v), -EPERM); /* in T1, not 001 */
+	assert_int_equal(validate(f, &ev, site_a, &v), LD_EFORBIDDEN); /* in T1, not 001 */
 	ev = branch_event(&b, LD__EVENT_KIND__BRANCH_LEFT, "T1");
 	commit(f, &ev);
 	assert_string_equal(temp_branch(f, tb, sizeof(tb)), "");
 	/* An unknown member. */
 	ev = branch_event(&b, LD__EVENT_KIND__BRANCH_JOINED, "T1");
 	ev.member = "110105194912310011";
-	assert_int_equal(validate(f, &ev, site_a, &v), -ENOENT);
+	assert_int_equal(validate(f, &ev, site_a, &v), LD_ENOTFOUND);
 }
 
 int main(void)

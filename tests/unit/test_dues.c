@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "dues.h"
+#include "lderr.h"
 
 #define NOT_GIVEN (-1)
 
@@ -41,12 +42,12 @@ static void assert_refused(enum dues_category c, int64_t income_fen, int64_t set
 {
 	int64_t out = -12345;
 	const char *reason = NULL;
-	assert_int_equal(dues_monthly_fen(c, income_fen, set_fen, &out, &reason), -EINVAL);
+	assert_int_equal(dues_monthly_fen(c, income_fen, set_fen, &out, &reason), LD_EINPUT);
 	assert_non_null(reason);
 	assert_string_equal(reason, expected_reason);
 	assert_int_equal(out, -12345); /* untouched */
 	/* REASON may be NULL. */
-	assert_int_equal(dues_monthly_fen(c, income_fen, set_fen, &out, NULL), -EINVAL);
+	assert_int_equal(dues_monthly_fen(c, income_fen, set_fen, &out, NULL), LD_EINPUT);
 }
 
 /* The income table of salaried, annual-salary and self-employed members. */
@@ -233,11 +234,11 @@ static void test_category_names(void **state)
 	    "", "Salaried", "salaried ", "annual", "self_employed", "在职", "?"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		enum dues_category parsed = DUES_FARMER;
-		assert_int_equal(dues_category_parse(bad[i], &parsed), -EINVAL);
+		assert_int_equal(dues_category_parse(bad[i], &parsed), LD_EINPUT);
 		assert_int_equal(parsed, DUES_FARMER);
 	}
 	enum dues_category parsed = DUES_FARMER;
-	assert_int_equal(dues_category_parse(NULL, &parsed), -EINVAL);
+	assert_int_equal(dues_category_parse(NULL, &parsed), LD_EINPUT);
 }
 
 static void test_needs_income(void **state)

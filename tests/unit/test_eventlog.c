@@ -27,6 +27,7 @@
 #include "eventlog.h"
 #include "fold.h"
 #include "store.h"
+#include "lderr.h"
 
 #define IDNO "11010519491231002X"
 
@@ -226,7 +227,7 @@ static struct dump dump_store(struct store *s)
 			dump_append(&d, &v.len, sizeof(v.len));
 			dump_append(&d, v.data, v.len);
 		}
-		assert_int_equal(rc, -ENOENT);
+		assert_int_equal(rc, LD_ENOTFOUND);
 		store_cursor_close(c);
 	}
 	store_abort(txn);
@@ -328,7 +329,7 @@ static void meta_init_binds_store_to_one_site(void **state)
 	uint8_t site_b[LD_SITE_ID_BYTES];
 
 	assert_int_equal(store_begin(f->store, false, &txn), 0);
-	assert_int_equal(meta_log_id(txn, log_id), -ENOENT);
+	assert_int_equal(meta_log_id(txn, log_id), LD_ENOTFOUND);
 	store_abort(txn);
 
 	assert_int_equal(meta_init(f->store, site_a), 0);
@@ -346,7 +347,7 @@ static void meta_init_binds_store_to_one_site(void **state)
 	/* Another site's store: refused. */
 	memcpy(site_b, site_a, sizeof(site_b));
 	site_b[31] ^= 1;
-	assert_int_equal(meta_init(f->store, site_b), -EINVAL);
+	assert_int_equal(meta_init(f->store, site_b), LD_EINPUT);
 
 	/* And the refusal changed nothing. */
 	assert_int_equal(meta_init(f->store, site_a), 0);
@@ -458,8 +459,8 @@ static void read_returns_local_event(void **state)
 	assert_string_equal(ev->branch->name, "第二支部");
 	ld__event__free_unpacked(ev, NULL);
 
-	assert_int_equal(eventlog_read(txn, 0, NULL, NULL), -ENOENT);
-	assert_int_equal(eventlog_read(txn, 4, NULL, &ev), -ENOENT);
+	assert_int_equal(eventlog_read(txn, 0, NULL, NULL), LD_ENOTFOUND);
+	assert_int_equal(eventlog_read(txn, 4, NULL, &ev), LD_ENOTFOUND);
 	assert_int_equal(eventlog_read(txn, 1, NULL, NULL), 0);
 	store_abort(txn);
 }
@@ -507,7 +508,7 @@ static void member_state_is_home(void **state)
 	assert_true(st->last_seq == 2);
 	ld__member_state__free_unpacked(st, NULL);
 
-	assert_int_equal(member_state_get(txn, "110105194912310037", &st), -ENOENT);
+	assert_int_equal(member_state_get(txn, "110105194912310037", &st), LD_ENOTFOUND);
 
 	assert_int_equal(branch_get(txn, "b01", &b), 0);
 	assert_string_equal(b->name, "第一支部");
@@ -623,7 +624,7 @@ static void undecodable_entry_is_first_bad(void **state)
 	struct store_txn *txn;
 	Ld__Event *ev = NULL;
 	assert_int_equal(store_begin(f->store, false, &txn), 0);
-	assert_int_equal(eventlog_read(txn, 2, NULL, &ev), -EBADMSG);
+	assert_int_equal(eventlog_read(txn, 2, NULL, &ev), LD_ECORRUPT);
 	store_abort(txn);
 }
 

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "hostport.h"
+#include "lderr.h"
 
 static void test_accepted(void **state)
 {
@@ -41,7 +42,7 @@ static void test_refused(void **state)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		const char *why = NULL;
 		struct hostport hp;
-		if (hostport_parse(bad[i], &hp, &why) != -EINVAL)
+		if (hostport_parse(bad[i], &hp, &why) != LD_EINPUT)
 			fail_msg("\"%s\" was accepted", bad[i]);
 		assert_non_null(why);
 	}

@@ -23,6 +23,7 @@
 
 #include "identity.h"
 #include "siteid.h"
+#include "lderr.h"
 
 struct fixture {
 	char dir[64];
@@ -123,7 +124,7 @@ static void create_never_overwrites_and_leaves_nothing_behind(void **state)
 
 	assert_int_equal(identity_create(f->key, f->crt, "site", NULL), 0);
 	before = read_text(f->key);
-	assert_int_equal(identity_create(f->key, f->crt, "site", NULL), -EEXIST);
+	assert_int_equal(identity_create(f->key, f->crt, "site", NULL), LD_EEXIST);
 	after = read_text(f->key);
 	assert_string_equal(before, after);
 	free(before);
@@ -131,14 +132,14 @@ static void create_never_overwrites_and_leaves_nothing_behind(void **state)
 
 	/* The certificate exists but the key does not: the new key must not stay on disk. */
 	snprintf(other_key, sizeof(other_key), "%s/other.key", f->dir);
-	assert_int_equal(identity_create(other_key, f->crt, "site", NULL), -EEXIST);
+	assert_int_equal(identity_create(other_key, f->crt, "site", NULL), LD_EEXIST);
 	assert_int_equal(stat(other_key, &st), -1);
 	assert_int_equal(errno, ENOENT);
 
 	assert_int_equal(identity_create(other_key, "/nonexistent-dir/x.crt", "site", NULL),
-			 -ENOENT);
+			 LD_ENOTFOUND);
 	assert_int_equal(stat(other_key, &st), -1);
-	assert_int_equal(identity_create(other_key, f->crt, "", NULL), -EINVAL);
+	assert_int_equal(identity_create(other_key, f->crt, "", NULL), LD_EINPUT);
 }
 
 static void certificate_names_the_site_and_lasts_twenty_years(void **state)
@@ -199,7 +200,7 @@ static void load_refuses_missing_bad_and_mismatched_files(void **state)
 	char junk[160];
 	struct identity *id = NULL;
 
-	assert_int_equal(identity_load(f->key, f->crt, &id), -ENOENT);
+	assert_int_equal(identity_load(f->key, f->crt, &id), LD_ENOTFOUND);
 	assert_int_equal(identity_create(f->key, f->crt, "one", NULL), 0);
 	snprintf(key2, sizeof(key2), "%s/two.key", f->dir);
 	snprintf(crt2, sizeof(crt2), "%s/two.crt", f->dir);
@@ -251,14 +252,14 @@ static void signatures_verify_and_tampering_is_caught(void **state)
 
 	memcpy(tampered, body, sizeof(body));
 	tampered[0] ^= 1;
-	assert_int_equal(identity_verify(spki, spki_len, tampered, sizeof(body), sig), -EBADMSG);
+	assert_int_equal(identity_verify(spki, spki_len, tampered, sizeof(body), sig), LD_ECORRUPT);
 	assert_int_equal(
 	    identity_verify(spki, spki_len, (const uint8_t *)body, sizeof(body) - 1, sig),
-	    -EBADMSG);
+	    LD_ECORRUPT);
 	memcpy(bad, sig, sizeof(sig));
 	bad[63] ^= 0x80;
 	assert_int_equal(identity_verify(spki, spki_len, (const uint8_t *)body, sizeof(body), bad),
-			 -EBADMSG);
+			 LD_ECORRUPT);
 
 	/* Another site's key does not verify our signature. */
 	snprintf(key2, sizeof(key2), "%s/two.key", f->dir);
@@ -268,14 +269,15 @@ static void signatures_verify_and_tampering_is_caught(void **state)
 	other_spki = identity_spki(other, &other_len);
 	assert_int_equal(
 	    identity_verify(other_spki, other_len, (const uint8_t *)body, sizeof(body), sig),
-	    -EBADMSG);
+	    LD_ECORRUPT);
 
 	/* Not a key at all, or a truncated one. */
 	assert_int_equal(
 	    identity_verify((const uint8_t *)"junk", 4, (const uint8_t *)body, sizeof(body), sig),
-	    -EINVAL);
+	    LD_EINPUT);
 	assert_int_equal(
-	    identity_verify(spki, spki_len - 1, (const uint8_t *)body, sizeof(body), sig), -EINVAL);
+	    identity_verify(spki, spki_len - 1, (const uint8_t *)body, sizeof(body), sig),
+	    LD_EINPUT);
 
 	/* The empty message is a message too. */
 	assert_int_equal(identity_sign(id, NULL, 0, sig), 0);

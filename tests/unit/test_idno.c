@@ -14,6 +14,7 @@
 
 #include "date.h"
 #include "idno.h"
+#include "lderr.h"
 
 #define VALID_FEMALE "11010519491231002X" /* the example of DOMAIN.md: female, born 1949-12-31 */
 
@@ -41,7 +42,7 @@ static void assert_refused(const char *s, int32_t birth, char sex, const char *e
 {
 	const char *reason = NULL;
 	char normalized[LD_IDNO_SIZE] = "untouched";
-	assert_int_equal(idno_validate(s, birth, sex, normalized, &reason), -EINVAL);
+	assert_int_equal(idno_validate(s, birth, sex, normalized, &reason), LD_EINPUT);
 	assert_non_null(reason);
 	assert_string_equal(reason, expected);
 	assert_string_equal(normalized, "untouched");
@@ -102,8 +103,9 @@ static void test_valid_numbers(void **state)
 static void test_reason_may_be_null(void **state)
 {
 	(void)state;
-	assert_int_equal(idno_validate("123", LD_DATE_NONE, 0, NULL, NULL), -EINVAL);
-	assert_int_equal(idno_validate("110105194912310021", LD_DATE_NONE, 0, NULL, NULL), -EINVAL);
+	assert_int_equal(idno_validate("123", LD_DATE_NONE, 0, NULL, NULL), LD_EINPUT);
+	assert_int_equal(idno_validate("110105194912310021", LD_DATE_NONE, 0, NULL, NULL),
+			 LD_EINPUT);
 }
 
 static void test_refused_length(void **state)

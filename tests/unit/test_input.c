@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "input.h"
+#include "lderr.h"
 
 static void assert_trimmed(const char *in, const char *want)
 {
@@ -39,7 +40,7 @@ static void test_trim(void **state)
 static void assert_text_refused(const char *s, const char *why_part)
 {
 	const char *why = NULL;
-	assert_int_equal(input_text_check(s, 96, &why), -EINVAL);
+	assert_int_equal(input_text_check(s, 96, &why), LD_EINPUT);
 	assert_non_null(why);
 	assert_non_null(strstr(why, why_part));
 }
@@ -121,7 +122,7 @@ static void test_phone(void **state)
 			     NULL};
 	for (const char **p = bad; *p; p++) {
 		const char *why = NULL;
-		if (input_phone_check(*p, &why) != -EINVAL)
+		if (input_phone_check(*p, &why) != LD_EINPUT)
 			fail_msg("%s accepted", *p);
 		assert_non_null(strstr(why, "025-84561234"));
 	}
@@ -140,7 +141,7 @@ static void test_operator(void **state)
 	assert_int_equal(input_operator_check(op, NULL), 0);
 	op[64] = 'o';
 	op[65] = '\0';
-	assert_int_equal(input_operator_check(op, &why), -EINVAL);
+	assert_int_equal(input_operator_check(op, &why), LD_EINPUT);
 	assert_non_null(strstr(why, "1 to 64"));
 	/* 64 characters, not bytes. */
 	char zh[64 * 3 + 1] = "";
@@ -149,12 +150,12 @@ static void test_operator(void **state)
 	assert_int_equal(input_operator_check(zh, NULL), 0);
 	memset(op, 'o', 5000);
 	op[5000] = '\0';
-	assert_int_equal(input_operator_check(op, NULL), -EINVAL);
-	assert_int_equal(input_operator_check("", NULL), -EINVAL);
-	assert_int_equal(input_operator_check("   ", NULL), -EINVAL);
-	assert_int_equal(input_operator_check("a\tb", NULL), -EINVAL);
-	assert_int_equal(input_operator_check("a\u202eb", NULL), -EINVAL);
-	assert_int_equal(input_operator_check("\xd5\xc5", NULL), -EINVAL);
+	assert_int_equal(input_operator_check(op, NULL), LD_EINPUT);
+	assert_int_equal(input_operator_check("", NULL), LD_EINPUT);
+	assert_int_equal(input_operator_check("   ", NULL), LD_EINPUT);
+	assert_int_equal(input_operator_check("a\tb", NULL), LD_EINPUT);
+	assert_int_equal(input_operator_check("a\u202eb", NULL), LD_EINPUT);
+	assert_int_equal(input_operator_check("\xd5\xc5", NULL), LD_EINPUT);
 }
 
 int main(void)

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "money.h"
+#include "lderr.h"
 
 struct good_case {
 	const char *text;
@@ -82,13 +83,13 @@ static void test_parse_bad(void **state)
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		int64_t fen = -12345;
-		if (money_parse(bad[i], &fen) != -EINVAL)
+		if (money_parse(bad[i], &fen) != LD_EINPUT)
 			fail_msg("money_parse(\"%s\") accepted", bad[i]);
 		if (fen != -12345)
 			fail_msg("money_parse(\"%s\") changed *fen", bad[i]);
 	}
 	int64_t fen = -12345;
-	assert_int_equal(money_parse(NULL, &fen), -EINVAL);
+	assert_int_equal(money_parse(NULL, &fen), LD_EINPUT);
 	assert_int_equal(fen, -12345);
 }
 

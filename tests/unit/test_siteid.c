@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "siteid.h"
+#include "lderr.h"
 
 /* Syncthing's own test vector (lib/protocol/deviceid_test.go) and the bytes it stands for. */
 static const char syncthing_text[] =
@@ -80,7 +81,7 @@ static void every_single_typo_is_caught(void **state)
 				continue;
 			memcpy(typo, compact, sizeof(typo));
 			typo[pos] = *c;
-			assert_int_equal(siteid_parse(typo, id, &reason), -EINVAL);
+			assert_int_equal(siteid_parse(typo, id, &reason), LD_EINPUT);
 			assert_non_null(reason);
 			assert_non_null(strstr(reason, "check character"));
 			caught++;
@@ -97,7 +98,7 @@ static void typo_reason_points_at_the_groups_to_reread(void **state)
 
 	(void)state;
 	typo[strlen(typo) - 3] = 'D'; /* group 8: "XZWIDQ2" */
-	assert_int_equal(siteid_parse(typo, id, &reason), -EINVAL);
+	assert_int_equal(siteid_parse(typo, id, &reason), LD_EINPUT);
 	assert_non_null(strstr(reason, "groups 7 and 8"));
 }
 
@@ -111,29 +112,29 @@ static void wrong_length_and_alphabet_are_named(void **state)
 	memset(id, 0xab, sizeof(id));
 	memcpy(before, id, sizeof(id));
 
-	assert_int_equal(siteid_parse("P56IOI7-MZJNU2Y-IQGDREY", id, &reason), -EINVAL);
+	assert_int_equal(siteid_parse("P56IOI7-MZJNU2Y-IQGDREY", id, &reason), LD_EINPUT);
 	assert_non_null(strstr(reason, "wrong length"));
 	assert_int_equal(siteid_parse("P56IOI7-MZJNU2Y-IQGDREY-DM2MGTI-MGL3BXN-PQ6W5BM-TBBZ4TJ-"
 				      "XZWICQ2-A",
 				      id, &reason),
-			 -EINVAL);
+			 LD_EINPUT);
 	assert_non_null(strstr(reason, "wrong length"));
-	assert_int_equal(siteid_parse("", id, &reason), -EINVAL);
+	assert_int_equal(siteid_parse("", id, &reason), LD_EINPUT);
 	assert_non_null(strstr(reason, "wrong length"));
 	assert_int_equal(
 	    siteid_parse("P56IOI7-MZJNU2Y-IQGDREY-DM2MGTI-MGL3BXN-PQ6W5BM-TBBZ4TJ-XZWIC9"
 			 "2",
 			 id, &reason),
-	    -EINVAL);
+	    LD_EINPUT);
 	assert_non_null(strstr(reason, "alphabet"));
 	assert_int_equal(
 	    siteid_parse("P56IOI7_MZJNU2Y-IQGDREY-DM2MGTI-MGL3BXN-PQ6W5BM-TBBZ4TJ-XZWICQ2", id,
 			 &reason),
-	    -EINVAL);
+	    LD_EINPUT);
 	assert_non_null(strstr(reason, "alphabet"));
 	/* A failed parse leaves the id alone, and REASON may be NULL. */
 	assert_memory_equal(id, before, sizeof(id));
-	assert_int_equal(siteid_parse("nonsense", id, NULL), -EINVAL);
+	assert_int_equal(siteid_parse("nonsense", id, NULL), LD_EINPUT);
 }
 
 static void text_no_digest_can_produce_is_refused(void **state)
@@ -152,7 +153,7 @@ static void text_no_digest_can_produce_is_refused(void **state)
 		const char *reason = NULL;
 
 		text[55] = *c;
-		assert_int_equal(siteid_parse(text, id, &reason), -EINVAL);
+		assert_int_equal(siteid_parse(text, id, &reason), LD_EINPUT);
 		if (strstr(reason, "not a site id") != NULL)
 			refused++;
 	}

@@ -4,7 +4,7 @@
  * What the rest of the daemon relies on: puts, gets and deletes with the documented errors,
  * cursors in numeric order over big-endian u64 keys, child transactions that vanish on abort and
  * join on commit, durability across close and reopen, private file modes, a preallocated data
- * file, the count of a transaction's changes, map growth after -ENOSPC, and readers in other
+ * file, the count of a transaction's changes, map growth after LD_EMAPFULL, and readers in other
  * threads seeing committed data (and holding off a map resize).
  */
 #include <errno.h>
@@ -26,6 +26,7 @@
 #include <cmocka.h>
 
 #include "store.h"
+#include "lderr.h"
 
 struct fixture {
 	char dir[64];
@@ -101,7 +102,7 @@ static void assert_committed(struct store *s, enum store_table t, const char *k,
 		assert_int_equal(got.len, strlen(v));
 		assert_memory_equal(got.data, v, got.len);
 	} else {
-		assert_int_equal(rc, -ENOENT);
+		assert_int_equal(rc, LD_ENOTFOUND);
 	}
 	store_abort(txn);
 }
@@ -143,7 +144,7 @@ static void put_get_del(void **state)
 	assert_memory_equal(v.data, "addr-22", 7);
 
 	/* Tables are separate: the same key elsewhere is absent. */
-	assert_int_equal(store_get(txn, TBL_BRANCHES, "nanjing", 7, &v), -ENOENT);
+	assert_int_equal(store_get(txn, TBL_BRANCHES, "nanjing", 7, &v), LD_ENOTFOUND);
 
 	/* An empty value is a value. */
 	assert_int_equal(store_put(txn, TBL_PEERS, "empty", 5, "", 0, 0), 0);
@@ -154,8 +155,8 @@ static void put_get_del(void **state)
 	assert_int_equal(store_get(txn, TBL_PEERS, "empty", 5, NULL), 0);
 
 	assert_int_equal(store_del(txn, TBL_PEERS, "nanjing", 7), 0);
-	assert_int_equal(store_get(txn, TBL_PEERS, "nanjing", 7, &v), -ENOENT);
-	assert_int_equal(store_del(txn, TBL_PEERS, "nanjing", 7), -ENOENT);
+	assert_int_equal(store_get(txn, TBL_PEERS, "nanjing", 7, &v), LD_ENOTFOUND);
+	assert_int_equal(store_del(txn, TBL_PEERS, "nanjing", 7), LD_ENOTFOUND);
 	assert_int_equal(store_commit(txn), 0);
 
 	assert_committed(f->store, TBL_PEERS, "nanjing", NULL);
@@ -171,7 +172,7 @@ static void nooverwrite_is_eexist_and_keeps_old(void **state)
 	put_committed(f->store, TBL_PEERS, "k", "first");
 	assert_int_equal(store_begin(f->store, true, &txn), 0);
 	assert_int_equal(store_put(txn, TBL_PEERS, "k", 1, "second", 6, STORE_NOOVERWRITE),
-			 -EEXIST);
+			 LD_EEXIST);
 	assert_int_equal(store_get(txn, TBL_PEERS, "k", 1, &v), 0);
 	assert_int_equal(v.len, 5);
 	assert_memory_equal(v.data, "first", 5);
@@ -189,7 +190,7 @@ static void missing_key_is_enoent(void **state)
 	struct store_val v = {.data = "untouched", .len = 9};
 
 	assert_int_equal(store_begin(f->store, false, &txn), 0);
-	assert_int_equal(store_get(txn, TBL_MEMBERS, "11010519491231002X", 18, &v), -ENOENT);
+	assert_int_equal(store_get(txn, TBL_MEMBERS, "11010519491231002X", 18, &v), LD_ENOTFOUND);
 	assert_int_equal(v.len, 9);
 	store_abort(txn);
 }
@@ -254,7 +255,7 @@ static void cursor_walks_in_numeric_order(void **state)
 
 	assert_int_equal(store_cursor_open(txn, TBL_AUDIT, &c), 0);
 
-	/* FIRST then NEXT: ascending, then -ENOENT past the end. */
+	/* FIRST then NEXT: ascending, then LD_ENOTFOUND past the end. */
 	size_t i = 0;
 	for (int rc = store_cursor_get(c, STORE_FIRST, &k, &v); rc == 0;
 	     rc = store_cursor_get(c, STORE_NEXT, &k, &v), i++) {
@@ -264,9 +265,9 @@ static void cursor_walks_in_numeric_order(void **state)
 		assert_true(val_u64(&v) == cursor_keys[i] * 3);
 	}
 	assert_int_equal(i, N_CURSOR_KEYS);
-	assert_int_equal(store_cursor_get(c, STORE_NEXT, &k, &v), -ENOENT);
+	assert_int_equal(store_cursor_get(c, STORE_NEXT, &k, &v), LD_ENOTFOUND);
 
-	/* LAST then PREV: descending, then -ENOENT past the start. */
+	/* LAST then PREV: descending, then LD_ENOTFOUND past the start. */
 	i = N_CURSOR_KEYS;
 	for (int rc = store_cursor_get(c, STORE_LAST, &k, &v); rc == 0;
 	     rc = store_cursor_get(c, STORE_PREV, &k, &v)) {
@@ -296,7 +297,7 @@ static void cursor_walks_in_numeric_order(void **state)
 	store_u64_key((1ull << 40) + 1, seek); /* past the last key */
 	k.data = seek;
 	k.len = 8;
-	assert_int_equal(store_cursor_get(c, STORE_SET_RANGE, &k, &v), -ENOENT);
+	assert_int_equal(store_cursor_get(c, STORE_SET_RANGE, &k, &v), LD_ENOTFOUND);
 
 	store_cursor_close(c);
 	store_abort(txn);
@@ -311,8 +312,8 @@ static void cursor_on_empty_table(void **state)
 
 	assert_int_equal(store_begin(f->store, false, &txn), 0);
 	assert_int_equal(store_cursor_open(txn, TBL_LOG, &c), 0);
-	assert_int_equal(store_cursor_get(c, STORE_FIRST, &k, &v), -ENOENT);
-	assert_int_equal(store_cursor_get(c, STORE_LAST, &k, &v), -ENOENT);
+	assert_int_equal(store_cursor_get(c, STORE_FIRST, &k, &v), LD_ENOTFOUND);
+	assert_int_equal(store_cursor_get(c, STORE_LAST, &k, &v), LD_ENOTFOUND);
 	store_cursor_close(c);
 	store_abort(txn);
 }
@@ -356,11 +357,11 @@ static void child_abort_leaves_parent_unchanged(void **state)
 	assert_int_equal(store_del(child, TBL_BRANCHES, "b1", 2), 0);
 	/* The child sees its own writes... */
 	assert_int_equal(store_get(child, TBL_BRANCHES, "b3", 2, &v), 0);
-	assert_int_equal(store_get(child, TBL_BRANCHES, "b1", 2, &v), -ENOENT);
+	assert_int_equal(store_get(child, TBL_BRANCHES, "b1", 2, &v), LD_ENOTFOUND);
 	store_abort(child);
 
 	/* ...and after its abort the parent is exactly as before. */
-	assert_int_equal(store_get(txn, TBL_BRANCHES, "b3", 2, &v), -ENOENT);
+	assert_int_equal(store_get(txn, TBL_BRANCHES, "b3", 2, &v), LD_ENOTFOUND);
 	assert_int_equal(store_get(txn, TBL_BRANCHES, "b2", 2, &v), 0);
 	assert_memory_equal(v.data, "two", 3);
 	assert_int_equal(store_get(txn, TBL_BRANCHES, "b1", 2, &v), 0);
@@ -389,7 +390,7 @@ static void child_commit_joins_parent(void **state)
 
 	assert_int_equal(store_get(txn, TBL_BRANCHES, "b3", 2, &v), 0);
 	assert_memory_equal(v.data, "three", 5);
-	assert_int_equal(store_get(txn, TBL_BRANCHES, "b1", 2, &v), -ENOENT);
+	assert_int_equal(store_get(txn, TBL_BRANCHES, "b1", 2, &v), LD_ENOTFOUND);
 
 	/* A second child after the first: sees the joined changes. */
 	assert_int_equal(store_begin_child(txn, &child), 0);
@@ -470,7 +471,7 @@ static void open_missing_dir_fails(void **state)
 	struct store *s = NULL;
 
 	(void)state;
-	assert_int_equal(store_open("/tmp/ld-test-store-does-not-exist/x", 0, 0, &s), -ENOENT);
+	assert_int_equal(store_open("/tmp/ld-test-store-does-not-exist/x", 0, 0, &s), LD_ENOTFOUND);
 	assert_null(s);
 	store_close(NULL); /* NULL allowed */
 }
@@ -518,7 +519,7 @@ static void map_full_then_grow_then_retry(void **state)
 		assert_true(done > 0 && done < 1000);
 		store_abort(txn);
 	}
-	assert_int_equal(rc, -ENOSPC);
+	assert_int_equal(rc, LD_EMAPFULL);
 
 	/* Nothing of the failed transaction is there. */
 	assert_int_equal(store_begin(f->store, false, &txn), 0);
@@ -542,7 +543,7 @@ static void map_full_then_grow_then_retry(void **state)
 		} else {
 			store_abort(txn);
 		}
-		assert_int_equal(rc, -ENOSPC);
+		assert_int_equal(rc, LD_EMAPFULL);
 	}
 
 	assert_int_equal(store_begin(f->store, false, &txn), 0);
@@ -621,7 +622,7 @@ static void reader_thread_sees_committed_data(void **state)
 	struct reader r2 = {.store = f->store, .key = "beijing", .get_rc = 1};
 	assert_int_equal(pthread_create(&t, NULL, read_in_thread, &r2), 0);
 	assert_int_equal(pthread_join(t, NULL), 0);
-	assert_int_equal(r2.get_rc, -ENOENT);
+	assert_int_equal(r2.get_rc, LD_ENOTFOUND);
 	assert_int_equal(store_commit(txn), 0);
 }
 
@@ -717,8 +718,8 @@ static void txn_changes_count_writes_not_refusals(void **state)
 	assert_int_equal(store_txn_changes(txn), 0);
 	assert_int_equal(store_put(txn, TBL_META, "k", 1, "v", 1, 0), 0);
 	assert_int_equal(store_txn_changes(txn), 1);
-	assert_int_equal(store_put(txn, TBL_META, "k", 1, "w", 1, STORE_NOOVERWRITE), -EEXIST);
-	assert_int_equal(store_del(txn, TBL_META, "x", 1), -ENOENT);
+	assert_int_equal(store_put(txn, TBL_META, "k", 1, "w", 1, STORE_NOOVERWRITE), LD_EEXIST);
+	assert_int_equal(store_del(txn, TBL_META, "x", 1), LD_ENOTFOUND);
 	assert_int_equal(store_txn_changes(txn), 1);
 	assert_int_equal(store_del(txn, TBL_META, "k", 1), 0);
 	assert_int_equal(store_txn_changes(txn), 2);

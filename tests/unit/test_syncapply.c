@@ -21,6 +21,7 @@
 #include "eventlog.h"
 #include "fold.h"
 #include "syncapply.h"
+#include "lderr.h"
 
 #define IDNO "11010519491231002X"
 
@@ -739,8 +740,8 @@ static void test_payload_of_another_kind(void **state)
 		if (rc == 0)
 			assert_int_equal(st.quarantined, 1);
 		else
-			assert_int_equal(rc,
-					 -EBADMSG); /* refused whole: no crash, nothing applied */
+			assert_int_equal(
+			    rc, LD_ECORRUPT); /* refused whole: no crash, nothing applied */
 		assert_int_equal(count(f->store, TBL_LOG), 0);
 		assert_int_equal(count(f->store, TBL_MEMBERS), 0);
 		apply_stats_free(&st);
@@ -832,15 +833,16 @@ static void test_conflict_reported_by_peer(void **state)
 	assert_string_equal(json_string_value(json_object_get(c, "status")), "open");
 	json_decref(r);
 
-	assert_int_equal(run_command(f->store, cmd_conflicts_resolve, "Q1", "", &r), -EINVAL);
+	assert_int_equal(run_command(f->store, cmd_conflicts_resolve, "Q1", "", &r), LD_EINPUT);
 	json_decref(r);
-	assert_int_equal(run_command(f->store, cmd_conflicts_resolve, "Q2", "ok", &r), -ENOENT);
+	assert_int_equal(run_command(f->store, cmd_conflicts_resolve, "Q2", "ok", &r),
+			 LD_ENOTFOUND);
 	json_decref(r);
 	assert_int_equal(run_command(f->store, cmd_conflicts_resolve, "Q1", "已核实", &r), 0);
 	assert_string_equal(json_string_value(json_object_get(r, "status")), "resolved");
 	json_decref(r);
 	assert_int_equal(run_command(f->store, cmd_conflicts_resolve, "Q1", "again", &r),
-			 -EALREADY);
+			 LD_EALREADY);
 	json_decref(r);
 	assert_int_equal(run_command(f->store, cmd_conflicts, NULL, NULL, &r), 0);
 	c = json_array_get(json_object_get(r, "conflicts"), 0);

@@ -3,7 +3,7 @@
  *
  * Jobs are submitted from the loop thread before the loop runs, so the writer finds many of them
  * queued at once and must group them into few commits. Each job puts its own key; some then fail on
- * purpose (a second put with STORE_NOOVERWRITE gives -EEXIST) and must be rolled back alone while
+ * purpose (a second put with STORE_NOOVERWRITE gives LD_EEXIST) and must be rolled back alone while
  * the rest of their batch commits (the writer runs such a batch again, each job in a child
  * transaction); others refuse before they write anything, and nothing needs to run again. Done
  * callbacks are counted and checked on the loop thread, where they must already see committed
@@ -28,6 +28,7 @@
 
 #include "store.h"
 #include "writer.h"
+#include "lderr.h"
 
 struct fixture {
 	char dir[64];
@@ -53,8 +54,8 @@ struct test_job {
 	struct writer_job job; /* first: the writer hands this back */
 	struct fixture *f;
 	unsigned index;
-	bool fail;   /* put, then fail with -EEXIST: must be rolled back */
-	bool refuse; /* fail with -EEXIST before writing anything */
+	bool fail;   /* put, then fail with LD_EEXIST: must be rolled back */
+	bool refuse; /* fail with LD_EEXIST before writing anything */
 	size_t value_len;
 	atomic_uint runs;
 };
@@ -164,7 +165,7 @@ static int job_run(struct writer_job *job, struct store_txn *txn)
 	if (tj->index == 0)
 		gate_wait(tj->f);
 	if (tj->refuse)
-		return -EEXIST;
+		return LD_EEXIST;
 	job_key(tj->index, key);
 	uint8_t *value = malloc(tj->value_len ? tj->value_len : 1);
 	if (!value)
@@ -203,7 +204,7 @@ static void job_done(struct writer_job *job)
 	assert_int_equal(f->stopped_count, 0);
 	f->done_count++;
 	bool failed = tj->fail || tj->refuse;
-	assert_int_equal(job->result, failed ? -EEXIST : 0);
+	assert_int_equal(job->result, failed ? LD_EEXIST : 0);
 	assert_true(atomic_load(&tj->runs) >= 1);
 
 	/* What done reports is committed: a reader sees it (or, for a failed job, does not). */
@@ -211,7 +212,8 @@ static void job_done(struct writer_job *job)
 	struct store_val v;
 	job_key(tj->index, key);
 	assert_int_equal(store_begin(f->store, false, &txn), 0);
-	assert_int_equal(store_get(txn, TBL_AUDIT, key, strlen(key), &v), failed ? -ENOENT : 0);
+	assert_int_equal(store_get(txn, TBL_AUDIT, key, strlen(key), &v),
+			 failed ? LD_ENOTFOUND : 0);
 	if (!failed)
 		assert_int_equal(v.len, tj->value_len);
 	store_abort(txn);
@@ -255,7 +257,7 @@ static void assert_store_holds(struct fixture *f, const struct test_job *jobs, u
 		job_key(i, key);
 		int rc = store_get(txn, TBL_AUDIT, key, strlen(key), &v);
 		if (jobs[i].fail || jobs[i].refuse) {
-			assert_int_equal(rc, -ENOENT);
+			assert_int_equal(rc, LD_ENOTFOUND);
 			continue;
 		}
 		want++;
@@ -428,7 +430,7 @@ static void shutdown_done_cb(struct writer_job *job)
 	shutdown_done++;
 }
 
-/* A job submitted once stopping began is refused with -ESHUTDOWN and never run. */
+/* A job submitted once stopping began is refused with LD_ESTOPPING and never run. */
 static void submit_after_stop_is_eshutdown(void **state)
 {
 	struct fixture *f = *state;
@@ -440,7 +442,7 @@ static void submit_after_stop_is_eshutdown(void **state)
 	writer_stop(f->writer, stopped, f);
 	writer_submit(f->writer, &job);
 	assert_int_equal(shutdown_done, 1);
-	assert_int_equal(shutdown_result, -ESHUTDOWN);
+	assert_int_equal(shutdown_result, LD_ESTOPPING);
 	assert_int_equal(uv_run(&f->loop, UV_RUN_DEFAULT), 0);
 	assert_int_equal(shutdown_runs, 0);
 	assert_int_equal(shutdown_done, 1);
