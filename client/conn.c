@@ -23,7 +23,7 @@ int conn_open(const char *path)
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
 		int err = errno;
 		close(fd);
-		return err == ENOENT ? -ECONNREFUSED : -err;
+		return -err;
 	}
 	return fd;
 }

@@ -8,8 +8,9 @@
 #include "lderr.h"
 
 /*
- * Connect to the daemon at PATH. Returns a file descriptor (the caller closes it), or -errno:
- * -ECONNREFUSED when nothing listens there (including no socket file), -ENAMETOOLONG.
+ * Connect to the daemon at PATH. Returns a file descriptor (the caller closes it), or the
+ * system's -errno as connect(2) gave it (this is the edge: the caller words it): -ENOENT no
+ * socket file, -ECONNREFUSED nothing listens on it, -EACCES no permission, -ENAMETOOLONG.
  */
 int conn_open(const char *path);
 

@@ -1,8 +1,7 @@
 /* status.c: see status.h. */
 #include "status.h"
-#include "lderr.h"
 
-#include <errno.h>
+#include "lderr.h"
 
 enum ld_exit status_from_error(int err)
 {
@@ -18,15 +17,15 @@ enum ld_exit status_from_error(int err)
 	case LD_EEXIST:
 	case LD_EFORBIDDEN:
 	case LD_EALREADY:
-	case LD_ECORRUPT:
+	case LD_ESIGNATURE:
 	case LD_EREVOKED:
 	case LD_EEXPIRED:
+	case LD_ELOCKED:
 		return LD_EXIT_REFUSED;
-	case -ECONNREFUSED:
-	case -EHOSTUNREACH:
 	case LD_ESTOPPING:
+	case LD_EUNAVAILABLE:
 		return LD_EXIT_UNAVAILABLE;
-	default:
+	default: /* LD_ECORRUPT, LD_ENOSPACE, the store's own, and any bare errno */
 		return LD_EXIT_INTERNAL;
 	}
 }

@@ -34,7 +34,7 @@ int cmd_cert_issue(struct request *rq, struct store_txn *txn)
 {
 	struct daemon *d = rq->daemon;
 	const char *days_text = request_param(rq, "valid-days");
-	long days = d->config.rules.cert_valid_days;
+	long days = rq->rules.cert_valid_days;
 	if (days_text) {
 		char *end;
 		days = strtol(days_text, &end, 10);
@@ -276,7 +276,7 @@ static int token_check(struct request *rq, struct store_txn *txn, const char *to
 			 t->issuer);
 	} else if (identity_verify(spki, spki_len, t->sc->body.data, t->sc->body.len,
 				   t->sc->signature.data) != 0) {
-		t->refusal = LD_ECORRUPT;
+		t->refusal = LD_ESIGNATURE;
 		snprintf(t->reason, sizeof(t->reason),
 			 "bad signature: the certificate was altered or "
 			 "not issued by %s",

@@ -180,10 +180,10 @@ int cmd_meeting_add(struct request *rq, struct store_txn *txn)
 		return rc;
 	int day;
 	date_to_ymd(date, NULL, NULL, &day);
-	if (day != rq->daemon->config.rules.org_life_day)
+	if (day != rq->rules.org_life_day)
 		request_warn(
 		    rq, "the mobile members' organizational life day is the %dth of each month",
-		    rq->daemon->config.rules.org_life_day);
+		    rq->rules.org_life_day);
 	json_object_set_new(rq->result, "meeting", json_string(id));
 	json_object_set_new(rq->result, "branch", json_string(branch));
 	json_object_set_new(rq->result, "date", view_date(date));
@@ -928,7 +928,7 @@ int cmd_transfer_receive(struct request *rq, struct store_txn *txn)
 	    !issuer->public_key.len ||
 	    identity_verify(issuer->public_key.data, issuer->public_key.len, t->letter.data,
 			    t->letter.len, t->signature.data) != 0) {
-		rc = request_fail(rq, LD_ECORRUPT,
+		rc = request_fail(rq, LD_ESIGNATURE,
 				  "transfer letter %s does not verify against its "
 				  "issuer's key",
 				  number);

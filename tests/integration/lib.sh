@@ -28,6 +28,13 @@ for _bin in "$LIUDONG" "$LIUDONGD"; do
 done
 LIUDONG=$(cd "$(dirname "$LIUDONG")" && pwd)/$(basename "$LIUDONG")
 LIUDONGD=$(cd "$(dirname "$LIUDONGD")" && pwd)/$(basename "$LIUDONGD")
+# LIUDONGD_RUN: how the tests start a daemon (liudongd -c ...): under LIUDONGD_WRAPPER if set (split
+# on spaces), for a memcheck run by hand, one log per daemon (outside $T, which is removed):
+#   mkdir -p /tmp/vg && LIUDONGD_WRAPPER='valgrind --leak-check=full
+#     --errors-for-leak-kinds=definite --log-file=/tmp/vg/%p.log' meson test -C build sync_basic
+# The daemons are slower then: tests that time things may fail; the logs are what counts.
+read -ra LIUDONGD_RUN <<<"${LIUDONGD_WRAPPER:-}"
+LIUDONGD_RUN+=("$LIUDONGD")
 
 # Unix socket paths are limited to 107 bytes: keep the directory short.
 _tmpbase=${TMPDIR:-/tmp}
@@ -102,7 +109,7 @@ run() {
 	RC=$?
 	OUT=$(cat "$T/.out")
 	ERR=$(cat "$T/.err")
-	if grep -qE 'AddressSanitizer|LeakSanitizer|runtime error:' "$T/.err"; then
+	if grep -qE 'AddressSanitizer|LeakSanitizer|ThreadSanitizer|runtime error:' "$T/.err"; then
 		fail_run "sanitizer report from $1"
 	fi
 	return 0
@@ -348,7 +355,7 @@ site_init() {
 # socket answers `liudong site`. Dies if it does not within 15 seconds.
 site_start() {
 	local key=$1 i
-	"$LIUDONGD" -c "${SITE_DIR[$key]}/liudongd.conf" 2>>"$T/$key.log" &
+	"${LIUDONGD_RUN[@]}" -c "${SITE_DIR[$key]}/liudongd.conf" 2>>"$T/$key.log" &
 	SITE_PID[$key]=$!
 	for ((i = 0; i < 150; i++)); do
 		if ! kill -0 "${SITE_PID[$key]}" 2>/dev/null; then
@@ -448,7 +455,7 @@ _cleanup() {
 	local logf
 	for logf in "$T"/*.log; do
 		[ -f "$logf" ] || continue
-		if grep -qE 'AddressSanitizer|LeakSanitizer|runtime error:' "$logf"; then
+		if grep -qE 'AddressSanitizer|LeakSanitizer|ThreadSanitizer|runtime error:' "$logf"; then
 			fail "sanitizer report in $(basename "$logf"):"
 			sed 's/^/    /' "$logf" | head -60
 			status=1
