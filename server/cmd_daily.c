@@ -22,6 +22,7 @@
 #include "fold.h"
 #include "identity.h"
 #include "idno.h"
+#include "input.h"
 #include "money.h"
 #include "register.h"
 #include "sites.h"
@@ -743,9 +744,14 @@ int cmd_contact(struct request *rq, struct store_txn *txn)
 	const char *values[4];
 	bool any = false;
 	for (int i = 0; i < 4; i++) {
+		const char *why;
 		values[i] = request_param(rq, keys[i]);
-		if (values[i] && (!values[i][0] || strlen(values[i]) > 200))
-			return request_fail(rq, LD_EINPUT, "--%s must be 1 to 200 bytes", keys[i]);
+		if (values[i] && i == 0 && input_phone_check(values[i], &why) != 0)
+			return request_fail(rq, LD_EINPUT, "--phone '%s' %.200s", values[i], why);
+		if (values[i] && i > 0 && input_text_check(values[i], 200, &why) != 0)
+			return request_fail(rq, LD_EINPUT,
+					    "--%s %.200s; it is 1 to 200 bytes of one line",
+					    keys[i], why);
 		any = any || values[i];
 	}
 	if (!any)
@@ -894,7 +900,7 @@ int cmd_transfer_receive(struct request *rq, struct store_txn *txn)
 	char why[256];
 	if (rc == LD_ENOTFOUND && letter_quarantined(txn, number, why, sizeof(why)))
 		return request_fail(rq, LD_EFORBIDDEN,
-				    "transfer letter %s arrived but was quarantined (%s); see "
+				    "transfer letter %s arrived but was quarantined (%.250s); see "
 				    "liudong conflicts and ask its issuer for a new one",
 				    number, why);
 	if (rc == LD_ENOTFOUND)

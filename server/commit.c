@@ -44,9 +44,9 @@ static int refusal(struct request *rq, struct store_txn *txn, const Ld__Event *e
 		snprintf(why, sizeof(why), "%s; ask %s", v->why, name);
 	}
 	if (masked[0])
-		return request_fail(rq, rc, "%s for member %s refused: %s",
+		return request_fail(rq, rc, "%s for member %s refused: %.400s",
 				    event_kind_name(ev->kind), masked, why);
-	return request_fail(rq, rc, "%s refused: %s", event_kind_name(ev->kind), why);
+	return request_fail(rq, rc, "%s refused: %.400s", event_kind_name(ev->kind), why);
 }
 
 int commit_event(struct request *rq, struct store_txn *txn, Ld__Event *ev, const char *action,

@@ -9,6 +9,7 @@
 #include "config.h"
 #include "identity.h"
 #include "store.h"
+#include "lderr.h"
 
 struct writer;
 struct ctl_server;

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <sys/types.h>
+#include "lderr.h"
 
 /*
  * Take the lock on data directory DIR (must exist). On success *fd is the lock file's descriptor,

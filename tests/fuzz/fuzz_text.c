@@ -1,6 +1,7 @@
 /*
- * fuzz_text.c: every parser of text a user types: identity numbers, dates, months, money, site ids.
- * The first byte picks the parser; the rest is the text.
+ * fuzz_text.c: every parser of text a user types: identity numbers, dates, months, money, site ids,
+ * names, phones, operators and the cut of quoted input (first byte 0xf8 and above). The first byte
+ * picks the parser; the rest is the text.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -9,6 +10,8 @@
 #include "date.h"
 #include "dues.h"
 #include "idno.h"
+#include "input.h"
+#include "message.h"
 #include "money.h"
 #include "siteid.h"
 
@@ -35,6 +38,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char out[64];
 	uint8_t id[LD_SITE_ID_BYTES];
 	enum dues_category c;
+	if (data[0] >= 0xf8) {
+		char cut[MESSAGE_QUOTE_CHARS * 4 + 8];
+		if (strlen(message_cut(s, MESSAGE_QUOTE_CHARS, cut, sizeof(cut))) >= sizeof(cut))
+			__builtin_trap();
+		input_phone_check(s, &why);
+		input_operator_check(s, &why);
+		input_trim(s);
+		if (input_text_check(s, 96, &why) == 0 && (strlen(s) > 96 || !s[0]))
+			__builtin_trap();
+		free(s);
+		return 0;
+	}
 	switch (data[0] % 6) {
 	case 0:
 		if (idno_validate(s, LD_DATE_NONE, 0, out, &why) == 0 && strlen(out) != LD_IDNO_LEN)

@@ -153,8 +153,8 @@ garbage "a frame header of 0xFFFFFFFF, then nothing" eof --send ffffffff
 garbage "a frame of 256 bytes cut after 8" eof --send 000001000102030405060708 --half-close
 garbage "a whole frame that does not decode" eof --send 00000007ffffffffffff01
 garbage "a frame of 64 MiB + 1 announced, then nothing" eof --send 04000001
-# Request{version: 1, command: "no.such"}
-garbage "a request for a command that does not exist" reply --send 0000000b080112076e6f2e73756368 --half-close
+# Request{version: 1, command: "no.such", operator: "t"}
+garbage "a request for a command that does not exist" reply --send 0000000e080112076e6f2e737563681a0174 --half-close
 assert_contains "$GARBAGE_OUT" "reply status=2 " "the exit code for a command that does not exist"
 good_peer_served "garbage on the control socket"
 
