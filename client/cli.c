@@ -17,6 +17,8 @@
 
 #include "conn.h"
 #include "frame.h"
+#include "input.h"
+#include "message.h"
 #include "output.h"
 #include "status.h"
 
@@ -83,7 +85,7 @@ static const struct cmd_spec commands[] = {
     {C("member list", "member.list", 0, 0, "", "members, by state or branch"),
      .opts = {OPT("state", "STATE"), OPT("branch", "CODE"), OPT("case", "lapse")}},
     {C("member find", "member.find", 1, 1, "TEXT",
-       "members whose name, number, phone or place contains TEXT")},
+       "members whose name, phone or place contains TEXT, or whose number is TEXT")},
     {C("history", "history", 1, 1, "IDNO", "every event about a member, oldest first")},
     {C("outflow register", "outflow.register", 1, 1, "IDNO",
        "register a member out (外出登记) to a peer site"),
@@ -166,8 +168,8 @@ static const struct cmd_spec commands[] = {
        "dues; attendance"),
      .opts = {OPT("as-of", "DATE")}},
     {C("export", "export", 1, 1, "members|certs|dues|attendance",
-       "write a register as CSV (UTF-8 with BOM, for Excel) or JSON"),
-     .opts = {OPT("format", "csv|json"), OPT("out", "FILE")}, .local = local_export},
+       "write a register as CSV (UTF-8 with BOM, for Excel) or JSON; --out FILE is made 0600"),
+     .opts = {OPT("format", "csv|json"), OPT("out", "FILE"), FLAG("force")}, .local = local_export},
     {C("import", "import", 2, 2, "members FILE",
        "register members from a CSV register: all rows or none"),
      .local = local_import},
@@ -183,7 +185,7 @@ int cli_fail(int code, const char *fmt, ...)
 	char msg[2048];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	message_vformat(msg, sizeof(msg), fmt, ap); /* quoted input cut at 80 characters */
 	va_end(ap);
 	/* One line, whatever the input it quotes: control characters are shown escaped. */
 	fputs("liudong: ", stderr);
@@ -328,17 +330,44 @@ static int global_option(struct cli *cli, int argc, char **argv, int *i)
 	return 0;
 }
 
+/* Say why the daemon's socket PATH could not be reached (ERR from conn_open); returns exit 6. */
+static int unreachable(const char *path, int err)
+{
+	switch (err) {
+	case -ENOENT:
+		return cli_fail(LD_EXIT_UNAVAILABLE,
+				"no liudongd socket at %s: start liudongd (liudongd -c "
+				"DIR/liudongd.conf), or name its socket with -s or $LIUDONG_SOCKET",
+				path);
+	case -ECONNREFUSED:
+		return cli_fail(
+		    LD_EXIT_UNAVAILABLE,
+		    "nothing answers on %s (liudongd stopped?): start liudongd, or name "
+		    "the running daemon's socket with -s or $LIUDONG_SOCKET",
+		    path);
+	case -EACCES:
+	case -EPERM:
+		return cli_fail(LD_EXIT_UNAVAILABLE,
+				"permission denied on %s: ask for your account to be put in the "
+				"socket's group, or run as the daemon's user",
+				path);
+	case -ENAMETOOLONG:
+		return cli_fail(LD_EXIT_UNAVAILABLE,
+				"the socket path %s is too long (at most 107 bytes): choose a "
+				"shorter one",
+				path);
+	default:
+		return cli_fail(LD_EXIT_UNAVAILABLE, "cannot reach liudongd at %s: %s", path,
+				lderr_str(err));
+	}
+}
+
 /* Send REQ; on 0, *out is the answer (status 0) for the caller to free. Errors are printed. */
 static int call(const struct cli *cli, const Ld__Request *req, Ld__Response **out)
 {
 	int fd = conn_open(cli->socket);
 	if (fd < 0)
-		return cli_fail(
-		    LD_EXIT_UNAVAILABLE,
-		    "cannot reach liudongd at %s (%s); is it running? "
-		    "Start it with liudongd -c DIR/liudongd.conf, or name its socket with "
-		    "-s or $LIUDONG_SOCKET",
-		    cli->socket, lderr_str(fd));
+		return unreachable(cli->socket, fd);
 	Ld__Response *resp;
 	int rc = conn_call(fd, req, &resp);
 	close(fd);
@@ -352,7 +381,8 @@ static int call(const struct cli *cli, const Ld__Request *req, Ld__Response **ou
 		fprintf(stderr, "liudong: %s\n", resp->warnings[i]);
 	int code = resp->status;
 	if (code != 0) {
-		cli_fail(code, "%s", resp->error && resp->error[0] ? resp->error : "failed");
+		/* The daemon's message is whole: it cut what it quoted. */
+		cli_fail(code, "%.1000s", resp->error && resp->error[0] ? resp->error : "failed");
 		ld__response__free_unpacked(resp, NULL);
 		return code;
 	}
@@ -429,10 +459,12 @@ static int run_command(struct cli *cli, const struct cmd_spec *c, int argc, char
 			while (o->name && (strlen(o->name) != n || strncmp(o->name, name, n) != 0))
 				o++;
 			if (!o->name) {
+				char given[512]; /* cut again to 80 characters by cli_fail */
+				snprintf(given, sizeof(given), "%.*s", (int)n, name);
 				code = cli_fail(LD_EXIT_USAGE,
-						"unknown option --%.*s for '%s'; see "
+						"unknown option --%s for '%s'; see "
 						"liudong %s --help",
-						(int)n, name, c->words, c->words);
+						given, c->words, c->words);
 				goto out;
 			}
 			const char *value = "";
@@ -488,6 +520,11 @@ static int run_command(struct cli *cli, const struct cmd_spec *c, int argc, char
 		}
 	}
 	req.operator_ = (char *)cli->operator_name; /* --operator may stand after the command */
+	const char *why;
+	if (c->ctl && input_operator_check(cli->operator_name, &why) != 0) {
+		code = cli_fail(LD_EXIT_INVALID, "--operator %.200s (or $USER)", why);
+		goto out;
+	}
 	code = c->local ? c->local(cli, &req) : run_remote(cli, c, &req);
 out:
 	request_clear(&req);

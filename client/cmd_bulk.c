@@ -5,9 +5,12 @@
  * registered in one transaction or not at all.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "csv.h"
@@ -63,16 +66,29 @@ int local_export(const struct cli *cli, const Ld__Request *req)
 		return cli_fail(LD_EXIT_INVALID, "--format must be csv or json, not '%s'", format);
 	FILE *out = stdout;
 	char *tmp = NULL;
+	bool force = cli_param(req, "force") != NULL;
 	if (path) {
+		/* Personal data: never over a file unless asked, and readable by the owner alone.
+		 */
+		struct stat sb;
+		if (!force && lstat(path, &sb) == 0)
+			return cli_fail(LD_EXIT_REFUSED,
+					"%s exists already; add --force to replace it, or choose "
+					"another name",
+					path);
 		/* Written beside the target and renamed, so a failed export leaves no half file. */
 		tmp = malloc(strlen(path) + 16);
 		if (!tmp)
 			return cli_fail(LD_EXIT_INTERNAL, "out of memory");
 		sprintf(tmp, "%s.part", path);
-		out = fopen(tmp, "wb");
+		unlink(tmp); /* a .part left by an export that died: mode and owner from us */
+		int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		out = fd >= 0 ? fdopen(fd, "wb") : NULL;
 		if (!out) {
 			int code =
 			    cli_fail(LD_EXIT_INVALID, "cannot write %s: %s", path, strerror(errno));
+			if (fd >= 0)
+				close(fd);
 			free(tmp);
 			return code;
 		}
@@ -133,14 +149,22 @@ int local_export(const struct cli *cli, const Ld__Request *req)
 	json_decref(all);
 	if (path) {
 		bool ok = fclose(out) == 0 && code == 0;
-		if (ok && rename(tmp, path) != 0)
+		/* Without --force, link() refuses a file that appeared meanwhile; rename() would
+		 * not. */
+		int moved = !ok ? 0 : force ? rename(tmp, path) : link(tmp, path);
+		if (ok && moved != 0 && errno == EEXIST)
+			code = cli_fail(LD_EXIT_REFUSED,
+					"%s exists already; add --force to replace it, or choose "
+					"another name",
+					path);
+		else if (ok && moved != 0)
 			code =
 			    cli_fail(LD_EXIT_INVALID, "cannot write %s: %s", path, strerror(errno));
 		else if (!ok && code == 0)
 			code =
 			    cli_fail(LD_EXIT_INVALID, "cannot write %s: %s", path, strerror(errno));
-		if (code)
-			remove(tmp);
+		if (code || !force)
+			remove(tmp); /* after link(), the name is in place: drop the .part one */
 		free(tmp);
 	}
 	return code;

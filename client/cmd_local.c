@@ -39,7 +39,7 @@ int local_dues_calc(const struct cli *cli, const Ld__Request *req)
 				dues_text);
 	const char *why;
 	if (dues_monthly_fen(category, income, set, &monthly, &why) != 0)
-		return cli_fail(LD_EXIT_INVALID, "%s", why);
+		return cli_fail(LD_EXIT_INVALID, "%.400s", why);
 	json_t *o = json_pack("{s:s, s:I}", "category", dues_category_name(category), "monthly_fen",
 			      (json_int_t)monthly);
 	if (income >= 0)
@@ -79,7 +79,7 @@ int check_cert_verify(json_t *result)
 {
 	if (json_is_true(json_object_get(result, "valid")))
 		return 0;
-	return cli_fail(LD_EXIT_REFUSED, "certificate not valid: %s",
+	return cli_fail(LD_EXIT_REFUSED, "certificate not valid: %.400s",
 			json_string_value(json_object_get(result, "reason")));
 }
 

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "frame.h"
+#include "lderr.h"
 
 int conn_open(const char *path)
 {
@@ -18,11 +19,11 @@ int conn_open(const char *path)
 	strcpy(sa.sun_path, path);
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		return -errno;
+		return lderr_from_errno(errno);
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
 		int err = errno;
 		close(fd);
-		return err == ENOENT ? -ECONNREFUSED : -err;
+		return -err;
 	}
 	return fd;
 }
@@ -45,5 +46,5 @@ int conn_call(int fd, const Ld__Request *req, Ld__Response **resp)
 		return rc;
 	*resp = ld__response__unpack(NULL, body_len, body);
 	free(body);
-	return *resp ? 0 : -EBADMSG;
+	return *resp ? 0 : LD_ECORRUPT;
 }

@@ -5,16 +5,18 @@
 #pragma once
 
 #include "ctl.pb-c.h"
+#include "lderr.h"
 
 /*
- * Connect to the daemon at PATH. Returns a file descriptor (the caller closes it), or -errno:
- * -ECONNREFUSED when nothing listens there (including no socket file), -ENAMETOOLONG.
+ * Connect to the daemon at PATH. Returns a file descriptor (the caller closes it), or the
+ * system's -errno as connect(2) gave it (this is the edge: the caller words it): -ENOENT no
+ * socket file, -ECONNREFUSED nothing listens on it, -EACCES no permission, -ENAMETOOLONG.
  */
 int conn_open(const char *path);
 
 /*
  * Send REQ on FD and read the answer into *resp (the caller frees it with
  * ld__response__free_unpacked(*resp, NULL)). Returns 0, -EPIPE if the daemon closed the
- * connection, -EBADMSG if the answer does not decode, or -errno.
+ * connection, LD_ECORRUPT if the answer does not decode, or -errno.
  */
 int conn_call(int fd, const Ld__Request *req, Ld__Response **resp);

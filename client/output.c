@@ -75,6 +75,7 @@ static const struct {
     {"name", "姓名"},
     {"sex", "性别"},
     {"birth", "出生日期"},
+    {"birth_year", "出生年份"},
     {"joined", "入党日期"},
     {"kind", "党员类别"},
     {"branch", "所在支部"},

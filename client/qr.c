@@ -3,8 +3,11 @@
 #include "lderr.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <png.h>
 #include <qrencode.h>
@@ -54,7 +57,15 @@ int qr_write_png(const char *path, const char *text)
 		return rc;
 	int size = (q->width + 2 * PNG_MARGIN) * PNG_SCALE;
 	png_bytep row = malloc((size_t)size);
-	FILE *f = fopen(path, "wb");
+	/* The token inside holds the full identity number: the owner alone may read the file. */
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd >= 0 && fchmod(fd, 0600) != 0) {
+		close(fd);
+		fd = -1;
+	}
+	FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
+	if (fd >= 0 && !f)
+		close(fd);
 	png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
 	png_infop info = png ? png_create_info_struct(png) : NULL;
 	if (!row || !f || !png || !info) {

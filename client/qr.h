@@ -14,7 +14,8 @@
 int qr_print(FILE *out, const char *text);
 
 /*
- * Write TEXT as a QR code PNG at PATH (8 pixels per module, quiet zone 4 modules, 8-bit grey).
- * Returns 0, -E2BIG, -ENOMEM, -EIO, or -errno if PATH cannot be written.
+ * Write TEXT as a QR code PNG at PATH (8 pixels per module, quiet zone 4 modules, 8-bit grey),
+ * mode 0600 (a file already there is replaced and made 0600): the token holds the full identity
+ * number. Returns 0, -E2BIG, -ENOMEM, -EIO, or -errno if PATH cannot be written.
  */
 int qr_write_png(const char *path, const char *text);

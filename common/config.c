@@ -134,6 +134,38 @@ static bool parse_int(const char *s, int min, int max, int *out)
 	return true;
 }
 
+/*
+ * A size in bytes with an optional K, M or G suffix (powers of 1024) from MIN to MAX into *out.
+ */
+static bool parse_size(const char *s, size_t min, size_t max, size_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (s[0] < '0' || s[0] > '9')
+		return false;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || end == s)
+		return false;
+	unsigned shift = 0;
+	if (*end == 'K' || *end == 'k')
+		shift = 10;
+	else if (*end == 'M' || *end == 'm')
+		shift = 20;
+	else if (*end == 'G' || *end == 'g')
+		shift = 30;
+	if (shift)
+		end++;
+	if (*end != '\0' || v > (max >> shift))
+		return false;
+	v <<= shift;
+	if (v < min)
+		return false;
+	*out = (size_t)v;
+	return true;
+}
+
 /* ---------------------------------------------------------------------------------------------- */
 /* Reading                                                                                        */
 
@@ -385,6 +417,18 @@ static void handle_log(struct parse *p, const char *key, const char *value)
 		set_text(p, key, value, p->cfg->log_level, sizeof(p->cfg->log_level));
 }
 
+static void handle_store(struct parse *p, const char *key, const char *value)
+{
+	if (strcmp(key, "map_size_initial") != 0)
+		fail(p, p->line, "unknown key \"%s\" in [store] (known: map_size_initial)", key);
+	else if (!parse_size(value, LD_MAP_SIZE_MIN, LD_MAP_SIZE_MAX, &p->cfg->map_size_initial))
+		fail(
+		    p, p->line,
+		    "map_size_initial must be a size from 64K to 1024G (bytes, or with K, M or G), "
+		    "not \"%s\"",
+		    value);
+}
+
 static void handle_peer(struct parse *p, const char *name, const char *key, const char *value)
 {
 	const char *reason = NULL;
@@ -433,13 +477,15 @@ static int handle_pair(void *user, const char *section, const char *key, const c
 		handle_rule(p, key, value);
 	else if (strcmp(section, "log") == 0)
 		handle_log(p, key, value);
+	else if (strcmp(section, "store") == 0)
+		handle_store(p, key, value);
 	else if (strncmp(section, PEER_PREFIX, strlen(PEER_PREFIX)) == 0 ||
 		 strcmp(section, "peer") == 0)
 		handle_peer(p, section + strlen("peer"), key, value);
 	else if (section[0] == '\0')
 		fail(p, p->line, "\"%s\" comes before any [section]", key);
 	else
-		fail(p, p->line, "unknown section [%s] (known: site, peer NAME, rules, log)",
+		fail(p, p->line, "unknown section [%s] (known: site, peer NAME, rules, store, log)",
 		     section);
 	return 1;
 }
@@ -654,25 +700,58 @@ static int write_text(FILE *f, const char *name, const char *code, const char *d
 	return 0;
 }
 
+static int refuse(const char **why, const char *reason)
+{
+	if (why != NULL)
+		*why = reason;
+	return LD_EINPUT;
+}
+
+int config_check_new(const char *name, const char *code, const char *data_dir, const char *listen,
+		     const char *socket, const char *key, const char *cert, const char **why)
+{
+	const struct {
+		const char *key, *value, *reason;
+	} paths[] = {
+	    {"data_dir", data_dir, "the data directory path cannot be written in the config"},
+	    {"socket", socket,
+	     "the socket path has a control character, blanks at an end or \" ;\", or is too long"},
+	    {"key", key, "the key path cannot be written in the config"},
+	    {"cert", cert, "the certificate path cannot be written in the config"},
+	};
+	const char *reason = NULL;
+
+	if (name == NULL || name[0] == '\0')
+		return refuse(why, "the name is empty");
+	if (strlen(name) >= LD_NAME_MAX)
+		return refuse(why, "the name is longer than 127 bytes");
+	if (!writable("name", name, LD_NAME_MAX))
+		return refuse(why, "the name has a control character (a newline, a tab...), blanks "
+				   "at an end, or \" ;\"");
+	if (code == NULL || !is_six_digits(code))
+		return refuse(why, "the code must be the site's 6-digit administrative code (like "
+				   "320583)");
+	if (given(listen) && hostport_parse(listen, NULL, &reason) != 0)
+		return refuse(why, reason);
+	if (given(listen) && !writable("listen", listen, LD_NAME_MAX))
+		return refuse(why, "the listen address is too long");
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		if (paths[i].value != NULL && !writable(paths[i].key, paths[i].value, LD_PATH_MAX))
+			return refuse(why, paths[i].reason);
+	}
+	return 0;
+}
+
 int config_write_new(const char *path, const char *name, const char *code, const char *data_dir,
 		     const char *listen, const char *socket, const char *key, const char *cert)
 {
-	const struct {
-		const char *key, *value;
-	} paths[] = {{"data_dir", data_dir}, {"socket", socket}, {"key", key}, {"cert", cert}};
 	FILE *f;
 	int fd;
 	int r;
 
-	if (name == NULL || name[0] == '\0' || !writable("name", name, LD_NAME_MAX) ||
-	    code == NULL || !is_six_digits(code))
-		return LD_EINPUT;
-	if (given(listen) && (!writable("listen", listen, LD_NAME_MAX) || !is_host_port(listen)))
-		return LD_EINPUT;
-	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
-		if (paths[i].value != NULL && !writable(paths[i].key, paths[i].value, LD_PATH_MAX))
-			return LD_EINPUT;
-	}
+	r = config_check_new(name, code, data_dir, listen, socket, key, cert, NULL);
+	if (r < 0)
+		return r;
 
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (fd < 0)

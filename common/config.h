@@ -1,10 +1,14 @@
 /*
  * config.h: liudongd.conf, an INI file read with libinih.
  *
- *   [site]   name, code (6-digit administrative code), data_dir, listen (HOST:PORT), socket, key,
- * cert [peer NAME]  id (site id text), address (HOST:PORT)          (one section per peer) [rules]
- * the periods of DOMAIN.md (see struct rules) [log]    level (error, warn, info, debug) Relative
- * paths are taken relative to the directory of the config file.
+ *   [site]       name, code (6-digit administrative code), data_dir, listen (HOST:PORT), socket,
+ *                key, cert
+ *   [peer NAME]  id (site id text), address (HOST:PORT)          (one section per peer)
+ *   [rules]      the periods of DOMAIN.md (see struct rules)
+ *   [store]      map_size_initial (bytes, K/M/G suffix allowed; for tests: the store starts
+ *                with a map this small and grows it as it fills)
+ *   [log]        level (error, warn, info, debug)
+ * Relative paths are taken relative to the directory of the config file.
  */
 #pragma once
 
@@ -17,6 +21,11 @@
 
 #define LD_NAME_MAX 128
 #define LD_PATH_MAX 4096
+/* A control socket's path must fit sockaddr_un's sun_path (108 bytes with its NUL). */
+#define LD_SOCKET_PATH_MAX 108
+/* [store] map_size_initial: from a few LMDB pages to 1 TiB (the most store_grow reaches). */
+#define LD_MAP_SIZE_MIN ((size_t)64 << 10)
+#define LD_MAP_SIZE_MAX ((size_t)1 << 40)
 
 struct config_peer {
 	char name[LD_NAME_MAX];
@@ -53,6 +62,7 @@ struct config {
 	char key[LD_PATH_MAX];
 	char cert[LD_PATH_MAX];
 	char log_level[16];
+	size_t map_size_initial; /* [store]; 0: the store's default */
 	struct rules rules;
 	struct config_peer *peers; /* owned by the config */
 	size_t n_peers;
@@ -75,6 +85,15 @@ int config_load(const char *path, struct config *cfg, char *err, size_t err_len)
 
 /* Free what config_load allocated in CFG (the struct itself is the caller's). Safe to repeat. */
 void config_free(struct config *cfg);
+
+/*
+ * Check the values of a new config file as config_write_new does, saying why one is refused:
+ * returns 0, or LD_EINPUT with *why (may be NULL) a static sentence naming the setting (NAME empty,
+ * too long or with a control character, CODE not 6 digits, LISTEN not HOST:PORT, a value that
+ * would not read back as itself). Writes nothing.
+ */
+int config_check_new(const char *name, const char *code, const char *data_dir, const char *listen,
+		     const char *socket, const char *key, const char *cert, const char **why);
 
 /*
  * Write a new config file at PATH (must not exist; mode 0644) for a site with the given values,

@@ -6,13 +6,36 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* What Excel and its kin read as the start of a formula. */
+static bool formula_start(char c)
+{
+	return c && strchr("=+-@\t\r", c) != NULL;
+}
+
+bool csv_needs_guard(const char *field)
+{
+	while (*field == '\'')
+		field++;
+	return formula_start(*field);
+}
+
+const char *csv_cell_value(const char *field)
+{
+	return field[0] == '\'' && csv_needs_guard(field + 1) ? field + 1 : field;
+}
+
 void csv_write_field(FILE *out, const char *field)
 {
+	bool guard = csv_needs_guard(field);
 	if (!strpbrk(field, ",\"\r\n")) {
+		if (guard)
+			fputc('\'', out);
 		fputs(field, out);
 		return;
 	}
 	fputc('"', out);
+	if (guard)
+		fputc('\'', out);
 	for (const char *p = field; *p; p++) {
 		if (*p == '"')
 			fputc('"', out);

@@ -5,14 +5,30 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include "lderr.h"
 
 #define CSV_BOM "\xef\xbb\xbf"
 
-/* Write FIELD to OUT, quoted if it needs to be. */
+/*
+ * Write FIELD to OUT, quoted if it needs to be. A field Excel would take for a formula (beginning
+ * with '=', '+', '-', '@', TAB or CR, the OWASP list) is written after a "'", so that it shows as
+ * text; so is a field that already begins with "'"s followed by one of those, so that
+ * csv_cell_value gives back exactly what was written.
+ */
 void csv_write_field(FILE *out, const char *field);
+
+/* True if FIELD would be written after a "'" (see csv_write_field). */
+bool csv_needs_guard(const char *field);
+
+/*
+ * The value of a cell FIELD as read (csv_next): the "'" csv_write_field put before it taken away
+ * again (one "'" before '=', '+', '-', '@', TAB, CR, or before more "'"s and one of those).
+ * Returns a pointer into FIELD.
+ */
+const char *csv_cell_value(const char *field);
 
 struct csv_reader {
 	const char *p, *end;

@@ -385,7 +385,7 @@ static int walk_chain(struct store_txn *txn, bool fold, struct verify_result *r)
 		}
 		if (!problem && fold) {
 			int frc = fold_apply(txn, ev, seq);
-			if (frc == LD_EMAPFULL || frc == -ENOMEM || frc == -EIO || frc == -E2BIG) {
+			if (lderr_is_resource(frc)) {
 				/* The store, not the log: say so (the writer grows the map,
 				 * retries). */
 				if (ev)

@@ -198,7 +198,7 @@ char *idno_mask(const char *s, char out[LD_IDNO_SIZE])
 {
 	size_t n = s ? strnlen(s, LD_IDNO_LEN) : 0;
 	for (size_t i = 0; i < n; i++) {
-		bool kept = n >= 10 && (i < 6 || i >= n - 4);
+		bool kept = n == LD_IDNO_LEN && (i < 6 || (i >= 14 && i < 17));
 		out[i] = kept ? s[i] : '*';
 	}
 	out[n] = '\0';

@@ -38,9 +38,12 @@ int idno_validate(const char *s, int32_t birth, char sex, char normalized[LD_IDN
 		  const char **reason);
 
 /*
- * Mask S for display: first 6 and last 4 characters kept, the 8 between as '*'
- * ("110105********002X"). S shorter than 10 characters is masked whole; S of 10 to 17 keeps 6 and 4
- * too. Counts bytes: meant for numbers already validated. OUT holds LD_IDNO_SIZE bytes (longer S
- * are truncated to 18). S NULL gives "". Returns OUT.
+ * Mask S for display: the 6-digit area code and the 3 sequence digits kept, the 8 birth digits and
+ * the check character as '*' ("110105********002*"). The default views show the birth year beside
+ * it (never the day): the month, the day and the check character stay hidden, ~365 numbers fit
+ * what is shown, and nothing shown can confirm a guess (the check character would). S shorter
+ * than 18 characters (never a stored number) is masked whole. Counts bytes: meant for numbers
+ * already validated. OUT holds LD_IDNO_SIZE bytes (longer S are truncated to 18). S NULL gives "".
+ * Returns OUT.
  */
 char *idno_mask(const char *s, char out[LD_IDNO_SIZE]);

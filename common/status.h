@@ -1,15 +1,8 @@
 /*
- * status.h: exit codes of CLI.md, and the one translation from negative errno to them.
- *
- * Inside both programs, failures are negative errno with these meanings:
- *   LD_EUSAGE      usage: unknown command or option, missing or extra argument       -> 2
- *   LD_EINPUT    invalid input: identity number, date, month, amount, enum, token  -> 3
- *   LD_ENOTFOUND    not found: member, certificate, branch, meeting, peer, receipt    -> 4
- *   LD_EEXIST, LD_EFORBIDDEN, LD_EALREADY, LD_ECORRUPT, LD_EREVOKED, LD_EEXPIRED
- *              refused by a rule                                                 -> 5
- *   -ECONNREFUSED, -EHOSTUNREACH, LD_ESTOPPING
- *              the daemon cannot be reached (or is stopping)                                     ->
- * 6 anything else: an internal error (a bug, logged by the daemon)               -> 1
+ * status.h: exit codes of CLI.md, and the one translation from the error space (lderr.h) to them:
+ *   LD_EUSAGE 2, LD_EINPUT 3, LD_ENOTFOUND 4, LD_EEXIST LD_EFORBIDDEN LD_EALREADY LD_ESIGNATURE
+ *   LD_EREVOKED LD_EEXPIRED LD_ELOCKED 5, LD_ESTOPPING LD_EUNAVAILABLE 6, anything else 1
+ * (internal: LD_ECORRUPT, LD_ENOSPACE and bare errno, each with its reason in the message).
  */
 #pragma once
 #include "lderr.h"
@@ -24,5 +17,5 @@ enum ld_exit {
 	LD_EXIT_UNAVAILABLE = 6,
 };
 
-/* The exit code for ERR (0 or a negative errno). */
+/* The exit code for ERR (0 or a code of lderr.h). */
 enum ld_exit status_from_error(int err);

@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "logging.h"
@@ -64,7 +65,7 @@ struct store_cursor {
 	MDB_cursor *cursor;
 };
 
-/* The one place LMDB's return codes become negative errno. */
+/* The one place LMDB's return codes (and the errno it passes on) become ours (lderr.h). */
 static int store_error(int rc)
 {
 	switch (rc) {
@@ -75,18 +76,17 @@ static int store_error(int rc)
 	case MDB_KEYEXIST:
 		return LD_EEXIST;
 	case MDB_MAP_FULL:
-		return LD_EMAPFULL;
+		return LD_EMAPFULL; /* not LD_ENOSPACE: that is the disk (store.h) */
 	case MDB_TXN_FULL:
-		return -E2BIG; /* too many dirty pages for one transaction: not cured by growing */
+		return LD_ETXNFULL;
 	case MDB_READERS_FULL:
-		return -EAGAIN;
 	case MDB_MAP_RESIZED:
-		return -EAGAIN;
+		return LD_ERETRY;
 	case MDB_BAD_VALSIZE:
 		return LD_EINPUT; /* an empty or too long key: the caller's data, not the store */
 	default:
 		if (rc > 0 && rc < 4096)
-			return -rc; /* a system errno */
+			return lderr_from_errno(rc); /* a system errno: ENOSPC is a full disk */
 		log_error("lmdb: %s", mdb_strerror(rc));
 		return -EIO;
 	}
@@ -157,10 +157,7 @@ int store_open(const char *dir, size_t map_size, unsigned flags, struct store **
 		goto fail_env;
 	}
 	snprintf(s->data_path, sizeof(s->data_path), "%s/data.mdb", data);
-	int dead = 0;
-	mdb_reader_check(s->env, &dead);
-	if (dead)
-		log_warn("store: cleared %d stale reader slot(s) of dead processes", dead);
+	store_reader_check(s);
 
 	MDB_txn *txn;
 	rc = store_error(mdb_txn_begin(s->env, NULL, 0, &txn));
@@ -253,6 +250,17 @@ static void store_prealloc(struct store *s)
 	sync_file_range(fd, (off_t)from, (off_t)(at - from), SYNC_FILE_RANGE_WRITE);
 }
 
+int store_reader_check(struct store *s)
+{
+	int dead = 0;
+	int rc = mdb_reader_check(s->env, &dead);
+	if (rc)
+		return store_error(rc);
+	if (dead)
+		log_warn("store: cleared %d stale reader slot(s) of dead processes", dead);
+	return dead;
+}
+
 int store_begin(struct store *s, bool write, struct store_txn **out)
 {
 	struct store_txn *t = calloc(1, sizeof(*t));
@@ -261,7 +269,11 @@ int store_begin(struct store *s, bool write, struct store_txn **out)
 	t->store = s;
 	t->top = true;
 	pthread_rwlock_rdlock(&s->resize);
-	int rc = store_error(mdb_txn_begin(s->env, NULL, write ? 0 : MDB_RDONLY, &t->txn));
+	unsigned tflags = write ? 0 : MDB_RDONLY;
+	int mrc = mdb_txn_begin(s->env, NULL, tflags, &t->txn);
+	if (mrc == MDB_READERS_FULL && store_reader_check(s) > 0)
+		mrc = mdb_txn_begin(s->env, NULL, tflags, &t->txn); /* slots of the dead, freed */
+	int rc = store_error(mrc);
 	if (rc) {
 		pthread_rwlock_unlock(&s->resize);
 		free(t);
@@ -295,9 +307,32 @@ static void store_txn_release(struct store_txn *t)
 	free(t);
 }
 
+/*
+ * Whether the file system of the data file has less than STORE_DISK_LOW bytes free for us. LMDB
+ * writes a commit's pages STORE_DISK_LOW at most at a time (MDB_COMMIT_PAGES of 4 KiB, or one
+ * large value); a write cut short there is the disk filling up.
+ */
+#define STORE_DISK_LOW ((unsigned long long)16 << 20)
+
+static bool store_disk_low(struct store *s)
+{
+	int fd;
+	struct statvfs vfs;
+	if (mdb_env_get_fd(s->env, &fd) != 0 || fstatvfs(fd, &vfs) != 0)
+		return false;
+	return (unsigned long long)vfs.f_bavail * vfs.f_frsize < STORE_DISK_LOW;
+}
+
 int store_commit(struct store_txn *t)
 {
-	int rc = store_error(mdb_txn_commit(t->txn));
+	int mrc = mdb_txn_commit(t->txn);
+	int rc = store_error(mrc);
+	/*
+	 * LMDB reports a short write as EIO ("short write, filesystem full?" in mdb_page_flush):
+	 * with the disk all but full, that is what it was. The transaction is aborted either way.
+	 */
+	if (rc == -EIO && mrc == EIO && t->top && store_disk_low(t->store))
+		rc = LD_ENOSPACE;
 	store_txn_release(t);
 	return rc;
 }
@@ -322,7 +357,9 @@ int store_grow(struct store *s)
 	else
 		rc = store_error(mdb_env_set_mapsize(s->env, next));
 	pthread_rwlock_unlock(&s->resize);
-	if (rc == 0)
+	if (rc == 0 && next < ((size_t)1 << 20))
+		log_info("store: map grown to %zu KiB", next >> 10);
+	else if (rc == 0)
 		log_info("store: map grown to %zu MiB", next >> 20);
 	return rc;
 }

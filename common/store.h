@@ -4,8 +4,9 @@
  * Only store.c includes <lmdb.h>. Tables are LMDB named databases. One thread writes (the writer
  * thread, or a tool); any thread may read. Every call returns 0 or a negative errno, translated
  * once from LMDB's codes in store.c: MDB_NOTFOUND -> LD_ENOTFOUND, MDB_KEYEXIST -> LD_EEXIST,
- * MDB_MAP_FULL -> LD_EMAPFULL (abort the transaction, store_grow, retry), MDB_BAD_VALSIZE (empty or
- * too long key) -> LD_EINPUT, others -> -EIO or their errno.
+ * MDB_MAP_FULL -> LD_EMAPFULL (abort the transaction, store_grow, retry), MDB_BAD_VALSIZE
+ * (empty or too long key) -> LD_EINPUT, others -> -EIO or their errno. LD_ENOSPACE is the disk,
+ * never the map: a commit that could not write because the file system is full (see store_commit).
  *
  * Values returned by store_get and cursors point into the map: valid only until the transaction
  * ends or the next write to the same table in it. Copy what must outlive it.
@@ -49,14 +50,18 @@ struct store_val {
 
 #define STORE_DEFAULT_MAP (256u << 20)
 
+/* The map is full (MDB_MAP_FULL) is LD_EMAPFULL (lderr.h): cured by store_grow, unlike a full
+ * disk (LD_ENOSPACE), which must not be taken for it (growing the map does not give the disk
+ * space; the writer would grow it to 1 TiB and then fail). */
+
 /* Flags for store_open. */
 #define STORE_NOSYNC	0x1u /* benchmarks and fuzzing only: commit without fsync */
 #define STORE_PIPELINED 0x2u /* commit syncs the data but not the meta page: call store_sync */
 
 /*
  * Open (creating if needed) the environment in directory DIR (must exist) with an initial map of
- * MAP_SIZE bytes (0: STORE_DEFAULT_MAP, or the size the file already has if larger). Data files are
- * made 0600. Stale reader slots of dead processes are cleared (mdb_reader_check).
+ * MAP_SIZE bytes (0: STORE_DEFAULT_MAP; the size the data already takes if larger). Data files are
+ * made 0600. Stale reader slots of dead processes are cleared (store_reader_check).
  * *out is the caller's; close with store_close. Returns 0 or -errno.
  */
 int store_open(const char *dir, size_t map_size, unsigned flags, struct store **out);
@@ -74,10 +79,13 @@ int store_begin(struct store *s, bool write, struct store_txn **out);
 int store_begin_child(struct store_txn *parent, struct store_txn **out);
 
 /*
- * Commit and free TXN (also on failure). For a top-level write, durable on return 0, unless the
- * store was opened STORE_PIPELINED: then the commit is complete and its data pages are on disk,
- * but it is durable only after the next store_sync (or the next commit's data sync). Integrity is
- * kept either way: after a crash the store is at this commit or the one before.
+ * Commit and free TXN (also on failure). Returns 0, LD_EMAPFULL, LD_ENOSPACE (the file system is
+ * full: nothing of TXN was committed; LMDB says so as LD_ENOSPACE or, for a short write, as -EIO,
+ * which is taken for a full disk when the file system has less than STORE_DISK_LOW free), or
+ * -errno. For a top-level write, durable on return 0, unless the store was opened STORE_PIPELINED:
+ * then the commit is complete and its data pages are on disk, but it is durable only after the next
+ * store_sync (or the next commit's data sync). Integrity is kept either way: after a crash the
+ * store is at this commit or the one before.
  */
 int store_commit(struct store_txn *txn);
 
@@ -92,10 +100,18 @@ void store_abort(struct store_txn *txn);
 
 /*
  * Double the map size (up to 1 TiB), for a write that failed with LD_EMAPFULL. Call with no
- * transaction of this thread open; waits for other threads' read transactions to end. Returns 0 or
- * -errno.
+ * transaction of this thread open; waits for other threads' read transactions to end. Returns 0,
+ * LD_EMAPFULL at 1 TiB, or -errno.
  */
 int store_grow(struct store *s);
+
+/*
+ * Clear the reader slots of processes that have died (mdb_reader_check): a slot left by a reader
+ * killed in a read transaction keeps its snapshot, so no page freed since can be reused and the
+ * file grows with every write. Logged ("cleared N stale reader slot(s)"). Any thread. Returns the
+ * number of slots cleared, or -errno.
+ */
+int store_reader_check(struct store *s);
 
 /*
  * Drop this process's mappings of the store's pages (they stay in the kernel's page cache and are

@@ -245,24 +245,18 @@ static int check_duplicate(struct store_txn *txn, uint64_t seq, const uint8_t *b
 	return 0;
 }
 
-/* A failure of the store or of memory, not of the event: it fails the whole batch. */
-static bool resource_error(int rc)
-{
-	return rc == -ENOMEM || rc == LD_EMAPFULL || rc == -EIO || rc == -E2BIG || rc == -EAGAIN;
-}
-
 /* Why folding failed with RC, for the quarantine (static). */
 static const char *fold_failure(int rc)
 {
 	switch (rc) {
-	case -ENOENT:
+	case LD_ENOTFOUND:
 		return "the event cannot be folded: it refers to a member or record this site "
 		       "does not hold";
-	case -EBADMSG:
+	case LD_ECORRUPT:
 		return "the event cannot be folded: part of its payload does not decode";
-	case -EINVAL:
+	case LD_EINPUT:
 		return "the event cannot be folded: a number or code in it is empty or too long";
-	case -EEXIST:
+	case LD_EEXIST:
 		return "the event cannot be folded: its id is in the log already";
 	default:
 		return "the event cannot be folded into this site's state";
@@ -278,7 +272,7 @@ static int append_event(struct store_txn *txn, const Ld__Event *ev, const Protob
 {
 	if (!careful) {
 		int rc = eventlog_append_remote(txn, ev, raw->data, raw->len, NULL);
-		return rc == 0 || resource_error(rc) ? rc : SYNC_APPLY_AGAIN;
+		return rc == 0 || lderr_is_resource(rc) ? rc : SYNC_APPLY_AGAIN;
 	}
 	struct store_txn *child;
 	int rc = store_begin_child(txn, &child);
@@ -288,7 +282,7 @@ static int append_event(struct store_txn *txn, const Ld__Event *ev, const Protob
 	if (rc == 0)
 		return store_commit(child);
 	store_abort(child);
-	if (resource_error(rc))
+	if (lderr_is_resource(rc))
 		return rc;
 	*why = fold_failure(rc);
 	return 0;

@@ -76,7 +76,8 @@ int cursor_put(struct store_txn *txn, const uint8_t *peer, const Ld__SyncCursor 
  *   SYNC_APPLY_AGAIN  (fast way only) see above; *stats is not meaningful.
  *   -ERANGE  the batch does not continue our cursor (a gap: the connection must restart from
  *            the cursor we announce); *why says so; nothing is written.
- *   -errno   the store failed (-ENOMEM, LD_EMAPFULL: grow the map and run again, -EIO, ...).
+ *   -errno   the store failed (-ENOMEM, LD_EMAPFULL: grow the map and run again, LD_ENOSPACE:
+ *            the disk is full, -EIO, ...).
  * A batch of a log_id other than the cursor's is accepted only from prev_seq 0 (the peer's log was
  * reset or this is the first contact); the cursor then follows the new log.
  */

@@ -19,6 +19,7 @@
 #include "eventlog.h"
 #include "fold.h"
 #include "idno.h"
+#include "input.h"
 #include "money.h"
 #include "register.h"
 #include "sites.h"
@@ -332,6 +333,13 @@ int cmd_import(struct request *rq, struct store_txn *txn)
 	while ((rc = csv_next(&reader, &values, &n, &line)) == 0) {
 		if (n == 1 && !values[0][0])
 			continue; /* a blank line */
+		/* What export wrote: the guard against formulas taken away, then trimmed as typed.
+		 */
+		for (size_t i = 0; i < n; i++) {
+			const char *v = csv_cell_value(values[i]);
+			memmove(values[i], v, strlen(v) + 1);
+			input_trim(values[i]);
+		}
 		row.values = values;
 		row.n = n;
 		rq->error[0] = '\0';
@@ -373,7 +381,7 @@ int cmd_import(struct request *rq, struct store_txn *txn)
 	if (bad) {
 		for (size_t i = 0; i < json_array_size(bad_lines); i++) {
 			json_t *b = json_array_get(bad_lines, i);
-			request_warn(rq, "%s, line %" JSON_INTEGER_FORMAT ": %s", file,
+			request_warn(rq, "%s, line %" JSON_INTEGER_FORMAT ": %.400s", file,
 				     json_integer_value(json_object_get(b, "line")),
 				     json_string_value(json_object_get(b, "reason")));
 		}

@@ -34,7 +34,7 @@ int cmd_cert_issue(struct request *rq, struct store_txn *txn)
 {
 	struct daemon *d = rq->daemon;
 	const char *days_text = request_param(rq, "valid-days");
-	long days = d->config.rules.cert_valid_days;
+	long days = rq->rules.cert_valid_days;
 	if (days_text) {
 		char *end;
 		days = strtol(days_text, &end, 10);
@@ -247,7 +247,7 @@ static int token_check(struct request *rq, struct store_txn *txn, const char *to
 	if (!token)
 		return request_fail(rq, LD_EUSAGE, "give the certificate token (LD1:...)");
 	if (cert_parse_token(token, &t->sc, &t->body, &why) != 0)
-		return request_fail(rq, LD_EINPUT, "%s", why);
+		return request_fail(rq, LD_EINPUT, "%.400s", why);
 	Ld__CertificateBody *b = t->body;
 	t->valid_until = b->valid_until;
 	Ld__PeerRecord *rec = NULL;
@@ -276,7 +276,7 @@ static int token_check(struct request *rq, struct store_txn *txn, const char *to
 			 t->issuer);
 	} else if (identity_verify(spki, spki_len, t->sc->body.data, t->sc->body.len,
 				   t->sc->signature.data) != 0) {
-		t->refusal = LD_ECORRUPT;
+		t->refusal = LD_ESIGNATURE;
 		snprintf(t->reason, sizeof(t->reason),
 			 "bad signature: the certificate was altered or "
 			 "not issued by %s",
@@ -355,7 +355,7 @@ int cmd_checkin(struct request *rq, struct store_txn *txn)
 	char masked[LD_IDNO_SIZE];
 	idno_mask(t.body->member, masked);
 	if (t.refusal) {
-		rc = request_fail(rq, t.refusal, "check-in refused: %s", t.reason);
+		rc = request_fail(rq, t.refusal, "check-in refused: %.400s", t.reason);
 		goto out;
 	}
 	if (!is_self(rq, &t.body->inflow_site)) {

@@ -22,6 +22,7 @@
 #include "fold.h"
 #include "identity.h"
 #include "idno.h"
+#include "input.h"
 #include "money.h"
 #include "register.h"
 #include "sites.h"
@@ -179,10 +180,10 @@ int cmd_meeting_add(struct request *rq, struct store_txn *txn)
 		return rc;
 	int day;
 	date_to_ymd(date, NULL, NULL, &day);
-	if (day != rq->daemon->config.rules.org_life_day)
+	if (day != rq->rules.org_life_day)
 		request_warn(
 		    rq, "the mobile members' organizational life day is the %dth of each month",
-		    rq->daemon->config.rules.org_life_day);
+		    rq->rules.org_life_day);
 	json_object_set_new(rq->result, "meeting", json_string(id));
 	json_object_set_new(rq->result, "branch", json_string(branch));
 	json_object_set_new(rq->result, "date", view_date(date));
@@ -743,9 +744,14 @@ int cmd_contact(struct request *rq, struct store_txn *txn)
 	const char *values[4];
 	bool any = false;
 	for (int i = 0; i < 4; i++) {
+		const char *why;
 		values[i] = request_param(rq, keys[i]);
-		if (values[i] && (!values[i][0] || strlen(values[i]) > 200))
-			return request_fail(rq, LD_EINPUT, "--%s must be 1 to 200 bytes", keys[i]);
+		if (values[i] && i == 0 && input_phone_check(values[i], &why) != 0)
+			return request_fail(rq, LD_EINPUT, "--phone '%s' %.200s", values[i], why);
+		if (values[i] && i > 0 && input_text_check(values[i], 200, &why) != 0)
+			return request_fail(rq, LD_EINPUT,
+					    "--%s %.200s; it is 1 to 200 bytes of one line",
+					    keys[i], why);
 		any = any || values[i];
 	}
 	if (!any)
@@ -894,7 +900,7 @@ int cmd_transfer_receive(struct request *rq, struct store_txn *txn)
 	char why[256];
 	if (rc == LD_ENOTFOUND && letter_quarantined(txn, number, why, sizeof(why)))
 		return request_fail(rq, LD_EFORBIDDEN,
-				    "transfer letter %s arrived but was quarantined (%s); see "
+				    "transfer letter %s arrived but was quarantined (%.250s); see "
 				    "liudong conflicts and ask its issuer for a new one",
 				    number, why);
 	if (rc == LD_ENOTFOUND)
@@ -922,7 +928,7 @@ int cmd_transfer_receive(struct request *rq, struct store_txn *txn)
 	    !issuer->public_key.len ||
 	    identity_verify(issuer->public_key.data, issuer->public_key.len, t->letter.data,
 			    t->letter.len, t->signature.data) != 0) {
-		rc = request_fail(rq, LD_ECORRUPT,
+		rc = request_fail(rq, LD_ESIGNATURE,
 				  "transfer letter %s does not verify against its "
 				  "issuer's key",
 				  number);

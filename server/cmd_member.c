@@ -19,6 +19,7 @@
 #include "eventlog.h"
 #include "fold.h"
 #include "idno.h"
+#include "input.h"
 #include "utf8.h"
 #include "money.h"
 #include "register.h"
@@ -38,7 +39,7 @@ int member_lookup(struct request *rq, struct store_txn *txn, const char *text,
 	if (!text)
 		return request_fail(rq, LD_EUSAGE, "give the member's identity number");
 	if (idno_validate(text, LD_DATE_NONE, 0, idno, &why) != 0)
-		return request_fail(rq, LD_EINPUT, "%s", why);
+		return request_fail(rq, LD_EINPUT, "%.400s", why);
 	int rc = member_state_get(txn, idno, out);
 	if (rc == LD_ENOTFOUND) {
 		char masked[LD_IDNO_SIZE];
@@ -80,8 +81,10 @@ int cmd_branch_add(struct request *rq, struct store_txn *txn)
 				    "branch code '%s' must be 1 to 32 letters, digits, "
 				    "'-' or '_'",
 				    code);
-	if (!utf8_text_ok(name, NAME_MAX_BYTES))
-		return request_fail(rq, LD_EINPUT, "--name must be 1 to %d bytes of text",
+	const char *why;
+	if (input_text_check(name, NAME_MAX_BYTES, &why) != 0)
+		return request_fail(rq, LD_EINPUT,
+				    "--name %.200s; a name is 1 to %d bytes of one line", why,
 				    NAME_MAX_BYTES);
 	Ld__BranchInfo *old;
 	if (branch_get(txn, code, &old) == 0) {
@@ -359,11 +362,18 @@ int cmd_member_list(struct request *rq, struct store_txn *txn)
 	return list_members(rq, txn, filter_state_branch);
 }
 
+/*
+ * A name, phone or place holding TEXT, or the whole identity number TEXT: never a part of a
+ * number, whose hidden digits (the birth date) would be found out one guess at a time.
+ */
 static bool filter_text(const struct request *rq, const Ld__MemberState *st)
 {
 	const char *text = request_arg(rq, 0);
-	return strstr(st->info->name, text) || strstr(st->info->id, text) ||
-	       strstr(st->info->phone, text) || (st->outflow && strstr(st->outflow->place, text));
+	char idno[LD_IDNO_SIZE];
+	if (idno_validate(text, LD_DATE_NONE, 0, idno, NULL) == 0)
+		return strcmp(st->info->id, idno) == 0;
+	return strstr(st->info->name, text) || strstr(st->info->phone, text) ||
+	       (st->outflow && strstr(st->outflow->place, text));
 }
 
 int cmd_member_find(struct request *rq, struct store_txn *txn)
@@ -372,7 +382,7 @@ int cmd_member_find(struct request *rq, struct store_txn *txn)
 	if (!text || !text[0])
 		return request_fail(rq, LD_EUSAGE,
 				    "usage: liudong member find TEXT (part of a name, "
-				    "identity number, phone or place)");
+				    "phone or place, or a whole identity number)");
 	return list_members(rq, txn, filter_text);
 }
 

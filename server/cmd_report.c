@@ -54,7 +54,7 @@ static void gather(struct request *rq, struct store_txn *txn, const Ld__MemberSt
 		f->from = st->outflow->from;
 	}
 	f->probationary = member_probationary(st);
-	f->probation_end = member_probation_end(st, rq->daemon->config.rules.probation_months);
+	f->probation_end = member_probation_end(st, rq->rules.probation_months);
 	f->last_attended = or_none(st->last_attended);
 	f->last_report = or_none(st->last_report);
 	f->last_contact = or_none(st->last_contact);
@@ -237,7 +237,7 @@ int cmd_due(struct request *rq, struct store_txn *txn)
 	int rc = as_of_opt(rq, &as_of);
 	if (rc)
 		return rc;
-	const struct rules *rules = &rq->daemon->config.rules;
+	const struct rules *rules = &rq->rules;
 	struct due_list list = {0};
 	json_t *place_index = json_object(); /* place key -> index in places: one lookup each */
 	struct place_group *places = NULL;

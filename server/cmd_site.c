@@ -213,7 +213,7 @@ int cmd_audit(struct request *rq, struct store_txn *txn)
 	if (member) {
 		const char *why;
 		if (idno_validate(member, LD_DATE_NONE, 0, idno, &why) != 0)
-			return request_fail(rq, LD_EINPUT, "--member: %s", why);
+			return request_fail(rq, LD_EINPUT, "--member: %.400s", why);
 	}
 	/* --since is a day in Asia/Shanghai: its start in UTC ms. */
 	int64_t since_ms =

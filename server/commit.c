@@ -12,11 +12,11 @@
 #include "sites.h"
 #include "lderr.h"
 
-void commit_site(const struct daemon *d, struct domain_site *out)
+void commit_site(const struct daemon *d, const struct rules *rules, struct domain_site *out)
 {
 	out->self = d->site_id;
 	out->today = date_today();
-	out->probation_months = d->config.rules.probation_months;
+	out->probation_months = rules->probation_months;
 }
 
 /*
@@ -44,9 +44,9 @@ static int refusal(struct request *rq, struct store_txn *txn, const Ld__Event *e
 		snprintf(why, sizeof(why), "%s; ask %s", v->why, name);
 	}
 	if (masked[0])
-		return request_fail(rq, rc, "%s for member %s refused: %s",
+		return request_fail(rq, rc, "%s for member %s refused: %.400s",
 				    event_kind_name(ev->kind), masked, why);
-	return request_fail(rq, rc, "%s refused: %s", event_kind_name(ev->kind), why);
+	return request_fail(rq, rc, "%s refused: %.400s", event_kind_name(ev->kind), why);
 }
 
 int commit_event(struct request *rq, struct store_txn *txn, Ld__Event *ev, const char *action,
@@ -54,7 +54,7 @@ int commit_event(struct request *rq, struct store_txn *txn, Ld__Event *ev, const
 {
 	struct domain_site site;
 	struct verdict v;
-	commit_site(rq->daemon, &site);
+	commit_site(rq->daemon, &rq->rules, &site);
 	ev->origin.data = rq->daemon->site_id;
 	ev->origin.len = LD_SITE_ID_BYTES;
 	ev->operator_ = (char *)request_operator(rq);

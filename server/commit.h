@@ -14,7 +14,8 @@
 struct daemon;
 
 /* This site as the domain core sees it: its id, today (Asia/Shanghai) and its rules. */
-void commit_site(const struct daemon *d, struct domain_site *out);
+/* RULES: the copy the caller holds (a request's or a sync job's, never the daemon's own). */
+void commit_site(const struct daemon *d, const struct rules *rules, struct domain_site *out);
 
 /*
  * Validate EV (its origin set to this site first) and commit it with eventlog_commit_local, then

@@ -19,9 +19,11 @@
 #include "ctl.pb-c.h"
 #include "daemon.h"
 #include "frame.h"
+#include "lderr.h"
 #include "logging.h"
 #include "request.h"
 #include "status.h"
+#include "lderr.h"
 
 #define CTL_UNPACK_BUDGET (3 * LD_CTL_FRAME_MAX)
 #define CTL_READ_CHUNK	  65536
@@ -33,6 +35,8 @@ struct ctl_server {
 	uv_pipe_t *listener; /* NULL once closed; freed by its close callback */
 	struct daemon *daemon;
 	char path[LD_PATH_MAX];
+	dev_t dev; /* the socket file we made, removed at stop only if still there */
+	ino_t ino;
 	struct ctl_conn *conns; /* doubly linked */
 };
 
@@ -147,6 +151,21 @@ static void conn_send(struct ctl_conn *c, struct ctl_write *cw, size_t len)
 		conn_close(c);
 }
 
+/* What the operator is told of an internal error RESULT that its handler did not explain. */
+static const char *internal_reason(int result)
+{
+	switch (result) {
+	case LD_ENOSPACE:
+		return "no space left on the data disk: nothing was written; free space there "
+		       "and try again";
+	case LD_ECORRUPT:
+		return "a stored record is damaged: nothing was written; run liudong verify and "
+		       "see the daemon's log";
+	default:
+		return "internal error in the daemon (its log has the details)";
+	}
+}
+
 /* Send the response to RQ (if its connection is still there), free RQ, go on reading. */
 static void conn_reply(struct request *rq)
 {
@@ -167,12 +186,10 @@ static void conn_reply(struct request *rq)
 			}
 		} else {
 			if (!rq->error[0] || resp.status == LD_EXIT_INTERNAL) {
-				log_error("ctl: %s failed: error %d%s%s", rq->req->command, result,
-					  rq->error[0] ? ": " : "", rq->error);
+				log_error("ctl: %s failed: %s%s%s", rq->req->command,
+					  lderr_str(result), rq->error[0] ? ": " : "", rq->error);
 				if (!rq->error[0])
-					request_fail(rq, result,
-						     "internal error in the daemon (its log has "
-						     "the details)");
+					request_fail(rq, result, "%s", internal_reason(result));
 			}
 			resp.error = rq->error;
 		}
@@ -293,15 +310,18 @@ static void on_connection(uv_stream_t *server, int status)
 	conn_process(c);
 }
 
-/* True if something answers on PATH (a live daemon). */
+/*
+ * Whether a daemon answers on the socket at PATH: only a refused connection says no. Anything else
+ * (accepted, a full backlog, permission denied) may be a live daemon: never remove its socket.
+ */
 static bool socket_alive(const char *path)
 {
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
-		return false;
+		return true;
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	strncpy(sa.sun_path, path, sizeof(sa.sun_path) - 1);
-	bool alive = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+	bool alive = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 || errno != ECONNREFUSED;
 	close(fd);
 	return alive;
 }
@@ -315,9 +335,18 @@ int ctl_listen(struct daemon *d, const char *path, struct ctl_server **out)
 {
 	if (strlen(path) >= sizeof(((struct sockaddr_un *)0)->sun_path))
 		return -ENAMETOOLONG;
-	if (socket_alive(path))
-		return -EADDRINUSE;
-	unlink(path);
+	struct stat st;
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode))
+			return LD_EEXIST; /* not ours to remove, whatever it is */
+		if (socket_alive(path))
+			return LD_ELOCKED;
+		if (unlink(path) != 0 && errno != ENOENT)
+			return lderr_from_errno(
+			    errno); /* a stale socket left by a daemon that died */
+	} else if (errno != ENOENT) {
+		return lderr_from_errno(errno);
+	}
 	struct ctl_server *s = calloc(1, sizeof(*s));
 	uv_pipe_t *listener = malloc(sizeof(*listener));
 	if (!s || !listener) {
@@ -345,6 +374,10 @@ int ctl_listen(struct daemon *d, const char *path, struct ctl_server **out)
 		return rc;
 	}
 	chmod(path, 0660);
+	if (lstat(path, &st) == 0) {
+		s->dev = st.st_dev;
+		s->ino = st.st_ino;
+	}
 	s->listener = listener;
 	*out = s;
 	return 0;
@@ -356,7 +389,11 @@ void ctl_stop_listening(struct ctl_server *s)
 		return;
 	uv_close((uv_handle_t *)s->listener, listener_closed);
 	s->listener = NULL;
-	unlink(s->path);
+	/* Remove the socket only if it is still ours (not one put there since by someone else). */
+	struct stat st;
+	if (lstat(s->path, &st) == 0 && S_ISSOCK(st.st_mode) && st.st_dev == s->dev &&
+	    st.st_ino == s->ino)
+		unlink(s->path);
 }
 
 void ctl_close(struct ctl_server *s)

@@ -11,12 +11,18 @@ struct daemon;
 struct ctl_server;
 
 /*
- * Listen on PATH (a stale socket left by a dead daemon is replaced; a live one is -EADDRINUSE).
- * *out is the caller's until ctl_close. Returns 0 or -errno.
+ * Listen on PATH. A socket there that no daemon answers on (left by one that died) is replaced;
+ * nothing else at PATH is ever removed. *out is the caller's until ctl_close. Returns 0;
+ * -ENAMETOOLONG (PATH does not fit a sockaddr_un: 107 bytes at most); -EADDRINUSE (a daemon
+ * answers on PATH, or may: the connection was not refused); -ENOTSOCK (a file, directory,
+ * symlink or anything but a socket is at PATH); or another -errno.
  */
 int ctl_listen(struct daemon *d, const char *path, struct ctl_server **out);
 
-/* Stop accepting and remove the socket file; connections go on until ctl_close. */
+/*
+ * Stop accepting and remove the socket file (if it is still the one we made); connections go on
+ * until ctl_close.
+ */
 void ctl_stop_listening(struct ctl_server *s);
 
 /* Close every connection and free S once all handles are closed. */

@@ -12,16 +12,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include "ctl.h"
+#include "datalock.h"
 #include "eventlog.h"
 #include "logging.h"
 #include "sync.h"
 #include "writer.h"
 #include "lderr.h"
 
-#define TRIM_MS 100 /* how often the store's mapped pages are dropped */
+#define TRIM_MS		100  /* how often the store's mapped pages are dropped */
+#define READER_CHECK_MS 1000 /* how often reader slots of dead processes are cleared */
 
 static void daemon_writer_stopped(void *data)
 {
@@ -30,6 +33,7 @@ static void daemon_writer_stopped(void *data)
 	ctl_close(d->ctl);
 	d->ctl = NULL;
 	uv_close((uv_handle_t *)&d->trim, NULL);
+	uv_close((uv_handle_t *)&d->reader_check, NULL);
 	uv_close((uv_handle_t *)&d->sigterm, NULL);
 	uv_close((uv_handle_t *)&d->sigint, NULL);
 	uv_close((uv_handle_t *)&d->sighup, NULL);
@@ -64,6 +68,51 @@ static void on_trim(uv_timer_t *t)
 	store_trim(d->store);
 }
 
+/*
+ * A process that dies in a read transaction (an `mdb_stat`, a backup by `mdb_copy`, killed -9)
+ * leaves its slot in LMDB's reader table, holding the snapshot it read: no page freed since can
+ * be used again, and the file grows with every write until the slot is cleared.
+ */
+static void on_reader_check(uv_timer_t *t)
+{
+	struct daemon *d = t->data;
+	store_reader_check(d->store);
+}
+
+/* What is at PATH, for a message: "a directory", "a symbolic link", ... */
+static const char *file_kind(const char *path)
+{
+	struct stat st;
+	if (lstat(path, &st) != 0)
+		return "something";
+	if (S_ISREG(st.st_mode))
+		return "a regular file";
+	if (S_ISDIR(st.st_mode))
+		return "a directory";
+	if (S_ISLNK(st.st_mode))
+		return "a symbolic link";
+	if (S_ISFIFO(st.st_mode))
+		return "a named pipe";
+	return "something other than a socket";
+}
+
+/* Log why the control socket could not be made (RC from ctl_listen). */
+static void log_listen_failure(const char *path, int rc)
+{
+	if (rc == LD_ELOCKED)
+		log_error("another liudongd is running on %s (it answers there); stop it first, or "
+			  "set [site] socket to another path",
+			  path);
+	else if (rc == LD_EEXIST)
+		log_error(
+		    "the control socket path %s is %s, not a socket; liudongd does not remove "
+		    "it: move it away, or set [site] socket to another path",
+		    path, file_kind(path));
+	else
+		log_error("cannot listen on %s: %s", path,
+			  rc == -ENAMETOOLONG ? strerror(ENAMETOOLONG) : uv_strerror(rc));
+}
+
 static void on_signal(uv_signal_t *h, int signum)
 {
 	struct daemon *d = h->data;
@@ -92,6 +141,23 @@ static void on_signal(uv_signal_t *h, int signum)
 	daemon_stop(d);
 }
 
+/*
+ * Every peer and control connection takes a file descriptor, and the soft limit a daemon inherits
+ * is often 1024 or less: raise it to the hard limit (libuv polls with epoll, never select). At
+ * the limit, libuv accepts and closes new connections at once, the CLI's among them.
+ */
+static void raise_open_files_limit(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= rl.rlim_max)
+		return;
+	rlim_t was = rl.rlim_cur;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
+		log_info("open files: soft limit raised from %llu to %llu", (unsigned long long)was,
+			 (unsigned long long)rl.rlim_max);
+}
+
 int daemon_setup(struct daemon *d, uv_loop_t *loop, const char *config_path)
 {
 	memset(d, 0, sizeof(*d));
@@ -104,6 +170,16 @@ int daemon_setup(struct daemon *d, uv_loop_t *loop, const char *config_path)
 	}
 	if (d->config.log_level[0])
 		log_set_level_name(d->config.log_level);
+	raise_open_files_limit();
+	d->lock_fd = -1;
+	if (strlen(d->config.socket) >= LD_SOCKET_PATH_MAX) {
+		log_error(
+		    "the control socket path %s is %zu bytes; a unix socket path can be at most "
+		    "%d: set [site] socket to a shorter path",
+		    d->config.socket, strlen(d->config.socket), LD_SOCKET_PATH_MAX - 1);
+		rc = -ENAMETOOLONG;
+		goto fail_config;
+	}
 	rc = identity_load(d->config.key, d->config.cert, &d->identity);
 	if (rc) {
 		log_error("cannot load the site key %s: %s", d->config.key, lderr_str(rc));
@@ -118,10 +194,28 @@ int daemon_setup(struct daemon *d, uv_loop_t *loop, const char *config_path)
 			  strerror(errno));
 		goto fail_identity;
 	}
-	rc = store_open(d->config.data_dir, 0, STORE_PIPELINED, &d->store);
+	pid_t holder;
+	rc = datalock_take(d->config.data_dir, &d->lock_fd, &holder);
+	if (rc == LD_ELOCKED) {
+		if (holder)
+			log_error("another liudongd (pid %ld) is running on the data directory %s; "
+				  "stop it first, or give this site its own data_dir",
+				  (long)holder, d->config.data_dir);
+		else
+			log_error("another liudongd is running on the data directory %s; stop it "
+				  "first, or give this site its own data_dir",
+				  d->config.data_dir);
+		goto fail_identity;
+	}
+	if (rc) {
+		log_error("cannot lock the data directory %s: %s", d->config.data_dir,
+			  lderr_str(rc));
+		goto fail_identity;
+	}
+	rc = store_open(d->config.data_dir, d->config.map_size_initial, STORE_PIPELINED, &d->store);
 	if (rc) {
 		log_error("cannot open the store in %s: %s", d->config.data_dir, lderr_str(rc));
-		goto fail_identity;
+		goto fail_lock;
 	}
 	rc = meta_init(d->store, d->site_id);
 	if (rc)
@@ -133,9 +227,7 @@ int daemon_setup(struct daemon *d, uv_loop_t *loop, const char *config_path)
 	}
 	rc = ctl_listen(d, d->config.socket, &d->ctl);
 	if (rc) {
-		log_error("cannot listen on %s: %s", d->config.socket,
-			  rc == -EADDRINUSE ? "another liudongd is running there"
-					    : uv_strerror(rc));
+		log_listen_failure(d->config.socket, rc);
 		goto fail_writer;
 	}
 	rc = sync_start(d, &d->sync);
@@ -152,6 +244,9 @@ int daemon_setup(struct daemon *d, uv_loop_t *loop, const char *config_path)
 	uv_timer_init(loop, &d->trim);
 	d->trim.data = d;
 	uv_timer_start(&d->trim, on_trim, TRIM_MS, TRIM_MS);
+	uv_timer_init(loop, &d->reader_check);
+	d->reader_check.data = d;
+	uv_timer_start(&d->reader_check, on_reader_check, READER_CHECK_MS, READER_CHECK_MS);
 	uv_signal_init(loop, &d->sigterm);
 	uv_signal_init(loop, &d->sigint);
 	uv_signal_init(loop, &d->sighup);
@@ -180,6 +275,9 @@ fail_writer:
 fail_store:
 	store_close(d->store);
 	d->store = NULL;
+fail_lock:
+	datalock_release(d->lock_fd);
+	d->lock_fd = -1;
 fail_identity:
 	identity_free(d->identity);
 	d->identity = NULL;
@@ -197,7 +295,9 @@ void daemon_cleanup(struct daemon *d)
 {
 	sync_free(d->sync);
 	store_close(d->store);
+	datalock_release(d->lock_fd); /* after the store: no write may follow the unlock */
 	identity_free(d->identity);
 	config_free(&d->config);
 	memset(d, 0, sizeof(*d));
+	d->lock_fd = -1;
 }

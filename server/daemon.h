@@ -9,6 +9,7 @@
 #include "config.h"
 #include "identity.h"
 #include "store.h"
+#include "lderr.h"
 
 struct writer;
 struct ctl_server;
@@ -19,8 +20,9 @@ struct sync;
  * identity, site_id, site_id_text, store (the handle; transactions are per thread, writes only in
  * the writer thread), and config except what SIGHUP reloads (peers, rules), which the loop thread
  * changes between callbacks. Everything else belongs to the loop thread.
- * Known hazard: config.rules is replaced on SIGHUP (loop thread) while command jobs running in
- * the writer thread may read it; a reload during a command can see a half-copied struct.
+ * config.rules is replaced on SIGHUP, on the loop thread: a request and a sync job copy it on
+ * the loop thread when they start (request.rules, apply_job.rules), and the writer thread reads
+ * only those immutable copies, never config.rules itself.
  */
 struct daemon {
 	uv_loop_t *loop;
@@ -34,14 +36,18 @@ struct daemon {
 	struct sync *sync;		     /* loop thread (sync.h) */
 	uv_signal_t sigterm, sigint, sighup; /* loop thread */
 	uv_timer_t
-	    trim;     /* loop thread: drops the store's pages from the resident set now and then */
-	int stopping; /* loop thread */
+	    trim; /* loop thread: drops the store's pages from the resident set now and then */
+	uv_timer_t reader_check; /* loop thread: clears reader slots of dead processes */
+	int lock_fd;		 /* the data directory's lock (datalock.h), held until cleanup */
+	int stopping;		 /* loop thread */
 };
 
 /*
  * Load the config at CONFIG_PATH, the identity, open the store, start the writer and the control
  * socket, install signal handlers. On failure a one-line reason is logged and everything started is
- * undone. Returns 0 or -errno.
+ * undone. Returns 0 or -errno; these mean something else is in the way, and liudongd exits 5
+ * (refused) for them: LD_ELOCKED (another daemon holds the data directory, or a daemon
+ * answers on the control socket), LD_EEXIST (something that is not a socket is at its path).
  */
 int daemon_setup(struct daemon *d, uv_loop_t *loop, const char *config_path);
 

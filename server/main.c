@@ -8,9 +8,11 @@
 #include <string.h>
 #include <uv.h>
 
+#include "lderr.h"
 #include "daemon.h"
 #include "logging.h"
 #include "site_init.h"
+#include "status.h"
 
 static const char usage[] =
     "usage: liudongd -c DIR/liudongd.conf      run the site's daemon in the foreground\n"
@@ -63,5 +65,7 @@ int main(int argc, char **argv)
 	}
 	if (uv_loop_close(&loop) != 0)
 		log_warn("event loop closed with handles still open");
+	if (status_from_error(rc) == LD_EXIT_REFUSED)
+		return 5; /* refused: another daemon, or a file we will not remove (daemon.h) */
 	return rc == 0 ? 0 : 1;
 }

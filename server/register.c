@@ -14,6 +14,7 @@
 #include "eventlog.h"
 #include "fold.h"
 #include "idno.h"
+#include "input.h"
 #include "utf8.h"
 #include "money.h"
 #include "lderr.h"
@@ -69,8 +70,10 @@ int member_info_apply(struct request *rq, struct store_txn *txn, const struct fi
 	const char *branch = f->get(f, "branch"), *category_text = f->get(f, "dues-category");
 	const char *phone = f->get(f, "phone");
 	int rc;
-	if (name && !utf8_text_ok(name, NAME_MAX_BYTES))
-		return request_fail(rq, LD_EINPUT, "%sname must be 1 to %d bytes of text", p,
+	const char *why;
+	if (name && input_text_check(name, NAME_MAX_BYTES, &why) != 0)
+		return request_fail(rq, LD_EINPUT,
+				    "%sname %.200s; a name is 1 to %d bytes of one line", p, why,
 				    NAME_MAX_BYTES);
 	if (kind && strcmp(kind, "full") != 0 && strcmp(kind, "probationary") != 0)
 		return request_fail(rq, LD_EINPUT, "%skind must be full or probationary, not '%s'",
@@ -89,11 +92,10 @@ int member_info_apply(struct request *rq, struct store_txn *txn, const struct fi
 		set = -1;
 	if ((rc = money_field(rq, f, "income", &income)) || (rc = money_field(rq, f, "dues", &set)))
 		return rc;
-	const char *why;
 	if (dues_monthly_fen(category, income, set, &monthly, &why) != 0)
-		return request_fail(rq, LD_EINPUT, "%s", why);
-	if (phone && !utf8_text_ok(phone, 32))
-		return request_fail(rq, LD_EINPUT, "%sphone must be 1 to 32 characters", p);
+		return request_fail(rq, LD_EINPUT, "%.400s", why);
+	if (phone && input_phone_check(phone, &why) != 0)
+		return request_fail(rq, LD_EINPUT, "%sphone '%s' %.200s", p, phone, why);
 	if (branch) {
 		Ld__BranchInfo *b;
 		rc = branch_get(txn, branch, &b);
@@ -130,8 +132,10 @@ int register_member(struct request *rq, struct store_txn *txn, const struct fiel
 	    (rc = need(rq, f, "branch", &branch)) ||
 	    (rc = need(rq, f, "dues-category", &category_text)))
 		return rc;
-	if (!utf8_text_ok(name, NAME_MAX_BYTES))
-		return request_fail(rq, LD_EINPUT, "%sname must be 1 to %d bytes of text", p,
+	const char *why;
+	if (input_text_check(name, NAME_MAX_BYTES, &why) != 0)
+		return request_fail(rq, LD_EINPUT,
+				    "%sname %.200s; a name is 1 to %d bytes of one line", p, why,
 				    NAME_MAX_BYTES);
 	if (strcmp(sex, "M") != 0 && strcmp(sex, "F") != 0)
 		return request_fail(rq, LD_EINPUT, "%ssex must be M or F, not '%s'", p, sex);
@@ -144,9 +148,8 @@ int register_member(struct request *rq, struct store_txn *txn, const struct fiel
 				    joined_text);
 	if (joined > date_today())
 		return request_fail(rq, LD_EINPUT, "%sjoined %s is in the future", p, joined_text);
-	const char *why;
 	if (idno_validate(id, birth, sex[0], idno, &why) != 0)
-		return request_fail(rq, LD_EINPUT, "%s", why);
+		return request_fail(rq, LD_EINPUT, "%.400s", why);
 
 	Ld__MemberInfo m = LD__MEMBER_INFO__INIT;
 	m.id = idno;
@@ -220,10 +223,16 @@ int register_outflow(struct request *rq, struct store_txn *txn, const struct fie
 				    "%sreason '%s' is not one of work, business, "
 				    "residence, study, other",
 				    p, reason);
-	if (!utf8_text_ok(place, 200))
-		return request_fail(rq, LD_EINPUT, "%splace must be 1 to 200 bytes", p);
-	if (employer && !utf8_text_ok(employer, 200))
-		return request_fail(rq, LD_EINPUT, "%semployer must be 1 to 200 bytes", p);
+	const char *why;
+	if (input_text_check(place, 200, &why) != 0)
+		return request_fail(
+		    rq, LD_EINPUT, "%splace %.200s; a place is 1 to 200 bytes of one line", p, why);
+	if (employer && input_text_check(employer, 200, &why) != 0)
+		return request_fail(rq, LD_EINPUT,
+				    "%semployer %.200s; an employer is 1 to 200 bytes of one line",
+				    p, why);
+	if (phone && input_phone_check(phone, &why) != 0)
+		return request_fail(rq, LD_EINPUT, "%sphone '%s' %.200s", p, phone, why);
 	bool fixed_place = false;
 	if (fixed) {
 		fixed_place = strcmp(fixed, "yes") == 0 || strcmp(fixed, "true") == 0 ||

@@ -12,7 +12,9 @@
 
 #include "commands.h"
 #include "daemon.h"
+#include "input.h"
 #include "logging.h"
+#include "message.h"
 #include "utf8.h"
 #include "lderr.h"
 
@@ -48,7 +50,7 @@ int request_fail(struct request *rq, int err, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(rq->error, sizeof(rq->error), fmt, ap);
+	message_vformat(rq->error, sizeof(rq->error), fmt, ap);
 	va_end(ap);
 	return err;
 }
@@ -58,7 +60,7 @@ void request_warn(struct request *rq, const char *fmt, ...)
 	char line[512];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	message_vformat(line, sizeof(line), fmt, ap);
 	va_end(ap);
 	json_array_append_new(rq->warnings, json_string(line));
 }
@@ -86,20 +88,34 @@ static void request_done(struct writer_job *job)
 	struct request *rq = (struct request *)job;
 	if (job->result == LD_ESTOPPING)
 		request_fail(rq, LD_ESTOPPING, "the daemon is stopping; try again when it is back");
+	if (job->result == LD_ENOSPACE) /* the disk, not the map (the writer grows that): store.h */
+		request_fail(rq, LD_ENOSPACE,
+			     "no space left on the data disk (%s): nothing was recorded; free some "
+			     "space there and try again",
+			     rq->daemon->config.data_dir);
 	const struct command *cmd = command_find(rq->req->command);
 	if (job->result == 0 && cmd->after)
 		cmd->after(rq->daemon);
 	rq->reply(rq);
 }
 
-/* Every text a client sends must be UTF-8 (GB 2312 or GBK text would be lost in the JSON). */
+/*
+ * Every text a client sends must be UTF-8 (GB 2312 or GBK text would be lost in the JSON); values
+ * of one line are trimmed (input_trim) before any handler sees them. The operator named in the
+ * audit is checked here, whatever client sent it: a client may speak to the socket directly.
+ */
 static int request_check_text(struct request *rq)
 {
+	const char *why;
 	if (rq->req->operator_ && !utf8_valid(rq->req->operator_, false))
 		return request_fail(rq, LD_EINPUT,
 				    "--operator is not UTF-8 text; set a UTF-8 locale");
+	if (rq->req->operator_)
+		input_trim(rq->req->operator_);
+	if (input_operator_check(request_operator(rq), &why) != 0)
+		return request_fail(rq, LD_EINPUT, "--operator %.200s", why);
 	for (size_t i = 0; i < rq->req->n_params; i++) {
-		const Ld__Param *p = rq->req->params[i];
+		Ld__Param *p = rq->req->params[i];
 		/* A file's content ("csv") has lines; every other value is one line. */
 		bool lines = strcmp(p->key, "csv") == 0;
 		if (!utf8_valid(p->key, false) || !utf8_valid(p->value, lines)) {
@@ -116,12 +132,15 @@ static int request_check_text(struct request *rq)
 					    "characters); set a UTF-8 locale",
 					    utf8_valid(p->key, false) ? p->key : "?");
 		}
+		if (!lines)
+			input_trim(p->value);
 	}
 	return 0;
 }
 
 void request_dispatch(struct request *rq)
 {
+	rq->rules = rq->daemon->config.rules;
 	if ((rq->job.result = request_check_text(rq)) != 0) {
 		rq->reply(rq);
 		return;

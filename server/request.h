@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "config.h"
 #include "ctl.pb-c.h"
 #include "pballoc.h"
 #include "store.h"
@@ -29,6 +30,9 @@ struct request {
 	json_t *warnings; /* owned; array of strings */
 	char *raw_json; /* owned, may be NULL: the answer as JSON text instead of result (big lists)
 			 */
+	struct rules
+	    rules; /* the daemon's, copied at dispatch on the loop thread: a handler in the
+		      writer thread reads these, never the daemon's, which SIGHUP replaces */
 	char error[512];
 	void (*reply)(struct request *rq); /* set by the socket: sends the response, frees rq */
 	void *conn;			   /* the socket's connection */

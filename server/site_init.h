@@ -4,5 +4,8 @@
  */
 #pragma once
 
-/* ARGV[0] is "init". Returns the process exit code (0, 2 usage, 3 invalid, 5 exists, 1 failure). */
+/*
+ * ARGV[0] is "init". Returns the process exit code: 0, 2 usage, 3 invalid (nothing written), 5 a
+ * site or something else is in the way (nothing written), 1 failure (what was made is removed).
+ */
 int site_init_main(int argc, char **argv);

@@ -23,7 +23,8 @@ struct apply_job {
 	struct peer_msg *msg;
 	struct apply_stats stats;
 	const char *why;
-	bool careful; /* apply each event in a child transaction (syncapply.h) */
+	bool careful;	    /* apply each event in a child transaction (syncapply.h) */
+	struct rules rules; /* the daemon's, copied on the loop thread (SIGHUP may replace them) */
 };
 
 /*
@@ -36,7 +37,7 @@ static int apply_run(struct writer_job *job, struct store_txn *txn)
 	struct apply_job *a = (struct apply_job *)job;
 	struct domain_site site;
 	a->why = NULL;
-	commit_site(a->link->sync->d, &site);
+	commit_site(a->link->sync->d, &a->rules, &site);
 	int rc = sync_apply_batch(txn, a->peer, &site, a->msg->env->batch,
 				  a->careful ? SYNC_APPLY_CAREFUL : 0, &a->stats, &a->why);
 	if (rc == SYNC_APPLY_AGAIN)
@@ -121,6 +122,7 @@ void on_batch(struct link *l, struct peer_msg *m)
 	l->refs++;
 	memcpy(a->peer, l->peer->id, LD_SITE_ID_BYTES);
 	a->msg = m;
+	a->rules = l->sync->d->config.rules;
 	a->job.run = apply_run;
 	a->job.done = apply_done;
 	if (m->env->batch->last_seq > l->peer->their_head)

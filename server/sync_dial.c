@@ -84,8 +84,13 @@ int listen_on(struct sync *s, const char *address)
 	s->listener.data = s;
 	s->listening = true;
 	rc = uv_tcp_bind(&s->listener, (struct sockaddr *)&sa, 0);
+	/*
+	 * A deep accept queue: with 64, a burst of connections (400 idle ones, say) overflowed it,
+	 * the kernel dropped SYNs, and every connection behind them, a good peer's too, waited
+	 * for a SYN retransmit: 1 to 6 s. 511 is libuv's and nginx's usual; somaxconn caps it.
+	 */
 	if (rc == 0)
-		rc = uv_listen((uv_stream_t *)&s->listener, 64, on_peer_connection);
+		rc = uv_listen((uv_stream_t *)&s->listener, 511, on_peer_connection);
 	return rc;
 }
 

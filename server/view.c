@@ -59,7 +59,14 @@ json_t *view_member(const Ld__MemberState *st, bool reveal, const uint8_t *self_
 	json_object_set_new(o, "id", json_string(reveal ? m->id : idno_mask(m->id, masked)));
 	json_object_set_new(o, "name", json_string(m->name));
 	json_object_set_new(o, "sex", json_string(m->sex));
-	json_object_set_new(o, "birth", view_date(m->birth));
+	/* The year only: with the month and day the masked number could be rebuilt (idno.h). */
+	int y = 0, mo = 0, d = 0;
+	if (m->birth != LD_DATE_NONE)
+		date_to_ymd(m->birth, &y, &mo, &d);
+	json_object_set_new(o, "birth_year",
+			    m->birth != LD_DATE_NONE ? json_integer(y) : json_null());
+	if (reveal)
+		json_object_set_new(o, "birth", view_date(m->birth));
 	json_object_set_new(o, "joined", view_date(m->joined));
 	json_object_set_new(o, "kind", json_string(m->kind));
 	json_object_set_new(o, "branch", json_string(m->branch));

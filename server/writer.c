@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "logging.h"
@@ -53,13 +54,25 @@ struct writer {
 	unsigned long batches, jobs;
 };
 
+/* RC in words, for the log. */
+static const char *writer_strerror(int rc)
+{
+	if (rc == LD_ENOSPACE)
+		return "no space left on the data disk (nothing of the batch was recorded; writes "
+		       "work again as soon as there is space)";
+	if (rc == LD_EMAPFULL)
+		return "the store's map is full and cannot grow further";
+	return lderr_str(rc);
+}
+
 /*
  * Run JOB in TXN, the batch's transaction. A job that fails before it changed anything (the usual
  * way: commands check, then write) leaves TXN as it was. One that fails half way (it made changes,
  * then returned an error) has left them in TXN: the batch must run again with W->careful set,
  * where every job runs in a child transaction of its own, rolled back alone if it fails.
  * Returns 0 whatever the job's own result, -EAGAIN for "run the batch again, carefully", or the
- * error that stops the whole batch: LD_EMAPFULL (map full) or a failure of the store itself.
+ * error that stops the whole batch: LD_EMAPFULL (map full) or a failure of the store itself
+ * (LD_ENOSPACE: the disk is full).
  */
 static int run_job(struct writer *w, struct store_txn *txn, struct writer_job *j)
 {
@@ -68,8 +81,8 @@ static int run_job(struct writer *w, struct store_txn *txn, struct writer_job *j
 		j->result = j->run(j, txn);
 		if (j->result == WRITER_JOB_AGAIN && store_txn_changes(txn) == before)
 			j->result = j->run(j, txn); /* nothing to roll back: at once */
-		if (j->result == LD_EMAPFULL)
-			return LD_EMAPFULL;
+		if (j->result == LD_EMAPFULL || j->result == LD_ENOSPACE)
+			return j->result;
 		if (j->result != 0 && store_txn_changes(txn) != before) {
 			w->careful = true;
 			return -EAGAIN;
@@ -89,7 +102,7 @@ static int run_job(struct writer *w, struct store_txn *txn, struct writer_job *j
 		if (j->result != WRITER_JOB_AGAIN)
 			break;
 	}
-	return j->result == LD_EMAPFULL ? LD_EMAPFULL : 0;
+	return j->result == LD_EMAPFULL || j->result == LD_ENOSPACE ? j->result : 0;
 }
 
 /* After a batch stopped with RC: 0 if it can run again (the map grown if it was full), else RC. */
@@ -239,7 +252,8 @@ static void finish_batch(struct writer *w, struct writer_job *batch, struct writ
 {
 	int rc = wrote ? store_sync(w->store) : 0;
 	if (rc)
-		log_error("writer: fdatasync failed: error %d: answering with failure", rc);
+		log_error("writer: fdatasync failed: %s: answering with failure",
+			  writer_strerror(rc));
 	for (struct writer_job *j = batch; rc && j; j = j->next) {
 		if (j->result == 0)
 			j->result = rc; /* not known to be durable: never say it is */
@@ -264,7 +278,8 @@ static void *writer_main(void *arg)
 		int rc = build_batch(w, &batch, &last, &n);
 		bool wrote = store_last_commit(w->store) != before;
 		if (rc) {
-			log_error("writer: batch of %zu failed to commit: error %d", n, rc);
+			log_error("writer: batch of %zu failed to commit: %s", n,
+				  writer_strerror(rc));
 			for (struct writer_job *j = batch; j; j = j->next)
 				j->result = rc; /* nothing of the batch was committed */
 		}

@@ -5,9 +5,10 @@
  * jobs in it as they come (a job that fails is rolled back alone), commits once for the whole
  * group (group commit), makes it durable, and only then hands the jobs back to the loop thread,
  * where each job's `done` runs. So a reply sent from `done` is always about committed data. On
- * LD_EMAPFULL (map full) the batch is aborted, the map grown, and the batch run again; a job that
- * fails after it changed something also makes the batch run again (each job then in a child
- * transaction): `run` must therefore build its results afresh each time it is called.
+ * LD_EMAPFULL (map full) the batch is aborted, the map grown, and the batch run again; on
+ * LD_ENOSPACE (the disk is full) the batch is aborted and every job of it fails with LD_ENOSPACE; a
+ * job that fails after it changed something also makes the batch run again (each job then in a
+ * child transaction): `run` must therefore build its results afresh each time it is called.
  */
 #pragma once
 

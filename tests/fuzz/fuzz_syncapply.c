@@ -12,9 +12,9 @@
  * batch is applied in a write transaction that is then aborted: every input starts from the seed.
  *
  * Invariants (a violation traps): sync_apply_batch returns 0, -ERANGE, or a resource errno
- * (-ENOMEM, LD_EMAPFULL, -EIO); when 0, applied + duplicates + quarantined is the number of events.
- * Anything else means a peer can stall the link by resending what the receiver cannot settle.
- * LeakSanitizer checks that nothing leaks.
+ * (-ENOMEM, LD_EMAPFULL, LD_ENOSPACE, -EIO); when 0, applied + duplicates + quarantined is the
+ * number of events. Anything else means a peer can stall the link by resending what the receiver
+ * cannot settle. LeakSanitizer checks that nothing leaks.
  *
  * FUZZ_SYNCAPPLY_TOLERATE=1 counts such returns instead of trapping (printed at exit), so a long
  * run looks for crashes past a known stall; FUZZ_SYNCAPPLY_VERBOSE prints each input's outcome.
@@ -474,7 +474,7 @@ static void check(int rc, const struct apply_stats *st, size_t n)
 			__builtin_trap(); /* an event neither applied nor refused */
 		return;
 	}
-	if (rc == -ERANGE || rc == -ENOMEM || rc == LD_EMAPFULL || rc == -EIO)
+	if (rc == -ERANGE || rc == -ENOMEM || rc == LD_EMAPFULL || rc == LD_ENOSPACE || rc == -EIO)
 		return;
 	if (tolerate) {
 		tolerated++;

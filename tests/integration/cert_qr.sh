@@ -28,6 +28,13 @@ log "cert qr --png"
 PNG=$T/cert.png
 assert_exit 0 ld a cert qr "$CERT_NUMBER" --png "$PNG"
 if [ -s "$PNG" ]; then pass; else fail "cert qr --png wrote no file (or an empty one) at $PNG"; fi
+# The token inside holds the full identity number: the owner alone reads the PNG (issue 11), even
+# one written over a file that was readable by all.
+assert_eq "$(stat -c %a "$PNG")" 600 "mode of the PNG"
+: >"$T/old.png"
+chmod 644 "$T/old.png"
+assert_exit 0 ld a cert qr "$CERT_NUMBER" --png "$T/old.png"
+assert_eq "$(stat -c %a "$T/old.png")" 600 "mode of a PNG written over a file of mode 644"
 if [ "$(head -c 8 "$PNG" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ]; then
 	pass
 else

@@ -218,7 +218,7 @@ a, c, cols = json.loads(sys.argv[1]), json.loads(sys.argv[2]), sys.argv[3].split
 diffs = []
 for idno in sorted(set(a) | set(c)):
     if idno not in a or idno not in c:
-        diffs.append("%s only at %s" % (idno[:6] + "********" + idno[14:], "A" if idno in a else "C"))
+        diffs.append("%s only at %s" % (idno[:6] + "********" + idno[14:17] + "*", "A" if idno in a else "C"))
         continue
     for k in cols + ["state", "inflow", "dues"]:
         want = a[idno].get(k)
@@ -227,7 +227,7 @@ for idno in sorted(set(a) | set(c)):
         if k == "inflow" and a[idno].get("state") == "returned":
             want = ""
         if c[idno].get(k) != want:
-            diffs.append("%s %s: A %r, C %r" % (idno[:6] + "********" + idno[14:], k, want, c[idno].get(k)))
+            diffs.append("%s %s: A %r, C %r" % (idno[:6] + "********" + idno[14:17] + "*", k, want, c[idno].get(k)))
 print("\n".join(diffs))
 PYEOF
 )

@@ -22,16 +22,35 @@
  *                                           reason=..." for each event the target quarantined
  *   close REASON / eof / timeout            how the target ended it
  * Exit 0 if every batch was acknowledged with its last seq, 1 if not, 2 on usage errors.
+ *
+ *   hostile_peer --attack KIND --connect HOST:PORT [--site DIR] [--timeout SECONDS]
+ *
+ * Instead of the scenario, one attack on the target's peer port (hostile_peers.sh); KIND is
+ *   no-cert              TLS 1.3 without a client certificate (no --site needed)
+ *   tls12                TLS 1.2 at most, with the site's certificate
+ *   silent               the handshake, then nothing: not even a Hello
+ *   huge-frame           the handshake, then a frame header announcing 0xFFFFFFFF bytes, and
+ * nothing garbage-before-hello the handshake, then a well-formed frame whose body does not decode
+ *   garbage-after-hello  the handshake and the Hellos both ways, then such a frame
+ * It prints "handshake ok" or "handshake failed: WHY", "hello ID NAME ..." if the target sent its
+ * Hello, "sent WHAT" for what it sent, and last how the target ended it, with the milliseconds
+ * since the TCP connection was made:
+ *   end close MS REASON | end eof MS | end tls-error MS WHY | end data MS | end timeout MS
+ * ("end data": the target sent application data to a peer it should not have talked to). Exit 0
+ * once it has printed its end line, 1 if it could not connect, 2 on usage errors.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <netdb.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -60,6 +79,7 @@ struct opts {
 	const char *site, *connect, *good, *junk, *letter_member, *unrouted, *unknown, *letter;
 	int timeout_s;
 	unsigned proto_min, proto_max; /* the protocol versions its Hello claims (default 1..2) */
+	const char *attack;	       /* --attack KIND, or NULL for the scenario */
 };
 
 /* ---------------------------------------------------------------------------------------------- */
@@ -393,30 +413,226 @@ static void print_ack(const Ld__Ack *a)
 }
 
 /* ---------------------------------------------------------------------------------------------- */
+/* Attacks (--attack)                                                                             */
+
+static int64_t t0_ms; /* when the TCP connection was made */
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static long since_ms(void)
+{
+	return (long)(mono_ms() - t0_ms);
+}
+
+/* Our Hello: protocols MIN..MAX, LOG_ID, our head HEAD. */
+static int send_hello(struct hostile *h, unsigned min, unsigned max, const uint8_t *log_id,
+		      uint64_t head)
+{
+	Ld__Hello hello = LD__HELLO__INIT;
+	hello.site_id.data = (uint8_t *)self_id;
+	hello.site_id.len = LD_SITE_ID_BYTES;
+	hello.name = "hostile";
+	hello.protocol = max;
+	hello.protocol_min = min;
+	hello.protocol_max = max;
+	hello.software = "hostile_peer";
+	hello.wall_clock_ms = (int64_t)time(NULL) * 1000;
+	hello.log_id.data = (uint8_t *)log_id;
+	hello.log_id.len = LD_LOG_ID_BYTES;
+	hello.head_seq = head;
+	Ld__Envelope env = LD__ENVELOPE__INIT;
+	env.msg_case = LD__ENVELOPE__MSG_HELLO;
+	env.hello = &hello;
+	return send_env(h, &env);
+}
+
+static void print_hello(const Ld__Hello *hello)
+{
+	char text[LD_SITE_ID_TEXT] = "?";
+	if (hello->site_id.len == LD_SITE_ID_BYTES)
+		siteid_format(hello->site_id.data, text);
+	printf("hello %s %s protocol=%u head=%llu\n", text, hello->name, hello->protocol,
+	       (unsigned long long)hello->head_seq);
+}
+
+/* Read until the target ends the connection; print how ("end ..."). Stops early at its Hello if
+ * UNTIL_HELLO (returns 1 then). */
+static int read_to_end(struct hostile *h, bool until_hello)
+{
+	for (;;) {
+		Ld__Envelope *in;
+		int rc = recv_env(h, &in);
+		if (rc == -ETIMEDOUT) {
+			printf("end timeout %ld\n", since_ms());
+			return 0;
+		}
+		if (rc == -EPIPE) {
+			printf("end eof %ld\n", since_ms());
+			return 0;
+		}
+		if (rc) {
+			printf("end tls-error %ld %s\n", since_ms(),
+			       rc == -EPROTO ? tls_error(h->tls) : lderr_str(rc));
+			return 0;
+		}
+		if (in->msg_case == LD__ENVELOPE__MSG_CLOSE) {
+			printf("end close %ld %s\n", since_ms(), in->close->reason);
+			ld__envelope__free_unpacked(in, NULL);
+			return 0;
+		}
+		bool hello = in->msg_case == LD__ENVELOPE__MSG_HELLO;
+		if (hello)
+			print_hello(in->hello);
+		ld__envelope__free_unpacked(in, NULL);
+		if (hello && until_hello)
+			return 1;
+	}
+}
+
+/* A well-formed frame whose body is not an Envelope (field 536870911, wire type 7). */
+static int send_garbage_frame(struct hostile *h)
+{
+	static const uint8_t frame[] = {0, 0, 0, 7, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01};
+	int rc = tls_write(h->tls, frame, sizeof(frame));
+	return rc ? rc : flush_out(h);
+}
+
+/* silent, huge-frame, garbage-before-hello, garbage-after-hello: over server/tls.c. */
+static int attack_framed(const struct opts *o, struct tls_ctx *ctx)
+{
+	static struct hostile h;
+	h.timeout_ms = o->timeout_s * 1000;
+	h.fd = dial(o->connect);
+	t0_ms = mono_ms();
+	if (h.fd < 0 || tls_conn_new(ctx, false, &h.tls) != 0) {
+		fprintf(stderr, "hostile_peer: cannot connect to %s\n", o->connect);
+		return 1;
+	}
+	int rc;
+	while ((rc = tls_handshake(h.tls)) == -EAGAIN) {
+		if ((rc = flush_out(&h)) || (rc = pump_in(&h)))
+			break;
+	}
+	if (rc) {
+		printf("handshake failed: %s\n", rc == -EPROTO ? tls_error(h.tls) : lderr_str(rc));
+		printf("end %s %ld\n", rc == -ETIMEDOUT ? "timeout" : "eof", since_ms());
+		return 0;
+	}
+	flush_out(&h);
+	printf("handshake ok\n");
+	if (strcmp(o->attack, "huge-frame") == 0) {
+		static const uint8_t header[] = {0xff, 0xff, 0xff, 0xff};
+		if ((rc = tls_write(h.tls, header, sizeof(header))) || (rc = flush_out(&h)))
+			printf("send failed: %s\n", lderr_str(rc));
+		else
+			printf("sent a frame header announcing 4294967295 bytes\n");
+	} else if (strcmp(o->attack, "garbage-before-hello") == 0) {
+		if ((rc = send_garbage_frame(&h)))
+			printf("send failed: %s\n", lderr_str(rc));
+		else
+			printf("sent a frame that does not decode, before Hello\n");
+	} else if (strcmp(o->attack, "garbage-after-hello") == 0) {
+		if (read_to_end(&h, true) != 1)
+			return 0;
+		uint8_t log_id[LD_LOG_ID_BYTES];
+		memset(log_id, 0x42, sizeof(log_id));
+		if ((rc = send_hello(&h, 1, 2, log_id, 0)) || (rc = send_garbage_frame(&h)))
+			printf("send failed: %s\n", lderr_str(rc));
+		else
+			printf("sent Hello, then a frame that does not decode\n");
+	}
+	read_to_end(&h, false);
+	close(h.fd);
+	tls_conn_free(h.tls);
+	return 0;
+}
+
+/* no-cert, tls12: straight OpenSSL over a blocking socket (server/tls.c would not do it). */
+static int attack_raw_tls(const struct opts *o, const char *key, const char *crt)
+{
+	static const unsigned char alpn[] = "\x09" LD_ALPN;
+	bool tls12 = strcmp(o->attack, "tls12") == 0;
+	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+	if (!ctx)
+		return 1;
+	SSL_CTX_set_min_proto_version(ctx, tls12 ? TLS1_2_VERSION : TLS1_3_VERSION);
+	SSL_CTX_set_max_proto_version(ctx, tls12 ? TLS1_2_VERSION : TLS1_3_VERSION);
+	if (tls12 && (SSL_CTX_use_certificate_file(ctx, crt, SSL_FILETYPE_PEM) != 1 ||
+		      SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1)) {
+		fprintf(stderr, "hostile_peer: cannot load the site's key from %s\n", o->site);
+		return 1;
+	}
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+	SSL_CTX_set_alpn_protos(ctx, alpn, sizeof(alpn) - 1);
+	int fd = dial(o->connect);
+	t0_ms = mono_ms();
+	if (fd < 0) {
+		fprintf(stderr, "hostile_peer: cannot connect to %s\n", o->connect);
+		return 1;
+	}
+	struct timeval tv = {.tv_sec = o->timeout_s};
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	SSL *ssl = SSL_new(ctx);
+	SSL_set_fd(ssl, fd);
+	char why[256] = "";
+	int ret = SSL_connect(ssl);
+	if (ret == 1) {
+		printf("handshake ok (%s)\n", SSL_get_version(ssl));
+		char buf[4096];
+		ret = SSL_read(ssl, buf, sizeof(buf));
+		if (ret > 0) {
+			printf("end data %ld\n", since_ms());
+			goto out;
+		}
+	}
+	int err = SSL_get_error(ssl, ret);
+	unsigned long e = ERR_get_error();
+	if (e)
+		ERR_error_string_n(e, why, sizeof(why));
+	if (!SSL_is_init_finished(ssl))
+		printf("handshake failed: %s\n", why[0] ? why : "the target closed the connection");
+	if (err == SSL_ERROR_WANT_READ || (err == SSL_ERROR_SYSCALL && errno == EAGAIN))
+		printf("end timeout %ld\n", since_ms());
+	else if (err == SSL_ERROR_ZERO_RETURN || (err == SSL_ERROR_SYSCALL && !e))
+		printf("end eof %ld\n", since_ms());
+	else
+		printf("end tls-error %ld %s\n", since_ms(), why[0] ? why : "?");
+out:
+	SSL_free(ssl);
+	close(fd);
+	SSL_CTX_free(ctx);
+	return 0;
+}
+
+static const char *const attacks[] = {
+    "no-cert", "tls12", "silent", "huge-frame", "garbage-before-hello", "garbage-after-hello"};
+
+/* ---------------------------------------------------------------------------------------------- */
 
 static int usage(void)
 {
 	fprintf(stderr,
 		"usage: hostile_peer --site DIR --connect HOST:PORT --good IDNO --junk IDNO "
 		"--letter-member IDNO --unrouted IDNO --unknown IDNO --letter NUMBER "
-		"[--timeout SECONDS] [--protocol MIN-MAX]\n");
+		"[--timeout SECONDS] [--protocol MIN-MAX]\n"
+		"       hostile_peer --attack no-cert|tls12|silent|huge-frame|garbage-before-hello|"
+		"garbage-after-hello --connect HOST:PORT [--site DIR] [--timeout SECONDS]\n");
 	return 2;
 }
 
 int main(int argc, char **argv)
 {
 	struct opts o = {.timeout_s = 10, .proto_min = 1, .proto_max = 2};
-	static const struct option longopts[] = {{"site", 1, NULL, 's'},
-						 {"connect", 1, NULL, 'c'},
-						 {"good", 1, NULL, 'g'},
-						 {"junk", 1, NULL, 'j'},
-						 {"letter-member", 1, NULL, 'm'},
-						 {"unrouted", 1, NULL, 'r'},
-						 {"unknown", 1, NULL, 'u'},
-						 {"letter", 1, NULL, 'l'},
-						 {"timeout", 1, NULL, 't'},
-						 {"protocol", 1, NULL, 'p'},
-						 {NULL, 0, NULL, 0}};
+	static const struct option longopts[] = {
+	    {"site", 1, NULL, 's'},	{"connect", 1, NULL, 'c'},	 {"good", 1, NULL, 'g'},
+	    {"junk", 1, NULL, 'j'},	{"letter-member", 1, NULL, 'm'}, {"unrouted", 1, NULL, 'r'},
+	    {"unknown", 1, NULL, 'u'},	{"letter", 1, NULL, 'l'},	 {"timeout", 1, NULL, 't'},
+	    {"protocol", 1, NULL, 'p'}, {"attack", 1, NULL, 'A'},	 {NULL, 0, NULL, 0}};
 	int c;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
@@ -452,18 +668,30 @@ int main(int argc, char **argv)
 			    !o.proto_min || o.proto_min > o.proto_max)
 				return usage();
 			break;
+		case 'A':
+			o.attack = optarg;
+			break;
 		default:
 			return usage();
 		}
 	}
-	if (!o.site || !o.connect || !o.good || !o.junk || !o.letter_member || !o.unrouted ||
-	    !o.unknown || !o.letter || o.timeout_s <= 0)
+	if (o.attack) {
+		bool known = false;
+		for (size_t i = 0; i < sizeof(attacks) / sizeof(attacks[0]); i++)
+			known = known || strcmp(o.attack, attacks[i]) == 0;
+		if (!known || !o.connect || o.timeout_s <= 0 ||
+		    (!o.site && strcmp(o.attack, "no-cert") != 0))
+			return usage();
+	} else if (!o.site || !o.connect || !o.good || !o.junk || !o.letter_member || !o.unrouted ||
+		   !o.unknown || !o.letter || o.timeout_s <= 0)
 		return usage();
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
 	char key[4096], crt[4096];
-	snprintf(key, sizeof(key), "%s/site.key", o.site);
-	snprintf(crt, sizeof(crt), "%s/site.crt", o.site);
+	snprintf(key, sizeof(key), "%s/site.key", o.site ? o.site : ".");
+	snprintf(crt, sizeof(crt), "%s/site.crt", o.site ? o.site : ".");
+	if (o.attack && (strcmp(o.attack, "no-cert") == 0 || strcmp(o.attack, "tls12") == 0))
+		return attack_raw_tls(&o, key, crt);
 	struct identity *id;
 	struct tls_ctx *ctx;
 	if (identity_load(key, crt, &id) != 0 || tls_ctx_new(id, &ctx) != 0) {
@@ -472,6 +700,12 @@ int main(int argc, char **argv)
 	}
 	self = id;
 	self_id = identity_site_id(id);
+	if (o.attack) {
+		int status = attack_framed(&o, ctx);
+		tls_ctx_free(ctx);
+		identity_free(id);
+		return status;
+	}
 	static struct hostile h;
 	h.timeout_ms = o.timeout_s * 1000;
 	h.fd = dial(o.connect);
@@ -496,19 +730,6 @@ int main(int argc, char **argv)
 	if (!ur || fread(log_id, 1, sizeof(log_id), ur) != sizeof(log_id))
 		return 1;
 	fclose(ur);
-	Ld__Hello hello = LD__HELLO__INIT;
-	hello.site_id.data = (uint8_t *)self_id;
-	hello.site_id.len = LD_SITE_ID_BYTES;
-	hello.name = "hostile";
-	hello.protocol = o.proto_max; /* 1..2 by default: the Acks say what was quarantined */
-	hello.protocol_min = o.proto_min;
-	hello.protocol_max = o.proto_max;
-	hello.software = "hostile_peer";
-	hello.wall_clock_ms = (int64_t)time(NULL) * 1000;
-	hello.log_id.data = log_id;
-	hello.log_id.len = sizeof(log_id);
-	hello.head_seq = 0; /* set below, once the scenario is built: sent after the target's */
-
 	/* The target's Hello first: the scenario needs its id and name. */
 	Ld__Envelope *in;
 	uint8_t target[LD_SITE_ID_BYTES];
@@ -534,18 +755,13 @@ int main(int argc, char **argv)
 	}
 	memcpy(target, in->hello->site_id.data, LD_SITE_ID_BYTES);
 	snprintf(target_name, sizeof(target_name), "%s", in->hello->name);
-	char text[LD_SITE_ID_TEXT];
-	printf("hello %s %s protocol=%u head=%llu\n", siteid_format(target, text), target_name,
-	       in->hello->protocol, (unsigned long long)in->hello->head_seq);
+	print_hello(in->hello);
 	ld__envelope__free_unpacked(in, NULL);
 
 	static struct scenario s;
 	build(&s, &o, target, target_name);
-	hello.head_seq = s.seq;
-	Ld__Envelope env = LD__ENVELOPE__INIT;
-	env.msg_case = LD__ENVELOPE__MSG_HELLO;
-	env.hello = &hello;
-	if ((rc = send_env(&h, &env))) {
+	/* Our Hello after the target's: its head is the scenario's last seq. */
+	if ((rc = send_hello(&h, o.proto_min, o.proto_max, log_id, s.seq))) {
 		printf("error sending Hello: %s\n", lderr_str(rc));
 		return 1;
 	}
@@ -616,6 +832,7 @@ int main(int argc, char **argv)
 	}
 	Ld__Close cl = LD__CLOSE__INIT;
 	cl.reason = "done";
+	Ld__Envelope env = LD__ENVELOPE__INIT;
 	env.msg_case = LD__ENVELOPE__MSG_CLOSE;
 	env.close = &cl;
 	send_env(&h, &env);

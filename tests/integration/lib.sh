@@ -28,6 +28,13 @@ for _bin in "$LIUDONG" "$LIUDONGD"; do
 done
 LIUDONG=$(cd "$(dirname "$LIUDONG")" && pwd)/$(basename "$LIUDONG")
 LIUDONGD=$(cd "$(dirname "$LIUDONGD")" && pwd)/$(basename "$LIUDONGD")
+# LIUDONGD_RUN: how the tests start a daemon (liudongd -c ...): under LIUDONGD_WRAPPER if set (split
+# on spaces), for a memcheck run by hand, one log per daemon (outside $T, which is removed):
+#   mkdir -p /tmp/vg && LIUDONGD_WRAPPER='valgrind --leak-check=full
+#     --errors-for-leak-kinds=definite --log-file=/tmp/vg/%p.log' meson test -C build sync_basic
+# The daemons are slower then: tests that time things may fail; the logs are what counts.
+read -ra LIUDONGD_RUN <<<"${LIUDONGD_WRAPPER:-}"
+LIUDONGD_RUN+=("$LIUDONGD")
 
 # Unix socket paths are limited to 107 bytes: keep the directory short.
 _tmpbase=${TMPDIR:-/tmp}
@@ -102,7 +109,7 @@ run() {
 	RC=$?
 	OUT=$(cat "$T/.out")
 	ERR=$(cat "$T/.err")
-	if grep -qE 'AddressSanitizer|LeakSanitizer|runtime error:' "$T/.err"; then
+	if grep -qE 'AddressSanitizer|LeakSanitizer|ThreadSanitizer|runtime error:' "$T/.err"; then
 		fail_run "sanitizer report from $1"
 	fi
 	return 0
@@ -262,11 +269,48 @@ idno_check() {
 }
 
 # make_idno AREA BIRTH SEQ: an 18-character number; BIRTH YYYYMMDD or YYYY-MM-DD, SEQ 1..999.
+# Every number made is kept in $T/.idnos for the canary (idno_leaks) run at the end of the test.
 make_idno() {
-	local area=$1 birth=${2//-/} seq
+	local area=$1 birth=${2//-/} seq id
 	seq=$(printf '%03d' "$((10#$3))")
 	local body=$area$birth$seq
-	printf '%s%s\n' "$body" "$(idno_check "$body")"
+	id=$body$(idno_check "$body")
+	printf '%s\n' "$id" >>"$T/.idnos"
+	printf '%s\n' "$id"
+}
+
+# idno_leaks FILE...: the privacy canary. Prints (masked) every full identity number found in
+# FILEs: each number make_idno made, wherever it stands, and any other 18-character token shaped
+# like one (a real birth date, a right check character), as numbers made by a test's own python
+# are. Returns 1 if there was any.
+idno_leaks() {
+	python3 - "$T/.idnos" "$@" <<'PYEOF'
+import re, sys
+try:
+    known = set(open(sys.argv[1]).read().upper().split())
+except OSError:
+    known = set()
+W, C = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2], "10X98765432"
+def shaped(s):
+    return (C[sum(int(c) * w for c, w in zip(s, W)) % 11] == s[17] and 1900 <= int(s[6:10]) <= 2100
+            and 1 <= int(s[10:12]) <= 12 and 1 <= int(s[12:14]) <= 31)
+windows = re.compile(r"(?=([0-9]{17}[0-9X]))")
+alone = re.compile(r"(?<![0-9A-Za-z])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")
+bad = 0
+import os
+for path in sys.argv[2:]:
+    if not os.path.isfile(path):
+        continue
+    with open(path, errors="replace") as f:
+        for no, line in enumerate(f, 1):
+            up = line.upper()
+            found = {w for w in windows.findall(up) if w in known}
+            found |= {m.upper() for m in alone.findall(line) if shaped(m.upper())}
+            for n in sorted(found):
+                print("%s:%d: a full identity number (%s) in the log" % (path, no, n[:6] + "********" + n[14:17] + "*"))
+                bad += 1
+sys.exit(1 if bad else 0)
+PYEOF
 }
 
 # sex_of_seq SEQ: M for an odd sequence number, F for an even one.
@@ -274,9 +318,9 @@ sex_of_seq() {
 	if ((10#$1 % 2)); then echo M; else echo F; fi
 }
 
-# mask IDNO: the masked form the CLI shows (110105********002X).
+# mask IDNO: the masked form the CLI shows (110105********002*: area code and sequence digits).
 mask() {
-	printf '%s********%s\n' "${1:0:6}" "${1:14:4}"
+	printf '%s********%s*\n' "${1:0:6}" "${1:14:3}"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -311,7 +355,7 @@ site_init() {
 # socket answers `liudong site`. Dies if it does not within 15 seconds.
 site_start() {
 	local key=$1 i
-	"$LIUDONGD" -c "${SITE_DIR[$key]}/liudongd.conf" 2>>"$T/$key.log" &
+	"${LIUDONGD_RUN[@]}" -c "${SITE_DIR[$key]}/liudongd.conf" 2>>"$T/$key.log" &
 	SITE_PID[$key]=$!
 	for ((i = 0; i < 150; i++)); do
 		if ! kill -0 "${SITE_PID[$key]}" 2>/dev/null; then
@@ -411,12 +455,19 @@ _cleanup() {
 	local logf
 	for logf in "$T"/*.log; do
 		[ -f "$logf" ] || continue
-		if grep -qE 'AddressSanitizer|LeakSanitizer|runtime error:' "$logf"; then
+		if grep -qE 'AddressSanitizer|LeakSanitizer|ThreadSanitizer|runtime error:' "$logf"; then
 			fail "sanitizer report in $(basename "$logf"):"
 			sed 's/^/    /' "$logf" | head -60
 			status=1
 		fi
 	done
+	# The privacy canary: no full identity number in any daemon log.
+	local leaks
+	if ! leaks=$(idno_leaks "$T"/*.log 2>&1); then
+		fail "full identity numbers in the daemon logs (personal data must stay out of logs):"
+		printf '%s\n' "$leaks" | sed 's/^/    /' | head -20
+		status=1
+	fi
 	if [ "$status" != 0 ] || [ "$FAILURES" != 0 ]; then
 		for logf in "$T"/*.log; do
 			[ -f "$logf" ] || continue

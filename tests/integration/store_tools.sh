@@ -92,7 +92,7 @@ assert_exit 0 ld a --json site && assert_eq "$(jget "$OUT" 'd["head_seq"]')" "$h
 assert_exit 0 ld a --json member list && assert_eq "$(jget "$OUT" 'len(d["members"])')" 7 "members after restart"
 assert_exit 0 ld a --json member show "${ids[0]}" && assert_eq "$(jget "$OUT" 'd["state"]')" away "state after restart"
 # A second daemon on the same site refuses to start and leaves the first one working.
-bg "$LIUDONGD" -c "$DIR/liudongd.conf" 2>"$T/second.log"
+bg "${LIUDONGD_RUN[@]}" -c "$DIR/liudongd.conf" 2>"$T/second.log"
 second=$BG_PID
 for ((i = 0; i < 100; i++)); do
 	kill -0 "$second" 2>/dev/null || break

@@ -33,7 +33,10 @@ if wait_for 2 eval 'ld b --json member show "$AWAY" >"$T/show.b" 2>/dev/null'; t
 	assert_eq "$(jget "$OUT" 'd["inflow_site"]')" 南京 "inflow_site at B"
 	assert_eq "$(jget "$OUT" 'd["place"]')" 南京市鼓楼区 "place at B"
 	assert_eq "$(jget "$OUT" 'd["name"]')" 王外出 "name at B (from the snapshot)"
-	assert_eq "$(jget "$OUT" 'd["birth"]')" 1949-01-01 "birth at B"
+	# The default view gives the year; the date is there for --reveal (issue 11).
+	assert_eq "$(jget "$OUT" 'd["birth_year"]')" 1949 "birth year at B"
+	assert_exit 0 ld b --json member show "$AWAY" --reveal &&
+		assert_eq "$(jget "$OUT" 'd["birth"]')" 1949-01-01 "birth at B (--reveal)"
 else
 	run ld b --json member show "$AWAY"
 	fail_run "the member A registered out to B is not at B 2 s after the register returned"

@@ -65,7 +65,7 @@ _sync_try_start() {
 	local key=$1 i rc from
 	from=1
 	[ -f "$T/$key.log" ] && from=$(($(wc -c <"$T/$key.log") + 1))
-	"$LIUDONGD" -c "${SITE_DIR[$key]}/liudongd.conf" 2>>"$T/$key.log" &
+	"${LIUDONGD_RUN[@]}" -c "${SITE_DIR[$key]}/liudongd.conf" 2>>"$T/$key.log" &
 	SITE_PID[$key]=$!
 	for ((i = 0; i < 150; i++)); do
 		if ! kill -0 "${SITE_PID[$key]}" 2>/dev/null; then

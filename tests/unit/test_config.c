@@ -449,6 +449,43 @@ static void rules_override_the_defaults(void **state)
 	assert_non_null(strstr(e, "dues_warning_months"));
 }
 
+static void store_map_size_initial(void **state)
+{
+	struct fixture *f = *state;
+	struct config cfg;
+	char err[256] = "";
+	const char *e;
+
+	write_file(f->conf, "[site]\nname = a\ncode = 320583\n");
+	assert_int_equal(config_load(f->conf, &cfg, err, sizeof(err)), 0);
+	assert_int_equal(cfg.map_size_initial, 0); /* the store's default */
+	config_free(&cfg);
+	unlink(f->conf);
+	write_file(f->conf, "[site]\nname = a\ncode = 320583\n[store]\nmap_size_initial = 256K\n");
+	assert_int_equal(config_load(f->conf, &cfg, err, sizeof(err)), 0);
+	assert_int_equal(cfg.map_size_initial, 256 << 10);
+	config_free(&cfg);
+	unlink(f->conf);
+	write_file(f->conf,
+		   "[site]\nname = a\ncode = 320583\n[store]\nmap_size_initial = 2097152\n");
+	assert_int_equal(config_load(f->conf, &cfg, err, sizeof(err)), 0);
+	assert_int_equal(cfg.map_size_initial, 2 << 20);
+	config_free(&cfg);
+
+	const char *bad[] = {"1K", "big", "-1M", "1T", "2048G", "1M!", "0x100000", ""};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char text[128];
+		snprintf(text, sizeof(text),
+			 "[site]\nname = a\ncode = 320583\n[store]\nmap_size_initial = %s\n",
+			 bad[i]);
+		e = load_error(f, text);
+		assert_non_null(strstr(e, "line 5"));
+		assert_non_null(strstr(e, "map_size_initial"));
+	}
+	e = load_error(f, "[site]\nname = a\ncode = 320583\n[store]\nmap = 1M\n");
+	assert_non_null(strstr(e, "unknown key"));
+}
+
 static void missing_file_is_enoent(void **state)
 {
 	struct fixture *f = *state;
@@ -474,6 +511,7 @@ int main(void)
 	    TEST(unknown_keys_and_sections_name_their_line),
 	    TEST(overlong_line_is_refused_not_split),
 	    TEST(rules_override_the_defaults),
+	    TEST(store_map_size_initial),
 	    TEST(missing_file_is_enoent),
 	};
 #undef TEST

@@ -1,0 +1,160 @@
+/* input.c: see input.h. */
+#include "input.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "utf8.h"
+#include "lderr.h"
+
+static int fail(const char **why, const char *text)
+{
+	if (why)
+		*why = text;
+	return LD_EINPUT;
+}
+
+/* Decode the UTF-8 character at S (valid UTF-8 assumed); *n gets its length. */
+static uint32_t decode(const unsigned char *s, size_t *n)
+{
+	if (s[0] < 0x80) {
+		*n = 1;
+		return s[0];
+	}
+	size_t len = (s[0] & 0xe0) == 0xc0 ? 2 : (s[0] & 0xf0) == 0xe0 ? 3 : 4;
+	uint32_t cp = s[0] & (0x7f >> len);
+	for (size_t i = 1; i < len; i++)
+		cp = cp << 6 | (s[i] & 0x3f);
+	*n = len;
+	return cp;
+}
+
+static bool is_space(uint32_t cp)
+{
+	return cp == ' ' || (cp >= '\t' && cp <= '\r') || cp == 0xa0 || cp == 0x3000;
+}
+
+/* Bidirectional controls and zero-width characters: invisible, they change what text looks like. */
+static bool is_invisible(uint32_t cp)
+{
+	return cp == 0x200e || cp == 0x200f || (cp >= 0x202a && cp <= 0x202e) ||
+	       (cp >= 0x2066 && cp <= 0x2069) || (cp >= 0x200b && cp <= 0x200d) || cp == 0xfeff;
+}
+
+char *input_trim(char *s)
+{
+	if (!utf8_valid(s, true))
+		return s; /* not text: left for the checks to refuse */
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n;
+	while (*p && is_space(decode(p, &n)))
+		p += n;
+	size_t start = (size_t)((const char *)p - s), end = start;
+	for (size_t i = start; s[i];) {
+		bool space = is_space(decode((const unsigned char *)s + i, &n));
+		i += n;
+		if (!space)
+			end = i;
+	}
+	if (start == 0 && !s[end])
+		return s; /* nothing to trim: S is not written (it may be read-only, as "" can be)
+			   */
+	memmove(s, s + start, end - start);
+	s[end - start] = '\0';
+	return s;
+}
+
+/* What input_text_check refuses in S, or NULL. Counts characters in *chars. */
+static const char *text_fault(const char *s, size_t *chars)
+{
+	if (!utf8_valid(s, true))
+		return "must be UTF-8 text without control characters";
+	*chars = 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p;) {
+		size_t n;
+		uint32_t cp = decode(p, &n);
+		if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0))
+			return "must not hold control characters (TAB, newline)";
+		if (is_invisible(cp))
+			return "must not hold bidirectional controls or zero-width characters "
+			       "(U+200B-U+200F, U+202A-U+202E, U+2066-U+2069, U+FEFF)";
+		p += n;
+		(*chars)++;
+	}
+	return NULL;
+}
+
+int input_text_check(const char *s, size_t max, const char **why)
+{
+	size_t len = strlen(s), chars;
+	const char *fault;
+	if (len == 0)
+		return fail(why, "must not be empty");
+	if ((fault = text_fault(s, &chars)))
+		return fail(why, fault);
+	size_t n, last = len - 1;
+	while (last > 0 && ((unsigned char)s[last] & 0xc0) == 0x80)
+		last--; /* the first byte of the last character */
+	if (is_space(decode((const unsigned char *)s, &n)) ||
+	    is_space(decode((const unsigned char *)s + last, &n)))
+		return fail(why, "must not begin or end with white space");
+	if (len > max)
+		return fail(why, "is too long");
+	return 0;
+}
+
+int input_operator_check(const char *s, const char **why)
+{
+	size_t chars;
+	const char *fault = text_fault(s, &chars);
+	if (fault)
+		return fail(why, fault);
+	bool blank = true;
+	for (const unsigned char *p = (const unsigned char *)s; *p;) {
+		size_t n;
+		blank = blank && is_space(decode(p, &n));
+		p += n;
+	}
+	if (blank || chars > INPUT_OPERATOR_MAX_CHARS)
+		return fail(why,
+			    "must be 1 to 64 characters (the name of the person at the keyboard)");
+	return 0;
+}
+
+static size_t digits(const char *s)
+{
+	size_t n = 0;
+	while (s[n] >= '0' && s[n] <= '9')
+		n++;
+	return n;
+}
+
+int input_phone_check(const char *s, const char **why)
+{
+	static const char expected[] =
+	    "must be a mobile number (11 digits: 13800000000) or a landline with its area code "
+	    "(025-84561234), optionally after +86";
+	const char *p = s;
+	if (strncmp(p, "+86", 3) == 0) {
+		p += 3;
+		if (*p == ' ' || *p == '-')
+			p++;
+	}
+	size_t n = digits(p);
+	if (n == 11 && p[0] == '1' && p[1] >= '3' && p[1] <= '9' && !p[n])
+		return 0;
+	if (p[0] != '0')
+		return fail(why, expected);
+	/* A landline: 0 + area code (2 or 3 digits) + 7 or 8 digits, a separator allowed. */
+	if (n >= 3 && (p[n] == '-' || p[n] == ' ')) {
+		size_t local = digits(p + n + 1);
+		if ((n == 3 || n == 4) && (local == 7 || local == 8) && !p[n + 1 + local])
+			return 0;
+		return fail(why, expected);
+	}
+	/* Without a separator the split is not known: 10 to 12 digits fit one. */
+	if (n >= 10 && n <= 12 && !p[n])
+		return 0;
+	return fail(why, expected);
+}
