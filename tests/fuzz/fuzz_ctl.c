@@ -56,6 +56,7 @@ static void run_one(struct store_txn *txn, const uint8_t *body, size_t len)
 	const struct command *cmd = rq.req->command ? command_find(rq.req->command) : NULL;
 	if (cmd) {
 		rq.daemon = &site;
+		rq.rules = site.config.rules; /* as request_dispatch copies them */
 		rq.result = json_object();
 		rq.warnings = json_array();
 		struct store_txn *child;

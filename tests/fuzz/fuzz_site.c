@@ -85,6 +85,7 @@ int fuzz_site_run(struct daemon *d, struct store_txn *txn, const char *command,
 	memset(&rq, 0, sizeof(rq));
 	rq.req = &req;
 	rq.daemon = d;
+	rq.rules = d->config.rules; /* as request_dispatch copies them */
 	rq.result = json_object();
 	rq.warnings = json_array();
 	struct store_txn *child;

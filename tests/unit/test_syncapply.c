@@ -273,6 +273,7 @@ static void test_outflow_kind_from_inflow_is_quarantined(void **state)
 	req.command = "conflicts";
 	rq.req = &req;
 	rq.daemon = &d;
+	rq.rules = d.config.rules; /* as request_dispatch copies them */
 	rq.result = json_object();
 	rq.warnings = json_array();
 	assert_int_equal(store_begin(f->store, false, &txn), 0);
@@ -777,6 +778,7 @@ static int run_command(struct store *s, int (*fn)(struct request *, struct store
 	memset(&rq, 0, sizeof(rq));
 	rq.req = &req;
 	rq.daemon = &d;
+	rq.rules = d.config.rules; /* as request_dispatch copies them */
 	rq.result = json_object();
 	rq.warnings = json_array();
 	struct store_txn *txn;
