@@ -113,7 +113,8 @@ int input_operator_check(const char *s, const char **why)
 	bool blank = true;
 	for (const unsigned char *p = (const unsigned char *)s; *p;) {
 		size_t n;
-		blank = blank && is_space(decode(p, &n));
+		bool space = is_space(decode(p, &n)); /* always: N is read below */
+		blank = blank && space;
 		p += n;
 	}
 	if (blank || chars > INPUT_OPERATOR_MAX_CHARS)

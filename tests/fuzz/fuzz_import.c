@@ -84,8 +84,10 @@ static size_t check_csv(const char *text, size_t len)
 		if (csv_next(&a, &fa, &na, &line) != 0 || csv_next(&b, &fb, &nb, &line) != 0 ||
 		    na != nb)
 			__builtin_trap();
+		/* csv_write_field guards a cell that Excel would take for a formula with a "'",
+		 * which csv_cell_value takes away again: the value read is the value written. */
 		for (size_t i = 0; i < na; i++)
-			if (strcmp(fa[i], fb[i]) != 0)
+			if (strcmp(fa[i], csv_cell_value(fb[i])) != 0)
 				__builtin_trap();
 	}
 	if (csv_next(&b, &fields, &n, &line) != LD_ENOTFOUND)
