@@ -36,6 +36,7 @@
 #include "date.h"
 #include "eventlog.h"
 #include "frame.h"
+#include "fuzz_events.h"
 #include "logging.h"
 #include "pballoc.h"
 #include "peer.pb-c.h"
@@ -59,58 +60,14 @@ static uint8_t self[LD_SITE_ID_BYTES], peer[LD_SITE_ID_BYTES];
 static uint8_t our_log[LD_LOG_ID_BYTES], peer_log[LD_LOG_ID_BYTES];
 
 /* ---------------------------------------------------------------------------------------------- */
-/* Events and the seed                                                                            */
+/* The seed                                                                                       */
 
-static Ld__MemberInfo info(const char *idno)
-{
-	Ld__MemberInfo m = LD__MEMBER_INFO__INIT;
-	m.id = (char *)idno;
-	m.name = "张三";
-	m.sex = "F";
-	m.kind = "full";
-	m.branch = "001";
-	m.dues_category = "salaried";
-	m.income_fen = -1;
-	m.monthly_dues_fen = 1500;
-	m.set_dues_fen = -1;
-	return m;
-}
-
-static Ld__OutflowInfo outflow(Ld__MemberInfo *m, const uint8_t *to)
-{
-	Ld__OutflowInfo of = LD__OUTFLOW_INFO__INIT;
-	of.member = m;
-	of.reason = "work";
-	of.inflow_site.data = (uint8_t *)to;
-	of.inflow_site.len = LD_SITE_ID_BYTES;
-	of.inflow_name = "P";
-	of.place = "南京";
-	of.until = INT32_MIN;
-	return of;
-}
-
+/* S's own events: M1 and M2 registered, M2 out to P. */
 static void seed(struct store_txn *txn)
 {
-	Ld__MemberInfo m1 = info(M1), m2 = info(M2);
-	Ld__Event ev = LD__EVENT__INIT;
-	ev.kind = LD__EVENT_KIND__MEMBER_REGISTERED;
-	ev.payload_case = LD__EVENT__PAYLOAD_MEMBER_INFO;
-	ev.member = M1;
-	ev.member_info = &m1;
-	if (eventlog_commit_local(txn, self, &ev, NULL))
-		abort();
-	ev.member = M2;
-	ev.member_info = &m2;
-	if (eventlog_commit_local(txn, self, &ev, NULL))
-		abort();
-	Ld__OutflowInfo of = outflow(&m2, peer);
-	Ld__Event out = LD__EVENT__INIT;
-	out.kind = LD__EVENT_KIND__OUTFLOW_REGISTERED;
-	out.member = M2;
-	out.payload_case = LD__EVENT__PAYLOAD_OUTFLOW;
-	out.outflow = &of;
-	if (eventlog_commit_local(txn, self, &out, NULL))
-		abort();
+	fuzz_commit_registered(txn, self, M1);
+	fuzz_commit_registered(txn, self, M2);
+	fuzz_commit_outflow(txn, self, M2, peer);
 }
 
 /* ---------------------------------------------------------------------------------------------- */
@@ -172,58 +129,28 @@ static void put_hello(struct stream *s, uint32_t protocol, uint32_t min, uint32_
 	put(s, &env);
 }
 
-static ProtobufCBinaryData pack_event(Ld__Event *ev)
+/* A batch of P's log: the N events EV, (PREV, LAST]. */
+static void put_events(struct stream *s, ProtobufCBinaryData *ev, size_t n, uint64_t prev,
+		       uint64_t last)
 {
-	ProtobufCBinaryData b;
-	b.len = ld__event__get_packed_size(ev);
-	b.data = malloc(b.len ? b.len : 1);
-	if (!b.data)
-		abort();
-	ld__event__pack(ev, b.data);
-	return b;
-}
-
-static Ld__Event peer_event(uint64_t seq, Ld__EventKind kind, const char *member)
-{
-	Ld__Event ev = LD__EVENT__INIT;
-	ev.origin.data = peer;
-	ev.origin.len = LD_SITE_ID_BYTES;
-	ev.origin_seq = seq;
-	ev.date = 20600;
-	ev.time_ms = 1779840000000;
-	ev.kind = kind;
-	ev.member = (char *)member;
-	return ev;
+	Ld__EventBatch b = fuzz_batch(peer_log, ev, n, prev, last);
+	Ld__Envelope env = LD__ENVELOPE__INIT;
+	env.msg_case = LD__ENVELOPE__MSG_BATCH;
+	env.batch = &b;
+	put(s, &env);
 }
 
 /* P's seq 1..3: M3 out to S, a report about M3, feedback about M2 (S's member away at P). */
 static void put_batch(struct stream *s, uint64_t prev, uint64_t last)
 {
-	Ld__MemberInfo m3 = info(M3);
-	Ld__OutflowInfo of = outflow(&m3, self);
-	Ld__Event out = peer_event(1, LD__EVENT_KIND__OUTFLOW_REGISTERED, M3);
-	out.payload_case = LD__EVENT__PAYLOAD_OUTFLOW;
-	out.outflow = &of;
+	Ld__MemberInfo m3 = fuzz_member_info(M3);
 	Ld__Note note = LD__NOTE__INIT;
 	note.text = "思想汇报";
-	Ld__Event rep = peer_event(2, LD__EVENT_KIND__REPORT_RECEIVED, M3);
-	rep.payload_case = LD__EVENT__PAYLOAD_NOTE;
-	rep.note = &note;
-	Ld__Event fb = peer_event(3, LD__EVENT_KIND__FEEDBACK, M2);
-	fb.payload_case = LD__EVENT__PAYLOAD_NOTE;
-	fb.note = &note;
-	ProtobufCBinaryData ev[3] = {pack_event(&out), pack_event(&rep), pack_event(&fb)};
-	Ld__EventBatch b = LD__EVENT_BATCH__INIT;
-	b.log_id.data = peer_log;
-	b.log_id.len = LD_LOG_ID_BYTES;
-	b.prev_seq = prev;
-	b.last_seq = last;
-	b.events = ev;
-	b.n_events = prev == 0 ? 3 : 0;
-	Ld__Envelope env = LD__ENVELOPE__INIT;
-	env.msg_case = LD__ENVELOPE__MSG_BATCH;
-	env.batch = &b;
-	put(s, &env);
+	ProtobufCBinaryData ev[3] = {
+	    fuzz_pack_outflow(peer, 1, &m3, self),
+	    fuzz_pack_note(peer, 2, LD__EVENT_KIND__REPORT_RECEIVED, M3, &note),
+	    fuzz_pack_note(peer, 3, LD__EVENT_KIND__FEEDBACK, M2, &note)};
+	put_events(s, ev, prev == 0 ? 3 : 0, prev, last);
 	for (int i = 0; i < 3; i++)
 		free(ev[i].data);
 }
@@ -234,32 +161,18 @@ static void put_batch(struct stream *s, uint64_t prev, uint64_t last)
  */
 static void put_batch_field0(struct stream *s)
 {
-	Ld__MemberInfo m3 = info(M3);
+	Ld__MemberInfo m3 = fuzz_member_info(M3);
 	/* Field 16, a varint 0: 80 01 00; then its tag's 01 made 00. */
 	ProtobufCMessageUnknownField unknown = {
 	    .tag = 16, .wire_type = PROTOBUF_C_WIRE_TYPE_VARINT, .len = 1, .data = (uint8_t *)""};
 	m3.base.n_unknown_fields = 1;
 	m3.base.unknown_fields = &unknown;
-	Ld__OutflowInfo of = outflow(&m3, self);
-	Ld__Event out = peer_event(1, LD__EVENT_KIND__OUTFLOW_REGISTERED, M3);
-	out.payload_case = LD__EVENT__PAYLOAD_OUTFLOW;
-	out.outflow = &of;
-	ProtobufCBinaryData e = pack_event(&out);
+	ProtobufCBinaryData e = fuzz_pack_outflow(peer, 1, &m3, self);
 	uint8_t *at = memmem(e.data, e.len, "\x80\x01\x00", 3);
 	if (!at)
 		abort();
 	at[1] = 0;
-	Ld__EventBatch b = LD__EVENT_BATCH__INIT;
-	b.log_id.data = peer_log;
-	b.log_id.len = LD_LOG_ID_BYTES;
-	b.prev_seq = 0;
-	b.last_seq = 1;
-	b.events = &e;
-	b.n_events = 1;
-	Ld__Envelope env = LD__ENVELOPE__INIT;
-	env.msg_case = LD__ENVELOPE__MSG_BATCH;
-	env.batch = &b;
-	put(s, &env);
+	put_events(s, &e, 1, 0, 1);
 	free(e.data);
 }
 

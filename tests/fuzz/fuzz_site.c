@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "commands.h"
 #include "eventlog.h"
 #include "logging.h"
 #include "status.h"
@@ -84,33 +83,42 @@ int fuzz_site_run(struct daemon *d, struct store_txn *txn, const char *command,
 	struct request rq;
 	memset(&rq, 0, sizeof(rq));
 	rq.req = &req;
-	rq.daemon = d;
-	rq.rules = d->config.rules; /* as request_dispatch copies them */
-	rq.result = json_object();
-	rq.warnings = json_array();
+	int rc = fuzz_site_request(d, txn, cmd, &rq, answer);
+	free(items);
+	free(ptrs);
+	return rc;
+}
+
+int fuzz_site_request(struct daemon *d, struct store_txn *txn, const struct command *cmd,
+		      struct request *rq, struct fuzz_answer *answer)
+{
+	rq->daemon = d;
+	rq->rules = d->config.rules; /* as request_dispatch copies them */
+	rq->result = json_object();
+	rq->warnings = json_array();
 	struct store_txn *child;
 	int rc = store_begin_child(txn, &child);
 	if (rc == 0) {
-		rc = cmd->fn(&rq, child);
+		rc = cmd->fn(rq, child);
 		if (rc == 0)
 			rc = store_commit(child);
 		else
 			store_abort(child);
 	}
 	enum ld_exit code = status_from_error(rc);
-	if (code >= LD_EXIT_USAGE && code <= LD_EXIT_REFUSED && !rq.error[0])
+	if (code >= LD_EXIT_USAGE && code <= LD_EXIT_REFUSED && !rq->error[0])
 		__builtin_trap(); /* a refusal the user can act on always says why */
 	if (answer) {
-		answer->result = rq.result;
-		answer->warnings = rq.warnings;
-		memcpy(answer->error, rq.error, sizeof(answer->error));
+		answer->result = rq->result;
+		answer->warnings = rq->warnings;
+		memcpy(answer->error, rq->error, sizeof(answer->error));
 	} else {
-		json_decref(rq.result);
-		json_decref(rq.warnings);
+		json_decref(rq->result);
+		json_decref(rq->warnings);
 	}
-	free(rq.raw_json);
-	free(items);
-	free(ptrs);
+	rq->result = rq->warnings = NULL;
+	free(rq->raw_json);
+	rq->raw_json = NULL;
 	return rc;
 }
 

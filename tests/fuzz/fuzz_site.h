@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 
+#include "commands.h"
 #include "daemon.h"
 #include "store.h"
 
@@ -40,3 +41,14 @@ void fuzz_answer_free(struct fuzz_answer *a);
  */
 int fuzz_site_run(struct daemon *d, struct store_txn *txn, const char *command,
 		  const char *const *params, struct fuzz_answer *answer);
+
+/*
+ * Run the request RQ->req by the handler CMD on D, the rest of RQ zeroed by the caller but for
+ * RQ->budget if RQ->req was unpacked with it: in a child transaction of TXN, committed if the
+ * handler returned 0 (else aborted), as the writer runs a request. A refusal the user can act on
+ * (exit 2..5) without a reason traps. If ANSWER is not NULL, it receives the answer (the caller's:
+ * fuzz_answer_free); what else the handler left in RQ is freed. RQ->req stays the caller's.
+ * Returns the handler's return value.
+ */
+int fuzz_site_request(struct daemon *d, struct store_txn *txn, const struct command *cmd,
+		      struct request *rq, struct fuzz_answer *answer);

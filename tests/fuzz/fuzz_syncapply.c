@@ -29,6 +29,7 @@
 
 #include "date.h"
 #include "eventlog.h"
+#include "fuzz_events.h"
 #include "logging.h"
 #include "syncapply.h"
 #include "lderr.h"
@@ -54,90 +55,16 @@ static unsigned long tolerated;
 static bool tolerate, verbose;
 
 /* ---------------------------------------------------------------------------------------------- */
-/* Events                                                                                         */
-
-static Ld__MemberInfo info(const char *idno)
-{
-	Ld__MemberInfo m = LD__MEMBER_INFO__INIT;
-	m.id = (char *)idno;
-	m.name = "张三";
-	m.sex = "F";
-	m.kind = "full";
-	m.branch = "001";
-	m.dues_category = "salaried";
-	m.income_fen = -1;
-	m.monthly_dues_fen = 1500;
-	m.set_dues_fen = -1;
-	return m;
-}
-
-static Ld__OutflowInfo outflow(Ld__MemberInfo *m, const uint8_t *to)
-{
-	Ld__OutflowInfo of = LD__OUTFLOW_INFO__INIT;
-	of.member = m;
-	of.reason = "work";
-	of.inflow_site.data = (uint8_t *)to;
-	of.inflow_site.len = LD_SITE_ID_BYTES;
-	of.inflow_name = "P";
-	of.place = "南京";
-	of.until = INT32_MIN;
-	return of;
-}
-
-static ProtobufCBinaryData pack(Ld__Event *ev)
-{
-	ProtobufCBinaryData b;
-	b.len = ld__event__get_packed_size(ev);
-	b.data = malloc(b.len ? b.len : 1);
-	if (!b.data)
-		abort();
-	ld__event__pack(ev, b.data);
-	return b;
-}
-
-/* An event of P with SEQ about MEMBER: KIND, its payload set by the caller in EV. */
-static Ld__Event peer_event(uint64_t seq, Ld__EventKind kind, const char *member)
-{
-	Ld__Event ev = LD__EVENT__INIT;
-	ev.origin.data = peer;
-	ev.origin.len = LD_SITE_ID_BYTES;
-	ev.origin_seq = seq;
-	ev.date = 20600;
-	ev.time_ms = 1779840000000;
-	ev.kind = kind;
-	ev.member = (char *)member;
-	return ev;
-}
-
-static void commit_local(struct store_txn *txn, Ld__Event *ev)
-{
-	if (eventlog_commit_local(txn, self, ev, NULL) != 0)
-		abort();
-}
+/* The seed                                                                                       */
 
 /* S's own events: M1 at home; M2 out to P with a certificate and a receipt; M4 out, a letter. */
 static void seed_local(struct store_txn *txn)
 {
-	Ld__MemberInfo m1 = info(M1), m2 = info(M2), m4 = info(M4);
-	Ld__Event ev = LD__EVENT__INIT;
-	ev.kind = LD__EVENT_KIND__MEMBER_REGISTERED;
-	ev.payload_case = LD__EVENT__PAYLOAD_MEMBER_INFO;
-	const char *members[] = {M1, M2, M4};
-	Ld__MemberInfo *infos[] = {&m1, &m2, &m4};
-	for (int i = 0; i < 3; i++) {
-		ev.member = (char *)members[i];
-		ev.member_info = infos[i];
-		commit_local(txn, &ev);
-	}
-	for (int i = 1; i < 3; i++) {
-		Ld__OutflowInfo of = outflow(infos[i], peer);
-		Ld__Event out = LD__EVENT__INIT;
-		out.kind = LD__EVENT_KIND__OUTFLOW_REGISTERED;
-		out.member = (char *)members[i];
-		out.payload_case = LD__EVENT__PAYLOAD_OUTFLOW;
-		out.outflow = &of;
-		commit_local(txn, &out);
-	}
+	fuzz_commit_registered(txn, self, M1);
+	fuzz_commit_registered(txn, self, M2);
+	fuzz_commit_registered(txn, self, M4);
+	fuzz_commit_outflow(txn, self, M2, peer);
+	fuzz_commit_outflow(txn, self, M4, peer);
 	Ld__CertificateBody body = LD__CERTIFICATE_BODY__INIT;
 	body.number = CERT;
 	body.member = M2;
@@ -160,7 +87,7 @@ static void seed_local(struct store_txn *txn)
 	cert.member = M2;
 	cert.payload_case = LD__EVENT__PAYLOAD_CERT;
 	cert.cert = &sc;
-	commit_local(txn, &cert);
+	fuzz_commit_local(txn, self, &cert);
 	Ld__DuesPaid dp = LD__DUES_PAID__INIT;
 	dp.receipt = RECEIPT;
 	dp.from_month = 2026 * 12;
@@ -173,7 +100,7 @@ static void seed_local(struct store_txn *txn)
 	paid.member = M2;
 	paid.payload_case = LD__EVENT__PAYLOAD_DUES_PAID;
 	paid.dues_paid = &dp;
-	commit_local(txn, &paid);
+	fuzz_commit_local(txn, self, &paid);
 	Ld__TransferLetter l = LD__TRANSFER_LETTER__INIT;
 	l.number = LETTER;
 	l.member = M4;
@@ -197,45 +124,26 @@ static void seed_local(struct store_txn *txn)
 	tr.member = M4;
 	tr.payload_case = LD__EVENT__PAYLOAD_TRANSFER;
 	tr.transfer = &t;
-	commit_local(txn, &tr);
+	fuzz_commit_local(txn, self, &tr);
 }
 
 /* P's seq 1..3: M3 registered and out to S; M2 checks in at P. Into EV[3] (caller frees). */
 static void peer_seed_events(ProtobufCBinaryData ev[SEED_SEQ])
 {
 	/* A peer's member reaches this site by his registration out to it (self-contained). */
-	Ld__MemberInfo m3 = info(M3);
-	Ld__OutflowInfo of = outflow(&m3, self);
-	Ld__Event out = peer_event(1, LD__EVENT_KIND__OUTFLOW_REGISTERED, M3);
-	out.payload_case = LD__EVENT__PAYLOAD_OUTFLOW;
-	out.outflow = &of;
-	ev[0] = pack(&out);
+	Ld__MemberInfo m3 = fuzz_member_info(M3);
+	ev[0] = fuzz_pack_outflow(peer, 1, &m3, self);
 	Ld__Note report = LD__NOTE__INIT;
 	report.text = "思想汇报";
-	Ld__Event rep = peer_event(2, LD__EVENT_KIND__REPORT_RECEIVED, M3);
-	rep.payload_case = LD__EVENT__PAYLOAD_NOTE;
-	rep.note = &report;
-	ev[1] = pack(&rep);
+	ev[1] = fuzz_pack_note(peer, 2, LD__EVENT_KIND__REPORT_RECEIVED, M3, &report);
 	Ld__Checkin ci = LD__CHECKIN__INIT;
 	ci.certificate = CERT;
 	ci.branch = "101";
 	ci.branch_name = "流入支部";
-	Ld__Event chk = peer_event(3, LD__EVENT_KIND__CHECKIN, M2);
+	Ld__Event chk = fuzz_event(peer, 3, LD__EVENT_KIND__CHECKIN, M2);
 	chk.payload_case = LD__EVENT__PAYLOAD_CHECKIN;
 	chk.checkin = &ci;
-	ev[2] = pack(&chk);
-}
-
-static Ld__EventBatch batch_of(ProtobufCBinaryData *ev, size_t n, uint64_t prev, uint64_t last)
-{
-	Ld__EventBatch b = LD__EVENT_BATCH__INIT;
-	b.log_id.data = peer_log;
-	b.log_id.len = LD_LOG_ID_BYTES;
-	b.prev_seq = prev;
-	b.last_seq = last;
-	b.events = ev;
-	b.n_events = n;
-	return b;
+	ev[2] = fuzz_event_pack(&chk);
 }
 
 /* ---------------------------------------------------------------------------------------------- */
@@ -270,7 +178,7 @@ static void write_list(const char *out, const char *name, ProtobufCBinaryData *e
 static void write_batch(const char *out, const char *name, ProtobufCBinaryData *ev, size_t n,
 			uint64_t prev, uint64_t last)
 {
-	Ld__EventBatch b = batch_of(ev, n, prev, last);
+	Ld__EventBatch b = fuzz_batch(peer_log, ev, n, prev, last);
 	size_t len = ld__event_batch__get_packed_size(&b);
 	uint8_t *buf = malloc(len ? len : 1);
 	ld__event_batch__pack(&b, buf);
@@ -286,10 +194,7 @@ static void write_corpus(const char *out)
 	Ld__Note note = LD__NOTE__INIT;
 	note.text = "情况良好";
 	note.kind = "situation";
-	Ld__Event fb = peer_event(++seq, LD__EVENT_KIND__FEEDBACK, M2);
-	fb.payload_case = LD__EVENT__PAYLOAD_NOTE;
-	fb.note = &note;
-	good[n++] = pack(&fb);
+	good[n++] = fuzz_pack_note(peer, ++seq, LD__EVENT_KIND__FEEDBACK, M2, &note);
 	Ld__Meeting mt = LD__MEETING__INIT;
 	mt.id = "320100-2026-M000001";
 	mt.branch = "101";
@@ -301,63 +206,54 @@ static void write_corpus(const char *out)
 	Ld__Attendance at = LD__ATTENDANCE__INIT;
 	at.meeting = &mt;
 	at.present = true;
-	Ld__Event att = peer_event(++seq, LD__EVENT_KIND__ATTENDANCE, M2);
+	Ld__Event att = fuzz_event(peer, ++seq, LD__EVENT_KIND__ATTENDANCE, M2);
 	att.payload_case = LD__EVENT__PAYLOAD_ATTENDANCE;
 	att.attendance = &at;
-	good[n++] = pack(&att);
+	good[n++] = fuzz_event_pack(&att);
 	Ld__DuesPaid dp = LD__DUES_PAID__INIT;
 	dp.receipt = "320100-2026-R000001";
 	dp.from_month = 2026 * 12 + 1; /* overlaps S's receipt: a double payment */
 	dp.to_month = 2026 * 12 + 3;
 	dp.amount_fen = 4500;
 	dp.basis_fen = 4500;
-	Ld__Event paid = peer_event(++seq, LD__EVENT_KIND__DUES_PAID, M2);
+	Ld__Event paid = fuzz_event(peer, ++seq, LD__EVENT_KIND__DUES_PAID, M2);
 	paid.payload_case = LD__EVENT__PAYLOAD_DUES_PAID;
 	paid.dues_paid = &dp;
-	good[n++] = pack(&paid);
+	good[n++] = fuzz_event_pack(&paid);
 	Ld__CertReviewed rv = LD__CERT_REVIEWED__INIT;
 	rv.number = CERT;
 	rv.result = "合格";
-	Ld__Event rev = peer_event(++seq, LD__EVENT_KIND__CERT_REVIEWED, M2);
+	Ld__Event rev = fuzz_event(peer, ++seq, LD__EVENT_KIND__CERT_REVIEWED, M2);
 	rev.payload_case = LD__EVENT__PAYLOAD_REVIEWED;
 	rev.reviewed = &rv;
-	good[n++] = pack(&rev);
+	good[n++] = fuzz_event_pack(&rev);
 	Ld__Contact ct = LD__CONTACT__INIT;
 	ct.phone = "13800000000";
-	Ld__Event con = peer_event(++seq, LD__EVENT_KIND__CONTACT_CHANGED, M3);
+	Ld__Event con = fuzz_event(peer, ++seq, LD__EVENT_KIND__CONTACT_CHANGED, M3);
 	con.payload_case = LD__EVENT__PAYLOAD_CONTACT;
 	con.contact = &ct;
-	good[n++] = pack(&con);
-	Ld__Event rep = peer_event(++seq, LD__EVENT_KIND__REPORT_RECEIVED, M3);
-	rep.payload_case = LD__EVENT__PAYLOAD_NOTE;
-	rep.note = &note;
-	good[n++] = pack(&rep);
-	Ld__Event dep = peer_event(++seq, LD__EVENT_KIND__DEPARTURE_ASSESSED, M2);
-	dep.payload_case = LD__EVENT__PAYLOAD_NOTE;
-	dep.note = &note;
-	good[n++] = pack(&dep);
-	Ld__Event ret = peer_event(++seq, LD__EVENT_KIND__RETURNED, M3);
-	ret.payload_case = LD__EVENT__PAYLOAD_NOTE;
-	ret.note = &note;
-	good[n++] = pack(&ret);
-	Ld__Event rcv = peer_event(++seq, LD__EVENT_KIND__TRANSFER_RECEIVED, M4);
+	good[n++] = fuzz_event_pack(&con);
+	good[n++] = fuzz_pack_note(peer, ++seq, LD__EVENT_KIND__REPORT_RECEIVED, M3, &note);
+	good[n++] = fuzz_pack_note(peer, ++seq, LD__EVENT_KIND__DEPARTURE_ASSESSED, M2, &note);
+	good[n++] = fuzz_pack_note(peer, ++seq, LD__EVENT_KIND__RETURNED, M3, &note);
+	Ld__Event rcv = fuzz_event(peer, ++seq, LD__EVENT_KIND__TRANSFER_RECEIVED, M4);
 	Ld__Transfer tr = LD__TRANSFER__INIT;
 	tr.number = LETTER;
 	rcv.payload_case = LD__EVENT__PAYLOAD_TRANSFER;
 	rcv.transfer = &tr;
-	good[n++] = pack(&rcv);
+	good[n++] = fuzz_event_pack(&rcv);
 	write_batch(out, "batch-good", good, n, SEED_SEQ, seq);
 	write_list(out, "list-good", good, n);
 	/* A resend of the seed (duplicates) and a contradiction of its seq 1. */
 	ProtobufCBinaryData seed[SEED_SEQ];
 	peer_seed_events(seed);
 	write_batch(out, "batch-resend", seed, SEED_SEQ, 0, SEED_SEQ);
-	Ld__MemberInfo other = info(M3);
+	Ld__MemberInfo other = fuzz_member_info(M3);
 	other.name = "李四";
-	Ld__Event reg = peer_event(1, LD__EVENT_KIND__MEMBER_REGISTERED, M3);
+	Ld__Event reg = fuzz_event(peer, 1, LD__EVENT_KIND__MEMBER_REGISTERED, M3);
 	reg.payload_case = LD__EVENT__PAYLOAD_MEMBER_INFO;
 	reg.member_info = &other;
-	ProtobufCBinaryData contra = pack(&reg);
+	ProtobufCBinaryData contra = fuzz_event_pack(&reg);
 	write_batch(out, "batch-contradiction", &contra, 1, 0, SEED_SEQ);
 	write_batch(out, "batch-gap", good, 1, SEED_SEQ + 5, SEED_SEQ + 9);
 	write_batch(out, "batch-empty", NULL, 0, SEED_SEQ, SEED_SEQ + 10);
@@ -369,8 +265,8 @@ static void write_corpus(const char *out)
 	for (int k = 0; k <= LD__EVENT_KIND__LAPSE_DECIDED; k++) {
 		ProtobufCBinaryData bare[4];
 		for (int i = 0; i < 4; i++) {
-			Ld__Event e = peer_event(SEED_SEQ + 1 + (uint64_t)i, k, members[i]);
-			bare[i] = pack(&e);
+			Ld__Event e = fuzz_event(peer, SEED_SEQ + 1 + (uint64_t)i, k, members[i]);
+			bare[i] = fuzz_event_pack(&e);
 		}
 		char name[64];
 		snprintf(name, sizeof(name), "list-nopayload-%02d", k);
@@ -450,7 +346,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	seed_local(txn);
 	ProtobufCBinaryData ev[SEED_SEQ];
 	peer_seed_events(ev);
-	Ld__EventBatch b = batch_of(ev, SEED_SEQ, 0, SEED_SEQ);
+	Ld__EventBatch b = fuzz_batch(peer_log, ev, SEED_SEQ, 0, SEED_SEQ);
 	struct apply_stats st = {0};
 	const char *why;
 	if (apply(&txn, &b, &st, &why) || st.applied != SEED_SEQ || store_commit(txn))
@@ -512,7 +408,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			data += skip + len;
 			size -= skip + len;
 		}
-		Ld__EventBatch wrap = batch_of(ev, n, SEED_SEQ, SEED_SEQ + WINDOW);
+		Ld__EventBatch wrap = fuzz_batch(peer_log, ev, n, SEED_SEQ, SEED_SEQ + WINDOW);
 		int rc = apply(&txn, &wrap, &st, &why);
 		check(rc, &st, n);
 	}

@@ -23,7 +23,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <netdb.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -31,13 +30,12 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "ctl.pb-c.h"
 #include "frame.h"
 #include "lderr.h"
+#include "rawnet.h"
 
 struct opts {
 	const char *unix_path, *tcp;
@@ -46,48 +44,10 @@ struct opts {
 	bool half_close;
 };
 
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* One connection to the target: a file descriptor, or -errno. */
+/* One connection to the target: a file descriptor, or a negative code. */
 static int dial(const struct opts *o)
 {
-	if (o->unix_path) {
-		struct sockaddr_un sa = {.sun_family = AF_UNIX};
-		if (strlen(o->unix_path) >= sizeof(sa.sun_path))
-			return -ENAMETOOLONG;
-		strcpy(sa.sun_path, o->unix_path);
-		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (fd < 0)
-			return lderr_from_errno(errno);
-		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
-			int rc = lderr_from_errno(errno);
-			close(fd);
-			return rc;
-		}
-		return fd;
-	}
-	char host[256];
-	snprintf(host, sizeof(host), "%s", o->tcp);
-	char *colon = strrchr(host, ':');
-	if (!colon)
-		return LD_EINPUT;
-	*colon = '\0';
-	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *ai;
-	if (getaddrinfo(host, colon + 1, &hints, &ai) != 0)
-		return -EHOSTUNREACH;
-	int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, 0);
-	int rc = fd < 0 ? -errno : 0;
-	if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
-		rc = lderr_from_errno(errno);
-		close(fd);
-	}
-	freeaddrinfo(ai);
-	return rc ? rc : fd;
+	return o->unix_path ? rawnet_dial_unix(o->unix_path) : rawnet_dial_tcp(o->tcp);
 }
 
 static int idle(const struct opts *o)
@@ -103,7 +63,7 @@ static int idle(const struct opts *o)
 		return 1;
 	long n = 0;
 	int why = 0;
-	int64_t t0 = mono_ms();
+	int64_t t0 = rawnet_mono_ms();
 	for (; n < o->idle; n++) {
 		int fd = dial(o);
 		if (fd < 0) {
@@ -112,16 +72,16 @@ static int idle(const struct opts *o)
 		}
 		p[n].fd = fd;
 		p[n].events = POLLIN;
-		opened_at[n] = mono_ms();
+		opened_at[n] = rawnet_mono_ms();
 	}
 	if (n < o->idle)
 		printf("open %ld of %ld: %s\n", n, o->idle, strerror(why));
 	else
-		printf("open %ld in %lld ms\n", n, (long long)(mono_ms() - t0));
+		printf("open %ld in %lld ms\n", n, (long long)(rawnet_mono_ms() - t0));
 	fflush(stdout);
-	int64_t end = mono_ms() + o->hold_s * 1000, first = -1, last = -1;
+	int64_t end = rawnet_mono_ms() + o->hold_s * 1000, first = -1, last = -1;
 	long closed = 0;
-	for (int64_t now = t0; now < end; now = mono_ms()) {
+	for (int64_t now = t0; now < end; now = rawnet_mono_ms()) {
 		int r = poll(p, (nfds_t)n, (int)(end - now));
 		if (r <= 0)
 			continue;
@@ -134,7 +94,7 @@ static int idle(const struct opts *o)
 				continue;
 			close(p[i].fd);
 			p[i].fd = -1;
-			int64_t lived = mono_ms() - opened_at[i];
+			int64_t lived = rawnet_mono_ms() - opened_at[i];
 			if (first < 0 || lived < first)
 				first = lived;
 			if (lived > last)
@@ -209,27 +169,21 @@ static int send_bytes(const struct opts *o)
 		fprintf(stderr, "hostile_client: cannot connect: %s\n", lderr_str(fd));
 		return 1;
 	}
-	for (size_t off = 0; off < n;) {
-		ssize_t w = send(fd, out + off, n - off, MSG_NOSIGNAL);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			printf("send failed after %zu bytes: %s\n", off, strerror(errno));
-			break;
-		}
-		off += (size_t)w;
-	}
+	size_t sent;
+	int rc = rawnet_send_all(fd, out, n, &sent);
+	if (rc)
+		printf("send failed after %zu bytes: %s\n", sent, lderr_str(rc));
 	free(out);
 	if (o->half_close)
 		shutdown(fd, SHUT_WR);
-	int64_t t0 = mono_ms();
+	int64_t t0 = rawnet_mono_ms();
 	static uint8_t in[1 << 20];
 	size_t in_len = 0;
 	for (;;) {
 		struct pollfd p = {.fd = fd, .events = POLLIN};
 		int r = poll(&p, 1, (int)(o->timeout_s * 1000));
 		if (r == 0) {
-			printf("end timeout %lld\n", (long long)(mono_ms() - t0));
+			printf("end timeout %lld\n", (long long)(rawnet_mono_ms() - t0));
 			break;
 		}
 		ssize_t got = recv(fd, in + in_len, sizeof(in) - in_len, 0);
@@ -240,7 +194,8 @@ static int send_bytes(const struct opts *o)
 				in_len = 0; /* a reply over 1 MiB: not what these tests send */
 			continue;
 		}
-		printf("end %s %lld\n", got == 0 ? "eof" : "reset", (long long)(mono_ms() - t0));
+		printf("end %s %lld\n", got == 0 ? "eof" : "reset",
+		       (long long)(rawnet_mono_ms() - t0));
 		break;
 	}
 	close(fd);

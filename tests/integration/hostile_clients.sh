@@ -15,6 +15,7 @@
 # soft limit to the hard limit at start.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/sync_lib.sh"
+. "$(dirname "$0")/hostile_lib.sh"
 
 [ -x "${HOSTILE_CLIENT:-}" ] || die "HOSTILE_CLIENT must name the hostile_client program"
 IDLE=400
@@ -40,34 +41,6 @@ A_SOCK=${SITE_DIR[a]}/liudongd.sock
 assert_wait 15 "A shows B live" peer_is a b live || show_status a
 assert_exit 0 ld a branch add 001 --name 第一支部
 log "A's soft limit of open files: $(awk '/Max open files/ {print $4}' "/proc/$A_PID/limits")"
-
-# good_peer_served AFTER: A's daemon is alive, and a member A registers out to B now reaches B
-# within 10 s.
-GOOD_N=0
-good_peer_served() {
-	local after=$1 seq id
-	GOOD_N=$((GOOD_N + 1))
-	seq=$((100 + GOOD_N))
-	id=$(make_idno 320583 19700101 "$seq")
-	alive "$after" || return 1
-	assert_exit 0 add_member a "$id" 1970-01-01 "$(sex_of_seq "$seq")" 好成员 || return 1
-	assert_exit 0 register_out a "$id" b || return 1
-	# shellcheck disable=SC2016 # expanded by eval, at each try
-	assert_wait 10 "after $after: the member A registered out reached B" \
-		eval 'ld b member show "$id" >/dev/null 2>&1' || {
-		show_status a
-		show_status b
-	}
-}
-
-# alive AFTER: A's daemon is still running.
-alive() {
-	if ! kill -0 "$A_PID" 2>/dev/null; then
-		SITE_PID[a]=
-		die "A's daemon died after $1"
-	fi
-	pass
-}
 
 # site_answers_fast WHAT: `liudong site` at A exits 0 in under a second, 5 times in a row.
 site_answers_fast() {

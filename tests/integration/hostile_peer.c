@@ -41,7 +41,6 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <netdb.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <poll.h>
@@ -60,6 +59,7 @@
 #include "frame.h"
 #include "identity.h"
 #include "peer.pb-c.h"
+#include "rawnet.h"
 #include "record.pb-c.h"
 #include "siteid.h"
 #include "tls.h"
@@ -311,18 +311,10 @@ static int flush_out(struct hostile *h)
 {
 	uint8_t buf[16384];
 	size_t n;
-	while ((n = tls_take_out(h->tls, buf, sizeof(buf))) > 0) {
-		for (size_t off = 0; off < n;) {
-			ssize_t w = send(h->fd, buf + off, n - off, MSG_NOSIGNAL);
-			if (w < 0) {
-				if (errno == EINTR)
-					continue;
-				return lderr_from_errno(errno);
-			}
-			off += (size_t)w;
-		}
-	}
-	return 0;
+	int rc = 0;
+	while (!rc && (n = tls_take_out(h->tls, buf, sizeof(buf))) > 0)
+		rc = rawnet_send_all(h->fd, buf, n, NULL);
+	return rc;
 }
 
 /* Read from the socket into TLS, waiting up to the timeout. 0, -ETIMEDOUT, -EPIPE (EOF). */
@@ -384,24 +376,31 @@ static int recv_env(struct hostile *h, Ld__Envelope **out)
 	}
 }
 
-static int dial(const char *address)
+static int64_t t0_ms; /* when the TCP connection was made */
+
+/* Connect H to ADDRESS over CTX (no handshake yet); false, said on stderr, if it cannot. */
+static bool open_conn(struct hostile *h, struct tls_ctx *ctx, const char *address)
 {
-	char host[256];
-	snprintf(host, sizeof(host), "%s", address);
-	char *colon = strrchr(host, ':');
-	if (!colon)
-		return LD_EINPUT;
-	*colon = '\0';
-	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *ai;
-	if (getaddrinfo(host, colon + 1, &hints, &ai) != 0)
-		return -EHOSTUNREACH;
-	int fd = socket(ai->ai_family, ai->ai_socktype, 0);
-	if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
-		close(fd);
-		fd = -ECONNREFUSED;
+	h->fd = rawnet_dial_tcp(address);
+	t0_ms = rawnet_mono_ms();
+	if (h->fd < 0 || tls_conn_new(ctx, false, &h->tls) != 0) {
+		fprintf(stderr, "hostile_peer: cannot connect to %s\n", address);
+		return false;
 	}
-	freeaddrinfo(ai);
-	return fd;
+	return true;
+}
+
+/* The TLS handshake on H, each wait up to its timeout: 0, or a negative code. */
+static int handshake(struct hostile *h)
+{
+	int rc;
+	while ((rc = tls_handshake(h->tls)) == -EAGAIN) {
+		if ((rc = flush_out(h)) || (rc = pump_in(h)))
+			return rc;
+	}
+	if (rc == 0)
+		flush_out(h);
+	return rc;
 }
 
 static void print_ack(const Ld__Ack *a)
@@ -415,18 +414,9 @@ static void print_ack(const Ld__Ack *a)
 /* ---------------------------------------------------------------------------------------------- */
 /* Attacks (--attack)                                                                             */
 
-static int64_t t0_ms; /* when the TCP connection was made */
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static long since_ms(void)
 {
-	return (long)(mono_ms() - t0_ms);
+	return (long)(rawnet_mono_ms() - t0_ms);
 }
 
 /* Our Hello: protocols MIN..MAX, LOG_ID, our head HEAD. */
@@ -507,23 +497,14 @@ static int attack_framed(const struct opts *o, struct tls_ctx *ctx)
 {
 	static struct hostile h;
 	h.timeout_ms = o->timeout_s * 1000;
-	h.fd = dial(o->connect);
-	t0_ms = mono_ms();
-	if (h.fd < 0 || tls_conn_new(ctx, false, &h.tls) != 0) {
-		fprintf(stderr, "hostile_peer: cannot connect to %s\n", o->connect);
+	if (!open_conn(&h, ctx, o->connect))
 		return 1;
-	}
-	int rc;
-	while ((rc = tls_handshake(h.tls)) == -EAGAIN) {
-		if ((rc = flush_out(&h)) || (rc = pump_in(&h)))
-			break;
-	}
+	int rc = handshake(&h);
 	if (rc) {
 		printf("handshake failed: %s\n", rc == -EPROTO ? tls_error(h.tls) : lderr_str(rc));
 		printf("end %s %ld\n", rc == -ETIMEDOUT ? "timeout" : "eof", since_ms());
 		return 0;
 	}
-	flush_out(&h);
 	printf("handshake ok\n");
 	if (strcmp(o->attack, "huge-frame") == 0) {
 		static const uint8_t header[] = {0xff, 0xff, 0xff, 0xff};
@@ -569,8 +550,8 @@ static int attack_raw_tls(const struct opts *o, const char *key, const char *crt
 	}
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
 	SSL_CTX_set_alpn_protos(ctx, alpn, sizeof(alpn) - 1);
-	int fd = dial(o->connect);
-	t0_ms = mono_ms();
+	int fd = rawnet_dial_tcp(o->connect);
+	t0_ms = rawnet_mono_ms();
 	if (fd < 0) {
 		fprintf(stderr, "hostile_peer: cannot connect to %s\n", o->connect);
 		return 1;
@@ -708,22 +689,14 @@ int main(int argc, char **argv)
 	}
 	static struct hostile h;
 	h.timeout_ms = o.timeout_s * 1000;
-	h.fd = dial(o.connect);
-	if (h.fd < 0 || tls_conn_new(ctx, false, &h.tls) != 0) {
-		fprintf(stderr, "hostile_peer: cannot connect to %s\n", o.connect);
+	if (!open_conn(&h, ctx, o.connect))
 		return 1;
-	}
-	int rc;
-	while ((rc = tls_handshake(h.tls)) == -EAGAIN) {
-		if ((rc = flush_out(&h)) || (rc = pump_in(&h)))
-			break;
-	}
+	int rc = handshake(&h);
 	if (rc) {
 		fprintf(stderr, "hostile_peer: TLS handshake: %s (%s)\n", tls_error(h.tls),
 			lderr_str(rc));
 		return 1;
 	}
-	flush_out(&h);
 
 	uint8_t log_id[LD_LOG_ID_BYTES];
 	FILE *ur = fopen("/dev/urandom", "rb");

@@ -14,6 +14,7 @@
 #    20 s (meanwhile the other attacks and the good peer go on: S holds nothing up).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/sync_lib.sh"
+. "$(dirname "$0")/hostile_lib.sh"
 
 [ -x "${HOSTILE_PEER:-}" ] || die "HOSTILE_PEER must name the hostile_peer program"
 
@@ -31,30 +32,6 @@ A_PID=${SITE_PID[a]}
 A_PEER=127.0.0.1:${SITE_PORT[a]}
 assert_wait 15 "A shows B live" peer_is a b live || show_status a
 assert_exit 0 ld a branch add 001 --name 第一支部
-
-# good_peer_served AFTER: A's daemon is alive, answers, and a member A registers out to B now
-# reaches B within 10 s.
-GOOD_N=0
-good_peer_served() {
-	local after=$1 seq id
-	GOOD_N=$((GOOD_N + 1))
-	seq=$((100 + GOOD_N))
-	id=$(make_idno 320583 19700101 "$seq")
-	if ! kill -0 "$A_PID" 2>/dev/null; then
-		SITE_PID[a]=
-		die "A's daemon died after $after"
-	fi
-	pass
-	assert_exit 0 ld a site || return 1
-	assert_exit 0 add_member a "$id" 1970-01-01 "$(sex_of_seq "$seq")" 好成员 || return 1
-	assert_exit 0 register_out a "$id" b || return 1
-	# shellcheck disable=SC2016 # expanded by eval, at each try
-	assert_wait 10 "after $after: the member A registered out reached B" \
-		eval 'ld b member show "$id" >/dev/null 2>&1' || {
-		show_status a
-		show_status b
-	}
-}
 
 # attack WHAT SITEKEY ARGS...: run hostile_peer against A (its output in ATTACK_OUT, its end line
 # in ATTACK_END); SITEKEY is the site it speaks for ("-": none).

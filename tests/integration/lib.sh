@@ -323,6 +323,29 @@ mask() {
 	printf '%s********%s*\n' "${1:0:6}" "${1:14:3}"
 }
 
+# members_csv FILE K: 1,000 members for one `liudong import members` into FILE, full members of
+# branch 001 (retired, income 4800), area 110105; block K of birth dates (from 1940-01-01 plus
+# 1,000 K days: distinct from every other block, and no make_idno number of another area).
+members_csv() {
+	python3 - "$1" "$2" <<'PYEOF'
+import datetime, sys
+path, k = sys.argv[1], int(sys.argv[2])
+W = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+C = "10X98765432"
+out = ["id,name,sex,birth,joined,kind,branch,dues_category,income,phone,to,place,reason,from,"
+       "until,fixed_place,employer"]
+for i in range(1000):
+    birth = datetime.date(1940, 1, 1) + datetime.timedelta(days=k * 1000 + i)
+    seq = 100 + (i * 7 + k) % 900
+    body = "110105" + birth.strftime("%Y%m%d") + "%03d" % seq
+    idno = body + C[sum(int(c) * w for c, w in zip(body, W)) % 11]
+    out.append(",".join([idno, "导入%d-%04d" % (k, i), "M" if seq % 2 else "F", birth.isoformat(),
+                         "%d-07-01" % (birth.year + 20), "full", "001", "retired", "4800.00",
+                         "1380000%04d" % i] + [""] * 7))
+open(path, "w", encoding="utf-8").write("\n".join(out) + "\n")
+PYEOF
+}
+
 # ---------------------------------------------------------------------------------------------
 # Sites and daemons
 

@@ -52,28 +52,6 @@ add() {
 	[ "$ADD_RC" = 0 ] && ACKED+=("$id")
 }
 
-# register FILE K: 1,000 members for one import (area 110105, not used by `add`; block K of
-# birth dates, distinct from the other blocks).
-register() {
-	python3 - "$1" "$2" <<'PYEOF'
-import datetime, sys
-k = int(sys.argv[2])
-W = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-C = "10X98765432"
-out = ["id,name,sex,birth,joined,kind,branch,dues_category,income,phone,to,place,reason,from,"
-       "until,fixed_place,employer"]
-for i in range(1000):
-    birth = datetime.date(1940, 1, 1) + datetime.timedelta(days=k * 1000 + i)
-    seq = 100 + i % 900
-    body = "110105" + birth.strftime("%Y%m%d") + "%03d" % seq
-    idno = body + C[sum(int(c) * w for c, w in zip(body, W)) % 11]
-    out.append(",".join([idno, "导入%d-%04d" % (k, i), "M" if seq % 2 else "F", birth.isoformat(),
-                         "%d-07-01" % (birth.year + 20), "full", "001", "retired", "4800.00",
-                         "1380000%04d" % i] + [""] * 7))
-open(sys.argv[1], "w", encoding="utf-8").write("\n".join(out) + "\n")
-PYEOF
-}
-
 log "50 members on a disk with room"
 n=0
 for ((; n < 50; n++)); do
@@ -91,7 +69,7 @@ log "imports of 1,000 members until one does not fit"
 IMPORTED=0
 failed_k=
 for ((k = 0; k < 10; k++)); do
-	register "$T/r$k.csv" "$k"
+	members_csv "$T/r$k.csv" "$k"
 	run ld a import members "$T/r$k.csv"
 	if [ "$RC" = 0 ]; then
 		IMPORTED=$((IMPORTED + 1000))

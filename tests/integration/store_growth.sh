@@ -29,31 +29,9 @@ done
 assert_eq "$acked" 300 "members added one by one"
 grep -q "map grown" "$T/a.log" && pass || fail "the daemon never grew its 128 KiB map"
 
-# register FILE K: 1000 rows, birth dates of block K (distinct from each other block and from the
-# members added above: area 110105 instead of 320583).
-register() {
-	python3 - "$1" "$2" <<'PYEOF'
-import datetime, sys
-path, k = sys.argv[1], int(sys.argv[2])
-W = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-C = "10X98765432"
-out = ["id,name,sex,birth,joined,kind,branch,dues_category,income,phone,to,place,reason,from,"
-       "until,fixed_place,employer"]
-for i in range(1000):
-    birth = datetime.date(1940, 1, 1) + datetime.timedelta(days=k * 1000 + i)
-    seq = 100 + (i * 7 + k) % 900
-    body = "110105" + birth.strftime("%Y%m%d") + "%03d" % seq
-    idno = body + C[sum(int(c) * w for c, w in zip(body, W)) % 11]
-    out.append(",".join([idno, "导入%d-%04d" % (k, i), "M" if seq % 2 else "F", birth.isoformat(),
-                         "%d-07-01" % (birth.year + 20), "full", "001", "retired", "4800.00",
-                         "1380000%04d" % i] + [""] * 7))
-open(path, "w", encoding="utf-8").write("\n".join(out) + "\n")
-PYEOF
-}
-
 log "three imports of 1,000 members, each one transaction"
 for k in 0 1 2; do
-	register "$T/r$k.csv" "$k"
+	members_csv "$T/r$k.csv" "$k"
 	assert_exit 0 ld a --json import members "$T/r$k.csv" &&
 		assert_eq "$(jget "$OUT" 'd.get("imported")')" 1000 "imported from block $k"
 done
