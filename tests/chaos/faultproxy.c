@@ -591,7 +591,7 @@ int main(int argc, char **argv)
 	const char *listen_at = NULL, *to = NULL, *control = NULL, *send = NULL;
 	unsigned long long seed =
 	    (unsigned long long)time(NULL) ^ ((unsigned long long)getpid() << 32);
-	for (int i = 1; i < argc; i++) {
+	for (int i = 1; i < argc; i += 2) { /* options come as NAME VALUE pairs */
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (!v)
 			return usage();
@@ -611,7 +611,6 @@ int main(int argc, char **argv)
 				return usage();
 		} else
 			return usage();
-		i++;
 	}
 	if (control && send)
 		return ctl_send(control, send);
