@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # sync_killpeer.sh: a peer killed (kill -9) 200 times while this site commits events for it; this
-# site answers every command within a second throughout, and the peer catches up at the end.
+# site answers every command within 5 s throughout, and the peer catches up at the end.
 #
 # A (昆山) registers members out to B (南京); then a loop at A changes their contacts (each change
 # is an event for B) while another loop kills B and starts it again, SIGKILLS_B times (default
 # 200), with short pauses, so that A is often in the middle of sending a batch when B dies. A third
-# loop times every `liudong site` and `liudong status` at A: each must succeed within a second.
+# loop times every `liudong site` and `liudong status` at A: each must succeed within 5 s.
 # (Before the fix, a send failing on a connection that was closing made A's loop thread spin for
 # ever in peer_fill: A stopped answering.) At the end B has applied A's whole log, A shows B live
 # with lag 0, and `verify` is ok at both.
@@ -14,7 +14,9 @@
 
 KILLS=${SIGKILLS_B:-200}
 MEMBERS=20
-LIMIT_NS=1000000000 # each command at A within 1 s
+# Each command at A within 5 s: this catches a stall (the old spin never answered), not speed
+# (bench/ measures that); a loaded machine under a sanitizer has taken 1.4 s.
+LIMIT_NS=5000000000
 SETTLE_LIMIT=60
 
 sync_site_init a 昆山 320583
@@ -112,7 +114,7 @@ if out=$(summary "$T/probes" "site/status at A"); then
 	pass
 	log "$out"
 else
-	fail "A did not answer every site/status within 1 s while B was being killed:"
+	fail "A did not answer every site/status within 5 s while B was being killed:"
 	echo "$out" | sed 's/^/    /'
 		if awk '$2 == 124 { bad = 1 } END { exit !bad }' "$T/probes"; then
 		fail "A hangs: not waiting for B to catch up"
@@ -123,7 +125,7 @@ if out=$(summary "$T/commits" "contact changes at A"); then
 	pass
 	log "$out"
 else
-	fail "A did not commit every contact change within 1 s while B was being killed:"
+	fail "A did not commit every contact change within 5 s while B was being killed:"
 	echo "$out" | sed 's/^/    /'
 fi
 
