@@ -151,21 +151,6 @@ static void conn_send(struct ctl_conn *c, struct ctl_write *cw, size_t len)
 		conn_close(c);
 }
 
-/* What the operator is told of an internal error RESULT that its handler did not explain. */
-static const char *internal_reason(int result)
-{
-	switch (result) {
-	case LD_ENOSPACE:
-		return "no space left on the data disk: nothing was written; free space there "
-		       "and try again";
-	case LD_ECORRUPT:
-		return "a stored record is damaged: nothing was written; run liudong verify and "
-		       "see the daemon's log";
-	default:
-		return "internal error in the daemon (its log has the details)";
-	}
-}
-
 /* Send the response to RQ (if its connection is still there), free RQ, go on reading. */
 static void conn_reply(struct request *rq)
 {
@@ -185,12 +170,10 @@ static void conn_reply(struct request *rq)
 				resp.json = json ? json : "{}";
 			}
 		} else {
-			if (!rq->error[0] || resp.status == LD_EXIT_INTERNAL) {
+			if (!rq->error[0] || resp.status == LD_EXIT_INTERNAL)
 				log_error("ctl: %s failed: %s%s%s", rq->req->command,
 					  lderr_str(result), rq->error[0] ? ": " : "", rq->error);
-				if (!rq->error[0])
-					request_fail(rq, result, "%s", internal_reason(result));
-			}
+			request_explain(rq);
 			resp.error = rq->error;
 		}
 		size_t n_warn = json_array_size(rq->warnings);

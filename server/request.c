@@ -83,16 +83,35 @@ static int request_run(struct writer_job *job, struct store_txn *txn)
 	return cmd->fn(rq, txn);
 }
 
+void request_explain(struct request *rq)
+{
+	int err = rq->job.result;
+	switch (err) {
+	case LD_ESTOPPING: /* the writer's, whatever the handler said */
+		request_fail(rq, err, "the daemon is stopping; try again when it is back");
+		break;
+	case LD_ENOSPACE: /* the disk, not the map (the writer grows that): store.h */
+		request_fail(rq, err,
+			     "no space left on the data disk (%.300s): nothing was recorded; free "
+			     "some space there and try again",
+			     rq->daemon->config.data_dir);
+		break;
+	case LD_ECORRUPT:
+		if (!rq->error[0])
+			request_fail(rq, err,
+				     "a stored record is damaged: nothing was written; run liudong "
+				     "verify and see the daemon's log");
+		break;
+	default:
+		if (err && !rq->error[0])
+			request_fail(rq, err,
+				     "internal error in the daemon (its log has the details)");
+	}
+}
+
 static void request_done(struct writer_job *job)
 {
 	struct request *rq = (struct request *)job;
-	if (job->result == LD_ESTOPPING)
-		request_fail(rq, LD_ESTOPPING, "the daemon is stopping; try again when it is back");
-	if (job->result == LD_ENOSPACE) /* the disk, not the map (the writer grows that): store.h */
-		request_fail(rq, LD_ENOSPACE,
-			     "no space left on the data disk (%s): nothing was recorded; free some "
-			     "space there and try again",
-			     rq->daemon->config.data_dir);
 	const struct command *cmd = command_find(rq->req->command);
 	if (job->result == 0 && cmd->after)
 		cmd->after(rq->daemon);

@@ -58,6 +58,10 @@ int request_fail(struct request *rq, int err, const char *fmt, ...)
 /* Add a warning line (printf-style): shown on stderr, the command still succeeds. */
 void request_warn(struct request *rq, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Put in rq->error the words for a failure (rq->job.result) its handler did not explain, or that
+ * is not the handler's (the daemon stopping, the data disk full). Call before replying. */
+void request_explain(struct request *rq);
+
 /* Run RQ: dispatch by command name, on the loop thread or through the writer; rq->reply follows. */
 void request_dispatch(struct request *rq);
 
