@@ -33,9 +33,3 @@ bool utf8_valid(const char *s, bool lines)
 	}
 	return true;
 }
-
-bool utf8_text_ok(const char *s, size_t max)
-{
-	size_t n = strlen(s);
-	return n > 0 && n <= max && utf8_valid(s, false);
-}

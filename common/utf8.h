@@ -9,6 +9,3 @@
 
 /* True if S is valid UTF-8 with no control characters but tab (and CR, LF if LINES). */
 bool utf8_valid(const char *s, bool lines);
-
-/* True if S is 1 to MAX bytes of one line of UTF-8 text (a name, a place, a code). */
-bool utf8_text_ok(const char *s, size_t max);

@@ -20,7 +20,6 @@
 #include "fold.h"
 #include "idno.h"
 #include "input.h"
-#include "utf8.h"
 #include "money.h"
 #include "register.h"
 #include "sites.h"

@@ -15,7 +15,6 @@
 #include "fold.h"
 #include "idno.h"
 #include "input.h"
-#include "utf8.h"
 #include "money.h"
 #include "lderr.h"
 
@@ -132,11 +131,7 @@ int register_member(struct request *rq, struct store_txn *txn, const struct fiel
 	    (rc = need(rq, f, "branch", &branch)) ||
 	    (rc = need(rq, f, "dues-category", &category_text)))
 		return rc;
-	const char *why;
-	if (input_text_check(name, NAME_MAX_BYTES, &why) != 0)
-		return request_fail(rq, LD_EINPUT,
-				    "%sname %.200s; a name is 1 to %d bytes of one line", p, why,
-				    NAME_MAX_BYTES);
+	/* The name is checked by member_info_apply, below. */
 	if (strcmp(sex, "M") != 0 && strcmp(sex, "F") != 0)
 		return request_fail(rq, LD_EINPUT, "%ssex must be M or F, not '%s'", p, sex);
 	int32_t birth, joined;
@@ -148,6 +143,7 @@ int register_member(struct request *rq, struct store_txn *txn, const struct fiel
 				    joined_text);
 	if (joined > date_today())
 		return request_fail(rq, LD_EINPUT, "%sjoined %s is in the future", p, joined_text);
+	const char *why;
 	if (idno_validate(id, birth, sex[0], idno, &why) != 0)
 		return request_fail(rq, LD_EINPUT, "%.400s", why);
 
