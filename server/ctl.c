@@ -23,7 +23,6 @@
 #include "logging.h"
 #include "request.h"
 #include "status.h"
-#include "lderr.h"
 
 #define CTL_UNPACK_BUDGET (3 * LD_CTL_FRAME_MAX)
 #define CTL_READ_CHUNK	  65536
@@ -304,7 +303,8 @@ static bool socket_alive(const char *path)
 		return true;
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	strncpy(sa.sun_path, path, sizeof(sa.sun_path) - 1);
-	bool alive = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 || errno != ECONNREFUSED;
+	bool alive = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 ||
+		     (errno != ECONNREFUSED && errno != ENOENT); /* ENOENT: gone meanwhile */
 	close(fd);
 	return alive;
 }

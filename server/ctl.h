@@ -13,8 +13,8 @@ struct ctl_server;
 /*
  * Listen on PATH. A socket there that no daemon answers on (left by one that died) is replaced;
  * nothing else at PATH is ever removed. *out is the caller's until ctl_close. Returns 0;
- * -ENAMETOOLONG (PATH does not fit a sockaddr_un: 107 bytes at most); -EADDRINUSE (a daemon
- * answers on PATH, or may: the connection was not refused); -ENOTSOCK (a file, directory,
+ * -ENAMETOOLONG (PATH does not fit a sockaddr_un: 107 bytes at most); LD_ELOCKED (a daemon
+ * answers on PATH, or may: the connection was not refused); LD_EEXIST (a file, directory,
  * symlink or anything but a socket is at PATH); or another -errno.
  */
 int ctl_listen(struct daemon *d, const char *path, struct ctl_server **out);

@@ -109,8 +109,7 @@ static void log_listen_failure(const char *path, int rc)
 		    "it: move it away, or set [site] socket to another path",
 		    path, file_kind(path));
 	else
-		log_error("cannot listen on %s: %s", path,
-			  rc == -ENAMETOOLONG ? strerror(ENAMETOOLONG) : uv_strerror(rc));
+		log_error("cannot listen on %s: %s", path, lderr_str(rc));
 }
 
 static void on_signal(uv_signal_t *h, int signum)

@@ -18,7 +18,6 @@
 
 #include "config.h"
 #include "lderr.h"
-#include "lderr.h"
 
 /* The pid written in the lock file FD, or 0. */
 static pid_t read_holder(int fd)

@@ -66,6 +66,7 @@ int main(int argc, char **argv)
 	if (uv_loop_close(&loop) != 0)
 		log_warn("event loop closed with handles still open");
 	if (status_from_error(rc) == LD_EXIT_REFUSED)
-		return 5; /* refused: another daemon, or a file we will not remove (daemon.h) */
+		return LD_EXIT_REFUSED; /* refused: another daemon, or a file we will not remove
+					   (daemon.h) */
 	return rc == 0 ? 0 : 1;
 }

@@ -54,17 +54,6 @@ struct writer {
 	unsigned long batches, jobs;
 };
 
-/* RC in words, for the log. */
-static const char *writer_strerror(int rc)
-{
-	if (rc == LD_ENOSPACE)
-		return "no space left on the data disk (nothing of the batch was recorded; writes "
-		       "work again as soon as there is space)";
-	if (rc == LD_EMAPFULL)
-		return "the store's map is full and cannot grow further";
-	return lderr_str(rc);
-}
-
 /*
  * Run JOB in TXN, the batch's transaction. A job that fails before it changed anything (the usual
  * way: commands check, then write) leaves TXN as it was. One that fails half way (it made changes,
@@ -252,8 +241,7 @@ static void finish_batch(struct writer *w, struct writer_job *batch, struct writ
 {
 	int rc = wrote ? store_sync(w->store) : 0;
 	if (rc)
-		log_error("writer: fdatasync failed: %s: answering with failure",
-			  writer_strerror(rc));
+		log_error("writer: fdatasync failed: %s: answering with failure", lderr_str(rc));
 	for (struct writer_job *j = batch; rc && j; j = j->next) {
 		if (j->result == 0)
 			j->result = rc; /* not known to be durable: never say it is */
@@ -278,8 +266,7 @@ static void *writer_main(void *arg)
 		int rc = build_batch(w, &batch, &last, &n);
 		bool wrote = store_last_commit(w->store) != before;
 		if (rc) {
-			log_error("writer: batch of %zu failed to commit: %s", n,
-				  writer_strerror(rc));
+			log_error("writer: batch of %zu failed to commit: %s", n, lderr_str(rc));
 			for (struct writer_job *j = batch; j; j = j->next)
 				j->result = rc; /* nothing of the batch was committed */
 		}
