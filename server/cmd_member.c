@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "audit.h"
 #include "commands.h"
@@ -361,20 +362,25 @@ int cmd_member_list(struct request *rq, struct store_txn *txn)
 	return list_members(rq, txn, filter_state_branch);
 }
 
-/*
- * A name, phone or place holding TEXT, or the whole identity number TEXT: never a part of a
- * number, whose hidden digits (the birth date) would be found out one guess at a time.
- */
+/* The member whose identity number is TEXT (valid: checked once by cmd_member_find; the check
+ * character may be typed as x). */
+static bool filter_idno(const struct request *rq, const Ld__MemberState *st)
+{
+	return strcasecmp(st->info->id, request_arg(rq, 0)) == 0;
+}
+
+/* A name, phone or place holding TEXT. */
 static bool filter_text(const struct request *rq, const Ld__MemberState *st)
 {
 	const char *text = request_arg(rq, 0);
-	char idno[LD_IDNO_SIZE];
-	if (idno_validate(text, LD_DATE_NONE, 0, idno, NULL) == 0)
-		return strcmp(st->info->id, idno) == 0;
 	return strstr(st->info->name, text) || strstr(st->info->phone, text) ||
 	       (st->outflow && strstr(st->outflow->place, text));
 }
 
+/*
+ * A name, phone or place holding TEXT, or the whole identity number TEXT: never a part of a
+ * number, whose hidden digits (the birth date) would be found out one guess at a time.
+ */
 int cmd_member_find(struct request *rq, struct store_txn *txn)
 {
 	const char *text = request_arg(rq, 0);
@@ -382,7 +388,8 @@ int cmd_member_find(struct request *rq, struct store_txn *txn)
 		return request_fail(rq, LD_EUSAGE,
 				    "usage: liudong member find TEXT (part of a name, "
 				    "phone or place, or a whole identity number)");
-	return list_members(rq, txn, filter_text);
+	bool whole = idno_validate(text, LD_DATE_NONE, 0, NULL, NULL) == 0;
+	return list_members(rq, txn, whole ? filter_idno : filter_text);
 }
 
 /* ---------------------------------------------------------------------------------------------- */
