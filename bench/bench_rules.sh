@@ -14,7 +14,7 @@
 #      PLACES distinct places, default 20, 0 for a place of his own each; the five reasons; from
 #      dates spread over 2025-01-01 to 2026-11-28; one in five at a fixed place; some employers
 #      with a comma, which the CSV quotes);
-#   2. times `liudong import members FILE` (one request, one transaction): rows per second;
+#   2. times `liudong import members FILE` (one request, committed in parts): rows per second;
 #   3. checks what was imported: `stats` counts N members, N/OUT_EVERY away, and `liudong verify`
 #      passes (a failed verify is reported and fails the run, after the timings);
 #   4. times `liudong due --as-of AS_OF --json > /dev/null` (AS_OF default 2026-12-01) REPEAT

@@ -240,6 +240,9 @@ int local_import(const struct cli *cli, const Ld__Request *req)
 	if (code == 0) {
 		json_t *o = json_pack("{s:O}", "imported", json_object_get(result, "imported"));
 		json_object_set(o, "registered_out", json_object_get(result, "registered_out"));
+		if (json_object_get(result, "resumed_after"))
+			json_object_set(o, "resumed_after",
+					json_object_get(result, "resumed_after"));
 		output_print(stdout, o, cli->json);
 		json_decref(o);
 		json_decref(result);

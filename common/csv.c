@@ -54,6 +54,18 @@ void csv_reader_init(struct csv_reader *r, const char *data, size_t len)
 		r->p += 3;
 }
 
+size_t csv_reader_tell(const struct csv_reader *r, const char *data, size_t *line)
+{
+	*line = r->line;
+	return (size_t)(r->p - data);
+}
+
+void csv_reader_seek(struct csv_reader *r, const char *data, size_t offset, size_t line)
+{
+	r->p = data + offset;
+	r->line = line;
+}
+
 void csv_reader_free(struct csv_reader *r)
 {
 	free(r->fields);

@@ -49,4 +49,11 @@ void csv_reader_init(struct csv_reader *r, const char *data, size_t len);
  */
 int csv_next(struct csv_reader *r, char ***fields, size_t *n, size_t *line);
 
+/* Where the next record starts: its byte offset in DATA (as given to csv_reader_init), its line
+ * in *line. */
+size_t csv_reader_tell(const struct csv_reader *r, const char *data, size_t *line);
+
+/* Go back (or on) to a record start csv_reader_tell gave for the same DATA. */
+void csv_reader_seek(struct csv_reader *r, const char *data, size_t offset, size_t line);
+
 void csv_reader_free(struct csv_reader *r);

@@ -849,8 +849,41 @@ static int validate_new_member(const Ld__Event *ev, const uint8_t *origin, const
 		      event_kind_name(ev->kind));
 }
 
+int domain_member_before(struct store_txn *txn, const Ld__Event *ev, bool *have,
+			 Ld__MemberState **st)
+{
+	*st = NULL;
+	if (have)
+		*have = false;
+	/* Not a number: payload_check refuses the event if it needs one. */
+	if (!ev->member || idno_validate(ev->member, LD_DATE_NONE, 0, NULL, NULL) != 0)
+		return 0;
+	int rc = member_state_get(txn, ev->member, st);
+	if (rc && rc != LD_ENOTFOUND)
+		return rc;
+	if (have)
+		*have = true;
+	return 0;
+}
+
 int domain_validate(struct store_txn *txn, const Ld__Event *ev, const uint8_t *origin,
 		    const struct domain_site *site, struct verdict *v)
+{
+	Ld__MemberState *st;
+	int rc = domain_member_before(txn, ev, NULL, &st);
+	if (rc) {
+		memset(v, 0, sizeof(*v));
+		return rc;
+	}
+	rc = domain_validate_state(txn, ev, origin, site, st, v);
+	if (st)
+		ld__member_state__free_unpacked(st, NULL);
+	return rc;
+}
+
+int domain_validate_state(struct store_txn *txn, const Ld__Event *ev, const uint8_t *origin,
+			  const struct domain_site *site, const Ld__MemberState *st,
+			  struct verdict *v)
 {
 	const uint8_t *self = site->self;
 	int32_t today = site->today;
@@ -870,47 +903,43 @@ int domain_validate(struct store_txn *txn, const Ld__Event *ev, const uint8_t *o
 	if (writer == WRITER_LOCAL && ev->kind != LD__EVENT_KIND__BRANCH_JOINED &&
 	    ev->kind != LD__EVENT_KIND__BRANCH_LEFT)
 		return 0;
-	Ld__MemberState *st = NULL;
-	rc = member_state_get(txn, ev->member, &st);
-	if (rc == LD_ENOTFOUND)
+	if (!st)
 		return validate_new_member(ev, origin, self, v);
-	if (rc)
-		return rc;
 	if (writer == WRITER_LOCAL) {
 		if (member_closed(st))
 			rc = refuse(v, LD_EFORBIDDEN, "he is %s",
 				    location_name(member_location(st)));
 		else
 			rc = branch_member_check(txn, ev, st, self, v);
-		goto out;
+		return rc;
 	}
 	if (!local && !concerns(ev, st, self)) {
 		rc = refuse(v, LD_EFORBIDDEN,
 			    "a %s event about a member whose records are not "
 			    "shared with this site",
 			    event_kind_name(ev->kind));
-		goto out;
+		return rc;
 	}
 	bool late_kind =
 	    ev->kind == LD__EVENT_KIND__DUES_REFUNDED || ev->kind == LD__EVENT_KIND__CERT_REVOKED;
 	if (member_closed(st) && !late_kind) {
 		rc = refuse(v, LD_EFORBIDDEN, "he is %s: nothing more is recorded about him",
 			    location_name(member_location(st)));
-		goto out;
+		return rc;
 	}
 	struct writer_facts w;
 	Ld__Receipt *r = NULL;
 	if ((rc = writer_of(txn, ev, st, &w, v)))
-		goto out;
+		return rc;
 	if (writer == WRITER_RECEIPT) {
 		rc = receipt_get(txn, ev->dues_refunded->receipt, &r);
 		if (rc == LD_ENOTFOUND) {
 			rc = refuse(v, LD_ENOTFOUND, "no receipt %s here",
 				    ev->dues_refunded->receipt);
-			goto out;
+			return rc;
 		}
 		if (rc)
-			goto out;
+			return rc;
 		if (r->refunded)
 			rc = refuse(v, LD_EEXIST, "receipt %s is refunded already",
 				    r->paid->receipt);
@@ -925,7 +954,7 @@ int domain_validate(struct store_txn *txn, const Ld__Event *ev, const uint8_t *o
 		}
 		ld__receipt__free_unpacked(r, NULL);
 		if (rc)
-			goto out;
+			return rc;
 	}
 	/*
 	 * O or I: either may. A peer's dues: its collector, or his inflow site while his stay runs
@@ -955,15 +984,12 @@ int domain_validate(struct store_txn *txn, const Ld__Event *ev, const uint8_t *o
 				    "only during a stay at one; his outflow site keeps his record",
 				    location_name(member_location(st)), event_kind_name(ev->kind));
 		}
-		goto out;
+		return rc;
 	}
 	if (local && ev->kind == LD__EVENT_KIND__DUES_PAID &&
 	    (rc = dues_amount_check(ev->dues_paid, st, v)))
-		goto out;
-	rc = state_check(txn, ev, st, site->probation_months, v);
-out:
-	ld__member_state__free_unpacked(st, NULL);
-	return rc;
+		return rc;
+	return state_check(txn, ev, st, site->probation_months, v);
 }
 
 /* ---------------------------------------------------------------------------------------------- */
@@ -977,8 +1003,8 @@ static bool ends_stay(Ld__EventKind kind)
 	       kind == LD__EVENT_KIND__DEPARTURE_ASSESSED;
 }
 
-int domain_destinations(struct store_txn *txn, const Ld__Event *ev, const uint8_t *self,
-			uint8_t dest[DOMAIN_MAX_DEST][LD_SITE_ID_BYTES])
+int domain_route(const Ld__Event *ev, const Ld__MemberState *after, const uint8_t *self,
+		 uint8_t dest[DOMAIN_MAX_DEST][LD_SITE_ID_BYTES])
 {
 	if (event_kind_writer(ev->kind) == WRITER_LOCAL || !ev->member || !ev->member[0])
 		return 0;
@@ -991,18 +1017,16 @@ int domain_destinations(struct store_txn *txn, const Ld__Event *ev, const uint8_
 		memcpy(dest[0], ev->stay_ended->inflow_site.data, LD_SITE_ID_BYTES);
 		return 1;
 	}
-	Ld__MemberState *st;
-	int rc = member_state_get(txn, ev->member, &st);
-	if (rc)
-		return rc;
+	if (!after)
+		return LD_ENOTFOUND;
 	int n = 0;
 	/* His inflow site while his stay runs, and the event that ends it (returned, removal...).
 	 */
-	const ProtobufCBinaryData *inflow = st->outflow ? &st->outflow->inflow_site : NULL;
-	if (!member_stay_active(st) && !ends_stay(ev->kind))
+	const ProtobufCBinaryData *inflow = after->outflow ? &after->outflow->inflow_site : NULL;
+	if (!member_stay_active(after) && !ends_stay(ev->kind))
 		inflow = NULL;
-	const ProtobufCBinaryData *sites[DOMAIN_MAX_DEST] = {&st->outflow_site, inflow,
-							     &st->transfer_to};
+	const ProtobufCBinaryData *sites[DOMAIN_MAX_DEST] = {&after->outflow_site, inflow,
+							     &after->transfer_to};
 	for (int i = 0; i < DOMAIN_MAX_DEST; i++) {
 		const ProtobufCBinaryData *s = sites[i];
 		if (!s || !site_id_ok(s) || memcmp(s->data, self, LD_SITE_ID_BYTES) == 0)
@@ -1013,6 +1037,22 @@ int domain_destinations(struct store_txn *txn, const Ld__Event *ev, const uint8_
 		if (!seen)
 			memcpy(dest[n++], s->data, LD_SITE_ID_BYTES);
 	}
-	ld__member_state__free_unpacked(st, NULL);
+	return n;
+}
+
+int domain_destinations(struct store_txn *txn, const Ld__Event *ev, const uint8_t *self,
+			uint8_t dest[DOMAIN_MAX_DEST][LD_SITE_ID_BYTES])
+{
+	Ld__MemberState *st = NULL;
+	bool needs_state = event_kind_writer(ev->kind) != WRITER_LOCAL && ev->member &&
+			   ev->member[0] && ev->kind != LD__EVENT_KIND__STAY_ENDED;
+	if (needs_state) {
+		int rc = member_state_get(txn, ev->member, &st);
+		if (rc)
+			return rc;
+	}
+	int n = domain_route(ev, st, self, dest);
+	if (st)
+		ld__member_state__free_unpacked(st, NULL);
 	return n;
 }

@@ -173,7 +173,34 @@ struct domain_site {
 int domain_validate(struct store_txn *txn, const Ld__Event *ev, const uint8_t *origin,
 		    const struct domain_site *site, struct verdict *v);
 
+/*
+ * The state of EV's member before EV, read once for domain_validate_state and the fold: *ST
+ * (NULL if he is not known here, or EV names no valid identity number; else the caller frees it
+ * with ld__member_state__free_unpacked). *HAVE (may be NULL): he was looked up (so *ST NULL means
+ * not known here). Returns 0 or -errno from the store.
+ */
+int domain_member_before(struct store_txn *txn, const Ld__Event *ev, bool *have,
+			 Ld__MemberState **st);
+
+/*
+ * domain_validate for a caller that holds the member's state before EV already: ST (NULL: he is
+ * not known here; ignored for an event about no member), borrowed. So a command that read him
+ * does not read him again, and an import can judge a row's registration out before his own
+ * registration is written (ST: the state that registration makes).
+ */
+int domain_validate_state(struct store_txn *txn, const Ld__Event *ev, const uint8_t *origin,
+			  const struct domain_site *site, const Ld__MemberState *st,
+			  struct verdict *v);
+
 #define DOMAIN_MAX_DEST 3
+
+/*
+ * The sites other than SELF that EV concerns, from AFTER, the member's state once EV is folded
+ * (borrowed; NULL for none): as domain_destinations, without reading the store. Returns the
+ * number written to DEST, or LD_ENOTFOUND if EV needs his state and AFTER is NULL.
+ */
+int domain_route(const Ld__Event *ev, const Ld__MemberState *after, const uint8_t *self,
+		 uint8_t dest[DOMAIN_MAX_DEST][LD_SITE_ID_BYTES]);
 
 /*
  * The sites other than SELF that EV concerns, from the member's state in TXN after EV was folded:

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -21,10 +22,20 @@
 
 #define SCHEMA_VERSION 1
 
-static int sha256(const void *data, size_t len, uint8_t out[LD_HASH_BYTES])
+/* SHA-256 fetched from the provider once: EVP_sha256() looks it up again on every digest. */
+static EVP_MD *sha256_md;
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+
+static void sha256_fetch(void)
+{
+	sha256_md = EVP_MD_fetch(NULL, "SHA2-256", NULL);
+}
+
+int eventlog_sha256(const void *data, size_t len, uint8_t out[LD_HASH_BYTES])
 {
 	unsigned int n = 0;
-	if (!EVP_Digest(data, len, out, &n, EVP_sha256(), NULL) || n != LD_HASH_BYTES)
+	pthread_once(&sha256_once, sha256_fetch);
+	if (!sha256_md || !EVP_Digest(data, len, out, &n, sha256_md, NULL) || n != LD_HASH_BYTES)
 		return -EIO;
 	return 0;
 }
@@ -108,18 +119,15 @@ static void origin_key(const uint8_t *origin, uint64_t origin_seq, uint8_t key[4
 }
 
 /* Append packed event bytes as the next entry; index its origin. */
-static int append_bytes(struct store_txn *txn, const uint8_t *origin, uint64_t origin_seq,
-			const uint8_t *bytes, size_t len, uint64_t seq_expected)
+static int append_bytes(struct store_txn *txn, const struct eventlog_head *head,
+			const uint8_t *origin, uint64_t origin_seq, const uint8_t *bytes,
+			size_t len)
 {
-	struct eventlog_head head;
-	int rc = eventlog_head(txn, &head);
-	if (rc)
-		return rc;
-	if (head.seq + 1 != seq_expected)
-		return LD_EINPUT;
+	uint64_t seq_expected = head->seq + 1;
+	int rc;
 
 	Ld__LogEntry entry = LD__LOG_ENTRY__INIT;
-	entry.prev_hash.data = head.hash;
+	entry.prev_hash.data = (uint8_t *)head->hash;
 	entry.prev_hash.len = LD_HASH_BYTES;
 	entry.event.data = (uint8_t *)bytes;
 	entry.event.len = len;
@@ -134,7 +142,7 @@ static int append_bytes(struct store_txn *txn, const uint8_t *origin, uint64_t o
 	uint8_t okey[40];
 	origin_key(origin, origin_seq, okey);
 	struct eventlog_head next = {.seq = seq_expected};
-	if ((rc = sha256(ebuf, elen, next.hash)) ||
+	if ((rc = eventlog_sha256(ebuf, elen, next.hash)) ||
 	    (rc = store_put(txn, TBL_LOG, key, 8, ebuf, elen, STORE_APPEND)) ||
 	    (rc = store_put(txn, TBL_ORIGINS, okey, sizeof(okey), key, 8, STORE_NOOVERWRITE)) ||
 	    (rc = head_put(txn, &next)))
@@ -144,13 +152,9 @@ out:
 	return rc;
 }
 
-/* Record that each site EV concerns must receive local seq SEQ. */
-static int outbox_add(struct store_txn *txn, const uint8_t *self, const Ld__Event *ev, uint64_t seq)
+/* Record that each of the N sites DEST must receive local seq SEQ. */
+static int outbox_add(struct store_txn *txn, uint8_t dest[][LD_SITE_ID_BYTES], int n, uint64_t seq)
 {
-	uint8_t dest[DOMAIN_MAX_DEST][LD_SITE_ID_BYTES];
-	int n = domain_destinations(txn, ev, self, dest);
-	if (n < 0)
-		return n;
 	for (int i = 0; i < n; i++) {
 		uint8_t key[LD_SITE_ID_BYTES + 8];
 		memcpy(key, dest[i], LD_SITE_ID_BYTES);
@@ -165,6 +169,12 @@ static int outbox_add(struct store_txn *txn, const uint8_t *self, const Ld__Even
 int eventlog_commit_local(struct store_txn *txn, const uint8_t site_id[LD_SITE_ID_BYTES],
 			  Ld__Event *ev, uint64_t *seq)
 {
+	return eventlog_commit_known(txn, site_id, ev, false, NULL, seq);
+}
+
+int eventlog_commit_known(struct store_txn *txn, const uint8_t site_id[LD_SITE_ID_BYTES],
+			  Ld__Event *ev, bool have_before, Ld__MemberState *before, uint64_t *seq)
+{
 	struct eventlog_head head;
 	int rc = eventlog_head(txn, &head);
 	if (rc)
@@ -175,16 +185,23 @@ int eventlog_commit_local(struct store_txn *txn, const uint8_t site_id[LD_SITE_I
 	ev->origin_seq = next;
 	ev->time_ms = clock_now_ms();
 	size_t len = ld__event__get_packed_size(ev);
-	uint8_t *buf = malloc(len ? len : 1);
+	uint8_t stack[1024];
+	uint8_t *buf = len <= sizeof(stack) ? stack : malloc(len);
 	if (!buf)
 		return -ENOMEM;
 	ld__event__pack(ev, buf);
-	rc = append_bytes(txn, site_id, next, buf, len, next);
-	free(buf);
+	rc = append_bytes(txn, &head, site_id, next, buf, len);
+	if (buf != stack)
+		free(buf);
+	struct fold_hint hint = {.have_before = have_before, .before = before, .self = site_id};
 	if (rc == 0)
-		rc = fold_apply(txn, ev, next);
+		rc = fold_apply_hinted(txn, ev, next, &hint);
+	if (rc == 0 && !hint.routed) /* the fold wrote no member state: ask the store */
+		hint.n_dest = domain_destinations(txn, ev, site_id, hint.dest);
+	if (rc == 0 && hint.n_dest < 0)
+		rc = hint.n_dest;
 	if (rc == 0)
-		rc = outbox_add(txn, site_id, ev, next);
+		rc = outbox_add(txn, hint.dest, hint.n_dest, next);
 	if (rc == 0 && seq)
 		*seq = next;
 	return rc;
@@ -193,6 +210,12 @@ int eventlog_commit_local(struct store_txn *txn, const uint8_t site_id[LD_SITE_I
 int eventlog_append_remote(struct store_txn *txn, const Ld__Event *ev, const uint8_t *bytes,
 			   size_t len, uint64_t *seq)
 {
+	return eventlog_append_known(txn, ev, bytes, len, false, NULL, seq);
+}
+
+int eventlog_append_known(struct store_txn *txn, const Ld__Event *ev, const uint8_t *bytes,
+			  size_t len, bool have_before, Ld__MemberState *before, uint64_t *seq)
+{
 	if (ev->origin.len != LD_SITE_ID_BYTES)
 		return LD_EINPUT;
 	struct eventlog_head head;
@@ -200,9 +223,10 @@ int eventlog_append_remote(struct store_txn *txn, const Ld__Event *ev, const uin
 	if (rc)
 		return rc;
 	uint64_t next = head.seq + 1;
-	rc = append_bytes(txn, ev->origin.data, ev->origin_seq, bytes, len, next);
+	rc = append_bytes(txn, &head, ev->origin.data, ev->origin_seq, bytes, len);
+	struct fold_hint hint = {.have_before = have_before, .before = before};
 	if (rc == 0)
-		rc = fold_apply(txn, ev, next);
+		rc = fold_apply_hinted(txn, ev, next, &hint);
 	if (rc == 0 && seq)
 		*seq = next;
 	return rc;
@@ -409,7 +433,7 @@ static int walk_chain(struct store_txn *txn, bool fold, struct verify_result *r)
 			rc = 0;
 			goto out;
 		}
-		if ((rc = sha256(v.data, v.len, prev)))
+		if ((rc = eventlog_sha256(v.data, v.len, prev)))
 			goto out;
 	}
 	if (rc != LD_ENOTFOUND)

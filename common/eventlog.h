@@ -25,6 +25,9 @@ struct eventlog_head {
 	uint8_t hash[LD_HASH_BYTES];
 };
 
+/* The SHA-256 of DATA (LEN bytes) into OUT. Any thread. Returns 0 or -EIO. */
+int eventlog_sha256(const void *data, size_t len, uint8_t out[LD_HASH_BYTES]);
+
 /*
  * On first use of a store, record SITE_ID, a random log_id and the schema version in `meta`; later,
  * check that the store belongs to SITE_ID (LD_EINPUT if another site's). Runs its own write txn.
@@ -48,6 +51,14 @@ int eventlog_commit_local(struct store_txn *txn, const uint8_t site_id[LD_SITE_I
 			  Ld__Event *ev, uint64_t *seq);
 
 /*
+ * eventlog_commit_local for a caller that read the member before (domain_validate_state): with
+ * HAVE_BEFORE, BEFORE is his state before EV (NULL: not known here), borrowed, so the fold does
+ * not read him again. Same results.
+ */
+int eventlog_commit_known(struct store_txn *txn, const uint8_t site_id[LD_SITE_ID_BYTES],
+			  Ld__Event *ev, bool have_before, Ld__MemberState *before, uint64_t *seq);
+
+/*
  * Append an event a peer originated: BYTES (LEN) exactly as received, EV their unpacked form (its
  * origin and origin_seq are its id). The caller has checked that the id is new and the event valid
  * (domain_validate). Folds it. *seq (may be NULL) receives the local seq. Returns 0,
@@ -55,6 +66,13 @@ int eventlog_commit_local(struct store_txn *txn, const uint8_t site_id[LD_SITE_I
  */
 int eventlog_append_remote(struct store_txn *txn, const Ld__Event *ev, const uint8_t *bytes,
 			   size_t len, uint64_t *seq);
+
+/*
+ * eventlog_append_remote for a caller that read the member before (domain_validate_state): with
+ * HAVE_BEFORE, BEFORE is his state before EV (NULL: not known here), borrowed. Same results.
+ */
+int eventlog_append_known(struct store_txn *txn, const Ld__Event *ev, const uint8_t *bytes,
+			  size_t len, bool have_before, Ld__MemberState *before, uint64_t *seq);
 
 /* The local seq of the event with id (ORIGIN, ORIGIN_SEQ) into *seq. Returns 0 or LD_ENOTFOUND. */
 int eventlog_find_origin(struct store_txn *txn, const uint8_t *origin, uint64_t origin_seq,

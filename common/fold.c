@@ -30,6 +30,24 @@ int member_state_get(struct store_txn *txn, const char *idno, Ld__MemberState **
 	return *out ? 0 : LD_ECORRUPT;
 }
 
+/* The member IDNO before the event: the hint's when it holds him (borrowed), else read. */
+static int before_get(struct store_txn *txn, struct fold_hint *h, const char *idno,
+		      Ld__MemberState **out)
+{
+	if (h && h->have_before) {
+		*out = h->before;
+		return h->before ? 0 : LD_ENOTFOUND;
+	}
+	return member_state_get(txn, idno, out);
+}
+
+/* Free what before_get gave, unless it is the hint's. */
+static void before_free(struct fold_hint *h, Ld__MemberState *st)
+{
+	if (st && (!h || st != h->before))
+		ld__member_state__free_unpacked(st, NULL);
+}
+
 /* Pack any message into a fresh buffer and put it under KEY. */
 static int put_packed(struct store_txn *txn, enum store_table t, const void *key, size_t klen,
 		      const ProtobufCMessage *msg)
@@ -64,8 +82,8 @@ int branch_get(struct store_txn *txn, const char *code, Ld__BranchInfo **out)
  * Put ST with SEQ added to its history. OLD, if not NULL, is the state ST replaces: its history is
  * carried over. ST's own history field is ignored and left as it was.
  */
-static int member_put_with(struct store_txn *txn, Ld__MemberState *st, const Ld__MemberState *old,
-			   uint64_t seq)
+static int member_put_with(struct store_txn *txn, struct fold_hint *h, const Ld__Event *ev,
+			   Ld__MemberState *st, const Ld__MemberState *old, uint64_t seq)
 {
 	size_t n = old ? old->n_history : 0;
 	uint64_t stack[64];
@@ -81,6 +99,13 @@ static int member_put_with(struct store_txn *txn, Ld__MemberState *st, const Ld_
 	st->n_history = n + 1;
 	st->last_seq = seq;
 	int rc = member_state_put(txn, st);
+	if (rc == 0 && h) {
+		h->have_before = false; /* what comes next in this fold reads the store */
+		if (h->self) {
+			h->n_dest = domain_route(ev, st, h->self, h->dest);
+			h->routed = h->n_dest >= 0;
+		}
+	}
 	st->history = keep;
 	st->n_history = keep_n;
 	if (history != stack)
@@ -88,7 +113,8 @@ static int member_put_with(struct store_txn *txn, Ld__MemberState *st, const Ld_
 	return rc;
 }
 
-static int fold_member_registered(struct store_txn *txn, const Ld__Event *ev, uint64_t seq)
+static int fold_member_registered(struct store_txn *txn, struct fold_hint *h, const Ld__Event *ev,
+				  uint64_t seq)
 {
 	if (!ev->member_info)
 		return LD_ECORRUPT;
@@ -97,32 +123,34 @@ static int fold_member_registered(struct store_txn *txn, const Ld__Event *ev, ui
 	member_set_location(&st, LOC_HOME);
 	st.outflow_site = ev->origin;
 	st.first_seq = seq;
-	return member_put_with(txn, &st, NULL, seq);
+	return member_put_with(txn, h, ev, &st, NULL, seq);
 }
 
-static int fold_member_updated(struct store_txn *txn, const Ld__Event *ev, uint64_t seq)
+static int fold_member_updated(struct store_txn *txn, struct fold_hint *h, const Ld__Event *ev,
+			       uint64_t seq)
 {
 	if (!ev->member_info)
 		return LD_ECORRUPT;
 	Ld__MemberState *old;
-	int rc = member_state_get(txn, ev->member, &old);
+	int rc = before_get(txn, h, ev->member, &old);
 	if (rc)
 		return rc;
 	Ld__MemberInfo *keep = old->info;
 	old->info = ev->member_info;
-	rc = member_put_with(txn, old, old, seq);
+	rc = member_put_with(txn, h, ev, old, old, seq);
 	old->info = keep;
-	ld__member_state__free_unpacked(old, NULL);
+	before_free(h, old);
 	return rc;
 }
 
-static int fold_outflow_registered(struct store_txn *txn, const Ld__Event *ev, uint64_t seq)
+static int fold_outflow_registered(struct store_txn *txn, struct fold_hint *h, const Ld__Event *ev,
+				   uint64_t seq)
 {
 	Ld__OutflowInfo *of = ev->outflow;
 	if (!of || !of->member)
 		return LD_ECORRUPT;
 	Ld__MemberState *old = NULL;
-	int rc = member_state_get(txn, ev->member, &old);
+	int rc = before_get(txn, h, ev->member, &old);
 	if (rc && rc != LD_ENOTFOUND)
 		return rc;
 	/* The snapshot is self-contained: a site that never saw him before starts from it. */
@@ -149,9 +177,9 @@ static int fold_outflow_registered(struct store_txn *txn, const Ld__Event *ev, u
 		st.transfer_to = old->transfer_to;
 		st.temp_branch = old->temp_branch;
 	}
-	rc = member_put_with(txn, &st, old, seq);
+	rc = member_put_with(txn, h, ev, &st, old, seq);
 	if (old)
-		ld__member_state__free_unpacked(old, NULL);
+		before_free(h, old);
 	return rc;
 }
 
@@ -179,14 +207,15 @@ static int cert_state_put(struct store_txn *txn, const Ld__CertState *c)
 }
 
 /* Add SEQ to the history of EV's member and let CHANGE (may be NULL) alter his state first. */
-static int member_change(struct store_txn *txn, const Ld__Event *ev, uint64_t seq,
+static int member_change(struct store_txn *txn, struct fold_hint *h, const Ld__Event *ev,
+			 uint64_t seq,
 			 void (*change)(Ld__MemberState *st, const Ld__Event *ev, void *ctx),
 			 void *ctx)
 {
 	if (!ev->member || !ev->member[0])
 		return 0;
 	Ld__MemberState *old;
-	int rc = member_state_get(txn, ev->member, &old);
+	int rc = before_get(txn, h, ev->member, &old);
 	if (rc == LD_ENOTFOUND)
 		return 0;
 	if (rc)
@@ -196,9 +225,9 @@ static int member_change(struct store_txn *txn, const Ld__Event *ev, uint64_t se
 	Ld__MemberState saved = *old;
 	if (change)
 		change(old, ev, ctx);
-	rc = member_put_with(txn, old, &saved, seq);
+	rc = member_put_with(txn, h, ev, old, &saved, seq);
 	*old = saved;
-	ld__member_state__free_unpacked(old, NULL);
+	before_free(h, old);
 	return rc;
 }
 
@@ -207,7 +236,8 @@ static void set_certificate(Ld__MemberState *st, const Ld__Event *ev, void *numb
 	st->certificate = number;
 }
 
-static int fold_cert_issued(struct store_txn *txn, const Ld__Event *ev, uint64_t seq)
+static int fold_cert_issued(struct store_txn *txn, struct fold_hint *h, const Ld__Event *ev,
+			    uint64_t seq)
 {
 	if (!ev->cert)
 		return LD_ECORRUPT;
@@ -221,12 +251,13 @@ static int fold_cert_issued(struct store_txn *txn, const Ld__Event *ev, uint64_t
 	c.member = body->member;
 	int rc = cert_state_put(txn, &c);
 	if (rc == 0)
-		rc = member_change(txn, ev, seq, set_certificate, body->number);
+		rc = member_change(txn, h, ev, seq, set_certificate, body->number);
 	ld__certificate_body__free_unpacked(body, NULL);
 	return rc;
 }
 
-static int fold_cert_revoked(struct store_txn *txn, const Ld__Event *ev, uint64_t seq)
+static int fold_cert_revoked(struct store_txn *txn, struct fold_hint *h, const Ld__Event *ev,
+			     uint64_t seq)
 {
 	if (!ev->revoked)
 		return LD_ECORRUPT;
@@ -243,10 +274,11 @@ static int fold_cert_revoked(struct store_txn *txn, const Ld__Event *ev, uint64_
 	} else if (rc == LD_ENOTFOUND) {
 		rc = 0; /* a certificate this site never saw: history only */
 	}
-	return rc ? rc : member_change(txn, ev, seq, NULL, NULL);
+	return rc ? rc : member_change(txn, h, ev, seq, NULL, NULL);
 }
 
-static int fold_cert_reviewed(struct store_txn *txn, const Ld__Event *ev, uint64_t seq)
+static int fold_cert_reviewed(struct store_txn *txn, struct fold_hint *h, const Ld__Event *ev,
+			      uint64_t seq)
 {
 	if (!ev->reviewed)
 		return LD_ECORRUPT;
@@ -277,7 +309,7 @@ static int fold_cert_reviewed(struct store_txn *txn, const Ld__Event *ev, uint64
 	} else if (rc == LD_ENOTFOUND) {
 		rc = 0;
 	}
-	return rc ? rc : member_change(txn, ev, seq, NULL, NULL);
+	return rc ? rc : member_change(txn, h, ev, seq, NULL, NULL);
 }
 
 static int32_t later(int32_t a, int32_t b)
@@ -479,7 +511,8 @@ static void on_lapse_decided(Ld__MemberState *st, const Ld__Event *ev, void *ctx
 	st->lapse = "";
 }
 
-static int fold_dues_paid(struct store_txn *txn, const Ld__Event *ev, uint64_t seq)
+static int fold_dues_paid(struct store_txn *txn, struct fold_hint *h, const Ld__Event *ev,
+			  uint64_t seq)
 {
 	Ld__Receipt r = LD__RECEIPT__INIT;
 	r.paid = ev->dues_paid;
@@ -491,14 +524,15 @@ static int fold_dues_paid(struct store_txn *txn, const Ld__Event *ev, uint64_t s
 	if (rc)
 		return rc;
 	struct append ra = {.item = &number};
-	rc = member_change(txn, ev, seq, on_dues_paid, &ra);
+	rc = member_change(txn, h, ev, seq, on_dues_paid, &ra);
 	if (rc == 0 && ra.failed)
 		rc = -ENOMEM;
 	free(ra.array);
 	return rc;
 }
 
-static int fold_dues_refunded(struct store_txn *txn, const Ld__Event *ev, uint64_t seq)
+static int fold_dues_refunded(struct store_txn *txn, struct fold_hint *h, const Ld__Event *ev,
+			      uint64_t seq)
 {
 	const char *number = ev->dues_refunded->receipt;
 	struct store_val v;
@@ -516,16 +550,17 @@ static int fold_dues_refunded(struct store_txn *txn, const Ld__Event *ev, uint64
 	} else if (rc == LD_ENOTFOUND) {
 		rc = 0;
 	}
-	return rc ? rc : member_change(txn, ev, seq, NULL, NULL);
+	return rc ? rc : member_change(txn, h, ev, seq, NULL, NULL);
 }
 
 /* The receiving site of a letter who never knew him starts from the snapshot the event carries. */
-static int member_from_snapshot(struct store_txn *txn, const Ld__Event *ev, uint64_t seq)
+static int member_from_snapshot(struct store_txn *txn, struct fold_hint *h, const Ld__Event *ev,
+				uint64_t seq)
 {
 	Ld__MemberState *old;
-	int rc = member_state_get(txn, ev->member, &old);
+	int rc = before_get(txn, h, ev->member, &old);
 	if (rc == 0)
-		ld__member_state__free_unpacked(old, NULL);
+		before_free(h, old);
 	if (rc != LD_ENOTFOUND || !ev->transfer->member)
 		return rc == LD_ENOTFOUND ? 0 : rc;
 	Ld__MemberState st = LD__MEMBER_STATE__INIT;
@@ -534,10 +569,13 @@ static int member_from_snapshot(struct store_txn *txn, const Ld__Event *ev, uint
 	st.outflow_site = ev->origin;
 	st.first_seq = seq;
 	st.last_seq = seq;
+	if (h)
+		h->have_before = false; /* the state is in the store now, not in the hint */
 	return member_state_put(txn, &st);
 }
 
-static int fold_transfer_issued(struct store_txn *txn, const Ld__Event *ev, uint64_t seq)
+static int fold_transfer_issued(struct store_txn *txn, struct fold_hint *h, const Ld__Event *ev,
+				uint64_t seq)
 {
 	Ld__TransferLetter *l =
 	    ld__transfer_letter__unpack(NULL, ev->transfer->letter.len, ev->transfer->letter.data);
@@ -545,32 +583,34 @@ static int fold_transfer_issued(struct store_txn *txn, const Ld__Event *ev, uint
 		return LD_ECORRUPT;
 	int rc = put_packed(txn, TBL_LETTERS, l->number, strlen(l->number), &ev->transfer->base);
 	if (rc == 0)
-		rc = member_from_snapshot(txn, ev, seq);
+		rc = member_from_snapshot(txn, h, ev, seq);
 	if (rc == 0)
-		rc = member_change(txn, ev, seq, on_transfer_issued, l);
+		rc = member_change(txn, h, ev, seq, on_transfer_issued, l);
 	ld__transfer_letter__free_unpacked(l, NULL);
 	return rc;
 }
 
 /* The certificate number of EV's member, copied into OUT ("" if none). */
-static void member_certificate(struct store_txn *txn, const Ld__Event *ev, char *out, size_t len)
+static void member_certificate(struct store_txn *txn, struct fold_hint *h, const Ld__Event *ev,
+			       char *out, size_t len)
 {
 	Ld__MemberState *st;
 	out[0] = '\0';
-	if (member_state_get(txn, ev->member, &st) == 0) {
+	if (before_get(txn, h, ev->member, &st) == 0) {
 		snprintf(out, len, "%s", st->certificate);
-		ld__member_state__free_unpacked(st, NULL);
+		before_free(h, st);
 	}
 }
 
 /* A kind that ends his mobility recalls the certificate, then changes his state. */
-static int fold_recall(struct store_txn *txn, const Ld__Event *ev, uint64_t seq, const char *reason,
+static int fold_recall(struct store_txn *txn, struct fold_hint *h, const Ld__Event *ev,
+		       uint64_t seq, const char *reason,
 		       void (*change)(Ld__MemberState *, const Ld__Event *, void *))
 {
 	char number[64];
-	member_certificate(txn, ev, number, sizeof(number));
+	member_certificate(txn, h, ev, number, sizeof(number));
 	int rc = recall_certificate(txn, number, reason, ev->date);
-	return rc ? rc : member_change(txn, ev, seq, change, NULL);
+	return rc ? rc : member_change(txn, h, ev, seq, change, NULL);
 }
 
 static void on_exempted(Ld__MemberState *st, const Ld__Event *ev, void *ctx)
@@ -583,10 +623,11 @@ static void on_exempted(Ld__MemberState *st, const Ld__Event *ev, void *ctx)
 	}
 }
 
-static int fold_exempted(struct store_txn *txn, const Ld__Event *ev, uint64_t seq)
+static int fold_exempted(struct store_txn *txn, struct fold_hint *h, const Ld__Event *ev,
+			 uint64_t seq)
 {
 	struct append ea = {.item = &ev->exemption};
-	int rc = member_change(txn, ev, seq, on_exempted, &ea);
+	int rc = member_change(txn, h, ev, seq, on_exempted, &ea);
 	if (rc == 0 && ea.failed)
 		rc = -ENOMEM;
 	free(ea.array);
@@ -605,12 +646,18 @@ static void on_branch_left(Ld__MemberState *st, const Ld__Event *ev, void *ctx)
 }
 
 /* An event of a kind this version cannot fold: still part of the member's history. */
-static int fold_history_only(struct store_txn *txn, const Ld__Event *ev, uint64_t seq)
+static int fold_history_only(struct store_txn *txn, struct fold_hint *h, const Ld__Event *ev,
+			     uint64_t seq)
 {
-	return member_change(txn, ev, seq, NULL, NULL);
+	return member_change(txn, h, ev, seq, NULL, NULL);
 }
 
 int fold_apply(struct store_txn *txn, const Ld__Event *ev, uint64_t seq)
+{
+	return fold_apply_hinted(txn, ev, seq, NULL);
+}
+
+int fold_apply_hinted(struct store_txn *txn, const Ld__Event *ev, uint64_t seq, struct fold_hint *h)
 {
 	struct scratch sc;
 	Ld__Event__PayloadCase payload = event_kind_payload(ev->kind);
@@ -620,23 +667,23 @@ int fold_apply(struct store_txn *txn, const Ld__Event *ev, uint64_t seq)
 				     */
 	switch (ev->kind) {
 	case LD__EVENT_KIND__MEMBER_REGISTERED:
-		return fold_member_registered(txn, ev, seq);
+		return fold_member_registered(txn, h, ev, seq);
 	case LD__EVENT_KIND__MEMBER_UPDATED:
-		return fold_member_updated(txn, ev, seq);
+		return fold_member_updated(txn, h, ev, seq);
 	case LD__EVENT_KIND__OUTFLOW_REGISTERED:
-		return fold_outflow_registered(txn, ev, seq);
+		return fold_outflow_registered(txn, h, ev, seq);
 	case LD__EVENT_KIND__BRANCH_ADDED:
 		return fold_branch_added(txn, ev);
 	case LD__EVENT_KIND__CERT_ISSUED:
-		return fold_cert_issued(txn, ev, seq);
+		return fold_cert_issued(txn, h, ev, seq);
 	case LD__EVENT_KIND__CERT_REVOKED:
-		return fold_cert_revoked(txn, ev, seq);
+		return fold_cert_revoked(txn, h, ev, seq);
 	case LD__EVENT_KIND__CERT_REVIEWED:
-		return fold_cert_reviewed(txn, ev, seq);
+		return fold_cert_reviewed(txn, h, ev, seq);
 	case LD__EVENT_KIND__CHECKIN:
 		if (!ev->checkin)
 			return LD_ECORRUPT;
-		return member_change(txn, ev, seq, set_checked_in, NULL);
+		return member_change(txn, h, ev, seq, set_checked_in, NULL);
 	case LD__EVENT_KIND__MEETING_HELD:
 		if (!ev->meeting)
 			return LD_ECORRUPT;
@@ -645,47 +692,50 @@ int fold_apply(struct store_txn *txn, const Ld__Event *ev, uint64_t seq)
 	case LD__EVENT_KIND__ATTENDANCE:
 		if (!ev->attendance || !ev->attendance->meeting)
 			return LD_ECORRUPT;
-		return member_change(txn, ev, seq, on_attendance, NULL);
+		return member_change(txn, h, ev, seq, on_attendance, NULL);
 	case LD__EVENT_KIND__DUES_PAID:
-		return ev->dues_paid ? fold_dues_paid(txn, ev, seq) : LD_ECORRUPT;
+		return ev->dues_paid ? fold_dues_paid(txn, h, ev, seq) : LD_ECORRUPT;
 	case LD__EVENT_KIND__DUES_REFUNDED:
-		return ev->dues_refunded ? fold_dues_refunded(txn, ev, seq) : LD_ECORRUPT;
+		return ev->dues_refunded ? fold_dues_refunded(txn, h, ev, seq) : LD_ECORRUPT;
 	case LD__EVENT_KIND__REPORT_RECEIVED:
-		return member_change(txn, ev, seq, on_report, NULL);
+		return member_change(txn, h, ev, seq, on_report, NULL);
 	case LD__EVENT_KIND__CONTACT_CHANGED:
-		return ev->contact ? member_change(txn, ev, seq, on_contact, &sc) : LD_ECORRUPT;
+		return ev->contact ? member_change(txn, h, ev, seq, on_contact, &sc) : LD_ECORRUPT;
 	case LD__EVENT_KIND__FEEDBACK:
-		return member_change(txn, ev, seq, on_feedback, NULL);
+		return member_change(txn, h, ev, seq, on_feedback, NULL);
 	case LD__EVENT_KIND__DEPARTURE_ASSESSED:
-		return member_change(txn, ev, seq, on_departure, NULL);
+		return member_change(txn, h, ev, seq, on_departure, NULL);
 	case LD__EVENT_KIND__RETURNED:
-		return fold_recall(txn, ev, seq, "returned", on_returned);
+		return fold_recall(txn, h, ev, seq, "returned", on_returned);
 	case LD__EVENT_KIND__TRANSFER_ISSUED:
-		return ev->transfer ? fold_transfer_issued(txn, ev, seq) : LD_ECORRUPT;
+		return ev->transfer ? fold_transfer_issued(txn, h, ev, seq) : LD_ECORRUPT;
 	case LD__EVENT_KIND__TRANSFER_RECEIVED:
-		return fold_recall(txn, ev, seq, "transferred", on_transfer_received);
+		return fold_recall(txn, h, ev, seq, "transferred", on_transfer_received);
 	case LD__EVENT_KIND__PROBATION_OPINION:
-		return ev->note ? member_change(txn, ev, seq, on_probation_opinion, NULL)
+		return ev->note ? member_change(txn, h, ev, seq, on_probation_opinion, NULL)
 				: LD_ECORRUPT;
 	case LD__EVENT_KIND__PROBATION_DECIDED:
-		return ev->note ? member_change(txn, ev, seq, on_probation_decided, &sc)
+		return ev->note ? member_change(txn, h, ev, seq, on_probation_decided, &sc)
 				: LD_ECORRUPT;
 	case LD__EVENT_KIND__LAPSE_OPENED:
-		return ev->note ? member_change(txn, ev, seq, on_lapse_opened, NULL) : LD_ECORRUPT;
+		return ev->note ? member_change(txn, h, ev, seq, on_lapse_opened, NULL)
+				: LD_ECORRUPT;
 	case LD__EVENT_KIND__LAPSE_DECIDED:
-		return ev->note ? member_change(txn, ev, seq, on_lapse_decided, NULL) : LD_ECORRUPT;
+		return ev->note ? member_change(txn, h, ev, seq, on_lapse_decided, NULL)
+				: LD_ECORRUPT;
 	case LD__EVENT_KIND__STAY_ENDED:
-		return ev->stay_ended ? member_change(txn, ev, seq, on_stay_ended, NULL)
+		return ev->stay_ended ? member_change(txn, h, ev, seq, on_stay_ended, NULL)
 				      : LD_ECORRUPT;
 	case LD__EVENT_KIND__DUES_EXEMPTED:
-		return ev->exemption ? fold_exempted(txn, ev, seq) : LD_ECORRUPT;
+		return ev->exemption ? fold_exempted(txn, h, ev, seq) : LD_ECORRUPT;
 	case LD__EVENT_KIND__BRANCH_JOINED:
-		return ev->branch ? member_change(txn, ev, seq, on_branch_joined, NULL)
+		return ev->branch ? member_change(txn, h, ev, seq, on_branch_joined, NULL)
 				  : LD_ECORRUPT;
 	case LD__EVENT_KIND__BRANCH_LEFT:
-		return ev->branch ? member_change(txn, ev, seq, on_branch_left, NULL) : LD_ECORRUPT;
+		return ev->branch ? member_change(txn, h, ev, seq, on_branch_left, NULL)
+				  : LD_ECORRUPT;
 	default:
 		/* A kind from a newer version: kept in the log, folded once we know it. */
-		return fold_history_only(txn, ev, seq);
+		return fold_history_only(txn, h, ev, seq);
 	}
 }

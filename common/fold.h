@@ -7,7 +7,10 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
+
+#include "domain.h"
 
 #include "record.pb-c.h"
 #include "store.h"
@@ -19,6 +22,25 @@ extern const enum store_table fold_tables[FOLD_TABLE_COUNT];
 
 /* Fold EV, committed as local seq SEQ, into the state tables. Returns 0 or -errno. */
 int fold_apply(struct store_txn *txn, const Ld__Event *ev, uint64_t seq);
+
+/*
+ * What a caller that has read the member already hands a fold, and what the fold hands back, so
+ * that neither reads nor unpacks him again.
+ */
+struct fold_hint {
+	bool have_before;	 /* in: BEFORE is his state before the event */
+	Ld__MemberState *before; /* in: borrowed (NULL: not known here); changed during the
+				    fold and restored */
+	const uint8_t *self;	 /* in: this site, to route the event by his state after it; or
+				    NULL */
+	bool routed;		 /* out: the fold wrote his state, and DEST holds N_DEST sites */
+	int n_dest;
+	uint8_t dest[DOMAIN_MAX_DEST][LD_SITE_ID_BYTES]; /* as domain_route gives them */
+};
+
+/* fold_apply with H (may be NULL). */
+int fold_apply_hinted(struct store_txn *txn, const Ld__Event *ev, uint64_t seq,
+		      struct fold_hint *h);
 
 /*
  * The member with identity number IDNO: *out is unpacked, the caller frees it with

@@ -200,6 +200,13 @@ void store_close(struct store *s)
 #define PREALLOC_MIN  ((size_t)1 << 20)
 #define PREALLOC_MAX  ((size_t)8 << 20)
 #define PREALLOC_PAGE 4096 /* bytes per write: LMDB's page size on Linux */
+/*
+ * At most this much per write transaction (1 MiB, 256 writes): small commits (the case the zeros
+ * are for) stay well ahead of LMDB, and a bulk write (an import's part of thousands of members)
+ * does not write its megabytes twice, once as zeros a page at a time and once as data: it extends
+ * the file itself.
+ */
+#define PREALLOC_STEP PREALLOC_MIN
 
 /*
  * Write zeros past the end of data.mdb if LMDB's pages come near it. Called in a write txn.
@@ -225,6 +232,8 @@ static void store_prealloc(struct store *s)
 	if (mdb_env_get_fd(s->env, &fd) != 0 || fstat(fd, &sb) != 0)
 		return;
 	size_t from = (size_t)sb.st_size, to = used + ahead;
+	if (to > from + PREALLOC_STEP)
+		to = from + PREALLOC_STEP;
 	if (to > info.me_mapsize)
 		to = info.me_mapsize;
 	s->file_size = from;

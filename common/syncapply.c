@@ -263,22 +263,28 @@ static const char *fold_failure(int rc)
 	}
 }
 
+/* The member's state as read once for an event: judged by it, folded from it. */
+struct known {
+	bool have;	     /* ST was read (the event names a valid identity number) */
+	Ld__MemberState *st; /* owned; NULL: not known here */
+};
+
 /*
  * Append and fold EV (checked). Fast way: straight into TXN; SYNC_APPLY_AGAIN if folding failed.
  * Careful way: in a child of TXN, rolled back if folding failed (*why then says why).
  */
 static int append_event(struct store_txn *txn, const Ld__Event *ev, const ProtobufCBinaryData *raw,
-			bool careful, const char **why)
+			bool careful, const struct known *k, const char **why)
 {
 	if (!careful) {
-		int rc = eventlog_append_remote(txn, ev, raw->data, raw->len, NULL);
+		int rc = eventlog_append_known(txn, ev, raw->data, raw->len, k->have, k->st, NULL);
 		return rc == 0 || lderr_is_resource(rc) ? rc : SYNC_APPLY_AGAIN;
 	}
 	struct store_txn *child;
 	int rc = store_begin_child(txn, &child);
 	if (rc)
 		return rc;
-	rc = eventlog_append_remote(child, ev, raw->data, raw->len, NULL);
+	rc = eventlog_append_known(child, ev, raw->data, raw->len, k->have, k->st, NULL);
 	if (rc == 0)
 		return store_commit(child);
 	store_abort(child);
@@ -300,9 +306,13 @@ struct seen {
  * copies the event's messages into records, so such an event would leave a record this site can
  * no longer read (found by fuzz_peer). Returns 0 or -ENOMEM.
  */
-static int event_reencodes(const Ld__Event *ev, bool *ok)
+static int event_reencodes(const Ld__Event *ev, size_t raw_len, bool *ok)
 {
 	size_t len = ld__event__get_packed_size(ev);
+	*ok = true;
+	/* Such a tag packs shorter than it came; one packed to its own length came canonical. */
+	if (len == raw_len)
+		return 0;
 	uint8_t *buf = malloc(len ? len : 1);
 	if (!buf)
 		return -ENOMEM;
@@ -329,7 +339,7 @@ static int apply_one(struct store_txn *txn, const uint8_t *peer, const struct do
 	int rc = 0;
 	uint64_t seq;
 	bool reencodes = true;
-	if (ev && (rc = event_reencodes(ev, &reencodes)) != 0) {
+	if (ev && (rc = event_reencodes(ev, raw->len, &reencodes)) != 0) {
 		ld__event__free_unpacked(ev, NULL);
 		return rc;
 	}
@@ -352,17 +362,22 @@ static int apply_one(struct store_txn *txn, const uint8_t *peer, const struct do
 		if (rc == 0)
 			why = "an event with the same id and different content is in the log";
 	} else if (rc == LD_ENOTFOUND) {
-		rc = domain_validate(txn, ev, peer, site, &verdict);
+		struct known k;
+		rc = domain_member_before(txn, ev, &k.have, &k.st);
+		if (rc == 0)
+			rc = domain_validate_state(txn, ev, peer, site, k.st, &verdict);
 		if (rc && verdict.why[0]) {
 			why =
 			    verdict
 				.why; /* malformed, not the peer's to write, or his state forbids */
 			rc = 0;
 		} else if (rc == 0) {
-			rc = append_event(txn, ev, raw, careful, &why);
+			rc = append_event(txn, ev, raw, careful, &k, &why);
 			if (rc == 0 && !why)
 				stats->applied++;
 		}
+		if (k.st)
+			ld__member_state__free_unpacked(k.st, NULL);
 	}
 	if (rc == 0 && why) {
 		uint64_t oseq = ev ? ev->origin_seq : 0;

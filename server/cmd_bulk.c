@@ -8,9 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "audit.h"
 #include "cert.h"
+#include "commit.h"
 #include "commands.h"
 #include "csv.h"
 #include "daemon.h"
@@ -233,17 +235,26 @@ static const char *const key_names[] = {
     "income",	"phone", "to",	"place", "reason", "from", "until",  "fixed-place",
     "employer", "dues",	 NULL};
 
+/* The value of key number K of row R, or NULL if the row has none. */
+static const char *row_value(const struct row *r, int k)
+{
+	int col = r->index[k];
+	if (col < 0 || (size_t)col >= r->n || !r->values[col][0])
+		return NULL;
+	return r->values[col];
+}
+
 static const char *row_field(const struct fields *f, const char *key)
 {
 	const struct row *r = f->ctx;
-	for (int i = 0; key_names[i]; i++) {
-		if (strcmp(key_names[i], key) != 0)
-			continue;
-		int col = r->index[i];
-		if (col < 0 || (size_t)col >= r->n || !r->values[col][0])
-			return NULL;
-		return r->values[col];
-	}
+	/* The callers' keys are string literals, which the linker merges with these: most are
+	 * found by address, without comparing text (a row asks some 40 times). */
+	for (int i = 0; key_names[i]; i++)
+		if (key_names[i] == key)
+			return row_value(r, i);
+	for (int i = 0; key_names[i]; i++)
+		if (strcmp(key_names[i], key) == 0)
+			return row_value(r, i);
 	return NULL;
 }
 
@@ -266,6 +277,401 @@ static void text_clean(char *s)
 			*p = '?';
 }
 
+/*
+ * An import runs in parts of IMPORT_PART_ROWS rows, each committed on its own, so that the peers
+ * apply one part while the next is written and the transaction's dirty pages stay bounded. The
+ * whole file is judged first, in the first part's run, before anything is written: a bad row still
+ * refuses the whole file. The import's id is the SHA-256 of the file; each part records in `meta`
+ * how many of the file's rows are in, so that the same file imported again after a crash (or a
+ * part refused by a change made meanwhile) goes on where it stopped, without doubles.
+ */
+#define IMPORT_PART_ROWS 8192
+
+/*
+ * Knobs for the tests only (tests/integration/import_parts.sh), read from the environment:
+ * LIUDONGD_IMPORT_PART_ROWS, rows per part; LIUDONGD_IMPORT_HOLD_MS, a pause before each part
+ * after the first, so that a test can kill the daemon between two parts.
+ */
+static size_t env_size(const char *name, size_t dflt, size_t max)
+{
+	const char *v = getenv(name);
+	char *end;
+	unsigned long long n = v && *v ? strtoull(v, &end, 10) : 0;
+	return v && *v && !*end && n >= 1 && n <= max ? (size_t)n : dflt;
+}
+
+static size_t import_part_rows(void)
+{
+	return env_size("LIUDONGD_IMPORT_PART_ROWS", IMPORT_PART_ROWS, 1000000);
+}
+#define IMPORT_KEY     "import:"
+#define IMPORT_KEY_LEN (sizeof(IMPORT_KEY) - 1 + 32)
+
+struct import_part {
+	size_t offset, line; /* where its first row starts in the file */
+	size_t rows, out;    /* its rows, and how many of them are registered out */
+};
+
+struct import_state {
+	uint8_t key[IMPORT_KEY_LEN]; /* "import:" + SHA-256 of the file */
+	int index[sizeof(key_names) / sizeof(key_names[0])];
+	size_t before; /* rows committed by an earlier import of the same file */
+	size_t total;  /* rows of the file */
+	struct import_part *parts;
+	size_t n_parts;
+};
+
+static void import_state_free(void *p)
+{
+	struct import_state *im = p;
+	free(im->parts);
+	free(im);
+}
+
+/* The file's progress record: rows in, rows in all. */
+static int import_progress(struct store_txn *txn, const struct import_state *im, size_t *done,
+			   size_t *total)
+{
+	struct store_val v;
+	int rc = store_get(txn, TBL_META, im->key, sizeof(im->key), &v);
+	if (rc)
+		return rc;
+	if (v.len != 16)
+		return LD_ECORRUPT;
+	*done = (size_t)store_u64_from(v.data);
+	*total = (size_t)store_u64_from((const uint8_t *)v.data + 8);
+	return 0;
+}
+
+static int import_progress_put(struct store_txn *txn, const struct import_state *im, size_t done)
+{
+	uint8_t v[16];
+	store_u64_key(done, v);
+	store_u64_key(im->total, v + 8);
+	return store_put(txn, TBL_META, im->key, sizeof(im->key), v, sizeof(v), 0);
+}
+
+/* What export wrote: the guard against formulas taken away, then trimmed as typed. */
+static void row_clean(char **values, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *v = csv_cell_value(values[i]);
+		memmove(values[i], v, strlen(v) + 1);
+		input_trim(values[i]);
+	}
+}
+
+/* The header: every register column, any of the export's extra ones, nothing else. */
+static int import_header(struct request *rq, const char *file, char **values, size_t n, int *index)
+{
+	for (size_t k = 0; key_names[k]; k++) {
+		char col[32];
+		column_of(key_names[k], col, sizeof(col));
+		index[k] = -1;
+		for (size_t i = 0; i < n; i++)
+			if (strcmp(values[i], col) == 0)
+				index[k] = (int)i;
+	}
+	for (size_t i = 0; i < n; i++) {
+		bool known = false;
+		for (size_t k = 0; register_columns[k]; k++)
+			known = known || strcmp(values[i], register_columns[k]) == 0;
+		for (size_t k = 0; extra_columns[k]; k++)
+			known = known || strcmp(values[i], extra_columns[k]) == 0;
+		if (!known)
+			return request_fail(
+			    rq, LD_EINPUT,
+			    "%s, line 1: unknown column '%s'; the columns "
+			    "are id,name,sex,birth,joined,kind,branch,dues_category,"
+			    "income,phone,to,place,reason,from,until,fixed_place,employer",
+			    file, values[i]);
+	}
+	for (size_t k = 0; register_columns[k]; k++) {
+		bool found = false;
+		for (size_t i = 0; i < n; i++)
+			found = found || strcmp(values[i], register_columns[k]) == 0;
+		if (!found)
+			return request_fail(rq, LD_EINPUT, "%s, line 1: the column '%s' is missing",
+					    file, register_columns[k]);
+	}
+	return 0;
+}
+
+/*
+ * Judge one row as `member add` and `outflow register` would, writing nothing: the member is
+ * judged against the store, his registration out against the state his registration makes.
+ * *out: the row registers him out. Returns 0, a refusal recorded in RQ, or a store failure.
+ */
+static int import_check_row(struct request *rq, struct store_txn *txn, const struct fields *f,
+			    char idno[LD_IDNO_SIZE], bool *out)
+{
+	Ld__MemberInfo m;
+	Ld__Event ev;
+	int rc = register_member_check(rq, txn, f, idno, &m, &ev);
+	if (rc == 0)
+		rc = commit_check(rq, txn, &ev, NULL);
+	*out = f->get(f, "to") != NULL;
+	if (rc || !*out)
+		return rc;
+	Ld__MemberState st = LD__MEMBER_STATE__INIT;
+	st.info = &m;
+	st.outflow_site.data = rq->daemon->site_id;
+	st.outflow_site.len = LD_SITE_ID_BYTES;
+	st.outflow_name = rq->daemon->config.name;
+	member_set_location(&st, LOC_HOME);
+	struct outflow_draft d = {0};
+	rc = register_outflow_check(rq, txn, f, &st, &d);
+	if (rc == 0)
+		rc = commit_check(rq, txn, &d.ev, &st);
+	outflow_draft_free(&d);
+	return rc;
+}
+
+/* A row's identity number and line, to find a number the file holds twice. */
+struct seen_id {
+	char idno[LD_IDNO_SIZE];
+	size_t line;
+};
+
+static int seen_cmp(const void *a, const void *b)
+{
+	const struct seen_id *x = a, *y = b;
+	int c = strcmp(x->idno, y->idno);
+	return c ? c : (x->line > y->line) - (x->line < y->line);
+}
+
+/* Name a bad row (at most BAD_ROWS_SHOWN of them) among RQ's warnings. */
+static void import_bad_row(struct request *rq, const char *file, size_t line, size_t *bad)
+{
+	text_clean(rq->error); /* the reason may quote the row's bytes (fuzz_import) */
+	if ((*bad)++ < BAD_ROWS_SHOWN)
+		request_warn(rq, "%s, line %zu: %.400s", file, line,
+			     rq->error[0] ? rq->error : "bad row");
+	rq->error[0] = '\0';
+}
+
+static bool row_refused(int r)
+{
+	return r == LD_EINPUT || r == LD_EUSAGE || r == LD_ENOTFOUND || r == LD_EEXIST ||
+	       r == LD_EFORBIDDEN;
+}
+
+/*
+ * Judge every row after the first IM->before and cut them into parts. Returns 0, a refusal of
+ * the file through request_fail (the bad rows named in RQ's warnings), or a store failure.
+ */
+static int import_judge(struct request *rq, struct store_txn *txn, const char *file,
+			const char *csv, struct csv_reader *reader, struct import_state *im)
+{
+	struct row row = {.index = im->index};
+	struct fields f = {.get = row_field, .prefix = "", .ctx = &row};
+	size_t bad = 0, n, line, rows = 0, cap = 0, n_seen = 0, seen_cap = 0;
+	size_t part_rows = import_part_rows();
+	struct seen_id *seen = NULL;
+	char **values;
+	int rc;
+	for (;;) {
+		size_t at_line, at = csv_reader_tell(reader, csv, &at_line);
+		if ((rc = csv_next(reader, &values, &n, &line)) != 0)
+			break;
+		if (n == 1 && !values[0][0])
+			continue; /* a blank line */
+		if (rows++ < im->before)
+			continue; /* in the store since an earlier import of this file */
+		if (im->n_parts == 0 || im->parts[im->n_parts - 1].rows == part_rows) {
+			if (im->n_parts == cap) {
+				cap = cap ? cap * 2 : 16;
+				void *p = realloc(im->parts, cap * sizeof(*im->parts));
+				if (!p) {
+					rc = -ENOMEM;
+					break;
+				}
+				im->parts = p;
+			}
+			im->parts[im->n_parts++] =
+			    (struct import_part){.offset = at, .line = at_line};
+		}
+		struct import_part *pt = &im->parts[im->n_parts - 1];
+		pt->rows++;
+		row_clean(values, n);
+		row.values = values;
+		row.n = n;
+		rq->error[0] = '\0';
+		char idno[LD_IDNO_SIZE] = "";
+		bool out = false;
+		int r = import_check_row(rq, txn, &f, idno, &out);
+		pt->out += r == 0 && out;
+		if (r && !row_refused(r)) {
+			rc = r; /* the store failed, not the row */
+			break;
+		}
+		if (r) {
+			import_bad_row(rq, file, line, &bad);
+			continue;
+		}
+		if (n_seen == seen_cap) {
+			seen_cap = seen_cap ? seen_cap * 2 : 1024;
+			void *p = realloc(seen, seen_cap * sizeof(*seen));
+			if (!p) {
+				rc = -ENOMEM;
+				break;
+			}
+			seen = p;
+		}
+		memcpy(seen[n_seen].idno, idno, LD_IDNO_SIZE);
+		seen[n_seen++].line = line;
+	}
+	if (rc == LD_ENOTFOUND) { /* the end of the file: every row judged */
+		rc = 0;
+		qsort(seen, n_seen, sizeof(*seen), seen_cmp);
+		for (size_t i = 1; i < n_seen; i++) {
+			if (strcmp(seen[i].idno, seen[i - 1].idno) != 0)
+				continue;
+			char masked[LD_IDNO_SIZE];
+			request_fail(rq, LD_EEXIST,
+				     "identity number %s is on line %zu of the file already",
+				     idno_mask(seen[i].idno, masked), seen[i - 1].line);
+			import_bad_row(rq, file, seen[i].line, &bad);
+		}
+	} else if (rc == LD_EINPUT) {
+		rc = request_fail(rq, LD_EINPUT,
+				  "%s, line %zu: a quoted field is not closed; nothing "
+				  "was imported",
+				  file, line);
+	}
+	free(seen);
+	im->total = rows;
+	if (rc == 0 && bad) {
+		if (bad > BAD_ROWS_SHOWN)
+			request_warn(rq, "... and %zu more bad rows", bad - BAD_ROWS_SHOWN);
+		rc = request_fail(rq, LD_EINPUT,
+				  "%zu bad row(s) in %s (listed above); nothing was "
+				  "imported",
+				  bad, file);
+	}
+	return rc;
+}
+
+/* Read the header, find how far an earlier import of this file got, judge the rest. *out is NULL
+ * when nothing is left to import. */
+static int import_prepare(struct request *rq, struct store_txn *txn, const char *file,
+			  const char *csv, struct import_state **out)
+{
+	*out = NULL;
+	struct import_state *im = calloc(1, sizeof(*im));
+	if (!im)
+		return -ENOMEM;
+	struct csv_reader reader;
+	csv_reader_init(&reader, csv, strlen(csv));
+	char **values;
+	size_t n, line, total = 0;
+	int rc = csv_next(&reader, &values, &n, &line);
+	if (rc) {
+		rc = request_fail(rq, LD_EINPUT,
+				  "%s is empty or not CSV: the first line must name "
+				  "the columns (%s,...)",
+				  file, register_columns[0]);
+		goto out;
+	}
+	if ((rc = import_header(rq, file, values, n, im->index)))
+		goto out;
+	memcpy(im->key, IMPORT_KEY, sizeof(IMPORT_KEY) - 1);
+	if (eventlog_sha256(csv, strlen(csv), im->key + sizeof(IMPORT_KEY) - 1) != 0) {
+		rc = -EIO;
+		goto out;
+	}
+	rc = import_progress(txn, im, &im->before, &total);
+	if (rc == 0 && im->before >= total) {
+		request_warn(rq,
+			     "note: %s was imported already (%zu members); nothing was "
+			     "imported again",
+			     file, total);
+		json_object_set_new(rq->result, "imported", json_integer(0));
+		json_object_set_new(rq->result, "registered_out", json_integer(0));
+		goto out; /* *out stays NULL: nothing to do */
+	}
+	if (rc && rc != LD_ENOTFOUND)
+		goto out;
+	if ((rc = import_judge(rq, txn, file, csv, &reader, im)) == 0) {
+		*out = im;
+		im = NULL;
+	}
+out:
+	csv_reader_free(&reader);
+	if (im)
+		import_state_free(im);
+	return rc;
+}
+
+/* Write part RQ->part of the import: every row as `member add` and `outflow register`. */
+static int import_write_part(struct request *rq, struct store_txn *txn, const char *file,
+			     const char *csv, struct import_state *im)
+{
+	const struct import_part *pt = &im->parts[rq->job.part];
+	size_t hold_ms = env_size("LIUDONGD_IMPORT_HOLD_MS", 0, 60000);
+	if (hold_ms && rq->job.part > 0)
+		nanosleep(&(struct timespec){.tv_sec = (time_t)(hold_ms / 1000),
+					     .tv_nsec = (long)(hold_ms % 1000) * 1000000L},
+			  NULL);
+	struct row row = {.index = im->index};
+	struct fields f = {.get = row_field, .prefix = "", .ctx = &row};
+	struct csv_reader reader;
+	csv_reader_init(&reader, csv, strlen(csv));
+	csv_reader_seek(&reader, csv, pt->offset, pt->line);
+	size_t done = 0, n, line = pt->line;
+	char **values;
+	int rc = 0;
+	while (rc == 0 && done < pt->rows && (rc = csv_next(&reader, &values, &n, &line)) == 0) {
+		if (n == 1 && !values[0][0])
+			continue;
+		done++;
+		row_clean(values, n);
+		row.values = values;
+		row.n = n;
+		char idno[LD_IDNO_SIZE];
+		rc = register_member(rq, txn, &f, idno, NULL);
+		if (rc == 0 && row_field(&f, "to"))
+			rc = register_outflow(rq, txn, &f, idno, NULL);
+	}
+	csv_reader_free(&reader);
+	if (rc && row_refused(rc)) {
+		/* Judged good at the start: something changed meanwhile (another command). */
+		char why[sizeof(rq->error)];
+		snprintf(why, sizeof(why), "%s", rq->error);
+		text_clean(why);
+		size_t in = im->before;
+		for (unsigned k = 0; k < rq->job.part; k++)
+			in += im->parts[k].rows;
+		return request_fail(rq, rc,
+				    "%s, line %zu: %.300s; the %zu row(s) before its part are "
+				    "imported; import the same file again to go on from there",
+				    file, line, why, in);
+	}
+	if (rc == LD_ENOTFOUND || rc == LD_EINPUT)
+		rc = LD_ECORRUPT; /* the file judged whole has fewer rows now: cannot be */
+	if (rc)
+		return rc;
+	size_t in = im->before, out = 0, now = 0;
+	for (unsigned k = 0; k <= rq->job.part; k++) {
+		in += im->parts[k].rows;
+		now += im->parts[k].rows;
+		out += im->parts[k].out;
+	}
+	char detail[200];
+	snprintf(detail, sizeof(detail), "%zu member(s) from %.100s (rows %zu-%zu of %zu)",
+		 pt->rows, file, in - pt->rows + 1, in, im->total);
+	if ((rc = import_progress_put(txn, im, in)) ||
+	    (rc = audit_append(txn, request_operator(rq), rq->uid, "import.members", NULL, detail)))
+		return rc;
+	rq->job.more = rq->job.part + 1 < im->n_parts;
+	json_object_set_new(rq->result, "imported", json_integer((json_int_t)now));
+	json_object_set_new(rq->result, "registered_out", json_integer((json_int_t)out));
+	if (im->before)
+		json_object_set_new(rq->result, "resumed_after",
+				    json_integer((json_int_t)im->before));
+	return 0;
+}
+
 int cmd_import(struct request *rq, struct store_txn *txn)
 {
 	const char *what = request_arg(rq, 0);
@@ -277,129 +683,18 @@ int cmd_import(struct request *rq, struct store_txn *txn)
 		return request_fail(rq, LD_EUSAGE, "no file content was sent");
 	if (!file)
 		file = "the file";
-	struct csv_reader reader;
-	csv_reader_init(&reader, csv, strlen(csv));
-	char **values;
-	size_t n, line;
-	int rc = csv_next(&reader, &values, &n, &line);
-	if (rc) {
-		csv_reader_free(&reader);
-		return request_fail(rq, LD_EINPUT,
-				    "%s is empty or not CSV: the first line must name "
-				    "the columns (%s,...)",
-				    file, register_columns[0]);
-	}
-	/* The header: every register column, any of the export's extra ones, nothing else. */
-	int index[sizeof(key_names) / sizeof(key_names[0])];
-	for (size_t k = 0; key_names[k]; k++) {
-		char col[32];
-		column_of(key_names[k], col, sizeof(col));
-		index[k] = -1;
-		for (size_t i = 0; i < n; i++)
-			if (strcmp(values[i], col) == 0)
-				index[k] = (int)i;
-	}
-	for (size_t i = 0; i < n && rc == 0; i++) {
-		bool known = false;
-		for (size_t k = 0; register_columns[k]; k++)
-			known = known || strcmp(values[i], register_columns[k]) == 0;
-		for (size_t k = 0; extra_columns[k]; k++)
-			known = known || strcmp(values[i], extra_columns[k]) == 0;
-		if (!known)
-			rc = request_fail(
-			    rq, LD_EINPUT,
-			    "%s, line 1: unknown column '%s'; the columns "
-			    "are id,name,sex,birth,joined,kind,branch,dues_category,"
-			    "income,phone,to,place,reason,from,until,fixed_place,employer",
-			    file, values[i]);
-	}
-	for (size_t k = 0; register_columns[k] && rc == 0; k++) {
-		bool found = false;
-		for (size_t i = 0; i < n; i++)
-			found = found || strcmp(values[i], register_columns[k]) == 0;
-		if (!found)
-			rc = request_fail(rq, LD_EINPUT, "%s, line 1: the column '%s' is missing",
-					  file, register_columns[k]);
-	}
-	if (rc) {
-		csv_reader_free(&reader);
-		return rc;
-	}
-
-	struct row row = {.index = index};
-	struct fields f = {.get = row_field, .prefix = "", .ctx = &row};
-	size_t imported = 0, out = 0, bad = 0;
-	json_t *bad_lines = json_array();
-	while ((rc = csv_next(&reader, &values, &n, &line)) == 0) {
-		if (n == 1 && !values[0][0])
-			continue; /* a blank line */
-		/* What export wrote: the guard against formulas taken away, then trimmed as typed.
-		 */
-		for (size_t i = 0; i < n; i++) {
-			const char *v = csv_cell_value(values[i]);
-			memmove(values[i], v, strlen(v) + 1);
-			input_trim(values[i]);
+	if (!rq->state) {
+		struct import_state *im;
+		int rc = import_prepare(rq, txn, file, csv, &im);
+		if (rc || !im)
+			return rc;
+		rq->state = im;
+		rq->state_free = import_state_free;
+		if (im->n_parts == 0) { /* no rows */
+			json_object_set_new(rq->result, "imported", json_integer(0));
+			json_object_set_new(rq->result, "registered_out", json_integer(0));
+			return 0;
 		}
-		row.values = values;
-		row.n = n;
-		rq->error[0] = '\0';
-		char idno[LD_IDNO_SIZE];
-		int r = register_member(rq, txn, &f, idno, NULL);
-		if (r == 0 && row_field(&f, "to")) {
-			r = register_outflow(rq, txn, &f, idno, NULL);
-			out += r == 0;
-		}
-		if (r == 0) {
-			imported++;
-			continue;
-		}
-		if (r != LD_EINPUT && r != LD_EUSAGE && r != LD_ENOTFOUND && r != LD_EEXIST &&
-		    r != LD_EFORBIDDEN) {
-			rc = r; /* the store failed, not the row */
-			break;
-		}
-		/* The reason may quote the row's bytes: not UTF-8, it would be lost (fuzz_import)
-		 */
-		text_clean(rq->error);
-		if (bad++ < BAD_ROWS_SHOWN)
-			json_array_append_new(
-			    bad_lines, json_pack("{s:I, s:s}", "line", (json_int_t)line, "reason",
-						 rq->error[0] ? rq->error : "bad row"));
 	}
-	csv_reader_free(&reader);
-	if (rc == LD_EINPUT) {
-		json_decref(bad_lines);
-		return request_fail(rq, LD_EINPUT,
-				    "%s, line %zu: a quoted field is not closed; nothing "
-				    "was imported",
-				    file, line);
-	}
-	if (rc != LD_ENOTFOUND) {
-		json_decref(bad_lines);
-		return rc;
-	}
-	if (bad) {
-		for (size_t i = 0; i < json_array_size(bad_lines); i++) {
-			json_t *b = json_array_get(bad_lines, i);
-			request_warn(rq, "%s, line %" JSON_INTEGER_FORMAT ": %.400s", file,
-				     json_integer_value(json_object_get(b, "line")),
-				     json_string_value(json_object_get(b, "reason")));
-		}
-		if (bad > BAD_ROWS_SHOWN)
-			request_warn(rq, "... and %zu more bad rows", bad - BAD_ROWS_SHOWN);
-		json_decref(bad_lines);
-		/* Nothing is kept: the whole request's transaction is rolled back. */
-		return request_fail(rq, LD_EINPUT,
-				    "%zu bad row(s) in %s (listed above); nothing was "
-				    "imported",
-				    bad, file);
-	}
-	json_decref(bad_lines);
-	char detail[160];
-	snprintf(detail, sizeof(detail), "%zu member(s) from %s", imported, file);
-	if ((rc = audit_append(txn, request_operator(rq), rq->uid, "import.members", NULL, detail)))
-		return rc;
-	json_object_set_new(rq->result, "imported", json_integer((json_int_t)imported));
-	json_object_set_new(rq->result, "registered_out", json_integer((json_int_t)out));
-	return 0;
+	return import_write_part(rq, txn, file, csv, rq->state);
 }

@@ -49,8 +49,8 @@ static int refusal(struct request *rq, struct store_txn *txn, const Ld__Event *e
 	return request_fail(rq, rc, "%s refused: %.400s", event_kind_name(ev->kind), why);
 }
 
-int commit_event(struct request *rq, struct store_txn *txn, Ld__Event *ev, const char *action,
-		 const char *detail, uint64_t *seq)
+int commit_check(struct request *rq, struct store_txn *txn, Ld__Event *ev,
+		 const Ld__MemberState *st)
 {
 	struct domain_site site;
 	struct verdict v;
@@ -58,10 +58,25 @@ int commit_event(struct request *rq, struct store_txn *txn, Ld__Event *ev, const
 	ev->origin.data = rq->daemon->site_id;
 	ev->origin.len = LD_SITE_ID_BYTES;
 	ev->operator_ = (char *)request_operator(rq);
-	int rc = domain_validate(txn, ev, rq->daemon->site_id, &site, &v);
+	int rc = domain_validate_state(txn, ev, rq->daemon->site_id, &site, st, &v);
+	return rc && v.why[0] ? refusal(rq, txn, ev, rc, &v) : rc;
+}
+
+int commit_event(struct request *rq, struct store_txn *txn, Ld__Event *ev, const char *action,
+		 const char *detail, uint64_t *seq)
+{
+	/* His state is read once: the domain core judges by it and the fold starts from it. */
+	Ld__MemberState *st;
+	bool have;
+	int rc = domain_member_before(txn, ev, &have, &st);
 	if (rc)
-		return v.why[0] ? refusal(rq, txn, ev, rc, &v) : rc;
-	if ((rc = eventlog_commit_local(txn, rq->daemon->site_id, ev, seq)))
+		return rc;
+	rc = commit_check(rq, txn, ev, st);
+	if (rc == 0)
+		rc = eventlog_commit_known(txn, rq->daemon->site_id, ev, have, st, seq);
+	if (st)
+		ld__member_state__free_unpacked(st, NULL);
+	if (rc)
 		return rc;
 	if (!action)
 		return 0;

@@ -18,6 +18,15 @@ struct daemon;
 void commit_site(const struct daemon *d, const struct rules *rules, struct domain_site *out);
 
 /*
+ * Judge EV as commit_event would, with ST (borrowed; NULL: the member is not known here) as the
+ * member's state before it, without writing: for a command that checks everything before it
+ * writes anything (import). Sets EV's origin and operator. Returns 0 or a refusal through
+ * request_fail, worded as commit_event words it.
+ */
+int commit_check(struct request *rq, struct store_txn *txn, Ld__Event *ev,
+		 const Ld__MemberState *st);
+
+/*
  * Validate EV (its origin set to this site first) and commit it with eventlog_commit_local, then
  * audit ACTION (with DETAIL, may be NULL) if ACTION is not NULL. The operator is set from RQ.
  * EV stays the caller's. *seq (may be NULL) receives the local seq. Returns 0; a refusal through

@@ -119,8 +119,8 @@ int member_info_apply(struct request *rq, struct store_txn *txn, const struct fi
 	return 0;
 }
 
-int register_member(struct request *rq, struct store_txn *txn, const struct fields *f,
-		    char idno[LD_IDNO_SIZE], uint64_t *seq)
+int register_member_check(struct request *rq, struct store_txn *txn, const struct fields *f,
+			  char idno[LD_IDNO_SIZE], Ld__MemberInfo *m, Ld__Event *ev)
 {
 	const char *id, *name, *sex, *birth_text, *joined_text, *kind, *branch, *category_text;
 	const char *p = f->prefix;
@@ -147,34 +147,43 @@ int register_member(struct request *rq, struct store_txn *txn, const struct fiel
 	if (idno_validate(id, birth, sex[0], idno, &why) != 0)
 		return request_fail(rq, LD_EINPUT, "%.400s", why);
 
-	Ld__MemberInfo m = LD__MEMBER_INFO__INIT;
-	m.id = idno;
-	m.sex = (char *)sex;
-	m.birth = birth;
-	m.joined = joined;
-	m.income_fen = -1;
-	m.set_dues_fen = -1;
-	m.phone = "";
-	if ((rc = member_info_apply(rq, txn, f, &m)))
+	ld__member_info__init(m);
+	m->id = idno;
+	m->sex = (char *)sex;
+	m->birth = birth;
+	m->joined = joined;
+	m->income_fen = -1;
+	m->set_dues_fen = -1;
+	m->phone = "";
+	if ((rc = member_info_apply(rq, txn, f, m)))
 		return rc;
-	Ld__MemberState *old;
-	if (member_state_get(txn, idno, &old) == 0) {
-		ld__member_state__free_unpacked(old, NULL);
+	struct store_val there;
+	if ((rc = store_get(txn, TBL_MEMBERS, idno, strlen(idno), &there)) != LD_ENOTFOUND) {
 		char masked[LD_IDNO_SIZE];
+		if (rc)
+			return rc;
 		return request_fail(rq, LD_EEXIST,
 				    "a member with identity number %s is registered "
 				    "already; see liudong member show",
 				    idno_mask(idno, masked));
 	}
+	ld__event__init(ev);
+	ev->kind = LD__EVENT_KIND__MEMBER_REGISTERED;
+	ev->date = date_today();
+	ev->member = idno;
+	ev->operator_ = (char *)request_operator(rq);
+	ev->payload_case = LD__EVENT__PAYLOAD_MEMBER_INFO;
+	ev->member_info = m;
+	return 0;
+}
 
-	Ld__Event ev = LD__EVENT__INIT;
-	ev.kind = LD__EVENT_KIND__MEMBER_REGISTERED;
-	ev.date = date_today();
-	ev.member = idno;
-	ev.operator_ = (char *)request_operator(rq);
-	ev.payload_case = LD__EVENT__PAYLOAD_MEMBER_INFO;
-	ev.member_info = &m;
-	return commit_event(rq, txn, &ev, NULL, NULL, seq);
+int register_member(struct request *rq, struct store_txn *txn, const struct fields *f,
+		    char idno[LD_IDNO_SIZE], uint64_t *seq)
+{
+	Ld__MemberInfo m;
+	Ld__Event ev;
+	int rc = register_member_check(rq, txn, f, idno, &m, &ev);
+	return rc ? rc : commit_event(rq, txn, &ev, NULL, NULL, seq);
 }
 
 static const char *const reasons[] = {"work", "business", "residence", "study", "other"};
@@ -198,8 +207,12 @@ int register_end_stay(struct request *rq, struct store_txn *txn, const Ld__Membe
 	return commit_event(rq, txn, &ev, "stay.end", st->outflow->inflow_name, NULL);
 }
 
-int register_outflow(struct request *rq, struct store_txn *txn, const struct fields *f,
-		     const char *member, uint64_t *seq)
+/*
+ * The checks of an outflow registration that need no member in the store, and its payload: OF's
+ * strings point into F's values. Returns 0 or a failure recorded in RQ.
+ */
+static int outflow_fields(struct request *rq, const struct fields *f, Ld__OutflowInfo *of,
+			  int32_t *from)
 {
 	const char *p = f->prefix;
 	const char *to, *place, *reason, *from_text;
@@ -238,75 +251,100 @@ int register_outflow(struct request *rq, struct store_txn *txn, const struct fie
 			return request_fail(rq, LD_EINPUT,
 					    "fixed_place must be yes or no, not '%s'", fixed);
 	}
-	int32_t from, until = LD_DATE_NONE;
-	if ((rc = date_field(rq, f, "from", from_text, &from)) ||
+	int32_t until = LD_DATE_NONE;
+	if ((rc = date_field(rq, f, "from", from_text, from)) ||
 	    (until_text && (rc = date_field(rq, f, "until", until_text, &until))))
 		return rc;
-	if (until != LD_DATE_NONE && until < from)
+	if (until != LD_DATE_NONE && until < *from)
 		return request_fail(rq, LD_EINPUT, "%suntil %s is before %sfrom %s", p, until_text,
 				    p, from_text);
+	ld__outflow_info__init(of);
+	of->reason = (char *)reason;
+	of->inflow_name = (char *)to;
+	of->place = (char *)place;
+	of->fixed_place = fixed_place;
+	of->from = *from;
+	of->until = until;
+	of->phone = (char *)phone; /* NULL: his own, filled in by the caller */
+	of->employer = (char *)(employer ? employer : "");
+	of->outflow_name = rq->daemon->config.name;
+	return 0;
+}
 
-	char idno[LD_IDNO_SIZE], masked[LD_IDNO_SIZE];
-	Ld__MemberState *st;
-	if ((rc = member_lookup(rq, txn, member, idno, &st)))
+int register_outflow_check(struct request *rq, struct store_txn *txn, const struct fields *f,
+			   const Ld__MemberState *st, struct outflow_draft *d)
+{
+	int32_t from;
+	int rc = outflow_fields(rq, f, &d->of, &from);
+	if (rc)
 		return rc;
-	idno_mask(idno, masked);
-	Ld__PeerRecord *peer = NULL;
+	char masked[LD_IDNO_SIZE];
+	idno_mask(st->info->id, masked);
+	d->peer = NULL;
 	if (st->outflow_site.len != LD_SITE_ID_BYTES ||
-	    memcmp(st->outflow_site.data, rq->daemon->site_id, LD_SITE_ID_BYTES) != 0) {
-		rc = request_fail(rq, LD_EFORBIDDEN,
-				  "member %s belongs to outflow site %s: only it may "
-				  "register him out",
-				  masked, st->outflow_name);
-		goto out;
-	}
-	if (member_closed(st)) {
-		rc = request_fail(rq, LD_EFORBIDDEN, "member %s is %s; he cannot be registered out",
-				  masked, location_name(member_location(st)));
-		goto out;
-	}
+	    memcmp(st->outflow_site.data, rq->daemon->site_id, LD_SITE_ID_BYTES) != 0)
+		return request_fail(rq, LD_EFORBIDDEN,
+				    "member %s belongs to outflow site %s: only it may "
+				    "register him out",
+				    masked, st->outflow_name);
+	if (member_closed(st))
+		return request_fail(rq, LD_EFORBIDDEN,
+				    "member %s is %s; he cannot be registered out", masked,
+				    location_name(member_location(st)));
+	const char *to = d->of.inflow_name;
 	struct store_val pv;
 	rc = store_get(txn, TBL_PEERS, to, strlen(to), &pv);
-	if (rc == 0) {
-		peer = ld__peer_record__unpack(NULL, pv.len, pv.data);
-		rc = peer ? 0 : LD_ECORRUPT;
-	}
-	if (rc == LD_ENOTFOUND) {
-		rc = request_fail(rq, rc, "%sto: no peer named '%s'; add it with liudong peer add",
-				  p, to);
-		goto out;
-	}
+	if (rc == LD_ENOTFOUND)
+		return request_fail(rq, rc,
+				    "%sto: no peer named '%s'; add it with liudong peer add",
+				    f->prefix, to);
 	if (rc)
-		goto out;
+		return rc;
+	if (!(d->peer = ld__peer_record__unpack(NULL, pv.len, pv.data)))
+		return LD_ECORRUPT;
+	d->of.member = st->info;
+	d->of.inflow_site = d->peer->site_id;
+	if (!d->of.phone)
+		d->of.phone = st->info->phone;
+	ld__event__init(&d->ev);
+	d->ev.kind = LD__EVENT_KIND__OUTFLOW_REGISTERED;
+	d->ev.date = from;
+	d->ev.member = st->info->id;
+	d->ev.operator_ = (char *)request_operator(rq);
+	d->ev.payload_case = LD__EVENT__PAYLOAD_OUTFLOW;
+	d->ev.outflow = &d->of;
+	return 0;
+}
 
-	Ld__OutflowInfo of = LD__OUTFLOW_INFO__INIT;
-	of.member = st->info;
-	of.reason = (char *)reason;
-	of.inflow_site = peer->site_id;
-	of.inflow_name = (char *)to;
-	of.place = (char *)place;
-	of.fixed_place = fixed_place;
-	of.from = from;
-	of.until = until;
-	of.phone = (char *)(phone ? phone : st->info->phone);
-	of.employer = (char *)(employer ? employer : "");
-	of.outflow_name = rq->daemon->config.name;
-	Ld__Event ev = LD__EVENT__INIT;
-	ev.kind = LD__EVENT_KIND__OUTFLOW_REGISTERED;
-	ev.date = from;
-	ev.member = idno;
-	ev.operator_ = (char *)request_operator(rq);
-	ev.payload_case = LD__EVENT__PAYLOAD_OUTFLOW;
-	ev.outflow = &of;
+void outflow_draft_free(struct outflow_draft *d)
+{
+	if (d->peer)
+		ld__peer_record__free_unpacked(d->peer, NULL);
+	d->peer = NULL;
+}
+
+int register_outflow(struct request *rq, struct store_txn *txn, const struct fields *f,
+		     const char *member, uint64_t *seq)
+{
+	char idno[LD_IDNO_SIZE];
+	Ld__MemberState *st;
+	Ld__OutflowInfo typed;
+	int32_t from;
+	/* The values as typed first, then the member they are about. */
+	int rc = outflow_fields(rq, f, &typed, &from);
+	if (rc || (rc = member_lookup(rq, txn, member, idno, &st)))
+		return rc;
+	struct outflow_draft d = {0};
+	rc = register_outflow_check(rq, txn, f, st, &d);
 	/* A stay elsewhere ends first: that site hears it alone, nothing of his next place. */
-	if ((rc = register_end_stay(
-		 rq, txn, st, peer->site_id.len == LD_SITE_ID_BYTES ? peer->site_id.data : NULL,
-		 "registered-elsewhere")))
-		goto out;
-	rc = commit_event(rq, txn, &ev, NULL, NULL, seq);
-out:
-	if (peer)
-		ld__peer_record__free_unpacked(peer, NULL);
+	if (rc == 0)
+		rc = register_end_stay(
+		    rq, txn, st,
+		    d.peer->site_id.len == LD_SITE_ID_BYTES ? d.peer->site_id.data : NULL,
+		    "registered-elsewhere");
+	if (rc == 0)
+		rc = commit_event(rq, txn, &d.ev, NULL, NULL, seq);
+	outflow_draft_free(&d);
 	ld__member_state__free_unpacked(st, NULL);
 	return rc;
 }

@@ -41,6 +41,32 @@ int register_member(struct request *rq, struct store_txn *txn, const struct fiel
 		    char idno[19], uint64_t *seq);
 
 /*
+ * register_member's checks without the write: his record into M and his member.registered event
+ * into EV (strings pointing into F's values, IDNO and static text; valid while they are). The
+ * event is not yet judged by the domain core. Returns 0 or a failure recorded in RQ.
+ */
+int register_member_check(struct request *rq, struct store_txn *txn, const struct fields *f,
+			  char idno[19], Ld__MemberInfo *m, Ld__Event *ev);
+
+/* An outflow registration checked and built, not yet written (register_outflow_check). */
+struct outflow_draft {
+	Ld__OutflowInfo of;
+	Ld__Event ev;	      /* the outflow.registered event; its payload is OF */
+	Ld__PeerRecord *peer; /* owned: the inflow site; free with outflow_draft_free */
+};
+
+/*
+ * register_outflow's checks of the fields and of the member ST (borrowed; it must outlive D),
+ * without the write: the event into D (free it with outflow_draft_free, also on failure). The
+ * event is not yet judged by the domain core. Returns 0 or a failure recorded in RQ.
+ */
+int register_outflow_check(struct request *rq, struct store_txn *txn, const struct fields *f,
+			   const Ld__MemberState *st, struct outflow_draft *d);
+
+/* Free what D holds (not D). */
+void outflow_draft_free(struct outflow_draft *d);
+
+/*
  * Check an outflow registration of the member IDNO from the fields (to, place, reason, from, until,
  * fixed-place, phone, employer) and commit it. Same failure rules.
  */

@@ -109,6 +109,15 @@ void request_explain(struct request *rq)
 	}
 }
 
+/* A part of a long command is durable (loop thread; the writer may be running the next). */
+static void request_part_done(struct writer_job *job)
+{
+	struct request *rq = (struct request *)job;
+	const struct command *cmd = command_find(rq->req->command);
+	if (cmd->after)
+		cmd->after(rq->daemon);
+}
+
 static void request_done(struct writer_job *job)
 {
 	struct request *rq = (struct request *)job;
@@ -175,6 +184,7 @@ void request_dispatch(struct request *rq)
 	if (write) {
 		rq->job.run = request_run;
 		rq->job.done = request_done;
+		rq->job.part_done = request_part_done;
 		writer_submit(rq->daemon->writer, &rq->job);
 		return;
 	}
@@ -195,6 +205,8 @@ void request_free(struct request *rq)
 		return;
 	if (rq->req)
 		ld__request__free_unpacked(rq->req, &rq->budget.allocator);
+	if (rq->state && rq->state_free)
+		rq->state_free(rq->state);
 	json_decref(rq->result);
 	free(rq->raw_json);
 	json_decref(rq->warnings);

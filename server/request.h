@@ -33,6 +33,16 @@ struct request {
 	struct rules
 	    rules; /* the daemon's, copied at dispatch on the loop thread: a handler in the
 		      writer thread reads these, never the daemon's, which SIGHUP replaces */
+	/*
+	 * A write command that commits in parts (import) sets job.more to be run again, in a later
+	 * transaction, once what it wrote has committed; job.part counts the parts committed (0 in
+	 * the first); the command's `after` runs once each part is durable (writer.h). STATE
+	 * (owned, freed with STATE_FREE) carries its work between parts; a handler may be run more
+	 * than once for one part (writer.h), so what it writes must follow from job.part and STATE
+	 * alone.
+	 */
+	void *state;
+	void (*state_free)(void *state);
 	char error[512];
 	void (*reply)(struct request *rq); /* set by the socket: sends the response, frees rq */
 	void *conn;			   /* the socket's connection */

@@ -67,9 +67,12 @@ static int run_job(struct writer *w, struct store_txn *txn, struct writer_job *j
 {
 	if (!w->careful) {
 		uint64_t before = store_txn_changes(txn);
+		j->more = false;
 		j->result = j->run(j, txn);
-		if (j->result == WRITER_JOB_AGAIN && store_txn_changes(txn) == before)
+		if (j->result == WRITER_JOB_AGAIN && store_txn_changes(txn) == before) {
+			j->more = false;
 			j->result = j->run(j, txn); /* nothing to roll back: at once */
+		}
 		if (j->result == LD_EMAPFULL || j->result == LD_ENOSPACE)
 			return j->result;
 		if (j->result != 0 && store_txn_changes(txn) != before) {
@@ -83,6 +86,7 @@ static int run_job(struct writer *w, struct store_txn *txn, struct writer_job *j
 		int rc = store_begin_child(txn, &child);
 		if (rc)
 			return rc;
+		j->more = false;
 		j->result = j->run(j, child);
 		if (j->result == 0)
 			j->result = store_commit(child);
@@ -172,6 +176,56 @@ static void list_append(struct writer_job ***tail, struct writer_job *first,
 	*tail = &last->next;
 }
 
+/* What stands in a committed batch for a job that goes on: its part, for the loop thread. */
+struct part_note {
+	struct writer_job job; /* first: the batch's lists hold it */
+	struct writer_job *owner;
+};
+
+static void part_note_done(struct writer_job *job)
+{
+	struct part_note *note = (struct part_note *)job;
+	if (job->result == 0 && note->owner->part_done)
+		note->owner->part_done(note->owner);
+	free(note);
+}
+
+/*
+ * After BATCH committed (lock held): each job of it that asked to go on (more) is replaced in the
+ * batch by a note of its part and queued again, at the tail (so other jobs are not held up by a
+ * long one); unless the writer is stopping, or the note cannot be had: then the job ends here,
+ * its part committed, with LD_ESTOPPING or -ENOMEM. *LAST follows.
+ */
+static void continue_parts(struct writer *w, struct writer_job **batch, struct writer_job **last)
+{
+	struct writer_job *j = *batch, **tail = batch;
+	*last = NULL;
+	while (j) {
+		struct writer_job *next = j->next, *keep = j;
+		if (j->result == 0 && j->more) {
+			struct part_note *note = w->stopping ? NULL : calloc(1, sizeof(*note));
+			j->more = false;
+			j->part++;
+			if (note) {
+				note->job.done = part_note_done;
+				note->owner = j;
+				keep = &note->job;
+				j->next = NULL;
+				*w->queue_tail = j;
+				w->queue_tail = &j->next;
+				w->queued++;
+			} else {
+				j->result = w->stopping ? LD_ESTOPPING : -ENOMEM;
+			}
+		}
+		*tail = keep;
+		tail = &keep->next;
+		*last = keep;
+		j = next;
+	}
+	*tail = NULL;
+}
+
 /*
  * Build one batch (lock held on entry and exit, released while jobs run): run what is queued,
  * then what comes while the batch fills, commit. Returns the commit's result; *BATCH, *LAST and
@@ -229,6 +283,8 @@ static int build_batch(struct writer *w, struct writer_job **batch, struct write
 	w->careful = false;
 	pthread_mutex_lock(&w->lock);
 	w->last_batch = *n;
+	if (rc == 0)
+		continue_parts(w, batch, last);
 	return rc;
 }
 

@@ -47,6 +47,17 @@ struct writer_job {
 	writer_run_fn run;
 	writer_done_fn done;
 	int result;
+	/*
+	 * A long job commits in parts: its run sets MORE to have what it wrote so far committed and
+	 * to be run again, in a later transaction of the writer's, without going back to the loop
+	 * thread; PART counts its parts committed (0 in the first run; set by the writer). Once a
+	 * part is durable, PART_DONE (may be NULL) is called with the job on the loop thread while
+	 * the writer may be running the job's next part: it must touch nothing the run changes.
+	 * DONE comes once, after the last part (or the first failure).
+	 */
+	bool more;
+	unsigned part;
+	void (*part_done)(struct writer_job *job);
 	struct writer_job *next; /* the writer's */
 };
 

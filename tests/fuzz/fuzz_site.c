@@ -99,7 +99,14 @@ int fuzz_site_request(struct daemon *d, struct store_txn *txn, const struct comm
 	struct store_txn *child;
 	int rc = store_begin_child(txn, &child);
 	if (rc == 0) {
+		rq->job.part = 0;
 		rc = cmd->fn(rq, child);
+		while (rc == 0 &&
+		       rq->job.more) { /* a command in parts (import), as the writer runs it */
+			rq->job.more = false;
+			rq->job.part++;
+			rc = cmd->fn(rq, child);
+		}
 		if (rc == 0)
 			rc = store_commit(child);
 		else
@@ -119,6 +126,9 @@ int fuzz_site_request(struct daemon *d, struct store_txn *txn, const struct comm
 	rq->result = rq->warnings = NULL;
 	free(rq->raw_json);
 	rq->raw_json = NULL;
+	if (rq->state && rq->state_free)
+		rq->state_free(rq->state);
+	rq->state = NULL;
 	return rc;
 }
 

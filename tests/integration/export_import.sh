@@ -232,15 +232,22 @@ print("\n".join(diffs))
 PYEOF
 )
 assert_eq "$DIFF" "" "differences between A's export and C's (register columns, state, inflow, dues)"
-# Importing the same file again refuses every row (they exist), and changes nothing.
+# Importing the same file again is done already (the import's id is the file's SHA-256): a
+# note, nothing written. Another file with the same members refuses every row (they exist).
 HEAD_C=$(jget "$(ld c --json site)" 'd["head_seq"]')
 run ld c import members "$T/a.csv"
-assert_eq "$RC" 3 "exit code of importing A's export a second time at C"
+assert_eq "$RC" 0 "exit code of importing A's export a second time at C"
+assert_eq "$ERR" "liudong: note: a.csv was imported already (7 members); nothing was imported again" \
+	"stderr of importing the same file twice"
+assert_eq "$(jget "$(ld c --json site)" 'd["head_seq"]')" "$HEAD_C" "C's head after importing the same file twice"
+{ cat "$T/a.csv"; printf '\r\n'; } >"$T/a-again.csv"
+run ld c import members "$T/a-again.csv"
+assert_eq "$RC" 3 "exit code of importing the same members from another file at C"
 assert_eq "$(printf '%s\n' "$ERR" | grep -c 'is registered already')" 7 \
 	"rows named on stderr as registered already (the second import)"
 assert_eq "$(printf '%s\n' "$ERR" | tail -n 1)" \
-	"liudong: 7 bad row(s) in a.csv (listed above); nothing was imported" "the last error line (the second import)"
-assert_eq "$(jget "$(ld c --json site)" 'd["head_seq"]')" "$HEAD_C" "C's head after importing the same file twice"
+	"liudong: 7 bad row(s) in a-again.csv (listed above); nothing was imported" "the last error line (the second import)"
+assert_eq "$(jget "$(ld c --json site)" 'd["head_seq"]')" "$HEAD_C" "C's head after importing the same members twice"
 
 # ---------------------------------------------------------------------------------------------
 log "a register of 1,000 rows with one bad row (line 517) imports nothing"
