@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# run_e2e.sh: liudong end to end (issue 12, acceptance 1, 2 and 5): an N-row register (every row
+# registered out to 南京) imported at site A (昆山) with `liudong import members`, while site B
+# (南京) is up, pinned both ways and live; timed from the start of the import command until B's
+# head (`site`, polled every 5 ms by bench_sync wait) counts all N events.
+#
+#   usage: bench/run_e2e.sh CSV N OUT_DIR       (BUILD_DIR: default build-release)
+#          MODE=timed   (default) the figure: nothing else attached to the daemons
+#          MODE=trace   both daemons run with bench/liblmdbtrace.so; afterwards bench/lmdb_replay
+#                       replays A's write transactions of the import (from the start of the
+#                       command to its answer) and B's of the apply (from the start of the import
+#                       to B's last event) into fresh stores: the raw LMDB floors
+#          MODE=perf    `perf record -g` on A during the import and on B until it applied all;
+#                       OUT_DIR/perf-a.txt and perf-b.txt get the top functions
+#
+# Prints one JSON object on stdout: rows, import_s (the command at A), e2e_s, members_per_s,
+# b_apply_s (B's first applied event to its last), peak VmHWM of both daemons (KiB), and in trace
+# mode the two replays. Sites live under BENCH_TMPDIR (default /var/tmp) and are removed on exit
+# (KEEP_BENCH=1 keeps them); daemons are stopped on every exit, Ctrl-C included.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${BUILD_DIR:-$ROOT/build-release}
+MODE=${MODE:-timed}
+[ $# -eq 3 ] || {
+  echo "usage: bench/run_e2e.sh CSV N OUT_DIR" >&2
+  exit 2
+}
+CSV=$1 N=$2 OUT=$3
+LIUDONGD=$BUILD/server/liudongd
+LIUDONG=$BUILD/client/liudong
+BENCH_SYNC=$BUILD/bench/bench_sync
+REPLAY=$BUILD/bench/lmdb_replay
+TRACELIB=$BUILD/bench/liblmdbtrace.so
+BENCH_NAME=run_e2e
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
+mkdir -p "$OUT"
+
+WORK=$(mktemp -d "${BENCH_TMPDIR:-/var/tmp}/liudong-e2e.XXXXXX")
+PA= PB= PERFA= PERFB= WAITER=
+cleanup() {
+  local rc=$?
+  for p in $PERFA $PERFB $WAITER; do kill -INT "$p" 2>/dev/null || true; done
+  for p in $PERFA $PERFB $WAITER; do wait "$p" 2>/dev/null || true; done
+  [ -z "$PA" ] || stop_pid "liudongd A" "$PA" || rc=1
+  [ -z "$PB" ] || stop_pid "liudongd B" "$PB" || rc=1
+  if [ "${KEEP_BENCH:-0}" = 1 ]; then say "kept $WORK"; else rm -rf -- "$WORK"; fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+jget() { python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(eval(sys.argv[2]))' "$1" "$2"; }
+a() { "$LIUDONG" -s "$WORK/a/liudongd.sock" "$@"; }
+b() { "$LIUDONG" -s "$WORK/b/liudongd.sock" "$@"; }
+now_ns() { date +%s%N; }
+
+start() { # KEY: start site KEY's daemon (traced in trace mode); sets PA or PB
+  local key=$1 env=()
+  [ "$MODE" != trace ] || env=(LIUDONG_LMDB_TRACE="$WORK/$key.trace" LD_PRELOAD="$TRACELIB")
+  env "${env[@]}" "$LIUDONGD" -c "$WORK/$key/liudongd.conf" 2>"$WORK/$key.log" &
+  if [ "$key" = a ]; then PA=$!; else PB=$!; fi
+}
+
+pa=$(port) pb=$(port)
+ida=$("$LIUDONGD" init "$WORK/a" --name 昆山 --code 320583 --listen "127.0.0.1:$pa")
+idb=$("$LIUDONGD" init "$WORK/b" --name 南京 --code 320100 --listen "127.0.0.1:$pb")
+start a
+start b
+for _ in $(seq 200); do a site >/dev/null 2>&1 && b site >/dev/null 2>&1 && break; sleep 0.05; done
+a peer add 南京 --id "$idb" --address "127.0.0.1:$pb" >/dev/null
+b peer add 昆山 --id "$ida" --address "127.0.0.1:$pa" >/dev/null
+a branch add 001 --name 一支部 >/dev/null
+for _ in $(seq 300); do
+  a --json status | grep -q '"state":"live"' && b --json status | grep -q '"state":"live"' && break
+  sleep 0.1
+done
+a --json status | grep -q '"state":"live"' || die "A does not see B live after 30 s"
+base=$(jget "$(b --json site)" 'd["head_seq"]')
+sleep 0.5 # let the connection's first exchanges settle
+
+"$BENCH_SYNC" wait --socket "$WORK/b/liudongd.sock" --head $((base + N)) --base "$base" \
+  --poll-ms 5 --sample-ms 100 --stall 120 --pid "a=$PA" --pid "b=$PB" --json \
+  >"$WORK/wait.json" 2>"$WORK/wait.err" &
+WAITER=$!
+if [ "$MODE" = perf ]; then
+  perf record -q -g -p "$PA" -o "$OUT/perf-a.data" 2>"$OUT/perf-a.err" &
+  PERFA=$!
+  perf record -q -g -p "$PB" -o "$OUT/perf-b.data" 2>"$OUT/perf-b.err" &
+  PERFB=$!
+  sleep 1 # perf attaches
+fi
+sleep 0.1
+t0=$(now_ns)
+a --json import members "$CSV" >"$WORK/import.json" 2>"$WORK/import.err" ||
+  die "the import failed: $(cat "$WORK/import.err")"
+t1=$(now_ns)
+[ -z "$PERFA" ] || { kill -INT "$PERFA"; wait "$PERFA" || true; PERFA=; }
+wait "$WAITER" || die "B did not apply all $N events: $(cat "$WORK/wait.json" "$WORK/wait.err")"
+WAITER=
+[ -z "$PERFB" ] || { kill -INT "$PERFB"; wait "$PERFB" || true; PERFB=; }
+W=$(cat "$WORK/wait.json")
+done_ms=$(jget "$W" 'd["done_ms"]')
+first_ms=$(jget "$W" 'd["first_ms"]')
+
+if [ "$MODE" = perf ]; then
+  for k in a b; do
+    perf report -i "$OUT/perf-$k.data" --no-children --percent-limit 1.5 --stdio 2>/dev/null |
+      grep -E '^ +[0-9.]+%' | head -15 >"$OUT/perf-$k.txt" || true
+  done
+fi
+
+REPLAY_A=null REPLAY_B=null
+if [ "$MODE" = trace ]; then
+  stop_pid "liudongd A" "$PA" || die "A did not stop cleanly"
+  PA=
+  stop_pid "liudongd B" "$PB" || die "B did not stop cleanly"
+  PB=
+  REPLAY_A=$("$REPLAY" --trace "$WORK/a.trace" --dir "$WORK/replay-a" --from "$t0" --to "$t1" --json) ||
+    die "the replay of A's trace failed"
+  REPLAY_B=$("$REPLAY" --trace "$WORK/b.trace" --dir "$WORK/replay-b" --from "$t0" \
+    --to "${done_ms}000000" --json) || die "the replay of B's trace failed"
+fi
+
+python3 - "$N" "$t0" "$t1" "$done_ms" "$first_ms" "$W" "$REPLAY_A" "$REPLAY_B" "$MODE" <<'PY'
+import json, sys
+n, t0, t1, done_ms, first_ms = (int(x) for x in sys.argv[1:6])
+w = json.loads(sys.argv[6])
+ra, rb = json.loads(sys.argv[7]), json.loads(sys.argv[8])
+e2e = done_ms / 1e3 - t0 / 1e9
+out = {
+    "bench": "liudong_e2e", "mode": sys.argv[9], "rows": n,
+    "import_s": round((t1 - t0) / 1e9, 4), "e2e_s": round(e2e, 4),
+    "members_per_s": round(n / e2e, 1),
+    "b_apply_s": round((done_ms - first_ms) / 1e3, 4),
+    "b_first_after_start_s": round(first_ms / 1e3 - t0 / 1e9, 4),
+    "a_hwm_kib": w["procs"]["a"]["peak_hwm_kib"] if "peak_hwm_kib" in w["procs"]["a"] else None,
+    "b_hwm_kib": w["procs"]["b"]["peak_hwm_kib"] if "peak_hwm_kib" in w["procs"]["b"] else None,
+    "replay_a": ra, "replay_b": rb,
+}
+print(json.dumps(out))
+PY
