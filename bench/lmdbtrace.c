@@ -76,7 +76,7 @@ static void trace_open(void)
 	const char *path = getenv("LIUDONG_LMDB_TRACE");
 	if (!path || !*path)
 		return;
-	out = fopen(path, "we");
+	out = fopen(path, "ae"); /* a restarted daemon goes on in the same trace */
 	if (!out) {
 		fprintf(stderr, "lmdbtrace: cannot write %s\n", path);
 		return;
