@@ -8,12 +8,12 @@
 #          MODE=timed   (default) B up and live during the import: the end-to-end figure, timed
 #                       from the start of the import command until B's head counts all N events
 #          MODE=catchup B stopped during the import, then started: A's import and B's apply each
-#                       alone (B's apply timed from its first answer on its control socket, once
-#                       started, until its head counts all N: TLS handshake included)
+#                       alone (B's apply timed from the moment it is started until its head counts
+#                       all N: its start, the TLS handshake and its catch-up)
 #          MODE=trace   as catchup, both daemons running with bench/liblmdbtrace.so; afterwards
 #                       bench/lmdb_replay replays A's write transactions of the import (from the
-#                       start of the command to its answer) and B's of the catch-up (from its
-#                       first answer to its last event) into fresh stores: the raw LMDB floors
+#                       start of the command to its answer) and B's from its start to its last
+#                       event into fresh stores: the raw LMDB floors
 #          MODE=perf    as catchup, with `perf record -g` on A during the import and on B (run
 #                       under perf from its start) until it caught up; OUT_DIR/perf-a.txt and
 #                       perf-b.txt get the top functions
@@ -128,6 +128,7 @@ perf_off a
 tb=0
 if [ "$MODE" != timed ]; then
   sleep 0.5
+  tb=$(now_ns) # B starts: it opens its store, connects to A and applies what A sends
   if [ "$MODE" = perf ]; then # B under perf from its start: its catch-up is over in a second
     perf record -q -g -o "$OUT/perf-b.data" -- "$LIUDONGD" -c "$WORK/b/liudongd.conf" \
       2>"$WORK/b.log" &
@@ -137,7 +138,6 @@ if [ "$MODE" != timed ]; then
     start b
   fi
   for _ in $(seq 400); do b site >/dev/null 2>&1 && break; sleep 0.01; done
-  tb=$(now_ns) # B answers: from here on it connects to A and applies what A sends
   waiter
 fi
 wait "$WAITER" || die "B did not apply all $N events: $(cat "$WORK/wait.json" "$WORK/wait.err")"
