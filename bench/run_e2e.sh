@@ -1,0 +1,194 @@
+#!/usr/bin/env bash
+# run_e2e.sh: liudong end to end (issue 12, acceptance 1, 2 and 5): an N-row register (every row
+# registered out to 南京) imported at site A (昆山) with `liudong import members`, site B (南京)
+# pinned both ways. B's head (`site`) is polled every 5 ms by bench_sync wait, which also samples
+# both daemons' memory.
+#
+#   usage: bench/run_e2e.sh CSV N OUT_DIR       (BUILD_DIR: default build-release)
+#          MODE=timed   (default) B up and live during the import: the end-to-end figure, timed
+#                       from the start of the import command until B's head counts all N events
+#          MODE=catchup B stopped during the import, then started: A's import and B's apply each
+#                       alone (B's apply timed from the moment it is started until its head counts
+#                       all N: its start, the TLS handshake and its catch-up)
+#          MODE=trace   as catchup, both daemons running with bench/liblmdbtrace.so; afterwards
+#                       bench/lmdb_replay replays A's write transactions of the import (from the
+#                       start of the command to its answer) and B's from its start to its last
+#                       event into fresh stores: the raw LMDB floors
+#          MODE=perf    as catchup, with `perf record -g` on A during the import and on B (run
+#                       under perf from its start) until it caught up; OUT_DIR/perf-a.txt and
+#                       perf-b.txt get the top functions
+#
+# Prints one JSON object on stdout: rows, import_s (the command at A), e2e_s and members_per_s
+# (timed), b_apply_s, peak VmHWM of both daemons (KiB), and in trace mode the two replays. Sites
+# live under BENCH_TMPDIR (default /var/tmp) and are removed on exit (KEEP_BENCH=1 keeps them);
+# daemons are stopped on every exit, Ctrl-C included.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${BUILD_DIR:-$ROOT/build-release}
+MODE=${MODE:-timed}
+[ $# -eq 3 ] || {
+  echo "usage: bench/run_e2e.sh CSV N OUT_DIR" >&2
+  exit 2
+}
+CSV=$1 N=$2 OUT=$3
+LIUDONGD=$BUILD/server/liudongd
+LIUDONG=$BUILD/client/liudong
+BENCH_SYNC=$BUILD/bench/bench_sync
+REPLAY=$BUILD/bench/lmdb_replay
+TRACELIB=$BUILD/bench/liblmdbtrace.so
+BENCH_NAME=run_e2e
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
+mkdir -p "$OUT"
+
+WORK=$(mktemp -d "${BENCH_TMPDIR:-/var/tmp}/liudong-e2e.XXXXXX")
+PA= PB= PERFA= PERFB= WAITER=
+cleanup() {
+  local rc=$?
+  for p in $PERFA $PERFB $WAITER; do kill -INT "$p" 2>/dev/null || true; done
+  for p in $PERFA $PERFB $WAITER; do wait "$p" 2>/dev/null || true; done
+  [ -z "$PA" ] || stop_pid "liudongd A" "$PA" || rc=1
+  [ -z "$PB" ] || stop_pid "liudongd B" "$PB" || rc=1
+  if [ "${KEEP_BENCH:-0}" = 1 ]; then say "kept $WORK"; else rm -rf -- "$WORK"; fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+jget() { python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(eval(sys.argv[2]))' "$1" "$2"; }
+a() { "$LIUDONG" -s "$WORK/a/liudongd.sock" "$@"; }
+b() { "$LIUDONG" -s "$WORK/b/liudongd.sock" "$@"; }
+now_ns() { date +%s%N; }
+
+start() { # KEY: start site KEY's daemon (traced in trace mode); sets PA or PB
+  local key=$1 env=()
+  [ "$MODE" != trace ] || env=(LIUDONG_LMDB_TRACE="$WORK/$key.trace" LD_PRELOAD="$TRACELIB")
+  env "${env[@]}" "$LIUDONGD" -c "$WORK/$key/liudongd.conf" 2>"$WORK/$key.log" &
+  if [ "$key" = a ]; then PA=$!; else PB=$!; fi
+}
+
+pa=$(port) pb=$(port)
+ida=$("$LIUDONGD" init "$WORK/a" --name 昆山 --code 320583 --listen "127.0.0.1:$pa")
+idb=$("$LIUDONGD" init "$WORK/b" --name 南京 --code 320100 --listen "127.0.0.1:$pb")
+start a
+start b
+for _ in $(seq 200); do a site >/dev/null 2>&1 && b site >/dev/null 2>&1 && break; sleep 0.05; done
+a peer add 南京 --id "$idb" --address "127.0.0.1:$pb" >/dev/null
+b peer add 昆山 --id "$ida" --address "127.0.0.1:$pa" >/dev/null
+a branch add 001 --name 一支部 >/dev/null
+for _ in $(seq 300); do
+  a --json status | grep -q '"state":"live"' && b --json status | grep -q '"state":"live"' && break
+  sleep 0.1
+done
+a --json status | grep -q '"state":"live"' || die "A does not see B live after 30 s"
+base=$(jget "$(b --json site)" 'd["head_seq"]')
+sleep 0.5 # let the connection's first exchanges settle
+
+# waiter: bench_sync wait on B's socket until B's head is base + N (polls every 5 ms; samples
+# both daemons' memory every 100 ms).
+waiter() {
+  "$BENCH_SYNC" wait --socket "$WORK/b/liudongd.sock" --head $((base + N)) --base "$base" \
+    --poll-ms 5 --sample-ms 100 --stall 120 --pid "a=$PA" --pid "b=$PB" --json \
+    >"$WORK/wait.json" 2>"$WORK/wait.err" &
+  WAITER=$!
+}
+perf_on() { # KEY: perf record -g on site KEY's daemon
+  local pid
+  pid=$([ "$1" = a ] && echo "$PA" || echo "$PB")
+  perf record -q -g -p "$pid" -o "$OUT/perf-$1.data" 2>"$OUT/perf-$1.err" &
+  if [ "$1" = a ]; then PERFA=$!; else PERFB=$!; fi
+  sleep 1 # perf attaches
+}
+perf_off() { # KEY
+  local p
+  p=$([ "$1" = a ] && echo "$PERFA" || echo "$PERFB")
+  [ -n "$p" ] || return 0
+  kill -INT "$p"
+  wait "$p" || true
+  if [ "$1" = a ]; then PERFA=; else PERFB=; fi
+}
+
+if [ "$MODE" = timed ]; then
+  waiter
+else
+  # Catch-up shape: B is stopped while A imports, then started; so A's import and B's apply are
+  # each measured (and traced or profiled) alone.
+  stop_pid "liudongd B" "$PB" || die "B did not stop cleanly"
+  PB=
+fi
+[ "$MODE" != perf ] || perf_on a
+sleep 0.1
+t0=$(now_ns)
+a --json import members "$CSV" >"$WORK/import.json" 2>"$WORK/import.err" ||
+  die "the import failed: $(cat "$WORK/import.err")"
+t1=$(now_ns)
+perf_off a
+tb=0
+if [ "$MODE" != timed ]; then
+  sleep 0.5
+  tb=$(now_ns) # B starts: it opens its store, connects to A and applies what A sends
+  if [ "$MODE" = perf ]; then # B under perf from its start: its catch-up is over in a second
+    perf record -q -g -o "$OUT/perf-b.data" -- "$LIUDONGD" -c "$WORK/b/liudongd.conf" \
+      2>"$WORK/b.log" &
+    PERFB=$!
+    for _ in $(seq 200); do PB=$(pgrep -P "$PERFB" || true); [ -z "$PB" ] || break; sleep 0.01; done
+  else
+    start b
+  fi
+  for _ in $(seq 400); do b site >/dev/null 2>&1 && break; sleep 0.01; done
+  waiter
+fi
+wait "$WAITER" || die "B did not apply all $N events: $(cat "$WORK/wait.json" "$WORK/wait.err")"
+WAITER=
+if [ "$MODE" = perf ]; then # B is perf's child: stop it, then perf ends by itself
+  kill -TERM "$PB"
+  PB=
+  wait "$PERFB" || true
+  PERFB=
+fi
+W=$(cat "$WORK/wait.json")
+done_ms=$(jget "$W" 'd["done_ms"]')
+first_ms=$(jget "$W" 'd["first_ms"]')
+
+if [ "$MODE" = perf ]; then
+  for k in a b; do
+    perf report -i "$OUT/perf-$k.data" --no-children --percent-limit 1.5 --stdio 2>/dev/null |
+      grep -E '^ +[0-9.]+%' | head -15 >"$OUT/perf-$k.txt" || true
+  done
+fi
+
+REPLAY_A=null REPLAY_B=null
+if [ "$MODE" = trace ]; then
+  stop_pid "liudongd A" "$PA" || die "A did not stop cleanly"
+  PA=
+  stop_pid "liudongd B" "$PB" || die "B did not stop cleanly"
+  PB=
+  REPLAY_A=$("$REPLAY" --trace "$WORK/a.trace" --dir "$WORK/replay-a" --from "$t0" --to "$t1" --json) ||
+    die "the replay of A's trace failed"
+  REPLAY_B=$("$REPLAY" --trace "$WORK/b.trace" --dir "$WORK/replay-b" --from "$tb" \
+    --to "${done_ms}000000" --json) || die "the replay of B's trace failed"
+fi
+
+python3 - "$N" "$t0" "$t1" "$done_ms" "$first_ms" "$tb" "$W" "$REPLAY_A" "$REPLAY_B" "$MODE" <<'PY'
+import json, sys
+n, t0, t1, done_ms, first_ms, tb = (int(x) for x in sys.argv[1:7])
+w = json.loads(sys.argv[7])
+ra, rb = json.loads(sys.argv[8]), json.loads(sys.argv[9])
+live = sys.argv[10] == "timed"
+e2e = done_ms / 1e3 - t0 / 1e9
+out = {
+    "bench": "liudong_e2e", "mode": sys.argv[10], "rows": n,
+    "import_s": round((t1 - t0) / 1e9, 4),
+    "e2e_s": round(e2e, 4) if live else None,
+    "members_per_s": round(n / e2e, 1) if live else None,
+    # live: from B's first applied event to its last; catch-up: from B's first answer
+    "b_apply_s": round((done_ms - first_ms) / 1e3 if live else done_ms / 1e3 - tb / 1e9, 4),
+    "b_first_after_start_s": round(first_ms / 1e3 - t0 / 1e9, 4) if live else None,
+    "a_hwm_kib": w["procs"]["a"]["peak_hwm_kib"] if "peak_hwm_kib" in w["procs"]["a"] else None,
+    "b_hwm_kib": w["procs"]["b"]["peak_hwm_kib"] if "peak_hwm_kib" in w["procs"]["b"] else None,
+    "replay_a": ra, "replay_b": rb,
+}
+print(json.dumps(out))
+PY
