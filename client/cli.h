@@ -51,6 +51,8 @@ struct cmd_spec {
 	local_fn local;
 	print_fn print;
 	check_fn check;
+	const char *rows;  /* answered in pages: the key of the rows (pages.c) */
+	const char *count; /* with rows: the key under which the CLI gives how many came */
 };
 
 /* The whole CLI: returns the process exit code. */
@@ -65,6 +67,9 @@ int cli_request(const struct cli *cli, const Ld__Request *req, json_t **result);
 /* cmd_bulk.c: export and import, many requests or one large one. */
 int local_export(const struct cli *cli, const Ld__Request *req);
 int local_import(const struct cli *cli, const Ld__Request *req);
+
+/* pages.c: a list the daemon answers in pages (C->rows), printed as the pages come. */
+int run_paged(const struct cli *cli, const struct cmd_spec *c, const Ld__Request *req);
 
 /* cmd_local.c: commands that run without the daemon, and special printers. */
 int local_dues_calc(const struct cli *cli, const Ld__Request *req);

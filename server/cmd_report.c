@@ -13,6 +13,7 @@
 #include "eventlog.h"
 #include "fold.h"
 #include "idno.h"
+#include "page.h"
 #include "rules.h"
 #include "sites.h"
 #include "view.h"
@@ -105,9 +106,9 @@ static void gather(struct request *rq, struct store_txn *txn, const Ld__MemberSt
 }
 
 /*
- * The reminders found: small structs, their details in one growing text arena, sorted, then
- * written out as JSON text in one pass (an office of 100,000 members has some 200,000 reminders:
- * building them as JSON objects would cost more than finding them).
+ * The reminders of a page: small structs, their details in one growing text arena, then written
+ * out as JSON text in one pass (an office of 100,000 members has some 200,000 reminders, in some
+ * 200 pages: building them as JSON objects would cost more than finding them).
  */
 struct due_item {
 	const char *kind; /* static */
@@ -222,33 +223,110 @@ struct branch_group {
 	bool met; /* a meeting this month */
 };
 
-static int cmp_reminder(const void *a, const void *b)
+/* Oldest first; then by kind, member and detail: a total order, the same on every page. */
+static int cmp_reminder_in(const void *a, const void *b, const char *arena)
 {
 	const struct due_item *x = a, *y = b;
 	if (x->since != y->since)
 		return x->since < y->since ? -1 : 1;
 	int c = strcmp(x->kind, y->kind);
-	return c ? c : strcmp(x->member, y->member);
+	if (!c)
+		c = strcmp(x->member, y->member);
+	return c ? c : strcmp(arena + x->detail, arena + y->detail);
 }
 
-int cmd_due(struct request *rq, struct store_txn *txn)
+static void sort_reminders(struct due_list *l, size_t from)
 {
-	int32_t as_of;
-	int rc = as_of_opt(rq, &as_of);
+	/* Insertion sort: a member raises at most RULES_MAX_REMINDERS; the site's few sort once. */
+	for (size_t i = from + 1; i < l->n; i++) {
+		struct due_item it = l->items[i];
+		size_t j = i;
+		while (j > from && cmp_reminder_in(&l->items[j - 1], &it, l->arena.p) > 0) {
+			l->items[j] = l->items[j - 1];
+			j--;
+		}
+		l->items[j] = it;
+	}
+}
+
+/* What a reminder's row takes in the answer, about: for the page's byte bound. */
+static size_t reminder_bytes(const char *detail)
+{
+	return 80 + 2 * strlen(detail);
+}
+
+/*
+ * The member rules, a page: the reminders of each member after the one whose key is KEY (KEY_LEN
+ * bytes; none: from the first), in identity-number order, each member's oldest first, into LIST
+ * until PG is full. KEY is left on the last member taken. Returns 0 if there are members after
+ * it, LD_ENOTFOUND if not, or another error.
+ */
+static int due_members(struct request *rq, struct store_txn *txn, int32_t as_of, struct page *pg,
+		       char *key, size_t *key_len, struct due_list *list)
+{
+	struct store_cursor *c;
+	int rc = store_cursor_open(txn, TBL_MEMBERS, &c);
 	if (rc)
 		return rc;
+	bool after = *key_len > 0;
+	struct store_val k = {.data = key, .len = *key_len}, v;
+	rc = store_cursor_get(c, after ? STORE_SET_RANGE : STORE_FIRST, &k, &v);
+	if (rc == 0 && after && k.len == *key_len && memcmp(k.data, key, k.len) == 0)
+		rc = store_cursor_get(c, STORE_NEXT, &k, &v);
+	for (; rc == 0 && !page_full(pg); rc = store_cursor_get(c, STORE_NEXT, &k, &v)) {
+		if (k.len > PAGE_KEY_MAX) {
+			rc = LD_ECORRUPT;
+			break;
+		}
+		memcpy(key, k.data, k.len);
+		*key_len = k.len;
+		pg->scanned++;
+		Ld__MemberState *st = ld__member_state__unpack(NULL, v.len, v.data);
+		if (!st || !st->info) {
+			if (st)
+				ld__member_state__free_unpacked(st, NULL);
+			continue;
+		}
+		struct member_facts f;
+		gather(rq, txn, st, &f);
+		if (f.outflow_here || f.inflow_here) { /* else he moved on: not this site's */
+			char masked[LD_IDNO_SIZE];
+			idno_mask(st->info->id, masked);
+			struct reminder out[RULES_MAX_REMINDERS];
+			size_t n = rules_member(&rq->rules, &f, as_of, out, RULES_MAX_REMINDERS);
+			size_t from = list->n;
+			for (size_t i = 0; i < n; i++) {
+				add_reminder(list, out[i].kind, masked, out[i].since,
+					     out[i].detail);
+				page_take(pg, reminder_bytes(out[i].detail));
+			}
+			if (!list->failed && !list->arena.failed)
+				sort_reminders(list, from);
+		}
+		ld__member_state__free_unpacked(st, NULL);
+	}
+	store_cursor_close(c);
+	return rc;
+}
+
+/*
+ * The site rules (3+ full members at one place with no temporary branch; the 27th) over all the
+ * members, into LIST, sorted. They need every member, so every page of them reads the members
+ * again (only their state: none of the receipts, certificates and letters the member rules read).
+ * What this holds grows with the places and branches, not with the members.
+ */
+static int due_site(struct request *rq, struct store_txn *txn, int32_t as_of, struct due_list *list)
+{
 	const struct rules *rules = &rq->rules;
-	struct due_list list = {0};
-	json_t *place_index = json_object(); /* place key -> index in places: one lookup each */
+	const uint8_t *self = rq->daemon->site_id;
 	struct place_group *places = NULL;
 	size_t n_places = 0;
 	struct branch_group *branches = NULL;
 	size_t n_branches = 0;
 	struct store_cursor *c;
-	if ((rc = store_cursor_open(txn, TBL_MEMBERS, &c))) {
-		json_decref(place_index);
+	int rc = store_cursor_open(txn, TBL_MEMBERS, &c);
+	if (rc)
 		return rc;
-	}
 	struct store_val k, v;
 	for (rc = store_cursor_get(c, STORE_FIRST, &k, &v); rc == 0;
 	     rc = store_cursor_get(c, STORE_NEXT, &k, &v)) {
@@ -258,23 +336,11 @@ int cmd_due(struct request *rq, struct store_txn *txn)
 				ld__member_state__free_unpacked(st, NULL);
 			continue;
 		}
-		struct member_facts f;
-		gather(rq, txn, st, &f);
-		if (!f.outflow_here && !f.inflow_here) {
-			ld__member_state__free_unpacked(st, NULL);
-			continue; /* he moved on to another inflow site: not this site's to act on
-				   */
-		}
-		char masked[LD_IDNO_SIZE];
-		idno_mask(st->info->id, masked);
-		struct reminder out[RULES_MAX_REMINDERS];
-		size_t n = rules_member(rules, &f, as_of, out, RULES_MAX_REMINDERS);
-		for (size_t i = 0; i < n; i++)
-			add_reminder(&list, out[i].kind, masked, out[i].since, out[i].detail);
-
-		/* Gather for the site-level rules. */
-		if (f.outflow_here && f.away && !f.closed && !f.probationary) {
-			/* One destination: one inflow site, places written alike (place_same). */
+		bool outflow_here = site_is_outflow(st, self);
+		bool inflow_here = site_is_inflow(st, self);
+		bool closed = !site_cares_for(st, self);
+		/* One destination: one inflow site, places written alike (place_same). */
+		if (outflow_here && member_stay_active(st) && !closed && !member_probationary(st)) {
 			const Ld__OutflowInfo *of = st->outflow;
 			size_t i = 0;
 			while (i < n_places && !(same(&of->inflow_site, places[i].inflow) &&
@@ -295,8 +361,8 @@ int cmd_due(struct request *rq, struct store_txn *txn)
 			}
 			if (i < n_places) {
 				places[i].members++;
-				if (f.from > places[i].since)
-					places[i].since = f.from;
+				if (of->from > places[i].since)
+					places[i].since = of->from;
 				/* Put in a temporary branch here (branch join), or formally of one.
 				 */
 				if (temporary_branch(txn, st->temp_branch) ||
@@ -304,7 +370,7 @@ int cmd_due(struct request *rq, struct store_txn *txn)
 					places[i].in_temp_branch++;
 			}
 		}
-		if (f.inflow_here && f.checked_in && !f.closed && st->checkin) {
+		if (inflow_here && member_checked_in(st) && !closed && st->checkin) {
 			size_t i = 0;
 			while (i < n_branches &&
 			       strcmp(branches[i].branch, st->checkin->branch) != 0)
@@ -345,7 +411,7 @@ int cmd_due(struct request *rq, struct store_txn *txn)
 				 "put them in one (liudong branch join)",
 				 g->members, g->place, g->inflow_name,
 				 g->members - g->in_temp_branch);
-		add_reminder(&list, "temp-branch", "", g->since, detail);
+		add_reminder(list, "temp-branch", "", g->since, detail);
 	}
 	/* The 27th: each inflow branch with mobile members that has not met this month. */
 	int y, m, day;
@@ -377,46 +443,122 @@ int cmd_due(struct request *rq, struct store_txn *txn)
 				 "branch %s: %u mobile member(s); no "
 				 "organizational life recorded this month (the %dth is the day)",
 				 branches[i].branch, branches[i].members, rules->org_life_day);
-			add_reminder(&list, "org-life-day", "", life_day, detail);
+			add_reminder(list, "org-life-day", "", life_day, detail);
 		}
 	}
 	free(places);
 	free(branches);
-	json_decref(place_index);
-	if (list.failed || list.arena.failed) {
-		free(list.items);
-		free(list.arena.p);
+	if (rc != LD_ENOTFOUND)
+		return rc;
+	if (list->failed || list->arena.failed)
 		return -ENOMEM;
+	sort_reminders(list, 0);
+	return 0;
+}
+
+/* Append LIST's reminders FROM..TO to OUT as JSON objects, comma-separated after *n written. */
+static void due_write(struct text *out, const struct due_list *list, size_t from, size_t to,
+		      size_t *n)
+{
+	char text_day[LD_DATE_LEN];
+	for (size_t i = from; i < to; i++) {
+		const struct due_item *it = &list->items[i];
+		text_str(out, (*n)++ ? ",{\"kind\":\"" : "{\"kind\":\"");
+		text_str(out, it->kind);
+		text_str(out, "\",\"member\":\"");
+		text_str(out, it->member);
+		text_str(out, "\",\"since\":\"");
+		text_str(out, date_format(it->since, text_day));
+		text_str(out, "\",\"detail\":");
+		text_json_string(out, list->arena.p + it->detail);
+		text_add(out, "}", 1);
 	}
-	/* Oldest first. */
-	if (list.n)
-		qsort(list.items, list.n, sizeof(*list.items), cmp_reminder);
+}
+
+static void due_list_free(struct due_list *l)
+{
+	free(l->items);
+	free(l->arena.p);
+}
+
+/*
+ * `due`, a page at a time (page.h): first the member rules, member by member in identity-number
+ * order (cursor 'D' and the last member's key: a member's reminders are never split between
+ * pages), then the site rules (cursor 'S' and how many of them the pages before held), each part
+ * oldest first.
+ */
+int cmd_due(struct request *rq, struct store_txn *txn)
+{
+	int32_t as_of;
+	int rc = as_of_opt(rq, &as_of);
+	if (rc)
+		return rc;
+	struct page pg;
+	if ((rc = page_begin(rq, &pg)))
+		return rc;
+	const char *after = request_param(rq, "after");
+	char key[PAGE_KEY_MAX], tag = 'D';
+	size_t key_len = 0;
+	if (after && (rc = page_open(rq, after, &tag, key, sizeof(key), &key_len)))
+		return rc;
+	uint64_t site_skip = 0;
+	if (after && tag == 'S' && key_len == 8) {
+		memcpy(&site_skip, key, 8);
+	} else if (after && tag != 'D') {
+		return request_fail(rq, LD_EINPUT, "that listing's place (after) is not due's");
+	}
+	struct due_list list = {0}, site = {0};
 	struct text out = {0};
-	char text_day[LD_DATE_LEN], head[96];
-	snprintf(head, sizeof(head), "{\"as_of\":\"%s\",\"count\":%zu,\"reminders\":[",
-		 date_format(as_of, text_day), list.n);
+	char text_day[LD_DATE_LEN], head[96], next[PAGE_CURSOR_LEN] = "";
+	snprintf(head, sizeof(head), "{\"as_of\":\"%s\",\"reminders\":[",
+		 date_format(as_of, text_day));
 	text_str(&out, head);
-	for (size_t i = 0; i < list.n; i++) {
-		const struct due_item *it = &list.items[i];
-		text_str(&out, i ? ",{\"kind\":\"" : "{\"kind\":\"");
-		text_str(&out, it->kind);
-		text_str(&out, "\",\"member\":\"");
-		text_str(&out, it->member);
-		text_str(&out, "\",\"since\":\"");
-		text_str(&out, date_format(it->since, text_day));
-		text_str(&out, "\",\"detail\":");
-		text_json_string(&out, list.arena.p + it->detail);
+	size_t written = 0;
+	if (tag == 'D') {
+		rc = due_members(rq, txn, as_of, &pg, key, &key_len, &list);
+		if (list.failed || list.arena.failed)
+			rc = -ENOMEM;
+		if (rc == 0)
+			rc = page_seal('D', key, key_len, next, sizeof(next));
+		else if (rc == LD_ENOTFOUND)
+			rc = 0, tag = 'S'; /* the members are done: the site rules, here if room */
+		due_write(&out, &list, 0, list.n, &written);
+	}
+	if (rc == 0 && tag == 'S') {
+		if (page_full(&pg)) { /* the members filled this page: the site rules on the next */
+			uint64_t skip = 0;
+			rc = page_seal('S', &skip, sizeof(skip), next, sizeof(next));
+		} else if ((rc = due_site(rq, txn, as_of, &site)) == 0) {
+			size_t from = site_skip < site.n ? (size_t)site_skip : site.n, i = from;
+			for (; i < site.n && !page_full(&pg); i++)
+				page_take(&pg, reminder_bytes(site.arena.p + site.items[i].detail));
+			due_write(&out, &site, from, i, &written);
+			uint64_t skip = i;
+			if (i < site.n)
+				rc = page_seal('S', &skip, sizeof(skip), next, sizeof(next));
+		}
+	}
+	due_list_free(&list);
+	due_list_free(&site);
+	if (rc == 0) {
+		text_str(&out, "],\"next\":");
+		if (next[0]) {
+			text_add(&out, "\"", 1);
+			text_str(&out, next);
+			text_add(&out, "\"", 1);
+		} else {
+			text_str(&out, "null");
+		}
 		text_add(&out, "}", 1);
 	}
-	text_str(&out, "]}");
-	free(list.items);
-	free(list.arena.p);
-	if (out.failed) {
+	if (rc == 0 && out.failed)
+		rc = -ENOMEM;
+	if (rc) {
 		free(out.p);
-		return -ENOMEM;
+		return rc;
 	}
 	rq->raw_json = out.p;
-	return rc == LD_ENOTFOUND ? 0 : rc;
+	return 0;
 }
 
 /* counts[key]++ in a JSON object of integers. */
