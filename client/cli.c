@@ -365,8 +365,7 @@ static int unreachable(const char *path, int err)
 	}
 }
 
-/* Send REQ; on 0, *out is the answer (status 0) for the caller to free. Errors are printed. */
-static int call(const struct cli *cli, const Ld__Request *req, Ld__Response **out)
+int cli_call(const struct cli *cli, const Ld__Request *req, Ld__Response **out)
 {
 	int fd = conn_open(cli->socket);
 	if (fd < 0)
@@ -397,7 +396,7 @@ int cli_request(const struct cli *cli, const Ld__Request *req, json_t **result)
 {
 	*result = NULL;
 	Ld__Response *resp;
-	int code = call(cli, req, &resp);
+	int code = cli_call(cli, req, &resp);
 	if (code)
 		return code;
 	json_error_t jerr;
@@ -413,7 +412,7 @@ static int run_remote(const struct cli *cli, const struct cmd_spec *c, Ld__Reque
 	if (cli->json && !c->check) {
 		/* The daemon's answer is one compact JSON object already: print it as it came. */
 		Ld__Response *resp;
-		int code = call(cli, req, &resp);
+		int code = cli_call(cli, req, &resp);
 		if (code == 0) {
 			fputs(resp->json && resp->json[0] ? resp->json : "{}", stdout);
 			fputc('\n', stdout);

@@ -59,6 +59,13 @@ struct cmd_spec {
 int cli_main(int argc, char **argv);
 
 /*
+ * Send REQ to the daemon. On 0, *out is the answer (status 0; the caller frees it with
+ * ld__response__free_unpacked); otherwise the error (and any warnings) are printed and the exit
+ * code returned. Warnings of a successful answer are printed too.
+ */
+int cli_call(const struct cli *cli, const Ld__Request *req, Ld__Response **out);
+
+/*
  * Send REQ to the daemon. On 0, *result is the answer's JSON object (the caller decrefs it);
  * otherwise the error (and any warnings) are printed and the exit code returned.
  */

@@ -69,6 +69,118 @@ static void text_head(FILE *out, json_t *page, const char *rows_key)
 		output_heading(out, rows_key);
 }
 
+/*
+ * A page as text, split without parsing its rows: the daemon writes the rows last, so the page
+ * is HEAD "ROWS":[ ROWS ]} . *head is the page with no rows (parsed: its other fields and next),
+ * *rows and *rows_len the rows' text as it came. Returns 0, or -1 if TEXT is not laid out so
+ * (then the caller parses it whole). The marker "ROWS":[ cannot stand inside a string, where its
+ * quotes would be escaped.
+ */
+static int split_page(const char *text, const char *rows_key, json_t **head, const char **rows,
+		      size_t *rows_len)
+{
+	char marker[64];
+	int m = snprintf(marker, sizeof(marker), "\"%s\":[", rows_key);
+	const char *at = strstr(text, marker);
+	size_t n = strlen(text);
+	while (n && (text[n - 1] == '\n' || text[n - 1] == ' '))
+		n--;
+	if (m <= 0 || (size_t)m >= sizeof(marker) || !at || n < 2 || text[n - 1] != '}' ||
+	    text[n - 2] != ']' || at + m > text + n - 2)
+		return -1;
+	size_t head_len = (size_t)(at - text) + (size_t)m;
+	char *h = malloc(head_len + 3);
+	if (!h)
+		return -1;
+	memcpy(h, text, head_len);
+	memcpy(h + head_len, "]}", 3);
+	*head = json_loads(h, 0, NULL);
+	free(h);
+	if (!*head || !json_is_array(json_object_get(*head, rows_key))) {
+		json_decref(*head);
+		return -1;
+	}
+	*rows = at + m;
+	*rows_len = (size_t)(text + n - 2 - *rows);
+	return 0;
+}
+
+/* How many values the comma-separated JSON values TEXT (LEN bytes) holds. */
+static size_t count_values(const char *text, size_t len)
+{
+	size_t n = 0, depth = 0;
+	bool in_string = false, any = false;
+	for (size_t i = 0; i < len; i++) {
+		char c = text[i];
+		if (in_string) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_string = false;
+			continue;
+		}
+		if (c == '"')
+			in_string = true;
+		else if (c == '{' || c == '[')
+			depth++;
+		else if (c == '}' || c == ']')
+			depth--;
+		else if (c == ',' && depth == 0)
+			n++;
+		any = any || (c != ' ' && c != '\n');
+	}
+	return any ? n + 1 : 0;
+}
+
+/*
+ * Ask for one page with R and print it: the first page's fields first (FIRST); then its rows, for
+ * --json as the text came (after a comma when *count rows went before), for people into TABLE.
+ * *page gets the page's fields and next (the caller frees it).
+ */
+static int one_page(const struct cli *cli, const struct cmd_spec *c, const Ld__Request *r,
+		    bool first, FILE *out, struct output_table *table, size_t *count, json_t **page)
+{
+	Ld__Response *resp;
+	int code = cli_call(cli, r, &resp);
+	if (code)
+		return code;
+	const char *text = resp->json ? resp->json : "{}", *rows_text = NULL;
+	size_t rows_len = 0;
+	*page = NULL;
+	if (cli->json && split_page(text, c->rows, page, &rows_text, &rows_len) != 0)
+		rows_text = NULL;
+	if (!rows_text) /* for people, or a page not laid out as expected: parsed whole */
+		*page = json_loads(text, 0, NULL);
+	if (!*page) {
+		ld__response__free_unpacked(resp, NULL);
+		return cli_fail(LD_EXIT_INTERNAL, "the daemon's answer is not JSON");
+	}
+	if (first && cli->json)
+		json_head(out, *page, c->rows);
+	else if (first)
+		text_head(out, *page, c->rows);
+	if (rows_text) {
+		size_t n = count_values(rows_text, rows_len);
+		if (n && *count)
+			fputc(',', out);
+		fwrite(rows_text, 1, rows_len, out);
+		*count += n;
+	} else {
+		json_t *rows = json_object_get(*page, c->rows);
+		for (size_t i = 0; cli->json && i < json_array_size(rows); i++) {
+			if ((*count)++)
+				fputc(',', out);
+			put_value(out, json_array_get(rows, i));
+		}
+		if (!cli->json) {
+			output_table_rows(out, table, rows);
+			*count += json_array_size(rows);
+		}
+	}
+	ld__response__free_unpacked(resp, NULL);
+	return 0;
+}
+
 int run_paged(const struct cli *cli, const struct cmd_spec *c, const Ld__Request *req)
 {
 	const char *page_rows = getenv("LIUDONG_PAGE_ROWS");
@@ -111,26 +223,9 @@ int run_paged(const struct cli *cli, const struct cmd_spec *c, const Ld__Request
 			pp[r.n_params++] = &extra[1];
 		}
 		json_t *page;
-		if ((code = cli_request(cli, &r, &page)))
+		if ((code = one_page(cli, c, &r, first, out, table, &count, &page)))
 			break;
-		json_t *rows = json_object_get(page, c->rows);
-		if (first) {
-			if (cli->json)
-				json_head(out, page, c->rows);
-			else
-				text_head(out, page, c->rows);
-			printed = cli->json;
-		}
-		if (cli->json) {
-			for (size_t i = 0; i < json_array_size(rows); i++) {
-				if (count + i)
-					fputc(',', out);
-				put_value(out, json_array_get(rows, i));
-			}
-		} else {
-			output_table_rows(out, table, rows);
-		}
-		count += json_array_size(rows);
+		printed = printed || cli->json;
 		fflush(out);
 		json_t *next = json_object_get(page, "next");
 		free(after);

@@ -327,12 +327,20 @@ static int list_members(struct request *rq, struct store_txn *txn, member_filter
 	const char *after = request_param(rq, "after");
 	char key[PAGE_KEY_MAX], tag;
 	size_t key_len = 0;
-	if (after && (rc = page_open(rq, after, &tag, key, sizeof(key), &key_len)))
-		return rc;
-	if (after && tag != 'M')
-		return request_fail(rq, LD_EINPUT,
-				    "that listing's place (after) is not a member's");
+	if (after) {
+		unsigned char *data;
+		if ((rc = page_open(rq, after, &tag, &data, &key_len)))
+			return rc;
+		if (tag != 'M' || key_len > sizeof(key)) {
+			free(data);
+			return request_fail(rq, LD_EINPUT,
+					    "that listing's place (after) is not a member's");
+		}
+		memcpy(key, data, key_len);
+		free(data);
+	}
 	json_t *list = json_array();
+	json_object_set_new(rq->result, "next", json_null()); /* first: the rows come last */
 	json_object_set_new(rq->result, "members", list);
 	struct store_cursor *c;
 	if ((rc = store_cursor_open(txn, TBL_MEMBERS, &c)))
@@ -587,6 +595,7 @@ int cmd_history(struct request *rq, struct store_txn *txn)
 	if ((rc = member_lookup(rq, txn, request_arg(rq, 0), idno, &st)))
 		return rc;
 	json_t *events = json_array();
+	json_object_set_new(rq->result, "next", json_null()); /* first: the rows come last */
 	json_object_set_new(rq->result, "events", events);
 	size_t i = 0;
 	while (i < st->n_history && st->history[i] <= after)

@@ -241,6 +241,7 @@ int cmd_audit(struct request *rq, struct store_txn *txn)
 	int64_t since_ms =
 	    since == LD_DATE_NONE ? INT64_MIN : ((int64_t)since * 86400 - 8 * 3600) * 1000;
 	json_t *entries = json_array();
+	json_object_set_new(rq->result, "next", json_null()); /* first: the rows come last */
 	json_object_set_new(rq->result, "entries", entries);
 	struct store_cursor *c;
 	if ((rc = store_cursor_open(txn, TBL_AUDIT, &c)))

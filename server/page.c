@@ -138,42 +138,64 @@ static int gcm(bool seal, const unsigned char *nonce, const unsigned char *in, s
 	return ok ? 0 : -1;
 }
 
-int page_seal(char tag, const void *key, size_t len, char *out, size_t out_len)
+int page_seal(char tag, const void *data, size_t len, char **out)
 {
-	unsigned char plain[1 + PAGE_KEY_MAX], box[NONCE_BYTES + 1 + PAGE_KEY_MAX + TAG_BYTES];
-	if (len > PAGE_KEY_MAX || out_len < PAGE_CURSOR_LEN)
+	*out = NULL;
+	if (len > PAGE_SEALED_MAX)
 		return -EINVAL;
 	pthread_once(&seal_once, seal_init);
-	if (!seal_ready || RAND_bytes(box, NONCE_BYTES) != 1)
-		return -EIO;
-	plain[0] = (unsigned char)tag;
-	memcpy(plain + 1, key, len);
-	if (gcm(true, box, plain, len + 1, box + NONCE_BYTES, box + NONCE_BYTES + 1 + len))
-		return -EIO;
-	hex(box, NONCE_BYTES + 1 + len + TAG_BYTES, out);
-	return 0;
+	size_t box_len = NONCE_BYTES + 1 + len + TAG_BYTES;
+	unsigned char *plain = malloc(1 + len), *box = malloc(box_len);
+	char *text = malloc(2 * box_len + 1);
+	int rc = plain && box && text ? 0 : -ENOMEM;
+	if (rc == 0 && (!seal_ready || RAND_bytes(box, NONCE_BYTES) != 1))
+		rc = -EIO;
+	if (rc == 0) {
+		plain[0] = (unsigned char)tag;
+		memcpy(plain + 1, data, len);
+		if (gcm(true, box, plain, len + 1, box + NONCE_BYTES, box + NONCE_BYTES + 1 + len))
+			rc = -EIO;
+	}
+	if (rc == 0) {
+		hex(box, box_len, text);
+		*out = text;
+		text = NULL;
+	}
+	free(plain);
+	free(box);
+	free(text);
+	return rc;
 }
 
-int page_open(struct request *rq, const char *text, char *tag, void *key, size_t key_cap,
-	      size_t *len)
+int page_open(struct request *rq, const char *text, char *tag, unsigned char **data, size_t *len)
 {
-	unsigned char box[NONCE_BYTES + 1 + PAGE_KEY_MAX + TAG_BYTES], plain[1 + PAGE_KEY_MAX + 16];
-	size_t n;
+	*data = NULL;
+	*len = 0;
 	pthread_once(&seal_once, seal_init);
-	if (seal_ready && unhex(text, box, sizeof(box), &n) == 0 &&
-	    n >= NONCE_BYTES + 1 + TAG_BYTES && n - NONCE_BYTES - TAG_BYTES - 1 <= key_cap) {
+	size_t cap = NONCE_BYTES + 1 + PAGE_SEALED_MAX + TAG_BYTES, n;
+	unsigned char *box = malloc(cap), *plain = malloc(cap);
+	int rc = box && plain ? LD_EINPUT : -ENOMEM;
+	if (rc == LD_EINPUT && seal_ready && unhex(text, box, cap, &n) == 0 &&
+	    n >= NONCE_BYTES + 1 + TAG_BYTES) {
 		size_t plain_len = n - NONCE_BYTES - TAG_BYTES;
 		if (gcm(false, box, box + NONCE_BYTES, plain_len, plain,
 			box + NONCE_BYTES + plain_len) == 0) {
 			*tag = (char)plain[0];
 			*len = plain_len - 1;
-			memcpy(key, plain + 1, *len);
-			return 0;
+			memmove(plain, plain + 1, *len);
+			*data = plain;
+			plain = NULL;
+			rc = 0;
 		}
 	}
-	return request_fail(rq, LD_EINPUT,
-			    "the listing's place (after) is not one this daemon gave, or it "
-			    "restarted since: run the command again");
+	free(box);
+	free(plain);
+	if (rc == LD_EINPUT)
+		return request_fail(
+		    rq, LD_EINPUT,
+		    "the listing's place (after) is not one this daemon gave, or it "
+		    "restarted since: run the command again");
+	return rc;
 }
 
 int page_next(struct request *rq, char tag, const void *key, size_t len)
@@ -182,9 +204,10 @@ int page_next(struct request *rq, char tag, const void *key, size_t len)
 		json_object_set_new(rq->result, "next", json_null());
 		return 0;
 	}
-	char text[PAGE_CURSOR_LEN];
-	int rc = page_seal(tag, key, len, text, sizeof(text));
+	char *text;
+	int rc = page_seal(tag, key, len, &text);
 	if (rc == 0)
 		json_object_set_new(rq->result, "next", json_string(text));
+	free(text);
 	return rc;
 }

@@ -24,7 +24,8 @@
 #define PAGE_ROWS_MAX	  10000
 #define PAGE_BYTES	  (1u << 20)
 #define PAGE_SCAN	  20000
-#define PAGE_KEY_MAX	  128 /* the longest key a sealed cursor holds */
+#define PAGE_KEY_MAX	  128	/* the longest table key a cursor holds */
+#define PAGE_SEALED_MAX	  16384 /* the most a sealed cursor holds (due's site-rule tallies) */
 
 struct page {
 	size_t limit;	/* rows */
@@ -49,20 +50,18 @@ void page_take(struct page *pg, size_t bytes);
 size_t page_json_bytes(const json_t *v);
 
 /*
- * Seal KEY (LEN bytes, at most PAGE_KEY_MAX) with the listing's TAG (one letter: which listing and
- * phase) into OUT as text (OUT_LEN at least PAGE_CURSOR_LEN). Returns 0 or -EIO (the cipher
- * failed).
+ * Seal DATA (LEN bytes, at most PAGE_SEALED_MAX) with the listing's TAG (one letter: which listing
+ * and phase) into *out as text (malloc'd: the caller frees it). Returns 0, -ENOMEM, or -EIO (the
+ * cipher failed).
  */
-#define PAGE_CURSOR_LEN (2 * (12 + 1 + PAGE_KEY_MAX + 16) + 1)
-int page_seal(char tag, const void *key, size_t len, char *out, size_t out_len);
+int page_seal(char tag, const void *data, size_t len, char **out);
 
 /*
- * Open the cursor TEXT a client sent back: its tag into *tag and its key into KEY (KEY_CAP bytes
- * at least PAGE_KEY_MAX) and *len. Returns 0, or LD_EINPUT (said with request_fail on RQ: not a
- * cursor of this daemon, or of a daemon since restarted).
+ * Open the cursor TEXT a client sent back: its tag into *tag and its data into *data (malloc'd,
+ * the caller frees it) and *len. Returns 0, -ENOMEM, or LD_EINPUT (said with request_fail on RQ:
+ * not a cursor of this daemon, or of a daemon since restarted).
  */
-int page_open(struct request *rq, const char *text, char *tag, void *key, size_t key_cap,
-	      size_t *len);
+int page_open(struct request *rq, const char *text, char *tag, unsigned char **data, size_t *len);
 
-/* Set "next" in RQ's result: the sealed TAG and KEY, or null if KEY is NULL. 0 or -EIO. */
+/* Set "next" in RQ's result: the sealed TAG and KEY, or null if KEY is NULL. 0, -ENOMEM or -EIO. */
 int page_next(struct request *rq, char tag, const void *key, size_t len);
