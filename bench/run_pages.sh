@@ -9,7 +9,8 @@
 #      PLACES places, default 20; from dates over 2025-01-01..2026-11-28), one request;
 #   2. records RECEIPTS dues receipts (default 40000: RECEIPTS/2 members, two months each) with
 #      `bench_pages pay` (8 connections; voluntary 1.00 yuan, so no amount rule gets in the way);
-#   3. restarts the daemon, so that its peak RSS (VmHWM) counts the reads below, not the import;
+#   3. before each command below, restarts the daemon, so that its peak RSS (VmHWM) counts that
+#      command's runs alone (not the import, not the others);
 #   4. times, REPEAT times each (default 3; the median, min and max), the whole answer as the CLI
 #      prints it, stdout to /dev/null:
 #        conflicts --json                    (every receipt checked for a double payment)
@@ -17,8 +18,8 @@
 #        member list and --json              (N members)
 #      and while each runs, `bench_pages probe` sends `site` every millisecond on another
 #      connection: the p99 and max of its wait is what a user's `liudong site` waits meanwhile;
-#   5. the daemon's VmHWM after the restart, and after all the listings; the due --json output is
-#      checked (one object, count = its reminders) and counted by kind.
+#   5. the daemon's VmHWM after each command's runs; the due --json output is checked (one
+#      object, count = its reminders) and counted by kind.
 #
 # The load of the machine is printed before and after. A command that fails is reported (FAILED
 # and its message) and the run goes on: the same script measures the code before paging, where
@@ -171,20 +172,22 @@ PAY_OUT=$("$BENCH_PAGES" pay --socket "$SOCK" --ids "$IDS" --count "$RECEIPTS" -
   die "bench_pages pay failed; the daemon's log is $WORK/liudongd.log"
 say "  $PAY_OUT"
 
-say "restarting the daemon (its peak RSS from here on counts the reads only)"
 stop_daemon || die "liudongd did not stop cleanly"
 start_daemon
 RSS_START=$(hwm)
-say "  VmHWM after the restart: $RSS_START"
+say "VmHWM of a daemon just started on this site: $RSS_START"
 
 # --- the reads -----------------------------------------------------------------------------------
-# timed NAME CMD...: REPEAT runs of CMD, stdout to /dev/null, with the probe running; the seconds
-# of each in NAME_TIMES, the probe's line of the slowest run in NAME_PROBE, FAILED in NAME_FAIL.
+# timed NAME CMD...: restart the daemon, then REPEAT runs of CMD, stdout to /dev/null, with the
+# probe running; the seconds of each in NAME_TIMES, the probe's line of the slowest run in
+# NAME_PROBE, FAILED in NAME_FAIL, the daemon's VmHWM after them in NAME_HWM.
 timed() {
   local name=$1 r t0 t1 err worst=-1 probe
   shift
-  local -n _times=${name}_TIMES _probe=${name}_PROBE _fail=${name}_FAIL
-  _times=() _probe="" _fail=""
+  local -n _times=${name}_TIMES _probe=${name}_PROBE _fail=${name}_FAIL _hwm=${name}_HWM
+  _times=() _probe="" _fail="" _hwm=""
+  stop_daemon || die "liudongd did not stop cleanly"
+  start_daemon
   for r in $(seq "$REPEAT"); do
     rm -f "$WORK/stop"
     "$BENCH_PAGES" probe --socket "$SOCK" --until "$WORK/stop" >"$WORK/probe.out" &
@@ -207,6 +210,8 @@ timed() {
     fi
     [ -z "$_fail" ] || break
   done
+  _hwm=$(hwm)
+  say "  daemon VmHWM: $_hwm"
 }
 
 say "conflicts --json ($RECEIPTS receipts)"
@@ -219,8 +224,6 @@ say "member list (for people, every page)"
 timed LIST ld member list
 say "member list --json"
 timed LISTJ ld --json member list
-RSS_END=$(hwm)
-RSS_PARTS=$(awk '/^(RssAnon|RssFile)/ { printf("%s %s %s ", $1, $2, $3) }' "/proc/$DPID/status")
 
 DUE_CHECK="not checked (due failed)"
 if [ -z "$DUEJ_FAIL" ]; then
@@ -245,10 +248,10 @@ stop_daemon || die "liudongd did not stop cleanly; its log is $WORK/liudongd.log
 # --- summary -------------------------------------------------------------------------------------
 line() {
   local label=$1 name=$2 med min max
-  local -n _t=${name}_TIMES _p=${name}_PROBE _f=${name}_FAIL
+  local -n _t=${name}_TIMES _p=${name}_PROBE _f=${name}_FAIL _h=${name}_HWM
   read -r med min max <<<"$(stats_of "${_t[@]}")"
-  printf '%-34s median %s s (min %s, max %s) of %s; %s%s\n' "$label" "$med" "$min" "$max" \
-    "${#_t[@]}" "${_p:-probe: none}" "${_f:+; $_f}"
+  printf '%-30s median %s s (min %s, max %s) of %s; daemon VmHWM %s; %s%s\n' "$label" "$med" \
+    "$min" "$max" "${#_t[@]}" "$_h" "${_p:-probe: none}" "${_f:+; $_f}"
 }
 printf '\nAnswers in pages (issue 12): %s members (all away), %s receipts, %s CPUs (%s), kernel %s, build %s\n' \
   "$N" "$RECEIPTS" "$(nproc)" "$(sed -n 's/^model name\t*: //p' /proc/cpuinfo | head -n 1)" "$(uname -r)" "$BUILDTYPE"
@@ -262,5 +265,4 @@ printf '  %s\n' "$DUE_CHECK"
 line "member list" LIST
 line "member list --json" LISTJ
 printf '  %s rows\n' "$LIST_ROWS"
-printf 'daemon VmHWM: %s after the restart, %s after every read above (at the end: %s)\n' \
-  "$RSS_START" "$RSS_END" "$RSS_PARTS"
+printf 'daemon VmHWM just after a start: %s\n' "$RSS_START"
