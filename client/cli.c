@@ -62,7 +62,7 @@ static const struct cmd_spec commands[] = {
     {C("verify", "verify", 0, 0, "", "walk the log's hash chain and check the state tables"),
      .check = check_verify},
     {C("audit", "audit", 0, 0, "", "who changed or revealed what"),
-     .opts = {OPT("since", "DATE"), OPT("member", "IDNO")}},
+     .opts = {OPT("since", "DATE"), OPT("member", "IDNO")}, .rows = "entries"},
     {C("branch add", "branch.add", 1, 1, "CODE", "add a branch (党支部)"),
      .opts = {REQ("name", "NAME"), FLAG("temporary")}},
     {C("branch list", "branch.list", 0, 0, "", "the site's branches")},
@@ -83,10 +83,13 @@ static const struct cmd_spec commands[] = {
     {C("member show", "member.show", 1, 1, "IDNO", "one member (full number only with --reveal)"),
      .opts = {FLAG("reveal")}},
     {C("member list", "member.list", 0, 0, "", "members, by state or branch"),
-     .opts = {OPT("state", "STATE"), OPT("branch", "CODE"), OPT("case", "lapse")}},
+     .opts = {OPT("state", "STATE"), OPT("branch", "CODE"), OPT("case", "lapse")},
+     .rows = "members"},
     {C("member find", "member.find", 1, 1, "TEXT",
-       "members whose name, phone or place contains TEXT, or whose number is TEXT")},
-    {C("history", "history", 1, 1, "IDNO", "every event about a member, oldest first")},
+       "members whose name, phone or place contains TEXT, or whose number is TEXT"),
+     .rows = "members"},
+    {C("history", "history", 1, 1, "IDNO", "every event about a member, oldest first"),
+     .rows = "events"},
     {C("outflow register", "outflow.register", 1, 1, "IDNO",
        "register a member out (外出登记) to a peer site"),
      .opts = {REQ("to", "PEER"), REQ("place", "TEXT"),
@@ -162,7 +165,7 @@ static const struct cmd_spec commands[] = {
     {C("lapse decide", "lapse.decide", 1, 1, "IDNO", "outflow site: record the decision"),
      .opts = {REQ("outcome", "cleared|correction|suspension|removal")}},
     {C("due", "due", 0, 0, "", "reminders of the rules with a clock, for this site"),
-     .opts = {OPT("as-of", "DATE")}},
+     .opts = {OPT("as-of", "DATE")}, .rows = "reminders", .count = "count"},
     {C("stats", "stats", 0, 0, "",
        "members by state, destination and reason; certificates; "
        "dues; attendance"),
@@ -362,8 +365,7 @@ static int unreachable(const char *path, int err)
 	}
 }
 
-/* Send REQ; on 0, *out is the answer (status 0) for the caller to free. Errors are printed. */
-static int call(const struct cli *cli, const Ld__Request *req, Ld__Response **out)
+int cli_call(const struct cli *cli, const Ld__Request *req, Ld__Response **out)
 {
 	int fd = conn_open(cli->socket);
 	if (fd < 0)
@@ -394,7 +396,7 @@ int cli_request(const struct cli *cli, const Ld__Request *req, json_t **result)
 {
 	*result = NULL;
 	Ld__Response *resp;
-	int code = call(cli, req, &resp);
+	int code = cli_call(cli, req, &resp);
 	if (code)
 		return code;
 	json_error_t jerr;
@@ -410,7 +412,7 @@ static int run_remote(const struct cli *cli, const struct cmd_spec *c, Ld__Reque
 	if (cli->json && !c->check) {
 		/* The daemon's answer is one compact JSON object already: print it as it came. */
 		Ld__Response *resp;
-		int code = call(cli, req, &resp);
+		int code = cli_call(cli, req, &resp);
 		if (code == 0) {
 			fputs(resp->json && resp->json[0] ? resp->json : "{}", stdout);
 			fputc('\n', stdout);
@@ -525,7 +527,9 @@ static int run_command(struct cli *cli, const struct cmd_spec *c, int argc, char
 		code = cli_fail(LD_EXIT_INVALID, "--operator %.200s (or $USER)", why);
 		goto out;
 	}
-	code = c->local ? c->local(cli, &req) : run_remote(cli, c, &req);
+	code = c->local	 ? c->local(cli, &req)
+	       : c->rows ? run_paged(cli, c, &req)
+			 : run_remote(cli, c, &req);
 out:
 	request_clear(&req);
 	return code;

@@ -51,10 +51,19 @@ struct cmd_spec {
 	local_fn local;
 	print_fn print;
 	check_fn check;
+	const char *rows;  /* answered in pages: the key of the rows (pages.c) */
+	const char *count; /* with rows: the key under which the CLI gives how many came */
 };
 
 /* The whole CLI: returns the process exit code. */
 int cli_main(int argc, char **argv);
+
+/*
+ * Send REQ to the daemon. On 0, *out is the answer (status 0; the caller frees it with
+ * ld__response__free_unpacked); otherwise the error (and any warnings) are printed and the exit
+ * code returned. Warnings of a successful answer are printed too.
+ */
+int cli_call(const struct cli *cli, const Ld__Request *req, Ld__Response **out);
 
 /*
  * Send REQ to the daemon. On 0, *result is the answer's JSON object (the caller decrefs it);
@@ -65,6 +74,9 @@ int cli_request(const struct cli *cli, const Ld__Request *req, json_t **result);
 /* cmd_bulk.c: export and import, many requests or one large one. */
 int local_export(const struct cli *cli, const Ld__Request *req);
 int local_import(const struct cli *cli, const Ld__Request *req);
+
+/* pages.c: a list the daemon answers in pages (C->rows), printed as the pages come. */
+int run_paged(const struct cli *cli, const struct cmd_spec *c, const Ld__Request *req);
 
 /* cmd_local.c: commands that run without the daemon, and special printers. */
 int local_dues_calc(const struct cli *cli, const Ld__Request *req);

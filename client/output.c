@@ -187,59 +187,133 @@ static bool is_table(json_t *v)
 	       (json_array_size(v) == 0 || json_is_object(json_array_get(v, 0)));
 }
 
-static void print_table(FILE *out, json_t *rows)
+struct output_table {
+	char **keys; /* the first row's keys, copied */
+	size_t *widths;
+	size_t ncol;
+	size_t rows; /* printed */
+};
+
+struct output_table *output_table_new(void)
 {
-	if (json_array_size(rows) == 0) {
-		fputs(output_chinese() ? "（无）\n" : "(none)\n", out);
-		return;
-	}
-	json_t *first = json_array_get(rows, 0);
-	size_t ncol = json_object_size(first);
-	const char **keys = calloc(ncol, sizeof(*keys));
-	size_t *widths = calloc(ncol, sizeof(*widths));
-	if (!keys || !widths)
-		goto out;
+	return calloc(1, sizeof(struct output_table));
+}
+
+/* Take the columns from ROW, the first: its keys, each as wide as its label. 0 or -1. */
+static int table_columns(struct output_table *t, json_t *row)
+{
+	size_t ncol = json_object_size(row);
+	t->keys = calloc(ncol ? ncol : 1, sizeof(*t->keys));
+	t->widths = calloc(ncol ? ncol : 1, sizeof(*t->widths));
+	if (!t->keys || !t->widths)
+		return -1;
 	const char *key;
 	json_t *v;
-	size_t c = 0;
-	char lbuf[64], vbuf[1024];
-	json_object_foreach(first, key, v)
+	char lbuf[64];
+	json_object_foreach(row, key, v)
 	{
-		keys[c] = key;
-		widths[c] = output_width(label(key, lbuf, sizeof(lbuf)));
-		c++;
+		t->keys[t->ncol] = strdup(key);
+		if (!t->keys[t->ncol])
+			return -1;
+		t->widths[t->ncol] = output_width(label(key, lbuf, sizeof(lbuf)));
+		t->ncol++;
 	}
+	return 0;
+}
+
+void output_table_rows(FILE *out, struct output_table *t, json_t *rows)
+{
+	if (!t || json_array_size(rows) == 0)
+		return;
+	bool first = !t->keys;
+	if (first && table_columns(t, json_array_get(rows, 0)) != 0)
+		return;
+	char lbuf[64], vbuf[1024];
 	for (size_t r = 0; r < json_array_size(rows); r++) {
 		json_t *row = json_array_get(rows, r);
-		for (c = 0; c < ncol; c++) {
-			json_t *cell = json_object_get(row, keys[c]);
+		for (size_t c = 0; c < t->ncol; c++) {
+			json_t *cell = json_object_get(row, t->keys[c]);
 			size_t w =
-			    cell ? output_width(scalar_text(keys[c], cell, vbuf, sizeof(vbuf))) : 1;
-			if (w > widths[c])
-				widths[c] = w;
+			    cell ? output_width(scalar_text(t->keys[c], cell, vbuf, sizeof(vbuf)))
+				 : 1;
+			if (w > t->widths[c])
+				t->widths[c] = w;
 		}
 	}
-	for (c = 0; c < ncol; c++) {
-		const char *l = label(keys[c], lbuf, sizeof(lbuf));
-		fputs(l, out);
-		if (c + 1 < ncol)
-			pad(out, widths[c] - output_width(l) + 2);
-	}
-	fputc('\n', out);
-	for (size_t r = 0; r < json_array_size(rows); r++) {
-		json_t *row = json_array_get(rows, r);
-		for (c = 0; c < ncol; c++) {
-			json_t *cell = json_object_get(row, keys[c]);
-			const char *t = cell ? scalar_text(keys[c], cell, vbuf, sizeof(vbuf)) : "-";
-			fputs(t, out);
-			if (c + 1 < ncol)
-				pad(out, widths[c] - output_width(t) + 2);
+	if (first) {
+		for (size_t c = 0; c < t->ncol; c++) {
+			const char *l = label(t->keys[c], lbuf, sizeof(lbuf));
+			fputs(l, out);
+			if (c + 1 < t->ncol)
+				pad(out, t->widths[c] - output_width(l) + 2);
 		}
 		fputc('\n', out);
 	}
-out:
-	free(keys);
-	free(widths);
+	for (size_t r = 0; r < json_array_size(rows); r++) {
+		json_t *row = json_array_get(rows, r);
+		for (size_t c = 0; c < t->ncol; c++) {
+			json_t *cell = json_object_get(row, t->keys[c]);
+			const char *text =
+			    cell ? scalar_text(t->keys[c], cell, vbuf, sizeof(vbuf)) : "-";
+			fputs(text, out);
+			if (c + 1 < t->ncol)
+				pad(out, t->widths[c] - output_width(text) + 2);
+		}
+		fputc('\n', out);
+	}
+	t->rows += json_array_size(rows);
+}
+
+void output_heading(FILE *out, const char *key)
+{
+	char lbuf[64];
+	fprintf(out, "%s:\n", label(key, lbuf, sizeof(lbuf)));
+}
+
+void output_table_end(FILE *out, struct output_table *t)
+{
+	if (out && (!t || t->rows == 0))
+		fputs(output_chinese() ? "（无）\n" : "(none)\n", out);
+	if (!t)
+		return;
+	for (size_t c = 0; c < t->ncol; c++)
+		free(t->keys[c]);
+	free(t->keys);
+	free(t->widths);
+	free(t);
+}
+
+static void print_table(FILE *out, json_t *rows)
+{
+	struct output_table *t = output_table_new();
+	output_table_rows(out, t, rows);
+	output_table_end(out, t);
+}
+
+void output_scalars(FILE *out, json_t *obj, const char *skip)
+{
+	const char *key;
+	json_t *v;
+	size_t width = 0;
+	char lbuf[64], vbuf[1024];
+	json_object_foreach(obj, key, v)
+	{
+		if (!is_table(v) && !json_is_object(v) && !(skip && strcmp(key, skip) == 0)) {
+			size_t w = output_width(label(key, lbuf, sizeof(lbuf)));
+			if (w > width)
+				width = w;
+		}
+	}
+	json_object_foreach(obj, key, v)
+	{
+		if (is_table(v) || json_is_object(v) || (skip && strcmp(key, skip) == 0))
+			continue;
+		const char *l = label(key, lbuf, sizeof(lbuf));
+		fputs(l, out);
+		pad(out, width - output_width(l) + 2);
+		fputs(scalar_text(key, v, vbuf, sizeof(vbuf)), out);
+		fputc('\n', out);
+	}
 }
 
 void output_print(FILE *out, json_t *obj, bool json)
@@ -253,28 +327,10 @@ void output_print(FILE *out, json_t *obj, bool json)
 		}
 		return;
 	}
+	output_scalars(out, obj, NULL);
 	const char *key;
 	json_t *v;
-	size_t width = 0;
-	char lbuf[64], vbuf[1024];
-	json_object_foreach(obj, key, v)
-	{
-		if (!is_table(v) && !json_is_object(v)) {
-			size_t w = output_width(label(key, lbuf, sizeof(lbuf)));
-			if (w > width)
-				width = w;
-		}
-	}
-	json_object_foreach(obj, key, v)
-	{
-		if (is_table(v) || json_is_object(v))
-			continue;
-		const char *l = label(key, lbuf, sizeof(lbuf));
-		fputs(l, out);
-		pad(out, width - output_width(l) + 2);
-		fputs(scalar_text(key, v, vbuf, sizeof(vbuf)), out);
-		fputc('\n', out);
-	}
+	char lbuf[64];
 	json_object_foreach(obj, key, v)
 	{
 		if (is_table(v)) {

@@ -19,3 +19,20 @@ bool output_chinese(void);
 
 /* Print OBJ to OUT: as one JSON line if JSON, else for people. OBJ stays the caller's. */
 void output_print(FILE *out, json_t *obj, bool json);
+
+/* Print OBJ's scalar fields (not its arrays and objects, nor NEXT if given) for people, aligned. */
+void output_scalars(FILE *out, json_t *obj, const char *skip);
+
+/* "LABEL:" on a line of its own: the heading of the table KEY holds. */
+void output_heading(FILE *out, const char *key);
+
+/*
+ * A table printed a page at a time, as the rows come: the header with the first rows, columns as
+ * wide as the widest cell seen so far (a later page's wider cell widens the columns from there
+ * on). output_table_end prints "(none)" if no row came, and frees it.
+ */
+struct output_table;
+/* OUT may be NULL for output_table_end: free T, print nothing. */
+struct output_table *output_table_new(void);
+void output_table_rows(FILE *out, struct output_table *t, json_t *rows);
+void output_table_end(FILE *out, struct output_table *t);

@@ -5,6 +5,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -22,6 +23,7 @@
 #include "idno.h"
 #include "input.h"
 #include "money.h"
+#include "page.h"
 #include "register.h"
 #include "sites.h"
 #include "view.h"
@@ -312,30 +314,64 @@ static json_t *member_row(const Ld__MemberState *st)
 
 typedef bool (*member_filter)(const struct request *rq, const Ld__MemberState *st);
 
+/*
+ * One page of the members KEEP keeps, in identity-number order (the table's), from the one after
+ * the cursor `after` (sealed: 'M' and his key). See page.h.
+ */
 static int list_members(struct request *rq, struct store_txn *txn, member_filter keep)
 {
-	json_t *list = json_array();
-	json_object_set_new(rq->result, "members", list);
-	struct store_cursor *c;
-	int rc = store_cursor_open(txn, TBL_MEMBERS, &c);
+	struct page pg;
+	int rc = page_begin(rq, &pg);
 	if (rc)
 		return rc;
-	struct store_val k, v;
-	for (rc = store_cursor_get(c, STORE_FIRST, &k, &v); rc == 0;
-	     rc = store_cursor_get(c, STORE_NEXT, &k, &v)) {
+	const char *after = request_param(rq, "after");
+	char key[PAGE_KEY_MAX], tag;
+	size_t key_len = 0;
+	if (after) {
+		unsigned char *data;
+		if ((rc = page_open(rq, after, &tag, &data, &key_len)))
+			return rc;
+		if (tag != 'M' || key_len > sizeof(key)) {
+			free(data);
+			return request_fail(rq, LD_EINPUT,
+					    "that listing's place (after) is not a member's");
+		}
+		memcpy(key, data, key_len);
+		free(data);
+	}
+	json_t *list = json_array();
+	json_object_set_new(rq->result, "next", json_null()); /* first: the rows come last */
+	json_object_set_new(rq->result, "members", list);
+	struct store_cursor *c;
+	if ((rc = store_cursor_open(txn, TBL_MEMBERS, &c)))
+		return rc;
+	struct store_val k = {.data = key, .len = key_len}, v;
+	rc = store_cursor_get(c, after ? STORE_SET_RANGE : STORE_FIRST, &k, &v);
+	/* SET_RANGE lands on the cursor's member himself, whom the last page held: step past. */
+	if (rc == 0 && after && k.len == key_len && memcmp(k.data, key, key_len) == 0)
+		rc = store_cursor_get(c, STORE_NEXT, &k, &v);
+	for (; rc == 0 && !page_full(&pg); rc = store_cursor_get(c, STORE_NEXT, &k, &v)) {
 		Ld__MemberState *st = ld__member_state__unpack(NULL, v.len, v.data);
-		if (!st || !st->info) {
+		if (!st || !st->info || k.len > PAGE_KEY_MAX) {
 			if (st)
 				ld__member_state__free_unpacked(st, NULL);
 			rc = LD_ECORRUPT;
 			break;
 		}
-		if (keep(rq, st))
-			json_array_append_new(list, member_row(st));
+		pg.scanned++;
+		memcpy(key, k.data, k.len);
+		key_len = k.len;
+		if (keep(rq, st)) {
+			json_t *row = member_row(st);
+			page_take(&pg, page_json_bytes(row));
+			json_array_append_new(list, row);
+		}
 		ld__member_state__free_unpacked(st, NULL);
 	}
 	store_cursor_close(c);
-	return rc == LD_ENOTFOUND ? 0 : rc;
+	if (rc == 0) /* the page is full and there are more */
+		return page_next(rq, 'M', key, key_len);
+	return rc == LD_ENOTFOUND ? page_next(rq, 'M', NULL, 0) : rc;
 }
 
 static bool filter_state_branch(const struct request *rq, const Ld__MemberState *st)
@@ -533,30 +569,65 @@ static void event_summary(const Ld__Event *ev, char *out, size_t len)
 	snprintf(out, len, "%s", event_kind_name(ev->kind));
 }
 
+/*
+ * His events, oldest first, a page at a time: those of his history after the local seq `after`
+ * (the last the page before held; a plain number: it tells nothing about him).
+ */
 int cmd_history(struct request *rq, struct store_txn *txn)
 {
-	char idno[LD_IDNO_SIZE];
-	Ld__MemberState *st;
-	int rc = member_lookup(rq, txn, request_arg(rq, 0), idno, &st);
+	struct page pg;
+	int rc = page_begin(rq, &pg);
 	if (rc)
 		return rc;
+	const char *after_text = request_param(rq, "after");
+	uint64_t after = 0;
+	if (after_text) {
+		char *end;
+		errno = 0;
+		unsigned long long n = strtoull(after_text, &end, 10);
+		if (!after_text[0] || *end || errno || after_text[0] == '-')
+			return request_fail(rq, LD_EINPUT,
+					    "the history's place (after) must be a seq number");
+		after = n;
+	}
+	char idno[LD_IDNO_SIZE];
+	Ld__MemberState *st;
+	if ((rc = member_lookup(rq, txn, request_arg(rq, 0), idno, &st)))
+		return rc;
 	json_t *events = json_array();
+	json_object_set_new(rq->result, "next", json_null()); /* first: the rows come last */
 	json_object_set_new(rq->result, "events", events);
-	for (size_t i = 0; i < st->n_history && rc == 0; i++) {
+	size_t i = 0;
+	while (i < st->n_history && st->history[i] <= after)
+		i++;
+	uint64_t last = 0;
+	for (; i < st->n_history && rc == 0 && !page_full(&pg); i++) {
 		uint64_t seq = st->history[i];
 		Ld__Event *ev;
 		if ((rc = eventlog_read(txn, seq, NULL, &ev)))
 			break;
 		char summary[512];
 		event_summary(ev, summary, sizeof(summary));
-		json_array_append_new(
-		    events, json_pack("{s:o, s:I, s:I, s:s, s:o, s:o, s:s, s:s}", "origin",
-				      site_name_json(rq, txn, ev->origin.data, ev->origin.len),
-				      "seq", (json_int_t)ev->origin_seq, "local_seq",
-				      (json_int_t)seq, "kind", event_kind_name(ev->kind), "date",
-				      view_date(ev->date), "time", view_time(ev->time_ms),
-				      "operator", ev->operator_, "summary", summary));
+		json_t *row = json_pack("{s:o, s:I, s:I, s:s, s:o, s:o, s:s, s:s}", "origin",
+					site_name_json(rq, txn, ev->origin.data, ev->origin.len),
+					"seq", (json_int_t)ev->origin_seq, "local_seq",
+					(json_int_t)seq, "kind", event_kind_name(ev->kind), "date",
+					view_date(ev->date), "time", view_time(ev->time_ms),
+					"operator", ev->operator_, "summary", summary);
 		ld__event__free_unpacked(ev, NULL);
+		if (!row) {
+			rc = -ENOMEM;
+			break;
+		}
+		page_take(&pg, page_json_bytes(row));
+		json_array_append_new(events, row);
+		last = seq;
+	}
+	if (rc == 0) {
+		char next[24];
+		snprintf(next, sizeof(next), "%llu", (unsigned long long)last);
+		json_object_set_new(rq->result, "next",
+				    i < st->n_history ? json_string(next) : json_null());
 	}
 	ld__member_state__free_unpacked(st, NULL);
 	return rc;

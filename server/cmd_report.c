@@ -13,6 +13,7 @@
 #include "eventlog.h"
 #include "fold.h"
 #include "idno.h"
+#include "page.h"
 #include "rules.h"
 #include "sites.h"
 #include "view.h"
@@ -105,9 +106,9 @@ static void gather(struct request *rq, struct store_txn *txn, const Ld__MemberSt
 }
 
 /*
- * The reminders found: small structs, their details in one growing text arena, sorted, then
- * written out as JSON text in one pass (an office of 100,000 members has some 200,000 reminders:
- * building them as JSON objects would cost more than finding them).
+ * The reminders of a page: small structs, their details in one growing text arena, then written
+ * out as JSON text in one pass (an office of 100,000 members has some 200,000 reminders, in some
+ * 200 pages: building them as JSON objects would cost more than finding them).
  */
 struct due_item {
 	const char *kind; /* static */
@@ -205,14 +206,35 @@ struct place_group {
 	int32_t since;		 /* the day the last of them left */
 };
 
+/*
+ * Which branches of this site are temporary: looked up once each per request (a site has tens of
+ * branches; the site rules ask for each of 100,000 members).
+ */
+#define BRANCH_CACHE 64
+struct branch_cache {
+	char code[BRANCH_CACHE][33];
+	bool temporary[BRANCH_CACHE];
+	size_t n;
+};
+
 /* CODE names a temporary branch of this site. */
-static bool temporary_branch(struct store_txn *txn, const char *code)
+static bool temporary_branch(struct store_txn *txn, struct branch_cache *cache, const char *code)
 {
-	Ld__BranchInfo *b;
-	if (!code || !code[0] || branch_get(txn, code, &b) != 0)
+	if (!code || !code[0])
 		return false;
-	bool temporary = b->temporary;
-	ld__branch_info__free_unpacked(b, NULL);
+	for (size_t i = 0; i < cache->n; i++)
+		if (strcmp(cache->code[i], code) == 0)
+			return cache->temporary[i];
+	Ld__BranchInfo *b;
+	bool temporary = false;
+	if (branch_get(txn, code, &b) == 0) {
+		temporary = b->temporary;
+		ld__branch_info__free_unpacked(b, NULL);
+	}
+	if (cache->n < BRANCH_CACHE && strlen(code) < sizeof(cache->code[0])) {
+		strcpy(cache->code[cache->n], code);
+		cache->temporary[cache->n++] = temporary;
+	}
 	return temporary;
 }
 
@@ -222,113 +244,301 @@ struct branch_group {
 	bool met; /* a meeting this month */
 };
 
-static int cmp_reminder(const void *a, const void *b)
+/*
+ * The site rules' tallies: members by place and by branch. They need every member: counted as the
+ * pages of members go and carried from page to page in the cursor (sealed), so the site rules
+ * read no member again, unless the tallies outgrow the cursor (members at very many places).
+ */
+struct site_tally {
+	struct place_group *places;
+	size_t n_places;
+	struct branch_group *branches;
+	size_t n_branches;
+	struct branch_cache cache; /* not carried */
+	bool failed;
+};
+
+/* Oldest first; then by kind, member and detail: a total order, the same on every page. */
+static int cmp_reminder_in(const void *a, const void *b, const char *arena)
 {
 	const struct due_item *x = a, *y = b;
 	if (x->since != y->since)
 		return x->since < y->since ? -1 : 1;
 	int c = strcmp(x->kind, y->kind);
-	return c ? c : strcmp(x->member, y->member);
+	if (!c)
+		c = strcmp(x->member, y->member);
+	return c ? c : strcmp(arena + x->detail, arena + y->detail);
 }
 
-int cmd_due(struct request *rq, struct store_txn *txn)
+static void sort_reminders(struct due_list *l, size_t from)
 {
-	int32_t as_of;
-	int rc = as_of_opt(rq, &as_of);
+	/* Insertion sort: a member raises at most RULES_MAX_REMINDERS; the site's few sort once. */
+	for (size_t i = from + 1; i < l->n; i++) {
+		struct due_item it = l->items[i];
+		size_t j = i;
+		while (j > from && cmp_reminder_in(&l->items[j - 1], &it, l->arena.p) > 0) {
+			l->items[j] = l->items[j - 1];
+			j--;
+		}
+		l->items[j] = it;
+	}
+}
+
+static void tally_member(struct request *rq, struct store_txn *txn, const Ld__MemberState *st,
+			 struct site_tally *t);
+
+/* What a reminder's row takes in the answer, about: for the page's byte bound. */
+static size_t reminder_bytes(const char *detail)
+{
+	return 80 + 2 * strlen(detail);
+}
+
+/*
+ * The member rules, a page: the reminders of each member after the one whose key is KEY (KEY_LEN
+ * bytes; none: from the first), in identity-number order, each member's oldest first, into LIST
+ * until PG is full; each member counted into TALLY for the site rules. KEY is left on the last
+ * member taken. Returns 0 if there are members after it, LD_ENOTFOUND if not, or another error.
+ */
+static int due_members(struct request *rq, struct store_txn *txn, int32_t as_of, struct page *pg,
+		       char *key, size_t *key_len, struct due_list *list, struct site_tally *tally)
+{
+	struct store_cursor *c;
+	int rc = store_cursor_open(txn, TBL_MEMBERS, &c);
 	if (rc)
 		return rc;
-	const struct rules *rules = &rq->rules;
-	struct due_list list = {0};
-	json_t *place_index = json_object(); /* place key -> index in places: one lookup each */
-	struct place_group *places = NULL;
-	size_t n_places = 0;
-	struct branch_group *branches = NULL;
-	size_t n_branches = 0;
-	struct store_cursor *c;
-	if ((rc = store_cursor_open(txn, TBL_MEMBERS, &c))) {
-		json_decref(place_index);
-		return rc;
-	}
-	struct store_val k, v;
-	for (rc = store_cursor_get(c, STORE_FIRST, &k, &v); rc == 0;
-	     rc = store_cursor_get(c, STORE_NEXT, &k, &v)) {
+	bool after = *key_len > 0;
+	struct store_val k = {.data = key, .len = *key_len}, v;
+	rc = store_cursor_get(c, after ? STORE_SET_RANGE : STORE_FIRST, &k, &v);
+	if (rc == 0 && after && k.len == *key_len && memcmp(k.data, key, k.len) == 0)
+		rc = store_cursor_get(c, STORE_NEXT, &k, &v);
+	for (; rc == 0 && !page_full(pg); rc = store_cursor_get(c, STORE_NEXT, &k, &v)) {
+		if (k.len > PAGE_KEY_MAX) {
+			rc = LD_ECORRUPT;
+			break;
+		}
+		memcpy(key, k.data, k.len);
+		*key_len = k.len;
+		pg->scanned++;
 		Ld__MemberState *st = ld__member_state__unpack(NULL, v.len, v.data);
 		if (!st || !st->info) {
 			if (st)
 				ld__member_state__free_unpacked(st, NULL);
 			continue;
 		}
+		tally_member(rq, txn, st, tally);
 		struct member_facts f;
 		gather(rq, txn, st, &f);
-		if (!f.outflow_here && !f.inflow_here) {
-			ld__member_state__free_unpacked(st, NULL);
-			continue; /* he moved on to another inflow site: not this site's to act on
-				   */
-		}
-		char masked[LD_IDNO_SIZE];
-		idno_mask(st->info->id, masked);
-		struct reminder out[RULES_MAX_REMINDERS];
-		size_t n = rules_member(rules, &f, as_of, out, RULES_MAX_REMINDERS);
-		for (size_t i = 0; i < n; i++)
-			add_reminder(&list, out[i].kind, masked, out[i].since, out[i].detail);
-
-		/* Gather for the site-level rules. */
-		if (f.outflow_here && f.away && !f.closed && !f.probationary) {
-			/* One destination: one inflow site, places written alike (place_same). */
-			const Ld__OutflowInfo *of = st->outflow;
-			size_t i = 0;
-			while (i < n_places && !(same(&of->inflow_site, places[i].inflow) &&
-						 place_same(places[i].place, of->place)))
-				i++;
-			if (i == n_places) {
-				struct place_group *g =
-				    realloc(places, (n_places + 1) * sizeof(*g));
-				if (g) {
-					places = g;
-					g = &places[n_places++];
-					memset(g, 0, sizeof(*g));
-					memcpy(g->inflow, of->inflow_site.data, LD_SITE_ID_BYTES);
-					snprintf(g->inflow_name, sizeof(g->inflow_name), "%s",
-						 of->inflow_name);
-					snprintf(g->place, sizeof(g->place), "%s", of->place);
-				}
+		if (f.outflow_here || f.inflow_here) { /* else he moved on: not this site's */
+			char masked[LD_IDNO_SIZE];
+			idno_mask(st->info->id, masked);
+			struct reminder out[RULES_MAX_REMINDERS];
+			size_t n = rules_member(&rq->rules, &f, as_of, out, RULES_MAX_REMINDERS);
+			size_t from = list->n;
+			for (size_t i = 0; i < n; i++) {
+				add_reminder(list, out[i].kind, masked, out[i].since,
+					     out[i].detail);
+				page_take(pg, reminder_bytes(out[i].detail));
 			}
-			if (i < n_places) {
-				places[i].members++;
-				if (f.from > places[i].since)
-					places[i].since = f.from;
-				/* Put in a temporary branch here (branch join), or formally of one.
-				 */
-				if (temporary_branch(txn, st->temp_branch) ||
-				    temporary_branch(txn, st->info->branch))
-					places[i].in_temp_branch++;
-			}
-		}
-		if (f.inflow_here && f.checked_in && !f.closed && st->checkin) {
-			size_t i = 0;
-			while (i < n_branches &&
-			       strcmp(branches[i].branch, st->checkin->branch) != 0)
-				i++;
-			if (i == n_branches) {
-				struct branch_group *g =
-				    realloc(branches, (n_branches + 1) * sizeof(*g));
-				if (g) {
-					branches = g;
-					memset(&branches[n_branches], 0, sizeof(*branches));
-					snprintf(branches[n_branches].branch,
-						 sizeof(branches[n_branches].branch), "%s",
-						 st->checkin->branch);
-					n_branches++;
-				}
-			}
-			if (i < n_branches)
-				branches[i].members++;
+			if (!list->failed && !list->arena.failed)
+				sort_reminders(list, from);
 		}
 		ld__member_state__free_unpacked(st, NULL);
 	}
 	store_cursor_close(c);
-	for (size_t i = 0; i < n_places; i++) {
-		const struct place_group *g = &places[i];
+	return rc;
+}
+
+/* Count ST into T: his place if he is one of this site's full members away, his branch there if
+ * he reported in here. */
+static void tally_member(struct request *rq, struct store_txn *txn, const Ld__MemberState *st,
+			 struct site_tally *t)
+{
+	const uint8_t *self = rq->daemon->site_id;
+	bool closed = !site_cares_for(st, self);
+	/* One destination: one inflow site, places written alike (place_same). */
+	if (site_is_outflow(st, self) && member_stay_active(st) && !closed &&
+	    !member_probationary(st)) {
+		const Ld__OutflowInfo *of = st->outflow;
+		size_t i = 0;
+		while (i < t->n_places && !(same(&of->inflow_site, t->places[i].inflow) &&
+					    place_same(t->places[i].place, of->place)))
+			i++;
+		if (i == t->n_places) {
+			struct place_group *g = realloc(t->places, (t->n_places + 1) * sizeof(*g));
+			if (!g) {
+				t->failed = true;
+				return;
+			}
+			t->places = g;
+			g = &t->places[t->n_places++];
+			memset(g, 0, sizeof(*g));
+			memcpy(g->inflow, of->inflow_site.data, LD_SITE_ID_BYTES);
+			snprintf(g->inflow_name, sizeof(g->inflow_name), "%s", of->inflow_name);
+			snprintf(g->place, sizeof(g->place), "%s", of->place);
+		}
+		t->places[i].members++;
+		if (of->from > t->places[i].since)
+			t->places[i].since = of->from;
+		/* Put in a temporary branch here (branch join), or formally of one. */
+		if (temporary_branch(txn, &t->cache, st->temp_branch) ||
+		    temporary_branch(txn, &t->cache, st->info->branch))
+			t->places[i].in_temp_branch++;
+	}
+	if (site_is_inflow(st, self) && member_checked_in(st) && !closed && st->checkin) {
+		size_t i = 0;
+		while (i < t->n_branches && strcmp(t->branches[i].branch, st->checkin->branch) != 0)
+			i++;
+		if (i == t->n_branches) {
+			struct branch_group *g =
+			    realloc(t->branches, (t->n_branches + 1) * sizeof(*g));
+			if (!g) {
+				t->failed = true;
+				return;
+			}
+			t->branches = g;
+			memset(&g[t->n_branches], 0, sizeof(*g));
+			snprintf(g[t->n_branches].branch, sizeof(g->branch), "%s",
+				 st->checkin->branch);
+			t->n_branches++;
+		}
+		t->branches[i].members++;
+	}
+}
+
+static void tally_free(struct site_tally *t)
+{
+	free(t->places);
+	free(t->branches);
+	t->places = NULL;
+	t->branches = NULL;
+	t->n_places = t->n_branches = 0;
+}
+
+/* Count every member into T (a fresh one): when the tally could not go along with the pages. */
+static int tally_scan(struct request *rq, struct store_txn *txn, struct site_tally *t)
+{
+	struct store_cursor *c;
+	int rc = store_cursor_open(txn, TBL_MEMBERS, &c);
+	if (rc)
+		return rc;
+	struct store_val k, v;
+	for (rc = store_cursor_get(c, STORE_FIRST, &k, &v); rc == 0 && !t->failed;
+	     rc = store_cursor_get(c, STORE_NEXT, &k, &v)) {
+		Ld__MemberState *st = ld__member_state__unpack(NULL, v.len, v.data);
+		if (st && st->info)
+			tally_member(rq, txn, st, t);
+		if (st)
+			ld__member_state__free_unpacked(st, NULL);
+	}
+	store_cursor_close(c);
+	if (t->failed)
+		return -ENOMEM;
+	return rc == LD_ENOTFOUND ? 0 : rc;
+}
+
+/*
+ * T as bytes after OUT's, for the cursor; false (OUT as it was) if they would pass MAX: a site
+ * with members at very many places then counts them again at the end (tally_scan).
+ */
+static bool tally_pack(const struct site_tally *t, struct text *out, size_t max)
+{
+	size_t start = out->len;
+	uint32_t n = (uint32_t)t->n_places;
+	text_add(out, (const char *)&n, sizeof(n));
+	for (size_t i = 0; i < t->n_places && out->len - start <= max; i++) {
+		const struct place_group *g = &t->places[i];
+		uint16_t name_len = (uint16_t)strlen(g->inflow_name),
+			 place_len = (uint16_t)strlen(g->place);
+		uint32_t nums[3] = {g->members, g->in_temp_branch, (uint32_t)g->since};
+		text_add(out, (const char *)g->inflow, sizeof(g->inflow));
+		text_add(out, (const char *)nums, sizeof(nums));
+		text_add(out, (const char *)&name_len, sizeof(name_len));
+		text_add(out, g->inflow_name, name_len);
+		text_add(out, (const char *)&place_len, sizeof(place_len));
+		text_add(out, g->place, place_len);
+	}
+	n = (uint32_t)t->n_branches;
+	text_add(out, (const char *)&n, sizeof(n));
+	for (size_t i = 0; i < t->n_branches && out->len - start <= max; i++) {
+		const struct branch_group *g = &t->branches[i];
+		uint16_t len = (uint16_t)strlen(g->branch);
+		uint32_t members = g->members;
+		text_add(out, (const char *)&len, sizeof(len));
+		text_add(out, g->branch, len);
+		text_add(out, (const char *)&members, sizeof(members));
+	}
+	if (out->failed || out->len - start > max) {
+		out->len = start;
+		return false;
+	}
+	return true;
+}
+
+/* Take LEN bytes at *p into OUT (CAP bytes with its NUL) if there are that many in *left. */
+static bool take(const unsigned char **p, size_t *left, void *out, size_t len)
+{
+	if (len > *left)
+		return false;
+	memcpy(out, *p, len);
+	*p += len;
+	*left -= len;
+	return true;
+}
+
+static bool take_text(const unsigned char **p, size_t *left, char *out, size_t cap)
+{
+	uint16_t len;
+	if (!take(p, left, &len, sizeof(len)) || len >= cap || !take(p, left, out, len))
+		return false;
+	out[len] = '\0';
+	return true;
+}
+
+/* T from tally_pack's bytes (sealed: made here). 0, -ENOMEM or LD_ECORRUPT. */
+static int tally_unpack(const unsigned char *p, size_t left, struct site_tally *t)
+{
+	uint32_t n;
+	if (!take(&p, &left, &n, sizeof(n)) || n > left)
+		return LD_ECORRUPT;
+	if (n && !(t->places = calloc(n, sizeof(*t->places))))
+		return -ENOMEM;
+	for (t->n_places = 0; t->n_places < n; t->n_places++) {
+		struct place_group *g = &t->places[t->n_places];
+		uint32_t nums[3];
+		if (!take(&p, &left, g->inflow, sizeof(g->inflow)) ||
+		    !take(&p, &left, nums, sizeof(nums)) ||
+		    !take_text(&p, &left, g->inflow_name, sizeof(g->inflow_name)) ||
+		    !take_text(&p, &left, g->place, sizeof(g->place)))
+			return LD_ECORRUPT;
+		g->members = nums[0];
+		g->in_temp_branch = nums[1];
+		g->since = (int32_t)nums[2];
+	}
+	if (!take(&p, &left, &n, sizeof(n)) || n > left)
+		return LD_ECORRUPT;
+	if (n && !(t->branches = calloc(n, sizeof(*t->branches))))
+		return -ENOMEM;
+	for (t->n_branches = 0; t->n_branches < n; t->n_branches++) {
+		struct branch_group *g = &t->branches[t->n_branches];
+		uint32_t members;
+		if (!take_text(&p, &left, g->branch, sizeof(g->branch)) ||
+		    !take(&p, &left, &members, sizeof(members)))
+			return LD_ECORRUPT;
+		g->members = members;
+	}
+	return left ? LD_ECORRUPT : 0;
+}
+
+/*
+ * The site rules (3+ full members at one place with no temporary branch; the 27th) from T, the
+ * tally of every member, into LIST, sorted.
+ */
+static int site_reminders(struct request *rq, struct store_txn *txn, int32_t as_of,
+			  struct site_tally *t, struct due_list *list)
+{
+	const struct rules *rules = &rq->rules;
+	for (size_t i = 0; i < t->n_places; i++) {
+		const struct place_group *g = &t->places[i];
 		if (g->members < (unsigned)rules->temp_branch_members ||
 		    g->in_temp_branch == g->members)
 			continue;
@@ -345,14 +555,15 @@ int cmd_due(struct request *rq, struct store_txn *txn)
 				 "put them in one (liudong branch join)",
 				 g->members, g->place, g->inflow_name,
 				 g->members - g->in_temp_branch);
-		add_reminder(&list, "temp-branch", "", g->since, detail);
+		add_reminder(list, "temp-branch", "", g->since, detail);
 	}
 	/* The 27th: each inflow branch with mobile members that has not met this month. */
 	int y, m, day;
 	date_to_ymd(as_of, &y, &m, &day);
 	int32_t life_day = date_from_ymd(y, m, rules->org_life_day);
-	if (n_branches && day >= rules->org_life_day) {
+	if (t->n_branches && day >= rules->org_life_day) {
 		struct store_cursor *mc;
+		struct store_val k, v;
 		if (store_cursor_open(txn, TBL_MEETINGS, &mc) == 0) {
 			for (int r2 = store_cursor_get(mc, STORE_FIRST, &k, &v); r2 == 0;
 			     r2 = store_cursor_get(mc, STORE_NEXT, &k, &v)) {
@@ -361,62 +572,188 @@ int cmd_due(struct request *rq, struct store_txn *txn)
 					continue;
 				int my, mm;
 				date_to_ymd(mt->date, &my, &mm, NULL);
-				for (size_t i = 0; i < n_branches; i++)
+				for (size_t i = 0; i < t->n_branches; i++)
 					if (my == y && mm == m &&
-					    strcmp(mt->branch, branches[i].branch) == 0)
-						branches[i].met = true;
+					    strcmp(mt->branch, t->branches[i].branch) == 0)
+						t->branches[i].met = true;
 				ld__meeting__free_unpacked(mt, NULL);
 			}
 			store_cursor_close(mc);
 		}
-		for (size_t i = 0; i < n_branches; i++) {
-			if (branches[i].met)
+		for (size_t i = 0; i < t->n_branches; i++) {
+			if (t->branches[i].met)
 				continue;
 			char detail[300];
 			snprintf(detail, sizeof(detail),
 				 "branch %s: %u mobile member(s); no "
 				 "organizational life recorded this month (the %dth is the day)",
-				 branches[i].branch, branches[i].members, rules->org_life_day);
-			add_reminder(&list, "org-life-day", "", life_day, detail);
+				 t->branches[i].branch, t->branches[i].members,
+				 rules->org_life_day);
+			add_reminder(list, "org-life-day", "", life_day, detail);
 		}
 	}
-	free(places);
-	free(branches);
-	json_decref(place_index);
-	if (list.failed || list.arena.failed) {
-		free(list.items);
-		free(list.arena.p);
+	if (list->failed || list->arena.failed)
 		return -ENOMEM;
+	sort_reminders(list, 0);
+	return 0;
+}
+
+/* Append LIST's reminders FROM..TO to OUT as JSON objects, comma-separated after *n written. */
+static void due_write(struct text *out, const struct due_list *list, size_t from, size_t to,
+		      size_t *n)
+{
+	char text_day[LD_DATE_LEN];
+	for (size_t i = from; i < to; i++) {
+		const struct due_item *it = &list->items[i];
+		text_str(out, (*n)++ ? ",{\"kind\":\"" : "{\"kind\":\"");
+		text_str(out, it->kind);
+		text_str(out, "\",\"member\":\"");
+		text_str(out, it->member);
+		text_str(out, "\",\"since\":\"");
+		text_str(out, date_format(it->since, text_day));
+		text_str(out, "\",\"detail\":");
+		text_json_string(out, list->arena.p + it->detail);
+		text_add(out, "}", 1);
 	}
-	/* Oldest first. */
-	if (list.n)
-		qsort(list.items, list.n, sizeof(*list.items), cmp_reminder);
-	struct text out = {0};
+}
+
+static void due_list_free(struct due_list *l)
+{
+	free(l->items);
+	free(l->arena.p);
+}
+
+/*
+ * `due`, a page at a time (page.h): first the member rules, member by member in identity-number
+ * order (a member's reminders are never split between pages), then the site rules, each part
+ * oldest first. The cursor, sealed: 'D', the last member's key (a byte of length, then it), then
+ * whether the site tallies follow and they; or 'S', how many site reminders the pages before
+ * held, whether the tallies follow and they.
+ */
+int cmd_due(struct request *rq, struct store_txn *txn)
+{
+	int32_t as_of;
+	int rc = as_of_opt(rq, &as_of);
+	if (rc)
+		return rc;
+	struct page pg;
+	if ((rc = page_begin(rq, &pg)))
+		return rc;
+	const char *after = request_param(rq, "after");
+	char key[PAGE_KEY_MAX], tag = 'D';
+	size_t key_len = 0;
+	uint64_t site_skip = 0;
+	struct site_tally tally = {.n_places = 0};
+	bool tallied = true; /* TALLY counts every member before the cursor */
+	if (after) {
+		unsigned char *data;
+		size_t len;
+		if ((rc = page_open(rq, after, &tag, &data, &len)))
+			return rc;
+		const unsigned char *p = data;
+		size_t left = len, head = tag == 'D' ? (left ? 1u + p[0] : 1) : 8;
+		bool ok = (tag == 'D' || tag == 'S') && left >= head + 1;
+		if (ok && tag == 'D') {
+			key_len = p[0];
+			ok = key_len <= sizeof(key);
+			if (ok)
+				memcpy(key, p + 1, key_len);
+		} else if (ok) {
+			memcpy(&site_skip, p, 8);
+		}
+		if (ok) {
+			tallied = p[head] != 0;
+			rc = tallied ? tally_unpack(p + head + 1, left - head - 1, &tally) : 0;
+		}
+		free(data);
+		if (!ok) {
+			tally_free(&tally);
+			return request_fail(rq, LD_EINPUT,
+					    "that listing's place (after) is not due's");
+		}
+		if (rc) {
+			tally_free(&tally);
+			return rc;
+		}
+	}
+	struct due_list list = {0}, site = {0};
+	struct text out = {0}, cursor = {0};
 	char text_day[LD_DATE_LEN], head[96];
-	snprintf(head, sizeof(head), "{\"as_of\":\"%s\",\"count\":%zu,\"reminders\":[",
-		 date_format(as_of, text_day), list.n);
-	text_str(&out, head);
-	for (size_t i = 0; i < list.n; i++) {
-		const struct due_item *it = &list.items[i];
-		text_str(&out, i ? ",{\"kind\":\"" : "{\"kind\":\"");
-		text_str(&out, it->kind);
-		text_str(&out, "\",\"member\":\"");
-		text_str(&out, it->member);
-		text_str(&out, "\",\"since\":\"");
-		text_str(&out, date_format(it->since, text_day));
-		text_str(&out, "\",\"detail\":");
-		text_json_string(&out, list.arena.p + it->detail);
-		text_add(&out, "}", 1);
+	char *next = NULL;
+	size_t written = 0;
+	if (tag == 'D') {
+		rc = due_members(rq, txn, as_of, &pg, key, &key_len, &list, &tally);
+		if (list.failed || list.arena.failed || tally.failed)
+			rc = -ENOMEM;
+		if (rc == 0) {
+			uint8_t n = (uint8_t)key_len;
+			text_add(&cursor, (const char *)&n, 1);
+			text_add(&cursor, key, key_len);
+		} else if (rc == LD_ENOTFOUND) {
+			rc = 0, tag = 'S'; /* the members are done: the site rules, here if room */
+		}
+		due_write(&out, &list, 0, list.n, &written);
 	}
-	text_str(&out, "]}");
-	free(list.items);
-	free(list.arena.p);
-	if (out.failed) {
-		free(out.p);
-		return -ENOMEM;
+	if (rc == 0 && tag == 'S') {
+		if (!page_full(&pg)) {
+			if (!tallied) {
+				tally_free(&tally);
+				rc = tally_scan(rq, txn, &tally);
+				tallied = rc == 0;
+			}
+			if (rc == 0)
+				rc = site_reminders(rq, txn, as_of, &tally, &site);
+			size_t from = site_skip < site.n ? (size_t)site_skip : site.n, i = from;
+			for (; rc == 0 && i < site.n && !page_full(&pg); i++)
+				page_take(&pg, reminder_bytes(site.arena.p + site.items[i].detail));
+			if (rc == 0)
+				due_write(&out, &site, from, i, &written);
+			site_skip = i;
+			if (rc == 0 && i >= site.n)
+				tag = 0; /* the last page */
+		}
+		if (rc == 0 && tag == 'S') /* more site reminders, or the members filled the page */
+			text_add(&cursor, (const char *)&site_skip, sizeof(site_skip));
 	}
-	rq->raw_json = out.p;
-	return rc == LD_ENOTFOUND ? 0 : rc;
+	if (rc == 0 && tag) {
+		uint8_t flag = 1;
+		text_add(&cursor, (const char *)&flag, 1);
+		if (!tallied || !tally_pack(&tally, &cursor, PAGE_SEALED_MAX - 256))
+			cursor.p[cursor.len - 1] = 0; /* counted again at the end (tally_scan) */
+		rc = cursor.failed ? -ENOMEM : page_seal(tag, cursor.p, cursor.len, &next);
+	}
+	due_list_free(&list);
+	due_list_free(&site);
+	tally_free(&tally);
+	free(cursor.p);
+	/* The rows last, "next" before them: the CLI copies the rows through without parsing them.
+	 */
+	struct text answer = {0};
+	if (rc == 0) {
+		snprintf(head, sizeof(head),
+			 "{\"as_of\":\"%s\",\"next\":", date_format(as_of, text_day));
+		text_str(&answer, head);
+		if (next) {
+			text_add(&answer, "\"", 1);
+			text_str(&answer, next);
+			text_add(&answer, "\"", 1);
+		} else {
+			text_str(&answer, "null");
+		}
+		text_str(&answer, ",\"reminders\":[");
+		text_add(&answer, out.p ? out.p : "", out.len);
+		text_str(&answer, "]}");
+	}
+	free(next);
+	free(out.p);
+	if (rc == 0 && (out.failed || answer.failed))
+		rc = -ENOMEM;
+	if (rc) {
+		free(answer.p);
+		return rc;
+	}
+	rq->raw_json = answer.p;
+	return 0;
 }
 
 /* counts[key]++ in a JSON object of integers. */

@@ -2,6 +2,8 @@
  * cmd_site.c: the site and its peers: site, pubkey, peer add/remove/list, audit, verify.
  */
 #include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +14,7 @@
 #include "eventlog.h"
 #include "hostport.h"
 #include "idno.h"
+#include "page.h"
 #include "siteid.h"
 #include "view.h"
 #include "lderr.h"
@@ -201,10 +204,15 @@ int cmd_peer_list(struct request *rq, struct store_txn *txn)
 	return rc == LD_ENOTFOUND ? 0 : rc;
 }
 
+/*
+ * The audit rows, oldest first, a page at a time: those after the row `after` (the number of the
+ * last row the page before held: rows are numbered as they are written).
+ */
 int cmd_audit(struct request *rq, struct store_txn *txn)
 {
 	const char *since_text = request_param(rq, "since");
 	const char *member = request_param(rq, "member");
+	const char *after_text = request_param(rq, "after");
 	int32_t since = LD_DATE_NONE;
 	if (since_text && date_parse(since_text, &since) != 0)
 		return request_fail(rq, LD_EINPUT, "--since: '%s' is not a date; use YYYY-MM-DD",
@@ -215,23 +223,44 @@ int cmd_audit(struct request *rq, struct store_txn *txn)
 		if (idno_validate(member, LD_DATE_NONE, 0, idno, &why) != 0)
 			return request_fail(rq, LD_EINPUT, "--member: %.400s", why);
 	}
+	struct page pg;
+	int rc = page_begin(rq, &pg);
+	if (rc)
+		return rc;
+	uint64_t after = 0;
+	if (after_text) {
+		char *end;
+		errno = 0;
+		unsigned long long n = strtoull(after_text, &end, 10);
+		if (!after_text[0] || *end || errno || after_text[0] == '-' || n == UINT64_MAX)
+			return request_fail(rq, LD_EINPUT,
+					    "the audit's place (after) must be a row number");
+		after = n;
+	}
 	/* --since is a day in Asia/Shanghai: its start in UTC ms. */
 	int64_t since_ms =
 	    since == LD_DATE_NONE ? INT64_MIN : ((int64_t)since * 86400 - 8 * 3600) * 1000;
 	json_t *entries = json_array();
+	json_object_set_new(rq->result, "next", json_null()); /* first: the rows come last */
 	json_object_set_new(rq->result, "entries", entries);
 	struct store_cursor *c;
-	int rc = store_cursor_open(txn, TBL_AUDIT, &c);
-	if (rc)
+	if ((rc = store_cursor_open(txn, TBL_AUDIT, &c)))
 		return rc;
-	struct store_val k, v;
-	for (rc = store_cursor_get(c, STORE_FIRST, &k, &v); rc == 0;
+	uint8_t first[8];
+	store_u64_key(after + 1, first);
+	struct store_val k = {.data = first, .len = sizeof(first)}, v;
+	uint64_t last = after;
+	for (rc = store_cursor_get(c, STORE_SET_RANGE, &k, &v); rc == 0 && !page_full(&pg);
 	     rc = store_cursor_get(c, STORE_NEXT, &k, &v)) {
 		Ld__AuditEntry *e = ld__audit_entry__unpack(NULL, v.len, v.data);
-		if (!e) {
+		if (!e || k.len != 8) {
+			if (e)
+				ld__audit_entry__free_unpacked(e, NULL);
 			rc = LD_ECORRUPT;
 			break;
 		}
+		pg.scanned++;
+		last = store_u64_from(k.data);
 		if (e->time_ms >= since_ms && (!member || strcmp(e->member, idno) == 0)) {
 			char masked[LD_IDNO_SIZE];
 			json_t *row = json_pack("{s:o, s:s, s:i, s:s, s:s, s:s}", "time",
@@ -239,12 +268,25 @@ int cmd_audit(struct request *rq, struct store_txn *txn)
 						"uid", (int)e->uid, "action", e->action, "member",
 						e->member[0] ? idno_mask(e->member, masked) : "",
 						"detail", e->detail);
-			json_array_append_new(entries, row);
+			if (row) {
+				page_take(&pg, page_json_bytes(row));
+				json_array_append_new(entries, row);
+			}
 		}
 		ld__audit_entry__free_unpacked(e, NULL);
 	}
 	store_cursor_close(c);
-	return rc == LD_ENOTFOUND ? 0 : rc;
+	if (rc == 0) {
+		char next[24];
+		snprintf(next, sizeof(next), "%llu", (unsigned long long)last);
+		json_object_set_new(rq->result, "next", json_string(next));
+		return 0;
+	}
+	if (rc == LD_ENOTFOUND) {
+		json_object_set_new(rq->result, "next", json_null());
+		return 0;
+	}
+	return rc;
 }
 
 int cmd_verify(struct request *rq, struct store_txn *txn)

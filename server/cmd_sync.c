@@ -3,6 +3,7 @@
  * resync, log.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +14,7 @@
 #include "eventlog.h"
 #include "date.h"
 #include "idno.h"
+#include "overlap.h"
 #include "siteid.h"
 #include "sites.h"
 #include "sync.h"
@@ -99,16 +101,54 @@ static void conflict_status(json_t *o, bool resolved, const char *note, const ch
 	json_object_set_new(o, "resolved", resolved ? view_time(when_ms) : json_null());
 }
 
-/* The unrefunded paid receipts, for double payments. *all is the caller's (receipts_free). */
-static int receipts_paid(struct store_txn *txn, Ld__Receipt ***all, size_t *n)
+/*
+ * The unrefunded paid receipts, for double payments: each receipt's key (its number), member and
+ * months, in one arena, and the spans to sweep. Small: the receipts themselves are read again for
+ * the pairs found only.
+ */
+struct paid_list {
+	char *arena; /* NUL-ended keys and members */
+	size_t len, cap;
+	struct overlap_span *spans; /* owner set once the arena stops moving */
+	size_t *keys, *owners;	    /* by index: the key's and the member's offsets in arena */
+	size_t n, n_cap;
+};
+
+static void paid_list_free(struct paid_list *l)
 {
+	free(l->arena);
+	free(l->spans);
+	free(l->keys);
+	free(l->owners);
+}
+
+/* Copy S (N bytes) into the arena with a NUL; *at is its offset. */
+static int arena_add(struct paid_list *l, const void *s, size_t n, size_t *at)
+{
+	if (l->len + n + 1 > l->cap) {
+		size_t cap = l->cap ? l->cap : 1 << 16;
+		while (cap < l->len + n + 1)
+			cap *= 2;
+		char *p = realloc(l->arena, cap);
+		if (!p)
+			return -ENOMEM;
+		l->arena = p;
+		l->cap = cap;
+	}
+	memcpy(l->arena + l->len, s, n);
+	l->arena[l->len + n] = '\0';
+	*at = l->len;
+	l->len += n + 1;
+	return 0;
+}
+
+static int receipts_paid(struct store_txn *txn, struct paid_list *l)
+{
+	memset(l, 0, sizeof(*l));
 	struct store_cursor *c;
-	*all = NULL;
-	*n = 0;
 	int rc = store_cursor_open(txn, TBL_RECEIPTS, &c);
 	if (rc)
 		return rc;
-	size_t cap = 0;
 	struct store_val k, v;
 	for (rc = store_cursor_get(c, STORE_FIRST, &k, &v); rc == 0;
 	     rc = store_cursor_get(c, STORE_NEXT, &k, &v)) {
@@ -118,27 +158,53 @@ static int receipts_paid(struct store_txn *txn, Ld__Receipt ***all, size_t *n)
 				ld__receipt__free_unpacked(r, NULL);
 			continue;
 		}
-		if (*n == cap) {
-			cap = cap ? 2 * cap : 64;
-			Ld__Receipt **grown = realloc(*all, cap * sizeof(**all));
-			if (!grown) {
+		if (l->n == l->n_cap) {
+			size_t cap = l->n_cap ? 2 * l->n_cap : 256;
+			struct overlap_span *spans = realloc(l->spans, cap * sizeof(*spans));
+			if (spans)
+				l->spans = spans;
+			size_t *keys = spans ? realloc(l->keys, cap * sizeof(*keys)) : NULL;
+			if (keys)
+				l->keys = keys;
+			size_t *owners = keys ? realloc(l->owners, cap * sizeof(*owners)) : NULL;
+			if (owners)
+				l->owners = owners;
+			if (!owners) {
 				ld__receipt__free_unpacked(r, NULL);
 				rc = -ENOMEM;
 				break;
 			}
-			*all = grown;
+			l->n_cap = cap;
 		}
-		(*all)[(*n)++] = r;
+		struct overlap_span *s = &l->spans[l->n];
+		rc = arena_add(l, k.data, k.len, &l->keys[l->n]);
+		if (rc == 0)
+			rc = arena_add(l, r->member, strlen(r->member), &l->owners[l->n]);
+		s->from = r->paid->from_month;
+		s->to = r->paid->to_month;
+		s->index = l->n;
+		ld__receipt__free_unpacked(r, NULL);
+		if (rc)
+			break;
+		l->n++;
 	}
 	store_cursor_close(c);
+	for (size_t i = 0; i < l->n; i++)
+		l->spans[i].owner = l->arena + l->owners[i];
 	return rc == LD_ENOTFOUND ? 0 : rc;
 }
 
-static void receipts_free(Ld__Receipt **all, size_t n)
+/* The receipt whose key is the INDEX-th of L, read again. */
+static int paid_get(struct store_txn *txn, const struct paid_list *l, size_t index,
+		    Ld__Receipt **out)
 {
-	for (size_t i = 0; i < n; i++)
-		ld__receipt__free_unpacked(all[i], NULL);
-	free(all);
+	const char *key = l->arena + l->keys[index];
+	struct store_val v;
+	int rc = store_get(txn, TBL_RECEIPTS, key, strlen(key), &v);
+	if (rc)
+		return rc == LD_ENOTFOUND ? LD_ECORRUPT : rc;
+	*out = ld__receipt__unpack(NULL, v.len, v.data);
+	return *out && (*out)->paid ? 0 : LD_ECORRUPT;
 }
 
 /* The id of the double payment of receipts A and B: "D" and the two numbers in order. */
@@ -153,10 +219,78 @@ static void dues_id(const Ld__Receipt *a, const Ld__Receipt *b, char *out, size_
 	snprintf(out, len, "D%s+%s", x, y);
 }
 
-static bool overlap(const Ld__Receipt *a, const Ld__Receipt *b)
+/*
+ * The double payments of TXN: every pair of unrefunded receipts of one member with a month in
+ * common, in the order comparing each receipt with each later one in the table finds them (as
+ * `conflicts` listed them when it did that). FN is called with each pair's receipts (A before B in
+ * the table) until it returns other than 0; that is returned.
+ */
+static int dues_pairs(struct store_txn *txn,
+		      int (*fn)(void *ctx, const Ld__Receipt *a, const Ld__Receipt *b), void *ctx)
 {
-	return strcmp(a->member, b->member) == 0 && a->paid->from_month <= b->paid->to_month &&
-	       b->paid->from_month <= a->paid->to_month;
+	struct paid_list l;
+	int rc = receipts_paid(txn, &l);
+	struct overlap_pair *pairs = NULL;
+	size_t n_pairs = 0;
+	if (rc == 0)
+		rc = overlap_pairs(l.spans, l.n, &pairs, &n_pairs);
+	for (size_t i = 0; i < n_pairs && rc == 0; i++) {
+		Ld__Receipt *a = NULL, *b = NULL;
+		rc = paid_get(txn, &l, pairs[i].a, &a);
+		if (rc == 0)
+			rc = paid_get(txn, &l, pairs[i].b, &b);
+		if (rc == 0)
+			rc = fn(ctx, a, b);
+		if (a)
+			ld__receipt__free_unpacked(a, NULL);
+		if (b)
+			ld__receipt__free_unpacked(b, NULL);
+	}
+	free(pairs);
+	paid_list_free(&l);
+	return rc;
+}
+
+struct dues_listing {
+	struct request *rq;
+	struct store_txn *txn;
+	json_t *list;
+};
+
+/* One double payment as listed. */
+static int dues_row(void *ctx, const Ld__Receipt *a, const Ld__Receipt *b)
+{
+	struct dues_listing *dl = ctx;
+	struct request *rq = dl->rq;
+	struct store_txn *txn = dl->txn;
+	int32_t month =
+	    a->paid->from_month > b->paid->from_month ? a->paid->from_month : b->paid->from_month;
+	char m[LD_MONTH_LEN], detail[300], id[160];
+	json_t *sa = site_name_json(rq, txn, a->site.data, a->site.len);
+	json_t *sb = site_name_json(rq, txn, b->site.data, b->site.len);
+	snprintf(detail, sizeof(detail),
+		 "%s paid twice: receipt %s at %s and %s at %s; "
+		 "refund one with liudong dues refund",
+		 month_format(month, m), a->paid->receipt, json_string_value(sa), b->paid->receipt,
+		 json_string_value(sb));
+	dues_id(a, b, id, sizeof(id));
+	json_t *member;
+	int rc = member_json(rq, txn, a->member, &member);
+	if (rc) {
+		json_decref(sa);
+		json_decref(sb);
+		return rc;
+	}
+	json_t *o = json_pack("{s:s, s:s, s:o, s:o, s:s, s:s, s:[s,s]}", "id", id, "kind",
+			      "dues.double-payment", "member", member, "origin", sa, "reason",
+			      "a month paid at two sites", "detail", detail, "events",
+			      a->paid->receipt, b->paid->receipt);
+	json_decref(sb);
+	if (!o)
+		return -ENOMEM;
+	conflict_status(o, false, NULL, NULL, 0);
+	json_array_append_new(dl->list, o);
+	return 0;
 }
 
 /*
@@ -165,48 +299,8 @@ static bool overlap(const Ld__Receipt *a, const Ld__Receipt *b)
  */
 static int dues_conflicts(struct request *rq, struct store_txn *txn, json_t *list)
 {
-	Ld__Receipt **all;
-	size_t n;
-	int rc = receipts_paid(txn, &all, &n);
-	for (size_t i = 0; i < n && rc == 0; i++) {
-		for (size_t j = i + 1; j < n && rc == 0; j++) {
-			const Ld__Receipt *a = all[i], *b = all[j];
-			if (!overlap(a, b))
-				continue;
-			int32_t month = a->paid->from_month > b->paid->from_month
-					    ? a->paid->from_month
-					    : b->paid->from_month;
-			char m[LD_MONTH_LEN], detail[300], id[160];
-			json_t *sa = site_name_json(rq, txn, a->site.data, a->site.len);
-			json_t *sb = site_name_json(rq, txn, b->site.data, b->site.len);
-			snprintf(detail, sizeof(detail),
-				 "%s paid twice: receipt %s at %s and %s at %s; "
-				 "refund one with liudong dues refund",
-				 month_format(month, m), a->paid->receipt, json_string_value(sa),
-				 b->paid->receipt, json_string_value(sb));
-			dues_id(a, b, id, sizeof(id));
-			json_t *member;
-			if ((rc = member_json(rq, txn, a->member, &member))) {
-				json_decref(sa);
-				json_decref(sb);
-				break;
-			}
-			json_t *o =
-			    json_pack("{s:s, s:s, s:o, s:o, s:s, s:s, s:[s,s]}", "id", id, "kind",
-				      "dues.double-payment", "member", member, "origin", sa,
-				      "reason", "a month paid at two sites", "detail", detail,
-				      "events", a->paid->receipt, b->paid->receipt);
-			json_decref(sb);
-			if (!o) {
-				rc = -ENOMEM;
-				break;
-			}
-			conflict_status(o, false, NULL, NULL, 0);
-			json_array_append_new(list, o);
-		}
-	}
-	receipts_free(all, n);
-	return rc;
+	struct dues_listing dl = {.rq = rq, .txn = txn, .list = list};
+	return dues_pairs(txn, dues_row, &dl);
 }
 
 /* A quarantine row as listed. */
@@ -283,25 +377,19 @@ int cmd_conflicts(struct request *rq, struct store_txn *txn)
 	return rc == LD_ENOTFOUND ? 0 : rc;
 }
 
+/* 1 (to stop) if A and B are the double payment whose id is CTX. */
+static int dues_match(void *ctx, const Ld__Receipt *a, const Ld__Receipt *b)
+{
+	char id[160];
+	dues_id(a, b, id, sizeof(id));
+	return strcmp(id, ctx) == 0;
+}
+
 /* Is ID an open double payment? 0 if so, LD_ENOTFOUND if none has that id. */
 static int dues_conflict_find(struct store_txn *txn, const char *id)
 {
-	Ld__Receipt **all;
-	size_t n;
-	int rc = receipts_paid(txn, &all, &n);
-	if (rc)
-		return rc;
-	rc = LD_ENOTFOUND;
-	for (size_t i = 0; i < n && rc; i++) {
-		for (size_t j = i + 1; j < n && rc; j++) {
-			char other[160];
-			dues_id(all[i], all[j], other, sizeof(other));
-			if (overlap(all[i], all[j]) && strcmp(other, id) == 0)
-				rc = 0;
-		}
-	}
-	receipts_free(all, n);
-	return rc;
+	int rc = dues_pairs(txn, dues_match, (void *)id);
+	return rc == 1 ? 0 : rc == 0 ? LD_ENOTFOUND : rc;
 }
 
 /* "Q<seq>": the seq into *key. LD_EINPUT if ID is not that. */
