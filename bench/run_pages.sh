@@ -266,3 +266,14 @@ line "member list" LIST
 line "member list --json" LISTJ
 printf '  %s rows\n' "$LIST_ROWS"
 printf 'daemon VmHWM just after a start: %s\n' "$RSS_START"
+
+# For scripts/bench: the figures of issue 12 as KEY=VALUE (medians; site_ms the slowest `liudong
+# site` answer seen while conflicts and due ran; due_s the paged `due --json` answer as a whole).
+probe_max() { sed -n 's/.* max \([0-9.]*\) ms.*/\1/p' <<<"$1"; }
+med() { read -r m _ _ <<<"$(stats_of "$@")"; printf '%s' "$m"; }
+printf 'conflicts_ms=%s\n' "$(awk -v s="$(med "${CONFLICTS_TIMES[@]}")" 'BEGIN { printf("%.1f", s * 1000) }')"
+printf 'site_ms=%s\n' "$(printf '%s\n' "$(probe_max "$CONFLICTS_PROBE")" "$(probe_max "$DUE_PROBE")" \
+  "$(probe_max "$DUEJ_PROBE")" | sort -g | tail -n 1)"
+printf 'due_s=%s\n' "$(med "${DUEJ_TIMES[@]}")"
+printf 'due_table_s=%s\n' "$(med "${DUE_TIMES[@]}")"
+printf 'list_hwm_mib=%s\n' "$(awk '{ printf("%.1f", $1 / 1024) }' <<<"$LIST_HWM")"

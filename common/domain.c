@@ -835,7 +835,11 @@ static int validate_new_member(const Ld__Event *ev, const uint8_t *origin, const
 		return refuse(v, LD_EFORBIDDEN,
 			      "a member's registration is kept at his outflow site");
 	case LD__EVENT_KIND__OUTFLOW_REGISTERED:
-		if (same_site(&ev->outflow->inflow_site, self))
+		/*
+		 * His outflow site may register him and his departure in one event (an import's
+		 * row): the registration carries his whole record, from which his state starts.
+		 */
+		if (local || same_site(&ev->outflow->inflow_site, self))
 			return 0;
 		return refuse(v, LD_EFORBIDDEN, "an outflow registration to another inflow site");
 	case LD__EVENT_KIND__TRANSFER_ISSUED:

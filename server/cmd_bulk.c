@@ -398,32 +398,26 @@ static int import_header(struct request *rq, const char *file, char **values, si
 }
 
 /*
- * Judge one row as `member add` and `outflow register` would, writing nothing: the member is
- * judged against the store, his registration out against the state his registration makes.
+ * Judge one row as `member add` and `outflow register` would, writing nothing: a row with outflow
+ * columns is one outflow.registered event carrying his record, judged as a member not known here.
  * *out: the row registers him out. Returns 0, a refusal recorded in RQ, or a store failure.
  */
 static int import_check_row(struct request *rq, struct store_txn *txn, const struct fields *f,
 			    char idno[LD_IDNO_SIZE], bool *out)
 {
-	Ld__MemberInfo m;
-	Ld__Event ev;
-	int rc = register_member_check(rq, txn, f, idno, &m, &ev);
-	if (rc == 0)
-		rc = commit_check(rq, txn, &ev, NULL);
 	*out = f->get(f, "to") != NULL;
-	if (rc || !*out)
-		return rc;
-	Ld__MemberState st = LD__MEMBER_STATE__INIT;
-	st.info = &m;
-	st.outflow_site.data = rq->daemon->site_id;
-	st.outflow_site.len = LD_SITE_ID_BYTES;
-	st.outflow_name = rq->daemon->config.name;
-	member_set_location(&st, LOC_HOME);
-	struct outflow_draft d = {0};
-	rc = register_outflow_check(rq, txn, f, &st, &d);
+	if (!*out) {
+		Ld__MemberInfo m;
+		Ld__Event ev;
+		int rc = register_member_check(rq, txn, f, idno, &m, &ev);
+		return rc ? rc : commit_check(rq, txn, &ev, NULL);
+	}
+	struct member_out_draft d;
+	int rc = register_member_out_check(rq, txn, f, &d);
+	memcpy(idno, d.idno, LD_IDNO_SIZE);
 	if (rc == 0)
-		rc = commit_check(rq, txn, &d.ev, &st);
-	outflow_draft_free(&d);
+		rc = commit_check(rq, txn, &d.out.ev, NULL);
+	outflow_draft_free(&d.out);
 	return rc;
 }
 
@@ -629,9 +623,11 @@ static int import_write_part(struct request *rq, struct store_txn *txn, const ch
 		row.values = values;
 		row.n = n;
 		char idno[LD_IDNO_SIZE];
-		rc = register_member(rq, txn, &f, idno, NULL);
-		if (rc == 0 && row_field(&f, "to"))
-			rc = register_outflow(rq, txn, &f, idno, NULL);
+		/* A member registered out is one event: his registration out carries his record. */
+		if (row_field(&f, "to"))
+			rc = register_member_out(rq, txn, &f, idno, NULL);
+		else
+			rc = register_member(rq, txn, &f, idno, NULL);
 	}
 	csv_reader_free(&reader);
 	if (rc && row_refused(rc)) {

@@ -348,3 +348,33 @@ int register_outflow(struct request *rq, struct store_txn *txn, const struct fie
 	ld__member_state__free_unpacked(st, NULL);
 	return rc;
 }
+
+int register_member_out_check(struct request *rq, struct store_txn *txn, const struct fields *f,
+			      struct member_out_draft *d)
+{
+	Ld__Event reg;
+	memset(d, 0, sizeof(*d));
+	int rc = register_member_check(rq, txn, f, d->idno, &d->m, &reg);
+	if (rc)
+		return rc;
+	/* The state his registration would make, for the checks of his registration out. */
+	ld__member_state__init(&d->st);
+	d->st.info = &d->m;
+	d->st.outflow_site.data = rq->daemon->site_id;
+	d->st.outflow_site.len = LD_SITE_ID_BYTES;
+	d->st.outflow_name = rq->daemon->config.name;
+	member_set_location(&d->st, LOC_HOME);
+	return register_outflow_check(rq, txn, f, &d->st, &d->out);
+}
+
+int register_member_out(struct request *rq, struct store_txn *txn, const struct fields *f,
+			char idno[LD_IDNO_SIZE], uint64_t *seq)
+{
+	struct member_out_draft d;
+	int rc = register_member_out_check(rq, txn, f, &d);
+	memcpy(idno, d.idno, LD_IDNO_SIZE);
+	if (rc == 0)
+		rc = commit_event(rq, txn, &d.out.ev, NULL, NULL, seq);
+	outflow_draft_free(&d.out);
+	return rc;
+}

@@ -66,6 +66,28 @@ int register_outflow_check(struct request *rq, struct store_txn *txn, const stru
 /* Free what D holds (not D). */
 void outflow_draft_free(struct outflow_draft *d);
 
+/* A new member and his registration out, as one event (register_member_out_check). */
+struct member_out_draft {
+	char idno[19];
+	Ld__MemberInfo m;
+	Ld__MemberState st;	  /* the state his registration would make (for the checks) */
+	struct outflow_draft out; /* its event carries M whole; free with outflow_draft_free */
+};
+
+/*
+ * An import's row with outflow columns: the member checked as register_member checks him and his
+ * registration out as register_outflow checks it, built into D as one outflow.registered event
+ * carrying his whole record (the domain core lets his outflow site start a member from it), not
+ * yet judged by the domain core, nothing written. D holds pointers into itself and F: do not copy
+ * it. Free D->out with outflow_draft_free, also on failure. Returns 0 or a failure in RQ.
+ */
+int register_member_out_check(struct request *rq, struct store_txn *txn, const struct fields *f,
+			      struct member_out_draft *d);
+
+/* register_member_out_check, then commit the event (commit_event). IDNO: his number. */
+int register_member_out(struct request *rq, struct store_txn *txn, const struct fields *f,
+			char idno[19], uint64_t *seq);
+
 /*
  * Check an outflow registration of the member IDNO from the fields (to, place, reason, from, until,
  * fixed-place, phone, employer) and commit it. Same failure rules.

@@ -200,6 +200,29 @@ static int dues(struct fixture *f, const uint8_t *origin, const char *receipt, s
 	return judge(f, site_o, origin, &ev, v);
 }
 
+/*
+ * His outflow site may register a member it never registered and his departure in one event (an
+ * import's row): he is away from it at once, his state from the snapshot; a site that is neither
+ * his outflow site nor the inflow site it names still refuses the event, and his registration
+ * afterwards is "registered already".
+ */
+static void test_registered_out_at_once(void **state)
+{
+	struct fixture *f = *state;
+	struct verdict v;
+	assert_int_equal(outflow(f, site_x, site_i, &v), LD_EFORBIDDEN);
+	assert_non_null(strstr(v.why, "another inflow site"));
+	assert_int_equal(outflow(f, site_o, site_i, &v), 0);
+	assert_int_equal(where(f), LOC_AWAY);
+	Ld__MemberState *st = state_of(f);
+	assert_true(site_is_outflow(st, site_o));
+	assert_true(site_is_inflow(st, site_i));
+	assert_int_equal(st->n_history, 1);
+	ld__member_state__free_unpacked(st, NULL);
+	assert_int_equal(registered(f, "full"), LD_EEXIST);
+	assert_int_equal(outflow(f, site_o, site_i, &v), LD_EEXIST);
+}
+
 /* home -> away -> checked-in -> departed -> returned -> away -> transferred, with refusals. */
 static void test_walk(void **state)
 {
@@ -533,6 +556,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_walk, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_registered_out_at_once, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_probation, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_hostile, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_stay_ended, setup, teardown),
