@@ -129,89 +129,108 @@ static void on_written(uv_write_t *w, int status)
 }
 
 /*
- * Send CW's LEN bytes: at once if the socket takes them all (the usual case: no write request, no
- * change to what the loop polls for), else the rest through uv_write. Takes CW.
+ * Send LEN bytes of DATA (taken: freed here or when written): at once if the socket takes them all
+ * (the usual case: no write request, no change to what the loop polls for), else the rest through
+ * uv_write.
  */
-static void conn_send(struct ctl_conn *c, struct ctl_write *cw, size_t len)
+static void conn_send(struct ctl_conn *c, uint8_t *data, size_t len)
 {
-	uv_buf_t b = uv_buf_init((char *)cw->data, (unsigned)len);
+	uv_buf_t b = uv_buf_init((char *)data, (unsigned)len);
 	int n = uv_try_write((uv_stream_t *)&c->pipe, &b, 1);
 	if (n == UV_EAGAIN)
 		n = 0;
 	if (n >= 0 && (size_t)n < len) {
-		b = uv_buf_init((char *)cw->data + n, (unsigned)(len - (size_t)n));
-		if (uv_write(&cw->req, (uv_stream_t *)&c->pipe, &b, 1, on_written) == 0)
-			return; /* on_written frees CW */
+		struct ctl_write *cw = malloc(sizeof(*cw));
+		if (cw) {
+			cw->data = data;
+			cw->conn = c;
+			cw->req.data = cw;
+			b = uv_buf_init((char *)data + n, (unsigned)(len - (size_t)n));
+			if (uv_write(&cw->req, (uv_stream_t *)&c->pipe, &b, 1, on_written) == 0)
+				return; /* on_written frees CW and DATA */
+			free(cw);
+		}
 		n = UV_EPIPE;
 	}
-	free(cw->data);
-	free(cw);
+	free(data);
 	if (n < 0)
 		conn_close(c);
 }
 
-/* Send the response to RQ (if its connection is still there), free RQ, go on reading. */
+/*
+ * Make RQ's answer ready to send: the Response frame (header and packed body) into rq->answer.
+ * Touches RQ only: it runs on a reader thread for reads (request.h), on the loop thread for the
+ * others. On failure to allocate, rq->answer stays NULL and the connection will be closed.
+ */
+static void conn_prepare(struct request *rq)
+{
+	Ld__Response resp = LD__RESPONSE__INIT;
+	int result = rq->job.result;
+	resp.status = (int32_t)status_from_error(result);
+	char *json = NULL;
+	char **warnings = NULL;
+	if (result == 0) {
+		if (rq->raw_json) {
+			resp.json = rq->raw_json; /* built as text by a command with a big answer */
+		} else {
+			json = json_dumps(rq->result, JSON_COMPACT);
+			resp.json = json ? json : "{}";
+		}
+	} else {
+		if (!rq->error[0] || resp.status == LD_EXIT_INTERNAL)
+			log_error("ctl: %s failed: %s%s%s", rq->req->command, lderr_str(result),
+				  rq->error[0] ? ": " : "", rq->error);
+		request_explain(rq);
+		resp.error = rq->error;
+	}
+	size_t n_warn = json_array_size(rq->warnings);
+	if (n_warn) {
+		warnings = calloc(n_warn, sizeof(*warnings));
+		for (size_t i = 0; warnings && i < n_warn; i++)
+			warnings[i] = (char *)json_string_value(json_array_get(rq->warnings, i));
+		resp.n_warnings = warnings ? n_warn : 0;
+		resp.warnings = warnings;
+	}
+	size_t len = ld__response__get_packed_size(&resp);
+	if (len > LD_CTL_FRAME_MAX) {
+		log_warn("ctl: %s: the answer (%zu bytes) is over the %u MiB limit",
+			 rq->req->command, len, LD_CTL_FRAME_MAX >> 20);
+		resp.status = LD_EXIT_INVALID;
+		resp.json = NULL;
+		resp.n_warnings = 0;
+		resp.error = "the answer is over 64 MiB; narrow the request (for export, the "
+			     "CLI pages; for other lists, filter by branch or state)";
+		len = ld__response__get_packed_size(&resp);
+	}
+	free(rq->answer);
+	rq->answer = malloc(LD_FRAME_HEADER + len);
+	rq->answer_len = 0;
+	if (rq->answer) {
+		frame_header((uint32_t)len, rq->answer);
+		ld__response__pack(&resp, (uint8_t *)rq->answer + LD_FRAME_HEADER);
+		rq->answer_len = LD_FRAME_HEADER + len;
+	}
+	free(warnings);
+	free(json);
+}
+
+/*
+ * Send the response to RQ (if its connection is still there), free RQ, go on with the next
+ * request. Loop thread.
+ */
 static void conn_reply(struct request *rq)
 {
 	struct ctl_conn *c = rq->conn;
 	if (c) {
-		Ld__Response resp = LD__RESPONSE__INIT;
-		int result = rq->job.result;
-		resp.status = (int32_t)status_from_error(result);
-		char *json = NULL;
-		char **warnings = NULL;
-		if (result == 0) {
-			if (rq->raw_json) {
-				resp.json =
-				    rq->raw_json; /* built as text by a command with a big answer */
-			} else {
-				json = json_dumps(rq->result, JSON_COMPACT);
-				resp.json = json ? json : "{}";
-			}
+		if (!rq->answer)
+			conn_prepare(rq); /* not a read: prepared here */
+		if (rq->answer) {
+			uint8_t *data = rq->answer;
+			rq->answer = NULL;
+			conn_send(c, data, rq->answer_len);
 		} else {
-			if (!rq->error[0] || resp.status == LD_EXIT_INTERNAL)
-				log_error("ctl: %s failed: %s%s%s", rq->req->command,
-					  lderr_str(result), rq->error[0] ? ": " : "", rq->error);
-			request_explain(rq);
-			resp.error = rq->error;
-		}
-		size_t n_warn = json_array_size(rq->warnings);
-		if (n_warn) {
-			warnings = calloc(n_warn, sizeof(*warnings));
-			for (size_t i = 0; warnings && i < n_warn; i++)
-				warnings[i] =
-				    (char *)json_string_value(json_array_get(rq->warnings, i));
-			resp.n_warnings = warnings ? n_warn : 0;
-			resp.warnings = warnings;
-		}
-		size_t len = ld__response__get_packed_size(&resp);
-		if (len > LD_CTL_FRAME_MAX) {
-			log_warn("ctl: %s: the answer (%zu bytes) is over the %u MiB limit",
-				 rq->req->command, len, LD_CTL_FRAME_MAX >> 20);
-			resp.status = LD_EXIT_INVALID;
-			resp.json = NULL;
-			resp.n_warnings = 0;
-			resp.error =
-			    "the answer is over 64 MiB; narrow the request (for export, the "
-			    "CLI pages; for other lists, filter by branch or state)";
-			len = ld__response__get_packed_size(&resp);
-		}
-		struct ctl_write *cw = malloc(sizeof(*cw));
-		uint8_t *data = malloc(LD_FRAME_HEADER + len);
-		if (cw && data) {
-			frame_header((uint32_t)len, data);
-			ld__response__pack(&resp, data + LD_FRAME_HEADER);
-			cw->data = data;
-			cw->conn = c;
-			cw->req.data = cw;
-			conn_send(c, cw, LD_FRAME_HEADER + len);
-		} else {
-			free(data);
-			free(cw);
 			conn_close(c);
 		}
-		free(warnings);
-		free(json);
 	}
 	request_free(rq);
 	if (c && !c->closing) {
@@ -258,6 +277,7 @@ static void conn_process(struct ctl_conn *c)
 	rq->uid = c->uid;
 	rq->conn = c;
 	rq->reply = conn_reply;
+	rq->prepare = conn_prepare;
 	rq->result = json_object();
 	rq->warnings = json_array();
 	c->inflight = rq;

@@ -1,0 +1,246 @@
+/*
+ * readers.c: see readers.h.
+ *
+ * One lock guards two queues (short jobs, long jobs) and the list of finished jobs. A reader
+ * thread takes the oldest short job, else the oldest long one if fewer than n - 1 threads are in
+ * a long job, runs it without the lock, and appends it to the finished list; the loop thread,
+ * woken by a uv_async_t (which coalesces: one wake-up for many jobs when the loop is busy), calls
+ * each finished job's done in order of finishing. The loop signals the condition only if a thread
+ * waits on it, so a busy pool costs the loop one lock and unlock per job.
+ */
+#include "readers.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "logging.h"
+
+#define READERS_MAX 64
+
+struct readers {
+	uv_loop_t *loop;
+	uv_async_t async;
+	pthread_t *threads;
+	unsigned n;	  /* threads wanted */
+	unsigned started; /* threads created */
+
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	/* Under lock. */
+	struct reader_job *shorts, **shorts_tail;
+	struct reader_job *longs, **longs_tail;
+	struct reader_job *finished, **finished_tail;
+	unsigned idle;	   /* threads waiting on wake */
+	unsigned scanning; /* threads running a long job */
+	unsigned exited;   /* threads that left readers_main */
+	bool stopping;	   /* no new job; threads leave once the queues are empty */
+
+	/* Loop thread. */
+	void (*stop_cb)(void *data);
+	void *stop_data;
+	bool closing;	    /* the async handle is being closed */
+	bool free_on_close; /* readers_start failed: nobody else will free R */
+};
+
+static void queue_append(struct reader_job ***tail, struct reader_job *job)
+{
+	job->next = NULL;
+	**tail = job;
+	*tail = &job->next;
+}
+
+static struct reader_job *queue_take(struct reader_job **head, struct reader_job ***tail)
+{
+	struct reader_job *job = *head;
+	if (job) {
+		*head = job->next;
+		if (!*head)
+			*tail = head;
+		job->next = NULL;
+	}
+	return job;
+}
+
+/* The next job a thread may run, or NULL. Under lock. */
+static struct reader_job *next_job(struct readers *r)
+{
+	if (r->shorts)
+		return queue_take(&r->shorts, &r->shorts_tail);
+	unsigned long_max = r->n > 1 ? r->n - 1 : 1;
+	if (r->longs && r->scanning < long_max)
+		return queue_take(&r->longs, &r->longs_tail);
+	return NULL;
+}
+
+static void *readers_main(void *arg)
+{
+	struct readers *r = arg;
+	pthread_setname_np(pthread_self(), "ld-reader");
+	pthread_mutex_lock(&r->lock);
+	for (;;) {
+		struct reader_job *job = next_job(r);
+		if (!job) {
+			if (r->stopping && !r->shorts && !r->longs)
+				break;
+			r->idle++;
+			pthread_cond_wait(&r->wake, &r->lock);
+			r->idle--;
+			continue;
+		}
+		if (job->scan)
+			r->scanning++;
+		pthread_mutex_unlock(&r->lock);
+		job->run(job);
+		pthread_mutex_lock(&r->lock);
+		if (job->scan)
+			r->scanning--;
+		queue_append(&r->finished_tail, job);
+		if (r->stopping)
+			pthread_cond_broadcast(&r->wake); /* a thread held back may leave now */
+		pthread_mutex_unlock(&r->lock);
+		uv_async_send(&r->async);
+		pthread_mutex_lock(&r->lock);
+	}
+	r->exited++;
+	pthread_cond_broadcast(&r->wake);
+	pthread_mutex_unlock(&r->lock);
+	uv_async_send(&r->async);
+	return NULL;
+}
+
+static void readers_closed(uv_handle_t *h)
+{
+	struct readers *r = h->data;
+	if (r->free_on_close)
+		readers_free(r);
+	else if (r->stop_cb)
+		r->stop_cb(r->stop_data);
+}
+
+/* Loop thread: call the finished jobs' done; after the stop, join the threads and close. */
+static void readers_on_async(uv_async_t *a)
+{
+	struct readers *r = a->data;
+	pthread_mutex_lock(&r->lock);
+	struct reader_job *done = r->finished;
+	r->finished = NULL;
+	r->finished_tail = &r->finished;
+	bool all_exited = r->stopping && r->exited == r->started;
+	pthread_mutex_unlock(&r->lock);
+
+	while (done) {
+		struct reader_job *next = done->next;
+		done->next = NULL;
+		done->done(done);
+		done = next;
+	}
+	if (all_exited && !r->closing) {
+		for (unsigned i = 0; i < r->started; i++)
+			pthread_join(r->threads[i], NULL);
+		r->closing = true;
+		uv_close((uv_handle_t *)&r->async, readers_closed);
+	}
+}
+
+static unsigned cpu_count(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? (unsigned)n : 1;
+}
+
+int readers_start(uv_loop_t *loop, unsigned n, struct readers **out)
+{
+	if (n == 0)
+		n = cpu_count();
+	if (n < 2)
+		n = 2;
+	if (n > READERS_MAX)
+		n = READERS_MAX;
+	struct readers *r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	r->threads = calloc(n, sizeof(*r->threads));
+	if (!r->threads) {
+		free(r);
+		return -ENOMEM;
+	}
+	r->loop = loop;
+	r->n = n;
+	r->shorts_tail = &r->shorts;
+	r->longs_tail = &r->longs;
+	r->finished_tail = &r->finished;
+	pthread_mutex_init(&r->lock, NULL);
+	pthread_cond_init(&r->wake, NULL);
+	int rc = uv_async_init(loop, &r->async, readers_on_async);
+	if (rc) {
+		readers_free(r);
+		return rc;
+	}
+	r->async.data = r;
+	for (unsigned i = 0; i < n; i++) {
+		rc = -pthread_create(&r->threads[i], NULL, readers_main, r);
+		if (rc)
+			break;
+		r->started++;
+	}
+	if (rc) {
+		/* Let what started leave (nothing is queued), then close; freed when closed. */
+		log_error("readers: cannot start reader thread %u of %u: %s", r->started + 1, n,
+			  lderr_str(rc));
+		pthread_mutex_lock(&r->lock);
+		r->stopping = true;
+		pthread_cond_broadcast(&r->wake);
+		pthread_mutex_unlock(&r->lock);
+		for (unsigned i = 0; i < r->started; i++)
+			pthread_join(r->threads[i], NULL);
+		r->closing = true;
+		r->free_on_close = true;
+		uv_close((uv_handle_t *)&r->async, readers_closed);
+		return rc;
+	}
+	*out = r;
+	return 0;
+}
+
+unsigned readers_count(const struct readers *r)
+{
+	return r->n;
+}
+
+void readers_submit(struct readers *r, struct reader_job *job)
+{
+	pthread_mutex_lock(&r->lock);
+	if (r->stopping) {
+		pthread_mutex_unlock(&r->lock);
+		job->result = LD_ESTOPPING;
+		job->done(job);
+		return;
+	}
+	queue_append(job->scan ? &r->longs_tail : &r->shorts_tail, job);
+	if (r->idle)
+		pthread_cond_signal(&r->wake);
+	pthread_mutex_unlock(&r->lock);
+}
+
+void readers_stop(struct readers *r, void (*cb)(void *data), void *data)
+{
+	r->stop_cb = cb;
+	r->stop_data = data;
+	pthread_mutex_lock(&r->lock);
+	r->stopping = true;
+	pthread_cond_broadcast(&r->wake);
+	pthread_mutex_unlock(&r->lock);
+	/* If every thread is idle and leaves at once, their uv_async_send wakes the loop. */
+}
+
+void readers_free(struct readers *r)
+{
+	if (!r)
+		return;
+	pthread_mutex_destroy(&r->lock);
+	pthread_cond_destroy(&r->wake);
+	free(r->threads);
+	free(r);
+}
