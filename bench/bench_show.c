@@ -11,8 +11,8 @@
  *     run exits 1. Reports requests/s and the p50, p99 and max of the per-request latency.
  *
  * The client side is kept lean, as it shares the CPUs with the daemon: one write(2) per request
- * (frame header and body in one buffer), reads into a buffer kept per thread (one read(2) per
- * answer when it has arrived whole), latencies counted in a histogram of 1 µs buckets.
+ * (frame header and body in one buffer), a poll(2) and reads into a buffer kept per thread (one
+ * read(2) per answer when it has arrived whole), latencies counted in a histogram of 1 µs buckets.
  *
  * One line per run on stdout, for people, or one JSON object with --json. Exit 0, 1 on a failed
  * request, 2 on a usage error.
@@ -20,12 +20,14 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -129,6 +131,14 @@ static int read_frame(struct client *c, size_t *body_len)
 			c->in = b;
 			c->in_cap = want;
 		}
+		/*
+		 * Wait in poll, not in read: a reader blocked in read(2) on a unix socket is woken
+		 * (for nothing) each time the daemon reads from it, as its wait queue is shared
+		 * with the writers'; poll's waits are woken only for what they wait for.
+		 */
+		struct pollfd pfd = {.fd = c->fd, .events = POLLIN};
+		if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
+			return -errno;
 		ssize_t n = read(c->fd, c->in + have, c->in_cap - have);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -272,6 +282,15 @@ static void sleep_s(uint64_t s)
 		;
 }
 
+/* CPU seconds (user and system) this process has used, all threads. */
+static double cpu_s(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
 static int run(const struct opts *o)
 {
 	struct ids ids;
@@ -317,11 +336,11 @@ static int run(const struct opts *o)
 	sleep_s(o->warmup);
 	int expected = 0;
 	atomic_compare_exchange_strong(&phase, &expected, 1);
-	double t0 = bench_mono_s();
+	double t0 = bench_mono_s(), cpu0 = cpu_s();
 	sleep_s(o->seconds);
 	expected = 1;
 	atomic_compare_exchange_strong(&phase, &expected, 2);
-	double secs = bench_mono_s() - t0;
+	double secs = bench_mono_s() - t0, cpu = cpu_s() - cpu0;
 	uint64_t done = 0, max_ns = 0;
 	int failed = 0;
 	for (unsigned long t = 0; t < n; t++) {
@@ -346,9 +365,9 @@ static int run(const struct opts *o)
 		    o->command, n, ids.n, done, failed, secs, rate, p50, p99, (double)max_ns / 1e6);
 	else
 		printf("%s  clients %-3lu requests %-9" PRIu64 " %6.2f s  %9.1f requests/s  p50 "
-		       "%.3f ms  p99 %.3f ms  max %.3f ms%s\n",
+		       "%.3f ms  p99 %.3f ms  max %.3f ms  client CPU %.1f µs/request%s\n",
 		       o->command, n, done, secs, rate, p50, p99, (double)max_ns / 1e6,
-		       failed ? "  (FAILED)" : "");
+		       done ? cpu * 1e6 / (double)done : 0, failed ? "  (FAILED)" : "");
 	pthread_barrier_destroy(&start);
 	free(cl);
 	free(hist);

@@ -13,7 +13,9 @@
 # /proc/PID/task/*/stat: the loop thread is the one named liudongd), then the median run (by
 # requests/s). Exits 0 if the median reaches GOAL_RPS requests/s (default 60000) with p99 under
 # GOAL_P99_MS (default 1), 1 if not or if anything failed. PERF_OUT=FILE records the daemon with
-# `perf record -g` during the first run. Stops the daemon and removes the directory on every exit
+# `perf record -g` during the first run. COMPARE_BUILD=DIR (another build directory, e.g. of the
+# main branch) runs its liudongd on the same site right after each run, alternating, so that both
+# see the same machine; its median is printed too. The daemon is restarted for every run. Stops the daemon and removes the directory on every exit
 # (KEEP_BENCH=1 keeps it, with the daemon's log).
 #
 #   usage: BUILD_DIR=build-release bench/run_show.sh   (BUILD_DIR defaults to build-release/)
@@ -73,8 +75,29 @@ cpu_delta() {
     <(printf '%s\n' "$1") <(printf '%s\n' "$2")
 }
 
+# total_ticks BEFORE AFTER: the CPU ticks all the daemon's threads took in between.
+total_ticks() {
+  awk 'FNR == NR { split($0, a, "="); before[a[1]] = a[2]; next }
+    { split($0, a, "="); t += a[2] - before[a[1]] } END { print t + 0 }' \
+    <(printf '%s\n' "$1") <(printf '%s\n' "$2")
+}
+
 machine_load() {
   printf 'loadavg %s' "$(cut -d' ' -f1-3 /proc/loadavg)"
+}
+
+# start_daemon BINARY: liudongd BINARY on site A (DPID), answering.
+start_daemon() {
+  "$1" -c "$SITE/liudongd.conf" >>"$WORK/liudongd.log" 2>&1 &
+  DPID=$!
+  for _ in $(seq 150); do
+    if "$LIUDONG" -s "$SOCK" site >/dev/null 2>&1; then
+      return 0
+    fi
+    kill -0 "$DPID" 2>/dev/null || die "liudongd exited at start: $(tail -n 5 "$WORK/liudongd.log")"
+    sleep 0.1
+  done
+  die "liudongd did not answer within 15 s"
 }
 
 # --- build ---------------------------------------------------------------------------------------
@@ -99,16 +122,7 @@ PORT_A=$(free_port)
 PORT_B=$(free_port)
 "$LIUDONGD" init "$SITE" --name 昆山 --code 320583 --listen "127.0.0.1:$PORT_A" >/dev/null
 ID_B=$("$LIUDONGD" init "$WORK/b" --name 南京 --code 320100 --listen "127.0.0.1:$PORT_B")
-"$LIUDONGD" -c "$SITE/liudongd.conf" >"$WORK/liudongd.log" 2>&1 &
-DPID=$!
-for _ in $(seq 150); do
-  if "$LIUDONG" -s "$SOCK" site >/dev/null 2>&1; then
-    break
-  fi
-  kill -0 "$DPID" 2>/dev/null || die "liudongd exited at start: $(cat "$WORK/liudongd.log")"
-  sleep 0.1
-done
-ld site >/dev/null 2>&1 || die "liudongd did not answer within 15 s"
+start_daemon "$LIUDONGD"
 ld peer add 南京 --id "$ID_B" --address "127.0.0.1:$PORT_B" >/dev/null
 for b in $(seq -w 1 10); do
   ld branch add "0$b" --name "第${b}支部" >/dev/null
@@ -169,43 +183,76 @@ COUNT=$(ld --json member list | python3 -c 'import json, sys; print(len(json.loa
 say "  the site holds $COUNT members"
 
 # --- runs ----------------------------------------------------------------------------------------
-LOAD_BEFORE=$(machine_load)
-RUNS=()
-for r in $(seq "$REPEAT"); do
-  say "member.show, $CLIENTS clients, $SECONDS_RUN s (run $r of $REPEAT)"
-  PERF_PID=
-  if [ "$r" = 1 ] && [ -n "${PERF_OUT:-}" ]; then
-    perf record -g -o "$PERF_OUT" -p "$DPID" -- sleep "$((SECONDS_RUN + 1))" 2>/dev/null &
-    PERF_PID=$!
+# one_run NAME DAEMON R: a bench_show run against DAEMON (started and stopped here); its JSON line
+# goes to the array NAME.
+one_run() {
+  local -n out=$1
+  local line before after cpu perf_pid=
+  start_daemon "$2"
+  say "member.show, $CLIENTS clients, $SECONDS_RUN s (run $3 of $REPEAT, $2)"
+  if [ "$3" = 1 ] && [ -n "${PERF_OUT:-}" ]; then
+    perf record -g -o "$PERF_OUT${4:-}" -p "$DPID" -- sleep "$((SECONDS_RUN + 1))" 2>/dev/null &
+    perf_pid=$!
   fi
   before=$(thread_cpu "$DPID")
   line=$("$BENCH" --socket "$SOCK" --ids "$IDS" --clients "$CLIENTS" --seconds "$SECONDS_RUN" \
-    --seed "$r" --json) || die "bench_show failed (run $r); the daemon's log is $WORK/liudongd.log"
+    --seed "$3" --json) || die "bench_show failed (run $3); the daemon's log is $WORK/liudongd.log"
   after=$(thread_cpu "$DPID")
-  [ -z "$PERF_PID" ] || wait "$PERF_PID" || true
+  [ -z "$perf_pid" ] || wait "$perf_pid" || true
   cpu=$(cpu_delta "$before" "$after" "$((SECONDS_RUN + 1))")
+  cpu="$cpu; daemon $(awk -v t="$(total_ticks "$before" "$after")" -v hz="$(getconf CLK_TCK)" \
+    -v n="$(field "$line" done)" -v s="$SECONDS_RUN" 'BEGIN { printf("%.1f", n ? t / hz * 1e6 / (n * (s + 1) / s) : 0) }') µs of CPU per request"
+
   say "  $line"
   say "  daemon threads (share of one CPU, warm-up included): $cpu"
-  RUNS+=("$line")
+  out+=("$line")
+  stop_daemon || die "liudongd did not stop cleanly; its log is $WORK/liudongd.log"
+}
+
+stop_daemon || die "liudongd did not stop cleanly after the import; its log is $WORK/liudongd.log"
+LOAD_BEFORE=$(machine_load)
+RUNS=()
+BASE_RUNS=()
+for r in $(seq "$REPEAT"); do
+  one_run RUNS "$LIUDONGD" "$r"
+  if [ -n "${COMPARE_BUILD:-}" ]; then
+    one_run BASE_RUNS "$COMPARE_BUILD/server/liudongd" "$r" .base
+  fi
 done
 LOAD_AFTER=$(machine_load)
-stop_daemon || die "liudongd did not stop cleanly; its log is $WORK/liudongd.log"
 
 # --- summary -------------------------------------------------------------------------------------
-MED=$(for line in "${RUNS[@]}"; do
-  printf '%s\t%s\n' "$(field "$line" requests_per_s)" "$line"
-done | sort -g | sed -n "$(((${#RUNS[@]} + 1) / 2))p" | cut -f2-)
-RPS=$(field "$MED" requests_per_s)
-P50=$(field "$MED" p50_ms)
-P99=$(field "$MED" p99_ms)
+# median LINE...: the JSON line whose requests/s is the median.
+median() {
+  local line
+  for line in "$@"; do
+    printf '%s\t%s\n' "$(field "$line" requests_per_s)" "$line"
+  done | sort -g | sed -n "$((($# + 1) / 2))p" | cut -f2-
+}
+
+# report NAME LINE...: the runs and their median.
+report() {
+  local name=$1 line med
+  shift
+  printf '%s runs (requests/s p50 p99 ms):' "$name"
+  for line in "$@"; do
+    printf ' [%s %s %s]' "$(field "$line" requests_per_s)" "$(field "$line" p50_ms)" "$(field "$line" p99_ms)"
+  done
+  med=$(median "$@")
+  printf '\n%s median of %s: %s requests/s, p50 %s ms, p99 %s ms\n' "$name" "$#" \
+    "$(field "$med" requests_per_s)" "$(field "$med" p50_ms)" "$(field "$med" p99_ms)"
+}
+
 printf '\nReads on every core (issue 12): member.show of random members of %s, %s clients, %s s a run, %s CPUs, kernel %s, build %s\n' \
   "$COUNT" "$CLIENTS" "$SECONDS_RUN" "$(nproc)" "$(uname -r)" "$BUILDTYPE"
 printf 'machine before: %s; after: %s\n' "$LOAD_BEFORE" "$LOAD_AFTER"
-printf 'runs (requests/s p50 p99 ms):'
-for line in "${RUNS[@]}"; do
-  printf ' [%s %s %s]' "$(field "$line" requests_per_s)" "$(field "$line" p50_ms)" "$(field "$line" p99_ms)"
-done
-printf '\nmedian of %s: %s requests/s, p50 %s ms, p99 %s ms\n' "${#RUNS[@]}" "$RPS" "$P50" "$P99"
+report "$BUILD" "${RUNS[@]}"
+if [ ${#BASE_RUNS[@]} -gt 0 ]; then
+  report "$COMPARE_BUILD" "${BASE_RUNS[@]}"
+fi
+MED=$(median "${RUNS[@]}")
+RPS=$(field "$MED" requests_per_s)
+P99=$(field "$MED" p99_ms)
 if awk -v r="$RPS" -v g="$GOAL_RPS" -v p="$P99" -v gp="$GOAL_P99_MS" 'BEGIN { exit !(r >= g && p < gp) }'; then
   printf 'PASS: at least %s requests/s with p99 under %s ms\n' "$GOAL_RPS" "$GOAL_P99_MS"
 else

@@ -35,7 +35,14 @@ typedef void (*reader_done_fn)(struct reader_job *job);
 struct reader_job {
 	reader_run_fn run;
 	reader_done_fn done;
-	bool scan;		 /* a long job (reads a whole table): see the top of this file */
+	bool scan; /* a long job (reads a whole table): see the top of this file */
+	/*
+	 * Set by run: nobody waits for done (the answer is out already), so the loop thread is not
+	 * woken for it: done runs when the loop next goes round for some other reason (before it
+	 * next waits for events; the daemon's timers wake it at least every 100 ms).
+	 */
+	bool quiet;
+	bool wake; /* the loop's, under the pool's lock (readers_wake): done is awaited after all */
 	int result;		 /* run's to set; LD_ESTOPPING if never run */
 	struct reader_job *next; /* the pool's */
 };
@@ -56,6 +63,12 @@ unsigned readers_count(const struct readers *r);
  * is stopping, JOB's done is called at once with LD_ESTOPPING, before this returns.
  */
 void readers_submit(struct readers *r, struct reader_job *job);
+
+/*
+ * JOB, queued or running (its done not called yet), is awaited after all (its client sent more,
+ * or went away): done runs promptly even if run says quiet. Loop thread only.
+ */
+void readers_wake(struct readers *r, struct reader_job *job);
 
 /*
  * Let every queued and running job finish (their done callbacks run), stop the threads, then call

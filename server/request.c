@@ -205,6 +205,8 @@ static void request_read_run(struct reader_job *job)
 	job->result = rq->job.result;
 	if (rq->prepare)
 		rq->prepare(rq);
+	/* The client has its answer: the loop thread need not be woken only to free RQ. */
+	job->quiet = rq->answer_len && rq->answer_sent == rq->answer_len;
 }
 
 /* Loop thread: send it (job->result is LD_ESTOPPING if the read never ran). */

@@ -50,9 +50,11 @@ struct request {
 	 */
 	void (*reply)(struct request *rq);
 	void (*prepare)(struct request *rq);
-	void *conn;   /* the socket's connection; NULL once it closed */
-	void *answer; /* what prepare made ready (malloc'd by the socket), freed with RQ */
-	size_t answer_len;
+	void *conn;	    /* the socket's connection; NULL once it closed */
+	void *answer;	    /* what prepare made ready (malloc'd by the socket), freed with RQ */
+	size_t answer_len;  /* its length */
+	size_t answer_sent; /* how much of it prepare wrote to fd already */
+	int fd; /* the socket's descriptor, for prepare to write the answer at once; -1: not */
 };
 
 /* The value of parameter KEY ("arg" for positionals: the first), or NULL. Valid while rq lives. */
