@@ -358,11 +358,12 @@ static int run(const struct opts *o)
 	double rate = secs > 0 ? (double)done / secs : 0;
 	double p50 = percentile_ms(hist, done, 50), p99 = percentile_ms(hist, done, 99);
 	if (o->json)
-		printf(
-		    "{\"bench\":\"show\",\"command\":\"%s\",\"clients\":%lu,\"members\":%zu,"
-		    "\"done\":%" PRIu64 ",\"failed\":%d,\"seconds\":%.3f,\"requests_per_s\":%.1f,"
-		    "\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"max_ms\":%.3f}\n",
-		    o->command, n, ids.n, done, failed, secs, rate, p50, p99, (double)max_ns / 1e6);
+		printf("{\"bench\":\"show\",\"command\":\"%s\",\"clients\":%lu,\"members\":%zu,"
+		       "\"done\":%" PRIu64
+		       ",\"failed\":%d,\"seconds\":%.3f,\"requests_per_s\":%.1f,"
+		       "\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"max_ms\":%.3f,\"client_cpu_us\":%.1f}\n",
+		       o->command, n, ids.n, done, failed, secs, rate, p50, p99,
+		       (double)max_ns / 1e6, done ? cpu * 1e6 / (double)done : 0);
 	else
 		printf("%s  clients %-3lu requests %-9" PRIu64 " %6.2f s  %9.1f requests/s  p50 "
 		       "%.3f ms  p99 %.3f ms  max %.3f ms  client CPU %.1f µs/request%s\n",

@@ -46,9 +46,11 @@ struct readers {
 	atomic_bool any_finished; /* finished is not empty: read without the lock */
 	unsigned idle;		  /* threads waiting on wake */
 	atomic_uint queued;	  /* jobs in the queues: read without the lock while spinning */
-	unsigned scanning;	  /* threads running a long job */
-	unsigned exited;	  /* threads that left readers_main */
-	bool stopping;		  /* no new job; threads leave once the queues are empty */
+	atomic_uint spinning;	  /* threads in spin_for_job */
+	bool inline_used;  /* loop thread: readers_run_here said yes since it last went round */
+	unsigned scanning; /* threads running a long job */
+	unsigned exited;   /* threads that left readers_main */
+	bool stopping;	   /* no new job; threads leave once the queues are empty */
 
 	/* Loop thread. */
 	void (*stop_cb)(void *data);
@@ -100,15 +102,17 @@ static void spin_for_job(struct readers *r)
 {
 	struct timespec t0, now;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	atomic_fetch_add_explicit(&r->spinning, 1, memory_order_relaxed);
 	for (;;) {
 		if (atomic_load_explicit(&r->queued, memory_order_relaxed))
-			return;
+			break;
 		sched_yield();
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if ((now.tv_sec - t0.tv_sec) * 1000000000L + (now.tv_nsec - t0.tv_nsec) >
 		    READERS_SPIN_NS)
-			return;
+			break;
 	}
+	atomic_fetch_sub_explicit(&r->spinning, 1, memory_order_relaxed);
 }
 
 static void *readers_main(void *arg)
@@ -210,6 +214,7 @@ static void readers_on_async(uv_async_t *a)
 static void readers_on_prepare(uv_prepare_t *p)
 {
 	struct readers *r = p->data;
+	r->inline_used = false;
 	/* A racy peek is enough: a job finished after it is seen next time round, or woke us. */
 	if (atomic_load_explicit(&r->any_finished, memory_order_relaxed))
 		readers_collect(r);
@@ -298,6 +303,14 @@ void readers_submit(struct readers *r, struct reader_job *job)
 	if (r->idle)
 		pthread_cond_signal(&r->wake);
 	pthread_mutex_unlock(&r->lock);
+}
+
+bool readers_run_here(struct readers *r)
+{
+	if (r->inline_used || atomic_load_explicit(&r->spinning, memory_order_relaxed))
+		return false;
+	r->inline_used = true;
+	return true;
 }
 
 void readers_wake(struct readers *r, struct reader_job *job)

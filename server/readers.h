@@ -65,6 +65,15 @@ unsigned readers_count(const struct readers *r);
 void readers_submit(struct readers *r, struct reader_job *job);
 
 /*
+ * Whether the loop thread should run a short job itself rather than queue it: when no reader
+ * thread is awake and free to take it at once (each is asleep, or busy), handing it over costs a
+ * wake-up of a thread and a switch, more than a lookup takes. At most once each time round the
+ * loop, so that when requests come faster than one thread answers them, the rest go to the
+ * readers and wake them. Loop thread only.
+ */
+bool readers_run_here(struct readers *r);
+
+/*
  * JOB, queued or running (its done not called yet), is awaited after all (its client sent more,
  * or went away): done runs promptly even if run says quiet. Loop thread only.
  */

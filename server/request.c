@@ -228,7 +228,12 @@ void request_dispatch(struct request *rq)
 		rq->read.run = request_read_run;
 		rq->read.done = request_read_done;
 		rq->read.scan = cmd->scan;
-		readers_submit(d->readers, &rq->read);
+		if (!cmd->scan && readers_run_here(d->readers)) {
+			request_read_run(&rq->read);
+			request_read_done(&rq->read);
+		} else {
+			readers_submit(d->readers, &rq->read);
+		}
 		return;
 	}
 	if ((rq->job.result = request_check_text(rq)) != 0) {
