@@ -11,7 +11,10 @@
 #      builds: no report in the log);
 #   3. SIGTERM waits for a read in flight: the daemon is still running while the read is held,
 #      the client gets its whole answer once released, and the daemon exits 0;
-#   4. two requests written at once on one connection (pipelined) are both answered.
+#   4. two requests written at once on one connection (pipelined) are both answered;
+#   5. reads on every reader thread and the loop, side by side with writes: four clients read
+#      (member show, site, member list, stats) while a fifth updates a member; every answer is
+#      right (under ThreadSanitizer, scripts/test: no race reported).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/sync_lib.sh"
 
@@ -123,5 +126,34 @@ site_start a
 FRAME=0000000b08011204736974651a0174
 run "$HOSTILE_CLIENT" --unix "$SOCK" --send "$FRAME$FRAME" --timeout 2
 assert_eq "$(printf '%s\n' "$OUT" | grep -c '^reply status=0')" 2 "answers to two pipelined requests"
+
+# --- 5. reads side by side with writes -----------------------------------------------------------
+log "four clients reading while a fifth writes"
+touch "$HOLD/release"
+# reader CMD...: 30 times CMD; a failure is written to $T/burst.err.
+reader() {
+	local i
+	for ((i = 0; i < 30; i++)); do
+		"$LIUDONG" -s "$SOCK" "$@" >/dev/null 2>>"$T/burst.err" ||
+			echo "failed: $*" >>"$T/burst.err"
+	done
+}
+: >"$T/burst.err"
+reader member show "$ID1" &
+P1=$!
+reader site &
+P2=$!
+reader member list --branch 001 &
+P3=$!
+reader stats &
+P4=$!
+for i in $(seq 1 30); do
+	"$LIUDONG" -s "$SOCK" member update "$ID1" --phone "1390000$(printf '%04d' "$i")" \
+		>/dev/null 2>>"$T/burst.err" || echo "failed: member update $i" >>"$T/burst.err"
+done
+wait "$P1" "$P2" "$P3" "$P4"
+assert_eq "$(cat "$T/burst.err")" "" "failures while reading and writing side by side"
+assert_exit 0 ld a --json member show "$ID1"
+assert_eq "$(jget "$OUT" 'd["phone"]')" 13900000030 "the phone after the last update"
 
 finish
