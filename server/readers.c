@@ -307,7 +307,9 @@ void readers_submit(struct readers *r, struct reader_job *job)
 
 bool readers_run_here(struct readers *r)
 {
-	if (r->inline_used || atomic_load_explicit(&r->spinning, memory_order_relaxed))
+	/* stopping is only ever set by this thread: no lock needed to read it here. */
+	if (r->stopping || r->inline_used ||
+	    atomic_load_explicit(&r->spinning, memory_order_relaxed))
 		return false;
 	r->inline_used = true;
 	return true;
