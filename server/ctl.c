@@ -122,8 +122,8 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 		return;
 	}
 	c->len += (size_t)n;
-	if (c->inflight) /* the client sent more: its reply must not wait for the loop to go round
-			  */
+	/* The client sent more: the reply in flight must not wait for the loop to go round. */
+	if (c->inflight)
 		readers_wake(c->server->daemon->readers, &c->inflight->read);
 	/*
 	 * Reading goes on while a request is in flight (no epoll change per request); a client that
