@@ -22,6 +22,14 @@ void after_peers(struct daemon *d)
 	{                                                                                          \
 		.name = n, .fn = f                                                                 \
 	}
+#define SCAN(n, f)                                                                                 \
+	{                                                                                          \
+		.name = n, .fn = f, .scan = true                                                   \
+	}
+#define LOOP(n, f)                                                                                 \
+	{                                                                                          \
+		.name = n, .fn = f, .loop = true                                                   \
+	}
 #define WRITE(n, f, then)                                                                          \
 	{                                                                                          \
 		.name = n, .write = true, .fn = f, .after = then                                   \
@@ -33,12 +41,12 @@ static const struct command commands[] = {
     WRITE("peer.add", cmd_peer_add, after_peers),
     WRITE("peer.remove", cmd_peer_remove, after_peers),
     READ("peer.list", cmd_peer_list),
-    READ("peer.resync", cmd_peer_resync),
-    READ("status", cmd_status),
-    {.name = "conflicts", .fn = cmd_conflicts, .write_if = "reveal"},
+    LOOP("peer.resync", cmd_peer_resync),
+    LOOP("status", cmd_status),
+    {.name = "conflicts", .fn = cmd_conflicts, .write_if = "reveal", .scan = true},
     WRITE("conflicts.resolve", cmd_conflicts_resolve, NULL),
-    READ("log", cmd_log),
-    READ("audit", cmd_audit),
+    SCAN("log", cmd_log),
+    SCAN("audit", cmd_audit),
     WRITE("verify", cmd_verify, NULL),
     WRITE("branch.add", cmd_branch_add, NULL),
     READ("branch.list", cmd_branch_list),
@@ -47,8 +55,8 @@ static const struct command commands[] = {
     WRITE("member.add", cmd_member_add, after_events),
     WRITE("member.update", cmd_member_update, after_events),
     {.name = "member.show", .fn = cmd_member_show, .write_if = "reveal"},
-    READ("member.list", cmd_member_list),
-    READ("member.find", cmd_member_find),
+    SCAN("member.list", cmd_member_list),
+    SCAN("member.find", cmd_member_find),
     READ("history", cmd_history),
     WRITE("outflow.register", cmd_outflow_register, after_events),
     WRITE("cert.issue", cmd_cert_issue, after_events),
@@ -60,7 +68,7 @@ static const struct command commands[] = {
     WRITE("checkin", cmd_checkin, after_events),
     WRITE("meeting.add", cmd_meeting_add, after_events),
     WRITE("meeting.attend", cmd_meeting_attend, after_events),
-    READ("meeting.list", cmd_meeting_list),
+    SCAN("meeting.list", cmd_meeting_list),
     WRITE("dues.pay", cmd_dues_pay, after_events),
     READ("dues.list", cmd_dues_list),
     WRITE("dues.refund", cmd_dues_refund, after_events),
@@ -76,9 +84,9 @@ static const struct command commands[] = {
     WRITE("probation.decide", cmd_probation_decide, after_events),
     WRITE("lapse.open", cmd_lapse_open, after_events),
     WRITE("lapse.decide", cmd_lapse_decide, after_events),
-    READ("due", cmd_due),
-    READ("stats", cmd_stats),
-    {.name = "export", .fn = cmd_export, .write_if = "reveal"},
+    SCAN("due", cmd_due),
+    SCAN("stats", cmd_stats),
+    {.name = "export", .fn = cmd_export, .write_if = "reveal", .scan = true},
     WRITE("import", cmd_import, after_events),
 };
 

@@ -14,12 +14,26 @@
 
 typedef int (*command_fn)(struct request *rq, struct store_txn *txn);
 
+/*
+ * Where a command runs (request.h). A read runs on a reader thread unless marked `loop`; `scan`
+ * marks a read that goes through a whole table (or may: a list, a report), which readers.h keeps
+ * from taking every reader thread. Each read handler, as audited for threads (issue 12):
+ *   reader, short: site, pubkey (fixed config and identity), peer.list, branch.list, member.show,
+ *     history, cert.show, cert.token, cert.verify (OpenSSL verifies with a context of its own),
+ *     dues.list;
+ *   reader, scan: conflicts, log, audit, member.list, member.find, meeting.list, due, stats,
+ *     export;
+ *   loop: status (sync's live peer state), peer.resync (changes sync's state).
+ * With their write_if flag (--reveal), member.show, conflicts and export go to the writer.
+ */
 struct command {
 	const char *name;
 	bool write; /* runs on the writer thread in a write transaction */
 	command_fn fn;
 	const char *write_if; /* a read command that writes (audit) when this flag is given */
 	void (*after)(struct daemon *d); /* on the loop thread after a successful write */
+	bool scan;			 /* a long read: see above */
+	bool loop; /* a read of what the loop thread owns: runs there, never on a reader thread */
 };
 
 /* The command called NAME, or NULL. */

@@ -5,6 +5,13 @@
  * from its front. A frame longer than LD_CTL_FRAME_MAX closes the connection before anything is
  * allocated for it. Requests unpack with a budget, so a hostile client cannot make the daemon
  * allocate more than CTL_UNPACK_BUDGET for one. Requests are answered one at a time, in order.
+ *
+ * A read is answered by the reader thread that ran it (request.h, readers.h): the answer is
+ * written to the socket from there when the socket takes it whole and no earlier answer is still
+ * being written, so the client does not wait for the loop thread to go round. Otherwise, and for
+ * every other request, the loop thread writes it. While a request is in flight the connection is
+ * never closed under it: a close (the client went away) waits for the request's reply, so a
+ * reader thread never writes to a descriptor that was closed and perhaps reused.
  */
 #include "ctl.h"
 
@@ -21,6 +28,7 @@
 #include "frame.h"
 #include "lderr.h"
 #include "logging.h"
+#include "readers.h"
 #include "request.h"
 #include "status.h"
 
@@ -47,7 +55,8 @@ struct ctl_conn {
 	size_t len, cap;
 	uint32_t uid;
 	struct request *inflight;
-	bool reading; /* uv_read_start is in effect */
+	unsigned writes; /* uv_write requests not finished */
+	bool reading;	 /* uv_read_start is in effect */
 	bool closing;
 };
 
@@ -79,9 +88,12 @@ static void conn_close(struct ctl_conn *c)
 		c->next->prev = c->prev;
 	c->prev = c->next = NULL;
 	if (c->inflight) {
-		/* The reply will find the connection closing and only free the request. */
-		c->inflight->conn = NULL;
-		c->inflight = NULL;
+		/* conn_reply closes it, once the request is done with the descriptor. */
+		if (c->reading)
+			uv_read_stop((uv_stream_t *)&c->pipe);
+		c->reading = false;
+		readers_wake(c->server->daemon->readers, &c->inflight->read);
+		return;
 	}
 	uv_close((uv_handle_t *)&c->pipe, conn_closed);
 }
@@ -110,6 +122,9 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 		return;
 	}
 	c->len += (size_t)n;
+	/* The client sent more: the reply in flight must not wait for the loop to go round. */
+	if (c->inflight)
+		readers_wake(c->server->daemon->readers, &c->inflight->read);
 	/*
 	 * Reading goes on while a request is in flight (no epoll change per request); a client that
 	 * piles up more than PIPELINE_MAX unanswered bytes is made to wait.
@@ -124,100 +139,138 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 static void on_written(uv_write_t *w, int status)
 {
 	struct ctl_write *cw = w->data;
+	cw->conn->writes--;
 	free(cw->data);
 	free(cw);
 }
 
 /*
- * Send CW's LEN bytes: at once if the socket takes them all (the usual case: no write request, no
- * change to what the loop polls for), else the rest through uv_write. Takes CW.
+ * Send bytes OFF to LEN of DATA (taken: freed here or when written): at once if the socket takes
+ * them all (the usual case: no write request, no change to what the loop polls for), else the
+ * rest through uv_write.
  */
-static void conn_send(struct ctl_conn *c, struct ctl_write *cw, size_t len)
+static void conn_send(struct ctl_conn *c, uint8_t *data, size_t off, size_t len)
 {
-	uv_buf_t b = uv_buf_init((char *)cw->data, (unsigned)len);
-	int n = uv_try_write((uv_stream_t *)&c->pipe, &b, 1);
+	uv_buf_t b = uv_buf_init((char *)data + off, (unsigned)(len - off));
+	int n = c->writes ? 0 : uv_try_write((uv_stream_t *)&c->pipe, &b, 1);
 	if (n == UV_EAGAIN)
 		n = 0;
-	if (n >= 0 && (size_t)n < len) {
-		b = uv_buf_init((char *)cw->data + n, (unsigned)(len - (size_t)n));
-		if (uv_write(&cw->req, (uv_stream_t *)&c->pipe, &b, 1, on_written) == 0)
-			return; /* on_written frees CW */
+	if (n >= 0 && (size_t)n < len - off) {
+		off += (size_t)n;
+		struct ctl_write *cw = malloc(sizeof(*cw));
+		if (cw) {
+			cw->data = data;
+			cw->conn = c;
+			cw->req.data = cw;
+			b = uv_buf_init((char *)data + off, (unsigned)(len - off));
+			if (uv_write(&cw->req, (uv_stream_t *)&c->pipe, &b, 1, on_written) == 0) {
+				c->writes++;
+				return; /* on_written frees CW and DATA */
+			}
+			free(cw);
+		}
 		n = UV_EPIPE;
 	}
-	free(cw->data);
-	free(cw);
+	free(data);
 	if (n < 0)
 		conn_close(c);
 }
 
-/* Send the response to RQ (if its connection is still there), free RQ, go on reading. */
+/*
+ * Make RQ's answer ready to send: the Response frame (header and packed body) into rq->answer.
+ * Touches RQ only: it runs on a reader thread for reads (request.h), on the loop thread for the
+ * others. On failure to allocate, rq->answer stays NULL and the connection will be closed.
+ */
+static void conn_prepare(struct request *rq)
+{
+	Ld__Response resp = LD__RESPONSE__INIT;
+	int result = rq->job.result;
+	resp.status = (int32_t)status_from_error(result);
+	char *json = NULL;
+	char **warnings = NULL;
+	if (result == 0) {
+		if (rq->raw_json) {
+			resp.json = rq->raw_json; /* built as text by a command with a big answer */
+		} else {
+			json = json_dumps(rq->result, JSON_COMPACT);
+			resp.json = json ? json : "{}";
+		}
+	} else {
+		if (!rq->error[0] || resp.status == LD_EXIT_INTERNAL)
+			log_error("ctl: %s failed: %s%s%s", rq->req->command, lderr_str(result),
+				  rq->error[0] ? ": " : "", rq->error);
+		request_explain(rq);
+		resp.error = rq->error;
+	}
+	size_t n_warn = json_array_size(rq->warnings);
+	if (n_warn) {
+		warnings = calloc(n_warn, sizeof(*warnings));
+		for (size_t i = 0; warnings && i < n_warn; i++)
+			warnings[i] = (char *)json_string_value(json_array_get(rq->warnings, i));
+		resp.n_warnings = warnings ? n_warn : 0;
+		resp.warnings = warnings;
+	}
+	size_t len = ld__response__get_packed_size(&resp);
+	if (len > LD_CTL_FRAME_MAX) {
+		log_warn("ctl: %s: the answer (%zu bytes) is over the %u MiB limit",
+			 rq->req->command, len, LD_CTL_FRAME_MAX >> 20);
+		resp.status = LD_EXIT_INVALID;
+		resp.json = NULL;
+		resp.n_warnings = 0;
+		resp.error = "the answer is over 64 MiB; narrow the request (for export, the "
+			     "CLI pages; for other lists, filter by branch or state)";
+		len = ld__response__get_packed_size(&resp);
+	}
+	free(rq->answer);
+	rq->answer = malloc(LD_FRAME_HEADER + len);
+	rq->answer_len = rq->answer_sent = 0;
+	if (rq->answer) {
+		frame_header((uint32_t)len, rq->answer);
+		ld__response__pack(&resp, (uint8_t *)rq->answer + LD_FRAME_HEADER);
+		rq->answer_len = LD_FRAME_HEADER + len;
+	}
+	free(warnings);
+	free(json);
+	/*
+	 * Write it at once if allowed (conn_process: no earlier answer is still being written; the
+	 * descriptor stays open until conn_reply). What the socket does not take, or a failure, is
+	 * left to conn_reply on the loop thread.
+	 */
+	if (rq->answer && rq->fd >= 0) {
+		ssize_t n = send(rq->fd, rq->answer, rq->answer_len, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n > 0)
+			rq->answer_sent = (size_t)n;
+	}
+}
+
+/*
+ * Send the response to RQ (if its connection is still there), free RQ, go on with the next
+ * request. Loop thread.
+ */
 static void conn_reply(struct request *rq)
 {
 	struct ctl_conn *c = rq->conn;
-	if (c) {
-		Ld__Response resp = LD__RESPONSE__INIT;
-		int result = rq->job.result;
-		resp.status = (int32_t)status_from_error(result);
-		char *json = NULL;
-		char **warnings = NULL;
-		if (result == 0) {
-			if (rq->raw_json) {
-				resp.json =
-				    rq->raw_json; /* built as text by a command with a big answer */
-			} else {
-				json = json_dumps(rq->result, JSON_COMPACT);
-				resp.json = json ? json : "{}";
-			}
-		} else {
-			if (!rq->error[0] || resp.status == LD_EXIT_INTERNAL)
-				log_error("ctl: %s failed: %s%s%s", rq->req->command,
-					  lderr_str(result), rq->error[0] ? ": " : "", rq->error);
-			request_explain(rq);
-			resp.error = rq->error;
-		}
-		size_t n_warn = json_array_size(rq->warnings);
-		if (n_warn) {
-			warnings = calloc(n_warn, sizeof(*warnings));
-			for (size_t i = 0; warnings && i < n_warn; i++)
-				warnings[i] =
-				    (char *)json_string_value(json_array_get(rq->warnings, i));
-			resp.n_warnings = warnings ? n_warn : 0;
-			resp.warnings = warnings;
-		}
-		size_t len = ld__response__get_packed_size(&resp);
-		if (len > LD_CTL_FRAME_MAX) {
-			log_warn("ctl: %s: the answer (%zu bytes) is over the %u MiB limit",
-				 rq->req->command, len, LD_CTL_FRAME_MAX >> 20);
-			resp.status = LD_EXIT_INVALID;
-			resp.json = NULL;
-			resp.n_warnings = 0;
-			resp.error =
-			    "the answer is over 64 MiB; narrow the request (for export, the "
-			    "CLI pages; for other lists, filter by branch or state)";
-			len = ld__response__get_packed_size(&resp);
-		}
-		struct ctl_write *cw = malloc(sizeof(*cw));
-		uint8_t *data = malloc(LD_FRAME_HEADER + len);
-		if (cw && data) {
-			frame_header((uint32_t)len, data);
-			ld__response__pack(&resp, data + LD_FRAME_HEADER);
-			cw->data = data;
-			cw->conn = c;
-			cw->req.data = cw;
-			conn_send(c, cw, LD_FRAME_HEADER + len);
-		} else {
+	c->inflight = NULL;
+	if (c->closing) { /* conn_close waited for this request */
+		request_free(rq);
+		uv_close((uv_handle_t *)&c->pipe, conn_closed);
+		return;
+	}
+	if (!rq->answer && !rq->answer_len)
+		conn_prepare(rq); /* not a read: prepared here */
+	if (rq->answer) {
+		uint8_t *data = rq->answer;
+		rq->answer = NULL;
+		if (rq->answer_sent < rq->answer_len)
+			conn_send(c, data, rq->answer_sent, rq->answer_len);
+		else
 			free(data);
-			free(cw);
-			conn_close(c);
-		}
-		free(warnings);
-		free(json);
+	} else {
+		conn_close(c);
 	}
 	request_free(rq);
-	if (c && !c->closing) {
-		c->inflight = NULL;
+	if (!c->closing)
 		conn_process(c);
-	}
 }
 
 /* Take the next whole frame from the buffer and dispatch it; read more if there is none. */
@@ -258,6 +311,10 @@ static void conn_process(struct ctl_conn *c)
 	rq->uid = c->uid;
 	rq->conn = c;
 	rq->reply = conn_reply;
+	rq->prepare = conn_prepare;
+	uv_os_fd_t fd;
+	rq->fd = !c->writes && uv_fileno((uv_handle_t *)&c->pipe, &fd) == 0 ? fd : -1;
+	rq->read.wake = c->len > 0; /* more is waiting: see readers.h */
 	rq->result = json_object();
 	rq->warnings = json_array();
 	c->inflight = rq;

@@ -1,9 +1,12 @@
 /*
  * daemon.c: set-up, run and stop of liudongd (see daemon.h).
  *
- * Stop order on SIGTERM or SIGINT: stop accepting control connections, let the writer finish every
- * queued job (so every request already accepted is committed and answered), then close the
- * connections and the signal handles; the loop then has nothing left and returns.
+ * Stop order on SIGTERM or SIGINT: stop accepting control connections, stop peer sync, let the
+ * reader threads finish every read queued or in flight (answered; a read whose client has gone
+ * is only freed), let the writer finish every queued job (so every request already accepted is
+ * committed and answered; reads that arrive meanwhile are refused as the daemon stopping), then
+ * close the connections and the signal handles; the loop then has nothing left and returns, and
+ * only then is the store closed (daemon_cleanup): no read transaction is open by then.
  */
 #include "daemon.h"
 
@@ -19,6 +22,7 @@
 #include "datalock.h"
 #include "eventlog.h"
 #include "logging.h"
+#include "readers.h"
 #include "sync.h"
 #include "writer.h"
 #include "lderr.h"
@@ -40,13 +44,19 @@ static void daemon_writer_stopped(void *data)
 	log_info("stopped");
 }
 
-static void daemon_sync_stopped(void *data)
+static void daemon_readers_stopped(void *data)
 {
 	struct daemon *d = data;
 	unsigned long batches, jobs;
 	writer_stats(d->writer, &batches, &jobs);
 	log_info("writer: %lu request(s) committed in %lu transaction(s)", jobs, batches);
 	writer_stop(d->writer, daemon_writer_stopped, d);
+}
+
+static void daemon_sync_stopped(void *data)
+{
+	struct daemon *d = data;
+	readers_stop(d->readers, daemon_readers_stopped, d);
 }
 
 static void daemon_stop(struct daemon *d)
@@ -140,6 +150,23 @@ static void on_signal(uv_signal_t *h, int signum)
 	daemon_stop(d);
 }
 
+/* LIUDONGD_READERS: the number of reader threads (0 or unset: one per CPU, at least two). */
+static unsigned env_readers(void)
+{
+	const char *text = getenv("LIUDONGD_READERS");
+	if (!text || !text[0])
+		return 0;
+	char *end;
+	unsigned long n = strtoul(text, &end, 10);
+	if (*end || n > 64) {
+		log_warn(
+		    "LIUDONGD_READERS=%s is not a number of threads up to 64; using the default",
+		    text);
+		return 0;
+	}
+	return (unsigned)n;
+}
+
 /*
  * Every peer and control connection takes a file descriptor, and the soft limit a daemon inherits
  * is often 1024 or less: raise it to the hard limit (libuv polls with epoll, never select). At
@@ -224,10 +251,21 @@ int daemon_setup(struct daemon *d, uv_loop_t *loop, const char *config_path)
 		log_error("cannot start the writer thread: %s", lderr_str(rc));
 		goto fail_store;
 	}
+	rc = readers_start(loop, env_readers(), &d->readers);
+	if (rc) {
+		log_error("cannot start the reader threads: %s", lderr_str(rc));
+		goto fail_writer;
+	}
+	const char *hold = getenv("LIUDONGD_TEST_READ_HOLD");
+	if (hold && hold[0]) {
+		snprintf(d->test_read_hold, sizeof(d->test_read_hold), "%s", hold);
+		log_warn("LIUDONGD_TEST_READ_HOLD is set: scans wait for %s/release (tests only)",
+			 d->test_read_hold);
+	}
 	rc = ctl_listen(d, d->config.socket, &d->ctl);
 	if (rc) {
 		log_listen_failure(d->config.socket, rc);
-		goto fail_writer;
+		goto fail_readers;
 	}
 	rc = sync_start(d, &d->sync);
 	if (rc) {
@@ -254,8 +292,8 @@ int daemon_setup(struct daemon *d, uv_loop_t *loop, const char *config_path)
 	uv_signal_start(&d->sigint, on_signal, SIGINT);
 	uv_signal_start(&d->sighup, on_signal, SIGHUP);
 	signal(SIGPIPE, SIG_IGN);
-	log_info("site %s (%s) ready: control socket %s", d->config.name, d->site_id_text,
-		 d->config.socket);
+	log_info("site %s (%s) ready: control socket %s, %u reader thread(s)", d->config.name,
+		 d->site_id_text, d->config.socket, readers_count(d->readers));
 	return 0;
 
 fail_ctl:
@@ -265,10 +303,14 @@ fail_ctl:
 	}
 	ctl_close(d->ctl);
 	d->ctl = NULL;
+fail_readers:
+	readers_stop(d->readers, NULL, NULL);
 fail_writer:
 	writer_stop(d->writer, NULL, NULL);
 	uv_run(loop, UV_RUN_DEFAULT);
 	d->writer = NULL;
+	readers_free(d->readers);
+	d->readers = NULL;
 	sync_free(d->sync);
 	d->sync = NULL;
 fail_store:
@@ -293,6 +335,7 @@ int daemon_run(struct daemon *d)
 void daemon_cleanup(struct daemon *d)
 {
 	sync_free(d->sync);
+	readers_free(d->readers); /* stopped: the loop ran out only after its threads were joined */
 	store_close(d->store);
 	datalock_release(d->lock_fd); /* after the store: no write may follow the unlock */
 	identity_free(d->identity);

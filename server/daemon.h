@@ -13,13 +13,15 @@
 
 struct writer;
 struct ctl_server;
+struct readers;
 struct sync;
 
 /*
- * Fixed once daemon_setup returned (read by any thread, the writer's jobs included): loop,
- * identity, site_id, site_id_text, store (the handle; transactions are per thread, writes only in
- * the writer thread), and config except what SIGHUP reloads (peers, rules), which the loop thread
- * changes between callbacks. Everything else belongs to the loop thread.
+ * Fixed once daemon_setup returned (read by any thread, the writer's and readers' jobs included):
+ * loop, identity, site_id, site_id_text, store (the handle; transactions are per thread, writes
+ * only in the writer thread), test_read_hold, and config except what SIGHUP reloads (peers,
+ * rules), which the loop thread changes between callbacks. Everything else belongs to the loop
+ * thread.
  * config.rules is replaced on SIGHUP, on the loop thread: a request and a sync job copy it on
  * the loop thread when they start (request.rules, apply_job.rules), and the writer thread reads
  * only those immutable copies, never config.rules itself.
@@ -32,6 +34,7 @@ struct daemon {
 	char site_id_text[LD_SITE_ID_TEXT];
 	struct store *store;
 	struct writer *writer;		     /* loop thread: writer_submit, writer_stop */
+	struct readers *readers;	     /* loop thread: readers_submit, readers_stop */
 	struct ctl_server *ctl;		     /* loop thread */
 	struct sync *sync;		     /* loop thread (sync.h) */
 	uv_signal_t sigterm, sigint, sighup; /* loop thread */
@@ -39,7 +42,15 @@ struct daemon {
 	    trim; /* loop thread: drops the store's pages from the resident set now and then */
 	uv_timer_t reader_check; /* loop thread: clears reader slots of dead processes */
 	int lock_fd;		 /* the data directory's lock (datalock.h), held until cleanup */
-	int stopping;		 /* loop thread */
+	/*
+	 * Tests only, from the environment at start: LIUDONGD_TEST_READ_HOLD=DIR makes every scan
+	 * (commands.h), once its read transaction is open, create DIR/held.N (N counts from 1) and
+	 * wait until DIR/release exists, so a test can hold a long read in flight for as long as it
+	 * needs. Empty: off. (LIUDONGD_READERS=N sets the number of reader threads; 0 or unset: one
+	 * per CPU, at least two.)
+	 */
+	char test_read_hold[LD_PATH_MAX];
+	int stopping; /* loop thread */
 };
 
 /*

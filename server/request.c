@@ -1,14 +1,20 @@
 /*
- * request.c: see request.h. Read commands run at once on the loop thread in a read transaction;
- * write commands become writer jobs and are answered when their batch has committed.
+ * request.c: see request.h. Read commands become reader jobs (readers.h): a reader thread checks
+ * the request's text, runs the handler in a read transaction of its own and prepares the answer;
+ * the loop thread then only sends it. Commands marked `loop` run at once on the loop thread. Write
+ * commands become writer jobs and are answered when their batch has committed.
  */
 #include "request.h"
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 
 #include "commands.h"
 #include "daemon.h"
@@ -78,9 +84,8 @@ static void request_reset(struct request *rq)
 static int request_run(struct writer_job *job, struct store_txn *txn)
 {
 	struct request *rq = (struct request *)job;
-	const struct command *cmd = command_find(rq->req->command);
 	request_reset(rq);
-	return cmd->fn(rq, txn);
+	return rq->cmd->fn(rq, txn);
 }
 
 void request_explain(struct request *rq)
@@ -121,9 +126,8 @@ static void request_part_done(struct writer_job *job)
 static void request_done(struct writer_job *job)
 {
 	struct request *rq = (struct request *)job;
-	const struct command *cmd = command_find(rq->req->command);
-	if (job->result == 0 && cmd->after)
-		cmd->after(rq->daemon);
+	if (job->result == 0 && rq->cmd->after)
+		rq->cmd->after(rq->daemon);
 	rq->reply(rq);
 }
 
@@ -166,30 +170,101 @@ static int request_check_text(struct request *rq)
 	return 0;
 }
 
+/*
+ * The test knob of daemon.h (test_read_hold): a scan, its transaction open, says so with a file
+ * DIR/held.N and waits until DIR/release exists. Any thread.
+ */
+static void request_test_hold(const char *dir)
+{
+	static atomic_uint held;
+	char path[LD_PATH_MAX + 32];
+	snprintf(path, sizeof(path), "%s/held.%u", dir, atomic_fetch_add(&held, 1) + 1);
+	FILE *f = fopen(path, "we");
+	if (f)
+		fclose(f);
+	snprintf(path, sizeof(path), "%s/release", dir);
+	struct stat st;
+	struct timespec pause = {.tv_nsec = 10 * 1000 * 1000};
+	while (stat(path, &st) != 0)
+		nanosleep(&pause, NULL);
+}
+
+/* Check RQ's text and run its read handler in a read transaction; the result into job.result. */
+static void request_read(struct request *rq)
+{
+	struct store_txn *txn;
+	int rc = request_check_text(rq);
+	if (rc == 0)
+		rc = store_begin(rq->daemon->store, false, &txn);
+	if (rc == 0) {
+		if (rq->cmd->scan && rq->daemon->test_read_hold[0])
+			request_test_hold(rq->daemon->test_read_hold);
+		request_reset(rq);
+		rc = rq->cmd->fn(rq, txn);
+		store_abort(txn);
+	}
+	rq->job.result = rc;
+}
+
+/* Reader thread: run the read, make the answer ready to send. */
+static void request_read_run(struct reader_job *job)
+{
+	struct request *rq = (struct request *)((char *)job - offsetof(struct request, read));
+	request_read(rq);
+	job->result = rq->job.result;
+	if (rq->prepare)
+		rq->prepare(rq);
+	/* The client has its answer: the loop thread need not be woken only to free RQ. */
+	job->quiet = rq->answer_len && rq->answer_sent == rq->answer_len;
+}
+
+/* Loop thread: send it (job->result is LD_ESTOPPING if the read never ran). */
+static void request_read_done(struct reader_job *job)
+{
+	struct request *rq = (struct request *)((char *)job - offsetof(struct request, read));
+	rq->job.result = job->result;
+	rq->reply(rq);
+}
+
 void request_dispatch(struct request *rq)
 {
-	rq->rules = rq->daemon->config.rules;
+	struct daemon *d = rq->daemon;
+	rq->rules = d->config.rules;
+	const struct command *cmd = command_find(rq->req->command);
+	rq->cmd = cmd;
+	bool write = cmd && (cmd->write || (cmd->write_if && request_flag(rq, cmd->write_if)));
+	if (cmd && !write && !cmd->loop) {
+		rq->read.run = request_read_run;
+		rq->read.done = request_read_done;
+		rq->read.scan = cmd->scan;
+		if (!cmd->scan && readers_run_here(d->readers)) {
+			request_read_run(&rq->read);
+			request_read_done(&rq->read);
+		} else {
+			readers_submit(d->readers, &rq->read);
+		}
+		return;
+	}
 	if ((rq->job.result = request_check_text(rq)) != 0) {
 		rq->reply(rq);
 		return;
 	}
-	const struct command *cmd = command_find(rq->req->command);
 	if (!cmd) {
 		rq->job.result = request_fail(
 		    rq, LD_EUSAGE, "unknown command '%s'; see liudong --help", rq->req->command);
 		rq->reply(rq);
 		return;
 	}
-	bool write = cmd->write || (cmd->write_if && request_flag(rq, cmd->write_if));
 	if (write) {
 		rq->job.run = request_run;
 		rq->job.done = request_done;
 		rq->job.part_done = request_part_done;
-		writer_submit(rq->daemon->writer, &rq->job);
+		writer_submit(d->writer, &rq->job);
 		return;
 	}
+	/* A `loop` command: what it reads belongs to this thread. Its text was checked above. */
 	struct store_txn *txn;
-	int rc = store_begin(rq->daemon->store, false, &txn);
+	int rc = store_begin(d->store, false, &txn);
 	if (rc == 0) {
 		request_reset(rq);
 		rc = cmd->fn(rq, txn);
@@ -210,5 +285,6 @@ void request_free(struct request *rq)
 	json_decref(rq->result);
 	free(rq->raw_json);
 	json_decref(rq->warnings);
+	free(rq->answer);
 	free(rq);
 }

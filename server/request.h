@@ -4,7 +4,11 @@
  * A handler reads its parameters with request_param*, builds its result into rq->result (a JSON
  * object, made empty before each call), and returns 0 or a negative errno, having said why with
  * request_fail (one line for the CLI's stderr). Write handlers run on the writer thread inside a
- * child transaction and may run more than once (map growth); read handlers run on the loop thread.
+ * child transaction and may run more than once (map growth). Read handlers run on a reader thread
+ * (readers.h) in a read transaction of their own, unless their command is marked `loop` in the
+ * table (they read what the loop thread owns: sync's live state); so a read handler touches only
+ * RQ, the store through TXN, and what daemon.h says is fixed once set up (never config.rules, the
+ * peers in config, d->sync or the writer).
  */
 #pragma once
 
@@ -15,10 +19,12 @@
 #include "config.h"
 #include "ctl.pb-c.h"
 #include "pballoc.h"
+#include "readers.h"
 #include "store.h"
 #include "writer.h"
 
 struct daemon;
+struct command;
 
 struct request {
 	struct writer_job job; /* first: the writer hands it back */
@@ -44,8 +50,21 @@ struct request {
 	void *state;
 	void (*state_free)(void *state);
 	char error[512];
-	void (*reply)(struct request *rq); /* set by the socket: sends the response, frees rq */
-	void *conn;			   /* the socket's connection */
+	const struct command *cmd; /* found at dispatch; NULL for an unknown command */
+	struct reader_job read;	   /* a read run on a reader thread */
+	/*
+	 * Set by the socket: sends the response and frees RQ, on the loop thread. Before it, on the
+	 * thread that ran a read (a reader thread), `prepare` (if set) makes the answer ready to
+	 * send (JSON text, packed frame) so that the loop thread only writes it; prepare touches
+	 * RQ only, never the connection, which may be gone by then.
+	 */
+	void (*reply)(struct request *rq);
+	void (*prepare)(struct request *rq);
+	void *conn;	    /* the socket's connection; NULL once it closed */
+	void *answer;	    /* what prepare made ready (malloc'd by the socket), freed with RQ */
+	size_t answer_len;  /* its length */
+	size_t answer_sent; /* how much of it prepare wrote to fd already */
+	int fd; /* the socket's descriptor, for prepare to write the answer at once; -1: not */
 };
 
 /* The value of parameter KEY ("arg" for positionals: the first), or NULL. Valid while rq lives. */
@@ -72,7 +91,12 @@ void request_warn(struct request *rq, const char *fmt, ...) __attribute__((forma
  * is not the handler's (the daemon stopping, the data disk full). Call before replying. */
 void request_explain(struct request *rq);
 
-/* Run RQ: dispatch by command name, on the loop thread or through the writer; rq->reply follows. */
+/*
+ * Run RQ: dispatch by command name, to a reader thread, through the writer, or (commands marked
+ * `loop`) at once on the loop thread; rq->reply follows, on the loop thread (from within this call
+ * when the answer is known at once: an unknown command, a `loop` command, a write with bad text,
+ * the daemon stopping). Loop thread only.
+ */
 void request_dispatch(struct request *rq);
 
 /* Free RQ and all it holds. */
