@@ -51,54 +51,6 @@ trap bench_cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-ld() {
-  "$LIUDONG" -s "$SOCK" --operator bench "$@"
-}
-
-now_ns() {
-  date +%s%N
-}
-
-secs() {
-  awk -v a="$1" -v b="$2" 'BEGIN { printf("%.3f", (b - a) / 1e9) }'
-}
-
-# stats_of VALUE...: "median min max".
-stats_of() {
-  printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
-    m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-    printf("%.3f %.3f %.3f", m, v[1], v[NR]) }'
-}
-
-free_port() {
-  python3 -c 'import socket
-s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
-
-machine_load() {
-  printf 'loadavg %s; busiest processes (pid %%cpu command):' "$(cut -d' ' -f1-3 /proc/loadavg)"
-  ps -eo pid=,pcpu=,comm= --sort=-pcpu | head -n 5 | awk '{ printf(" [%s %s %s]", $1, $2, $3) }'
-  printf '\n'
-}
-
-# hwm: the daemon's VmHWM ("123456 kB").
-hwm() {
-  awk '/^VmHWM/ { print $2 " " $3 }' "/proc/$DPID/status" 2>/dev/null || echo "?"
-}
-
-start_daemon() {
-  "$LIUDONGD" -c "$SITE/liudongd.conf" >>"$WORK/liudongd.log" 2>&1 &
-  DPID=$!
-  for _ in $(seq 300); do
-    if "$LIUDONG" -s "$SOCK" site >/dev/null 2>&1; then
-      return 0
-    fi
-    kill -0 "$DPID" 2>/dev/null || die "liudongd exited at start: $(tail -n 5 "$WORK/liudongd.log")"
-    sleep 0.1
-  done
-  die "liudongd did not answer within 30 s"
-}
-
 # --- build ---------------------------------------------------------------------------------------
 if [ ! -f "$BUILD/build.ninja" ]; then
   say "setting up $BUILD (release)"

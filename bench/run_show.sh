@@ -41,17 +41,8 @@ trap bench_cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-ld() {
-  "$LIUDONG" -s "$SOCK" --operator bench "$@"
-}
-
 field() {
   sed -n "s/.*\"$2\":\([0-9.eE+-]*\).*/\1/p" <<<"$1"
-}
-
-free_port() {
-  python3 -c 'import socket
-s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
 }
 
 # thread_cpu PID: "name=ticks ..." for every thread of PID (utime + stime, in clock ticks).
@@ -80,24 +71,6 @@ total_ticks() {
   awk 'FNR == NR { split($0, a, "="); before[a[1]] = a[2]; next }
     { split($0, a, "="); t += a[2] - before[a[1]] } END { print t + 0 }' \
     <(printf '%s\n' "$1") <(printf '%s\n' "$2")
-}
-
-machine_load() {
-  printf 'loadavg %s' "$(cut -d' ' -f1-3 /proc/loadavg)"
-}
-
-# start_daemon BINARY: liudongd BINARY on site A (DPID), answering.
-start_daemon() {
-  "$1" -c "$SITE/liudongd.conf" >>"$WORK/liudongd.log" 2>&1 &
-  DPID=$!
-  for _ in $(seq 150); do
-    if "$LIUDONG" -s "$SOCK" site >/dev/null 2>&1; then
-      return 0
-    fi
-    kill -0 "$DPID" 2>/dev/null || die "liudongd exited at start: $(tail -n 5 "$WORK/liudongd.log")"
-    sleep 0.1
-  done
-  die "liudongd did not answer within 15 s"
 }
 
 # --- build ---------------------------------------------------------------------------------------
