@@ -517,7 +517,8 @@ static int import_judge(struct request *rq, struct store_txn *txn, const char *f
 	}
 	if (rc == LD_ENOTFOUND) { /* the end of the file: every row judged */
 		rc = 0;
-		qsort(seen, n_seen, sizeof(*seen), seen_cmp);
+		if (n_seen > 1)
+			qsort(seen, n_seen, sizeof(*seen), seen_cmp);
 		for (size_t i = 1; i < n_seen; i++) {
 			if (strcmp(seen[i].idno, seen[i - 1].idno) != 0)
 				continue;
