@@ -17,6 +17,11 @@
  * first, then write) leaves the transaction as it was; the rare one that fails half way makes the
  * batch run again, carefully: each job in a child transaction, rolled back alone if it fails.
  * A job that asks to be run again (WRITER_JOB_AGAIN) is, once its changes are rolled back.
+ *
+ * A long job (an import) commits in parts: when its run sets `more`, the batch commits what it
+ * wrote, a small note takes its place in the batch (the loop thread calls its part_done once that
+ * batch is durable) and the job is queued again at the tail, so it goes on in the next batch
+ * without a round trip to the loop thread and without holding up the jobs queued meanwhile.
  */
 #include "writer.h"
 
