@@ -5,12 +5,14 @@
  * reader threads finish every read queued or in flight (answered; a read whose client has gone
  * is only freed), let the writer finish every queued job (so every request already accepted is
  * committed and answered; reads that arrive meanwhile are refused as the daemon stopping), then
- * close the connections and the signal handles; the loop then has nothing left and returns, and
- * only then is the store closed (daemon_cleanup): no read transaction is open by then.
+ * close the connections; the loop then has nothing left and returns, and only then is the store
+ * closed (daemon_cleanup): no read transaction is open by then. The signal handles stay until
+ * then (unreferenced), so a SIGTERM or SIGINT sent again never ends the process half way.
  */
 #include "daemon.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,9 +40,12 @@ static void daemon_writer_stopped(void *data)
 	d->ctl = NULL;
 	uv_close((uv_handle_t *)&d->trim, NULL);
 	uv_close((uv_handle_t *)&d->reader_check, NULL);
-	uv_close((uv_handle_t *)&d->sigterm, NULL);
-	uv_close((uv_handle_t *)&d->sigint, NULL);
-	uv_close((uv_handle_t *)&d->sighup, NULL);
+	/* The signal handles stay (unreferenced: the loop may end) until daemon_cleanup: closed,
+	 * libuv would give SIGTERM its default action back, and a SIGTERM sent again would end the
+	 * process before the store is closed. */
+	uv_unref((uv_handle_t *)&d->sigterm);
+	uv_unref((uv_handle_t *)&d->sigint);
+	uv_unref((uv_handle_t *)&d->sighup);
 	log_info("stopped");
 }
 
@@ -125,6 +130,8 @@ static void log_listen_failure(const char *path, int rc)
 static void on_signal(uv_signal_t *h, int signum)
 {
 	struct daemon *d = h->data;
+	if (d->stopping)
+		return; /* a signal sent again while stopping: the stop goes on */
 	if (signum == SIGHUP) {
 		struct config fresh;
 		char err[256] = "";
@@ -332,8 +339,32 @@ int daemon_run(struct daemon *d)
 	return uv_run(d->loop, UV_RUN_DEFAULT) < 0 ? -EIO : 0;
 }
 
+/*
+ * Close the signal handles for good: the three signals blocked in this thread meanwhile, then
+ * ignored, so that one sent now (the process is ending) neither kills it half way nor is lost
+ * to a default action between libuv's restoring it and ours. Other threads have been joined.
+ */
+static void daemon_close_signals(struct daemon *d)
+{
+	sigset_t set, old;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, &old);
+	uv_close((uv_handle_t *)&d->sigterm, NULL);
+	uv_close((uv_handle_t *)&d->sigint, NULL);
+	uv_close((uv_handle_t *)&d->sighup, NULL);
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGINT, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	uv_run(d->loop, UV_RUN_NOWAIT); /* the close callbacks */
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
 void daemon_cleanup(struct daemon *d)
 {
+	daemon_close_signals(d);
 	sync_free(d->sync);
 	readers_free(d->readers); /* stopped: the loop ran out only after its threads were joined */
 	store_close(d->store);
