@@ -65,22 +65,6 @@ struct opts {
 	bool whole_add; /* raw: write everything a member add writes, not one member state */
 };
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-/*
- * The INDEX-th member for sex mode SEX ('M', 'F' or 0). Joined 18 years and 6 months after birth.
- * Returns 0, or -ERANGE if INDEX is so large that he would join in the future.
- */
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return x < y ? -1 : x > y;
-}
-
 /* Nearest-rank percentile P (0..100] of the N sorted values V, in milliseconds. */
 static double percentile_ms(const uint64_t *v, uint64_t n, double p)
 {
@@ -150,9 +134,9 @@ static int client_add(struct client *c, uint64_t index, uint64_t *lat)
 	req.params = pp;
 
 	Ld__Response *resp;
-	uint64_t t0 = now_ns();
+	uint64_t t0 = bench_now_ns();
 	rc = conn_call(c->fd, &req, &resp);
-	*lat = now_ns() - t0;
+	*lat = bench_now_ns() - t0;
 	if (rc) {
 		fprintf(stderr, "bench_add: member.add %s: connection failed: %s\n", m.id,
 			lderr_str(rc));
@@ -246,7 +230,7 @@ static int run_socket(const struct opts *o)
 		done += cl[t].done;
 		failures += cl[t].failures;
 	}
-	qsort(lat, done, sizeof(*lat), cmp_u64);
+	qsort(lat, done, sizeof(*lat), bench_cmp_u64);
 	double rate = secs > 0 ? (double)done / secs : 0;
 	double p50 = percentile_ms(lat, done, 50), p99 = percentile_ms(lat, done, 99);
 	double max = done ? (double)lat[done - 1] / 1e6 : 0;

@@ -38,19 +38,6 @@ struct opts {
 	uint64_t count, months, clients;
 };
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return x < y ? -1 : x > y;
-}
-
 /* Send COMMAND with the N KEY=VALUE pairs KV on FD; 0 if it answered status 0. */
 static int call(int fd, const char *command, const char *const (*kv)[2], size_t n)
 {
@@ -198,7 +185,7 @@ static int run_probe(const struct opts *o)
 	uint64_t *lat = malloc(cap * sizeof(*lat));
 	int rc = 0;
 	while (lat && access(o->until, F_OK) != 0) {
-		uint64_t t0 = now_ns();
+		uint64_t t0 = bench_now_ns();
 		if ((rc = call(fd, "site", NULL, 0)) != 0)
 			break;
 		if (n == cap) {
@@ -208,7 +195,7 @@ static int run_probe(const struct opts *o)
 			lat = grown;
 			cap *= 2;
 		}
-		lat[n++] = now_ns() - t0;
+		lat[n++] = bench_now_ns() - t0;
 		usleep(1000);
 	}
 	close(fd);
@@ -216,7 +203,7 @@ static int run_probe(const struct opts *o)
 		free(lat);
 		return 1;
 	}
-	qsort(lat, n, sizeof(*lat), cmp_u64);
+	qsort(lat, n, sizeof(*lat), bench_cmp_u64);
 	double p50 = n ? (double)lat[n / 2] / 1e6 : 0;
 	double p99 = n ? (double)lat[(n * 99) / 100] / 1e6 : 0;
 	double max = n ? (double)lat[n - 1] / 1e6 : 0;

@@ -76,13 +76,6 @@ struct client {
 /* 0: warming up, 1: measuring, 2: stop. */
 static atomic_int phase;
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static uint64_t xorshift(uint64_t *s)
 {
 	uint64_t x = *s;
@@ -169,12 +162,12 @@ static int client_show(struct client *c, uint64_t *lat)
 	frame_header((uint32_t)len, out);
 	ld__request__pack(&req, out + LD_FRAME_HEADER);
 
-	uint64_t t0 = now_ns();
+	uint64_t t0 = bench_now_ns();
 	int rc = write_all(c->fd, out, LD_FRAME_HEADER + len);
 	size_t body_len = 0;
 	if (rc == 0)
 		rc = read_frame(c, &body_len);
-	*lat = now_ns() - t0;
+	*lat = bench_now_ns() - t0;
 	if (rc) {
 		fprintf(stderr, "bench_show: %s %s: connection failed: %s\n", c->o->command, id,
 			lderr_str(rc));

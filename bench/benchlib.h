@@ -23,6 +23,12 @@ struct bench_member {
  */
 int bench_member_make(uint64_t index, char sex, struct bench_member *m);
 
+/* Nanoseconds on the monotonic clock. */
+uint64_t bench_now_ns(void);
+
+/* qsort comparison of two uint64_t, ascending. */
+int bench_cmp_u64(const void *a, const void *b);
+
 /* Seconds on the monotonic clock. */
 double bench_mono_s(void);
 

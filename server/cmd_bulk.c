@@ -615,8 +615,8 @@ static int import_write_part(struct request *rq, struct store_txn *txn, const ch
 	csv_reader_seek(&reader, csv, pt->offset, pt->line);
 	size_t done = 0, n, line = pt->line;
 	char **values;
-	int rc = 0;
-	while (rc == 0 && done < pt->rows && (rc = csv_next(&reader, &values, &n, &line)) == 0) {
+	int rc = 0, read = 0;
+	while (rc == 0 && done < pt->rows && (read = csv_next(&reader, &values, &n, &line)) == 0) {
 		if (n == 1 && !values[0][0])
 			continue;
 		done++;
@@ -631,6 +631,9 @@ static int import_write_part(struct request *rq, struct store_txn *txn, const ch
 			rc = register_member(rq, txn, &f, idno, NULL);
 	}
 	csv_reader_free(&reader);
+	if (read)
+		return LD_ECORRUPT; /* the part's rows, judged at the start, are not there: cannot
+				       be */
 	if (rc && row_refused(rc)) {
 		/* Judged good at the start: something changed meanwhile (another command). */
 		char why[sizeof(rq->error)];
@@ -644,8 +647,6 @@ static int import_write_part(struct request *rq, struct store_txn *txn, const ch
 				    "imported; import the same file again to go on from there",
 				    file, line, why, in);
 	}
-	if (rc == LD_ENOTFOUND || rc == LD_EINPUT)
-		rc = LD_ECORRUPT; /* the file judged whole has fewer rows now: cannot be */
 	if (rc)
 		return rc;
 	size_t in = im->before, out = 0, now = 0;
