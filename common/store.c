@@ -4,7 +4,11 @@
  * The environment is opened with default (fully synced) flags: a commit that returned 0 is on
  * disk. Named databases are opened once at store_open in a write transaction and kept for the life
  * of the environment. Growing the map needs every transaction of this process to be closed, so
- * transactions hold a shared lock on `resize`, and store_grow takes it exclusively.
+ * transactions hold a shared lock on `resize`, and store_grow takes it exclusively. The lock
+ * prefers its writer: once store_grow waits, new transactions wait behind it, so a steady stream
+ * of reads (eight clients asking `member show` in turn always hold some share) cannot keep the
+ * map from growing and every write waiting. The price: a thread must not begin a transaction
+ * while it holds another (a waiting grow would stand between its two shares).
  *
  * Preallocation: LMDB writes a page past the end of data.mdb by extending the file, and then the
  * commit's fdatasync also waits for the file system to journal the new size and blocks. A synced
@@ -125,7 +129,15 @@ int store_open(const char *dir, size_t map_size, unsigned flags, struct store **
 	struct store *s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
-	int rc = pthread_rwlock_init(&s->resize, NULL);
+	pthread_rwlockattr_t attr;
+	int rc = pthread_rwlockattr_init(&attr);
+	if (rc == 0) {
+		rc = pthread_rwlockattr_setkind_np(&attr,
+						   PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+		if (rc == 0)
+			rc = pthread_rwlock_init(&s->resize, &attr);
+		pthread_rwlockattr_destroy(&attr);
+	}
 	if (rc) {
 		free(s);
 		return -rc;

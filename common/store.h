@@ -71,7 +71,9 @@ void store_close(struct store *s);
 
 /*
  * Begin a transaction. Read transactions may run in any thread, concurrently with the writer.
- * *out lives until store_commit or store_abort. Returns 0 or -errno.
+ * *out lives until store_commit or store_abort. A thread that holds a top-level transaction of S
+ * must not begin another (store_grow waiting between the two would wait for ever: see store.c).
+ * Returns 0 or -errno.
  */
 int store_begin(struct store *s, bool write, struct store_txn **out);
 
@@ -100,7 +102,8 @@ void store_abort(struct store_txn *txn);
 
 /*
  * Double the map size (up to 1 TiB), for a write that failed with LD_EMAPFULL. Call with no
- * transaction of this thread open; waits for other threads' read transactions to end. Returns 0,
+ * transaction of this thread open; waits for other threads' read transactions to end, and
+ * transactions begun meanwhile wait for it (it is never starved by readers). Returns 0,
  * LD_EMAPFULL at 1 TiB, or -errno.
  */
 int store_grow(struct store *s);

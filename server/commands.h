@@ -23,7 +23,8 @@ typedef int (*command_fn)(struct request *rq, struct store_txn *txn);
  *     dues.list;
  *   reader, scan: conflicts, log, audit, member.list, member.find, meeting.list, due, stats,
  *     export;
- *   loop: status (sync's live peer state), peer.resync (changes sync's state).
+ *   loop: status (sync's live peer state), peer.resync (changes sync's state); called with
+ *     TXN NULL: they read through sync, which opens its own.
  * With their write_if flag (--reveal), member.show, conflicts and export go to the writer.
  */
 struct command {

@@ -685,6 +685,79 @@ static void grow_waits_for_other_threads_readers(void **state)
 	assert_int_equal(store_map_size(f->store), before * 2);
 	assert_int_equal(pthread_join(t, NULL), 0);
 }
+
+struct grower {
+	struct store *store;
+	atomic_bool done;
+	int rc;
+};
+
+static void *grow_in_thread(void *arg)
+{
+	struct grower *g = arg;
+	g->rc = store_grow(g->store);
+	atomic_store(&g->done, true);
+	return NULL;
+}
+
+struct late_reader {
+	struct store *store;
+	atomic_bool began;
+	int rc;
+};
+
+static void *begin_late(void *arg)
+{
+	struct late_reader *r = arg;
+	struct store_txn *txn;
+	r->rc = store_begin(r->store, false, &txn);
+	atomic_store(&r->began, true);
+	if (r->rc == 0)
+		store_abort(txn);
+	return NULL;
+}
+
+/*
+ * Readers that come one after another (eight clients asking in turn) must not starve store_grow:
+ * once it waits for the reads already open, a read begun meanwhile waits behind it. Each try starts
+ * a new reader and looks 10 ms later: one that began at once means the grow was not waiting yet
+ * (or the lock lets readers pass); after 200 such tries the test fails.
+ */
+static void grow_is_not_starved_by_new_readers(void **state)
+{
+	struct fixture *f = *state;
+	struct store_txn *held;
+	struct grower g = {.store = f->store, .rc = 1};
+	struct late_reader r = {.store = f->store};
+	struct timespec pause = {.tv_sec = 0, .tv_nsec = 10 * 1000 * 1000};
+	pthread_t tg, tr;
+
+	size_t before = store_map_size(f->store);
+	assert_int_equal(store_begin(f->store, false, &held), 0);
+	atomic_init(&g.done, false);
+	assert_int_equal(pthread_create(&tg, NULL, grow_in_thread, &g), 0);
+	bool waited = false;
+	for (int tries = 0; tries < 200 && !waited; tries++) {
+		r.rc = 1;
+		atomic_init(&r.began, false);
+		assert_int_equal(pthread_create(&tr, NULL, begin_late, &r), 0);
+		nanosleep(&pause, NULL);
+		waited = !atomic_load(&r.began);
+		if (!waited) {
+			assert_int_equal(pthread_join(tr, NULL), 0);
+			assert_int_equal(r.rc, 0);
+		}
+	}
+	assert_true(waited);
+	assert_false(atomic_load(&g.done));
+	store_abort(held);
+	assert_int_equal(pthread_join(tg, NULL), 0);
+	assert_int_equal(g.rc, 0);
+	assert_int_equal(pthread_join(tr, NULL), 0);
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(store_map_size(f->store), before * 2);
+}
+
 /*
  * A synced store keeps zeros written past LMDB's pages (at least 1 MiB), as real blocks, not a
  * hole; LMDB reads the store back as it was, and writes into that space after a reopen.
@@ -751,6 +824,8 @@ int main(void)
 					    teardown),
 	    cmocka_unit_test_setup_teardown(reader_thread_sees_committed_data, setup, teardown),
 	    cmocka_unit_test_setup_teardown(read_snapshot_is_stable, setup, teardown),
+	    cmocka_unit_test_setup_teardown(grow_is_not_starved_by_new_readers, setup_small_map,
+					    teardown),
 	    cmocka_unit_test_setup_teardown(grow_waits_for_other_threads_readers, setup_small_map,
 					    teardown),
 	};
