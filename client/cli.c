@@ -185,6 +185,12 @@ static const struct cmd_spec commands[] = {
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
+const struct cmd_spec *cli_commands(size_t *n)
+{
+	*n = N_COMMANDS;
+	return commands;
+}
+
 int cli_fail(int code, const char *fmt, ...)
 {
 	char msg[2048];
@@ -549,6 +555,10 @@ int cli_main(int argc, char **argv)
 		cli.operator_name = pw ? pw->pw_name : "unknown";
 	}
 
+	if (argc >= 2 && strcmp(argv[1], "__complete") == 0)
+		return cli_complete(argc - 2, argv + 2); /* for the shell's completion */
+	if (argc == 2 && strcmp(argv[1], "__man") == 0)
+		return cli_man_commands(); /* for liudong(1), at build time */
 	int i = 1;
 	for (; i < argc; i++) {
 		int g = global_option(&cli, argc, argv, &i);
