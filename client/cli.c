@@ -46,7 +46,9 @@ static const struct cmd_spec commands[] = {
      .print = print_pubkey},
     {C("peer add", "peer.add", 1, 1, "NAME", "pin a peer site by its id"),
      .opts = {REQ("id", "SITE_ID"), REQ("address", "HOST:PORT")}},
-    {C("peer remove", "peer.remove", 1, 1, "NAME", "forget a peer")},
+    {C("peer remove", "peer.remove", 1, 1, "NAME",
+       "forget a peer; refused while members are registered out to it, unless --force"),
+     .opts = {FLAG("force")}},
     {C("peer list", "peer.list", 0, 0, "", "the pinned peers")},
     {C("peer resync", "peer.resync", 1, 1, "NAME",
        "send NAME everything that concerns it again, from the start")},
@@ -182,6 +184,12 @@ static const struct cmd_spec commands[] = {
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+const struct cmd_spec *cli_commands(size_t *n)
+{
+	*n = N_COMMANDS;
+	return commands;
+}
 
 int cli_fail(int code, const char *fmt, ...)
 {
@@ -547,6 +555,10 @@ int cli_main(int argc, char **argv)
 		cli.operator_name = pw ? pw->pw_name : "unknown";
 	}
 
+	if (argc >= 2 && strcmp(argv[1], "__complete") == 0)
+		return cli_complete(argc - 2, argv + 2); /* for the shell's completion */
+	if (argc == 2 && strcmp(argv[1], "__man") == 0)
+		return cli_man_commands(); /* for liudong(1), at build time */
 	int i = 1;
 	for (; i < argc; i++) {
 		int g = global_option(&cli, argc, argv, &i);

@@ -8,6 +8,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "ctl.pb-c.h"
 
@@ -57,6 +58,21 @@ struct cmd_spec {
 
 /* The whole CLI: returns the process exit code. */
 int cli_main(int argc, char **argv);
+
+/* The table of commands, *n rows (static). */
+const struct cmd_spec *cli_commands(size_t *n);
+
+/*
+ * complete.c: `liudong __complete WORD... CUR` (hidden): print the words that may complete CUR
+ * after WORD..., one a line ("::files": file names). ARGV holds WORD... CUR. Returns 0.
+ */
+int cli_complete(int argc, char **argv);
+
+/*
+ * complete.c: `liudong __man` (hidden): every command of the table with its arguments, options and
+ * one-line help, in scdoc, for the COMMANDS section of liudong(1) (docs/man/). Returns 0.
+ */
+int cli_man_commands(void);
 
 /*
  * Send REQ to the daemon. On 0, *out is the answer (status 0; the caller frees it with

@@ -377,6 +377,13 @@ static void handle_site(struct parse *p, const char *key, const char *value)
 		set_path(p, key, value, cfg->data_dir);
 	} else if (strcmp(key, "socket") == 0) {
 		set_path(p, key, value, cfg->socket);
+	} else if (strcmp(key, "socket_group") == 0) {
+		if (value[0] == '\0')
+			fail(p, p->line,
+			     "socket_group is empty (leave it out to keep the daemon's "
+			     "group)");
+		else
+			set_text(p, key, value, cfg->socket_group, sizeof(cfg->socket_group));
 	} else if (strcmp(key, "key") == 0) {
 		set_path(p, key, value, cfg->key);
 	} else if (strcmp(key, "cert") == 0) {
@@ -384,7 +391,7 @@ static void handle_site(struct parse *p, const char *key, const char *value)
 	} else {
 		fail(p, p->line,
 		     "unknown key \"%s\" in [site] (known: name, code, data_dir, listen, socket, "
-		     "key, cert)",
+		     "socket_group, key, cert)",
 		     key);
 	}
 }
@@ -668,6 +675,8 @@ static int write_text(FILE *f, const char *name, const char *code, const char *d
 			   "# listen = 0.0.0.0:7700\n");
 	fprintf(f, "# The control socket the liudong command talks to.\n%ssocket = %s\n",
 		given(socket) ? "" : "# ", given(socket) ? socket : "liudongd.sock");
+	fprintf(f, "# The group the control socket is given (mode 0660): the staff's group.\n"
+		   "# socket_group = liudong\n");
 	fprintf(f,
 		"# The site's Ed25519 key (mode 0600) and its self-signed TLS certificate.\n"
 		"%skey = %s\n%scert = %s\n",

@@ -2,7 +2,7 @@
  * config.h: liudongd.conf, an INI file read with libinih.
  *
  *   [site]       name, code (6-digit administrative code), data_dir, listen (HOST:PORT), socket,
- *                key, cert
+ *                socket_group (a group name: the control socket gets it, mode 0660), key, cert
  *   [peer NAME]  id (site id text), address (HOST:PORT)          (one section per peer)
  *   [rules]      the periods of DOMAIN.md (see struct rules)
  *   [store]      map_size_initial (bytes, K/M/G suffix allowed; for tests: the store starts
@@ -59,6 +59,7 @@ struct config {
 	char data_dir[LD_PATH_MAX]; /* absolute after config_load */
 	char listen[LD_NAME_MAX];   /* HOST:PORT, may be empty: no peer listener */
 	char socket[LD_PATH_MAX];
+	char socket_group[LD_NAME_MAX]; /* empty: the socket keeps the daemon's group */
 	char key[LD_PATH_MAX];
 	char cert[LD_PATH_MAX];
 	char log_level[16];

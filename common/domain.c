@@ -134,6 +134,13 @@ bool site_is_inflow(const Ld__MemberState *st, const uint8_t *site)
 	return member_stay_active(st) && same_site(&st->outflow->inflow_site, site);
 }
 
+bool member_registered_out_to(const Ld__MemberState *st, const uint8_t *site)
+{
+	enum location loc = member_location(st);
+	return st->outflow && same_site(&st->outflow->inflow_site, site) &&
+	       (loc == LOC_AWAY || loc == LOC_CHECKED_IN || loc == LOC_DEPARTED);
+}
+
 bool site_cares_for(const Ld__MemberState *st, const uint8_t *site)
 {
 	if (member_closed(st))

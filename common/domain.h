@@ -81,6 +81,13 @@ bool site_is_outflow(const Ld__MemberState *st, const uint8_t *site);
 /* SITE is his current inflow site (his stay there is running). */
 bool site_is_inflow(const Ld__MemberState *st, const uint8_t *site);
 
+/*
+ * His registration out (外出登记) names SITE as his inflow site and is still open: he is away,
+ * checked in, or departed from SITE with 查验 not yet done. `peer remove` refuses over such
+ * members.
+ */
+bool member_registered_out_to(const Ld__MemberState *st, const uint8_t *site);
+
 /* His current inflow site's id (borrowed from ST), or NULL when his stay is not running. */
 const uint8_t *member_inflow_site(const Ld__MemberState *st);
 

@@ -11,6 +11,7 @@
 #include "commands.h"
 #include "daemon.h"
 #include "date.h"
+#include "domain.h"
 #include "eventlog.h"
 #include "hostport.h"
 #include "idno.h"
@@ -162,19 +163,69 @@ int cmd_peer_add(struct request *rq, struct store_txn *txn)
 	return 0;
 }
 
+/*
+ * How many members in TXN are registered out to the site ID (member_registered_out_to) into *n.
+ * Returns 0 or -errno.
+ */
+static int count_registered_out_to(struct store_txn *txn, const uint8_t *id, size_t *n)
+{
+	struct store_cursor *c;
+	struct store_val k, v;
+	int rc = store_cursor_open(txn, TBL_MEMBERS, &c);
+	if (rc)
+		return rc;
+	*n = 0;
+	for (rc = store_cursor_get(c, STORE_FIRST, &k, &v); rc == 0;
+	     rc = store_cursor_get(c, STORE_NEXT, &k, &v)) {
+		Ld__MemberState *st = ld__member_state__unpack(NULL, v.len, v.data);
+		if (!st) {
+			rc = LD_ECORRUPT;
+			break;
+		}
+		if (member_registered_out_to(st, id))
+			(*n)++;
+		ld__member_state__free_unpacked(st, NULL);
+	}
+	store_cursor_close(c);
+	return rc == LD_ENOTFOUND ? 0 : rc;
+}
+
 int cmd_peer_remove(struct request *rq, struct store_txn *txn)
 {
 	const char *name = request_arg(rq, 0);
 	if (!name)
-		return request_fail(rq, LD_EUSAGE, "usage: liudong peer remove NAME");
-	int rc = store_del(txn, TBL_PEERS, name, strlen(name));
+		return request_fail(rq, LD_EUSAGE, "usage: liudong peer remove NAME [--force]");
+	Ld__PeerRecord *p;
+	int rc = peer_get(txn, name, &p);
 	if (rc == LD_ENOTFOUND)
 		return request_fail(rq, rc, "no peer named '%s'; see liudong peer list", name);
+	if (rc)
+		return rc;
+	size_t out = 0;
+	if (p->site_id.len == LD_SITE_ID_BYTES)
+		rc = count_registered_out_to(txn, p->site_id.data, &out);
+	ld__peer_record__free_unpacked(p, NULL);
+	if (rc)
+		return rc;
+	bool force = request_flag(rq, "force");
+	if (out > 0 && !force)
+		return request_fail(rq, LD_EFORBIDDEN,
+				    "%zu member(s) are registered out to %s: removing the peer "
+				    "stops their sync; give --force to remove it all the same",
+				    out, name);
+	rc = store_del(txn, TBL_PEERS, name, strlen(name));
 	if (rc == 0)
 		rc = audit_append(txn, request_operator(rq), rq->uid, "peer.remove", NULL, name);
-	if (rc == 0)
-		json_object_set_new(rq->result, "removed", json_string(name));
-	return rc;
+	if (rc)
+		return rc;
+	if (out > 0)
+		request_warn(rq,
+			     "note: removed %s; the %zu member(s) registered out to it keep their "
+			     "records here, but nothing is synced with %s until it is added again",
+			     name, out, name);
+	json_object_set_new(rq->result, "removed", json_string(name));
+	json_object_set_new(rq->result, "registered_out", json_integer((json_int_t)out));
+	return 0;
 }
 
 int cmd_peer_list(struct request *rq, struct store_txn *txn)

@@ -371,7 +371,7 @@ static void listener_closed(uv_handle_t *h)
 	free(h);
 }
 
-int ctl_listen(struct daemon *d, const char *path, struct ctl_server **out)
+int ctl_listen(struct daemon *d, const char *path, gid_t group, struct ctl_server **out)
 {
 	if (strlen(path) >= sizeof(((struct sockaddr_un *)0)->sun_path))
 		return -ENAMETOOLONG;
@@ -406,6 +406,11 @@ int ctl_listen(struct daemon *d, const char *path, struct ctl_server **out)
 	mode_t old = umask(0117); /* the socket is made 0660 */
 	rc = uv_pipe_bind(listener, path);
 	umask(old);
+	/* The group before anyone may connect: [site] socket_group's members may, and only they. */
+	if (rc == 0 && group != (gid_t)-1 && chown(path, (uid_t)-1, group) != 0) {
+		rc = errno == EPERM ? LD_EFORBIDDEN : lderr_from_errno(errno);
+		unlink(path);
+	}
 	if (rc == 0)
 		rc = uv_listen((uv_stream_t *)listener, 128, on_connection);
 	if (rc) {

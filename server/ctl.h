@@ -5,6 +5,7 @@
  */
 #pragma once
 
+#include <sys/types.h>
 #include <uv.h>
 
 struct daemon;
@@ -12,12 +13,14 @@ struct ctl_server;
 
 /*
  * Listen on PATH. A socket there that no daemon answers on (left by one that died) is replaced;
- * nothing else at PATH is ever removed. *out is the caller's until ctl_close. Returns 0;
+ * nothing else at PATH is ever removed. The socket is mode 0660, of GROUP unless GROUP is
+ * (gid_t)-1 (then the daemon's group). *out is the caller's until ctl_close. Returns 0;
+ * LD_EFORBIDDEN (the socket could not be given GROUP: the daemon is neither root nor in it);
  * -ENAMETOOLONG (PATH does not fit a sockaddr_un: 107 bytes at most); LD_ELOCKED (a daemon
  * answers on PATH, or may: the connection was not refused); LD_EEXIST (a file, directory,
  * symlink or anything but a socket is at PATH); or another -errno.
  */
-int ctl_listen(struct daemon *d, const char *path, struct ctl_server **out);
+int ctl_listen(struct daemon *d, const char *path, gid_t group, struct ctl_server **out);
 
 /*
  * Stop accepting and remove the socket file (if it is still the one we made); connections go on

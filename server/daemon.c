@@ -12,6 +12,7 @@
 #include "daemon.h"
 
 #include <errno.h>
+#include <grp.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -111,10 +112,42 @@ static const char *file_kind(const char *path)
 	return "something other than a socket";
 }
 
-/* Log why the control socket could not be made (RC from ctl_listen). */
-static void log_listen_failure(const char *path, int rc)
+/*
+ * The group named by [site] socket_group into *gid ((gid_t)-1 when the setting is not given).
+ * Returns 0, or LD_ENOTFOUND (logged: no such group) or -errno of the lookup.
+ */
+static int socket_group(const struct config *cfg, gid_t *gid)
 {
-	if (rc == LD_ELOCKED)
+	*gid = (gid_t)-1;
+	if (!cfg->socket_group[0])
+		return 0;
+	errno = 0;
+	struct group *g = getgrnam(cfg->socket_group); /* before any thread is started */
+	if (g) {
+		*gid = g->gr_gid;
+		return 0;
+	}
+	if (errno != 0 && errno != ENOENT && errno != ESRCH) {
+		int rc = lderr_from_errno(errno);
+		log_error("[site] socket_group: cannot look up the group '%s': %s",
+			  cfg->socket_group, lderr_str(rc));
+		return rc;
+	}
+	log_error("[site] socket_group: no group named '%s' on this machine; create it "
+		  "(groupadd %s) or set socket_group to an existing group",
+		  cfg->socket_group, cfg->socket_group);
+	return LD_ENOTFOUND;
+}
+
+/* Log why the control socket could not be made (RC from ctl_listen). */
+static void log_listen_failure(const struct config *cfg, int rc)
+{
+	const char *path = cfg->socket;
+	if (rc == LD_EFORBIDDEN)
+		log_error("[site] socket_group: cannot give the control socket %s the group '%s': "
+			  "the daemon's user must be root or a member of it",
+			  path, cfg->socket_group);
+	else if (rc == LD_ELOCKED)
 		log_error("another liudongd is running on %s (it answers there); stop it first, or "
 			  "set [site] socket to another path",
 			  path);
@@ -205,6 +238,10 @@ int daemon_setup(struct daemon *d, uv_loop_t *loop, const char *config_path)
 		log_set_level_name(d->config.log_level);
 	raise_open_files_limit();
 	d->lock_fd = -1;
+	gid_t group;
+	rc = socket_group(&d->config, &group);
+	if (rc)
+		goto fail_config;
 	if (strlen(d->config.socket) >= LD_SOCKET_PATH_MAX) {
 		log_error(
 		    "the control socket path %s is %zu bytes; a unix socket path can be at most "
@@ -269,9 +306,9 @@ int daemon_setup(struct daemon *d, uv_loop_t *loop, const char *config_path)
 		log_warn("LIUDONGD_TEST_READ_HOLD is set: scans wait for %s/release (tests only)",
 			 d->test_read_hold);
 	}
-	rc = ctl_listen(d, d->config.socket, &d->ctl);
+	rc = ctl_listen(d, d->config.socket, group, &d->ctl);
 	if (rc) {
-		log_listen_failure(d->config.socket, rc);
+		log_listen_failure(&d->config, rc);
 		goto fail_readers;
 	}
 	rc = sync_start(d, &d->sync);

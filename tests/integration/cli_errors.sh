@@ -267,7 +267,9 @@ assert_exit 0 ld a --json member add --id "$OTHER" --name 李四 --sex M --birth
 assert_exit 0 ld a --json outflow register "$OTHER" --to 南京 --place 南京市玄武区 --reason study \
 	--from 2026-03-01 && assert_json
 assert_not_contains "$OUT" "$OTHER" "outflow register --json"
-assert_exit 0 ld a --json peer remove 南京 && assert_json
+# 李四 is registered out to 南京: removing it needs --force (the note goes to stderr).
+assert_exit 5 ld a --json peer remove 南京
+assert_exit 0 ld a --json peer remove 南京 --force && assert_json
 # With --json, errors are still one line on stderr and nothing on stdout.
 assert_exit 4 ld a --json member show "$(make_idno 320583 19900101 019)"
 assert_exit 5 ld a --json member add --id "$ID" "${add_args[@]}"

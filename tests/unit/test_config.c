@@ -497,6 +497,59 @@ static void missing_file_is_enoent(void **state)
 	assert_int_equal(config_load(f->conf, &cfg, NULL, 0), LD_ENOTFOUND);
 }
 
+/* [site] socket_group: read as given; empty is refused naming it; not given, empty. */
+static void socket_group_is_read(void **state)
+{
+	struct fixture *f = *state;
+	struct config cfg;
+	char err[256] = "";
+
+	write_file(f->conf, "[site]\nname = 昆山\ncode = 320583\nsocket_group = dangwu\n");
+	assert_int_equal(config_load(f->conf, &cfg, err, sizeof(err)), 0);
+	assert_string_equal(cfg.socket_group, "dangwu");
+	config_free(&cfg);
+	unlink(f->conf);
+	write_file(f->conf, "[site]\nname = 昆山\ncode = 320583\n");
+	assert_int_equal(config_load(f->conf, &cfg, err, sizeof(err)), 0);
+	assert_string_equal(cfg.socket_group, "");
+	config_free(&cfg);
+	assert_string_equal(
+	    load_error(f, "[site]\nname = 昆山\ncode = 320583\nsocket_group =\n"),
+	    "line 4: socket_group is empty (leave it out to keep the daemon's group)");
+	/* A new config shows the setting, commented. */
+	unlink(f->conf);
+	assert_int_equal(config_write_new(f->conf, "昆山", "320583", NULL, NULL, NULL, NULL, NULL),
+			 0);
+	char *text = read_file(f->conf);
+	assert_non_null(strstr(text, "\n# socket_group = "));
+	free(text);
+}
+
+/*
+ * The sample installed as share/doc/liudong/liudongd.conf.sample (dist/) loads with the parser
+ * the daemon uses: the systemd layout's socket and group, and [rules] at their defaults.
+ */
+static void installed_sample_loads(void **state)
+{
+	struct config cfg;
+	struct rules defaults;
+	char err[256] = "";
+
+	(void)state;
+	assert_int_equal(config_load(LD_SAMPLE_CONFIG, &cfg, err, sizeof(err)), 0);
+	assert_string_equal(err, "");
+	assert_string_equal(cfg.name, "昆山");
+	assert_string_equal(cfg.code, "320583");
+	assert_string_equal(cfg.socket, "/run/liudong/liudongd.sock");
+	assert_string_equal(cfg.socket_group, "liudong");
+	assert_string_equal(cfg.listen, "0.0.0.0:7701");
+	assert_string_equal(cfg.log_level, "info");
+	assert_int_equal(cfg.n_peers, 0);
+	rules_defaults(&defaults);
+	assert_memory_equal(&cfg.rules, &defaults, sizeof(defaults));
+	config_free(&cfg);
+}
+
 int main(void)
 {
 #define TEST(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -513,6 +566,8 @@ int main(void)
 	    TEST(rules_override_the_defaults),
 	    TEST(store_map_size_initial),
 	    TEST(missing_file_is_enoent),
+	    TEST(socket_group_is_read),
+	    cmocka_unit_test(installed_sample_loads),
 	};
 #undef TEST
 

@@ -315,6 +315,43 @@ static void test_walk(void **state)
 	ld__member_state__free_unpacked(st, NULL);
 }
 
+/* member_registered_out_to is TO_I for site I, false for O and X. */
+static void assert_out_to(struct fixture *f, bool to_i)
+{
+	Ld__MemberState *st = state_of(f);
+	assert_int_equal(member_registered_out_to(st, site_i), to_i);
+	assert_false(member_registered_out_to(st, site_o));
+	assert_false(member_registered_out_to(st, site_x));
+	ld__member_state__free_unpacked(st, NULL);
+}
+
+/*
+ * Registered out to I (what `peer remove I` refuses over): from his registration out until 查验,
+ * through check-in and departure; not at home, not after 查验, not once his relation moved.
+ */
+static void test_registered_out_to(void **state)
+{
+	struct fixture *f = *state;
+	struct verdict v;
+	assert_int_equal(registered(f, "full"), 0);
+	assert_out_to(f, false);
+	assert_int_equal(outflow(f, site_o, site_i, &v), 0);
+	assert_out_to(f, true);
+	assert_int_equal(checkin(f, site_i, &v), 0);
+	assert_out_to(f, true);
+	assert_int_equal(note(f, site_o, site_i, LD__EVENT_KIND__DEPARTURE_ASSESSED, NULL, 0, &v),
+			 0);
+	assert_out_to(f, true);
+	assert_int_equal(note(f, site_o, site_o, LD__EVENT_KIND__RETURNED, NULL, 0, &v), 0);
+	assert_out_to(f, false);
+	assert_int_equal(outflow(f, site_o, site_i, &v), 0);
+	assert_out_to(f, true);
+	assert_int_equal(note(f, site_o, site_o, LD__EVENT_KIND__LAPSE_OPENED, NULL, 0, &v), 0);
+	assert_int_equal(note(f, site_o, site_o, LD__EVENT_KIND__LAPSE_DECIDED, "removal", 0, &v),
+			 0);
+	assert_out_to(f, false);
+}
+
 /* Probation: full or extend on or after the year's end; the extension moves the end. */
 static void test_probation(void **state)
 {
@@ -560,6 +597,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_probation, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_hostile, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_stay_ended, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_registered_out_to, setup, teardown),
 	    cmocka_unit_test(test_places_and_names),
 	    cmocka_unit_test(test_cert_validity_renewed),
 	    cmocka_unit_test(test_probation_end),
