@@ -377,6 +377,8 @@ static void handle_site(struct parse *p, const char *key, const char *value)
 		set_path(p, key, value, cfg->data_dir);
 	} else if (strcmp(key, "socket") == 0) {
 		set_path(p, key, value, cfg->socket);
+	} else if (strcmp(key, "socket_group") == 0) {
+		set_text(p, key, value, cfg->socket_group, sizeof(cfg->socket_group));
 	} else if (strcmp(key, "key") == 0) {
 		set_path(p, key, value, cfg->key);
 	} else if (strcmp(key, "cert") == 0) {
@@ -384,7 +386,7 @@ static void handle_site(struct parse *p, const char *key, const char *value)
 	} else {
 		fail(p, p->line,
 		     "unknown key \"%s\" in [site] (known: name, code, data_dir, listen, socket, "
-		     "key, cert)",
+		     "socket_group, key, cert)",
 		     key);
 	}
 }

@@ -2,6 +2,7 @@
  * config.h: liudongd.conf, an INI file read with libinih.
  *
  *   [site]       name, code (6-digit administrative code), data_dir, listen (HOST:PORT), socket,
+ *                socket_group (the group the control socket belongs to; unset: not changed),
  *                key, cert
  *   [peer NAME]  id (site id text), address (HOST:PORT)          (one section per peer)
  *   [rules]      the periods of DOMAIN.md (see struct rules)
@@ -59,6 +60,7 @@ struct config {
 	char data_dir[LD_PATH_MAX]; /* absolute after config_load */
 	char listen[LD_NAME_MAX];   /* HOST:PORT, may be empty: no peer listener */
 	char socket[LD_PATH_MAX];
+	char socket_group[LD_NAME_MAX]; /* [site] socket_group; empty: unset */
 	char key[LD_PATH_MAX];
 	char cert[LD_PATH_MAX];
 	char log_level[16];
