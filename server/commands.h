@@ -23,7 +23,8 @@ typedef int (*command_fn)(struct request *rq, struct store_txn *txn);
  *     dues.list;
  *   reader, scan: conflicts, log, audit, member.list, member.find, meeting.list, due, stats,
  *     export;
- *   loop: status (sync's live peer state), peer.resync (changes sync's state).
+ *   loop: status (sync's live peer state), peer.resync (changes sync's state), doctor (the
+ *     peers' state, and quick stat calls: cmd_doctor.c).
  * With their write_if flag (--reveal), member.show, conflicts and export go to the writer.
  */
 struct command {
@@ -80,6 +81,9 @@ int cmd_log(struct request *rq, struct store_txn *txn);
 /* After-hooks: new local events to push; the peer list changed. */
 void after_events(struct daemon *d);
 void after_peers(struct daemon *d);
+
+/* cmd_doctor.c */
+int cmd_doctor(struct request *rq, struct store_txn *txn);
 
 /* cmd_cert.c */
 int cmd_cert_issue(struct request *rq, struct store_txn *txn);
