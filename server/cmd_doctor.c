@@ -9,8 +9,9 @@
  *
  * It runs on the loop thread (marked `loop`): the peers' state is the sync engine's, which only
  * the loop thread reads. Nothing here waits on the network: a peer is judged from what its live
- * connection (or the last attempt) told the sync engine; the rest are stat, statvfs, getgrnam
- * and reading two small files, quick enough to do between callbacks.
+ * connection (or the last attempt) told the sync engine; the rest are stat, statvfs, group
+ * lookups (the system's group file; a directory service would make them slow) and reading two
+ * small files, quick enough to do between callbacks.
  */
 #include <errno.h>
 #include <grp.h>
@@ -219,9 +220,10 @@ static void check_socket(struct doctor *dr, struct daemon *d)
 		add(dr, "socket", NULL, DOCTOR_OK, msg, NULL);
 	}
 
-	struct group *gr = getgrgid(st.st_gid);
-	char has[LD_NAME_MAX];
-	if (gr)
+	/* The reentrant forms: another thread may look up users or groups. */
+	struct group grbuf, *gr = NULL;
+	char names[16384], has[LD_NAME_MAX];
+	if (getgrgid_r(st.st_gid, &grbuf, names, sizeof(names), &gr) == 0 && gr)
 		snprintf(has, sizeof(has), "%s", gr->gr_name);
 	else
 		snprintf(has, sizeof(has), "%u", (unsigned)st.st_gid);
@@ -232,7 +234,8 @@ static void check_socket(struct doctor *dr, struct daemon *d)
 		add(dr, "socket_group", NULL, DOCTOR_OK, msg, NULL);
 		return;
 	}
-	gr = getgrnam(group);
+	if (getgrnam_r(group, &grbuf, names, sizeof(names), &gr) != 0)
+		gr = NULL;
 	if (!gr) {
 		snprintf(msg, sizeof(msg),
 			 _("the group %s named by [site] socket_group does not exist: staff "
