@@ -399,11 +399,21 @@ static void check_peer(struct doctor *dr, struct daemon *d, const struct sync_pe
 	int64_t off = r->skew_ms < 0 ? -r->skew_ms : r->skew_ms;
 	/* Rounded: a Hello sent 600 s ahead arrives a few ms later, 599.99 s ahead. */
 	long long secs = (long long)(off / 1000 + (off % 1000 >= 500));
-	const char *how = r->skew_ms > 0 ? _("ahead of") : _("behind");
 	if (off > DOCTOR_SKEW_WARN_MS) {
-		snprintf(msg, sizeof(msg), _("%s's clock is %lld s (%lld min) %s this site's%s"),
-			 name, secs, (secs + 30) / 60, how,
-			 r->linked ? "" : _(" (at the last contact)"));
+		/* Whole sentences, for the translators. */
+		const char *fmt;
+		if (r->skew_ms > 0)
+			fmt =
+			    r->linked
+				? _("%s's clock is %lld s (%lld min) ahead of this site's")
+				: _("%s's clock was %lld s (%lld min) ahead of this site's at the "
+				    "last contact");
+		else
+			fmt = r->linked
+				  ? _("%s's clock is %lld s (%lld min) behind this site's")
+				  : _("%s's clock was %lld s (%lld min) behind this site's at the "
+				      "last contact");
+		snprintf(msg, sizeof(msg), fmt, name, secs, (secs + 30) / 60);
 		add(dr, "peer_clock", name, off > DOCTOR_SKEW_FAIL_MS ? DOCTOR_FAIL : DOCTOR_WARN,
 		    msg,
 		    _("set the clocks of both sites right with NTP (timedatectl set-ntp true): "
