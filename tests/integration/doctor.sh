@@ -8,7 +8,9 @@
 #   key unreadable         A's site.key made unreadable: chmod 000, and since root reads it anyway,
 #                          when the test runs as root the file is replaced by text that is no key
 #   socket group missing   A restarted with [site] socket_group naming a group that does not exist
-# and with A stopped, doctor exits 6 like every command.
+# and with A stopped, doctor exits 6 like every command. A hostile peer H (hostile_peer with a real
+# site's key) closes with a reason that has line breaks and bytes that are not UTF-8: doctor still
+# prints one line per finding and one JSON object; its Hello without a wall clock gives "unknown".
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/sync_lib.sh"
 
@@ -122,6 +124,37 @@ assert_contains "$f" "liudong peer add $NA --id ${SITE_ID[a]} --address 127.0.0.
 	"A's advice (the command to run at B)"
 # It is not called down: B answers.
 assert_eq "$(finding "$DJ" peer_reachable "$NB" | cut -d'|' -f1)" ok "A's reachable finding for B"
+
+log "a hostile peer: its close reason garbled, its Hello without a clock"
+HOSTILE_PEER=${HOSTILE_PEER:-$HERE/../../build/tests/integration/hostile_peer}
+[ -x "$HOSTILE_PEER" ] || die "$HOSTILE_PEER is not built"
+sync_site_init h 恶意 320501 # its daemon never runs: hostile_peer speaks with its key
+NH=${SITE_NAME[h]}
+sync_pin a h
+run "$HOSTILE_PEER" --site "${SITE_DIR[h]}" --connect "127.0.0.1:${SITE_PORT[a]}" \
+	--attack close-garbage --timeout 10
+assert_contains "$OUT" "sent Close NOT_PINNED" "hostile_peer's output"
+assert_wait 10 "A sees H refuse it" peer_is a h refused || show_status a
+doctor_json a
+DJ=$OUT
+assert_eq "$RC" 5 "doctor exit at A (H garbled)"
+f=$(finding "$DJ" peer_pinned "$NH")
+assert_eq "${f%%|*}" fail "A's pinned finding for H"
+assert_contains "$f" "line one line two" "A's pinned finding for H (line breaks made spaces)"
+run ld a doctor
+assert_eq "$(grep -c '' <<<"$OUT")" "$(jget "$DJ" 'len(d["findings"])')" \
+	"lines of doctor at A (one per finding, whatever H sent)"
+bg "$HOSTILE_PEER" --site "${SITE_DIR[h]}" --connect "127.0.0.1:${SITE_PORT[a]}" \
+	--attack hello-no-clock --timeout 20 >"$T/noclock.out"
+# shellcheck disable=SC2016 # expanded by eval, at each try
+assert_wait 15 "H's Hello without a clock reached A" \
+	eval '[ "$(peer_field a h state)" = live ] || [ "$(peer_field a h state)" = "catching up" ]' ||
+	show_status a
+doctor_json a
+f=$(finding "$OUT" peer_clock "$NH")
+assert_eq "${f%%|*}" warn "A's clock finding for H (no clock sent)"
+assert_contains "$f" "unknown" "A's clock finding for H"
+assert_exit 0 ld a peer remove "$NH"
 
 log "A's key unreadable"
 KEY=${SITE_DIR[a]}/site.key
