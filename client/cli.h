@@ -102,6 +102,10 @@ int print_qr(json_t *result, const Ld__Request *req);
 int check_verify(json_t *result);
 int check_cert_verify(json_t *result);
 
+/* doctor.c: `doctor`'s findings for people, and its exit code (5 when one failed). */
+int print_doctor(json_t *result, const Ld__Request *req);
+int check_doctor(json_t *result);
+
 /* Print "liudong: MSG" on stderr and return CODE. */
 int cli_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -7,7 +7,11 @@
 
 #include <stdint.h>
 
-/* Milliseconds since 1970-01-01 UTC. Any thread. */
+/*
+ * Milliseconds since 1970-01-01 UTC. Any thread. Tests only: LIUDONGD_TEST_CLOCK_OFFSET=SECONDS
+ * in the environment (read at the first call) moves this clock by that many seconds (negative:
+ * back), so that a test can run a site whose clock is off; never set it in production.
+ */
 int64_t clock_now_ms(void);
 
 /* Milliseconds on the monotonic clock (an arbitrary start). Any thread. */

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/bio.h>
@@ -380,6 +381,59 @@ out_cert:
 out_file:
 	fclose(f);
 	return r;
+}
+
+/* The private key at PATH into *key, quietly. Returns 0, -errno, or -EIO if it holds none. */
+static int read_key_quiet(const char *path, EVP_PKEY **key, unsigned *mode)
+{
+	struct stat st;
+	FILE *f = fopen(path, "re");
+	if (f == NULL)
+		return lderr_from_errno(errno);
+	if (fstat(fileno(f), &st) == 0)
+		*mode = (unsigned int)(st.st_mode & 07777);
+	*key = PEM_read_PrivateKey(f, NULL, no_pass_phrase, NULL);
+	fclose(f);
+	ERR_clear_error();
+	if (*key != NULL && !EVP_PKEY_is_a(*key, "ED25519")) {
+		EVP_PKEY_free(*key);
+		*key = NULL;
+	}
+	return *key ? 0 : -EIO;
+}
+
+int identity_check_files(const struct identity *id, struct identity_files *out)
+{
+	EVP_PKEY *key = NULL;
+	memset(out, 0, sizeof(*out));
+	out->key_err = read_key_quiet(id->key_path, &key, &out->key_mode);
+	if (key != NULL && EVP_PKEY_eq(key, id->key) != 1)
+		out->key_other = true;
+	out->crt_err = LD_ENOTFOUND;
+	if (id->crt_path != NULL) {
+		FILE *f = fopen(id->crt_path, "re");
+		X509 *cert = NULL;
+		if (f == NULL) {
+			out->crt_err = lderr_from_errno(errno);
+		} else {
+			cert = PEM_read_X509(f, NULL, no_pass_phrase, NULL);
+			fclose(f);
+			out->crt_err = cert ? 0 : -EIO;
+		}
+		if (cert != NULL) {
+			struct tm tm;
+			if (EVP_PKEY_eq(X509_get0_pubkey(cert), key ? key : id->key) != 1)
+				out->crt_other = true;
+			if (ASN1_TIME_to_tm(X509_get0_notAfter(cert), &tm) == 1)
+				out->crt_not_after_ms = (int64_t)timegm(&tm) * 1000;
+			else
+				out->crt_err = -EIO;
+			X509_free(cert);
+		}
+	}
+	EVP_PKEY_free(key);
+	ERR_clear_error();
+	return 0;
 }
 
 int identity_load(const char *key_path, const char *crt_path, struct identity **out)

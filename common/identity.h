@@ -7,6 +7,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,6 +35,23 @@ int identity_create(const char *key_path, const char *crt_path, const char *name
  * the certificate of another key; the reason is logged), -ENOMEM.
  */
 int identity_load(const char *key_path, const char *crt_path, struct identity **out);
+
+/* What identity_check_files found of the key and certificate files on disk. */
+struct identity_files {
+	int key_err;	   /* 0; -errno if it cannot be opened; -EIO: no Ed25519 key in it */
+	bool key_other;	   /* it holds another key than the one the daemon runs with */
+	unsigned key_mode; /* its permission bits (when it could be opened) */
+	int crt_err;	   /* 0; -errno; -EIO: no certificate in it; LD_ENOTFOUND: none set */
+	bool crt_other;	   /* the certificate is of another key than the key file's */
+	int64_t crt_not_after_ms; /* when it expires, ms since 1970 (when crt_err is 0) */
+};
+
+/*
+ * Read ID's key and certificate files again, as a restart would (quietly: nothing is logged, the
+ * thread's OpenSSL error queue is left empty), into *out. CRT_PATH not given at load: crt_err is
+ * LD_ENOTFOUND. Small files: quick enough for the loop thread. Returns 0 or -ENOMEM.
+ */
+int identity_check_files(const struct identity *id, struct identity_files *out);
 
 /* Free ID (NULL allowed). */
 void identity_free(struct identity *id);

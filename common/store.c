@@ -437,6 +437,20 @@ size_t store_map_size(struct store *s)
 	return info.me_mapsize;
 }
 
+int store_usage(struct store *s, uint64_t *used, uint64_t *map)
+{
+	MDB_envinfo info;
+	MDB_stat st;
+	int rc = store_error(mdb_env_info(s->env, &info));
+	if (rc == 0)
+		rc = store_error(mdb_env_stat(s->env, &st));
+	if (rc)
+		return rc;
+	*used = ((uint64_t)info.me_last_pgno + 1) * st.ms_psize;
+	*map = info.me_mapsize;
+	return 0;
+}
+
 int store_get(struct store_txn *txn, enum store_table t, const void *key, size_t klen,
 	      struct store_val *val)
 {

@@ -127,6 +127,13 @@ int store_trim(struct store *s);
 /* Current map size in bytes. */
 size_t store_map_size(struct store *s);
 
+/*
+ * How much of the map the data takes: *used (bytes of the pages in use, free pages of LMDB's
+ * own included) and *map (the map size; store_grow doubles it when it is full, up to 1 TiB).
+ * Any thread. Returns 0 or -errno.
+ */
+int store_usage(struct store *s, uint64_t *used, uint64_t *map);
+
 int store_get(struct store_txn *txn, enum store_table t, const void *key, size_t klen,
 	      struct store_val *val);
 int store_put(struct store_txn *txn, enum store_table t, const void *key, size_t klen,

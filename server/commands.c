@@ -43,6 +43,7 @@ static const struct command commands[] = {
     READ("peer.list", cmd_peer_list),
     LOOP("peer.resync", cmd_peer_resync),
     LOOP("status", cmd_status),
+    LOOP("doctor", cmd_doctor),
     {.name = "conflicts", .fn = cmd_conflicts, .write_if = "reveal", .scan = true},
     WRITE("conflicts.resolve", cmd_conflicts_resolve, NULL),
     SCAN("log", cmd_log),

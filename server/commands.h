@@ -23,8 +23,9 @@ typedef int (*command_fn)(struct request *rq, struct store_txn *txn);
  *     dues.list;
  *   reader, scan: conflicts, log, audit, member.list, member.find, meeting.list, due, stats,
  *     export;
- *   loop: status (sync's live peer state), peer.resync (changes sync's state); called with
- *     TXN NULL: they read through sync, which opens its own.
+ *   loop: status (sync's live peer state), peer.resync (changes sync's state), doctor (the
+ *     peers' state, and quick stat calls: cmd_doctor.c); called with TXN NULL: what they read
+ *     of the store they read in a transaction of their own (one thread never holds two).
  * With their write_if flag (--reveal), member.show, conflicts and export go to the writer.
  */
 struct command {
@@ -81,6 +82,9 @@ int cmd_log(struct request *rq, struct store_txn *txn);
 /* After-hooks: new local events to push; the peer list changed. */
 void after_events(struct daemon *d);
 void after_peers(struct daemon *d);
+
+/* cmd_doctor.c */
+int cmd_doctor(struct request *rq, struct store_txn *txn);
 
 /* cmd_cert.c */
 int cmd_cert_issue(struct request *rq, struct store_txn *txn);

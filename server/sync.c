@@ -34,8 +34,10 @@ static void link_message(struct peer_conn *c, struct peer_msg *m)
 		snprintf(reason, sizeof(reason), "%s closed the connection: %s", p->name,
 			 env->close->reason ? env->close->reason : "");
 		if (code != LD__CLOSE_CODE__DUPLICATE_CONNECTION) {
-			if (!l->hello_done && p->link == l)
+			if (!l->hello_done && p->link == l) {
 				p->state = PEER_REFUSED;
+				p->refused_code = code;
+			}
 			log_warn("sync: %s", reason);
 		}
 		peer_msg_free(m);
@@ -79,6 +81,11 @@ static void link_message(struct peer_conn *c, struct peer_msg *m)
 		link_send(l, &out);
 		break;
 	}
+	case LD__ENVELOPE__MSG_PONG:
+		/* A site that does not send its clock sends 0 (proto3's default). */
+		if (env->pong->wall_clock_ms)
+			peer_note_clock(p, env->pong->wall_clock_ms, clock_now_ms());
+		break;
 	default:
 		break;
 	}

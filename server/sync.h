@@ -10,6 +10,10 @@
 #pragma once
 
 #include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "store.h"
 #include "lderr.h"
 
 struct daemon;
@@ -30,6 +34,28 @@ int sync_resync(struct sync *s, const char *name);
 
 /* The status of every peer as CLI.md's `status` prints it: a JSON array the caller owns. */
 json_t *sync_status(struct sync *s);
+
+/* What `doctor` needs to know of one peer: a copy, taken on the loop thread. */
+struct sync_peer_report {
+	char name[128];
+	char address[128];
+	const char *state;   /* as status shows it: "down", "live", "refused", ... (static) */
+	bool linked;	     /* connected, Hello done */
+	bool connected_once; /* we heard from it since start (last_contact) */
+	bool unpinned;	     /* it refused us: our key is not pinned there */
+	bool incompatible;   /* it refused us: no protocol version in common */
+	char last_error[256];
+	bool skew_known; /* it sent its wall clock */
+	int64_t skew_ms; /* its wall clock minus ours */
+	uint64_t lag;	 /* our events it has not acknowledged */
+	uint64_t behind; /* its events (by seq) we have not applied, as far as we know its head */
+};
+
+/*
+ * The present peers of S into *out (malloc'd, the caller frees; NULL when *n is 0), their lag
+ * counted in TXN (a read transaction of the caller's). Loop thread. Returns 0 or -ENOMEM.
+ */
+int sync_report(struct sync *s, struct store_txn *txn, struct sync_peer_report **out, size_t *n);
 
 /*
  * Close every connection, timer and the listener, then call CB(DATA). Writer jobs of S may still

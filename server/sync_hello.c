@@ -135,6 +135,13 @@ void hello_judge(const Ld__Hello *h, const uint8_t peer_id[LD_SITE_ID_BYTES],
 	}
 }
 
+void peer_note_clock(struct sync_peer *p, int64_t theirs_ms, int64_t now_ms)
+{
+	if (__builtin_sub_overflow(theirs_ms, now_ms, &p->skew_ms) || p->skew_ms == INT64_MIN)
+		p->skew_ms = theirs_ms < 0 ? -INT64_MAX : INT64_MAX;
+	p->skew_known = true;
+}
+
 void on_hello(struct link *l, const Ld__Hello *h)
 {
 	struct sync *s = l->sync;
@@ -157,6 +164,7 @@ void on_hello(struct link *l, const Ld__Hello *h)
 			 proto_range_format(v.theirs, b, sizeof(b)));
 		log_warn("sync: %s", why);
 		p->state = PEER_REFUSED;
+		p->refused_code = LD__CLOSE_CODE__PROTOCOL_MISMATCH;
 		link_close(l, LD__CLOSE_CODE__PROTOCOL_MISMATCH, why);
 		return;
 	}
@@ -166,7 +174,9 @@ void on_hello(struct link *l, const Ld__Hello *h)
 			   "Hello names another site than the certificate");
 		return;
 	}
-	if (v.skew_ms > SKEW_WARN_MS || v.skew_ms < -SKEW_WARN_MS)
+	p->skew_known = h->wall_clock_ms != 0; /* 0: a site that does not send its clock */
+	p->skew_ms = v.skew_ms;
+	if (p->skew_known && (v.skew_ms > SKEW_WARN_MS || v.skew_ms < -SKEW_WARN_MS))
 		log_warn("sync: %s: its clock is %lld s %s ours", p->name,
 			 (long long)(v.skew_ms > 0 ? v.skew_ms : -v.skew_ms) / 1000,
 			 v.skew_ms > 0 ? "ahead of" : "behind");
@@ -183,6 +193,7 @@ void on_hello(struct link *l, const Ld__Hello *h)
 	p->inflight = 0;
 	p->backoff_ms = 0;
 	p->last_error[0] = '\0';
+	p->refused_code = LD__CLOSE_CODE__CLOSE_UNSPECIFIED;
 	l->hello_done = true;
 	log_info("sync: %s (%s) connected: it has our log to %llu, we have its log to %llu",
 		 p->name, peer_conn_remote(l->conn), (unsigned long long)acked,

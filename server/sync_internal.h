@@ -68,7 +68,12 @@ struct sync_peer {
 	bool listed;	/* seen while re-reading the list (sync_reload) */
 	bool key_known; /* its public key is stored */
 	enum peer_state state;
+	Ld__CloseCode refused_code; /* why it refused us before Hello (state refused); 0: none */
 	char last_error[256];
+	/* Its wall clock minus ours, from its last Hello or Pong (doctor); skew_known: it sent one
+	 */
+	int64_t skew_ms;
+	bool skew_known;
 	int64_t last_contact_ms;
 	struct link *link;    /* the connection in use (identified), or NULL */
 	struct link *dialing; /* our own dial in progress, not yet identified */
@@ -137,6 +142,8 @@ void on_tick(uv_timer_t *t);
 /* sync_hello.c */
 void link_ready(struct peer_conn *c, const uint8_t *spki, size_t len);
 void on_hello(struct link *l, const Ld__Hello *h);
+/* P's wall clock read THEIRS_MS when ours read NOW_MS (a Pong): its skew, saturated. */
+void peer_note_clock(struct sync_peer *p, int64_t theirs_ms, int64_t now_ms);
 
 /* What a peer's Hello says, judged against this site (hello_judge). */
 struct hello_verdict {

@@ -78,3 +78,48 @@ json_t *sync_status(struct sync *s)
 	store_abort(txn);
 	return list;
 }
+
+int sync_report(struct sync *s, struct store_txn *txn, struct sync_peer_report **out, size_t *n)
+{
+	size_t count = 0;
+	*out = NULL;
+	*n = 0;
+	for (struct sync_peer *p = s->peers; p; p = p->next)
+		count += p->present;
+	if (!count)
+		return 0;
+	struct sync_peer_report *list = calloc(count, sizeof(*list));
+	if (!list)
+		return -ENOMEM;
+	struct eventlog_head head = {0};
+	eventlog_head(txn, &head);
+	size_t i = 0;
+	for (struct sync_peer *p = s->peers; p && i < count; p = p->next) {
+		if (!p->present)
+			continue;
+		struct sync_peer_report *r = &list[i++];
+		snprintf(r->name, sizeof(r->name), "%s", p->name);
+		snprintf(r->address, sizeof(r->address), "%s", p->address);
+		r->state = sync_state_names[p->state];
+		r->linked = p->link && p->link->hello_done;
+		r->connected_once = p->last_contact_ms != 0;
+		r->unpinned =
+		    p->state == PEER_REFUSED && p->refused_code == LD__CLOSE_CODE__NOT_PINNED;
+		r->incompatible = p->state == PEER_REFUSED &&
+				  p->refused_code == LD__CLOSE_CODE__PROTOCOL_MISMATCH;
+		snprintf(r->last_error, sizeof(r->last_error), "%s", p->last_error);
+		r->skew_known = p->skew_known;
+		r->skew_ms = p->skew_ms;
+		r->lag = peer_lag_exact(p, txn, head.seq);
+		uint64_t applied = p->applied_seq;
+		Ld__SyncCursor *cur = NULL;
+		if (cursor_get(txn, p->id, &cur) == 0) {
+			applied = cur->applied_seq;
+			ld__sync_cursor__free_unpacked(cur, NULL);
+		}
+		r->behind = p->their_head > applied ? p->their_head - applied : 0;
+	}
+	*out = list;
+	*n = i;
+	return 0;
+}

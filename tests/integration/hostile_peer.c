@@ -32,6 +32,10 @@
  *   huge-frame           the handshake, then a frame header announcing 0xFFFFFFFF bytes, and
  * nothing garbage-before-hello the handshake, then a well-formed frame whose body does not decode
  *   garbage-after-hello  the handshake and the Hellos both ways, then such a frame
+ *   close-garbage        the handshake and the target's Hello, then a Close NOT_PINNED whose reason
+ *                        is long, has line breaks and bytes that are not UTF-8 (doctor.sh)
+ *   hello-no-clock       the Hellos both ways, ours without a wall clock (as a site that does not
+ *                        send one), then nothing until the timeout (doctor.sh)
  * It prints "handshake ok" or "handshake failed: WHY", "hello ID NAME ..." if the target sent its
  * Hello, "sent WHAT" for what it sent, and last how the target ended it, with the milliseconds
  * since the TCP connection was made:
@@ -419,6 +423,9 @@ static long since_ms(void)
 	return (long)(rawnet_mono_ms() - t0_ms);
 }
 
+/* hello-no-clock: our Hello carries no wall clock (0, proto3's default). */
+static bool hello_without_clock;
+
 /* Our Hello: protocols MIN..MAX, LOG_ID, our head HEAD. */
 static int send_hello(struct hostile *h, unsigned min, unsigned max, const uint8_t *log_id,
 		      uint64_t head)
@@ -431,7 +438,7 @@ static int send_hello(struct hostile *h, unsigned min, unsigned max, const uint8
 	hello.protocol_min = min;
 	hello.protocol_max = max;
 	hello.software = "hostile_peer";
-	hello.wall_clock_ms = (int64_t)time(NULL) * 1000;
+	hello.wall_clock_ms = hello_without_clock ? 0 : (int64_t)time(NULL) * 1000;
 	hello.log_id.data = (uint8_t *)log_id;
 	hello.log_id.len = LD_LOG_ID_BYTES;
 	hello.head_seq = head;
@@ -492,7 +499,8 @@ static int send_garbage_frame(struct hostile *h)
 	return rc ? rc : flush_out(h);
 }
 
-/* silent, huge-frame, garbage-before-hello, garbage-after-hello: over server/tls.c. */
+/* silent, huge-frame, garbage-before-hello, garbage-after-hello, close-garbage, hello-no-clock:
+ * over server/tls.c. */
 static int attack_framed(const struct opts *o, struct tls_ctx *ctx)
 {
 	static struct hostile h;
@@ -526,6 +534,33 @@ static int attack_framed(const struct opts *o, struct tls_ctx *ctx)
 			printf("send failed: %s\n", lderr_str(rc));
 		else
 			printf("sent Hello, then a frame that does not decode\n");
+	} else if (strcmp(o->attack, "close-garbage") == 0) {
+		if (read_to_end(&h, true) != 1)
+			return 0;
+		char reason[1024] = "line one\nline two\r\x01 \xff\xfe\xc3 not UTF-8 ";
+		while (strlen(reason) + 4 < sizeof(reason))
+			strcat(reason, "流动"); /* long: cut somewhere inside a character */
+		Ld__Close cl = LD__CLOSE__INIT;
+		cl.reason = reason;
+		cl.code = LD__CLOSE_CODE__NOT_PINNED;
+		Ld__Envelope env = LD__ENVELOPE__INIT;
+		env.msg_case = LD__ENVELOPE__MSG_CLOSE;
+		env.close = &cl;
+		if ((rc = send_env(&h, &env)))
+			printf("send failed: %s\n", lderr_str(rc));
+		else
+			printf("sent Close NOT_PINNED with a garbled reason\n");
+	} else if (strcmp(o->attack, "hello-no-clock") == 0) {
+		if (read_to_end(&h, true) != 1)
+			return 0;
+		uint8_t log_id[LD_LOG_ID_BYTES];
+		memset(log_id, 0x43, sizeof(log_id));
+		hello_without_clock = true;
+		if ((rc = send_hello(&h, 1, 2, log_id, 0)))
+			printf("send failed: %s\n", lderr_str(rc));
+		else
+			printf("sent Hello without a clock\n");
+		fflush(stdout);
 	}
 	read_to_end(&h, false);
 	close(h.fd);
@@ -590,8 +625,14 @@ out:
 	return 0;
 }
 
-static const char *const attacks[] = {
-    "no-cert", "tls12", "silent", "huge-frame", "garbage-before-hello", "garbage-after-hello"};
+static const char *const attacks[] = {"no-cert",
+				      "tls12",
+				      "silent",
+				      "huge-frame",
+				      "garbage-before-hello",
+				      "garbage-after-hello",
+				      "close-garbage",
+				      "hello-no-clock"};
 
 /* ---------------------------------------------------------------------------------------------- */
 
@@ -602,7 +643,8 @@ static int usage(void)
 		"--letter-member IDNO --unrouted IDNO --unknown IDNO --letter NUMBER "
 		"[--timeout SECONDS] [--protocol MIN-MAX]\n"
 		"       hostile_peer --attack no-cert|tls12|silent|huge-frame|garbage-before-hello|"
-		"garbage-after-hello --connect HOST:PORT [--site DIR] [--timeout SECONDS]\n");
+		"garbage-after-hello|close-garbage|hello-no-clock --connect HOST:PORT [--site DIR] "
+		"[--timeout SECONDS]\n");
 	return 2;
 }
 

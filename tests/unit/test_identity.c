@@ -225,6 +225,77 @@ static void load_refuses_missing_bad_and_mismatched_files(void **state)
 	identity_free(id);
 }
 
+/* `doctor` reads the files again while the daemon runs: each way they can go bad is told apart. */
+static void check_files_tells_what_changed_on_disk(void **state)
+{
+	struct fixture *f = *state;
+	char key2[160], crt2[160], saved[160];
+	struct identity *id = NULL;
+	struct identity_files out;
+	time_t now = time(NULL);
+
+	assert_int_equal(identity_create(f->key, f->crt, "one", NULL), 0);
+	snprintf(key2, sizeof(key2), "%s/two.key", f->dir);
+	snprintf(crt2, sizeof(crt2), "%s/two.crt", f->dir);
+	snprintf(saved, sizeof(saved), "%s/saved.key", f->dir);
+	assert_int_equal(identity_create(key2, crt2, "two", NULL), 0);
+	assert_int_equal(identity_load(f->key, f->crt, &id), 0);
+
+	/* As made: readable, 0600, the certificate of this key, for 20 years. */
+	assert_int_equal(identity_check_files(id, &out), 0);
+	assert_int_equal(out.key_err, 0);
+	assert_false(out.key_other);
+	assert_int_equal(out.key_mode, 0600);
+	assert_int_equal(out.crt_err, 0);
+	assert_false(out.crt_other);
+	assert_true(out.crt_not_after_ms / 1000 > now + (int64_t)19 * 365 * 86400);
+	assert_true(out.crt_not_after_ms / 1000 < now + (int64_t)21 * 365 * 86400);
+
+	/* Readable by others. */
+	assert_int_equal(chmod(f->key, 0644), 0);
+	assert_int_equal(identity_check_files(id, &out), 0);
+	assert_int_equal(out.key_mode, 0644);
+	assert_int_equal(chmod(f->key, 0600), 0);
+
+	/* Garbage, gone, a directory, another site's key. */
+	assert_int_equal(rename(f->key, saved), 0);
+	write_bytes(f->key, "not a key\n", 10);
+	assert_int_equal(identity_check_files(id, &out), 0);
+	assert_int_equal(out.key_err, -EIO);
+	assert_int_equal(unlink(f->key), 0);
+	assert_int_equal(identity_check_files(id, &out), 0);
+	assert_int_equal(out.key_err, LD_ENOTFOUND);
+	assert_int_equal(mkdir(f->key, 0700), 0);
+	assert_int_equal(identity_check_files(id, &out), 0);
+	assert_int_not_equal(out.key_err, 0);
+	assert_int_equal(rmdir(f->key), 0);
+	if (geteuid() != 0) { /* root reads anything */
+		assert_int_equal(rename(saved, f->key), 0);
+		assert_int_equal(chmod(f->key, 0), 0);
+		assert_int_equal(identity_check_files(id, &out), 0);
+		assert_int_equal(out.key_err, -EACCES);
+		assert_int_equal(chmod(f->key, 0600), 0);
+		assert_int_equal(rename(f->key, saved), 0);
+	}
+	assert_int_equal(rename(key2, f->key), 0);
+	assert_int_equal(identity_check_files(id, &out), 0);
+	assert_int_equal(out.key_err, 0);
+	assert_true(out.key_other);
+	assert_true(out.crt_other); /* the certificate is not of the key now in the file */
+	assert_int_equal(rename(saved, f->key), 0);
+
+	/* The certificate of another key; no certificate. */
+	assert_int_equal(rename(crt2, f->crt), 0);
+	assert_int_equal(identity_check_files(id, &out), 0);
+	assert_int_equal(out.key_err, 0);
+	assert_false(out.key_other);
+	assert_true(out.crt_other);
+	assert_int_equal(unlink(f->crt), 0);
+	assert_int_equal(identity_check_files(id, &out), 0);
+	assert_int_equal(out.crt_err, LD_ENOTFOUND);
+	identity_free(id);
+}
+
 static void signatures_verify_and_tampering_is_caught(void **state)
 {
 	struct fixture *f = *state;
@@ -374,6 +445,8 @@ int main(void)
 					    setup, teardown),
 	    cmocka_unit_test_setup_teardown(load_gives_the_same_site_id, setup, teardown),
 	    cmocka_unit_test_setup_teardown(load_refuses_missing_bad_and_mismatched_files, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(check_files_tells_what_changed_on_disk, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(signatures_verify_and_tampering_is_caught, setup,
 					    teardown),
