@@ -4,32 +4,52 @@
 #include <stdint.h>
 #include <string.h>
 
+/* The length of the well-formed UTF-8 character at P (1 to 4), or 0 if none begins there. */
+static size_t utf8_seq(const unsigned char *p)
+{
+	unsigned char c = p[0];
+	if (c < 0x80)
+		return 1;
+	int n = (c & 0xe0) == 0xc0 ? 1 : (c & 0xf0) == 0xe0 ? 2 : (c & 0xf8) == 0xf0 ? 3 : -1;
+	if (n < 0)
+		return 0;
+	uint32_t cp = c & (0x3f >> n);
+	for (int i = 1; i <= n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	static const uint32_t min[] = {0, 0x80, 0x800, 0x10000};
+	if (cp < min[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return (size_t)n + 1;
+}
+
 bool utf8_valid(const char *s, bool lines)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	while (*p) {
-		unsigned char c = *p++;
-		if (c < 0x80) {
-			if ((c < 0x20 && c != '\t' && !(lines && (c == '\n' || c == '\r'))) ||
-			    c == 0x7f)
-				return false;
-			continue;
-		}
-		int n = (c & 0xe0) == 0xc0   ? 1
-			: (c & 0xf0) == 0xe0 ? 2
-			: (c & 0xf8) == 0xf0 ? 3
-					     : -1;
-		if (n < 0)
+		unsigned char c = *p;
+		if ((c < 0x20 && c != '\t' && !(lines && (c == '\n' || c == '\r'))) || c == 0x7f)
 			return false;
-		uint32_t cp = c & (0x3f >> n);
-		for (int i = 0; i < n; i++, p++) {
-			if ((*p & 0xc0) != 0x80)
-				return false;
-			cp = cp << 6 | (*p & 0x3f);
-		}
-		static const uint32_t min[] = {0, 0x80, 0x800, 0x10000};
-		if (cp < min[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		size_t n = utf8_seq(p);
+		if (n == 0)
 			return false;
+		p += n;
 	}
 	return true;
+}
+
+char *utf8_one_line(char *s)
+{
+	unsigned char *p = (unsigned char *)s;
+	while (*p) {
+		size_t n = utf8_seq(p);
+		if (n == 0)
+			*p = '?';
+		else if (*p < 0x20 || *p == 0x7f)
+			*p = ' ';
+		p += n ? n : 1;
+	}
+	return s;
 }

@@ -9,3 +9,10 @@
 
 /* True if S is valid UTF-8 with no control characters but tab (and CR, LF if LINES). */
 bool utf8_valid(const char *s, bool lines);
+
+/*
+ * Make S (in place) one line of valid UTF-8 that any reader can show: a peer's reason or a text
+ * cut to fit a buffer may hold anything. Each byte that does not begin a well-formed character
+ * becomes '?', each control character (tab and line breaks too) a space. Returns S.
+ */
+char *utf8_one_line(char *s);

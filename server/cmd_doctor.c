@@ -53,42 +53,11 @@ struct doctor {
 	unsigned failed, warned;
 };
 
-/* The length of the UTF-8 character at P (1 to 4), or 0 if none begins there. */
-static size_t utf8_char(const unsigned char *p)
-{
-	size_t n = p[0] < 0x80			 ? 1
-		   : p[0] >= 0xc2 && p[0] < 0xe0 ? 2
-		   : p[0] >= 0xe0 && p[0] < 0xf0 ? 3
-		   : p[0] >= 0xf0 && p[0] < 0xf5 ? 4
-						 : 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-	}
-	return n;
-}
-
-/*
- * TEXT as one line of UTF-8, in OUT (SIZE bytes): a peer's close reason may hold anything, and a
- * reason cut to fit a buffer may end inside a character. Control characters become spaces, and
- * each byte that does not begin a UTF-8 character a '?'. Returns a new JSON string.
- */
+/* TEXT as one line of UTF-8 (utf8_one_line), cut to SIZE - 1 bytes in OUT: a new JSON string. */
 static json_t *one_line(const char *text, char *out, size_t size)
 {
 	snprintf(out, size, "%s", text);
-	unsigned char *p = (unsigned char *)out;
-	while (*p) {
-		size_t n = utf8_char(p);
-		if (n == 0)
-			*p = '?';
-		else if (n == 1 && (*p < 0x20 || *p == 0x7f))
-			*p = ' ';
-		p += n ? n : 1;
-	}
-	if (!utf8_valid(out, false)) /* overlong forms, surrogates: keep ASCII only */
-		for (p = (unsigned char *)out; *p; p++)
-			*p = *p >= 0x80 ? '?' : *p;
-	return json_string(out);
+	return json_string(utf8_one_line(out));
 }
 
 /* Add a finding: MESSAGE says what was found, ADVICE (NULL: none) what to do. PEER may be NULL. */

@@ -55,13 +55,7 @@ static json_t *text_json(const char *s)
 	if (utf8_valid(s, true))
 		return json_string(s);
 	char *copy = strdup(s);
-	if (!copy)
-		return json_string("?");
-	for (char *p = copy; *p; p++) {
-		if ((unsigned char)*p >= 0x80 || (unsigned char)*p < 0x20)
-			*p = '?';
-	}
-	json_t *j = json_string(copy);
+	json_t *j = json_string(copy ? utf8_one_line(copy) : "?");
 	free(copy);
 	return j;
 }

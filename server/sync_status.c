@@ -10,6 +10,7 @@
 #include "clock.h"
 #include "logging.h"
 #include "sync_internal.h"
+#include "utf8.h"
 #include "syncapply.h"
 #include "view.h"
 
@@ -71,8 +72,10 @@ json_t *sync_status(struct sync *s)
 				    json_integer((json_int_t)peer_lag_exact(p, txn, head.seq)));
 		json_object_set_new(o, "quarantined",
 				    json_integer((json_int_t)quarantined_from(txn, p->id)));
+		char error[sizeof(p->last_error)];
+		snprintf(error, sizeof(error), "%s", p->last_error); /* a peer's words: anything */
 		json_object_set_new(o, "last_error",
-				    p->last_error[0] ? json_string(p->last_error) : json_null());
+				    error[0] ? json_string(utf8_one_line(error)) : json_null());
 		json_array_append_new(list, o);
 	}
 	store_abort(txn);
