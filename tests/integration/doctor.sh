@@ -144,6 +144,10 @@ assert_contains "$f" "line one line two" "A's pinned finding for H (line breaks 
 run ld a doctor
 assert_eq "$(grep -c '' <<<"$OUT")" "$(jget "$DJ" 'len(d["findings"])')" \
 	"lines of doctor at A (one per finding, whatever H sent)"
+# status shows what H said too, made readable (json_string refuses text that is not UTF-8).
+run ld a --json status
+assert_contains "$(jget "$OUT" '[p["last_error"] for p in d["peers"] if p["name"] == "'"$NH"'"][0]')" \
+	"line one line two" "status's last error for H"
 bg "$HOSTILE_PEER" --site "${SITE_DIR[h]}" --connect "127.0.0.1:${SITE_PORT[a]}" \
 	--attack hello-no-clock --timeout 20 >"$T/noclock.out"
 # shellcheck disable=SC2016 # expanded by eval, at each try
