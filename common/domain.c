@@ -4,6 +4,7 @@
  * concern this site), destinations.
  */
 #include "domain.h"
+#include "i18n.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -346,7 +347,7 @@ static int refuse(struct verdict *v, int rc, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(v->why, sizeof(v->why), fmt, ap);
+	vsnprintf(v->why, sizeof(v->why), _(fmt), ap);
 	va_end(ap);
 	return rc;
 }

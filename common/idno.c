@@ -6,6 +6,7 @@
  * idno_validate in the same thread.
  */
 #include "idno.h"
+#include "i18n.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -88,7 +89,7 @@ static int failf(const char **reason, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(reason_buf, sizeof(reason_buf), fmt, ap);
+	vsnprintf(reason_buf, sizeof(reason_buf), _(fmt), ap);
 	va_end(ap);
 	return fail(reason, reason_buf);
 }
@@ -128,7 +129,7 @@ int idno_validate(const char *s, int32_t birth, char sex, char normalized[LD_IDN
 		  const char **reason)
 {
 	if (!s || !*s)
-		return fail(reason, "identity number is empty");
+		return fail(reason, _("identity number is empty"));
 
 	size_t n = count_chars(s);
 	if (n != LD_IDNO_LEN)
@@ -181,7 +182,7 @@ int idno_validate(const char *s, int32_t birth, char sex, char normalized[LD_IDN
 	if (sex == 'm' || sex == 'f')
 		sex = (char)(sex - 'a' + 'A');
 	if (sex != 0 && sex != 'M' && sex != 'F')
-		return fail(reason, "--sex must be M or F");
+		return fail(reason, _("--sex must be M or F"));
 	if (sex != 0 && sex != number_sex)
 		return failf(reason, "identity number sequence digit says %s, but --sex is %c",
 			     sex_name(number_sex), sex);
