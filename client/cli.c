@@ -234,7 +234,8 @@ static void usage_command(FILE *out, const struct cmd_spec *c)
 
 static void usage_all(FILE *out, const char *group)
 {
-	fprintf(out, "%s\n\n", _("usage: liudong [-s SOCKET] [--json] [--operator NAME] COMMAND [ARGS]"));
+	fprintf(out, "%s\n\n",
+		_("usage: liudong [-s SOCKET] [--json] [--operator NAME] COMMAND [ARGS]"));
 	for (size_t i = 0; i < N_COMMANDS; i++) {
 		const struct cmd_spec *c = &commands[i];
 		size_t n = group ? strlen(group) : 0;
@@ -394,7 +395,8 @@ int cli_call(const struct cli *cli, const Ld__Request *req, Ld__Response **out)
 	int code = resp->status;
 	if (code != 0) {
 		/* The daemon's message is whole: it cut what it quoted. */
-		cli_fail(code, "%.1000s", resp->error && resp->error[0] ? resp->error : _("failed"));
+		cli_fail(code, "%.1000s",
+			 resp->error && resp->error[0] ? resp->error : _("failed"));
 		ld__response__free_unpacked(resp, NULL);
 		return code;
 	}

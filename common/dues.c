@@ -95,7 +95,7 @@ static int check_income(int64_t income_fen, const char **reason)
 	if (income_fen == -1)
 		return fail(reason,
 			    _("this dues category is computed from the monthly income, which is "
-			    "missing"));
+			      "missing"));
 	if (income_fen < 0)
 		return fail(reason, _("the monthly income must not be negative"));
 	if (income_fen > DUES_INCOME_MAX_FEN)
@@ -125,9 +125,10 @@ int dues_monthly_fen(enum dues_category c, int64_t income_fen, int64_t set_fen, 
 	case DUES_FARMER:
 		if (set_fen == -1)
 			return fail(reason, _("farmer dues are set per member: give an amount from "
-					    "0.20 to 1.00 yuan a month"));
+					      "0.20 to 1.00 yuan a month"));
 		if (set_fen < FARMER_MIN_FEN || set_fen > FARMER_MAX_FEN)
-			return fail(reason, _("farmer dues must be from 0.20 to 1.00 yuan a month"));
+			return fail(reason,
+				    _("farmer dues must be from 0.20 to 1.00 yuan a month"));
 		*out = set_fen;
 		return 0;
 	case DUES_STUDENT:
@@ -147,7 +148,7 @@ int dues_monthly_fen(enum dues_category c, int64_t income_fen, int64_t set_fen, 
 			if (set_fen > 0)
 				return fail(reason,
 					    _("hardship dues above 0 need the monthly income: "
-					    "they may not exceed the dues it gives"));
+					      "they may not exceed the dues it gives"));
 		} else {
 			err = check_income(income_fen, reason);
 			if (err)
@@ -155,7 +156,7 @@ int dues_monthly_fen(enum dues_category c, int64_t income_fen, int64_t set_fen, 
 			if (set_fen > by_brackets(salaried_brackets, income_fen))
 				return fail(reason,
 					    _("hardship dues must not exceed the dues the income "
-					    "table gives for the monthly income"));
+					      "table gives for the monthly income"));
 		}
 		*out = set_fen;
 		return 0;

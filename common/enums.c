@@ -16,8 +16,8 @@ ENUM(enum_sex, "sex", {"M", {"男"}}, {"F", {"女"}});
 ENUM(enum_member_kind, "kind", {"full", {"正式党员", "正式"}},
      {"probationary", {"预备党员", "预备"}});
 ENUM(enum_dues_category, "dues category", {"salaried", {"在职"}}, {"annual-salary", {"年薪制"}},
-     {"self-employed", {"个体", "个体经营"}}, {"retired", {"离退休", "退休"}},
-     {"farmer", {"农民"}}, {"student", {"学生"}}, {"unemployed", {"失业", "下岗失业"}},
+     {"self-employed", {"个体", "个体经营"}}, {"retired", {"离退休", "退休"}}, {"farmer", {"农民"}},
+     {"student", {"学生"}}, {"unemployed", {"失业", "下岗失业"}},
      {"hardship", {"困难", "生活困难"}});
 ENUM(enum_outflow_reason, "reason", {"work", {"务工"}}, {"business", {"经商"}},
      {"residence", {"居住"}}, {"study", {"学习"}}, {"other", {"其他"}});

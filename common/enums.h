@@ -12,7 +12,7 @@
 #define ENUM_ALIASES 3
 
 struct ld_enum_word {
-	const char *word;		    /* canonical, English */
+	const char *word;		  /* canonical, English */
 	const char *zh[ENUM_ALIASES + 1]; /* Chinese, the first the usual one; NULL-terminated */
 };
 
@@ -30,8 +30,8 @@ extern const struct ld_enum enum_sex, enum_member_kind, enum_dues_category, enum
 const char *enum_canonical(const struct ld_enum *e, const char *word);
 
 /*
- * The enum option OPTION (its long name, no dashes) of COMMAND takes, or NULL if it takes free text.
- * COMMAND is named by its words ("member add") or its control name ("member.add").
+ * The enum option OPTION (its long name, no dashes) of COMMAND takes, or NULL if it takes free
+ * text. COMMAND is named by its words ("member add") or its control name ("member.add").
  */
 const struct ld_enum *enum_for_option(const char *command, const char *option);
 

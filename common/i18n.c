@@ -18,7 +18,7 @@
 #define LD_LINGUAS ""
 #endif
 
-#define LANG_MAX 16
+#define LANG_MAX  16
 #define LANGS_MAX 8
 
 int i18n_bind(void)

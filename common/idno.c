@@ -108,7 +108,7 @@ static int check_characters(const char *s, const char **reason)
 			p++;
 		if (is_digit((char)c) || (pos == 18 && (c == 'X' || c == 'x')))
 			continue;
-		const char *expected = pos == 18 ? "a digit or X" : "a digit";
+		const char *expected = pos == 18 ? _("a digit or X") : _("a digit");
 		if (c >= 0x21 && c <= 0x7E)
 			return failf(reason, "identity number character %d is '%c', expected %s",
 				     pos, c, expected);
@@ -122,7 +122,7 @@ static int check_characters(const char *s, const char **reason)
 
 static const char *sex_name(char sex)
 {
-	return sex == 'M' ? "male" : "female";
+	return sex == 'M' ? _("male") : _("female");
 }
 
 int idno_validate(const char *s, int32_t birth, char sex, char normalized[LD_IDNO_SIZE],

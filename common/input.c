@@ -79,7 +79,7 @@ static const char *text_fault(const char *s, size_t *chars)
 			return _("must not hold control characters (TAB, newline)");
 		if (is_invisible(cp))
 			return _("must not hold bidirectional controls or zero-width characters "
-			       "(U+200B-U+200F, U+202A-U+202E, U+2066-U+2069, U+FEFF)");
+				 "(U+200B-U+200F, U+202A-U+202E, U+2066-U+2069, U+FEFF)");
 		p += n;
 		(*chars)++;
 	}
@@ -119,8 +119,8 @@ int input_operator_check(const char *s, const char **why)
 		p += n;
 	}
 	if (blank || chars > INPUT_OPERATOR_MAX_CHARS)
-		return fail(why,
-			    _("must be 1 to 64 characters (the name of the person at the keyboard)"));
+		return fail(
+		    why, _("must be 1 to 64 characters (the name of the person at the keyboard)"));
 	return 0;
 }
 
@@ -136,7 +136,7 @@ int input_phone_check(const char *s, const char **why)
 {
 	static const char expected[] =
 	    N_("must be a mobile number (11 digits: 13800000000) or a landline with its area code "
-	    "(025-84561234), optionally after +86");
+	       "(025-84561234), optionally after +86");
 	const char *p = s;
 	if (strncmp(p, "+86", 3) == 0) {
 		p += 3;

@@ -50,15 +50,16 @@ static void clock_rule(struct sink *s, int32_t as_of, int32_t ref, int months, i
 	char day[LD_DATE_LEN];
 	int32_t due = date_add_months(ref, months);
 	if (as_of >= due) {
-		reminder_add(s, kind, due, "no %s since %s (%d months)", _(what), date_format(ref, day),
-		    months);
+		reminder_add(s, kind, due, "no %s since %s (%d months)", _(what),
+			     date_format(ref, day), months);
 		return;
 	}
 	if (warn_months > 0 && warn_months < months) {
 		int32_t warn = date_add_months(ref, warn_months);
 		if (as_of >= warn)
 			reminder_add(s, warning, warn, "no %s since %s; due on %s", _(what),
-			    date_format(ref, day), date_format(due, (char[LD_DATE_LEN]){0}));
+				     date_format(ref, day),
+				     date_format(due, (char[LD_DATE_LEN]){0}));
 	}
 }
 
@@ -74,16 +75,16 @@ size_t rules_member(const struct rules *r, const struct member_facts *f, int32_t
 		int32_t due = date_add_months(f->from, r->transfer_months);
 		if (f->outflow_here && f->fixed_place && !f->transfer_open && as_of >= due)
 			reminder_add(&s, "transfer", due,
-			    "away at a fixed place since %s: transfer his "
-			    "relation (liudong transfer issue)",
-			    date_format(f->from, day));
+				     "away at a fixed place since %s: transfer his "
+				     "relation (liudong transfer issue)",
+				     date_format(f->from, day));
 		/* Registered out, not reported in (报到). */
 		due = f->from + r->checkin_days;
 		if (!f->checked_in && as_of >= due)
 			reminder_add(&s, "not-checked-in", due,
-			    "registered out on %s and not reported in at "
-			    "the inflow site after %d days",
-			    date_format(f->from, day), r->checkin_days);
+				     "registered out on %s and not reported in at "
+				     "the inflow site after %d days",
+				     date_format(f->from, day), r->checkin_days);
 		/* Organizational life, dues: both sites; the case is the outflow site's. */
 		clock_rule(&s, as_of, latest(f->last_attended, f->from), r->org_life_months,
 			   r->org_life_warning_months, "no-org-life", "no-org-life-warning",
@@ -103,7 +104,8 @@ size_t rules_member(const struct rules *r, const struct member_facts *f, int32_t
 			due = date_add_months(ref, r->report_months);
 			if (as_of >= due)
 				reminder_add(&s, "report-overdue", due,
-				    "no thought report (思想汇报) since %s", date_format(ref, day));
+					     "no thought report (思想汇报) since %s",
+					     date_format(ref, day));
 		}
 		if (f->has_cert) {
 			/*
@@ -114,16 +116,17 @@ size_t rules_member(const struct rules *r, const struct member_facts *f, int32_t
 			bool reviewer = f->checked_in ? f->inflow_here : f->outflow_here;
 			if (reviewer && as_of >= due)
 				reminder_add(&s, "cert-review", due,
-				    "annual review (年审) of his certificate "
-				    "is due since %s (liudong cert review)",
-				    date_format(due, day));
+					     "annual review (年审) of his certificate "
+					     "is due since %s (liudong cert review)",
+					     date_format(due, day));
 			if (as_of > f->cert_valid_until)
 				reminder_add(&s, "cert-expired", f->cert_valid_until + 1,
-				    "his certificate "
-				    "expired on %s: issue a new one or record his return",
-				    date_format(f->cert_valid_until, day));
+					     "his certificate "
+					     "expired on %s: issue a new one or record his return",
+					     date_format(f->cert_valid_until, day));
 			else if (as_of >= f->cert_valid_until - CERT_EXPIRING_DAYS)
-				reminder_add(&s, "cert-expiring", f->cert_valid_until - CERT_EXPIRING_DAYS,
+				reminder_add(
+				    &s, "cert-expiring", f->cert_valid_until - CERT_EXPIRING_DAYS,
 				    "his certificate is valid until %s: review it (年审) or issue "
 				    "a new one",
 				    date_format(f->cert_valid_until, day));
@@ -133,17 +136,17 @@ size_t rules_member(const struct rules *r, const struct member_facts *f, int32_t
 		/* One year from admission, or the end an extension named. */
 		if (as_of >= f->probation_end)
 			reminder_add(&s, "probation", f->probation_end,
-			    "probation ends on %s: his branch decides on "
-			    "conversion (liudong probation decide)",
-			    date_format(f->probation_end, day));
+				     "probation ends on %s: his branch decides on "
+				     "conversion (liudong probation decide)",
+				     date_format(f->probation_end, day));
 	}
 	if (f->outflow_here && f->transfer_open) {
 		int32_t due = date_add_months(f->transfer_issued, r->transfer_ack_months);
 		if (as_of >= due)
 			reminder_add(&s, "transfer-unacknowledged", due,
-			    "transfer letter issued on %s has no "
-			    "receipt (回执)",
-			    date_format(f->transfer_issued, day));
+				     "transfer letter issued on %s has no "
+				     "receipt (回执)",
+				     date_format(f->transfer_issued, day));
 	}
 	return s.n;
 }

@@ -170,7 +170,8 @@ int siteid_parse(const char *s, uint8_t id[LD_SITE_ID_BYTES], const char **reaso
 			goto fail;
 		}
 		if (n == CHECKED_CHARS) {
-			why = _("wrong length: a site id has 56 characters besides dashes, this has "
+			why =
+			    _("wrong length: a site id has 56 characters besides dashes, this has "
 			      "more");
 			goto fail;
 		}

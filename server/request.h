@@ -86,7 +86,8 @@ const char *request_operator(const struct request *rq);
 int request_fail(struct request *rq, int err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Add a warning line (printf-style, FMT translated): shown on stderr, the command still succeeds. */
+/* Add a warning line (printf-style, FMT translated): shown on stderr, the command still succeeds.
+ */
 void request_warn(struct request *rq, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Put in rq->error the words for a failure (rq->job.result) its handler did not explain, or that
