@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "enums.h"
 #include "i18n.h"
 #include "money.h"
 
@@ -226,6 +227,43 @@ static const char *label(const char *key, char *buf, size_t len)
 	return buf;
 }
 
+/*
+ * The fields whose value is an enum's word, and the enums it may be one of: shown in Chinese
+ * (its usual word, enums.h) where the user reads Chinese. --json keeps the English word.
+ */
+static const struct {
+	const char *key;
+	const struct ld_enum *e[3];
+} enum_fields[] = {
+    {"sex", {&enum_sex}},
+    {"state", {&enum_location}},
+    {"dues_category", {&enum_dues_category}},
+    {"category", {&enum_dues_category}},
+    {"kind", {&enum_member_kind, &enum_meeting_kind, &enum_feedback_kind}},
+    {"reason", {&enum_outflow_reason}},
+    {"revoke_reason", {&enum_revoke_reason}},
+    {"outcome", {&enum_lapse_outcome}},
+};
+
+/* VALUE of field KEY as the user reads it: an enum's word in Chinese, else VALUE. */
+static const char *enum_text(const char *key, const char *value)
+{
+	const char *lang = i18n_client_lang();
+	if (!lang || strncmp(lang, "zh", 2) != 0)
+		return value;
+	for (size_t i = 0; i < sizeof(enum_fields) / sizeof(enum_fields[0]); i++) {
+		if (strcmp(enum_fields[i].key, key) != 0)
+			continue;
+		for (size_t k = 0; k < 3 && enum_fields[i].e[k]; k++) {
+			const struct ld_enum *e = enum_fields[i].e[k];
+			for (size_t w = 0; w < e->n; w++)
+				if (strcmp(e->words[w].word, value) == 0)
+					return e->words[w].zh[0];
+		}
+	}
+	return value;
+}
+
 static bool is_fen(const char *key)
 {
 	size_t n = strlen(key);
@@ -237,7 +275,7 @@ static const char *scalar_text(const char *key, json_t *v, char *buf, size_t len
 {
 	switch (json_typeof(v)) {
 	case JSON_STRING:
-		return json_string_value(v);
+		return enum_text(key, json_string_value(v));
 	case JSON_INTEGER:
 		if (is_fen(key)) {
 			char m[LD_MONEY_LEN];
@@ -363,7 +401,7 @@ void output_table_rows(FILE *out, struct output_table *t, json_t *rows)
 void output_heading(FILE *out, const char *key)
 {
 	char lbuf[64];
-	fprintf(out, "%s:\n", label(key, lbuf, sizeof(lbuf)));
+	fprintf(out, _("%s:\n"), label(key, lbuf, sizeof(lbuf)));
 }
 
 void output_table_end(FILE *out, struct output_table *t)
@@ -431,10 +469,10 @@ void output_print(FILE *out, json_t *obj, bool json)
 	{
 		if (is_table(v)) {
 			if (json_object_size(obj) > 1)
-				fprintf(out, "%s:\n", label(key, lbuf, sizeof(lbuf)));
+				fprintf(out, _("%s:\n"), label(key, lbuf, sizeof(lbuf)));
 			print_table(out, v);
 		} else if (json_is_object(v)) {
-			fprintf(out, "%s:\n", label(key, lbuf, sizeof(lbuf)));
+			fprintf(out, _("%s:\n"), label(key, lbuf, sizeof(lbuf)));
 			output_print(out, v, false);
 		}
 	}
