@@ -224,7 +224,7 @@ static void usage_command(FILE *out, const struct cmd_spec *c)
 	}
 	fprintf(out, "\n  %s\n", _(c->help));
 	for (const struct opt_spec *o = c->opts; o->name; o++) {
-		const struct ld_enum *e = enum_for_option(c->ctl, o->name);
+		const struct ld_enum *e = enum_for_option(c->words, o->name);
 		if (e) {
 			char words[512];
 			fprintf(out, "  --%s: %s\n", o->name, enum_words(e, words, sizeof(words)));

@@ -62,6 +62,11 @@ assert_exit 0 zh meeting add --branch 001 --kind 主题党日 --topic 学习 --d
 assert_exit 3 zh meeting add --branch 001 --kind 务工 --topic 学习 --date 2026-01-27 &&
 	assert_contains "$ERR" "不是以下之一" "a Chinese refusal of --kind 务工"
 
+# A command of the CLI alone (no daemon) takes them too, and its -h lists them.
+assert_exit 0 en dues calc --category 离退休 --income 3000 --json &&
+	assert_eq "$(jget "$OUT" 'd["category"], d["monthly_fen"]')" '["retired", 1500]' "dues calc --category 离退休"
+assert_exit 0 en dues calc --help && assert_contains "$OUT" "retired (离退休" "dues calc -h"
+
 log "under zh_CN.UTF-8: Chinese labels, values and messages"
 assert_exit 0 zh member show "$ID2" &&
 	assert_contains "$OUT" "身份证号" "a Chinese label" &&
@@ -76,6 +81,10 @@ assert_exit 0 zh status &&
 assert_exit 0 zh outflow register --help &&
 	assert_contains "$OUT" "用法" "-h in Chinese" &&
 	assert_contains "$OUT" "work (务工)" "-h lists the enum words in both forms"
+# A reminder of the daemon's rules (her probation ended in 2011), and its English under C.
+assert_exit 0 zh due && assert_contains "$OUT" "预备期于 2011-07-01 届满" "a reminder in Chinese" &&
+	assert_contains "$OUT" "提醒：" "a heading in Chinese"
+assert_exit 0 en due && assert_contains "$OUT" "probation ends on 2011-07-01" "a reminder under C"
 log "a table with names of 2, 4 and Latin letters, aligned by display width"
 assert_exit 0 zh member list &&
 	assert_contains "$OUT" "欧阳娜娜" "the table" && assert_contains "$OUT" "Alice Wang" "the table" &&
