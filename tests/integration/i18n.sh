@@ -67,6 +67,19 @@ assert_exit 0 en dues calc --category 离退休 --income 3000 --json &&
 	assert_eq "$(jget "$OUT" 'd["category"], d["monthly_fen"]')" '["retired", 1500]' "dues calc --category 离退休"
 assert_exit 0 en dues calc --help && assert_contains "$OUT" "retired (离退休" "dues calc -h"
 
+# A client without the CLI's help: the daemon itself turns the Chinese word into the English one,
+# and speaks the language asked for; nonsense in the language is English.
+CTL_RAW=${CTL_RAW:-$HERE/../../build/tests/integration/ctl_raw}
+SOCK=${SITE_DIR[a]}/liudongd.sock
+assert_exit 0 "$CTL_RAW" "$SOCK" tester meeting.add branch=001 kind=支委会 topic=学习 date=2026-01-27 &&
+	assert_contains "$OUT" '"kind":"committee"' "the daemon's own reading of kind=支委会"
+assert_exit 4 env CTL_RAW_LANG=zh_CN.GB18030 "$CTL_RAW" "$SOCK" tester member.show "arg=$UNKNOWN" &&
+	assert_contains "$OUT" "本站点没有身份证号为" "a request in zh_CN"
+for lang in fr_FR ../../../tmp/x C zh_CN_is_not_a_language_name "$(printf 'zh\x01CN')"; do
+	assert_exit 4 env CTL_RAW_LANG="$lang" "$CTL_RAW" "$SOCK" tester member.show "arg=$UNKNOWN" &&
+		assert_contains "$OUT" "no member with identity number" "a request in '$lang'"
+done
+
 log "under zh_CN.UTF-8: Chinese labels, values and messages"
 assert_exit 0 zh member show "$ID2" &&
 	assert_contains "$OUT" "身份证号" "a Chinese label" &&
