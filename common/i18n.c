@@ -130,12 +130,17 @@ void i18n_restore(locale_t old)
 		uselocale(old);
 }
 
-const char *i18n_label(const char *key)
+const char *i18n_context(const char *ctx, const char *key)
 {
 	char id[128];
 	/* gettext's msgctxt: the context and the msgid joined by EOT (\004). */
-	if ((size_t)snprintf(id, sizeof(id), "label\004%s", key) >= sizeof(id))
+	if ((size_t)snprintf(id, sizeof(id), "%s\004%s", ctx, key) >= sizeof(id))
 		return NULL;
 	const char *t = dgettext(LIUDONG_TEXTDOMAIN, id);
 	return t == id ? NULL : t;
+}
+
+const char *i18n_label(const char *key)
+{
+	return i18n_context("label", key);
 }

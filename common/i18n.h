@@ -22,6 +22,9 @@
 /* Marks S as a msgid in context CTX ("label": a field's key shown as a label). */
 #define NC_(ctx, s) s
 
+/* The translation of KEY in context CTX (NC_(CTX, KEY)), or NULL if it has none. */
+const char *i18n_context(const char *ctx, const char *key);
+
 /* The translation of KEY in context "label" (NC_("label", KEY)), or NULL if it has none. */
 const char *i18n_label(const char *key);
 

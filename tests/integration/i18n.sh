@@ -89,6 +89,9 @@ assert_exit 0 zh member show "$ID2" &&
 assert_exit 4 zh member show "$UNKNOWN" &&
 	assert_contains "$ERR" "本站点没有身份证号为" "the daemon's error for an unknown member"
 assert_exit 2 zh nosuch && assert_contains "$ERR" "未知命令" "the CLI's own error"
+# A refusal by a rule names his state in Chinese too.
+assert_exit 5 zh cert issue "$ID2" && assert_contains "$ERR" "状态 未外出" "a state in a refusal"
+assert_exit 5 en cert issue "$ID2" && assert_contains "$ERR" "(state home)" "a state under C"
 assert_exit 0 zh status &&
 	assert_not_contains "$OUT" "(none)" "status under zh_CN"
 assert_exit 0 zh outflow register --help &&
