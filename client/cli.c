@@ -16,7 +16,9 @@
 #include <unistd.h>
 
 #include "conn.h"
+#include "enums.h"
 #include "frame.h"
+#include "i18n.h"
 #include "input.h"
 #include "message.h"
 #include "output.h"
@@ -199,7 +201,7 @@ int cli_fail(int code, const char *fmt, ...)
 	char msg[2048];
 	va_list ap;
 	va_start(ap, fmt);
-	message_vformat(msg, sizeof(msg), fmt, ap); /* quoted input cut at 80 characters */
+	message_vformat(msg, sizeof(msg), _(fmt), ap); /* quoted input cut at 80 characters */
 	va_end(ap);
 	/* One line, whatever the input it quotes: control characters are shown escaped. */
 	fputs("liudong: ", stderr);
@@ -226,17 +228,25 @@ const char *cli_param(const Ld__Request *req, const char *key)
 
 static void usage_command(FILE *out, const struct cmd_spec *c)
 {
-	fprintf(out, "usage: liudong %s%s%s", c->words, c->args[0] ? " " : "", c->args);
+	fprintf(out, "%s %s%s%s", _("usage: liudong"), c->words, c->args[0] ? " " : "", c->args);
 	for (const struct opt_spec *o = c->opts; o->name; o++) {
 		fprintf(out, " %s--%s%s%s%s", o->required ? "" : "[", o->name,
 			o->has_arg ? " " : "", o->has_arg ? o->meta : "", o->required ? "" : "]");
 	}
-	fprintf(out, "\n  %s\n", c->help);
+	fprintf(out, "\n  %s\n", _(c->help));
+	for (const struct opt_spec *o = c->opts; o->name; o++) {
+		const struct ld_enum *e = enum_for_option(c->words, o->name);
+		if (e) {
+			char words[512];
+			fprintf(out, "  --%s: %s\n", o->name, enum_words(e, words, sizeof(words)));
+		}
+	}
 }
 
 static void usage_all(FILE *out, const char *group)
 {
-	fputs("usage: liudong [-s SOCKET] [--json] [--operator NAME] COMMAND [ARGS]\n\n", out);
+	fprintf(out, "%s\n\n",
+		_("usage: liudong [-s SOCKET] [--json] [--operator NAME] COMMAND [ARGS]"));
 	for (size_t i = 0; i < N_COMMANDS; i++) {
 		const struct cmd_spec *c = &commands[i];
 		size_t n = group ? strlen(group) : 0;
@@ -245,13 +255,14 @@ static void usage_all(FILE *out, const char *group)
 			continue;
 		char head[64];
 		snprintf(head, sizeof(head), "%s%s%s", c->words, c->args[0] ? " " : "", c->args);
-		fprintf(out, "  %-28s %s\n", head, c->help);
+		fprintf(out, "  %-28s %s\n", head, _(c->help));
 	}
-	fputs(
-	    "\nGlobal options: -s, --socket PATH (default $LIUDONG_SOCKET, else " DEFAULT_SOCKET
-	    "),\n  --json (one JSON object on stdout), --operator NAME (default $USER), -h, --help,"
-	    " --version.\n`liudong COMMAND --help` shows a command's options.\n",
-	    out);
+	fputc('\n', out);
+	fprintf(out,
+		_("Global options: -s, --socket PATH (default $LIUDONG_SOCKET, else %s),\n  --json "
+		  "(one JSON object on stdout, in English), --operator NAME (default $USER), -h, "
+		  "--help, --version.\n`liudong COMMAND --help` shows a command's options.\n"),
+		DEFAULT_SOCKET);
 }
 
 /* Find the command named by WORDS (argc of them): the longest match. *used gets words taken. */
@@ -395,7 +406,8 @@ int cli_call(const struct cli *cli, const Ld__Request *req, Ld__Response **out)
 	int code = resp->status;
 	if (code != 0) {
 		/* The daemon's message is whole: it cut what it quoted. */
-		cli_fail(code, "%.1000s", resp->error && resp->error[0] ? resp->error : "failed");
+		cli_fail(code, "%.1000s",
+			 resp->error && resp->error[0] ? resp->error : _("failed"));
 		ld__response__free_unpacked(resp, NULL);
 		return code;
 	}
@@ -495,6 +507,7 @@ static int run_command(struct cli *cli, const struct cmd_spec *c, int argc, char
 				code = cli_fail(LD_EXIT_USAGE, "--%s takes no value", o->name);
 				goto out;
 			}
+			value = enum_normalize(c->words, o->name, value); /* 务工 is work */
 			if (cli_param(&req, o->name)) {
 				code = cli_fail(LD_EXIT_USAGE, "--%s given twice", o->name);
 				goto out;
@@ -533,6 +546,9 @@ static int run_command(struct cli *cli, const struct cmd_spec *c, int argc, char
 		}
 	}
 	req.operator_ = (char *)cli->operator_name; /* --operator may stand after the command */
+	/* The daemon's messages in the user's language; --json stays English, machine-stable. */
+	const char *lang = cli->json ? NULL : i18n_client_lang();
+	req.lang = (char *)(lang ? lang : "");
 	const char *why;
 	if (c->ctl && input_operator_check(cli->operator_name, &why) != 0) {
 		code = cli_fail(LD_EXIT_INVALID, "--operator %.200s (or $USER)", why);

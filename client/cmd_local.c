@@ -91,9 +91,9 @@ int check_verify(json_t *result)
 	const char *problem = json_string_value(json_object_get(result, "problem"));
 	if (json_is_integer(bad))
 		return cli_fail(LD_EXIT_REFUSED,
-				"the log is damaged at seq %" JSON_INTEGER_FORMAT
-				": %s; restore the data directory from a backup",
-				json_integer_value(bad), problem ? problem : "?");
+				"the log is damaged at seq %lld: %s; restore the data "
+				"directory from a backup",
+				(long long)json_integer_value(bad), problem ? problem : "?");
 	return cli_fail(LD_EXIT_REFUSED,
 			"the store is damaged: %s; restore the data directory from "
 			"a backup",

@@ -1,5 +1,6 @@
 /* cert.c: see cert.h. */
 #include "cert.h"
+#include "i18n.h"
 #include "utf8.h"
 #include "lderr.h"
 
@@ -107,19 +108,19 @@ int cert_parse_token(const char *token, Ld__SignedCertificate **sc, Ld__Certific
 		len--;
 	size_t plen = strlen(LD_TOKEN_PREFIX);
 	if (len < plen || strncmp(token, LD_TOKEN_PREFIX, plen) != 0) {
-		*why = "a certificate token begins with LD1:";
+		*why = _("a certificate token begins with LD1:");
 		return LD_EINPUT;
 	}
 	uint8_t *raw;
 	size_t raw_len;
 	if (base64url_decode(token + plen, len - plen, &raw, &raw_len) != 0) {
-		*why = "the token is not base64url text (a character is wrong or missing)";
+		*why = _("the token is not base64url text (a character is wrong or missing)");
 		return LD_EINPUT;
 	}
 	*sc = ld__signed_certificate__unpack(NULL, raw_len, raw);
 	free(raw);
 	if (!*sc) {
-		*why = "the token does not decode as a certificate";
+		*why = _("the token does not decode as a certificate");
 		return LD_EINPUT;
 	}
 	*body = ld__certificate_body__unpack(NULL, (*sc)->body.len, (*sc)->body.data);
@@ -132,7 +133,7 @@ int cert_parse_token(const char *token, Ld__SignedCertificate **sc, Ld__Certific
 		if (*body)
 			ld__certificate_body__free_unpacked(*body, NULL);
 		ld__signed_certificate__free_unpacked(*sc, NULL);
-		*why = "the token does not hold a complete certificate";
+		*why = _("the token does not hold a complete certificate");
 		return LD_EINPUT;
 	}
 	return 0;

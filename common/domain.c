@@ -4,6 +4,7 @@
  * concern this site), destinations.
  */
 #include "domain.h"
+#include "i18n.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -25,15 +26,27 @@
  * kept as his state. */
 #define CASE_LAPSE "lapse"
 
+/* The words are stored and synced; in messages they are translated (context "state"). */
 static const char *const location_names[LOC_COUNT] = {
-    [LOC_HOME] = "home",	 [LOC_AWAY] = "away",	      [LOC_CHECKED_IN] = "checked-in",
-    [LOC_DEPARTED] = "departed", [LOC_RETURNED] = "returned", [LOC_TRANSFERRED] = "transferred",
-    [LOC_REMOVED] = "removed",
+    [LOC_HOME] = NC_("state", "home"),
+    [LOC_AWAY] = NC_("state", "away"),
+    [LOC_CHECKED_IN] = NC_("state", "checked-in"),
+    [LOC_DEPARTED] = NC_("state", "departed"),
+    [LOC_RETURNED] = NC_("state", "returned"),
+    [LOC_TRANSFERRED] = NC_("state", "transferred"),
+    [LOC_REMOVED] = NC_("state", "removed"),
 };
 
 const char *location_name(enum location loc)
 {
 	return (unsigned)loc < LOC_COUNT ? location_names[loc] : "home";
+}
+
+const char *location_text(enum location loc)
+{
+	const char *name = location_name(loc);
+	const char *t = i18n_context("state", name);
+	return t ? t : name;
 }
 
 int location_parse(const char *name, enum location *out)
@@ -353,7 +366,7 @@ static int refuse(struct verdict *v, int rc, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(v->why, sizeof(v->why), fmt, ap);
+	vsnprintf(v->why, sizeof(v->why), _(fmt), ap);
 	va_end(ap);
 	return rc;
 }
@@ -578,20 +591,20 @@ static int writer_of(struct store_txn *txn, const Ld__Event *ev, const Ld__Membe
 	switch (event_kind_writer(ev->kind)) {
 	case WRITER_OUTFLOW:
 		w->site = st->outflow_site.data;
-		w->role = "his outflow site";
+		w->role = _("his outflow site");
 		return 0;
 	case WRITER_INFLOW:
 		w->site = member_inflow_site(st);
-		w->role = "his current inflow site";
+		w->role = _("his current inflow site");
 		return 0;
 	case WRITER_EITHER: /* O or I: which one, the caller decides */
 	case WRITER_CARETAKER:
 		if (member_stay_active(st)) {
 			w->site = st->outflow->inflow_site.data;
-			w->role = "his current inflow site";
+			w->role = _("his current inflow site");
 		} else {
 			w->site = st->outflow_site.data;
-			w->role = "his outflow site";
+			w->role = _("his outflow site");
 		}
 		return 0;
 	case WRITER_COLLECTOR: {
@@ -603,8 +616,8 @@ static int writer_of(struct store_txn *txn, const Ld__Event *ev, const Ld__Membe
 		}
 		w->site = dues_collector(st, c, ev->date);
 		w->role = same_site(&st->outflow_site, w->site)
-			      ? "his outflow site (no active certificate at an inflow site)"
-			      : "his inflow site, where he holds an active certificate";
+			      ? _("his outflow site (no active certificate at an inflow site)")
+			      : _("his inflow site, where he holds an active certificate");
 		if (c)
 			ld__cert_state__free_unpacked(c, NULL);
 		return 0;
@@ -614,7 +627,7 @@ static int writer_of(struct store_txn *txn, const Ld__Event *ev, const Ld__Membe
 		return 0;
 	case WRITER_RECEIVER:
 		w->site = site_id_ok(&st->transfer_to) ? st->transfer_to.data : NULL;
-		w->role = "the site his transfer letter names";
+		w->role = _("the site his transfer letter names");
 		return 0;
 	case WRITER_LOCAL:
 		break;
@@ -637,7 +650,7 @@ static int state_check(struct store_txn *txn, const Ld__Event *ev, const Ld__Mem
 		       int probation_months, struct verdict *v)
 {
 	enum location loc = member_location(st);
-	const char *where = location_name(loc);
+	const char *where = location_text(loc);
 	char day[LD_DATE_LEN];
 	int rc;
 	switch (ev->kind) {
@@ -793,7 +806,7 @@ static int branch_member_check(struct store_txn *txn, const Ld__Event *ev,
 	if (!site_cares_for(st, self))
 		return refuse(v, LD_EFORBIDDEN,
 			      "he is %s and not this site's to care for: he is in no branch here",
-			      location_name(member_location(st)));
+			      location_text(member_location(st)));
 	if (ev->kind == LD__EVENT_KIND__BRANCH_JOINED && in)
 		return refuse(v, LD_EEXIST, "he is in branch %s already", code);
 	if (ev->kind == LD__EVENT_KIND__BRANCH_LEFT && !in)
@@ -919,7 +932,7 @@ int domain_validate_state(struct store_txn *txn, const Ld__Event *ev, const uint
 	if (writer == WRITER_LOCAL) {
 		if (member_closed(st))
 			rc = refuse(v, LD_EFORBIDDEN, "he is %s",
-				    location_name(member_location(st)));
+				    location_text(member_location(st)));
 		else
 			rc = branch_member_check(txn, ev, st, self, v);
 		return rc;
@@ -935,7 +948,7 @@ int domain_validate_state(struct store_txn *txn, const Ld__Event *ev, const uint
 	    ev->kind == LD__EVENT_KIND__DUES_REFUNDED || ev->kind == LD__EVENT_KIND__CERT_REVOKED;
 	if (member_closed(st) && !late_kind) {
 		rc = refuse(v, LD_EFORBIDDEN, "he is %s: nothing more is recorded about him",
-			    location_name(member_location(st)));
+			    location_text(member_location(st)));
 		return rc;
 	}
 	struct writer_facts w;
@@ -958,7 +971,7 @@ int domain_validate_state(struct store_txn *txn, const Ld__Event *ev, const uint
 			rc = refuse(v, LD_EINPUT, "receipt %s is another member's",
 				    r->paid->receipt);
 		w.site = site_id_ok(&r->site) ? r->site.data : NULL;
-		w.role = "the site that issued the receipt";
+		w.role = _("the site that issued the receipt");
 		if (w.site) {
 			memcpy(v->writer, w.site, LD_SITE_ID_BYTES);
 			w.site = v->writer;
@@ -982,18 +995,18 @@ int domain_validate_state(struct store_txn *txn, const Ld__Event *ev, const uint
 			memcpy(v->writer, w.site, LD_SITE_ID_BYTES);
 			rc = refuse(v, LD_EFORBIDDEN,
 				    "only %s may record %s about him while he is %s", w.role,
-				    event_kind_name(ev->kind), location_name(member_location(st)));
+				    event_kind_name(ev->kind), location_text(member_location(st)));
 		} else if (writer == WRITER_RECEIVER) {
 			rc = refuse(v, LD_EFORBIDDEN,
 				    "no transfer letter of his names a receiving site");
 		} else {
 			v->has_writer = true;
-			v->role = "his outflow site";
+			v->role = _("his outflow site");
 			memcpy(v->writer, st->outflow_site.data, LD_SITE_ID_BYTES);
 			rc = refuse(v, LD_EFORBIDDEN,
 				    "he is %s, so he has no current inflow site: %s is recorded "
 				    "only during a stay at one; his outflow site keeps his record",
-				    location_name(member_location(st)), event_kind_name(ev->kind));
+				    location_text(member_location(st)), event_kind_name(ev->kind));
 		}
 		return rc;
 	}

@@ -35,6 +35,8 @@ enum location {
 
 /* "home", "away", ... for LOC (static text). */
 const char *location_name(enum location loc);
+/* LOC's word for people, in the thread's message language (i18n.h); location_name's in English. */
+const char *location_text(enum location loc);
 
 /* The location named NAME into *out. Returns 0 or LD_EINPUT. */
 int location_parse(const char *name, enum location *out);

@@ -5,6 +5,7 @@
  * "3000元以下(含3000元)").
  */
 #include "dues.h"
+#include "i18n.h"
 #include "lderr.h"
 
 #include <errno.h>
@@ -93,12 +94,12 @@ static int check_income(int64_t income_fen, const char **reason)
 {
 	if (income_fen == -1)
 		return fail(reason,
-			    "this dues category is computed from the monthly income, which is "
-			    "missing");
+			    _("this dues category is computed from the monthly income, which is "
+			      "missing"));
 	if (income_fen < 0)
-		return fail(reason, "the monthly income must not be negative");
+		return fail(reason, _("the monthly income must not be negative"));
 	if (income_fen > DUES_INCOME_MAX_FEN)
-		return fail(reason, "the monthly income is too large (more than 1e12 yuan)");
+		return fail(reason, _("the monthly income is too large (more than 1e12 yuan)"));
 	return 0;
 }
 
@@ -123,10 +124,11 @@ int dues_monthly_fen(enum dues_category c, int64_t income_fen, int64_t set_fen, 
 		return 0;
 	case DUES_FARMER:
 		if (set_fen == -1)
-			return fail(reason, "farmer dues are set per member: give an amount from "
-					    "0.20 to 1.00 yuan a month");
+			return fail(reason, _("farmer dues are set per member: give an amount from "
+					      "0.20 to 1.00 yuan a month"));
 		if (set_fen < FARMER_MIN_FEN || set_fen > FARMER_MAX_FEN)
-			return fail(reason, "farmer dues must be from 0.20 to 1.00 yuan a month");
+			return fail(reason,
+				    _("farmer dues must be from 0.20 to 1.00 yuan a month"));
 		*out = set_fen;
 		return 0;
 	case DUES_STUDENT:
@@ -141,25 +143,25 @@ int dues_monthly_fen(enum dues_category c, int64_t income_fen, int64_t set_fen, 
 		if (set_fen == -1)
 			set_fen = 0;
 		if (set_fen < 0)
-			return fail(reason, "hardship dues must not be negative");
+			return fail(reason, _("hardship dues must not be negative"));
 		if (income_fen == -1) {
 			if (set_fen > 0)
 				return fail(reason,
-					    "hardship dues above 0 need the monthly income: "
-					    "they may not exceed the dues it gives");
+					    _("hardship dues above 0 need the monthly income: "
+					      "they may not exceed the dues it gives"));
 		} else {
 			err = check_income(income_fen, reason);
 			if (err)
 				return err;
 			if (set_fen > by_brackets(salaried_brackets, income_fen))
 				return fail(reason,
-					    "hardship dues must not exceed the dues the income "
-					    "table gives for the monthly income");
+					    _("hardship dues must not exceed the dues the income "
+					      "table gives for the monthly income"));
 		}
 		*out = set_fen;
 		return 0;
 	case DUES_CATEGORY_COUNT:
 		break;
 	}
-	return fail(reason, "unknown dues category");
+	return fail(reason, _("unknown dues category"));
 }

@@ -6,6 +6,7 @@
  * idno_validate in the same thread.
  */
 #include "idno.h"
+#include "i18n.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -88,7 +89,7 @@ static int failf(const char **reason, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(reason_buf, sizeof(reason_buf), fmt, ap);
+	vsnprintf(reason_buf, sizeof(reason_buf), _(fmt), ap);
 	va_end(ap);
 	return fail(reason, reason_buf);
 }
@@ -107,7 +108,7 @@ static int check_characters(const char *s, const char **reason)
 			p++;
 		if (is_digit((char)c) || (pos == 18 && (c == 'X' || c == 'x')))
 			continue;
-		const char *expected = pos == 18 ? "a digit or X" : "a digit";
+		const char *expected = pos == 18 ? _("a digit or X") : _("a digit");
 		if (c >= 0x21 && c <= 0x7E)
 			return failf(reason, "identity number character %d is '%c', expected %s",
 				     pos, c, expected);
@@ -121,14 +122,14 @@ static int check_characters(const char *s, const char **reason)
 
 static const char *sex_name(char sex)
 {
-	return sex == 'M' ? "male" : "female";
+	return sex == 'M' ? _("male") : _("female");
 }
 
 int idno_validate(const char *s, int32_t birth, char sex, char normalized[LD_IDNO_SIZE],
 		  const char **reason)
 {
 	if (!s || !*s)
-		return fail(reason, "identity number is empty");
+		return fail(reason, _("identity number is empty"));
 
 	size_t n = count_chars(s);
 	if (n != LD_IDNO_LEN)
@@ -181,7 +182,7 @@ int idno_validate(const char *s, int32_t birth, char sex, char normalized[LD_IDN
 	if (sex == 'm' || sex == 'f')
 		sex = (char)(sex - 'a' + 'A');
 	if (sex != 0 && sex != 'M' && sex != 'F')
-		return fail(reason, "--sex must be M or F");
+		return fail(reason, _("--sex must be M or F"));
 	if (sex != 0 && sex != number_sex)
 		return failf(reason, "identity number sequence digit says %s, but --sex is %c",
 			     sex_name(number_sex), sex);

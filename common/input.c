@@ -1,5 +1,6 @@
 /* input.c: see input.h. */
 #include "input.h"
+#include "i18n.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -69,16 +70,16 @@ char *input_trim(char *s)
 static const char *text_fault(const char *s, size_t *chars)
 {
 	if (!utf8_valid(s, true))
-		return "must be UTF-8 text without control characters";
+		return _("must be UTF-8 text without control characters");
 	*chars = 0;
 	for (const unsigned char *p = (const unsigned char *)s; *p;) {
 		size_t n;
 		uint32_t cp = decode(p, &n);
 		if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0))
-			return "must not hold control characters (TAB, newline)";
+			return _("must not hold control characters (TAB, newline)");
 		if (is_invisible(cp))
-			return "must not hold bidirectional controls or zero-width characters "
-			       "(U+200B-U+200F, U+202A-U+202E, U+2066-U+2069, U+FEFF)";
+			return _("must not hold bidirectional controls or zero-width characters "
+				 "(U+200B-U+200F, U+202A-U+202E, U+2066-U+2069, U+FEFF)");
 		p += n;
 		(*chars)++;
 	}
@@ -90,7 +91,7 @@ int input_text_check(const char *s, size_t max, const char **why)
 	size_t len = strlen(s), chars;
 	const char *fault;
 	if (len == 0)
-		return fail(why, "must not be empty");
+		return fail(why, _("must not be empty"));
 	if ((fault = text_fault(s, &chars)))
 		return fail(why, fault);
 	size_t n, last = len - 1;
@@ -98,9 +99,9 @@ int input_text_check(const char *s, size_t max, const char **why)
 		last--; /* the first byte of the last character */
 	if (is_space(decode((const unsigned char *)s, &n)) ||
 	    is_space(decode((const unsigned char *)s + last, &n)))
-		return fail(why, "must not begin or end with white space");
+		return fail(why, _("must not begin or end with white space"));
 	if (len > max)
-		return fail(why, "is too long");
+		return fail(why, _("is too long"));
 	return 0;
 }
 
@@ -118,8 +119,8 @@ int input_operator_check(const char *s, const char **why)
 		p += n;
 	}
 	if (blank || chars > INPUT_OPERATOR_MAX_CHARS)
-		return fail(why,
-			    "must be 1 to 64 characters (the name of the person at the keyboard)");
+		return fail(
+		    why, _("must be 1 to 64 characters (the name of the person at the keyboard)"));
 	return 0;
 }
 
@@ -134,8 +135,8 @@ static size_t digits(const char *s)
 int input_phone_check(const char *s, const char **why)
 {
 	static const char expected[] =
-	    "must be a mobile number (11 digits: 13800000000) or a landline with its area code "
-	    "(025-84561234), optionally after +86";
+	    N_("must be a mobile number (11 digits: 13800000000) or a landline with its area code "
+	       "(025-84561234), optionally after +86");
 	const char *p = s;
 	if (strncmp(p, "+86", 3) == 0) {
 		p += 3;
@@ -146,16 +147,16 @@ int input_phone_check(const char *s, const char **why)
 	if (n == 11 && p[0] == '1' && p[1] >= '3' && p[1] <= '9' && !p[n])
 		return 0;
 	if (p[0] != '0')
-		return fail(why, expected);
+		return fail(why, _(expected));
 	/* A landline: 0 + area code (2 or 3 digits) + 7 or 8 digits, a separator allowed. */
 	if (n >= 3 && (p[n] == '-' || p[n] == ' ')) {
 		size_t local = digits(p + n + 1);
 		if ((n == 3 || n == 4) && (local == 7 || local == 8) && !p[n + 1 + local])
 			return 0;
-		return fail(why, expected);
+		return fail(why, _(expected));
 	}
 	/* Without a separator the split is not known: 10 to 12 digits fit one. */
 	if (n >= 10 && n <= 12 && !p[n])
 		return 0;
-	return fail(why, expected);
+	return fail(why, _(expected));
 }

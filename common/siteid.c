@@ -11,6 +11,7 @@
  * dashes and spaces anywhere, and the digits 0, 1 and 8 (not in the alphabet) read as O, I and B.
  */
 #include "siteid.h"
+#include "i18n.h"
 #include "lderr.h"
 
 #include <errno.h>
@@ -165,18 +166,19 @@ int siteid_parse(const char *s, uint8_t id[LD_SITE_ID_BYTES], const char **reaso
 			continue;
 		c = meant(*p);
 		if (base32_value(c) < 0) {
-			why = "a character is outside the base32 alphabet (A to Z and 2 to 7)";
+			why = _("a character is outside the base32 alphabet (A to Z and 2 to 7)");
 			goto fail;
 		}
 		if (n == CHECKED_CHARS) {
-			why = "wrong length: a site id has 56 characters besides dashes, this has "
-			      "more";
+			why =
+			    _("wrong length: a site id has 56 characters besides dashes, this has "
+			      "more");
 			goto fail;
 		}
 		checked[n++] = c;
 	}
 	if (n != CHECKED_CHARS) {
-		why = "wrong length: a site id has 56 characters besides dashes, this has fewer";
+		why = _("wrong length: a site id has 56 characters besides dashes, this has fewer");
 		goto fail;
 	}
 	for (size_t g = 0; g < GROUPS; g++) {
@@ -189,7 +191,7 @@ int siteid_parse(const char *s, uint8_t id[LD_SITE_ID_BYTES], const char **reaso
 		memcpy(plain + g * GROUP_CHARS, group, GROUP_CHARS);
 	}
 	if (base32_decode(plain, decoded) < 0) {
-		why = "not a site id: its last group cannot come from a SHA-256 digest";
+		why = _("not a site id: its last group cannot come from a SHA-256 digest");
 		goto fail;
 	}
 	memcpy(id, decoded, LD_SITE_ID_BYTES);

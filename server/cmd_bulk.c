@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "audit.h"
+#include "i18n.h"
 #include "cert.h"
 #include "commit.h"
 #include "commands.h"
@@ -680,7 +681,7 @@ int cmd_import(struct request *rq, struct store_txn *txn)
 	if (!csv)
 		return request_fail(rq, LD_EUSAGE, "no file content was sent");
 	if (!file)
-		file = "the file";
+		file = _("the file");
 	if (!rq->state) {
 		struct import_state *im;
 		int rc = import_prepare(rq, txn, file, csv, &im);

@@ -62,7 +62,7 @@ int cmd_cert_issue(struct request *rq, struct store_txn *txn)
 		rc = request_fail(rq, LD_EFORBIDDEN,
 				  "member %s is not registered out (state %s); register "
 				  "him with liudong outflow register first",
-				  masked, location_name(member_location(st)));
+				  masked, location_text(member_location(st)));
 		goto out;
 	}
 	int32_t today = date_today();
@@ -385,7 +385,7 @@ int cmd_checkin(struct request *rq, struct store_txn *txn)
 	if (!site_is_inflow(st, rq->daemon->site_id)) {
 		rc = request_fail(rq, LD_EFORBIDDEN,
 				  "member %s is %s, not registered out to this site", masked,
-				  location_name(member_location(st)));
+				  location_text(member_location(st)));
 		goto out;
 	}
 	rc = branch_get(txn, branch, &b);

@@ -9,6 +9,7 @@
 #include "commands.h"
 #include "daemon.h"
 #include "date.h"
+#include "i18n.h"
 #include "domain.h"
 #include "eventlog.h"
 #include "fold.h"
@@ -545,14 +546,14 @@ static int site_reminders(struct request *rq, struct store_txn *txn, int32_t as_
 		char detail[400];
 		if (g->in_temp_branch == 0)
 			snprintf(detail, sizeof(detail),
-				 "%u full members at %s (%s) and no temporary branch: "
-				 "form one (临时党支部; liudong branch add --temporary, "
-				 "liudong branch join)",
+				 _("%u full members at %s (%s) and no temporary branch: "
+				   "form one (临时党支部; liudong branch add --temporary, "
+				   "liudong branch join)"),
 				 g->members, g->place, g->inflow_name);
 		else
 			snprintf(detail, sizeof(detail),
-				 "%u full members at %s (%s), %u of them in no temporary branch: "
-				 "put them in one (liudong branch join)",
+				 _("%u full members at %s (%s), %u of them in no temporary branch: "
+				   "put them in one (liudong branch join)"),
 				 g->members, g->place, g->inflow_name,
 				 g->members - g->in_temp_branch);
 		add_reminder(list, "temp-branch", "", g->since, detail);
@@ -585,8 +586,8 @@ static int site_reminders(struct request *rq, struct store_txn *txn, int32_t as_
 				continue;
 			char detail[300];
 			snprintf(detail, sizeof(detail),
-				 "branch %s: %u mobile member(s); no "
-				 "organizational life recorded this month (the %dth is the day)",
+				 _("branch %s: %u mobile member(s); no "
+				   "organizational life recorded this month (the %dth is the day)"),
 				 t->branches[i].branch, t->branches[i].members,
 				 rules->org_life_day);
 			add_reminder(list, "org-life-day", "", life_day, detail);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "audit.h"
+#include "i18n.h"
 #include "commands.h"
 #include "daemon.h"
 #include "event.h"
@@ -308,14 +309,15 @@ static int quarantine_row(struct request *rq, struct store_txn *txn, uint64_t ke
 	 */
 	json_t *origin = ours ? site_name_json(rq, txn, d->site_id, LD_SITE_ID_BYTES)
 			      : site_name_json(rq, txn, q->origin.data, q->origin.len);
-	json_t *reason = text_json(q->reason[0] ? q->reason : "no reason given");
+	json_t *reason = text_json(q->reason[0] ? q->reason : _("no reason given"));
 	if (ours) {
 		json_t *by = site_name_json(rq, txn, q->reported_by.data, q->reported_by.len);
-		snprintf(detail, sizeof(detail), "quarantined by %s: %s", json_string_value(by),
+		snprintf(detail, sizeof(detail), _("quarantined by %s: %s"), json_string_value(by),
 			 json_string_value(reason));
 		json_decref(by);
 	} else {
-		snprintf(detail, sizeof(detail), "quarantined here: %s", json_string_value(reason));
+		snprintf(detail, sizeof(detail), _("quarantined here: %s"),
+			 json_string_value(reason));
 	}
 	snprintf(id, sizeof(id), "Q%llu", (unsigned long long)key);
 	snprintf(ev, sizeof(ev), "%s:%llu", json_string_value(origin),

@@ -1,5 +1,6 @@
 /* commit.c: see commit.h. */
 #include "commit.h"
+#include "i18n.h"
 
 #include <errno.h>
 #include <string.h>
@@ -38,10 +39,11 @@ static int refusal(struct request *rq, struct store_txn *txn, const Ld__Event *e
 	const char *at = name[0] && v->role ? strstr(v->why, v->role) : NULL;
 	if (at) {
 		size_t end = (size_t)(at - v->why) + strlen(v->role);
-		snprintf(why, sizeof(why), "%.*s%s, %.*s,%s", (int)(at - v->why), v->why, name,
+		/* TRANSLATORS: the reason up to the role, the site's name, the role, the rest. */
+		snprintf(why, sizeof(why), _("%.*s%s, %.*s,%s"), (int)(at - v->why), v->why, name,
 			 (int)strlen(v->role), at, v->why + end);
 	} else if (name[0]) {
-		snprintf(why, sizeof(why), "%s; ask %s", v->why, name);
+		snprintf(why, sizeof(why), _("%s; ask %s"), v->why, name);
 	}
 	if (masked[0])
 		return request_fail(rq, rc, "%s for member %s refused: %.400s",

@@ -5,11 +5,13 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <uv.h>
 
 #include "lderr.h"
 #include "daemon.h"
+#include "i18n.h"
 #include "logging.h"
 #include "site_init.h"
 #include "status.h"
@@ -54,6 +56,12 @@ int main(int argc, char **argv)
 			config_path ? "unexpected argument" : "no config file given (-c FILE)");
 		return 2;
 	}
+
+	/* Messages in each client's language (i18n.h); the daemon's own locale stays C, and the
+	 * language a client asks for is not overridden by $LANGUAGE. */
+	unsetenv("LANGUAGE");
+	if (i18n_bind() != 0)
+		log_warn("no memory for the translations: messages stay in English");
 
 	struct daemon d;
 	uv_loop_t loop;

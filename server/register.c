@@ -290,7 +290,7 @@ int register_outflow_check(struct request *rq, struct store_txn *txn, const stru
 	if (member_closed(st))
 		return request_fail(rq, LD_EFORBIDDEN,
 				    "member %s is %s; he cannot be registered out", masked,
-				    location_name(member_location(st)));
+				    location_text(member_location(st)));
 	const char *to = d->of.inflow_name;
 	struct store_val pv;
 	rc = store_get(txn, TBL_PEERS, to, strlen(to), &pv);

@@ -18,6 +18,8 @@
 
 #include "commands.h"
 #include "daemon.h"
+#include "enums.h"
+#include "i18n.h"
 #include "input.h"
 #include "logging.h"
 #include "message.h"
@@ -55,9 +57,11 @@ const char *request_operator(const struct request *rq)
 int request_fail(struct request *rq, int err, const char *fmt, ...)
 {
 	va_list ap;
+	locale_t old = i18n_use(rq->loc);
 	va_start(ap, fmt);
-	message_vformat(rq->error, sizeof(rq->error), fmt, ap);
+	message_vformat(rq->error, sizeof(rq->error), _(fmt), ap);
 	va_end(ap);
+	i18n_restore(old);
 	return err;
 }
 
@@ -65,9 +69,11 @@ void request_warn(struct request *rq, const char *fmt, ...)
 {
 	char line[512];
 	va_list ap;
+	locale_t old = i18n_use(rq->loc);
 	va_start(ap, fmt);
-	message_vformat(line, sizeof(line), fmt, ap);
+	message_vformat(line, sizeof(line), _(fmt), ap);
 	va_end(ap);
+	i18n_restore(old);
 	json_array_append_new(rq->warnings, json_string(line));
 }
 
@@ -85,7 +91,10 @@ static int request_run(struct writer_job *job, struct store_txn *txn)
 {
 	struct request *rq = (struct request *)job;
 	request_reset(rq);
-	return rq->cmd->fn(rq, txn);
+	locale_t old = i18n_use(rq->loc); /* what the handler writes for people, in his language */
+	int rc = rq->cmd->fn(rq, txn);
+	i18n_restore(old);
+	return rc;
 }
 
 void request_explain(struct request *rq)
@@ -131,6 +140,23 @@ static void request_done(struct writer_job *job)
 	rq->reply(rq);
 }
 
+/* An enum's word in Chinese becomes its English word (enums.h): handlers see and store that. */
+static int request_enum_word(struct request *rq, Ld__Param *p)
+{
+	const char *canonical = enum_normalize(rq->req->command, p->key, p->value);
+	if (canonical == p->value || strcmp(canonical, p->value) == 0)
+		return 0;
+	ProtobufCAllocator *a = &rq->budget.allocator;
+	size_t n = strlen(canonical) + 1;
+	char *copy = a->alloc(a->allocator_data, n);
+	if (!copy)
+		return request_fail(rq, LD_EINPUT, "the request is too large");
+	memcpy(copy, canonical, n);
+	a->free(a->allocator_data, p->value);
+	p->value = copy;
+	return 0;
+}
+
 /*
  * Every text a client sends must be UTF-8 (GB 2312 or GBK text would be lost in the JSON); values
  * of one line are trimmed (input_trim) before any handler sees them. The operator named in the
@@ -139,6 +165,7 @@ static void request_done(struct writer_job *job)
 static int request_check_text(struct request *rq)
 {
 	const char *why;
+	int rc;
 	if (rq->req->operator_ && !utf8_valid(rq->req->operator_, false))
 		return request_fail(rq, LD_EINPUT,
 				    "--operator is not UTF-8 text; set a UTF-8 locale");
@@ -166,6 +193,8 @@ static int request_check_text(struct request *rq)
 		}
 		if (!lines)
 			input_trim(p->value);
+		if ((rc = request_enum_word(rq, p)))
+			return rc;
 	}
 	return 0;
 }
@@ -200,7 +229,9 @@ static void request_read(struct request *rq)
 		if (rq->cmd->scan && rq->daemon->test_read_hold[0])
 			request_test_hold(rq->daemon->test_read_hold);
 		request_reset(rq);
+		locale_t old = i18n_use(rq->loc);
 		rc = rq->cmd->fn(rq, txn);
+		i18n_restore(old);
 		store_abort(txn);
 	}
 	rq->job.result = rc;
@@ -230,6 +261,7 @@ void request_dispatch(struct request *rq)
 {
 	struct daemon *d = rq->daemon;
 	rq->rules = d->config.rules;
+	rq->loc = i18n_locale(rq->req->lang); /* English if not known: silently */
 	const struct command *cmd = command_find(rq->req->command);
 	rq->cmd = cmd;
 	bool write = cmd && (cmd->write || (cmd->write_if && request_flag(rq, cmd->write_if)));
@@ -268,7 +300,9 @@ void request_dispatch(struct request *rq)
 	 * two (store.h).
 	 */
 	request_reset(rq);
+	locale_t old = i18n_use(rq->loc);
 	rq->job.result = cmd->fn(rq, NULL);
+	i18n_restore(old);
 	rq->reply(rq);
 }
 

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <jansson.h>
+#include <locale.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -50,6 +51,7 @@ struct request {
 	void *state;
 	void (*state_free)(void *state);
 	char error[512];
+	locale_t loc; /* messages in the client's language (i18n.h); (locale_t)0: English */
 	const struct command *cmd; /* found at dispatch; NULL for an unknown command */
 	struct reader_job read;	   /* a read run on a reader thread */
 	/*
@@ -79,12 +81,13 @@ bool request_flag(const struct request *rq, const char *key);
 /* The operator named by the CLI ("" if none). */
 const char *request_operator(const struct request *rq);
 
-/* Record ERR's reason for the CLI (printf-style) and return ERR, so handlers `return
- * request_fail(...)`. */
+/* Record ERR's reason for the CLI (printf-style, FMT translated into the client's language) and
+ * return ERR, so handlers `return request_fail(...)`. */
 int request_fail(struct request *rq, int err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Add a warning line (printf-style): shown on stderr, the command still succeeds. */
+/* Add a warning line (printf-style, FMT translated): shown on stderr, the command still succeeds.
+ */
 void request_warn(struct request *rq, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Put in rq->error the words for a failure (rq->job.result) its handler did not explain, or that

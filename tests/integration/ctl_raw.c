@@ -6,8 +6,9 @@
  *   ctl_raw SOCKET OPERATOR|- COMMAND [KEY=VALUE]...      ("-": no operator at all; "arg=X"
  *                                                          is a positional argument)
  *
- * Prints "status N" and, if any, "error TEXT" or the JSON answer; exits with the status (or 100
- * if the daemon could not be reached or closed the connection).
+ * $CTL_RAW_LANG, if set, is the request's language (Request.lang). Prints "status N" and, if any,
+ * "error TEXT" or the JSON answer; exits with the status (or 100 if the daemon could not be reached
+ * or closed the connection).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,7 @@ int main(int argc, char **argv)
 	req.version = 1;
 	req.operator_ = strcmp(argv[2], "-") == 0 ? NULL : argv[2];
 	req.command = argv[3];
+	req.lang = getenv("CTL_RAW_LANG");
 	size_t n = (size_t)(argc - 4);
 	Ld__Param *params = calloc(n ? n : 1, sizeof(*params));
 	Ld__Param **pp = calloc(n ? n : 1, sizeof(*pp));

@@ -48,6 +48,9 @@ T=$(mktemp -d "$_tmpbase/ldit-$TEST_NAME.XXXXXX") || {
 unset LIUDONG_SOCKET
 export USER=${USER:-tester}
 export LC_ALL=C.UTF-8
+# The translations of the build tree (po/LANG/LC_MESSAGES/liudong.mo beside client/): i18n.h.
+LIUDONG_LOCALEDIR=${LIUDONG_LOCALEDIR:-$(cd "$(dirname "$LIUDONG")/.." && pwd)/po}
+export LIUDONG_LOCALEDIR
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=0}
 
