@@ -183,24 +183,58 @@ static const struct cmd_spec commands[] = {
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
+/*
+ * --json anywhere on the command line: a failure is then also one JSON object on stdout. Set
+ * before anything can fail, so that a usage error says so too. json_error_with: the answer a
+ * failure found by a check belongs to (verify, cert verify), printed with the error in it.
+ */
+static bool json_errors;
+static json_t *json_error_with;
+
+/* The error object {"error": {"code": CODE, "message": LINE}} (into WITH if given) on stdout. */
+static void json_error(int code, char *line)
+{
+	json_t *msg = json_string(line);
+	if (!msg) { /* bytes that are not UTF-8, quoted from the input */
+		for (char *p = line; *p; p++) {
+			if ((unsigned char)*p >= 0x80)
+				*p = '?';
+		}
+		msg = json_string(line);
+	}
+	json_t *o = json_error_with ? json_incref(json_error_with) : json_object();
+	json_object_set_new(o, "error", json_pack("{s:i, s:o*}", "code", code, "message", msg));
+	char *s = json_dumps(o, JSON_COMPACT);
+	if (s) {
+		fputs(s, stdout);
+		fputc('\n', stdout);
+		fflush(stdout);
+	}
+	free(s);
+	json_decref(o);
+}
+
 int cli_fail(int code, const char *fmt, ...)
 {
-	char msg[2048];
+	char msg[2048], line[8192];
 	va_list ap;
 	va_start(ap, fmt);
 	message_vformat(msg, sizeof(msg), fmt, ap); /* quoted input cut at 80 characters */
 	va_end(ap);
 	/* One line, whatever the input it quotes: control characters are shown escaped. */
-	fputs("liudong: ", stderr);
-	for (const unsigned char *p = (const unsigned char *)msg; *p; p++) {
+	size_t n = 0;
+	for (const unsigned char *p = (const unsigned char *)msg; *p && n + 5 < sizeof(line); p++) {
 		if (*p == '\n')
-			fputs("\\n", stderr);
+			n += (size_t)snprintf(line + n, sizeof(line) - n, "\\n");
 		else if (*p < 0x20 || *p == 0x7f)
-			fprintf(stderr, "\\x%02x", *p);
+			n += (size_t)snprintf(line + n, sizeof(line) - n, "\\x%02x", *p);
 		else
-			fputc(*p, stderr);
+			line[n++] = (char)*p;
 	}
-	fputc('\n', stderr);
+	line[n] = '\0';
+	fprintf(stderr, "liudong: %s\n", line);
+	if (json_errors)
+		json_error(code, line);
 	return code;
 }
 
@@ -424,6 +458,16 @@ static int run_remote(const struct cli *cli, const struct cmd_spec *c, Ld__Reque
 	int code = cli_request(cli, req, &result);
 	if (code)
 		return code;
+	if (cli->json && c->check) {
+		/* One object either way: the answer, with the error in it if the check fails. */
+		json_error_with = result;
+		code = c->check(result);
+		json_error_with = NULL;
+		if (code == 0)
+			output_print(stdout, result, true);
+		json_decref(result);
+		return code;
+	}
 	if (cli->json || !c->print)
 		output_print(stdout, result, cli->json);
 	else
@@ -547,6 +591,8 @@ int cli_main(int argc, char **argv)
 		cli.operator_name = pw ? pw->pw_name : "unknown";
 	}
 
+	for (int k = 1; k < argc; k++)
+		json_errors = json_errors || strcmp(argv[k], "--json") == 0;
 	int i = 1;
 	for (; i < argc; i++) {
 		int g = global_option(&cli, argc, argv, &i);
