@@ -44,13 +44,16 @@ static const struct cmd_spec commands[] = {
     {C("site", "site", 0, 0, "", "this site: id, name, code, log")},
     {C("pubkey", "pubkey", 0, 1, "[PEER]", "the site's (or a peer's) Ed25519 public key, PEM"),
      .print = print_pubkey},
-    {C("peer add", "peer.add", 1, 1, "NAME", "pin a peer site by its id"),
-     .opts = {REQ("id", "SITE_ID"), REQ("address", "HOST:PORT")}},
+    {C("peer add", "peer.add", 1, 1, "NAME",
+       "pin a peer site by its id; without --address it dials us, we never dial it"),
+     .opts = {REQ("id", "SITE_ID"), OPT("address", "HOST:PORT")}},
     {C("peer remove", "peer.remove", 1, 1, "NAME", "forget a peer")},
     {C("peer list", "peer.list", 0, 0, "", "the pinned peers")},
     {C("peer resync", "peer.resync", 1, 1, "NAME",
        "send NAME everything that concerns it again, from the start")},
-    {C("status", "status", 0, 0, "", "sync with each peer: state, seqs, lag, last error")},
+    {C("status", "status", 0, 1, "[PEER]",
+       "sync with each peer: state, last contact, lag, last error; PEER: all its fields"),
+     .hide = "site_id,address,head_seq,acked_seq,their_head_seq,applied_seq", .one = "peers"},
     {C("conflicts", "conflicts", 0, 0, "",
        "events refused between peers, and double payments (full numbers with --reveal)"),
      .opts = {FLAG("open"), FLAG("reveal")}},
@@ -62,7 +65,7 @@ static const struct cmd_spec commands[] = {
     {C("verify", "verify", 0, 0, "", "walk the log's hash chain and check the state tables"),
      .check = check_verify},
     {C("audit", "audit", 0, 0, "", "who changed or revealed what"),
-     .opts = {OPT("since", "DATE"), OPT("member", "IDNO")}, .rows = "entries"},
+     .opts = {OPT("since", "DATE"), OPT("member", "IDNO")}, .rows = "entries", .hide = "uid"},
     {C("branch add", "branch.add", 1, 1, "CODE", "add a branch (党支部)"),
      .opts = {REQ("name", "NAME"), FLAG("temporary")}},
     {C("branch list", "branch.list", 0, 0, "", "the site's branches")},
@@ -71,10 +74,12 @@ static const struct cmd_spec commands[] = {
     {C("branch leave", "branch.leave", 2, 10000, "CODE IDNO...",
        "take members out of the branch of this site they were put in")},
     {C("member add", "member.add", 0, 0, "", "register a member at his outflow site"),
-     .opts = {REQ("id", "IDNO"), REQ("name", "NAME"), REQ("sex", "M|F"), REQ("birth", "DATE"),
-	      REQ("joined", "DATE"), REQ("kind", "full|probationary"), REQ("branch", "CODE"),
-	      REQ("dues-category", "CATEGORY"), OPT("income", "YUAN"), OPT("dues", "YUAN"),
-	      OPT("phone", "PHONE")}},
+     .opts =
+	 {REQ("id", "IDNO"), REQ("name", "NAME"), REQ("sex", "M|F"), REQ("birth", "DATE"),
+	  REQ("joined", "DATE"), REQ("kind", "full|probationary"), REQ("branch", "CODE"),
+	  REQ("dues-category",
+	      "salaried|annual-salary|self-employed|retired|farmer|student|unemployed|hardship"),
+	  OPT("income", "YUAN"), OPT("dues", "YUAN"), OPT("phone", "PHONE")}},
     {C("member update", "member.update", 1, 1, "IDNO",
        "outflow site: change a member's record; his monthly dues are computed again"),
      .opts = {OPT("name", "NAME"), OPT("phone", "PHONE"), OPT("income", "YUAN"),
@@ -89,7 +94,7 @@ static const struct cmd_spec commands[] = {
        "members whose name, phone or place contains TEXT, or whose number is TEXT"),
      .rows = "members"},
     {C("history", "history", 1, 1, "IDNO", "every event about a member, oldest first"),
-     .rows = "events"},
+     .rows = "events", .hide = "local_seq,time"},
     {C("outflow register", "outflow.register", 1, 1, "IDNO",
        "register a member out (外出登记) to a peer site"),
      .opts = {REQ("to", "PEER"), REQ("place", "TEXT"),
@@ -443,7 +448,7 @@ int cli_request(const struct cli *cli, const Ld__Request *req, json_t **result)
 
 static int run_remote(const struct cli *cli, const struct cmd_spec *c, Ld__Request *req)
 {
-	if (cli->json && !c->check) {
+	if (cli->json && !c->check && !c->one) {
 		/* The daemon's answer is one compact JSON object already: print it as it came. */
 		Ld__Response *resp;
 		int code = cli_call(cli, req, &resp);
@@ -458,6 +463,24 @@ static int run_remote(const struct cli *cli, const struct cmd_spec *c, Ld__Reque
 	int code = cli_request(cli, req, &result);
 	if (code)
 		return code;
+	const char *name = c->one ? cli_param(req, "arg") : NULL;
+	if (name) {
+		/* The detail view: the one row of the list named NAME, all its fields. */
+		json_t *rows = json_object_get(result, c->one), *row = NULL;
+		for (size_t i = 0; !row && i < json_array_size(rows); i++) {
+			const char *n =
+			    json_string_value(json_object_get(json_array_get(rows, i), "name"));
+			if (n && strcmp(n, name) == 0)
+				row = json_array_get(rows, i);
+		}
+		if (row)
+			output_print(stdout, row, cli->json);
+		else
+			code = cli_fail(LD_EXIT_NOT_FOUND,
+					"no peer named '%s'; see liudong peer list", name);
+		json_decref(result);
+		return code;
+	}
 	if (cli->json && c->check) {
 		/* One object either way: the answer, with the error in it if the check fails. */
 		json_error_with = result;
@@ -571,6 +594,7 @@ static int run_command(struct cli *cli, const struct cmd_spec *c, int argc, char
 		code = cli_fail(LD_EXIT_INVALID, "--operator %.200s (or $USER)", why);
 		goto out;
 	}
+	output_hide(c->hide);
 	code = c->local	 ? c->local(cli, &req)
 	       : c->rows ? run_paged(cli, c, &req)
 			 : run_remote(cli, c, &req);

@@ -53,6 +53,8 @@ struct cmd_spec {
 	check_fn check;
 	const char *rows;  /* answered in pages: the key of the rows (pages.c) */
 	const char *count; /* with rows: the key under which the CLI gives how many came */
+	const char *hide;  /* columns left out of its tables for people (--json has them) */
+	const char *one; /* its argument NAME picks the row of this list named NAME (detail view) */
 };
 
 /* The whole CLI: returns the process exit code. */
