@@ -21,6 +21,7 @@
 #include "message.h"
 #include "output.h"
 #include "status.h"
+#include "term.h"
 
 #define DEFAULT_SOCKET "/run/liudong/liudongd.sock"
 
@@ -491,9 +492,13 @@ static int run_remote(const struct cli *cli, const struct cmd_spec *c, Ld__Reque
 		json_decref(result);
 		return code;
 	}
-	if (cli->json || !c->print)
-		output_print(stdout, result, cli->json);
-	else
+	if (cli->json) {
+		output_print(stdout, result, true);
+	} else if (!c->print) {
+		FILE *out = term_page_begin(); /* a long answer through $PAGER */
+		output_print(out, result, false);
+		term_page_end(out);
+	} else
 		code = c->print(result, req);
 	if (code == 0 && c->check)
 		code = c->check(result);

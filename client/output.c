@@ -284,29 +284,30 @@ static void table_fit(struct output_table *t)
 }
 
 /*
- * The part of S that fits W columns, preferably cut after a space: its length in *len; returns
- * where the rest starts (spaces at the cut skipped), or the end of S.
+ * The part of S that fits W columns, cut where a line may break: at a space, or beside a Chinese
+ * character (which needs no space to break). Its length in *len; returns where the rest starts
+ * (spaces at the cut skipped), or the end of S.
  */
 static const char *wrap_part(const char *s, size_t w, size_t *len)
 {
-	const char *p = s, *space = NULL;
+	const char *p = s, *brk = NULL;
 	size_t used = 0;
+	bool prev_wide = false;
 	while (*p) {
 		const char *q = p;
-		size_t cw = wide(utf8_next(&q)) ? 2 : 1;
+		bool is_wide = wide(utf8_next(&q));
+		size_t cw = is_wide ? 2 : 1;
+		if (p > s && (*p == ' ' || is_wide || prev_wide))
+			brk = p;
 		if (used + cw > w && p > s)
 			break;
-		if (*p == ' ')
-			space = p;
 		used += cw;
+		prev_wide = is_wide;
 		p = q;
 	}
-	if (*p && space && space > s) {
-		*len = (size_t)(space - s);
-		p = space;
-	} else {
-		*len = (size_t)(p - s);
-	}
+	if (*p && brk)
+		p = brk;
+	*len = (size_t)(p - s);
 	while (*p == ' ')
 		p++;
 	return p;
