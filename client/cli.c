@@ -495,7 +495,9 @@ static int run_remote(const struct cli *cli, const struct cmd_spec *c, Ld__Reque
 	if (cli->json) {
 		output_print(stdout, result, true);
 	} else if (!c->print) {
-		FILE *out = term_page_begin(); /* a long answer through $PAGER */
+		/* A long list through $PAGER; a record (member show) never: it would stop a paste.
+		 */
+		FILE *out = output_has_table(result) ? term_page_begin() : stdout;
 		output_print(out, result, false);
 		term_page_end(out);
 	} else

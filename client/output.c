@@ -448,6 +448,19 @@ void output_scalars(FILE *out, json_t *obj, const char *skip)
 	}
 }
 
+bool output_has_table(json_t *obj)
+{
+	const char *key;
+	json_t *v;
+	json_object_foreach(obj, key, v)
+	{
+		if ((is_table(v) && json_array_size(v) > 0) ||
+		    (json_is_object(v) && output_has_table(v)))
+			return true;
+	}
+	return false;
+}
+
 void output_print(FILE *out, json_t *obj, bool json)
 {
 	if (json) {

@@ -20,6 +20,9 @@ bool output_chinese(void);
 /* Print OBJ to OUT: as one JSON line if JSON, else for people. OBJ stays the caller's. */
 void output_print(FILE *out, json_t *obj, bool json);
 
+/* True if OBJ holds a table (a list of rows), at any depth: a list, worth a pager. */
+bool output_has_table(json_t *obj);
+
 /* Print OBJ's scalar fields (not its arrays and objects, nor NEXT if given) for people, aligned. */
 void output_scalars(FILE *out, json_t *obj, const char *skip);
 

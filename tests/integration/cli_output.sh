@@ -10,7 +10,8 @@
 #    was recorded, exit 0; `member add -h` lists the dues categories; `peer add` without
 #    --address pins a peer that dials us;
 #  - no pager and no progress bytes when piped; on a terminal (a pty), a list longer than the
-#    terminal goes through $PAGER, a short one does not, and export shows progress on stderr.
+#    terminal goes through $PAGER, a short one or a record (member show) does not, and export
+#    shows progress on stderr.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/sync_lib.sh"
 . "$(dirname "$0")/cert_lib.sh"
@@ -192,6 +193,9 @@ assert_exit 0 env PAGER="$T/mark.sh" LIUDONG_PAGE_ROWS=2 python3 "$T/ptyrun.py" 
 	assert_contains "$OUT" "PAGED:" "member list on a terminal of 5 rows"
 assert_exit 0 env PAGER="$T/mark.sh" python3 "$T/ptyrun.py" 5 "$LIUDONG" -s "$sock" audit &&
 	assert_contains "$OUT" "PAGED:" "audit on a terminal of 5 rows"
+# A record is no list: member show, longer than the terminal, never stops a paste in a pager.
+assert_exit 0 env PAGER="$T/mark.sh" python3 "$T/ptyrun.py" 5 "$LIUDONG" -s "$sock" member show "$ID" &&
+	assert_not_contains "$OUT" "PAGED:" "member show on a terminal of 5 rows"
 assert_exit 0 env PAGER="$T/mark.sh" python3 "$T/ptyrun.py" 200 "$LIUDONG" -s "$sock" member list &&
 	assert_not_contains "$OUT" "PAGED:" "member list on a terminal of 200 rows"
 assert_exit 0 env PAGER=cat python3 "$T/ptyrun.py" 5 "$LIUDONG" -s "$sock" member list &&
