@@ -196,6 +196,20 @@ static const struct cmd_spec commands[] = {
  */
 static bool json_errors;
 static json_t *json_error_with;
+static bool json_error_held; /* a list half printed: keep the error for it (cli_json_error_hold) */
+static json_t *json_error_kept;
+
+void cli_json_error_hold(bool hold)
+{
+	json_error_held = hold;
+}
+
+json_t *cli_json_error_take(void)
+{
+	json_t *e = json_error_kept;
+	json_error_kept = NULL;
+	return e;
+}
 
 /* The error object {"error": {"code": CODE, "message": LINE}} (into WITH if given) on stdout. */
 static void json_error(int code, char *line)
@@ -208,8 +222,14 @@ static void json_error(int code, char *line)
 		}
 		msg = json_string(line);
 	}
+	json_t *error = json_pack("{s:i, s:o*}", "code", code, "message", msg);
+	if (json_error_held) {
+		json_decref(json_error_kept);
+		json_error_kept = error;
+		return;
+	}
 	json_t *o = json_error_with ? json_incref(json_error_with) : json_object();
-	json_object_set_new(o, "error", json_pack("{s:i, s:o*}", "code", code, "message", msg));
+	json_object_set_new(o, "error", error);
 	char *s = json_dumps(o, JSON_COMPACT);
 	if (s) {
 		fputs(s, stdout);

@@ -91,5 +91,13 @@ int check_cert_verify(json_t *result);
 /* Print "liudong: MSG" on stderr and return CODE. */
 int cli_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/*
+ * With --json, while a list is half printed (HOLD), a failure's {"code", "message"} is kept for
+ * cli_json_error_take (the caller's, NULL if none) instead of printed, so that the list's object
+ * can end with it and stay one object.
+ */
+void cli_json_error_hold(bool hold);
+json_t *cli_json_error_take(void);
+
 /* The value of option KEY in REQ, or NULL. */
 const char *cli_param(const Ld__Request *req, const char *key);

@@ -227,6 +227,7 @@ int run_paged(const struct cli *cli, const struct cmd_spec *c, const Ld__Request
 		if ((code = one_page(cli, c, &r, first, out, table, &count, &page)))
 			break;
 		printed = printed || cli->json;
+		cli_json_error_hold(printed); /* a failure from now on ends this object */
 		term_page_part(out);
 		json_t *next = json_object_get(page, "next");
 		free(after);
@@ -237,10 +238,16 @@ int run_paged(const struct cli *cli, const struct cmd_spec *c, const Ld__Request
 	}
 	free(after);
 	free(pp);
+	cli_json_error_hold(false);
 	if (code) {
-		/* What was printed stays: for --json an object left open, which no parser takes. */
-		if (printed)
-			fputc('\n', out);
+		/* What was printed stays; for --json the object ends with the error: still one. */
+		json_t *error = cli_json_error_take();
+		if (printed) {
+			fputs("],\"error\":", out);
+			put_value(out, error);
+			fputs("}\n", out);
+		}
+		json_decref(error);
 		output_table_end(NULL, table);
 		term_page_end(out);
 		return code;

@@ -45,6 +45,33 @@ assert_fits() {
 	pass
 }
 
+# assert_json_error_in_list: the last run's stdout is one JSON object holding members (those that
+# came) and the error, code 6, whose message is the line on stderr.
+assert_json_error_in_list() {
+	local why
+	why=$(OUT="$OUT" ERR="$ERR" python3 -c '
+import json, os
+lines = os.environ["OUT"].splitlines()
+try:
+    d = json.loads(os.environ["OUT"])
+except ValueError as e:
+    print("stdout is not one JSON object: %s" % e); raise SystemExit
+if len(lines) != 1:
+    print("stdout holds %d lines" % len(lines))
+elif not d.get("members"):
+    print("no members before the error")
+elif d.get("error", {}).get("code") != 6:
+    print("error is %r" % d.get("error"))
+elif "liudong: " + d["error"]["message"] != os.environ["ERR"]:
+    print("error.message is not the line on stderr")
+')
+	if [ -n "$why" ]; then
+		fail_run "a --json list cut short: $why"
+	else
+		pass
+	fi
+}
+
 log "realistic data: names of 2, 3 and 4 characters and Latin letters, long places and topics"
 names=(王芳 欧阳建国 Zhang-Wei-Long-Latin-Name 李秀英 司马相如)
 places=(南京市江宁区秣陵街道将军大道与双龙大道交叉口东南侧科技园三期十二号楼
@@ -211,5 +238,22 @@ assert_exit 0 ld a import members "$T/new.csv" &&
 	assert_eq "$(printf '%s' "$ERR" | tr -d -c '\r\033' | wc -c)" 0 "progress bytes of an import, piped"
 assert_exit 0 python3 "$T/ptyrun.py" 24 "$LIUDONG" -s "$sock" export members --out "$T/m3.csv" &&
 	assert_contains "$OUT" "export members: 1005 rows" "export progress on a terminal"
+
+log "--json: a list cut short (the daemon stopped between pages) is still one object, with the error"
+mkfifo "$T/fifo"
+env LIUDONG_PAGE_ROWS=50 LIUDONG_SOCKET="$sock" "$LIUDONG" --json member list >"$T/fifo" 2>"$T/cut.err" &
+cutpid=$!
+exec 7<"$T/fifo"
+sleep 1 # the pipe is full: the CLI waits to write the rows of a page
+site_stop a
+cat <&7 >"$T/cut.out"
+exec 7<&-
+wait "$cutpid"
+RC=$? OUT=$(cat "$T/cut.out") ERR=$(cat "$T/cut.err") LAST_CMD="liudong --json member list (cut short)"
+if [ "$RC" = 6 ]; then
+	assert_json_error_in_list
+else
+	fail_run "expected exit 6 for a list cut short, got $RC"
+fi
 
 finish
