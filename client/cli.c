@@ -23,6 +23,8 @@
 #include "message.h"
 #include "output.h"
 #include "status.h"
+#include "term.h"
+#include "utf8.h"
 
 #define DEFAULT_SOCKET "/run/liudong/liudongd.sock"
 
@@ -46,15 +48,18 @@ static const struct cmd_spec commands[] = {
     {C("site", "site", 0, 0, "", "this site: id, name, code, log")},
     {C("pubkey", "pubkey", 0, 1, "[PEER]", "the site's (or a peer's) Ed25519 public key, PEM"),
      .print = print_pubkey},
-    {C("peer add", "peer.add", 1, 1, "NAME", "pin a peer site by its id"),
-     .opts = {REQ("id", "SITE_ID"), REQ("address", "HOST:PORT")}},
+    {C("peer add", "peer.add", 1, 1, "NAME",
+       "pin a peer site by its id; without --address it dials us, we never dial it"),
+     .opts = {REQ("id", "SITE_ID"), OPT("address", "HOST:PORT")}},
     {C("peer remove", "peer.remove", 1, 1, "NAME",
        "forget a peer; refused while members are registered out to it, unless --force"),
      .opts = {FLAG("force")}},
     {C("peer list", "peer.list", 0, 0, "", "the pinned peers")},
     {C("peer resync", "peer.resync", 1, 1, "NAME",
        "send NAME everything that concerns it again, from the start")},
-    {C("status", "status", 0, 0, "", "sync with each peer: state, seqs, lag, last error")},
+    {C("status", "status", 0, 1, "[PEER]",
+       "sync with each peer: state, last contact, lag, last error; PEER: all its fields"),
+     .hide = "site_id,address,head_seq,acked_seq,their_head_seq,applied_seq", .one = "peers"},
     {C("doctor", "doctor", 0, 0, "",
        "check this site: key, certificate, permissions, disk, peers, clocks, quarantine"),
      .print = print_doctor, .check = check_doctor},
@@ -69,7 +74,7 @@ static const struct cmd_spec commands[] = {
     {C("verify", "verify", 0, 0, "", "walk the log's hash chain and check the state tables"),
      .check = check_verify},
     {C("audit", "audit", 0, 0, "", "who changed or revealed what"),
-     .opts = {OPT("since", "DATE"), OPT("member", "IDNO")}, .rows = "entries"},
+     .opts = {OPT("since", "DATE"), OPT("member", "IDNO")}, .rows = "entries", .hide = "uid"},
     {C("branch add", "branch.add", 1, 1, "CODE", "add a branch (党支部)"),
      .opts = {REQ("name", "NAME"), FLAG("temporary")}},
     {C("branch list", "branch.list", 0, 0, "", "the site's branches")},
@@ -96,7 +101,7 @@ static const struct cmd_spec commands[] = {
        "members whose name, phone or place contains TEXT, or whose number is TEXT"),
      .rows = "members"},
     {C("history", "history", 1, 1, "IDNO", "every event about a member, oldest first"),
-     .rows = "events"},
+     .rows = "events", .hide = "local_seq,time"},
     {C("outflow register", "outflow.register", 1, 1, "IDNO",
        "register a member out (外出登记) to a peer site"),
      .opts = {REQ("to", "PEER"), REQ("place", "TEXT"),
@@ -196,24 +201,71 @@ const struct cmd_spec *cli_commands(size_t *n)
 	return commands;
 }
 
+/*
+ * --json anywhere on the command line: a failure is then also one JSON object on stdout. Set
+ * before anything can fail, so that a usage error says so too. json_error_with: the answer a
+ * failure found by a check belongs to (verify, cert verify), printed with the error in it.
+ */
+static bool json_errors;
+static json_t *json_error_with;
+static bool json_error_held; /* a list half printed: keep the error for it (cli_json_error_hold) */
+static json_t *json_error_kept;
+
+void cli_json_error_hold(bool hold)
+{
+	json_error_held = hold;
+}
+
+json_t *cli_json_error_take(void)
+{
+	json_t *e = json_error_kept;
+	json_error_kept = NULL;
+	return e;
+}
+
+/* The error object {"error": {"code": CODE, "message": LINE}} (into WITH if given) on stdout. */
+static void json_error(int code, char *line)
+{
+	json_t *msg = json_string(utf8_one_line(line)); /* input it quotes may be anything */
+	json_t *error = json_pack("{s:i, s:o*}", "code", code, "message", msg);
+	if (json_error_held) {
+		json_decref(json_error_kept);
+		json_error_kept = error;
+		return;
+	}
+	json_t *o = json_error_with ? json_incref(json_error_with) : json_object();
+	json_object_set_new(o, "error", error);
+	char *s = json_dumps(o, JSON_COMPACT);
+	if (s) {
+		fputs(s, stdout);
+		fputc('\n', stdout);
+		fflush(stdout);
+	}
+	free(s);
+	json_decref(o);
+}
+
 int cli_fail(int code, const char *fmt, ...)
 {
-	char msg[2048];
+	char msg[2048], line[8192];
 	va_list ap;
 	va_start(ap, fmt);
 	message_vformat(msg, sizeof(msg), _(fmt), ap); /* quoted input cut at 80 characters */
 	va_end(ap);
 	/* One line, whatever the input it quotes: control characters are shown escaped. */
-	fputs("liudong: ", stderr);
-	for (const unsigned char *p = (const unsigned char *)msg; *p; p++) {
+	size_t n = 0;
+	for (const unsigned char *p = (const unsigned char *)msg; *p && n + 5 < sizeof(line); p++) {
 		if (*p == '\n')
-			fputs("\\n", stderr);
+			n += (size_t)snprintf(line + n, sizeof(line) - n, "\\n");
 		else if (*p < 0x20 || *p == 0x7f)
-			fprintf(stderr, "\\x%02x", *p);
+			n += (size_t)snprintf(line + n, sizeof(line) - n, "\\x%02x", *p);
 		else
-			fputc(*p, stderr);
+			line[n++] = (char)*p;
 	}
-	fputc('\n', stderr);
+	line[n] = '\0';
+	fprintf(stderr, "liudong: %s\n", line);
+	if (json_errors)
+		json_error(code, line);
 	return code;
 }
 
@@ -432,7 +484,7 @@ int cli_request(const struct cli *cli, const Ld__Request *req, json_t **result)
 
 static int run_remote(const struct cli *cli, const struct cmd_spec *c, Ld__Request *req)
 {
-	if (cli->json && !c->check) {
+	if (cli->json && !c->check && !c->one) {
 		/* The daemon's answer is one compact JSON object already: print it as it came. */
 		Ld__Response *resp;
 		int code = cli_call(cli, req, &resp);
@@ -447,9 +499,43 @@ static int run_remote(const struct cli *cli, const struct cmd_spec *c, Ld__Reque
 	int code = cli_request(cli, req, &result);
 	if (code)
 		return code;
-	if (cli->json || !c->print)
-		output_print(stdout, result, cli->json);
-	else
+	const char *name = c->one ? cli_param(req, "arg") : NULL;
+	if (name) {
+		/* The detail view: the one row of the list named NAME, all its fields. */
+		json_t *rows = json_object_get(result, c->one), *row = NULL;
+		for (size_t i = 0; !row && i < json_array_size(rows); i++) {
+			const char *n =
+			    json_string_value(json_object_get(json_array_get(rows, i), "name"));
+			if (n && strcmp(n, name) == 0)
+				row = json_array_get(rows, i);
+		}
+		if (row)
+			output_print(stdout, row, cli->json);
+		else
+			code = cli_fail(LD_EXIT_NOT_FOUND,
+					"no peer named '%s'; see liudong peer list", name);
+		json_decref(result);
+		return code;
+	}
+	if (cli->json && c->check) {
+		/* One object either way: the answer, with the error in it if the check fails. */
+		json_error_with = result;
+		code = c->check(result);
+		json_error_with = NULL;
+		if (code == 0)
+			output_print(stdout, result, true);
+		json_decref(result);
+		return code;
+	}
+	if (cli->json) {
+		output_print(stdout, result, true);
+	} else if (!c->print) {
+		/* A long list through $PAGER; a record (member show) never: it would stop a paste.
+		 */
+		FILE *out = output_has_table(result) ? term_page_begin() : stdout;
+		output_print(out, result, false);
+		term_page_end(out);
+	} else
 		code = c->print(result, req);
 	if (code == 0 && c->check)
 		code = c->check(result);
@@ -554,6 +640,7 @@ static int run_command(struct cli *cli, const struct cmd_spec *c, int argc, char
 		code = cli_fail(LD_EXIT_INVALID, "--operator %.200s (or $USER)", why);
 		goto out;
 	}
+	output_hide(c->hide);
 	code = c->local	 ? c->local(cli, &req)
 	       : c->rows ? run_paged(cli, c, &req)
 			 : run_remote(cli, c, &req);
@@ -578,6 +665,8 @@ int cli_main(int argc, char **argv)
 		return cli_complete(argc - 2, argv + 2); /* for the shell's completion */
 	if (argc == 2 && strcmp(argv[1], "__man") == 0)
 		return cli_man_commands(); /* for liudong(1), at build time */
+	for (int k = 1; k < argc; k++)
+		json_errors = json_errors || strcmp(argv[k], "--json") == 0;
 	int i = 1;
 	for (; i < argc; i++) {
 		int g = global_option(&cli, argc, argv, &i);

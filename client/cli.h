@@ -54,6 +54,8 @@ struct cmd_spec {
 	check_fn check;
 	const char *rows;  /* answered in pages: the key of the rows (pages.c) */
 	const char *count; /* with rows: the key under which the CLI gives how many came */
+	const char *hide;  /* columns left out of its tables for people (--json has them) */
+	const char *one; /* its argument NAME picks the row of this list named NAME (detail view) */
 };
 
 /* The whole CLI: returns the process exit code. */
@@ -108,6 +110,14 @@ int check_doctor(json_t *result);
 
 /* Print "liudong: MSG" on stderr and return CODE. */
 int cli_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/*
+ * With --json, while a list is half printed (HOLD), a failure's {"code", "message"} is kept for
+ * cli_json_error_take (the caller's, NULL if none) instead of printed, so that the list's object
+ * can end with it and stay one object.
+ */
+void cli_json_error_hold(bool hold);
+json_t *cli_json_error_take(void);
 
 /* The value of option KEY in REQ, or NULL. */
 const char *cli_param(const Ld__Request *req, const char *key);

@@ -16,7 +16,9 @@
 #include "csv.h"
 #include "frame.h"
 #include "output.h"
+#include "i18n.h"
 #include "status.h"
+#include "term.h"
 
 #define PAGE "5000"
 
@@ -98,6 +100,7 @@ int local_export(const struct cli *cli, const Ld__Request *req)
 		fputs(CSV_BOM, out), write_record(out, columns, NULL);
 	char *after = NULL;
 	int code = 0;
+	size_t exported = 0;
 	for (bool first = true;; first = false) {
 		Ld__Param p[4] = {LD__PARAM__INIT, LD__PARAM__INIT, LD__PARAM__INIT,
 				  LD__PARAM__INIT};
@@ -122,6 +125,8 @@ int local_export(const struct cli *cli, const Ld__Request *req)
 		if ((code = cli_request(cli, &r, &result)))
 			break;
 		json_t *rows = json_object_get(result, "rows");
+		exported += json_array_size(rows);
+		term_progress(_("export %s: %zu rows"), what, exported);
 		for (size_t i = 0; i < json_array_size(rows); i++) {
 			if (json)
 				json_array_append(all, json_array_get(rows, i));
@@ -136,6 +141,7 @@ int local_export(const struct cli *cli, const Ld__Request *req)
 			break;
 	}
 	free(after);
+	term_progress_end();
 	if (code == 0 && json) {
 		json_t *o = json_object();
 		json_object_set_new(o, what, all);
@@ -234,8 +240,14 @@ int local_import(const struct cli *cli, const Ld__Request *req)
 	Ld__Request r = *req;
 	r.params = pp;
 	r.n_params = 3;
+	size_t rows = 0;
+	for (size_t i = 0; i < len; i++)
+		rows += buf[i] == '\n';
+	term_progress(_("import: %zu lines of %s sent; liudongd registers them in parts"), rows,
+		      p[1].value);
 	json_t *result;
 	code = cli_request(cli, &r, &result);
+	term_progress_end();
 	free(buf);
 	if (code == 0) {
 		json_t *o = json_pack("{s:O}", "imported", json_object_get(result, "imported"));

@@ -294,6 +294,13 @@ static const char *scalar_text(const char *key, json_t *v, char *buf, size_t len
 	case JSON_NULL:
 		return "-";
 	case JSON_ARRAY: {
+		/* Months (one per month, in order) as the range they make: 2026-03..2026-05. */
+		if (strcmp(key, "months") == 0 && json_array_size(v) > 1 &&
+		    json_is_string(json_array_get(v, 0))) {
+			snprintf(buf, len, "%s..%s", json_string_value(json_array_get(v, 0)),
+				 json_string_value(json_array_get(v, json_array_size(v) - 1)));
+			return buf;
+		}
 		/* An array of scalars: joined with commas. */
 		size_t used = 0;
 		buf[0] = '\0';
@@ -321,9 +328,36 @@ static bool is_table(json_t *v)
 	       (json_array_size(v) == 0 || json_is_object(json_array_get(v, 0)));
 }
 
+/* The columns a table may take, and the narrowest a column is made to fit them. */
+#define TABLE_COLUMNS	100
+#define TABLE_MIN_WIDTH 8
+
+/* Keys left out of tables for people (output_hide); they stay in --json. */
+static const char *hidden_keys;
+
+void output_hide(const char *keys)
+{
+	hidden_keys = keys;
+}
+
+static bool hidden(const char *key)
+{
+	size_t n = strlen(key);
+	for (const char *p = hidden_keys; p && *p;) {
+		const char *end = strchr(p, ',');
+		size_t m = end ? (size_t)(end - p) : strlen(p);
+		if (m == n && strncmp(p, key, n) == 0)
+			return true;
+		p = end ? end + 1 : p + m;
+	}
+	return false;
+}
+
 struct output_table {
-	char **keys; /* the first row's keys, copied */
-	size_t *widths;
+	char **keys;	 /* the first row's keys, copied */
+	size_t *widths;	 /* as printed: the widest cell, cut so that the table fits */
+	size_t *natural; /* the widest cell seen */
+	size_t *least;	 /* the label's width, the least a column is cut to */
 	size_t ncol;
 	size_t rows; /* printed */
 };
@@ -339,20 +373,109 @@ static int table_columns(struct output_table *t, json_t *row)
 	size_t ncol = json_object_size(row);
 	t->keys = calloc(ncol ? ncol : 1, sizeof(*t->keys));
 	t->widths = calloc(ncol ? ncol : 1, sizeof(*t->widths));
-	if (!t->keys || !t->widths)
+	t->natural = calloc(ncol ? ncol : 1, sizeof(*t->natural));
+	t->least = calloc(ncol ? ncol : 1, sizeof(*t->least));
+	if (!t->keys || !t->widths || !t->natural || !t->least)
 		return -1;
 	const char *key;
 	json_t *v;
 	char lbuf[64];
 	json_object_foreach(row, key, v)
 	{
+		if (hidden(key))
+			continue;
 		t->keys[t->ncol] = strdup(key);
 		if (!t->keys[t->ncol])
 			return -1;
-		t->widths[t->ncol] = output_width(label(key, lbuf, sizeof(lbuf)));
+		t->natural[t->ncol] = output_width(label(key, lbuf, sizeof(lbuf)));
+		t->least[t->ncol] =
+		    t->natural[t->ncol] > TABLE_MIN_WIDTH ? t->natural[t->ncol] : TABLE_MIN_WIDTH;
 		t->ncol++;
 	}
 	return 0;
+}
+
+/* Cut the widest columns, a column at a time, until the table fits TABLE_COLUMNS or cannot. */
+static void table_fit(struct output_table *t)
+{
+	size_t total = t->ncol ? 2 * (t->ncol - 1) : 0;
+	for (size_t c = 0; c < t->ncol; c++) {
+		t->widths[c] = t->natural[c];
+		total += t->widths[c];
+	}
+	while (total > TABLE_COLUMNS) {
+		size_t widest = t->ncol;
+		for (size_t c = 0; c < t->ncol; c++) {
+			if (t->widths[c] > t->least[c] &&
+			    (widest == t->ncol || t->widths[c] > t->widths[widest]))
+				widest = c;
+		}
+		if (widest == t->ncol)
+			break; /* every column at its least: it is as narrow as it gets */
+		t->widths[widest]--;
+		total--;
+	}
+}
+
+/*
+ * The part of S that fits W columns, cut where a line may break: at a space, or beside a Chinese
+ * character (which needs no space to break). Its length in *len; returns where the rest starts
+ * (spaces at the cut skipped), or the end of S.
+ */
+static const char *wrap_part(const char *s, size_t w, size_t *len)
+{
+	const char *p = s, *brk = NULL;
+	size_t used = 0;
+	bool prev_wide = false;
+	while (*p) {
+		const char *q = p;
+		bool is_wide = wide(utf8_next(&q));
+		size_t cw = is_wide ? 2 : 1;
+		if (p > s && (*p == ' ' || is_wide || prev_wide))
+			brk = p;
+		if (used + cw > w && p > s)
+			break;
+		used += cw;
+		prev_wide = is_wide;
+		p = q;
+	}
+	if (*p && brk)
+		p = brk;
+	*len = (size_t)(p - s);
+	while (*p == ' ')
+		p++;
+	return p;
+}
+
+/* One row: each cell in its column, a long one on as many lines as it takes. */
+static void table_row(FILE *out, struct output_table *t, const char *const *cells)
+{
+	const char **rest = calloc(t->ncol ? t->ncol : 1, sizeof(*rest));
+	if (!rest)
+		return;
+	for (size_t c = 0; c < t->ncol; c++)
+		rest[c] = cells[c];
+	for (bool more = true; more;) {
+		more = false;
+		size_t owed = 0; /* spaces not yet written: none after the line's last text */
+		for (size_t c = 0; c < t->ncol; c++) {
+			size_t len;
+			const char *next = wrap_part(rest[c], t->widths[c], &len);
+			if (len) {
+				pad(out, owed);
+				owed = 0;
+				fwrite(rest[c], 1, len, out);
+			}
+			char part[1024];
+			snprintf(part, sizeof(part), "%.*s", (int)(len < 1023 ? len : 1023),
+				 rest[c]);
+			owed += t->widths[c] - output_width(part) + 2;
+			rest[c] = next;
+			more = more || *next;
+		}
+		fputc('\n', out);
+	}
+	free(rest);
 }
 
 void output_table_rows(FILE *out, struct output_table *t, json_t *rows)
@@ -370,32 +493,39 @@ void output_table_rows(FILE *out, struct output_table *t, json_t *rows)
 			size_t w =
 			    cell ? output_width(scalar_text(t->keys[c], cell, vbuf, sizeof(vbuf)))
 				 : 1;
-			if (w > t->widths[c])
-				t->widths[c] = w;
+			if (w > t->natural[c])
+				t->natural[c] = w;
 		}
 	}
+	table_fit(t);
+	const char **cells = calloc(t->ncol ? t->ncol : 1, sizeof(*cells));
+	char(*bufs)[1024] = calloc(t->ncol ? t->ncol : 1, sizeof(*bufs));
+	if (!cells || !bufs)
+		goto out;
 	if (first) {
 		for (size_t c = 0; c < t->ncol; c++) {
-			const char *l = label(t->keys[c], lbuf, sizeof(lbuf));
-			fputs(l, out);
-			if (c + 1 < t->ncol)
-				pad(out, t->widths[c] - output_width(l) + 2);
+			snprintf(bufs[c], sizeof(bufs[c]), "%s",
+				 label(t->keys[c], lbuf, sizeof(lbuf)));
+			cells[c] = bufs[c];
 		}
-		fputc('\n', out);
+		table_row(out, t, cells);
 	}
 	for (size_t r = 0; r < json_array_size(rows); r++) {
 		json_t *row = json_array_get(rows, r);
 		for (size_t c = 0; c < t->ncol; c++) {
 			json_t *cell = json_object_get(row, t->keys[c]);
 			const char *text =
-			    cell ? scalar_text(t->keys[c], cell, vbuf, sizeof(vbuf)) : "-";
-			fputs(text, out);
-			if (c + 1 < t->ncol)
-				pad(out, t->widths[c] - output_width(text) + 2);
+			    cell ? scalar_text(t->keys[c], cell, bufs[c], sizeof(bufs[c])) : "-";
+			if (text != bufs[c])
+				snprintf(bufs[c], sizeof(bufs[c]), "%s", text);
+			cells[c] = bufs[c];
 		}
-		fputc('\n', out);
+		table_row(out, t, cells);
 	}
 	t->rows += json_array_size(rows);
+out:
+	free(cells);
+	free(bufs);
 }
 
 void output_heading(FILE *out, const char *key)
@@ -414,6 +544,8 @@ void output_table_end(FILE *out, struct output_table *t)
 		free(t->keys[c]);
 	free(t->keys);
 	free(t->widths);
+	free(t->natural);
+	free(t->least);
 	free(t);
 }
 
@@ -448,6 +580,19 @@ void output_scalars(FILE *out, json_t *obj, const char *skip)
 		fputs(scalar_text(key, v, vbuf, sizeof(vbuf)), out);
 		fputc('\n', out);
 	}
+}
+
+bool output_has_table(json_t *obj)
+{
+	const char *key;
+	json_t *v;
+	json_object_foreach(obj, key, v)
+	{
+		if ((is_table(v) && json_array_size(v) > 0) ||
+		    (json_is_object(v) && output_has_table(v)))
+			return true;
+	}
+	return false;
 }
 
 void output_print(FILE *out, json_t *obj, bool json)

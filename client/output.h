@@ -17,8 +17,17 @@ size_t output_width(const char *s);
 /* Print OBJ to OUT: as one JSON line if JSON, else for people. OBJ stays the caller's. */
 void output_print(FILE *out, json_t *obj, bool json);
 
+/* True if OBJ holds a table (a list of rows), at any depth: a list, worth a pager. */
+bool output_has_table(json_t *obj);
+
 /* Print OBJ's scalar fields (not its arrays and objects, nor NEXT if given) for people, aligned. */
 void output_scalars(FILE *out, json_t *obj, const char *skip);
+
+/*
+ * Leave the columns KEYS (comma-separated; NULL for none) out of the tables printed from now on:
+ * what does not fit 100 columns. KEYS is borrowed (static).
+ */
+void output_hide(const char *keys);
 
 /* "LABEL:" on a line of its own: the heading of the table KEY holds. */
 void output_heading(FILE *out, const char *key);
@@ -26,7 +35,8 @@ void output_heading(FILE *out, const char *key);
 /*
  * A table printed a page at a time, as the rows come: the header with the first rows, columns as
  * wide as the widest cell seen so far (a later page's wider cell widens the columns from there
- * on). output_table_end prints "(none)" if no row came, and frees it.
+ * on), the widest cut so that a line takes at most 100 columns: a longer cell wraps in its column,
+ * after a space where it can. output_table_end prints "(none)" if no row came, and frees it.
  */
 struct output_table;
 /* OUT may be NULL for output_table_end: free T, print nothing. */

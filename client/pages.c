@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "output.h"
 #include "status.h"
+#include "term.h"
 
 /* KEY as a JSON string literal. */
 static void put_key(FILE *out, const char *key)
@@ -210,7 +211,7 @@ int run_paged(const struct cli *cli, const struct cmd_spec *c, const Ld__Request
 	extra[1].key = "after";
 	Ld__Request r = *req;
 	r.params = pp;
-	FILE *out = stdout;
+	FILE *out = cli->json ? stdout : term_page_begin();
 	struct output_table *table = cli->json ? NULL : output_table_new();
 	char *after = NULL;
 	size_t count = 0;
@@ -226,7 +227,8 @@ int run_paged(const struct cli *cli, const struct cmd_spec *c, const Ld__Request
 		if ((code = one_page(cli, c, &r, first, out, table, &count, &page)))
 			break;
 		printed = printed || cli->json;
-		fflush(out);
+		cli_json_error_hold(printed); /* a failure from now on ends this object */
+		term_page_part(out);
 		json_t *next = json_object_get(page, "next");
 		free(after);
 		after = json_is_string(next) ? strdup(json_string_value(next)) : NULL;
@@ -236,11 +238,18 @@ int run_paged(const struct cli *cli, const struct cmd_spec *c, const Ld__Request
 	}
 	free(after);
 	free(pp);
+	cli_json_error_hold(false);
 	if (code) {
-		/* What was printed stays: for --json an object left open, which no parser takes. */
-		if (printed)
-			fputc('\n', out);
+		/* What was printed stays; for --json the object ends with the error: still one. */
+		json_t *error = cli_json_error_take();
+		if (printed) {
+			fputs("],\"error\":", out);
+			put_value(out, error);
+			fputs("}\n", out);
+		}
+		json_decref(error);
 		output_table_end(NULL, table);
+		term_page_end(out);
 		return code;
 	}
 	if (cli->json) {
@@ -255,6 +264,10 @@ int run_paged(const struct cli *cli, const struct cmd_spec *c, const Ld__Request
 			output_scalars(out, o, NULL);
 			json_decref(o);
 		}
+	}
+	if (out != stdout) {
+		term_page_end(out);
+		return 0;
 	}
 	return fflush(out) == 0 ? 0 : cli_fail(LD_EXIT_INTERNAL, "cannot write the output");
 }

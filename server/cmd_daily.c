@@ -50,7 +50,7 @@ static int need_text(struct request *rq, const char *key, const char **out)
 	*out = request_param(rq, key);
 	if (!*out)
 		return request_fail(rq, LD_EUSAGE, "--%s is required; see liudong %s --help", key,
-				    rq->req->command);
+				    request_words(rq));
 	return text_check(rq, key, *out);
 }
 
@@ -188,10 +188,13 @@ int cmd_meeting_add(struct request *rq, struct store_txn *txn)
 		return rc;
 	int day;
 	date_to_ymd(date, NULL, NULL, &day);
+	char date_text[LD_DATE_LEN];
+	date_format(date, date_text);
 	if (day != rq->rules.org_life_day)
-		request_warn(
-		    rq, "the mobile members' organizational life day is the %dth of each month",
-		    rq->rules.org_life_day);
+		request_warn(rq,
+			     "note: meeting %s recorded on %s, not on day %d of the month, the "
+			     "mobile members' organizational life day",
+			     id, date_text, rq->rules.org_life_day);
 	json_object_set_new(rq->result, "meeting", json_string(id));
 	json_object_set_new(rq->result, "branch", json_string(branch));
 	json_object_set_new(rq->result, "date", view_date(date));
@@ -423,9 +426,10 @@ int cmd_dues_pay(struct request *rq, struct store_txn *txn)
 	if (amount < basis && !p.voluntary) {
 		char a[LD_MONEY_LEN], b[LD_MONEY_LEN];
 		request_warn(rq,
-			     "%s yuan is less than his dues for %lld month(s), %s yuan; the "
-			     "receipt records both",
-			     money_format(amount, a), (long long)months, money_format(basis, b));
+			     "note: receipt %s recorded for %s yuan, less than his dues for %lld "
+			     "month(s), %s yuan; it records both",
+			     receipt, money_format(amount, a), (long long)months,
+			     money_format(basis, b));
 	}
 	answer(rq, &me);
 	json_object_set_new(rq->result, "receipt", json_string(receipt));
@@ -440,16 +444,10 @@ out:
 
 static json_t *receipt_row(struct request *rq, struct store_txn *txn, const Ld__Receipt *r)
 {
-	char a[LD_MONTH_LEN], b[LD_MONTH_LEN], months[2 * LD_MONTH_LEN + 2];
-	month_format(r->paid->from_month, a);
-	month_format(r->paid->to_month, b);
-	if (r->paid->from_month == r->paid->to_month)
-		snprintf(months, sizeof(months), "%s", a);
-	else
-		snprintf(months, sizeof(months), "%s..%s", a, b);
 	return json_pack(
-	    "{s:s, s:o, s:s, s:I, s:I, s:o, s:s, s:s, s:b}", "receipt", r->paid->receipt, "site",
-	    site_name_json(rq, txn, r->site.data, r->site.len), "months", months, "amount_fen",
+	    "{s:s, s:o, s:o, s:I, s:I, s:o, s:s, s:s, s:b}", "receipt", r->paid->receipt, "site",
+	    site_name_json(rq, txn, r->site.data, r->site.len), "months",
+	    months_json(r->paid->from_month, r->paid->to_month), "amount_fen",
 	    (json_int_t)r->paid->amount_fen, "basis_fen", (json_int_t)r->paid->basis_fen, "date",
 	    view_date(r->date), "status", r->refunded ? "refunded" : "paid", "collector",
 	    r->paid->collector, "voluntary", r->paid->voluntary);
@@ -615,7 +613,7 @@ static int note_command(struct request *rq, struct store_txn *txn, const struct 
 			return request_fail(rq, LD_EINPUT,
 					    "--%s '%s' is not a known value; see liudong "
 					    "%s --help",
-					    spec->kind_key, kind, rq->req->command);
+					    spec->kind_key, kind, request_words(rq));
 	} else if (spec->kinds) {
 		kind = spec->kinds[0];
 	}
@@ -624,12 +622,12 @@ static int note_command(struct request *rq, struct store_txn *txn, const struct 
 		if (!outcome)
 			return request_fail(rq, LD_EUSAGE,
 					    "--%s is required; see liudong %s --help",
-					    spec->outcome_key, rq->req->command);
+					    spec->outcome_key, request_words(rq));
 		if (!one_of(outcome, spec->outcomes))
 			return request_fail(rq, LD_EINPUT,
 					    "--%s '%s' is not a known value; see liudong "
 					    "%s --help",
-					    spec->outcome_key, outcome, rq->req->command);
+					    spec->outcome_key, outcome, request_words(rq));
 	}
 	if (spec->dated && (rc = date_opt(rq, &date)))
 		return rc;

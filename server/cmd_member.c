@@ -58,7 +58,7 @@ static int need(struct request *rq, const char *key, const char **out)
 	*out = request_param(rq, key);
 	if (!*out)
 		return request_fail(rq, LD_EUSAGE, "--%s is required; see liudong %s --help", key,
-				    rq->req->command);
+				    request_words(rq));
 	return 0;
 }
 

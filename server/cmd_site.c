@@ -88,9 +88,10 @@ int cmd_peer_add(struct request *rq, struct store_txn *txn)
 	const char *name = request_arg(rq, 0);
 	const char *id_text = request_param(rq, "id");
 	const char *address = request_param(rq, "address");
-	if (!name || !id_text || !address)
+	if (!name || !id_text)
 		return request_fail(
-		    rq, LD_EUSAGE, "usage: liudong peer add NAME --id SITE_ID --address HOST:PORT");
+		    rq, LD_EUSAGE,
+		    "usage: liudong peer add NAME --id SITE_ID [--address HOST:PORT]");
 	if (!name[0] || strlen(name) >= LD_NAME_MAX)
 		return request_fail(rq, LD_EINPUT, "peer name must be 1 to 127 bytes");
 	uint8_t id[LD_SITE_ID_BYTES];
@@ -103,7 +104,9 @@ int cmd_peer_add(struct request *rq, struct store_txn *txn)
 		return request_fail(rq, LD_EFORBIDDEN,
 				    "--id is this site's own id; give the peer's");
 	const char *bad_address = NULL;
-	if (hostport_parse(address, NULL, &bad_address) != 0)
+	if (!address)
+		address = ""; /* the peer dials us; we never dial it */
+	else if (hostport_parse(address, NULL, &bad_address) != 0)
 		return request_fail(rq, LD_EINPUT,
 				    "--address must be HOST:PORT (%s), e.g. 127.0.0.1:7701",
 				    bad_address);

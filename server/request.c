@@ -54,6 +54,17 @@ const char *request_operator(const struct request *rq)
 	return rq->req->operator_ ? rq->req->operator_ : "";
 }
 
+const char *request_words(const struct request *rq)
+{
+	static _Thread_local char words[64];
+	snprintf(words, sizeof(words), "%s", rq->req->command ? rq->req->command : "");
+	for (char *p = words; *p; p++) {
+		if (*p == '.')
+			*p = ' ';
+	}
+	return words;
+}
+
 int request_fail(struct request *rq, int err, const char *fmt, ...)
 {
 	va_list ap;
@@ -157,6 +168,14 @@ static int request_enum_word(struct request *rq, Ld__Param *p)
 	return 0;
 }
 
+/* Drop the newlines (LF or CR LF), tabs and spaces that end S: what a paste or a file adds. */
+static void trim_line_end(char *s)
+{
+	size_t n = strlen(s);
+	while (n && (s[n - 1] == '\n' || s[n - 1] == '\r' || s[n - 1] == ' ' || s[n - 1] == '\t'))
+		s[--n] = '\0';
+}
+
 /*
  * Every text a client sends must be UTF-8 (GB 2312 or GBK text would be lost in the JSON); values
  * of one line are trimmed (input_trim) before any handler sees them. The operator named in the
@@ -166,6 +185,8 @@ static int request_check_text(struct request *rq)
 {
 	const char *why;
 	int rc;
+	if (rq->req->operator_)
+		trim_line_end(rq->req->operator_);
 	if (rq->req->operator_ && !utf8_valid(rq->req->operator_, false))
 		return request_fail(rq, LD_EINPUT,
 				    "--operator is not UTF-8 text; set a UTF-8 locale");
@@ -177,6 +198,8 @@ static int request_check_text(struct request *rq)
 		Ld__Param *p = rq->req->params[i];
 		/* A file's content ("csv") has lines; every other value is one line. */
 		bool lines = strcmp(p->key, "csv") == 0;
+		if (!lines)
+			trim_line_end(p->value); /* a token pasted with its newline */
 		if (!utf8_valid(p->key, false) || !utf8_valid(p->value, lines)) {
 			if (lines)
 				return request_fail(rq, LD_EINPUT,

@@ -81,6 +81,12 @@ bool request_flag(const struct request *rq, const char *key);
 /* The operator named by the CLI ("" if none). */
 const char *request_operator(const struct request *rq);
 
+/*
+ * The command as the user typed it, for advice in messages: "lapse decide" for the ctl name
+ * "lapse.decide". A buffer of the calling thread's, valid until its next call.
+ */
+const char *request_words(const struct request *rq);
+
 /* Record ERR's reason for the CLI (printf-style, FMT translated into the client's language) and
  * return ERR, so handlers `return request_fail(...)`. */
 int request_fail(struct request *rq, int err, const char *fmt, ...)

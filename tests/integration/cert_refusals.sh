@@ -123,6 +123,8 @@ for f in sorted(os.listdir(d), key=lambda n: int(n.split(".")[0])):
     except ValueError as e:
         print("%s: not JSON (%s): %s" % (f, e, text[:200]))
         continue
+    if list(o) == ["error"]:
+        continue  # refused before any answer (exit 3): the error object alone, as for any failure
     miss = [k for k in ("valid", "number", "member", "name", "issuer", "inflow_site",
                         "for_this_site", "valid_until", "reason") if k not in o]
     if miss:

@@ -484,12 +484,8 @@ for m, s in sorted(inflow.items()):
                   % (rn, m, s, site))
         months = collections.Counter()
         for x in paid.values():
-            lo, _, hi = x["months"].partition("..")
-            hi = hi or lo
-            y, mo = map(int, lo.split("-"))
-            while "%04d-%02d" % (y, mo) <= hi:
-                months["%04d-%02d" % (y, mo)] += 1
-                y, mo = (y + 1, 1) if mo == 12 else (y, mo + 1)
+            for month in x["months"]:
+                months[month] += 1
         twice = sorted(k for k, n in months.items() if n > 1)
         check(not twice, "months paid twice for %s at %s: %s" % (m, site, twice))
     key = lambda x: x["receipt"]

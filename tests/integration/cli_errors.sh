@@ -270,8 +270,19 @@ assert_not_contains "$OUT" "$OTHER" "outflow register --json"
 # 李四 is registered out to 南京: removing it needs --force (the note goes to stderr).
 assert_exit 5 ld a --json peer remove 南京
 assert_exit 0 ld a --json peer remove 南京 --force && assert_json
-# With --json, errors are still one line on stderr and nothing on stdout.
+# With --json, an error is still one line on stderr, and exactly one object {"error": {"code": N,
+# "message": ...}} on stdout (assert_exit checks it: lib.sh assert_json_error), for each class:
+# usage from the CLI, input, not found and refused from the daemon, unavailable from the CLI.
+assert_exit 2 ld a --json branch add 009
+assert_exit 2 ld a --json member show "$ID" --bogus
+assert_exit 2 ld a member frob --json
+assert_exit 3 ld a --json member show 12345
+assert_exit 3 ld a --json dues calc --category nobody
 assert_exit 4 ld a --json member show "$(make_idno 320583 19900101 019)"
 assert_exit 5 ld a --json member add --id "$ID" "${add_args[@]}"
+assert_exit 6 "$LIUDONG" -s "$T/nothing.sock" --json site &&
+	assert_eq "$(jget "$OUT" 'd["error"]["code"]')" 6 "the code of an unreachable daemon"
+# A check that fails after an answer (cert verify of a bad token) gives one object too.
+assert_exit_oneof "3 5" ld a --json cert verify LD1:AAAA
 
 finish

@@ -42,7 +42,8 @@ assert_exit 0 ld a --json dues list "$ID" && {
 	assert_eq "$(jget "$OUT" 'len(d["receipts"])')" 1 "receipts at A"
 	assert_eq "$(jget "$OUT" 'd["receipts"][0]["receipt"]')" "$R1" "receipt number at A"
 	assert_eq "$(jget "$OUT" 'd["receipts"][0]["site"]')" 南京 "collecting site at A"
-	assert_eq "$(jget "$OUT" 'd["receipts"][0]["months"]')" 2026-03..2026-05 "months at A"
+	assert_eq "$(jget "$OUT" 'd["receipts"][0]["months"]')" '["2026-03", "2026-04", "2026-05"]' \
+		"months at A: an array, as dues pay gives them"
 	assert_eq "$(jget "$OUT" 'd["receipts"][0]["amount_fen"]')" 4500 "amount_fen at A"
 	assert_eq "$(jget "$OUT" 'd["receipts"][0]["basis_fen"]')" 4500 "basis_fen at A"
 }

@@ -145,9 +145,58 @@ assert_exit() {
 		return 1
 	fi
 	if [ "$want" != 0 ] && _is_liudong "$@"; then
-		assert_error_line || return 1
+		if _has_json "$@"; then
+			assert_json_error || return 1
+		else
+			assert_error_line || return 1
+		fi
 	fi
 	pass
+	return 0
+}
+
+# _has_json ARGS...: --json is among ARGS.
+_has_json() {
+	local a
+	for a in "$@"; do
+		[ "$a" = --json ] && return 0
+	done
+	return 1
+}
+
+# assert_json_error: the last run (with --json) failed as the contract says: one line on stderr
+# starting "liudong: ", and on stdout exactly one JSON object {"error": {"code": RC, "message":
+# that line without "liudong: "}}.
+assert_json_error() {
+	local lines
+	lines=$(printf '%s\n' "$ERR" | grep -c '')
+	if [ -z "$ERR" ] || [ "$lines" != 1 ] || [[ $ERR != "liudong: "* ]]; then
+		fail_run "a --json error must still be one line on stderr starting 'liudong: '"
+		return 1
+	fi
+	local why
+	why=$(OUT="$OUT" ERR="$ERR" RC="$RC" python3 -c '
+import json, os
+out, err, rc = os.environ["OUT"], os.environ["ERR"], int(os.environ["RC"])
+lines = out.splitlines()
+if len(lines) != 1:
+    print("stdout holds %d lines, not one JSON object" % len(lines)); raise SystemExit
+try:
+    d = json.loads(lines[0])
+except ValueError as e:
+    print("stdout is not JSON: %s" % e); raise SystemExit
+e = d.get("error") if isinstance(d, dict) else None
+if not isinstance(e, dict):
+    print("no \"error\" object on stdout")
+elif e.get("code") != rc:
+    print("error.code is %r, the exit code %d" % (e.get("code"), rc))
+elif "liudong: " + str(e.get("message")) != err:
+    print("error.message is not the line on stderr: %r" % e.get("message"))
+')
+	if [ -n "$why" ]; then
+		fail_run "--json error: $why"
+		return 1
+	fi
 	return 0
 }
 
@@ -161,7 +210,11 @@ assert_exit_oneof() {
 		return 1
 	fi
 	if [ "$RC" != 0 ] && _is_liudong "$@"; then
-		assert_error_line || return 1
+		if _has_json "$@"; then
+			assert_json_error || return 1
+		else
+			assert_error_line || return 1
+		fi
 	fi
 	pass
 	return 0

@@ -58,9 +58,10 @@ for i in 1 2 3 4 5; do
 	assert_exit 0 ld a member show "${IDS[$i]}" --reveal >/dev/null || die "member show failed"
 done
 
-# squeeze TEXT: runs of spaces as one (a later page may widen the columns).
+# squeeze TEXT: runs of spaces and newlines as one space (a later page may widen the columns, and
+# so move where a long cell wraps within its column).
 squeeze() {
-	printf '%s\n' "$1" | tr -s ' '
+	printf '%s\n' "$1" | tr -s ' \n' '  '
 }
 
 # same_paged WHAT ARGS...: `ld a --json ARGS` in pages of 1, 2, 3 and 7 rows is one JSON object
