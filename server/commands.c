@@ -88,6 +88,13 @@ static const struct command commands[] = {
     SCAN("stats", cmd_stats),
     {.name = "export", .fn = cmd_export, .write_if = "reveal", .scan = true},
     WRITE("import", cmd_import, after_events),
+    WRITE("request.open", cmd_request_open, after_events),
+    WRITE("request.handover", cmd_request_handover, after_events),
+    WRITE("request.forward", cmd_request_forward, after_events),
+    WRITE("request.answer", cmd_request_answer, after_events),
+    WRITE("request.close", cmd_request_close, after_events),
+    READ("request.show", cmd_request_show),
+    SCAN("request.list", cmd_request_list),
 };
 
 const struct command *command_find(const char *name)

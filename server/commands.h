@@ -39,6 +39,15 @@ struct command {
 /* The command called NAME, or NULL. */
 const struct command *command_find(const char *name);
 
+/* cmd_request.c: requests to the service centre (首问, 首办, 限时办结) */
+int cmd_request_open(struct request *rq, struct store_txn *txn);
+int cmd_request_handover(struct request *rq, struct store_txn *txn);
+int cmd_request_forward(struct request *rq, struct store_txn *txn);
+int cmd_request_answer(struct request *rq, struct store_txn *txn);
+int cmd_request_close(struct request *rq, struct store_txn *txn);
+int cmd_request_show(struct request *rq, struct store_txn *txn);
+int cmd_request_list(struct request *rq, struct store_txn *txn);
+
 /* cmd_site.c */
 int cmd_site(struct request *rq, struct store_txn *txn);
 int cmd_pubkey(struct request *rq, struct store_txn *txn);
