@@ -48,7 +48,7 @@ static const struct command commands[] = {
     SCAN("log", cmd_log),
     SCAN("audit", cmd_audit),
     WRITE("verify", cmd_verify, NULL),
-    WRITE("branch.add", cmd_branch_add, NULL),
+    WRITE("branch.add", cmd_branch_add, after_events), /* branch.published goes to the peers */
     READ("branch.list", cmd_branch_list),
     WRITE("branch.join", cmd_branch_join, NULL),
     WRITE("branch.leave", cmd_branch_leave, NULL),
@@ -95,6 +95,7 @@ static const struct command commands[] = {
     WRITE("request.close", cmd_request_close, after_events),
     READ("request.show", cmd_request_show),
     SCAN("request.list", cmd_request_list),
+    SCAN("directory", cmd_directory),
 };
 
 const struct command *command_find(const char *name)
