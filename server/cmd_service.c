@@ -83,3 +83,162 @@ out:
 		ld__peer_record__free_unpacked(p, NULL);
 	return rc;
 }
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Notices and leave (请假) */
+
+static bool one_of(const char *s, const char *const *list)
+{
+	for (; s && *list; list++)
+		if (strcmp(s, *list) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * notice send IDNO...: one notice.sent for each member, all or none (the first refusal fails the
+ * request and nothing of it is written). Only his outflow site sends one (the domain core).
+ */
+int cmd_notice_send(struct request *rq, struct store_txn *txn)
+{
+	const char *kind = request_param(rq, "kind"), *day = request_param(rq, "date"), *text;
+	int rc;
+	if (!kind || !day)
+		return request_fail(
+		    rq, LD_EUSAGE,
+		    "--kind and --date are required; see liudong notice send --help");
+	if (!request_arg(rq, 0))
+		return request_fail(rq, LD_EUSAGE, "name the members (IDNO...) to notify");
+	if ((rc = service_need_text(rq, "text", &text)))
+		return rc;
+	if (!one_of(kind, service_notice_kinds))
+		return request_fail(rq, LD_EINPUT,
+				    "--kind '%s' is not one of election, appraisal, other", kind);
+	int32_t date;
+	if (date_parse(day, &date) != 0)
+		return request_fail(rq, LD_EINPUT,
+				    "--date: '%s' is not a real date; use YYYY-MM-DD", day);
+	int32_t today = date_today();
+	char id[48];
+	if ((rc = site_serial(rq, txn, "notice_serial", 'N', today, id, sizeof(id))))
+		return rc;
+	Ld__Notice n = LD__NOTICE__INIT;
+	n.id = id;
+	n.kind = (char *)kind;
+	n.date = date;
+	n.text = (char *)text;
+	json_t *members = json_array();
+	json_object_set_new(rq->result, "members", members);
+	for (unsigned i = 0; rc == 0 && request_arg(rq, i); i++) {
+		char idno[LD_IDNO_SIZE], masked[LD_IDNO_SIZE];
+		Ld__MemberState *st;
+		if ((rc = member_lookup(rq, txn, request_arg(rq, i), idno, &st)))
+			break;
+		ld__member_state__free_unpacked(st, NULL);
+		Ld__Event ev = LD__EVENT__INIT;
+		ev.kind = LD__EVENT_KIND__NOTICE_SENT;
+		ev.member = idno;
+		ev.date = today;
+		ev.payload_case = LD__EVENT__PAYLOAD_NOTICE;
+		ev.notice = &n;
+		if ((rc = commit_event(rq, txn, &ev, "notice.send", id, NULL)))
+			break;
+		json_array_append_new(members, json_string(idno_mask(idno, masked)));
+	}
+	if (rc)
+		return rc;
+	json_object_set_new(rq->result, "notice", json_string(id));
+	json_object_set_new(rq->result, "kind", json_string(kind));
+	json_object_set_new(rq->result, "date", view_date(date));
+	return 0;
+}
+
+int cmd_notice_answer(struct request *rq, struct store_txn *txn)
+{
+	const char *id = request_arg(rq, 0), *member = request_arg(rq, 1), *reason = NULL;
+	bool attend = request_flag(rq, "attend"), leave = request_flag(rq, "leave");
+	int rc;
+	if (!id || !member)
+		return request_fail(rq, LD_EUSAGE,
+				    "usage: liudong notice answer NOTICE IDNO --attend | --leave "
+				    "--reason TEXT");
+	if (attend == leave)
+		return request_fail(rq, LD_EUSAGE,
+				    "give one of --attend or --leave --reason TEXT (请假)");
+	if (leave && (rc = service_need_text(rq, "reason", &reason)))
+		return rc;
+	if (attend && request_param(rq, "reason"))
+		return request_fail(rq, LD_EUSAGE, "--reason goes with --leave");
+	char idno[LD_IDNO_SIZE], masked[LD_IDNO_SIZE];
+	Ld__MemberState *st;
+	if ((rc = member_lookup(rq, txn, member, idno, &st)))
+		return rc;
+	ld__member_state__free_unpacked(st, NULL);
+	Ld__NoticeAnswer a = LD__NOTICE_ANSWER__INIT;
+	a.notice = (char *)id;
+	a.attend = attend;
+	a.reason = (char *)(reason ? reason : "");
+	Ld__Event ev = LD__EVENT__INIT;
+	ev.kind = LD__EVENT_KIND__NOTICE_ANSWERED;
+	ev.member = idno;
+	ev.date = date_today();
+	ev.payload_case = LD__EVENT__PAYLOAD_NOTICE_ANSWER;
+	ev.notice_answer = &a;
+	if ((rc = commit_event(rq, txn, &ev, "notice.answer", id, NULL)))
+		return rc;
+	json_object_set_new(rq->result, "notice", json_string(id));
+	json_object_set_new(rq->result, "member", json_string(idno_mask(idno, masked)));
+	json_object_set_new(rq->result, "answer", json_string(attend ? "attend" : "leave"));
+	json_object_set_new(rq->result, "reason", reason ? json_string(reason) : json_null());
+	return 0;
+}
+
+int cmd_notice_list(struct request *rq, struct store_txn *txn)
+{
+	bool only_open = request_flag(rq, "open");
+	json_t *list = json_array();
+	json_object_set_new(rq->result, "notices", list);
+	struct store_cursor *c;
+	int rc = store_cursor_open(txn, TBL_NOTICES, &c);
+	if (rc)
+		return rc;
+	struct store_val k, v;
+	for (rc = store_cursor_get(c, STORE_FIRST, &k, &v); rc == 0;
+	     rc = store_cursor_get(c, STORE_NEXT, &k, &v)) {
+		Ld__NoticeState *n = ld__notice_state__unpack(NULL, v.len, v.data);
+		if (!n) {
+			rc = LD_ECORRUPT;
+			break;
+		}
+		json_t *to = json_array();
+		size_t unanswered = 0;
+		for (size_t i = 0; i < n->n_to; i++) {
+			const Ld__NoticeAddressee *a = n->to[i];
+			char masked[LD_IDNO_SIZE];
+			unanswered += !a->answered;
+			json_array_append_new(
+			    to, json_pack("{s:s, s:o, s:o, s:o}", "member",
+					  idno_mask(a->member, masked), "answer",
+					  a->answered ? json_string(a->attend ? "attend" : "leave")
+						      : json_null(),
+					  "reason",
+					  a->answered && !a->attend ? json_string(a->reason)
+								    : json_null(),
+					  "answered",
+					  a->answered ? view_date(a->answered_date) : json_null()));
+		}
+		if (!only_open || unanswered)
+			json_array_append_new(
+			    list,
+			    json_pack("{s:s, s:s, s:o, s:s, s:o, s:I, s:o}", "notice",
+				      n->notice->id, "kind", n->notice->kind, "date",
+				      view_date(n->notice->date), "text", n->notice->text, "site",
+				      site_name_json(rq, txn, n->site.data, n->site.len),
+				      "unanswered", (json_int_t)unanswered, "to", to));
+		else
+			json_decref(to);
+		ld__notice_state__free_unpacked(n, NULL);
+	}
+	store_cursor_close(c);
+	return rc == LD_ENOTFOUND ? 0 : rc;
+}

@@ -96,6 +96,9 @@ static const struct command commands[] = {
     READ("request.show", cmd_request_show),
     SCAN("request.list", cmd_request_list),
     SCAN("directory", cmd_directory),
+    WRITE("notice.send", cmd_notice_send, after_events),
+    WRITE("notice.answer", cmd_notice_answer, after_events),
+    SCAN("notice.list", cmd_notice_list),
 };
 
 const struct command *command_find(const char *name)

@@ -50,6 +50,9 @@ int cmd_request_list(struct request *rq, struct store_txn *txn);
 
 /* cmd_service.c: the directory (找组织), notices and leave (请假), visits (走访慰问) */
 int cmd_directory(struct request *rq, struct store_txn *txn);
+int cmd_notice_send(struct request *rq, struct store_txn *txn);
+int cmd_notice_answer(struct request *rq, struct store_txn *txn);
+int cmd_notice_list(struct request *rq, struct store_txn *txn);
 
 /* cmd_site.c */
 int cmd_site(struct request *rq, struct store_txn *txn);
