@@ -189,6 +189,12 @@ static const struct cmd_spec commands[] = {
      .opts = {FLAG("attend"), FLAG("leave"), OPT("reason", "TEXT")}},
     {C("notice list", "notice.list", 0, 0, "", "notices and each member's answer"),
      .opts = {FLAG("open")}, .rows = "notices"},
+    {C("visit add", "visit.add", 1, 1, "IDNO",
+       "a visit to a member or his family (走访慰问), by either of his sites, and the help given"),
+     .opts = {REQ("kind", "holiday|hardship|illness|family|other"), REQ("text", "TEXT"),
+	      OPT("help", "TEXT"), OPT("date", "DATE")}},
+    {C("visit list", "visit.list", 0, 1, "[IDNO]", "visits recorded, newest last"),
+     .rows = "visits"},
     {C("request open", "request.open", 0, 0, "",
        "a matter brought to the service centre; the operator is its first-inquiry owner (首问)"),
      .opts = {REQ("kind", "transfer|org-life|dues|employment|housing|schooling|rights|other"),
@@ -243,6 +249,15 @@ const char *cli_param(const Ld__Request *req, const char *key)
 			return req->params[i]->value;
 	}
 	return NULL;
+}
+
+/* C has an option NAME that takes a value. */
+static bool command_has_value_option(const struct cmd_spec *c, const char *name)
+{
+	for (const struct opt_spec *o = c->opts; o->name; o++)
+		if (o->has_arg && strcmp(o->name, name) == 0)
+			return true;
+	return false;
 }
 
 static void usage_command(FILE *out, const struct cmd_spec *c)
@@ -481,7 +496,11 @@ static int run_command(struct cli *cli, const struct cmd_spec *c, int argc, char
 		}
 		if (g)
 			continue;
-		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+		/* `visit add ... --help TEXT` (the help given, 走访慰问): --help followed by a
+		 * value is that command's option; alone it asks for the usage, as everywhere. */
+		bool help_value = strcmp(a, "--help") == 0 && command_has_value_option(c, "help") &&
+				  i + 1 < argc && argv[i + 1][0] != '-';
+		if (!help_value && (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)) {
 			usage_command(stdout, c);
 			goto out;
 		}

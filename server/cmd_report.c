@@ -60,6 +60,7 @@ static void gather(struct request *rq, struct store_txn *txn, const Ld__MemberSt
 	f->last_attended = or_none(st->last_attended);
 	f->last_report = or_none(st->last_report);
 	f->last_contact = or_none(st->last_contact);
+	f->last_visit = or_none(st->last_visit);
 	if (st->checkin_date)
 		f->last_contact =
 		    f->last_contact == LD_DATE_NONE || st->checkin_date > f->last_contact

@@ -242,3 +242,106 @@ int cmd_notice_list(struct request *rq, struct store_txn *txn)
 	store_cursor_close(c);
 	return rc == LD_ENOTFOUND ? 0 : rc;
 }
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Visits (走访慰问) */
+
+int cmd_visit_add(struct request *rq, struct store_txn *txn)
+{
+	const char *kind = request_param(rq, "kind"), *text, *help;
+	int32_t date;
+	int rc;
+	if (!kind)
+		return request_fail(rq, LD_EUSAGE,
+				    "--kind is required; see liudong visit add --help");
+	if ((rc = service_need_text(rq, "text", &text)) ||
+	    (rc = service_opt_text(rq, "help", "", &help)) || (rc = service_date_opt(rq, &date)))
+		return rc;
+	if (!one_of(kind, service_visit_kinds))
+		return request_fail(rq, LD_EINPUT,
+				    "--kind '%s' is not one of holiday, hardship, illness, family, "
+				    "other",
+				    kind);
+	char idno[LD_IDNO_SIZE], masked[LD_IDNO_SIZE];
+	Ld__MemberState *st;
+	if ((rc = member_lookup(rq, txn, request_arg(rq, 0), idno, &st)))
+		return rc;
+	ld__member_state__free_unpacked(st, NULL);
+	Ld__Visit vi = LD__VISIT__INIT;
+	vi.kind = (char *)kind;
+	vi.text = (char *)text;
+	vi.help = (char *)help;
+	Ld__Event ev = LD__EVENT__INIT;
+	ev.kind = LD__EVENT_KIND__VISIT_RECORDED;
+	ev.member = idno;
+	ev.date = date;
+	ev.payload_case = LD__EVENT__PAYLOAD_VISIT;
+	ev.visit = &vi;
+	if ((rc = commit_event(rq, txn, &ev, "visit.add", kind, NULL)))
+		return rc;
+	json_object_set_new(rq->result, "member", json_string(idno_mask(idno, masked)));
+	json_object_set_new(rq->result, "kind", json_string(kind));
+	json_object_set_new(rq->result, "date", view_date(date));
+	return 0;
+}
+
+/* The visits in ST's history into LIST, oldest first. */
+static int member_visits(struct request *rq, struct store_txn *txn, const Ld__MemberState *st,
+			 json_t *list)
+{
+	char masked[LD_IDNO_SIZE];
+	idno_mask(st->info->id, masked);
+	for (size_t i = 0; i < st->n_history; i++) {
+		Ld__Event *ev;
+		int rc = eventlog_read(txn, st->history[i], NULL, &ev);
+		if (rc)
+			return rc;
+		if (ev->kind == LD__EVENT_KIND__VISIT_RECORDED &&
+		    ev->payload_case == LD__EVENT__PAYLOAD_VISIT)
+			json_array_append_new(
+			    list,
+			    json_pack("{s:s, s:o, s:o, s:s, s:s, s:s, s:s}", "member", masked,
+				      "date", view_date(ev->date), "site",
+				      site_name_json(rq, txn, ev->origin.data, ev->origin.len),
+				      "by", ev->operator_, "kind", ev->visit->kind, "text",
+				      ev->visit->text, "help", ev->visit->help));
+		ld__event__free_unpacked(ev, NULL);
+	}
+	return 0;
+}
+
+int cmd_visit_list(struct request *rq, struct store_txn *txn)
+{
+	json_t *list = json_array();
+	json_object_set_new(rq->result, "visits", list);
+	const char *member = request_arg(rq, 0);
+	int rc;
+	if (member) {
+		char idno[LD_IDNO_SIZE];
+		Ld__MemberState *st;
+		if ((rc = member_lookup(rq, txn, member, idno, &st)))
+			return rc;
+		rc = member_visits(rq, txn, st, list);
+		ld__member_state__free_unpacked(st, NULL);
+		return rc;
+	}
+	struct store_cursor *c;
+	if ((rc = store_cursor_open(txn, TBL_MEMBERS, &c)))
+		return rc;
+	struct store_val k, v;
+	for (rc = store_cursor_get(c, STORE_FIRST, &k, &v); rc == 0;
+	     rc = store_cursor_get(c, STORE_NEXT, &k, &v)) {
+		Ld__MemberState *st = ld__member_state__unpack(NULL, v.len, v.data);
+		if (!st) {
+			rc = LD_ECORRUPT;
+			break;
+		}
+		if (st->last_visit)
+			rc = member_visits(rq, txn, st, list);
+		ld__member_state__free_unpacked(st, NULL);
+		if (rc)
+			break;
+	}
+	store_cursor_close(c);
+	return rc == LD_ENOTFOUND ? 0 : rc;
+}

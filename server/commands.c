@@ -99,6 +99,8 @@ static const struct command commands[] = {
     WRITE("notice.send", cmd_notice_send, after_events),
     WRITE("notice.answer", cmd_notice_answer, after_events),
     SCAN("notice.list", cmd_notice_list),
+    WRITE("visit.add", cmd_visit_add, after_events),
+    SCAN("visit.list", cmd_visit_list),
 };
 
 const struct command *command_find(const char *name)

@@ -53,6 +53,8 @@ int cmd_directory(struct request *rq, struct store_txn *txn);
 int cmd_notice_send(struct request *rq, struct store_txn *txn);
 int cmd_notice_answer(struct request *rq, struct store_txn *txn);
 int cmd_notice_list(struct request *rq, struct store_txn *txn);
+int cmd_visit_add(struct request *rq, struct store_txn *txn);
+int cmd_visit_list(struct request *rq, struct store_txn *txn);
 
 /* cmd_site.c */
 int cmd_site(struct request *rq, struct store_txn *txn);
