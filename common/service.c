@@ -66,9 +66,17 @@ static int refuse(struct verdict *v, int rc, const char *fmt, ...)
 /* ---------------------------------------------------------------------------------------------- */
 /* Payloads                                                                                       */
 
+/* The longest id of a request or notice: a key of the store (LMDB takes at most 511 bytes). */
+#define SERVICE_ID_MAX 64
+
+static bool id_ok(const char *s)
+{
+	return text(s) && strlen(s) <= SERVICE_ID_MAX;
+}
+
 static bool request_ok(const Ld__ServiceRequest *r)
 {
-	return r && text(r->id) && one_of(r->kind, service_request_kinds) && text(r->text) &&
+	return r && id_ok(r->id) && one_of(r->kind, service_request_kinds) && text(r->text) &&
 	       text(r->owner) && r->due_date >= r->opened && site_ok(&r->site) && r->from_person &&
 	       r->phone;
 }
@@ -102,7 +110,7 @@ int service_payload_check(const Ld__Event *ev, struct verdict *v)
 	}
 	case LD__EVENT_KIND__REQUEST_STEP: {
 		const Ld__RequestStep *s = ev->step;
-		if (!text(s->request) || !one_of(s->action, step_actions) || !s->to || !s->text ||
+		if (!id_ok(s->request) || !one_of(s->action, step_actions) || !s->to || !s->text ||
 		    !site_ok(&s->site) || (s->forwarded_to.len && !site_ok(&s->forwarded_to)))
 			return refuse(v, LD_EINPUT, "%s: the step is not well formed", kind);
 		if (strcmp(s->action, "handover") == 0 && !text(s->to))
@@ -119,12 +127,12 @@ int service_payload_check(const Ld__Event *ev, struct verdict *v)
 		break;
 	}
 	case LD__EVENT_KIND__NOTICE_SENT:
-		if (!text(ev->notice->id) || !one_of(ev->notice->kind, service_notice_kinds) ||
+		if (!id_ok(ev->notice->id) || !one_of(ev->notice->kind, service_notice_kinds) ||
 		    !text(ev->notice->text))
 			return refuse(v, LD_EINPUT, "%s: no id, kind or text", kind);
 		break;
 	case LD__EVENT_KIND__NOTICE_ANSWERED:
-		if (!text(ev->notice_answer->notice) ||
+		if (!id_ok(ev->notice_answer->notice) ||
 		    (!ev->notice_answer->attend && !text(ev->notice_answer->reason)))
 			return refuse(v, LD_EINPUT, "%s: no notice, or leave without a reason",
 				      kind);

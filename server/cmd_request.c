@@ -79,6 +79,9 @@ static int request_named(struct request *rq, struct store_txn *txn, Ld__RequestS
 	const char *id = request_arg(rq, 0);
 	if (!id)
 		return request_fail(rq, LD_EUSAGE, "give the request's number (REQ)");
+	if (!id[0] || strlen(id) > 64)
+		return request_fail(rq, LD_ENOTFOUND,
+				    "no request '%s' here; see liudong request list", id);
 	int rc = request_state_get(txn, id, out);
 	if (rc == LD_ENOTFOUND)
 		return request_fail(rq, rc, "no request %s here; see liudong request list", id);
@@ -222,6 +225,9 @@ int cmd_request_forward(struct request *rq, struct store_txn *txn)
 	if (!to)
 		return request_fail(rq, LD_EUSAGE,
 				    "--to is required; see liudong request forward --help");
+	if (!to[0] || strlen(to) >= LD_NAME_MAX)
+		return request_fail(rq, LD_ENOTFOUND,
+				    "--to: no peer named '%s'; see liudong peer list", to);
 	if ((rc = service_opt_text(rq, "note", "", &note)))
 		return rc;
 	Ld__RequestState *r;

@@ -35,6 +35,9 @@ int cmd_directory(struct request *rq, struct store_txn *txn)
 	const char *peer = request_arg(rq, 0), *search = request_param(rq, "search");
 	Ld__PeerRecord *p = NULL;
 	int rc;
+	if (peer && (!peer[0] || strlen(peer) >= LD_NAME_MAX))
+		return request_fail(rq, LD_ENOTFOUND, "no peer named '%s'; see liudong peer list",
+				    peer);
 	if (peer) {
 		struct store_val pv;
 		rc = store_get(txn, TBL_PEERS, peer, strlen(peer), &pv);
@@ -169,6 +172,9 @@ int cmd_notice_answer(struct request *rq, struct store_txn *txn)
 		return rc;
 	if (attend && request_param(rq, "reason"))
 		return request_fail(rq, LD_EUSAGE, "--reason goes with --leave");
+	if (!id[0] || strlen(id) > 64)
+		return request_fail(rq, LD_ENOTFOUND,
+				    "no notice '%s' here; see liudong notice list", id);
 	char idno[LD_IDNO_SIZE], masked[LD_IDNO_SIZE];
 	Ld__MemberState *st;
 	if ((rc = member_lookup(rq, txn, member, idno, &st)))

@@ -75,6 +75,10 @@ assert_exit 0 ld b --json member show "$X"
 assert_contains "$(jget "$OUT" 'd["voting"]')" "only at his formal organization" "member show at B"
 assert_wait 5 "both sites agree on X" daily_agree "$X"
 
+# The requests and notices tables are a fold of the log: verify rebuilds them and finds them equal.
+for s in a b; do
+	assert_exit 0 ld "$s" --json verify && assert_eq "$(jget "$OUT" 'd["ok"]')" true "verify at $s"
+done
 for s in a b; do
 	assert_exit 0 ld "$s" --json conflicts && assert_eq "$(jget "$OUT" 'len(d["conflicts"])')" 0 "conflicts at $s"
 done

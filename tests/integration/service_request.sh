@@ -101,6 +101,10 @@ assert_exit 5 ld a request forward "$R2" --to 南京
 assert_exit 3 ld a request open --kind weather --text x
 assert_exit 2 ld a request open --kind housing
 
+# The requests and notices tables are a fold of the log: verify rebuilds them and finds them equal.
+for s in a b; do
+	assert_exit 0 ld "$s" --json verify && assert_eq "$(jget "$OUT" 'd["ok"]')" true "verify at $s"
+done
 for s in a b; do
 	assert_exit 0 ld "$s" --json conflicts && assert_eq "$(jget "$OUT" 'len(d["conflicts"])')" 0 "conflicts at $s"
 done

@@ -296,6 +296,12 @@ static void test_request_walk(void **state)
 	/* Malformed: a hand-over to nobody, an action nobody knows. */
 	assert_int_equal(step(f, site_o, site_o, id, "handover", "", "", true, &v), LD_EINPUT);
 	assert_int_equal(step(f, site_o, site_o, id, "reopen", "", "x", true, &v), LD_EINPUT);
+	/* An id longer than a store key may be: refused with a reason, never a store error. */
+	char long_id[600];
+	memset(long_id, 'Q', sizeof(long_id) - 1);
+	long_id[sizeof(long_id) - 1] = '\0';
+	assert_int_equal(step(f, site_i, site_o, long_id, "answer", "", "x", true, &v), LD_EINPUT);
+	assert_true(v.why[0] != '\0');
 
 	assert_int_equal(step(f, site_o, site_o, id, "close", "", "已办结", true, &v), 0);
 	assert_int_equal(step(f, site_i, site_o, id, "close", "", "已办结", true, &v), 0);
@@ -451,6 +457,11 @@ static void test_notice(void **state)
 	assert_int_equal(notice(f, site_i, site_o, id, &v), 0);
 	assert_int_equal(notice(f, site_o, site_o, id, &v), LD_EEXIST);
 	assert_int_equal(answer(f, site_o, site_o, "nope", true, "", &v), LD_ENOTFOUND);
+	char long_id[600];
+	memset(long_id, 'N', sizeof(long_id) - 1);
+	long_id[sizeof(long_id) - 1] = '\0';
+	assert_int_equal(answer(f, site_i, site_o, long_id, true, "", &v), LD_EINPUT);
+	assert_true(v.why[0] != '\0');
 	assert_int_equal(answer(f, site_o, site_o, id, false, "", &v), LD_EINPUT);
 	assert_int_equal(answer(f, site_i, site_i, id, false, "在外务工", &v), LD_EFORBIDDEN);
 	assert_int_equal(answer(f, site_o, site_o, id, false, "在外务工", &v), 0);
