@@ -192,6 +192,13 @@ static int outbox_all_peers(struct store_txn *txn, uint64_t seq)
 	return rc == LD_ENOTFOUND ? 0 : rc;
 }
 
+int eventlog_outbox_add(struct store_txn *txn, const uint8_t *peer, uint64_t seq)
+{
+	uint8_t dest[1][LD_SITE_ID_BYTES];
+	memcpy(dest[0], peer, LD_SITE_ID_BYTES);
+	return outbox_add(txn, dest, 1, seq);
+}
+
 int eventlog_commit_local(struct store_txn *txn, const uint8_t site_id[LD_SITE_ID_BYTES],
 			  Ld__Event *ev, uint64_t *seq)
 {

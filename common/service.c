@@ -12,6 +12,7 @@
 
 #include "date.h"
 #include "event.h"
+#include "eventlog.h"
 #include "fold.h"
 #include "idno.h"
 #include "lderr.h"
@@ -365,6 +366,32 @@ int service_state_check(struct store_txn *txn, const Ld__Event *ev, struct verdi
 	return rc;
 }
 
+int directory_send_own(struct store_txn *txn, const uint8_t *self, const uint8_t *peer)
+{
+	struct store_cursor *c;
+	int rc = store_cursor_open(txn, TBL_DIRECTORY, &c);
+	if (rc)
+		return rc;
+	struct store_val k = {.data = self, .len = LD_SITE_ID_BYTES}, v;
+	for (rc = store_cursor_get(c, STORE_SET_RANGE, &k, &v); rc == 0;
+	     rc = store_cursor_get(c, STORE_NEXT, &k, &v)) {
+		if (k.len <= LD_SITE_ID_BYTES || memcmp(k.data, self, LD_SITE_ID_BYTES) != 0)
+			break;
+		Ld__BranchInfo *b = ld__branch_info__unpack(NULL, v.len, v.data);
+		if (!b) {
+			rc = LD_ECORRUPT;
+			break;
+		}
+		uint64_t seq = b->published_seq;
+		ld__branch_info__free_unpacked(b, NULL);
+		/* Another table than the cursor's: the walk goes on. */
+		if (seq && (rc = eventlog_outbox_add(txn, peer, seq)))
+			break;
+	}
+	store_cursor_close(c);
+	return rc == LD_ENOTFOUND || rc == 0 ? 0 : rc;
+}
+
 /* ---------------------------------------------------------------------------------------------- */
 /* Route                                                                                          */
 
@@ -585,7 +612,9 @@ int service_fold(struct store_txn *txn, const Ld__Event *ev)
 		size_t n = directory_key(ev->origin.data, ev->branch->code, key);
 		if (!n)
 			return LD_ECORRUPT;
-		return put_packed(txn, TBL_DIRECTORY, key, n, &ev->branch->base);
+		Ld__BranchInfo b = *ev->branch;
+		b.published_seq = ev->origin_seq;
+		return put_packed(txn, TBL_DIRECTORY, key, n, &b.base);
 	}
 	default:
 		return 0;

@@ -66,6 +66,13 @@ int request_state_get(struct store_txn *txn, const char *id, Ld__RequestState **
 /* The notice ID: as request_state_get, freed with ld__notice_state__free_unpacked. */
 int notice_state_get(struct store_txn *txn, const char *id, Ld__NoticeState **out);
 
+/*
+ * A peer pinned after this site published its branches: queue each of this site's branch.published
+ * events (SELF's rows of the directory) for PEER, so it gets the directory its older peers have.
+ * Returns 0 or -errno.
+ */
+int directory_send_own(struct store_txn *txn, const uint8_t *self, const uint8_t *peer);
+
 /* The directory key of branch CODE of peer SITE: SITE's 32 bytes then CODE. Returns its length,
  * or 0 if CODE is too long for KEY (KEY_MAX bytes). */
 #define DIRECTORY_KEY_MAX 96

@@ -4,7 +4,7 @@
 # phone, taking mobile members: it is published to its peers. A (昆山, the outflow site) lists B's
 # directory (a branch added without directory options is not in it), registers a member out to B
 # with that branch suggested (a branch not in the directory: exit 4), and B shows the suggestion
-# at check-in and in member show.
+# at check-in and in member show. A site C pinned by B afterwards gets B's directory too.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/sync_lib.sh"
 . "$(dirname "$0")/cert_lib.sh"
@@ -65,6 +65,16 @@ assert_exit 0 ld b --json checkin "$CERT_TOKEN" --branch 102 --contact 李书记
 assert_eq "$(jget "$OUT" 'd["suggested_branch"]')" '{"code": "102", "name": "玄武区流动党员党支部"}' \
 	"check-in shows the suggestion"
 assert_wait 5 "both sites agree on X" daily_agree "$X"
+
+log "a peer pinned later (C, 上海) gets B's directory too"
+sync_site_init c 上海 310000
+sync_site_start c
+sync_pin_both b c
+assert_wait 15 "C shows B live" peer_is c b live || show_status c
+assert_wait 5 "C lists B's directory" in_directory c 南京 102 || show_status b
+assert_exit 0 ld c --json directory
+assert_eq "$(jget "$OUT" '[[b["site"], b["code"], b["contact"]] for b in d["branches"]]')" \
+	'[["南京", "102", "李书记"]]' "B's directory at C"
 
 for s in a b; do
 	assert_exit 0 ld "$s" --json conflicts && assert_eq "$(jget "$OUT" 'len(d["conflicts"])')" 0 "conflicts at $s"
