@@ -54,8 +54,8 @@ int service_route(const Ld__Event *ev, const uint8_t *self,
 		  uint8_t dest[DOMAIN_MAX_DEST][LD_SITE_ID_BYTES]);
 
 /*
- * Fold EV's service tables (requests, notices, directory) at SELF... EV is validated. The
- * member's history is fold.c's. Returns 0 or -errno.
+ * Fold EV (validated) into the service tables: requests (and their trail), notices (and the
+ * answers), the directory. The member's history is fold.c's. Returns 0 or -errno.
  */
 int service_fold(struct store_txn *txn, const Ld__Event *ev);
 
