@@ -75,8 +75,10 @@ static const struct cmd_spec commands[] = {
      .check = check_verify},
     {C("audit", "audit", 0, 0, "", "who changed or revealed what"),
      .opts = {OPT("since", "DATE"), OPT("member", "IDNO")}, .rows = "entries", .hide = "uid"},
-    {C("branch add", "branch.add", 1, 1, "CODE", "add a branch (党支部)"),
-     .opts = {REQ("name", "NAME"), FLAG("temporary")}},
+    {C("branch add", "branch.add", 1, 1, "CODE",
+       "add a branch (党支部); with a directory option it is published to the peers (找组织)"),
+     .opts = {REQ("name", "NAME"), FLAG("temporary"), OPT("address", "TEXT"),
+	      OPT("contact", "NAME"), OPT("phone", "PHONE"), FLAG("accepts-mobile")}},
     {C("branch list", "branch.list", 0, 0, "", "the site's branches")},
     {C("branch join", "branch.join", 2, 10000, "CODE IDNO...",
        "put members in a (temporary) branch of this site: all of them or none")},
@@ -107,7 +109,7 @@ static const struct cmd_spec commands[] = {
      .opts = {REQ("to", "PEER"), REQ("place", "TEXT"),
 	      REQ("reason", "work|business|residence|study|other"), REQ("from", "DATE"),
 	      OPT("until", "DATE"), FLAG("fixed-place"), OPT("phone", "PHONE"),
-	      OPT("employer", "TEXT")}},
+	      OPT("employer", "TEXT"), OPT("suggest-branch", "CODE")}},
     {C("cert issue", "cert.issue", 1, 1, "IDNO",
        "issue the activity certificate (流动党员活动证) of a member registered out"),
      .opts = {OPT("valid-days", "N")}},
@@ -188,6 +190,42 @@ static const struct cmd_spec commands[] = {
     {C("import", "import", 2, 2, "members FILE",
        "register members from a CSV register: all rows or none"),
      .local = local_import},
+    {C("directory", "directory", 0, 1, "[PEER]",
+       "the branches peers publish, to find a member's organization (找组织)"),
+     .opts = {OPT("search", "TEXT")}, .rows = "branches"},
+    {C("notice send", "notice.send", 1, 10000, "IDNO...",
+       "outflow site: notify members of an election, appraisal or other activity"),
+     .opts = {REQ("kind", "election|appraisal|other"), REQ("date", "DATE"), REQ("text", "TEXT")}},
+    {C("notice answer", "notice.answer", 2, 2, "NOTICE IDNO",
+       "outflow site: he attends, or asks leave with a reason (请假)"),
+     .opts = {FLAG("attend"), FLAG("leave"), OPT("reason", "TEXT")}},
+    {C("notice list", "notice.list", 0, 0, "", "notices and each member's answer"),
+     .opts = {FLAG("open")}, .rows = "notices"},
+    {C("visit add", "visit.add", 1, 1, "IDNO",
+       "a visit to a member or his family (走访慰问), by either of his sites, and the help given"),
+     .opts = {REQ("kind", "holiday|hardship|illness|family|other"), REQ("text", "TEXT"),
+	      OPT("help", "TEXT"), OPT("date", "DATE")}},
+    {C("visit list", "visit.list", 0, 1, "[IDNO]", "visits recorded, newest last"),
+     .rows = "visits"},
+    {C("request open", "request.open", 0, 0, "",
+       "a matter brought to the service centre; the operator is its first-inquiry owner (首问)"),
+     .opts = {REQ("kind", "transfer|org-life|dues|employment|housing|schooling|rights|other"),
+	      REQ("text", "TEXT"), OPT("member", "IDNO"), OPT("from-person", "TEXT"),
+	      OPT("phone", "PHONE"), OPT("date", "DATE")}},
+    {C("request handover", "request.handover", 1, 1, "REQ",
+       "hand a request to the person whose duty it is (首办)"),
+     .opts = {REQ("to", "NAME"), OPT("note", "TEXT")}},
+    {C("request forward", "request.forward", 1, 1, "REQ",
+       "forward a request about a member to his other site; the owner stays"),
+     .opts = {REQ("to", "PEER"), OPT("note", "TEXT")}},
+    {C("request answer", "request.answer", 1, 1, "REQ", "a step of a request, kept in its trail"),
+     .opts = {REQ("text", "TEXT")}},
+    {C("request close", "request.close", 1, 1, "REQ", "close a request with its result"),
+     .opts = {REQ("result", "TEXT")}},
+    {C("request show", "request.show", 1, 1, "REQ", "a request and its trail")},
+    {C("request list", "request.list", 0, 0, "", "requests this site holds"),
+     .opts = {FLAG("open"), FLAG("overdue"), OPT("owner", "NAME"), OPT("member", "IDNO")},
+     .rows = "requests"},
     {C("dues calc", NULL, 0, 0, "", "monthly dues for a category and income (no daemon needed)"),
      .opts = {REQ("category", "CATEGORY"), OPT("income", "YUAN"), OPT("dues", "YUAN")},
      .local = local_dues_calc},
@@ -276,6 +314,15 @@ const char *cli_param(const Ld__Request *req, const char *key)
 			return req->params[i]->value;
 	}
 	return NULL;
+}
+
+/* C has an option NAME that takes a value. */
+static bool command_has_value_option(const struct cmd_spec *c, const char *name)
+{
+	for (const struct opt_spec *o = c->opts; o->name; o++)
+		if (o->has_arg && strcmp(o->name, name) == 0)
+			return true;
+	return false;
 }
 
 static void usage_command(FILE *out, const struct cmd_spec *c)
@@ -558,7 +605,11 @@ static int run_command(struct cli *cli, const struct cmd_spec *c, int argc, char
 		}
 		if (g)
 			continue;
-		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+		/* `visit add ... --help TEXT` (the help given, 走访慰问): --help followed by a
+		 * value is that command's option; alone it asks for the usage, as everywhere. */
+		bool help_value = strcmp(a, "--help") == 0 && command_has_value_option(c, "help") &&
+				  i + 1 < argc && argv[i + 1][0] != '-';
+		if (!help_value && (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)) {
 			usage_command(stdout, c);
 			goto out;
 		}

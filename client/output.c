@@ -65,36 +65,47 @@ size_t output_width(const char *s)
  * key the daemon's sources name is here.
  */
 static const char *const label_keys[] = {
+    NC_("label", "accepts_mobile"),
     NC_("label", "acked_seq"),
     NC_("label", "action"),
     NC_("label", "active"),
     NC_("label", "address"),
     NC_("label", "amount"),
     NC_("label", "amount_fen"),
+    NC_("label", "answer"),
+    NC_("label", "answered"),
     NC_("label", "applied_seq"),
     NC_("label", "approved_by"),
     NC_("label", "as_of"),
+    NC_("label", "attend"),
     NC_("label", "attendance_by_branch"),
     NC_("label", "audit"),
+    NC_("label", "average_days_to_close"),
     NC_("label", "basis"),
     NC_("label", "basis_fen"),
     NC_("label", "birth"),
     NC_("label", "birth_year"),
     NC_("label", "branch"),
     NC_("label", "branches"),
+    NC_("label", "by"),
+    NC_("label", "by_kind"),
     NC_("label", "category"),
     NC_("label", "certificate"),
     NC_("label", "certificates"),
     NC_("label", "changed"),
     NC_("label", "checked_in"),
+    NC_("label", "close"),
+    NC_("label", "closed"),
     NC_("label", "code"),
     NC_("label", "collected_fen"),
     NC_("label", "collector"),
     NC_("label", "conflicts"),
+    NC_("label", "contact"),
     NC_("label", "count"),
     NC_("label", "date"),
     NC_("label", "departed"),
     NC_("label", "detail"),
+    NC_("label", "due_date"),
     NC_("label", "dues"),
     NC_("label", "dues_by_month"),
     NC_("label", "dues_category"),
@@ -108,8 +119,13 @@ static const char *const label_keys[] = {
     NC_("label", "first_bad"),
     NC_("label", "fixed_place"),
     NC_("label", "for_this_site"),
+    NC_("label", "forwarded_to"),
     NC_("label", "from"),
+    NC_("label", "from_person"),
+    NC_("label", "handler"),
+    NC_("label", "handover"),
     NC_("label", "head_seq"),
+    NC_("label", "help"),
     NC_("label", "id"),
     NC_("label", "imported"),
     NC_("label", "income"),
@@ -128,6 +144,8 @@ static const char *const label_keys[] = {
     NC_("label", "last_contact"),
     NC_("label", "last_error"),
     NC_("label", "last_report"),
+    NC_("label", "last_visit"),
+    NC_("label", "leave"),
     NC_("label", "letter"),
     NC_("label", "listen"),
     NC_("label", "local_seq"),
@@ -147,8 +165,13 @@ static const char *const label_keys[] = {
     NC_("label", "next"),
     NC_("label", "no"),
     NC_("label", "note"),
+    NC_("label", "notice"),
+    NC_("label", "notices"),
     NC_("label", "number"),
     NC_("label", "ok"),
+    NC_("label", "on_time_rate"),
+    NC_("label", "open"),
+    NC_("label", "opened"),
     NC_("label", "operator"),
     NC_("label", "org"),
     NC_("label", "origin"),
@@ -156,6 +179,8 @@ static const char *const label_keys[] = {
     NC_("label", "origin_site"),
     NC_("label", "outcome"),
     NC_("label", "outflow_site"),
+    NC_("label", "overdue"),
+    NC_("label", "owner"),
     NC_("label", "paid"),
     NC_("label", "passed"),
     NC_("label", "peer"),
@@ -175,6 +200,8 @@ static const char *const label_keys[] = {
     NC_("label", "registered_out"),
     NC_("label", "reminders"),
     NC_("label", "removed"),
+    NC_("label", "request"),
+    NC_("label", "requests"),
     NC_("label", "resolved"),
     NC_("label", "resolved_by"),
     NC_("label", "result"),
@@ -193,20 +220,26 @@ static const char *const label_keys[] = {
     NC_("label", "state"),
     NC_("label", "status"),
     NC_("label", "stay_ended"),
+    NC_("label", "suggested_branch"),
     NC_("label", "summary"),
     NC_("label", "temp_branch"),
     NC_("label", "temporary"),
+    NC_("label", "text"),
     NC_("label", "their_head_seq"),
     NC_("label", "time"),
     NC_("label", "to"),
     NC_("label", "token"),
     NC_("label", "topic"),
+    NC_("label", "trail"),
     NC_("label", "transfer"),
     NC_("label", "uid"),
+    NC_("label", "unanswered"),
     NC_("label", "until"),
     NC_("label", "valid"),
     NC_("label", "valid_until"),
+    NC_("label", "visits"),
     NC_("label", "voluntary"),
+    NC_("label", "voting"),
 };
 
 /* The label of KEY for people: its translation (i18n_label); else the key, "_fen" dropped. */
@@ -577,8 +610,18 @@ void output_scalars(FILE *out, json_t *obj, const char *skip)
 		const char *l = label(key, lbuf, sizeof(lbuf));
 		fputs(l, out);
 		pad(out, width - output_width(l) + 2);
-		fputs(scalar_text(key, v, vbuf, sizeof(vbuf)), out);
-		fputc('\n', out);
+		/* A long value goes on in its column, so that the record fits TABLE_COLUMNS too. */
+		size_t room = TABLE_COLUMNS > width + 2 + 20 ? TABLE_COLUMNS - width - 2 : 20;
+		const char *rest = scalar_text(key, v, vbuf, sizeof(vbuf));
+		for (bool first = true; first || *rest; first = false) {
+			size_t len;
+			const char *next = wrap_part(rest, room, &len);
+			if (!first)
+				pad(out, width + 2);
+			fwrite(rest, 1, len, out);
+			fputc('\n', out);
+			rest = next;
+		}
 	}
 }
 

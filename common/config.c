@@ -61,7 +61,41 @@ static const struct rule_key rule_keys[] = {
     RULE(temp_branch_members, 2, 1000, "full members at one place who should form a branch"),
     RULE(probation_months, 1, 120, "probation (预备期) length before conversion"),
     RULE(transfer_ack_months, 1, 120, "a transfer letter's receipt (回执) is due within"),
+    RULE(request_days_transfer, 1, 365,
+	 "promised time of a request about a transfer (working days)"),
+    RULE(request_days_org_life, 1, 365, "... about organizational life (working days)"),
+    RULE(request_days_dues, 1, 365, "... about dues (working days)"),
+    RULE(request_days_employment, 1, 365, "... about employment (working days)"),
+    RULE(request_days_housing, 1, 365, "... about housing (working days)"),
+    RULE(request_days_schooling, 1, 365, "... about children's schooling (working days)"),
+    RULE(request_days_rights, 1, 365, "... about rights (working days)"),
+    RULE(request_days_other, 1, 365, "... about anything else (working days)"),
+    RULE(request_soon_days, 0, 365, "request-due-soon this many days before the promised day"),
+    RULE(notice_remind_days, 1, 365, "a notice without an answer, reminded this many days before"),
+    RULE(holiday_visit_days, 1, 180, "holiday-visit reminders this many days before 七一 and 春节"),
+    RULE(visit_months, 1, 120, "members with no visit (走访慰问) for this long"),
 };
+
+int rules_request_days(const struct rules *r, const char *kind)
+{
+	static const struct {
+		const char *kind;
+		size_t offset;
+	} days[] = {
+	    {"transfer", offsetof(struct rules, request_days_transfer)},
+	    {"org-life", offsetof(struct rules, request_days_org_life)},
+	    {"dues", offsetof(struct rules, request_days_dues)},
+	    {"employment", offsetof(struct rules, request_days_employment)},
+	    {"housing", offsetof(struct rules, request_days_housing)},
+	    {"schooling", offsetof(struct rules, request_days_schooling)},
+	    {"rights", offsetof(struct rules, request_days_rights)},
+	    {"other", offsetof(struct rules, request_days_other)},
+	};
+	for (size_t i = 0; kind && i < sizeof(days) / sizeof(days[0]); i++)
+		if (strcmp(days[i].kind, kind) == 0)
+			return *(const int *)(const void *)((const char *)r + days[i].offset);
+	return -1;
+}
 
 #define N_RULE_KEYS (sizeof(rule_keys) / sizeof(rule_keys[0]))
 
@@ -88,6 +122,18 @@ void rules_defaults(struct rules *r)
 	    .temp_branch_members = 3,
 	    .probation_months = 12,
 	    .transfer_ack_months = 1,
+	    .request_days_transfer = 10,
+	    .request_days_org_life = 5,
+	    .request_days_dues = 5,
+	    .request_days_employment = 10,
+	    .request_days_housing = 10,
+	    .request_days_schooling = 10,
+	    .request_days_rights = 10,
+	    .request_days_other = 5,
+	    .request_soon_days = 2,
+	    .notice_remind_days = 7,
+	    .holiday_visit_days = 14,
+	    .visit_months = 12,
 	};
 }
 

@@ -50,7 +50,24 @@ struct rules {
 	int temp_branch_members; /* 3 */
 	int probation_months;	 /* 12 */
 	int transfer_ack_months; /* 1 */
+	/* The service centre (issue 14): promised times in working days (Monday to Friday). */
+	int request_days_transfer;   /* 10 */
+	int request_days_org_life;   /* 5 */
+	int request_days_dues;	     /* 5 */
+	int request_days_employment; /* 10 */
+	int request_days_housing;    /* 10 */
+	int request_days_schooling;  /* 10 */
+	int request_days_rights;     /* 10 */
+	int request_days_other;	     /* 5 */
+	int request_soon_days;	     /* 2: request-due-soon this many days before */
+	int notice_remind_days;	     /* 7: a notice without an answer, reminded before its date */
+	int holiday_visit_days;	     /* 14: holiday-visit before 七一 and 春节 */
+	int visit_months;	     /* 12: no visit for this long */
 };
+
+/* The promised time of a request of KIND (service_request_kinds) in R, in working days; -1 for a
+ * kind R does not know. */
+int rules_request_days(const struct rules *r, const char *kind);
 
 struct config {
 	char path[LD_PATH_MAX]; /* the file read */

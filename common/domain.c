@@ -17,6 +17,7 @@
 #include "identity.h"
 #include "idno.h"
 #include "money.h"
+#include "service.h"
 #include "lderr.h"
 
 /* ---------------------------------------------------------------------------------------------- */
@@ -438,9 +439,10 @@ static int payload_check(const Ld__Event *ev, struct verdict *v)
 		return refuse(v, LD_EINPUT, "a %s event without its payload", kind);
 	if (!site_id_ok(&ev->origin))
 		return refuse(v, LD_EINPUT, "a %s event without its origin site", kind);
-	bool needs_member = event_kind_writer(ev->kind) != WRITER_LOCAL ||
-			    ev->kind == LD__EVENT_KIND__BRANCH_JOINED ||
-			    ev->kind == LD__EVENT_KIND__BRANCH_LEFT;
+	enum event_writer writer = event_kind_writer(ev->kind);
+	bool needs_member =
+	    (writer != WRITER_LOCAL && writer != WRITER_SERVICE && writer != WRITER_SITE) ||
+	    ev->kind == LD__EVENT_KIND__BRANCH_JOINED || ev->kind == LD__EVENT_KIND__BRANCH_LEFT;
 	if (needs_member &&
 	    (!ev->member || idno_validate(ev->member, LD_DATE_NONE, 0, NULL, NULL) != 0))
 		return refuse(v, LD_EINPUT, "a %s event without a valid identity number", kind);
@@ -536,7 +538,7 @@ static int payload_check(const Ld__Event *ev, struct verdict *v)
 		break;
 	}
 	default:
-		break;
+		return service_payload_check(ev, v);
 	}
 	return 0;
 }
@@ -549,6 +551,7 @@ static bool records_done(Ld__EventKind kind)
 {
 	return kind != LD__EVENT_KIND__MEETING_HELD && kind != LD__EVENT_KIND__BRANCH_ADDED &&
 	       kind != LD__EVENT_KIND__BRANCH_JOINED && kind != LD__EVENT_KIND__BRANCH_LEFT &&
+	       kind != LD__EVENT_KIND__BRANCH_PUBLISHED &&
 	       kind != LD__EVENT_KIND__MEMBER_REGISTERED &&
 	       kind != LD__EVENT_KIND__OUTFLOW_REGISTERED; /* its date: when he leaves */
 }
@@ -630,6 +633,8 @@ static int writer_of(struct store_txn *txn, const Ld__Event *ev, const Ld__Membe
 		w->role = _("the site his transfer letter names");
 		return 0;
 	case WRITER_LOCAL:
+	case WRITER_SERVICE: /* service_validate judges these */
+	case WRITER_SITE:
 		break;
 	}
 	return 0;
@@ -764,7 +769,7 @@ static int state_check(struct store_txn *txn, const Ld__Event *ev, const Ld__Mem
 		}
 		break;
 	default:
-		break;
+		return service_state_check(txn, ev, v);
 	}
 	return 0;
 }
@@ -921,6 +926,8 @@ int domain_validate_state(struct store_txn *txn, const Ld__Event *ev, const uint
 	if ((rc = date_check(ev, local, today, v)))
 		return rc;
 	enum event_writer writer = event_kind_writer(ev->kind);
+	if (writer == WRITER_SERVICE || writer == WRITER_SITE)
+		return service_validate(txn, ev, origin, site, st, v);
 	if (writer == WRITER_LOCAL && !local)
 		return refuse(v, LD_EFORBIDDEN, "a %s event is kept at its own site, never sent",
 			      event_kind_name(ev->kind));
@@ -1030,8 +1037,11 @@ static bool ends_stay(Ld__EventKind kind)
 int domain_route(const Ld__Event *ev, const Ld__MemberState *after, const uint8_t *self,
 		 uint8_t dest[DOMAIN_MAX_DEST][LD_SITE_ID_BYTES])
 {
-	if (event_kind_writer(ev->kind) == WRITER_LOCAL || !ev->member || !ev->member[0])
-		return 0;
+	enum event_writer writer = event_kind_writer(ev->kind);
+	if (writer == WRITER_SERVICE)
+		return service_route(ev, self, dest);
+	if (writer == WRITER_LOCAL || writer == WRITER_SITE || !ev->member || !ev->member[0])
+		return 0; /* WRITER_SITE goes to every peer: eventlog.c */
 	if (ev->kind == LD__EVENT_KIND__STAY_ENDED) {
 		/* Only the former inflow site: it needs nothing about where he went. */
 		if (ev->payload_case != LD__EVENT__PAYLOAD_STAY_ENDED ||
@@ -1068,8 +1078,10 @@ int domain_destinations(struct store_txn *txn, const Ld__Event *ev, const uint8_
 			uint8_t dest[DOMAIN_MAX_DEST][LD_SITE_ID_BYTES])
 {
 	Ld__MemberState *st = NULL;
-	bool needs_state = event_kind_writer(ev->kind) != WRITER_LOCAL && ev->member &&
-			   ev->member[0] && ev->kind != LD__EVENT_KIND__STAY_ENDED;
+	enum event_writer writer = event_kind_writer(ev->kind);
+	bool needs_state = writer != WRITER_LOCAL && writer != WRITER_SERVICE &&
+			   writer != WRITER_SITE && ev->member && ev->member[0] &&
+			   ev->kind != LD__EVENT_KIND__STAY_ENDED;
 	if (needs_state) {
 		int rc = member_state_get(txn, ev->member, &st);
 		if (rc)

@@ -37,6 +37,13 @@ ENUM(enum_lapse_outcome, "outcome", {"cleared", {"有正当理由", "撤案"}},
 ENUM(enum_location, "state", {"home", {"未外出"}}, {"away", {"已外出", "未报到"}},
      {"checked-in", {"已报到"}}, {"departed", {"已离开"}}, {"returned", {"已返回"}},
      {"transferred", {"已转出"}}, {"removed", {"已除名"}});
+ENUM(enum_request_kind, "kind", {"transfer", {"组织关系转接", "转接"}}, {"org-life", {"组织生活"}},
+     {"dues", {"党费"}}, {"employment", {"就业"}}, {"housing", {"住房"}},
+     {"schooling", {"子女入学", "入学"}}, {"rights", {"权益维护", "维权"}}, {"other", {"其他"}});
+ENUM(enum_notice_kind, "kind", {"election", {"换届选举", "选举"}},
+     {"appraisal", {"民主评议", "民主评议党员"}}, {"other", {"其他"}});
+ENUM(enum_visit_kind, "kind", {"holiday", {"节日慰问", "节日"}}, {"hardship", {"困难帮扶", "困难"}},
+     {"illness", {"生病慰问", "生病"}}, {"family", {"走访家属", "家属"}}, {"other", {"其他"}});
 
 static const struct {
 	const char *command, *option;
@@ -55,6 +62,9 @@ static const struct {
     {"probation decide", "result", &enum_probation_result},
     {"lapse decide", "outcome", &enum_lapse_outcome},
     {"dues calc", "category", &enum_dues_category},
+    {"request open", "kind", &enum_request_kind},
+    {"notice send", "kind", &enum_notice_kind},
+    {"visit add", "kind", &enum_visit_kind},
 };
 
 const char *enum_canonical(const struct ld_enum *e, const char *word)

@@ -38,6 +38,13 @@ static const struct {
     [LD__EVENT_KIND__DUES_EXEMPTED] = {"dues.exempted", WRITER_OUTFLOW, P(EXEMPTION)},
     [LD__EVENT_KIND__BRANCH_JOINED] = {"branch.joined", WRITER_LOCAL, P(BRANCH)},
     [LD__EVENT_KIND__BRANCH_LEFT] = {"branch.left", WRITER_LOCAL, P(BRANCH)},
+    [LD__EVENT_KIND__REQUEST_OPENED] = {"request.opened", WRITER_SERVICE, P(REQUEST)},
+    [LD__EVENT_KIND__REQUEST_FORWARDED] = {"request.forwarded", WRITER_SERVICE, P(FORWARD)},
+    [LD__EVENT_KIND__REQUEST_STEP] = {"request.step", WRITER_SERVICE, P(STEP)},
+    [LD__EVENT_KIND__BRANCH_PUBLISHED] = {"branch.published", WRITER_SITE, P(BRANCH)},
+    [LD__EVENT_KIND__NOTICE_SENT] = {"notice.sent", WRITER_OUTFLOW, P(NOTICE)},
+    [LD__EVENT_KIND__NOTICE_ANSWERED] = {"notice.answered", WRITER_OUTFLOW, P(NOTICE_ANSWER)},
+    [LD__EVENT_KIND__VISIT_RECORDED] = {"visit.recorded", WRITER_EITHER, P(VISIT)},
 };
 
 #define KIND_COUNT (sizeof(kinds) / sizeof(kinds[0]))

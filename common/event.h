@@ -16,6 +16,9 @@ enum event_writer {
 	WRITER_COLLECTOR, /* the site that collects his dues (domain.h, dues_collector) */
 	WRITER_RECEIPT,	  /* the site that issued the receipt */
 	WRITER_RECEIVER,  /* the site his transfer letter names */
+	WRITER_SERVICE,	  /* a request's sites: the one that took it, the one it went to (service.h)
+			   */
+	WRITER_SITE,	  /* the site about itself, sent to every peer: its branch directory */
 };
 
 /* "member.registered", ... for KIND; "unknown" for a value this version does not know. Static. */

@@ -166,6 +166,39 @@ static int outbox_add(struct store_txn *txn, uint8_t dest[][LD_SITE_ID_BYTES], i
 	return 0;
 }
 
+/* Record that every pinned peer must receive local seq SEQ (a site's own directory). */
+static int outbox_all_peers(struct store_txn *txn, uint64_t seq)
+{
+	struct store_cursor *c;
+	int rc = store_cursor_open(txn, TBL_PEERS, &c);
+	if (rc)
+		return rc;
+	struct store_val k, v;
+	for (rc = store_cursor_get(c, STORE_FIRST, &k, &v); rc == 0;
+	     rc = store_cursor_get(c, STORE_NEXT, &k, &v)) {
+		Ld__PeerRecord *p = ld__peer_record__unpack(NULL, v.len, v.data);
+		if (!p)
+			continue;
+		uint8_t dest[1][LD_SITE_ID_BYTES];
+		bool ok = p->site_id.len == LD_SITE_ID_BYTES;
+		if (ok)
+			memcpy(dest[0], p->site_id.data, LD_SITE_ID_BYTES);
+		ld__peer_record__free_unpacked(p, NULL);
+		/* Writing the outbox while walking the peers: another table, the cursor stays. */
+		if (ok && (rc = outbox_add(txn, dest, 1, seq)))
+			break;
+	}
+	store_cursor_close(c);
+	return rc == LD_ENOTFOUND ? 0 : rc;
+}
+
+int eventlog_outbox_add(struct store_txn *txn, const uint8_t *peer, uint64_t seq)
+{
+	uint8_t dest[1][LD_SITE_ID_BYTES];
+	memcpy(dest[0], peer, LD_SITE_ID_BYTES);
+	return outbox_add(txn, dest, 1, seq);
+}
+
 int eventlog_commit_local(struct store_txn *txn, const uint8_t site_id[LD_SITE_ID_BYTES],
 			  Ld__Event *ev, uint64_t *seq)
 {
@@ -202,6 +235,8 @@ int eventlog_commit_known(struct store_txn *txn, const uint8_t site_id[LD_SITE_I
 		rc = hint.n_dest;
 	if (rc == 0)
 		rc = outbox_add(txn, hint.dest, hint.n_dest, next);
+	if (rc == 0 && event_kind_writer(ev->kind) == WRITER_SITE)
+		rc = outbox_all_peers(txn, next);
 	if (rc == 0 && seq)
 		*seq = next;
 	return rc;

@@ -47,6 +47,12 @@ int eventlog_head(struct store_txn *txn, struct eventlog_head *head);
  * stays the caller's. *seq (may be NULL) receives the local seq. Returns 0 or -errno from the
  * store.
  */
+/*
+ * Record that PEER (a site id) must receive our local seq SEQ, an event it did not get when it was
+ * committed (a peer pinned later: the site's directory). Returns 0 or -errno.
+ */
+int eventlog_outbox_add(struct store_txn *txn, const uint8_t *peer, uint64_t seq);
+
 int eventlog_commit_local(struct store_txn *txn, const uint8_t site_id[LD_SITE_ID_BYTES],
 			  Ld__Event *ev, uint64_t *seq);
 

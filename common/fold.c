@@ -16,9 +16,11 @@
 #include "event.h"
 #include "idno.h"
 #include "lderr.h"
+#include "service.h"
 
 const enum store_table fold_tables[FOLD_TABLE_COUNT] = {TBL_MEMBERS,  TBL_BRANCHES, TBL_CERTS,
-							TBL_MEETINGS, TBL_RECEIPTS, TBL_LETTERS};
+							TBL_MEETINGS, TBL_RECEIPTS, TBL_LETTERS,
+							TBL_REQUESTS, TBL_NOTICES,  TBL_DIRECTORY};
 
 int member_state_get(struct store_txn *txn, const char *idno, Ld__MemberState **out)
 {
@@ -645,6 +647,23 @@ static void on_branch_left(Ld__MemberState *st, const Ld__Event *ev, void *ctx)
 		st->temp_branch = "";
 }
 
+static void on_visit(Ld__MemberState *st, const Ld__Event *ev, void *ctx)
+{
+	if (!st->last_visit || ev->date > st->last_visit)
+		st->last_visit = ev->date;
+	touch_contact(st, ev);
+}
+
+/* A service event: its table (requests, notices, directory), then his history if it names him. */
+static int fold_service(struct store_txn *txn, struct fold_hint *h, const Ld__Event *ev,
+			uint64_t seq)
+{
+	int rc = service_fold(txn, ev);
+	if (rc || ev->kind == LD__EVENT_KIND__BRANCH_PUBLISHED)
+		return rc;
+	return member_change(txn, h, ev, seq, NULL, NULL);
+}
+
 /* An event of a kind this version cannot fold: still part of the member's history. */
 static int fold_history_only(struct store_txn *txn, struct fold_hint *h, const Ld__Event *ev,
 			     uint64_t seq)
@@ -734,6 +753,15 @@ int fold_apply_hinted(struct store_txn *txn, const Ld__Event *ev, uint64_t seq, 
 	case LD__EVENT_KIND__BRANCH_LEFT:
 		return ev->branch ? member_change(txn, h, ev, seq, on_branch_left, NULL)
 				  : LD_ECORRUPT;
+	case LD__EVENT_KIND__REQUEST_OPENED:
+	case LD__EVENT_KIND__REQUEST_FORWARDED:
+	case LD__EVENT_KIND__REQUEST_STEP:
+	case LD__EVENT_KIND__NOTICE_SENT:
+	case LD__EVENT_KIND__NOTICE_ANSWERED:
+	case LD__EVENT_KIND__BRANCH_PUBLISHED:
+		return fold_service(txn, h, ev, seq);
+	case LD__EVENT_KIND__VISIT_RECORDED:
+		return member_change(txn, h, ev, seq, on_visit, NULL);
 	default:
 		/* A kind from a newer version: kept in the log, folded once we know it. */
 		return fold_history_only(txn, h, ev, seq);

@@ -17,7 +17,7 @@
 #include "lderr.h"
 
 /* The tables fold_apply writes (FOLD_TABLE_COUNT of them). */
-#define FOLD_TABLE_COUNT 6
+#define FOLD_TABLE_COUNT 9
 extern const enum store_table fold_tables[FOLD_TABLE_COUNT];
 
 /* Fold EV, committed as local seq SEQ, into the state tables. Returns 0 or -errno. */

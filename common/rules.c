@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "calendar.h"
 #include "date.h"
 #include "i18n.h"
 
@@ -139,6 +140,27 @@ size_t rules_member(const struct rules *r, const struct member_facts *f, int32_t
 				     "probation ends on %s: his branch decides on "
 				     "conversion (liudong probation decide)",
 				     date_format(f->probation_end, day));
+	}
+	/*
+	 * Before 七一 and 春节 (走访慰问): a mobile member with no visit in the last visit_months,
+	 * at both his sites, from holiday_visit_days before the holiday through its day.
+	 */
+	int32_t holiday;
+	const char *name;
+	if (f->away && (f->outflow_here || f->inflow_here) &&
+	    calendar_care_holiday(as_of, r->holiday_visit_days, &holiday, &name)) {
+		int32_t visit = f->last_visit ? f->last_visit : LD_DATE_NONE;
+		if (visit == LD_DATE_NONE || visit <= date_add_months(as_of, -r->visit_months)) {
+			char seen[LD_DATE_LEN];
+			if (visit == LD_DATE_NONE)
+				snprintf(seen, sizeof(seen), "%s", _("never"));
+			else
+				date_format(visit, seen);
+			reminder_add(&s, "holiday-visit", holiday - r->holiday_visit_days,
+				     "%s is on %s and he has had no visit (走访慰问) since %s: "
+				     "visit him or his family (liudong visit add)",
+				     name, date_format(holiday, day), seen);
+		}
 	}
 	if (f->outflow_here && f->transfer_open) {
 		int32_t due = date_add_months(f->transfer_issued, r->transfer_ack_months);

@@ -36,6 +36,7 @@ struct member_facts {
 	int32_t cert_reviewed;	  /* issue date or the last review, passed or failed */
 	bool transfer_open;	  /* a transfer letter issued, not yet received */
 	int32_t transfer_issued;
+	int32_t last_visit; /* 走访慰问 by either site; LD_DATE_NONE (or 0) if never */
 };
 
 struct reminder {

@@ -36,13 +36,15 @@
 #include "lderr.h"
 
 static const char *table_names[TBL_COUNT] = {
-    [TBL_META] = "meta",	 [TBL_LOG] = "log",
-    [TBL_ORIGINS] = "origins",	 [TBL_MEMBERS] = "members",
-    [TBL_BRANCHES] = "branches", [TBL_PEERS] = "peers",
-    [TBL_AUDIT] = "audit",	 [TBL_OUTBOX] = "outbox",
-    [TBL_CURSORS] = "cursors",	 [TBL_QUARANTINE] = "quarantine",
-    [TBL_CERTS] = "certs",	 [TBL_MEETINGS] = "meetings",
-    [TBL_RECEIPTS] = "receipts", [TBL_LETTERS] = "letters",
+    [TBL_META] = "meta",	   [TBL_LOG] = "log",
+    [TBL_ORIGINS] = "origins",	   [TBL_MEMBERS] = "members",
+    [TBL_BRANCHES] = "branches",   [TBL_PEERS] = "peers",
+    [TBL_AUDIT] = "audit",	   [TBL_OUTBOX] = "outbox",
+    [TBL_CURSORS] = "cursors",	   [TBL_QUARANTINE] = "quarantine",
+    [TBL_CERTS] = "certs",	   [TBL_MEETINGS] = "meetings",
+    [TBL_RECEIPTS] = "receipts",   [TBL_LETTERS] = "letters",
+    [TBL_REQUESTS] = "requests",   [TBL_NOTICES] = "notices",
+    [TBL_DIRECTORY] = "directory",
 };
 
 #define LD_STORE_PATH 4096

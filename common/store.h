@@ -33,6 +33,9 @@ enum store_table {
 	TBL_MEETINGS,	/* meeting id -> Meeting (held here) */
 	TBL_RECEIPTS,	/* receipt number -> Receipt */
 	TBL_LETTERS,	/* transfer letter number -> Transfer */
+	TBL_REQUESTS,	/* request id -> RequestState (service.h) */
+	TBL_NOTICES,	/* notice id -> NoticeState */
+	TBL_DIRECTORY,	/* peer site id (32) + branch code -> BranchInfo its branch.published */
 	TBL_COUNT,
 };
 

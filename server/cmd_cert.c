@@ -422,6 +422,16 @@ int cmd_checkin(struct request *rq, struct store_txn *txn)
 	json_object_set_new(rq->result, "branch", json_string(branch));
 	json_object_set_new(rq->result, "date", view_date(date));
 	json_object_set_new(rq->result, "state", json_string(location_name(LOC_CHECKED_IN)));
+	/* 找组织: the branch his outflow site suggested from this site's directory. */
+	if (st->outflow && st->outflow->suggested_branch[0]) {
+		json_object_set_new(rq->result, "suggested_branch",
+				    json_pack("{s:s, s:s}", "code", st->outflow->suggested_branch,
+					      "name", st->outflow->suggested_branch_name));
+		if (strcmp(st->outflow->suggested_branch, branch) != 0)
+			request_warn(rq, "note: his outflow site suggested branch %s (%s)",
+				     st->outflow->suggested_branch,
+				     st->outflow->suggested_branch_name);
+	}
 out:
 	if (b)
 		ld__branch_info__free_unpacked(b, NULL);

@@ -65,6 +65,30 @@ static int need(struct request *rq, const char *key, const char **out)
 /* ---------------------------------------------------------------------------------------------- */
 /* Branches                                                                                       */
 
+/*
+ * The directory options of `branch add` (--address, --contact, --phone, --accepts-mobile) into B;
+ * *publish: any was given, so the branch goes into the directory its peers see.
+ */
+static int branch_directory_fields(struct request *rq, Ld__BranchInfo *b, bool *publish)
+{
+	static const char *const keys[] = {"address", "contact", "phone"};
+	char **fields[] = {&b->address, &b->contact, &b->phone};
+	const char *why;
+	b->accepts_mobile = request_flag(rq, "accepts-mobile");
+	*publish = b->accepts_mobile;
+	for (size_t i = 0; i < 3; i++) {
+		const char *v = request_param(rq, keys[i]);
+		if (!v)
+			continue;
+		int bad = i == 2 ? input_phone_check(v, &why) : input_text_check(v, 200, &why);
+		if (bad)
+			return request_fail(rq, LD_EINPUT, "--%s %.200s", keys[i], why);
+		*fields[i] = (char *)v;
+		*publish = true;
+	}
+	return 0;
+}
+
 int cmd_branch_add(struct request *rq, struct store_txn *txn)
 {
 	const char *code = request_arg(rq, 0);
@@ -97,6 +121,9 @@ int cmd_branch_add(struct request *rq, struct store_txn *txn)
 	b.code = (char *)code;
 	b.name = (char *)name;
 	b.temporary = request_flag(rq, "temporary");
+	bool publish;
+	if ((rc = branch_directory_fields(rq, &b, &publish)))
+		return rc;
 	Ld__Event ev = LD__EVENT__INIT;
 	ev.kind = LD__EVENT_KIND__BRANCH_ADDED;
 	ev.date = date_today();
@@ -105,6 +132,13 @@ int cmd_branch_add(struct request *rq, struct store_txn *txn)
 	ev.branch = &b;
 	if ((rc = commit_event(rq, txn, &ev, "branch.add", code, NULL)))
 		return rc;
+	/* In the directory its peers see (找组织): branch.published goes to every peer. */
+	if (publish) {
+		ev.kind = LD__EVENT_KIND__BRANCH_PUBLISHED;
+		if ((rc = commit_event(rq, txn, &ev, NULL, NULL, NULL)))
+			return rc;
+	}
+	json_object_set_new(rq->result, "published", json_boolean(publish));
 	json_object_set_new(rq->result, "code", json_string(code));
 	json_object_set_new(rq->result, "name", json_string(name));
 	json_object_set_new(rq->result, "temporary", json_boolean(b.temporary));
@@ -127,8 +161,11 @@ int cmd_branch_list(struct request *rq, struct store_txn *txn)
 			rc = LD_ECORRUPT;
 			break;
 		}
-		json_array_append_new(list, json_pack("{s:s, s:s, s:b}", "code", b->code, "name",
-						      b->name, "temporary", b->temporary));
+		json_array_append_new(list, json_pack("{s:s, s:s, s:b, s:s, s:s, s:s, s:b}", "code",
+						      b->code, "name", b->name, "temporary",
+						      b->temporary, "address", b->address,
+						      "contact", b->contact, "phone", b->phone,
+						      "accepts_mobile", b->accepts_mobile));
 		ld__branch_info__free_unpacked(b, NULL);
 	}
 	store_cursor_close(c);

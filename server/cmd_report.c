@@ -16,6 +16,7 @@
 #include "idno.h"
 #include "page.h"
 #include "rules.h"
+#include "service_util.h"
 #include "sites.h"
 #include "view.h"
 #include "lderr.h"
@@ -60,6 +61,7 @@ static void gather(struct request *rq, struct store_txn *txn, const Ld__MemberSt
 	f->last_attended = or_none(st->last_attended);
 	f->last_report = or_none(st->last_report);
 	f->last_contact = or_none(st->last_contact);
+	f->last_visit = or_none(st->last_visit);
 	if (st->checkin_date)
 		f->last_contact =
 		    f->last_contact == LD_DATE_NONE || st->checkin_date > f->last_contact
@@ -530,6 +532,13 @@ static int tally_unpack(const unsigned char *p, size_t left, struct site_tally *
 	return left ? LD_ECORRUPT : 0;
 }
 
+/* service_due's reminders into a due_list. */
+static void add_service_reminder(void *ctx, const char *kind, const char *member, int32_t since,
+				 const char *detail)
+{
+	add_reminder(ctx, kind, member, since, detail);
+}
+
 /*
  * The site rules (3+ full members at one place with no temporary branch; the 27th) from T, the
  * tally of every member, into LIST, sorted.
@@ -593,6 +602,10 @@ static int site_reminders(struct request *rq, struct store_txn *txn, int32_t as_
 			add_reminder(list, "org-life-day", "", life_day, detail);
 		}
 	}
+	/* The service centre: requests near or past their promised day, notices unanswered. */
+	int rc = service_due(rq, txn, as_of, add_service_reminder, list);
+	if (rc)
+		return rc;
 	if (list->failed || list->arena.failed)
 		return -ENOMEM;
 	sort_reminders(list, 0);
@@ -896,6 +909,7 @@ int cmd_stats(struct request *rq, struct store_txn *txn)
 		json_array_append_new(att_list, row);
 	}
 	json_object_set_new(rq->result, "attendance_by_branch", att_list);
+	rc = service_stats(rq, txn, as_of, rq->result);
 out_meetings:
 	json_decref(meeting_branch);
 out:

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "audit.h"
+#include "service.h"
 #include "commands.h"
 #include "daemon.h"
 #include "date.h"
@@ -155,6 +156,9 @@ int cmd_peer_add(struct request *rq, struct store_txn *txn)
 	ld__peer_record__pack(&rec, buf);
 	rc = store_put(txn, TBL_PEERS, name, strlen(name), buf, len, STORE_NOOVERWRITE);
 	free(buf);
+	/* 找组织: the branches this site published before reach the new peer too. */
+	if (rc == 0)
+		rc = directory_send_own(txn, rq->daemon->site_id, id);
 	if (rc == 0)
 		rc = audit_append(txn, request_operator(rq), rq->uid, "peer.add", NULL, name);
 	if (rc)

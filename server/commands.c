@@ -49,7 +49,7 @@ static const struct command commands[] = {
     SCAN("log", cmd_log),
     SCAN("audit", cmd_audit),
     WRITE("verify", cmd_verify, NULL),
-    WRITE("branch.add", cmd_branch_add, NULL),
+    WRITE("branch.add", cmd_branch_add, after_events), /* branch.published goes to the peers */
     READ("branch.list", cmd_branch_list),
     WRITE("branch.join", cmd_branch_join, NULL),
     WRITE("branch.leave", cmd_branch_leave, NULL),
@@ -89,6 +89,19 @@ static const struct command commands[] = {
     SCAN("stats", cmd_stats),
     {.name = "export", .fn = cmd_export, .write_if = "reveal", .scan = true},
     WRITE("import", cmd_import, after_events),
+    WRITE("request.open", cmd_request_open, after_events),
+    WRITE("request.handover", cmd_request_handover, after_events),
+    WRITE("request.forward", cmd_request_forward, after_events),
+    WRITE("request.answer", cmd_request_answer, after_events),
+    WRITE("request.close", cmd_request_close, after_events),
+    READ("request.show", cmd_request_show),
+    SCAN("request.list", cmd_request_list),
+    SCAN("directory", cmd_directory),
+    WRITE("notice.send", cmd_notice_send, after_events),
+    WRITE("notice.answer", cmd_notice_answer, after_events),
+    SCAN("notice.list", cmd_notice_list),
+    WRITE("visit.add", cmd_visit_add, after_events),
+    SCAN("visit.list", cmd_visit_list),
 };
 
 const struct command *command_find(const char *name)

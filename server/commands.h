@@ -41,6 +41,23 @@ struct command {
 /* The command called NAME, or NULL. */
 const struct command *command_find(const char *name);
 
+/* cmd_request.c: requests to the service centre (首问, 首办, 限时办结) */
+int cmd_request_open(struct request *rq, struct store_txn *txn);
+int cmd_request_handover(struct request *rq, struct store_txn *txn);
+int cmd_request_forward(struct request *rq, struct store_txn *txn);
+int cmd_request_answer(struct request *rq, struct store_txn *txn);
+int cmd_request_close(struct request *rq, struct store_txn *txn);
+int cmd_request_show(struct request *rq, struct store_txn *txn);
+int cmd_request_list(struct request *rq, struct store_txn *txn);
+
+/* cmd_service.c: the directory (找组织), notices and leave (请假), visits (走访慰问) */
+int cmd_directory(struct request *rq, struct store_txn *txn);
+int cmd_notice_send(struct request *rq, struct store_txn *txn);
+int cmd_notice_answer(struct request *rq, struct store_txn *txn);
+int cmd_notice_list(struct request *rq, struct store_txn *txn);
+int cmd_visit_add(struct request *rq, struct store_txn *txn);
+int cmd_visit_list(struct request *rq, struct store_txn *txn);
+
 /* cmd_site.c */
 int cmd_site(struct request *rq, struct store_txn *txn);
 int cmd_pubkey(struct request *rq, struct store_txn *txn);

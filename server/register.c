@@ -16,6 +16,7 @@
 #include "idno.h"
 #include "input.h"
 #include "money.h"
+#include "service.h"
 #include "lderr.h"
 
 #define NAME_MAX_BYTES 96
@@ -271,6 +272,39 @@ static int outflow_fields(struct request *rq, const struct fields *f, Ld__Outflo
 	return 0;
 }
 
+/*
+ * --suggest-branch CODE (找组织): a branch of the inflow site's directory (branch.published), named
+ * in the registration so that the inflow site sees it at check-in. D->peer is the inflow site.
+ */
+static int suggested_branch(struct request *rq, struct store_txn *txn, const struct fields *f,
+			    struct outflow_draft *d)
+{
+	const char *code = f->get(f, "suggest-branch");
+	if (!code)
+		return 0;
+	uint8_t key[DIRECTORY_KEY_MAX];
+	size_t n = code[0] ? directory_key(d->peer->site_id.data, code, key) : 0;
+	struct store_val v;
+	int rc = n ? store_get(txn, TBL_DIRECTORY, key, n, &v) : LD_ENOTFOUND;
+	if (rc == LD_ENOTFOUND)
+		return request_fail(rq, rc,
+				    "%ssuggest-branch: no branch '%s' in the directory of %s; see "
+				    "liudong directory %s",
+				    f->prefix, code, d->of.inflow_name, d->of.inflow_name);
+	if (rc)
+		return rc;
+	if (!(d->suggested = ld__branch_info__unpack(NULL, v.len, v.data)))
+		return LD_ECORRUPT;
+	if (!d->suggested->accepts_mobile)
+		request_warn(
+		    rq,
+		    "note: suggested branch %s of %s, which does not say it takes mobile members",
+		    code, d->of.inflow_name);
+	d->of.suggested_branch = d->suggested->code;
+	d->of.suggested_branch_name = d->suggested->name;
+	return 0;
+}
+
 int register_outflow_check(struct request *rq, struct store_txn *txn, const struct fields *f,
 			   const Ld__MemberState *st, struct outflow_draft *d)
 {
@@ -304,6 +338,9 @@ int register_outflow_check(struct request *rq, struct store_txn *txn, const stru
 		return LD_ECORRUPT;
 	d->of.member = st->info;
 	d->of.inflow_site = d->peer->site_id;
+	d->suggested = NULL;
+	if ((rc = suggested_branch(rq, txn, f, d)))
+		return rc;
 	if (!d->of.phone)
 		d->of.phone = st->info->phone;
 	ld__event__init(&d->ev);
@@ -321,6 +358,9 @@ void outflow_draft_free(struct outflow_draft *d)
 	if (d->peer)
 		ld__peer_record__free_unpacked(d->peer, NULL);
 	d->peer = NULL;
+	if (d->suggested)
+		ld__branch_info__free_unpacked(d->suggested, NULL);
+	d->suggested = NULL;
 }
 
 int register_outflow(struct request *rq, struct store_txn *txn, const struct fields *f,

@@ -53,6 +53,8 @@ struct outflow_draft {
 	Ld__OutflowInfo of;
 	Ld__Event ev;	      /* the outflow.registered event; its payload is OF */
 	Ld__PeerRecord *peer; /* owned: the inflow site; free with outflow_draft_free */
+	Ld__BranchInfo
+	    *suggested; /* owned, or NULL: the branch of its directory suggested (找组织) */
 };
 
 /*

@@ -8,6 +8,7 @@
 #include "clock.h"
 #include "date.h"
 #include "domain.h"
+#include "i18n.h"
 #include "idno.h"
 #include "siteid.h"
 
@@ -121,6 +122,16 @@ json_t *view_member(const Ld__MemberState *st, bool reveal, const uint8_t *self_
 		json_object_set_new(o, "inflow_branch", json_string(st->checkin->branch));
 		json_object_set_new(o, "checked_in", view_date(st->checkin_date));
 	}
+	if (of && of->suggested_branch[0])
+		json_object_set_new(o, "suggested_branch",
+				    json_pack("{s:s, s:s}", "code", of->suggested_branch, "name",
+					      of->suggested_branch_name));
+	/* 不享有表决权、选举权和被选举权 at the inflow site: the same words at both sites. */
+	if (member_stay_active(st))
+		json_object_set_new(
+		    o, "voting",
+		    json_string(_("votes, elects and stands for election only at his formal "
+				  "organization, not at the inflow site")));
 	if (of) {
 		json_object_set_new(o, "reason", json_string(of->reason));
 		json_object_set_new(o, "from", view_date(of->from));

@@ -186,6 +186,111 @@ static void write_batch(const char *out, const char *name, ProtobufCBinaryData *
 	free(buf);
 }
 
+/*
+ * The service side (service.h) from P, M2's inflow site: a request forwarded to S and a step of
+ * it, a branch of P's directory, a visit; and what S quarantines: a notice (S's to send), a step
+ * of a request S never had, a forward to another site, a forward about no member, a directory
+ * entry naming a member.
+ */
+static void write_service(const char *out, uint64_t seq)
+{
+	ProtobufCBinaryData ev[10];
+	size_t n = 0;
+	Ld__ServiceRequest rq = LD__SERVICE_REQUEST__INIT;
+	rq.id = "320100-2026-Q000001";
+	rq.kind = "transfer";
+	rq.text = "转接组织关系";
+	rq.from_person = "张三";
+	rq.phone = "";
+	rq.owner = "wang";
+	rq.opened = 20600;
+	rq.due_date = 20614;
+	rq.site.data = peer;
+	rq.site.len = LD_SITE_ID_BYTES;
+	Ld__TrailEntry t0 = LD__TRAIL_ENTRY__INIT;
+	t0.action = "open";
+	t0.by = "wang";
+	t0.to = "wang";
+	t0.text = rq.text;
+	Ld__TrailEntry *trail[] = {&t0};
+	Ld__RequestForward fw = LD__REQUEST_FORWARD__INIT;
+	fw.request = &rq;
+	fw.to_site.data = self;
+	fw.to_site.len = LD_SITE_ID_BYTES;
+	fw.to_name = "S";
+	fw.note = "请流出地办理";
+	fw.handler = "wang";
+	fw.n_trail = 1;
+	fw.trail = trail;
+	Ld__Event e = fuzz_event(peer, ++seq, LD__EVENT_KIND__REQUEST_FORWARDED, M2);
+	e.payload_case = LD__EVENT__PAYLOAD_FORWARD;
+	e.forward = &fw;
+	ev[n++] = fuzz_event_pack(&e);
+	Ld__RequestStep st = LD__REQUEST_STEP__INIT;
+	st.request = rq.id;
+	st.action = "answer";
+	st.to = "";
+	st.text = "已联系";
+	st.site = rq.site;
+	st.forwarded_to = fw.to_site;
+	e = fuzz_event(peer, ++seq, LD__EVENT_KIND__REQUEST_STEP, M2);
+	e.payload_case = LD__EVENT__PAYLOAD_STEP;
+	e.step = &st;
+	ev[n++] = fuzz_event_pack(&e);
+	Ld__BranchInfo b = LD__BRANCH_INFO__INIT;
+	b.code = "101";
+	b.name = "流入支部";
+	b.address = "南京";
+	b.contact = "李";
+	b.phone = "025-1";
+	b.accepts_mobile = true;
+	e = fuzz_event(peer, ++seq, LD__EVENT_KIND__BRANCH_PUBLISHED, "");
+	e.payload_case = LD__EVENT__PAYLOAD_BRANCH;
+	e.branch = &b;
+	ev[n++] = fuzz_event_pack(&e);
+	Ld__Visit vi = LD__VISIT__INIT;
+	vi.kind = "holiday";
+	vi.text = "七一慰问";
+	vi.help = "";
+	e = fuzz_event(peer, ++seq, LD__EVENT_KIND__VISIT_RECORDED, M2);
+	e.payload_case = LD__EVENT__PAYLOAD_VISIT;
+	e.visit = &vi;
+	ev[n++] = fuzz_event_pack(&e);
+	Ld__Notice no = LD__NOTICE__INIT;
+	no.id = "320100-2026-N000001";
+	no.kind = "election";
+	no.date = 20620;
+	no.text = "换届选举";
+	e = fuzz_event(peer, ++seq, LD__EVENT_KIND__NOTICE_SENT, M2);
+	e.payload_case = LD__EVENT__PAYLOAD_NOTICE;
+	e.notice = &no;
+	ev[n++] = fuzz_event_pack(&e);
+	st.request = "320100-2026-Q999999";
+	e = fuzz_event(peer, ++seq, LD__EVENT_KIND__REQUEST_STEP, M2);
+	e.payload_case = LD__EVENT__PAYLOAD_STEP;
+	e.step = &st;
+	ev[n++] = fuzz_event_pack(&e);
+	rq.id = "320100-2026-Q000002";
+	fw.to_site.data = peer;
+	e = fuzz_event(peer, ++seq, LD__EVENT_KIND__REQUEST_FORWARDED, M2);
+	e.payload_case = LD__EVENT__PAYLOAD_FORWARD;
+	e.forward = &fw;
+	ev[n++] = fuzz_event_pack(&e);
+	fw.to_site.data = self;
+	e = fuzz_event(peer, ++seq, LD__EVENT_KIND__REQUEST_FORWARDED, "");
+	e.payload_case = LD__EVENT__PAYLOAD_FORWARD;
+	e.forward = &fw;
+	ev[n++] = fuzz_event_pack(&e);
+	e = fuzz_event(peer, ++seq, LD__EVENT_KIND__BRANCH_PUBLISHED, M2);
+	e.payload_case = LD__EVENT__PAYLOAD_BRANCH;
+	e.branch = &b;
+	ev[n++] = fuzz_event_pack(&e);
+	write_list(out, "list-service", ev, n);
+	write_batch(out, "batch-service", ev, n, SEED_SEQ, seq);
+	for (size_t i = 0; i < n; i++)
+		free(ev[i].data);
+}
+
 static void write_corpus(const char *out)
 {
 	ProtobufCBinaryData good[12];
@@ -260,9 +365,10 @@ static void write_corpus(const char *out)
 	free(contra.data);
 	for (int i = 0; i < SEED_SEQ; i++)
 		free(seed[i].data);
+	write_service(out, seq);
 	/* Each kind without payload, about a member of each kind. */
 	const char *members[] = {M1, M2, M3, M4};
-	for (int k = 0; k <= LD__EVENT_KIND__LAPSE_DECIDED; k++) {
+	for (int k = 0; k <= LD__EVENT_KIND__VISIT_RECORDED; k++) {
 		ProtobufCBinaryData bare[4];
 		for (int i = 0; i < 4; i++) {
 			Ld__Event e = fuzz_event(peer, SEED_SEQ + 1 + (uint64_t)i, k, members[i]);

@@ -28,6 +28,9 @@ static void test_chinese_words(void **state)
 	assert_string_equal(enum_canonical(&enum_revoke_reason, "遗失"), "lost");
 	assert_string_equal(enum_canonical(&enum_feedback_kind, "帮扶"), "help");
 	assert_string_equal(enum_canonical(&enum_location, "已报到"), "checked-in");
+	assert_string_equal(enum_canonical(&enum_request_kind, "组织关系转接"), "transfer");
+	assert_string_equal(enum_canonical(&enum_notice_kind, "换届选举"), "election");
+	assert_string_equal(enum_canonical(&enum_visit_kind, "节日慰问"), "holiday");
 	/* Not a word of this enum: another enum's, a part of one, nothing. */
 	assert_null(enum_canonical(&enum_outflow_reason, "遗失"));
 	assert_null(enum_canonical(&enum_outflow_reason, "务"));
@@ -50,6 +53,9 @@ static void test_options(void **state)
 	assert_ptr_equal(enum_for_option("member.add", "kind"), &enum_member_kind);
 	assert_ptr_equal(enum_for_option("feedback", "kind"), &enum_feedback_kind);
 	assert_ptr_equal(enum_for_option("dues calc", "category"), &enum_dues_category);
+	assert_ptr_equal(enum_for_option("request.open", "kind"), &enum_request_kind);
+	assert_ptr_equal(enum_for_option("notice send", "kind"), &enum_notice_kind);
+	assert_ptr_equal(enum_for_option("visit.add", "kind"), &enum_visit_kind);
 
 	assert_string_equal(enum_normalize("member.add", "dues-category", "离退休"), "retired");
 	assert_string_equal(enum_normalize("outflow.register", "reason", "务工"), "work");

@@ -266,6 +266,43 @@ static void test_closed_raises_nothing(void **state)
 	assert_int_equal(rules_member(&r, &f, d("2026-01-01"), out, RULES_MAX_REMINDERS), 0);
 }
 
+/*
+ * holiday-visit: a mobile member with no visit in 12 months, from 14 days before 七一 and 春节
+ * through the day, at both his sites; a visit within the year silences it.
+ */
+static void test_holiday_visit(void **state)
+{
+	struct member_facts f = away("2026-02-01");
+	f.last_visit = LD_DATE_NONE;
+	boundary(&f, "2027-06-16", "2027-06-17", "2027-06-24", "holiday-visit");
+	assert_true(raised(&f, "2027-07-01", "holiday-visit"));
+	assert_false(raised(&f, "2027-07-02", "holiday-visit"));
+	/* 春节 2028 is 26 January: from 12 January. */
+	boundary(&f, "2028-01-11", "2028-01-12", "2028-01-19", "holiday-visit");
+	assert_false(raised(&f, "2028-01-27", "holiday-visit"));
+	/* A visit 11 months before silences it; one a full year before does not. */
+	f.last_visit = d("2026-07-24");
+	assert_false(raised(&f, "2027-06-24", "holiday-visit"));
+	f.last_visit = d("2026-06-24");
+	assert_true(raised(&f, "2027-06-24", "holiday-visit"));
+	/* At the inflow site too; not for a member at home or whose stay here ended. */
+	f.outflow_here = false;
+	f.inflow_here = true;
+	assert_true(raised(&f, "2027-06-24", "holiday-visit"));
+	f.away = false;
+	assert_false(raised(&f, "2027-06-24", "holiday-visit"));
+	f.away = true;
+	f.closed = true;
+	assert_false(raised(&f, "2027-06-24", "holiday-visit"));
+	/* Its settings. */
+	struct rules keep = r;
+	f.closed = false;
+	r.holiday_visit_days = 7;
+	assert_false(raised(&f, "2027-06-23", "holiday-visit"));
+	assert_true(raised(&f, "2027-06-24", "holiday-visit"));
+	r = keep;
+}
+
 static void test_settings(void **state)
 {
 	struct member_facts f = away("2026-01-10");
@@ -292,6 +329,7 @@ int main(void)
 	    cmocka_unit_test(test_probation_and_letters),
 	    cmocka_unit_test(test_closed_raises_nothing),
 	    cmocka_unit_test(test_settings),
+	    cmocka_unit_test(test_holiday_visit),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
