@@ -225,7 +225,7 @@ static const struct cmd_spec commands[] = {
     {C("request show", "request.show", 1, 1, "REQ", "a request and its trail")},
     {C("request list", "request.list", 0, 0, "", "requests this site holds"),
      .opts = {FLAG("open"), FLAG("overdue"), OPT("owner", "NAME"), OPT("member", "IDNO")},
-     .rows = "requests"},
+     .rows = "requests", .hide = "site,opened"},
     {C("dues calc", NULL, 0, 0, "", "monthly dues for a category and income (no daemon needed)"),
      .opts = {REQ("category", "CATEGORY"), OPT("income", "YUAN"), OPT("dues", "YUAN")},
      .local = local_dues_calc},

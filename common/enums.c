@@ -44,6 +44,11 @@ ENUM(enum_notice_kind, "kind", {"election", {"换届选举", "选举"}},
      {"appraisal", {"民主评议", "民主评议党员"}}, {"other", {"其他"}});
 ENUM(enum_visit_kind, "kind", {"holiday", {"节日慰问", "节日"}}, {"hardship", {"困难帮扶", "困难"}},
      {"illness", {"生病慰问", "生病"}}, {"family", {"走访家属", "家属"}}, {"other", {"其他"}});
+/* Shown only (no option takes them): a request's (or a conflict's) status, a trail's steps. */
+ENUM(enum_request_status, "status", {"open", {"未办结"}}, {"closed", {"已办结"}},
+     {"resolved", {"已处理"}});
+ENUM(enum_request_action, "action", {"open", {"受理"}}, {"forward", {"转办"}},
+     {"handover", {"移交"}}, {"answer", {"答复"}}, {"close", {"办结"}});
 
 static const struct {
 	const char *command, *option;

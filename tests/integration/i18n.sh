@@ -110,6 +110,15 @@ if aligned >"$T/why"; then pass; else fail "member list under zh_CN: $(cat "$T/w
 assert_exit 4 zh member show "$UNKNOWN" --json &&
 	assert_contains "$ERR" "no member with identity number" "--json's error under zh_CN"
 
+log "the service side's words in Chinese too: a request's kind, status and trail"
+assert_exit 0 zh --operator 王 request open --kind 组织关系转接 --text 转组织关系 --member "$ID2"
+REQ=$(jget "$(ld a --json request list)" 'd["requests"][0]["request"]')
+assert_eq "$(jget "$(ld a --json request show "$REQ")" 'd["kind"]')" transfer "the kind as stored"
+assert_exit 0 zh request show "$REQ" &&
+	assert_contains "$OUT" "组织关系转接" "a request's kind under zh_CN" &&
+	assert_contains "$OUT" "未办结" "a request's status under zh_CN" &&
+	assert_contains "$OUT" "受理" "a trail's step under zh_CN"
+
 log "under C: English"
 assert_exit 0 en member show "$ID2" &&
 	assert_contains "$OUT" "dues_category" "an English label" &&
