@@ -538,8 +538,9 @@ static int attack_framed(const struct opts *o, struct tls_ctx *ctx)
 		if (read_to_end(&h, true) != 1)
 			return 0;
 		char reason[1024] = "line one\nline two\r\x01 \xff\xfe\xc3 not UTF-8 ";
-		while (strlen(reason) + 4 < sizeof(reason))
-			strcat(reason, "流动"); /* long: cut somewhere inside a character */
+		/* Long: the receiver's buffer cuts it somewhere inside a character. */
+		while (strlen(reason) + sizeof("流动") <= sizeof(reason))
+			strcat(reason, "流动");
 		Ld__Close cl = LD__CLOSE__INIT;
 		cl.reason = reason;
 		cl.code = LD__CLOSE_CODE__NOT_PINNED;
