@@ -89,6 +89,8 @@ assert_contains "$walk_out" "dues.paid" "北京's history of the member"
 assert_contains "$walk_out" "attendance" "北京's history of the member"
 assert_contains "$walk_out" "南京  live" "北京's status"
 assert_contains "$walk_out" "LD1:" "the token the walk printed"
+assert_contains "$walk_out" "张组织员" "the request's handler at 北京"
+assert_contains "$walk_out" "handover" "the request's trail at 北京"
 # On stderr, notes at most (a meeting not on the 27th), never an error.
 assert_eq "$(printf '%s\n' "$ERR" | grep -v '^liudong: note: ' | grep -c .)" 0 "lines on the walk's stderr but notes"
 
