@@ -61,6 +61,9 @@ jget() { python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(eval(sys.
 a() { "$LIUDONG" -s "$WORK/a/liudongd.sock" "$@"; }
 b() { "$LIUDONG" -s "$WORK/b/liudongd.sock" "$@"; }
 now_ns() { date +%s%N; }
+cpu_ms() { # PID: the CPU time (user + system) the process took so far, in ms
+  awk '{ print ($14 + $15) * 10 }' "/proc/$1/stat" 2>/dev/null || echo 0
+}
 
 start() { # KEY: start site KEY's daemon (traced in trace mode); sets PA or PB
   local key=$1 env=()
@@ -97,7 +100,7 @@ waiter() {
 perf_on() { # KEY: perf record -g on site KEY's daemon
   local pid
   pid=$([ "$1" = a ] && echo "$PA" || echo "$PB")
-  perf record -q -g -p "$pid" -o "$OUT/perf-$1.data" 2>"$OUT/perf-$1.err" &
+  perf record -q ${PERF_CALLGRAPH:--g} -p "$pid" -o "$OUT/perf-$1.data" 2>"$OUT/perf-$1.err" &
   if [ "$1" = a ]; then PERFA=$!; else PERFB=$!; fi
   sleep 1 # perf attaches
 }
@@ -121,16 +124,18 @@ fi
 [ "$MODE" != perf ] || perf_on a
 sleep 0.1
 t0=$(now_ns)
+ca0=$(cpu_ms "$PA")
 a --json import members "$CSV" >"$WORK/import.json" 2>"$WORK/import.err" ||
   die "the import failed: $(cat "$WORK/import.err")"
 t1=$(now_ns)
+ca1=$(cpu_ms "$PA")
 perf_off a
 tb=0
 if [ "$MODE" != timed ]; then
   sleep 0.5
   tb=$(now_ns) # B starts: it opens its store, connects to A and applies what A sends
   if [ "$MODE" = perf ]; then # B under perf from its start: its catch-up is over in a second
-    perf record -q -g -o "$OUT/perf-b.data" -- "$LIUDONGD" -c "$WORK/b/liudongd.conf" \
+    perf record -q ${PERF_CALLGRAPH:--g} -o "$OUT/perf-b.data" -- "$LIUDONGD" -c "$WORK/b/liudongd.conf" \
       2>"$WORK/b.log" &
     PERFB=$!
     for _ in $(seq 200); do PB=$(pgrep -P "$PERFB" || true); [ -z "$PB" ] || break; sleep 0.01; done
@@ -142,6 +147,7 @@ if [ "$MODE" != timed ]; then
 fi
 wait "$WAITER" || die "B did not apply all $N events: $(cat "$WORK/wait.json" "$WORK/wait.err")"
 WAITER=
+cb=$(cpu_ms "$PB")
 if [ "$MODE" = perf ]; then # B is perf's child: stop it, then perf ends by itself
   kill -TERM "$PB"
   PB=
@@ -171,9 +177,11 @@ if [ "$MODE" = trace ]; then
     --to "${done_ms}000000" --json) || die "the replay of B's trace failed"
 fi
 
-python3 - "$N" "$t0" "$t1" "$done_ms" "$first_ms" "$tb" "$W" "$REPLAY_A" "$REPLAY_B" "$MODE" <<'PY'
+python3 - "$N" "$t0" "$t1" "$done_ms" "$first_ms" "$tb" "$W" "$REPLAY_A" "$REPLAY_B" "$MODE" \
+  "$((ca1 - ca0))" "$cb" <<'PY'
 import json, sys
 n, t0, t1, done_ms, first_ms, tb = (int(x) for x in sys.argv[1:7])
+a_cpu_ms, b_cpu_ms = int(sys.argv[11]), int(sys.argv[12])
 w = json.loads(sys.argv[7])
 ra, rb = json.loads(sys.argv[8]), json.loads(sys.argv[9])
 live = sys.argv[10] == "timed"
@@ -185,10 +193,14 @@ out = {
     "members_per_s": round(n / e2e, 1) if live else None,
     # live: from B's first applied event to its last; catch-up: from B's first answer
     "b_apply_s": round((done_ms - first_ms) / 1e3 if live else done_ms / 1e3 - tb / 1e9, 4),
-    "b_first_after_start_s": round(first_ms / 1e3 - t0 / 1e9, 4) if live else None,
+    # live: B's first event after the import's start; catch-up: after B's start
+    "b_first_after_start_s": round(first_ms / 1e3 - (t0 if live else tb) / 1e9, 4),
     "a_hwm_kib": w["procs"]["a"]["peak_hwm_kib"] if "peak_hwm_kib" in w["procs"]["a"] else None,
     "b_hwm_kib": w["procs"]["b"]["peak_hwm_kib"] if "peak_hwm_kib" in w["procs"]["b"] else None,
     "replay_a": ra, "replay_b": rb,
+    # CPU time (user + system, 10 ms ticks): A's during the import; B's since it started (its
+    # whole life in catch-up and perf modes, where it starts after the import)
+    "a_cpu_s": a_cpu_ms / 1e3, "b_cpu_s": b_cpu_ms / 1e3,
 }
 print(json.dumps(out))
 PY

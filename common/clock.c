@@ -33,6 +33,12 @@ int64_t clock_now_ms(void)
 	return ms_of(CLOCK_REALTIME) + test_offset_ms;
 }
 
+int64_t clock_now_coarse_ms(void)
+{
+	pthread_once(&test_offset_once, test_offset_read);
+	return ms_of(CLOCK_REALTIME_COARSE) + test_offset_ms;
+}
+
 int64_t clock_mono_ms(void)
 {
 	return ms_of(CLOCK_MONOTONIC);

@@ -157,7 +157,7 @@ char *date_format(int32_t days, char out[LD_DATE_LEN])
 
 int32_t date_today(void)
 {
-	int64_t now = clock_now_ms() / 1000;
+	int64_t now = clock_now_coarse_ms() / 1000;
 	return (int32_t)floor_div(now + SHANGHAI_UTC_OFFSET, SECONDS_PER_DAY);
 }
 

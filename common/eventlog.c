@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdbool.h>
 #include <time.h>
 
 #include "clock.h"
@@ -22,20 +23,51 @@
 
 #define SCHEMA_VERSION 1
 
-/* SHA-256 fetched from the provider once: EVP_sha256() looks it up again on every digest. */
+/*
+ * SHA-256 fetched from the provider once (EVP_sha256() looks it up again on every digest), and a
+ * digest context per thread, made at its first digest and freed when the thread ends (EVP_Digest
+ * makes and frees one per call).
+ */
 static EVP_MD *sha256_md;
+static pthread_key_t sha256_ctx_key;
+static bool sha256_key_ok;
 static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+
+static void sha256_ctx_free(void *ctx)
+{
+	EVP_MD_CTX_free(ctx);
+}
 
 static void sha256_fetch(void)
 {
 	sha256_md = EVP_MD_fetch(NULL, "SHA2-256", NULL);
+	sha256_key_ok = pthread_key_create(&sha256_ctx_key, sha256_ctx_free) == 0;
+}
+
+/* The calling thread's digest context, or NULL (out of memory). */
+static EVP_MD_CTX *sha256_ctx(void)
+{
+	if (!sha256_key_ok)
+		return NULL;
+	EVP_MD_CTX *ctx = pthread_getspecific(sha256_ctx_key);
+	if (!ctx && (ctx = EVP_MD_CTX_new()) && pthread_setspecific(sha256_ctx_key, ctx) != 0) {
+		EVP_MD_CTX_free(ctx);
+		ctx = NULL;
+	}
+	return ctx;
 }
 
 int eventlog_sha256(const void *data, size_t len, uint8_t out[LD_HASH_BYTES])
 {
 	unsigned int n = 0;
 	pthread_once(&sha256_once, sha256_fetch);
-	if (!sha256_md || !EVP_Digest(data, len, out, &n, sha256_md, NULL) || n != LD_HASH_BYTES)
+	EVP_MD_CTX *ctx = sha256_md ? sha256_ctx() : NULL;
+	if (ctx && EVP_DigestInit_ex2(ctx, sha256_md, NULL) && EVP_DigestUpdate(ctx, data, len) &&
+	    EVP_DigestFinal_ex(ctx, out, &n) && n == LD_HASH_BYTES)
+		return 0;
+	/* No context of the thread's (memory): one for this digest alone. */
+	if (!sha256_md || ctx || !EVP_Digest(data, len, out, &n, sha256_md, NULL) ||
+	    n != LD_HASH_BYTES)
 		return -EIO;
 	return 0;
 }
@@ -118,7 +150,10 @@ static void origin_key(const uint8_t *origin, uint64_t origin_seq, uint8_t key[4
 	store_u64_key(origin_seq, key + LD_SITE_ID_BYTES);
 }
 
-/* Append packed event bytes as the next entry; index its origin. */
+/*
+ * Append packed event bytes as the next entry; index its origin, if ORIGIN is not NULL (a peer's
+ * event: a site's own events are not indexed, their origin seq is their seq).
+ */
 static int append_bytes(struct store_txn *txn, const struct eventlog_head *head,
 			const uint8_t *origin, uint64_t origin_seq, const uint8_t *bytes,
 			size_t len)
@@ -132,24 +167,22 @@ static int append_bytes(struct store_txn *txn, const struct eventlog_head *head,
 	entry.event.data = (uint8_t *)bytes;
 	entry.event.len = len;
 	size_t elen = ld__log_entry__get_packed_size(&entry);
-	uint8_t *ebuf = malloc(elen);
-	if (!ebuf)
-		return -ENOMEM;
-	ld__log_entry__pack(&entry, ebuf);
-
 	uint8_t key[8];
 	store_u64_key(seq_expected, key);
-	uint8_t okey[40];
-	origin_key(origin, origin_seq, okey);
+	void *ebuf;
+	/* Packed straight into the store, and hashed there before the next put. */
+	if ((rc = store_put_reserved(txn, TBL_LOG, key, 8, elen, STORE_APPEND, &ebuf)))
+		return rc;
+	ld__log_entry__pack(&entry, ebuf);
 	struct eventlog_head next = {.seq = seq_expected};
-	if ((rc = eventlog_sha256(ebuf, elen, next.hash)) ||
-	    (rc = store_put(txn, TBL_LOG, key, 8, ebuf, elen, STORE_APPEND)) ||
-	    (rc = store_put(txn, TBL_ORIGINS, okey, sizeof(okey), key, 8, STORE_NOOVERWRITE)) ||
-	    (rc = head_put(txn, &next)))
-		goto out;
-out:
-	free(ebuf);
-	return rc;
+	if ((rc = eventlog_sha256(ebuf, elen, next.hash)))
+		return rc;
+	if (origin) {
+		uint8_t okey[40];
+		origin_key(origin, origin_seq, okey);
+		rc = store_put(txn, TBL_ORIGINS, okey, sizeof(okey), key, 8, STORE_NOOVERWRITE);
+	}
+	return rc ? rc : head_put(txn, &next);
 }
 
 /* Record that each of the N sites DEST must receive local seq SEQ. */
@@ -223,7 +256,7 @@ int eventlog_commit_known(struct store_txn *txn, const uint8_t site_id[LD_SITE_I
 	if (!buf)
 		return -ENOMEM;
 	ld__event__pack(ev, buf);
-	rc = append_bytes(txn, &head, site_id, next, buf, len);
+	rc = append_bytes(txn, &head, NULL, next, buf, len);
 	if (buf != stack)
 		free(buf);
 	struct fold_hint hint = {.have_before = have_before, .before = before, .self = site_id};
@@ -418,6 +451,12 @@ static int walk_chain(struct store_txn *txn, bool fold, struct verify_result *r)
 	uint8_t prev[LD_HASH_BYTES] = {0};
 	uint64_t expect = 1;
 	struct store_val k, v;
+	uint8_t self_id[LD_SITE_ID_BYTES];
+	const uint8_t *self = NULL;
+	if (store_get(txn, TBL_META, "site_id", 7, &v) == 0 && v.len == LD_SITE_ID_BYTES) {
+		memcpy(self_id, v.data, LD_SITE_ID_BYTES);
+		self = self_id;
+	}
 	for (rc = store_cursor_get(c, STORE_FIRST, &k, &v); rc == 0;
 	     rc = store_cursor_get(c, STORE_NEXT, &k, &v), expect++) {
 		r->entries++;
@@ -435,11 +474,16 @@ static int walk_chain(struct store_txn *txn, bool fold, struct verify_result *r)
 		else if (ev->origin.len != LD_SITE_ID_BYTES)
 			problem = "event has no origin";
 		if (!problem) {
+			/* A peer's event is indexed by its origin; this site's own is its seq (a
+			 * store written before 2026-11-30 indexes those too). */
 			uint8_t okey[40];
 			struct store_val o;
 			origin_key(ev->origin.data, ev->origin_seq, okey);
-			if (store_get(txn, TBL_ORIGINS, okey, sizeof(okey), &o) != 0 ||
-			    o.len != 8 || store_u64_from(o.data) != seq)
+			int orc = store_get(txn, TBL_ORIGINS, okey, sizeof(okey), &o);
+			bool own = self && memcmp(ev->origin.data, self, LD_SITE_ID_BYTES) == 0;
+			bool indexed = orc == 0 && o.len == 8 && store_u64_from(o.data) == seq;
+			bool unindexed_own = orc == LD_ENOTFOUND && own && ev->origin_seq == seq;
+			if (!indexed && !unindexed_own)
 				problem = "origins index does not match the log";
 		}
 		if (!problem && fold) {

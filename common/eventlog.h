@@ -80,7 +80,10 @@ int eventlog_append_remote(struct store_txn *txn, const Ld__Event *ev, const uin
 int eventlog_append_known(struct store_txn *txn, const Ld__Event *ev, const uint8_t *bytes,
 			  size_t len, bool have_before, Ld__MemberState *before, uint64_t *seq);
 
-/* The local seq of the event with id (ORIGIN, ORIGIN_SEQ) into *seq. Returns 0 or LD_ENOTFOUND. */
+/*
+ * The local seq of a peer's event with id (ORIGIN, ORIGIN_SEQ) into *seq. Returns 0 or
+ * LD_ENOTFOUND. This site's own events are not indexed: their origin seq is their local seq.
+ */
 int eventlog_find_origin(struct store_txn *txn, const uint8_t *origin, uint64_t origin_seq,
 			 uint64_t *seq);
 

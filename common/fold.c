@@ -55,12 +55,10 @@ static int put_packed(struct store_txn *txn, enum store_table t, const void *key
 		      const ProtobufCMessage *msg)
 {
 	size_t len = protobuf_c_message_get_packed_size(msg);
-	uint8_t *buf = malloc(len ? len : 1);
-	if (!buf)
-		return -ENOMEM;
-	protobuf_c_message_pack(msg, buf);
-	int rc = store_put(txn, t, key, klen, buf, len, 0);
-	free(buf);
+	void *room;
+	int rc = store_put_reserved(txn, t, key, klen, len, 0, &room);
+	if (rc == 0)
+		protobuf_c_message_pack(msg, room);
 	return rc;
 }
 
@@ -161,7 +159,10 @@ static int fold_outflow_registered(struct store_txn *txn, struct fold_hint *h, c
 	member_set_location(&st, LOC_AWAY);
 	st.outflow_site = ev->origin;
 	st.outflow_name = of->outflow_name;
-	st.outflow = of;
+	/* His record is the state's info: not kept a second time inside its outflow. */
+	Ld__OutflowInfo outflow = *of;
+	outflow.member = NULL;
+	st.outflow = &outflow;
 	st.first_seq = old ? old->first_seq : seq;
 	if (old) {
 		/* Cases and records run on beside a new registration. */

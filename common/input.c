@@ -45,24 +45,39 @@ static bool is_invisible(uint32_t cp)
 
 char *input_trim(char *s)
 {
-	if (!utf8_valid(s, true))
-		return s; /* not text: left for the checks to refuse */
-	const unsigned char *p = (const unsigned char *)s;
-	size_t n;
-	while (*p && is_space(decode(p, &n)))
+	/* One pass: is it text (else it is left as it is, for the checks to refuse), and where
+	 * do its first and last characters that are not white space lie. */
+	const char *first = NULL, *end = NULL;
+	for (const char *p = s; *p;) {
+		unsigned char c = (unsigned char)*p;
+		if (c > ' ' && c < 0x7f) { /* printable ASCII: most of what is trimmed */
+			first = first ? first : p;
+			end = ++p;
+			continue;
+		}
+		if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+			p++;
+			continue;
+		}
+		uint32_t cp;
+		size_t n = c < 0x80 ? 0 : utf8_char(p, &cp);
+		if (n == 0)
+			return s; /* a control character or not UTF-8 */
+		if (!is_space(cp)) {
+			first = first ? first : p;
+			end = p + n;
+		}
 		p += n;
-	size_t start = (size_t)((const char *)p - s), end = start;
-	for (size_t i = start; s[i];) {
-		bool space = is_space(decode((const unsigned char *)s + i, &n));
-		i += n;
-		if (!space)
-			end = i;
 	}
-	if (start == 0 && !s[end])
-		return s; /* nothing to trim: S is not written (it may be read-only, as "" can be)
-			   */
-	memmove(s, s + start, end - start);
-	s[end - start] = '\0';
+	if (!first) {
+		if (*s)
+			*s = '\0'; /* white space only ("" is not written: it may be read-only) */
+		return s;
+	}
+	if (first == s && !*end)
+		return s; /* nothing to trim */
+	memmove(s, first, (size_t)(end - first));
+	s[end - first] = '\0';
 	return s;
 }
 

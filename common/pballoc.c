@@ -5,6 +5,7 @@
 #include "pballoc.h"
 
 #include <stdalign.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 struct block_header {
@@ -41,4 +42,58 @@ void pb_budget_init(struct pb_budget *b, size_t limit)
 	b->allocator.allocator_data = b;
 	b->used = 0;
 	b->limit = limit;
+}
+
+struct spill {
+	alignas(max_align_t) struct spill *next;
+};
+
+static void *arena_alloc(void *data, size_t size)
+{
+	struct pb_arena *a = data;
+	size_t align = alignof(max_align_t);
+	size_t at = (a->used + align - 1) & ~(align - 1);
+	if (at <= a->cap && size <= a->cap - at) {
+		a->used = at + size;
+		return a->block + at;
+	}
+	if (size > SIZE_MAX - sizeof(struct spill))
+		return NULL;
+	struct spill *sp = malloc(sizeof(*sp) + size);
+	if (!sp)
+		return NULL;
+	sp->next = a->spill;
+	a->spill = sp;
+	return sp + 1;
+}
+
+static void arena_free(void *data, void *ptr)
+{
+	(void)data;
+	(void)ptr; /* everything goes back at pb_arena_reset */
+}
+
+void pb_arena_init(struct pb_arena *a, void *block, size_t cap)
+{
+	a->allocator.alloc = arena_alloc;
+	a->allocator.free = arena_free;
+	a->allocator.allocator_data = a;
+	/* The block's start aligned as malloc's are; what is cut off is not used. */
+	uintptr_t p = (uintptr_t)block, align = alignof(max_align_t);
+	uintptr_t start = (p + align - 1) & ~(align - 1);
+	size_t skip = (size_t)(start - p);
+	a->block = (unsigned char *)block + (skip < cap ? skip : cap);
+	a->cap = skip < cap ? cap - skip : 0;
+	a->used = 0;
+	a->spill = NULL;
+}
+
+void pb_arena_reset(struct pb_arena *a)
+{
+	for (struct spill *sp = a->spill, *next; sp; sp = next) {
+		next = sp->next;
+		free(sp);
+	}
+	a->spill = NULL;
+	a->used = 0;
 }

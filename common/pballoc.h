@@ -23,3 +23,30 @@ struct pb_budget {
 
 /* Make B ready, allowing LIMIT bytes in all. */
 void pb_budget_init(struct pb_budget *b, size_t limit);
+
+/*
+ * An arena for messages unpacked by the thousand (a peer's events at apply): allocations are cut
+ * from BLOCK, the caller's (on its stack, say), and what does not fit is malloc'd and kept on a
+ * list; free does nothing, and pb_arena_reset gives everything back at once, so the message is
+ * never freed with free_unpacked. A message's fields point into the arena: the message is gone
+ * once it is reset. The arena must outlive every message unpacked with it. Not thread-safe.
+ *
+ *   unsigned char block[8192];
+ *   struct pb_arena a;
+ *   pb_arena_init(&a, block, sizeof(block));
+ *   Ld__Event *ev = ld__event__unpack(&a.allocator, len, data);
+ *   ...
+ *   pb_arena_reset(&a);  // before the arena or BLOCK goes, and between messages
+ */
+struct pb_arena {
+	ProtobufCAllocator allocator; /* pass &a.allocator to unpack */
+	unsigned char *block;
+	size_t used, cap;
+	void *spill; /* malloc'd allocations, each with a link to the next */
+};
+
+/* Make A ready to allocate from BLOCK (CAP bytes, borrowed). */
+void pb_arena_init(struct pb_arena *a, void *block, size_t cap);
+
+/* Give back everything allocated from A. */
+void pb_arena_reset(struct pb_arena *a);

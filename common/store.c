@@ -468,6 +468,12 @@ int store_get(struct store_txn *txn, enum store_table t, const void *key, size_t
 	return rc;
 }
 
+static unsigned put_flags(unsigned flags)
+{
+	return ((flags & STORE_NOOVERWRITE) ? MDB_NOOVERWRITE : 0) |
+	       ((flags & STORE_APPEND) ? MDB_APPEND : 0);
+}
+
 int store_put(struct store_txn *txn, enum store_table t, const void *key, size_t klen,
 	      const void *val, size_t vlen, unsigned flags)
 {
@@ -475,12 +481,22 @@ int store_put(struct store_txn *txn, enum store_table t, const void *key, size_t
 		return LD_EINPUT;
 	MDB_val k = {.mv_size = klen, .mv_data = (void *)key};
 	MDB_val v = {.mv_size = vlen, .mv_data = (void *)val};
-	unsigned f = 0;
-	if (flags & STORE_NOOVERWRITE)
-		f |= MDB_NOOVERWRITE;
-	if (flags & STORE_APPEND)
-		f |= MDB_APPEND;
-	return store_counted(txn, mdb_put(txn->txn, txn->store->dbi[t], &k, &v, f));
+	return store_counted(txn, mdb_put(txn->txn, txn->store->dbi[t], &k, &v, put_flags(flags)));
+}
+
+int store_put_reserved(struct store_txn *txn, enum store_table t, const void *key, size_t klen,
+		       size_t vlen, unsigned flags, void **out)
+{
+	*out = NULL;
+	if (klen == 0 || klen > 511)
+		return LD_EINPUT;
+	MDB_val k = {.mv_size = klen, .mv_data = (void *)key};
+	MDB_val v = {.mv_size = vlen, .mv_data = NULL};
+	int rc = store_counted(
+	    txn, mdb_put(txn->txn, txn->store->dbi[t], &k, &v, put_flags(flags) | MDB_RESERVE));
+	if (rc == 0)
+		*out = v.mv_data;
+	return rc;
 }
 
 int store_del(struct store_txn *txn, enum store_table t, const void *key, size_t klen)

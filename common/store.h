@@ -141,6 +141,13 @@ int store_get(struct store_txn *txn, enum store_table t, const void *key, size_t
 	      struct store_val *val);
 int store_put(struct store_txn *txn, enum store_table t, const void *key, size_t klen,
 	      const void *val, size_t vlen, unsigned flags);
+/*
+ * As store_put, but the value is written by the caller: *out receives room for VLEN bytes in the
+ * store, which the caller must fill before its next call on TXN (the room moves after that). For
+ * a value packed straight into the store, with no buffer of its own.
+ */
+int store_put_reserved(struct store_txn *txn, enum store_table t, const void *key, size_t klen,
+		       size_t vlen, unsigned flags, void **out);
 int store_del(struct store_txn *txn, enum store_table t, const void *key, size_t klen);
 
 /*

@@ -4,12 +4,14 @@
 #include <stdint.h>
 #include <string.h>
 
-/* The length of the well-formed UTF-8 character at P (1 to 4), or 0 if none begins there. */
-static size_t utf8_seq(const unsigned char *p)
+size_t utf8_char(const char *s, uint32_t *code)
 {
+	const unsigned char *p = (const unsigned char *)s;
 	unsigned char c = p[0];
-	if (c < 0x80)
+	if (c < 0x80) {
+		*code = c;
 		return 1;
+	}
 	int n = (c & 0xe0) == 0xc0 ? 1 : (c & 0xf0) == 0xe0 ? 2 : (c & 0xf8) == 0xf0 ? 3 : -1;
 	if (n < 0)
 		return 0;
@@ -22,7 +24,15 @@ static size_t utf8_seq(const unsigned char *p)
 	static const uint32_t min[] = {0, 0x80, 0x800, 0x10000};
 	if (cp < min[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
 		return 0;
+	*code = cp;
 	return (size_t)n + 1;
+}
+
+/* The length of the well-formed UTF-8 character at P (1 to 4), or 0 if none begins there. */
+static size_t utf8_seq(const unsigned char *p)
+{
+	uint32_t cp;
+	return utf8_char((const char *)p, &cp);
 }
 
 bool utf8_valid(const char *s, bool lines)
@@ -30,6 +40,10 @@ bool utf8_valid(const char *s, bool lines)
 	const unsigned char *p = (const unsigned char *)s;
 	while (*p) {
 		unsigned char c = *p;
+		if (c >= 0x20 && c < 0x7f) { /* printable ASCII, most of what is checked */
+			p++;
+			continue;
+		}
 		if ((c < 0x20 && c != '\t' && !(lines && (c == '\n' || c == '\r'))) || c == 0x7f)
 			return false;
 		size_t n = utf8_seq(p);

@@ -6,6 +6,11 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+
+/* The length (1 to 4) of the well-formed UTF-8 character at S, its code point into *CODE; or 0 if
+ * none begins there (*CODE untouched). S must hold a NUL before its end. */
+size_t utf8_char(const char *s, uint32_t *code);
 
 /* True if S is valid UTF-8 with no control characters but tab (and CR, LF if LINES). */
 bool utf8_valid(const char *s, bool lines);

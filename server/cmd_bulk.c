@@ -5,6 +5,7 @@
  * register` check it, and if any row is bad nothing is written and every bad row is named).
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -225,10 +226,18 @@ int cmd_export(struct request *rq, struct store_txn *txn)
 /* ---------------------------------------------------------------------------------------------- */
 /* Import                                                                                         */
 
+#define ROW_MEMO 64 /* a power of two */
+
 struct row {
 	char **values;
 	size_t n;
 	const int *index; /* column of each key in key_names, or -1 */
+	/* Which key number each key the checks asked for is (-1: none), by its address: the checks
+	 * ask some 40 keys of every row, the same string literals each time. */
+	struct {
+		const char *key;
+		int k;
+	} memo[ROW_MEMO];
 };
 
 static const char *const key_names[] = {
@@ -245,18 +254,35 @@ static const char *row_value(const struct row *r, int k)
 	return r->values[col];
 }
 
-static const char *row_field(const struct fields *f, const char *key)
+/* Key number of KEY, or -1. */
+static int key_number(const char *key)
 {
-	const struct row *r = f->ctx;
-	/* The callers' keys are string literals, which the linker merges with these: most are
-	 * found by address, without comparing text (a row asks some 40 times). */
-	for (int i = 0; key_names[i]; i++)
-		if (key_names[i] == key)
-			return row_value(r, i);
 	for (int i = 0; key_names[i]; i++)
 		if (strcmp(key_names[i], key) == 0)
-			return row_value(r, i);
-	return NULL;
+			return i;
+	return -1;
+}
+
+static const char *row_field(const struct fields *f, const char *key)
+{
+	struct row *r = (struct row *)f->ctx; /* the caller's own, not const: the memo is ours */
+	int k = -2;
+	/* Open addressing, never evicted: fewer keys are asked than there are slots. */
+	for (size_t i = 0, slot = ((uintptr_t)key >> 1) % ROW_MEMO; i < ROW_MEMO;
+	     i++, slot = (slot + 1) % ROW_MEMO) {
+		if (r->memo[slot].key == key) {
+			k = r->memo[slot].k;
+			break;
+		}
+		if (!r->memo[slot].key) {
+			r->memo[slot].key = key;
+			k = r->memo[slot].k = key_number(key);
+			break;
+		}
+	}
+	if (k == -2) /* the memo is full */
+		k = key_number(key);
+	return k < 0 ? NULL : row_value(r, k);
 }
 
 /* The column name of a key: dashes become underscores. */
@@ -280,11 +306,15 @@ static void text_clean(char *s)
 
 /*
  * An import runs in parts of IMPORT_PART_ROWS rows, each committed on its own, so that the peers
- * apply one part while the next is written and the transaction's dirty pages stay bounded. The
- * whole file is judged first, in the first part's run, before anything is written: a bad row still
- * refuses the whole file. The import's id is the SHA-256 of the file; each part records in `meta`
- * how many of the file's rows are in, so that the same file imported again after a crash (or a
- * part refused by a change made meanwhile) goes on where it stopped, without doubles.
+ * apply one part while the next is written and the transaction's dirty pages stay bounded. A bad
+ * row still refuses the whole file: the whole file is judged, on a thread of its own in a read
+ * transaction, while the first part is written in a child transaction of the first run; that part
+ * joins the batch only once the judge found every row good (else it is dropped and the file
+ * refused with every bad row named), so nothing is committed before the whole file is judged and
+ * the judging costs the import no time of the writer's. The import's id is the SHA-256 of the
+ * file; each part records in `meta` how many of the file's rows are in, so that the same file
+ * imported again after a crash (or a part refused by a change made meanwhile) goes on where it
+ * stopped, without doubles.
  */
 #define IMPORT_PART_ROWS 8192
 
@@ -308,17 +338,21 @@ static size_t import_part_rows(void)
 #define IMPORT_KEY     "import:"
 #define IMPORT_KEY_LEN (sizeof(IMPORT_KEY) - 1 + 32)
 
+/* A part of the import: where its first row starts, set by the run of the part before it. */
 struct import_part {
 	size_t offset, line; /* where its first row starts in the file */
-	size_t rows, out;    /* its rows, and how many of them are registered out */
+	size_t rows, out;    /* its rows, and how many of them are registered out (once written) */
 };
 
 struct import_state {
 	uint8_t key[IMPORT_KEY_LEN]; /* "import:" + SHA-256 of the file */
 	int index[sizeof(key_names) / sizeof(key_names[0])];
-	size_t before; /* rows committed by an earlier import of the same file */
-	size_t total;  /* rows of the file */
-	struct import_part *parts;
+	size_t before;		   /* rows committed by an earlier import of the same file */
+	size_t total;		   /* rows of the file (known once judged) */
+	size_t part_rows;	   /* rows per part */
+	size_t first_row;	   /* where the rows start (after the header), and its line */
+	size_t first_line;	   /* */
+	struct import_part *parts; /* N_PARTS of them, each known once the one before is written */
 	size_t n_parts;
 };
 
@@ -357,7 +391,8 @@ static void row_clean(char **values, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		const char *v = csv_cell_value(values[i]);
-		memmove(values[i], v, strlen(v) + 1);
+		if (v != values[i])
+			memmove(values[i], v, strlen(v) + 1);
 		input_trim(values[i]);
 	}
 }
@@ -452,42 +487,27 @@ static bool row_refused(int r)
 }
 
 /*
- * Judge every row after the first IM->before and cut them into parts. Returns 0, a refusal of
- * the file through request_fail (the bad rows named in RQ's warnings), or a store failure.
+ * Judge every row after the first IM->before (IM is read only, but for im->total, set at the end),
+ * reading from READER (the header read). Returns 0, a refusal of the file through request_fail
+ * (the bad rows named in RQ's warnings), or a store failure.
  */
 static int import_judge(struct request *rq, struct store_txn *txn, const char *file,
-			const char *csv, struct csv_reader *reader, struct import_state *im)
+			struct csv_reader *reader, struct import_state *im)
 {
 	struct row row = {.index = im->index};
-	struct fields f = {.get = row_field, .prefix = "", .ctx = &row};
-	size_t bad = 0, n, line, rows = 0, cap = 0, n_seen = 0, seen_cap = 0;
-	size_t part_rows = import_part_rows();
+	struct lookup_memo memo = {0}; /* one read transaction for the whole file */
+	struct fields f = {.get = row_field, .prefix = "", .ctx = &row, .memo = &memo};
+	size_t bad = 0, n, line, rows = 0, n_seen = 0, seen_cap = 0;
 	struct seen_id *seen = NULL;
 	char **values;
 	int rc;
 	for (;;) {
-		size_t at_line, at = csv_reader_tell(reader, csv, &at_line);
 		if ((rc = csv_next(reader, &values, &n, &line)) != 0)
 			break;
 		if (n == 1 && !values[0][0])
 			continue; /* a blank line */
 		if (rows++ < im->before)
 			continue; /* in the store since an earlier import of this file */
-		if (im->n_parts == 0 || im->parts[im->n_parts - 1].rows == part_rows) {
-			if (im->n_parts == cap) {
-				cap = cap ? cap * 2 : 16;
-				void *p = realloc(im->parts, cap * sizeof(*im->parts));
-				if (!p) {
-					rc = -ENOMEM;
-					break;
-				}
-				im->parts = p;
-			}
-			im->parts[im->n_parts++] =
-			    (struct import_part){.offset = at, .line = at_line};
-		}
-		struct import_part *pt = &im->parts[im->n_parts - 1];
-		pt->rows++;
 		row_clean(values, n);
 		row.values = values;
 		row.n = n;
@@ -495,7 +515,6 @@ static int import_judge(struct request *rq, struct store_txn *txn, const char *f
 		char idno[LD_IDNO_SIZE] = "";
 		bool out = false;
 		int r = import_check_row(rq, txn, &f, idno, &out);
-		pt->out += r == 0 && out;
 		if (r && !row_refused(r)) {
 			rc = r; /* the store failed, not the row */
 			break;
@@ -548,8 +567,80 @@ static int import_judge(struct request *rq, struct store_txn *txn, const char *f
 	return rc;
 }
 
-/* Read the header, find how far an earlier import of this file got, judge the rest. *out is NULL
- * when nothing is left to import. */
+/*
+ * The judge of a file, on a thread of its own while the writer writes the first part. Its request
+ * is a copy of the import's with an error and warnings of its own (what it says is the import's
+ * only if it refuses the file). It reads in a read transaction of its own: it sees what was
+ * committed before the import began, not what jobs of the same batch wrote before it. The writer
+ * thread, the only one that grows the store's map, waits for it without a transaction of its own
+ * begun meanwhile (store.h: a grow waiting between two would wait for ever).
+ */
+struct import_judging {
+	pthread_t thread;
+	struct request rq;
+	const char *file, *csv;
+	struct import_state *im;
+	int rc;
+};
+
+static void *import_judge_main(void *arg)
+{
+	struct import_judging *j = arg;
+	locale_t old = i18n_use(j->rq.loc);
+	struct store_txn *txn;
+	j->rc = store_begin(j->rq.daemon->store, false, &txn);
+	if (j->rc == 0) {
+		struct csv_reader reader;
+		csv_reader_init(&reader, j->csv, strlen(j->csv));
+		csv_reader_seek(&reader, j->csv, j->im->first_row, j->im->first_line);
+		j->rc = import_judge(&j->rq, txn, j->file, &reader, j->im);
+		csv_reader_free(&reader);
+		store_abort(txn);
+	}
+	i18n_restore(old);
+	return NULL;
+}
+
+/* Start judging IM's file (J is the caller's until import_judging_end). Returns 0 or -errno. */
+static int import_judging_start(struct import_judging *j, struct request *rq, const char *file,
+				const char *csv, struct import_state *im)
+{
+	memset(j, 0, sizeof(*j));
+	j->rq.daemon = rq->daemon;
+	j->rq.req = rq->req;
+	j->rq.uid = rq->uid;
+	j->rq.rules = rq->rules;
+	j->rq.loc = rq->loc;
+	j->rq.cmd = rq->cmd;
+	j->rq.fd = -1;
+	j->file = file;
+	j->csv = csv;
+	j->im = im;
+	if (!(j->rq.warnings = json_array()))
+		return -ENOMEM;
+	int rc = pthread_create(&j->thread, NULL, import_judge_main, j);
+	if (rc) {
+		json_decref(j->rq.warnings);
+		return -rc;
+	}
+	return 0;
+}
+
+/* Wait for the judge; its verdict: 0, or its refusal (error and warnings moved to RQ) or failure.
+ */
+static int import_judging_end(struct import_judging *j, struct request *rq)
+{
+	pthread_join(j->thread, NULL);
+	if (j->rc) {
+		json_array_extend(rq->warnings, j->rq.warnings);
+		memcpy(rq->error, j->rq.error, sizeof(rq->error));
+	}
+	json_decref(j->rq.warnings);
+	return j->rc;
+}
+
+/* Read the header and find how far an earlier import of this file got. *out is NULL when nothing
+ * is left to import. */
 static int import_prepare(struct request *rq, struct store_txn *txn, const char *file,
 			  const char *csv, struct import_state **out)
 {
@@ -571,6 +662,8 @@ static int import_prepare(struct request *rq, struct store_txn *txn, const char 
 	}
 	if ((rc = import_header(rq, file, values, n, im->index)))
 		goto out;
+	im->first_row = csv_reader_tell(&reader, csv, &im->first_line);
+	im->part_rows = import_part_rows();
 	memcpy(im->key, IMPORT_KEY, sizeof(IMPORT_KEY) - 1);
 	if (eventlog_sha256(csv, strlen(csv), im->key + sizeof(IMPORT_KEY) - 1) != 0) {
 		rc = -EIO;
@@ -588,10 +681,9 @@ static int import_prepare(struct request *rq, struct store_txn *txn, const char 
 	}
 	if (rc && rc != LD_ENOTFOUND)
 		goto out;
-	if ((rc = import_judge(rq, txn, file, csv, &reader, im)) == 0) {
-		*out = im;
-		im = NULL;
-	}
+	rc = 0;
+	*out = im;
+	im = NULL;
 out:
 	csv_reader_free(&reader);
 	if (im)
@@ -599,62 +691,142 @@ out:
 	return rc;
 }
 
-/* Write part RQ->part of the import: every row as `member add` and `outflow register`. */
-static int import_write_part(struct request *rq, struct store_txn *txn, const char *file,
-			     const char *csv, struct import_state *im)
+/*
+ * Write the rows of part K, from its start in IM->parts (after SKIP rows): every row as `member
+ * add` and `outflow register`, at most im->part_rows. The part's rows and out are counted; *next
+ * gets where the next part starts. Returns 0, a row's refusal (in RQ; *line its line), or a store
+ * failure.
+ */
+static int import_write_rows(struct request *rq, struct store_txn *txn, const char *csv,
+			     struct import_state *im, unsigned k, size_t skip, size_t *line,
+			     struct import_part *next)
 {
-	const struct import_part *pt = &im->parts[rq->job.part];
-	size_t hold_ms = env_size("LIUDONGD_IMPORT_HOLD_MS", 0, 60000);
-	if (hold_ms && rq->job.part > 0)
-		nanosleep(&(struct timespec){.tv_sec = (time_t)(hold_ms / 1000),
-					     .tv_nsec = (long)(hold_ms % 1000) * 1000000L},
-			  NULL);
+	struct import_part *pt = &im->parts[k];
 	struct row row = {.index = im->index};
-	struct fields f = {.get = row_field, .prefix = "", .ctx = &row};
+	struct lookup_memo memo = {0}; /* this part's transaction only: other jobs ran between */
+	struct fields f = {.get = row_field, .prefix = "", .ctx = &row, .memo = &memo};
 	struct csv_reader reader;
 	csv_reader_init(&reader, csv, strlen(csv));
 	csv_reader_seek(&reader, csv, pt->offset, pt->line);
-	size_t done = 0, n, line = pt->line;
+	size_t n;
 	char **values;
 	int rc = 0, read = 0;
-	while (rc == 0 && done < pt->rows && (read = csv_next(&reader, &values, &n, &line)) == 0) {
+	*line = pt->line;
+	pt->rows = pt->out = 0;
+	while (rc == 0 && pt->rows < im->part_rows &&
+	       (read = csv_next(&reader, &values, &n, line)) == 0) {
 		if (n == 1 && !values[0][0])
 			continue;
-		done++;
+		if (skip) { /* in the store since an earlier import of this file */
+			skip--;
+			continue;
+		}
 		row_clean(values, n);
 		row.values = values;
 		row.n = n;
 		char idno[LD_IDNO_SIZE];
 		/* A member registered out is one event: his registration out carries his record. */
-		if (row_field(&f, "to"))
+		if (row_field(&f, "to")) {
 			rc = register_member_out(rq, txn, &f, idno, NULL);
-		else
+			pt->out += rc == 0;
+		} else {
 			rc = register_member(rq, txn, &f, idno, NULL);
+		}
+		pt->rows += rc == 0;
 	}
+	*next = (struct import_part){0};
+	next->offset = csv_reader_tell(&reader, csv, &next->line);
 	csv_reader_free(&reader);
-	if (read)
-		return LD_ECORRUPT; /* the part's rows, judged at the start, are not there: cannot
-				       be */
-	if (rc && row_refused(rc)) {
-		/* Judged good at the start: something changed meanwhile (another command). */
-		char why[sizeof(rq->error)];
-		snprintf(why, sizeof(why), "%s", rq->error);
-		text_clean(why);
-		size_t in = im->before;
-		for (unsigned k = 0; k < rq->job.part; k++)
-			in += im->parts[k].rows;
-		return request_fail(rq, rc,
-				    "%s, line %zu: %.300s; the %zu row(s) before its part are "
-				    "imported; import the same file again to go on from there",
-				    file, line, why, in);
+	if (rc)
+		return rc;
+	return read && read != LD_ENOTFOUND ? read : 0;
+}
+
+/* Refuse the import at LINE of part K for RQ's reason (a change made since the file was judged). */
+static int import_refused_at(struct request *rq, const char *file, struct import_state *im,
+			     unsigned k, size_t line, int rc)
+{
+	char why[sizeof(rq->error)];
+	snprintf(why, sizeof(why), "%s", rq->error);
+	text_clean(why);
+	size_t in = im->before + (size_t)k * im->part_rows;
+	return request_fail(rq, rc,
+			    "%s, line %zu: %.300s; the %zu row(s) before its part are "
+			    "imported; import the same file again to go on from there",
+			    file, line, why, in);
+}
+
+/*
+ * The first part, while the file is judged: written in a child transaction, kept only if the judge
+ * finds every row good. Returns 0, a refusal in RQ, or a store failure; on any, nothing is left
+ * written in TXN.
+ */
+static int import_first_part(struct request *rq, struct store_txn *txn, const char *file,
+			     const char *csv, struct import_state *im, struct import_part *next)
+{
+	struct import_judging j;
+	int rc = import_judging_start(&j, rq, file, csv, im);
+	if (rc)
+		return rc;
+	struct store_txn *child = NULL;
+	size_t line = 0;
+	int wrote = store_begin_child(txn, &child);
+	if (wrote == 0)
+		wrote = import_write_rows(rq, child, csv, im, 0, im->before, &line, next);
+	else
+		child = NULL;
+	int judged = import_judging_end(&j, rq);
+	if (wrote == 0 && judged == 0)
+		return store_commit(child);
+	if (child)
+		store_abort(child);
+	if (judged)
+		return judged;	/* the file is refused: its reasons are in RQ */
+	if (row_refused(wrote)) /* a change made since the file was judged */
+		return import_refused_at(rq, file, im, 0, line, wrote);
+	return wrote;
+}
+
+/* Write part RQ->job.part of the import. */
+static int import_write_part(struct request *rq, struct store_txn *txn, const char *file,
+			     const char *csv, struct import_state *im)
+{
+	unsigned k = rq->job.part;
+	size_t hold_ms = env_size("LIUDONGD_IMPORT_HOLD_MS", 0, 60000);
+	if (hold_ms && k > 0)
+		nanosleep(&(struct timespec){.tv_sec = (time_t)(hold_ms / 1000),
+					     .tv_nsec = (long)(hold_ms % 1000) * 1000000L},
+			  NULL);
+	int rc;
+	struct import_part next;
+	if (k == 0) {
+		rc = import_first_part(rq, txn, file, csv, im, &next);
+		/* Judged: the file's rows (but those in already) make this many parts. */
+		size_t left = im->total - im->before,
+		       n = (left + im->part_rows - 1) / im->part_rows;
+		void *p = rc == 0 && n > 1 ? realloc(im->parts, n * sizeof(*im->parts)) : NULL;
+		if (p) {
+			im->parts = p;
+			im->n_parts = n;
+		} else if (rc == 0 && n > 1) {
+			rc = -ENOMEM;
+		}
+	} else {
+		size_t line;
+		rc = import_write_rows(rq, txn, csv, im, k, 0, &line, &next);
+		if (rc && row_refused(rc))
+			rc = import_refused_at(rq, file, im, k, line, rc);
 	}
 	if (rc)
 		return rc;
+	if (k + 1 < im->n_parts)
+		im->parts[k + 1] = next;
+	const struct import_part *pt = &im->parts[k];
 	size_t in = im->before, out = 0, now = 0;
-	for (unsigned k = 0; k <= rq->job.part; k++) {
-		in += im->parts[k].rows;
-		now += im->parts[k].rows;
-		out += im->parts[k].out;
+	for (unsigned i = 0; i <= k; i++) {
+		in += im->parts[i].rows;
+		now += im->parts[i].rows;
+		out += im->parts[i].out;
 	}
 	char detail[200];
 	snprintf(detail, sizeof(detail), "%zu member(s) from %.100s (rows %zu-%zu of %zu)",
@@ -662,7 +834,7 @@ static int import_write_part(struct request *rq, struct store_txn *txn, const ch
 	if ((rc = import_progress_put(txn, im, in)) ||
 	    (rc = audit_append(txn, request_operator(rq), rq->uid, "import.members", NULL, detail)))
 		return rc;
-	rq->job.more = rq->job.part + 1 < im->n_parts;
+	rq->job.more = k + 1 < im->n_parts;
 	json_object_set_new(rq->result, "imported", json_integer((json_int_t)now));
 	json_object_set_new(rq->result, "registered_out", json_integer((json_int_t)out));
 	if (im->before)
@@ -689,11 +861,19 @@ int cmd_import(struct request *rq, struct store_txn *txn)
 			return rc;
 		rq->state = im;
 		rq->state_free = import_state_free;
-		if (im->n_parts == 0) { /* no rows */
-			json_object_set_new(rq->result, "imported", json_integer(0));
-			json_object_set_new(rq->result, "registered_out", json_integer(0));
-			return 0;
-		}
 	}
-	return import_write_part(rq, txn, file, csv, rq->state);
+	struct import_state *im = rq->state;
+	if (rq->job.part == 0) {
+		/* The parts: as many as the file holds rows left, the first from the rows' start
+		 * (skipping those in the store already). Their count is known once judged; until
+		 * then there is at least the first. */
+		free(im->parts);
+		im->n_parts = 1;
+		im->parts = calloc(1, sizeof(*im->parts));
+		if (!im->parts)
+			return -ENOMEM;
+		im->parts[0] =
+		    (struct import_part){.offset = im->first_row, .line = im->first_line};
+	}
+	return import_write_part(rq, txn, file, csv, im);
 }

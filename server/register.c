@@ -62,6 +62,51 @@ static int money_field(struct request *rq, const struct fields *f, const char *k
 	return 0;
 }
 
+/* Whether branch CODE is here (remembered in MEMO, if not NULL): 0, or a refusal through RQ. */
+static int branch_known(struct request *rq, struct store_txn *txn, struct lookup_memo *memo,
+			const char *code)
+{
+	if (memo && strcmp(memo->branch, code) == 0)
+		return 0;
+	struct store_val v;
+	int rc = store_get(txn, TBL_BRANCHES, code, strlen(code), &v);
+	if (rc == LD_ENOTFOUND)
+		return request_fail(rq, rc, "no branch %s; add it with liudong branch add", code);
+	if (rc)
+		return rc;
+	if (memo && strlen(code) < sizeof(memo->branch))
+		strcpy(memo->branch, code);
+	return 0;
+}
+
+/* The site id of peer NAME (remembered in MEMO, if not NULL) into ID: 0, LD_ENOTFOUND or a store
+ * failure. */
+static int peer_id_of(struct store_txn *txn, struct lookup_memo *memo, const char *name,
+		      uint8_t id[LD_SITE_ID_BYTES])
+{
+	if (memo && strcmp(memo->peer, name) == 0) {
+		memcpy(id, memo->peer_id, LD_SITE_ID_BYTES);
+		return 0;
+	}
+	struct store_val v;
+	int rc = store_get(txn, TBL_PEERS, name, strlen(name), &v);
+	if (rc)
+		return rc;
+	Ld__PeerRecord *p = ld__peer_record__unpack(NULL, v.len, v.data);
+	bool ok = p && p->site_id.len == LD_SITE_ID_BYTES;
+	if (ok)
+		memcpy(id, p->site_id.data, LD_SITE_ID_BYTES);
+	if (p)
+		ld__peer_record__free_unpacked(p, NULL);
+	if (!ok)
+		return LD_ECORRUPT;
+	if (memo && strlen(name) < sizeof(memo->peer)) {
+		strcpy(memo->peer, name);
+		memcpy(memo->peer_id, id, LD_SITE_ID_BYTES);
+	}
+	return 0;
+}
+
 int member_info_apply(struct request *rq, struct store_txn *txn, const struct fields *f,
 		      Ld__MemberInfo *m)
 {
@@ -97,14 +142,8 @@ int member_info_apply(struct request *rq, struct store_txn *txn, const struct fi
 	if (phone && input_phone_check(phone, &why) != 0)
 		return request_fail(rq, LD_EINPUT, "%sphone '%s' %.200s", p, phone, why);
 	if (branch) {
-		Ld__BranchInfo *b;
-		rc = branch_get(txn, branch, &b);
-		if (rc == LD_ENOTFOUND)
-			return request_fail(rq, rc, "no branch %s; add it with liudong branch add",
-					    branch);
-		if (rc)
+		if ((rc = branch_known(rq, txn, f->memo, branch)))
 			return rc;
-		ld__branch_info__free_unpacked(b, NULL);
 		m->branch = (char *)branch;
 	}
 	if (name)
@@ -283,7 +322,7 @@ static int suggested_branch(struct request *rq, struct store_txn *txn, const str
 	if (!code)
 		return 0;
 	uint8_t key[DIRECTORY_KEY_MAX];
-	size_t n = code[0] ? directory_key(d->peer->site_id.data, code, key) : 0;
+	size_t n = code[0] ? directory_key(d->inflow_id, code, key) : 0;
 	struct store_val v;
 	int rc = n ? store_get(txn, TBL_DIRECTORY, key, n, &v) : LD_ENOTFOUND;
 	if (rc == LD_ENOTFOUND)
@@ -314,7 +353,7 @@ int register_outflow_check(struct request *rq, struct store_txn *txn, const stru
 		return rc;
 	char masked[LD_IDNO_SIZE];
 	idno_mask(st->info->id, masked);
-	d->peer = NULL;
+	d->suggested = NULL;
 	if (st->outflow_site.len != LD_SITE_ID_BYTES ||
 	    memcmp(st->outflow_site.data, rq->daemon->site_id, LD_SITE_ID_BYTES) != 0)
 		return request_fail(rq, LD_EFORBIDDEN,
@@ -326,19 +365,16 @@ int register_outflow_check(struct request *rq, struct store_txn *txn, const stru
 				    "member %s is %s; he cannot be registered out", masked,
 				    location_text(member_location(st)));
 	const char *to = d->of.inflow_name;
-	struct store_val pv;
-	rc = store_get(txn, TBL_PEERS, to, strlen(to), &pv);
+	rc = peer_id_of(txn, f->memo, to, d->inflow_id);
 	if (rc == LD_ENOTFOUND)
 		return request_fail(rq, rc,
 				    "%sto: no peer named '%s'; add it with liudong peer add",
 				    f->prefix, to);
 	if (rc)
 		return rc;
-	if (!(d->peer = ld__peer_record__unpack(NULL, pv.len, pv.data)))
-		return LD_ECORRUPT;
 	d->of.member = st->info;
-	d->of.inflow_site = d->peer->site_id;
-	d->suggested = NULL;
+	d->of.inflow_site.data = d->inflow_id;
+	d->of.inflow_site.len = LD_SITE_ID_BYTES;
 	if ((rc = suggested_branch(rq, txn, f, d)))
 		return rc;
 	if (!d->of.phone)
@@ -355,9 +391,6 @@ int register_outflow_check(struct request *rq, struct store_txn *txn, const stru
 
 void outflow_draft_free(struct outflow_draft *d)
 {
-	if (d->peer)
-		ld__peer_record__free_unpacked(d->peer, NULL);
-	d->peer = NULL;
 	if (d->suggested)
 		ld__branch_info__free_unpacked(d->suggested, NULL);
 	d->suggested = NULL;
@@ -378,10 +411,7 @@ int register_outflow(struct request *rq, struct store_txn *txn, const struct fie
 	rc = register_outflow_check(rq, txn, f, st, &d);
 	/* A stay elsewhere ends first: that site hears it alone, nothing of his next place. */
 	if (rc == 0)
-		rc = register_end_stay(
-		    rq, txn, st,
-		    d.peer->site_id.len == LD_SITE_ID_BYTES ? d.peer->site_id.data : NULL,
-		    "registered-elsewhere");
+		rc = register_end_stay(rq, txn, st, d.inflow_id, "registered-elsewhere");
 	if (rc == 0)
 		rc = commit_event(rq, txn, &d.ev, NULL, NULL, seq);
 	outflow_draft_free(&d);

@@ -10,12 +10,24 @@
 #include "store.h"
 #include "lderr.h"
 
+/*
+ * What the checks looked up last, remembered by a command that checks row after row in one
+ * transaction (an import): the branch found and the peer (the inflow site) found by name. Its
+ * owner zeroes it whenever it begins another transaction (what it remembers may have changed).
+ */
+struct lookup_memo {
+	char branch[LD_NAME_MAX]; /* "" if none */
+	char peer[LD_NAME_MAX];	  /* "" if none */
+	uint8_t peer_id[LD_SITE_ID_BYTES];
+};
+
 /* Where the values come from: options of a request, or the columns of a register row. */
 struct fields {
 	/* The value named KEY ("birth", "dues-category", ...), or NULL if not given or empty. */
 	const char *(*get)(const struct fields *f, const char *key);
 	const char *prefix; /* how errors name a value: "--" (options) or "" (columns) */
 	const void *ctx;
+	struct lookup_memo *memo; /* the caller's, or NULL */
 };
 
 /* Fields from the options of RQ. */
@@ -51,8 +63,8 @@ int register_member_check(struct request *rq, struct store_txn *txn, const struc
 /* An outflow registration checked and built, not yet written (register_outflow_check). */
 struct outflow_draft {
 	Ld__OutflowInfo of;
-	Ld__Event ev;	      /* the outflow.registered event; its payload is OF */
-	Ld__PeerRecord *peer; /* owned: the inflow site; free with outflow_draft_free */
+	Ld__Event ev;			     /* the outflow.registered event; its payload is OF */
+	uint8_t inflow_id[LD_SITE_ID_BYTES]; /* the inflow site; OF points here (do not copy D) */
 	Ld__BranchInfo
 	    *suggested; /* owned, or NULL: the branch of its directory suggested (找组织) */
 };

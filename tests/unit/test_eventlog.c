@@ -521,9 +521,9 @@ static void member_state_is_home(void **state)
 	ld__member_state__free_unpacked(st, NULL);
 	size_t n;
 
-	/* Every event is indexed by its origin. */
+	/* A site's own events are not indexed by origin: their origin seq is their seq. */
 	assert_int_equal(store_count(txn, TBL_ORIGINS, &n), 0);
-	assert_int_equal(n, 3);
+	assert_int_equal(n, 0);
 	store_abort(txn);
 }
 
@@ -772,23 +772,97 @@ static void missing_member_history_row_caught(void **state)
 	assert_non_null(r.problem);
 }
 
+/* SHA-256 of the known answers of FIPS 180-2, several times in one thread (its context reused). */
+static void sha256_known_answers(void **state)
+{
+	(void)state;
+	static const uint8_t abc[32] = {0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xcf, 0xea,
+					0x41, 0x41, 0x40, 0xde, 0x5d, 0xae, 0x22, 0x23,
+					0xb0, 0x03, 0x61, 0xa3, 0x96, 0x17, 0x7a, 0x9c,
+					0xb4, 0x10, 0xff, 0x61, 0xf2, 0x00, 0x15, 0xad};
+	static const uint8_t empty[32] = {0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, 0x1c, 0x14,
+					  0x9a, 0xfb, 0xf4, 0xc8, 0x99, 0x6f, 0xb9, 0x24,
+					  0x27, 0xae, 0x41, 0xe4, 0x64, 0x9b, 0x93, 0x4c,
+					  0xa4, 0x95, 0x99, 0x1b, 0x78, 0x52, 0xb8, 0x55};
+	uint8_t out[32];
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(eventlog_sha256("abc", 3, out), 0);
+		assert_memory_equal(out, abc, 32);
+		assert_int_equal(eventlog_sha256("", 0, out), 0);
+		assert_memory_equal(out, empty, 32);
+	}
+}
+
+/* A peer's event (seq 4 here, its seq 7 at its origin), appended as sync apply appends it. */
+static void append_peer_event(struct store *s, uint8_t peer[LD_SITE_ID_BYTES])
+{
+	memcpy(peer, site_a, LD_SITE_ID_BYTES);
+	peer[0] ^= 0x80;
+	Ld__BranchInfo b = LD__BRANCH_INFO__INIT;
+	Ld__Event ev = LD__EVENT__INIT;
+	b.code = "p01";
+	b.name = "对方支部";
+	ev.kind = LD__EVENT_KIND__BRANCH_ADDED;
+	ev.date = 20000;
+	ev.operator_ = "peer";
+	ev.payload_case = LD__EVENT__PAYLOAD_BRANCH;
+	ev.branch = &b;
+	ev.origin.data = peer;
+	ev.origin.len = LD_SITE_ID_BYTES;
+	ev.origin_seq = 7;
+	uint8_t buf[256];
+	size_t len = ld__event__pack(&ev, buf);
+	struct store_txn *txn;
+	uint64_t seq = 0;
+	assert_int_equal(store_begin(s, true, &txn), 0);
+	assert_int_equal(eventlog_append_remote(txn, &ev, buf, len, &seq), 0);
+	assert_int_equal(store_commit(txn), 0);
+	assert_true(seq == 4);
+}
+
 static void removed_origins_row_caught(void **state)
 {
 	struct fixture *f = *state;
 	struct store_txn *txn;
-	uint8_t key[LD_SITE_ID_BYTES + 8];
+	uint8_t peer[LD_SITE_ID_BYTES], key[LD_SITE_ID_BYTES + 8];
+	uint64_t seq = 0;
 
-	memcpy(key, site_a, LD_SITE_ID_BYTES);
-	store_u64_key(2, key + LD_SITE_ID_BYTES);
+	append_peer_event(f->store, peer);
+	assert_true(run_verify(f->store).ok);
+	assert_int_equal(store_begin(f->store, false, &txn), 0);
+	assert_int_equal(eventlog_find_origin(txn, peer, 7, &seq), 0);
+	store_abort(txn);
+	assert_true(seq == 4);
+
+	memcpy(key, peer, LD_SITE_ID_BYTES);
+	store_u64_key(7, key + LD_SITE_ID_BYTES);
 	assert_int_equal(store_begin(f->store, true, &txn), 0);
 	assert_int_equal(store_del(txn, TBL_ORIGINS, key, sizeof(key)), 0);
 	assert_int_equal(store_commit(txn), 0);
 
 	struct verify_result r = run_verify(f->store);
 	assert_false(r.ok);
-	assert_true(r.first_bad == 2);
+	assert_true(r.first_bad == 4);
 	assert_non_null(r.problem);
 	assert_non_null(strstr(r.problem, "origins"));
+}
+
+/* A store written before own events went unindexed has a row for each: it verifies as before. */
+static void own_origins_rows_of_old_stores_verify(void **state)
+{
+	struct fixture *f = *state;
+	struct store_txn *txn;
+	uint8_t key[LD_SITE_ID_BYTES + 8], val[8];
+
+	assert_int_equal(store_begin(f->store, true, &txn), 0);
+	for (uint64_t seq = 1; seq <= 3; seq++) {
+		memcpy(key, site_a, LD_SITE_ID_BYTES);
+		store_u64_key(seq, key + LD_SITE_ID_BYTES);
+		store_u64_key(seq, val);
+		assert_int_equal(store_put(txn, TBL_ORIGINS, key, sizeof(key), val, 8, 0), 0);
+	}
+	assert_int_equal(store_commit(txn), 0);
+	assert_true(run_verify(f->store).ok);
 }
 
 static void wrong_origins_row_caught(void **state)
@@ -839,7 +913,10 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(extra_state_row_caught, setup_three, teardown),
 	    cmocka_unit_test_setup_teardown(missing_member_history_row_caught, setup_three,
 					    teardown),
+	    cmocka_unit_test(sha256_known_answers),
 	    cmocka_unit_test_setup_teardown(removed_origins_row_caught, setup_three, teardown),
+	    cmocka_unit_test_setup_teardown(own_origins_rows_of_old_stores_verify, setup_three,
+					    teardown),
 	    cmocka_unit_test_setup_teardown(wrong_origins_row_caught, setup_three, teardown),
 	};
 

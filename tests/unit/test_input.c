@@ -33,6 +33,14 @@ static void test_trim(void **state)
 	assert_trimmed("   ", "");
 	assert_trimmed("", "");
 	assert_trimmed("张三", "张三");
+	assert_trimmed("x\u3000 \u00a0", "x"); /* spaces of one, two and three bytes at the end */
+	assert_trimmed("\u3000", "");
+	assert_trimmed("张 ", "张");
+	assert_trimmed("a\u00a0b", "a\u00a0b");
+	/* Control characters: not text, left as they are for the checks to refuse. */
+	assert_trimmed(" a\x01 ", " a\x01 ");
+	assert_trimmed(" a\x7f", " a\x7f");
+	assert_trimmed("\v a ", "\v a ");
 	/* Not UTF-8: left as it is, for the checks to refuse. */
 	assert_trimmed(" \xd5\xc5 ", " \xd5\xc5 ");
 }

@@ -125,6 +125,34 @@ static void u64_keys_are_big_endian(void **state)
 	assert_true(store_u64_from(k) == 0);
 }
 
+/* A value written into the room the store gives is the value read back, after the commit too;
+ * the flags hold as for store_put. */
+static void put_reserved_is_read_back(void **state)
+{
+	struct fixture *f = *state;
+	struct store_txn *txn;
+	struct store_val v;
+	void *room;
+
+	assert_int_equal(store_begin(f->store, true, &txn), 0);
+	assert_int_equal(store_put_reserved(txn, TBL_PEERS, "nanjing", 7, 6, 0, &room), 0);
+	assert_non_null(room);
+	memcpy(room, "addr-1", 6);
+	assert_int_equal(store_put(txn, TBL_PEERS, "beijing", 7, "addr-2", 6, 0), 0);
+	assert_int_equal(
+	    store_put_reserved(txn, TBL_PEERS, "nanjing", 7, 3, STORE_NOOVERWRITE, &room),
+	    LD_EEXIST);
+	assert_null(room);
+	assert_int_equal(store_put_reserved(txn, TBL_PEERS, "", 0, 3, 0, &room), LD_EINPUT);
+	assert_int_equal(store_commit(txn), 0);
+
+	assert_int_equal(store_begin(f->store, false, &txn), 0);
+	assert_int_equal(store_get(txn, TBL_PEERS, "nanjing", 7, &v), 0);
+	assert_int_equal(v.len, 6);
+	assert_memory_equal(v.data, "addr-1", 6);
+	store_abort(txn);
+}
+
 static void put_get_del(void **state)
 {
 	struct fixture *f = *state;
@@ -804,6 +832,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(u64_keys_are_big_endian),
 	    cmocka_unit_test_setup_teardown(put_get_del, setup, teardown),
+	    cmocka_unit_test_setup_teardown(put_reserved_is_read_back, setup, teardown),
 	    cmocka_unit_test_setup_teardown(nooverwrite_is_eexist_and_keeps_old, setup, teardown),
 	    cmocka_unit_test_setup_teardown(missing_key_is_enoent, setup, teardown),
 	    cmocka_unit_test_setup_teardown(read_txn_refuses_writes, setup, teardown),

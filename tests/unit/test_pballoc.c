@@ -1,0 +1,104 @@
+/*
+ * test_pballoc.c: unit tests of common/pballoc.c: the budget refuses what is over it; the arena
+ * unpacks a message from its block or, when it does not fit, from the heap, and gives it all back
+ * at once (ASan's leak check sees the heap part freed).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "pballoc.h"
+#include "record.pb-c.h"
+
+/* A branch with a name of LEN bytes, packed into BUF (at least LEN + 64 bytes). */
+static size_t packed_branch(size_t len, uint8_t *buf, char *name)
+{
+	memset(name, 'x', len);
+	name[len] = '\0';
+	Ld__BranchInfo b = LD__BRANCH_INFO__INIT;
+	b.code = "001";
+	b.name = name;
+	return ld__branch_info__pack(&b, buf);
+}
+
+static void arena_unpacks_from_block_and_heap(void **state)
+{
+	(void)state;
+	static uint8_t buf[70000];
+	static char name[65600];
+	unsigned char block[1024];
+	struct pb_arena a;
+	pb_arena_init(&a, block, sizeof(block));
+
+	/* Small: from the block. */
+	size_t n = packed_branch(10, buf, name);
+	Ld__BranchInfo *b = ld__branch_info__unpack(&a.allocator, n, buf);
+	assert_non_null(b);
+	assert_string_equal(b->code, "001");
+	assert_string_equal(b->name, "xxxxxxxxxx");
+	assert_true((unsigned char *)b->name >= block &&
+		    (unsigned char *)b->name < block + sizeof(block));
+	assert_null(a.spill);
+
+	/* Larger than the block: its name from the heap, the rest still usable. */
+	n = packed_branch(65536, buf, name);
+	Ld__BranchInfo *big = ld__branch_info__unpack(&a.allocator, n, buf);
+	assert_non_null(big);
+	assert_int_equal(strlen(big->name), 65536);
+	assert_non_null(a.spill);
+	assert_string_equal(b->name, "xxxxxxxxxx"); /* the first is untouched */
+	pb_arena_reset(&a);
+	assert_null(a.spill);
+	assert_int_equal(a.used, 0);
+
+	/* A bad message: NULL, and what it took goes back with the reset. */
+	uint8_t bad[] = {0x12, 0x40, 'a'};
+	assert_null(ld__branch_info__unpack(&a.allocator, sizeof(bad), bad));
+	pb_arena_reset(&a);
+}
+
+static void arena_block_of_nothing(void **state)
+{
+	(void)state;
+	struct pb_arena a;
+	unsigned char one[1];
+	pb_arena_init(&a, one + 1, 0);
+	uint8_t buf[128];
+	char name[16];
+	size_t n = packed_branch(5, buf, name);
+	Ld__BranchInfo *b = ld__branch_info__unpack(&a.allocator, n, buf);
+	assert_non_null(b);
+	assert_string_equal(b->name, "xxxxx");
+	pb_arena_reset(&a);
+}
+
+static void budget_refuses_over_limit(void **state)
+{
+	(void)state;
+	static uint8_t buf[70000];
+	static char name[65600];
+	struct pb_budget bu;
+	pb_budget_init(&bu, 4096);
+	size_t n = packed_branch(10, buf, name);
+	Ld__BranchInfo *b = ld__branch_info__unpack(&bu.allocator, n, buf);
+	assert_non_null(b);
+	ld__branch_info__free_unpacked(b, &bu.allocator);
+	assert_int_equal(bu.used, 0);
+	n = packed_branch(8192, buf, name);
+	assert_null(ld__branch_info__unpack(&bu.allocator, n, buf));
+	assert_int_equal(bu.used, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(arena_unpacks_from_block_and_heap),
+	    cmocka_unit_test(arena_block_of_nothing),
+	    cmocka_unit_test(budget_refuses_over_limit),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
