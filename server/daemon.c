@@ -175,6 +175,7 @@ static void on_signal(uv_signal_t *h, int signum)
 			return;
 		}
 		d->config.rules = fresh.rules;
+		ctl_reload(d->ctl, &d->config.rules);
 		struct config_peer *peers = d->config.peers;
 		size_t n_peers = d->config.n_peers;
 		d->config.peers = fresh.peers;
