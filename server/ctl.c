@@ -82,6 +82,8 @@ struct ctl_thread {
 	unsigned rules_gen;	/* the server's generation copied into rules */
 	uint8_t *out;		/* answers are packed here */
 	size_t out_cap;
+	char *text; /* and their JSON text written here */
+	size_t text_cap;
 	bool started; /* the thread was created (joined at close) */
 };
 
@@ -266,11 +268,36 @@ static void conn_send(struct ctl_conn *c, uint8_t *data, size_t len, bool owned)
 }
 
 /*
- * Pack RQ's answer, the Response frame (header and body), into *BUF of *CAP bytes (grown with
- * realloc when short; *BUF may be NULL). Touches RQ and the buffer only: it runs on whatever
- * thread ran the request. Returns the frame's length, or 0 when memory ran out.
+ * RQ's result as JSON text into *TEXT of *CAP bytes (grown with realloc when short), with no
+ * allocation when it fits. Returns the text, or NULL when memory ran out.
  */
-static size_t conn_pack(struct request *rq, uint8_t **buf, size_t *cap)
+static const char *json_text(struct request *rq, char **text, size_t *cap)
+{
+	size_t need = json_dumpb(rq->result, *text, *cap, JSON_COMPACT);
+	if (need == 0)
+		return NULL;
+	if (need >= *cap) {
+		char *b = realloc(*text, need + 1);
+		if (!b)
+			return NULL;
+		*text = b;
+		*cap = need + 1;
+		if (json_dumpb(rq->result, *text, *cap, JSON_COMPACT) != need)
+			return NULL;
+	}
+	(*text)[need] = '\0';
+	return *text;
+}
+
+/*
+ * Pack RQ's answer, the Response frame (header and body), into *BUF of *CAP bytes (grown with
+ * realloc when short; *BUF may be NULL). The JSON text goes through *TEXT of *TEXT_CAP bytes
+ * likewise when TEXT is not NULL (else it is allocated and freed here). Touches RQ and the
+ * buffers only: it runs on whatever thread ran the request. Returns the frame's length, or 0
+ * when memory ran out.
+ */
+static size_t conn_pack(struct request *rq, uint8_t **buf, size_t *cap, char **text,
+			size_t *text_cap)
 {
 	Ld__Response resp = LD__RESPONSE__INIT;
 	int result = rq->job.result;
@@ -280,6 +307,9 @@ static size_t conn_pack(struct request *rq, uint8_t **buf, size_t *cap)
 	if (result == 0) {
 		if (rq->raw_json) {
 			resp.json = rq->raw_json; /* built as text by a command with a big answer */
+		} else if (text) {
+			const char *t = json_text(rq, text, text_cap);
+			resp.json = t ? (char *)t : "{}";
 		} else {
 			json = json_dumps(rq->result, JSON_COMPACT);
 			resp.json = json ? json : "{}";
@@ -336,7 +366,7 @@ static void conn_prepare(struct request *rq)
 {
 	size_t cap = 0;
 	uint8_t *buf = NULL;
-	rq->answer_len = conn_pack(rq, &buf, &cap);
+	rq->answer_len = conn_pack(rq, &buf, &cap, NULL, NULL);
 	free(rq->answer);
 	rq->answer = buf;
 	if (!rq->answer_len) {
@@ -354,15 +384,18 @@ static void conn_answer(struct ctl_conn *c, struct request *rq)
 		rq->answer = NULL;
 		conn_send(c, data, rq->answer_len, true);
 	} else {
-		size_t len = conn_pack(rq, &t->out, &t->out_cap);
+		size_t len = conn_pack(rq, &t->out, &t->out_cap, &t->text, &t->text_cap);
 		if (len)
 			conn_send(c, t->out, len, false);
 		else
 			conn_close(c);
-		if (t->out_cap > CTL_OUT_KEEP) { /* a big answer's buffer is not kept */
+		if (t->out_cap > CTL_OUT_KEEP) { /* a big answer's buffers are not kept */
 			free(t->out);
 			t->out = NULL;
 			t->out_cap = 0;
+			free(t->text);
+			t->text = NULL;
+			t->text_cap = 0;
 		}
 	}
 	request_free(rq);
@@ -614,6 +647,8 @@ static void *thread_main(void *arg)
 	t->txn = NULL;
 	free(t->out);
 	t->out = NULL;
+	free(t->text);
+	t->text = NULL;
 	return NULL;
 }
 
