@@ -152,9 +152,10 @@ static void conn_close(struct ctl_conn *c)
 	c->prev = c->next = NULL;
 	if (c->waiting_turn) {
 		struct ctl_conn **p = &t->turns;
-		while (*p != c)
+		while (*p && *p != c)
 			p = &(*p)->turn_next;
-		*p = c->turn_next;
+		if (*p) /* else in thread_on_idle's list, which skips it */
+			*p = c->turn_next;
 		c->waiting_turn = false;
 	}
 	if (c->reading)
@@ -570,8 +571,10 @@ static void thread_on_idle(uv_idle_t *h)
 	while (c) {
 		struct ctl_conn *next = c->turn_next;
 		c->turn_next = NULL;
-		c->waiting_turn = false;
-		conn_process(c);
+		if (c->waiting_turn) { /* not closed meanwhile */
+			c->waiting_turn = false;
+			conn_process(c);
+		}
 		c = next;
 	}
 }
