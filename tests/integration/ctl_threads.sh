@@ -8,7 +8,9 @@
 #      command written at once are each answered, in the order sent, and the write is there;
 #   3. a client that goes away with requests unanswered (lookups pipelined, a write in flight)
 #      leaves the daemon well: the write is committed, the next clients are answered;
-#   4. SIGTERM with idle connections open on every thread: the daemon exits 0 promptly (ASan and
+#   4. SIGHUP while lookups run on every thread (each thread takes the reloaded rules): every
+#      lookup is answered (TSan build: no race reported);
+#   5. SIGTERM with idle connections open on every thread: the daemon exits 0 promptly (ASan and
 #      TSan builds: no report in the log).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/sync_lib.sh"
@@ -109,7 +111,31 @@ else
 	fail "liudongd is gone after clients left with requests unanswered"
 fi
 
-# --- 4. SIGTERM with idle connections on every thread ------------------------------------------
+# --- 4. SIGHUP while lookups run -------------------------------------------------------------------
+log "SIGHUP while four clients look members up"
+: >"$T/hup.err"
+looker() {
+	local i
+	for ((i = 0; i < 25; i++)); do
+		"$LIUDONG" -s "$SOCK" member show "$ID1" >/dev/null 2>>"$T/hup.err" ||
+			echo "failed: member show" >>"$T/hup.err"
+	done
+}
+ID1=$(make_idno 320583 1976-05-01 3)
+pids=()
+for _ in 1 2 3 4; do
+	looker &
+	pids+=($!)
+done
+for _ in $(seq 1 20); do
+	kill -HUP "${SITE_PID[a]}"
+	sleep 0.02
+done
+wait "${pids[@]}"
+assert_eq "$(cat "$T/hup.err")" "" "failures of lookups while SIGHUP reloads the rules"
+assert_contains "$(cat "$T/a.log")" "SIGHUP: peers and rules reloaded"
+
+# --- 5. SIGTERM with idle connections on every thread ------------------------------------------
 log "SIGTERM with 50 idle connections open"
 bg "$HOSTILE_CLIENT" --unix "$SOCK" --idle 50 --hold 30 >"$T/idle.out"
 IDLE_PID=$BG_PID
