@@ -2,16 +2,16 @@
  * ctl.c: see ctl.h.
  *
  * Threads. The loop thread accepts connections and hands each to one of the control threads
- * (`ld-ctl`, one per CPU, at least two) in turn; a connection then lives on its thread's own uv
- * loop for good. That thread reads its frames, unpacks them and answers a lookup (a read command
- * that is not a scan, commands.h) in place: the request's text is checked, its handler runs in
- * the thread's kept LMDB read transaction (store_read_begin: reset between requests, renewed for
- * the next), and the answer is packed and written to the socket, with no other thread woken. Any
- * other request (a write, a scan, a `loop` command, an unknown command) is forwarded to the loop
- * thread, which dispatches it as before (request_dispatch: the writer, the reader pool, or run
- * at once); its answer comes back to the connection's thread through that thread's uv_async_t
- * and is written there. So a scan never holds up the lookups of any connection, and the loop
- * thread never holds up a lookup.
+ * (`ld-ctl`, one per CPU, at least two; LIUDONGD_CTL_THREADS=N sets N) in turn; a connection then
+ * lives on its thread's own uv loop for good. That thread reads its frames, unpacks them and
+ * answers a lookup (a read command that is not a scan, commands.h) in place: the request's text is
+ * checked, its handler runs in the thread's kept LMDB read transaction (store_read_begin: reset
+ * between requests, renewed for the next), and the answer is packed and written to the socket, with
+ * no other thread woken. Any other request (a write, a scan, a `loop` command, an unknown command)
+ * is forwarded to the loop thread, which dispatches it as before (request_dispatch: the writer, the
+ * reader pool, or run at once); its answer comes back to the connection's thread through that
+ * thread's uv_async_t and is written there. So a scan never holds up the lookups of any connection,
+ * and the loop thread never holds up a lookup.
  *
  * Each connection keeps one input buffer; bytes are appended as they arrive and frames are taken
  * from its front. A frame longer than LD_CTL_FRAME_MAX closes the connection before anything is
@@ -704,11 +704,16 @@ static void on_connection(uv_stream_t *server, int status)
 	thread_give(t, fd);
 }
 
+/* LIUDONGD_CTL_THREADS=N (1 to 16), else one per CPU, at least two. */
 static unsigned ctl_thread_count(void)
 {
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-	if (n < 2)
-		n = 2;
+	const char *text = getenv("LIUDONGD_CTL_THREADS");
+	long n = text && text[0] ? strtol(text, NULL, 10) : 0;
+	if (n <= 0) {
+		n = sysconf(_SC_NPROCESSORS_ONLN);
+		if (n < 2)
+			n = 2;
+	}
 	if (n > CTL_THREADS_MAX)
 		n = CTL_THREADS_MAX;
 	return (unsigned)n;
