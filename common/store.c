@@ -368,6 +368,39 @@ void store_abort(struct store_txn *t)
 	store_txn_release(t);
 }
 
+int store_read_begin(struct store *s, struct store_txn **keep)
+{
+	struct store_txn *t = *keep;
+	if (!t)
+		return store_begin(s, false, keep);
+	pthread_rwlock_rdlock(&s->resize);
+	int rc = store_error(mdb_txn_renew(t->txn));
+	if (rc) {
+		pthread_rwlock_unlock(&s->resize);
+		mdb_txn_abort(t->txn);
+		free(t);
+		*keep = NULL;
+		return rc;
+	}
+	t->top = true;
+	return 0;
+}
+
+void store_read_end(struct store_txn *t)
+{
+	mdb_txn_reset(t->txn);
+	pthread_rwlock_unlock(&t->store->resize); /* a reset transaction may outlive a resize */
+	t->top = false;
+}
+
+void store_read_free(struct store_txn *t)
+{
+	if (!t)
+		return;
+	mdb_txn_abort(t->txn); /* a reset one too: its reader slot is given back */
+	store_txn_release(t);
+}
+
 int store_grow(struct store *s)
 {
 	pthread_rwlock_wrlock(&s->resize);

@@ -104,6 +104,23 @@ uint64_t store_last_commit(struct store *s);
 void store_abort(struct store_txn *txn);
 
 /*
+ * A read transaction a thread keeps between its reads, so that each read costs no allocation and
+ * no reader-table lock (LMDB's mdb_txn_reset and mdb_txn_renew). *KEEP (NULL the first time) is
+ * the thread's: store_read_begin begins it, or renews it, and sets *KEEP; the transaction is then
+ * used as any read transaction until store_read_end, which resets it: it holds no snapshot and
+ * no share of the resize lock (store_grow may run meanwhile), and this thread may begin other
+ * transactions. Free it with store_read_free (ended or not) before store_close; never with
+ * store_abort. One thread at a time. Returns 0 or -errno (then *KEEP is freed and NULL).
+ */
+int store_read_begin(struct store *s, struct store_txn **keep);
+
+/* End the read begun by store_read_begin: the transaction is reset, kept for the next. */
+void store_read_end(struct store_txn *txn);
+
+/* Free a kept read transaction (NULL allowed), whether it is between reads or in one. */
+void store_read_free(struct store_txn *txn);
+
+/*
  * Double the map size (up to 1 TiB), for a write that failed with LD_EMAPFULL. Call with no
  * transaction of this thread open; waits for other threads' read transactions to end, and
  * transactions begun meanwhile wait for it (it is never starved by readers). Returns 0,

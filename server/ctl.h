@@ -1,7 +1,8 @@
 /*
  * ctl.h: the control socket: a unix socket (mode 0660) where `liudong` sends framed ctl.proto
  * Requests and reads one Response for each, in order. A connection has at most one request in
- * flight; reading pauses until it is answered.
+ * flight; reading pauses until it is answered. Connections are served by control threads of
+ * their own (ctl.c): lookups are answered there, everything else goes through the loop thread.
  */
 #pragma once
 
@@ -10,6 +11,7 @@
 
 struct daemon;
 struct ctl_server;
+struct rules;
 
 /*
  * Listen on PATH. A socket there that no daemon answers on (left by one that died) is replaced;
@@ -28,5 +30,13 @@ int ctl_listen(struct daemon *d, const char *path, gid_t group, struct ctl_serve
  */
 void ctl_stop_listening(struct ctl_server *s);
 
-/* Close every connection and free S once all handles are closed. */
+/*
+ * Close every connection, stop and join the control threads, and free S once its handles are
+ * closed (when the loop next runs). Loop thread, once the writer and the readers have stopped:
+ * requests still queued for the loop thread are answered as the daemon stopping.
+ */
 void ctl_close(struct ctl_server *s);
+
+/* The rules reloaded on SIGHUP (copied: RULES stays the caller's), for the next lookups of every
+ * control thread. Loop thread. */
+void ctl_reload(struct ctl_server *s, const struct rules *rules);

@@ -5,8 +5,9 @@
  * reader threads finish every read queued or in flight (answered; a read whose client has gone
  * is only freed), let the writer finish every queued job (so every request already accepted is
  * committed and answered; reads that arrive meanwhile are refused as the daemon stopping), then
- * close the connections; the loop then has nothing left and returns, and only then is the store
- * closed (daemon_cleanup): no read transaction is open by then. The signal handles stay until
+ * close the connections and join the control threads (ctl_close: they answer lookups until
+ * then); the loop then has nothing left and returns, and only then is the store closed
+ * (daemon_cleanup): no read transaction is open by then. The signal handles stay until
  * then (unreferenced), so a SIGTERM or SIGINT sent again never ends the process half way.
  */
 #include "daemon.h"
@@ -175,6 +176,7 @@ static void on_signal(uv_signal_t *h, int signum)
 			return;
 		}
 		d->config.rules = fresh.rules;
+		ctl_reload(d->ctl, &d->config.rules);
 		struct config_peer *peers = d->config.peers;
 		size_t n_peers = d->config.n_peers;
 		d->config.peers = fresh.peers;

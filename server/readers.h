@@ -1,6 +1,6 @@
 /*
  * readers.h: the reader threads, a small pool of the daemon's own that runs read-only work off
- * the loop thread.
+ * the loop thread: the scans (lookups are answered by the control threads, ctl.c).
  *
  * The loop thread queues a job; a reader thread runs it (the job opens its own LMDB read
  * transaction: store.h lets reads run in any thread, concurrently with the writer) and hands it

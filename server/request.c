@@ -1,8 +1,9 @@
 /*
- * request.c: see request.h. Read commands become reader jobs (readers.h): a reader thread checks
- * the request's text, runs the handler in a read transaction of its own and prepares the answer;
- * the loop thread then only sends it. Commands marked `loop` run at once on the loop thread. Write
- * commands become writer jobs and are answered when their batch has committed.
+ * request.c: see request.h. Lookups run where they arrived (request_lookup, on a control thread:
+ * ctl.c). Scans become reader jobs (readers.h): a reader thread checks the request's text, runs
+ * the handler in a read transaction of its own and prepares the answer. Commands marked `loop`
+ * run at once on the loop thread. Write commands become writer jobs and are answered when their
+ * batch has committed.
  */
 #include "request.h"
 
@@ -268,8 +269,6 @@ static void request_read_run(struct reader_job *job)
 	job->result = rq->job.result;
 	if (rq->prepare)
 		rq->prepare(rq);
-	/* The client has its answer: the loop thread need not be woken only to free RQ. */
-	job->quiet = rq->answer_len && rq->answer_sent == rq->answer_len;
 }
 
 /* Loop thread: send it (job->result is LD_ESTOPPING if the read never ran). */
@@ -280,6 +279,12 @@ static void request_read_done(struct reader_job *job)
 	rq->reply(rq);
 }
 
+/* Whether RQ's command is a write (some are only with a flag: member show --reveal). */
+static bool request_writes(const struct request *rq, const struct command *cmd)
+{
+	return cmd->write || (cmd->write_if && request_flag(rq, cmd->write_if));
+}
+
 void request_dispatch(struct request *rq)
 {
 	struct daemon *d = rq->daemon;
@@ -287,7 +292,7 @@ void request_dispatch(struct request *rq)
 	rq->loc = i18n_locale(rq->req->lang); /* English if not known: silently */
 	const struct command *cmd = command_find(rq->req->command);
 	rq->cmd = cmd;
-	bool write = cmd && (cmd->write || (cmd->write_if && request_flag(rq, cmd->write_if)));
+	bool write = cmd && request_writes(rq, cmd);
 	if (cmd && !write && !cmd->loop) {
 		rq->read.run = request_read_run;
 		rq->read.done = request_read_done;
@@ -327,6 +332,30 @@ void request_dispatch(struct request *rq)
 	rq->job.result = cmd->fn(rq, NULL);
 	i18n_restore(old);
 	rq->reply(rq);
+}
+
+bool request_lookup_here(struct request *rq)
+{
+	const struct command *cmd = command_find(rq->req->command);
+	rq->cmd = cmd;
+	return cmd && !cmd->loop && !cmd->scan && !request_writes(rq, cmd);
+}
+
+void request_lookup(struct request *rq, const struct rules *rules, struct store_txn **keep)
+{
+	rq->rules = *rules;
+	rq->loc = i18n_locale(rq->req->lang); /* English if not known: silently */
+	int rc = request_check_text(rq);
+	if (rc == 0)
+		rc = store_read_begin(rq->daemon->store, keep);
+	if (rc == 0) {
+		request_reset(rq);
+		locale_t old = i18n_use(rq->loc);
+		rc = rq->cmd->fn(rq, *keep);
+		i18n_restore(old);
+		store_read_end(*keep);
+	}
+	rq->job.result = rc;
 }
 
 void request_free(struct request *rq)

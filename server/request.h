@@ -4,9 +4,10 @@
  * A handler reads its parameters with request_param*, builds its result into rq->result (a JSON
  * object, made empty before each call), and returns 0 or a negative errno, having said why with
  * request_fail (one line for the CLI's stderr). Write handlers run on the writer thread inside a
- * child transaction and may run more than once (map growth). Read handlers run on a reader thread
- * (readers.h) in a read transaction of their own, unless their command is marked `loop` in the
- * table (they read what the loop thread owns: sync's live state); so a read handler touches only
+ * child transaction and may run more than once (map growth). Read handlers run on a control thread
+ * (lookups, ctl.c) or on a reader thread (scans, readers.h) in a read transaction, unless their
+ * command is marked `loop` in the table (they read what the loop thread owns: sync's live state);
+ * so a read handler touches only
  * RQ, the store through TXN, and what daemon.h says is fixed once set up (never config.rules, the
  * peers in config, d->sync or the writer).
  */
@@ -55,18 +56,16 @@ struct request {
 	const struct command *cmd; /* found at dispatch; NULL for an unknown command */
 	struct reader_job read;	   /* a read run on a reader thread */
 	/*
-	 * Set by the socket: sends the response and frees RQ, on the loop thread. Before it, on the
-	 * thread that ran a read (a reader thread), `prepare` (if set) makes the answer ready to
-	 * send (JSON text, packed frame) so that the loop thread only writes it; prepare touches
-	 * RQ only, never the connection, which may be gone by then.
+	 * Set by the socket: sends the response and frees RQ, called on the loop thread. Before it,
+	 * on the thread that ran a read (a reader thread), `prepare` (if set) makes the answer
+	 * ready to send (JSON text, packed frame); prepare touches RQ only, never the connection.
 	 */
 	void (*reply)(struct request *rq);
 	void (*prepare)(struct request *rq);
-	void *conn;	    /* the socket's connection; NULL once it closed */
-	void *answer;	    /* what prepare made ready (malloc'd by the socket), freed with RQ */
-	size_t answer_len;  /* its length */
-	size_t answer_sent; /* how much of it prepare wrote to fd already */
-	int fd; /* the socket's descriptor, for prepare to write the answer at once; -1: not */
+	void *conn;	      /* the socket's connection */
+	void *answer;	      /* what prepare made ready (malloc'd by the socket), freed with RQ */
+	size_t answer_len;    /* its length */
+	struct request *next; /* the socket's: its queues between threads */
 };
 
 /* The value of parameter KEY ("arg" for positionals: the first), or NULL. Valid while rq lives. */
@@ -107,6 +106,19 @@ void request_explain(struct request *rq);
  * the daemon stopping). Loop thread only.
  */
 void request_dispatch(struct request *rq);
+
+/*
+ * Whether RQ is a lookup: a read command that is not a scan (commands.h), answered on the thread
+ * where it arrived with request_lookup; anything else goes to request_dispatch. Any thread.
+ */
+bool request_lookup_here(struct request *rq);
+
+/*
+ * Run lookup RQ here: check its text, run its handler in this thread's kept read transaction
+ * *KEEP (store_read_begin: begun the first time, reset after), with RULES copied into rq->rules.
+ * The result into rq->job.result; no reply is called. The thread must hold no transaction.
+ */
+void request_lookup(struct request *rq, const struct rules *rules, struct store_txn **keep);
 
 /* Free RQ and all it holds. */
 void request_free(struct request *rq);

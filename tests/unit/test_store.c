@@ -671,6 +671,55 @@ static void read_snapshot_is_stable(void **state)
 	assert_committed(f->store, TBL_PEERS, "k", "new");
 }
 
+/*
+ * A kept read transaction (store_read_begin/end) sees each commit made between two reads, and
+ * between reads it holds no share of the resize lock: the same thread grows the map (it would
+ * wait for ever on its own share otherwise), writes past the old map's end, and reads it all.
+ */
+static void kept_read_renews_and_lets_the_map_grow(void **state)
+{
+	struct fixture *f = *state;
+	struct store_txn *keep = NULL, *txn;
+	struct store_val v;
+	size_t n;
+	unsigned done = 0;
+
+	put_committed(f->store, TBL_PEERS, "k", "old");
+	assert_int_equal(store_read_begin(f->store, &keep), 0);
+	assert_non_null(keep);
+	struct store_txn *first = keep;
+	assert_int_equal(store_get(keep, TBL_PEERS, "k", 1, &v), 0);
+	assert_memory_equal(v.data, "old", 3);
+	store_read_end(keep);
+
+	put_committed(f->store, TBL_PEERS, "k", "new");
+	assert_int_equal(store_read_begin(f->store, &keep), 0);
+	assert_ptr_equal(keep, first); /* the same transaction, renewed */
+	assert_int_equal(store_get(keep, TBL_PEERS, "k", 1, &v), 0);
+	assert_memory_equal(v.data, "new", 3);
+	store_read_end(keep);
+
+	size_t before = store_map_size(f->store);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(store_grow(f->store), 0);
+	assert_int_equal(store_map_size(f->store), before * 8);
+	assert_int_equal(store_begin(f->store, true, &txn), 0);
+	assert_int_equal(put_many(txn, 1000, &done), 0);
+	assert_int_equal(store_commit(txn), 0);
+
+	assert_int_equal(store_read_begin(f->store, &keep), 0);
+	assert_int_equal(store_count(keep, TBL_AUDIT, &n), 0);
+	assert_int_equal(n, 1000);
+	assert_int_equal(store_get(keep, TBL_PEERS, "k", 1, &v), 0);
+	assert_memory_equal(v.data, "new", 3);
+	store_read_free(keep); /* in a read: freed all the same */
+
+	keep = NULL;
+	assert_int_equal(store_read_begin(f->store, &keep), 0);
+	store_read_end(keep);
+	store_read_free(keep); /* between reads */
+}
+
 struct slow_reader {
 	struct store *store;
 	atomic_bool started;
@@ -856,6 +905,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(grow_is_not_starved_by_new_readers, setup_small_map,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(grow_waits_for_other_threads_readers, setup_small_map,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(kept_read_renews_and_lets_the_map_grow, setup_small_map,
 					    teardown),
 	};
 
