@@ -612,7 +612,6 @@ static int import_judging_start(struct import_judging *j, struct request *rq, co
 	j->rq.rules = rq->rules;
 	j->rq.loc = rq->loc;
 	j->rq.cmd = rq->cmd;
-	j->rq.fd = -1;
 	j->file = file;
 	j->csv = csv;
 	j->im = im;
