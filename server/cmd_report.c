@@ -15,6 +15,7 @@
 #include "fold.h"
 #include "idno.h"
 #include "page.h"
+#include "pballoc.h"
 #include "rules.h"
 #include "service_util.h"
 #include "sites.h"
@@ -311,10 +312,16 @@ static int due_members(struct request *rq, struct store_txn *txn, int32_t as_of,
 		return rc;
 	bool after = *key_len > 0;
 	struct store_val k = {.data = key, .len = *key_len}, v;
+	/* Each member unpacked into an arena on the stack, given back before the next: what is
+	 * kept of him (the tally, the reminders) is copied. */
+	unsigned char block[8192];
+	struct pb_arena arena;
+	pb_arena_init(&arena, block, sizeof(block));
 	rc = store_cursor_get(c, after ? STORE_SET_RANGE : STORE_FIRST, &k, &v);
 	if (rc == 0 && after && k.len == *key_len && memcmp(k.data, key, k.len) == 0)
 		rc = store_cursor_get(c, STORE_NEXT, &k, &v);
 	for (; rc == 0 && !page_full(pg); rc = store_cursor_get(c, STORE_NEXT, &k, &v)) {
+		pb_arena_reset(&arena);
 		if (k.len > PAGE_KEY_MAX) {
 			rc = LD_ECORRUPT;
 			break;
@@ -322,12 +329,9 @@ static int due_members(struct request *rq, struct store_txn *txn, int32_t as_of,
 		memcpy(key, k.data, k.len);
 		*key_len = k.len;
 		pg->scanned++;
-		Ld__MemberState *st = ld__member_state__unpack(NULL, v.len, v.data);
-		if (!st || !st->info) {
-			if (st)
-				ld__member_state__free_unpacked(st, NULL);
+		Ld__MemberState *st = ld__member_state__unpack(&arena.allocator, v.len, v.data);
+		if (!st || !st->info)
 			continue;
-		}
 		tally_member(rq, txn, st, tally);
 		struct member_facts f;
 		gather(rq, txn, st, &f);
@@ -345,8 +349,8 @@ static int due_members(struct request *rq, struct store_txn *txn, int32_t as_of,
 			if (!list->failed && !list->arena.failed)
 				sort_reminders(list, from);
 		}
-		ld__member_state__free_unpacked(st, NULL);
 	}
+	pb_arena_reset(&arena);
 	store_cursor_close(c);
 	return rc;
 }
