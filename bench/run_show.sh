@@ -154,6 +154,9 @@ say "import members ($N rows)"
 ld import members "$CSV" >/dev/null || die "import failed; the daemon's log is $WORK/liudongd.log"
 COUNT=$(ld --json member list | python3 -c 'import json, sys; print(len(json.load(sys.stdin)["members"]))' 2>/dev/null || echo "?")
 say "  the site holds $COUNT members"
+# The setup's own writes (the site, the import) reach the disk before anything is timed: the
+# kernel's writeback of them would otherwise take CPU from the runs.
+sync
 
 # --- runs ----------------------------------------------------------------------------------------
 # one_run NAME DAEMON R: a bench_show run against DAEMON (started and stopped here); its JSON line

@@ -6,12 +6,8 @@
  * a long job, runs it without the lock, and appends it to the finished list; the loop thread,
  * woken by a uv_async_t (which coalesces: one wake-up for many jobs when the loop is busy), calls
  * each finished job's done in order of finishing. The loop signals the condition only if a thread
- * waits on it, so a busy pool costs the loop one lock and unlock per job.
- *
- * A quiet job (its answer is out) does not wake the loop: a uv_prepare_t collects the finished
- * jobs each time the loop goes round, before it waits. On a small machine a wake-up of the loop
- * thread per request costs as much as the request (a context switch, and an interrupt between
- * virtual CPUs); the client's next request wakes the loop anyway.
+ * waits on it, so a busy pool costs the loop one lock and unlock per job. (Lookups do not come
+ * here: the control threads answer them in place, ctl.c.)
  */
 #include "readers.h"
 
@@ -31,8 +27,6 @@
 struct readers {
 	uv_loop_t *loop;
 	uv_async_t async;
-	uv_prepare_t collect; /* each time round the loop: the quiet jobs' done */
-	int open_handles;     /* async and collect, until both are closed */
 	pthread_t *threads;
 	unsigned n;	  /* threads wanted */
 	unsigned started; /* threads created */
@@ -43,14 +37,11 @@ struct readers {
 	struct reader_job *shorts, **shorts_tail;
 	struct reader_job *longs, **longs_tail;
 	struct reader_job *finished, **finished_tail;
-	atomic_bool any_finished; /* finished is not empty: read without the lock */
-	unsigned idle;		  /* threads waiting on wake */
-	atomic_uint queued;	  /* jobs in the queues: read without the lock while spinning */
-	atomic_uint spinning;	  /* threads in spin_for_job */
-	bool inline_used;  /* loop thread: readers_run_here said yes since it last went round */
-	unsigned scanning; /* threads running a long job */
-	unsigned exited;   /* threads that left readers_main */
-	bool stopping;	   /* no new job; threads leave once the queues are empty */
+	unsigned idle;	    /* threads waiting on wake */
+	atomic_uint queued; /* jobs in the queues: read without the lock while spinning */
+	unsigned scanning;  /* threads running a long job */
+	unsigned exited;    /* threads that left readers_main */
+	bool stopping;	    /* no new job; threads leave once the queues are empty */
 
 	/* Loop thread. */
 	void (*stop_cb)(void *data);
@@ -102,7 +93,6 @@ static void spin_for_job(struct readers *r)
 {
 	struct timespec t0, now;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	atomic_fetch_add_explicit(&r->spinning, 1, memory_order_relaxed);
 	for (;;) {
 		if (atomic_load_explicit(&r->queued, memory_order_relaxed))
 			break;
@@ -112,7 +102,6 @@ static void spin_for_job(struct readers *r)
 		    READERS_SPIN_NS)
 			break;
 	}
-	atomic_fetch_sub_explicit(&r->spinning, 1, memory_order_relaxed);
 }
 
 static void *readers_main(void *arg)
@@ -147,13 +136,10 @@ static void *readers_main(void *arg)
 		if (job->scan)
 			r->scanning--;
 		queue_append(&r->finished_tail, job);
-		atomic_store_explicit(&r->any_finished, true, memory_order_relaxed);
-		bool wake = !job->quiet || job->wake || r->stopping;
 		if (r->stopping)
 			pthread_cond_broadcast(&r->wake); /* a thread held back may leave now */
 		pthread_mutex_unlock(&r->lock);
-		if (wake)
-			uv_async_send(&r->async);
+		uv_async_send(&r->async);
 		pthread_mutex_lock(&r->lock);
 	}
 	r->exited++;
@@ -166,20 +152,17 @@ static void *readers_main(void *arg)
 static void readers_closed(uv_handle_t *h)
 {
 	struct readers *r = h->data;
-	if (--r->open_handles > 0)
-		return;
 	if (r->free_on_close)
 		readers_free(r);
 	else if (r->stop_cb)
 		r->stop_cb(r->stop_data);
 }
 
-/* Close both handles; readers_closed follows for each. */
+/* Close the async handle; readers_closed follows. */
 static void readers_close(struct readers *r)
 {
 	r->closing = true;
 	uv_close((uv_handle_t *)&r->async, readers_closed);
-	uv_close((uv_handle_t *)&r->collect, readers_closed);
 }
 
 /* Loop thread: call the finished jobs' done; after the stop, join the threads and close. */
@@ -189,7 +172,6 @@ static void readers_collect(struct readers *r)
 	struct reader_job *done = r->finished;
 	r->finished = NULL;
 	r->finished_tail = &r->finished;
-	atomic_store_explicit(&r->any_finished, false, memory_order_relaxed);
 	bool all_exited = r->stopping && r->exited == r->started;
 	pthread_mutex_unlock(&r->lock);
 
@@ -209,15 +191,6 @@ static void readers_collect(struct readers *r)
 static void readers_on_async(uv_async_t *a)
 {
 	readers_collect(a->data);
-}
-
-static void readers_on_prepare(uv_prepare_t *p)
-{
-	struct readers *r = p->data;
-	r->inline_used = false;
-	/* A racy peek is enough: a job finished after it is seen next time round, or woke us. */
-	if (atomic_load_explicit(&r->any_finished, memory_order_relaxed))
-		readers_collect(r);
 }
 
 static unsigned cpu_count(void)
@@ -255,11 +228,6 @@ int readers_start(uv_loop_t *loop, unsigned n, struct readers **out)
 		return rc;
 	}
 	r->async.data = r;
-	uv_prepare_init(loop, &r->collect);
-	r->collect.data = r;
-	uv_prepare_start(&r->collect, readers_on_prepare);
-	uv_unref((uv_handle_t *)&r->collect); /* the loop may end with it still active */
-	r->open_handles = 2;
 	for (unsigned i = 0; i < n; i++) {
 		rc = -pthread_create(&r->threads[i], NULL, readers_main, r);
 		if (rc)
@@ -303,24 +271,6 @@ void readers_submit(struct readers *r, struct reader_job *job)
 	if (r->idle)
 		pthread_cond_signal(&r->wake);
 	pthread_mutex_unlock(&r->lock);
-}
-
-bool readers_run_here(struct readers *r)
-{
-	/* stopping is only ever set by this thread: no lock needed to read it here. */
-	if (r->stopping || r->inline_used ||
-	    atomic_load_explicit(&r->spinning, memory_order_relaxed))
-		return false;
-	r->inline_used = true;
-	return true;
-}
-
-void readers_wake(struct readers *r, struct reader_job *job)
-{
-	pthread_mutex_lock(&r->lock);
-	job->wake = true;
-	pthread_mutex_unlock(&r->lock);
-	/* Finished already: collected before the loop next waits (readers_on_prepare). */
 }
 
 void readers_stop(struct readers *r, void (*cb)(void *data), void *data)

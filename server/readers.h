@@ -35,14 +35,7 @@ typedef void (*reader_done_fn)(struct reader_job *job);
 struct reader_job {
 	reader_run_fn run;
 	reader_done_fn done;
-	bool scan; /* a long job (reads a whole table): see the top of this file */
-	/*
-	 * Set by run: nobody waits for done (the answer is out already), so the loop thread is not
-	 * woken for it: done runs when the loop next goes round for some other reason (before it
-	 * next waits for events; the daemon's timers wake it at least every 100 ms).
-	 */
-	bool quiet;
-	bool wake; /* the loop's, under the pool's lock (readers_wake): done is awaited after all */
+	bool scan;		 /* a long job (reads a whole table): see the top of this file */
 	int result;		 /* run's to set; LD_ESTOPPING if never run */
 	struct reader_job *next; /* the pool's */
 };
@@ -63,21 +56,6 @@ unsigned readers_count(const struct readers *r);
  * is stopping, JOB's done is called at once with LD_ESTOPPING, before this returns.
  */
 void readers_submit(struct readers *r, struct reader_job *job);
-
-/*
- * Whether the loop thread should run a short job itself rather than queue it: when no reader
- * thread is awake and free to take it at once (each is asleep, or busy), handing it over costs a
- * wake-up of a thread and a switch, more than a lookup takes. At most once each time round the
- * loop, so that when requests come faster than one thread answers them, the rest go to the
- * readers and wake them. Loop thread only.
- */
-bool readers_run_here(struct readers *r);
-
-/*
- * JOB, queued or running (its done not called yet), is awaited after all (its client sent more,
- * or went away): done runs promptly even if run says quiet. Loop thread only.
- */
-void readers_wake(struct readers *r, struct reader_job *job);
 
 /*
  * Let every queued and running job finish (their done callbacks run), stop the threads, then call

@@ -297,12 +297,8 @@ void request_dispatch(struct request *rq)
 		rq->read.run = request_read_run;
 		rq->read.done = request_read_done;
 		rq->read.scan = cmd->scan;
-		if (!cmd->scan && readers_run_here(d->readers)) {
-			request_read_run(&rq->read);
-			request_read_done(&rq->read);
-		} else {
-			readers_submit(d->readers, &rq->read);
-		}
+		/* A scan: lookups are answered on the control threads (request_lookup). */
+		readers_submit(d->readers, &rq->read);
 		return;
 	}
 	if ((rq->job.result = request_check_text(rq)) != 0) {
