@@ -347,11 +347,10 @@ struct import_part {
 struct import_state {
 	uint8_t key[IMPORT_KEY_LEN]; /* "import:" + SHA-256 of the file */
 	int index[sizeof(key_names) / sizeof(key_names[0])];
-	size_t before;		   /* rows committed by an earlier import of the same file */
-	size_t total;		   /* rows of the file (known once judged) */
-	size_t part_rows;	   /* rows per part */
-	size_t first_row;	   /* where the rows start (after the header), and its line */
-	size_t first_line;	   /* */
+	size_t before;		      /* rows committed by an earlier import of the same file */
+	size_t total;		      /* rows of the file (known once judged) */
+	size_t part_rows;	      /* rows per part */
+	size_t first_row, first_line; /* where the rows start (after the header): offset, line */
 	struct import_part *parts; /* N_PARTS of them, each known once the one before is written */
 	size_t n_parts;
 };
