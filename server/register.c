@@ -66,7 +66,7 @@ static int money_field(struct request *rq, const struct fields *f, const char *k
 static int branch_known(struct request *rq, struct store_txn *txn, struct lookup_memo *memo,
 			const char *code)
 {
-	if (memo && strcmp(memo->branch, code) == 0)
+	if (memo && memo->branch[0] && strcmp(memo->branch, code) == 0)
 		return 0;
 	struct store_val v;
 	int rc = store_get(txn, TBL_BRANCHES, code, strlen(code), &v);
@@ -84,7 +84,7 @@ static int branch_known(struct request *rq, struct store_txn *txn, struct lookup
 static int peer_id_of(struct store_txn *txn, struct lookup_memo *memo, const char *name,
 		      uint8_t id[LD_SITE_ID_BYTES])
 {
-	if (memo && strcmp(memo->peer, name) == 0) {
+	if (memo && memo->peer[0] && strcmp(memo->peer, name) == 0) {
 		memcpy(id, memo->peer_id, LD_SITE_ID_BYTES);
 		return 0;
 	}
