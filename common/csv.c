@@ -133,15 +133,18 @@ int csv_next(struct csv_reader *r, char ***fields, size_t *n, size_t *line)
 			if (r->p < r->end && *r->p != ',' && *r->p != '\r' && *r->p != '\n')
 				return LD_EINPUT;
 		} else {
-			/* An unquoted field: up to a comma or the end of the line, copied at once.
-			 */
+			/* An unquoted field: up to a comma or the end of the line, copied at once
+			 * (if any: before the first byte the buffer may not exist yet). */
 			const char *from = r->p;
 			while (r->p < r->end && *r->p != ',' && *r->p != '\r' && *r->p != '\n')
 				r->p++;
-			if ((rc = buf_room(r, (size_t)(r->p - from))))
-				return rc;
-			memcpy(r->buf + r->buf_len, from, (size_t)(r->p - from));
-			r->buf_len += (size_t)(r->p - from);
+			size_t len = (size_t)(r->p - from);
+			if (len) {
+				if ((rc = buf_room(r, len)))
+					return rc;
+				memcpy(r->buf + r->buf_len, from, len);
+				r->buf_len += len;
+			}
 		}
 		if ((rc = buf_put(r, '\0')))
 			return rc;
