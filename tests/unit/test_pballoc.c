@@ -14,43 +14,50 @@
 #include "pballoc.h"
 #include "record.pb-c.h"
 
-/* A branch with a name of LEN bytes, packed into BUF (at least LEN + 64 bytes). */
-static size_t packed_branch(size_t len, uint8_t *buf, char *name)
+/* Branch 001 named NAME, packed into BUF (at least strlen(NAME) + 64 bytes). */
+static size_t packed_branch(const char *name, uint8_t *buf)
 {
-	memset(name, 'x', len);
-	name[len] = '\0';
 	Ld__BranchInfo b = LD__BRANCH_INFO__INIT;
 	b.code = "001";
-	b.name = name;
+	b.name = (char *)name;
 	return ld__branch_info__pack(&b, buf);
+}
+
+/* A branch name longer than any arena block here: "第一支部" (12 bytes) COPIES times. */
+static const char *long_name(char *out, size_t copies)
+{
+	out[0] = '\0';
+	for (size_t i = 0; i < copies; i++)
+		memcpy(out + i * 12, "第一支部", 13);
+	return out;
 }
 
 static void arena_unpacks_from_block_and_heap(void **state)
 {
 	(void)state;
 	static uint8_t buf[70000];
-	static char name[65600];
+	static char name[5462 * 12 + 1]; /* 65,544 bytes: 64 times the block */
 	unsigned char block[1024];
 	struct pb_arena a;
 	pb_arena_init(&a, block, sizeof(block));
 
 	/* Small: from the block. */
-	size_t n = packed_branch(10, buf, name);
+	size_t n = packed_branch("第一支部", buf);
 	Ld__BranchInfo *b = ld__branch_info__unpack(&a.allocator, n, buf);
 	assert_non_null(b);
 	assert_string_equal(b->code, "001");
-	assert_string_equal(b->name, "xxxxxxxxxx");
+	assert_string_equal(b->name, "第一支部");
 	assert_true((unsigned char *)b->name >= block &&
 		    (unsigned char *)b->name < block + sizeof(block));
 	assert_null(a.spill);
 
 	/* Larger than the block: its name from the heap, the rest still usable. */
-	n = packed_branch(65536, buf, name);
+	n = packed_branch(long_name(name, 5462), buf);
 	Ld__BranchInfo *big = ld__branch_info__unpack(&a.allocator, n, buf);
 	assert_non_null(big);
-	assert_int_equal(strlen(big->name), 65536);
+	assert_string_equal(big->name, name);
 	assert_non_null(a.spill);
-	assert_string_equal(b->name, "xxxxxxxxxx"); /* the first is untouched */
+	assert_string_equal(b->name, "第一支部"); /* the first is untouched */
 	pb_arena_reset(&a);
 	assert_null(a.spill);
 	assert_int_equal(a.used, 0);
@@ -68,11 +75,10 @@ static void arena_block_of_nothing(void **state)
 	unsigned char one[1];
 	pb_arena_init(&a, one + 1, 0);
 	uint8_t buf[128];
-	char name[16];
-	size_t n = packed_branch(5, buf, name);
+	size_t n = packed_branch("第二支部", buf);
 	Ld__BranchInfo *b = ld__branch_info__unpack(&a.allocator, n, buf);
 	assert_non_null(b);
-	assert_string_equal(b->name, "xxxxx");
+	assert_string_equal(b->name, "第二支部");
 	pb_arena_reset(&a);
 }
 
@@ -80,15 +86,15 @@ static void budget_refuses_over_limit(void **state)
 {
 	(void)state;
 	static uint8_t buf[70000];
-	static char name[65600];
+	static char name[700 * 12 + 1]; /* 8,400 bytes: over the budget */
 	struct pb_budget bu;
 	pb_budget_init(&bu, 4096);
-	size_t n = packed_branch(10, buf, name);
+	size_t n = packed_branch("第一支部", buf);
 	Ld__BranchInfo *b = ld__branch_info__unpack(&bu.allocator, n, buf);
 	assert_non_null(b);
 	ld__branch_info__free_unpacked(b, &bu.allocator);
 	assert_int_equal(bu.used, 0);
-	n = packed_branch(8192, buf, name);
+	n = packed_branch(long_name(name, 700), buf);
 	assert_null(ld__branch_info__unpack(&bu.allocator, n, buf));
 	assert_int_equal(bu.used, 0);
 }
