@@ -22,12 +22,7 @@ site_start a
 SOCK=${SITE_DIR[a]}/liudongd.sock
 assert_exit 0 ld a branch add 001 --name 第一支部 || die "branch add failed"
 N=12
-for n in $(seq 1 $N); do
-	birth=$(printf '1976-05-%02d' "$n")
-	ld a member add --id "$(make_idno 320583 "$birth" $((2 * n + 1)))" --name "成员$n" --sex M \
-		--birth "$birth" --joined 2001-07-01 --kind full --branch 001 \
-		--dues-category retired --income 4800 >/dev/null || die "member add $n failed"
-done
+add_members a $N
 
 # frames REQUEST...: the hex of framed ctl.proto Requests, each given as COMMAND[,KEY=VALUE...]
 # (KEY "arg" for positionals), one after the other.

@@ -335,6 +335,19 @@ make_idno() {
 	printf '%s\n' "$id"
 }
 
+# add_members SITE N: members 成员1..成员N of branch 001 at SITE (area 320583), born 1976-05-NN;
+# member n's number is make_idno 320583 1976-05-NN 2n+1.
+add_members() {
+	local site=$1 n birth
+	for n in $(seq 1 "$2"); do
+		birth=$(printf '1976-05-%02d' "$n")
+		ld "$site" member add --id "$(make_idno 320583 "$birth" $((2 * n + 1)))" \
+			--name "成员$n" --sex M --birth "$birth" --joined 2001-07-01 --kind full \
+			--branch 001 --dues-category retired --income 4800 >/dev/null ||
+			die "member add $n at $site failed"
+	done
+}
+
 # idno_leaks FILE...: the privacy canary. Prints (masked) every full identity number found in
 # FILEs: each number make_idno made, wherever it stands, and any other 18-character token shaped
 # like one (a real birth date, a right check character), as numbers made by a test's own python

@@ -29,12 +29,7 @@ site_start a
 SOCK=${SITE_DIR[a]}/liudongd.sock
 assert_exit 0 ld a branch add 001 --name 第一支部 || die "branch add failed"
 N=20
-for n in $(seq 1 $N); do
-	birth=$(printf '1976-05-%02d' "$n")
-	ld a member add --id "$(make_idno 320583 "$birth" $((2 * n + 1)))" --name "成员$n" --sex M \
-		--birth "$birth" --joined 2001-07-01 --kind full --branch 001 \
-		--dues-category retired --income 4800 >/dev/null || die "member add $n failed"
-done
+add_members a $N
 ID1=$(make_idno 320583 1976-05-01 3)
 
 # members_in FILE: how many members the `member list --json` output in FILE holds.
