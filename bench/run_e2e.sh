@@ -122,6 +122,7 @@ else
   PB=
 fi
 [ "$MODE" != perf ] || perf_on a
+if [ "$MODE" = timed ] && [ "${PERF_LIVE:-0}" = 1 ]; then perf_on a; perf_on b; fi
 sleep 0.1
 t0=$(now_ns)
 ca0=$(cpu_ms "$PA")
@@ -129,7 +130,7 @@ a --json import members "$CSV" >"$WORK/import.json" 2>"$WORK/import.err" ||
   die "the import failed: $(cat "$WORK/import.err")"
 t1=$(now_ns)
 ca1=$(cpu_ms "$PA")
-perf_off a
+[ "$MODE" = timed ] || perf_off a
 tb=0
 if [ "$MODE" != timed ]; then
   sleep 0.5
@@ -147,6 +148,7 @@ if [ "$MODE" != timed ]; then
 fi
 wait "$WAITER" || die "B did not apply all $N events: $(cat "$WORK/wait.json" "$WORK/wait.err")"
 WAITER=
+if [ "$MODE" = timed ] && [ "${PERF_LIVE:-0}" = 1 ]; then perf_off a; perf_off b; fi
 cb=$(cpu_ms "$PB")
 if [ "$MODE" = perf ]; then # B is perf's child: stop it, then perf ends by itself
   kill -TERM "$PB"

@@ -346,6 +346,72 @@ int eventlog_read(struct store_txn *txn, uint64_t seq, Ld__LogEntry **entry, Ld_
 	return 0;
 }
 
+/* A varint at *P (below END) into *OUT, moving *P past it; false if cut short or too long. */
+static bool wire_varint(const uint8_t **p, const uint8_t *end, uint64_t *out)
+{
+	uint64_t v = 0;
+	for (unsigned shift = 0; shift < 64 && *p < end; shift += 7) {
+		uint8_t b = *(*p)++;
+		v |= (uint64_t)(b & 0x7f) << shift;
+		if (!(b & 0x80)) {
+			*out = v;
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * A LogEntry's event field read off its wire format (protobuf: a field is a varint tag, number <<
+ * 3 | wire type, then its value), without unpacking: the last `event` field wins, as unpacking
+ * would have it; other fields are skipped by their wire type.
+ */
+static int entry_event_view(const uint8_t *p, size_t len, ProtobufCBinaryData *bytes)
+{
+	const uint8_t *end = p + len;
+	bool found = false;
+	while (p < end) {
+		uint64_t tag, n;
+		if (!wire_varint(&p, end, &tag))
+			return LD_ECORRUPT;
+		switch (tag & 7) {
+		case 0: /* varint */
+			if (!wire_varint(&p, end, &n))
+				return LD_ECORRUPT;
+			break;
+		case 1: /* 64-bit */
+		case 5: /* 32-bit */
+			n = (tag & 7) == 1 ? 8 : 4;
+			if ((size_t)(end - p) < n)
+				return LD_ECORRUPT;
+			p += n;
+			break;
+		case 2: /* length-delimited */
+			if (!wire_varint(&p, end, &n) || n > (size_t)(end - p))
+				return LD_ECORRUPT;
+			if (tag >> 3 == 2) {
+				bytes->data = (uint8_t *)p;
+				bytes->len = (size_t)n;
+				found = true;
+			}
+			p += n;
+			break;
+		default:
+			return LD_ECORRUPT;
+		}
+	}
+	return found ? 0 : LD_ECORRUPT;
+}
+
+int eventlog_event_bytes(struct store_txn *txn, uint64_t seq, ProtobufCBinaryData *bytes)
+{
+	uint8_t key[8];
+	store_u64_key(seq, key);
+	struct store_val v;
+	int rc = store_get(txn, TBL_LOG, key, 8, &v);
+	return rc ? rc : entry_event_view(v.data, v.len, bytes);
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* Verification                                                                                */
 

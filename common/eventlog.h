@@ -95,6 +95,14 @@ int eventlog_find_origin(struct store_txn *txn, const uint8_t *origin, uint64_t 
  */
 int eventlog_read(struct store_txn *txn, uint64_t seq, Ld__LogEntry **entry, Ld__Event **event);
 
+/*
+ * The exact bytes of entry SEQ's event, where the store holds them: *BYTES points into TXN's view
+ * of the store (borrowed: valid until TXN ends or writes; nothing to free). Cheaper than
+ * eventlog_read for a caller that only passes the bytes on (the sender). Returns 0, LD_ENOTFOUND,
+ * LD_ECORRUPT (the entry is not a LogEntry with an event).
+ */
+int eventlog_event_bytes(struct store_txn *txn, uint64_t seq, ProtobufCBinaryData *bytes);
+
 struct verify_result {
 	bool ok;
 	uint64_t entries;    /* entries walked */

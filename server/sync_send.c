@@ -80,10 +80,10 @@ void peer_fill(struct sync_peer *p)
 	struct store_txn *txn;
 	if (store_begin(p->sync->d->store, false, &txn) != 0)
 		return;
+	/* The events' bytes are read where the store holds them: valid while TXN is. */
 	ProtobufCBinaryData *events = calloc(BATCH_EVENTS, sizeof(*events));
-	Ld__LogEntry **entries = calloc(BATCH_EVENTS, sizeof(*entries));
 	bool sending = true;
-	while (sending && events && entries && p->link == l && p->inflight < WINDOW &&
+	while (sending && events && p->link == l && p->inflight < WINDOW &&
 	       peer_conn_queued(l->conn) < MAX_QUEUED) {
 		struct store_cursor *c;
 		if (store_cursor_open(txn, TBL_OUTBOX, &c) != 0)
@@ -100,9 +100,8 @@ void peer_fill(struct sync_peer *p)
 			if (k.len != sizeof(key) || memcmp(k.data, p->id, LD_SITE_ID_BYTES) != 0)
 				break;
 			uint64_t seq = store_u64_from((const uint8_t *)k.data + LD_SITE_ID_BYTES);
-			if (eventlog_read(txn, seq, &entries[n], NULL) != 0)
+			if (eventlog_event_bytes(txn, seq, &events[n]) != 0)
 				break;
-			events[n] = entries[n]->event;
 			bytes += events[n].len;
 			last = seq;
 			n++;
@@ -127,13 +126,10 @@ void peer_fill(struct sync_peer *p)
 				sending = false;
 			}
 		}
-		for (size_t i = 0; i < n; i++)
-			ld__log_entry__free_unpacked(entries[i], NULL);
 		if (n == 0)
 			break;
 	}
 	free(events);
-	free(entries);
 	if (p->link && p->link->hello_done)
 		p->state = peer_lag(p, txn, 1) ? PEER_CATCHING_UP : PEER_LIVE;
 	store_abort(txn);

@@ -272,6 +272,53 @@ static void overwrite_entry(struct store *s, uint64_t seq, const void *bytes, si
 	assert_int_equal(store_commit(txn), 0);
 }
 
+/* The sender's view of an entry's event: the same bytes the entry holds, read in place. */
+static void event_bytes_are_the_entrys_event(void **state)
+{
+	struct fixture *f = *state;
+	struct store_txn *txn;
+	assert_int_equal(store_begin(f->store, false, &txn), 0);
+	for (uint64_t seq = 1; seq <= 3; seq++) {
+		Ld__LogEntry *entry;
+		ProtobufCBinaryData b = {0};
+		assert_int_equal(eventlog_read(txn, seq, &entry, NULL), 0);
+		assert_int_equal(eventlog_event_bytes(txn, seq, &b), 0);
+		assert_int_equal(b.len, entry->event.len);
+		assert_memory_equal(b.data, entry->event.data, b.len);
+		ld__log_entry__free_unpacked(entry, NULL);
+	}
+	ProtobufCBinaryData b = {0};
+	assert_int_equal(eventlog_event_bytes(txn, 4, &b), LD_ENOTFOUND);
+	store_abort(txn);
+}
+
+/* An entry whose wire format is cut short, or has no event, is corrupt to the sender too. */
+static void event_bytes_of_a_broken_entry_are_corrupt(void **state)
+{
+	struct fixture *f = *state;
+	size_t len;
+	uint8_t *raw = raw_entry(f->store, 2, &len);
+	static const uint8_t no_event[] = {0x0a, 0x02, 0x01, 0x02, 0x18, 0x05}; /* hash, a varint */
+	static const uint8_t bad_type[] = {0x13, 0x00};				/* wire type 3 */
+	const struct {
+		const uint8_t *p;
+		size_t n;
+	} cases[] = {{raw, len - 1},
+		     {raw, 3},
+		     {no_event, sizeof(no_event)},
+		     {bad_type, sizeof(bad_type)},
+		     {no_event, 0}};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		overwrite_entry(f->store, 2, cases[i].p, cases[i].n);
+		struct store_txn *txn;
+		ProtobufCBinaryData b = {0};
+		assert_int_equal(store_begin(f->store, false, &txn), 0);
+		assert_int_equal(eventlog_event_bytes(txn, 2, &b), LD_ECORRUPT);
+		store_abort(txn);
+	}
+	free(raw);
+}
+
 /*
  * Re-pack entry SEQ with its event changed by RENAME (a new member or branch name), keeping its
  * prev_hash: the entry still decodes and still links to its predecessor.
@@ -893,6 +940,10 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(local_commits_number_from_one, setup_empty, teardown),
 	    cmocka_unit_test_setup_teardown(aborted_commit_leaves_no_trace, setup_three, teardown),
 	    cmocka_unit_test_setup_teardown(read_returns_local_event, setup_three, teardown),
+	    cmocka_unit_test_setup_teardown(event_bytes_are_the_entrys_event, setup_three,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(event_bytes_of_a_broken_entry_are_corrupt, setup_three,
+					    teardown),
 	    cmocka_unit_test_setup_teardown(entries_are_chained_by_sha256, setup_three, teardown),
 	    cmocka_unit_test_setup_teardown(member_state_is_home, setup_three, teardown),
 	    cmocka_unit_test_setup_teardown(clean_log_verifies_and_nothing_changes, setup_three,
