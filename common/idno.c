@@ -125,8 +125,19 @@ static const char *sex_name(char sex)
 	return sex == 'M' ? _("male") : _("female");
 }
 
-int idno_validate(const char *s, int32_t birth, char sex, char normalized[LD_IDNO_SIZE],
-		  const char **reason)
+/*
+ * The number this thread found valid last, as given, with what its digits say: a row of an import
+ * or a peer's event has its number checked by several layers in turn, and the checks below depend
+ * on nothing but the number (a birth date not in the future stays so).
+ */
+static _Thread_local struct {
+	char s[LD_IDNO_SIZE]; /* "" if none */
+	int32_t born;
+	char check;
+} last_valid;
+
+/* The checks of the number alone: *BORN its birth date, *CHECK its check character (upper case). */
+static int number_checks(const char *s, int32_t *born_out, char *check_out, const char **reason)
 {
 	if (!s || !*s)
 		return fail(reason, _("identity number is empty"));
@@ -171,6 +182,27 @@ int idno_validate(const char *s, int32_t birth, char sex, char normalized[LD_IDN
 		    reason,
 		    "identity number check character is %c, expected %c (a digit is mistyped)", got,
 		    expected);
+	*born_out = born;
+	*check_out = got;
+	return 0;
+}
+
+int idno_validate(const char *s, int32_t birth, char sex, char normalized[LD_IDNO_SIZE],
+		  const char **reason)
+{
+	int32_t born = 0;
+	char got = 0;
+	if (s && last_valid.s[0] && strcmp(s, last_valid.s) == 0) {
+		born = last_valid.born;
+		got = last_valid.check;
+	} else {
+		int err = number_checks(s, &born, &got, reason);
+		if (err)
+			return err;
+		memcpy(last_valid.s, s, LD_IDNO_SIZE); /* 18 bytes and its NUL: checked above */
+		last_valid.born = born;
+		last_valid.check = got;
+	}
 
 	if (birth != LD_DATE_NONE && birth != born) {
 		char seen[LD_DATE_LEN], given[LD_DATE_LEN];

@@ -243,6 +243,34 @@ static void test_refused_sex(void **state)
 	}
 }
 
+/*
+ * A number checked again (as each layer of an import or of a peer's apply does) is judged again
+ * on what it is given each time: the birth date and sex still compared, the number normalized.
+ */
+static void test_checked_again(void **state)
+{
+	(void)state;
+	char norm[LD_IDNO_SIZE];
+	assert_int_equal(idno_validate(VALID_FEMALE, LD_DATE_NONE, 0, NULL, NULL), 0);
+	assert_refused(VALID_FEMALE, day("1950-01-01"), 0,
+		       "identity number birth date 1949-12-31 does not match --birth 1950-01-01");
+	assert_refused(VALID_FEMALE, LD_DATE_NONE, 'M',
+		       "identity number sequence digit says female, but --sex is M");
+	assert_int_equal(idno_validate(VALID_FEMALE, day("1949-12-31"), 'F', norm, NULL), 0);
+	assert_string_equal(norm, VALID_FEMALE);
+	/* One character off right after: refused, not taken for the number before it. */
+	char off[] = VALID_FEMALE;
+	off[17] = off[17] == '1' ? '2' : '1';
+	assert_int_not_equal(idno_validate(off, LD_DATE_NONE, 0, NULL, NULL), 0);
+	assert_int_not_equal(idno_validate("1101051949123100", LD_DATE_NONE, 0, NULL, NULL), 0);
+	/* A lowercase x is the same number, normalized to X, whichever was checked first. */
+	assert_int_equal(idno_validate(VALID_FEMALE, LD_DATE_NONE, 0, NULL, NULL), 0);
+	assert_int_equal(idno_validate("11010519491231002x", LD_DATE_NONE, 0, norm, NULL), 0);
+	assert_string_equal(norm, VALID_FEMALE);
+	assert_int_equal(idno_validate(VALID_FEMALE, LD_DATE_NONE, 0, norm, NULL), 0);
+	assert_string_equal(norm, VALID_FEMALE);
+}
+
 static void test_mask(void **state)
 {
 	(void)state;
@@ -283,6 +311,7 @@ int main(void)
 	    cmocka_unit_test(test_refused_check_char),
 	    cmocka_unit_test(test_refused_birth_mismatch),
 	    cmocka_unit_test(test_refused_sex),
+	    cmocka_unit_test(test_checked_again),
 	    cmocka_unit_test(test_mask),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
