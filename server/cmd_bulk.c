@@ -5,11 +5,13 @@
  * register` check it, and if any row is bad nothing is written and every bad row is named).
  */
 #include <errno.h>
+#include <stdint.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "audit.h"
 #include "i18n.h"
@@ -24,6 +26,7 @@
 #include "fold.h"
 #include "idno.h"
 #include "input.h"
+#include "logging.h"
 #include "money.h"
 #include "register.h"
 #include "sites.h"
@@ -469,13 +472,17 @@ static int seen_cmp(const void *a, const void *b)
 	return c ? c : (x->line > y->line) - (x->line < y->line);
 }
 
-/* Name a bad row (at most BAD_ROWS_SHOWN of them) among RQ's warnings. */
-static void import_bad_row(struct request *rq, const char *file, size_t line, size_t *bad)
+/* Name a bad row (at most BAD_ROWS_SHOWN of them) among RQ's warnings; *SHOWN and *BAD count. */
+static void import_bad_row(struct request *rq, const char *file, size_t line, size_t *shown,
+			   size_t *bad)
 {
 	text_clean(rq->error); /* the reason may quote the row's bytes (fuzz_import) */
-	if ((*bad)++ < BAD_ROWS_SHOWN)
+	(*bad)++;
+	if (*shown < BAD_ROWS_SHOWN) {
+		(*shown)++;
 		request_warn(rq, "%s, line %zu: %.400s", file, line,
 			     rq->error[0] ? rq->error : "bad row");
+	}
 	rq->error[0] = '\0';
 }
 
@@ -486,26 +493,64 @@ static bool row_refused(int r)
 }
 
 /*
- * Judge every row after the first IM->before (IM is read only, but for im->total, set at the end),
- * reading from READER (the header read). Returns 0, a refusal of the file through request_fail
- * (the bad rows named in RQ's warnings), or a store failure.
+ * The file is judged whole before anything is committed, by two judges on threads of their own
+ * when it is large (each half of the rows) while the writer writes the first part. A judge's
+ * request is a copy of the import's with an error and warnings of its own (what it says is the
+ * import's only if the file is refused). It reads in a read transaction of its own: it sees what
+ * was committed before the import began, not what jobs of the same batch wrote before it. The
+ * writer thread, the only one that grows the store's map, waits for them without a transaction
+ * of its own begun meanwhile (store.h: a grow waiting between two would wait for ever).
+ *
+ * The second judge starts at a line end found by counting quotes, which a quote inside an
+ * unquoted field can mislead: so the first judge checks that its last row ends exactly there
+ * (offset and line). If it does not, the first judge judges on to the end, as one judge would,
+ * and what the second found is set aside.
  */
-static int import_judge(struct request *rq, struct store_txn *txn, const char *file,
-			struct csv_reader *reader, struct import_state *im)
+struct judge {
+	pthread_t thread;
+	bool started;
+	struct request rq;
+	const char *file, *csv;
+	const struct import_state *im;
+	size_t from, from_line; /* where its rows start */
+	size_t to, to_line;	/* where the next judge's rows start; 0: it judges to the end */
+	bool whole;		/* TO proved not to be a row start: this judge went on to the end */
+	size_t rows;		/* rows read (after FROM), those in already included */
+	size_t shown, bad;	/* bad rows named in its warnings, and all of them */
+	struct seen_id *seen;	/* the good rows' numbers */
+	size_t n_seen;
+	int rc; /* 0, LD_EINPUT (a quote not closed, in its rq), or a store failure */
+};
+
+struct import_judging {
+	struct judge judges[2];
+	int n; /* judges started */
+};
+
+/* The rows at or after J->from (after the first im->before of the file, if J starts the rows). */
+static int judge_rows(struct judge *j, struct store_txn *txn, struct csv_reader *reader)
 {
-	struct row row = {.index = im->index};
+	struct row row = {.index = j->im->index};
 	struct lookup_memo memo = {0}; /* one read transaction for the whole file */
 	struct fields f = {.get = row_field, .prefix = "", .ctx = &row, .memo = &memo};
-	size_t bad = 0, n, line, rows = 0, n_seen = 0, seen_cap = 0;
-	struct seen_id *seen = NULL;
+	struct request *rq = &j->rq;
+	size_t skip = j->from == j->im->first_row ? j->im->before : 0, n, line = j->from_line,
+	       seen_cap = 0;
 	char **values;
 	int rc;
 	for (;;) {
+		if (j->to && !j->whole) {
+			size_t at_line, at = csv_reader_tell(reader, j->csv, &at_line);
+			if (at == j->to && at_line == j->to_line)
+				return 0; /* the next judge's rows */
+			if (at >= j->to)
+				j->whole = true; /* not a row start: on to the end, alone */
+		}
 		if ((rc = csv_next(reader, &values, &n, &line)) != 0)
 			break;
 		if (n == 1 && !values[0][0])
 			continue; /* a blank line */
-		if (rows++ < im->before)
+		if (j->rows++ < skip)
 			continue; /* in the store since an earlier import of this file */
 		row_clean(values, n);
 		row.values = values;
@@ -514,85 +559,43 @@ static int import_judge(struct request *rq, struct store_txn *txn, const char *f
 		char idno[LD_IDNO_SIZE] = "";
 		bool out = false;
 		int r = import_check_row(rq, txn, &f, idno, &out);
-		if (r && !row_refused(r)) {
-			rc = r; /* the store failed, not the row */
-			break;
-		}
+		if (r && !row_refused(r))
+			return r; /* the store failed, not the row */
 		if (r) {
-			import_bad_row(rq, file, line, &bad);
+			import_bad_row(rq, j->file, line, &j->shown, &j->bad);
 			continue;
 		}
-		if (n_seen == seen_cap) {
+		if (j->n_seen == seen_cap) {
 			seen_cap = seen_cap ? seen_cap * 2 : 1024;
-			void *p = realloc(seen, seen_cap * sizeof(*seen));
-			if (!p) {
-				rc = -ENOMEM;
-				break;
-			}
-			seen = p;
+			void *p = realloc(j->seen, seen_cap * sizeof(*j->seen));
+			if (!p)
+				return -ENOMEM;
+			j->seen = p;
 		}
-		memcpy(seen[n_seen].idno, idno, LD_IDNO_SIZE);
-		seen[n_seen++].line = line;
+		memcpy(j->seen[j->n_seen].idno, idno, LD_IDNO_SIZE);
+		j->seen[j->n_seen++].line = line;
 	}
-	if (rc == LD_ENOTFOUND) { /* the end of the file: every row judged */
-		rc = 0;
-		if (n_seen > 1)
-			qsort(seen, n_seen, sizeof(*seen), seen_cmp);
-		for (size_t i = 1; i < n_seen; i++) {
-			if (strcmp(seen[i].idno, seen[i - 1].idno) != 0)
-				continue;
-			char masked[LD_IDNO_SIZE];
-			request_fail(rq, LD_EEXIST,
-				     "identity number %s is on line %zu of the file already",
-				     idno_mask(seen[i].idno, masked), seen[i - 1].line);
-			import_bad_row(rq, file, seen[i].line, &bad);
-		}
-	} else if (rc == LD_EINPUT) {
-		rc = request_fail(rq, LD_EINPUT,
-				  "%s, line %zu: a quoted field is not closed; nothing "
-				  "was imported",
-				  file, line);
-	}
-	free(seen);
-	im->total = rows;
-	if (rc == 0 && bad) {
-		if (bad > BAD_ROWS_SHOWN)
-			request_warn(rq, "... and %zu more bad rows", bad - BAD_ROWS_SHOWN);
-		rc = request_fail(rq, LD_EINPUT,
-				  "%zu bad row(s) in %s (listed above); nothing was "
-				  "imported",
-				  bad, file);
-	}
+	if (rc == LD_ENOTFOUND) /* the end of the file */
+		return 0;
+	if (rc == LD_EINPUT)
+		return request_fail(rq, LD_EINPUT,
+				    "%s, line %zu: a quoted field is not closed; nothing "
+				    "was imported",
+				    j->file, line);
 	return rc;
 }
 
-/*
- * The judge of a file, on a thread of its own while the writer writes the first part. Its request
- * is a copy of the import's with an error and warnings of its own (what it says is the import's
- * only if it refuses the file). It reads in a read transaction of its own: it sees what was
- * committed before the import began, not what jobs of the same batch wrote before it. The writer
- * thread, the only one that grows the store's map, waits for it without a transaction of its own
- * begun meanwhile (store.h: a grow waiting between two would wait for ever).
- */
-struct import_judging {
-	pthread_t thread;
-	struct request rq;
-	const char *file, *csv;
-	struct import_state *im;
-	int rc;
-};
-
-static void *import_judge_main(void *arg)
+static void *judge_main(void *arg)
 {
-	struct import_judging *j = arg;
+	struct judge *j = arg;
 	locale_t old = i18n_use(j->rq.loc);
 	struct store_txn *txn;
 	j->rc = store_begin(j->rq.daemon->store, false, &txn);
 	if (j->rc == 0) {
 		struct csv_reader reader;
 		csv_reader_init(&reader, j->csv, strlen(j->csv));
-		csv_reader_seek(&reader, j->csv, j->im->first_row, j->im->first_line);
-		j->rc = import_judge(&j->rq, txn, j->file, &reader, j->im);
+		csv_reader_seek(&reader, j->csv, j->from, j->from_line);
+		j->rc = judge_rows(j, txn, &reader);
 		csv_reader_free(&reader);
 		store_abort(txn);
 	}
@@ -600,41 +603,150 @@ static void *import_judge_main(void *arg)
 	return NULL;
 }
 
-/* Start judging IM's file (J is the caller's until import_judging_end). Returns 0 or -errno. */
-static int import_judging_start(struct import_judging *j, struct request *rq, const char *file,
-				const char *csv, struct import_state *im)
+/*
+ * Where a second judge may start: the first line end at or after the middle of the rows that is
+ * outside quotes by their count from FROM (*LINE its line). 0 if none.
+ */
+static size_t judge_split(const char *csv, size_t from, size_t from_line, size_t len, size_t *line)
 {
-	memset(j, 0, sizeof(*j));
-	j->rq.daemon = rq->daemon;
-	j->rq.req = rq->req;
-	j->rq.uid = rq->uid;
-	j->rq.rules = rq->rules;
-	j->rq.loc = rq->loc;
-	j->rq.cmd = rq->cmd;
-	j->file = file;
-	j->csv = csv;
-	j->im = im;
-	if (!(j->rq.warnings = json_array()))
-		return -ENOMEM;
-	int rc = pthread_create(&j->thread, NULL, import_judge_main, j);
-	if (rc) {
-		json_decref(j->rq.warnings);
-		return -rc;
+	size_t mid = from + (len - from) / 2;
+	bool quoted = false;
+	for (const char *p = csv + from; (p = memchr(p, '"', (size_t)(csv + mid - p)));)
+		quoted = !quoted, p++;
+	size_t at = 0;
+	for (size_t i = mid; i < len && !at; i++) {
+		if (csv[i] == '"')
+			quoted = !quoted;
+		else if (csv[i] == '\n' && !quoted)
+			at = i + 1;
+	}
+	if (!at || at >= len)
+		return 0;
+	*line = from_line;
+	for (const char *p = csv + from; (p = memchr(p, '\n', (size_t)(csv + at - p))); p++)
+		(*line)++;
+	return at;
+}
+
+/* Start judging IM's file (J is the caller's until import_judging_end). Returns 0 or -errno. */
+static int import_judging_start(struct import_judging *jg, struct request *rq, const char *file,
+				const char *csv, const struct import_state *im)
+{
+	memset(jg, 0, sizeof(*jg));
+	size_t len = strlen(csv), line = 0, split = 0;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	/* Two judges for a large file judged from its first row. */
+	if (im->before == 0 && cpus > 1 &&
+	    len - im->first_row >= env_size("LIUDONGD_IMPORT_SPLIT_BYTES", 1 << 20, SIZE_MAX))
+		split = judge_split(csv, im->first_row, im->first_line, len, &line);
+	int n = split ? 2 : 1;
+	for (int i = 0; i < n; i++) {
+		struct judge *j = &jg->judges[i];
+		j->rq.daemon = rq->daemon;
+		j->rq.req = rq->req;
+		j->rq.uid = rq->uid;
+		j->rq.rules = rq->rules;
+		j->rq.loc = rq->loc;
+		j->rq.cmd = rq->cmd;
+		j->file = file;
+		j->csv = csv;
+		j->im = im;
+		j->from = i == 0 ? im->first_row : split;
+		j->from_line = i == 0 ? im->first_line : line;
+		j->to = i == 0 && n == 2 ? split : 0;
+		j->to_line = j->to ? line : 0;
+		if (!(j->rq.warnings = json_array()))
+			return -ENOMEM; /* import_judging_end frees what was started */
+		int rc = pthread_create(&j->thread, NULL, judge_main, j);
+		if (rc)
+			return -rc;
+		j->started = true;
+		jg->n++;
 	}
 	return 0;
 }
 
-/* Wait for the judge; its verdict: 0, or its refusal (error and warnings moved to RQ) or failure.
- */
-static int import_judging_end(struct import_judging *j, struct request *rq)
+/* J's warnings onto RQ's, at most BAD_ROWS_SHOWN in all (*SHOWN so far). */
+static void judge_warnings(struct request *rq, const struct judge *j, size_t *shown)
 {
-	pthread_join(j->thread, NULL);
-	if (j->rc) {
-		json_array_extend(rq->warnings, j->rq.warnings);
-		memcpy(rq->error, j->rq.error, sizeof(rq->error));
+	size_t i;
+	json_t *w;
+	json_array_foreach(j->rq.warnings, i, w)
+	{
+		if (*shown >= BAD_ROWS_SHOWN)
+			break;
+		json_array_append(rq->warnings, w);
+		(*shown)++;
 	}
-	json_decref(j->rq.warnings);
-	return j->rc;
+}
+
+/*
+ * Wait for the judges (JG started or not: also after a failed import_judging_start) and give
+ * their verdict on the whole file: 0 with IM->total set, or the file's refusal (the bad rows
+ * named in RQ's warnings, a number held twice among them), or a failure.
+ */
+static int import_judging_end(struct import_judging *jg, struct request *rq, const char *file,
+			      struct import_state *im, int started)
+{
+	for (int i = 0; i < jg->n; i++)
+		pthread_join(jg->judges[i].thread, NULL);
+	/* The judges whose rows count: the second's unless the first went on to the end. */
+	int used = jg->n == 2 && !jg->judges[0].whole ? 2 : 1;
+	if (jg->n == 2 && started == 0)
+		log_info(used == 2
+			     ? "import: %.100s judged by two threads, the second from line %zu"
+			     : "import: %.100s: line %zu is inside a row after all (a quote in a "
+			       "field); the first thread judged the rest",
+			 file, jg->judges[1].from_line);
+	int rc = started;
+	size_t shown = 0, bad = 0, rows = 0, n_seen = 0, had = json_array_size(rq->warnings);
+	for (int i = 0; i < used && rc == 0; i++) {
+		struct judge *j = &jg->judges[i];
+		rows += j->rows;
+		n_seen += j->n_seen;
+		bad += j->bad;
+		if (j->rc == 0 || j->rc == LD_EINPUT)
+			judge_warnings(rq, j, &shown);
+		if (j->rc == LD_EINPUT) /* a quote not closed: that refuses the file */
+			memcpy(rq->error, j->rq.error, sizeof(rq->error));
+		rc = j->rc;
+	}
+	struct seen_id *seen = NULL;
+	if (rc == 0 && n_seen > 1) {
+		seen = malloc(n_seen * sizeof(*seen));
+		rc = seen ? 0 : -ENOMEM;
+		for (int i = 0, at = 0; i < used && seen; at += (int)jg->judges[i].n_seen, i++)
+			memcpy(seen + at, jg->judges[i].seen, jg->judges[i].n_seen * sizeof(*seen));
+	}
+	if (seen) {
+		qsort(seen, n_seen, sizeof(*seen), seen_cmp);
+		for (size_t i = 1; i < n_seen; i++) {
+			if (strcmp(seen[i].idno, seen[i - 1].idno) != 0)
+				continue;
+			char masked[LD_IDNO_SIZE];
+			request_fail(rq, LD_EEXIST,
+				     "identity number %s is on line %zu of the file already",
+				     idno_mask(seen[i].idno, masked), seen[i - 1].line);
+			import_bad_row(rq, file, seen[i].line, &shown, &bad);
+		}
+		free(seen);
+	}
+	for (int i = 0; i < 2; i++) {
+		json_decref(jg->judges[i].rq.warnings);
+		free(jg->judges[i].seen);
+	}
+	im->total = rows;
+	while (rc == 0 && !bad && json_array_size(rq->warnings) > had) /* said only on refusal */
+		json_array_remove(rq->warnings, json_array_size(rq->warnings) - 1);
+	if (rc == 0 && bad) {
+		if (bad > shown)
+			request_warn(rq, "... and %zu more bad rows", bad - shown);
+		rc = request_fail(rq, LD_EINPUT,
+				  "%zu bad row(s) in %s (listed above); nothing was "
+				  "imported",
+				  bad, file);
+	}
+	return rc;
 }
 
 /* Read the header and find how far an earlier import of this file got. *out is NULL when nothing
@@ -765,7 +877,7 @@ static int import_first_part(struct request *rq, struct store_txn *txn, const ch
 	struct import_judging j;
 	int rc = import_judging_start(&j, rq, file, csv, im);
 	if (rc)
-		return rc;
+		return import_judging_end(&j, rq, file, im, rc);
 	struct store_txn *child = NULL;
 	size_t line = 0;
 	int wrote = store_begin_child(txn, &child);
@@ -773,7 +885,7 @@ static int import_first_part(struct request *rq, struct store_txn *txn, const ch
 		wrote = import_write_rows(rq, child, csv, im, 0, im->before, &line, next);
 	else
 		child = NULL;
-	int judged = import_judging_end(&j, rq);
+	int judged = import_judging_end(&j, rq, file, im, 0);
 	if (wrote == 0 && judged == 0)
 		return store_commit(child);
 	if (child)

@@ -19,6 +19,12 @@
 # 3. All or nothing across parts: with 500-row parts, a 1,200-row register whose line 1,101 is
 #    bad (third part) imports nothing: exit 3, the line named, A's head unchanged. A register that
 #    holds one identity number twice names both lines and imports nothing.
+# 4. Two judges: A restarted with LIUDONGD_IMPORT_SPLIT_BYTES=1 (every file is judged by two
+#    threads, the second from a line end near the middle). Refused files say exactly what one judge
+#    said (exit code and every stderr line): bad rows in both halves, a number twice across the
+#    halves, and a row whose field holds a quote (so the line end picked is inside a quoted field
+#    of a later row: the first judge notices and judges the rest itself, as A's log says). A good
+#    register of 1,500 rows judged in two halves imports whole, verifies, and reaches B.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/sync_lib.sh"
 
@@ -29,14 +35,14 @@ sync_site_start b
 sync_pin_both a b
 assert_exit 0 ld a branch add 001 --name 第一支部 || die "branch add at A failed"
 
-# register FILE N K [BAD_LINE] [DUP_LINE]: N rows registered out to 南京, block K of birth
-# dates; BAD_LINE (a file line, the header is line 1) gets a wrong check character; DUP_LINE
-# repeats line 2's identity number.
+# register FILE N K [BAD_LINES] [DUP_LINE]: N rows registered out to 南京, block K of birth
+# dates; each of BAD_LINES (file lines, comma separated, the header is line 1) gets a wrong check
+# character; DUP_LINE repeats line 2's identity number.
 register() {
 	python3 - "$@" <<'PYEOF'
 import datetime, sys
 path, n, k = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-bad = int(sys.argv[4]) if len(sys.argv) > 4 else 0
+bad = {int(x) for x in sys.argv[4].split(",")} if len(sys.argv) > 4 else set()
 dup = int(sys.argv[5]) if len(sys.argv) > 5 else 0
 W = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 C = "10X98765432"
@@ -48,7 +54,7 @@ for i in range(n):
     seq = 100 + i % 900
     body = "110105" + birth.strftime("%Y%m%d") + "%03d" % seq
     check = C[sum(int(c) * w for c, w in zip(body, W)) % 11]
-    if len(out) + 1 == bad:
+    if len(out) + 1 in bad:
         check = C[(C.index(check) + 1) % 11]
     idno = body + check
     if first is None:
@@ -139,5 +145,53 @@ assert_eq "$RC" 3 "exit code of a register with one number twice"
 assert_contains "$ERR" "liudong: dup.csv, line 900: identity number" "the second line named"
 assert_contains "$ERR" "is on line 2 of the file already" "the first line named"
 assert_eq "$(head_seq a)" 23001 "A's head after the refused import"
+
+# ---------------------------------------------------------------------------------------------
+log "two judges say what one says"
+register "$T/bad2.csv" 1200 5 300,1100 1000
+register "$T/quote.csv" 1200 6
+python3 - "$T/quote.csv" <<'PYEOF'
+import sys
+path = sys.argv[1]
+lines = open(path, encoding="utf-8").read().split("\n")
+f = lines[99].split(",")
+f[1] = 'a"b'  # a quote inside an unquoted field: literal, but it misleads a count of quotes
+lines[99] = ",".join(f)
+f = lines[999].split(",")
+f[11] = '"南京\n市"'  # a quoted field holding a line end, after the middle
+lines[999] = ",".join(f)
+open(path, "w", encoding="utf-8").write("\n".join(lines))
+PYEOF
+declare -A ONE_RC ONE_ERR
+for f in bad2 quote dup; do
+	run ld a import members "$T/$f.csv"
+	ONE_RC[$f]=$RC
+	ONE_ERR[$f]=$ERR
+done
+assert_eq "${ONE_RC[bad2]}" 3 "exit code of bad2.csv (one judge)"
+assert_contains "${ONE_ERR[bad2]}" "liudong: bad2.csv, line 300: " "the bad line in the first half named"
+assert_contains "${ONE_ERR[bad2]}" "liudong: bad2.csv, line 1100: " "the bad line in the second half named"
+assert_contains "${ONE_ERR[bad2]}" "liudong: bad2.csv, line 1000: identity number" "the number twice named"
+site_kill a
+export LIUDONGD_IMPORT_PART_ROWS=500 LIUDONGD_IMPORT_SPLIT_BYTES=1
+sync_site_restart a
+unset LIUDONGD_IMPORT_PART_ROWS LIUDONGD_IMPORT_SPLIT_BYTES
+for f in bad2 quote dup; do
+	run ld a import members "$T/$f.csv"
+	assert_eq "$RC" "${ONE_RC[$f]}" "exit code of $f.csv judged by two threads"
+	assert_eq "$ERR" "${ONE_ERR[$f]}" "stderr of $f.csv judged by two threads"
+done
+assert_eq "$(head_seq a)" 23001 "A's head after the refused imports"
+assert_contains "$(cat "$T/a.log")" "import: bad2.csv judged by two threads, the second from line" \
+	"A's log: bad2.csv judged by two threads"
+assert_contains "$(cat "$T/a.log")" "import: quote.csv: line" "A's log: the split of quote.csv set aside"
+register "$T/r1500.csv" 1500 7
+assert_exit 0 ld a --json import members "$T/r1500.csv" || die "import of 1,500 rows failed"
+assert_eq "$(jget "$OUT" 'd.get("imported")')" 1500 "imported (two judges)"
+assert_eq "$(head_seq a)" 24501 "A's head after the import judged by two threads"
+assert_contains "$(cat "$T/a.log")" "import: r1500.csv judged by two threads" "A's log: r1500.csv"
+assert_exit 0 ld a verify
+assert_wait 120 "B applied A's log to its head" applied_all b a || show_status b
+assert_eq "$(members_at b)" 24500 "members at B"
 
 finish
