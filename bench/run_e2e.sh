@@ -17,6 +17,10 @@
 #          MODE=perf    as catchup, with `perf record -g` on A during the import and on B (run
 #                       under perf from its start) until it caught up; OUT_DIR/perf-a.txt and
 #                       perf-b.txt get the top functions
+#          PERF_LIVE=1  (MODE=timed) `perf record` on both daemons from the import's start until
+#                       B applied all: OUT_DIR/perf-a.data, perf-b.data (the live shape: A's
+#                       sender and B's apply run during the import); PERF_CALLGRAPH sets perf's
+#                       call-graph options in both (default -g)
 #
 # Prints one JSON object on stdout: rows, import_s (the command at A), e2e_s and members_per_s
 # (timed), b_apply_s, peak VmHWM of both daemons (KiB), and in trace mode the two replays. Sites
