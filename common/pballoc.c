@@ -54,16 +54,21 @@ static void *arena_alloc(void *data, size_t size)
 	size_t align = alignof(max_align_t);
 	size_t at = (a->used + align - 1) & ~(align - 1);
 	if (at <= a->cap && size <= a->cap - at) {
+		if (a->spilled > a->limit || at + size > a->limit - a->spilled)
+			return NULL;
 		a->used = at + size;
 		return a->block + at;
 	}
-	if (size > SIZE_MAX - sizeof(struct spill))
+	size_t in_block = a->used < a->cap ? a->used : a->cap;
+	if (size > SIZE_MAX - sizeof(struct spill) || in_block + a->spilled > a->limit ||
+	    size > a->limit - in_block - a->spilled)
 		return NULL;
 	struct spill *sp = malloc(sizeof(*sp) + size);
 	if (!sp)
 		return NULL;
 	sp->next = a->spill;
 	a->spill = sp;
+	a->spilled += size;
 	return sp + 1;
 }
 
@@ -86,6 +91,13 @@ void pb_arena_init(struct pb_arena *a, void *block, size_t cap)
 	a->cap = skip < cap ? cap - skip : 0;
 	a->used = 0;
 	a->spill = NULL;
+	a->spilled = 0;
+	a->limit = SIZE_MAX;
+}
+
+void pb_arena_limit(struct pb_arena *a, size_t limit)
+{
+	a->limit = limit;
 }
 
 void pb_arena_reset(struct pb_arena *a)
@@ -95,5 +107,6 @@ void pb_arena_reset(struct pb_arena *a)
 		free(sp);
 	}
 	a->spill = NULL;
+	a->spilled = 0;
 	a->used = 0;
 }

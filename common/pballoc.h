@@ -42,11 +42,20 @@ struct pb_arena {
 	ProtobufCAllocator allocator; /* pass &a.allocator to unpack */
 	unsigned char *block;
 	size_t used, cap;
-	void *spill; /* malloc'd allocations, each with a link to the next */
+	void *spill;	/* malloc'd allocations, each with a link to the next */
+	size_t spilled; /* bytes asked of the heap since the last reset */
+	size_t limit;	/* at most this many bytes in all (block and heap); SIZE_MAX: no limit */
 };
 
-/* Make A ready to allocate from BLOCK (CAP bytes, borrowed). */
+/* Make A ready to allocate from BLOCK (CAP bytes, borrowed), with no limit. */
 void pb_arena_init(struct pb_arena *a, void *block, size_t cap);
+
+/*
+ * Refuse (unpack fails) any allocation that would take A past LIMIT bytes in all since the last
+ * reset, counting what it cut from its block and what it asked of the heap: the budget of a
+ * message from the network.
+ */
+void pb_arena_limit(struct pb_arena *a, size_t limit);
 
 /* Give back everything allocated from A. */
 void pb_arena_reset(struct pb_arena *a);

@@ -18,8 +18,7 @@
 #include "logging.h"
 #include "lderr.h"
 
-#define READ_CHUNK    65536
-#define UNPACK_BUDGET (24u << 20)
+#define READ_CHUNK 65536
 
 struct peer_conn {
 	uv_tcp_t tcp;
@@ -48,12 +47,31 @@ struct conn_write {
 	char data[];
 };
 
+int peer_msg_unpack(const uint8_t *body, size_t len, struct peer_msg **out)
+{
+	*out = NULL;
+	/* A batch unpacks to about its events' bytes and a pointer and a length for each: a block
+	 * half as large again holds it; what does not fit spills to the heap, within the budget. */
+	size_t cap = len + len / 2 + 1024;
+	struct peer_msg *m = malloc(sizeof(*m) + cap);
+	if (!m)
+		return -ENOMEM;
+	pb_arena_init(&m->arena, m->block, cap);
+	pb_arena_limit(&m->arena, PEER_UNPACK_BUDGET);
+	m->env = ld__envelope__unpack(&m->arena.allocator, len, body);
+	if (!m->env) {
+		peer_msg_free(m);
+		return LD_EINPUT;
+	}
+	*out = m;
+	return 0;
+}
+
 void peer_msg_free(struct peer_msg *m)
 {
 	if (!m)
 		return;
-	if (m->env)
-		ld__envelope__free_unpacked(m->env, &m->budget.allocator);
+	pb_arena_reset(&m->arena); /* the Envelope with it */
 	free(m);
 }
 
@@ -151,16 +169,14 @@ static void take_frames(struct peer_conn *c)
 					"the peer sent a frame over 4 MiB", false);
 			return;
 		}
-		struct peer_msg *m = calloc(1, sizeof(*m));
-		if (!m) {
+		struct peer_msg *m;
+		rc = peer_msg_unpack(body, len, &m);
+		off += LD_FRAME_HEADER + len;
+		if (rc == -ENOMEM) {
 			conn_fail(c, "out of memory");
 			return;
 		}
-		pb_budget_init(&m->budget, UNPACK_BUDGET);
-		m->env = ld__envelope__unpack(&m->budget.allocator, len, body);
-		off += LD_FRAME_HEADER + len;
-		if (!m->env) {
-			peer_msg_free(m);
+		if (rc) {
 			peer_conn_close(c, LD__CLOSE_CODE__BAD_MESSAGE,
 					"the peer sent a message that does not decode", true);
 			return;

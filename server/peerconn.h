@@ -21,11 +21,25 @@
 
 struct peer_conn;
 
-/* An Envelope received, with the budget it was unpacked with: free with peer_msg_free. */
+/* The most memory one Envelope may take unpacked (a frame is at most 4 MiB). */
+#define PEER_UNPACK_BUDGET (24u << 20)
+
+/*
+ * An Envelope received, unpacked into an arena of its own (one allocation for a whole batch of
+ * events, within the unpack budget): free with peer_msg_free.
+ */
 struct peer_msg {
-	struct pb_budget budget;
+	struct pb_arena arena;
 	Ld__Envelope *env;
+	unsigned char block[]; /* the arena's first block */
 };
+
+/*
+ * Unpack the Envelope BODY (LEN bytes, borrowed) into a new message *OUT, the caller's
+ * (peer_msg_free). Returns 0, LD_EINPUT if it does not decode (or would take more than the unpack
+ * budget), -ENOMEM.
+ */
+int peer_msg_unpack(const uint8_t *body, size_t len, struct peer_msg **out);
 
 void peer_msg_free(struct peer_msg *m);
 

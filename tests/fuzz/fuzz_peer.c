@@ -1,8 +1,8 @@
 /*
  * fuzz_peer.c: whatever a pinned peer sends on a connection, after TLS: a stream of frames, each an
- * Envelope, taken as peerconn.c takes them (frame_peek with LD_FRAME_MAX, unpacked with the same
- * budget), then handled as link_message (sync.c) handles them, through the daemon's own code
- * wherever it runs without a network:
+ * Envelope, taken as peerconn.c takes them (frame_peek with LD_FRAME_MAX, peer_msg_unpack: an
+ * arena within the unpack budget), then handled as link_message (sync.c) handles them, through the
+ * daemon's own code wherever it runs without a network:
  *
  *   Hello   hello_judge (the version both speak, the site id, the clock skew, where sending
  *           resumes), and the refusal's text as on_hello writes it;
@@ -18,7 +18,8 @@
  * (seq 1..3: M1 and M2 registered, M2 out to the peer P) under the log id OUR_LOG; P has nothing
  * applied yet. Every input runs in one write transaction that is then aborted.
  *
- * Invariants (a violation traps): the unpack budget is given back whole; a decoded Envelope packs
+ * Invariants (a violation traps): the arena stays within the unpack budget (and ASan sees what it
+ * spilled to the heap given back); a decoded Envelope packs
  * to bytes that, if they decode (see round_trip), pack again to the same bytes; the version chosen
  * is the highest in both ranges (checked against a count); an Ack's reported list keeps only
  * seqs 1..ack.seq, at most MAX_REPORTED, reasons cut to fit; sync_apply_batch returns 0 (then
@@ -39,6 +40,7 @@
 #include "fuzz_events.h"
 #include "logging.h"
 #include "pballoc.h"
+#include "peerconn.h"
 #include "peer.pb-c.h"
 #include "protover.h"
 #include "sync_internal.h"
@@ -48,11 +50,10 @@
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define UNPACK_BUDGET (24u << 20) /* as peerconn.c */
-#define M1	      "11010519491231002X"
-#define M2	      "110105194912310038"
-#define M3	      "320583198001010016"
-#define OUR_HEAD      3
+#define M1	 "11010519491231002X"
+#define M2	 "110105194912310038"
+#define M3	 "320583198001010016"
+#define OUR_HEAD 3
 
 static char dir[] = "/tmp/liudong-fuzz-peer-XXXXXX";
 static struct store *store;
@@ -455,14 +456,17 @@ static void round_trip(const Ld__Envelope *env)
 /* One Envelope body. Returns false when the link would close. */
 static bool message(struct store_txn *txn, const uint8_t *body, size_t len, uint32_t *protocol)
 {
-	struct pb_budget budget;
-	pb_budget_init(&budget, UNPACK_BUDGET);
-	Ld__Envelope *env = ld__envelope__unpack(&budget.allocator, len, body);
-	if (!env) {
-		if (budget.used != 0)
-			__builtin_trap();
+	struct peer_msg *msg;
+	int rc = peer_msg_unpack(body, len, &msg);
+	if (rc == -ENOMEM)
+		abort();
+	if (rc)
 		return false; /* "the peer sent a message that does not decode" */
-	}
+	Ld__Envelope *env = msg->env;
+	/* The daemon's unpack budget holds: the arena gave out no more than its limit. */
+	size_t in_block = msg->arena.used < msg->arena.cap ? msg->arena.used : msg->arena.cap;
+	if (in_block + msg->arena.spilled > PEER_UNPACK_BUDGET)
+		__builtin_trap();
 	round_trip(env);
 	bool go_on = true;
 	if (env->msg_case == LD__ENVELOPE__MSG_CLOSE) {
@@ -488,9 +492,7 @@ static bool message(struct store_txn *txn, const uint8_t *body, size_t len, uint
 			break;
 		}
 	}
-	ld__envelope__free_unpacked(env, &budget.allocator);
-	if (budget.used != 0)
-		__builtin_trap(); /* the budget must be given back whole */
+	peer_msg_free(msg); /* ASan's leak check sees the heap part given back */
 	return go_on;
 }
 

@@ -99,12 +99,50 @@ static void budget_refuses_over_limit(void **state)
 	assert_int_equal(bu.used, 0);
 }
 
+/* An arena with a limit refuses what would take it over, whether from its block or the heap. */
+static void arena_refuses_over_its_limit(void **state)
+{
+	(void)state;
+	static uint8_t buf[70000];
+	static char name[700 * 12 + 1]; /* 8,400 bytes */
+	unsigned char block[16384];
+	struct pb_arena a;
+
+	/* Within the block: the limit is what counts, not the block's size. */
+	pb_arena_init(&a, block, sizeof(block));
+	pb_arena_limit(&a, 4096);
+	size_t n = packed_branch("第一支部", buf);
+	assert_non_null(ld__branch_info__unpack(&a.allocator, n, buf));
+	pb_arena_reset(&a);
+	n = packed_branch(long_name(name, 700), buf);
+	assert_null(ld__branch_info__unpack(&a.allocator, n, buf));
+	pb_arena_reset(&a);
+	pb_arena_limit(&a, 16384);
+	assert_non_null(ld__branch_info__unpack(&a.allocator, n, buf));
+	pb_arena_reset(&a);
+
+	/* Spilling to the heap: the block and the heap count together. */
+	pb_arena_init(&a, block, 1024);
+	pb_arena_limit(&a, 8000);
+	assert_null(ld__branch_info__unpack(&a.allocator, n, buf));
+	assert_true(a.spilled <= 8000);
+	pb_arena_reset(&a);
+	assert_int_equal(a.spilled, 0);
+	pb_arena_limit(&a, 20000);
+	Ld__BranchInfo *b = ld__branch_info__unpack(&a.allocator, n, buf);
+	assert_non_null(b);
+	assert_string_equal(b->name, name);
+	assert_non_null(a.spill);
+	pb_arena_reset(&a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(arena_unpacks_from_block_and_heap),
 	    cmocka_unit_test(arena_block_of_nothing),
 	    cmocka_unit_test(budget_refuses_over_limit),
+	    cmocka_unit_test(arena_refuses_over_its_limit),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
