@@ -123,8 +123,13 @@ static bool put_string(struct jout *o, const char *s)
 	while (*p) {
 		const unsigned char *run = p; /* bytes copied as they are */
 		size_t n;
-		while (*p >= 0x20 && *p != '"' && *p != '\\' && (n = utf8_seq(p)) != 0)
+		for (;;) {
+			while (*p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\')
+				p++; /* ASCII needs no check */
+			if (*p < 0x80 || (n = utf8_seq(p)) == 0)
+				break;
 			p += n;
+		}
 		put(o, (const char *)run, (size_t)(p - run));
 		if (!*p)
 			break;
