@@ -180,8 +180,14 @@ static void put_key(struct jout *o, const char *key)
 	if (!o->empty[d])
 		put(o, ",", 1);
 	o->empty[d] = false;
-	put_string(o, key);
-	put(o, ":", 1);
+	size_t n = strlen(key); /* a constant that needs no escape (jout.h) */
+	if (room(o, n + 3)) {
+		o->buf[o->len] = '"';
+		memcpy(o->buf + o->len + 1, key, n);
+		o->buf[o->len + n + 1] = '"';
+		o->buf[o->len + n + 2] = ':';
+		o->len += n + 3;
+	}
 }
 
 /* Tree: set KEY to V (a new reference; NULL sets nothing) in the current object. */

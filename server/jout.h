@@ -15,7 +15,8 @@
  * As with jansson, a string that is NULL or not UTF-8 leaves its key out (json_string gives NULL
  * and json_object_set_new sets nothing), and a nested object holding such a string is left out
  * whole (as json_pack fails). Keys are the caller's constants, distinct within an object, and are
- * written as given. Not thread-safe: one jout per thread at a time.
+ * written as given: plain ASCII that needs no escape. Not thread-safe: one jout per thread at a
+ * time.
  */
 #pragma once
 
