@@ -17,9 +17,17 @@ static void *budget_alloc(void *data, size_t size)
 	struct pb_budget *b = data;
 	if (size > b->limit - b->used)
 		return NULL;
-	struct block_header *h = malloc(sizeof(*h) + size);
-	if (!h)
-		return NULL;
+	struct block_header *h;
+	size_t align = alignof(max_align_t);
+	size_t need = (sizeof(*h) + size + align - 1) & ~(align - 1);
+	if (need <= b->block_cap - b->block_used) { /* the caller's block first: no malloc */
+		h = (struct block_header *)(b->block + b->block_used);
+		b->block_used += need;
+	} else {
+		h = malloc(sizeof(*h) + size);
+		if (!h)
+			return NULL;
+	}
 	h->size = size;
 	b->used += size;
 	return h + 1;
@@ -32,16 +40,30 @@ static void budget_free(void *data, void *ptr)
 		return;
 	struct block_header *h = (struct block_header *)ptr - 1;
 	b->used -= h->size;
+	if ((unsigned char *)h >= b->block && (unsigned char *)h < b->block + b->block_cap)
+		return; /* in the block: given back with it */
 	free(h);
 }
 
 void pb_budget_init(struct pb_budget *b, size_t limit)
+{
+	pb_budget_init_block(b, limit, NULL, 0);
+}
+
+void pb_budget_init_block(struct pb_budget *b, size_t limit, void *block, size_t cap)
 {
 	b->allocator.alloc = budget_alloc;
 	b->allocator.free = budget_free;
 	b->allocator.allocator_data = b;
 	b->used = 0;
 	b->limit = limit;
+	/* The block's start aligned as malloc's are; what is cut off is not used. */
+	uintptr_t p = (uintptr_t)block, align = alignof(max_align_t);
+	uintptr_t start = (p + align - 1) & ~(align - 1);
+	size_t skip = (size_t)(start - p);
+	b->block = block ? (unsigned char *)block + (skip < cap ? skip : cap) : NULL;
+	b->block_cap = block && skip < cap ? cap - skip : 0;
+	b->block_used = 0;
 }
 
 struct spill {

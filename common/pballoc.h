@@ -19,10 +19,19 @@ struct pb_budget {
 	ProtobufCAllocator allocator; /* pass &b.allocator to unpack and free_unpacked */
 	size_t used;
 	size_t limit;
+	unsigned char *block; /* pb_budget_init_block's, or NULL */
+	size_t block_used, block_cap;
 };
 
 /* Make B ready, allowing LIMIT bytes in all. */
 void pb_budget_init(struct pb_budget *b, size_t limit);
+
+/*
+ * The same, allocations cut from BLOCK (CAP bytes, borrowed; it must outlive the message) while
+ * they fit, malloc'd after: a small message (a control request) unpacks with no malloc. The budget
+ * counts both alike.
+ */
+void pb_budget_init_block(struct pb_budget *b, size_t limit, void *block, size_t cap);
 
 /*
  * An arena for messages unpacked by the thousand (a peer's events at apply): allocations are cut

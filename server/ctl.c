@@ -53,6 +53,7 @@
 #include "status.h"
 
 #define CTL_UNPACK_BUDGET (3 * LD_CTL_FRAME_MAX)
+#define CTL_UNPACK_BLOCK  512 /* a request's first bytes unpacked (pb_budget_init_block) */
 #define CTL_READ_CHUNK	  65536
 #define PIPELINE_MAX	  (1u << 20) /* unanswered bytes a client may pile up */
 #define CTL_TURN_MAX	  32	     /* requests of one connection answered in a row */
@@ -529,12 +530,13 @@ static void conn_process(struct ctl_conn *c)
 			conn_wait_turn(c);
 			return;
 		}
-		struct request *rq = calloc(1, sizeof(*rq));
+		/* The request unpacks into a block right after it: no malloc for a usual one. */
+		struct request *rq = calloc(1, sizeof(*rq) + CTL_UNPACK_BLOCK);
 		if (!rq) {
 			conn_close(c);
 			return;
 		}
-		pb_budget_init(&rq->budget, CTL_UNPACK_BUDGET);
+		pb_budget_init_block(&rq->budget, CTL_UNPACK_BUDGET, rq + 1, CTL_UNPACK_BLOCK);
 		rq->req = ld__request__unpack(&rq->budget.allocator, body_len, body);
 		size_t used = LD_FRAME_HEADER + body_len;
 		memmove(c->buf, c->buf + used, c->len - used);

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "jout.h"
 #include "record.pb-c.h"
 
 /* Lowercase hex of LEN bytes. */
@@ -24,9 +25,10 @@ json_t *view_date(int32_t days);
 int64_t view_now_ms(void);
 
 /*
- * A member as `member show` prints him: {id, name, sex, birth, joined, kind, branch, state,
- * outflow_site, inflow_site, place, certificate, monthly_dues_fen, ...}. The id is masked unless
- * REVEAL. SELF_ID (32 bytes) and SELF_NAME name this site, for outflow_site when it is us.
+ * A member as `member show` prints him, written into O (jout.h: a tree, or the answer's text
+ * itself): {id, name, sex, birth_year, joined, kind, branch, state, outflow_site, inflow_site,
+ * place, certificate, monthly_dues_fen, ...}. The id is masked unless REVEAL. SELF_ID (32 bytes)
+ * and SELF_NAME name this site, for outflow_site when it is us. ST is only read.
  */
-json_t *view_member(const Ld__MemberState *st, bool reveal, const uint8_t *self_id,
-		    const char *self_name);
+void view_member(struct jout *o, const Ld__MemberState *st, bool reveal, const uint8_t *self_id,
+		 const char *self_name);

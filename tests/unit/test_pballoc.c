@@ -1,7 +1,8 @@
 /*
- * test_pballoc.c: unit tests of common/pballoc.c: the budget refuses what is over it; the arena
- * unpacks a message from its block or, when it does not fit, from the heap, and gives it all back
- * at once (ASan's leak check sees the heap part freed).
+ * test_pballoc.c: unit tests of common/pballoc.c: the budget refuses what is over it, with or
+ * without a block of the caller's to cut from first; the arena unpacks a message from its block
+ * or, when it does not fit, from the heap, and gives it all back at once (ASan's leak check sees
+ * the heap part freed).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -136,6 +137,45 @@ static void arena_refuses_over_its_limit(void **state)
 	pb_arena_reset(&a);
 }
 
+/*
+ * A budget with a block: a small message is cut from the block (no malloc: its fields point
+ * into it), a larger one spills to the heap and is freed by free_unpacked (ASan's leak check), and
+ * the limit holds for both alike.
+ */
+static void budget_block_first(void **state)
+{
+	(void)state;
+	static uint8_t buf[70000];
+	static char name[700 * 12 + 1];
+	unsigned char block[512];
+	struct pb_budget bu;
+	pb_budget_init_block(&bu, 4096, block, sizeof(block));
+	size_t n = packed_branch("第一支部", buf);
+	Ld__BranchInfo *b = ld__branch_info__unpack(&bu.allocator, n, buf);
+	assert_non_null(b);
+	assert_true((unsigned char *)b >= block && (unsigned char *)b < block + sizeof(block));
+	assert_true((unsigned char *)b->name >= block &&
+		    (unsigned char *)b->name < block + sizeof(block));
+	assert_string_equal(b->name, "第一支部");
+	assert_true(bu.used > 0);
+	ld__branch_info__free_unpacked(b, &bu.allocator);
+	assert_int_equal(bu.used, 0);
+
+	/* 1,200 bytes of name: more than the block has left, within the budget. */
+	n = packed_branch(long_name(name, 100), buf);
+	b = ld__branch_info__unpack(&bu.allocator, n, buf);
+	assert_non_null(b);
+	assert_int_equal(strlen(b->name), 1200);
+	assert_false((unsigned char *)b->name >= block &&
+		     (unsigned char *)b->name < block + sizeof(block));
+	ld__branch_info__free_unpacked(b, &bu.allocator);
+	assert_int_equal(bu.used, 0);
+
+	n = packed_branch(long_name(name, 700), buf); /* 8,400 bytes: over the budget */
+	assert_null(ld__branch_info__unpack(&bu.allocator, n, buf));
+	assert_int_equal(bu.used, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -143,6 +183,7 @@ int main(void)
 	    cmocka_unit_test(arena_block_of_nothing),
 	    cmocka_unit_test(budget_refuses_over_limit),
 	    cmocka_unit_test(arena_refuses_over_its_limit),
+	    cmocka_unit_test(budget_block_first),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
