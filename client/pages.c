@@ -15,6 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "cli.h"
 #include "output.h"
@@ -235,6 +238,15 @@ int run_paged(const struct cli *cli, const struct cmd_spec *c, const Ld__Request
 			    "$LIUDONG_PAGE_ROWS must be 1 to 10000 rows a page, not '%s'",
 			    page_rows);
 	}
+#ifdef __GLIBC__
+	/*
+	 * A page (up to a MiB) is read, unpacked and freed, page after page: what is freed is kept
+	 * for the next, not given back to the kernel to be faulted in again (that was half of the
+	 * CLI's time on due --json). The CLI's memory stays a few pages.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 16 << 20);
+	mallopt(M_TRIM_THRESHOLD, 64 << 20);
+#endif
 	size_t n = 0;
 	Ld__Param **pp = calloc(req->n_params + 2, sizeof(*pp));
 	Ld__Param extra[2] = {LD__PARAM__INIT, LD__PARAM__INIT};

@@ -79,7 +79,8 @@ static void parse_format(struct translated *t)
  * members, so they are remembered per thread, by the msgid's address and the thread's locale
  * (i18n_locale's are kept until the process ends).
  */
-#define MEMO_SLOTS 32
+#define MEMO_SLOTS  64 /* a power of two, over twice the formats and words of this file */
+#define MEMO_PROBES 8
 
 static const struct translated *translate(const char *msgid)
 {
@@ -89,15 +90,22 @@ static const struct translated *translate(const char *msgid)
 		struct translated t;
 	} memo[MEMO_SLOTS];
 	locale_t loc = uselocale((locale_t)0);
-	size_t h = ((uintptr_t)msgid >> 3) % MEMO_SLOTS;
-	if (memo[h].msgid != msgid || memo[h].loc != loc) {
-		memset(&memo[h].t, 0, sizeof(memo[h].t));
-		memo[h].t.text = _(msgid);
-		parse_format(&memo[h].t);
-		memo[h].loc = loc;
-		memo[h].msgid = msgid;
+	uint64_t key = (uint64_t)((uintptr_t)msgid ^ (uintptr_t)loc);
+	size_t h = (size_t)(key * UINT64_C(0x9e3779b97f4a7c15) >> 58), i = h; /* 6 bits: 64 */
+	for (int k = 0; k < MEMO_PROBES; k++, i = (i + 1) % MEMO_SLOTS) {
+		if (memo[i].msgid == msgid && memo[i].loc == loc)
+			return &memo[i].t;
+		if (!memo[i].msgid)
+			break;
 	}
-	return &memo[h].t;
+	if (memo[i].msgid) /* MEMO_PROBES taken: one of them goes */
+		i = h;
+	memset(&memo[i].t, 0, sizeof(memo[i].t));
+	memo[i].t.text = _(msgid);
+	parse_format(&memo[i].t);
+	memo[i].loc = loc;
+	memo[i].msgid = msgid;
+	return &memo[i].t;
 }
 
 /* LEN bytes of S into OUT (CAP with its NUL) at *n, cut where it is full. */
