@@ -486,18 +486,28 @@ static int unreachable(const char *path, int err)
 	}
 }
 
-int cli_call(const struct cli *cli, const Ld__Request *req, Ld__Response **out)
+int cli_connect(const struct cli *cli, int *fd)
 {
-	int fd = conn_open(cli->socket);
-	if (fd < 0)
-		return unreachable(cli->socket, fd);
-	Ld__Response *resp;
-	int rc = conn_call(fd, req, &resp);
-	close(fd);
+	*fd = conn_open(cli->socket);
+	return *fd < 0 ? unreachable(cli->socket, *fd) : 0;
+}
+
+int cli_send(const struct cli *cli, int fd, const Ld__Request *req)
+{
+	int rc = conn_send(fd, req);
 	if (rc == -EMSGSIZE)
 		return cli_fail(LD_EXIT_INVALID, "the request is too large (over %u MiB)",
 				(unsigned)(LD_CTL_FRAME_MAX >> 20));
 	if (rc)
+		return cli_fail(LD_EXIT_UNAVAILABLE,
+				"liudongd at %s closed the connection; see its log", cli->socket);
+	return 0;
+}
+
+int cli_receive(const struct cli *cli, int fd, Ld__Response **out)
+{
+	Ld__Response *resp;
+	if (conn_receive(fd, &resp) != 0)
 		return cli_fail(LD_EXIT_UNAVAILABLE,
 				"liudongd at %s closed the connection; see its log", cli->socket);
 	for (size_t i = 0; i < resp->n_warnings; i++)
@@ -512,6 +522,19 @@ int cli_call(const struct cli *cli, const Ld__Request *req, Ld__Response **out)
 	}
 	*out = resp;
 	return 0;
+}
+
+int cli_call(const struct cli *cli, const Ld__Request *req, Ld__Response **out)
+{
+	int fd;
+	int code = cli_connect(cli, &fd);
+	if (code == 0)
+		code = cli_send(cli, fd, req);
+	if (code == 0)
+		code = cli_receive(cli, fd, out);
+	if (fd >= 0)
+		close(fd);
+	return code;
 }
 
 int cli_request(const struct cli *cli, const Ld__Request *req, json_t **result)

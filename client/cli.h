@@ -77,6 +77,15 @@ int cli_complete(int argc, char **argv);
 int cli_man_commands(void);
 
 /*
+ * One connection for many requests (a listing's pages, cli_call's steps): connect to the daemon
+ * into *fd (the caller closes it), send REQ on it, receive the answer to the oldest request sent
+ * (as cli_call gives it). Each returns 0 or the exit code, the error printed.
+ */
+int cli_connect(const struct cli *cli, int *fd);
+int cli_send(const struct cli *cli, int fd, const Ld__Request *req);
+int cli_receive(const struct cli *cli, int fd, Ld__Response **out);
+
+/*
  * Send REQ to the daemon. On 0, *out is the answer (status 0; the caller frees it with
  * ld__response__free_unpacked); otherwise the error (and any warnings) are printed and the exit
  * code returned. Warnings of a successful answer are printed too.

@@ -28,7 +28,7 @@ int conn_open(const char *path)
 	return fd;
 }
 
-int conn_call(int fd, const Ld__Request *req, Ld__Response **resp)
+int conn_send(int fd, const Ld__Request *req)
 {
 	size_t len = ld__request__get_packed_size(req);
 	uint8_t *buf = malloc(len ? len : 1);
@@ -37,14 +37,23 @@ int conn_call(int fd, const Ld__Request *req, Ld__Response **resp)
 	ld__request__pack(req, buf);
 	int rc = frame_write_fd(fd, buf, len);
 	free(buf);
-	if (rc)
-		return rc;
+	return rc;
+}
+
+int conn_receive(int fd, Ld__Response **resp)
+{
 	uint8_t *body;
 	size_t body_len;
-	rc = frame_read_fd(fd, LD_CTL_FRAME_MAX, &body, &body_len);
+	int rc = frame_read_fd(fd, LD_CTL_FRAME_MAX, &body, &body_len);
 	if (rc)
 		return rc;
 	*resp = ld__response__unpack(NULL, body_len, body);
 	free(body);
 	return *resp ? 0 : LD_ECORRUPT;
+}
+
+int conn_call(int fd, const Ld__Request *req, Ld__Response **resp)
+{
+	int rc = conn_send(fd, req);
+	return rc ? rc : conn_receive(fd, resp);
 }

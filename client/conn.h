@@ -1,6 +1,6 @@
 /*
  * conn.h: the CLI's side of the control socket: connect, send one Request, read its Response.
- * Blocking; the CLI does one request at a time.
+ * Blocking. A connection may carry many requests, answered in order (a listing's pages).
  */
 #pragma once
 
@@ -20,3 +20,13 @@ int conn_open(const char *path);
  * connection, LD_ECORRUPT if the answer does not decode, or -errno.
  */
 int conn_call(int fd, const Ld__Request *req, Ld__Response **resp);
+
+/* Send REQ on FD. Returns 0, -EMSGSIZE if it is over the frame limit, -EPIPE, or -errno. */
+int conn_send(int fd, const Ld__Request *req);
+
+/*
+ * Read the answer to the oldest request sent on FD into *resp (the caller frees it with
+ * ld__response__free_unpacked(*resp, NULL)). Returns 0, -EPIPE if the daemon closed the
+ * connection, LD_ECORRUPT if the answer does not decode, or -errno.
+ */
+int conn_receive(int fd, Ld__Response **resp);

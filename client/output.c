@@ -285,8 +285,13 @@ static const struct {
 /* VALUE of field KEY as the user reads it: an enum's word in Chinese, else VALUE. */
 static const char *enum_text(const char *key, const char *value)
 {
-	const char *lang = i18n_client_lang();
-	if (!lang || strncmp(lang, "zh", 2) != 0)
+	/* The CLI's language is set once, at its start: asked once, not for every cell. */
+	static int chinese = -1;
+	if (chinese < 0) {
+		const char *lang = i18n_client_lang();
+		chinese = lang && strncmp(lang, "zh", 2) == 0;
+	}
+	if (!chinese)
 		return value;
 	for (size_t i = 0; i < sizeof(enum_fields) / sizeof(enum_fields[0]); i++) {
 		if (strcmp(enum_fields[i].key, key) != 0)
@@ -355,8 +360,12 @@ static const char *scalar_text(const char *key, json_t *v, char *buf, size_t len
 
 static void pad(FILE *out, size_t n)
 {
-	while (n--)
-		fputc(' ', out);
+	static const char spaces[] =
+	    "                                                                ";
+	for (size_t k; n; n -= k) {
+		k = n < sizeof(spaces) - 1 ? n : sizeof(spaces) - 1;
+		fwrite(spaces, 1, k, out);
+	}
 }
 
 static bool is_table(json_t *v)
@@ -456,29 +465,34 @@ static void table_fit(struct output_table *t)
 
 /*
  * The part of S that fits W columns, cut where a line may break: at a space, or beside a Chinese
- * character (which needs no space to break). Its length in *len; returns where the rest starts
- * (spaces at the cut skipped), or the end of S.
+ * character (which needs no space to break). Its length in *len, its display columns in *cols;
+ * returns where the rest starts (spaces at the cut skipped), or the end of S.
  */
-static const char *wrap_part(const char *s, size_t w, size_t *len)
+static const char *wrap_part(const char *s, size_t w, size_t *len, size_t *cols)
 {
 	const char *p = s, *brk = NULL;
-	size_t used = 0;
+	size_t used = 0, brk_used = 0;
 	bool prev_wide = false;
 	while (*p) {
 		const char *q = p;
 		bool is_wide = wide(utf8_next(&q));
 		size_t cw = is_wide ? 2 : 1;
-		if (p > s && (*p == ' ' || is_wide || prev_wide))
+		if (p > s && (*p == ' ' || is_wide || prev_wide)) {
 			brk = p;
+			brk_used = used;
+		}
 		if (used + cw > w && p > s)
 			break;
 		used += cw;
 		prev_wide = is_wide;
 		p = q;
 	}
-	if (*p && brk)
+	if (*p && brk) {
 		p = brk;
+		used = brk_used;
+	}
 	*len = (size_t)(p - s);
+	*cols = used;
 	while (*p == ' ')
 		p++;
 	return p;
@@ -487,8 +501,8 @@ static const char *wrap_part(const char *s, size_t w, size_t *len)
 /* One row: each cell in its column, a long one on as many lines as it takes. */
 static void table_row(FILE *out, struct output_table *t, const char *const *cells)
 {
-	const char **rest = calloc(t->ncol ? t->ncol : 1, sizeof(*rest));
-	if (!rest)
+	const char *few[16], **rest = few;
+	if (t->ncol > 16 && !(rest = calloc(t->ncol, sizeof(*rest))))
 		return;
 	for (size_t c = 0; c < t->ncol; c++)
 		rest[c] = cells[c];
@@ -496,23 +510,26 @@ static void table_row(FILE *out, struct output_table *t, const char *const *cell
 		more = false;
 		size_t owed = 0; /* spaces not yet written: none after the line's last text */
 		for (size_t c = 0; c < t->ncol; c++) {
-			size_t len;
-			const char *next = wrap_part(rest[c], t->widths[c], &len);
+			size_t len, cols;
+			const char *next = wrap_part(rest[c], t->widths[c], &len, &cols);
 			if (len) {
 				pad(out, owed);
 				owed = 0;
 				fwrite(rest[c], 1, len, out);
 			}
-			char part[1024];
-			snprintf(part, sizeof(part), "%.*s", (int)(len < 1023 ? len : 1023),
-				 rest[c]);
-			owed += t->widths[c] - output_width(part) + 2;
+			if (len > 1023) { /* as wide as its first 1023 bytes, as it always was */
+				char part[1024];
+				snprintf(part, sizeof(part), "%.*s", 1023, rest[c]);
+				cols = output_width(part);
+			}
+			owed += t->widths[c] - cols + 2;
 			rest[c] = next;
 			more = more || *next;
 		}
 		fputc('\n', out);
 	}
-	free(rest);
+	if (rest != few)
+		free(rest);
 }
 
 void output_table_rows(FILE *out, struct output_table *t, json_t *rows)
@@ -553,9 +570,14 @@ void output_table_rows(FILE *out, struct output_table *t, json_t *rows)
 			json_t *cell = json_object_get(row, t->keys[c]);
 			const char *text =
 			    cell ? scalar_text(t->keys[c], cell, bufs[c], sizeof(bufs[c])) : "-";
-			if (text != bufs[c])
-				snprintf(bufs[c], sizeof(bufs[c]), "%s", text);
-			cells[c] = bufs[c];
+			/* Borrowed (the row's, a static word, bufs[c]); one too long for bufs[c] is
+			 * cut to it, as when every cell was copied there. */
+			if (text != bufs[c] && strlen(text) >= sizeof(bufs[c])) {
+				memcpy(bufs[c], text, sizeof(bufs[c]) - 1);
+				bufs[c][sizeof(bufs[c]) - 1] = '\0';
+				text = bufs[c];
+			}
+			cells[c] = text;
 		}
 		table_row(out, t, cells);
 	}
@@ -618,8 +640,8 @@ void output_scalars(FILE *out, json_t *obj, const char *skip)
 		size_t room = TABLE_COLUMNS > width + 2 + 20 ? TABLE_COLUMNS - width - 2 : 20;
 		const char *rest = scalar_text(key, v, vbuf, sizeof(vbuf));
 		for (bool first = true; first || *rest; first = false) {
-			size_t len;
-			const char *next = wrap_part(rest, room, &len);
+			size_t len, cols;
+			const char *next = wrap_part(rest, room, &len, &cols);
 			if (!first)
 				pad(out, width + 2);
 			fwrite(rest, 1, len, out);

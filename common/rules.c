@@ -3,7 +3,10 @@
  */
 #include "rules.h"
 
+#include <locale.h>
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -15,6 +18,155 @@ struct sink {
 	struct reminder *out;
 	size_t n, max;
 };
+
+/*
+ * A reminder's format as this thread's locale translates it, and, when it is simple (only %s, %d
+ * and %%, all in order or all numbered: "%2$s", as the translations reorder them), the type of
+ * each argument in order: format_detail's fast way.
+ */
+#define ARGS_MAX 8
+
+struct translated {
+	const char *text;
+	bool simple;
+	int nargs;
+	char types[ARGS_MAX]; /* 's' or 'd', by position */
+};
+
+/* The conversion at P (after its '%', not "%%"): its argument's position in *pos (counting
+ * unnumbered ones in *seq) and its letter; where it ends in *end. 0 if it is not simple. */
+static char conversion(const char *p, int *seq, int *pos, const char **end)
+{
+	if (p[0] >= '1' && p[0] <= '9' && p[1] == '$') {
+		*pos = p[0] - '0';
+		p += 2;
+	} else {
+		*pos = ++*seq;
+	}
+	*end = p + 1;
+	return *p == 's' || *p == 'd' ? *p : 0;
+}
+
+static void parse_format(struct translated *t)
+{
+	int seq = 0, numbered = 0, pos;
+	const char *end;
+	t->simple = true;
+	for (const char *p = t->text; t->simple && (p = strchr(p, '%'));) {
+		if (p[1] == '%') {
+			p += 2;
+			continue;
+		}
+		char c = conversion(p + 1, &seq, &pos, &end);
+		numbered += p[1] >= '1' && p[1] <= '9' && p[2] == '$';
+		if (!c || pos > ARGS_MAX || (t->types[pos - 1] && t->types[pos - 1] != c)) {
+			t->simple = false;
+			break;
+		}
+		t->types[pos - 1] = c;
+		if (pos > t->nargs)
+			t->nargs = pos;
+		p = end;
+	}
+	if (numbered && seq) /* both kinds: printf does not allow it either */
+		t->simple = false;
+	for (int i = 0; t->simple && i < t->nargs; i++)
+		t->simple = t->types[i] != 0; /* a numbered argument never used */
+}
+
+/*
+ * The translation of MSGID, parsed: `due` asks for the same dozen formats for each of 100,000
+ * members, so they are remembered per thread, by the msgid's address and the thread's locale
+ * (i18n_locale's are kept until the process ends).
+ */
+#define MEMO_SLOTS  64 /* a power of two, over twice the formats and words of this file */
+#define MEMO_PROBES 8
+
+static const struct translated *translate(const char *msgid)
+{
+	static _Thread_local struct {
+		locale_t loc;
+		const char *msgid;
+		struct translated t;
+	} memo[MEMO_SLOTS];
+	locale_t loc = uselocale((locale_t)0);
+	uint64_t key = (uint64_t)((uintptr_t)msgid ^ (uintptr_t)loc);
+	size_t h = (size_t)(key * UINT64_C(0x9e3779b97f4a7c15) >> 58), i = h; /* 6 bits: 64 */
+	for (int k = 0; k < MEMO_PROBES; k++, i = (i + 1) % MEMO_SLOTS) {
+		if (memo[i].msgid == msgid && memo[i].loc == loc)
+			return &memo[i].t;
+		if (!memo[i].msgid)
+			break;
+	}
+	if (memo[i].msgid) /* MEMO_PROBES taken: one of them goes */
+		i = h;
+	memset(&memo[i].t, 0, sizeof(memo[i].t));
+	memo[i].t.text = _(msgid);
+	parse_format(&memo[i].t);
+	memo[i].loc = loc;
+	memo[i].msgid = msgid;
+	return &memo[i].t;
+}
+
+/* LEN bytes of S into OUT (CAP with its NUL) at *n, cut where it is full. */
+static void put(char *out, size_t cap, size_t *n, const char *s, size_t len)
+{
+	size_t room = cap - 1 - *n;
+	if (len > room)
+		len = room;
+	memcpy(out + *n, s, len);
+	*n += len;
+}
+
+/*
+ * vsnprintf(OUT, CAP, T's text, AP), cut alike; without vsnprintf when T is simple (glibc's
+ * vfprintf was half of what `due` spent on a member's rules).
+ */
+static void format_detail(char *out, size_t cap, const struct translated *t, va_list ap)
+{
+	if (!t->simple) {
+		vsnprintf(out, cap, t->text, ap);
+		return;
+	}
+	union {
+		const char *s;
+		int d;
+	} args[ARGS_MAX];
+	for (int i = 0; i < t->nargs; i++) {
+		if (t->types[i] == 's')
+			args[i].s = va_arg(ap, const char *);
+		else
+			args[i].d = va_arg(ap, int);
+	}
+	size_t n = 0;
+	int seq = 0, pos;
+	const char *f = t->text, *pc;
+	for (; (pc = strchr(f, '%')); f = pc) {
+		put(out, cap, &n, f, (size_t)(pc - f));
+		if (pc[1] == '%') {
+			put(out, cap, &n, "%", 1);
+			pc += 2;
+			continue;
+		}
+		char c = conversion(pc + 1, &seq, &pos, &pc);
+		if (c == 's') {
+			const char *a = args[pos - 1].s ? args[pos - 1].s : "(null)";
+			put(out, cap, &n, a, strlen(a));
+		} else {
+			int v = args[pos - 1].d;
+			char digits[16], *d = digits + sizeof(digits);
+			unsigned u = v < 0 ? 0u - (unsigned)v : (unsigned)v;
+			do
+				*--d = (char)('0' + u % 10);
+			while (u /= 10);
+			if (v < 0)
+				*--d = '-';
+			put(out, cap, &n, d, (size_t)(digits + sizeof(digits) - d));
+		}
+	}
+	put(out, cap, &n, f, strlen(f));
+	out[n] = '\0';
+}
 
 static void reminder_add(struct sink *s, const char *kind, int32_t since, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -28,7 +180,7 @@ static void reminder_add(struct sink *s, const char *kind, int32_t since, const 
 	r->since = since;
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(r->detail, sizeof(r->detail), _(fmt), ap);
+	format_detail(r->detail, sizeof(r->detail), translate(fmt), ap);
 	va_end(ap);
 }
 
@@ -51,15 +203,15 @@ static void clock_rule(struct sink *s, int32_t as_of, int32_t ref, int months, i
 	char day[LD_DATE_LEN];
 	int32_t due = date_add_months(ref, months);
 	if (as_of >= due) {
-		reminder_add(s, kind, due, "no %s since %s (%d months)", _(what),
+		reminder_add(s, kind, due, "no %s since %s (%d months)", translate(what)->text,
 			     date_format(ref, day), months);
 		return;
 	}
 	if (warn_months > 0 && warn_months < months) {
 		int32_t warn = date_add_months(ref, warn_months);
 		if (as_of >= warn)
-			reminder_add(s, warning, warn, "no %s since %s; due on %s", _(what),
-				     date_format(ref, day),
+			reminder_add(s, warning, warn, "no %s since %s; due on %s",
+				     translate(what)->text, date_format(ref, day),
 				     date_format(due, (char[LD_DATE_LEN]){0}));
 	}
 }

@@ -44,7 +44,7 @@ static int as_of_opt(struct request *rq, int32_t *out)
 
 /* The facts the rules need about ST, from its state and the receipts, certificate and letter. */
 static void gather(struct request *rq, struct store_txn *txn, const Ld__MemberState *st,
-		   struct member_facts *f)
+		   ProtobufCAllocator *arena, struct member_facts *f)
 {
 	const uint8_t *self = rq->daemon->site_id;
 	memset(f, 0, sizeof(*f));
@@ -73,11 +73,11 @@ static void gather(struct request *rq, struct store_txn *txn, const Ld__MemberSt
 		struct store_val v;
 		if (store_get(txn, TBL_RECEIPTS, st->receipts[i], strlen(st->receipts[i]), &v) != 0)
 			continue;
-		Ld__Receipt *r = ld__receipt__unpack(NULL, v.len, v.data);
+		Ld__Receipt *r = ld__receipt__unpack(arena, v.len, v.data);
 		if (r && !r->refunded && r->paid && r->paid->to_month > paid)
 			paid = r->paid->to_month;
 		if (r)
-			ld__receipt__free_unpacked(r, NULL);
+			ld__receipt__free_unpacked(r, arena);
 	}
 	/* Months approved at 0 (免交) are settled as if paid. */
 	f->paid_month = member_dues_settled_month(
@@ -134,10 +134,11 @@ struct due_list {
 	bool failed;
 };
 
-static void text_add(struct text *t, const char *s, size_t n)
+/* Room in T for N more bytes and a NUL; false (T failed) if memory ran out. */
+static bool text_reserve(struct text *t, size_t n)
 {
 	if (t->failed)
-		return;
+		return false;
 	if (t->len + n + 1 > t->cap) {
 		size_t cap = t->cap ? t->cap : 4096;
 		while (cap < t->len + n + 1)
@@ -145,11 +146,18 @@ static void text_add(struct text *t, const char *s, size_t n)
 		char *p = realloc(t->p, cap);
 		if (!p) {
 			t->failed = true;
-			return;
+			return false;
 		}
 		t->p = p;
 		t->cap = cap;
 	}
+	return true;
+}
+
+static void text_add(struct text *t, const char *s, size_t n)
+{
+	if (!text_reserve(t, n))
+		return;
 	memcpy(t->p + t->len, s, n);
 	t->len += n;
 	t->p[t->len] = '\0';
@@ -194,7 +202,9 @@ static void add_reminder(struct due_list *l, const char *kind, const char *membe
 	}
 	struct due_item *it = &l->items[l->n++];
 	it->kind = kind;
-	snprintf(it->member, sizeof(it->member), "%s", member);
+	size_t len = strnlen(member, sizeof(it->member) - 1);
+	memcpy(it->member, member, len);
+	it->member[len] = '\0';
 	it->since = since;
 	it->detail = l->arena.len;
 	text_add(&l->arena, detail, strlen(detail) + 1); /* with its NUL */
@@ -334,7 +344,7 @@ static int due_members(struct request *rq, struct store_txn *txn, int32_t as_of,
 			continue;
 		tally_member(rq, txn, st, tally);
 		struct member_facts f;
-		gather(rq, txn, st, &f);
+		gather(rq, txn, st, &arena.allocator, &f);
 		if (f.outflow_here || f.inflow_here) { /* else he moved on: not this site's */
 			char masked[LD_IDNO_SIZE];
 			idno_mask(st->info->id, masked);
@@ -355,6 +365,25 @@ static int due_members(struct request *rq, struct store_txn *txn, int32_t as_of,
 	return rc;
 }
 
+/*
+ * The group of T at OF's place (T->n_places if none). A place written exactly as a group's (kept
+ * whole) is that group's: no other group is place_same with it, or it would not have been made;
+ * most are written so, and strcmp costs less than place_same.
+ */
+static size_t place_find(const struct site_tally *t, const Ld__OutflowInfo *of)
+{
+	if (strlen(of->place) < sizeof(t->places[0].place) - 1)
+		for (size_t i = 0; i < t->n_places; i++)
+			if (strcmp(t->places[i].place, of->place) == 0 &&
+			    same(&of->inflow_site, t->places[i].inflow))
+				return i;
+	size_t i = 0;
+	while (i < t->n_places && !(same(&of->inflow_site, t->places[i].inflow) &&
+				    place_same(t->places[i].place, of->place)))
+		i++;
+	return i;
+}
+
 /* Count ST into T: his place if he is one of this site's full members away, his branch there if
  * he reported in here. */
 static void tally_member(struct request *rq, struct store_txn *txn, const Ld__MemberState *st,
@@ -366,10 +395,7 @@ static void tally_member(struct request *rq, struct store_txn *txn, const Ld__Me
 	if (site_is_outflow(st, self) && member_stay_active(st) && !closed &&
 	    !member_probationary(st)) {
 		const Ld__OutflowInfo *of = st->outflow;
-		size_t i = 0;
-		while (i < t->n_places && !(same(&of->inflow_site, t->places[i].inflow) &&
-					    place_same(t->places[i].place, of->place)))
-			i++;
+		size_t i = place_find(t, of);
 		if (i == t->n_places) {
 			struct place_group *g = realloc(t->places, (t->n_places + 1) * sizeof(*g));
 			if (!g) {
@@ -616,20 +642,36 @@ static int site_reminders(struct request *rq, struct store_txn *txn, int32_t as_
 	return 0;
 }
 
+static char *put(char *p, const char *s, size_t n)
+{
+	memcpy(p, s, n);
+	return p + n;
+}
+
+#define PUT(p, lit) put(p, lit, sizeof(lit) - 1)
+
 /* Append LIST's reminders FROM..TO to OUT as JSON objects, comma-separated after *n written. */
 static void due_write(struct text *out, const struct due_list *list, size_t from, size_t to,
 		      size_t *n)
 {
-	char text_day[LD_DATE_LEN];
 	for (size_t i = from; i < to; i++) {
 		const struct due_item *it = &list->items[i];
-		text_str(out, (*n)++ ? ",{\"kind\":\"" : "{\"kind\":\"");
-		text_str(out, it->kind);
-		text_str(out, "\",\"member\":\"");
-		text_str(out, it->member);
-		text_str(out, "\",\"since\":\"");
-		text_str(out, date_format(it->since, text_day));
-		text_str(out, "\",\"detail\":");
+		size_t kind_len = strlen(it->kind), member_len = strlen(it->member);
+		/* The row but its detail: 45 bytes of names and punctuation. */
+		if (!text_reserve(out, 64 + kind_len + member_len + LD_DATE_LEN))
+			return;
+		char *p = out->p + out->len;
+		if ((*n)++)
+			*p++ = ',';
+		p = PUT(p, "{\"kind\":\"");
+		p = put(p, it->kind, kind_len);
+		p = PUT(p, "\",\"member\":\"");
+		p = put(p, it->member, member_len);
+		p = PUT(p, "\",\"since\":\"");
+		date_format(it->since, p);
+		p += LD_DATE_LEN - 1;
+		p = PUT(p, "\",\"detail\":");
+		out->len = (size_t)(p - out->p);
 		text_json_string(out, list->arena.p + it->detail);
 		text_add(out, "}", 1);
 	}
@@ -640,6 +682,14 @@ static void due_list_free(struct due_list *l)
 	free(l->items);
 	free(l->arena.p);
 }
+
+/*
+ * The rows of a page of `due` unless the request says (page.h's default is 1,000): its rows cost
+ * little to write (text, no JSON objects), and what a page costs besides them (the cursor sealed
+ * and opened, three threads woken) was a quarter of the whole with 1,000. PAGE_BYTES bounds it
+ * still: some 5,300 reminders, 0.8 MB.
+ */
+#define DUE_PAGE_ROWS PAGE_ROWS_MAX
 
 /*
  * `due`, a page at a time (page.h): first the member rules, member by member in identity-number
@@ -657,6 +707,8 @@ int cmd_due(struct request *rq, struct store_txn *txn)
 	struct page pg;
 	if ((rc = page_begin(rq, &pg)))
 		return rc;
+	if (!request_param(rq, "limit"))
+		pg.limit = DUE_PAGE_ROWS;
 	const char *after = request_param(rq, "after");
 	char key[PAGE_KEY_MAX], tag = 'D';
 	size_t key_len = 0;
@@ -695,10 +747,10 @@ int cmd_due(struct request *rq, struct store_txn *txn)
 		}
 	}
 	struct due_list list = {0}, site = {0};
-	struct text out = {0}, cursor = {0};
+	struct text cursor = {0};
 	char text_day[LD_DATE_LEN], head[96];
 	char *next = NULL;
-	size_t written = 0;
+	size_t written = 0, site_from = 0, site_to = 0;
 	if (tag == 'D') {
 		rc = due_members(rq, txn, as_of, &pg, key, &key_len, &list, &tally);
 		if (list.failed || list.arena.failed || tally.failed)
@@ -710,7 +762,6 @@ int cmd_due(struct request *rq, struct store_txn *txn)
 		} else if (rc == LD_ENOTFOUND) {
 			rc = 0, tag = 'S'; /* the members are done: the site rules, here if room */
 		}
-		due_write(&out, &list, 0, list.n, &written);
 	}
 	if (rc == 0 && tag == 'S') {
 		if (!page_full(&pg)) {
@@ -724,8 +775,10 @@ int cmd_due(struct request *rq, struct store_txn *txn)
 			size_t from = site_skip < site.n ? (size_t)site_skip : site.n, i = from;
 			for (; rc == 0 && i < site.n && !page_full(&pg); i++)
 				page_take(&pg, reminder_bytes(site.arena.p + site.items[i].detail));
-			if (rc == 0)
-				due_write(&out, &site, from, i, &written);
+			if (rc == 0) {
+				site_from = from;
+				site_to = i;
+			}
 			site_skip = i;
 			if (rc == 0 && i >= site.n)
 				tag = 0; /* the last page */
@@ -740,14 +793,15 @@ int cmd_due(struct request *rq, struct store_txn *txn)
 			cursor.p[cursor.len - 1] = 0; /* counted again at the end (tally_scan) */
 		rc = cursor.failed ? -ENOMEM : page_seal(tag, cursor.p, cursor.len, &next);
 	}
-	due_list_free(&list);
-	due_list_free(&site);
 	tally_free(&tally);
 	free(cursor.p);
-	/* The rows last, "next" before them: the CLI copies the rows through without parsing them.
+	/*
+	 * The rows last, "next" before them: the CLI copies the rows through without parsing them.
+	 * Written once, into the answer, with room for them made at once (page_take's estimate
+	 * is more than a row takes).
 	 */
 	struct text answer = {0};
-	if (rc == 0) {
+	if (rc == 0 && text_reserve(&answer, pg.bytes + (next ? strlen(next) : 0) + 128)) {
 		snprintf(head, sizeof(head),
 			 "{\"as_of\":\"%s\",\"next\":", date_format(as_of, text_day));
 		text_str(&answer, head);
@@ -759,12 +813,14 @@ int cmd_due(struct request *rq, struct store_txn *txn)
 			text_str(&answer, "null");
 		}
 		text_str(&answer, ",\"reminders\":[");
-		text_add(&answer, out.p ? out.p : "", out.len);
+		due_write(&answer, &list, 0, list.n, &written);
+		due_write(&answer, &site, site_from, site_to, &written);
 		text_str(&answer, "]}");
 	}
+	due_list_free(&list);
+	due_list_free(&site);
 	free(next);
-	free(out.p);
-	if (rc == 0 && (out.failed || answer.failed))
+	if (rc == 0 && answer.failed)
 		rc = -ENOMEM;
 	if (rc) {
 		free(answer.p);

@@ -10,6 +10,7 @@
 #  - on the socket a page holds at most `limit` rows and names the next (`next`), null on the last;
 #    the cursor carries no identity number (full or masked); a cursor the daemon did not make, one
 #    of another listing, one from before a restart, and limit 0 are refused (exit 3);
+#  - `due` with no limit answers up to 10,000 reminders a page (its rows are text, cheap to write);
 #  - LIUDONG_PAGE_ROWS=0 is a usage error (exit 2).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/sync_lib.sh"
@@ -152,6 +153,33 @@ site_stop a
 sync_site_restart a
 raw due limit=2 as-of=2026-12-01 "after=$DUE_NEXT"
 assert_eq "$RC" 3 "due with a cursor from before the restart"
+
+log "due: a page holds up to 10,000 reminders unless the request says"
+# 240 more members away since 2025: some 1,300 reminders in all.
+python3 - "$T/more.csv" <<'PYEOF'
+import datetime, sys
+W = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+C = "10X98765432"
+rows = ["id,name,sex,birth,joined,kind,branch,dues_category,income,phone,to,place,reason,from,"
+        "until,fixed_place,employer"]
+for i in range(240):
+    birth = datetime.date(1950, 1, 1) + datetime.timedelta(days=i)
+    body = "320583" + birth.strftime("%Y%m%d") + "%03d" % (301 + 2 * i)
+    idno = body + C[sum(int(c) * w for c, w in zip(body, W)) % 11]
+    rows.append(",".join([idno, "多%03d" % i, "M", birth.isoformat(), "1975-07-01", "full", "001",
+                          "retired", "4000", "1390000%04d" % i, "南京", "南京市秦淮区", "work",
+                          "2025-03-01", "", "no", ""]))
+open(sys.argv[1], "w", encoding="utf-8").write("\n".join(rows) + "\n")
+PYEOF
+assert_exit 0 ld a import members "$T/more.csv" || die "import failed"
+assert_exit 0 ld a --json due --as-of 2026-12-01 && assert_json
+N_ALL=$(jget "$OUT" 'd["count"]')
+raw due as-of=2026-12-01
+assert_eq "$(jget "$RAW" '[len(d["reminders"]) == '"$N_ALL"' > 1000, d["next"]]')" "[true, null]" \
+	"due with no limit: all $N_ALL reminders in one page"
+raw due as-of=2026-12-01 limit=1000
+assert_eq "$(jget "$RAW" '1000 <= len(d["reminders"]) < '"$N_ALL"' and isinstance(d["next"], str)')" \
+	true "due limit=1000: a page of 1,000 (a member's reminders kept together) and a next"
 
 log "LIUDONG_PAGE_ROWS must be a number of rows"
 assert_exit 2 env LIUDONG_PAGE_ROWS=0 "$LIUDONG" -s "$SOCK" member list
