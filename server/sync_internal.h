@@ -37,6 +37,7 @@
 #define BATCH_BYTES	 (2u << 20) /* bytes of events per batch, at most */
 #define MAX_APPLYING	 4	    /* batches at the writer before reading pauses */
 #define MAX_QUEUED	 (8u << 20) /* bytes queued to a socket before sending pauses */
+#define SEND_TRIM_BYTES	 (8u << 20) /* the sender drops the store's mapped pages this often */
 #define HELLO_TIMEOUT_MS 20000
 #define PING_IDLE_MS	 90000
 #define SILENCE_MS	 300000
@@ -117,6 +118,7 @@ struct sync {
 	unsigned closing_handles;
 	void (*stop_cb)(void *data);
 	void *stop_data;
+	size_t read_since_trim; /* bytes of events the sender read from the map since it trimmed */
 };
 
 /* The connection callbacks of every link (sync.c). */

@@ -102,6 +102,7 @@ void peer_fill(struct sync_peer *p)
 			uint64_t seq = store_u64_from((const uint8_t *)k.data + LD_SITE_ID_BYTES);
 			if (eventlog_event_bytes(txn, seq, &events[n]) != 0)
 				break;
+			p->sync->read_since_trim += events[n].len;
 			bytes += events[n].len;
 			last = seq;
 			n++;
@@ -133,6 +134,12 @@ void peer_fill(struct sync_peer *p)
 	if (p->link && p->link->hello_done)
 		p->state = peer_lag(p, txn, 1) ? PEER_CATCHING_UP : PEER_LIVE;
 	store_abort(txn);
+	/* A catch-up reads the log through the map faster than the daemon's timer trims it: the
+	 * pages read stay resident until then. Drop them after every few MiB sent as well. */
+	if (p->sync->read_since_trim >= SEND_TRIM_BYTES) {
+		p->sync->read_since_trim = 0;
+		store_trim(p->sync->d->store);
+	}
 }
 
 /*
