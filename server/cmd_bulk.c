@@ -508,7 +508,6 @@ static bool row_refused(int r)
  */
 struct judge {
 	pthread_t thread;
-	bool started;
 	struct request rq;
 	const char *file, *csv;
 	const struct import_state *im;
@@ -660,7 +659,6 @@ static int import_judging_start(struct import_judging *jg, struct request *rq, c
 		int rc = pthread_create(&j->thread, NULL, judge_main, j);
 		if (rc)
 			return -rc;
-		j->started = true;
 		jg->n++;
 	}
 	return 0;
