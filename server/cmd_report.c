@@ -19,6 +19,7 @@
 #include "rules.h"
 #include "service_util.h"
 #include "sites.h"
+#include "textbuf.h"
 #include "view.h"
 #include "lderr.h"
 
@@ -121,71 +122,12 @@ struct due_item {
 	size_t detail; /* offset in the arena */
 };
 
-struct text {
-	char *p;
-	size_t len, cap;
-	bool failed;
-};
-
 struct due_list {
 	struct due_item *items;
 	size_t n, cap;
-	struct text arena;
+	struct textbuf arena;
 	bool failed;
 };
-
-/* Room in T for N more bytes and a NUL; false (T failed) if memory ran out. */
-static bool text_reserve(struct text *t, size_t n)
-{
-	if (t->failed)
-		return false;
-	if (t->len + n + 1 > t->cap) {
-		size_t cap = t->cap ? t->cap : 4096;
-		while (cap < t->len + n + 1)
-			cap *= 2;
-		char *p = realloc(t->p, cap);
-		if (!p) {
-			t->failed = true;
-			return false;
-		}
-		t->p = p;
-		t->cap = cap;
-	}
-	return true;
-}
-
-static void text_add(struct text *t, const char *s, size_t n)
-{
-	if (!text_reserve(t, n))
-		return;
-	memcpy(t->p + t->len, s, n);
-	t->len += n;
-	t->p[t->len] = '\0';
-}
-
-static void text_str(struct text *t, const char *s)
-{
-	text_add(t, s, strlen(s));
-}
-
-/* S as a JSON string literal (UTF-8 passes as is; quotes, backslashes, controls escaped). */
-static void text_json_string(struct text *t, const char *s)
-{
-	text_add(t, "\"", 1);
-	const char *run = s;
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c >= 0x20 && c != '"' && c != '\\')
-			continue;
-		text_add(t, run, (size_t)(s - run));
-		char esc[8];
-		snprintf(esc, sizeof(esc), c == '"' ? "\\\"" : c == '\\' ? "\\\\" : "\\u%04x", c);
-		text_str(t, esc);
-		run = s + 1;
-	}
-	text_add(t, run, (size_t)(s - run));
-	text_add(t, "\"", 1);
-}
 
 static void add_reminder(struct due_list *l, const char *kind, const char *member, int32_t since,
 			 const char *detail)
@@ -207,7 +149,7 @@ static void add_reminder(struct due_list *l, const char *kind, const char *membe
 	it->member[len] = '\0';
 	it->since = since;
 	it->detail = l->arena.len;
-	text_add(&l->arena, detail, strlen(detail) + 1); /* with its NUL */
+	textbuf_add(&l->arena, detail, strlen(detail) + 1); /* with its NUL */
 }
 
 /* Site-level rules: 3+ full members at one place with no temporary branch; the 27th. */
@@ -473,32 +415,32 @@ static int tally_scan(struct request *rq, struct store_txn *txn, struct site_tal
  * T as bytes after OUT's, for the cursor; false (OUT as it was) if they would pass MAX: a site
  * with members at very many places then counts them again at the end (tally_scan).
  */
-static bool tally_pack(const struct site_tally *t, struct text *out, size_t max)
+static bool tally_pack(const struct site_tally *t, struct textbuf *out, size_t max)
 {
 	size_t start = out->len;
 	uint32_t n = (uint32_t)t->n_places;
-	text_add(out, (const char *)&n, sizeof(n));
+	textbuf_add(out, (const char *)&n, sizeof(n));
 	for (size_t i = 0; i < t->n_places && out->len - start <= max; i++) {
 		const struct place_group *g = &t->places[i];
 		uint16_t name_len = (uint16_t)strlen(g->inflow_name),
 			 place_len = (uint16_t)strlen(g->place);
 		uint32_t nums[3] = {g->members, g->in_temp_branch, (uint32_t)g->since};
-		text_add(out, (const char *)g->inflow, sizeof(g->inflow));
-		text_add(out, (const char *)nums, sizeof(nums));
-		text_add(out, (const char *)&name_len, sizeof(name_len));
-		text_add(out, g->inflow_name, name_len);
-		text_add(out, (const char *)&place_len, sizeof(place_len));
-		text_add(out, g->place, place_len);
+		textbuf_add(out, (const char *)g->inflow, sizeof(g->inflow));
+		textbuf_add(out, (const char *)nums, sizeof(nums));
+		textbuf_add(out, (const char *)&name_len, sizeof(name_len));
+		textbuf_add(out, g->inflow_name, name_len);
+		textbuf_add(out, (const char *)&place_len, sizeof(place_len));
+		textbuf_add(out, g->place, place_len);
 	}
 	n = (uint32_t)t->n_branches;
-	text_add(out, (const char *)&n, sizeof(n));
+	textbuf_add(out, (const char *)&n, sizeof(n));
 	for (size_t i = 0; i < t->n_branches && out->len - start <= max; i++) {
 		const struct branch_group *g = &t->branches[i];
 		uint16_t len = (uint16_t)strlen(g->branch);
 		uint32_t members = g->members;
-		text_add(out, (const char *)&len, sizeof(len));
-		text_add(out, g->branch, len);
-		text_add(out, (const char *)&members, sizeof(members));
+		textbuf_add(out, (const char *)&len, sizeof(len));
+		textbuf_add(out, g->branch, len);
+		textbuf_add(out, (const char *)&members, sizeof(members));
 	}
 	if (out->failed || out->len - start > max) {
 		out->len = start;
@@ -651,14 +593,14 @@ static char *put(char *p, const char *s, size_t n)
 #define PUT(p, lit) put(p, lit, sizeof(lit) - 1)
 
 /* Append LIST's reminders FROM..TO to OUT as JSON objects, comma-separated after *n written. */
-static void due_write(struct text *out, const struct due_list *list, size_t from, size_t to,
+static void due_write(struct textbuf *out, const struct due_list *list, size_t from, size_t to,
 		      size_t *n)
 {
 	for (size_t i = from; i < to; i++) {
 		const struct due_item *it = &list->items[i];
 		size_t kind_len = strlen(it->kind), member_len = strlen(it->member);
 		/* The row but its detail: 45 bytes of names and punctuation. */
-		if (!text_reserve(out, 64 + kind_len + member_len + LD_DATE_LEN))
+		if (!textbuf_reserve(out, 64 + kind_len + member_len + LD_DATE_LEN))
 			return;
 		char *p = out->p + out->len;
 		if ((*n)++)
@@ -672,8 +614,8 @@ static void due_write(struct text *out, const struct due_list *list, size_t from
 		p += LD_DATE_LEN - 1;
 		p = PUT(p, "\",\"detail\":");
 		out->len = (size_t)(p - out->p);
-		text_json_string(out, list->arena.p + it->detail);
-		text_add(out, "}", 1);
+		textbuf_json_string(out, list->arena.p + it->detail);
+		textbuf_add(out, "}", 1);
 	}
 }
 
@@ -747,7 +689,7 @@ int cmd_due(struct request *rq, struct store_txn *txn)
 		}
 	}
 	struct due_list list = {0}, site = {0};
-	struct text cursor = {0};
+	struct textbuf cursor = {0};
 	char text_day[LD_DATE_LEN], head[96];
 	char *next = NULL;
 	size_t written = 0, site_from = 0, site_to = 0;
@@ -757,8 +699,8 @@ int cmd_due(struct request *rq, struct store_txn *txn)
 			rc = -ENOMEM;
 		if (rc == 0) {
 			uint8_t n = (uint8_t)key_len;
-			text_add(&cursor, (const char *)&n, 1);
-			text_add(&cursor, key, key_len);
+			textbuf_add(&cursor, (const char *)&n, 1);
+			textbuf_add(&cursor, key, key_len);
 		} else if (rc == LD_ENOTFOUND) {
 			rc = 0, tag = 'S'; /* the members are done: the site rules, here if room */
 		}
@@ -784,11 +726,11 @@ int cmd_due(struct request *rq, struct store_txn *txn)
 				tag = 0; /* the last page */
 		}
 		if (rc == 0 && tag == 'S') /* more site reminders, or the members filled the page */
-			text_add(&cursor, (const char *)&site_skip, sizeof(site_skip));
+			textbuf_add(&cursor, (const char *)&site_skip, sizeof(site_skip));
 	}
 	if (rc == 0 && tag) {
 		uint8_t flag = 1;
-		text_add(&cursor, (const char *)&flag, 1);
+		textbuf_add(&cursor, (const char *)&flag, 1);
 		if (!tallied || !tally_pack(&tally, &cursor, PAGE_SEALED_MAX - 256))
 			cursor.p[cursor.len - 1] = 0; /* counted again at the end (tally_scan) */
 		rc = cursor.failed ? -ENOMEM : page_seal(tag, cursor.p, cursor.len, &next);
@@ -800,22 +742,22 @@ int cmd_due(struct request *rq, struct store_txn *txn)
 	 * Written once, into the answer, with room for them made at once (page_take's estimate
 	 * is more than a row takes).
 	 */
-	struct text answer = {0};
-	if (rc == 0 && text_reserve(&answer, pg.bytes + (next ? strlen(next) : 0) + 128)) {
+	struct textbuf answer = {0};
+	if (rc == 0 && textbuf_reserve(&answer, pg.bytes + (next ? strlen(next) : 0) + 128)) {
 		snprintf(head, sizeof(head),
 			 "{\"as_of\":\"%s\",\"next\":", date_format(as_of, text_day));
-		text_str(&answer, head);
+		textbuf_str(&answer, head);
 		if (next) {
-			text_add(&answer, "\"", 1);
-			text_str(&answer, next);
-			text_add(&answer, "\"", 1);
+			textbuf_add(&answer, "\"", 1);
+			textbuf_str(&answer, next);
+			textbuf_add(&answer, "\"", 1);
 		} else {
-			text_str(&answer, "null");
+			textbuf_str(&answer, "null");
 		}
-		text_str(&answer, ",\"reminders\":[");
+		textbuf_str(&answer, ",\"reminders\":[");
 		due_write(&answer, &list, 0, list.n, &written);
 		due_write(&answer, &site, site_from, site_to, &written);
-		text_str(&answer, "]}");
+		textbuf_str(&answer, "]}");
 	}
 	due_list_free(&list);
 	due_list_free(&site);

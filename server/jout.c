@@ -1,8 +1,6 @@
 /*
  * jout.c: see jout.h. The text follows jansson 2.14's compact dump (dump.c): `{"k":v,"k":v}`, no
- * spaces; in strings `"` and `\` escaped, \b \f \n \r \t as such, other bytes under 0x20 as
- * \u00XX (upper-case hex), everything else (`/`, DEL, non-ASCII) as it is; strings are checked as
- * jansson's utf8_check does (no overlong forms, no surrogates, nothing over U+10FFFF).
+ * spaces; strings as textbuf_json_string writes them.
  */
 #include "jout.h"
 
@@ -10,8 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define JOUT_FIRST_CAP 1024
 
 void jout_tree(struct jout *o, json_t *object)
 {
@@ -23,34 +19,12 @@ void jout_tree(struct jout *o, json_t *object)
 /* Room for N more bytes (and the NUL of jout_text_take); false once memory ran out. */
 static bool room(struct jout *o, size_t n)
 {
-	if (o->failed)
-		return false;
-	if (o->cap - o->len > n)
-		return true;
-	size_t cap = o->cap ? o->cap : JOUT_FIRST_CAP;
-	while (cap - o->len <= n) {
-		if (cap > SIZE_MAX / 2) {
-			o->failed = true;
-			return false;
-		}
-		cap *= 2;
-	}
-	char *b = realloc(o->buf, cap);
-	if (!b) {
-		o->failed = true;
-		return false;
-	}
-	o->buf = b;
-	o->cap = cap;
-	return true;
+	return textbuf_reserve(&o->text, n);
 }
 
 static void put(struct jout *o, const char *s, size_t n)
 {
-	if (room(o, n)) {
-		memcpy(o->buf + o->len, s, n);
-		o->len += n;
-	}
+	textbuf_add(&o->text, s, n);
 }
 
 void jout_text(struct jout *o)
@@ -65,112 +39,18 @@ void jout_text(struct jout *o)
 char *jout_text_take(struct jout *o)
 {
 	put(o, "}", 1);
-	if (o->failed || o->depth != 1) {
+	if (o->text.failed || o->depth != 1) {
 		jout_text_free(o);
 		return NULL;
 	}
-	o->buf[o->len] = '\0';
-	char *text = o->buf;
-	o->buf = NULL;
-	o->len = o->cap = 0;
+	char *text = o->text.p; /* NUL-terminated by textbuf_add */
+	o->text = (struct textbuf){0};
 	return text;
 }
 
 void jout_text_free(struct jout *o)
 {
-	free(o->buf);
-	o->buf = NULL;
-	o->len = o->cap = 0;
-}
-
-/* The length of the UTF-8 sequence at S (1 to 4), 0 if it is not one (jansson's utf8_check). */
-static size_t utf8_seq(const unsigned char *s)
-{
-	unsigned char u = s[0];
-	size_t n;
-	uint32_t v;
-	if (u < 0x80)
-		return 1;
-	if (u >= 0xC2 && u <= 0xDF) {
-		n = 2;
-		v = u & 0x1F;
-	} else if (u >= 0xE0 && u <= 0xEF) {
-		n = 3;
-		v = u & 0x0F;
-	} else if (u >= 0xF0 && u <= 0xF4) {
-		n = 4;
-		v = u & 0x07;
-	} else {
-		return 0;
-	}
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xC0) != 0x80) /* the NUL that ends the string stops here too */
-			return 0;
-		v = (v << 6) | (s[i] & 0x3F);
-	}
-	if (v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF) || (n == 3 && v < 0x800) ||
-	    (n == 4 && v < 0x10000))
-		return 0;
-	return n;
-}
-
-/* S as a JSON string, quoted and escaped; false (nothing kept) if S is not UTF-8. */
-static bool put_string(struct jout *o, const char *s)
-{
-	size_t mark = o->len;
-	const unsigned char *p = (const unsigned char *)s;
-	put(o, "\"", 1);
-	while (*p) {
-		const unsigned char *run = p; /* bytes copied as they are */
-		size_t n;
-		for (;;) {
-			while (*p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\')
-				p++; /* ASCII needs no check */
-			if (*p < 0x80 || (n = utf8_seq(p)) == 0)
-				break;
-			p += n;
-		}
-		put(o, (const char *)run, (size_t)(p - run));
-		if (!*p)
-			break;
-		char esc[8];
-		const char *e = esc;
-		size_t len = 2;
-		switch (*p) {
-		case '"':
-			e = "\\\"";
-			break;
-		case '\\':
-			e = "\\\\";
-			break;
-		case '\b':
-			e = "\\b";
-			break;
-		case '\f':
-			e = "\\f";
-			break;
-		case '\n':
-			e = "\\n";
-			break;
-		case '\r':
-			e = "\\r";
-			break;
-		case '\t':
-			e = "\\t";
-			break;
-		default:
-			if (*p >= 0x20) { /* not UTF-8 */
-				o->len = mark;
-				return false;
-			}
-			snprintf(esc, sizeof(esc), "\\u%04X", (unsigned)*p);
-			len = 6;
-		}
-		put(o, e, len);
-		p++;
-	}
-	put(o, "\"", 1);
-	return true;
+	textbuf_free(&o->text);
 }
 
 /* The separator and "KEY": before a value in the current object. */
@@ -182,11 +62,11 @@ static void put_key(struct jout *o, const char *key)
 	o->empty[d] = false;
 	size_t n = strlen(key); /* a constant that needs no escape (jout.h) */
 	if (room(o, n + 3)) {
-		o->buf[o->len] = '"';
-		memcpy(o->buf + o->len + 1, key, n);
-		o->buf[o->len + n + 1] = '"';
-		o->buf[o->len + n + 2] = ':';
-		o->len += n + 3;
+		o->text.p[o->text.len] = '"';
+		memcpy(o->text.p + o->text.len + 1, key, n);
+		o->text.p[o->text.len + n + 1] = '"';
+		o->text.p[o->text.len + n + 2] = ':';
+		o->text.len += n + 3;
 	}
 }
 
@@ -200,7 +80,7 @@ void jout_begin(struct jout *o, const char *key)
 {
 	if (o->depth >= JOUT_DEPTH) { /* a caller's mistake: counted, so jout_end still pairs */
 		o->depth++;
-		o->failed = true;
+		o->text.failed = true;
 		return;
 	}
 	unsigned d = o->depth;
@@ -211,7 +91,7 @@ void jout_begin(struct jout *o, const char *key)
 		o->depth++;
 		return;
 	}
-	o->start[d] = o->len;
+	o->start[d] = o->text.len;
 	o->was_empty[d] = o->empty[d - 1];
 	put_key(o, key);
 	put(o, "{", 1);
@@ -222,7 +102,7 @@ void jout_begin(struct jout *o, const char *key)
 void jout_end(struct jout *o)
 {
 	if (o->depth < 2) {
-		o->failed = true;
+		o->text.failed = true;
 		return;
 	}
 	unsigned d = --o->depth;
@@ -238,7 +118,7 @@ void jout_end(struct jout *o)
 		return;
 	}
 	if (o->bad[d]) {
-		o->len = o->start[d];
+		o->text.len = o->start[d];
 		o->empty[d - 1] = o->was_empty[d];
 		return;
 	}
@@ -257,11 +137,11 @@ void jout_string(struct jout *o, const char *key, const char *s)
 		tree_set(o, key, v);
 		return;
 	}
-	size_t mark = o->len;
+	size_t mark = o->text.len;
 	bool was_empty = o->empty[d];
 	put_key(o, key);
-	if (!s || !put_string(o, s)) {
-		o->len = mark;
+	if (!s || !textbuf_json_string(&o->text, s)) {
+		o->text.len = mark;
 		o->empty[d] = was_empty;
 		o->bad[d] = true;
 	}

@@ -25,18 +25,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "textbuf.h"
+
 #define JOUT_DEPTH 4 /* nested objects, the outer one included */
 
 struct jout {
 	bool text_mode;
-	bool failed; /* memory ran out (text) */
 	unsigned depth;
 	/* Tree: the objects being filled, outermost first (the first is the caller's). */
 	json_t *objects[JOUT_DEPTH];
-	/* Text: the buffer (malloc'd), and per level where its object starts and whether it is
-	 * still empty. */
-	char *buf;
-	size_t len, cap;
+	/* Text: the buffer (its `failed`: memory ran out), and per level where its object starts
+	 * and whether it is still empty. */
+	struct textbuf text;
 	size_t start[JOUT_DEPTH];
 	bool empty[JOUT_DEPTH];
 	bool was_empty[JOUT_DEPTH]; /* the enclosing object's empty before this one's key */
