@@ -40,8 +40,9 @@ static void budget_free(void *data, void *ptr)
 		return;
 	struct block_header *h = (struct block_header *)ptr - 1;
 	b->used -= h->size;
-	if ((unsigned char *)h >= b->block && (unsigned char *)h < b->block + b->block_cap)
-		return; /* in the block: given back with it */
+	if (b->block && (unsigned char *)h >= b->block &&
+	    (unsigned char *)h < b->block + b->block_cap)
+		return; /* in the block: given back with it (no block: no arithmetic on NULL) */
 	free(h);
 }
 
