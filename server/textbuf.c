@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "utf8.h"
+
 #define TEXTBUF_FIRST_CAP 1024
 
 bool textbuf_reserve(struct textbuf *t, size_t n)
@@ -46,37 +48,6 @@ void textbuf_str(struct textbuf *t, const char *s)
 	textbuf_add(t, s, strlen(s));
 }
 
-/* The length of the UTF-8 sequence at S (1 to 4), 0 if it is not one (jansson's utf8_check). */
-static size_t utf8_seq(const unsigned char *s)
-{
-	unsigned char u = s[0];
-	size_t n;
-	uint32_t v;
-	if (u < 0x80)
-		return 1;
-	if (u >= 0xC2 && u <= 0xDF) {
-		n = 2;
-		v = u & 0x1F;
-	} else if (u >= 0xE0 && u <= 0xEF) {
-		n = 3;
-		v = u & 0x0F;
-	} else if (u >= 0xF0 && u <= 0xF4) {
-		n = 4;
-		v = u & 0x07;
-	} else {
-		return 0;
-	}
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xC0) != 0x80) /* the NUL that ends the string stops here too */
-			return 0;
-		v = (v << 6) | (s[i] & 0x3F);
-	}
-	if (v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF) || (n == 3 && v < 0x800) ||
-	    (n == 4 && v < 0x10000))
-		return 0;
-	return n;
-}
-
 bool textbuf_json_string(struct textbuf *t, const char *s)
 {
 	if (t->failed)
@@ -89,8 +60,9 @@ bool textbuf_json_string(struct textbuf *t, const char *s)
 		size_t n;
 		for (;;) {
 			while (*p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\')
-				p++; /* ASCII needs no check */
-			if (*p < 0x80 || (n = utf8_seq(p)) == 0)
+				p++;   /* ASCII needs no check */
+			uint32_t code; /* the rules of jansson's utf8_check: utf8_char's */
+			if (*p < 0x80 || (n = utf8_char((const char *)p, &code)) == 0)
 				break;
 			p += n;
 		}
