@@ -17,6 +17,7 @@
 
 #include "clock.h"
 #include "fold.h"
+#include "pbwire.h"
 #include "domain.h"
 #include "logging.h"
 #include "lderr.h"
@@ -257,11 +258,15 @@ int eventlog_commit_known(struct store_txn *txn, const uint8_t site_id[LD_SITE_I
 		return -ENOMEM;
 	ld__event__pack(ev, buf);
 	rc = append_bytes(txn, &head, NULL, next, buf, len);
-	if (buf != stack)
-		free(buf);
-	struct fold_hint hint = {.have_before = have_before, .before = before, .self = site_id};
+	struct fold_hint hint = {.have_before = have_before,
+				 .before = before,
+				 .self = site_id,
+				 .ev_bytes = buf,
+				 .ev_len = len};
 	if (rc == 0)
 		rc = fold_apply_hinted(txn, ev, next, &hint);
+	if (buf != stack)
+		free(buf);
 	if (rc == 0 && !hint.routed) /* the fold wrote no member state: ask the store */
 		hint.n_dest = domain_destinations(txn, ev, site_id, hint.dest);
 	if (rc == 0 && hint.n_dest < 0)
@@ -292,7 +297,8 @@ int eventlog_append_known(struct store_txn *txn, const Ld__Event *ev, const uint
 		return rc;
 	uint64_t next = head.seq + 1;
 	rc = append_bytes(txn, &head, ev->origin.data, ev->origin_seq, bytes, len);
-	struct fold_hint hint = {.have_before = have_before, .before = before};
+	struct fold_hint hint = {
+	    .have_before = have_before, .before = before, .ev_bytes = bytes, .ev_len = len};
 	if (rc == 0)
 		rc = fold_apply_hinted(txn, ev, next, &hint);
 	if (rc == 0 && seq)
@@ -346,70 +352,48 @@ int eventlog_read(struct store_txn *txn, uint64_t seq, Ld__LogEntry **entry, Ld_
 	return 0;
 }
 
-/* A varint at *P (below END) into *OUT, moving *P past it; false if cut short or too long. */
-static bool wire_varint(const uint8_t **p, const uint8_t *end, uint64_t *out)
-{
-	uint64_t v = 0;
-	for (unsigned shift = 0; shift < 64 && *p < end; shift += 7) {
-		uint8_t b = *(*p)++;
-		v |= (uint64_t)(b & 0x7f) << shift;
-		if (!(b & 0x80)) {
-			*out = v;
-			return true;
-		}
-	}
-	return false;
-}
-
 /*
- * A LogEntry's event field read off its wire format (protobuf: a field is a varint tag, number <<
- * 3 | wire type, then its value), without unpacking: the last `event` field wins, as unpacking
- * would have it; other fields are skipped by their wire type.
+ * A LogEntry's event field read off its wire format, without unpacking: the last `event` field
+ * wins, as unpacking would have it.
  */
 static int entry_event_view(const uint8_t *p, size_t len, ProtobufCBinaryData *bytes)
 {
-	const uint8_t *end = p + len;
-	bool found = false;
-	while (p < end) {
-		uint64_t tag, n;
-		if (!wire_varint(&p, end, &tag))
-			return LD_ECORRUPT;
-		switch (tag & 7) {
-		case 0: /* varint */
-			if (!wire_varint(&p, end, &n))
-				return LD_ECORRUPT;
-			break;
-		case 1: /* 64-bit */
-		case 5: /* 32-bit */
-			n = (tag & 7) == 1 ? 8 : 4;
-			if ((size_t)(end - p) < n)
-				return LD_ECORRUPT;
-			p += n;
-			break;
-		case 2: /* length-delimited */
-			if (!wire_varint(&p, end, &n) || n > (size_t)(end - p))
-				return LD_ECORRUPT;
-			if (tag >> 3 == 2) {
-				bytes->data = (uint8_t *)p;
-				bytes->len = (size_t)n;
-				found = true;
-			}
-			p += n;
-			break;
-		default:
-			return LD_ECORRUPT;
-		}
-	}
-	return found ? 0 : LD_ECORRUPT;
+	struct pbwire_field f;
+	unsigned count;
+	int rc = pbwire_find(p, len, 2, &f, &count);
+	if (rc || count == 0)
+		return LD_ECORRUPT;
+	bytes->data = (uint8_t *)f.value;
+	bytes->len = f.len;
+	return 0;
 }
 
-int eventlog_event_bytes(struct store_txn *txn, uint64_t seq, ProtobufCBinaryData *bytes)
+int eventlog_reader_open(struct store_txn *txn, struct eventlog_reader *r)
+{
+	r->at = 0;
+	return store_cursor_open(txn, TBL_LOG, &r->cursor);
+}
+
+int eventlog_reader_bytes(struct eventlog_reader *r, uint64_t seq, ProtobufCBinaryData *bytes)
 {
 	uint8_t key[8];
 	store_u64_key(seq, key);
-	struct store_val v;
-	int rc = store_get(txn, TBL_LOG, key, 8, &v);
-	return rc ? rc : entry_event_view(v.data, v.len, bytes);
+	struct store_val k = {.data = key, .len = sizeof(key)}, v;
+	/* The next entry when SEQ follows the one read last; else a seek. */
+	int rc = store_cursor_get(r->cursor,
+				  r->at && seq == r->at + 1 ? STORE_NEXT : STORE_SET_RANGE, &k, &v);
+	r->at = rc == 0 && k.len == 8 ? store_u64_from(k.data) : 0;
+	if (rc)
+		return rc;
+	if (r->at != seq)
+		return LD_ENOTFOUND;
+	return entry_event_view(v.data, v.len, bytes);
+}
+
+void eventlog_reader_close(struct eventlog_reader *r)
+{
+	store_cursor_close(r->cursor);
+	r->cursor = NULL;
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -553,7 +537,8 @@ static int walk_chain(struct store_txn *txn, bool fold, struct verify_result *r)
 				problem = "origins index does not match the log";
 		}
 		if (!problem && fold) {
-			int frc = fold_apply(txn, ev, seq);
+			struct fold_hint hint = {.ev_bytes = e->event.data, .ev_len = e->event.len};
+			int frc = fold_apply_hinted(txn, ev, seq, &hint);
 			if (lderr_is_resource(frc)) {
 				/* The store, not the log: say so (the writer grows the map,
 				 * retries). */

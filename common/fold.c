@@ -16,6 +16,7 @@
 #include "event.h"
 #include "idno.h"
 #include "lderr.h"
+#include "pbwire.h"
 #include "service.h"
 
 const enum store_table fold_tables[FOLD_TABLE_COUNT] = {TBL_MEMBERS,  TBL_BRANCHES, TBL_CERTS,
@@ -68,6 +69,62 @@ int member_state_put(struct store_txn *txn, const Ld__MemberState *st)
 	return put_packed(txn, TBL_MEMBERS, id, strlen(id), &st->base);
 }
 
+/* Where a member's state is packed: his row of the members table. */
+struct member_room {
+	struct store_txn *txn;
+	const char *id;
+};
+
+static int member_reserve(void *ctx, size_t len, uint8_t **room)
+{
+	struct member_room *r = ctx;
+	void *p;
+	int rc = store_put_reserved(r->txn, TBL_MEMBERS, r->id, strlen(r->id), len, 0, &p);
+	*room = p;
+	return rc;
+}
+
+/*
+ * The sub-messages of ST whose packed bytes are in the event's (H->EV_BYTES), so that packing ST
+ * copies them: his record when it is the event's (member.registered and .updated, or the one an
+ * outflow registration carries), and the registration itself when ST's outflow is it without
+ * his record (BARE_OUTFLOW). Fills SP in field order and returns how many.
+ */
+static size_t state_splices(const struct fold_hint *h, const Ld__Event *ev,
+			    const Ld__MemberState *st, bool bare_outflow,
+			    struct pbwire_splice sp[2])
+{
+	struct pbwire_field f;
+	unsigned count;
+	if (!h || !h->ev_bytes)
+		return 0;
+	/* A oneof's case is its field's number. */
+	if (ev->payload_case == LD__EVENT__PAYLOAD_MEMBER_INFO && st->info == ev->member_info) {
+		if (pbwire_find(h->ev_bytes, h->ev_len, LD__EVENT__PAYLOAD_MEMBER_INFO, &f,
+				&count) ||
+		    count != 1)
+			return 0;
+		sp[0] = (struct pbwire_splice){1, f.value, f.len};
+		return 1;
+	}
+	if (ev->payload_case != LD__EVENT__PAYLOAD_OUTFLOW || !ev->outflow ||
+	    st->info != ev->outflow->member ||
+	    pbwire_find(h->ev_bytes, h->ev_len, LD__EVENT__PAYLOAD_OUTFLOW, &f, &count) ||
+	    count != 1)
+		return 0;
+	/* The registration as packed: his record first (field 1), then the rest. */
+	const uint8_t *p = f.value, *end = f.value + f.len;
+	struct pbwire_field rec;
+	if (pbwire_next(&p, end, &rec) != 1 || rec.number != 1 || rec.type != 2 ||
+	    pbwire_find(p, (size_t)(end - p), 1, &f, &count) || count != 0)
+		return 0;
+	sp[0] = (struct pbwire_splice){1, rec.value, rec.len};
+	if (!bare_outflow)
+		return 1;
+	sp[1] = (struct pbwire_splice){5, p, (size_t)(end - p)};
+	return 2;
+}
+
 int branch_get(struct store_txn *txn, const char *code, Ld__BranchInfo **out)
 {
 	struct store_val v;
@@ -80,10 +137,12 @@ int branch_get(struct store_txn *txn, const char *code, Ld__BranchInfo **out)
 
 /*
  * Put ST with SEQ added to its history. OLD, if not NULL, is the state ST replaces: its history is
- * carried over. ST's own history field is ignored and left as it was.
+ * carried over. ST's own history field is ignored and left as it was. BARE_OUTFLOW: ST's outflow
+ * is EV's registration without his record (state_splices).
  */
-static int member_put_with(struct store_txn *txn, struct fold_hint *h, const Ld__Event *ev,
-			   Ld__MemberState *st, const Ld__MemberState *old, uint64_t seq)
+static int member_put_spliced(struct store_txn *txn, struct fold_hint *h, const Ld__Event *ev,
+			      Ld__MemberState *st, const Ld__MemberState *old, uint64_t seq,
+			      bool bare_outflow)
 {
 	size_t n = old ? old->n_history : 0;
 	uint64_t stack[64];
@@ -98,7 +157,11 @@ static int member_put_with(struct store_txn *txn, struct fold_hint *h, const Ld_
 	st->history = history;
 	st->n_history = n + 1;
 	st->last_seq = seq;
-	int rc = member_state_put(txn, st);
+	struct pbwire_splice sp[2];
+	size_t n_sp = state_splices(h, ev, st, bare_outflow, sp);
+	struct member_room room = {txn, st->info->id};
+	int rc = n_sp ? pbwire_pack_spliced(&st->base, sp, n_sp, member_reserve, &room)
+		      : member_state_put(txn, st);
 	if (rc == 0 && h) {
 		h->have_before = false; /* what comes next in this fold reads the store */
 		if (h->self) {
@@ -111,6 +174,13 @@ static int member_put_with(struct store_txn *txn, struct fold_hint *h, const Ld_
 	if (history != stack)
 		free(history);
 	return rc;
+}
+
+/* member_put_spliced of ST, whose outflow (if any) is not an event's registration. */
+static int member_put_with(struct store_txn *txn, struct fold_hint *h, const Ld__Event *ev,
+			   Ld__MemberState *st, const Ld__MemberState *old, uint64_t seq)
+{
+	return member_put_spliced(txn, h, ev, st, old, seq, false);
 }
 
 static int fold_member_registered(struct store_txn *txn, struct fold_hint *h, const Ld__Event *ev,
@@ -180,7 +250,7 @@ static int fold_outflow_registered(struct store_txn *txn, struct fold_hint *h, c
 		st.transfer_to = old->transfer_to;
 		st.temp_branch = old->temp_branch;
 	}
-	rc = member_put_with(txn, h, ev, &st, old, seq);
+	rc = member_put_spliced(txn, h, ev, &st, old, seq, true);
 	if (old)
 		before_free(h, old);
 	return rc;

@@ -33,7 +33,10 @@ struct fold_hint {
 				    fold and restored */
 	const uint8_t *self;	 /* in: this site, to route the event by his state after it; or
 				    NULL */
-	bool routed;		 /* out: the fold wrote his state, and DEST holds N_DEST sites */
+	const uint8_t *ev_bytes; /* in: the event as packed in the log (EV_LEN bytes), or NULL:
+				    his state then copies its sub-messages from them (pbwire.h) */
+	size_t ev_len;
+	bool routed; /* out: the fold wrote his state, and DEST holds N_DEST sites */
 	int n_dest;
 	uint8_t dest[DOMAIN_MAX_DEST][LD_SITE_ID_BYTES]; /* as domain_route gives them */
 };

@@ -353,6 +353,7 @@ struct import_state {
 	size_t before;		      /* rows committed by an earlier import of the same file */
 	size_t total;		      /* rows of the file (known once judged) */
 	size_t part_rows;	      /* rows per part */
+	size_t csv_len;		      /* the file's length (its text is the request's) */
 	size_t first_row, first_line; /* where the rows start (after the header): offset, line */
 	struct import_part *parts; /* N_PARTS of them, each known once the one before is written */
 	size_t n_parts;
@@ -592,7 +593,7 @@ static void *judge_main(void *arg)
 	j->rc = store_begin(j->rq.daemon->store, false, &txn);
 	if (j->rc == 0) {
 		struct csv_reader reader;
-		csv_reader_init(&reader, j->csv, strlen(j->csv));
+		csv_reader_init(&reader, j->csv, j->im->csv_len);
 		csv_reader_seek(&reader, j->csv, j->from, j->from_line);
 		j->rc = judge_rows(j, txn, &reader);
 		csv_reader_free(&reader);
@@ -632,7 +633,7 @@ static int import_judging_start(struct import_judging *jg, struct request *rq, c
 				const char *csv, const struct import_state *im)
 {
 	memset(jg, 0, sizeof(*jg));
-	size_t len = strlen(csv), line = 0, split = 0;
+	size_t len = im->csv_len, line = 0, split = 0;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	/* Two judges for a large file judged from its first row. */
 	if (im->before == 0 && cpus > 1 &&
@@ -756,8 +757,9 @@ static int import_prepare(struct request *rq, struct store_txn *txn, const char 
 	struct import_state *im = calloc(1, sizeof(*im));
 	if (!im)
 		return -ENOMEM;
+	im->csv_len = strlen(csv);
 	struct csv_reader reader;
-	csv_reader_init(&reader, csv, strlen(csv));
+	csv_reader_init(&reader, csv, im->csv_len);
 	char **values;
 	size_t n, line, total = 0;
 	int rc = csv_next(&reader, &values, &n, &line);
@@ -773,7 +775,7 @@ static int import_prepare(struct request *rq, struct store_txn *txn, const char 
 	im->first_row = csv_reader_tell(&reader, csv, &im->first_line);
 	im->part_rows = import_part_rows();
 	memcpy(im->key, IMPORT_KEY, sizeof(IMPORT_KEY) - 1);
-	if (eventlog_sha256(csv, strlen(csv), im->key + sizeof(IMPORT_KEY) - 1) != 0) {
+	if (eventlog_sha256(csv, im->csv_len, im->key + sizeof(IMPORT_KEY) - 1) != 0) {
 		rc = -EIO;
 		goto out;
 	}
@@ -814,7 +816,7 @@ static int import_write_rows(struct request *rq, struct store_txn *txn, const ch
 	struct lookup_memo memo = {0}; /* this part's transaction only: other jobs ran between */
 	struct fields f = {.get = row_field, .prefix = "", .ctx = &row, .memo = &memo};
 	struct csv_reader reader;
-	csv_reader_init(&reader, csv, strlen(csv));
+	csv_reader_init(&reader, csv, im->csv_len);
 	csv_reader_seek(&reader, csv, pt->offset, pt->line);
 	size_t n;
 	char **values;

@@ -64,6 +64,18 @@ int commit_check(struct request *rq, struct store_txn *txn, Ld__Event *ev,
 	return rc && v.why[0] ? refusal(rq, txn, ev, rc, &v) : rc;
 }
 
+/* commit_event with his state before EV known: ST (borrowed; NULL: not in the store) if HAVE. */
+static int commit_known(struct request *rq, struct store_txn *txn, Ld__Event *ev, bool have,
+			Ld__MemberState *st, const char *action, const char *detail, uint64_t *seq)
+{
+	int rc = commit_check(rq, txn, ev, st);
+	if (rc == 0)
+		rc = eventlog_commit_known(txn, rq->daemon->site_id, ev, have, st, seq);
+	if (rc || !action)
+		return rc;
+	return audit_append(txn, request_operator(rq), rq->uid, action, ev->member, detail);
+}
+
 int commit_event(struct request *rq, struct store_txn *txn, Ld__Event *ev, const char *action,
 		 const char *detail, uint64_t *seq)
 {
@@ -71,16 +83,14 @@ int commit_event(struct request *rq, struct store_txn *txn, Ld__Event *ev, const
 	Ld__MemberState *st;
 	bool have;
 	int rc = domain_member_before(txn, ev, &have, &st);
-	if (rc)
-		return rc;
-	rc = commit_check(rq, txn, ev, st);
 	if (rc == 0)
-		rc = eventlog_commit_known(txn, rq->daemon->site_id, ev, have, st, seq);
+		rc = commit_known(rq, txn, ev, have, st, action, detail, seq);
 	if (st)
 		ld__member_state__free_unpacked(st, NULL);
-	if (rc)
-		return rc;
-	if (!action)
-		return 0;
-	return audit_append(txn, request_operator(rq), rq->uid, action, ev->member, detail);
+	return rc;
+}
+
+int commit_event_new_member(struct request *rq, struct store_txn *txn, Ld__Event *ev, uint64_t *seq)
+{
+	return commit_known(rq, txn, ev, true, NULL, NULL, NULL, seq);
 }

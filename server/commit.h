@@ -35,3 +35,10 @@ int commit_check(struct request *rq, struct store_txn *txn, Ld__Event *ev,
  */
 int commit_event(struct request *rq, struct store_txn *txn, Ld__Event *ev, const char *action,
 		 const char *detail, uint64_t *seq);
+
+/*
+ * commit_event for an event about a member the caller found absent from the store in TXN (a new
+ * registration): his state is not read again.
+ */
+int commit_event_new_member(struct request *rq, struct store_txn *txn, Ld__Event *ev,
+			    uint64_t *seq);

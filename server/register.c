@@ -223,7 +223,7 @@ int register_member(struct request *rq, struct store_txn *txn, const struct fiel
 	Ld__MemberInfo m;
 	Ld__Event ev;
 	int rc = register_member_check(rq, txn, f, idno, &m, &ev);
-	return rc ? rc : commit_event(rq, txn, &ev, NULL, NULL, seq);
+	return rc ? rc : commit_event_new_member(rq, txn, &ev, seq);
 }
 
 static const char *const reasons[] = {"work", "business", "residence", "study", "other"};
@@ -444,7 +444,7 @@ int register_member_out(struct request *rq, struct store_txn *txn, const struct 
 	int rc = register_member_out_check(rq, txn, f, &d);
 	memcpy(idno, d.idno, LD_IDNO_SIZE);
 	if (rc == 0)
-		rc = commit_event(rq, txn, &d.out.ev, NULL, NULL, seq);
+		rc = commit_event_new_member(rq, txn, &d.out.ev, seq);
 	outflow_draft_free(&d.out);
 	return rc;
 }

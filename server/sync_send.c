@@ -92,6 +92,11 @@ void peer_fill(struct sync_peer *p)
 		memcpy(key, p->id, LD_SITE_ID_BYTES);
 		store_u64_key(p->sent_seq + 1, key + LD_SITE_ID_BYTES);
 		struct store_val k = {.data = key, .len = sizeof(key)};
+		struct eventlog_reader log;
+		if (eventlog_reader_open(txn, &log) != 0) {
+			store_cursor_close(c);
+			break;
+		}
 		size_t n = 0, bytes = 0;
 		uint64_t last = p->sent_seq;
 		for (int rc = store_cursor_get(c, STORE_SET_RANGE, &k, NULL);
@@ -100,13 +105,14 @@ void peer_fill(struct sync_peer *p)
 			if (k.len != sizeof(key) || memcmp(k.data, p->id, LD_SITE_ID_BYTES) != 0)
 				break;
 			uint64_t seq = store_u64_from((const uint8_t *)k.data + LD_SITE_ID_BYTES);
-			if (eventlog_event_bytes(txn, seq, &events[n]) != 0)
+			if (eventlog_reader_bytes(&log, seq, &events[n]) != 0)
 				break;
 			p->sync->read_since_trim += events[n].len;
 			bytes += events[n].len;
 			last = seq;
 			n++;
 		}
+		eventlog_reader_close(&log);
 		store_cursor_close(c);
 		if (n > 0) {
 			Ld__EventBatch b = LD__EVENT_BATCH__INIT;

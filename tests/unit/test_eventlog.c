@@ -277,18 +277,47 @@ static void event_bytes_are_the_entrys_event(void **state)
 {
 	struct fixture *f = *state;
 	struct store_txn *txn;
+	struct eventlog_reader r;
 	assert_int_equal(store_begin(f->store, false, &txn), 0);
-	for (uint64_t seq = 1; seq <= 3; seq++) {
+	assert_int_equal(eventlog_reader_open(txn, &r), 0);
+	/* in order (the cursor steps), then back and skipping (it seeks) */
+	const uint64_t seqs[] = {1, 2, 3, 1, 3, 2};
+	for (size_t i = 0; i < sizeof(seqs) / sizeof(seqs[0]); i++) {
 		Ld__LogEntry *entry;
 		ProtobufCBinaryData b = {0};
-		assert_int_equal(eventlog_read(txn, seq, &entry, NULL), 0);
-		assert_int_equal(eventlog_event_bytes(txn, seq, &b), 0);
+		assert_int_equal(eventlog_read(txn, seqs[i], &entry, NULL), 0);
+		assert_int_equal(eventlog_reader_bytes(&r, seqs[i], &b), 0);
 		assert_int_equal(b.len, entry->event.len);
 		assert_memory_equal(b.data, entry->event.data, b.len);
 		ld__log_entry__free_unpacked(entry, NULL);
 	}
 	ProtobufCBinaryData b = {0};
-	assert_int_equal(eventlog_event_bytes(txn, 4, &b), LD_ENOTFOUND);
+	assert_int_equal(eventlog_reader_bytes(&r, 4, &b), LD_ENOTFOUND);
+	assert_int_equal(eventlog_reader_bytes(&r, 5, &b), LD_ENOTFOUND);
+	assert_int_equal(eventlog_reader_bytes(&r, 3, &b), 0);
+	assert_int_equal(eventlog_reader_bytes(&r, 4, &b), LD_ENOTFOUND); /* after the last */
+	eventlog_reader_close(&r);
+	store_abort(txn);
+}
+
+/* A seq missing from the log (removed at rest) is not found, and the one after it still is. */
+static void reader_steps_over_a_missing_entry(void **state)
+{
+	struct fixture *f = *state;
+	struct store_txn *txn;
+	uint8_t key[8];
+	store_u64_key(2, key);
+	assert_int_equal(store_begin(f->store, true, &txn), 0);
+	assert_int_equal(store_del(txn, TBL_LOG, key, 8), 0);
+	assert_int_equal(store_commit(txn), 0);
+	struct eventlog_reader r;
+	ProtobufCBinaryData b = {0};
+	assert_int_equal(store_begin(f->store, false, &txn), 0);
+	assert_int_equal(eventlog_reader_open(txn, &r), 0);
+	assert_int_equal(eventlog_reader_bytes(&r, 1, &b), 0);
+	assert_int_equal(eventlog_reader_bytes(&r, 2, &b), LD_ENOTFOUND); /* the cursor is on 3 */
+	assert_int_equal(eventlog_reader_bytes(&r, 3, &b), 0);
+	eventlog_reader_close(&r);
 	store_abort(txn);
 }
 
@@ -312,8 +341,11 @@ static void event_bytes_of_a_broken_entry_are_corrupt(void **state)
 		overwrite_entry(f->store, 2, cases[i].p, cases[i].n);
 		struct store_txn *txn;
 		ProtobufCBinaryData b = {0};
+		struct eventlog_reader r;
 		assert_int_equal(store_begin(f->store, false, &txn), 0);
-		assert_int_equal(eventlog_event_bytes(txn, 2, &b), LD_ECORRUPT);
+		assert_int_equal(eventlog_reader_open(txn, &r), 0);
+		assert_int_equal(eventlog_reader_bytes(&r, 2, &b), LD_ECORRUPT);
+		eventlog_reader_close(&r);
 		store_abort(txn);
 	}
 	free(raw);
@@ -930,6 +962,181 @@ static void wrong_origins_row_caught(void **state)
 	assert_true(r.first_bad == 3);
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* Member rows: the state's record copied from the event's bytes                              */
+
+/* Member IDNO's row is exactly what protobuf-c packs for the state it unpacks to; *out gets it. */
+static void member_row_is_its_pack(struct store *s, const char *idno, Ld__MemberState **out)
+{
+	struct store_txn *txn;
+	struct store_val v;
+	assert_int_equal(store_begin(s, false, &txn), 0);
+	assert_int_equal(store_get(txn, TBL_MEMBERS, idno, strlen(idno), &v), 0);
+	Ld__MemberState *st = ld__member_state__unpack(NULL, v.len, v.data);
+	assert_non_null(st);
+	size_t len = ld__member_state__get_packed_size(st);
+	uint8_t *packed = malloc(len);
+	assert_non_null(packed);
+	ld__member_state__pack(st, packed);
+	assert_int_equal(len, v.len);
+	assert_memory_equal(packed, v.data, len);
+	free(packed);
+	store_abort(txn);
+	*out = st;
+}
+
+static void fill_outflow(Ld__OutflowInfo *of, Ld__MemberInfo *mi, const uint8_t *inflow)
+{
+	of->member = mi;
+	of->reason = "work";
+	of->inflow_site.data = (uint8_t *)inflow;
+	of->inflow_site.len = LD_SITE_ID_BYTES;
+	of->inflow_name = "南京";
+	of->place = "南京市江宁区";
+	of->from = 20100;
+	of->until = INT32_MIN;
+	of->employer = "某某公司";
+	of->outflow_name = "昆山";
+}
+
+static void member_rows_are_what_packing_writes(void **state)
+{
+	struct fixture *f = *state;
+	Ld__MemberState *st;
+	/* member.registered: his record is the event's */
+	member_row_is_its_pack(f->store, IDNO, &st);
+	assert_string_equal(st->info->name, "王芳");
+	ld__member_state__free_unpacked(st, NULL);
+
+	/* outflow.registered: his record and the registration, without the record in it */
+	uint8_t inflow[LD_SITE_ID_BYTES];
+	memset(inflow, 0x5a, sizeof(inflow));
+	Ld__MemberInfo mi = LD__MEMBER_INFO__INIT;
+	fill_member_info(&mi, "王芳芳");
+	Ld__OutflowInfo of = LD__OUTFLOW_INFO__INIT;
+	fill_outflow(&of, &mi, inflow);
+	Ld__Event ev = LD__EVENT__INIT;
+	ev.kind = LD__EVENT_KIND__OUTFLOW_REGISTERED;
+	ev.date = 20100;
+	ev.member = IDNO;
+	ev.operator_ = "tester";
+	ev.payload_case = LD__EVENT__PAYLOAD_OUTFLOW;
+	ev.outflow = &of;
+	struct store_txn *txn;
+	uint64_t seq;
+	assert_int_equal(store_begin(f->store, true, &txn), 0);
+	assert_int_equal(eventlog_commit_local(txn, site_a, &ev, &seq), 0);
+	assert_int_equal(store_commit(txn), 0);
+	member_row_is_its_pack(f->store, IDNO, &st);
+	assert_string_equal(st->state, "away");
+	assert_string_equal(st->info->name, "王芳芳");
+	assert_non_null(st->outflow);
+	assert_null(st->outflow->member);
+	assert_string_equal(st->outflow->employer, "某某公司");
+	assert_memory_equal(st->outflow->inflow_site.data, inflow, LD_SITE_ID_BYTES);
+	assert_int_equal(st->n_history, 2);
+	assert_true(st->history[1] == seq);
+	ld__member_state__free_unpacked(st, NULL);
+	assert_true(run_verify(f->store).ok);
+}
+
+/* A length-delimited field NUMBER holding BYTES, appended at OUT; returns its end. */
+static uint8_t *put_len_field(uint8_t *out, uint32_t number, const uint8_t *bytes, size_t len)
+{
+	*out++ = (uint8_t)(number << 3 | 2);
+	assert_true(len < 16384);
+	if (len >= 128) {
+		*out++ = (uint8_t)(len | 0x80);
+		*out++ = (uint8_t)(len >> 7);
+	} else {
+		*out++ = (uint8_t)len;
+	}
+	memcpy(out, bytes, len);
+	return out + len;
+}
+
+/*
+ * A peer's registration out of member IDNO as a peer may send it, not as protobuf-c packs it:
+ * RECORD_LAST puts his record after the registration's other fields; else his record carries its
+ * name twice (the second wins). Appended at S as the peer's ORIGIN_SEQ.
+ */
+static void append_odd_registration(struct store *s, const char *idno, uint64_t origin_seq,
+				    bool record_last)
+{
+	uint8_t peer[LD_SITE_ID_BYTES];
+	memcpy(peer, site_a, LD_SITE_ID_BYTES);
+	peer[0] ^= 0x80;
+	Ld__MemberInfo mi = LD__MEMBER_INFO__INIT;
+	fill_member_info(&mi, "李雷");
+	mi.id = (char *)idno;
+	Ld__OutflowInfo of = LD__OUTFLOW_INFO__INIT;
+	fill_outflow(&of, NULL, site_a);
+	Ld__Event ev = LD__EVENT__INIT;
+	ev.origin.data = peer;
+	ev.origin.len = LD_SITE_ID_BYTES;
+	ev.origin_seq = origin_seq;
+	ev.kind = LD__EVENT_KIND__OUTFLOW_REGISTERED;
+	ev.date = 20100;
+	ev.member = (char *)idno;
+	ev.operator_ = "peer";
+	static uint8_t bytes[4096], record[512], rest[512], payload[1100];
+	size_t len = ld__event__pack(&ev, bytes); /* no payload yet: fields 1-7 */
+	size_t rlen = ld__member_info__pack(&mi, record);
+	if (!record_last)
+		rlen = (size_t)(put_len_field(record + rlen, 2, (const uint8_t *)"韩梅梅", 9) -
+				record);
+	size_t restlen = ld__outflow_info__pack(&of, rest);
+	uint8_t *p = payload;
+	if (record_last) {
+		memcpy(p, rest, restlen);
+		p = put_len_field(p + restlen, 1, record, rlen);
+	} else {
+		p = put_len_field(p, 1, record, rlen);
+		memcpy(p, rest, restlen);
+		p += restlen;
+	}
+	len = (size_t)(put_len_field(bytes + len, LD__EVENT__PAYLOAD_OUTFLOW, payload,
+				     (size_t)(p - payload)) -
+		       bytes);
+	Ld__Event *got = ld__event__unpack(NULL, len, bytes);
+	assert_non_null(got);
+	assert_int_equal(got->payload_case, LD__EVENT__PAYLOAD_OUTFLOW);
+	struct store_txn *txn;
+	uint64_t seq;
+	assert_int_equal(store_begin(s, true, &txn), 0);
+	assert_int_equal(eventlog_append_remote(txn, got, bytes, len, &seq), 0);
+	assert_int_equal(store_commit(txn), 0);
+	ld__event__free_unpacked(got, NULL);
+}
+
+static void a_peers_registration_packed_otherwise_folds_the_same(void **state)
+{
+	struct fixture *f = *state;
+	/* His record last: his state is packed whole. */
+	append_odd_registration(f->store, "110105194912310037", 7, true);
+	Ld__MemberState *st;
+	member_row_is_its_pack(f->store, "110105194912310037", &st);
+	assert_string_equal(st->state, "away");
+	assert_string_equal(st->info->name, "李雷");
+	assert_null(st->outflow->member);
+	assert_string_equal(st->outflow->place, "南京市江宁区");
+	ld__member_state__free_unpacked(st, NULL);
+
+	/* His name twice: the state holds the bytes as sent, which say what unpacking says. */
+	const char *idno = "110105194912310045";
+	append_odd_registration(f->store, idno, 8, false);
+	struct store_txn *txn;
+	assert_int_equal(store_begin(f->store, false, &txn), 0);
+	assert_int_equal(member_state_get(txn, idno, &st), 0);
+	store_abort(txn);
+	assert_string_equal(st->info->name, "韩梅梅");
+	assert_string_equal(st->outflow->employer, "某某公司");
+	ld__member_state__free_unpacked(st, NULL);
+	/* verify folds the same bytes again: the state tables agree */
+	struct verify_result r = run_verify(f->store);
+	assert_true(r.ok);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -941,6 +1148,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(aborted_commit_leaves_no_trace, setup_three, teardown),
 	    cmocka_unit_test_setup_teardown(read_returns_local_event, setup_three, teardown),
 	    cmocka_unit_test_setup_teardown(event_bytes_are_the_entrys_event, setup_three,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(reader_steps_over_a_missing_entry, setup_three,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(event_bytes_of_a_broken_entry_are_corrupt, setup_three,
 					    teardown),
@@ -969,6 +1178,10 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(own_origins_rows_of_old_stores_verify, setup_three,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(wrong_origins_row_caught, setup_three, teardown),
+	    cmocka_unit_test_setup_teardown(member_rows_are_what_packing_writes, setup_three,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(a_peers_registration_packed_otherwise_folds_the_same,
+					    setup_three, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

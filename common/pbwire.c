@@ -1,0 +1,206 @@
+/*
+ * pbwire.c: see pbwire.h.
+ */
+#include "pbwire.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lderr.h"
+
+/* A varint at *P (below END) into *OUT, moving *P past it; false if cut short or too long. */
+static bool read_varint(const uint8_t **p, const uint8_t *end, uint64_t *out)
+{
+	uint64_t v = 0;
+	for (unsigned shift = 0; shift < 64 && *p < end; shift += 7) {
+		uint8_t b = *(*p)++;
+		v |= (uint64_t)(b & 0x7f) << shift;
+		if (!(b & 0x80)) {
+			*out = v;
+			return true;
+		}
+	}
+	return false;
+}
+
+int pbwire_next(const uint8_t **p, const uint8_t *end, struct pbwire_field *f)
+{
+	if (*p >= end)
+		return 0;
+	const uint8_t *q = *p;
+	uint64_t tag, n;
+	f->start = q;
+	if (!read_varint(&q, end, &tag) || tag >> 3 == 0 || tag >> 3 > UINT32_MAX)
+		return LD_ECORRUPT;
+	f->number = (uint32_t)(tag >> 3);
+	f->type = (unsigned)(tag & 7);
+	f->value = NULL;
+	f->len = 0;
+	switch (f->type) {
+	case 0:
+		if (!read_varint(&q, end, &n))
+			return LD_ECORRUPT;
+		break;
+	case 1:
+	case 5:
+		n = f->type == 1 ? 8 : 4;
+		if ((size_t)(end - q) < n)
+			return LD_ECORRUPT;
+		q += n;
+		break;
+	case 2:
+		if (!read_varint(&q, end, &n) || n > (size_t)(end - q))
+			return LD_ECORRUPT;
+		f->value = q;
+		f->len = (size_t)n;
+		q += n;
+		break;
+	default:
+		return LD_ECORRUPT;
+	}
+	f->end = q;
+	*p = q;
+	return 1;
+}
+
+int pbwire_find(const uint8_t *bytes, size_t len, uint32_t number, struct pbwire_field *f,
+		unsigned *count)
+{
+	const uint8_t *p = bytes, *end = bytes + len;
+	struct pbwire_field g;
+	int rc;
+	*count = 0;
+	while ((rc = pbwire_next(&p, end, &g)) == 1) {
+		if (g.number != number)
+			continue;
+		if (g.type != 2)
+			return LD_ECORRUPT;
+		*f = g;
+		++*count;
+	}
+	return rc;
+}
+
+/* Bytes of V as a varint. */
+static size_t varint_size(uint64_t v)
+{
+	size_t n = 1;
+	while (v >= 0x80) {
+		v >>= 7;
+		n++;
+	}
+	return n;
+}
+
+static uint8_t *put_varint(uint8_t *out, uint64_t v)
+{
+	while (v >= 0x80) {
+		*out++ = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	*out++ = (uint8_t)v;
+	return out;
+}
+
+static size_t splice_size(const struct pbwire_splice *s)
+{
+	return varint_size((uint64_t)s->number << 3 | 2) + varint_size(s->len) + s->len;
+}
+
+static uint8_t *put_splice(uint8_t *out, const struct pbwire_splice *s)
+{
+	out = put_varint(out, (uint64_t)s->number << 3 | 2);
+	out = put_varint(out, s->len);
+	memcpy(out, s->bytes, s->len);
+	return out + s->len;
+}
+
+/* M packed whole into room from RESERVE. */
+static int pack_whole(const ProtobufCMessage *m, pbwire_reserve_fn reserve, void *ctx)
+{
+	size_t len = protobuf_c_message_get_packed_size(m);
+	uint8_t *room;
+	int rc = reserve(ctx, len, &room);
+	if (rc == 0)
+		protobuf_c_message_pack(m, room);
+	return rc;
+}
+
+/* True if REST (packed fields) is in ascending field number: then the splices can go between. */
+static bool ascending(const uint8_t *rest, size_t len)
+{
+	const uint8_t *p = rest, *end = rest + len;
+	struct pbwire_field f;
+	uint32_t last = 0;
+	int rc;
+	while ((rc = pbwire_next(&p, end, &f)) == 1) {
+		if (f.number < last)
+			return false;
+		last = f.number;
+	}
+	return rc == 0;
+}
+
+#define MAX_SPLICES 4
+
+int pbwire_pack_spliced(ProtobufCMessage *m, const struct pbwire_splice *sp, size_t n,
+			pbwire_reserve_fn reserve, void *ctx)
+{
+	void **slot[MAX_SPLICES];
+	if (n > MAX_SPLICES || m->n_unknown_fields) /* those go last, whatever their number */
+		return pack_whole(m, reserve, ctx);
+	for (size_t i = 0; i < n; i++) {
+		const ProtobufCFieldDescriptor *fd =
+		    protobuf_c_message_descriptor_get_field(m->descriptor, sp[i].number);
+		if (!fd || fd->type != PROTOBUF_C_TYPE_MESSAGE ||
+		    fd->label == PROTOBUF_C_LABEL_REPEATED ||
+		    (fd->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) ||
+		    (i && sp[i].number <= sp[i - 1].number))
+			return pack_whole(m, reserve, ctx);
+		slot[i] = (void **)((char *)m + fd->offset);
+		if (!*slot[i])
+			return pack_whole(m, reserve, ctx);
+	}
+	void *saved[MAX_SPLICES];
+	for (size_t i = 0; i < n; i++) {
+		saved[i] = *slot[i];
+		*slot[i] = NULL;
+	}
+	size_t len = protobuf_c_message_get_packed_size(m);
+	uint8_t stack[1024];
+	uint8_t *rest = len <= sizeof(stack) ? stack : malloc(len);
+	if (rest)
+		protobuf_c_message_pack(m, rest);
+	for (size_t i = 0; i < n; i++)
+		*slot[i] = saved[i];
+	if (!rest)
+		return -ENOMEM;
+	int rc;
+	if (!ascending(rest, len)) {
+		rc = pack_whole(m, reserve, ctx);
+		goto out;
+	}
+	size_t total = len;
+	for (size_t i = 0; i < n; i++)
+		total += splice_size(&sp[i]);
+	uint8_t *room;
+	if ((rc = reserve(ctx, total, &room)))
+		goto out;
+	/* Each splice goes before the first packed field with a higher number. */
+	const uint8_t *p = rest, *end = rest + len;
+	struct pbwire_field f;
+	size_t j = 0;
+	while (pbwire_next(&p, end, &f) == 1) {
+		while (j < n && sp[j].number < f.number)
+			room = put_splice(room, &sp[j++]);
+		memcpy(room, f.start, (size_t)(f.end - f.start));
+		room += f.end - f.start;
+	}
+	while (j < n)
+		room = put_splice(room, &sp[j++]);
+out:
+	if (rest != stack)
+		free(rest);
+	return rc;
+}

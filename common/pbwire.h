@@ -1,0 +1,63 @@
+/*
+ * pbwire.h: protobuf's wire format read and written directly, where unpacking or packing through
+ * protobuf-c's descriptors would redo work already done.
+ *
+ * A message on the wire is a sequence of fields, each a varint tag (number << 3 | wire type) and
+ * its value. protobuf-c packs a message's fields in ascending number, unknown fields last; the
+ * spliced pack below keeps that order, so its bytes are the ones protobuf_c_message_pack would
+ * write whenever the spliced bytes are themselves what it would write for those sub-messages.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <protobuf-c/protobuf-c.h>
+
+/* One field as read off the wire. */
+struct pbwire_field {
+	uint32_t number;
+	unsigned type;	      /* the wire type: 0 varint, 1 64-bit, 2 length-delimited, 5 32-bit */
+	const uint8_t *start; /* its tag */
+	const uint8_t *value; /* a length-delimited field's contents (after its length) */
+	size_t len;	      /* ... and their length */
+	const uint8_t *end;   /* just past the field */
+};
+
+/*
+ * The field at *P (below END) into *F, moving *P past it. Returns 1, 0 at END, or LD_ECORRUPT for
+ * a cut or malformed field (a varint over 10 bytes, a wire type other than 0, 1, 2 and 5).
+ */
+int pbwire_next(const uint8_t **p, const uint8_t *end, struct pbwire_field *f);
+
+/*
+ * The length-delimited field NUMBER of the message in BYTES (LEN of them): *F gets its last
+ * occurrence (as unpacking keeps it) and *COUNT how many there are. Returns 0 (even if *COUNT is
+ * 0) or LD_ECORRUPT. F's pointers point into BYTES.
+ */
+int pbwire_find(const uint8_t *bytes, size_t len, uint32_t number, struct pbwire_field *f,
+		unsigned *count);
+
+/* A sub-message field of a message whose packed bytes are known. */
+struct pbwire_splice {
+	uint32_t number;      /* the field: a singular sub-message */
+	const uint8_t *bytes; /* its packed contents (borrowed) */
+	size_t len;
+};
+
+/*
+ * Where the packed message goes: called once with its length, *ROOM gets where to write it
+ * (at least LEN bytes, owned by the callee). Returns 0 or a failure pbwire_pack_spliced passes on.
+ */
+typedef int (*pbwire_reserve_fn)(void *ctx, size_t len, uint8_t **room);
+
+/*
+ * Pack M with the sub-messages of SP (N of them, in ascending field number, each field of M
+ * non-NULL) written from their known bytes instead of packed again. M is borrowed: those fields
+ * are set NULL while its other fields are packed and restored before it returns. The room comes
+ * from RESERVE(CTX, ...). Falls back to protobuf_c_message_pack if M's descriptor does not allow a
+ * splice (a field not a singular sub-message). Returns 0, -ENOMEM, or RESERVE's failure.
+ */
+int pbwire_pack_spliced(ProtobufCMessage *m, const struct pbwire_splice *sp, size_t n,
+			pbwire_reserve_fn reserve, void *ctx);

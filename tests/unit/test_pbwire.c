@@ -1,0 +1,232 @@
+/*
+ * test_pbwire.c: unit tests of common/pbwire.c: fields read off the wire (and refused when cut or
+ * malformed), and a spliced pack that writes exactly the bytes protobuf-c's own pack writes for a
+ * member's state, whatever the lengths (one- and two-byte varints, a state over the stack
+ * buffer), and falls back to the whole pack where a splice cannot go.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lderr.h"
+#include "pbwire.h"
+#include "record.pb-c.h"
+
+static void fields_are_read_in_order(void **state)
+{
+	(void)state;
+	/* 1: varint 150; 2: "hi"; 3: fixed64; 4: fixed32; 2 again: "yo" */
+	const uint8_t msg[] = {0x08, 0x96, 0x01, 0x12, 0x02, 'h', 'i', 0x19, 1,	   2,	 3,   4,  5,
+			       6,    7,	   8,	 0x25, 1,    2,	  3,   4,    0x12, 0x02, 'y', 'o'};
+	const uint8_t *p = msg, *end = msg + sizeof(msg);
+	struct pbwire_field f;
+	const uint32_t numbers[] = {1, 2, 3, 4, 2};
+	const unsigned types[] = {0, 2, 1, 5, 2};
+	for (size_t i = 0; i < 5; i++) {
+		assert_int_equal(pbwire_next(&p, end, &f), 1);
+		assert_int_equal(f.number, numbers[i]);
+		assert_int_equal(f.type, types[i]);
+	}
+	assert_int_equal(pbwire_next(&p, end, &f), 0);
+
+	unsigned count;
+	assert_int_equal(pbwire_find(msg, sizeof(msg), 2, &f, &count), 0);
+	assert_int_equal(count, 2);
+	assert_int_equal(f.len, 2);
+	assert_memory_equal(f.value, "yo", 2); /* the last, as unpacking keeps it */
+	assert_int_equal(pbwire_find(msg, sizeof(msg), 9, &f, &count), 0);
+	assert_int_equal(count, 0);
+	/* A varint field asked for as length-delimited: not what the caller expects. */
+	assert_int_equal(pbwire_find(msg, sizeof(msg), 1, &f, &count), LD_ECORRUPT);
+}
+
+static void cut_and_malformed_fields_are_corrupt(void **state)
+{
+	(void)state;
+	struct pbwire_field f;
+	const struct {
+		uint8_t bytes[12];
+		size_t len;
+	} bad[] = {
+	    {{0x12, 0x05, 'a'}, 3},  /* length past the end */
+	    {{0x08}, 1},	     /* varint cut */
+	    {{0x08, 0x80, 0x80}, 3}, /* varint cut */
+	    {{0x19, 1, 2, 3}, 4},    /* fixed64 cut */
+	    {{0x0b}, 1},	     /* wire type 3 */
+	    {{0x00, 0x01}, 2},	     /* field number 0 */
+	    {{0x08, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01}, 12}, /* 11 */
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const uint8_t *p = bad[i].bytes;
+		assert_int_equal(pbwire_next(&p, bad[i].bytes + bad[i].len, &f), LD_ECORRUPT);
+		unsigned count;
+		assert_int_equal(pbwire_find(bad[i].bytes, bad[i].len, 2, &f, &count), LD_ECORRUPT);
+	}
+}
+
+/* A reserve that hands out a heap buffer of the exact length asked. */
+struct room {
+	uint8_t *bytes;
+	size_t len;
+	int calls;
+};
+
+static int reserve(void *ctx, size_t len, uint8_t **out)
+{
+	struct room *r = ctx;
+	r->calls++;
+	r->bytes = malloc(len ? len : 1);
+	r->len = len;
+	*out = r->bytes;
+	return r->bytes ? 0 : -ENOMEM;
+}
+
+static int refuse(void *ctx, size_t len, uint8_t **out)
+{
+	(void)ctx;
+	(void)len;
+	(void)out;
+	return -ENOSPC;
+}
+
+/* A string of N copies of C (N < 4096). */
+static char *repeated(char c, size_t n)
+{
+	static char buf[4][4096];
+	static int k;
+	char *s = buf[k++ % 4];
+	memset(s, c, n);
+	s[n] = '\0';
+	return s;
+}
+
+/*
+ * Pack ST spliced, with its info and outflow (as they pack alone) as the known bytes, and check
+ * the bytes are protobuf-c's own.
+ */
+static void assert_splice_is_pack(Ld__MemberState *st)
+{
+	size_t want_len = ld__member_state__get_packed_size(st);
+	uint8_t *want = malloc(want_len);
+	assert_non_null(want);
+	ld__member_state__pack(st, want);
+
+	uint8_t info[8192], outflow[8192];
+	struct pbwire_splice sp[2];
+	size_t n = 0;
+	sp[n++] = (struct pbwire_splice){1, info, ld__member_info__pack(st->info, info)};
+	if (st->outflow)
+		sp[n++] = (struct pbwire_splice){5, outflow,
+						 ld__outflow_info__pack(st->outflow, outflow)};
+	Ld__MemberInfo *keep_info = st->info;
+	Ld__OutflowInfo *keep_outflow = st->outflow;
+	struct room r = {0};
+	assert_int_equal(pbwire_pack_spliced(&st->base, sp, n, reserve, &r), 0);
+	assert_int_equal(r.calls, 1);
+	assert_int_equal(r.len, want_len);
+	assert_memory_equal(r.bytes, want, want_len);
+	/* The message is as it was. */
+	assert_ptr_equal(st->info, keep_info);
+	assert_ptr_equal(st->outflow, keep_outflow);
+	free(r.bytes);
+	free(want);
+}
+
+static void spliced_pack_is_protobuf_c_pack(void **state)
+{
+	(void)state;
+	static uint64_t history[300];
+	for (size_t i = 0; i < 300; i++)
+		history[i] = 1000000 + i * 977;
+	static char *receipts[40];
+	for (size_t i = 0; i < 40; i++)
+		receipts[i] = repeated('r', 30);
+	const size_t name_lens[] = {0, 3, 120, 130, 2000};
+	for (size_t k = 0; k < sizeof(name_lens) / sizeof(name_lens[0]); k++) {
+		Ld__MemberInfo mi = LD__MEMBER_INFO__INIT;
+		mi.id = "110105194912310021";
+		mi.name = repeated('n', name_lens[k]);
+		mi.sex = "F";
+		mi.birth = -7306;
+		mi.joined = 10000;
+		mi.income_fen = -1;
+		mi.set_dues_fen = -1;
+		Ld__OutflowInfo of = LD__OUTFLOW_INFO__INIT;
+		of.reason = "work";
+		of.place = repeated('p', name_lens[k] / 2);
+		of.from = 20000;
+		of.until = INT32_MIN;
+		Ld__MemberState st = LD__MEMBER_STATE__INIT;
+		st.info = &mi;
+		st.state = "away";
+		st.outflow_name = "昆山";
+		st.first_seq = 1;
+		st.last_seq = 300000 + k;
+		st.n_history = k == 4 ? 300 : 1; /* the last: over the 1 KiB stack buffer */
+		st.history = history;
+		st.n_receipts = k == 4 ? 40 : 0;
+		st.receipts = receipts;
+		st.last_visit = 20001;
+		/* info alone (home), then with his registration out */
+		assert_splice_is_pack(&st);
+		st.outflow = &of;
+		assert_splice_is_pack(&st);
+		/* an empty registration still packs as the field, with no contents */
+		Ld__OutflowInfo empty = LD__OUTFLOW_INFO__INIT;
+		st.outflow = &empty;
+		assert_splice_is_pack(&st);
+	}
+}
+
+static void a_splice_that_cannot_go_packs_whole(void **state)
+{
+	(void)state;
+	Ld__MemberInfo mi = LD__MEMBER_INFO__INIT;
+	mi.id = "110105194912310021";
+	Ld__MemberState st = LD__MEMBER_STATE__INIT;
+	st.info = &mi;
+	st.state = "home";
+	size_t want_len = ld__member_state__get_packed_size(&st);
+	uint8_t want[256];
+	ld__member_state__pack(&st, want);
+	const uint8_t junk[] = {0x0a, 0x01, 'x'};
+	/* A string field, a field that is not set, and splices out of order: each packs whole
+	 * (the junk is never used). */
+	const struct pbwire_splice not_message = {2, junk, sizeof(junk)};
+	const struct pbwire_splice not_set = {5, junk, sizeof(junk)};
+	const struct pbwire_splice out_of_order[2] = {{5, junk, 3}, {1, junk, 3}};
+	const struct {
+		const struct pbwire_splice *sp;
+		size_t n;
+	} cases[] = {{&not_message, 1}, {&not_set, 1}, {out_of_order, 2}};
+	for (size_t i = 0; i < 3; i++) {
+		struct room r = {0};
+		assert_int_equal(
+		    pbwire_pack_spliced(&st.base, cases[i].sp, cases[i].n, reserve, &r), 0);
+		assert_int_equal(r.len, want_len);
+		assert_memory_equal(r.bytes, want, want_len);
+		free(r.bytes);
+	}
+	/* The room's failure is the caller's, and the message is left as it was. */
+	uint8_t info[128];
+	const struct pbwire_splice sp = {1, info, ld__member_info__pack(&mi, info)};
+	assert_int_equal(pbwire_pack_spliced(&st.base, &sp, 1, refuse, NULL), -ENOSPC);
+	assert_ptr_equal(st.info, &mi);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(fields_are_read_in_order),
+	    cmocka_unit_test(cut_and_malformed_fields_are_corrupt),
+	    cmocka_unit_test(spliced_pack_is_protobuf_c_pack),
+	    cmocka_unit_test(a_splice_that_cannot_go_packs_whole),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
