@@ -55,8 +55,9 @@
 #define CTL_UNPACK_BUDGET (3 * LD_CTL_FRAME_MAX)
 #define CTL_UNPACK_BLOCK  512 /* a request's first bytes unpacked (pb_budget_init_block) */
 #define CTL_READ_CHUNK	  65536
-#define PIPELINE_MAX	  (1u << 20) /* unanswered bytes a client may pile up */
-#define CTL_TURN_MAX	  32	     /* requests of one connection answered in a row */
+#define CTL_IN_KEEP	  (16 * CTL_READ_CHUNK) /* a connection's read buffer is kept up to this */
+#define PIPELINE_MAX	  (1u << 20)		/* unanswered bytes a client may pile up */
+#define CTL_TURN_MAX	  32			/* requests of one connection answered in a row */
 #define CTL_THREADS_MAX	  16
 #define CTL_OUT_KEEP	  65536 /* a thread's answer buffer is kept up to this size */
 
@@ -165,6 +166,21 @@ static void conn_close(struct ctl_conn *c)
 	if (c->inflight)
 		return; /* conn_reply closes it, once the request is back */
 	uv_close((uv_handle_t *)&c->pipe, conn_closed);
+}
+
+/*
+ * After a large frame (an import's file) was taken out of C's buffer: give its room back, so the
+ * request's copy is the only one held while it runs.
+ */
+static void conn_shrink(struct ctl_conn *c)
+{
+	if (c->cap <= CTL_IN_KEEP || c->len > CTL_IN_KEEP / 2)
+		return;
+	uint8_t *b = realloc(c->buf, CTL_IN_KEEP);
+	if (b) {
+		c->buf = b;
+		c->cap = CTL_IN_KEEP;
+	}
 }
 
 static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *out)
@@ -541,6 +557,7 @@ static void conn_process(struct ctl_conn *c)
 		size_t used = LD_FRAME_HEADER + body_len;
 		memmove(c->buf, c->buf + used, c->len - used);
 		c->len -= used;
+		conn_shrink(c);
 		if (!rq->req || !rq->req->command) {
 			log_warn("ctl: closing a client that sent a request that does not decode");
 			request_free(rq);

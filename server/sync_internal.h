@@ -37,7 +37,7 @@
 #define BATCH_BYTES	 (2u << 20) /* bytes of events per batch, at most */
 #define MAX_APPLYING	 4	    /* batches at the writer before reading pauses */
 #define MAX_QUEUED	 (8u << 20) /* bytes queued to a socket before sending pauses */
-#define SEND_TRIM_BYTES	 (8u << 20) /* the sender drops the store's mapped pages this often */
+#define SEND_TRIM_BYTES	 (2u << 20) /* the sender drops the store's mapped pages this often */
 #define HELLO_TIMEOUT_MS 20000
 #define PING_IDLE_MS	 90000
 #define SILENCE_MS	 300000

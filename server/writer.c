@@ -146,6 +146,9 @@ static int run_jobs(struct writer *w, struct writer_job *batch, struct store_txn
  */
 #define LINGER_NS 500000L
 
+/* A transaction with this many puts and deletes drops the store's mapped pages after its commit. */
+#define WRITER_TRIM_CHANGES 2048
+
 /* Wait on the commit thread's condition until something is queued, or until *UNTIL if given. */
 static void wait_for_jobs(struct writer *w, const struct timespec *until)
 {
@@ -276,6 +279,7 @@ static int build_batch(struct writer *w, struct writer_job **batch, struct write
 		wait_for_jobs(w, &until);
 	}
 	pthread_mutex_unlock(&w->lock);
+	uint64_t changes = rc == 0 && txn ? store_txn_changes(txn) : 0;
 	while (rc == 0) {
 		rc = store_commit(txn); /* ends TXN, committed or not */
 		txn = NULL;
@@ -285,6 +289,10 @@ static int build_batch(struct writer *w, struct writer_job **batch, struct write
 			rc = run_jobs(w, *batch, &txn);
 	}
 	store_abort(txn); /* still open only if the batch failed before its commit */
+	/* A bulk transaction (an import's part, a peer's batches) read its pages through the map,
+	 * faster than the loop's timer drops them: drop them now. */
+	if (rc == 0 && changes >= WRITER_TRIM_CHANGES)
+		store_trim(w->store);
 	w->careful = false;
 	pthread_mutex_lock(&w->lock);
 	w->last_batch = *n;
