@@ -272,6 +272,18 @@ static void overwrite_entry(struct store *s, uint64_t seq, const void *bytes, si
 	assert_int_equal(store_commit(txn), 0);
 }
 
+/* Remove log entry SEQ, at rest. */
+static void remove_entry(struct store *s, uint64_t seq)
+{
+	struct store_txn *txn;
+	uint8_t key[8];
+
+	store_u64_key(seq, key);
+	assert_int_equal(store_begin(s, true, &txn), 0);
+	assert_int_equal(store_del(txn, TBL_LOG, key, 8), 0);
+	assert_int_equal(store_commit(txn), 0);
+}
+
 /* The sender's view of an entry's event: the same bytes the entry holds, read in place. */
 static void event_bytes_are_the_entrys_event(void **state)
 {
@@ -305,11 +317,7 @@ static void reader_steps_over_a_missing_entry(void **state)
 {
 	struct fixture *f = *state;
 	struct store_txn *txn;
-	uint8_t key[8];
-	store_u64_key(2, key);
-	assert_int_equal(store_begin(f->store, true, &txn), 0);
-	assert_int_equal(store_del(txn, TBL_LOG, key, 8), 0);
-	assert_int_equal(store_commit(txn), 0);
+	remove_entry(f->store, 2);
 	struct eventlog_reader r;
 	ProtobufCBinaryData b = {0};
 	assert_int_equal(store_begin(f->store, false, &txn), 0);
@@ -749,14 +757,8 @@ static void altered_last_entry_caught_by_head(void **state)
 static void removed_last_entry_caught_by_head(void **state)
 {
 	struct fixture *f = *state;
-	struct store_txn *txn;
-	uint8_t key[8];
 
-	store_u64_key(3, key);
-	assert_int_equal(store_begin(f->store, true, &txn), 0);
-	assert_int_equal(store_del(txn, TBL_LOG, key, 8), 0);
-	assert_int_equal(store_commit(txn), 0);
-
+	remove_entry(f->store, 3);
 	struct verify_result r = run_verify(f->store);
 	assert_false(r.ok);
 	assert_true(r.entries == 2);
@@ -767,14 +769,8 @@ static void removed_last_entry_caught_by_head(void **state)
 static void removed_middle_entry_caught(void **state)
 {
 	struct fixture *f = *state;
-	struct store_txn *txn;
-	uint8_t key[8];
 
-	store_u64_key(2, key);
-	assert_int_equal(store_begin(f->store, true, &txn), 0);
-	assert_int_equal(store_del(txn, TBL_LOG, key, 8), 0);
-	assert_int_equal(store_commit(txn), 0);
-
+	remove_entry(f->store, 2);
 	struct verify_result r = run_verify(f->store);
 	assert_false(r.ok);
 	assert_true(r.first_bad == 2);
