@@ -69,17 +69,18 @@ int member_state_put(struct store_txn *txn, const Ld__MemberState *st)
 	return put_packed(txn, TBL_MEMBERS, id, strlen(id), &st->base);
 }
 
-/* Where a member's state is packed: his row of the members table. */
+/* Where a member's state is packed: his row of the members table, keyed by his number. */
 struct member_room {
 	struct store_txn *txn;
 	const char *id;
+	size_t id_len;
 };
 
 static int member_reserve(void *ctx, size_t len, uint8_t **room)
 {
 	struct member_room *r = ctx;
 	void *p;
-	int rc = store_put_reserved(r->txn, TBL_MEMBERS, r->id, strlen(r->id), len, 0, &p);
+	int rc = store_put_reserved(r->txn, TBL_MEMBERS, r->id, r->id_len, len, 0, &p);
 	*room = p;
 	return rc;
 }
@@ -157,11 +158,10 @@ static int member_put_spliced(struct store_txn *txn, struct fold_hint *h, const 
 	st->history = history;
 	st->n_history = n + 1;
 	st->last_seq = seq;
-	struct pbwire_splice sp[2];
+	struct pbwire_splice sp[2] = {{0}};
 	size_t n_sp = state_splices(h, ev, st, bare_outflow, sp);
-	struct member_room room = {txn, st->info->id};
-	int rc = n_sp ? pbwire_pack_spliced(&st->base, sp, n_sp, member_reserve, &room)
-		      : member_state_put(txn, st);
+	struct member_room room = {txn, st->info->id, strlen(st->info->id)};
+	int rc = pbwire_pack_spliced(&st->base, sp, n_sp, member_reserve, &room);
 	if (rc == 0 && h) {
 		h->have_before = false; /* what comes next in this fold reads the store */
 		if (h->self) {

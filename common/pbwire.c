@@ -127,19 +127,16 @@ static int pack_whole(const ProtobufCMessage *m, pbwire_reserve_fn reserve, void
 	return rc;
 }
 
-/* True if REST (packed fields) is in ascending field number: then the splices can go between. */
-static bool ascending(const uint8_t *rest, size_t len)
+/*
+ * True if D's fields are in ascending number: protobuf-c packs them in the descriptor's order, so
+ * the packed fields are too, and a splice can go between them (protoc-c writes them so).
+ */
+static bool ascending(const ProtobufCMessageDescriptor *d)
 {
-	const uint8_t *p = rest, *end = rest + len;
-	struct pbwire_field f;
-	uint32_t last = 0;
-	int rc;
-	while ((rc = pbwire_next(&p, end, &f)) == 1) {
-		if (f.number < last)
+	for (unsigned i = 1; i < d->n_fields; i++)
+		if (d->fields[i].id <= d->fields[i - 1].id)
 			return false;
-		last = f.number;
-	}
-	return rc == 0;
+	return true;
 }
 
 #define MAX_SPLICES 4
@@ -148,7 +145,8 @@ int pbwire_pack_spliced(ProtobufCMessage *m, const struct pbwire_splice *sp, siz
 			pbwire_reserve_fn reserve, void *ctx)
 {
 	void **slot[MAX_SPLICES];
-	if (n > MAX_SPLICES || m->n_unknown_fields) /* those go last, whatever their number */
+	/* Unknown fields go last, whatever their number. */
+	if (n > MAX_SPLICES || m->n_unknown_fields || !ascending(m->descriptor))
 		return pack_whole(m, reserve, ctx);
 	for (size_t i = 0; i < n; i++) {
 		const ProtobufCFieldDescriptor *fd =
@@ -176,16 +174,12 @@ int pbwire_pack_spliced(ProtobufCMessage *m, const struct pbwire_splice *sp, siz
 		*slot[i] = saved[i];
 	if (!rest)
 		return -ENOMEM;
-	int rc;
-	if (!ascending(rest, len)) {
-		rc = pack_whole(m, reserve, ctx);
-		goto out;
-	}
 	size_t total = len;
 	for (size_t i = 0; i < n; i++)
 		total += splice_size(&sp[i]);
 	uint8_t *room;
-	if ((rc = reserve(ctx, total, &room)))
+	int rc = reserve(ctx, total, &room);
+	if (rc)
 		goto out;
 	/* Each splice goes before the first packed field with a higher number. */
 	const uint8_t *p = rest, *end = rest + len;

@@ -56,8 +56,9 @@ typedef int (*pbwire_reserve_fn)(void *ctx, size_t len, uint8_t **room);
  * Pack M with the sub-messages of SP (N of them, in ascending field number, each field of M
  * non-NULL) written from their known bytes instead of packed again. M is borrowed: those fields
  * are set NULL while its other fields are packed and restored before it returns. The room comes
- * from RESERVE(CTX, ...). Falls back to protobuf_c_message_pack if M's descriptor does not allow a
- * splice (a field not a singular sub-message). Returns 0, -ENOMEM, or RESERVE's failure.
+ * from RESERVE(CTX, ...). N may be 0. Packs M whole (protobuf_c_message_pack) where a splice
+ * cannot go: a field not a singular sub-message or not set, unknown fields, a descriptor whose
+ * fields are not in ascending number. Returns 0, -ENOMEM, or RESERVE's failure.
  */
 int pbwire_pack_spliced(ProtobufCMessage *m, const struct pbwire_splice *sp, size_t n,
 			pbwire_reserve_fn reserve, void *ctx);
