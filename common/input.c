@@ -43,14 +43,25 @@ static bool is_invisible(uint32_t cp)
 	       (cp >= 0x2066 && cp <= 0x2069) || (cp >= 0x200b && cp <= 0x200d) || cp == 0xfeff;
 }
 
+/* A byte that is a whole character, printable ASCII and not white space. */
+static bool ascii_solid(unsigned char c)
+{
+	return c > ' ' && c < 0x7f;
+}
+
 char *input_trim(char *s)
 {
+	/* Most values begin and end with such a byte (an ASCII byte is never part of a longer
+	 * character): nothing to trim, whatever lies between. */
+	size_t len = strlen(s);
+	if (len && ascii_solid((unsigned char)s[0]) && ascii_solid((unsigned char)s[len - 1]))
+		return s;
 	/* One pass: is it text (else it is left as it is, for the checks to refuse), and where
 	 * do its first and last characters that are not white space lie. */
 	const char *first = NULL, *end = NULL;
 	for (const char *p = s; *p;) {
 		unsigned char c = (unsigned char)*p;
-		if (c > ' ' && c < 0x7f) { /* printable ASCII: most of what is trimmed */
+		if (ascii_solid(c)) {
 			first = first ? first : p;
 			end = ++p;
 			continue;

@@ -35,13 +35,39 @@ static size_t utf8_seq(const unsigned char *p)
 	return utf8_char((const char *)p, &cp);
 }
 
+/*
+ * Whether the 8 bytes of W are all printable ASCII (0x20 to 0x7e): none has its top bit set, none
+ * is below 0x20, none is 0x7f. The usual word-at-a-time tests (each exact for bytes below 0x80).
+ */
+static bool word_printable(uint64_t w)
+{
+	const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+	uint64_t below = (w - ones * 0x20) & ~w; /* a byte < 0x20 sets its top bit */
+	uint64_t del = ((w ^ (ones * 0x7f)) - ones) & ~(w ^ (ones * 0x7f)); /* a byte 0x7f */
+	return ((w | below | del) & highs) == 0;
+}
+
 bool utf8_valid(const char *s, bool lines)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	while (*p) {
+	const unsigned char *p = (const unsigned char *)s, *end = p + strlen(s);
+	while (p < end) {
+		uint64_t w;
+		/* Printable ASCII, most of what is checked: eight bytes at a time. */
+		if (end - p >= 8 && (memcpy(&w, p, 8), word_printable(w))) {
+			p += 8;
+			continue;
+		}
 		unsigned char c = *p;
-		if (c >= 0x20 && c < 0x7f) { /* printable ASCII, most of what is checked */
+		if (c >= 0x20 && c < 0x7f) {
 			p++;
+			continue;
+		}
+		/* Three bytes (most of Chinese) whose first allows any continuation: E1-EC, EE-EF
+		 * (E0 could be overlong, ED a surrogate). A NUL ends the test before what follows.
+		 */
+		if (c >= 0xe1 && c <= 0xef && c != 0xed && (p[1] & 0xc0) == 0x80 &&
+		    (p[2] & 0xc0) == 0x80) {
+			p += 3;
 			continue;
 		}
 		if ((c < 0x20 && c != '\t' && !(lines && (c == '\n' || c == '\r'))) || c == 0x7f)

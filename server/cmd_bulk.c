@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -357,11 +358,16 @@ struct import_state {
 	size_t first_row, first_line; /* where the rows start (after the header): offset, line */
 	struct import_part *parts; /* N_PARTS of them, each known once the one before is written */
 	size_t n_parts;
+	struct import_ahead *ahead; /* the rows after the first part, read ahead; or NULL */
+	unsigned ahead_from;	    /* the first part not yet begun from them */
 };
+
+static void import_ahead_end(struct import_state *im);
 
 static void import_state_free(void *p)
 {
 	struct import_state *im = p;
+	import_ahead_end(im);
 	free(im->parts);
 	free(im);
 }
@@ -748,6 +754,289 @@ static int import_judging_end(struct import_judging *jg, struct request *rq, con
 	return rc;
 }
 
+/*
+ * Reading ahead. After the file is judged, the writer writes one part after another, and a row
+ * costs it most of its time in reading and checking (csv_next, the checks of `member add` and
+ * `outflow register`), which need nothing it writes. So a thread of the import's own reads the
+ * rows after the first part and checks each as the writer would (register_member_out_check, in a
+ * read transaction of its own, begun and ended for each chunk of rows), while the writer writes
+ * the chunks it finished. The writer then looks up again only what may have changed since
+ * (register_member_out_ahead) and commits. A row the thread could not make ready (a member
+ * without outflow columns, a refusal, a store failure) the writer reads and checks whole, as
+ * without it; so does a part the writer runs again (writer.h), since its chunks are given back
+ * as they are written.
+ *
+ * The thread is at most AHEAD_CHUNKS chunks of AHEAD_ROWS rows ahead (its memory, ~1 KiB a
+ * row, is bounded so, whatever the file's size), a chunk never spans two parts, and it never
+ * waits with a transaction open (store.h: the writer may need to grow the map). It stops at the
+ * end of the file, when told to (import_ahead_end: the import ended or failed), or at a failure,
+ * after which the writer reads the rest itself.
+ */
+#define AHEAD_ROWS   1024
+#define AHEAD_CHUNKS 4
+
+/* A row read ahead: its values (cleaned, in one block of its own) and, if READY, its event. */
+struct ahead_row {
+	char **values; /* owned: the value pointers, then the strings, one malloc */
+	size_t n;
+	size_t line;
+	bool ready;
+	struct member_out_draft d; /* holds pointers into itself and VALUES: never moved */
+};
+
+struct ahead_chunk {
+	unsigned part;		  /* the part its rows belong to */
+	struct import_part start; /* where its first row starts */
+	struct ahead_row *rows;	  /* AHEAD_ROWS of them */
+	size_t n;
+	struct import_part end; /* where the row after its last starts */
+	bool last;		/* the last chunk of its part */
+};
+
+struct import_ahead {
+	pthread_t thread;
+	struct request rq; /* a copy of the import's, with an error and warnings of its own */
+	const char *csv;
+	const struct import_state *im;
+	struct import_part from; /* where its first row starts: part FIRST's */
+	unsigned first;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct ahead_chunk chunks[AHEAD_CHUNKS]; /* a ring: FILLED of them from TAKE on are ready */
+	unsigned take, filled;
+	bool done;	  /* the thread made its last chunk (end of file, failure or stop) */
+	atomic_bool stop; /* told to stop */
+};
+
+static void ahead_chunk_clear(struct ahead_chunk *c)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		struct ahead_row *r = &c->rows[i];
+		if (r->ready)
+			outflow_draft_free(&r->d.out);
+		free(r->values);
+		r->values = NULL;
+		r->ready = false;
+	}
+	c->n = 0;
+}
+
+/* Copy VALUES (N of them) into R's block, cleaned as the writer cleans a row. Returns 0 or -ENOMEM.
+ */
+static int ahead_row_copy(struct ahead_row *r, char **values, size_t n)
+{
+	size_t bytes = n * sizeof(char *);
+	for (size_t i = 0; i < n; i++)
+		bytes += strlen(values[i]) + 1;
+	char **v = malloc(bytes ? bytes : 1);
+	if (!v)
+		return -ENOMEM;
+	char *at = (char *)(v + n);
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(values[i]) + 1;
+		v[i] = memcpy(at, values[i], len);
+		at += len;
+	}
+	row_clean(v, n);
+	r->values = v;
+	r->n = n;
+	return 0;
+}
+
+/* The thread: wait for a free chunk (no transaction open), or NULL once told to stop. */
+static struct ahead_chunk *ahead_free_chunk(struct import_ahead *a)
+{
+	pthread_mutex_lock(&a->lock);
+	while (!atomic_load(&a->stop) && a->filled == AHEAD_CHUNKS)
+		pthread_cond_wait(&a->cond, &a->lock);
+	struct ahead_chunk *c =
+	    atomic_load(&a->stop) ? NULL : &a->chunks[(a->take + a->filled) % AHEAD_CHUNKS];
+	pthread_mutex_unlock(&a->lock);
+	return c;
+}
+
+/*
+ * Fill C with the next rows of part C->part from READER (*IN_PART of them read before), in a read
+ * transaction of its own. Returns 0, LD_ENOTFOUND at the end of the file (C holds what was left),
+ * or a failure (C is then not to be used).
+ */
+static int ahead_fill(struct import_ahead *a, struct ahead_chunk *c, struct csv_reader *reader,
+		      size_t *in_part)
+{
+	struct store_txn *txn;
+	int rc = store_begin(a->rq.daemon->store, false, &txn);
+	if (rc)
+		return rc;
+	c->start.offset = csv_reader_tell(reader, a->csv, &c->start.line);
+	struct row row = {.index = a->im->index};
+	struct lookup_memo memo = {0};
+	struct fields f = {.get = row_field, .prefix = "", .ctx = &row, .memo = &memo};
+	char **values;
+	size_t n, line;
+	while (c->n < AHEAD_ROWS && *in_part < a->im->part_rows && !atomic_load(&a->stop)) {
+		if ((rc = csv_next(reader, &values, &n, &line)) != 0)
+			break;
+		if (n == 1 && !values[0][0])
+			continue; /* a blank line, as the writer skips it */
+		struct ahead_row *r = &c->rows[c->n];
+		if ((rc = ahead_row_copy(r, values, n)) != 0)
+			break;
+		c->n++;
+		(*in_part)++;
+		r->line = line;
+		row.values = r->values;
+		row.n = r->n;
+		if (!row_field(&f, "to"))
+			continue; /* a member alone: the writer checks him whole */
+		int checked = register_member_out_check(&a->rq, txn, &f, &r->d);
+		r->ready = checked == 0;
+		if (!r->ready)
+			outflow_draft_free(&r->d.out);
+	}
+	store_abort(txn);
+	if (rc == 0 && atomic_load(&a->stop))
+		rc = LD_ESTOPPING;
+	c->end.offset = csv_reader_tell(reader, a->csv, &c->end.line);
+	c->last = *in_part == a->im->part_rows || rc == LD_ENOTFOUND;
+	return rc;
+}
+
+static void *ahead_main(void *arg)
+{
+	struct import_ahead *a = arg;
+	locale_t old = i18n_use(a->rq.loc);
+	struct csv_reader reader;
+	csv_reader_init(&reader, a->csv, a->im->csv_len);
+	csv_reader_seek(&reader, a->csv, a->from.offset, a->from.line);
+	unsigned part = a->first;
+	size_t in_part = 0;
+	int rc = 0;
+	struct ahead_chunk *c;
+	while (rc == 0 && (c = ahead_free_chunk(a))) {
+		ahead_chunk_clear(c);
+		c->part = part;
+		rc = ahead_fill(a, c, &reader, &in_part);
+		if (rc != 0 && rc != LD_ENOTFOUND)
+			break; /* C is not given: the writer reads from the last chunk's end */
+		if (c->last)
+			part++, in_part = 0;
+		pthread_mutex_lock(&a->lock);
+		a->filled++;
+		pthread_cond_broadcast(&a->cond);
+		pthread_mutex_unlock(&a->lock);
+	}
+	csv_reader_free(&reader);
+	i18n_restore(old);
+	pthread_mutex_lock(&a->lock);
+	a->done = true;
+	pthread_cond_broadcast(&a->cond);
+	pthread_mutex_unlock(&a->lock);
+	return NULL;
+}
+
+/* Start reading ahead from part FIRST (its start known) to the end of the file. Failing to
+ * start only leaves the writer to read every part itself. */
+static void import_ahead_start(struct request *rq, const char *csv, struct import_state *im,
+			       unsigned first)
+{
+	if (im->ahead || first >= im->n_parts || sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		return;
+	struct import_ahead *a = calloc(1, sizeof(*a));
+	if (!a)
+		return;
+	for (int i = 0; i < AHEAD_CHUNKS; i++)
+		if (!(a->chunks[i].rows = calloc(AHEAD_ROWS, sizeof(struct ahead_row))))
+			goto fail;
+	a->rq.daemon = rq->daemon;
+	a->rq.req = rq->req;
+	a->rq.uid = rq->uid;
+	a->rq.rules = rq->rules;
+	a->rq.loc = rq->loc;
+	a->rq.cmd = rq->cmd;
+	if (!(a->rq.warnings = json_array()))
+		goto fail;
+	a->csv = csv;
+	a->im = im;
+	a->from = im->parts[first];
+	a->first = first;
+	pthread_mutex_init(&a->lock, NULL);
+	pthread_cond_init(&a->cond, NULL);
+	if (pthread_create(&a->thread, NULL, ahead_main, a) != 0) {
+		pthread_mutex_destroy(&a->lock);
+		pthread_cond_destroy(&a->cond);
+		goto fail;
+	}
+	im->ahead = a;
+	im->ahead_from = first;
+	return;
+fail:
+	json_decref(a->rq.warnings);
+	for (int i = 0; i < AHEAD_CHUNKS; i++)
+		free(a->chunks[i].rows);
+	free(a);
+}
+
+/* Stop reading ahead and free it all (none started: nothing). */
+static void import_ahead_end(struct import_state *im)
+{
+	struct import_ahead *a = im->ahead;
+	if (!a)
+		return;
+	pthread_mutex_lock(&a->lock);
+	atomic_store(&a->stop, true);
+	pthread_cond_broadcast(&a->cond);
+	pthread_mutex_unlock(&a->lock);
+	pthread_join(a->thread, NULL);
+	for (int i = 0; i < AHEAD_CHUNKS; i++) {
+		ahead_chunk_clear(&a->chunks[i]);
+		free(a->chunks[i].rows);
+	}
+	pthread_mutex_destroy(&a->lock);
+	pthread_cond_destroy(&a->cond);
+	json_decref(a->rq.warnings);
+	free(a);
+	im->ahead = NULL;
+}
+
+/*
+ * The writer: the next chunk of part K read ahead (chunks of earlier parts given back on the
+ * way), or NULL if there will be none (the thread ended, failed or is not running). Give it back
+ * with ahead_give_back once its rows are written.
+ */
+static struct ahead_chunk *ahead_take(struct import_state *im, unsigned k)
+{
+	struct import_ahead *a = im->ahead;
+	if (!a)
+		return NULL;
+	struct ahead_chunk *c = NULL;
+	pthread_mutex_lock(&a->lock);
+	for (;;) {
+		while (!a->filled && !a->done)
+			pthread_cond_wait(&a->cond, &a->lock);
+		if (!a->filled)
+			break;
+		c = &a->chunks[a->take];
+		if (c->part >= k)
+			break;
+		a->take = (a->take + 1) % AHEAD_CHUNKS; /* a part run again without them */
+		a->filled--;
+		pthread_cond_broadcast(&a->cond);
+		c = NULL;
+	}
+	pthread_mutex_unlock(&a->lock);
+	return c && c->part == k ? c : NULL;
+}
+
+static void ahead_give_back(struct import_state *im)
+{
+	struct import_ahead *a = im->ahead;
+	pthread_mutex_lock(&a->lock);
+	a->take = (a->take + 1) % AHEAD_CHUNKS;
+	a->filled--;
+	pthread_cond_broadcast(&a->cond);
+	pthread_mutex_unlock(&a->lock);
+}
+
 /* Read the header and find how far an earlier import of this file got. *out is NULL when nothing
  * is left to import. */
 static int import_prepare(struct request *rq, struct store_txn *txn, const char *file,
@@ -801,11 +1090,32 @@ out:
 	return rc;
 }
 
+/* One row: registered out (R, if read ahead and ready, as it was checked) or registered, as
+ * `outflow register` and `member add` do; counted in PT. */
+static int import_write_row(struct request *rq, struct store_txn *txn, const struct fields *f,
+			    struct ahead_row *r, struct import_part *pt)
+{
+	bool out = f->get(f, "to") != NULL;
+	bool stale = true;
+	int rc = 0;
+	if (r && r->ready)
+		rc = register_member_out_ahead(rq, txn, f->memo, &r->d, &stale, NULL);
+	if (rc == 0 && stale) {
+		char idno[LD_IDNO_SIZE];
+		/* A member registered out is one event: his registration out carries his record. */
+		rc = out ? register_member_out(rq, txn, f, idno, NULL)
+			 : register_member(rq, txn, f, idno, NULL);
+	}
+	pt->out += rc == 0 && out;
+	pt->rows += rc == 0;
+	return rc;
+}
+
 /*
  * Write the rows of part K, from its start in IM->parts (after SKIP rows): every row as `member
- * add` and `outflow register`, at most im->part_rows. The part's rows and out are counted; *next
- * gets where the next part starts. Returns 0, a row's refusal (in RQ; *line its line), or a store
- * failure.
+ * add` and `outflow register`, at most im->part_rows; first those read ahead for it, then any
+ * left from the file. The part's rows and out are counted; *next gets where the next part
+ * starts. Returns 0, a row's refusal (in RQ; *line its line), or a store failure.
  */
 static int import_write_rows(struct request *rq, struct store_txn *txn, const char *csv,
 			     struct import_state *im, unsigned k, size_t skip, size_t *line,
@@ -815,14 +1125,43 @@ static int import_write_rows(struct request *rq, struct store_txn *txn, const ch
 	struct row row = {.index = im->index};
 	struct lookup_memo memo = {0}; /* this part's transaction only: other jobs ran between */
 	struct fields f = {.get = row_field, .prefix = "", .ctx = &row, .memo = &memo};
-	struct csv_reader reader;
-	csv_reader_init(&reader, csv, im->csv_len);
-	csv_reader_seek(&reader, csv, pt->offset, pt->line);
-	size_t n;
-	char **values;
 	int rc = 0, read = 0;
 	*line = pt->line;
 	pt->rows = pt->out = 0;
+	*next = (struct import_part){.offset = pt->offset, .line = pt->line};
+	/* A part run again (writer.h) reads its rows itself: those read ahead were given back. */
+	bool whole = false;
+	if (k >= im->ahead_from && im->ahead) {
+		im->ahead_from = k + 1;
+		struct ahead_chunk *c;
+		while (rc == 0 && !whole && (c = ahead_take(im, k))) {
+			if (c->start.offset != next->offset) { /* never: read the rest here */
+				log_warn("import: rows read ahead from %zu, not %zu; reading on "
+					 "without them",
+					 c->start.offset, next->offset);
+				ahead_give_back(im);
+				import_ahead_end(im);
+				break;
+			}
+			for (size_t i = 0; i < c->n && rc == 0; i++) {
+				struct ahead_row *r = &c->rows[i];
+				row.values = r->values;
+				row.n = r->n;
+				*line = r->line;
+				rc = import_write_row(rq, txn, &f, r, pt);
+			}
+			*next = c->end;
+			whole = c->last;
+			ahead_give_back(im);
+		}
+		if (rc || whole)
+			return rc;
+	}
+	struct csv_reader reader;
+	csv_reader_init(&reader, csv, im->csv_len);
+	csv_reader_seek(&reader, csv, next->offset, next->line);
+	size_t n;
+	char **values;
 	while (rc == 0 && pt->rows < im->part_rows &&
 	       (read = csv_next(&reader, &values, &n, line)) == 0) {
 		if (n == 1 && !values[0][0])
@@ -834,17 +1173,8 @@ static int import_write_rows(struct request *rq, struct store_txn *txn, const ch
 		row_clean(values, n);
 		row.values = values;
 		row.n = n;
-		char idno[LD_IDNO_SIZE];
-		/* A member registered out is one event: his registration out carries his record. */
-		if (row_field(&f, "to")) {
-			rc = register_member_out(rq, txn, &f, idno, NULL);
-			pt->out += rc == 0;
-		} else {
-			rc = register_member(rq, txn, &f, idno, NULL);
-		}
-		pt->rows += rc == 0;
+		rc = import_write_row(rq, txn, &f, NULL, pt);
 	}
-	*next = (struct import_part){0};
 	next->offset = csv_reader_tell(&reader, csv, &next->line);
 	csv_reader_free(&reader);
 	if (rc)
@@ -931,6 +1261,8 @@ static int import_write_part(struct request *rq, struct store_txn *txn, const ch
 		return rc;
 	if (k + 1 < im->n_parts)
 		im->parts[k + 1] = next;
+	if (k == 0) /* judged: the rows of the later parts can be read ahead */
+		import_ahead_start(rq, csv, im, 1);
 	const struct import_part *pt = &im->parts[k];
 	size_t in = im->before, out = 0, now = 0;
 	for (unsigned i = 0; i <= k; i++) {

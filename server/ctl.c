@@ -4,11 +4,12 @@
  * Threads. The loop thread accepts connections and hands each to one of the control threads
  * (`ld-ctl`, one per CPU, at least two; LIUDONGD_CTL_THREADS=N sets N) in turn; a connection then
  * lives on its thread's own uv loop for good. That thread reads its frames, unpacks them and
- * answers a lookup (a read command that is not a scan, commands.h) in place: the request's text is
- * checked, its handler runs in the thread's kept LMDB read transaction (store_read_begin: reset
- * between requests, renewed for the next), and the answer is packed and written to the socket, with
- * no other thread woken. Any other request (a write, a scan, a `loop` command, an unknown command)
- * is forwarded to the loop thread, which dispatches it as before (request_dispatch: the writer, the
+ * checks every request's text (request_accept: up to a whole import file, never on the loop
+ * thread) and answers a lookup (a read command that is not a scan, commands.h) in place: its
+ * handler runs in the thread's kept LMDB read transaction (store_read_begin: reset between
+ * requests, renewed for the next), and the answer is packed and written to the socket, with no
+ * other thread woken. Any other request (a write, a scan, a `loop` command, an unknown command) is
+ * forwarded to the loop thread, which dispatches it as before (request_dispatch: the writer, the
  * reader pool, or run at once); its answer comes back to the connection's thread through that
  * thread's uv_async_t and is written there. So a scan never holds up the lookups of any connection,
  * and the loop thread never holds up a lookup.
@@ -569,6 +570,10 @@ static void conn_process(struct ctl_conn *c)
 		rq->conn = c;
 		rq->result = json_object();
 		rq->warnings = json_array();
+		if (request_accept(rq) != 0) { /* bad text: answered here, whatever the command */
+			conn_answer(c, rq);
+			continue;
+		}
 		if (request_lookup_here(rq)) {
 			request_lookup(rq, thread_rules(t), &t->txn);
 			conn_answer(c, rq);

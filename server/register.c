@@ -352,18 +352,17 @@ int register_outflow_check(struct request *rq, struct store_txn *txn, const stru
 	if (rc)
 		return rc;
 	char masked[LD_IDNO_SIZE];
-	idno_mask(st->info->id, masked);
 	d->suggested = NULL;
 	if (st->outflow_site.len != LD_SITE_ID_BYTES ||
 	    memcmp(st->outflow_site.data, rq->daemon->site_id, LD_SITE_ID_BYTES) != 0)
 		return request_fail(rq, LD_EFORBIDDEN,
 				    "member %s belongs to outflow site %s: only it may "
 				    "register him out",
-				    masked, st->outflow_name);
+				    idno_mask(st->info->id, masked), st->outflow_name);
 	if (member_closed(st))
-		return request_fail(rq, LD_EFORBIDDEN,
-				    "member %s is %s; he cannot be registered out", masked,
-				    location_text(member_location(st)));
+		return request_fail(
+		    rq, LD_EFORBIDDEN, "member %s is %s; he cannot be registered out",
+		    idno_mask(st->info->id, masked), location_text(member_location(st)));
 	const char *to = d->of.inflow_name;
 	rc = peer_id_of(txn, f->memo, to, d->inflow_id);
 	if (rc == LD_ENOTFOUND)
@@ -447,4 +446,23 @@ int register_member_out(struct request *rq, struct store_txn *txn, const struct 
 		rc = commit_event_new_member(rq, txn, &d.out.ev, seq);
 	outflow_draft_free(&d.out);
 	return rc;
+}
+
+int register_member_out_ahead(struct request *rq, struct store_txn *txn, struct lookup_memo *memo,
+			      struct member_out_draft *d, bool *stale, uint64_t *seq)
+{
+	*stale = true;
+	struct store_val there;
+	uint8_t inflow[LD_SITE_ID_BYTES];
+	int rc = store_get(txn, TBL_MEMBERS, d->idno, strlen(d->idno), &there);
+	if (rc != LD_ENOTFOUND)
+		return rc; /* 0: he is in the store now */
+	if ((rc = branch_known(rq, txn, memo, d->m.branch)) != 0)
+		return rc == LD_ENOTFOUND ? 0 : rc;
+	if ((rc = peer_id_of(txn, memo, d->out.of.inflow_name, inflow)) != 0)
+		return rc == LD_ENOTFOUND ? 0 : rc;
+	if (memcmp(inflow, d->out.inflow_id, LD_SITE_ID_BYTES) != 0)
+		return 0; /* the peer of that name is another site now */
+	*stale = false;
+	return commit_event_new_member(rq, txn, &d->out.ev, seq);
 }

@@ -103,6 +103,17 @@ int register_member_out(struct request *rq, struct store_txn *txn, const struct 
 			char idno[19], uint64_t *seq);
 
 /*
+ * Commit D, which register_member_out_check made in another (earlier) transaction: an import's
+ * rows read ahead on a thread of their own. What may have changed since is looked up again in TXN
+ * (with MEMO, the caller's): the member not in the store, his branch, the inflow site of that
+ * name. If any changed, *STALE is set and nothing is written: check the row whole again
+ * (register_member_out), which says why. Returns 0, the domain core's refusal (in RQ) or a store
+ * failure. D stays the caller's.
+ */
+int register_member_out_ahead(struct request *rq, struct store_txn *txn, struct lookup_memo *memo,
+			      struct member_out_draft *d, bool *stale, uint64_t *seq);
+
+/*
  * Check an outflow registration of the member IDNO from the fields (to, place, reason, from, until,
  * fixed-place, phone, employer) and commit it. Same failure rules.
  */

@@ -223,6 +223,12 @@ static int request_check_text(struct request *rq)
 	return 0;
 }
 
+int request_accept(struct request *rq)
+{
+	rq->loc = i18n_locale(rq->req->lang); /* English if not known: silently */
+	return rq->job.result = request_check_text(rq);
+}
+
 /*
  * The test knob of daemon.h (test_read_hold): a scan, its transaction open, says so with a file
  * DIR/held.N and waits until DIR/release exists. Any thread.
@@ -246,9 +252,7 @@ static void request_test_hold(const char *dir)
 static void request_read(struct request *rq)
 {
 	struct store_txn *txn;
-	int rc = request_check_text(rq);
-	if (rc == 0)
-		rc = store_begin(rq->daemon->store, false, &txn);
+	int rc = store_begin(rq->daemon->store, false, &txn);
 	if (rc == 0) {
 		if (rq->cmd->scan && rq->daemon->test_read_hold[0])
 			request_test_hold(rq->daemon->test_read_hold);
@@ -289,7 +293,6 @@ void request_dispatch(struct request *rq)
 {
 	struct daemon *d = rq->daemon;
 	rq->rules = d->config.rules;
-	rq->loc = i18n_locale(rq->req->lang); /* English if not known: silently */
 	const struct command *cmd = command_find(rq->req->command);
 	rq->cmd = cmd;
 	bool write = cmd && request_writes(rq, cmd);
@@ -299,10 +302,6 @@ void request_dispatch(struct request *rq)
 		rq->read.scan = cmd->scan;
 		/* A scan: lookups are answered on the control threads (request_lookup). */
 		readers_submit(d->readers, &rq->read);
-		return;
-	}
-	if ((rq->job.result = request_check_text(rq)) != 0) {
-		rq->reply(rq);
 		return;
 	}
 	if (!cmd) {
@@ -340,10 +339,7 @@ bool request_lookup_here(struct request *rq)
 void request_lookup(struct request *rq, const struct rules *rules, struct store_txn **keep)
 {
 	rq->rules = *rules;
-	rq->loc = i18n_locale(rq->req->lang); /* English if not known: silently */
-	int rc = request_check_text(rq);
-	if (rc == 0)
-		rc = store_read_begin(rq->daemon->store, keep);
+	int rc = store_read_begin(rq->daemon->store, keep);
 	if (rc == 0) {
 		request_reset(rq);
 		locale_t old = i18n_use(rq->loc);

@@ -100,10 +100,20 @@ void request_warn(struct request *rq, const char *fmt, ...) __attribute__((forma
 void request_explain(struct request *rq);
 
 /*
- * Run RQ: dispatch by command name, to a reader thread, through the writer, or (commands marked
- * `loop`) at once on the loop thread; rq->reply follows, on the loop thread (from within this call
- * when the answer is known at once: an unknown command, a `loop` command, a write with bad text,
- * the daemon stopping). Loop thread only.
+ * Take in RQ as it arrived, once, before request_lookup or request_dispatch, on the thread that
+ * read it: its messages' language (rq->loc) from the request, and its text checked. Every text a
+ * client sends must be UTF-8; values of one line are trimmed and enum words in Chinese become
+ * their English words before any handler sees them. Returns 0, or the refusal (also in
+ * rq->job.result, its words in rq->error) to answer at once. The text of a request is up to
+ * LD_CTL_FRAME_MAX bytes (an import's file): it is checked here, never on the loop thread.
+ */
+int request_accept(struct request *rq);
+
+/*
+ * Run RQ (accepted: request_accept): dispatch by command name, to a reader thread, through the
+ * writer, or (commands marked `loop`) at once on the loop thread; rq->reply follows, on the loop
+ * thread (from within this call when the answer is known at once: an unknown command, a `loop`
+ * command, the daemon stopping). Loop thread only.
  */
 void request_dispatch(struct request *rq);
 
@@ -114,7 +124,7 @@ void request_dispatch(struct request *rq);
 bool request_lookup_here(struct request *rq);
 
 /*
- * Run lookup RQ here: check its text, run its handler in this thread's kept read transaction
+ * Run lookup RQ (accepted: request_accept) here: its handler in this thread's kept read transaction
  * *KEEP (store_read_begin: begun the first time, reset after), with RULES copied into rq->rules.
  * The result into rq->job.result; no reply is called. The thread must hold no transaction.
  */

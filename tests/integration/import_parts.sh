@@ -25,6 +25,11 @@
 #    halves, and a row whose field holds a quote (so the line end picked is inside a quoted field
 #    of a later row: the first judge notices and judges the rest itself, as A's log says). A good
 #    register of 1,500 rows judged in two halves imports whole, verifies, and reaches B.
+# 5. A change while the file is written: with 500-row parts and a pause before each part after
+#    the first, `member add` of the number on line 1,202 (the third part, read and checked ahead
+#    by then as a new member) runs while the import pauses. The import stops there: exit 5, that
+#    line and "registered already" named, the two parts before it in (A's head: 1,000 rows and
+#    the member added, each once); `verify` passes.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/sync_lib.sh"
 
@@ -193,5 +198,34 @@ assert_contains "$(cat "$T/a.log")" "import: r1500.csv judged by two threads" "A
 assert_exit 0 ld a verify
 assert_wait 120 "B applied A's log to its head" applied_all b a || show_status b
 assert_eq "$(members_at b)" 24500 "members at B"
+
+# ---------------------------------------------------------------------------------------------
+log "a member added while the file is written, after his row was read ahead"
+site_kill a
+export LIUDONGD_IMPORT_PART_ROWS=500 LIUDONGD_IMPORT_HOLD_MS=1500
+sync_site_restart a
+unset LIUDONGD_IMPORT_PART_ROWS LIUDONGD_IMPORT_HOLD_MS
+register "$T/r1500b.csv" 1500 8
+LATE=$(sed -n 1202p "$T/r1500b.csv" | cut -d, -f1)
+LATE_BIRTH=$(sed -n 1202p "$T/r1500b.csv" | cut -d, -f4)
+LATE_SEX=$(sed -n 1202p "$T/r1500b.csv" | cut -d, -f3)
+bg "$LIUDONG" -s "${SITE_DIR[a]}/liudongd.sock" import members "$T/r1500b.csv" 2>"$T/late.err"
+IMPORT_PID=$BG_PID
+first_part_of_b_in() {
+	local h
+	h=$(head_seq a 2>/dev/null) && [[ $h =~ ^[0-9]+$ ]] && [ "$h" -ge $((24501 + 500)) ]
+}
+assert_wait 60 "A's first part of 500 rows committed" first_part_of_b_in
+assert_exit 0 ld a member add --id "$LATE" --name 后来者 --sex "$LATE_SEX" --birth "$LATE_BIRTH" \
+	--joined 1990-07-01 --kind full --branch 001 --dues-category salaried --income 5000
+bg_wait "$IMPORT_PID"
+assert_eq "$?" 5 "exit code of the import that met the member added meanwhile (refused: already there)"
+assert_contains "$(cat "$T/late.err")" "r1500b.csv, line 1202: a member with identity number" \
+	"the line of the member added meanwhile named"
+assert_contains "$(cat "$T/late.err")" "registered already" "why that row is refused"
+assert_contains "$(cat "$T/late.err")" "the 1000 row(s) before its part are imported" \
+	"the parts before it are in"
+assert_eq "$(head_seq a)" $((24501 + 1000 + 1)) "A's head: two parts and the member added"
+assert_exit 0 ld a verify
 
 finish

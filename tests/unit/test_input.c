@@ -43,6 +43,12 @@ static void test_trim(void **state)
 	assert_trimmed("\v a ", "\v a ");
 	/* Not UTF-8: left as it is, for the checks to refuse. */
 	assert_trimmed(" \xd5\xc5 ", " \xd5\xc5 ");
+	/* Printable ASCII at both ends: nothing to trim, whatever lies between. */
+	assert_trimmed("a", "a");
+	assert_trimmed("a \u3000 b", "a \u3000 b");
+	assert_trimmed("a\x01\xd5" "b", "a\x01\xd5" "b");
+	assert_trimmed("a\u3000", "a");
+	assert_trimmed("\u3000a", "a");
 }
 
 static void assert_text_refused(const char *s, const char *why_part)

@@ -26,6 +26,53 @@ static void test_valid(void **state)
 	assert_false(utf8_valid("\xd5\xc5\xc8\xfd", false)); /* 张三 in GBK */
 }
 
+/*
+ * Long printable ASCII is checked eight bytes at a time: a bad byte is found wherever it lies in
+ * its word, and each byte value is judged as the one-byte path judges it.
+ */
+static void test_valid_in_long_text(void **state)
+{
+	(void)state;
+	char text[40];
+	for (int at = 0; at < 24; at++) {
+		for (int c = 1; c < 0x100; c++) {
+			memset(text, 'a', sizeof(text) - 1);
+			text[sizeof(text) - 1] = '\0';
+			text[at] = (char)c;
+			bool one_line = c >= 0x20 && c < 0x7f;
+			bool lines = one_line || c == '\t' || c == '\n' || c == '\r';
+			if (c == '\t')
+				one_line = true;
+			assert_int_equal(utf8_valid(text, false), one_line);
+			assert_int_equal(utf8_valid(text, true), lines);
+		}
+		/* A character of three bytes across a word's end, and one cut by the end. */
+		memset(text, 'a', sizeof(text) - 1);
+		memcpy(text + at, "\xe5\xbc\xa0", 3);
+		assert_true(utf8_valid(text, false));
+		text[at + 3] = '\0';
+		text[at + 2] = '\0';
+		assert_false(utf8_valid(text, false));
+	}
+}
+
+/* Three-byte characters, checked on a quicker path: the verdict is utf8_char's, lead by lead. */
+static void test_valid_three_bytes(void **state)
+{
+	(void)state;
+	static const unsigned char second[] = {0x41, 0x7f, 0x80, 0x9f, 0xa0, 0xbf, 0xc0, 0xff};
+	static const unsigned char third[] = {0x00, 0x41, 0x80, 0xbf, 0xc0};
+	for (unsigned lead = 0xe0; lead <= 0xef; lead++)
+		for (size_t i = 0; i < sizeof(second); i++)
+			for (size_t j = 0; j < sizeof(third); j++) {
+				char text[] = {(char)lead, (char)second[i], (char)third[j], 'a',
+					       '\0'};
+				uint32_t cp;
+				bool want = utf8_char(text, &cp) == 3;
+				assert_int_equal(utf8_valid(text, false), want);
+			}
+}
+
 static void test_one_line(void **state)
 {
 	(void)state;
@@ -44,6 +91,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_valid),
+	    cmocka_unit_test(test_valid_in_long_text),
+	    cmocka_unit_test(test_valid_three_bytes),
 	    cmocka_unit_test(test_one_line),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
