@@ -500,6 +500,23 @@ static bool row_refused(int r)
 }
 
 /*
+ * The request of a thread of the import's own (a judge, the reader ahead): a copy of RQ's that
+ * shares its arguments, with an error and warnings of its own (what it says is the import's only
+ * if the import says so). Returns 0 or -ENOMEM; free COPY->warnings with json_decref.
+ */
+static int import_thread_request(struct request *copy, const struct request *rq)
+{
+	copy->daemon = rq->daemon;
+	copy->req = rq->req;
+	copy->uid = rq->uid;
+	copy->rules = rq->rules;
+	copy->loc = rq->loc;
+	copy->cmd = rq->cmd;
+	copy->warnings = json_array();
+	return copy->warnings ? 0 : -ENOMEM;
+}
+
+/*
  * The file is judged whole before anything is committed, by two judges on threads of their own
  * when it is large (each half of the rows) while the writer writes the first part. A judge's
  * request is a copy of the import's with an error and warnings of its own (what it says is the
@@ -648,12 +665,8 @@ static int import_judging_start(struct import_judging *jg, struct request *rq, c
 	int n = split ? 2 : 1;
 	for (int i = 0; i < n; i++) {
 		struct judge *j = &jg->judges[i];
-		j->rq.daemon = rq->daemon;
-		j->rq.req = rq->req;
-		j->rq.uid = rq->uid;
-		j->rq.rules = rq->rules;
-		j->rq.loc = rq->loc;
-		j->rq.cmd = rq->cmd;
+		if (import_thread_request(&j->rq, rq) != 0)
+			return -ENOMEM; /* import_judging_end frees what was started */
 		j->file = file;
 		j->csv = csv;
 		j->im = im;
@@ -661,8 +674,6 @@ static int import_judging_start(struct import_judging *jg, struct request *rq, c
 		j->from_line = i == 0 ? im->first_line : line;
 		j->to = i == 0 && n == 2 ? split : 0;
 		j->to_line = j->to ? line : 0;
-		if (!(j->rq.warnings = json_array()))
-			return -ENOMEM; /* import_judging_end frees what was started */
 		int rc = pthread_create(&j->thread, NULL, judge_main, j);
 		if (rc)
 			return -rc;
@@ -947,13 +958,7 @@ static void import_ahead_start(struct request *rq, const char *csv, struct impor
 	for (int i = 0; i < AHEAD_CHUNKS; i++)
 		if (!(a->chunks[i].rows = calloc(AHEAD_ROWS, sizeof(struct ahead_row))))
 			goto fail;
-	a->rq.daemon = rq->daemon;
-	a->rq.req = rq->req;
-	a->rq.uid = rq->uid;
-	a->rq.rules = rq->rules;
-	a->rq.loc = rq->loc;
-	a->rq.cmd = rq->cmd;
-	if (!(a->rq.warnings = json_array()))
+	if (import_thread_request(&a->rq, rq) != 0)
 		goto fail;
 	a->csv = csv;
 	a->im = im;

@@ -528,6 +528,64 @@ static void test_bad_events_quarantined_rest_applied(void **state)
 }
 
 /*
+ * A batch of 700 events, as a catch-up sends them: bytes that do not decode and events without
+ * their payload every so often among good ones. Each bad one is quarantined with its reason, in
+ * order; every good one is applied, the last one's phone is the member's, and the log verifies.
+ */
+static void test_large_batch(void **state)
+{
+	struct fixture *f = *state;
+	enum { N = 700 };
+	ProtobufCBinaryData *ev = calloc(N, sizeof(*ev));
+	uint64_t bad_seq[N];
+	const char *bad_why[N];
+	size_t n_bad = 0, n_good = 0;
+	char phone[32] = "";
+	assert_non_null(ev);
+	ev[0] = pack_event(site_a, 1, LD__EVENT_KIND__OUTFLOW_REGISTERED, site_b, "张三");
+	n_good++;
+	for (uint64_t i = 1; i < N; i++) {
+		uint64_t seq = i + 1;
+		if (i % 97 == 0) {
+			ev[i].len = 3;
+			ev[i].data = malloc(3);
+			memcpy(ev[i].data, "\xff\xff\xff", 3);
+			bad_seq[n_bad] = 0;
+			bad_why[n_bad++] = "does not decode";
+		} else if (i % 61 == 0) {
+			Ld__Event e = event_of_a(seq, LD__EVENT_KIND__CONTACT_CHANGED);
+			ev[i] = pack(&e);
+			bad_seq[n_bad] = seq;
+			bad_why[n_bad++] = "without its payload";
+		} else {
+			snprintf(phone, sizeof(phone), "139%08llu", (unsigned long long)seq);
+			ev[i] = contact_event(seq, phone);
+			n_good++;
+		}
+	}
+	struct apply_stats st = {0};
+	assert_int_equal(apply(f->store, site_a, 0, N, ev, N, log_a, &st), 0);
+	assert_int_equal(st.applied, n_good);
+	assert_int_equal(st.n_list, n_bad);
+	for (size_t i = 0; i < n_bad; i++) {
+		assert_int_equal(st.list[i].seq, bad_seq[i]);
+		if (!strstr(st.list[i].reason, bad_why[i]))
+			fail_msg("quarantined event %zu: reason \"%s\" lacks \"%s\"", i,
+				 st.list[i].reason, bad_why[i]);
+	}
+	apply_stats_free(&st);
+	assert_int_equal(cursor_applied(f->store, site_a), N);
+	assert_int_equal(count(f->store, TBL_LOG), n_good);
+	char *p = member_phone(f->store);
+	assert_string_equal(p, phone); /* the last event is a good one */
+	free(p);
+	assert_verifies(f->store);
+	for (size_t i = 0; i < N; i++)
+		free(ev[i].data);
+	free(ev);
+}
+
+/*
  * An event that passes every check but cannot be folded (a receipt number too long to be a key):
  * the fast way asks to be run again; carefully, that event's log entry and partial fold are
  * rolled back, it is quarantined, and the events after it are applied.
@@ -865,6 +923,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_cursor_continuity, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bad_events_quarantined_rest_applied, setup,
 					    teardown),
+	    cmocka_unit_test_setup_teardown(test_large_batch, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_unfoldable_event_rolled_back, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_gap_writes_nothing, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_reported_quarantine, setup, teardown),
