@@ -1,6 +1,7 @@
 /*
  * fuzz_ctl.c: whatever a control client sends, through the daemon's real command handlers on a
- * real store. An input is a stream of frames, each a ctl Request; they run one after another in
+ * real store. An input is a stream of frames, each a ctl Request, taken in as a control thread
+ * takes it (request_accept: its text checked); they run one after another in
  * one write transaction (each in its own child, as the writer runs them), which is then aborted so
  * every input starts from the same empty site (fuzz_site.c). A handler may refuse anything; it
  * must not crash, leak, or answer without a result or a reason.
@@ -32,6 +33,14 @@ static void run_one(struct store_txn *txn, const uint8_t *body, size_t len)
 	rq.req = ld__request__unpack(&rq.budget.allocator, len, body);
 	if (!rq.req)
 		return;
+	/* As a control thread takes a request in: its text first (a refusal always says why). */
+	rq.daemon = &site;
+	if (request_accept(&rq) != 0) {
+		if (!rq.error[0])
+			__builtin_trap();
+		ld__request__free_unpacked(rq.req, &rq.budget.allocator);
+		return;
+	}
 	const struct command *cmd = rq.req->command ? command_find(rq.req->command) : NULL;
 	if (cmd)
 		fuzz_site_request(&site, txn, cmd, &rq, NULL);
