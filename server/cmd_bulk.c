@@ -1322,5 +1322,8 @@ int cmd_import(struct request *rq, struct store_txn *txn)
 		im->parts[0] =
 		    (struct import_part){.offset = im->first_row, .line = im->first_line};
 	}
-	return import_write_part(rq, txn, file, csv, im);
+	int rc = import_write_part(rq, txn, file, csv, im);
+	if (rc == 0 && !rq->job.more)
+		import_ahead_end(im); /* the last part: nothing more to read */
+	return rc;
 }

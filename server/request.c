@@ -354,10 +354,11 @@ void request_free(struct request *rq)
 {
 	if (!rq)
 		return;
-	if (rq->req)
-		ld__request__free_unpacked(rq->req, &rq->budget.allocator);
+	/* The state first: it may use the request's text till it is freed (an import's threads). */
 	if (rq->state && rq->state_free)
 		rq->state_free(rq->state);
+	if (rq->req)
+		ld__request__free_unpacked(rq->req, &rq->budget.allocator);
 	json_decref(rq->result);
 	free(rq->raw_json);
 	json_decref(rq->warnings);

@@ -45,9 +45,9 @@ struct request {
 	 * A write command that commits in parts (import) sets job.more to be run again, in a later
 	 * transaction, once what it wrote has committed; job.part counts the parts committed (0 in
 	 * the first); the command's `after` runs once each part is durable (writer.h). STATE
-	 * (owned, freed with STATE_FREE) carries its work between parts; a handler may be run more
-	 * than once for one part (writer.h), so what it writes must follow from job.part and STATE
-	 * alone.
+	 * (owned, freed with STATE_FREE, before REQ) carries its work between parts and may use
+	 * REQ's text until freed; a handler may be run more than once for one part (writer.h), so
+	 * what it writes must follow from job.part and STATE alone.
 	 */
 	void *state;
 	void (*state_free)(void *state);

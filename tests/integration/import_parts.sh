@@ -30,6 +30,11 @@
 #    by then as a new member) runs while the import pauses. The import stops there: exit 5, that
 #    line and "registered already" named, the two parts before it in (A's head: 1,000 rows and
 #    the member added, each once); `verify` passes.
+# 6. Stopped while the file is written: with 500-row parts and the same pause, A gets SIGTERM once
+#    its first part is in, while the rows of the later parts are read ahead. A stops cleanly
+#    (exit 0; the thread reading ahead is stopped before the request's text is freed), the CLI
+#    says the daemon is stopping (exit 6), and the same file imported again goes on after the
+#    rows in; `verify` passes.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/sync_lib.sh"
 
@@ -226,6 +231,33 @@ assert_contains "$(cat "$T/late.err")" "registered already" "why that row is ref
 assert_contains "$(cat "$T/late.err")" "the 1000 row(s) before its part are imported" \
 	"the parts before it are in"
 assert_eq "$(head_seq a)" $((24501 + 1000 + 1)) "A's head: two parts and the member added"
+assert_exit 0 ld a verify
+
+# ---------------------------------------------------------------------------------------------
+log "SIGTERM while the file is written and its rows are read ahead"
+site_kill a
+export LIUDONGD_IMPORT_PART_ROWS=500 LIUDONGD_IMPORT_HOLD_MS=1500
+sync_site_restart a
+unset LIUDONGD_IMPORT_PART_ROWS LIUDONGD_IMPORT_HOLD_MS
+BASE=$(head_seq a)
+register "$T/r3k-stop.csv" 3000 9
+bg "$LIUDONG" -s "${SITE_DIR[a]}/liudongd.sock" import members "$T/r3k-stop.csv" 2>"$T/stop.err"
+IMPORT_PID=$BG_PID
+first_part_of_stop_in() {
+	local h
+	h=$(head_seq a 2>/dev/null) && [[ $h =~ ^[0-9]+$ ]] && [ "$h" -ge $((BASE + 500)) ]
+}
+assert_wait 60 "A's first part of 500 rows committed" first_part_of_stop_in
+site_stop a
+assert_eq "$STOP_RC" 0 "exit status of A stopped in the middle of an import"
+bg_wait "$IMPORT_PID"
+assert_eq "$?" 6 "exit code of the import whose daemon stopped"
+assert_contains "$(cat "$T/stop.err")" "stopping" "the import says the daemon is stopping"
+sync_site_restart a
+IN=$(($(head_seq a) - BASE))
+assert_exit 0 ld a --json import members "$T/r3k-stop.csv" || die "the import after the stop failed"
+assert_eq "$(jget "$OUT" 'd.get("resumed_after")')" "$IN" "resumed_after (rows in before the stop)"
+assert_eq "$(head_seq a)" $((BASE + 3000)) "A's head after the import went on"
 assert_exit 0 ld a verify
 
 finish
