@@ -46,7 +46,7 @@ static void test_trim(void **state)
 	/* Printable ASCII at both ends: nothing to trim, whatever lies between. */
 	assert_trimmed("a", "a");
 	assert_trimmed("a \u3000 b", "a \u3000 b");
-	assert_trimmed("a\x01\xd5" "b", "a\x01\xd5" "b");
+	assert_trimmed("a\x01\xd5\x62", "a\x01\xd5\x62"); /* \x62: b */
 	assert_trimmed("a\u3000", "a");
 	assert_trimmed("\u3000a", "a");
 }
