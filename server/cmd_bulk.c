@@ -1,8 +1,9 @@
 /*
  * cmd_bulk.c: registers in and out: `export` (one page of rows per request; the CLI asks for the
  * next page until there is none, and writes CSV or JSON) and `import members` (a whole register
- * file in one request and one transaction: every row is checked as `member add` and `outflow
- * register` check it, and if any row is bad nothing is written and every bad row is named).
+ * file in one request: every row is checked as `member add` and `outflow register` check it, and
+ * if any row is bad nothing is written and every bad row is named; then the rows are committed
+ * in parts, see IMPORT_PART_ROWS, the later parts' rows read and checked ahead of the writer).
  */
 #include <errno.h>
 #include <stdint.h>
