@@ -3,7 +3,11 @@
 # config sets a tiny initial map ([store] map_size_initial = 128K) takes 300 members one by one
 # and 3,000 more in three imports of 1,000 (each one transaction far larger than the map it starts
 # with): every add and import is answered 0, the daemon logs each growth, and all 3,300 members
-# are there, before and after a restart, with `liudong verify` clean.
+# are there, before and after a restart, with `liudong verify` clean. Then, restarted with parts
+# of 250 rows (LIUDONGD_IMPORT_PART_ROWS), 3,000 more members registered out to a peer in one
+# import, whose later parts' rows are read ahead while the map grows under the writer (a part
+# that grows it runs again, reading its rows itself): all 3,000 in, the map grown again, `verify`
+# clean.
 . "$(dirname "$0")/lib.sh"
 
 site_init a 昆山 320583
@@ -57,5 +61,42 @@ id=$(make_idno 320583 1999-12-31 7)
 assert_exit 0 ld a member add --id "$id" --name 最后 --sex M --birth 1999-12-31 --joined 2020-07-01 \
 	--kind full --branch 001 --dues-category retired --income 4800
 assert_eq "$(count_members)" 3301 "members after one more add"
+
+
+log "an import in parts, registered out, its rows read ahead while the map grows"
+site_init b 南京 320100
+site_stop a
+export LIUDONGD_IMPORT_PART_ROWS=250
+site_start a
+unset LIUDONGD_IMPORT_PART_ROWS
+assert_exit 0 ld a peer add 南京 --id "${SITE_ID[b]}" --address "127.0.0.1:${SITE_PORT[b]}"
+python3 - "$T/out.csv" <<'PYEOF'
+import datetime, sys
+W = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+C = "10X98765432"
+out = ["id,name,sex,birth,joined,kind,branch,dues_category,income,phone,to,place,reason,from,"
+       "until,fixed_place,employer"]
+for i in range(3000):
+    birth = datetime.date(1960, 1, 1) + datetime.timedelta(days=i)
+    seq = 100 + i % 900
+    body = "110105" + birth.strftime("%Y%m%d") + "%03d" % seq
+    idno = body + C[sum(int(c) * w for c, w in zip(body, W)) % 11]
+    out.append(",".join([idno, "外出%04d" % i, "M" if seq % 2 else "F", birth.isoformat(),
+                         "%d-07-01" % (birth.year + 20), "full", "001", "retired", "4800.00",
+                         "", "南京", "南京市玄武区", "work", "2026-03-01", "", "no", ""]))
+open(sys.argv[1], "w", encoding="utf-8").write("\n".join(out) + "\n")
+PYEOF
+before=$(grep -c "map grown" "$T/a.log")
+assert_exit 0 ld a --json import members "$T/out.csv" || die "the import in parts failed"
+assert_eq "$(jget "$OUT" 'd.get("imported")')" 3000 "imported in parts"
+assert_eq "$(jget "$OUT" 'd.get("registered_out")')" 3000 "registered out in parts"
+after=$(grep -c "map grown" "$T/a.log")
+[ "$after" -gt "$before" ] && pass ||
+	fail "the map did not grow during the import in parts ($before, $after)"
+assert_eq "$(count_members)" 6301 "members after the import in parts"
+assert_exit 0 ld a --json verify &&
+	assert_eq "$(jget "$OUT" 'd["ok"]')" true "verify after the import in parts"
+site_stop a
+assert_eq "$STOP_RC" 0 "daemon stops cleanly after the import in parts"
 
 finish
