@@ -34,16 +34,13 @@ static void run_one(struct store_txn *txn, const uint8_t *body, size_t len)
 	if (!rq.req)
 		return;
 	/* As a control thread takes a request in: its text first (a refusal always says why). */
-	rq.daemon = &site;
+	const struct command *cmd = rq.req->command ? command_find(rq.req->command) : NULL;
 	if (request_accept(&rq) != 0) {
 		if (!rq.error[0])
 			__builtin_trap();
-		ld__request__free_unpacked(rq.req, &rq.budget.allocator);
-		return;
-	}
-	const struct command *cmd = rq.req->command ? command_find(rq.req->command) : NULL;
-	if (cmd)
+	} else if (cmd) {
 		fuzz_site_request(&site, txn, cmd, &rq, NULL);
+	}
 	ld__request__free_unpacked(rq.req, &rq.budget.allocator);
 }
 

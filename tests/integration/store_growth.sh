@@ -70,22 +70,7 @@ export LIUDONGD_IMPORT_PART_ROWS=250
 site_start a
 unset LIUDONGD_IMPORT_PART_ROWS
 assert_exit 0 ld a peer add 南京 --id "${SITE_ID[b]}" --address "127.0.0.1:${SITE_PORT[b]}"
-python3 - "$T/out.csv" <<'PYEOF'
-import datetime, sys
-W = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-C = "10X98765432"
-out = ["id,name,sex,birth,joined,kind,branch,dues_category,income,phone,to,place,reason,from,"
-       "until,fixed_place,employer"]
-for i in range(3000):
-    birth = datetime.date(1960, 1, 1) + datetime.timedelta(days=i)
-    seq = 100 + i % 900
-    body = "110105" + birth.strftime("%Y%m%d") + "%03d" % seq
-    idno = body + C[sum(int(c) * w for c, w in zip(body, W)) % 11]
-    out.append(",".join([idno, "外出%04d" % i, "M" if seq % 2 else "F", birth.isoformat(),
-                         "%d-07-01" % (birth.year + 20), "full", "001", "retired", "4800.00",
-                         "", "南京", "南京市玄武区", "work", "2026-03-01", "", "no", ""]))
-open(sys.argv[1], "w", encoding="utf-8").write("\n".join(out) + "\n")
-PYEOF
+python3 "$HERE/../../bench/register_csv.py" 3000 "$T/out.csv" # all to 南京, born 1950 on
 before=$(grep -c "map grown" "$T/a.log")
 assert_exit 0 ld a --json import members "$T/out.csv" || die "the import in parts failed"
 assert_eq "$(jget "$OUT" 'd.get("imported")')" 3000 "imported in parts"
