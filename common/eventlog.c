@@ -142,7 +142,7 @@ static int head_put(struct store_txn *txn, const struct eventlog_head *head)
 	uint8_t buf[8 + LD_HASH_BYTES];
 	store_u64_key(head->seq, buf);
 	memcpy(buf + 8, head->hash, LD_HASH_BYTES);
-	return store_put(txn, TBL_META, "head", 4, buf, sizeof(buf), 0);
+	return store_put_late(txn, TBL_META, "head", 4, buf, sizeof(buf)); /* once per commit */
 }
 
 static void origin_key(const uint8_t *origin, uint64_t origin_seq, uint8_t key[40])

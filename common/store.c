@@ -60,11 +60,21 @@ struct store {
 	size_t file_size;     /* data.mdb's size as last extended or seen */
 };
 
+#define LATE_KEY_MAX 16
+#define LATE_VAL_MAX 64
+
 struct store_txn {
 	struct store *store;
 	MDB_txn *txn;
-	bool top;	  /* holds a share of store->resize */
-	uint64_t changes; /* see store_txn_changes */
+	struct store_txn *parent; /* a child's: takes its late value when the child commits */
+	bool top;		  /* holds a share of store->resize */
+	uint64_t changes;	  /* see store_txn_changes */
+	/* The late value (store_put_late): put into LMDB when the top transaction commits. */
+	bool late;
+	enum store_table late_table;
+	size_t late_klen, late_vlen;
+	uint8_t late_key[LATE_KEY_MAX];
+	uint8_t late_val[LATE_VAL_MAX];
 };
 
 struct store_cursor {
@@ -308,6 +318,19 @@ int store_begin(struct store *s, bool write, struct store_txn **out)
 	return 0;
 }
 
+/* DST's late value becomes SRC's (none if SRC has none). */
+static void late_copy(struct store_txn *dst, const struct store_txn *src)
+{
+	dst->late = src->late;
+	if (!src->late)
+		return;
+	dst->late_table = src->late_table;
+	dst->late_klen = src->late_klen;
+	dst->late_vlen = src->late_vlen;
+	memcpy(dst->late_key, src->late_key, src->late_klen);
+	memcpy(dst->late_val, src->late_val, src->late_vlen);
+}
+
 int store_begin_child(struct store_txn *parent, struct store_txn **out)
 {
 	struct store_txn *t = calloc(1, sizeof(*t));
@@ -319,6 +342,8 @@ int store_begin_child(struct store_txn *parent, struct store_txn **out)
 		free(t);
 		return rc;
 	}
+	t->parent = parent;
+	late_copy(t, parent); /* the child sees its parent's late value, and may replace it */
 	*out = t;
 	return 0;
 }
@@ -346,8 +371,40 @@ static bool store_disk_low(struct store *s)
 	return (unsigned long long)vfs.f_bavail * vfs.f_frsize < STORE_DISK_LOW;
 }
 
+/* Is KEY of table T the late value of TXN? */
+static bool is_late(const struct store_txn *txn, enum store_table t, const void *key, size_t klen)
+{
+	return txn->late && t == txn->late_table && klen == txn->late_klen &&
+	       memcmp(key, txn->late_key, klen) == 0;
+}
+
+/* Put T's late value into LMDB now (it is no longer late). */
+static int late_flush(struct store_txn *t)
+{
+	if (!t->late)
+		return 0;
+	t->late = false;
+	MDB_val k = {.mv_size = t->late_klen, .mv_data = t->late_key};
+	MDB_val v = {.mv_size = t->late_vlen, .mv_data = t->late_val};
+	return store_counted(t, mdb_put(t->txn, t->store->dbi[t->late_table], &k, &v, 0));
+}
+
 int store_commit(struct store_txn *t)
 {
+	if (t->parent) {
+		/* A child's late value becomes its parent's: it is written when the top commits. */
+		int rc = store_error(mdb_txn_commit(t->txn));
+		if (rc == 0)
+			late_copy(t->parent, t);
+		store_txn_release(t);
+		return rc;
+	}
+	int frc = late_flush(t);
+	if (frc) {
+		mdb_txn_abort(t->txn);
+		store_txn_release(t);
+		return frc;
+	}
 	int mrc = mdb_txn_commit(t->txn);
 	int rc = store_error(mrc);
 	/*
@@ -491,6 +548,13 @@ int store_get(struct store_txn *txn, enum store_table t, const void *key, size_t
 {
 	if (klen == 0 || klen > 511)
 		return LD_ENOTFOUND; /* no such key can be stored (LMDB keys are 1 to 511 bytes) */
+	if (is_late(txn, t, key, klen)) {
+		if (val) {
+			val->data = txn->late_val;
+			val->len = txn->late_vlen;
+		}
+		return 0;
+	}
 	MDB_val k = {.mv_size = klen, .mv_data = (void *)key};
 	MDB_val v;
 	int rc = store_error(mdb_get(txn->txn, txn->store->dbi[t], &k, &v));
@@ -512,9 +576,33 @@ int store_put(struct store_txn *txn, enum store_table t, const void *key, size_t
 {
 	if (klen == 0 || klen > 511)
 		return LD_EINPUT;
+	if (is_late(txn, t, key, klen)) {
+		if (flags & STORE_NOOVERWRITE)
+			return LD_EEXIST;
+		txn->late = false; /* this put supersedes it */
+	}
 	MDB_val k = {.mv_size = klen, .mv_data = (void *)key};
 	MDB_val v = {.mv_size = vlen, .mv_data = (void *)val};
 	return store_counted(txn, mdb_put(txn->txn, txn->store->dbi[t], &k, &v, put_flags(flags)));
+}
+
+int store_put_late(struct store_txn *txn, enum store_table t, const void *key, size_t klen,
+		   const void *val, size_t vlen)
+{
+	if (klen == 0 || klen > LATE_KEY_MAX || vlen > LATE_VAL_MAX)
+		return LD_EINPUT;
+	if (txn->late && !is_late(txn, t, key, klen)) {
+		int rc = late_flush(txn); /* another key: the one held goes in now */
+		if (rc)
+			return rc;
+	}
+	txn->late = true;
+	txn->late_table = t;
+	txn->late_klen = klen;
+	txn->late_vlen = vlen;
+	memcpy(txn->late_key, key, klen);
+	memcpy(txn->late_val, val, vlen);
+	return 0;
 }
 
 int store_put_reserved(struct store_txn *txn, enum store_table t, const void *key, size_t klen,
@@ -523,6 +611,8 @@ int store_put_reserved(struct store_txn *txn, enum store_table t, const void *ke
 	*out = NULL;
 	if (klen == 0 || klen > 511)
 		return LD_EINPUT;
+	if (is_late(txn, t, key, klen))
+		txn->late = false;
 	MDB_val k = {.mv_size = klen, .mv_data = (void *)key};
 	MDB_val v = {.mv_size = vlen, .mv_data = NULL};
 	int rc = store_counted(
@@ -536,8 +626,12 @@ int store_del(struct store_txn *txn, enum store_table t, const void *key, size_t
 {
 	if (klen == 0 || klen > 511)
 		return LD_ENOTFOUND;
+	bool was_late = is_late(txn, t, key, klen);
+	if (was_late)
+		txn->late = false; /* deleted: from LMDB too, if it was there before */
 	MDB_val k = {.mv_size = klen, .mv_data = (void *)key};
-	return store_counted(txn, mdb_del(txn->txn, txn->store->dbi[t], &k, NULL));
+	int rc = store_counted(txn, mdb_del(txn->txn, txn->store->dbi[t], &k, NULL));
+	return was_late && rc == LD_ENOTFOUND ? 0 : rc;
 }
 
 uint64_t store_txn_changes(const struct store_txn *txn)

@@ -168,6 +168,18 @@ int store_put_reserved(struct store_txn *txn, enum store_table t, const void *ke
 int store_del(struct store_txn *txn, enum store_table t, const void *key, size_t klen);
 
 /*
+ * A put made when the top transaction commits, not now: a value rewritten by every write of a
+ * transaction (the log's head) costs one LMDB put per transaction instead of one per write. TXN
+ * holds one late value (KLEN at most 16 bytes, VLEN at most 64; copied): a late put of another
+ * key puts the one held first. store_get through TXN sees it; a store_put or store_del of its key
+ * supersedes it; cursors do not see it. A child transaction starts with its parent's and hands
+ * its own back when it commits (an aborted child's is dropped with the child). Returns 0,
+ * LD_EINPUT (sizes), or what putting the held one returned.
+ */
+int store_put_late(struct store_txn *txn, enum store_table t, const void *key, size_t klen,
+		   const void *val, size_t vlen);
+
+/*
  * Puts and deletes made through TXN so far (with those that failed in a way that may have left
  * it changed or failed; not those refused as "already there" or "not there"). A caller that reads
  * it before and after some work knows whether that work touched TXN.

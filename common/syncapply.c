@@ -301,12 +301,6 @@ struct seen {
 	size_t n;
 };
 
-/*
- * Whether EV packs to bytes that decode (*ok). protobuf-c reads a tag written as a longer varint of
- * 0 (80 00) as an unknown field numbered 0, but packs it as 00, which it refuses to read; folding
- * copies the event's messages into records, so such an event would leave a record this site can
- * no longer read (found by fuzz_peer). Returns 0 or -ENOMEM.
- */
 /* Whether MSG, or a message inside it, holds a field this build does not know. */
 static bool has_unknown_fields(const ProtobufCMessage *msg)
 {
@@ -339,6 +333,12 @@ static bool has_unknown_fields(const ProtobufCMessage *msg)
 	return false;
 }
 
+/*
+ * Whether EV packs to bytes that decode (*ok). protobuf-c reads a tag written as a longer varint of
+ * 0 (80 00) as an unknown field numbered 0, but packs it as 00, which it refuses to read; folding
+ * copies the event's messages into records, so such an event would leave a record this site can
+ * no longer read (found by fuzz_peer). Returns 0 or -ENOMEM.
+ */
 static int event_reencodes(const Ld__Event *ev, size_t raw_len, bool *ok)
 {
 	*ok = true;

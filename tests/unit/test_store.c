@@ -445,6 +445,113 @@ static void parent_abort_discards_committed_child(void **state)
 	assert_committed(f->store, TBL_BRANCHES, "b9", NULL);
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* Late values (store_put_late): the log's head, put once per commit                          */
+
+static void expect_val(struct store_txn *txn, enum store_table t, const char *k, const char *v)
+{
+	struct store_val got;
+	int rc = store_get(txn, t, k, strlen(k), &got);
+	if (!v) {
+		assert_int_equal(rc, LD_ENOTFOUND);
+		return;
+	}
+	assert_int_equal(rc, 0);
+	assert_int_equal(got.len, strlen(v));
+	assert_memory_equal(got.data, v, got.len);
+}
+
+static void late_value_is_read_back_and_committed(void **state)
+{
+	struct fixture *f = *state;
+	struct store_txn *txn;
+
+	put_committed(f->store, TBL_META, "head", "h0");
+	assert_int_equal(store_begin(f->store, true, &txn), 0);
+	assert_int_equal(store_put_late(txn, TBL_META, "head", 4, "h1", 2), 0);
+	expect_val(txn, TBL_META, "head", "h1");
+	assert_int_equal(store_put_late(txn, TBL_META, "head", 4, "h22", 3), 0);
+	expect_val(txn, TBL_META, "head", "h22");
+	/* Other keys of the table are LMDB's as ever. */
+	assert_int_equal(store_put(txn, TBL_META, "k", 1, "v", 1, 0), 0);
+	expect_val(txn, TBL_META, "k", "v");
+	/* Not in the store before the commit, the last one after it. */
+	assert_committed(f->store, TBL_META, "head", "h0");
+	assert_int_equal(store_commit(txn), 0);
+	assert_committed(f->store, TBL_META, "head", "h22");
+	assert_committed(f->store, TBL_META, "k", "v");
+
+	/* An aborted transaction's late value is lost with it. */
+	assert_int_equal(store_begin(f->store, true, &txn), 0);
+	assert_int_equal(store_put_late(txn, TBL_META, "head", 4, "lost", 4), 0);
+	store_abort(txn);
+	assert_committed(f->store, TBL_META, "head", "h22");
+
+	/* Too large for a late value: refused, nothing held. */
+	char big[65] = {0};
+	assert_int_equal(store_begin(f->store, true, &txn), 0);
+	assert_int_equal(store_put_late(txn, TBL_META, "head", 4, big, sizeof(big)), LD_EINPUT);
+	expect_val(txn, TBL_META, "head", "h22");
+	store_abort(txn);
+}
+
+static void late_value_is_superseded_by_put_del_and_another_key(void **state)
+{
+	struct fixture *f = *state;
+	struct store_txn *txn;
+
+	assert_int_equal(store_begin(f->store, true, &txn), 0);
+	assert_int_equal(store_put_late(txn, TBL_META, "head", 4, "late", 4), 0);
+	/* "Only if not there": it is there, late. */
+	assert_int_equal(store_put(txn, TBL_META, "head", 4, "put", 3, STORE_NOOVERWRITE),
+			 LD_EEXIST);
+	expect_val(txn, TBL_META, "head", "late");
+	assert_int_equal(store_put(txn, TBL_META, "head", 4, "put", 3, 0), 0);
+	expect_val(txn, TBL_META, "head", "put");
+	assert_int_equal(store_commit(txn), 0);
+	assert_committed(f->store, TBL_META, "head", "put"); /* not the late one, put after it */
+
+	assert_int_equal(store_begin(f->store, true, &txn), 0);
+	assert_int_equal(store_put_late(txn, TBL_META, "head", 4, "late", 4), 0);
+	assert_int_equal(store_del(txn, TBL_META, "head", 4), 0);
+	expect_val(txn, TBL_META, "head", NULL);
+	assert_int_equal(store_commit(txn), 0);
+	assert_committed(f->store, TBL_META, "head", NULL);
+
+	/* A late put of another key puts the one held first: both are there. */
+	assert_int_equal(store_begin(f->store, true, &txn), 0);
+	assert_int_equal(store_put_late(txn, TBL_META, "a", 1, "1", 1), 0);
+	assert_int_equal(store_put_late(txn, TBL_PEERS, "a", 1, "2", 1), 0);
+	expect_val(txn, TBL_META, "a", "1");
+	expect_val(txn, TBL_PEERS, "a", "2");
+	assert_int_equal(store_commit(txn), 0);
+	assert_committed(f->store, TBL_META, "a", "1");
+	assert_committed(f->store, TBL_PEERS, "a", "2");
+}
+
+static void late_value_follows_children(void **state)
+{
+	struct fixture *f = *state;
+	struct store_txn *txn, *child;
+
+	assert_int_equal(store_begin(f->store, true, &txn), 0);
+	assert_int_equal(store_put_late(txn, TBL_META, "head", 4, "p", 1), 0);
+	/* A child sees its parent's; an aborted child's own is dropped. */
+	assert_int_equal(store_begin_child(txn, &child), 0);
+	expect_val(child, TBL_META, "head", "p");
+	assert_int_equal(store_put_late(child, TBL_META, "head", 4, "c1", 2), 0);
+	expect_val(child, TBL_META, "head", "c1");
+	store_abort(child);
+	expect_val(txn, TBL_META, "head", "p");
+	/* A committed child's becomes the parent's. */
+	assert_int_equal(store_begin_child(txn, &child), 0);
+	assert_int_equal(store_put_late(child, TBL_META, "head", 4, "c2", 2), 0);
+	assert_int_equal(store_commit(child), 0);
+	expect_val(txn, TBL_META, "head", "c2");
+	assert_int_equal(store_commit(txn), 0);
+	assert_committed(f->store, TBL_META, "head", "c2");
+}
+
 static void data_survives_close_and_reopen(void **state)
 {
 	struct fixture *f = *state;
@@ -892,6 +999,10 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(child_abort_leaves_parent_unchanged, setup, teardown),
 	    cmocka_unit_test_setup_teardown(child_commit_joins_parent, setup, teardown),
 	    cmocka_unit_test_setup_teardown(parent_abort_discards_committed_child, setup, teardown),
+	    cmocka_unit_test_setup_teardown(late_value_is_read_back_and_committed, setup, teardown),
+	    cmocka_unit_test_setup_teardown(late_value_is_superseded_by_put_del_and_another_key,
+					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(late_value_follows_children, setup, teardown),
 	    cmocka_unit_test_setup_teardown(data_survives_close_and_reopen, setup, teardown),
 	    cmocka_unit_test_setup_teardown(uncommitted_data_is_lost_on_close, setup, teardown),
 	    cmocka_unit_test_setup_teardown(data_file_is_private, setup, teardown),
