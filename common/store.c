@@ -571,16 +571,28 @@ static unsigned put_flags(unsigned flags)
 	       ((flags & STORE_APPEND) ? MDB_APPEND : 0);
 }
 
+/*
+ * A put of KEY in T is about to be made: if KEY is TXN's late value, the put supersedes it (the
+ * late value is dropped), unless FLAGS say "only if absent": then true, the key being there.
+ */
+static bool late_superseded(struct store_txn *txn, enum store_table t, const void *key, size_t klen,
+			    unsigned flags)
+{
+	if (!is_late(txn, t, key, klen))
+		return false;
+	if (flags & STORE_NOOVERWRITE)
+		return true;
+	txn->late = false;
+	return false;
+}
+
 int store_put(struct store_txn *txn, enum store_table t, const void *key, size_t klen,
 	      const void *val, size_t vlen, unsigned flags)
 {
 	if (klen == 0 || klen > 511)
 		return LD_EINPUT;
-	if (is_late(txn, t, key, klen)) {
-		if (flags & STORE_NOOVERWRITE)
-			return LD_EEXIST;
-		txn->late = false; /* this put supersedes it */
-	}
+	if (late_superseded(txn, t, key, klen, flags))
+		return LD_EEXIST;
 	MDB_val k = {.mv_size = klen, .mv_data = (void *)key};
 	MDB_val v = {.mv_size = vlen, .mv_data = (void *)val};
 	return store_counted(txn, mdb_put(txn->txn, txn->store->dbi[t], &k, &v, put_flags(flags)));
@@ -611,8 +623,8 @@ int store_put_reserved(struct store_txn *txn, enum store_table t, const void *ke
 	*out = NULL;
 	if (klen == 0 || klen > 511)
 		return LD_EINPUT;
-	if (is_late(txn, t, key, klen))
-		txn->late = false;
+	if (late_superseded(txn, t, key, klen, flags))
+		return LD_EEXIST;
 	MDB_val k = {.mv_size = klen, .mv_data = (void *)key};
 	MDB_val v = {.mv_size = vlen, .mv_data = NULL};
 	int rc = store_counted(
