@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # sync_catchup.sh: issue 3, acceptance 2. B (南京) is stopped with SIGTERM; A (昆山) registers
-# 1,000 members out to B (four CLI writers in parallel); B is started again and catches up: within
+# 1,000 members out to B (four writers in parallel, each importing registers of 25); B is started again and catches up: within
 # 30 s B holds the 1,000 members, all away, its log has exactly A's 1,000 outflow registrations,
 # and A's status shows B live with lag 0. Then both stop and A starts alone: its status still
 # shows what B acknowledged (acked_seq = A's head, lag 0).
@@ -9,6 +9,7 @@
 
 N=${SYNC_CATCHUP_MEMBERS:-1000}
 WORKERS=4
+ROWS=25
 CATCHUP_LIMIT=30
 
 sync_site_init a 昆山 320583
@@ -32,15 +33,15 @@ down | connecting) pass ;;
 *) fail "A's state for a stopped B: expected down or connecting, got '$st'" ;;
 esac
 
-log "A registers $N members out to B ($WORKERS writers)"
+log "A registers $N members out to B ($WORKERS writers, $ROWS members to an import)"
 gen_members "$N" >"$T/members"
 t0=$(date +%s)
-start_writers a b "$T/members" "$WORKERS"
+start_import_writers a b "$T/members" "$WORKERS" "$ROWS"
 wait_writers
 log "writing took $(($(date +%s) - t0)) s"
 assert_exit 0 ld a --json member list --state away && assert_eq "$(jget "$OUT" 'len(d["members"])')" "$N" "members away at A"
 HEAD=$(head_seq a)
-assert_eq "$HEAD" $((1 + 2 * N)) "A's head seq (branch, then member add + outflow register per member)"
+assert_eq "$HEAD" $((1 + N)) "A's head seq (branch, then an outflow.registered per member)"
 lag=$(peer_field a b lag)
 log "A's status while B is down: state $(peer_field a b state), lag $lag"
 # One event for B per registration (member adds concern no peer); A counted its lag before the
