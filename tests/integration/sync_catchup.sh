@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # sync_catchup.sh: issue 3, acceptance 2. B (南京) is stopped with SIGTERM; A (昆山) registers
-# 1,000 members out to B (four writers in parallel, each importing registers of 25); B is started again and catches up: within
-# 30 s B holds the 1,000 members, all away, its log has exactly A's 1,000 outflow registrations,
-# and A's status shows B live with lag 0. Then both stop and A starts alone: its status still
-# shows what B acknowledged (acked_seq = A's head, lag 0).
+# 1,000 members out to B (four writers in parallel, each importing registers of 25); B is started
+# again and catches up: within 30 s B holds the 1,000 members, all away, its log has exactly A's
+# 1,000 outflow registrations, and A's status shows B live with lag 0. Then both stop and A
+# starts alone: its status still shows what B acknowledged (acked_seq = A's head, lag 0).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/sync_lib.sh"
 
