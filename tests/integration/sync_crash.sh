@@ -9,7 +9,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/sync_lib.sh"
 
-N=${SYNC_CRASH_MEMBERS:-10000} # an event each
+N=10000 # an event each
 WORKERS=4
 ROWS=10
 KILLS=2

@@ -279,13 +279,12 @@ register_out() {
 
 # _sync_writer KEY PEERKEY FILE ERRFILE: for every line "IDNO BIRTH SEX" of FILE, member add and
 # (with PEERKEY not empty) outflow register to PEERKEY at KEY. Failures go to ERRFILE, one line
-# each: "IDNO command exit: message". Stops at the file's end or when $T/stop-writers exists.
+# each: "IDNO command exit: message".
 # shellcheck disable=SC2317 # run through bg
 _sync_writer() {
 	local key=$1 peer=$2 file=$3 errf=$4 id birth sex rc msg
 	: >"$errf"
 	while read -r id birth sex; do
-		[ -e "$T/stop-writers" ] && break
 		msg=$(add_member "$key" "$id" "$birth" "$sex" 2>&1 >/dev/null)
 		rc=$?
 		if [ "$rc" != 0 ]; then
@@ -304,7 +303,6 @@ _sync_writer() {
 start_writers() {
 	local key=$1 peer=$2 file=$3 n=$4 w
 	WRITER_PIDS=()
-	rm -f "$T/stop-writers"
 	for ((w = 0; w < n; w++)); do
 		awk -v n="$n" -v w="$w" 'NR % n == w' "$file" >"$T/writer.$w.in"
 		bg _sync_writer "$key" "$peer" "$T/writer.$w.in" "$T/writer.$w.err"
@@ -313,14 +311,13 @@ start_writers() {
 }
 
 # _import_writer KEY ERRFILE CSV...: `import members` each CSV at KEY in turn; failures go to
-# ERRFILE, one line each: "CSV import exit: message". Stops early when $T/stop-writers exists.
+# ERRFILE, one line each: "CSV import exit: message".
 # shellcheck disable=SC2317 # run through bg
 _import_writer() {
 	local key=$1 errf=$2 csv rc msg
 	shift 2
 	: >"$errf"
 	for csv in "$@"; do
-		[ -e "$T/stop-writers" ] && break
 		msg=$(ld "$key" import members "$csv" 2>&1 >/dev/null)
 		rc=$?
 		[ "$rc" = 0 ] || echo "$csv import $rc: $msg" >>"$errf"
@@ -336,7 +333,7 @@ _import_writer() {
 start_import_writers() {
 	local key=$1 peer=$2 file=$3 n=$4 rows=$5 w
 	WRITER_PIDS=()
-	rm -f "$T/stop-writers" "$T"/import.*.csv
+	rm -f "$T"/import.*.csv
 	awk -v rows="$rows" -v n="$n" -v to="${SITE_NAME[$peer]}" -v dir="$T" '
 		BEGIN {
 			hdr = "id,name,sex,birth,joined,kind,branch,dues_category,income,phone,to,place," \
