@@ -14,6 +14,13 @@
 set -u
 set -o pipefail
 
+# The tests start python3 hundreds of times (jget, make_idno, ...). The first python3 on PATH
+# may be a version manager's shim (pyenv's takes 0.34 s to start, Debian's python3 0.03 s):
+# Debian's own is used when it is there; scripts/deps installs it.
+if [ -x /usr/bin/python3 ]; then
+	python3() { /usr/bin/python3 "$@"; }
+fi
+
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TEST_NAME=$(basename "$0" .sh)
 
