@@ -498,6 +498,10 @@ int cli_send(const struct cli *cli, int fd, const Ld__Request *req)
 	if (rc == -EMSGSIZE)
 		return cli_fail(LD_EXIT_INVALID, "the request is too large (over %u MiB)",
 				(unsigned)(LD_CTL_FRAME_MAX >> 20));
+	if (rc == -EFAULT) /* an import's file, mapped, was cut short while the kernel read it */
+		return cli_fail(LD_EXIT_INVALID,
+				"the file got shorter while it was sent; nothing is lost: import "
+				"it again once it is written whole");
 	if (rc)
 		return cli_fail(LD_EXIT_UNAVAILABLE,
 				"liudongd at %s closed the connection; see its log", cli->socket);

@@ -21,7 +21,10 @@ int conn_open(const char *path);
  */
 int conn_call(int fd, const Ld__Request *req, Ld__Response **resp);
 
-/* Send REQ on FD. Returns 0, -EMSGSIZE if it is over the frame limit, -EPIPE, or -errno. */
+/*
+ * Send REQ on FD; with REQ->attach set, the parameter of that name follows as a frame of its own
+ * (ctl.proto). Returns 0, -EMSGSIZE if it is over the frame limit, -EPIPE, or -errno.
+ */
 int conn_send(int fd, const Ld__Request *req);
 
 /*

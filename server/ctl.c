@@ -116,11 +116,12 @@ struct ctl_conn {
 	uint8_t *buf;
 	size_t len, cap;
 	uint32_t uid;
-	struct request *inflight; /* a forwarded request not answered yet */
-	unsigned writes;	  /* uv_write requests not finished */
-	bool reading;		  /* uv_read_start is in effect */
-	bool waiting_turn;	  /* in thread->turns */
-	bool eof;		  /* the client sent all it will (it may still read) */
+	struct request *inflight;  /* a forwarded request not answered yet */
+	struct request *attaching; /* unpacked; its attachment (ctl.proto) not yet whole */
+	unsigned writes;	   /* uv_write requests not finished */
+	bool reading;		   /* uv_read_start is in effect */
+	bool waiting_turn;	   /* in thread->turns */
+	bool eof;		   /* the client sent all it will (it may still read) */
 	bool closing;
 };
 
@@ -136,6 +137,7 @@ static void thread_on_idle(uv_idle_t *h);
 static void conn_closed(uv_handle_t *h)
 {
 	struct ctl_conn *c = h->data;
+	request_free(c->attaching);
 	free(c->buf);
 	free(c);
 }
@@ -182,6 +184,33 @@ static void conn_shrink(struct ctl_conn *c)
 		c->buf = b;
 		c->cap = CTL_IN_KEEP;
 	}
+}
+
+/*
+ * RQ's attachment is the whole frame at the front of C's buffer (BODY_LEN bytes after its
+ * header): RQ takes the buffer as it is, the text NUL-terminated in place (no copy of a
+ * register's megabytes), and C reads on into a new buffer holding what came after it.
+ * Returns 0 or -ENOMEM (C and RQ unchanged).
+ */
+static int conn_take_attachment(struct ctl_conn *c, struct request *rq, size_t body_len)
+{
+	size_t used = LD_FRAME_HEADER + body_len, rest = c->len - used;
+	size_t cap = rest > CTL_READ_CHUNK * 2 ? rest : CTL_READ_CHUNK * 2;
+	uint8_t *next = malloc(cap), *buf = c->buf;
+	if (next && c->cap == used)
+		buf = realloc(c->buf, used + 1); /* no room left for the NUL */
+	if (!next || !buf) {
+		free(next);
+		return -ENOMEM;
+	}
+	memcpy(next, buf + used, rest);
+	buf[used] = '\0';
+	rq->attached_buf = buf;
+	rq->attached = (const char *)buf + LD_FRAME_HEADER;
+	c->buf = next;
+	c->cap = cap;
+	c->len = rest;
+	return 0;
 }
 
 static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *out)
@@ -543,27 +572,44 @@ static void conn_process(struct ctl_conn *c)
 			conn_close(c);
 			return;
 		}
-		if (turn == CTL_TURN_MAX) {
-			conn_wait_turn(c);
-			return;
-		}
-		/* The request unpacks into a block right after it: no malloc for a usual one. */
-		struct request *rq = calloc(1, sizeof(*rq) + CTL_UNPACK_BLOCK);
-		if (!rq) {
-			conn_close(c);
-			return;
-		}
-		pb_budget_init_block(&rq->budget, CTL_UNPACK_BUDGET, rq + 1, CTL_UNPACK_BLOCK);
-		rq->req = ld__request__unpack(&rq->budget.allocator, body_len, body);
-		size_t used = LD_FRAME_HEADER + body_len;
-		memmove(c->buf, c->buf + used, c->len - used);
-		c->len -= used;
-		conn_shrink(c);
-		if (!rq->req || !rq->req->command) {
-			log_warn("ctl: closing a client that sent a request that does not decode");
-			request_free(rq);
-			conn_close(c);
-			return;
+		struct request *rq = c->attaching;
+		if (rq) { /* this frame is its attachment */
+			c->attaching = NULL;
+			if (conn_take_attachment(c, rq, body_len) != 0) {
+				request_free(rq);
+				conn_close(c);
+				return;
+			}
+		} else {
+			if (turn == CTL_TURN_MAX) {
+				conn_wait_turn(c);
+				return;
+			}
+			/* The request unpacks into a block right after it: no malloc for a usual
+			 * one. */
+			rq = calloc(1, sizeof(*rq) + CTL_UNPACK_BLOCK);
+			if (!rq) {
+				conn_close(c);
+				return;
+			}
+			pb_budget_init_block(&rq->budget, CTL_UNPACK_BUDGET, rq + 1,
+					     CTL_UNPACK_BLOCK);
+			rq->req = ld__request__unpack(&rq->budget.allocator, body_len, body);
+			size_t used = LD_FRAME_HEADER + body_len;
+			memmove(c->buf, c->buf + used, c->len - used);
+			c->len -= used;
+			if (!rq->req || !rq->req->command) {
+				log_warn("ctl: closing a client that sent a request that does not "
+					 "decode");
+				request_free(rq);
+				conn_close(c);
+				return;
+			}
+			if (rq->req->attach && rq->req->attach[0]) {
+				c->attaching = rq; /* the next frame is its attachment */
+				continue;
+			}
+			conn_shrink(c);
 		}
 		rq->daemon = t->server->daemon;
 		rq->uid = c->uid;

@@ -29,6 +29,8 @@
 
 const char *request_param(const struct request *rq, const char *key)
 {
+	if (rq->attached && rq->req->attach && strcmp(rq->req->attach, key) == 0)
+		return rq->attached;
 	for (size_t i = 0; i < rq->req->n_params; i++) {
 		if (strcmp(rq->req->params[i]->key, key) == 0)
 			return rq->req->params[i]->value;
@@ -195,6 +197,13 @@ static int request_check_text(struct request *rq)
 		input_trim(rq->req->operator_);
 	if (input_operator_check(request_operator(rq), &why) != 0)
 		return request_fail(rq, LD_EINPUT, "--operator %.200s", why);
+	if (rq->req->attach && rq->req->attach[0] && strcmp(rq->req->attach, "csv") != 0)
+		return request_fail(rq, LD_EUSAGE,
+				    "only a file's content can be sent as an attachment; update "
+				    "liudong to the daemon's version");
+	if (rq->attached && !utf8_valid(rq->attached, true))
+		return request_fail(rq, LD_EINPUT,
+				    "the file is not UTF-8 text; save the register as CSV UTF-8");
 	for (size_t i = 0; i < rq->req->n_params; i++) {
 		Ld__Param *p = rq->req->params[i];
 		/* A file's content ("csv") has lines; every other value is one line. */
@@ -359,6 +368,7 @@ void request_free(struct request *rq)
 		rq->state_free(rq->state);
 	if (rq->req)
 		ld__request__free_unpacked(rq->req, &rq->budget.allocator);
+	free(rq->attached_buf);
 	json_decref(rq->result);
 	free(rq->raw_json);
 	json_decref(rq->warnings);

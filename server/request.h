@@ -33,6 +33,10 @@ struct request {
 	struct daemon *daemon;
 	Ld__Request *req; /* unpacked with `budget` */
 	struct pb_budget budget;
+	/* The value of the parameter named req->attach, sent as a frame of its own (ctl.proto):
+	 * NUL-terminated text inside ATTACHED_BUF (owned: the buffer it was received into). */
+	const char *attached;
+	void *attached_buf;
 	uint32_t uid;	  /* the caller's uid, from SO_PEERCRED */
 	json_t *result;	  /* owned; the JSON object of the response */
 	json_t *warnings; /* owned; array of strings */

@@ -5,6 +5,7 @@
 # starting "liudong: "; identity numbers masked everywhere unless --reveal, which is audited with
 # the operator; -h on every command; --json is exactly one JSON object.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/sync_lib.sh"
 
 site_init a 昆山 320583
 site_start a
@@ -284,5 +285,34 @@ assert_exit 6 "$LIUDONG" -s "$T/nothing.sock" --json site &&
 	assert_eq "$(jget "$OUT" 'd["error"]["code"]')" 6 "the code of an unreachable daemon"
 # A check that fails after an answer (cert verify of a bad token) gives one object too.
 assert_exit_oneof "3 5" ld a --json cert verify LD1:AAAA
+
+log "import: the file made shorter while it is sent"
+# A socket that takes the connection and reads nothing until told: the import waits in its send
+# with the file mapped; the file is cut to nothing, then the socket reads on. The CLI says what
+# happened (exit 3), whether it was sending or still reading the file.
+python3 - "$T/slow.sock" "$T/go" <<'PYEOF' &
+import os, socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1])
+s.listen(1)
+c, _ = s.accept()
+while not os.path.exists(sys.argv[2]):
+    time.sleep(0.02)
+while c.recv(1 << 20):
+    pass
+PYEOF
+SLOW_PID=$!
+BG_PIDS+=("$SLOW_PID")
+python3 -c 'import sys; sys.stdout.write("id,name\n" + "x" * (4 << 20) + "\n")' >"$T/big.csv"
+wait_for 10 test -S "$T/slow.sock" || die "the slow socket did not appear"
+bg "$LIUDONG" -s "$T/slow.sock" import members "$T/big.csv" 2>"$T/cut.err"
+CUT_PID=$BG_PID
+cli_waits() { grep -q '^State:.*S' "/proc/$CUT_PID/status" 2>/dev/null; }
+assert_wait 30 "the import waits in its send" cli_waits
+: >"$T/big.csv"
+touch "$T/go"
+bg_wait "$CUT_PID"
+assert_eq "$?" 3 "exit code of the import whose file got shorter while it was sent"
+assert_contains "$(cat "$T/cut.err")" "got shorter while it was sent" "what it says"
 
 finish

@@ -6,7 +6,10 @@
 #    reaches B (the good peer is still served);
 #  - garbage on the control socket is answered or dropped, never held: random bytes, a frame
 #    header of 0xFFFFFFFF, a truncated frame, a frame that does not decode, a request for a
-#    command that does not exist (answered, exit 2); after each, A is alive and the CLI works;
+#    command that does not exist (answered, exit 2), an import whose attachment (the file's text
+#    as a frame of its own) is cut short or announced over 64 MiB, an attachment of a parameter
+#    that is not a file (answered, exit 2), an import and its attachment followed by another
+#    request in one write (both answered); after each, A is alive and the CLI works;
 #  - the 400 peer-port connections are all taken in under a second (none waits for a SYN to be
 #    resent);
 #  - A drops every idle peer-port connection 20 s after it was made (no Hello).
@@ -129,6 +132,22 @@ garbage "a frame of 64 MiB + 1 announced, then nothing" eof --send 04000001
 # Request{version: 1, command: "no.such", operator: "t"}
 garbage "a request for a command that does not exist" reply --send 0000000e080112076e6f2e737563681a0174 --half-close
 assert_contains "$GARBAGE_OUT" "reply status=2 " "the exit code for a command that does not exist"
+# An attachment (ctl.proto: Request.attach, the parameter's text as a frame of its own), from a
+# request {version: 1, command: "import", operator: "t", params: [arg=members], attach: "csv"}.
+IMPORT_REQ=0000002208011206696d706f72741a0174220e0a0361726712076d656d626572733203637376
+garbage "an import whose attachment of 1,000 bytes is cut after 10" eof \
+	--send "${IMPORT_REQ}000003e869642c6e616d652c7365" --half-close
+garbage "an import whose attachment announces 64 MiB + 1" eof --send "${IMPORT_REQ}04000001"
+# {command: "member.show", attach: "arg"}, then its attachment "abc"
+garbage "an attachment for a parameter that is not a file's content" reply \
+	--send 000000170801120b6d656d6265722e73686f771a0174320361726700000003616263 --half-close
+assert_contains "$GARBAGE_OUT" "reply status=2 error=only a file's content can be sent as an attachment" \
+	"the answer to an attachment of --arg"
+# The import with its attachment "id,name\n" (refused: columns missing), then no.such at once
+garbage "an import and its attachment, then another request in the same write" reply \
+	--send "${IMPORT_REQ}0000000869642c6e616d650a0000000e080112076e6f2e737563681a0174" --half-close
+assert_contains "$GARBAGE_OUT" "reply status=3 " "the answer to the import of a file without its columns"
+assert_contains "$GARBAGE_OUT" "reply status=2 " "the answer to the request after the attachment"
 good_peer_served "garbage on the control socket"
 
 log "A drops the idle peer-port connections 20 s after they were made"
