@@ -49,7 +49,12 @@ static bool word_printable(uint64_t w)
 
 bool utf8_valid(const char *s, bool lines)
 {
-	const unsigned char *p = (const unsigned char *)s, *end = p + strlen(s);
+	return utf8_valid_len(s, strlen(s), lines);
+}
+
+bool utf8_valid_len(const char *s, size_t len, bool lines)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + len;
 	while (p < end) {
 		uint64_t w;
 		/* Printable ASCII, most of what is checked: eight bytes at a time. */

@@ -15,6 +15,10 @@ size_t utf8_char(const char *s, uint32_t *code);
 /* True if S is valid UTF-8 with no control characters but tab (and CR, LF if LINES). */
 bool utf8_valid(const char *s, bool lines);
 
+/* The same of the LEN bytes at S, S[LEN] being a NUL (a NUL before it is a control character):
+ * for a text of many megabytes whose length is known, one pass over it instead of two. */
+bool utf8_valid_len(const char *s, size_t len, bool lines);
+
 /*
  * Make S (in place) one line of valid UTF-8 that any reader can show: a peer's reason or a text
  * cut to fit a buffer may hold anything. Each byte that does not begin a well-formed character

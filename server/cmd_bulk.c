@@ -626,6 +626,9 @@ static void *judge_main(void *arg)
 		csv_reader_free(&reader);
 		store_abort(txn);
 	}
+	/* Sorted here, beside the other judge: the writer only merges (import_judging_end). */
+	if (j->rc == 0 && j->n_seen > 1)
+		qsort(j->seen, j->n_seen, sizeof(*j->seen), seen_cmp);
 	i18n_restore(old);
 	return NULL;
 }
@@ -719,11 +722,10 @@ static int import_judging_end(struct import_judging *jg, struct request *rq, con
 			       "field); the first thread judged the rest",
 			 file, jg->judges[1].from_line);
 	int rc = started;
-	size_t shown = 0, bad = 0, rows = 0, n_seen = 0, had = json_array_size(rq->warnings);
+	size_t shown = 0, bad = 0, rows = 0, had = json_array_size(rq->warnings);
 	for (int i = 0; i < used && rc == 0; i++) {
 		struct judge *j = &jg->judges[i];
 		rows += j->rows;
-		n_seen += j->n_seen;
 		bad += j->bad;
 		if (j->rc == 0 || j->rc == LD_EINPUT)
 			judge_warnings(rq, j, &shown);
@@ -731,25 +733,24 @@ static int import_judging_end(struct import_judging *jg, struct request *rq, con
 			memcpy(rq->error, j->rq.error, sizeof(rq->error));
 		rc = j->rc;
 	}
-	struct seen_id *seen = NULL;
-	if (rc == 0 && n_seen > 1) {
-		seen = malloc(n_seen * sizeof(*seen));
-		rc = seen ? 0 : -ENOMEM;
-		for (int i = 0, at = 0; i < used && seen; at += (int)jg->judges[i].n_seen, i++)
-			memcpy(seen + at, jg->judges[i].seen, jg->judges[i].n_seen * sizeof(*seen));
-	}
-	if (seen) {
-		qsort(seen, n_seen, sizeof(*seen), seen_cmp);
-		for (size_t i = 1; i < n_seen; i++) {
-			if (strcmp(seen[i].idno, seen[i - 1].idno) != 0)
-				continue;
+	/* The good rows' numbers, each judge's sorted by it, walked as one sorted list: a number
+	 * held twice is refused at each later line. */
+	const struct judge *j0 = &jg->judges[0], *j1 = used == 2 ? &jg->judges[1] : NULL;
+	size_t a = 0, b = 0, n1 = j1 ? j1->n_seen : 0;
+	const struct seen_id *prev = NULL;
+	while (rc == 0 && (a < j0->n_seen || b < n1)) {
+		const struct seen_id *cur =
+		    b >= n1 || (a < j0->n_seen && seen_cmp(&j0->seen[a], &j1->seen[b]) <= 0)
+			? &j0->seen[a++]
+			: &j1->seen[b++];
+		if (prev && strcmp(prev->idno, cur->idno) == 0) {
 			char masked[LD_IDNO_SIZE];
 			request_fail(rq, LD_EEXIST,
 				     "identity number %s is on line %zu of the file already",
-				     idno_mask(seen[i].idno, masked), seen[i - 1].line);
-			import_bad_row(rq, file, seen[i].line, &shown, &bad);
+				     idno_mask(cur->idno, masked), prev->line);
+			import_bad_row(rq, file, cur->line, &shown, &bad);
 		}
-		free(seen);
+		prev = cur;
 	}
 	for (int i = 0; i < 2; i++) {
 		json_decref(jg->judges[i].rq.warnings);
@@ -1055,7 +1056,7 @@ static int import_prepare(struct request *rq, struct store_txn *txn, const char 
 	struct import_state *im = calloc(1, sizeof(*im));
 	if (!im)
 		return -ENOMEM;
-	im->csv_len = strlen(csv);
+	im->csv_len = request_param_len(rq, "csv"); /* CSV is that parameter's value */
 	struct csv_reader reader;
 	csv_reader_init(&reader, csv, im->csv_len);
 	char **values;

@@ -207,6 +207,7 @@ static int conn_take_attachment(struct ctl_conn *c, struct request *rq, size_t b
 	buf[used] = '\0';
 	rq->attached_buf = buf;
 	rq->attached = (const char *)buf + LD_FRAME_HEADER;
+	rq->attached_len = body_len;
 	c->buf = next;
 	c->cap = cap;
 	c->len = rest;

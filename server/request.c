@@ -38,6 +38,14 @@ const char *request_param(const struct request *rq, const char *key)
 	return NULL;
 }
 
+size_t request_param_len(const struct request *rq, const char *key)
+{
+	if (rq->attached && rq->req->attach && strcmp(rq->req->attach, key) == 0)
+		return rq->attached_len;
+	const char *v = request_param(rq, key);
+	return v ? strlen(v) : 0;
+}
+
 const char *request_arg(const struct request *rq, unsigned n)
 {
 	for (size_t i = 0; i < rq->req->n_params; i++) {
@@ -201,7 +209,7 @@ static int request_check_text(struct request *rq)
 		return request_fail(rq, LD_EUSAGE,
 				    "only a file's content can be sent as an attachment; update "
 				    "liudong to the daemon's version");
-	if (rq->attached && !utf8_valid(rq->attached, true))
+	if (rq->attached && !utf8_valid_len(rq->attached, rq->attached_len, true))
 		return request_fail(rq, LD_EINPUT,
 				    "the file is not UTF-8 text; save the register as CSV UTF-8");
 	for (size_t i = 0; i < rq->req->n_params; i++) {

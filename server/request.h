@@ -36,6 +36,7 @@ struct request {
 	/* The value of the parameter named req->attach, sent as a frame of its own (ctl.proto):
 	 * NUL-terminated text inside ATTACHED_BUF (owned: the buffer it was received into). */
 	const char *attached;
+	size_t attached_len;
 	void *attached_buf;
 	uint32_t uid;	  /* the caller's uid, from SO_PEERCRED */
 	json_t *result;	  /* owned; the JSON object of the response */
@@ -74,6 +75,10 @@ struct request {
 
 /* The value of parameter KEY ("arg" for positionals: the first), or NULL. Valid while rq lives. */
 const char *request_param(const struct request *rq, const char *key);
+
+/* The length of request_param's value for KEY (0 if none): without a pass over the text when it
+ * was attached (ctl.proto: a register of many megabytes). */
+size_t request_param_len(const struct request *rq, const char *key);
 
 /* The Nth positional argument, or NULL. */
 const char *request_arg(const struct request *rq, unsigned n);

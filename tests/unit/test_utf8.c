@@ -73,6 +73,22 @@ static void test_valid_three_bytes(void **state)
 			}
 }
 
+/* With its length given: the same verdicts, and a NUL before the length is a control character
+ * (a text cut short there is not taken as whole). */
+static void test_valid_len(void **state)
+{
+	(void)state;
+	const char text[] = "id,name\n11010519491231002X,张三\r\n";
+	assert_true(utf8_valid_len(text, sizeof(text) - 1, true));
+	assert_false(utf8_valid_len(text, sizeof(text) - 1, false));
+	const char cut[] = "id,name\n\0\xff";
+	assert_false(utf8_valid_len(cut, sizeof(cut) - 1, true));
+	assert_true(utf8_valid(cut, true)); /* without the length: the text ends at its NUL */
+	const char split[] = "ab\xe5\xbc";  /* cut inside a character at the length */
+	assert_false(utf8_valid_len(split, sizeof(split) - 1, true));
+	assert_true(utf8_valid_len("", 0, false));
+}
+
 static void test_one_line(void **state)
 {
 	(void)state;
@@ -93,6 +109,7 @@ int main(void)
 	    cmocka_unit_test(test_valid),
 	    cmocka_unit_test(test_valid_in_long_text),
 	    cmocka_unit_test(test_valid_three_bytes),
+	    cmocka_unit_test(test_valid_len),
 	    cmocka_unit_test(test_one_line),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
