@@ -1,8 +1,9 @@
 /*
  * cmd_bulk.c: `export` asks the daemon for one page of rows after another and writes them as
  * CSV (UTF-8 with a BOM, CRLF, RFC 4180 quoting: what Excel opens correctly with Chinese text) or
- * as one JSON object; `import members FILE` sends the whole file in one request, so that it is
- * registered in one transaction or not at all.
+ * as one JSON object; `import members FILE` sends the whole file with one request (as the
+ * request's attachment, straight from the file mapped: ctl.proto), so that it is judged whole
+ * and registered in parts, all or nothing for bad rows.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -5,7 +5,7 @@
 # A (昆山) is the outflow site; B (南京) and C (苏州) are inflow sites. Every peer address points
 # through a faultproxy (tests/chaos/faultproxy.c), one per direction of each pair, so each
 # direction can be partitioned, cut, corrupted, delayed or dropped on its own. For CHAOS_SECONDS
-# (default 45) CHAOS_WORKERS workers (default 2) add members at A, register them out to B or C,
+# (default 30) CHAOS_WORKERS workers (default 2) add members at A, register them out to B or C,
 # issue their certificates at A, check them in at B or C, hold meetings there with attendance and
 # take their dues there; every write the CLI acknowledged (exit 0) goes into a ledger. Meanwhile
 # the nemesis partitions links, corrupts, cuts, delays and drops, and kill -9s a random daemon
@@ -25,7 +25,7 @@
 
 FAULTPROXY=${FAULTPROXY:-$HERE/../../build/tests/chaos/faultproxy}
 [ -x "$FAULTPROXY" ] || die "$FAULTPROXY is not an executable; build first (ninja -C build)"
-CHAOS_SECONDS=${CHAOS_SECONDS:-45}
+CHAOS_SECONDS=${CHAOS_SECONDS:-30}
 CHAOS_WORKERS=${CHAOS_WORKERS:-2}
 CHAOS_SEED=${CHAOS_SEED:-$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')}
 SETTLE_LIMIT=${CHAOS_SETTLE:-240}

@@ -4,7 +4,7 @@
 # opens the running site's store, begins a read transaction and is killed with -9: its slot in
 # LMDB's reader table keeps the snapshot it read, so no page freed since could be used again and
 # data.mdb would grow with every write. The daemon clears the slot within seconds (its log says
-# "cleared 1 stale reader slot(s)"), and 300 writes afterwards use a small fraction of the pages
+# "cleared 1 stale reader slot(s)"), and 150 writes afterwards use a small fraction of the pages
 # the same writes take while a live reader pins the snapshot.
 . "$(dirname "$0")/lib.sh"
 
@@ -67,26 +67,26 @@ done
 [ -n "$cleared" ] && pass || fail "the daemon did not clear the killed reader's slot within 5 s"
 mdb_stat -r "$A/data" | grep -q "^ *$HOLDER " && fail "the killed reader's slot (pid $HOLDER) is still in the reader table" || pass
 
-log "300 writes once the slot is cleared"
+log "150 writes once the slot is cleared"
 p0=$(pages_used)
-writes 300
+writes 150
 p1=$(pages_used)
 free_run=$((p1 - p0))
-log "pages taken by 300 writes once the slot is cleared: $free_run"
+log "pages taken by 150 writes once the slot is cleared: $free_run"
 
-log "the same 300 writes while a live reader pins the snapshot (what a stale slot would cost)"
+log "the same 150 writes while a live reader pins the snapshot (what a stale slot would cost)"
 holder
 p2=$(pages_used)
-writes 300
+writes 150
 p3=$(pages_used)
 pinned=$((p3 - p2))
-log "pages taken by 300 writes under a pinned snapshot: $pinned"
+log "pages taken by 150 writes under a pinned snapshot: $pinned"
 kill -TERM "$HOLDER"
 bg_wait "$HOLDER"
 # Without a pinned snapshot the pages freed by one commit serve the next: only the log and the
 # audit grow. Under a pin every commit's copied pages stay taken (some 10 a write).
-[ "$pinned" -gt 300 ] && [ $((free_run * 3)) -lt "$pinned" ] && pass ||
-	fail "300 writes took $free_run pages after the clearing vs $pinned under a pinned snapshot; expected under a third"
+[ "$pinned" -gt 150 ] && [ $((free_run * 3)) -lt "$pinned" ] && pass ||
+	fail "150 writes took $free_run pages after the clearing vs $pinned under a pinned snapshot; expected under a third"
 assert_exit 0 ld a --json verify && assert_eq "$(jget "$OUT" 'd["ok"]')" true "verify"
 assert_exit 0 ld a site
 
