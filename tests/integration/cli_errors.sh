@@ -307,7 +307,11 @@ python3 -c 'import sys; sys.stdout.write("id,name\n" + "x" * (4 << 20) + "\n")' 
 wait_for 10 test -S "$T/slow.sock" || die "the slow socket did not appear"
 bg "$LIUDONG" -s "$T/slow.sock" import members "$T/big.csv" 2>"$T/cut.err"
 CUT_PID=$BG_PID
-cli_waits() { grep -q '^State:.*S' "/proc/$CUT_PID/status" 2>/dev/null; }
+# It has the file mapped, and sleeps: in its send, the socket's buffer full.
+cli_waits() {
+	grep -q "$T/big.csv" "/proc/$CUT_PID/maps" 2>/dev/null &&
+		grep -q '^State:.*S' "/proc/$CUT_PID/status" 2>/dev/null
+}
 assert_wait 30 "the import waits in its send" cli_waits
 : >"$T/big.csv"
 touch "$T/go"
