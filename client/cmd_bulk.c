@@ -206,7 +206,13 @@ static int register_text(const char *path, char **buf, size_t *len, bool *mapped
 		return cli_fail(LD_EXIT_INVALID, "cannot read %s: %s", path, strerror(errno));
 	struct stat st;
 	long page = sysconf(_SC_PAGESIZE);
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+	bool known = fstat(fd, &st) == 0;
+	if (known && S_ISDIR(st.st_mode)) {
+		close(fd);
+		return cli_fail(LD_EXIT_INVALID, "%s is a directory; name the register's CSV file",
+				path);
+	}
+	if (known && S_ISREG(st.st_mode) && st.st_size > 0 &&
 	    (uint64_t)st.st_size < LD_CTL_FRAME_MAX && page > 0 && st.st_size % page != 0) {
 		void *p =
 		    mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
@@ -253,6 +259,8 @@ static int register_text(const char *path, char **buf, size_t *len, bool *mapped
 		if (got == 0)
 			break;
 	}
+	if (b && !code && ferror(f))
+		code = cli_fail(LD_EXIT_INVALID, "cannot read %s: %s", path, strerror(errno));
 	fclose(f);
 	if (!b)
 		return cli_fail(LD_EXIT_INTERNAL, "out of memory reading %s", path);

@@ -2,7 +2,6 @@
 #include "conn.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,40 +107,15 @@ static void segs_append(ProtobufCBuffer *b, size_t len, const uint8_t *data)
 	s->used += len;
 }
 
-/* Write IOV (N entries, changed as they are written) whole to socket FD. 0 or -errno. */
-static int writev_all(int fd, struct iovec *iov, size_t n)
-{
-	while (n > 0) {
-		struct msghdr m = {.msg_iov = iov, .msg_iovlen = n < IOV_MAX ? n : IOV_MAX};
-		/* MSG_NOSIGNAL: a closed peer is -EPIPE, not a SIGPIPE that kills us. */
-		ssize_t w = sendmsg(fd, &m, MSG_NOSIGNAL);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return lderr_from_errno(errno);
-		size_t done = (size_t)w;
-		while (n > 0 && done >= iov->iov_len) {
-			done -= iov->iov_len;
-			iov++;
-			n--;
-		}
-		if (n > 0) {
-			iov->iov_base = (uint8_t *)iov->iov_base + done;
-			iov->iov_len -= done;
-		}
-	}
-	return 0;
-}
-
 int conn_send(int fd, const Ld__Request *req)
 {
 	/* An attached parameter (ctl.proto) leaves the message: its text follows as a frame. */
 	Ld__Request bare = *req;
-	Ld__Param *kept[16];
+	Ld__Param **kept = NULL;
 	const char *attached = NULL;
 	if (req->attach && req->attach[0]) {
-		if (req->n_params > sizeof(kept) / sizeof(kept[0]))
-			return -E2BIG;
+		if (!(kept = malloc((req->n_params + 1) * sizeof(*kept))))
+			return -ENOMEM;
 		bare.params = kept;
 		bare.n_params = 0;
 		for (size_t i = 0; i < req->n_params; i++) {
@@ -174,11 +148,12 @@ int conn_send(int fd, const Ld__Request *req)
 			iov[n++] = (struct iovec){.iov_base = att_hdr, .iov_len = sizeof(att_hdr)};
 			iov[n++] = (struct iovec){.iov_base = (void *)attached, .iov_len = att_len};
 		}
-		rc = writev_all(fd, iov, n);
+		rc = frame_writev_fd(fd, iov, n);
 	}
 	free(iov);
 	free(s.v);
 	free(s.block);
+	free(kept);
 	return rc;
 }
 

@@ -4,7 +4,9 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <limits.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -32,24 +34,34 @@ int frame_peek(const uint8_t *buf, size_t len, size_t max, const uint8_t **body,
 	return 0;
 }
 
-static int write_all(int fd, const uint8_t *p, size_t len)
+int frame_writev_fd(int fd, struct iovec *iov, size_t n)
 {
 	bool socket = true;
-	while (len > 0) {
-		/* send() with MSG_NOSIGNAL: a closed peer is -EPIPE, not a SIGPIPE that kills us.
-		 */
-		ssize_t n = socket ? send(fd, p, len, MSG_NOSIGNAL) : write(fd, p, len);
-		if (n < 0 && socket && errno == ENOTSOCK) {
+	while (n > 0) {
+		/* sendmsg() with MSG_NOSIGNAL: a closed peer is -EPIPE, not a SIGPIPE that kills
+		 * us; a file that is not a socket is written with writev(). */
+		struct msghdr m = {.msg_iov = iov, .msg_iovlen = n < IOV_MAX ? n : IOV_MAX};
+		ssize_t w =
+		    socket ? sendmsg(fd, &m, MSG_NOSIGNAL) : writev(fd, iov, (int)m.msg_iovlen);
+		if (w < 0 && socket && errno == ENOTSOCK) {
 			socket = false;
 			continue;
 		}
-		if (n < 0) {
+		if (w < 0) {
 			if (errno == EINTR)
 				continue;
 			return lderr_from_errno(errno);
 		}
-		p += n;
-		len -= (size_t)n;
+		size_t done = (size_t)w;
+		while (n > 0 && done >= iov->iov_len) {
+			done -= iov->iov_len;
+			iov++;
+			n--;
+		}
+		if (n > 0) {
+			iov->iov_base = (uint8_t *)iov->iov_base + done;
+			iov->iov_len -= done;
+		}
 	}
 	return 0;
 }
@@ -77,10 +89,9 @@ int frame_write_fd(int fd, const void *body, size_t len)
 		return -EMSGSIZE;
 	uint8_t hdr[LD_FRAME_HEADER];
 	frame_header((uint32_t)len, hdr);
-	int rc = write_all(fd, hdr, sizeof(hdr));
-	if (rc == 0)
-		rc = write_all(fd, body, len);
-	return rc;
+	struct iovec iov[2] = {{.iov_base = hdr, .iov_len = sizeof(hdr)},
+			       {.iov_base = (void *)body, .iov_len = len}};
+	return frame_writev_fd(fd, iov, 2);
 }
 
 int frame_read_fd(int fd, size_t max, uint8_t **body, size_t *len)

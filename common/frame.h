@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 #define LD_FRAME_MAX	 (4u << 20)  /* 4 MiB: between sites */
 #define LD_CTL_FRAME_MAX (64u << 20) /* 64 MiB: on the control socket (a whole register file) */
@@ -29,6 +30,13 @@ int frame_peek(const uint8_t *buf, size_t len, size_t max, const uint8_t **body,
  * any file). Returns 0, or -errno: -EPIPE if the peer closed (never a SIGPIPE), -EMSGSIZE.
  */
 int frame_write_fd(int fd, const void *body, size_t len);
+
+/*
+ * Blocking: write the N buffers of IOV whole to FD (a socket or any file), in order: one frame or
+ * more, their headers among them (frame_header). IOV is changed as it is written. Returns 0 or
+ * -errno, as frame_write_fd.
+ */
+int frame_writev_fd(int fd, struct iovec *iov, size_t n);
 
 /*
  * Blocking: read one frame from FD. *body is malloc'd, the caller frees it. Returns 0; -EPIPE if

@@ -27,9 +27,15 @@
 #include "utf8.h"
 #include "lderr.h"
 
+/* KEY names RQ's attachment (ctl.proto), received. */
+static bool is_attached(const struct request *rq, const char *key)
+{
+	return rq->attached && rq->req->attach && strcmp(rq->req->attach, key) == 0;
+}
+
 const char *request_param(const struct request *rq, const char *key)
 {
-	if (rq->attached && rq->req->attach && strcmp(rq->req->attach, key) == 0)
+	if (is_attached(rq, key))
 		return rq->attached;
 	for (size_t i = 0; i < rq->req->n_params; i++) {
 		if (strcmp(rq->req->params[i]->key, key) == 0)
@@ -40,7 +46,7 @@ const char *request_param(const struct request *rq, const char *key)
 
 size_t request_param_len(const struct request *rq, const char *key)
 {
-	if (rq->attached && rq->req->attach && strcmp(rq->req->attach, key) == 0)
+	if (is_attached(rq, key))
 		return rq->attached_len;
 	const char *v = request_param(rq, key);
 	return v ? strlen(v) : 0;

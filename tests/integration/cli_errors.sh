@@ -286,6 +286,10 @@ assert_exit 6 "$LIUDONG" -s "$T/nothing.sock" --json site &&
 # A check that fails after an answer (cert verify of a bad token) gives one object too.
 assert_exit_oneof "3 5" ld a --json cert verify LD1:AAAA
 
+log "import: a directory named instead of a file"
+assert_exit 3 ld a import members "$T" &&
+	assert_contains "$ERR" "is a directory; name the register's CSV file" "import of a directory"
+
 log "import: the file made shorter while it is sent"
 # A socket that takes the connection and reads nothing until told: the import waits in its send
 # with the file mapped; the file is cut to nothing, then the socket reads on. The CLI says what
