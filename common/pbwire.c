@@ -37,9 +37,10 @@ int pbwire_next(const uint8_t **p, const uint8_t *end, struct pbwire_field *f)
 	f->type = (unsigned)(tag & 7);
 	f->value = NULL;
 	f->len = 0;
+	f->varint = 0;
 	switch (f->type) {
 	case 0:
-		if (!read_varint(&q, end, &n))
+		if (!read_varint(&q, end, &f->varint))
 			return LD_ECORRUPT;
 		break;
 	case 1:

@@ -22,6 +22,7 @@ struct pbwire_field {
 	const uint8_t *start; /* its tag */
 	const uint8_t *value; /* a length-delimited field's contents (after its length) */
 	size_t len;	      /* ... and their length */
+	uint64_t varint;      /* a varint field's value (wire type 0), as protobuf-c reads it */
 	const uint8_t *end;   /* just past the field */
 };
 

@@ -26,6 +26,7 @@
 #include "datalock.h"
 #include "eventlog.h"
 #include "logging.h"
+#include "peerconn.h"
 #include "readers.h"
 #include "sync.h"
 #include "writer.h"
@@ -83,6 +84,7 @@ static void on_trim(uv_timer_t *t)
 {
 	struct daemon *d = t->data;
 	store_trim(d->store);
+	peer_msg_cache_trim();
 }
 
 /*

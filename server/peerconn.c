@@ -9,6 +9,7 @@
 #include "peerconn.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include "hostport.h"
 #include "logging.h"
 #include "lderr.h"
+#include "pbwire.h"
 
 #define READ_CHUNK 65536
 
@@ -47,21 +49,147 @@ struct conn_write {
 	char data[];
 };
 
+/*
+ * The shape of a batch as our senders write it: an Envelope whose only field is `batch`, a batch
+ * with log_id, prev_seq and last_seq at most once each and its events, nothing else. Counts the
+ * events into *N and points *BATCH at the batch's bytes within BODY. False for anything else
+ * (which protobuf-c then unpacks, or refuses).
+ */
+static bool batch_shape(const uint8_t *body, size_t len, struct pbwire_field *batch, size_t *n)
+{
+	const uint8_t *p = body, *end = body + len;
+	if (pbwire_next(&p, end, batch) != 1 || batch->number != 2 || batch->type != 2 || p != end)
+		return false;
+	struct pbwire_field f;
+	unsigned seen = 0; /* bit k: field k met */
+	int rc;
+	*n = 0;
+	p = batch->value;
+	end = batch->value + batch->len;
+	while ((rc = pbwire_next(&p, end, &f)) == 1) {
+		static const unsigned type[] = {[1] = 2, [2] = 0, [3] = 0, [4] = 2};
+		if (f.number < 1 || f.number > 4 || f.type != type[f.number])
+			return false;
+		if (f.number == 4)
+			(*n)++;
+		else if (seen & 1u << f.number)
+			return false;
+		seen |= 1u << f.number;
+	}
+	return rc == 0;
+}
+
+/*
+ * Decode a batch of batch_shape's (BATCH within BODY, N events) into M's arena: the body copied
+ * once, each event's bytes pointing into that copy where protobuf-c would copy each on its own.
+ */
+static int batch_in_place(struct peer_msg *m, const uint8_t *body, size_t len,
+			  const struct pbwire_field *batch, size_t n)
+{
+	ProtobufCAllocator *a = &m->arena.allocator;
+	uint8_t *copy = a->alloc(a->allocator_data, len);
+	Ld__Envelope *env = a->alloc(a->allocator_data, sizeof(*env));
+	Ld__EventBatch *b = a->alloc(a->allocator_data, sizeof(*b));
+	ProtobufCBinaryData *events = n ? a->alloc(a->allocator_data, n * sizeof(*events)) : NULL;
+	if (!copy || !env || !b || (n && !events))
+		return LD_EINPUT; /* over the unpack budget */
+	memcpy(copy, body, len);
+	ld__envelope__init(env);
+	ld__event_batch__init(b);
+	env->msg_case = LD__ENVELOPE__MSG_BATCH;
+	env->batch = b;
+	b->events = events;
+	const uint8_t *p = copy + (batch->value - body), *end = p + batch->len;
+	struct pbwire_field f;
+	while (pbwire_next(&p, end, &f) == 1) { /* batch_shape read it whole */
+		if (f.number == 1)
+			b->log_id = (ProtobufCBinaryData){.len = f.len, .data = (uint8_t *)f.value};
+		else if (f.number == 2)
+			b->prev_seq = f.varint;
+		else if (f.number == 3)
+			b->last_seq = f.varint;
+		else
+			events[b->n_events++] =
+			    (ProtobufCBinaryData){.len = f.len, .data = (uint8_t *)f.value};
+	}
+	m->env = env;
+	return 0;
+}
+
+/* Blocks of BLOCK_BIG bytes or more go in steps of it; the last BLOCK_KEPT freed are kept. */
+#define BLOCK_BIG  (1u << 20)
+#define BLOCK_KEPT 6
+
+static struct {
+	pthread_mutex_t lock;
+	struct peer_msg *kept[BLOCK_KEPT];
+	size_t n;
+	bool busy; /* a large message was made since the last trim */
+} blocks = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+/* A message with a block of at least CAP bytes, its arena not yet made; NULL if out of memory. */
+static struct peer_msg *msg_alloc(size_t cap)
+{
+	struct peer_msg *m = NULL;
+	if (cap >= BLOCK_BIG) {
+		cap = (cap + BLOCK_BIG - 1) / BLOCK_BIG * BLOCK_BIG;
+		pthread_mutex_lock(&blocks.lock);
+		blocks.busy = true;
+		for (size_t i = 0; i < blocks.n && !m; i++) {
+			if (blocks.kept[i]->cap >= cap) {
+				m = blocks.kept[i];
+				blocks.kept[i] = blocks.kept[--blocks.n];
+			}
+		}
+		pthread_mutex_unlock(&blocks.lock);
+		if (m)
+			return m;
+	}
+	m = malloc(sizeof(*m) + cap);
+	if (m)
+		m->cap = cap;
+	return m;
+}
+
+void peer_msg_cache_trim(void)
+{
+	pthread_mutex_lock(&blocks.lock);
+	size_t n = blocks.busy ? 0 : blocks.n; /* still in use: kept until a quiet turn */
+	blocks.busy = false;
+	struct peer_msg *kept[BLOCK_KEPT];
+	memcpy(kept, blocks.kept, n * sizeof(*kept));
+	blocks.n -= n;
+	pthread_mutex_unlock(&blocks.lock);
+	for (size_t i = 0; i < n; i++)
+		free(kept[i]);
+}
+
 int peer_msg_unpack(const uint8_t *body, size_t len, struct peer_msg **out)
 {
 	*out = NULL;
-	/* A batch unpacks to about its events' bytes and a pointer and a length for each: a block
-	 * half as large again holds it; what does not fit spills to the heap, within the budget. */
-	size_t cap = len + len / 2 + 1024;
-	struct peer_msg *m = malloc(sizeof(*m) + cap);
+	struct pbwire_field batch;
+	size_t n = 0;
+	bool fast = batch_shape(body, len, &batch, &n);
+	/* A batch read in place takes its bytes, a pointer and a length for each event; protobuf-c
+	 * unpacks one to about that, the events copied one by one: a block half as large again
+	 * holds it. What does not fit spills to the heap, within the budget. */
+	size_t cap = fast ? len + n * sizeof(ProtobufCBinaryData) + 1024 : len + len / 2 + 1024;
+	if (cap > PEER_UNPACK_BUDGET)
+		return LD_EINPUT; /* events of a few bytes each, by the million */
+	struct peer_msg *m = msg_alloc(cap);
 	if (!m)
 		return -ENOMEM;
-	pb_arena_init(&m->arena, m->block, cap);
+	m->env = NULL;
+	pb_arena_init(&m->arena, m->block, m->cap);
 	pb_arena_limit(&m->arena, PEER_UNPACK_BUDGET);
-	m->env = ld__envelope__unpack(&m->arena.allocator, len, body);
-	if (!m->env) {
+	int rc = 0;
+	if (fast)
+		rc = batch_in_place(m, body, len, &batch, n);
+	else if (!(m->env = ld__envelope__unpack(&m->arena.allocator, len, body)))
+		rc = LD_EINPUT;
+	if (rc) {
 		peer_msg_free(m);
-		return LD_EINPUT;
+		return rc;
 	}
 	*out = m;
 	return 0;
@@ -72,6 +200,15 @@ void peer_msg_free(struct peer_msg *m)
 	if (!m)
 		return;
 	pb_arena_reset(&m->arena); /* the Envelope with it */
+	if (m->cap >= BLOCK_BIG) {
+		pthread_mutex_lock(&blocks.lock);
+		bool keep = blocks.n < BLOCK_KEPT;
+		if (keep)
+			blocks.kept[blocks.n++] = m;
+		pthread_mutex_unlock(&blocks.lock);
+		if (keep)
+			return;
+	}
 	free(m);
 }
 

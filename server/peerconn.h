@@ -26,11 +26,13 @@ struct peer_conn;
 
 /*
  * An Envelope received, unpacked into an arena of its own (one allocation for a whole batch of
- * events, within the unpack budget): free with peer_msg_free.
+ * events, within the unpack budget): free with peer_msg_free. A batch in the shape our senders
+ * write is read in place: its bytes copied into the arena once, each event pointing into them.
  */
 struct peer_msg {
 	struct pb_arena arena;
 	Ld__Envelope *env;
+	size_t cap;	       /* the block's size */
 	unsigned char block[]; /* the arena's first block */
 };
 
@@ -41,7 +43,16 @@ struct peer_msg {
  */
 int peer_msg_unpack(const uint8_t *body, size_t len, struct peer_msg **out);
 
+/* Free M (NULL is fine). A large message's block may be kept for the next (peer_msg_cache_trim). */
 void peer_msg_free(struct peer_msg *m);
+
+/*
+ * Give back the blocks of large messages peer_msg_free kept: a batch's block is megabytes, and a
+ * fresh one costs a page fault per page its bytes are copied into, so the last few are reused.
+ * Those are kept while large messages keep coming: the blocks go at the first call after one
+ * with none made in between (the daemon's trim timer calls this). Any thread may call it.
+ */
+void peer_msg_cache_trim(void);
 
 struct peer_conn_ops {
 	/* The handshake is done; SPKI (LEN bytes) is the peer's public key, valid during the call.

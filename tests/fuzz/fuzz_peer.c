@@ -19,7 +19,8 @@
  * applied yet. Every input runs in one write transaction that is then aborted.
  *
  * Invariants (a violation traps): the arena stays within the unpack budget (and ASan sees what it
- * spilled to the heap given back); a decoded Envelope packs
+ * spilled to the heap given back); a batch read in place is what protobuf-c decodes of the same
+ * bytes, and either both refuse a body or neither does; a decoded Envelope packs
  * to bytes that, if they decode (see round_trip), pack again to the same bytes; the version chosen
  * is the highest in both ranges (checked against a count); an Ack's reported list keeps only
  * seqs 1..ack.seq, at most MAX_REPORTED, reasons cut to fit; sync_apply_batch returns 0 (then
@@ -453,6 +454,36 @@ static void round_trip(const Ld__Envelope *env)
 	free(b);
 }
 
+static bool bytes_eq(ProtobufCBinaryData a, ProtobufCBinaryData b)
+{
+	return a.len == b.len && (a.len == 0 || memcmp(a.data, b.data, a.len) == 0);
+}
+
+/*
+ * peer_msg_unpack reads a batch in place: whatever it decodes, protobuf-c decodes the same (every
+ * field, every event's bytes), and it refuses what protobuf-c refuses and nothing else (ENV is
+ * NULL if it refused; the body is well within the unpack budget).
+ */
+static void same_as_protobuf_c(const uint8_t *body, size_t len, const Ld__Envelope *env)
+{
+	Ld__Envelope *ref = ld__envelope__unpack(NULL, len, body);
+	if (!ref != !env)
+		__builtin_trap();
+	if (!ref)
+		return;
+	if (env->msg_case == LD__ENVELOPE__MSG_BATCH) {
+		const Ld__EventBatch *a = env->batch, *b = ref->batch;
+		if (ref->msg_case != env->msg_case || !bytes_eq(a->log_id, b->log_id) ||
+		    a->prev_seq != b->prev_seq || a->last_seq != b->last_seq ||
+		    a->n_events != b->n_events)
+			__builtin_trap();
+		for (size_t i = 0; i < a->n_events; i++)
+			if (!bytes_eq(a->events[i], b->events[i]))
+				__builtin_trap();
+	}
+	ld__envelope__free_unpacked(ref, NULL);
+}
+
 /* One Envelope body. Returns false when the link would close. */
 static bool message(struct store_txn *txn, const uint8_t *body, size_t len, uint32_t *protocol)
 {
@@ -460,6 +491,8 @@ static bool message(struct store_txn *txn, const uint8_t *body, size_t len, uint
 	int rc = peer_msg_unpack(body, len, &msg);
 	if (rc == -ENOMEM)
 		abort();
+	if (len < 1u << 20) /* within the budget either way */
+		same_as_protobuf_c(body, len, rc ? NULL : msg->env);
 	if (rc)
 		return false; /* "the peer sent a message that does not decode" */
 	Ld__Envelope *env = msg->env;

@@ -32,6 +32,8 @@ static void fields_are_read_in_order(void **state)
 		assert_int_equal(pbwire_next(&p, end, &f), 1);
 		assert_int_equal(f.number, numbers[i]);
 		assert_int_equal(f.type, types[i]);
+		if (i == 0)
+			assert_int_equal(f.varint, 150);
 	}
 	assert_int_equal(pbwire_next(&p, end, &f), 0);
 
