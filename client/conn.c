@@ -37,6 +37,9 @@ int conn_open(const char *path)
  */
 #define SEG_REF_MIN 65536
 
+/* The socket's send buffer asked for while an attachment is sent. */
+#define ATTACH_SNDBUF (4 << 20)
+
 struct seg {
 	const uint8_t *p; /* NULL: the bytes are at BLOCK + OFF */
 	size_t off, len;
@@ -144,6 +147,12 @@ int conn_send(int fd, const Ld__Request *req)
 			    .iov_base = (void *)(s.v[i].p ? s.v[i].p : s.block + s.v[i].off),
 			    .iov_len = s.v[i].len};
 		if (attached) {
+			/* A register's megabytes go in fewer, larger steps (up to the system's cap,
+			 * net.core.wmem_max): each step wakes the daemon to read it. */
+			int sndbuf = ATTACH_SNDBUF;
+			if (att_len > (size_t)sndbuf)
+				(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf,
+						 sizeof(sndbuf));
 			frame_header((uint32_t)att_len, att_hdr);
 			iov[n++] = (struct iovec){.iov_base = att_hdr, .iov_len = sizeof(att_hdr)};
 			iov[n++] = (struct iovec){.iov_base = (void *)attached, .iov_len = att_len};

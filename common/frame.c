@@ -19,12 +19,18 @@ void frame_header(uint32_t len, uint8_t out[LD_FRAME_HEADER])
 	out[3] = (uint8_t)len;
 }
 
+size_t frame_announced(const uint8_t *buf, size_t len)
+{
+	if (len < LD_FRAME_HEADER)
+		return 0;
+	return (uint32_t)buf[0] << 24 | (uint32_t)buf[1] << 16 | (uint32_t)buf[2] << 8 | buf[3];
+}
+
 int frame_peek(const uint8_t *buf, size_t len, size_t max, const uint8_t **body, size_t *body_len)
 {
 	if (len < LD_FRAME_HEADER)
 		return -EAGAIN;
-	uint32_t n =
-	    (uint32_t)buf[0] << 24 | (uint32_t)buf[1] << 16 | (uint32_t)buf[2] << 8 | buf[3];
+	size_t n = frame_announced(buf, len);
 	if (n > max)
 		return -EMSGSIZE;
 	if (len - LD_FRAME_HEADER < n)

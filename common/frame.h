@@ -25,6 +25,9 @@ void frame_header(uint32_t len, uint8_t out[LD_FRAME_HEADER]);
  */
 int frame_peek(const uint8_t *buf, size_t len, size_t max, const uint8_t **body, size_t *body_len);
 
+/* The body length the header at the start of BUF (LEN bytes) announces; 0 if the header is cut. */
+size_t frame_announced(const uint8_t *buf, size_t len);
+
 /*
  * Blocking: write one frame with body BODY (LEN bytes, at most LD_CTL_FRAME_MAX) to FD (a socket or
  * any file). Returns 0, or -errno: -EPIPE if the peer closed (never a SIGPIPE), -EMSGSIZE.

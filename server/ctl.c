@@ -40,6 +40,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -57,6 +58,7 @@
 #define CTL_UNPACK_BLOCK  512 /* a request's first bytes unpacked (pb_budget_init_block) */
 #define CTL_READ_CHUNK	  65536
 #define CTL_IN_KEEP	  (16 * CTL_READ_CHUNK) /* a connection's read buffer is kept up to this */
+#define POPULATE_STEP	  (16u << 20)		/* a large buffer's pages made ahead of its bytes */
 #define PIPELINE_MAX	  (1u << 20)		/* unanswered bytes a client may pile up */
 #define CTL_TURN_MAX	  32			/* requests of one connection answered in a row */
 #define CTL_THREADS_MAX	  16
@@ -115,6 +117,7 @@ struct ctl_conn {
 	struct ctl_conn *turn_next; /* in thread->turns */
 	uint8_t *buf;
 	size_t len, cap;
+	size_t made; /* BUF's first MADE bytes have their pages (populate) */
 	uint32_t uid;
 	struct request *inflight;  /* a forwarded request not answered yet */
 	struct request *attaching; /* unpacked; its attachment (ctl.proto) not yet whole */
@@ -183,6 +186,7 @@ static void conn_shrink(struct ctl_conn *c)
 	if (b) {
 		c->buf = b;
 		c->cap = CTL_IN_KEEP;
+		c->made = c->len;
 	}
 }
 
@@ -210,8 +214,29 @@ static int conn_take_attachment(struct ctl_conn *c, struct request *rq, size_t b
 	rq->attached_len = body_len;
 	c->buf = next;
 	c->cap = cap;
+	c->made = rest;
 	c->len = rest;
 	return 0;
+}
+
+/*
+ * Give C's buffer its pages up to POPULATE_STEP bytes past what it holds, in one call, before the
+ * socket's bytes are copied in: faulted in one page at a time instead, they cost an import's file
+ * more than its copy. A kernel that cannot (before Linux 5.14) leaves them to be faulted in.
+ */
+static void conn_populate(struct ctl_conn *c)
+{
+	const uintptr_t page = 4096;
+	size_t to = c->len + POPULATE_STEP < c->cap ? c->len + POPULATE_STEP : c->cap;
+	if (c->made >= to)
+		return;
+	uintptr_t from = ((uintptr_t)c->buf + c->made + page - 1) & ~(page - 1);
+	uintptr_t end = ((uintptr_t)c->buf + to) & ~(page - 1);
+#ifdef MADV_POPULATE_WRITE
+	if (end > from)
+		(void)madvise((void *)from, end - from, MADV_POPULATE_WRITE);
+#endif
+	c->made = to;
 }
 
 static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *out)
@@ -219,14 +244,21 @@ static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *out)
 	struct ctl_conn *c = h->data;
 	if (c->cap - c->len < CTL_READ_CHUNK) {
 		size_t cap = c->cap ? c->cap * 2 : CTL_READ_CHUNK * 2;
+		/* A frame announced larger (an import's file): room for all of it at once. */
+		size_t frame = LD_FRAME_HEADER + frame_announced(c->buf, c->len) + CTL_READ_CHUNK;
+		if (frame > cap)
+			cap = frame;
 		if (cap > LD_CTL_FRAME_MAX + LD_FRAME_HEADER + CTL_READ_CHUNK)
 			cap = LD_CTL_FRAME_MAX + LD_FRAME_HEADER + CTL_READ_CHUNK;
 		uint8_t *b = cap > c->cap ? realloc(c->buf, cap) : NULL;
 		if (b) {
+			c->made = b == c->buf ? c->made : c->len;
 			c->buf = b;
 			c->cap = cap;
 		}
 	}
+	if (c->cap > CTL_IN_KEEP) /* only a large frame's */
+		conn_populate(c);
 	*out = uv_buf_init((char *)c->buf + c->len, (unsigned)(c->cap - c->len));
 }
 

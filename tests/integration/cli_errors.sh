@@ -307,7 +307,8 @@ while c.recv(1 << 20):
 PYEOF
 SLOW_PID=$!
 BG_PIDS+=("$SLOW_PID")
-python3 -c 'import sys; sys.stdout.write("id,name\n" + "x" * (4 << 20) + "\n")' >"$T/big.csv"
+# Larger than the send buffer the CLI asks for (ATTACH_SNDBUF, 4 MiB), so it cannot all be sent.
+python3 -c 'import sys; sys.stdout.write("id,name\n" + "x" * (24 << 20) + "\n")' >"$T/big.csv"
 wait_for 10 test -S "$T/slow.sock" || die "the slow socket did not appear"
 bg "$LIUDONG" -s "$T/slow.sock" import members "$T/big.csv" 2>"$T/cut.err"
 CUT_PID=$BG_PID

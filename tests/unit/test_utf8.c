@@ -89,6 +89,72 @@ static void test_valid_len(void **state)
 	assert_true(utf8_valid_len("", 0, false));
 }
 
+/* The verdict character by character, as utf8_char reads them: what the quick paths must give. */
+static bool valid_slowly(const char *s, size_t len, bool lines)
+{
+	for (size_t i = 0; i < len;) {
+		uint32_t cp;
+		size_t n = utf8_char(s + i, &cp);
+		if (n == 0 || i + n > len)
+			return false;
+		if ((cp < 0x20 && cp != '\t' && !(lines && (cp == '\n' || cp == '\r'))) ||
+		    cp == 0x7f)
+			return false;
+		i += n;
+	}
+	return true;
+}
+
+/*
+ * Texts of every mix a register has (ASCII, tabs, line ends, Chinese) and of what it must not
+ * (controls, DEL, stray and cut sequences), at every alignment: the word-at-a-time paths agree
+ * with the character-by-character verdict.
+ */
+static void test_valid_mixed(void **state)
+{
+	(void)state;
+	static const char *const pieces[] = {"a",
+					     "id,",
+					     "\t",
+					     "\n",
+					     "\r\n",
+					     "\x01",
+					     "\x1f",
+					     "\x7f",
+					     "张",
+					     "三,",
+					     "\xe5\xbc",
+					     "\xff",
+					     "\xc0\xaf",
+					     "\xf0\x9f\x98\x80",
+					     "\xed\xa0\x80",
+					     " ",
+					     "0123456789"};
+	const size_t n_pieces = sizeof(pieces) / sizeof(pieces[0]);
+	uint32_t seed = 12345;
+	char text[80];
+	for (int round = 0; round < 20000; round++) {
+		size_t len = 0;
+		while (len < 60) {
+			seed = seed * 1103515245u + 12345u;
+			/* mostly harmless pieces, so that long valid runs are common */
+			size_t k = (seed >> 16) % (n_pieces * 12);
+			const char *piece = pieces[k < n_pieces ? k
+						   : k % 5 == 0 ? 8
+						   : k % 3	? 0
+								: 1];
+			size_t pl = strlen(piece);
+			memcpy(text + len, piece, pl);
+			len += pl;
+		}
+		text[len] = '\0';
+		for (size_t from = 0; from < 8; from++)
+			for (int lines = 0; lines < 2; lines++)
+				assert_int_equal(utf8_valid_len(text + from, len - from, lines),
+						 valid_slowly(text + from, len - from, lines));
+	}
+}
+
 static void test_one_line(void **state)
 {
 	(void)state;
@@ -110,6 +176,7 @@ int main(void)
 	    cmocka_unit_test(test_valid_in_long_text),
 	    cmocka_unit_test(test_valid_three_bytes),
 	    cmocka_unit_test(test_valid_len),
+	    cmocka_unit_test(test_valid_mixed),
 	    cmocka_unit_test(test_one_line),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
