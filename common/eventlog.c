@@ -236,11 +236,27 @@ int eventlog_outbox_add(struct store_txn *txn, const uint8_t *peer, uint64_t seq
 int eventlog_commit_local(struct store_txn *txn, const uint8_t site_id[LD_SITE_ID_BYTES],
 			  Ld__Event *ev, uint64_t *seq)
 {
-	return eventlog_commit_known(txn, site_id, ev, false, NULL, seq);
+	return eventlog_commit_known(txn, site_id, ev, false, NULL, NULL, seq);
+}
+
+/* Where an event is packed: the caller's stack buffer if it fits, else the heap. */
+struct event_room {
+	uint8_t *stack, *buf;
+	size_t cap, len;
+};
+
+static int event_reserve(void *ctx, size_t len, uint8_t **room)
+{
+	struct event_room *r = ctx;
+	r->buf = len <= r->cap ? r->stack : malloc(len);
+	r->len = len;
+	*room = r->buf;
+	return r->buf ? 0 : -ENOMEM;
 }
 
 int eventlog_commit_known(struct store_txn *txn, const uint8_t site_id[LD_SITE_ID_BYTES],
-			  Ld__Event *ev, bool have_before, Ld__MemberState *before, uint64_t *seq)
+			  Ld__Event *ev, bool have_before, Ld__MemberState *before,
+			  const struct pbwire_splice *payload, uint64_t *seq)
 {
 	struct eventlog_head head;
 	int rc = eventlog_head(txn, &head);
@@ -251,12 +267,12 @@ int eventlog_commit_known(struct store_txn *txn, const uint8_t site_id[LD_SITE_I
 	ev->origin.len = LD_SITE_ID_BYTES;
 	ev->origin_seq = next;
 	ev->time_ms = clock_now_ms();
-	size_t len = ld__event__get_packed_size(ev);
 	uint8_t stack[1024];
-	uint8_t *buf = len <= sizeof(stack) ? stack : malloc(len);
-	if (!buf)
-		return -ENOMEM;
-	ld__event__pack(ev, buf);
+	struct event_room room = {.stack = stack, .cap = sizeof(stack)};
+	if ((rc = pbwire_pack_spliced(&ev->base, payload, payload ? 1 : 0, event_reserve, &room)))
+		return rc;
+	uint8_t *buf = room.buf;
+	size_t len = room.len;
 	rc = append_bytes(txn, &head, NULL, next, buf, len);
 	struct fold_hint hint = {.have_before = have_before,
 				 .before = before,

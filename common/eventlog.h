@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "pbwire.h"
 #include "record.pb-c.h"
 #include "siteid.h"
 #include "store.h"
@@ -59,10 +60,12 @@ int eventlog_commit_local(struct store_txn *txn, const uint8_t site_id[LD_SITE_I
 /*
  * eventlog_commit_local for a caller that read the member before (domain_validate_state): with
  * HAVE_BEFORE, BEFORE is his state before EV (NULL: not known here), borrowed, so the fold does
- * not read him again. Same results.
+ * not read him again. PAYLOAD, if not NULL, is EV's payload (the oneof's member set) packed
+ * already, by a thread that read it ahead: spliced in, not packed again. Same results.
  */
 int eventlog_commit_known(struct store_txn *txn, const uint8_t site_id[LD_SITE_ID_BYTES],
-			  Ld__Event *ev, bool have_before, Ld__MemberState *before, uint64_t *seq);
+			  Ld__Event *ev, bool have_before, Ld__MemberState *before,
+			  const struct pbwire_splice *payload, uint64_t *seq);
 
 /*
  * Append an event a peer originated: BYTES (LEN) exactly as received, EV their unpacked form (its

@@ -146,6 +146,7 @@ int pbwire_pack_spliced(ProtobufCMessage *m, const struct pbwire_splice *sp, siz
 			pbwire_reserve_fn reserve, void *ctx)
 {
 	void **slot[MAX_SPLICES];
+	uint32_t *oneof_case[MAX_SPLICES]; /* a oneof member's case, else NULL */
 	/* Unknown fields go last, whatever their number. */
 	if (n > MAX_SPLICES || m->n_unknown_fields || !ascending(m->descriptor))
 		return pack_whole(m, reserve, ctx);
@@ -154,25 +155,33 @@ int pbwire_pack_spliced(ProtobufCMessage *m, const struct pbwire_splice *sp, siz
 		    protobuf_c_message_descriptor_get_field(m->descriptor, sp[i].number);
 		if (!fd || fd->type != PROTOBUF_C_TYPE_MESSAGE ||
 		    fd->label == PROTOBUF_C_LABEL_REPEATED ||
-		    (fd->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) ||
 		    (i && sp[i].number <= sp[i - 1].number))
 			return pack_whole(m, reserve, ctx);
 		slot[i] = (void **)((char *)m + fd->offset);
-		if (!*slot[i])
+		oneof_case[i] = fd->flags & PROTOBUF_C_FIELD_FLAG_ONEOF
+				    ? (uint32_t *)((char *)m + fd->quantifier_offset)
+				    : NULL;
+		/* Set, and for a oneof's member the one its case names. */
+		if (!*slot[i] || (oneof_case[i] && *oneof_case[i] != fd->id))
 			return pack_whole(m, reserve, ctx);
 	}
 	void *saved[MAX_SPLICES];
 	for (size_t i = 0; i < n; i++) {
 		saved[i] = *slot[i];
 		*slot[i] = NULL;
+		if (oneof_case[i])
+			*oneof_case[i] = 0; /* none of the oneof's members is packed */
 	}
 	size_t len = protobuf_c_message_get_packed_size(m);
 	uint8_t stack[1024];
 	uint8_t *rest = len <= sizeof(stack) ? stack : malloc(len);
 	if (rest)
 		protobuf_c_message_pack(m, rest);
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		*slot[i] = saved[i];
+		if (oneof_case[i])
+			*oneof_case[i] = sp[i].number;
+	}
 	if (!rest)
 		return -ENOMEM;
 	size_t total = len;

@@ -325,6 +325,13 @@ static void text_clean(char *s)
 #define IMPORT_PART_ROWS 8192
 
 /*
+ * The first part is smaller: the writer writes it while the judges judge the file, on the same
+ * CPUs, and nothing is committed before they are done. The less it has to write, the sooner the
+ * judges are done and the peers get the first rows.
+ */
+#define IMPORT_FIRST_PART_ROWS 1024
+
+/*
  * Knobs for the tests only (tests/integration/import_parts.sh), read from the environment:
  * LIUDONGD_IMPORT_PART_ROWS, rows per part; LIUDONGD_IMPORT_GATE, a file's path: while it exists,
  * no part after the first is written (the import waits its turn again and again, without
@@ -357,7 +364,7 @@ struct import_state {
 	int index[sizeof(key_names) / sizeof(key_names[0])];
 	size_t before;		      /* rows committed by an earlier import of the same file */
 	size_t total;		      /* rows of the file (known once judged) */
-	size_t part_rows;	      /* rows per part */
+	size_t part_rows;	      /* rows per part (part_rows_of: the first may have fewer) */
 	size_t csv_len;		      /* the file's length (its text is the request's) */
 	size_t first_row, first_line; /* where the rows start (after the header): offset, line */
 	struct import_part *parts; /* N_PARTS of them, each known once the one before is written */
@@ -365,6 +372,19 @@ struct import_state {
 	struct import_ahead *ahead; /* the rows after the first part, read ahead; or NULL */
 	unsigned ahead_from;	    /* the first part not yet begun from them */
 };
+
+/* Rows in part K: IM->part_rows, the first part at most IMPORT_FIRST_PART_ROWS. */
+static size_t part_rows_of(const struct import_state *im, unsigned k)
+{
+	return k == 0 && im->part_rows > IMPORT_FIRST_PART_ROWS ? IMPORT_FIRST_PART_ROWS
+								: im->part_rows;
+}
+
+/* The file's rows before part K (after those in before the import, IM->before). */
+static size_t rows_before_part(const struct import_state *im, unsigned k)
+{
+	return k == 0 ? 0 : part_rows_of(im, 0) + (size_t)(k - 1) * im->part_rows;
+}
 
 static void import_ahead_end(struct import_state *im);
 
@@ -775,9 +795,10 @@ static int import_judging_end(struct import_judging *jg, struct request *rq, con
  * costs it most of its time in reading and checking (csv_next, the checks of `member add` and
  * `outflow register`), which need nothing it writes. So a thread of the import's own reads the
  * rows after the first part and checks each as the writer would (register_member_out_check, in a
- * read transaction of its own, begun and ended for each chunk of rows), while the writer writes
- * the chunks it finished. The writer then looks up again only what may have changed since
- * (register_member_out_ahead) and commits. A row the thread could not make ready (a member
+ * read transaction of its own, begun and ended for each chunk of rows) and packs the payload of
+ * its event (outflow_draft_pack), while the writer writes the chunks it finished. The writer then
+ * looks up again only what may have changed since (register_member_out_ahead) and commits, the
+ * payload's bytes spliced into the event. A row the thread could not make ready (a member
  * without outflow columns, a refusal, a store failure) the writer reads and checks whole, as
  * without it; so does a part the writer runs again (writer.h), since its chunks are given back
  * as they are written.
@@ -889,7 +910,8 @@ static int ahead_fill(struct import_ahead *a, struct ahead_chunk *c, struct csv_
 	struct fields f = {.get = row_field, .prefix = "", .ctx = &row, .memo = &memo};
 	char **values;
 	size_t n, line;
-	while (c->n < AHEAD_ROWS && *in_part < a->im->part_rows && !atomic_load(&a->stop)) {
+	size_t rows = part_rows_of(a->im, c->part);
+	while (c->n < AHEAD_ROWS && *in_part < rows && !atomic_load(&a->stop)) {
 		if ((rc = csv_next(reader, &values, &n, &line)) != 0)
 			break;
 		if (n == 1 && !values[0][0])
@@ -906,14 +928,16 @@ static int ahead_fill(struct import_ahead *a, struct ahead_chunk *c, struct csv_
 			continue; /* a member alone: the writer checks him whole */
 		int checked = register_member_out_check(&a->rq, txn, &f, &r->d);
 		r->ready = checked == 0;
-		if (!r->ready)
+		if (r->ready)
+			(void)outflow_draft_pack(&r->d.out); /* else the writer packs it */
+		else
 			outflow_draft_free(&r->d.out);
 	}
 	store_abort(txn);
 	if (rc == 0 && atomic_load(&a->stop))
 		rc = LD_ESTOPPING;
 	c->end.offset = csv_reader_tell(reader, a->csv, &c->end.line);
-	c->last = *in_part == a->im->part_rows || rc == LD_ENOTFOUND;
+	c->last = *in_part == rows || rc == LD_ENOTFOUND;
 	return rc;
 }
 
@@ -1123,7 +1147,7 @@ static int import_write_row(struct request *rq, struct store_txn *txn, const str
 
 /*
  * Write the rows of part K, from its start in IM->parts (after SKIP rows): every row as `member
- * add` and `outflow register`, at most im->part_rows; first those read ahead for it, then any
+ * add` and `outflow register`, at most part_rows_of; first those read ahead for it, then any
  * left from the file. The part's rows and out are counted; *next gets where the next part
  * starts. Returns 0, a row's refusal (in RQ; *line its line), or a store failure.
  */
@@ -1172,7 +1196,7 @@ static int import_write_rows(struct request *rq, struct store_txn *txn, const ch
 	csv_reader_seek(&reader, csv, next->offset, next->line);
 	size_t n;
 	char **values;
-	while (rc == 0 && pt->rows < im->part_rows &&
+	while (rc == 0 && pt->rows < part_rows_of(im, k) &&
 	       (read = csv_next(&reader, &values, &n, line)) == 0) {
 		if (n == 1 && !values[0][0])
 			continue;
@@ -1199,7 +1223,7 @@ static int import_refused_at(struct request *rq, const char *file, struct import
 	char why[sizeof(rq->error)];
 	snprintf(why, sizeof(why), "%s", rq->error);
 	text_clean(why);
-	size_t in = im->before + (size_t)k * im->part_rows;
+	size_t in = im->before + rows_before_part(im, k);
 	return request_fail(rq, rc,
 			    "%s, line %zu: %.300s; the %zu row(s) before its part are "
 			    "imported; import the same file again to go on from there",
@@ -1257,8 +1281,9 @@ static int import_write_part(struct request *rq, struct store_txn *txn, const ch
 	if (k == 0) {
 		rc = import_first_part(rq, txn, file, csv, im, &next);
 		/* Judged: the file's rows (but those in already) make this many parts. */
-		size_t left = im->total - im->before,
-		       n = (left + im->part_rows - 1) / im->part_rows;
+		size_t left = im->total - im->before, first = part_rows_of(im, 0);
+		size_t n =
+		    left <= first ? 1 : 1 + (left - first + im->part_rows - 1) / im->part_rows;
 		void *p = rc == 0 && n > 1 ? realloc(im->parts, n * sizeof(*im->parts)) : NULL;
 		if (p) {
 			im->parts = p;

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "domain.h"
+#include "pbwire.h"
 #include "request.h"
 #include "lderr.h"
 
@@ -38,7 +39,8 @@ int commit_event(struct request *rq, struct store_txn *txn, Ld__Event *ev, const
 
 /*
  * commit_event for an event about a member the caller found absent from the store in TXN (a new
- * registration): his state is not read again.
+ * registration): his state is not read again. PAYLOAD: NULL, or EV's payload packed already
+ * (eventlog_commit_known).
  */
 int commit_event_new_member(struct request *rq, struct store_txn *txn, Ld__Event *ev,
-			    uint64_t *seq);
+			    const struct pbwire_splice *payload, uint64_t *seq);

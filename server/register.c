@@ -223,7 +223,7 @@ int register_member(struct request *rq, struct store_txn *txn, const struct fiel
 	Ld__MemberInfo m;
 	Ld__Event ev;
 	int rc = register_member_check(rq, txn, f, idno, &m, &ev);
-	return rc ? rc : commit_event_new_member(rq, txn, &ev, seq);
+	return rc ? rc : commit_event_new_member(rq, txn, &ev, NULL, seq);
 }
 
 static const char *const reasons[] = {"work", "business", "residence", "study", "other"};
@@ -393,6 +393,20 @@ void outflow_draft_free(struct outflow_draft *d)
 	if (d->suggested)
 		ld__branch_info__free_unpacked(d->suggested, NULL);
 	d->suggested = NULL;
+	free(d->payload);
+	d->payload = NULL;
+}
+
+int outflow_draft_pack(struct outflow_draft *d)
+{
+	size_t len = ld__outflow_info__get_packed_size(&d->of);
+	uint8_t *p = malloc(len ? len : 1);
+	if (!p)
+		return -ENOMEM;
+	d->payload_len = ld__outflow_info__pack(&d->of, p);
+	free(d->payload);
+	d->payload = p;
+	return 0;
 }
 
 int register_outflow(struct request *rq, struct store_txn *txn, const struct fields *f,
@@ -443,7 +457,7 @@ int register_member_out(struct request *rq, struct store_txn *txn, const struct 
 	int rc = register_member_out_check(rq, txn, f, &d);
 	memcpy(idno, d.idno, LD_IDNO_SIZE);
 	if (rc == 0)
-		rc = commit_event_new_member(rq, txn, &d.out.ev, seq);
+		rc = commit_event_new_member(rq, txn, &d.out.ev, NULL, seq);
 	outflow_draft_free(&d.out);
 	return rc;
 }
@@ -464,5 +478,7 @@ int register_member_out_ahead(struct request *rq, struct store_txn *txn, struct 
 	if (memcmp(inflow, d->out.inflow_id, LD_SITE_ID_BYTES) != 0)
 		return 0; /* the peer of that name is another site now */
 	*stale = false;
-	return commit_event_new_member(rq, txn, &d->out.ev, seq);
+	struct pbwire_splice payload = {LD__EVENT__PAYLOAD_OUTFLOW, d->out.payload,
+					d->out.payload_len};
+	return commit_event_new_member(rq, txn, &d->out.ev, d->out.payload ? &payload : NULL, seq);
 }

@@ -67,6 +67,8 @@ struct outflow_draft {
 	uint8_t inflow_id[LD_SITE_ID_BYTES]; /* the inflow site; OF points here (do not copy D) */
 	Ld__BranchInfo
 	    *suggested; /* owned, or NULL: the branch of its directory suggested (找组织) */
+	uint8_t *payload; /* owned, or NULL: OF packed (outflow_draft_pack) */
+	size_t payload_len;
 };
 
 /*
@@ -79,6 +81,13 @@ int register_outflow_check(struct request *rq, struct store_txn *txn, const stru
 
 /* Free what D holds (not D). */
 void outflow_draft_free(struct outflow_draft *d);
+
+/*
+ * Pack D's OutflowInfo into D->payload, for its event to be committed with it spliced in (a row
+ * read ahead: the packing done on the reader's thread, not the writer's). D->of must not change
+ * after. Returns 0 or -ENOMEM.
+ */
+int outflow_draft_pack(struct outflow_draft *d);
 
 /* A new member and his registration out, as one event (register_member_out_check). */
 struct member_out_draft {

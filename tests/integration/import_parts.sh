@@ -5,7 +5,8 @@
 #
 # 1. A (昆山) and B (南京) pinned both ways, both up. A register of 20,000 rows, all registered out
 #    to 南京, imports at A: exit 0, {"imported": 20000, "registered_out": 20000}; A's audit holds
-#    one import.members row per part of 8,192 rows ("rows 1-8192 of 20000" ...); B applies all of
+#    one import.members row per part, the first of 1,024 rows and the others of 8,192 ("rows
+#    1-1024 of 20000", "rows 1025-9216 of 20000" ...); B applies all of
 #    them; A's head is 1 + 20,000 (the branch, then one outflow.registered per row, which carries
 #    the member's whole record).
 # 2. A crash between parts: A restarted with the test knobs LIUDONGD_IMPORT_PART_ROWS=500 and
@@ -83,14 +84,14 @@ members_at() {
 }
 
 # ---------------------------------------------------------------------------------------------
-log "20,000 rows in parts of 8,192, applied at B"
+log "20,000 rows in parts of 1,024 then 8,192, applied at B"
 register "$T/r20k.csv" 20000 1
 assert_exit 0 ld a --json import members "$T/r20k.csv" || die "import of 20,000 rows failed"
 assert_eq "$(jget "$OUT" 'd.get("imported")')" 20000 "imported"
 assert_eq "$(jget "$OUT" 'd.get("registered_out")')" 20000 "registered_out"
 AUDIT=$(ld a --json audit)
 assert_eq "$(jget "$AUDIT" '"|".join(e["detail"] for e in d["entries"] if e["action"] == "import.members")')" \
-	"8192 member(s) from r20k.csv (rows 1-8192 of 20000)|8192 member(s) from r20k.csv (rows 8193-16384 of 20000)|3616 member(s) from r20k.csv (rows 16385-20000 of 20000)" \
+	"1024 member(s) from r20k.csv (rows 1-1024 of 20000)|8192 member(s) from r20k.csv (rows 1025-9216 of 20000)|8192 member(s) from r20k.csv (rows 9217-17408 of 20000)|2592 member(s) from r20k.csv (rows 17409-20000 of 20000)" \
 	"A's audit rows of the import, one per part"
 assert_eq "$(head_seq a)" 20001 "A's head after the import"
 assert_wait 120 "B applied A's log to its head" applied_all b a || show_status b

@@ -222,6 +222,51 @@ static void a_splice_that_cannot_go_packs_whole(void **state)
 	assert_ptr_equal(st.info, &mi);
 }
 
+/*
+ * A oneof's member (an event's payload) spliced: protobuf-c's bytes, the case restored; a member
+ * of the oneof other than the one set packs whole.
+ */
+static void a_oneof_member_is_spliced(void **state)
+{
+	(void)state;
+	uint8_t origin[32] = {7};
+	Ld__MemberInfo mi = LD__MEMBER_INFO__INIT;
+	mi.id = "110105194912310021";
+	mi.name = "张三";
+	Ld__OutflowInfo of = LD__OUTFLOW_INFO__INIT;
+	of.member = &mi;
+	of.reason = "work";
+	of.from = 20000;
+	Ld__Event ev = LD__EVENT__INIT;
+	ev.origin = (ProtobufCBinaryData){.len = sizeof(origin), .data = origin};
+	ev.origin_seq = 300001;
+	ev.time_ms = 1764547200123;
+	ev.member = mi.id;
+	ev.kind = LD__EVENT_KIND__OUTFLOW_REGISTERED;
+	ev.operator_ = "王";
+	ev.payload_case = LD__EVENT__PAYLOAD_OUTFLOW;
+	ev.outflow = &of;
+	size_t want_len = ld__event__get_packed_size(&ev);
+	uint8_t want[512], payload[512];
+	ld__event__pack(&ev, want);
+	const struct pbwire_splice sp = {11, payload, ld__outflow_info__pack(&of, payload)};
+	struct room r = {0};
+	assert_int_equal(pbwire_pack_spliced(&ev.base, &sp, 1, reserve, &r), 0);
+	assert_int_equal(r.len, want_len);
+	assert_memory_equal(r.bytes, want, want_len);
+	free(r.bytes);
+	assert_int_equal(ev.payload_case, LD__EVENT__PAYLOAD_OUTFLOW);
+	assert_ptr_equal(ev.outflow, &of);
+	/* Field 10 (member_info) is of the same oneof but not the one set: packed whole. */
+	const uint8_t junk[] = {0x0a, 0x01, 'x'};
+	const struct pbwire_splice other = {10, junk, sizeof(junk)};
+	r = (struct room){0};
+	assert_int_equal(pbwire_pack_spliced(&ev.base, &other, 1, reserve, &r), 0);
+	assert_int_equal(r.len, want_len);
+	assert_memory_equal(r.bytes, want, want_len);
+	free(r.bytes);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -229,6 +274,7 @@ int main(void)
 	    cmocka_unit_test(cut_and_malformed_fields_are_corrupt),
 	    cmocka_unit_test(spliced_pack_is_protobuf_c_pack),
 	    cmocka_unit_test(a_splice_that_cannot_go_packs_whole),
+	    cmocka_unit_test(a_oneof_member_is_spliced),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
