@@ -147,8 +147,9 @@ int pbwire_pack_spliced(ProtobufCMessage *m, const struct pbwire_splice *sp, siz
 {
 	void **slot[MAX_SPLICES];
 	uint32_t *oneof_case[MAX_SPLICES]; /* a oneof member's case, else NULL */
-	/* Unknown fields go last, whatever their number. */
-	if (n > MAX_SPLICES || m->n_unknown_fields || !ascending(m->descriptor))
+	/* Nothing to splice: packed straight into the room. Unknown fields go last, whatever
+	 * their number. */
+	if (n == 0 || n > MAX_SPLICES || m->n_unknown_fields || !ascending(m->descriptor))
 		return pack_whole(m, reserve, ctx);
 	for (size_t i = 0; i < n; i++) {
 		const ProtobufCFieldDescriptor *fd =

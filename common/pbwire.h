@@ -57,7 +57,7 @@ typedef int (*pbwire_reserve_fn)(void *ctx, size_t len, uint8_t **room);
  * Pack M with the sub-messages of SP (N of them, in ascending field number, each field of M
  * non-NULL) written from their known bytes instead of packed again. M is borrowed: those fields
  * are set NULL (a oneof's case to none) while its other fields are packed, and restored before it
- * returns. The room comes from RESERVE(CTX, ...). N may be 0. Packs M whole
+ * returns. The room comes from RESERVE(CTX, ...). N may be 0 (M packed whole). Packs M whole
  * (protobuf_c_message_pack) where a splice cannot go: a field not a singular sub-message or not
  * set, a oneof's member other than the one its case names, unknown fields, a descriptor whose
  * fields are not in ascending number. Returns 0, -ENOMEM, or RESERVE's failure.

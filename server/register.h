@@ -66,7 +66,7 @@ struct outflow_draft {
 	Ld__Event ev;			     /* the outflow.registered event; its payload is OF */
 	uint8_t inflow_id[LD_SITE_ID_BYTES]; /* the inflow site; OF points here (do not copy D) */
 	Ld__BranchInfo
-	    *suggested; /* owned, or NULL: the branch of its directory suggested (找组织) */
+	    *suggested;	  /* owned, or NULL: the branch of its directory suggested (找组织) */
 	uint8_t *payload; /* owned, or NULL: OF packed (outflow_draft_pack) */
 	size_t payload_len;
 };
