@@ -76,6 +76,26 @@ static void send_ack(struct link *l, const Ld__EventBatch *b, const struct apply
 	free(ptrs);
 }
 
+/*
+ * Batch B was applied, but the link it came on is no longer its peer's (both sites dialed at once
+ * and the other connection won, or it is closing): the Ack goes on the peer's link now, once that
+ * one's Hello is done. That Hello may have told the sender we have its log up to B's last seq, so
+ * it will not send B again: without this Ack it would never learn of the events quarantined in B
+ * (conflicts_resolve met it on a slow machine). Before that Hello, our Hello says it instead, and
+ * the quarantined events are not reported: the sender's `conflicts` does not list them.
+ */
+static void ack_on_current_link(struct apply_job *a, const Ld__EventBatch *b)
+{
+	struct sync *s = a->link->sync;
+	struct sync_peer *p = s->stopping ? NULL : peer_by_id(s, a->peer);
+	struct link *now = p ? p->link : NULL;
+	if (!now || now == a->link || !now->conn || !now->hello_done)
+		return;
+	if (b->last_seq > p->applied_seq)
+		p->applied_seq = b->last_seq;
+	send_ack(now, b, &a->stats);
+}
+
 static void apply_done(struct writer_job *job)
 {
 	struct apply_job *a = (struct apply_job *)job;
@@ -103,6 +123,8 @@ static void apply_done(struct writer_job *job)
 			log_warn("sync: %s: %s", p->name, why);
 			link_close(l, LD__CLOSE_CODE__BATCH_REFUSED, why);
 		}
+	} else if (job->result == 0) {
+		ack_on_current_link(a, b);
 	}
 	apply_stats_free(&a->stats);
 	peer_msg_free(a->msg);
