@@ -226,7 +226,7 @@ static int conn_take_attachment(struct ctl_conn *c, struct request *rq, size_t b
  */
 static void conn_populate(struct ctl_conn *c)
 {
-	const uintptr_t page = 4096;
+	const uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
 	size_t to = c->len + POPULATE_STEP < c->cap ? c->len + POPULATE_STEP : c->cap;
 	if (c->made >= to)
 		return;

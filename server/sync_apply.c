@@ -76,6 +76,15 @@ static void send_ack(struct link *l, const Ld__EventBatch *b, const struct apply
 	free(ptrs);
 }
 
+/* Batch B of P's is applied (ST: what was quarantined): P's applied seq moves, and L acks it. */
+static void ack_applied(struct link *l, struct sync_peer *p, const Ld__EventBatch *b,
+			const struct apply_stats *st)
+{
+	if (b->last_seq > p->applied_seq)
+		p->applied_seq = b->last_seq;
+	send_ack(l, b, st);
+}
+
 /*
  * Batch B was applied, but the link it came on is no longer its peer's (both sites dialed at once
  * and the other connection won, or it is closing): the Ack goes on the peer's link now, once that
@@ -89,11 +98,8 @@ static void ack_on_current_link(struct apply_job *a, const Ld__EventBatch *b)
 	struct sync *s = a->link->sync;
 	struct sync_peer *p = s->stopping ? NULL : peer_by_id(s, a->peer);
 	struct link *now = p ? p->link : NULL;
-	if (!now || now == a->link || !now->conn || !now->hello_done)
-		return;
-	if (b->last_seq > p->applied_seq)
-		p->applied_seq = b->last_seq;
-	send_ack(now, b, &a->stats);
+	if (now && now != a->link && now->conn && now->hello_done)
+		ack_applied(now, p, b, &a->stats);
 }
 
 static void apply_done(struct writer_job *job)
@@ -105,9 +111,7 @@ static void apply_done(struct writer_job *job)
 	l->applying--;
 	if (l->conn && p && p->link == l) {
 		if (job->result == 0) {
-			if (b->last_seq > p->applied_seq)
-				p->applied_seq = b->last_seq;
-			send_ack(l, b, &a->stats);
+			ack_applied(l, p, b, &a->stats);
 			if (a->stats.quarantined)
 				log_warn(
 				    "sync: %s: %llu event(s) quarantined; see liudong conflicts",
