@@ -34,6 +34,7 @@
 
 #define WINDOW		 4	    /* unacknowledged batches per peer */
 #define BATCH_EVENTS	 4096	    /* events per batch, at most */
+#define BATCH_FIRST	 256	    /* events in a link's first batch; each next one holds twice */
 #define BATCH_BYTES	 (2u << 20) /* bytes of events per batch, at most */
 #define MAX_APPLYING	 4	    /* batches at the writer before reading pauses */
 #define MAX_QUEUED	 (8u << 20) /* bytes queued to a socket before sending pauses */
@@ -100,9 +101,10 @@ struct link {
 	bool hello_done;
 	int64_t opened_ms, last_rx_ms, last_tx_ms; /* monotonic (clock_mono_ms) */
 	unsigned applying;
-	unsigned refs;	   /* writer jobs holding the link */
-	bool was_current;  /* it was its peer's link when it began to close */
-	unsigned protocol; /* the version both sides speak, once Hello is done */
+	unsigned batches_sent; /* batches of events sent on it (their size grows: peer_fill) */
+	unsigned refs;	       /* writer jobs holding the link */
+	bool was_current;      /* it was its peer's link when it began to close */
+	unsigned protocol;     /* the version both sides speak, once Hello is done */
 };
 
 struct sync {

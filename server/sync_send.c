@@ -71,6 +71,20 @@ uint64_t peer_lag_exact(struct sync_peer *p, struct store_txn *txn, uint64_t hea
 	return n;
 }
 
+/*
+ * Events in the next batch on L, at most: a link's first batches are small and grow (BATCH_FIRST,
+ * twice that, ... up to BATCH_EVENTS), so that a peer catching up has its first events to apply
+ * while the larger batches behind them are still on their way, rather than waiting for a whole
+ * window of the largest to be read, packed, sent and read before its writer starts.
+ */
+static size_t batch_limit(const struct link *l)
+{
+	size_t n = BATCH_FIRST;
+	for (unsigned i = 0; i < l->batches_sent && n < BATCH_EVENTS; i++)
+		n *= 2;
+	return n < BATCH_EVENTS ? n : BATCH_EVENTS;
+}
+
 /* Send batches until the window is full or nothing is left. */
 void peer_fill(struct sync_peer *p)
 {
@@ -97,10 +111,10 @@ void peer_fill(struct sync_peer *p)
 			store_cursor_close(c);
 			break;
 		}
-		size_t n = 0, bytes = 0;
+		size_t n = 0, bytes = 0, limit = batch_limit(l);
 		uint64_t last = p->sent_seq;
 		for (int rc = store_cursor_get(c, STORE_SET_RANGE, &k, NULL);
-		     rc == 0 && n < BATCH_EVENTS && bytes < BATCH_BYTES;
+		     rc == 0 && n < limit && bytes < BATCH_BYTES;
 		     rc = store_cursor_get(c, STORE_NEXT, &k, NULL)) {
 			if (k.len != sizeof(key) || memcmp(k.data, p->id, LD_SITE_ID_BYTES) != 0)
 				break;
@@ -128,6 +142,7 @@ void peer_fill(struct sync_peer *p)
 			if (link_send(l, &env) == 0) {
 				p->sent_seq = last;
 				p->inflight++;
+				l->batches_sent++;
 			} else {
 				/* The connection is closing (p->link is cleared): nothing more. */
 				sending = false;
