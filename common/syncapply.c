@@ -11,6 +11,7 @@
  */
 #include "syncapply.h"
 #include "pballoc.h"
+#include "blockcache.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -362,28 +363,112 @@ static int event_reencodes(const Ld__Event *ev, size_t raw_len, bool *ok)
 	return 0;
 }
 
+/* One event as decoded: its message (NULL: it does not decode) and whether it reencodes. */
+struct decoded_event {
+	Ld__Event *ev;
+	bool reencodes;
+};
+
+struct decoded_batch {
+	struct pb_arena arena; /* the events' messages */
+	size_t n;
+	struct decoded_event *events; /* n of them, in the batch's order */
+	unsigned char *block;	      /* the arena's block (malloc'd) */
+	size_t block_cap;
+};
+
+/* Decode RAW with A's allocator into *OUT. Returns 0 or -ENOMEM. */
+static int decode_event(struct pb_arena *a, const ProtobufCBinaryData *raw,
+			struct decoded_event *out)
+{
+	out->ev = ld__event__unpack(&a->allocator, raw->len, raw->data);
+	out->reencodes = true;
+	return out->ev ? event_reencodes(out->ev, raw->len, &out->reencodes) : 0;
+}
+
 /*
- * Apply one event of a batch from PEER covering (prev, last] at SITE. An event quarantined before
- * (in SEEN: a resend) is reported again but not kept twice.
+ * Room for a batch's events unpacked: each event's bytes (its strings, copied) and the structs
+ * they fill (an event with a member's record: some 600 bytes). What does not fit spills to the
+ * heap, one allocation at a time.
+ */
+#define DECODED_PER_EVENT 768
+
+/* The blocks of batches decoded and applied, kept for the next (blockcache.h). */
+static struct block_cache decoded_blocks = BLOCK_CACHE_INIT;
+
+int sync_decode_batch(const Ld__EventBatch *b, struct decoded_batch **out)
+{
+	*out = NULL;
+	struct decoded_batch *d = calloc(1, sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	size_t bytes = 0;
+	for (size_t i = 0; i < b->n_events; i++)
+		bytes += b->events[i].len;
+	d->block_cap = bytes + b->n_events * DECODED_PER_EVENT;
+	d->block = block_cache_get(&decoded_blocks, &d->block_cap);
+	d->events = calloc(b->n_events ? b->n_events : 1, sizeof(*d->events));
+	if (!d->block || !d->events) {
+		decoded_batch_free(d);
+		return -ENOMEM;
+	}
+	pb_arena_init(&d->arena, d->block, d->block_cap);
+	for (size_t i = 0; i < b->n_events; i++) {
+		if (decode_event(&d->arena, &b->events[i], &d->events[i]) != 0) {
+			decoded_batch_free(d);
+			return -ENOMEM;
+		}
+	}
+	d->n = b->n_events;
+	*out = d;
+	return 0;
+}
+
+size_t decoded_batch_size(const struct decoded_batch *d)
+{
+	return d ? d->block_cap + d->arena.spilled + d->n * sizeof(*d->events) : 0;
+}
+
+void decoded_batch_free(struct decoded_batch *d)
+{
+	if (!d)
+		return;
+	pb_arena_reset(&d->arena); /* what spilled; the block goes below */
+	free(d->events);
+	block_cache_put(&decoded_blocks, d->block, d->block_cap);
+	free(d);
+}
+
+void decoded_batch_cache_trim(void)
+{
+	block_cache_trim(&decoded_blocks);
+}
+
+/*
+ * Apply one event of a batch from PEER covering (prev, last] at SITE, decoded ahead (PRE) or, if
+ * PRE is NULL, here. An event quarantined before (in SEEN: a resend) is reported again but not
+ * kept twice.
  */
 static int apply_one(struct store_txn *txn, const uint8_t *peer, const struct domain_site *site,
-		     const ProtobufCBinaryData *raw, uint64_t prev, uint64_t last, bool careful,
-		     const struct seen *seen, struct apply_stats *stats)
+		     const ProtobufCBinaryData *raw, const struct decoded_event *pre, uint64_t prev,
+		     uint64_t last, bool careful, const struct seen *seen,
+		     struct apply_stats *stats)
 {
 	struct verdict verdict;
 	/* The event's allocations from a block on the stack (a few hundred bytes unpacked). */
 	unsigned char block[4096];
 	struct pb_arena arena;
 	pb_arena_init(&arena, block, sizeof(block));
-	Ld__Event *ev = ld__event__unpack(&arena.allocator, raw->len, raw->data);
-	const char *why = NULL;
-	int rc = 0;
-	uint64_t seq;
-	bool reencodes = true;
-	if (ev && (rc = event_reencodes(ev, raw->len, &reencodes)) != 0) {
+	struct decoded_event here;
+	int rc = pre ? 0 : decode_event(&arena, raw, &here);
+	if (rc) {
 		pb_arena_reset(&arena);
 		return rc;
 	}
+	Ld__Event *ev = pre ? pre->ev : here.ev;
+	bool reencodes = pre ? pre->reencodes : here.reencodes;
+	const char *why = NULL;
+	uint64_t seq;
 	if (!ev) {
 		why = "the event does not decode";
 	} else if (!reencodes) {
@@ -447,6 +532,15 @@ int sync_apply_batch(struct store_txn *txn, const uint8_t *peer, const struct do
 		     const Ld__EventBatch *b, unsigned flags, struct apply_stats *stats,
 		     const char **why)
 {
+	return sync_apply_decoded(txn, peer, site, b, NULL, flags, stats, why);
+}
+
+int sync_apply_decoded(struct store_txn *txn, const uint8_t *peer, const struct domain_site *site,
+		       const Ld__EventBatch *b, const struct decoded_batch *d, unsigned flags,
+		       struct apply_stats *stats, const char **why)
+{
+	if (d && d->n != b->n_events)
+		d = NULL; /* not this batch's: decode here */
 	apply_stats_free(stats);
 	if (b->last_seq < b->prev_seq) {
 		*why = "batch range is reversed";
@@ -481,8 +575,8 @@ int sync_apply_batch(struct store_txn *txn, const uint8_t *peer, const struct do
 		seen.seqs = seen_seqs;
 	}
 	for (size_t i = 0; i < b->n_events && rc == 0; i++)
-		rc = apply_one(txn, peer, site, &b->events[i], b->prev_seq, b->last_seq, careful,
-			       &seen, stats);
+		rc = apply_one(txn, peer, site, &b->events[i], d ? &d->events[i] : NULL,
+			       b->prev_seq, b->last_seq, careful, &seen, stats);
 	free(seen_seqs);
 	if (rc)
 		goto out;

@@ -86,6 +86,37 @@ int sync_apply_batch(struct store_txn *txn, const uint8_t *peer, const struct do
 		     const char **why);
 
 /*
+ * A batch's events decoded ahead of its transaction, so that the writer, which must apply the
+ * batches one after another, spends none of its time unpacking: the receiver decodes the next
+ * batch on another thread while the writer applies this one. Needs no store.
+ */
+struct decoded_batch;
+
+/*
+ * Decode every event of B (borrowed: it must outlive the result) into *out, the caller's
+ * (decoded_batch_free). An event that does not decode is decoded as NULL and quarantined when
+ * applied, as sync_apply_batch would. Returns 0 or -ENOMEM (*out NULL).
+ */
+int sync_decode_batch(const Ld__EventBatch *b, struct decoded_batch **out);
+
+/* The bytes D holds (its events' messages), for the caller's budget. */
+size_t decoded_batch_size(const struct decoded_batch *d);
+
+/* Free D (NULL allowed). Its block is kept for the next batch (blockcache.h). */
+void decoded_batch_free(struct decoded_batch *d);
+
+/* Free the blocks kept unless they were used since the last call (the daemon's trim timer). */
+void decoded_batch_cache_trim(void);
+
+/*
+ * sync_apply_batch with B's events decoded ahead in D (sync_decode_batch of the same B; NULL:
+ * each event is decoded here). The outcome is the same either way.
+ */
+int sync_apply_decoded(struct store_txn *txn, const uint8_t *peer, const struct domain_site *site,
+		       const Ld__EventBatch *b, const struct decoded_batch *d, unsigned flags,
+		       struct apply_stats *stats, const char **why);
+
+/*
  * Quarantine an event from ORIGIN (this site quarantined it). BYTES may be unparseable; MEMBER
  * and KIND may be NULL. Returns 0 or -errno.
  */

@@ -29,6 +29,7 @@
 #include "peerconn.h"
 #include "readers.h"
 #include "sync.h"
+#include "syncapply.h"
 #include "writer.h"
 #include "lderr.h"
 
@@ -85,6 +86,7 @@ static void on_trim(uv_timer_t *t)
 	struct daemon *d = t->data;
 	store_trim(d->store);
 	peer_msg_cache_trim();
+	decoded_batch_cache_trim();
 }
 
 /*

@@ -7,9 +7,9 @@
  * closes the connection before anything is allocated for the body.
  */
 #include "peerconn.h"
+#include "blockcache.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,52 +116,22 @@ static int batch_in_place(struct peer_msg *m, const uint8_t *body, size_t len,
 	return 0;
 }
 
-/* Blocks of BLOCK_BIG bytes or more go in steps of it; the last BLOCK_KEPT freed are kept. */
-#define BLOCK_BIG  (1u << 20)
-#define BLOCK_KEPT 6
-
-static struct {
-	pthread_mutex_t lock;
-	struct peer_msg *kept[BLOCK_KEPT];
-	size_t n;
-	bool busy; /* a large message was made since the last trim */
-} blocks = {.lock = PTHREAD_MUTEX_INITIALIZER};
+/* Large messages' blocks, kept for the next (a catch-up's batches come by the hundred). */
+static struct block_cache blocks = BLOCK_CACHE_INIT;
 
 /* A message with a block of at least CAP bytes, its arena not yet made; NULL if out of memory. */
 static struct peer_msg *msg_alloc(size_t cap)
 {
-	struct peer_msg *m = NULL;
-	if (cap >= BLOCK_BIG) {
-		cap = (cap + BLOCK_BIG - 1) / BLOCK_BIG * BLOCK_BIG;
-		pthread_mutex_lock(&blocks.lock);
-		blocks.busy = true;
-		for (size_t i = 0; i < blocks.n && !m; i++) {
-			if (blocks.kept[i]->cap >= cap) {
-				m = blocks.kept[i];
-				blocks.kept[i] = blocks.kept[--blocks.n];
-			}
-		}
-		pthread_mutex_unlock(&blocks.lock);
-		if (m)
-			return m;
-	}
-	m = malloc(sizeof(*m) + cap);
+	size_t size = sizeof(struct peer_msg) + cap;
+	struct peer_msg *m = block_cache_get(&blocks, &size);
 	if (m)
-		m->cap = cap;
+		m->cap = size - sizeof(*m);
 	return m;
 }
 
 void peer_msg_cache_trim(void)
 {
-	pthread_mutex_lock(&blocks.lock);
-	size_t n = blocks.busy ? 0 : blocks.n; /* still in use: kept until a quiet turn */
-	blocks.busy = false;
-	struct peer_msg *kept[BLOCK_KEPT];
-	memcpy(kept, blocks.kept, n * sizeof(*kept));
-	blocks.n -= n;
-	pthread_mutex_unlock(&blocks.lock);
-	for (size_t i = 0; i < n; i++)
-		free(kept[i]);
+	block_cache_trim(&blocks);
 }
 
 int peer_msg_unpack(const uint8_t *body, size_t len, struct peer_msg **out)
@@ -200,16 +170,7 @@ void peer_msg_free(struct peer_msg *m)
 	if (!m)
 		return;
 	pb_arena_reset(&m->arena); /* the Envelope with it */
-	if (m->cap >= BLOCK_BIG) {
-		pthread_mutex_lock(&blocks.lock);
-		bool keep = blocks.n < BLOCK_KEPT;
-		if (keep)
-			blocks.kept[blocks.n++] = m;
-		pthread_mutex_unlock(&blocks.lock);
-		if (keep)
-			return;
-	}
-	free(m);
+	block_cache_put(&blocks, m, sizeof(*m) + m->cap);
 }
 
 void *peer_conn_data(const struct peer_conn *c)

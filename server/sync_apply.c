@@ -1,10 +1,20 @@
 /*
  * sync_apply.c: the receiver. Each batch from a peer goes to the writer as one job
- * (sync_apply_batch: events, quarantine and the cursor in one transaction); the Ack, with the
+ * (sync_apply_decoded: events, quarantine and the cursor in one transaction); the Ack, with the
  * events quarantined if the link speaks version 2, is sent from the job's done callback, after
  * the commit. While MAX_APPLYING batches are at the writer, reading from the peer pauses.
+ *
+ * Before the writer, a batch's events are decoded on a reader thread (sync_decode_batch, a short
+ * reader job): the writer applies the batches one after another, and during a catch-up it is
+ * the one busy thread, so what needs no store is done beside it, for the next batch while it
+ * applies this one. Reader threads finish in any order: a link's batches wait in `decoding`, in
+ * the order they came, and go to the writer from its head as each is decoded. A batch that
+ * could not be decoded ahead (memory, the pool stopping) goes all the same and is decoded by
+ * the writer, event by event, as is one the writer runs again.
  */
 #include <errno.h>
+#include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,12 +22,17 @@
 #include "clock.h"
 #include "commit.h"
 #include "logging.h"
+#include "readers.h"
 #include "sync_internal.h"
 #include "syncapply.h"
 #include "writer.h"
 
 struct apply_job {
 	struct writer_job job;
+	struct reader_job decode; /* its events decoded ahead (DECODED, or NULL) on a reader */
+	struct decoded_batch *decoded;
+	bool decode_done;
+	struct apply_job *next_decoding; /* the link's `decoding` list, while on it */
 	struct link *link;
 	uint8_t peer[LD_SITE_ID_BYTES];
 	struct peer_msg *msg;
@@ -26,6 +41,16 @@ struct apply_job {
 	bool careful;	    /* apply each event in a child transaction (syncapply.h) */
 	struct rules rules; /* the daemon's, copied on the loop thread (SIGHUP may replace them) */
 };
+
+/* A's decoded events are gone (run, or never to be): one more batch may be decoded ahead. */
+static void decoded_drop(struct apply_job *a)
+{
+	if (!a->decoded)
+		return;
+	decoded_batch_free(a->decoded);
+	a->decoded = NULL;
+	atomic_fetch_sub(&a->link->sync->decoded_live, 1);
+}
 
 /*
  * Writer thread. The fast way first; if an event could not be folded (SYNC_APPLY_AGAIN, which is
@@ -38,8 +63,9 @@ static int apply_run(struct writer_job *job, struct store_txn *txn)
 	struct domain_site site;
 	a->why = NULL;
 	commit_site(a->link->sync->d, &a->rules, &site);
-	int rc = sync_apply_batch(txn, a->peer, &site, a->msg->env->batch,
-				  a->careful ? SYNC_APPLY_CAREFUL : 0, &a->stats, &a->why);
+	int rc = sync_apply_decoded(txn, a->peer, &site, a->msg->env->batch, a->decoded,
+				    a->careful ? SYNC_APPLY_CAREFUL : 0, &a->stats, &a->why);
+	decoded_drop(a); /* run again (careful, or after the map grew), it decodes them itself */
 	if (rc == SYNC_APPLY_AGAIN)
 		a->careful = true;
 	return rc;
@@ -131,8 +157,42 @@ static void apply_done(struct writer_job *job)
 		ack_on_current_link(a, b);
 	}
 	apply_stats_free(&a->stats);
+	decoded_drop(a); /* never run: the writer stopped */
 	peer_msg_free(a->msg);
 	free(a);
+	link_unref(l);
+}
+
+/*
+ * Reader thread: decode the batch's events, unless DECODED_AHEAD batches are decoded and not yet
+ * applied (their memory, some 640 bytes an event, is bounded so); the writer decodes the rest.
+ */
+static void decode_run(struct reader_job *job)
+{
+	struct apply_job *a =
+	    (struct apply_job *)((char *)job - offsetof(struct apply_job, decode));
+	struct sync *s = a->link->sync;
+	job->result = 0;
+	if (atomic_fetch_add(&s->decoded_live, 1) >= DECODED_AHEAD ||
+	    sync_decode_batch(a->msg->env->batch, &a->decoded) != 0) {
+		a->decoded = NULL;
+		atomic_fetch_sub(&s->decoded_live, 1);
+	}
+}
+
+/* Loop thread: A is decoded (or never will be); the link's batches decoded in order go on. */
+static void decode_done(struct reader_job *job)
+{
+	struct apply_job *a =
+	    (struct apply_job *)((char *)job - offsetof(struct apply_job, decode));
+	struct link *l = a->link;
+	a->decode_done = true;
+	l->refs++; /* a job given to a stopping writer is done (and unrefs L) at once */
+	while (l->decoding && l->decoding->decode_done) {
+		struct apply_job *head = l->decoding;
+		l->decoding = head->next_decoding;
+		writer_submit(l->sync->d->writer, &head->job);
+	}
 	link_unref(l);
 }
 
@@ -155,5 +215,16 @@ void on_batch(struct link *l, struct peer_msg *m)
 		l->peer->their_head = m->env->batch->last_seq;
 	if (++l->applying >= MAX_APPLYING)
 		peer_conn_pause(l->conn, true);
-	writer_submit(l->sync->d->writer, &a->job);
+	struct apply_job **tail = &l->decoding;
+	while (*tail)
+		tail = &(*tail)->next_decoding;
+	*tail = a;
+	a->decode.run = decode_run;
+	a->decode.done = decode_done;
+	a->decode.scan = false;
+	struct readers *r = l->sync->d->readers;
+	if (r)
+		readers_submit(r, &a->decode); /* done at once if the pool is stopping */
+	else
+		decode_done(&a->decode);
 }

@@ -17,6 +17,7 @@
 #pragma once
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <uv.h>
@@ -37,6 +38,7 @@
 #define BATCH_FIRST	 256	    /* events in a link's first batch; each next one holds twice */
 #define BATCH_BYTES	 (2u << 20) /* bytes of events per batch, at most */
 #define MAX_APPLYING	 4	    /* batches at the writer before reading pauses */
+#define DECODED_AHEAD	 4	    /* batches decoded ahead of the writer, at most */
 #define MAX_QUEUED	 (8u << 20) /* bytes queued to a socket before sending pauses */
 #define SEND_TRIM_BYTES	 (2u << 20) /* the sender drops the store's mapped pages this often */
 #define HELLO_TIMEOUT_MS 20000
@@ -93,6 +95,8 @@ struct sync_peer {
 	uint64_t applied_seq, their_head;
 };
 
+struct apply_job;
+
 struct link {
 	struct sync *sync;
 	struct link *next;
@@ -101,10 +105,11 @@ struct link {
 	bool hello_done;
 	int64_t opened_ms, last_rx_ms, last_tx_ms; /* monotonic (clock_mono_ms) */
 	unsigned applying;
-	unsigned batches_sent; /* batches of events sent on it (their size grows: peer_fill) */
-	unsigned refs;	       /* writer jobs holding the link */
-	bool was_current;      /* it was its peer's link when it began to close */
-	unsigned protocol;     /* the version both sides speak, once Hello is done */
+	unsigned batches_sent;	    /* batches of events sent on it (their size grows: peer_fill) */
+	struct apply_job *decoding; /* its batches not yet at the writer, in order (sync_apply.c) */
+	unsigned refs;		    /* writer jobs holding the link */
+	bool was_current;	    /* it was its peer's link when it began to close */
+	unsigned protocol;	    /* the version both sides speak, once Hello is done */
 };
 
 struct sync {
@@ -121,6 +126,7 @@ struct sync {
 	void (*stop_cb)(void *data);
 	void *stop_data;
 	size_t read_since_trim; /* bytes of events the sender read from the map since it trimmed */
+	atomic_uint decoded_live; /* batches decoded ahead and not yet applied (sync_apply.c) */
 };
 
 /* The connection callbacks of every link (sync.c). */

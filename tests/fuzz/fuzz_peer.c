@@ -6,8 +6,9 @@
  *
  *   Hello   hello_judge (the version both speak, the site id, the clock skew, where sending
  *           resumes), and the refusal's text as on_hello writes it;
- *   Batch   sync_apply_batch on a real store, the fast way and then the careful way as the writer
- *           runs it (apply_run), each batch in its own child transaction;
+ *   Batch   sync_decode_batch, then sync_apply_decoded on a real store, the fast way and then the
+ *           careful way as the writer runs it (apply_run), each batch in its own child
+ *           transaction;
  *   Ack     if it names our log: ack_reported_events, then quarantine_add_reported (version 2);
  *   Ping, Pong, Close: the reason as link_message writes it; Close ends the stream.
  *
@@ -366,7 +367,11 @@ static void peer_batch(struct store_txn *txn, const Ld__EventBatch *b)
 	struct store_txn *child;
 	if (store_begin_child(txn, &child))
 		return;
-	int rc = sync_apply_batch(child, peer, &site, b, 0, &st, &why);
+	struct decoded_batch *d = NULL; /* decoded ahead, as the daemon's readers do */
+	if (sync_decode_batch(b, &d) != 0)
+		d = NULL;
+	int rc = sync_apply_decoded(child, peer, &site, b, d, 0, &st, &why);
+	decoded_batch_free(d);
 	if (rc == SYNC_APPLY_AGAIN) {
 		store_abort(child);
 		if (store_begin_child(txn, &child))

@@ -103,6 +103,10 @@ static ProtobufCBinaryData pack_event(const uint8_t *origin, uint64_t seq, Ld__E
 	return b;
 }
 
+/* apply() decodes the batch's events ahead of the transaction (sync_decode_batch), as the daemon.
+ */
+static bool decode_ahead;
+
 /*
  * Apply a batch as the daemon's writer does: the fast way, and if it asks (SYNC_APPLY_AGAIN), the
  * transaction aborted and the batch applied again carefully in a new one. *st is freed first.
@@ -122,7 +126,12 @@ static int apply(struct store *s, const uint8_t *peer, uint64_t prev, uint64_t l
 	assert_int_equal(store_begin(s, true, &txn), 0);
 	const char *why = NULL;
 	struct domain_site site = {.self = site_b, .today = date_today(), .probation_months = 12};
-	int rc = sync_apply_batch(txn, peer, &site, &b, 0, st, &why);
+	struct decoded_batch *d = NULL;
+	if (decode_ahead)
+		assert_int_equal(sync_decode_batch(&b, &d), 0);
+	int rc = sync_apply_decoded(txn, peer, &site, &b, d, 0, st, &why);
+	decoded_batch_free(
+	    d); /* run again, the batch is decoded there, as the daemon's writer does */
 	if (rc == SYNC_APPLY_AGAIN) {
 		store_abort(txn);
 		assert_int_equal(store_begin(s, true, &txn), 0);
@@ -435,29 +444,26 @@ static void add_bad(struct batch *b, ProtobufCBinaryData ev, uint64_t seq, const
 /*
  * One batch from A: good events with, between them, (a) an event of every kind without its
  * payload, (b) bytes that do not decode, (c) a dues.paid with an empty receipt number, (d) a
- * transfer.issued whose letter does not decode, and one whose letter names no issuer. Each bad one
- * is quarantined with its reason; every good one, also those after a bad one, is applied; the
- * cursor moves to the batch's end.
+ * transfer.issued whose letter does not decode, and one whose letter names no issuer. Returns the
+ * batch's last seq.
  */
-static void test_bad_events_quarantined_rest_applied(void **state)
+static uint64_t bad_events_batch(struct batch *b)
 {
-	struct fixture *f = *state;
-	struct batch b = {0};
 	uint64_t seq = 1;
-	add_good(&b, pack_event(site_a, seq++, LD__EVENT_KIND__OUTFLOW_REGISTERED, site_b, "张三"));
+	add_good(b, pack_event(site_a, seq++, LD__EVENT_KIND__OUTFLOW_REGISTERED, site_b, "张三"));
 	char phone[32];
 	for (int kind = LD__EVENT_KIND__MEMBER_REGISTERED; kind <= LD__EVENT_KIND__LAPSE_DECIDED;
 	     kind++) {
 		Ld__Event ev = event_of_a(seq, (Ld__EventKind)kind);
-		add_bad(&b, pack(&ev), seq++, "without its payload");
+		add_bad(b, pack(&ev), seq++, "without its payload");
 		snprintf(phone, sizeof(phone), "1390000%04d", kind);
-		add_good(&b, contact_event(seq++, phone));
+		add_good(b, contact_event(seq++, phone));
 	}
 	/* (b) */
 	ProtobufCBinaryData junk = {.len = 3, .data = malloc(3)};
 	memcpy(junk.data, "\xff\xff\xff", 3);
-	add_bad(&b, junk, 0, "does not decode");
-	add_good(&b, contact_event(seq++, "13900000100"));
+	add_bad(b, junk, 0, "does not decode");
+	add_good(b, contact_event(seq++, "13900000100"));
 	/* (c) */
 	Ld__DuesPaid paid = LD__DUES_PAID__INIT;
 	paid.receipt = "";
@@ -466,8 +472,8 @@ static void test_bad_events_quarantined_rest_applied(void **state)
 	Ld__Event dues = event_of_a(seq, LD__EVENT_KIND__DUES_PAID);
 	dues.payload_case = LD__EVENT__PAYLOAD_DUES_PAID;
 	dues.dues_paid = &paid;
-	add_bad(&b, pack(&dues), seq++, "receipt");
-	add_good(&b, contact_event(seq++, "13900000101"));
+	add_bad(b, pack(&dues), seq++, "receipt");
+	add_good(b, contact_event(seq++, "13900000101"));
 	/* (d) */
 	Ld__Transfer tr = LD__TRANSFER__INIT;
 	tr.letter.data = (uint8_t *)"\xff\xff\xff";
@@ -476,8 +482,8 @@ static void test_bad_events_quarantined_rest_applied(void **state)
 	Ld__Event transfer = event_of_a(seq, LD__EVENT_KIND__TRANSFER_ISSUED);
 	transfer.payload_case = LD__EVENT__PAYLOAD_TRANSFER;
 	transfer.transfer = &tr;
-	add_bad(&b, pack(&transfer), seq++, "letter does not decode");
-	add_good(&b, contact_event(seq++, "13900000102"));
+	add_bad(b, pack(&transfer), seq++, "letter does not decode");
+	add_good(b, contact_event(seq++, "13900000102"));
 	Ld__TransferLetter letter = LD__TRANSFER_LETTER__INIT;
 	letter.number = "T-2";
 	letter.member = IDNO;
@@ -485,9 +491,20 @@ static void test_bad_events_quarantined_rest_applied(void **state)
 	tr.letter.len = ld__transfer_letter__pack(&letter, letter_bytes);
 	tr.letter.data = letter_bytes;
 	transfer.origin_seq = seq;
-	add_bad(&b, pack(&transfer), seq++, "issuer");
-	add_good(&b, contact_event(seq++, "13900000103"));
-	uint64_t last = seq - 1;
+	add_bad(b, pack(&transfer), seq++, "issuer");
+	add_good(b, contact_event(seq++, "13900000103"));
+	return seq - 1;
+}
+
+/*
+ * Each bad event is quarantined with its reason; every good one, also those after a bad one, is
+ * applied; the cursor moves to the batch's end.
+ */
+static void test_bad_events_quarantined_rest_applied(void **state)
+{
+	struct fixture *f = *state;
+	struct batch b = {0};
+	uint64_t last = bad_events_batch(&b);
 
 	struct apply_stats st = {0};
 	assert_int_equal(apply(f->store, site_a, 0, last, b.ev, b.n, log_a, &st), 0);
@@ -914,6 +931,31 @@ static void test_conflict_reported_by_peer(void **state)
 	assert_int_equal(count(f->store, TBL_QUARANTINE), 1);
 }
 
+/*
+ * The same batches decoded ahead of the transaction, as the daemon's reader threads do: the same
+ * events applied, the same quarantined with the same reasons, the same rolled back and run again.
+ */
+static void test_bad_events_decoded_ahead(void **state)
+{
+	decode_ahead = true;
+	test_bad_events_quarantined_rest_applied(state);
+	decode_ahead = false;
+}
+
+static void test_large_batch_decoded_ahead(void **state)
+{
+	decode_ahead = true;
+	test_large_batch(state);
+	decode_ahead = false;
+}
+
+static void test_unfoldable_decoded_ahead(void **state)
+{
+	decode_ahead = true;
+	test_unfoldable_event_rolled_back(state);
+	decode_ahead = false;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -929,6 +971,9 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_reported_quarantine, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_payload_of_another_kind, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_conflict_reported_by_peer, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bad_events_decoded_ahead, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_large_batch_decoded_ahead, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_unfoldable_decoded_ahead, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
