@@ -16,7 +16,10 @@
  * least 1 MiB, at most 8 MiB), extended at the start of a write transaction (while LMDB's writer
  * lock is held, so no LMDB write can overlap), and most commits only overwrite blocks the file
  * already has. LMDB itself goes by its meta page, never by the file's size. The zeros are written
- * a page at a time (see store_prealloc).
+ * a page at a time (see store_prealloc). After a bulk commit (the used size grew by a step or
+ * more since the last write txn) none are written: LMDB extended the file itself, its commits
+ * are not the small ones the zeros are for, and writing megabytes twice (zeros, then data) only
+ * cost the bulk writer time (2,000 writes and 20 ms of B's 0.43 s catch-up of 100,000 members).
  */
 #include "store.h"
 
@@ -58,6 +61,7 @@ struct store {
 	bool prealloc_failed; /* said once in the log until it works again */
 	size_t psize;	      /* LMDB's page size */
 	size_t file_size;     /* data.mdb's size as last extended or seen */
+	size_t used_seen;     /* LMDB's used size at the last write txn's start */
 };
 
 #define LATE_KEY_MAX 16
@@ -244,6 +248,10 @@ static void store_prealloc(struct store *s)
 	MDB_envinfo info;
 	mdb_env_info(s->env, &info);
 	size_t used = (info.me_last_pgno + 1) * s->psize;
+	bool bulk = s->used_seen && used >= s->used_seen + PREALLOC_STEP;
+	s->used_seen = used;
+	if (bulk)
+		return;
 	size_t ahead = used / 4;
 	if (ahead < PREALLOC_MIN)
 		ahead = PREALLOC_MIN;

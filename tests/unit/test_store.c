@@ -965,6 +965,38 @@ static void data_file_is_preallocated(void **state)
 	assert_committed(f->store, TBL_MEMBERS, "11010519491231002X", "state");
 }
 
+/*
+ * A bulk commit (megabytes) is followed by small ones, and those again find zeros written ahead
+ * of LMDB's pages: the file grows past what the bulk commit left, in real blocks.
+ */
+static void small_commits_after_bulk_find_zeros_ahead(void **state)
+{
+	struct fixture *f = *state;
+	struct store_txn *txn;
+	struct stat bulk, after;
+	char key[16], val[1025];
+
+	put_committed(f->store, TBL_META, "k", "v");
+	memset(val, 'x', sizeof(val) - 1);
+	val[sizeof(val) - 1] = '\0';
+	assert_int_equal(store_begin(f->store, true, &txn), 0);
+	for (int i = 0; i < 6000; i++) {
+		snprintf(key, sizeof(key), "m%06d", i);
+		assert_int_equal(
+		    store_put(txn, TBL_MEMBERS, key, strlen(key), val, sizeof(val) - 1, 0), 0);
+	}
+	assert_int_equal(store_commit(txn), 0);
+	put_committed(f->store, TBL_META, "k", "w"); /* the bulk commit's successor writes none */
+	stat_store_file(f, "data.mdb", &bulk);
+	assert_true(bulk.st_size >= (off_t)6 << 20);
+	put_committed(f->store, TBL_META, "k", "y");
+	stat_store_file(f, "data.mdb", &after);
+	assert_true(after.st_size >= bulk.st_size + ((off_t)1 << 19));
+	assert_true((off_t)after.st_blocks * 512 >= after.st_size);
+	assert_committed(f->store, TBL_META, "k", "y");
+	assert_committed(f->store, TBL_MEMBERS, "m005999", val);
+}
+
 /* store_txn_changes counts what changed the transaction, not refusals. */
 static void txn_changes_count_writes_not_refusals(void **state)
 {
@@ -1007,6 +1039,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(uncommitted_data_is_lost_on_close, setup, teardown),
 	    cmocka_unit_test_setup_teardown(data_file_is_private, setup, teardown),
 	    cmocka_unit_test_setup_teardown(data_file_is_preallocated, setup, teardown),
+	    cmocka_unit_test_setup_teardown(small_commits_after_bulk_find_zeros_ahead, setup,
+					    teardown),
 	    cmocka_unit_test_setup_teardown(txn_changes_count_writes_not_refusals, setup, teardown),
 	    cmocka_unit_test(open_missing_dir_fails),
 	    cmocka_unit_test_setup_teardown(map_full_then_grow_then_retry, setup_small_map,
