@@ -4,6 +4,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Take kept block I out of BC (lock held). */
+static void *take(struct block_cache *bc, size_t i)
+{
+	void *p = bc->kept[i];
+	bc->bytes -= bc->cap[i];
+	bc->n--;
+	bc->kept[i] = bc->kept[bc->n];
+	bc->cap[i] = bc->cap[bc->n];
+	return p;
+}
+
 void *block_cache_get(struct block_cache *bc, size_t *cap)
 {
 	if (*cap < BLOCK_CACHE_BIG)
@@ -12,14 +23,13 @@ void *block_cache_get(struct block_cache *bc, size_t *cap)
 	void *p = NULL;
 	pthread_mutex_lock(&bc->lock);
 	bc->busy = true;
-	for (size_t i = 0; i < bc->n && !p; i++) {
-		if (bc->cap[i] >= want) {
-			p = bc->kept[i];
-			*cap = bc->cap[i];
-			bc->n--;
-			bc->kept[i] = bc->kept[bc->n];
-			bc->cap[i] = bc->cap[bc->n];
-		}
+	size_t best = bc->n;
+	for (size_t i = 0; i < bc->n; i++)
+		if (bc->cap[i] >= want && (best == bc->n || bc->cap[i] < bc->cap[best]))
+			best = i;
+	if (best < bc->n) {
+		*cap = bc->cap[best];
+		p = take(bc, best);
 	}
 	pthread_mutex_unlock(&bc->lock);
 	if (p)
@@ -32,18 +42,38 @@ void block_cache_put(struct block_cache *bc, void *p, size_t cap)
 {
 	if (!p)
 		return;
-	if (cap >= BLOCK_CACHE_BIG) {
+	void *evicted[BLOCK_CACHE_KEPT];
+	size_t n_evicted = 0;
+	bool keep = false;
+	if (cap >= BLOCK_CACHE_BIG && cap <= bc->budget) {
 		pthread_mutex_lock(&bc->lock);
-		bool keep = bc->n < BLOCK_CACHE_KEPT;
+		/* Room there would be with the kept blocks smaller than P freed. */
+		size_t room = bc->budget - bc->bytes, slots = BLOCK_CACHE_KEPT - bc->n;
+		for (size_t i = 0; i < bc->n; i++)
+			if (bc->cap[i] < cap) {
+				room += bc->cap[i];
+				slots++;
+			}
+		keep = room >= cap && slots > 0;
+		/* Made by freeing them smallest first, as few as it takes. */
+		while (keep && (bc->budget - bc->bytes < cap || bc->n == BLOCK_CACHE_KEPT)) {
+			size_t small = 0;
+			for (size_t i = 1; i < bc->n; i++)
+				if (bc->cap[i] < bc->cap[small])
+					small = i;
+			evicted[n_evicted++] = take(bc, small);
+		}
 		if (keep) {
 			bc->kept[bc->n] = p;
 			bc->cap[bc->n++] = cap;
+			bc->bytes += cap;
 		}
 		pthread_mutex_unlock(&bc->lock);
-		if (keep)
-			return;
 	}
-	free(p);
+	for (size_t i = 0; i < n_evicted; i++)
+		free(evicted[i]);
+	if (!keep)
+		free(p);
 }
 
 void block_cache_trim(struct block_cache *bc)
@@ -54,6 +84,8 @@ void block_cache_trim(struct block_cache *bc)
 	bc->busy = false;
 	memcpy(kept, bc->kept, n * sizeof(*kept));
 	bc->n -= n;
+	if (n)
+		bc->bytes = 0; /* all of them went */
 	pthread_mutex_unlock(&bc->lock);
 	for (size_t i = 0; i < n; i++)
 		free(kept[i]);

@@ -393,8 +393,10 @@ static int decode_event(struct pb_arena *a, const ProtobufCBinaryData *raw,
  */
 #define DECODED_PER_EVENT 768
 
-/* The blocks of batches decoded and applied, kept for the next (blockcache.h). */
-static struct block_cache decoded_blocks = BLOCK_CACHE_INIT;
+/* The blocks of batches decoded and applied, kept for the next (blockcache.h): the writer frees
+ * one as a reader decodes the next, so a few of the largest do (4,096 imported members' events
+ * decoded take a block of 4 MiB). */
+static struct block_cache decoded_blocks = BLOCK_CACHE_INIT(12u << 20);
 
 int sync_decode_batch(const Ld__EventBatch *b, struct decoded_batch **out)
 {

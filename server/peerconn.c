@@ -116,8 +116,10 @@ static int batch_in_place(struct peer_msg *m, const uint8_t *body, size_t len,
 	return 0;
 }
 
-/* Large messages' blocks, kept for the next (a catch-up's batches come by the hundred). */
-static struct block_cache blocks = BLOCK_CACHE_INIT;
+/* Large messages' blocks, kept for the next (a catch-up's batches come by the hundred): a batch
+ * of 4,096 imported members' events is 1 MiB on the wire and takes a block of 2 MiB; a link has
+ * at most 4 unacknowledged. */
+static struct block_cache blocks = BLOCK_CACHE_INIT(8u << 20);
 
 /* A message with a block of at least CAP bytes, its arena not yet made; NULL if out of memory. */
 static struct peer_msg *msg_alloc(size_t cap)
