@@ -15,6 +15,16 @@ static void *take(struct block_cache *bc, size_t i)
 	return p;
 }
 
+/* The smallest kept block of at least AT_LEAST bytes (lock held): its index, or bc->n if none. */
+static size_t smallest(const struct block_cache *bc, size_t at_least)
+{
+	size_t best = bc->n;
+	for (size_t i = 0; i < bc->n; i++)
+		if (bc->cap[i] >= at_least && (best == bc->n || bc->cap[i] < bc->cap[best]))
+			best = i;
+	return best;
+}
+
 void *block_cache_get(struct block_cache *bc, size_t *cap)
 {
 	if (*cap < BLOCK_CACHE_BIG)
@@ -23,10 +33,7 @@ void *block_cache_get(struct block_cache *bc, size_t *cap)
 	void *p = NULL;
 	pthread_mutex_lock(&bc->lock);
 	bc->busy = true;
-	size_t best = bc->n;
-	for (size_t i = 0; i < bc->n; i++)
-		if (bc->cap[i] >= want && (best == bc->n || bc->cap[i] < bc->cap[best]))
-			best = i;
+	size_t best = smallest(bc, want);
 	if (best < bc->n) {
 		*cap = bc->cap[best];
 		p = take(bc, best);
@@ -56,13 +63,8 @@ void block_cache_put(struct block_cache *bc, void *p, size_t cap)
 			}
 		keep = room >= cap && slots > 0;
 		/* Made by freeing them smallest first, as few as it takes. */
-		while (keep && (bc->budget - bc->bytes < cap || bc->n == BLOCK_CACHE_KEPT)) {
-			size_t small = 0;
-			for (size_t i = 1; i < bc->n; i++)
-				if (bc->cap[i] < bc->cap[small])
-					small = i;
-			evicted[n_evicted++] = take(bc, small);
-		}
+		while (keep && (bc->budget - bc->bytes < cap || bc->n == BLOCK_CACHE_KEPT))
+			evicted[n_evicted++] = take(bc, smallest(bc, 0));
 		if (keep) {
 			bc->kept[bc->n] = p;
 			bc->cap[bc->n++] = cap;
