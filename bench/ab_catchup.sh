@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# ab_catchup.sh: B's catch-up of the same backlog, again and again, with two builds of liudongd in
+# turn: for changes too small to see in one run of run_e2e.sh on a noisy machine.
+#
+#   usage: bench/ab_catchup.sh CSV N ROUNDS BUILD_X BUILD_Y
+#
+# Sets up A (昆山) and B (南京) once with BUILD_X (pinned both ways, a branch at A), keeps a copy
+# of B's site as it is before any event of A reached it, stops B, and imports CSV (N rows, all
+# registered out to 南京) at A. Then ROUNDS times, for X and then Y (Y first in every other round):
+# B's site is put back as copied, B started with that build, and timed from its start until its
+# head counts all N events (polled every 5 ms by bench_sync wait); then stopped. A stays up with
+# BUILD_X throughout. Prints one line per run (build, seconds, B's CPU seconds, B's peak VmHWM in
+# KiB) and, at the end, the median and the runs each build won. Sites under BENCH_TMPDIR (default
+# /var/tmp), removed on exit.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+[ $# -eq 5 ] || {
+  echo "usage: bench/ab_catchup.sh CSV N ROUNDS BUILD_X BUILD_Y" >&2
+  exit 2
+}
+CSV=$1 N=$2 ROUNDS=$3 BX=$4 BY=$5
+BENCH_NAME=ab_catchup
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
+for b in "$BX" "$BY"; do
+  [ -x "$b/server/liudongd" ] || die "no $b/server/liudongd: build it first"
+done
+LIUDONG=$BX/client/liudong
+BENCH_SYNC=$BX/bench/bench_sync
+
+WORK=$(mktemp -d "${BENCH_TMPDIR:-/var/tmp}/liudong-ab.XXXXXX")
+PA= PB=
+cleanup() {
+  local rc=$?
+  [ -z "$PA" ] || stop_pid "liudongd A" "$PA" || rc=1
+  [ -z "$PB" ] || stop_pid "liudongd B" "$PB" || rc=1
+  rm -rf -- "$WORK"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+jget() { python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(eval(sys.argv[2]))' "$1" "$2"; }
+a() { "$LIUDONG" -s "$WORK/a/liudongd.sock" "$@"; }
+b() { "$LIUDONG" -s "$WORK/b/liudongd.sock" "$@"; }
+
+pa=$(port) pb=$(port)
+ida=$("$BX/server/liudongd" init "$WORK/a" --name 昆山 --code 320583 --listen "127.0.0.1:$pa")
+idb=$("$BX/server/liudongd" init "$WORK/b" --name 南京 --code 320100 --listen "127.0.0.1:$pb")
+"$BX/server/liudongd" -c "$WORK/a/liudongd.conf" 2>"$WORK/a.log" &
+PA=$!
+"$BX/server/liudongd" -c "$WORK/b/liudongd.conf" 2>"$WORK/b.log" &
+PB=$!
+for _ in $(seq 200); do a site >/dev/null 2>&1 && b site >/dev/null 2>&1 && break; sleep 0.05; done
+a peer add 南京 --id "$idb" --address "127.0.0.1:$pb" >/dev/null
+b peer add 昆山 --id "$ida" --address "127.0.0.1:$pa" >/dev/null
+a branch add 001 --name 一支部 >/dev/null
+for _ in $(seq 300); do
+  a --json status | grep -q '"state":"live"' && b --json status | grep -q '"state":"live"' && break
+  sleep 0.1
+done
+base=$(jget "$(b --json site)" 'd["head_seq"]')
+stop_pid "liudongd B" "$PB" || die "B did not stop cleanly"
+PB=
+cp -a "$WORK/b" "$WORK/b0"
+a --json import members "$CSV" >/dev/null || die "the import failed"
+say "A imported $N; B catches up $ROUNDS times with each build"
+
+run() { # BUILD: one catch-up of B from the copy; prints "seconds cpu hwm"
+  rm -rf "$WORK/b"
+  cp -a "$WORK/b0" "$WORK/b"
+  sync
+  sleep 0.5
+  local t0 cpu
+  t0=$(date +%s%N)
+  "$1/server/liudongd" -c "$WORK/b/liudongd.conf" 2>>"$WORK/b.log" &
+  PB=$!
+  for _ in $(seq 400); do b site >/dev/null 2>&1 && break; sleep 0.01; done
+  "$BENCH_SYNC" wait --socket "$WORK/b/liudongd.sock" --head $((base + N)) --base "$base" \
+    --poll-ms 5 --sample-ms 100 --stall 120 --pid "b=$PB" --json >"$WORK/wait.json" ||
+    die "B did not apply all $N events"
+  cpu=$(awk '{ print ($14 + $15) / 100 }' "/proc/$PB/stat")
+  local hwm
+  hwm=$(awk '/VmHWM/ { print $2 }' "/proc/$PB/status")
+  stop_pid "liudongd B" "$PB" || die "B did not stop cleanly"
+  PB=
+  local done_ms
+  done_ms=$(jget "$(cat "$WORK/wait.json")" 'd["done_ms"]')
+  python3 -c "print(round($done_ms / 1e3 - $t0 / 1e9, 4), $cpu, $hwm)"
+}
+
+RES=$WORK/results
+: >"$RES"
+for r in $(seq "$ROUNDS"); do
+  if [ $((r % 2)) -eq 1 ]; then order="X Y"; else order="Y X"; fi
+  for k in $order; do
+    build=$BX
+    [ "$k" = X ] || build=$BY
+    line="$r $k $(run "$build")"
+    echo "$line"
+    echo "$line" >>"$RES"
+  done
+done
+python3 - "$RES" <<'PY'
+import statistics, sys
+runs = {}
+for line in open(sys.argv[1]):
+    r, k, s, cpu, hwm = line.split()
+    runs.setdefault(int(r), {})[k] = (float(s), float(cpu), int(hwm))
+xs = [v["X"][0] for v in runs.values()]
+ys = [v["Y"][0] for v in runs.values()]
+won = sum(1 for v in runs.values() if v["X"][0] < v["Y"][0])
+print(f"X: median {statistics.median(xs):.4f} s, CPU {statistics.median(v['X'][1] for v in runs.values()):.2f} s; "
+      f"Y: median {statistics.median(ys):.4f} s, CPU {statistics.median(v['Y'][1] for v in runs.values()):.2f} s; "
+      f"X faster in {won} of {len(runs)} rounds")
+PY
