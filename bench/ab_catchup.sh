@@ -41,26 +41,12 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-jget() { python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(eval(sys.argv[2]))' "$1" "$2"; }
-a() { "$LIUDONG" -s "$WORK/a/liudongd.sock" "$@"; }
-b() { "$LIUDONG" -s "$WORK/b/liudongd.sock" "$@"; }
-
-pa=$(port) pb=$(port)
-ida=$("$BX/server/liudongd" init "$WORK/a" --name 昆山 --code 320583 --listen "127.0.0.1:$pa")
-idb=$("$BX/server/liudongd" init "$WORK/b" --name 南京 --code 320100 --listen "127.0.0.1:$pb")
+pair_init "$BX/server/liudongd"
 "$BX/server/liudongd" -c "$WORK/a/liudongd.conf" 2>"$WORK/a.log" &
 PA=$!
 "$BX/server/liudongd" -c "$WORK/b/liudongd.conf" 2>"$WORK/b.log" &
 PB=$!
-for _ in $(seq 200); do a site >/dev/null 2>&1 && b site >/dev/null 2>&1 && break; sleep 0.05; done
-a peer add 南京 --id "$idb" --address "127.0.0.1:$pb" >/dev/null
-b peer add 昆山 --id "$ida" --address "127.0.0.1:$pa" >/dev/null
-a branch add 001 --name 一支部 >/dev/null
-for _ in $(seq 300); do
-  a --json status | grep -q '"state":"live"' && b --json status | grep -q '"state":"live"' && break
-  sleep 0.1
-done
+pair_pin
 base=$(jget "$(b --json site)" 'd["head_seq"]')
 stop_pid "liudongd B" "$PB" || die "B did not stop cleanly"
 PB=

@@ -115,3 +115,42 @@ start_daemon() {
   done
   die "liudongd did not answer within 30 s"
 }
+
+# ---------------------------------------------------------------------------------------------
+# For the scripts with two sites under WORK: A (昆山, WORK/a, the outflow site) and B (南京, WORK/b),
+# with LIUDONG the build's CLI.
+
+# a ARGS..., b ARGS...: the CLI on A's or B's control socket.
+a() {
+  "$LIUDONG" -s "$WORK/a/liudongd.sock" "$@"
+}
+b() {
+  "$LIUDONG" -s "$WORK/b/liudongd.sock" "$@"
+}
+
+# jget JSON EXPR: EXPR (Python, the parsed JSON as d) of JSON.
+jget() {
+  python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(eval(sys.argv[2]))' "$1" "$2"
+}
+
+# pair_init LIUDONGD: make A and B with `LIUDONGD init`, each listening on a free port of
+# 127.0.0.1; sets IDA and IDB (their site ids), PORTA and PORTB.
+pair_init() {
+  PORTA=$(free_port) PORTB=$(free_port)
+  IDA=$("$1" init "$WORK/a" --name 昆山 --code 320583 --listen "127.0.0.1:$PORTA")
+  IDB=$("$1" init "$WORK/b" --name 南京 --code 320100 --listen "127.0.0.1:$PORTB")
+}
+
+# pair_pin: with both daemons started, wait until both answer, pin each as the other's peer, add
+# branch 001 at A, and wait until each shows the other live (dies if not within 30 s).
+pair_pin() {
+  for _ in $(seq 200); do a site >/dev/null 2>&1 && b site >/dev/null 2>&1 && break; sleep 0.05; done
+  a peer add 南京 --id "$IDB" --address "127.0.0.1:$PORTB" >/dev/null
+  b peer add 昆山 --id "$IDA" --address "127.0.0.1:$PORTA" >/dev/null
+  a branch add 001 --name 一支部 >/dev/null
+  for _ in $(seq 300); do
+    a --json status | grep -q '"state":"live"' && b --json status | grep -q '"state":"live"' && return 0
+    sleep 0.1
+  done
+  die "A and B do not see each other live after 30 s"
+}

@@ -60,11 +60,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-jget() { python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(eval(sys.argv[2]))' "$1" "$2"; }
-a() { "$LIUDONG" -s "$WORK/a/liudongd.sock" "$@"; }
-b() { "$LIUDONG" -s "$WORK/b/liudongd.sock" "$@"; }
-now_ns() { date +%s%N; }
 cpu_ms() { # PID: the CPU time (user + system) the process took so far, in ms
   awk '{ print ($14 + $15) * 10 }' "/proc/$1/stat" 2>/dev/null || echo 0
 }
@@ -76,20 +71,10 @@ start() { # KEY: start site KEY's daemon (traced in trace mode); sets PA or PB
   if [ "$key" = a ]; then PA=$!; else PB=$!; fi
 }
 
-pa=$(port) pb=$(port)
-ida=$("$LIUDONGD" init "$WORK/a" --name 昆山 --code 320583 --listen "127.0.0.1:$pa")
-idb=$("$LIUDONGD" init "$WORK/b" --name 南京 --code 320100 --listen "127.0.0.1:$pb")
+pair_init "$LIUDONGD"
 start a
 start b
-for _ in $(seq 200); do a site >/dev/null 2>&1 && b site >/dev/null 2>&1 && break; sleep 0.05; done
-a peer add 南京 --id "$idb" --address "127.0.0.1:$pb" >/dev/null
-b peer add 昆山 --id "$ida" --address "127.0.0.1:$pa" >/dev/null
-a branch add 001 --name 一支部 >/dev/null
-for _ in $(seq 300); do
-  a --json status | grep -q '"state":"live"' && b --json status | grep -q '"state":"live"' && break
-  sleep 0.1
-done
-a --json status | grep -q '"state":"live"' || die "A does not see B live after 30 s"
+pair_pin
 base=$(jget "$(b --json site)" 'd["head_seq"]')
 sleep 0.5 # let the connection's first exchanges settle
 
