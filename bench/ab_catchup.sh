@@ -30,7 +30,7 @@ LIUDONG=$BX/client/liudong
 BENCH_SYNC=$BX/bench/bench_sync
 
 WORK=$(mktemp -d "${BENCH_TMPDIR:-/var/tmp}/liudong-ab.XXXXXX")
-PA= PB=
+PA='' PB=''
 cleanup() {
   local rc=$?
   [ -z "$PA" ] || stop_pid "liudongd A" "$PA" || rc=1
