@@ -23,6 +23,10 @@ CSV=$1 N=$2 ROUNDS=$3 BX=$4 BY=$5
 BENCH_NAME=ab_catchup
 # shellcheck source=bench/lib.sh
 . "$ROOT/bench/lib.sh"
+[ -r "$CSV" ] || die "cannot read $CSV: make one with bench/register_csv.py N FILE"
+for v in "$N" "$ROUNDS"; do
+  [[ "$v" =~ ^[1-9][0-9]*$ ]] || die "N and ROUNDS must be whole numbers above 0, not '$v'"
+done
 for b in "$BX" "$BY"; do
   [ -x "$b/server/liudongd" ] || die "no $b/server/liudongd: build it first"
 done
@@ -51,10 +55,12 @@ base=$(jget "$(b --json site)" 'd["head_seq"]')
 stop_pid "liudongd B" "$PB" || die "B did not stop cleanly"
 PB=
 cp -a "$WORK/b" "$WORK/b0"
-a --json import members "$CSV" >/dev/null || die "the import failed"
+out=$(a --json import members "$CSV") || die "the import of $CSV at A failed"
+[ "$(jget "$out" 'd["registered_out"]')" = "$N" ] ||
+  die "the import registered $(jget "$out" 'd["registered_out"]') members out to 南京, not $N"
 say "A imported $N; B catches up $ROUNDS times with each build"
 
-run() { # BUILD: one catch-up of B from the copy; prints "seconds cpu hwm"
+run() { # BUILD: one catch-up of B from the copy; sets RUN to "seconds cpu hwm"
   rm -rf "$WORK/b"
   cp -a "$WORK/b0" "$WORK/b"
   sync
@@ -64,6 +70,7 @@ run() { # BUILD: one catch-up of B from the copy; prints "seconds cpu hwm"
   "$1/server/liudongd" -c "$WORK/b/liudongd.conf" 2>>"$WORK/b.log" &
   PB=$!
   for _ in $(seq 400); do b site >/dev/null 2>&1 && break; sleep 0.01; done
+  kill -0 "$PB" 2>/dev/null || die "B ($1) exited at its start: $(tail -n 1 "$WORK/b.log")"
   "$BENCH_SYNC" wait --socket "$WORK/b/liudongd.sock" --head $((base + N)) --base "$base" \
     --poll-ms 5 --sample-ms 100 --stall 120 --pid "b=$PB" --json >"$WORK/wait.json" ||
     die "B did not apply all $N events"
@@ -74,7 +81,7 @@ run() { # BUILD: one catch-up of B from the copy; prints "seconds cpu hwm"
   PB=
   local done_ms
   done_ms=$(jget "$(cat "$WORK/wait.json")" 'd["done_ms"]')
-  python3 -c "print(round($done_ms / 1e3 - $t0 / 1e9, 4), $cpu, $hwm)"
+  RUN=$(python3 -c "print(round($done_ms / 1e3 - $t0 / 1e9, 4), $cpu, $hwm)")
 }
 
 RES=$WORK/results
@@ -84,7 +91,8 @@ for r in $(seq "$ROUNDS"); do
   for k in $order; do
     build=$BX
     [ "$k" = X ] || build=$BY
-    line="$r $k $(run "$build")"
+    run "$build" # not in $(...): B's pid must stay where cleanup sees it
+    line="$r $k $RUN"
     echo "$line"
     echo "$line" >>"$RES"
   done

@@ -128,9 +128,13 @@ b() {
   "$LIUDONG" -s "$WORK/b/liudongd.sock" "$@"
 }
 
-# jget JSON EXPR: EXPR (Python, the parsed JSON as d) of JSON.
+# jget JSON EXPR: EXPR (Python, the parsed JSON as d) of JSON, printed bare; a dict, list, bool
+# or None as JSON.
 jget() {
-  python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(eval(sys.argv[2]))' "$1" "$2"
+  python3 -c 'import json, sys
+d = json.loads(sys.argv[1])
+v = eval(sys.argv[2])
+print(json.dumps(v) if isinstance(v, (dict, list, bool)) or v is None else v)' "$1" "$2"
 }
 
 # pair_init LIUDONGD: make A and B with `LIUDONGD init`, each listening on a free port of
@@ -142,9 +146,14 @@ pair_init() {
 }
 
 # pair_pin: with both daemons started, wait until both answer, pin each as the other's peer, add
-# branch 001 at A, and wait until each shows the other live (dies if not within 30 s).
+# branch 001 at A, and wait until each shows the other live (dies if not, naming what failed).
 pair_pin() {
-  for _ in $(seq 200); do a site >/dev/null 2>&1 && b site >/dev/null 2>&1 && break; sleep 0.05; done
+  local up=0
+  for _ in $(seq 200); do
+    a site >/dev/null 2>&1 && b site >/dev/null 2>&1 && up=1 && break
+    sleep 0.05
+  done
+  [ "$up" = 1 ] || die "A or B does not answer on its control socket after 10 s; see their logs"
   a peer add 南京 --id "$IDB" --address "127.0.0.1:$PORTB" >/dev/null
   b peer add 昆山 --id "$IDA" --address "127.0.0.1:$PORTA" >/dev/null
   a branch add 001 --name 一支部 >/dev/null

@@ -106,14 +106,6 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# jget JSON EXPR: EXPR of the JSON object d (python), printed bare.
-jget() {
-  python3 -c 'import json, sys
-d = json.loads(sys.argv[1])
-v = eval(sys.argv[2])
-print(json.dumps(v) if isinstance(v, (dict, list, bool)) or v is None else v)' "$1" "$2"
-}
-
 now_ms() {
   date +%s%3N
 }

@@ -11,6 +11,9 @@ BUILD=${BUILD_DIR:-$ROOT/build}
 N=${N:-100000}
 LIUDONGD=$BUILD/server/liudongd
 LIUDONG=$BUILD/client/liudong
+BENCH_NAME=sync_import
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
 WORK=$(mktemp -d /var/tmp/liudong-sync-import.XXXXXX)
 pids=()
 cleanup() {
@@ -18,22 +21,10 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-pa=$(port); pb=$(port)
-ida=$("$LIUDONGD" init "$WORK/a" --name 昆山 --code 320583 --listen "127.0.0.1:$pa")
-idb=$("$LIUDONGD" init "$WORK/b" --name 南京 --code 320100 --listen "127.0.0.1:$pb")
+pair_init "$LIUDONGD"
 "$LIUDONGD" -c "$WORK/a/liudongd.conf" 2>"$WORK/a.log" & pids+=($!)
 "$LIUDONGD" -c "$WORK/b/liudongd.conf" 2>"$WORK/b.log" & pids+=($!)
-a() { "$LIUDONG" -s "$WORK/a/liudongd.sock" "$@"; }
-b() { "$LIUDONG" -s "$WORK/b/liudongd.sock" "$@"; }
-for _ in $(seq 100); do a site >/dev/null 2>&1 && b site >/dev/null 2>&1 && break; sleep 0.05; done
-a peer add 南京 --id "$idb" --address "127.0.0.1:$pb" >/dev/null
-b peer add 昆山 --id "$ida" --address "127.0.0.1:$pa" >/dev/null
-a branch add 001 --name 一支部 >/dev/null
-for _ in $(seq 200); do
-  a --json status | grep -q '"state":"live"' && break
-  sleep 0.05
-done
+pair_pin
 python3 - "$N" "$WORK/register.csv" <<'PY'
 import sys, datetime
 n, path = int(sys.argv[1]), sys.argv[2]

@@ -72,6 +72,7 @@ static int apply_run(struct writer_job *job, struct store_txn *txn)
 }
 
 _Static_assert(SYNC_APPLY_AGAIN == WRITER_JOB_AGAIN, "the writer reruns what syncapply asks");
+_Static_assert(DECODED_AHEAD >= MAX_APPLYING, "no batch at the writer waits to be decoded there");
 
 /* Send the Ack for batch B, with the events quarantined (ST) if the link speaks version 2. */
 static void send_ack(struct link *l, const Ld__EventBatch *b, const struct apply_stats *st)

@@ -33,17 +33,17 @@
 #include "sync.h"
 #include "tls.h"
 
-#define WINDOW	     4		/* unacknowledged batches per peer */
-#define BATCH_EVENTS 4096	/* events per batch, at most */
-#define BATCH_FIRST  256	/* events in a link's first batch; each next one holds twice */
-#define BATCH_BYTES  (2u << 20) /* bytes of events per batch, at most */
 /*
- * A received batch is held as its message (up to BATCH_BYTES, a 2 MiB block) and, decoded, in a
- * block of 4 MiB for 4,096 imported members: each batch let in costs B some 6 MiB at once. Three
- * keep the writer fed as well as four did (a catch-up of 1,000,000 in 7.0-7.6 s against 7.7-8.3 s)
- * with a peak 5-8 MiB lower (VmHWM 52.6-56.8 MiB against 59.5-61.5, BENCHMARKS.md). The writer
- * decodes itself what is over DECODED_AHEAD, so it is no less than MAX_APPLYING.
+ * MAX_APPLYING, DECODED_AHEAD: a received batch is held as its message (up to BATCH_BYTES, a 2 MiB
+ * block) and, decoded, in a block of 4 MiB for 4,096 imported members, so each batch let in costs
+ * B some 6 MiB at once. Three keep the writer as fed as four did, with a peak 5-8 MiB lower during
+ * a catch-up of 1,000,000 (BENCHMARKS.md, 2026-12-02). The writer decodes itself what is over
+ * DECODED_AHEAD, so it is no less than MAX_APPLYING.
  */
+#define WINDOW		 4	    /* unacknowledged batches per peer */
+#define BATCH_EVENTS	 4096	    /* events per batch, at most */
+#define BATCH_FIRST	 256	    /* events in a link's first batch; each next one holds twice */
+#define BATCH_BYTES	 (2u << 20) /* bytes of events per batch, at most */
 #define MAX_APPLYING	 3	    /* batches at the writer before reading pauses */
 #define DECODED_AHEAD	 3	    /* batches decoded ahead of the writer, at most */
 #define MAX_QUEUED	 (8u << 20) /* bytes queued to a socket before sending pauses */
