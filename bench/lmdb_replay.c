@@ -14,9 +14,12 @@
  * --base copies a store (the site's data.mdb as `liudongd init` left it, before the traced daemon
  * started) into DIR first, so that the replay starts from the same store. Transactions that began
  * before --from (CLOCK_REALTIME ns, e.g. the start of an import) are replayed untimed to rebuild
- * the state the window starts from; then the file is preallocated as the daemon's store does
- * (zeros written ahead, untimed), and the transactions that began in [--from, --to] are replayed
- * and timed, with the mdb_env_sync calls of that window. Later ones are left out.
+ * the state the window starts from; then the transactions that began in [--from, --to] are
+ * replayed and timed, with the mdb_env_sync calls of that window. Later ones are left out. Zeros
+ * are written ahead of LMDB's last page at each top write transaction's start by the store's own
+ * policy (common/prealloc.h), before the window and in it, as the daemon's store wrote them: the
+ * floor extends its file where the store did, and pays for new pages of the file (the kernel's
+ * page cache) where the store paid.
  *
  * Prints the window's time and shape: commits, syncs and, per table, puts (with key and value
  * bytes), gets, deletes and cursor moves. One line per table for people, or one JSON object.
@@ -37,10 +40,10 @@
 #include <unistd.h>
 
 #include "lmdbtrace.h"
+#include "prealloc.h"
 
-#define MAX_DBI	 64
-#define SLOTS	 256
-#define PREALLOC (64ull << 20)
+#define MAX_DBI 64
+#define SLOTS	256
 
 struct table {
 	char name[64];
@@ -54,7 +57,9 @@ struct replay {
 	uint64_t from, to;
 	MDB_env *env;
 	unsigned env_flags;
-	uint64_t map_size;
+	uint64_t map_size;	      /* the traced daemon's largest */
+	uint64_t map_now;	      /* the traced daemon's, as of the record replayed */
+	struct prealloc ahead;	      /* zeros written ahead, as the store writes them */
 	struct table tables[MAX_DBI]; /* by the traced process's dbi */
 	struct {
 		uint32_t id;
@@ -67,7 +72,6 @@ struct replay {
 	uint8_t *val;
 	size_t val_cap;
 	uint64_t commits, child_commits, aborts, syncs, errors;
-	uint64_t window_bytes;
 };
 
 static double mono_s(void)
@@ -108,6 +112,21 @@ static void *value(struct replay *r, size_t len)
 	return r->val;
 }
 
+/* At a top write transaction's start: zeros ahead of LMDB's last page where the store writes them
+ * (a synced store only; a failed write is the store's too: LMDB extends the file itself). */
+static void ahead(struct replay *r)
+{
+	MDB_envinfo info;
+	MDB_stat st;
+	int fd;
+	if ((r->env_flags & MDB_NOSYNC) || mdb_env_get_fd(r->env, &fd) != 0)
+		return;
+	mdb_env_info(r->env, &info);
+	mdb_env_stat(r->env, &st);
+	size_t map = r->map_now ? r->map_now : info.me_mapsize;
+	prealloc_ahead(&r->ahead, fd, (info.me_last_pgno + 1) * st.ms_psize, map);
+}
+
 /* Does the record at P (a LT_BEGIN) fall in the window? */
 static bool in_window(const struct replay *r, const struct lt_rec *rec)
 {
@@ -143,9 +162,11 @@ static int run(struct replay *r, int phase, bool count)
 		MDB_txn **tp = NULL;
 		int rc;
 		switch (rec.op) {
+		case LT_MAPSIZE:
+			r->map_now = rec.a;
+			break;
 		case LT_HEADER:
 		case LT_ENV_OPEN:
-		case LT_MAPSIZE:
 			break;
 		case LT_BEGIN: {
 			MDB_txn *parent = NULL;
@@ -160,6 +181,8 @@ static int run(struct replay *r, int phase, bool count)
 			rc = mdb_txn_begin(r->env, parent, 0, &r->txns[rec.txn % SLOTS].txn);
 			if (rc)
 				return fail("mdb_txn_begin", rc);
+			if (!parent)
+				ahead(r);
 			break;
 		}
 		case LT_COMMIT:
@@ -279,27 +302,6 @@ static int run(struct replay *r, int phase, bool count)
 	return 0;
 }
 
-/* Write zeros from the end of the used pages onwards, as the daemon's store does. */
-static int prealloc(struct replay *r, uint64_t bytes)
-{
-	MDB_envinfo info;
-	MDB_stat st;
-	int fd;
-	mdb_env_info(r->env, &info);
-	mdb_env_stat(r->env, &st);
-	if (mdb_env_get_fd(r->env, &fd) != 0)
-		return 0;
-	off_t from = (off_t)(info.me_last_pgno + 1) * st.ms_psize;
-	struct stat sb;
-	if (fstat(fd, &sb) == 0 && sb.st_size > from)
-		from = sb.st_size;
-	static uint8_t zeros[1 << 20];
-	for (uint64_t done = 0; done < bytes; done += sizeof(zeros))
-		if (pwrite(fd, zeros, sizeof(zeros), from + (off_t)done) != (ssize_t)sizeof(zeros))
-			return -errno;
-	return fdatasync(fd) ? -errno : 0;
-}
-
 static int copy_file(const char *from, const char *to)
 {
 	int in = open(from, O_RDONLY | O_CLOEXEC), out = -1, rc = 0;
@@ -397,20 +399,16 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	/* The environment's flags and largest map, from the trace. */
-	bool have_env = false, win = false;
+	bool have_env = false;
 	for (const uint8_t *p = map; p + sizeof(struct lt_rec) <= r.end;) {
 		struct lt_rec rec;
 		memcpy(&rec, p, sizeof(rec));
-		if (rec.op == LT_BEGIN && rec.dbi == 0)
-			win = in_window(&r, &rec);
 		if (rec.op == LT_ENV_OPEN && !have_env) {
 			r.env_flags = (unsigned)rec.a;
 			have_env = true;
 		}
 		if (rec.op == LT_MAPSIZE && rec.a > r.map_size)
 			r.map_size = rec.a;
-		if (rec.op == LT_PUT && win)
-			r.window_bytes += rec.a + rec.klen;
 		p += sizeof(rec) + rec.klen;
 	}
 	if (!have_env) {
@@ -445,11 +443,6 @@ int main(int argc, char **argv)
 
 	if (run(&r, 0, false))
 		return 1;
-	uint64_t ahead = r.window_bytes * 3 > PREALLOC ? r.window_bytes * 3 : PREALLOC;
-	if ((rc = prealloc(&r, ahead)) != 0) {
-		fprintf(stderr, "lmdb_replay: cannot preallocate: %s\n", strerror(-rc));
-		return 1;
-	}
 	double t0 = mono_s();
 	if (run(&r, 1, true))
 		return 1;

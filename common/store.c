@@ -10,16 +10,10 @@
  * map from growing and every write waiting. The price: a thread must not begin a transaction
  * while it holds another (a waiting grow would stand between its two shares).
  *
- * Preallocation: LMDB writes a page past the end of data.mdb by extending the file, and then the
- * commit's fdatasync also waits for the file system to journal the new size and blocks. A synced
- * store therefore keeps zeros written ahead of LMDB's last page (a quarter of the used size, at
- * least 1 MiB, at most 8 MiB), extended at the start of a write transaction (while LMDB's writer
- * lock is held, so no LMDB write can overlap), and most commits only overwrite blocks the file
- * already has. LMDB itself goes by its meta page, never by the file's size. The zeros are written
- * a page at a time (see store_prealloc). After a bulk commit (the used size grew by a step or
- * more since the last write txn) none are written: LMDB extended the file itself, its commits
- * are not the small ones the zeros are for, and writing megabytes twice (zeros, then data) only
- * cost the bulk writer time (2,000 writes and 20 ms of B's 0.43 s catch-up of 100,000 members).
+ * Preallocation: a synced store keeps zeros written ahead of LMDB's last page, so most small
+ * commits overwrite blocks the file has and their fdatasync need not journal a new size
+ * (prealloc.h: the policy, shared with the raw LMDB floor of bench/lmdb_replay.c). LMDB itself
+ * goes by its meta page, never by the file's size.
  */
 #include "store.h"
 
@@ -36,6 +30,7 @@
 #include <unistd.h>
 
 #include "logging.h"
+#include "prealloc.h"
 #include "lderr.h"
 
 static const char *table_names[TBL_COUNT] = {
@@ -57,11 +52,10 @@ struct store {
 	MDB_env *env;
 	MDB_dbi dbi[TBL_COUNT];
 	pthread_rwlock_t resize;
-	bool prealloc;	      /* synced: keep zeros written ahead (see the top of this file) */
-	bool prealloc_failed; /* said once in the log until it works again */
-	size_t psize;	      /* LMDB's page size */
-	size_t file_size;     /* data.mdb's size as last extended or seen */
-	size_t used_seen;     /* LMDB's used size at the last write txn's start */
+	bool prealloc;	       /* synced: keep zeros written ahead (see the top of this file) */
+	bool prealloc_failed;  /* said once in the log until it works again */
+	size_t psize;	       /* LMDB's page size */
+	struct prealloc ahead; /* see prealloc.h */
 };
 
 #define LATE_KEY_MAX 16
@@ -225,70 +219,18 @@ void store_close(struct store *s)
 	free(s);
 }
 
-#define PREALLOC_MIN  ((size_t)1 << 20)
-#define PREALLOC_MAX  ((size_t)8 << 20)
-#define PREALLOC_PAGE 4096 /* bytes per write: LMDB's page size on Linux */
-/*
- * At most this much per write transaction (1 MiB, 256 writes): small commits (the case the zeros
- * are for) stay well ahead of LMDB, and a bulk write (an import's part of thousands of members)
- * does not write its megabytes twice, once as zeros a page at a time and once as data: it extends
- * the file itself.
- */
-#define PREALLOC_STEP PREALLOC_MIN
-
-/*
- * Write zeros past the end of data.mdb if LMDB's pages come near it. Called in a write txn.
- * One page per write: with larger writes the peak resident memory of both daemons during a
- * catch-up of a million events rose by up to 18 MiB (most likely the page cache then holds the
- * region in large folios, and reading one LMDB page through the map maps the whole folio).
- */
+/* Zeros ahead of LMDB's last page (prealloc.h). Called in a top write txn. */
 static void store_prealloc(struct store *s)
 {
-	static const uint8_t zeros[PREALLOC_PAGE];
 	MDB_envinfo info;
-	mdb_env_info(s->env, &info);
-	size_t used = (info.me_last_pgno + 1) * s->psize;
-	bool bulk = s->used_seen && used >= s->used_seen + PREALLOC_STEP;
-	s->used_seen = used;
-	if (bulk)
-		return;
-	size_t ahead = used / 4;
-	if (ahead < PREALLOC_MIN)
-		ahead = PREALLOC_MIN;
-	if (ahead > PREALLOC_MAX)
-		ahead = PREALLOC_MAX;
-	if (s->file_size >= used + ahead / 2)
-		return;
 	int fd;
-	struct stat sb;
-	if (mdb_env_get_fd(s->env, &fd) != 0 || fstat(fd, &sb) != 0)
+	mdb_env_info(s->env, &info);
+	if (mdb_env_get_fd(s->env, &fd) != 0)
 		return;
-	size_t from = (size_t)sb.st_size, to = used + ahead;
-	if (to > from + PREALLOC_STEP)
-		to = from + PREALLOC_STEP;
-	if (to > info.me_mapsize)
-		to = info.me_mapsize;
-	s->file_size = from;
-	if (to <= from)
-		return;
-	size_t at = from;
-	while (at < to) {
-		size_t len = to - at < sizeof(zeros) ? to - at : sizeof(zeros);
-		ssize_t w = pwrite(fd, zeros, len, (off_t)at);
-		if (w <= 0) {
-			/* A full disk: LMDB's own writes will say so; nothing is lost here. */
-			if (!s->prealloc_failed)
-				log_warn("store: cannot preallocate data.mdb: %s", strerror(errno));
-			s->prealloc_failed = true;
-			break;
-		}
-		at += (size_t)w;
-	}
-	if (at == to)
-		s->prealloc_failed = false;
-	s->file_size = at;
-	/* Start the writeback now, so the next commits do not wait for these zeros. */
-	sync_file_range(fd, (off_t)from, (off_t)(at - from), SYNC_FILE_RANGE_WRITE);
+	int rc = prealloc_ahead(&s->ahead, fd, (info.me_last_pgno + 1) * s->psize, info.me_mapsize);
+	if (rc && !s->prealloc_failed)
+		log_warn("store: cannot preallocate data.mdb: %s", strerror(-rc));
+	s->prealloc_failed = rc != 0;
 }
 
 int store_reader_check(struct store *s)
