@@ -138,6 +138,7 @@ sql "$PORT_SUB" -At -c "DO \$\$ BEGIN
   >"$WORK/waiter.out" 2>"$WORK/waiter.err" &
 WAITER=$!
 sleep 0.3
+warm_memory
 t0=$(date +%s%N)
 sql "$PORT_PUB" -f "$LOAD" || die "the load at the publisher failed"
 t1=$(date +%s%N)

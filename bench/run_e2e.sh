@@ -25,7 +25,10 @@
 # Prints one JSON object on stdout: rows, import_s (the command at A), e2e_s and members_per_s
 # (timed), b_apply_s, peak VmHWM of both daemons (KiB), and in trace mode the two replays. Sites
 # live under BENCH_TMPDIR (default /var/tmp) and are removed on exit (KEEP_BENCH=1 keeps them);
-# daemons are stopped on every exit, Ctrl-C included.
+# daemons are stopped on every exit, Ctrl-C included. Each timed part (the import, B's catch-up)
+# and each replay starts right after warm_memory (bench/lib.sh; WARM_MIB=0: not), so all meet
+# memory in the same state. KEEP_BENCH=1 in trace mode also keeps WORK/replay.args: each site's
+# trace and window, for `lmdb_replay --trace LINE --dir NEW_DIR`.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -113,6 +116,7 @@ fi
 [ "$MODE" != perf ] || perf_on a
 if [ "$MODE" = timed ] && [ "${PERF_LIVE:-0}" = 1 ]; then perf_on a; perf_on b; fi
 sleep 0.1
+warm_memory # lib.sh: each timed run (and each floor) meets memory in the same state
 t0=$(now_ns)
 ca0=$(cpu_ms "$PA")
 a --json import members "$CSV" >"$WORK/import.json" 2>"$WORK/import.err" ||
@@ -123,6 +127,7 @@ ca1=$(cpu_ms "$PA")
 tb=0
 if [ "$MODE" != timed ]; then
   sleep 0.5
+  warm_memory
   tb=$(now_ns) # B starts: it opens its store, connects to A and applies what A sends
   if [ "$MODE" = perf ]; then # B under perf from its start: its catch-up is over in a second
     perf record -q ${PERF_CALLGRAPH:--g} -o "$OUT/perf-b.data" -- "$LIUDONGD" -c "$WORK/b/liudongd.conf" \
@@ -162,8 +167,14 @@ if [ "$MODE" = trace ]; then
   PA=
   stop_pid "liudongd B" "$PB" || die "B did not stop cleanly"
   PB=
+  # The two replays' windows, kept with the traces (KEEP_BENCH=1) so a floor can be measured again:
+  # WORK/replay.args holds one line per site: its trace, --from and --to.
+  printf '%s\n' "$WORK/a.trace --from $t0 --to $t1" "$WORK/b.trace --from $tb --to ${done_ms}000000" \
+    >"$WORK/replay.args"
+  warm_memory
   REPLAY_A=$("$REPLAY" --trace "$WORK/a.trace" --dir "$WORK/replay-a" --from "$t0" --to "$t1" --json) ||
     die "the replay of A's trace failed"
+  warm_memory
   REPLAY_B=$("$REPLAY" --trace "$WORK/b.trace" --dir "$WORK/replay-b" --from "$tb" \
     --to "${done_ms}000000" --json) || die "the replay of B's trace failed"
 fi
