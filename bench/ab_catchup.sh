@@ -65,6 +65,7 @@ run() { # BUILD: one catch-up of B from the copy; sets RUN to "seconds cpu hwm"
   cp -a "$WORK/b0" "$WORK/b"
   sync
   sleep 0.5
+  warm_memory # lib.sh: each round meets memory in the same state
   local t0 cpu
   t0=$(date +%s%N)
   "$1/server/liudongd" -c "$WORK/b/liudongd.conf" 2>>"$WORK/b.log" &
