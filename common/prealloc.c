@@ -60,5 +60,5 @@ int prealloc_ahead(struct prealloc *p, int fd, size_t used, size_t map_size)
 	/* Start the writeback now, so the next commits do not wait for these zeros. */
 	if (at > from)
 		sync_file_range(fd, (off_t)from, (off_t)(at - from), SYNC_FILE_RANGE_WRITE);
-	return rc;
+	return rc ? rc : 1;
 }

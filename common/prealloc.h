@@ -28,7 +28,7 @@ struct prealloc {
  * USED the bytes LMDB's pages take (last page + 1, times the page size), MAP_SIZE the map's size
  * (no zeros past it). Writes the zeros the policy above asks for, a page per write (larger writes
  * raised both daemons' peak resident memory in a long catch-up by up to 18 MiB), and starts their
- * writeback. Returns 0, or -errno of a write that failed (a full disk: LMDB's own writes will say
- * so; nothing is lost).
+ * writeback. Returns 1 if zeros were written, 0 if none were due, or -errno of a write that
+ * failed (a full disk: LMDB's own writes will say so; nothing is lost).
  */
 int prealloc_ahead(struct prealloc *p, int fd, size_t used, size_t map_size);

@@ -228,9 +228,10 @@ static void store_prealloc(struct store *s)
 	if (mdb_env_get_fd(s->env, &fd) != 0)
 		return;
 	int rc = prealloc_ahead(&s->ahead, fd, (info.me_last_pgno + 1) * s->psize, info.me_mapsize);
-	if (rc && !s->prealloc_failed)
+	if (rc < 0 && !s->prealloc_failed)
 		log_warn("store: cannot preallocate data.mdb: %s", strerror(-rc));
-	s->prealloc_failed = rc != 0;
+	if (rc) /* said once until zeros are written again */
+		s->prealloc_failed = rc < 0;
 }
 
 int store_reader_check(struct store *s)
