@@ -39,9 +39,14 @@ stop_pid() {
 # file: 0.20 s against 0.02 s). Whether a timed run meets reported or recently freed memory
 # depends on what ran seconds before it; so every timed run that writes a new file (liudong's
 # import and catch-up, their raw LMDB floors, PostgreSQL's load) starts right after this, all in
-# the same state. On a host without page reporting it changes nothing.
+# the same state. On a host without page reporting it changes nothing. At most a quarter of the
+# memory available is touched.
 warm_memory() {
-  local mib=${WARM_MIB:-512}
+  local mib=${WARM_MIB:-512} avail
+  [[ "$mib" =~ ^[0-9]+$ ]] || die "WARM_MIB=$mib: give a whole number of MiB (0: no warm-up)"
+  # At most a quarter of the memory available now: never a cause of swapping or of the OOM killer.
+  avail=$(awk '/^MemAvailable:/ { print int($2 / 1024 / 4) }' /proc/meminfo 2>/dev/null || echo 0)
+  [ "$mib" -le "$avail" ] || mib=$avail
   [ "$mib" -gt 0 ] || return 0
   python3 -c "import sys; b = bytes(1) * ($mib << 20); sys.exit(0 if len(b) else 1)"
 }
