@@ -50,6 +50,9 @@ BENCH_NAME=run_pages
 trap bench_cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+[[ "$N" =~ ^[0-9]+$ && "$RECEIPTS" =~ ^[0-9]+$ ]] || die "N=$N, RECEIPTS=$RECEIPTS: give whole numbers"
+[ $((N * 2)) -ge "$RECEIPTS" ] ||
+  die "RECEIPTS=$RECEIPTS needs N of at least $(((RECEIPTS + 1) / 2)) members (two months each); N=$N"
 
 # --- build ---------------------------------------------------------------------------------------
 if [ ! -f "$BUILD/build.ninja" ]; then
