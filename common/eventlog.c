@@ -299,11 +299,12 @@ int eventlog_commit_known(struct store_txn *txn, const uint8_t site_id[LD_SITE_I
 int eventlog_append_remote(struct store_txn *txn, const Ld__Event *ev, const uint8_t *bytes,
 			   size_t len, uint64_t *seq)
 {
-	return eventlog_append_known(txn, ev, bytes, len, false, NULL, seq);
+	return eventlog_append_known(txn, ev, bytes, len, false, NULL, NULL, seq);
 }
 
 int eventlog_append_known(struct store_txn *txn, const Ld__Event *ev, const uint8_t *bytes,
-			  size_t len, bool have_before, Ld__MemberState *before, uint64_t *seq)
+			  size_t len, bool have_before, Ld__MemberState *before,
+			  const struct fold_state_ahead *ahead, uint64_t *seq)
 {
 	if (ev->origin.len != LD_SITE_ID_BYTES)
 		return LD_EINPUT;
@@ -313,8 +314,11 @@ int eventlog_append_known(struct store_txn *txn, const Ld__Event *ev, const uint
 		return rc;
 	uint64_t next = head.seq + 1;
 	rc = append_bytes(txn, &head, ev->origin.data, ev->origin_seq, bytes, len);
-	struct fold_hint hint = {
-	    .have_before = have_before, .before = before, .ev_bytes = bytes, .ev_len = len};
+	struct fold_hint hint = {.have_before = have_before,
+				 .before = before,
+				 .ev_bytes = bytes,
+				 .ev_len = len,
+				 .ahead = have_before ? ahead : NULL};
 	if (rc == 0)
 		rc = fold_apply_hinted(txn, ev, next, &hint);
 	if (rc == 0 && seq)

@@ -73,15 +73,20 @@ int eventlog_commit_known(struct store_txn *txn, const uint8_t site_id[LD_SITE_I
  * (domain_validate). Folds it. *seq (may be NULL) receives the local seq. Returns 0,
  * LD_EEXIST if the id is in the log already, or -errno.
  */
+struct fold_state_ahead;
+
 int eventlog_append_remote(struct store_txn *txn, const Ld__Event *ev, const uint8_t *bytes,
 			   size_t len, uint64_t *seq);
 
 /*
  * eventlog_append_remote for a caller that read the member before (domain_validate_state): with
- * HAVE_BEFORE, BEFORE is his state before EV (NULL: not known here), borrowed. Same results.
+ * HAVE_BEFORE, BEFORE is his state before EV (NULL: not known here), borrowed. AHEAD (borrowed;
+ * NULL: none): his state if new here, packed ahead by fold_state_ahead from the same BYTES. Same
+ * results.
  */
 int eventlog_append_known(struct store_txn *txn, const Ld__Event *ev, const uint8_t *bytes,
-			  size_t len, bool have_before, Ld__MemberState *before, uint64_t *seq);
+			  size_t len, bool have_before, Ld__MemberState *before,
+			  const struct fold_state_ahead *ahead, uint64_t *seq);
 
 /*
  * The local seq of a peer's event with id (ORIGIN, ORIGIN_SEQ) into *seq. Returns 0 or

@@ -183,6 +183,123 @@ static int member_put_with(struct store_txn *txn, struct fold_hint *h, const Ld_
 	return member_put_spliced(txn, h, ev, st, old, seq, false);
 }
 
+/*
+ * His state after an outflow registration EV (checked: EV->outflow and its member set) as a
+ * member new here, into ST, with OUTFLOW (EV's registration without his record) as its outflow;
+ * no seq in it yet.
+ */
+static void registered_out_state(const Ld__Event *ev, Ld__MemberState *st, Ld__OutflowInfo *outflow)
+{
+	const Ld__OutflowInfo *of = ev->outflow;
+	/* The snapshot is self-contained: a site that never saw him before starts from it. */
+	ld__member_state__init(st);
+	st->info = of->member;
+	member_set_location(st, LOC_AWAY);
+	st->outflow_site = ev->origin;
+	st->outflow_name = of->outflow_name;
+	/* His record is the state's info: not kept a second time inside its outflow. */
+	*outflow = *of;
+	outflow->member = NULL;
+	st->outflow = outflow;
+}
+
+/*
+ * The fields of a new member's state that hold his seq (first_seq 7, last_seq 8, history 9, all
+ * SEQ), as protobuf-c packs them, at P (room for seq_fields_len); returns the byte after them.
+ */
+static uint8_t *put_seq_fields(uint8_t *p, uint64_t seq)
+{
+	p = pbwire_put_varint(p, 7 << 3); /* first_seq, a varint */
+	p = pbwire_put_varint(p, seq);
+	p = pbwire_put_varint(p, 8 << 3); /* last_seq */
+	p = pbwire_put_varint(p, seq);
+	p = pbwire_put_varint(p, 9 << 3 | 2); /* history, packed: one varint */
+	p = pbwire_put_varint(p, pbwire_varint_size(seq));
+	return pbwire_put_varint(p, seq);
+}
+
+static size_t seq_fields_len(uint64_t seq)
+{
+	return 3 * pbwire_varint_size(seq) + 4; /* and the three tags and history's length */
+}
+
+/*
+ * ST (registered_out_state's, a member new here) put with SEQ from H->ahead, packed ahead
+ * (fold_state_ahead): the seq fields (7-9) after its rest (a new member's state has no field
+ * above them), then laid out with his record (1) and registration (5): the bytes
+ * member_put_spliced packs.
+ */
+static int member_put_ahead(struct store_txn *txn, struct fold_hint *h, const Ld__Event *ev,
+			    Ld__MemberState *st, uint64_t seq)
+{
+	const struct fold_state_ahead *a = h->ahead;
+	uint8_t stack[1024];
+	size_t len = a->rest_len + seq_fields_len(seq);
+	uint8_t *rest = len <= sizeof(stack) ? stack : malloc(len);
+	if (!rest)
+		return -ENOMEM;
+	memcpy(rest, a->rest, a->rest_len);
+	put_seq_fields(rest + a->rest_len, seq);
+	struct member_room mr = {txn, st->info->id, strlen(st->info->id)};
+	int rc = pbwire_splice_into(rest, len, a->sp, a->n_sp, member_reserve, &mr);
+	if (rest != stack)
+		free(rest);
+	if (rc)
+		return rc;
+	h->have_before = false;
+	if (h->self) {
+		uint64_t history[1] = {seq};
+		st->first_seq = st->last_seq = seq;
+		st->history = history;
+		st->n_history = 1;
+		h->n_dest = domain_route(ev, st, h->self, h->dest);
+		h->routed = h->n_dest >= 0;
+		st->history = NULL;
+		st->n_history = 0;
+	}
+	return 0;
+}
+
+/* fold_state_ahead's room: the caller's, its place kept in OUT. */
+struct ahead_room {
+	struct fold_state_ahead *out;
+	pbwire_reserve_fn reserve;
+	void *ctx;
+};
+
+static int ahead_reserve(void *ctx, size_t len, uint8_t **room)
+{
+	struct ahead_room *r = ctx;
+	int rc = r->reserve(r->ctx, len, room);
+	if (rc == 0) {
+		r->out->rest = *room;
+		r->out->rest_len = len;
+	}
+	return rc;
+}
+
+int fold_state_ahead(const Ld__Event *ev, const uint8_t *ev_bytes, size_t ev_len,
+		     struct fold_state_ahead *out, pbwire_reserve_fn reserve, void *ctx)
+{
+	memset(out, 0, sizeof(*out));
+	if (ev->kind != LD__EVENT_KIND__OUTFLOW_REGISTERED ||
+	    ev->payload_case != LD__EVENT__PAYLOAD_OUTFLOW || !ev->outflow ||
+	    !ev->outflow->member || !ev->outflow->member->id)
+		return LD_ENOTFOUND;
+	Ld__MemberState st;
+	Ld__OutflowInfo outflow;
+	registered_out_state(ev, &st, &outflow);
+	struct fold_hint h = {.ev_bytes = ev_bytes, .ev_len = ev_len};
+	out->n_sp = state_splices(&h, ev, &st, true, out->sp);
+	if (out->n_sp != 2)
+		return LD_ENOTFOUND; /* not as packed: the fold packs it whole */
+	struct ahead_room r = {out, reserve, ctx};
+	int rc = pbwire_pack_rest(&st.base, out->sp, out->n_sp, ahead_reserve, &r);
+	if (rc)
+		memset(out, 0, sizeof(*out));
+	return rc == -EINVAL ? LD_ENOTFOUND : rc;
+}
+
 static int fold_member_registered(struct store_txn *txn, struct fold_hint *h, const Ld__Event *ev,
 				  uint64_t seq)
 {
@@ -223,16 +340,11 @@ static int fold_outflow_registered(struct store_txn *txn, struct fold_hint *h, c
 	int rc = before_get(txn, h, ev->member, &old);
 	if (rc && rc != LD_ENOTFOUND)
 		return rc;
-	/* The snapshot is self-contained: a site that never saw him before starts from it. */
-	Ld__MemberState st = LD__MEMBER_STATE__INIT;
-	st.info = of->member;
-	member_set_location(&st, LOC_AWAY);
-	st.outflow_site = ev->origin;
-	st.outflow_name = of->outflow_name;
-	/* His record is the state's info: not kept a second time inside its outflow. */
-	Ld__OutflowInfo outflow = *of;
-	outflow.member = NULL;
-	st.outflow = &outflow;
+	Ld__MemberState st;
+	Ld__OutflowInfo outflow;
+	registered_out_state(ev, &st, &outflow);
+	if (!old && h && h->ahead)
+		return member_put_ahead(txn, h, ev, &st, seq);
 	st.first_seq = old ? old->first_seq : seq;
 	if (old) {
 		/* Cases and records run on beside a new registration. */

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "domain.h"
+#include "pbwire.h"
 
 #include "record.pb-c.h"
 #include "store.h"
@@ -36,10 +37,35 @@ struct fold_hint {
 	const uint8_t *ev_bytes; /* in: the event as packed in the log (EV_LEN bytes), or NULL:
 				    his state then copies its sub-messages from them (pbwire.h) */
 	size_t ev_len;
+	const struct fold_state_ahead *ahead; /* in: EV's member's state if he is new here,
+						 packed ahead (fold_state_ahead); or NULL */
 	bool routed; /* out: the fold wrote his state, and DEST holds N_DEST sites */
 	int n_dest;
 	uint8_t dest[DOMAIN_MAX_DEST][LD_SITE_ID_BYTES]; /* as domain_route gives them */
 };
+
+/*
+ * The state a member not known here gets from EV (an outflow.registered, the kind that may start
+ * a member here), packed ahead of the writer: its fields but his record, his registration and
+ * the seq EV gets (REST, pbwire_pack_rest's), and his record and registration as they are in the
+ * event's bytes (SP, borrowed from them). The fold adds the seq and lays it out
+ * (pbwire_splice_into): the bytes it would have packed itself.
+ */
+struct fold_state_ahead {
+	const uint8_t *rest; /* REST_LEN bytes, in the room fold_state_ahead was given */
+	size_t rest_len;
+	struct pbwire_splice sp[2];
+	size_t n_sp;
+};
+
+/*
+ * Fill OUT for EV, EV_BYTES (EV as it is in the log, EV_LEN bytes: OUT points into them), the
+ * rest packed into room from RESERVE(CTX, ...). Needs no store; any thread. Returns 0,
+ * LD_ENOTFOUND (another kind, or a registration without his record: the fold packs it whole),
+ * -ENOMEM or RESERVE's failure.
+ */
+int fold_state_ahead(const Ld__Event *ev, const uint8_t *ev_bytes, size_t ev_len,
+		     struct fold_state_ahead *out, pbwire_reserve_fn reserve, void *ctx);
 
 /* fold_apply with H (may be NULL). */
 int fold_apply_hinted(struct store_txn *txn, const Ld__Event *ev, uint64_t seq,

@@ -84,7 +84,7 @@ int pbwire_find(const uint8_t *bytes, size_t len, uint32_t number, struct pbwire
 }
 
 /* Bytes of V as a varint. */
-static size_t varint_size(uint64_t v)
+size_t pbwire_varint_size(uint64_t v)
 {
 	size_t n = 1;
 	while (v >= 0x80) {
@@ -94,7 +94,7 @@ static size_t varint_size(uint64_t v)
 	return n;
 }
 
-static uint8_t *put_varint(uint8_t *out, uint64_t v)
+uint8_t *pbwire_put_varint(uint8_t *out, uint64_t v)
 {
 	while (v >= 0x80) {
 		*out++ = (uint8_t)(v | 0x80);
@@ -106,13 +106,14 @@ static uint8_t *put_varint(uint8_t *out, uint64_t v)
 
 static size_t splice_size(const struct pbwire_splice *s)
 {
-	return varint_size((uint64_t)s->number << 3 | 2) + varint_size(s->len) + s->len;
+	return pbwire_varint_size((uint64_t)s->number << 3 | 2) + pbwire_varint_size(s->len) +
+	       s->len;
 }
 
 static uint8_t *put_splice(uint8_t *out, const struct pbwire_splice *s)
 {
-	out = put_varint(out, (uint64_t)s->number << 3 | 2);
-	out = put_varint(out, s->len);
+	out = pbwire_put_varint(out, (uint64_t)s->number << 3 | 2);
+	out = pbwire_put_varint(out, s->len);
 	memcpy(out, s->bytes, s->len);
 	return out + s->len;
 }
@@ -142,29 +143,32 @@ static bool ascending(const ProtobufCMessageDescriptor *d)
 
 #define MAX_SPLICES 4
 
-int pbwire_pack_spliced(ProtobufCMessage *m, const struct pbwire_splice *sp, size_t n,
-			pbwire_reserve_fn reserve, void *ctx)
+/*
+ * M's fields but those of SP (N, checked as pbwire_pack_spliced says) packed into room from
+ * RESERVE. Returns 0, 1 if a splice cannot go (nothing reserved), -ENOMEM or RESERVE's failure.
+ */
+static int pack_rest(ProtobufCMessage *m, const struct pbwire_splice *sp, size_t n,
+		     pbwire_reserve_fn reserve, void *ctx)
 {
 	void **slot[MAX_SPLICES];
 	uint32_t *oneof_case[MAX_SPLICES]; /* a oneof member's case, else NULL */
-	/* Nothing to splice: packed straight into the room. Unknown fields go last, whatever
-	 * their number. */
-	if (n == 0 || n > MAX_SPLICES || m->n_unknown_fields || !ascending(m->descriptor))
-		return pack_whole(m, reserve, ctx);
+	/* Unknown fields go last, whatever their number. */
+	if (n > MAX_SPLICES || m->n_unknown_fields || !ascending(m->descriptor))
+		return 1;
 	for (size_t i = 0; i < n; i++) {
 		const ProtobufCFieldDescriptor *fd =
 		    protobuf_c_message_descriptor_get_field(m->descriptor, sp[i].number);
 		if (!fd || fd->type != PROTOBUF_C_TYPE_MESSAGE ||
 		    fd->label == PROTOBUF_C_LABEL_REPEATED ||
 		    (i && sp[i].number <= sp[i - 1].number))
-			return pack_whole(m, reserve, ctx);
+			return 1;
 		slot[i] = (void **)((char *)m + fd->offset);
 		oneof_case[i] = fd->flags & PROTOBUF_C_FIELD_FLAG_ONEOF
 				    ? (uint32_t *)((char *)m + fd->quantifier_offset)
 				    : NULL;
 		/* Set, and for a oneof's member the one its case names. */
 		if (!*slot[i] || (oneof_case[i] && *oneof_case[i] != fd->id))
-			return pack_whole(m, reserve, ctx);
+			return 1;
 	}
 	void *saved[MAX_SPLICES];
 	for (size_t i = 0; i < n; i++) {
@@ -174,24 +178,35 @@ int pbwire_pack_spliced(ProtobufCMessage *m, const struct pbwire_splice *sp, siz
 			*oneof_case[i] = 0; /* none of the oneof's members is packed */
 	}
 	size_t len = protobuf_c_message_get_packed_size(m);
-	uint8_t stack[1024];
-	uint8_t *rest = len <= sizeof(stack) ? stack : malloc(len);
-	if (rest)
-		protobuf_c_message_pack(m, rest);
+	uint8_t *room;
+	int rc = reserve(ctx, len, &room);
+	if (rc == 0)
+		protobuf_c_message_pack(m, room);
 	for (size_t i = 0; i < n; i++) {
 		*slot[i] = saved[i];
 		if (oneof_case[i])
 			*oneof_case[i] = sp[i].number;
 	}
-	if (!rest)
-		return -ENOMEM;
+	return rc;
+}
+
+int pbwire_pack_rest(ProtobufCMessage *m, const struct pbwire_splice *sp, size_t n,
+		     pbwire_reserve_fn reserve, void *ctx)
+{
+	int rc = pack_rest(m, sp, n, reserve, ctx);
+	return rc == 1 ? -EINVAL : rc;
+}
+
+int pbwire_splice_into(const uint8_t *rest, size_t len, const struct pbwire_splice *sp, size_t n,
+		       pbwire_reserve_fn reserve, void *ctx)
+{
 	size_t total = len;
 	for (size_t i = 0; i < n; i++)
 		total += splice_size(&sp[i]);
 	uint8_t *room;
 	int rc = reserve(ctx, total, &room);
 	if (rc)
-		goto out;
+		return rc;
 	/* Each splice goes before the first packed field with a higher number. */
 	const uint8_t *p = rest, *end = rest + len;
 	struct pbwire_field f;
@@ -204,8 +219,38 @@ int pbwire_pack_spliced(ProtobufCMessage *m, const struct pbwire_splice *sp, siz
 	}
 	while (j < n)
 		room = put_splice(room, &sp[j++]);
-out:
-	if (rest != stack)
-		free(rest);
+	return 0;
+}
+
+/* Where pbwire_pack_spliced packs the rest: on its stack if it fits, else the heap. */
+struct rest_room {
+	uint8_t *stack;
+	size_t cap;
+	uint8_t *buf; /* the room given: STACK, malloc'd, or NULL */
+	size_t len;
+};
+
+static int rest_reserve(void *ctx, size_t len, uint8_t **room)
+{
+	struct rest_room *r = ctx;
+	r->buf = len <= r->cap ? r->stack : malloc(len ? len : 1);
+	r->len = len;
+	*room = r->buf;
+	return r->buf ? 0 : -ENOMEM;
+}
+
+int pbwire_pack_spliced(ProtobufCMessage *m, const struct pbwire_splice *sp, size_t n,
+			pbwire_reserve_fn reserve, void *ctx)
+{
+	uint8_t stack[1024];
+	struct rest_room r = {stack, sizeof(stack), NULL, 0};
+	/* Nothing to splice, or a splice that cannot go: packed straight into the room. */
+	int rc = n == 0 ? 1 : pack_rest(m, sp, n, rest_reserve, &r);
+	if (rc == 1)
+		return pack_whole(m, reserve, ctx);
+	if (rc == 0)
+		rc = pbwire_splice_into(r.buf, r.len, sp, n, reserve, ctx);
+	if (r.buf && r.buf != stack)
+		free(r.buf);
 	return rc;
 }

@@ -40,6 +40,10 @@ int pbwire_next(const uint8_t **p, const uint8_t *end, struct pbwire_field *f);
 int pbwire_find(const uint8_t *bytes, size_t len, uint32_t number, struct pbwire_field *f,
 		unsigned *count);
 
+/* The bytes of the varint of V; pbwire_put_varint writes it at OUT and returns the byte after. */
+size_t pbwire_varint_size(uint64_t v);
+uint8_t *pbwire_put_varint(uint8_t *out, uint64_t v);
+
 /* A sub-message field of a message whose packed bytes are known. */
 struct pbwire_splice {
 	uint32_t number;      /* the field: a singular sub-message (a oneof's: the one set) */
@@ -64,3 +68,17 @@ typedef int (*pbwire_reserve_fn)(void *ctx, size_t len, uint8_t **room);
  */
 int pbwire_pack_spliced(ProtobufCMessage *m, const struct pbwire_splice *sp, size_t n,
 			pbwire_reserve_fn reserve, void *ctx);
+
+/*
+ * pbwire_pack_spliced in two halves, for a message packed in two places (a peer's new member's
+ * state: its rest where the batch is decoded, laid out by the writer). pbwire_pack_rest packs M's
+ * fields but those of SP, as pbwire_pack_spliced would between its splices, into room from
+ * RESERVE; -EINVAL where pbwire_pack_spliced would pack M whole. pbwire_splice_into lays out REST
+ * (LEN bytes of packed fields in ascending number, such as pbwire_pack_rest's, perhaps with more
+ * fields after them) with the splices of SP, each before the first field with a higher number:
+ * the bytes pbwire_pack_spliced gives. Both return 0, -ENOMEM or RESERVE's failure.
+ */
+int pbwire_pack_rest(ProtobufCMessage *m, const struct pbwire_splice *sp, size_t n,
+		     pbwire_reserve_fn reserve, void *ctx);
+int pbwire_splice_into(const uint8_t *rest, size_t len, const struct pbwire_splice *sp, size_t n,
+		       pbwire_reserve_fn reserve, void *ctx);

@@ -22,6 +22,7 @@
 #include "domain.h"
 #include "event.h"
 #include "eventlog.h"
+#include "fold.h"
 #include "logging.h"
 #include "lderr.h"
 
@@ -271,22 +272,33 @@ struct known {
 	Ld__MemberState *st; /* owned; NULL: not known here */
 };
 
+/* One event as decoded: its message (NULL: it does not decode) and whether it reencodes. */
+struct decoded_event {
+	Ld__Event *ev;
+	bool reencodes;
+	bool has_ahead;
+	struct fold_state_ahead ahead; /* his state if he is new here, its rest in the arena */
+};
+
 /*
  * Append and fold EV (checked). Fast way: straight into TXN; SYNC_APPLY_AGAIN if folding failed.
  * Careful way: in a child of TXN, rolled back if folding failed (*why then says why).
  */
 static int append_event(struct store_txn *txn, const Ld__Event *ev, const ProtobufCBinaryData *raw,
-			bool careful, const struct known *k, const char **why)
+			const struct decoded_event *pre, bool careful, const struct known *k,
+			const char **why)
 {
+	const struct fold_state_ahead *ahead = pre && pre->has_ahead ? &pre->ahead : NULL;
 	if (!careful) {
-		int rc = eventlog_append_known(txn, ev, raw->data, raw->len, k->have, k->st, NULL);
+		int rc = eventlog_append_known(txn, ev, raw->data, raw->len, k->have, k->st, ahead,
+					       NULL);
 		return rc == 0 || lderr_is_resource(rc) ? rc : SYNC_APPLY_AGAIN;
 	}
 	struct store_txn *child;
 	int rc = store_begin_child(txn, &child);
 	if (rc)
 		return rc;
-	rc = eventlog_append_known(child, ev, raw->data, raw->len, k->have, k->st, NULL);
+	rc = eventlog_append_known(child, ev, raw->data, raw->len, k->have, k->st, ahead, NULL);
 	if (rc == 0)
 		return store_commit(child);
 	store_abort(child);
@@ -363,12 +375,6 @@ static int event_reencodes(const Ld__Event *ev, size_t raw_len, bool *ok)
 	return 0;
 }
 
-/* One event as decoded: its message (NULL: it does not decode) and whether it reencodes. */
-struct decoded_event {
-	Ld__Event *ev;
-	bool reencodes;
-};
-
 struct decoded_batch {
 	struct pb_arena arena; /* the events' messages */
 	size_t n;
@@ -384,6 +390,14 @@ static int decode_event(struct pb_arena *a, const ProtobufCBinaryData *raw,
 	out->ev = ld__event__unpack(&a->allocator, raw->len, raw->data);
 	out->reencodes = true;
 	return out->ev ? event_reencodes(out->ev, raw->len, &out->reencodes) : 0;
+}
+
+/* Where fold_state_ahead packs the rest of a new member's state: the batch's arena (CTX). */
+static int arena_reserve(void *ctx, size_t len, uint8_t **room)
+{
+	ProtobufCAllocator *a = &((struct pb_arena *)ctx)->allocator;
+	*room = a->alloc(a->allocator_data, len ? len : 1);
+	return *room ? 0 : -ENOMEM;
 }
 
 /*
@@ -416,10 +430,15 @@ int sync_decode_batch(const Ld__EventBatch *b, struct decoded_batch **out)
 	}
 	pb_arena_init(&d->arena, d->block, d->block_cap);
 	for (size_t i = 0; i < b->n_events; i++) {
-		if (decode_event(&d->arena, &b->events[i], &d->events[i]) != 0) {
+		struct decoded_event *e = &d->events[i];
+		if (decode_event(&d->arena, &b->events[i], e) != 0) {
 			decoded_batch_free(d);
 			return -ENOMEM;
 		}
+		/* A member's state if he is new here, packed beside the writer (fold.h). */
+		e->has_ahead = e->ev && e->reencodes &&
+			       fold_state_ahead(e->ev, b->events[i].data, b->events[i].len,
+						&e->ahead, arena_reserve, &d->arena) == 0;
 	}
 	d->n = b->n_events;
 	*out = d;
@@ -500,7 +519,7 @@ static int apply_one(struct store_txn *txn, const uint8_t *peer, const struct do
 				.why; /* malformed, not the peer's to write, or his state forbids */
 			rc = 0;
 		} else if (rc == 0) {
-			rc = append_event(txn, ev, raw, careful, &k, &why);
+			rc = append_event(txn, ev, raw, pre, careful, &k, &why);
 			if (rc == 0 && !why)
 				stats->applied++;
 		}

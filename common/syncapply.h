@@ -94,8 +94,10 @@ struct decoded_batch;
 
 /*
  * Decode every event of B (borrowed: it must outlive the result) into *out, the caller's
- * (decoded_batch_free). An event that does not decode is decoded as NULL and quarantined when
- * applied, as sync_apply_batch would. Returns 0 or -ENOMEM (*out NULL).
+ * (decoded_batch_free), and pack ahead the state each outflow.registered would give a member new
+ * here (fold_state_ahead: the writer only adds his seq, if he is new when it applies the event).
+ * An event that does not decode is decoded as NULL and quarantined when applied, as
+ * sync_apply_batch would. Returns 0 or -ENOMEM (*out NULL).
  */
 int sync_decode_batch(const Ld__EventBatch *b, struct decoded_batch **out);
 

@@ -137,6 +137,16 @@ static void assert_splice_is_pack(Ld__MemberState *st)
 	assert_ptr_equal(st->info, keep_info);
 	assert_ptr_equal(st->outflow, keep_outflow);
 	free(r.bytes);
+	/* In two halves (the rest packed in one place, laid out in another): the same bytes. */
+	struct room rest = {0}, whole = {0};
+	assert_int_equal(pbwire_pack_rest(&st->base, sp, n, reserve, &rest), 0);
+	assert_ptr_equal(st->info, keep_info);
+	assert_ptr_equal(st->outflow, keep_outflow);
+	assert_int_equal(pbwire_splice_into(rest.bytes, rest.len, sp, n, reserve, &whole), 0);
+	assert_int_equal(whole.len, want_len);
+	assert_memory_equal(whole.bytes, want, want_len);
+	free(rest.bytes);
+	free(whole.bytes);
 	free(want);
 }
 
@@ -214,6 +224,11 @@ static void a_splice_that_cannot_go_packs_whole(void **state)
 		assert_int_equal(r.len, want_len);
 		assert_memory_equal(r.bytes, want, want_len);
 		free(r.bytes);
+		/* Where it packs whole, there is no rest to pack apart, and no room is asked. */
+		struct room rest = {0};
+		assert_int_equal(
+		    pbwire_pack_rest(&st.base, cases[i].sp, cases[i].n, reserve, &rest), -EINVAL);
+		assert_int_equal(rest.calls, 0);
 	}
 	/* The room's failure is the caller's, and the message is left as it was. */
 	uint8_t info[128];

@@ -70,12 +70,16 @@ static Ld__MemberInfo member_info(void)
 	return m;
 }
 
+/* The member of the events pack_event makes. */
+static const char *event_idno = IDNO;
+
 /* Pack an event of ORIGIN/SEQ: an outflow registration to INFLOW, or a member update. */
 static ProtobufCBinaryData pack_event(const uint8_t *origin, uint64_t seq, Ld__EventKind kind,
 				      const uint8_t *inflow, const char *name)
 {
 	Ld__MemberInfo m = member_info();
 	m.name = (char *)name;
+	m.id = (char *)event_idno;
 	Ld__OutflowInfo of = LD__OUTFLOW_INFO__INIT;
 	of.member = &m;
 	of.reason = "work";
@@ -87,7 +91,7 @@ static ProtobufCBinaryData pack_event(const uint8_t *origin, uint64_t seq, Ld__E
 	ev.origin.data = (uint8_t *)origin;
 	ev.origin.len = LD_SITE_ID_BYTES;
 	ev.origin_seq = seq;
-	ev.member = IDNO;
+	ev.member = (char *)event_idno;
 	ev.kind = kind;
 	if (kind == LD__EVENT_KIND__OUTFLOW_REGISTERED) {
 		ev.payload_case = LD__EVENT__PAYLOAD_OUTFLOW;
@@ -366,7 +370,7 @@ static Ld__Event event_of_a(uint64_t seq, Ld__EventKind kind)
 	ev.origin.data = site_a;
 	ev.origin.len = LD_SITE_ID_BYTES;
 	ev.origin_seq = seq;
-	ev.member = IDNO;
+	ev.member = (char *)event_idno;
 	ev.kind = kind;
 	return ev;
 }
@@ -956,6 +960,159 @@ static void test_unfoldable_decoded_ahead(void **state)
 	decode_ahead = false;
 }
 
+/* A second store beside the fixture's, in DIR (64 bytes, set here). */
+static struct store *second_store(char *dir)
+{
+	struct store *s;
+	strcpy(dir, "/tmp/test-syncapply-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(store_open(dir, 0, STORE_NOSYNC, &s), 0);
+	return s;
+}
+
+static void second_store_close(struct store *s, const char *dir)
+{
+	store_close(s);
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* The members table's value for IDNO in S, copied into BUF (*LEN bytes). */
+static void member_bytes(struct store *s, const char *idno, uint8_t *buf, size_t cap, size_t *len)
+{
+	struct store_txn *txn;
+	struct store_val v;
+	assert_int_equal(store_begin(s, false, &txn), 0);
+	assert_int_equal(store_get(txn, TBL_MEMBERS, idno, strlen(idno), &v), 0);
+	assert_true(v.len <= cap);
+	memcpy(buf, v.data, v.len);
+	*len = v.len;
+	store_abort(txn);
+}
+
+/* IDNO's state holds the same bytes in A and B. */
+static void same_member_bytes(struct store *a, struct store *b, const char *idno)
+{
+	uint8_t in_a[2048], in_b[2048];
+	size_t la, lb;
+	member_bytes(a, idno, in_a, sizeof(in_a), &la);
+	member_bytes(b, idno, in_b, sizeof(in_b), &lb);
+	assert_int_equal(lb, la);
+	assert_memory_equal(in_b, in_a, la);
+}
+
+/*
+ * A member new here gets his state packed where the batch is decoded, the writer adding only
+ * the fields that hold his seq: the same bytes as the writer packing it whole, with a local seq
+ * of one byte and of two (the 152nd event), and his seq in first_seq, last_seq and history.
+ */
+static void test_state_packed_ahead(void **state)
+{
+	struct fixture *f = *state;
+	char dir[64];
+	struct store *s2 = second_store(dir);
+	enum { N = 152 };
+	const char *other = "110105194912310011";
+	ProtobufCBinaryData ev[N];
+	ev[0] = pack_event(site_a, 1, LD__EVENT_KIND__OUTFLOW_REGISTERED, site_b, "张三");
+	for (int i = 1; i < N - 1; i++)
+		ev[i] = pack_event(site_a, (uint64_t)i + 1, LD__EVENT_KIND__MEMBER_UPDATED, site_b,
+				   i % 2 ? "李四" : "张三");
+	event_idno = other;
+	ev[N - 1] = pack_event(site_a, N, LD__EVENT_KIND__OUTFLOW_REGISTERED, site_b, "王五");
+	event_idno = IDNO;
+	struct apply_stats st = {0};
+	assert_int_equal(apply(f->store, site_a, 0, N, ev, N, log_a, &st), 0);
+	assert_int_equal(st.applied, N);
+	decode_ahead = true;
+	assert_int_equal(apply(s2, site_a, 0, N, ev, N, log_a, &st), 0);
+	decode_ahead = false;
+	assert_int_equal(st.applied, N);
+	same_member_bytes(f->store, s2, IDNO);
+	same_member_bytes(f->store, s2, other);
+	struct store_txn *txn;
+	Ld__MemberState *ms;
+	assert_int_equal(store_begin(s2, false, &txn), 0);
+	assert_int_equal(member_state_get(txn, other, &ms), 0);
+	assert_int_equal(ms->first_seq, N);
+	assert_int_equal(ms->last_seq, N);
+	assert_int_equal(ms->n_history, 1);
+	assert_int_equal(ms->history[0], N);
+	assert_string_equal(ms->info->name, "王五");
+	ld__member_state__free_unpacked(ms, NULL);
+	store_abort(txn);
+	apply_stats_free(&st);
+	for (int i = 0; i < N; i++)
+		free(ev[i].data);
+	second_store_close(s2, dir);
+}
+
+/* fold_state_ahead's room: a malloc'd buffer. */
+static int heap_reserve(void *ctx, size_t len, uint8_t **room)
+{
+	ProtobufCBinaryData *b = ctx;
+	b->data = malloc(len ? len : 1);
+	b->len = len;
+	*room = b->data;
+	return b->data ? 0 : -ENOMEM;
+}
+
+/* Append EV (BYTES) to S after reading his state, with the state packed ahead AHEAD (or NULL). */
+static void append_with(struct store *s, const Ld__Event *ev, const ProtobufCBinaryData *bytes,
+			const struct fold_state_ahead *ahead)
+{
+	struct store_txn *txn;
+	Ld__MemberState *before = NULL;
+	assert_int_equal(store_begin(s, true, &txn), 0);
+	assert_int_equal(member_state_get(txn, ev->member, &before), 0);
+	assert_int_equal(
+	    eventlog_append_known(txn, ev, bytes->data, bytes->len, true, before, ahead, NULL), 0);
+	assert_int_equal(store_commit(txn), 0);
+	ld__member_state__free_unpacked(before, NULL);
+}
+
+/*
+ * A state packed ahead is for a member new here only: a registration out of a member this site
+ * knows keeps what his state held (his history) whether or not one was packed for it.
+ */
+static void test_state_ahead_not_for_known_member(void **state)
+{
+	struct fixture *f = *state;
+	char dir[64];
+	struct store *s2 = second_store(dir);
+	ProtobufCBinaryData ev[3];
+	ev[0] = pack_event(site_a, 1, LD__EVENT_KIND__OUTFLOW_REGISTERED, site_b, "张三");
+	ev[1] = pack_event(site_a, 2, LD__EVENT_KIND__MEMBER_UPDATED, site_b, "李四");
+	ev[2] = pack_event(site_a, 3, LD__EVENT_KIND__OUTFLOW_REGISTERED, site_b, "王五");
+	struct apply_stats st = {0};
+	assert_int_equal(apply(f->store, site_a, 0, 2, ev, 2, log_a, &st), 0);
+	assert_int_equal(apply(s2, site_a, 0, 2, ev, 2, log_a, &st), 0);
+	Ld__Event *again = ld__event__unpack(NULL, ev[2].len, ev[2].data);
+	assert_non_null(again);
+	ProtobufCBinaryData room = {0};
+	struct fold_state_ahead ahead;
+	assert_int_equal(
+	    fold_state_ahead(again, ev[2].data, ev[2].len, &ahead, heap_reserve, &room), 0);
+	append_with(f->store, again, &ev[2], NULL);
+	append_with(s2, again, &ev[2], &ahead);
+	same_member_bytes(f->store, s2, IDNO);
+	struct store_txn *txn;
+	Ld__MemberState *ms;
+	assert_int_equal(store_begin(s2, false, &txn), 0);
+	assert_int_equal(member_state_get(txn, IDNO, &ms), 0);
+	assert_int_equal(ms->n_history, 3);
+	assert_string_equal(ms->info->name, "王五");
+	ld__member_state__free_unpacked(ms, NULL);
+	store_abort(txn);
+	ld__event__free_unpacked(again, NULL);
+	free(room.data);
+	apply_stats_free(&st);
+	for (int i = 0; i < 3; i++)
+		free(ev[i].data);
+	second_store_close(s2, dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -974,6 +1131,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_bad_events_decoded_ahead, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_large_batch_decoded_ahead, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_unfoldable_decoded_ahead, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_state_packed_ahead, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_state_ahead_not_for_known_member, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
