@@ -8,8 +8,9 @@
  * reader job): the writer applies the batches one after another, and during a catch-up it is
  * the one busy thread, so what needs no store is done beside it, for the next batch while it
  * applies this one: the events unpacked, and a new member's state packed but for his seq (a
- * catch-up of registrations: 10-20 % of B's time, BENCHMARKS.md 2026-12-02). Reader threads finish in any order: a link's batches wait in `decoding`, in
- * the order they came, and go to the writer from its head as each is decoded. A batch that
+ * catch-up of registrations: about 10 % of B's time, BENCHMARKS.md 2026-12-02). Reader threads
+ * finish in any order: a link's batches wait in `decoding`, in the order they came, and go to the
+ * writer from its head as each is decoded. A batch that
  * could not be decoded ahead (memory, the pool stopping) goes all the same and is decoded by
  * the writer, event by event, as is one the writer runs again.
  */
