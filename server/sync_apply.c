@@ -10,9 +10,9 @@
  * applies this one: the events unpacked, and a new member's state packed but for his seq (a
  * catch-up of registrations: about 10 % of B's time, BENCHMARKS.md 2026-12-02). Reader threads
  * finish in any order: a link's batches wait in `decoding`, in the order they came, and go to the
- * writer from its head as each is decoded. A batch that
- * could not be decoded ahead (memory, the pool stopping) goes all the same and is decoded by
- * the writer, event by event, as is one the writer runs again.
+ * writer from its head as each is decoded. A batch that could not be decoded ahead (memory, the
+ * pool stopping) goes all the same and is decoded by the writer, event by event, as is one the
+ * writer runs again.
  */
 #include <errno.h>
 #include <stdatomic.h>
