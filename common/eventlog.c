@@ -236,7 +236,7 @@ int eventlog_outbox_add(struct store_txn *txn, const uint8_t *peer, uint64_t seq
 int eventlog_commit_local(struct store_txn *txn, const uint8_t site_id[LD_SITE_ID_BYTES],
 			  Ld__Event *ev, uint64_t *seq)
 {
-	return eventlog_commit_known(txn, site_id, ev, false, NULL, NULL, seq);
+	return eventlog_commit_known(txn, site_id, ev, false, NULL, NULL, NULL, seq);
 }
 
 /* Where an event is packed: the caller's stack buffer if it fits, else the heap. */
@@ -256,7 +256,8 @@ static int event_reserve(void *ctx, size_t len, uint8_t **room)
 
 int eventlog_commit_known(struct store_txn *txn, const uint8_t site_id[LD_SITE_ID_BYTES],
 			  Ld__Event *ev, bool have_before, Ld__MemberState *before,
-			  const struct pbwire_splice *payload, uint64_t *seq)
+			  const struct pbwire_splice *payload, const struct fold_state_ahead *ahead,
+			  uint64_t *seq)
 {
 	struct eventlog_head head;
 	int rc = eventlog_head(txn, &head);
@@ -278,7 +279,8 @@ int eventlog_commit_known(struct store_txn *txn, const uint8_t site_id[LD_SITE_I
 				 .before = before,
 				 .self = site_id,
 				 .ev_bytes = buf,
-				 .ev_len = len};
+				 .ev_len = len,
+				 .ahead = have_before ? ahead : NULL};
 	if (rc == 0)
 		rc = fold_apply_hinted(txn, ev, next, &hint);
 	if (buf != stack)

@@ -57,15 +57,19 @@ int eventlog_outbox_add(struct store_txn *txn, const uint8_t *peer, uint64_t seq
 int eventlog_commit_local(struct store_txn *txn, const uint8_t site_id[LD_SITE_ID_BYTES],
 			  Ld__Event *ev, uint64_t *seq);
 
+struct fold_state_ahead;
+
 /*
  * eventlog_commit_local for a caller that read the member before (domain_validate_state): with
  * HAVE_BEFORE, BEFORE is his state before EV (NULL: not known here), borrowed, so the fold does
  * not read him again. PAYLOAD, if not NULL, is EV's payload (the oneof's member set) packed
- * already, by a thread that read it ahead: spliced in, not packed again. Same results.
+ * already, by a thread that read it ahead: spliced in, not packed again. AHEAD (NULL: none): his
+ * state if new here, packed ahead by fold_state_ahead from that payload. Same results.
  */
 int eventlog_commit_known(struct store_txn *txn, const uint8_t site_id[LD_SITE_ID_BYTES],
 			  Ld__Event *ev, bool have_before, Ld__MemberState *before,
-			  const struct pbwire_splice *payload, uint64_t *seq);
+			  const struct pbwire_splice *payload, const struct fold_state_ahead *ahead,
+			  uint64_t *seq);
 
 /*
  * Append an event a peer originated: BYTES (LEN) exactly as received, EV their unpacked form (its
@@ -73,8 +77,6 @@ int eventlog_commit_known(struct store_txn *txn, const uint8_t site_id[LD_SITE_I
  * (domain_validate). Folds it. *seq (may be NULL) receives the local seq. Returns 0,
  * LD_EEXIST if the id is in the log already, or -errno.
  */
-struct fold_state_ahead;
-
 int eventlog_append_remote(struct store_txn *txn, const Ld__Event *ev, const uint8_t *bytes,
 			   size_t len, uint64_t *seq);
 

@@ -928,10 +928,12 @@ static int ahead_fill(struct import_ahead *a, struct ahead_chunk *c, struct csv_
 			continue; /* a member alone: the writer checks him whole */
 		int checked = register_member_out_check(&a->rq, txn, &f, &r->d);
 		r->ready = checked == 0;
-		if (r->ready)
-			(void)outflow_draft_pack(&r->d.out); /* else the writer packs it */
-		else
+		if (!r->ready)
 			outflow_draft_free(&r->d.out);
+		/* His registration and his state if he is new, packed here; else the writer packs
+		 * them. */
+		else if (outflow_draft_pack(&r->d.out) == 0)
+			(void)outflow_draft_state(&r->d.out, a->rq.daemon->site_id);
 	}
 	store_abort(txn);
 	if (rc == 0 && atomic_load(&a->stop))

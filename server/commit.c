@@ -67,11 +67,13 @@ int commit_check(struct request *rq, struct store_txn *txn, Ld__Event *ev,
 /* commit_event with his state before EV known: ST (borrowed; NULL: not in the store) if HAVE. */
 static int commit_known(struct request *rq, struct store_txn *txn, Ld__Event *ev, bool have,
 			Ld__MemberState *st, const struct pbwire_splice *payload,
-			const char *action, const char *detail, uint64_t *seq)
+			const struct fold_state_ahead *ahead, const char *action,
+			const char *detail, uint64_t *seq)
 {
 	int rc = commit_check(rq, txn, ev, st);
 	if (rc == 0)
-		rc = eventlog_commit_known(txn, rq->daemon->site_id, ev, have, st, payload, seq);
+		rc = eventlog_commit_known(txn, rq->daemon->site_id, ev, have, st, payload, ahead,
+					   seq);
 	if (rc || !action)
 		return rc;
 	return audit_append(txn, request_operator(rq), rq->uid, action, ev->member, detail);
@@ -85,14 +87,15 @@ int commit_event(struct request *rq, struct store_txn *txn, Ld__Event *ev, const
 	bool have;
 	int rc = domain_member_before(txn, ev, &have, &st);
 	if (rc == 0)
-		rc = commit_known(rq, txn, ev, have, st, NULL, action, detail, seq);
+		rc = commit_known(rq, txn, ev, have, st, NULL, NULL, action, detail, seq);
 	if (st)
 		ld__member_state__free_unpacked(st, NULL);
 	return rc;
 }
 
 int commit_event_new_member(struct request *rq, struct store_txn *txn, Ld__Event *ev,
-			    const struct pbwire_splice *payload, uint64_t *seq)
+			    const struct pbwire_splice *payload,
+			    const struct fold_state_ahead *ahead, uint64_t *seq)
 {
-	return commit_known(rq, txn, ev, true, NULL, payload, NULL, NULL, seq);
+	return commit_known(rq, txn, ev, true, NULL, payload, ahead, NULL, NULL, seq);
 }

@@ -13,6 +13,7 @@
 #include "lderr.h"
 
 struct daemon;
+struct fold_state_ahead;
 
 /* This site as the domain core sees it: its id, today (Asia/Shanghai) and its rules. */
 /* RULES: the copy the caller holds (a request's or a sync job's, never the daemon's own). */
@@ -39,8 +40,9 @@ int commit_event(struct request *rq, struct store_txn *txn, Ld__Event *ev, const
 
 /*
  * commit_event for an event about a member the caller found absent from the store in TXN (a new
- * registration): his state is not read again. PAYLOAD: NULL, or EV's payload packed already
- * (eventlog_commit_known).
+ * registration): his state is not read again. PAYLOAD: NULL, or EV's payload packed already;
+ * AHEAD: NULL, or his state packed ahead from it (eventlog_commit_known).
  */
 int commit_event_new_member(struct request *rq, struct store_txn *txn, Ld__Event *ev,
-			    const struct pbwire_splice *payload, uint64_t *seq);
+			    const struct pbwire_splice *payload,
+			    const struct fold_state_ahead *ahead, uint64_t *seq);

@@ -223,7 +223,7 @@ int register_member(struct request *rq, struct store_txn *txn, const struct fiel
 	Ld__MemberInfo m;
 	Ld__Event ev;
 	int rc = register_member_check(rq, txn, f, idno, &m, &ev);
-	return rc ? rc : commit_event_new_member(rq, txn, &ev, NULL, seq);
+	return rc ? rc : commit_event_new_member(rq, txn, &ev, NULL, NULL, seq);
 }
 
 static const char *const reasons[] = {"work", "business", "residence", "study", "other"};
@@ -395,6 +395,43 @@ void outflow_draft_free(struct outflow_draft *d)
 	d->suggested = NULL;
 	free(d->payload);
 	d->payload = NULL;
+	free(d->state_view);
+	free(d->state_rest);
+	d->state_view = d->state_rest = NULL;
+	d->has_state = false;
+}
+
+/* fold_state_ahead's room for the rest of the state: the heap, kept in the draft (CTX). */
+static int state_rest_reserve(void *ctx, size_t len, uint8_t **room)
+{
+	struct outflow_draft *d = ctx;
+	free(d->state_rest);
+	d->state_rest = *room = malloc(len ? len : 1);
+	return *room ? 0 : -ENOMEM;
+}
+
+int outflow_draft_state(struct outflow_draft *d, const uint8_t site_id[LD_SITE_ID_BYTES])
+{
+	if (!d->payload)
+		return LD_ENOTFOUND;
+	/* The payload field as the event will hold it: his record and registration in it are
+	 * the bytes the state's are laid out from. */
+	uint64_t tag = (uint64_t)LD__EVENT__PAYLOAD_OUTFLOW << 3 | 2;
+	size_t len = pbwire_varint_size(tag) + pbwire_varint_size(d->payload_len) + d->payload_len;
+	uint8_t *view = malloc(len);
+	if (!view)
+		return -ENOMEM;
+	uint8_t *p = pbwire_put_varint(view, tag);
+	p = pbwire_put_varint(p, d->payload_len);
+	memcpy(p, d->payload, d->payload_len);
+	free(d->state_view);
+	d->state_view = view;
+	/* His outflow site is the origin commit_check gives the event. */
+	d->ev.origin.data = (uint8_t *)site_id;
+	d->ev.origin.len = LD_SITE_ID_BYTES;
+	int rc = fold_state_ahead(&d->ev, view, len, &d->state, state_rest_reserve, d);
+	d->has_state = rc == 0;
+	return rc;
 }
 
 int outflow_draft_pack(struct outflow_draft *d)
@@ -457,7 +494,7 @@ int register_member_out(struct request *rq, struct store_txn *txn, const struct 
 	int rc = register_member_out_check(rq, txn, f, &d);
 	memcpy(idno, d.idno, LD_IDNO_SIZE);
 	if (rc == 0)
-		rc = commit_event_new_member(rq, txn, &d.out.ev, NULL, seq);
+		rc = commit_event_new_member(rq, txn, &d.out.ev, NULL, NULL, seq);
 	outflow_draft_free(&d.out);
 	return rc;
 }
@@ -480,5 +517,6 @@ int register_member_out_ahead(struct request *rq, struct store_txn *txn, struct 
 	*stale = false;
 	struct pbwire_splice payload = {LD__EVENT__PAYLOAD_OUTFLOW, d->out.payload,
 					d->out.payload_len};
-	return commit_event_new_member(rq, txn, &d->out.ev, d->out.payload ? &payload : NULL, seq);
+	return commit_event_new_member(rq, txn, &d->out.ev, d->out.payload ? &payload : NULL,
+				       d->out.has_state ? &d->out.state : NULL, seq);
 }

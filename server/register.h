@@ -5,6 +5,8 @@
  */
 #pragma once
 
+#include "fold.h"
+
 #include "record.pb-c.h"
 #include "request.h"
 #include "store.h"
@@ -69,6 +71,11 @@ struct outflow_draft {
 	    *suggested;	  /* owned, or NULL: the branch of its directory suggested (找组织) */
 	uint8_t *payload; /* owned, or NULL: OF packed (outflow_draft_pack) */
 	size_t payload_len;
+	/* His state if he is new, packed ahead (outflow_draft_state): its rest (owned) and his
+	 * record and registration in the payload field as the event holds it (owned). */
+	bool has_state;
+	struct fold_state_ahead state;
+	uint8_t *state_view, *state_rest;
 };
 
 /*
@@ -88,6 +95,14 @@ void outflow_draft_free(struct outflow_draft *d);
  * after. Returns 0 or -ENOMEM.
  */
 int outflow_draft_pack(struct outflow_draft *d);
+
+/*
+ * After outflow_draft_pack: the state D's event gives its member if he is new, packed ahead
+ * (fold_state_ahead) for the writer to lay out with his seq; SITE_ID (borrowed) is this site, the
+ * event's origin, set in D->ev as commit_check sets it. Returns 0, LD_ENOTFOUND (not packed, or
+ * not such an event: the writer packs it whole) or -ENOMEM.
+ */
+int outflow_draft_state(struct outflow_draft *d, const uint8_t site_id[LD_SITE_ID_BYTES]);
 
 /* A new member and his registration out, as one event (register_member_out_check). */
 struct member_out_draft {
