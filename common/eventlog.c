@@ -280,7 +280,7 @@ int eventlog_commit_known(struct store_txn *txn, const uint8_t site_id[LD_SITE_I
 				 .self = site_id,
 				 .ev_bytes = buf,
 				 .ev_len = len,
-				 .ahead = have_before ? ahead : NULL};
+				 .ahead = ahead};
 	if (rc == 0)
 		rc = fold_apply_hinted(txn, ev, next, &hint);
 	if (buf != stack)
@@ -320,7 +320,7 @@ int eventlog_append_known(struct store_txn *txn, const Ld__Event *ev, const uint
 				 .before = before,
 				 .ev_bytes = bytes,
 				 .ev_len = len,
-				 .ahead = have_before ? ahead : NULL};
+				 .ahead = ahead};
 	if (rc == 0)
 		rc = fold_apply_hinted(txn, ev, next, &hint);
 	if (rc == 0 && seq)

@@ -136,6 +136,16 @@ int branch_get(struct store_txn *txn, const char *code, Ld__BranchInfo **out)
 	return *out ? 0 : LD_ECORRUPT;
 }
 
+/* His state ST is put: what comes next in this fold reads the store, and EV is routed by ST. */
+static void state_put_done(struct fold_hint *h, const Ld__Event *ev, const Ld__MemberState *st)
+{
+	h->have_before = false;
+	if (h->self) {
+		h->n_dest = domain_route(ev, st, h->self, h->dest);
+		h->routed = h->n_dest >= 0;
+	}
+}
+
 /*
  * Put ST with SEQ added to its history. OLD, if not NULL, is the state ST replaces: its history is
  * carried over. ST's own history field is ignored and left as it was. BARE_OUTFLOW: ST's outflow
@@ -162,13 +172,8 @@ static int member_put_spliced(struct store_txn *txn, struct fold_hint *h, const 
 	size_t n_sp = state_splices(h, ev, st, bare_outflow, sp);
 	struct member_room room = {txn, st->info->id, strlen(st->info->id)};
 	int rc = pbwire_pack_spliced(&st->base, sp, n_sp, member_reserve, &room);
-	if (rc == 0 && h) {
-		h->have_before = false; /* what comes next in this fold reads the store */
-		if (h->self) {
-			h->n_dest = domain_route(ev, st, h->self, h->dest);
-			h->routed = h->n_dest >= 0;
-		}
-	}
+	if (rc == 0 && h)
+		state_put_done(h, ev, st);
 	st->history = keep;
 	st->n_history = keep_n;
 	if (history != stack)
@@ -238,26 +243,21 @@ static int member_put_ahead(struct store_txn *txn, struct fold_hint *h, const Ld
 	uint8_t *rest = len <= sizeof(stack) ? stack : malloc(len);
 	if (!rest)
 		return -ENOMEM;
+	uint64_t history[1] = {seq};
+	st->first_seq = st->last_seq = seq;
+	st->history = history; /* ST as put, for the route (on this stack: not kept past here) */
+	st->n_history = 1;
 	memcpy(rest, a->rest, a->rest_len);
 	put_seq_fields(rest + a->rest_len, seq);
 	struct member_room mr = {txn, st->info->id, strlen(st->info->id)};
 	int rc = pbwire_splice_into(rest, len, a->sp, a->n_sp, member_reserve, &mr);
 	if (rest != stack)
 		free(rest);
-	if (rc)
-		return rc;
-	h->have_before = false;
-	if (h->self) {
-		uint64_t history[1] = {seq};
-		st->first_seq = st->last_seq = seq;
-		st->history = history;
-		st->n_history = 1;
-		h->n_dest = domain_route(ev, st, h->self, h->dest);
-		h->routed = h->n_dest >= 0;
-		st->history = NULL;
-		st->n_history = 0;
-	}
-	return 0;
+	if (rc == 0)
+		state_put_done(h, ev, st);
+	st->history = NULL;
+	st->n_history = 0;
+	return rc;
 }
 
 /* fold_state_ahead's room: the caller's, its place kept in OUT. */
