@@ -2,7 +2,9 @@
  * sync_apply.c: the receiver. Each batch from a peer goes to the writer as one job
  * (sync_apply_decoded: events, quarantine and the cursor in one transaction); the Ack, with the
  * events quarantined if the link speaks version 2, is sent from the job's done callback, after
- * the commit. While MAX_APPLYING batches are at the writer, reading from the peer pauses.
+ * the commit. Reading from the peer pauses while MAX_APPLYING of its batches wait for the writer or
+ * MAX_HELD are not yet done: the writer says when it has run a batch (apply_ran), so the next one
+ * is read and decoded while the batches run are committed.
  *
  * Before the writer, a batch's events are decoded on a reader thread (sync_decode_batch, a short
  * reader job): the writer applies the batches one after another, and during a catch-up it is
@@ -41,6 +43,7 @@ struct apply_job {
 	struct apply_stats stats;
 	const char *why;
 	bool careful;	    /* apply each event in a child transaction (syncapply.h) */
+	bool counted_ran;   /* apply_ran took it off its link's `applying` */
 	struct rules rules; /* the daemon's, copied on the loop thread (SIGHUP may replace them) */
 };
 
@@ -75,6 +78,7 @@ static int apply_run(struct writer_job *job, struct store_txn *txn)
 
 _Static_assert(SYNC_APPLY_AGAIN == WRITER_JOB_AGAIN, "the writer reruns what syncapply asks");
 _Static_assert(DECODED_AHEAD >= MAX_APPLYING, "no batch at the writer waits to be decoded there");
+_Static_assert(WINDOW >= MAX_HELD, "the sender lets as many batches go as B may hold");
 
 /* Send the Ack for batch B, with the events quarantined (ST) if the link speaks version 2. */
 static void send_ack(struct link *l, const Ld__EventBatch *b, const struct apply_stats *st)
@@ -131,13 +135,34 @@ static void ack_on_current_link(struct apply_job *a, const Ld__EventBatch *b)
 		ack_applied(now, p, b, &a->stats);
 }
 
+/* L lets batches in while fewer than MAX_APPLYING wait for the writer and MAX_HELD are held. */
+static bool link_may_read(const struct link *l)
+{
+	return l->applying < MAX_APPLYING && l->held < MAX_HELD;
+}
+
+/* Loop thread: A's batch ran (its commit not yet durable): the next may be read and decoded. */
+static void apply_ran(struct writer_job *job)
+{
+	struct apply_job *a = (struct apply_job *)job;
+	struct link *l = a->link;
+	if (a->counted_ran)
+		return;
+	a->counted_ran = true;
+	l->applying--;
+	if (l->conn && l->peer && l->peer->link == l && link_may_read(l))
+		peer_conn_pause(l->conn, false);
+}
+
 static void apply_done(struct writer_job *job)
 {
 	struct apply_job *a = (struct apply_job *)job;
 	struct link *l = a->link;
 	Ld__EventBatch *b = a->msg->env->batch;
 	struct sync_peer *p = l->peer;
-	l->applying--;
+	if (!a->counted_ran) /* done without running (the writer stopped) */
+		l->applying--;
+	l->held--;
 	if (l->conn && p && p->link == l) {
 		if (job->result == 0) {
 			ack_applied(l, p, b, &a->stats);
@@ -145,7 +170,7 @@ static void apply_done(struct writer_job *job)
 				log_warn(
 				    "sync: %s: %llu event(s) quarantined; see liudong conflicts",
 				    p->name, (unsigned long long)a->stats.quarantined);
-			if (p->link == l && l->applying < MAX_APPLYING)
+			if (p->link == l && link_may_read(l))
 				peer_conn_pause(l->conn, false);
 		} else {
 			char why[200];
@@ -213,10 +238,13 @@ void on_batch(struct link *l, struct peer_msg *m)
 	a->msg = m;
 	a->rules = l->sync->d->config.rules;
 	a->job.run = apply_run;
+	a->job.ran = apply_ran;
 	a->job.done = apply_done;
 	if (m->env->batch->last_seq > l->peer->their_head)
 		l->peer->their_head = m->env->batch->last_seq;
-	if (++l->applying >= MAX_APPLYING)
+	l->applying++;
+	l->held++;
+	if (!link_may_read(l))
 		peer_conn_pause(l->conn, true);
 	struct apply_job **tail = &l->decoding;
 	while (*tail)

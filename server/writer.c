@@ -10,7 +10,9 @@
  * the next batch; if nothing is waiting (every client waits for this batch), the commit thread
  * does that fdatasync itself, without a hand-over. Durable batches go to `finished`, from which
  * the loop thread (woken by a uv_async_t) calls each job's done. Order is kept: jobs run and
- * finish in submission order.
+ * finish in submission order. A job with a `ran` callback is also put on `ran` as soon as it has
+ * run, and the loop thread calls that (before its done) while the batch is still open or
+ * committing: a peer's next batch is let in then, not only once this one is durable.
  *
  * Jobs run in the batch's transaction itself, not in child transactions (each child costs LMDB a
  * dirty-page list of its own). A job that fails without having changed anything (commands check
@@ -46,13 +48,14 @@ struct writer {
 	bool committed_wrote; /* something in `committed` changed the store: fsync it */
 	bool syncing;	      /* the sync thread is making a batch durable */
 	struct writer_job *finished, **finished_tail;
-	size_t queued;	       /* jobs in `queue` */
-	size_t last_batch;     /* jobs in the batch before */
-	bool waiting;	       /* the commit thread waits for jobs: wake it */
-	bool careful;	       /* commit thread: this batch runs each job in a child transaction */
-	bool stopping;	       /* set by writer_stop: the thread exits once the queue is empty */
-	bool committer_exited; /* the commit thread has exited */
-	bool exited;	       /* both threads have exited */
+	struct writer_job *ran; /* jobs run, their RAN not yet called (ran_next) */
+	size_t queued;		/* jobs in `queue` */
+	size_t last_batch;	/* jobs in the batch before */
+	bool waiting;		/* the commit thread waits for jobs: wake it */
+	bool careful;		/* commit thread: this batch runs each job in a child transaction */
+	bool stopping;		/* set by writer_stop: the thread exits once the queue is empty */
+	bool committer_exited;	/* the commit thread has exited */
+	bool exited;		/* both threads have exited */
 	uv_async_t async;
 	void (*stop_cb)(void *data);
 	void *stop_data;
@@ -68,7 +71,7 @@ struct writer {
  * error that stops the whole batch: LD_EMAPFULL (map full) or a failure of the store itself
  * (LD_ENOSPACE: the disk is full).
  */
-static int run_job(struct writer *w, struct store_txn *txn, struct writer_job *j)
+static int run_job_once(struct writer *w, struct store_txn *txn, struct writer_job *j)
 {
 	if (!w->careful) {
 		uint64_t before = store_txn_changes(txn);
@@ -101,6 +104,28 @@ static int run_job(struct writer *w, struct store_txn *txn, struct writer_job *j
 			break;
 	}
 	return j->result == LD_EMAPFULL || j->result == LD_ENOSPACE ? j->result : 0;
+}
+
+/* J has run: its RAN goes to the loop thread, once. Lock not held. */
+static void note_ran(struct writer *w, struct writer_job *j)
+{
+	if (!j->ran || j->ran_sent)
+		return;
+	j->ran_sent = true;
+	pthread_mutex_lock(&w->lock);
+	j->ran_next = w->ran;
+	w->ran = j;
+	uv_async_send(&w->async);
+	pthread_mutex_unlock(&w->lock);
+}
+
+/* run_job_once, then J's RAN noted if the batch may go on (it ran, whatever its own result). */
+static int run_job(struct writer *w, struct store_txn *txn, struct writer_job *j)
+{
+	int rc = run_job_once(w, txn, j);
+	if (rc == 0)
+		note_ran(w, j);
+	return rc;
 }
 
 /* After a batch stopped with RC: 0 if it can run again (the map grown if it was full), else RC. */
@@ -404,12 +429,28 @@ static void writer_on_async(uv_async_t *a)
 {
 	struct writer *w = a->data;
 	pthread_mutex_lock(&w->lock);
-	struct writer_job *done = w->finished;
+	struct writer_job *ran = w->ran, *done = w->finished;
+	w->ran = NULL;
 	w->finished = NULL;
 	w->finished_tail = &w->finished;
 	bool exited = w->exited;
 	pthread_mutex_unlock(&w->lock);
 
+	/* RAN before DONE: both lists were taken at once, and a job is noted ran before its batch
+	 * commits. The list is newest first: call them in the order they ran. */
+	struct writer_job *in_order = NULL;
+	while (ran) {
+		struct writer_job *next = ran->ran_next;
+		ran->ran_next = in_order;
+		in_order = ran;
+		ran = next;
+	}
+	while (in_order) {
+		struct writer_job *next = in_order->ran_next;
+		in_order->ran_next = NULL;
+		in_order->ran(in_order);
+		in_order = next;
+	}
 	while (done) {
 		struct writer_job *next = done->next;
 		done->next = NULL;
@@ -474,6 +515,7 @@ fail_sync:
 void writer_submit(struct writer *w, struct writer_job *job)
 {
 	job->next = NULL;
+	job->ran_sent = false;
 	pthread_mutex_lock(&w->lock);
 	if (w->stopping) {
 		pthread_mutex_unlock(&w->lock);

@@ -58,7 +58,18 @@ struct writer_job {
 	bool more;
 	unsigned part;
 	void (*part_done)(struct writer_job *job);
-	struct writer_job *next; /* the writer's */
+	/*
+	 * RAN (may be NULL) is called on the loop thread once the job has run in the batch's
+	 * transaction, before that is committed: the caller may let more work in while the batch
+	 * commits (a peer's next batch read while this one's fsync runs). At most once per
+	 * submission, always before DONE; never for a job done without running (the writer
+	 * stopping). The batch may still run the job again (careful, map grown), and DONE may say
+	 * it failed: RAN must change nothing RUN reads and promise nothing about the commit.
+	 */
+	void (*ran)(struct writer_job *job);
+	bool ran_sent;		     /* the writer's */
+	struct writer_job *next;     /* the writer's */
+	struct writer_job *ran_next; /* the writer's */
 };
 
 /*

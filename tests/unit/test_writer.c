@@ -48,6 +48,11 @@ struct fixture {
 	pthread_mutex_t gate_lock;
 	pthread_cond_t gate_cond;
 	bool gate_open;
+
+	/* RAN (writer.h): with HOLD, job 2 waits (under the gate's lock) until job 1's RAN has
+	 * come to the loop thread; RAN1 says it came, RAN1_UNCOMMITTED that job 1's key was not
+	 * yet in the store then. */
+	bool hold, ran1, ran1_uncommitted;
 };
 
 struct test_job {
@@ -58,6 +63,8 @@ struct test_job {
 	bool refuse; /* fail with LD_EEXIST before writing anything */
 	size_t value_len;
 	atomic_uint runs;
+	unsigned ran_calls; /* loop thread */
+	bool done_seen;	    /* loop thread */
 };
 
 static int open_fixture(void **state, size_t map_size)
@@ -152,6 +159,18 @@ static void job_value(unsigned index, uint8_t *buf, size_t len)
 		buf[i] = (uint8_t)(index * 7 + i);
 }
 
+/* Writer thread, in job 2's run: wait (10 s at most) for job 1's RAN on the loop thread. */
+static void ran1_wait(struct fixture *f)
+{
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 10;
+	pthread_mutex_lock(&f->gate_lock);
+	while (!f->ran1 && pthread_cond_timedwait(&f->gate_cond, &f->gate_lock, &until) == 0)
+		;
+	pthread_mutex_unlock(&f->gate_lock);
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* Jobs                                                                                        */
 
@@ -164,6 +183,8 @@ static int job_run(struct writer_job *job, struct store_txn *txn)
 	atomic_fetch_add(&tj->runs, 1);
 	if (tj->index == 0)
 		gate_wait(tj->f);
+	if (tj->index == 2 && tj->f->hold)
+		ran1_wait(tj->f);
 	if (tj->refuse)
 		return LD_EEXIST;
 	job_key(tj->index, key);
@@ -199,6 +220,9 @@ static void job_done(struct writer_job *job)
 	char key[16];
 
 	assert_true(pthread_equal(pthread_self(), f->loop_thread));
+	tj->done_seen = true;
+	/* A job with RAN had it called once before DONE (every job here runs). */
+	assert_int_equal(tj->ran_calls, job->ran ? 1 : 0);
 	/* Jobs finish in submission order. */
 	assert_int_equal(tj->index, f->done_count);
 	assert_int_equal(f->stopped_count, 0);
@@ -222,6 +246,39 @@ static void job_done(struct writer_job *job)
 		writer_stats(f->writer, &f->stats_batches, &f->stats_jobs);
 		writer_stop(f->writer, stopped, f);
 	}
+}
+
+/* Loop thread: the job ran, its batch not yet known to be committed. */
+static void job_ran(struct writer_job *job)
+{
+	struct test_job *tj = (struct test_job *)job;
+	struct fixture *f = tj->f;
+
+	assert_true(pthread_equal(pthread_self(), f->loop_thread));
+	assert_false(tj->done_seen);
+	tj->ran_calls++;
+	if (tj->index != 1 || !f->hold)
+		return;
+	/* Job 2 of the same batch waits for this: so the batch is not committed yet. */
+	struct store_txn *txn;
+	struct store_val v;
+	char key[16];
+	job_key(1, key);
+	assert_int_equal(store_begin(f->store, false, &txn), 0);
+	bool uncommitted = store_get(txn, TBL_AUDIT, key, strlen(key), &v) == LD_ENOTFOUND;
+	store_abort(txn);
+	pthread_mutex_lock(&f->gate_lock);
+	f->ran1 = true;
+	f->ran1_uncommitted = uncommitted;
+	pthread_cond_broadcast(&f->gate_cond);
+	pthread_mutex_unlock(&f->gate_lock);
+}
+
+/* Give each of the N jobs RAN. */
+static void with_ran(struct test_job *jobs, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		jobs[i].job.ran = job_ran;
 }
 
 static struct test_job *make_jobs(struct fixture *f, unsigned n, size_t value_len,
@@ -414,6 +471,58 @@ static void stop_finishes_queued_jobs_first(void **state)
 	free(jobs);
 }
 
+/*
+ * RAN comes to the loop thread while the job's batch is still open: job 2 of the batch waits
+ * until job 1's RAN has come (and found job 1's put not yet committed). Once per job, before
+ * DONE, also for a job that failed.
+ */
+static void ran_before_the_commit(void **state)
+{
+	struct fixture *f = *state;
+	const unsigned n = 20;
+	struct test_job *jobs = make_jobs(f, n, 16, 7);
+
+	with_ran(jobs, n);
+	f->hold = true;
+	gate_close(f); /* jobs 1.. are queued together while job 0 waits: one batch */
+	for (unsigned i = 0; i < n; i++)
+		writer_submit(f->writer, &jobs[i].job);
+	gate_open(f);
+	assert_int_equal(uv_run(&f->loop, UV_RUN_DEFAULT), 0);
+
+	assert_int_equal(f->done_count, n);
+	assert_true(f->ran1);
+	assert_true(f->ran1_uncommitted);
+	for (unsigned i = 0; i < n; i++)
+		assert_int_equal(jobs[i].ran_calls, 1);
+	assert_int_equal(uv_loop_close(&f->loop), 0);
+	assert_store_holds(f, jobs, n);
+	free(jobs);
+}
+
+/* A batch run again (the map grown, failures in it: careful) calls each job's RAN once. */
+static void ran_once_when_the_batch_runs_again(void **state)
+{
+	struct fixture *f = *state;
+	const unsigned n = 40;
+	struct test_job *jobs = make_jobs(f, n, 64 << 10, 5);
+
+	with_ran(jobs, n);
+	for (unsigned i = 0; i < n; i++)
+		writer_submit(f->writer, &jobs[i].job);
+	assert_int_equal(uv_run(&f->loop, UV_RUN_DEFAULT), 0);
+	assert_int_equal(f->done_count, n);
+	unsigned total_runs = 0;
+	for (unsigned i = 0; i < n; i++) {
+		total_runs += atomic_load(&jobs[i].runs);
+		assert_int_equal(jobs[i].ran_calls, 1);
+	}
+	assert_true(total_runs > n);
+	assert_int_equal(uv_loop_close(&f->loop), 0);
+	assert_store_holds(f, jobs, n);
+	free(jobs);
+}
+
 static int shutdown_runs;
 static int shutdown_result;
 static unsigned shutdown_done;
@@ -422,6 +531,11 @@ static int never_run(struct writer_job *job, struct store_txn *txn)
 {
 	shutdown_runs++;
 	return 0;
+}
+
+static void never_ran(struct writer_job *job)
+{
+	fail_msg("RAN called for a job that never ran");
 }
 
 static void shutdown_done_cb(struct writer_job *job)
@@ -434,7 +548,8 @@ static void shutdown_done_cb(struct writer_job *job)
 static void submit_after_stop_is_eshutdown(void **state)
 {
 	struct fixture *f = *state;
-	struct writer_job job = {.run = never_run, .done = shutdown_done_cb, .result = 1};
+	struct writer_job job = {
+	    .run = never_run, .done = shutdown_done_cb, .ran = never_ran, .result = 1};
 
 	shutdown_runs = 0;
 	shutdown_result = 0;
@@ -496,6 +611,9 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(map_grows_and_batch_runs_again, setup_small_map,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(map_growth_keeps_failures_rolled_back, setup_small_map,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(ran_before_the_commit, setup, teardown),
+	    cmocka_unit_test_setup_teardown(ran_once_when_the_batch_runs_again, setup_small_map,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(stop_finishes_queued_jobs_first, setup, teardown),
 	    cmocka_unit_test_setup_teardown(submit_after_stop_is_eshutdown, setup, teardown),
