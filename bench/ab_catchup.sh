@@ -15,42 +15,11 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-[ $# -eq 5 ] || {
-  echo "usage: bench/ab_catchup.sh CSV N ROUNDS BUILD_X BUILD_Y" >&2
-  exit 2
-}
-CSV=$1 N=$2 ROUNDS=$3 BX=$4 BY=$5
 BENCH_NAME=ab_catchup
 # shellcheck source=bench/lib.sh
 . "$ROOT/bench/lib.sh"
-[ -r "$CSV" ] || die "cannot read $CSV: make one with bench/register_csv.py N FILE"
-for v in "$N" "$ROUNDS"; do
-  [[ "$v" =~ ^[1-9][0-9]*$ ]] || die "N and ROUNDS must be whole numbers above 0, not '$v'"
-done
-for b in "$BX" "$BY"; do
-  [ -x "$b/server/liudongd" ] || die "no $b/server/liudongd: build it first"
-done
-LIUDONG=$BX/client/liudong
+ab_begin "bench/ab_catchup.sh CSV N ROUNDS BUILD_X BUILD_Y" "$@"
 BENCH_SYNC=$BX/bench/bench_sync
-
-WORK=$(mktemp -d "${BENCH_TMPDIR:-/var/tmp}/liudong-ab.XXXXXX")
-PA='' PB=''
-cleanup() {
-  local rc=$?
-  [ -z "$PA" ] || stop_pid "liudongd A" "$PA" || rc=1
-  [ -z "$PB" ] || stop_pid "liudongd B" "$PB" || rc=1
-  rm -rf -- "$WORK"
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-pair_init "$BX/server/liudongd"
-"$BX/server/liudongd" -c "$WORK/a/liudongd.conf" 2>"$WORK/a.log" &
-PA=$!
-"$BX/server/liudongd" -c "$WORK/b/liudongd.conf" 2>"$WORK/b.log" &
-PB=$!
-pair_pin
 base=$(jget "$(b --json site)" 'd["head_seq"]')
 stop_pid "liudongd B" "$PB" || die "B did not stop cleanly"
 PB=
@@ -85,29 +54,4 @@ run() { # BUILD: one catch-up of B from the copy; sets RUN to "seconds cpu hwm"
   RUN=$(python3 -c "print(round($done_ms / 1e3 - $t0 / 1e9, 4), $cpu, $hwm)")
 }
 
-RES=$WORK/results
-: >"$RES"
-for r in $(seq "$ROUNDS"); do
-  if [ $((r % 2)) -eq 1 ]; then order="X Y"; else order="Y X"; fi
-  for k in $order; do
-    build=$BX
-    [ "$k" = X ] || build=$BY
-    run "$build" # not in $(...): B's pid must stay where cleanup sees it
-    line="$r $k $RUN"
-    echo "$line"
-    echo "$line" >>"$RES"
-  done
-done
-python3 - "$RES" <<'PY'
-import statistics, sys
-runs = {}
-for line in open(sys.argv[1]):
-    r, k, s, cpu, hwm = line.split()
-    runs.setdefault(int(r), {})[k] = (float(s), float(cpu), int(hwm))
-xs = [v["X"][0] for v in runs.values()]
-ys = [v["Y"][0] for v in runs.values()]
-won = sum(1 for v in runs.values() if v["X"][0] < v["Y"][0])
-print(f"X: median {statistics.median(xs):.4f} s, CPU {statistics.median(v['X'][1] for v in runs.values()):.2f} s; "
-      f"Y: median {statistics.median(ys):.4f} s, CPU {statistics.median(v['Y'][1] for v in runs.values()):.2f} s; "
-      f"X faster in {won} of {len(runs)} rounds")
-PY
+ab_rounds run

@@ -16,41 +16,10 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-[ $# -eq 5 ] || {
-  echo "usage: bench/ab_import.sh CSV N ROUNDS BUILD_X BUILD_Y" >&2
-  exit 2
-}
-CSV=$1 N=$2 ROUNDS=$3 BX=$4 BY=$5
 BENCH_NAME=ab_import
 # shellcheck source=bench/lib.sh
 . "$ROOT/bench/lib.sh"
-[ -r "$CSV" ] || die "cannot read $CSV: make one with bench/register_csv.py N FILE"
-for v in "$N" "$ROUNDS"; do
-  [[ "$v" =~ ^[1-9][0-9]*$ ]] || die "N and ROUNDS must be whole numbers above 0, not '$v'"
-done
-for b in "$BX" "$BY"; do
-  [ -x "$b/server/liudongd" ] || die "no $b/server/liudongd: build it first"
-done
-LIUDONG=$BX/client/liudong
-
-WORK=$(mktemp -d "${BENCH_TMPDIR:-/var/tmp}/liudong-abi.XXXXXX")
-PA='' PB=''
-cleanup() {
-  local rc=$?
-  [ -z "$PA" ] || stop_pid "liudongd A" "$PA" || rc=1
-  [ -z "$PB" ] || stop_pid "liudongd B" "$PB" || rc=1
-  rm -rf -- "$WORK"
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-pair_init "$BX/server/liudongd"
-"$BX/server/liudongd" -c "$WORK/a/liudongd.conf" 2>"$WORK/a.log" &
-PA=$!
-"$BX/server/liudongd" -c "$WORK/b/liudongd.conf" 2>"$WORK/b.log" &
-PB=$!
-pair_pin
+ab_begin "bench/ab_import.sh CSV N ROUNDS BUILD_X BUILD_Y" "$@"
 stop_pid "liudongd B" "$PB" || die "B did not stop cleanly"
 PB=
 stop_pid "liudongd A" "$PA" || die "A did not stop cleanly"
@@ -82,29 +51,4 @@ run() { # BUILD: one import at A from the copy; sets RUN to "seconds cpu hwm"
   RUN=$(python3 -c "print(round(($t1 - $t0) / 1e9, 4), ($cpu1 - $cpu0) / 100, $hwm)")
 }
 
-RES=$WORK/results
-: >"$RES"
-for r in $(seq "$ROUNDS"); do
-  if [ $((r % 2)) -eq 1 ]; then order="X Y"; else order="Y X"; fi
-  for k in $order; do
-    build=$BX
-    [ "$k" = X ] || build=$BY
-    run "$build" # not in $(...): A's pid must stay where cleanup sees it
-    line="$r $k $RUN"
-    echo "$line"
-    echo "$line" >>"$RES"
-  done
-done
-python3 - "$RES" <<'PY'
-import statistics, sys
-runs = {}
-for line in open(sys.argv[1]):
-    r, k, s, cpu, hwm = line.split()
-    runs.setdefault(int(r), {})[k] = (float(s), float(cpu), int(hwm))
-def med(k, i):
-    return statistics.median(v[k][i] for v in runs.values())
-won = sum(1 for v in runs.values() if v["X"][0] < v["Y"][0])
-print(f"X: median {med('X', 0):.4f} s, CPU {med('X', 1):.2f} s, peak {max(v['X'][2] for v in runs.values())} KiB; "
-      f"Y: median {med('Y', 0):.4f} s, CPU {med('Y', 1):.2f} s, peak {max(v['Y'][2] for v in runs.values())} KiB; "
-      f"X faster in {won} of {len(runs)} rounds")
-PY
+ab_rounds run

@@ -182,3 +182,78 @@ pair_pin() {
   done
   die "A and B do not see each other live after 30 s"
 }
+
+# ---------------------------------------------------------------------------------------------
+# For the A/B comparisons of two builds (ab_catchup.sh, ab_import.sh).
+
+# ab_begin USAGE ARGS...: check ARGS (CSV N ROUNDS BUILD_X BUILD_Y; USAGE is the script's usage
+# line), set CSV N ROUNDS BX BY and LIUDONG (BUILD_X's CLI), make WORK, stop both daemons (PA,
+# PB) and remove WORK on every exit, and pair A and B with BUILD_X (both left running).
+ab_begin() {
+  local usage=$1
+  shift
+  [ $# -eq 5 ] || {
+    echo "usage: $usage" >&2
+    exit 2
+  }
+  CSV=$1 N=$2 ROUNDS=$3 BX=$4 BY=$5
+  [ -r "$CSV" ] || die "cannot read $CSV: make one with bench/register_csv.py N FILE"
+  local v b
+  for v in "$N" "$ROUNDS"; do
+    [[ "$v" =~ ^[1-9][0-9]*$ ]] || die "N and ROUNDS must be whole numbers above 0, not '$v'"
+  done
+  for b in "$BX" "$BY"; do
+    [ -x "$b/server/liudongd" ] || die "no $b/server/liudongd: build it first"
+  done
+  LIUDONG=$BX/client/liudong
+  WORK=$(mktemp -d "${BENCH_TMPDIR:-/var/tmp}/liudong-$BENCH_NAME.XXXXXX")
+  PA='' PB=''
+  trap ab_cleanup EXIT
+  trap 'exit 130' INT TERM
+  pair_init "$BX/server/liudongd"
+  "$BX/server/liudongd" -c "$WORK/a/liudongd.conf" 2>"$WORK/a.log" &
+  PA=$!
+  "$BX/server/liudongd" -c "$WORK/b/liudongd.conf" 2>"$WORK/b.log" &
+  PB=$!
+  pair_pin
+}
+
+ab_cleanup() {
+  local rc=$?
+  [ -z "$PA" ] || stop_pid "liudongd A" "$PA" || rc=1
+  [ -z "$PB" ] || stop_pid "liudongd B" "$PB" || rc=1
+  rm -rf -- "$WORK"
+  exit "$rc"
+}
+
+# ab_rounds RUN: ROUNDS rounds of RUN BUILD with X then Y (Y first in every other round); RUN
+# sets RUN to "seconds cpu_seconds peak_kib". Prints each run, then the medians, each build's
+# highest peak and the rounds X won.
+ab_rounds() {
+  local res=$WORK/results r k build order
+  : >"$res"
+  for r in $(seq "$ROUNDS"); do
+    if [ $((r % 2)) -eq 1 ]; then order="X Y"; else order="Y X"; fi
+    for k in $order; do
+      build=$BX
+      [ "$k" = X ] || build=$BY
+      "$1" "$build" # not in $(...): the daemon's pid must stay where ab_cleanup sees it
+      echo "$r $k $RUN" | tee -a "$res"
+    done
+  done
+  python3 - "$res" <<'PY'
+import statistics, sys
+runs = {}
+for line in open(sys.argv[1]):
+    r, k, s, cpu, hwm = line.split()
+    runs.setdefault(int(r), {})[k] = (float(s), float(cpu), int(hwm))
+def med(k, i):
+    return statistics.median(v[k][i] for v in runs.values())
+def peak(k):
+    return max(v[k][2] for v in runs.values())
+won = sum(1 for v in runs.values() if v["X"][0] < v["Y"][0])
+print(f"X: median {med('X', 0):.4f} s, CPU {med('X', 1):.2f} s, peak {peak('X')} KiB; "
+      f"Y: median {med('Y', 0):.4f} s, CPU {med('Y', 1):.2f} s, peak {peak('Y')} KiB; "
+      f"X faster in {won} of {len(runs)} rounds")
+PY
+}
