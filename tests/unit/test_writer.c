@@ -53,6 +53,8 @@ struct fixture {
 	 * come to the loop thread; RAN1 says it came, RAN1_UNCOMMITTED that job 1's key was not
 	 * yet in the store then. */
 	bool hold, ran1, ran1_uncommitted;
+	bool job0_running; /* job 0 has begun its run (and waits at the gate) */
+	bool job0_done;	   /* job 0's DONE has come (with HOLD, job 1 waits for it) */
 };
 
 struct test_job {
@@ -142,6 +144,8 @@ static void gate_open(struct fixture *f)
 static void gate_wait(struct fixture *f)
 {
 	pthread_mutex_lock(&f->gate_lock);
+	f->job0_running = true;
+	pthread_cond_broadcast(&f->gate_cond);
 	while (!f->gate_open)
 		pthread_cond_wait(&f->gate_cond, &f->gate_lock);
 	pthread_mutex_unlock(&f->gate_lock);
@@ -159,15 +163,24 @@ static void job_value(unsigned index, uint8_t *buf, size_t len)
 		buf[i] = (uint8_t)(index * 7 + i);
 }
 
-/* Writer thread, in job 2's run: wait (10 s at most) for job 1's RAN on the loop thread. */
-static void ran1_wait(struct fixture *f)
+/* Writer thread: wait (10 s at most) until *FLAG, set under the gate's lock by the loop thread. */
+static void flag_wait(struct fixture *f, const bool *flag)
 {
 	struct timespec until;
 	clock_gettime(CLOCK_REALTIME, &until);
 	until.tv_sec += 10;
 	pthread_mutex_lock(&f->gate_lock);
-	while (!f->ran1 && pthread_cond_timedwait(&f->gate_cond, &f->gate_lock, &until) == 0)
+	while (!*flag && pthread_cond_timedwait(&f->gate_cond, &f->gate_lock, &until) == 0)
 		;
+	pthread_mutex_unlock(&f->gate_lock);
+}
+
+/* Loop thread: set *FLAG and wake the writer's flag_wait. */
+static void flag_set(struct fixture *f, bool *flag)
+{
+	pthread_mutex_lock(&f->gate_lock);
+	*flag = true;
+	pthread_cond_broadcast(&f->gate_cond);
 	pthread_mutex_unlock(&f->gate_lock);
 }
 
@@ -183,8 +196,12 @@ static int job_run(struct writer_job *job, struct store_txn *txn)
 	atomic_fetch_add(&tj->runs, 1);
 	if (tj->index == 0)
 		gate_wait(tj->f);
+	/* With HOLD, job 1 runs once job 0's batch is done (no wake-up of the loop thread is
+	 * pending then but RAN's own), and job 2 once job 1's RAN has come. */
+	if (tj->index == 1 && tj->f->hold)
+		flag_wait(tj->f, &tj->f->job0_done);
 	if (tj->index == 2 && tj->f->hold)
-		ran1_wait(tj->f);
+		flag_wait(tj->f, &tj->f->ran1);
 	if (tj->refuse)
 		return LD_EEXIST;
 	job_key(tj->index, key);
@@ -221,6 +238,8 @@ static void job_done(struct writer_job *job)
 
 	assert_true(pthread_equal(pthread_self(), f->loop_thread));
 	tj->done_seen = true;
+	if (tj->index == 0)
+		flag_set(f, &f->job0_done);
 	/* A job with RAN had it called once before DONE (every job here runs). */
 	assert_int_equal(tj->ran_calls, job->ran ? 1 : 0);
 	/* Jobs finish in submission order. */
@@ -265,13 +284,9 @@ static void job_ran(struct writer_job *job)
 	char key[16];
 	job_key(1, key);
 	assert_int_equal(store_begin(f->store, false, &txn), 0);
-	bool uncommitted = store_get(txn, TBL_AUDIT, key, strlen(key), &v) == LD_ENOTFOUND;
+	f->ran1_uncommitted = store_get(txn, TBL_AUDIT, key, strlen(key), &v) == LD_ENOTFOUND;
 	store_abort(txn);
-	pthread_mutex_lock(&f->gate_lock);
-	f->ran1 = true;
-	f->ran1_uncommitted = uncommitted;
-	pthread_cond_broadcast(&f->gate_cond);
-	pthread_mutex_unlock(&f->gate_lock);
+	flag_set(f, &f->ran1);
 }
 
 /* Give each of the N jobs RAN. */
@@ -484,8 +499,15 @@ static void ran_before_the_commit(void **state)
 
 	with_ran(jobs, n);
 	f->hold = true;
-	gate_close(f); /* jobs 1.. are queued together while job 0 waits: one batch */
-	for (unsigned i = 0; i < n; i++)
+	gate_close(f);
+	writer_submit(f->writer, &jobs[0].job);
+	/* Job 0 is its batch's alone once it runs; jobs 1.. are queued while it waits at the
+	 * gate, so they are the next batch, jobs 1 and 2 in it together. */
+	pthread_mutex_lock(&f->gate_lock);
+	while (!f->job0_running)
+		pthread_cond_wait(&f->gate_cond, &f->gate_lock);
+	pthread_mutex_unlock(&f->gate_lock);
+	for (unsigned i = 1; i < n; i++)
 		writer_submit(f->writer, &jobs[i].job);
 	gate_open(f);
 	assert_int_equal(uv_run(&f->loop, UV_RUN_DEFAULT), 0);
