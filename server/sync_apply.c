@@ -141,17 +141,20 @@ static bool link_may_read(const struct link *l)
 	return l->applying < MAX_APPLYING && l->held < MAX_HELD;
 }
 
+/* Read from L again if it is still its peer's link and may let another batch in. */
+static void link_resume(struct link *l)
+{
+	if (l->conn && l->peer && l->peer->link == l && link_may_read(l))
+		peer_conn_pause(l->conn, false);
+}
+
 /* Loop thread: A's batch ran (its commit not yet durable): the next may be read and decoded. */
 static void apply_ran(struct writer_job *job)
 {
 	struct apply_job *a = (struct apply_job *)job;
-	struct link *l = a->link;
-	if (a->counted_ran)
-		return;
-	a->counted_ran = true;
-	l->applying--;
-	if (l->conn && l->peer && l->peer->link == l && link_may_read(l))
-		peer_conn_pause(l->conn, false);
+	a->counted_ran = true; /* the writer calls this once per submission */
+	a->link->applying--;
+	link_resume(a->link);
 }
 
 static void apply_done(struct writer_job *job)
@@ -170,8 +173,7 @@ static void apply_done(struct writer_job *job)
 				log_warn(
 				    "sync: %s: %llu event(s) quarantined; see liudong conflicts",
 				    p->name, (unsigned long long)a->stats.quarantined);
-			if (p->link == l && link_may_read(l))
-				peer_conn_pause(l->conn, false);
+			link_resume(l);
 		} else {
 			char why[200];
 			snprintf(why, sizeof(why), "cannot apply a batch: %s",

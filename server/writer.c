@@ -48,14 +48,15 @@ struct writer {
 	bool committed_wrote; /* something in `committed` changed the store: fsync it */
 	bool syncing;	      /* the sync thread is making a batch durable */
 	struct writer_job *finished, **finished_tail;
-	struct writer_job *ran; /* jobs run, their RAN not yet called (ran_next) */
-	size_t queued;		/* jobs in `queue` */
-	size_t last_batch;	/* jobs in the batch before */
-	bool waiting;		/* the commit thread waits for jobs: wake it */
-	bool careful;		/* commit thread: this batch runs each job in a child transaction */
-	bool stopping;		/* set by writer_stop: the thread exits once the queue is empty */
-	bool committer_exited;	/* the commit thread has exited */
-	bool exited;		/* both threads have exited */
+	/* Jobs run, their RAN not yet called (linked by ran_next), in the order they ran. */
+	struct writer_job *ran, **ran_tail;
+	size_t queued;	       /* jobs in `queue` */
+	size_t last_batch;     /* jobs in the batch before */
+	bool waiting;	       /* the commit thread waits for jobs: wake it */
+	bool careful;	       /* commit thread: this batch runs each job in a child transaction */
+	bool stopping;	       /* set by writer_stop: the thread exits once the queue is empty */
+	bool committer_exited; /* the commit thread has exited */
+	bool exited;	       /* both threads have exited */
 	uv_async_t async;
 	void (*stop_cb)(void *data);
 	void *stop_data;
@@ -112,9 +113,10 @@ static void note_ran(struct writer *w, struct writer_job *j)
 	if (!j->ran || j->ran_sent)
 		return;
 	j->ran_sent = true;
+	j->ran_next = NULL;
 	pthread_mutex_lock(&w->lock);
-	j->ran_next = w->ran;
-	w->ran = j;
+	*w->ran_tail = j;
+	w->ran_tail = &j->ran_next;
 	uv_async_send(&w->async);
 	pthread_mutex_unlock(&w->lock);
 }
@@ -431,25 +433,18 @@ static void writer_on_async(uv_async_t *a)
 	pthread_mutex_lock(&w->lock);
 	struct writer_job *ran = w->ran, *done = w->finished;
 	w->ran = NULL;
+	w->ran_tail = &w->ran;
 	w->finished = NULL;
 	w->finished_tail = &w->finished;
 	bool exited = w->exited;
 	pthread_mutex_unlock(&w->lock);
 
-	/* RAN before DONE: both lists were taken at once, and a job is noted ran before its batch
-	 * commits. The list is newest first: call them in the order they ran. */
-	struct writer_job *in_order = NULL;
+	/* RAN before DONE, in the order the jobs ran: both lists were taken at once, and a job is
+	 * noted ran before its batch commits. */
 	while (ran) {
 		struct writer_job *next = ran->ran_next;
-		ran->ran_next = in_order;
-		in_order = ran;
+		ran->ran(ran);
 		ran = next;
-	}
-	while (in_order) {
-		struct writer_job *next = in_order->ran_next;
-		in_order->ran_next = NULL;
-		in_order->ran(in_order);
-		in_order = next;
 	}
 	while (done) {
 		struct writer_job *next = done->next;
@@ -474,6 +469,7 @@ int writer_start(uv_loop_t *loop, struct store *s, struct writer **out)
 	w->queue_tail = &w->queue;
 	w->finished_tail = &w->finished;
 	w->committed_tail = &w->committed;
+	w->ran_tail = &w->ran;
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_condattr_t attr;
 	pthread_condattr_init(&attr);
