@@ -910,6 +910,17 @@ int domain_validate(struct store_txn *txn, const Ld__Event *ev, const uint8_t *o
 	return rc;
 }
 
+/* A member not known here is judged by the event alone unless WRITER is read in the store. */
+static bool judged_alone(enum event_writer writer)
+{
+	return writer != WRITER_SERVICE && writer != WRITER_SITE;
+}
+
+bool domain_judged_alone(const Ld__Event *ev)
+{
+	return judged_alone(event_kind_writer(ev->kind));
+}
+
 int domain_validate_state(struct store_txn *txn, const Ld__Event *ev, const uint8_t *origin,
 			  const struct domain_site *site, const Ld__MemberState *st,
 			  struct verdict *v)
@@ -926,7 +937,7 @@ int domain_validate_state(struct store_txn *txn, const Ld__Event *ev, const uint
 	if ((rc = date_check(ev, local, today, v)))
 		return rc;
 	enum event_writer writer = event_kind_writer(ev->kind);
-	if (writer == WRITER_SERVICE || writer == WRITER_SITE)
+	if (!judged_alone(writer))
 		return service_validate(txn, ev, origin, site, st, v);
 	if (writer == WRITER_LOCAL && !local)
 		return refuse(v, LD_EFORBIDDEN, "a %s event is kept at its own site, never sent",

@@ -201,6 +201,15 @@ int domain_validate_state(struct store_txn *txn, const Ld__Event *ev, const uint
 			  const struct domain_site *site, const Ld__MemberState *st,
 			  struct verdict *v);
 
+/*
+ * True if domain_validate_state judges EV about a member not known here (ST NULL) by EV, the
+ * origin and SITE alone, reading nothing in the store: then a verdict given in one transaction
+ * holds in a later one on the same day, with the same rules, as long as he is still not known
+ * (an import's rows judged ahead of its writer). False for the kinds whose writer the store says
+ * (requests, a site's own directory).
+ */
+bool domain_judged_alone(const Ld__Event *ev);
+
 #define DOMAIN_MAX_DEST 3
 
 /*

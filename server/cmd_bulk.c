@@ -794,11 +794,12 @@ static int import_judging_end(struct import_judging *jg, struct request *rq, con
  * Reading ahead. After the file is judged, the writer writes one part after another, and a row
  * costs it most of its time in reading and checking (csv_next, the checks of `member add` and
  * `outflow register`), which need nothing it writes. So a thread of the import's own reads the
- * rows after the first part and checks each as the writer would (register_member_out_check, in a
- * read transaction of its own, begun and ended for each chunk of rows) and packs the payload of
- * its event (outflow_draft_pack), while the writer writes the chunks it finished. The writer then
- * looks up again only what may have changed since (register_member_out_ahead) and commits, the
- * payload's bytes spliced into the event. A row the thread could not make ready (a member
+ * rows after the first part and checks each as the writer would (register_member_out_check and
+ * the domain core's judgement, commit_check_ahead, in a read transaction of its own, begun and
+ * ended for each chunk of rows) and packs the payload of its event (outflow_draft_pack), while
+ * the writer writes the chunks it finished. The writer then looks up again only what may have
+ * changed since (register_member_out_ahead) and commits, the payload's bytes spliced into the
+ * event, without judging it again on the same day. A row the thread could not make ready (a member
  * without outflow columns, a refusal, a store failure) the writer reads and checks whole, as
  * without it; so does a part the writer runs again (writer.h), since its chunks are given back
  * as they are written.
@@ -927,6 +928,9 @@ static int ahead_fill(struct import_ahead *a, struct ahead_chunk *c, struct csv_
 		if (!row_field(&f, "to"))
 			continue; /* a member alone: the writer checks him whole */
 		int checked = register_member_out_check(&a->rq, txn, &f, &r->d);
+		/* Judged by the domain core here too, so the writer need not (commit.h). */
+		if (checked == 0)
+			checked = commit_check_ahead(&a->rq, txn, &r->d.out.ev, &r->d.judged_on);
 		r->ready = checked == 0;
 		if (!r->ready)
 			outflow_draft_free(&r->d.out);

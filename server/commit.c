@@ -51,26 +51,57 @@ static int refusal(struct request *rq, struct store_txn *txn, const Ld__Event *e
 	return request_fail(rq, rc, "%s refused: %.400s", event_kind_name(ev->kind), why);
 }
 
+/* EV is this site's own, written by RQ's operator. */
+static void as_own(const struct request *rq, Ld__Event *ev)
+{
+	ev->origin.data = rq->daemon->site_id;
+	ev->origin.len = LD_SITE_ID_BYTES;
+	ev->operator_ = (char *)request_operator(rq);
+}
+
+/* commit_check by SITE (this site today). */
+static int check_at(struct request *rq, struct store_txn *txn, Ld__Event *ev,
+		    const Ld__MemberState *st, const struct domain_site *site)
+{
+	struct verdict v;
+	as_own(rq, ev);
+	int rc = domain_validate_state(txn, ev, rq->daemon->site_id, site, st, &v);
+	return rc && v.why[0] ? refusal(rq, txn, ev, rc, &v) : rc;
+}
+
 int commit_check(struct request *rq, struct store_txn *txn, Ld__Event *ev,
 		 const Ld__MemberState *st)
 {
 	struct domain_site site;
-	struct verdict v;
 	commit_site(rq->daemon, &rq->rules, &site);
-	ev->origin.data = rq->daemon->site_id;
-	ev->origin.len = LD_SITE_ID_BYTES;
-	ev->operator_ = (char *)request_operator(rq);
-	int rc = domain_validate_state(txn, ev, rq->daemon->site_id, &site, st, &v);
-	return rc && v.why[0] ? refusal(rq, txn, ev, rc, &v) : rc;
+	return check_at(rq, txn, ev, st, &site);
 }
 
-/* commit_event with his state before EV known: ST (borrowed; NULL: not in the store) if HAVE. */
+int commit_check_ahead(struct request *rq, struct store_txn *txn, Ld__Event *ev, int32_t *judged_on)
+{
+	struct domain_site site;
+	commit_site(rq->daemon, &rq->rules, &site);
+	int rc = check_at(rq, txn, ev, NULL, &site);
+	*judged_on = rc == 0 && domain_judged_alone(ev) ? site.today : 0;
+	return rc;
+}
+
+/*
+ * commit_event with his state before EV known: ST (borrowed; NULL: not in the store) if HAVE.
+ * JUDGED_ON: as commit_event_new_member's (0 if not HAVE or ST).
+ */
 static int commit_known(struct request *rq, struct store_txn *txn, Ld__Event *ev, bool have,
-			Ld__MemberState *st, const struct pbwire_splice *payload,
+			Ld__MemberState *st, int32_t judged_on, const struct pbwire_splice *payload,
 			const struct fold_state_ahead *ahead, const char *action,
 			const char *detail, uint64_t *seq)
 {
-	int rc = commit_check(rq, txn, ev, st);
+	struct domain_site site;
+	commit_site(rq->daemon, &rq->rules, &site);
+	int rc = 0;
+	if (judged_on && judged_on == site.today && have && !st && domain_judged_alone(ev))
+		as_own(rq, ev); /* judged already, by EV alone (commit_check_ahead) */
+	else
+		rc = check_at(rq, txn, ev, st, &site);
 	if (rc == 0)
 		rc = eventlog_commit_known(txn, rq->daemon->site_id, ev, have, st, payload, ahead,
 					   seq);
@@ -87,7 +118,7 @@ int commit_event(struct request *rq, struct store_txn *txn, Ld__Event *ev, const
 	bool have;
 	int rc = domain_member_before(txn, ev, &have, &st);
 	if (rc == 0)
-		rc = commit_known(rq, txn, ev, have, st, NULL, NULL, action, detail, seq);
+		rc = commit_known(rq, txn, ev, have, st, 0, NULL, NULL, action, detail, seq);
 	if (st)
 		ld__member_state__free_unpacked(st, NULL);
 	return rc;
@@ -95,7 +126,7 @@ int commit_event(struct request *rq, struct store_txn *txn, Ld__Event *ev, const
 
 int commit_event_new_member(struct request *rq, struct store_txn *txn, Ld__Event *ev,
 			    const struct pbwire_splice *payload,
-			    const struct fold_state_ahead *ahead, uint64_t *seq)
+			    const struct fold_state_ahead *ahead, int32_t judged_on, uint64_t *seq)
 {
-	return commit_known(rq, txn, ev, true, NULL, payload, ahead, NULL, NULL, seq);
+	return commit_known(rq, txn, ev, true, NULL, judged_on, payload, ahead, NULL, NULL, seq);
 }

@@ -39,10 +39,21 @@ int commit_event(struct request *rq, struct store_txn *txn, Ld__Event *ev, const
 		 const char *detail, uint64_t *seq);
 
 /*
+ * commit_check of EV about a member not known here, in a transaction before the one that commits
+ * it (an import's rows read ahead of its writer). *JUDGED_ON gets the day the domain core judged
+ * it by if its verdict holds in a later transaction while he is still not known
+ * (domain_judged_alone), else 0: commit_event_new_member's JUDGED_ON.
+ */
+int commit_check_ahead(struct request *rq, struct store_txn *txn, Ld__Event *ev,
+		       int32_t *judged_on);
+
+/*
  * commit_event for an event about a member the caller found absent from the store in TXN (a new
  * registration): his state is not read again. PAYLOAD: NULL, or EV's payload packed already;
- * AHEAD: NULL, or his state packed ahead from it (eventlog_commit_known).
+ * AHEAD: NULL, or his state packed ahead from it (eventlog_commit_known). JUDGED_ON: 0, or what
+ * commit_check_ahead gave for EV with the same request: if that is still today, EV is not judged
+ * again.
  */
 int commit_event_new_member(struct request *rq, struct store_txn *txn, Ld__Event *ev,
 			    const struct pbwire_splice *payload,
-			    const struct fold_state_ahead *ahead, uint64_t *seq);
+			    const struct fold_state_ahead *ahead, int32_t judged_on, uint64_t *seq);

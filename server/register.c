@@ -223,7 +223,7 @@ int register_member(struct request *rq, struct store_txn *txn, const struct fiel
 	Ld__MemberInfo m;
 	Ld__Event ev;
 	int rc = register_member_check(rq, txn, f, idno, &m, &ev);
-	return rc ? rc : commit_event_new_member(rq, txn, &ev, NULL, NULL, seq);
+	return rc ? rc : commit_event_new_member(rq, txn, &ev, NULL, NULL, 0, seq);
 }
 
 static const char *const reasons[] = {"work", "business", "residence", "study", "other"};
@@ -494,7 +494,7 @@ int register_member_out(struct request *rq, struct store_txn *txn, const struct 
 	int rc = register_member_out_check(rq, txn, f, &d);
 	memcpy(idno, d.idno, LD_IDNO_SIZE);
 	if (rc == 0)
-		rc = commit_event_new_member(rq, txn, &d.out.ev, NULL, NULL, seq);
+		rc = commit_event_new_member(rq, txn, &d.out.ev, NULL, NULL, 0, seq);
 	outflow_draft_free(&d.out);
 	return rc;
 }
@@ -518,5 +518,5 @@ int register_member_out_ahead(struct request *rq, struct store_txn *txn, struct 
 	struct pbwire_splice payload = {LD__EVENT__PAYLOAD_OUTFLOW, d->out.payload,
 					d->out.payload_len};
 	return commit_event_new_member(rq, txn, &d->out.ev, d->out.payload ? &payload : NULL,
-				       d->out.has_state ? &d->out.state : NULL, seq);
+				       d->out.has_state ? &d->out.state : NULL, d->judged_on, seq);
 }

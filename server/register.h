@@ -110,6 +110,7 @@ struct member_out_draft {
 	Ld__MemberInfo m;
 	Ld__MemberState st;	  /* the state his registration would make (for the checks) */
 	struct outflow_draft out; /* its event carries M whole; free with outflow_draft_free */
+	int32_t judged_on;	  /* 0, or commit_check_ahead's day for OUT.ev */
 };
 
 /*
@@ -131,8 +132,9 @@ int register_member_out(struct request *rq, struct store_txn *txn, const struct 
  * rows read ahead on a thread of their own. What may have changed since is looked up again in TXN
  * (with MEMO, the caller's): the member not in the store, his branch, the inflow site of that
  * name. If any changed, *STALE is set and nothing is written: check the row whole again
- * (register_member_out), which says why. Returns 0, the domain core's refusal (in RQ) or a store
- * failure. D stays the caller's.
+ * (register_member_out), which says why. The domain core judges D's event again unless it did
+ * already today (D->judged_on). Returns 0, the domain core's refusal (in RQ) or a store failure.
+ * D stays the caller's.
  */
 int register_member_out_ahead(struct request *rq, struct store_txn *txn, struct lookup_memo *memo,
 			      struct member_out_draft *d, bool *stale, uint64_t *seq);

@@ -144,23 +144,60 @@ static int registered(struct fixture *f, const char *kind)
 	return judge(f, site_o, site_o, &ev, &v);
 }
 
+/* His registration out to INFLOW (M and OF: the caller's, filled here). */
+static Ld__Event outflow_event(Ld__MemberInfo *m, Ld__OutflowInfo *of, const uint8_t *inflow)
+{
+	*m = info("full");
+	ld__outflow_info__init(of);
+	of->member = m;
+	of->reason = "work";
+	of->inflow_site.data = (uint8_t *)inflow;
+	of->inflow_site.len = LD_SITE_ID_BYTES;
+	of->inflow_name = "I";
+	of->place = "南京市雨花台区";
+	of->from = today() - 40;
+	Ld__Event ev = event(LD__EVENT_KIND__OUTFLOW_REGISTERED);
+	ev.date = of->from;
+	ev.payload_case = LD__EVENT__PAYLOAD_OUTFLOW;
+	ev.outflow = of;
+	return ev;
+}
+
 /* O registers him out to INFLOW. */
 static int outflow(struct fixture *f, const uint8_t *self, const uint8_t *inflow, struct verdict *v)
 {
-	Ld__MemberInfo m = info("full");
-	Ld__OutflowInfo of = LD__OUTFLOW_INFO__INIT;
-	of.member = &m;
-	of.reason = "work";
-	of.inflow_site.data = (uint8_t *)inflow;
-	of.inflow_site.len = LD_SITE_ID_BYTES;
-	of.inflow_name = "I";
-	of.place = "南京市雨花台区";
-	of.from = today() - 40;
-	Ld__Event ev = event(LD__EVENT_KIND__OUTFLOW_REGISTERED);
-	ev.date = of.from;
-	ev.payload_case = LD__EVENT__PAYLOAD_OUTFLOW;
-	ev.outflow = &of;
+	Ld__MemberInfo m;
+	Ld__OutflowInfo of;
+	Ld__Event ev = outflow_event(&m, &of, inflow);
 	return judge(f, self, site_o, &ev, v);
+}
+
+/*
+ * A member not known here is judged by his registration alone (an import judges its rows ahead
+ * of its writer, in another transaction): no store is read (none is given here), so the verdict
+ * holds later the same day. A request, or a site's directory, is judged by what the store holds.
+ */
+static void test_judged_alone(void **state)
+{
+	(void)state;
+	struct domain_site site = {.self = site_o, .today = today(), .probation_months = 12};
+	struct verdict v;
+	Ld__MemberInfo m;
+	Ld__OutflowInfo of;
+	Ld__Event ev = outflow_event(&m, &of, site_i);
+	ev.origin.data = site_o;
+	ev.origin.len = LD_SITE_ID_BYTES;
+	assert_true(domain_judged_alone(&ev));
+	assert_int_equal(domain_validate_state(NULL, &ev, site_o, &site, NULL, &v), 0);
+	/* Refused by the event alone too: at a site that is neither his outflow nor his inflow. */
+	site.self = site_x;
+	assert_int_equal(domain_validate_state(NULL, &ev, site_o, &site, NULL, &v), LD_EFORBIDDEN);
+	Ld__Event reg = event(LD__EVENT_KIND__MEMBER_REGISTERED);
+	assert_true(domain_judged_alone(&reg));
+	Ld__Event req = event(LD__EVENT_KIND__REQUEST_OPENED);
+	assert_false(domain_judged_alone(&req));
+	Ld__Event pub = event(LD__EVENT_KIND__BRANCH_PUBLISHED);
+	assert_false(domain_judged_alone(&pub));
 }
 
 static int note(struct fixture *f, const uint8_t *self, const uint8_t *origin, Ld__EventKind kind,
@@ -598,6 +635,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_hostile, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_stay_ended, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_registered_out_to, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_judged_alone, setup, teardown),
 	    cmocka_unit_test(test_places_and_names),
 	    cmocka_unit_test(test_cert_validity_renewed),
 	    cmocka_unit_test(test_probation_end),

@@ -49,6 +49,18 @@ static void test_trim(void **state)
 	assert_trimmed("a\x01\xd5\x62", "a\x01\xd5\x62"); /* \x62: b */
 	assert_trimmed("a\u3000", "a");
 	assert_trimmed("\u3000a", "a");
+	/* Characters kept at both ends, whatever their length: nothing to trim. */
+	assert_trimmed("张 \u3000 三", "张 \u3000 三");
+	assert_trimmed("\u00e9t\u00e9", "\u00e9t\u00e9");
+	assert_trimmed("\U0001F600x\U0001F600", "\U0001F600x\U0001F600");
+	assert_trimmed("张\u3000", "张");
+	assert_trimmed("\u00a0张", "张");
+	assert_trimmed("张 \u00a0", "张");
+	/* A last character not well formed, or more continuation bytes than a character holds:
+	 * not UTF-8, left as it is. */
+	assert_trimmed(" 张\xe5\xbc", " 张\xe5\xbc");
+	assert_trimmed(" 张\x80\x80\x80\x80", " 张\x80\x80\x80\x80");
+	assert_trimmed("\x80\x80 ", "\x80\x80 ");
 }
 
 static void assert_text_refused(const char *s, const char *why_part)
