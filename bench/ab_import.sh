@@ -13,6 +13,10 @@
 # run (round, build, seconds, A's CPU seconds during the import, A's peak VmHWM in KiB) and, at
 # the end, the medians and the runs each build won. Sites under BENCH_TMPDIR (default /var/tmp),
 # removed on exit.
+#
+# AB_WRAP: a command A runs under, for counts that do not depend on the machine's noise, e.g.
+#   AB_WRAP="valgrind --tool=callgrind --separate-threads=yes --callgrind-out-file=/tmp/cg/%p.out"
+# then `grep -m1 summary: /tmp/cg/PID.out-NN` per thread (its seconds are then valgrind's).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -31,9 +35,12 @@ run() { # BUILD: one import at A from the copy; sets RUN to "seconds cpu hwm"
   rm -rf "$WORK/a"
   cp -a "$WORK/a0" "$WORK/a"
   sync
-  "$1/server/liudongd" -c "$WORK/a/liudongd.conf" 2>>"$WORK/a.log" &
+  # shellcheck disable=SC2086 # AB_WRAP: words
+  ${AB_WRAP:-} "$1/server/liudongd" -c "$WORK/a/liudongd.conf" 2>>"$WORK/a.log" &
   PA=$!
-  for _ in $(seq 400); do a site >/dev/null 2>&1 && break; sleep 0.01; done
+  local tries=400
+  [ -z "${AB_WRAP:-}" ] || tries=3000 # valgrind starts slowly
+  for _ in $(seq "$tries"); do a site >/dev/null 2>&1 && break; sleep 0.01; done
   kill -0 "$PA" 2>/dev/null || die "A ($1) exited at its start: $(tail -n 1 "$WORK/a.log")"
   sleep 0.5
   warm_memory # lib.sh: each round meets memory in the same state

@@ -254,6 +254,102 @@ static int event_reserve(void *ctx, size_t len, uint8_t **room)
 	return r->buf ? 0 : -ENOMEM;
 }
 
+/*
+ * A site's own event is packed on every commit, and protobuf-c's packing of its header (fields 1-7,
+ * origin to operator) took a tenth of the writer's instructions in an import (callgrind). So an
+ * event whose payload comes packed already is packed here, the header field by field as protobuf-c
+ * packs it (proto3: a scalar at zero, a string NULL or empty, bytes of length zero are left out; an
+ * int32 below zero takes ten bytes), then the payload. Only while Event has no field but those
+ * seven and its payload's (head_check, once); else protobuf-c packs it.
+ */
+enum { HEAD_ROOM = 256 };
+
+static pthread_once_t head_once = PTHREAD_ONCE_INIT;
+static bool head_known;
+
+static void head_check(void)
+{
+	/* The header's fields by number, from 1. */
+	static const ProtobufCType want[] = {PROTOBUF_C_TYPE_BYTES,  PROTOBUF_C_TYPE_UINT64,
+					     PROTOBUF_C_TYPE_INT32,  PROTOBUF_C_TYPE_INT64,
+					     PROTOBUF_C_TYPE_STRING, PROTOBUF_C_TYPE_ENUM,
+					     PROTOBUF_C_TYPE_STRING};
+	const ProtobufCMessageDescriptor *d = &ld__event__descriptor;
+	size_t header = 0;
+	for (unsigned i = 0; i < d->n_fields; i++) {
+		const ProtobufCFieldDescriptor *f = &d->fields[i];
+		if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF)
+			continue; /* the payload's */
+		size_t k = f->id - 1;
+		if (k >= sizeof(want) / sizeof(want[0]) || want[k] != f->type ||
+		    f->label != PROTOBUF_C_LABEL_NONE)
+			return;
+		header++;
+	}
+	head_known = header == sizeof(want) / sizeof(want[0]);
+}
+
+static uint8_t *head_varint(uint8_t *p, uint32_t number, uint64_t v)
+{
+	if (!v)
+		return p;
+	p = pbwire_put_varint(p, (uint64_t)number << 3);
+	return pbwire_put_varint(p, v);
+}
+
+static uint8_t *head_bytes(uint8_t *p, uint32_t number, const void *data, size_t len)
+{
+	p = pbwire_put_varint(p, (uint64_t)number << 3 | 2);
+	p = pbwire_put_varint(p, len);
+	memcpy(p, data, len);
+	return p + len;
+}
+
+/* EV's header packed into OUT; its length, or 0 if it does not fit HEAD_ROOM. */
+static size_t head_pack(const Ld__Event *ev, uint8_t out[HEAD_ROOM])
+{
+	size_t member = ev->member ? strlen(ev->member) : 0;
+	size_t op = ev->operator_ ? strlen(ev->operator_) : 0;
+	/* Seven tags, four varints of at most ten bytes and three lengths of at most three. */
+	if (ev->origin.len + member + op + 7 + 40 + 9 > HEAD_ROOM)
+		return 0;
+	uint8_t *p = out;
+	if (ev->origin.len)
+		p = head_bytes(p, 1, ev->origin.data, ev->origin.len);
+	p = head_varint(p, 2, ev->origin_seq);
+	p = head_varint(p, 3, (uint64_t)(int64_t)ev->date);
+	p = head_varint(p, 4, (uint64_t)ev->time_ms);
+	if (member)
+		p = head_bytes(p, 5, ev->member, member);
+	p = head_varint(p, 6, (uint64_t)(int64_t)ev->kind);
+	if (op)
+		p = head_bytes(p, 7, ev->operator_, op);
+	return (size_t)(p - out);
+}
+
+/* EV packed into ROOM, with PAYLOAD (NULL: none, else EV's payload packed) spliced in. */
+static int event_pack(Ld__Event *ev, const struct pbwire_splice *payload, struct event_room *room)
+{
+	pthread_once(&head_once, head_check);
+	uint8_t head[HEAD_ROOM];
+	size_t n = head_known && payload && !ev->base.n_unknown_fields &&
+			   ev->payload_case == (Ld__Event__PayloadCase)payload->number
+		       ? head_pack(ev, head)
+		       : 0;
+	if (!n)
+		return pbwire_pack_spliced(&ev->base, payload, payload ? 1 : 0, event_reserve,
+					   room);
+	uint64_t tag = (uint64_t)payload->number << 3 | 2;
+	size_t len = n + pbwire_varint_size(tag) + pbwire_varint_size(payload->len) + payload->len;
+	uint8_t *p;
+	int rc = event_reserve(room, len, &p);
+	if (rc)
+		return rc;
+	memcpy(p, head, n);
+	head_bytes(p + n, payload->number, payload->bytes, payload->len);
+	return 0;
+}
+
 int eventlog_commit_known(struct store_txn *txn, const uint8_t site_id[LD_SITE_ID_BYTES],
 			  Ld__Event *ev, bool have_before, Ld__MemberState *before,
 			  const struct pbwire_splice *payload, const struct fold_state_ahead *ahead,
@@ -270,7 +366,7 @@ int eventlog_commit_known(struct store_txn *txn, const uint8_t site_id[LD_SITE_I
 	ev->time_ms = clock_now_ms();
 	uint8_t stack[1024];
 	struct event_room room = {.stack = stack, .cap = sizeof(stack)};
-	if ((rc = pbwire_pack_spliced(&ev->base, payload, payload ? 1 : 0, event_reserve, &room)))
+	if ((rc = event_pack(ev, payload, &room)))
 		return rc;
 	uint8_t *buf = room.buf;
 	size_t len = room.len;

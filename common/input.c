@@ -60,15 +60,20 @@ static bool kept(const char *s, size_t n)
 
 char *input_trim(char *s)
 {
-	/* Most values begin and end with a character trimming keeps (a name in Chinese, a number):
+	/* Most values begin and end with a character trimming keeps (a number, a name in Chinese):
 	 * nothing to trim, whatever lies between (if that is not text, it is left as it is too).
 	 * The last character is found by stepping back over continuation bytes. */
-	size_t len = strlen(s), last = len ? len - 1 : 0;
+	size_t len = strlen(s);
+	if (!len)
+		return s;
+	if (ascii_solid((unsigned char)s[0]) && ascii_solid((unsigned char)s[len - 1]))
+		return s;
+	size_t last = len - 1;
 	while (last > 0 && len - last < 4 && ((unsigned char)s[last] & 0xc0) == 0x80)
 		last--;
 	uint32_t lead;
 	size_t lead_n = (unsigned char)s[0] < 0x80 ? 1 : utf8_char(s, &lead);
-	if (len && lead_n && kept(s, lead_n) && kept(s + last, len - last))
+	if (lead_n && kept(s, lead_n) && kept(s + last, len - last))
 		return s;
 	/* One pass: is it text (else it is left as it is, for the checks to refuse), and where
 	 * do its first and last characters that are not white space lie. */

@@ -26,6 +26,7 @@
 
 #include "eventlog.h"
 #include "fold.h"
+#include "pbwire.h"
 #include "store.h"
 #include "lderr.h"
 
@@ -282,6 +283,68 @@ static void remove_entry(struct store *s, uint64_t seq)
 	assert_int_equal(store_begin(s, true, &txn), 0);
 	assert_int_equal(store_del(txn, TBL_LOG, key, 8), 0);
 	assert_int_equal(store_commit(txn), 0);
+}
+
+/*
+ * An event committed with its payload packed already holds exactly the bytes protobuf-c packs
+ * for it (its header is packed by hand, eventlog.c): whatever its header holds, a field left at
+ * zero or empty, a date before 1970 (ten bytes), or an operator too long for the hand packer.
+ */
+static void spliced_event_is_packed_as_protobuf_c_packs_it(void **state)
+{
+	struct fixture *f = *state;
+	static char long_op[400];
+	memset(long_op, 'x', sizeof(long_op) - 1);
+	const struct {
+		int32_t date;
+		char *member, *op;
+	} cases[] = {{20000, IDNO, "tester"},
+		     {-7306, NULL, ""},
+		     {0, "", NULL},
+		     {2147483647, IDNO, "张三"},
+		     {-1, IDNO, long_op}};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		Ld__BranchInfo b = LD__BRANCH_INFO__INIT;
+		char code[16];
+		snprintf(code, sizeof(code), "b%zu", i);
+		b.code = code;
+		b.name = "第一支部";
+		b.temporary = i % 2;
+		uint8_t payload[128];
+		size_t plen = ld__branch_info__pack(&b, payload);
+		Ld__Event ev = LD__EVENT__INIT;
+		ev.kind = LD__EVENT_KIND__BRANCH_ADDED;
+		ev.date = cases[i].date;
+		ev.member = cases[i].member;
+		ev.operator_ = cases[i].op;
+		ev.payload_case = LD__EVENT__PAYLOAD_BRANCH;
+		ev.branch = &b;
+		struct pbwire_splice sp = {LD__EVENT__PAYLOAD_BRANCH, payload, plen};
+		struct store_txn *txn;
+		uint64_t seq;
+		assert_int_equal(store_begin(f->store, true, &txn), 0);
+		assert_int_equal(
+		    eventlog_commit_known(txn, site_a, &ev, false, NULL, &sp, NULL, &seq), 0);
+		assert_int_equal(store_commit(txn), 0);
+		/* What protobuf-c packs for the same event, as committed (seq and time set). */
+		Ld__LogEntry *entry;
+		Ld__Event *got;
+		assert_int_equal(store_begin(f->store, false, &txn), 0);
+		assert_int_equal(eventlog_read(txn, seq, &entry, &got), 0);
+		ev.origin_seq = got->origin_seq;
+		ev.time_ms = got->time_ms;
+		assert_int_equal(got->origin.len, LD_SITE_ID_BYTES);
+		size_t want_len = ld__event__get_packed_size(&ev);
+		uint8_t *want = malloc(want_len);
+		assert_non_null(want);
+		ld__event__pack(&ev, want);
+		assert_int_equal(entry->event.len, want_len);
+		assert_memory_equal(entry->event.data, want, want_len);
+		free(want);
+		ld__event__free_unpacked(got, NULL);
+		ld__log_entry__free_unpacked(entry, NULL);
+		store_abort(txn);
+	}
 }
 
 /* The sender's view of an entry's event: the same bytes the entry holds, read in place. */
@@ -1141,6 +1204,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(empty_log_has_zero_head_and_verifies, setup_empty,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(local_commits_number_from_one, setup_empty, teardown),
+	    cmocka_unit_test_setup_teardown(spliced_event_is_packed_as_protobuf_c_packs_it,
+					    setup_empty, teardown),
 	    cmocka_unit_test_setup_teardown(aborted_commit_leaves_no_trace, setup_three, teardown),
 	    cmocka_unit_test_setup_teardown(read_returns_local_event, setup_three, teardown),
 	    cmocka_unit_test_setup_teardown(event_bytes_are_the_entrys_event, setup_three,
