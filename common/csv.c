@@ -54,6 +54,11 @@ void csv_reader_init(struct csv_reader *r, const char *data, size_t len)
 		r->p += 3;
 }
 
+size_t csv_record_len(const struct csv_reader *r)
+{
+	return r->buf_len;
+}
+
 size_t csv_reader_tell(const struct csv_reader *r, const char *data, size_t *line)
 {
 	*line = r->line;

@@ -49,6 +49,12 @@ void csv_reader_init(struct csv_reader *r, const char *data, size_t len);
  */
 int csv_next(struct csv_reader *r, char ***fields, size_t *n, size_t *line);
 
+/*
+ * The record csv_next gave last lies in one block from its first field: each field after the one
+ * before, with its NUL. Returns the block's length (a copy of it is a copy of the record).
+ */
+size_t csv_record_len(const struct csv_reader *r);
+
 /* Where the next record starts: its byte offset in DATA (as given to csv_reader_init), its line
  * in *line. */
 size_t csv_reader_tell(const struct csv_reader *r, const char *data, size_t *line);

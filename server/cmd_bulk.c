@@ -859,22 +859,18 @@ static void ahead_chunk_clear(struct ahead_chunk *c)
 	c->n = 0;
 }
 
-/* Copy VALUES (N of them) into R's block, cleaned as the writer cleans a row. Returns 0 or -ENOMEM.
- */
-static int ahead_row_copy(struct ahead_row *r, char **values, size_t n)
+/* Copy the record READER gave last (VALUES, N of them) into R's block, cleaned as the writer cleans
+ * a row. Returns 0 or -ENOMEM. */
+static int ahead_row_copy(struct ahead_row *r, const struct csv_reader *reader, char **values,
+			  size_t n)
 {
-	size_t bytes = n * sizeof(char *);
-	for (size_t i = 0; i < n; i++)
-		bytes += strlen(values[i]) + 1;
-	char **v = malloc(bytes ? bytes : 1);
+	size_t len = csv_record_len(reader);
+	char **v = malloc(n * sizeof(char *) + len);
 	if (!v)
 		return -ENOMEM;
-	char *at = (char *)(v + n);
-	for (size_t i = 0; i < n; i++) {
-		size_t len = strlen(values[i]) + 1;
-		v[i] = memcpy(at, values[i], len);
-		at += len;
-	}
+	char *at = memcpy(v + n, values[0], len);
+	for (size_t i = 0; i < n; i++)
+		v[i] = at + (values[i] - values[0]);
 	row_clean(v, n);
 	r->values = v;
 	r->n = n;
@@ -918,7 +914,7 @@ static int ahead_fill(struct import_ahead *a, struct ahead_chunk *c, struct csv_
 		if (n == 1 && !values[0][0])
 			continue; /* a blank line, as the writer skips it */
 		struct ahead_row *r = &c->rows[c->n];
-		if ((rc = ahead_row_copy(r, values, n)) != 0)
+		if ((rc = ahead_row_copy(r, reader, values, n)) != 0)
 			break;
 		c->n++;
 		(*in_part)++;

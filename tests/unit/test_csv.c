@@ -83,11 +83,33 @@ static void test_round_trip(void **state)
 	assert_string_equal(csv_cell_value("'"), "'");
 }
 
+/* A record's fields lie in one block, one after another: a copy of it is a copy of the record. */
+static void test_record_block(void **state)
+{
+	(void)state;
+	const char *data = "a,\"b,\"\"c\"\"\",,张三\r\nxyz\n";
+	struct csv_reader r;
+	csv_reader_init(&r, data, strlen(data));
+	char **values;
+	size_t n, line;
+	assert_int_equal(csv_next(&r, &values, &n, &line), 0);
+	assert_int_equal(n, 4);
+	assert_int_equal(csv_record_len(&r), sizeof("a\0b,\"c\"\0\0张三"));
+	assert_memory_equal(values[0], "a\0b,\"c\"\0\0张三", csv_record_len(&r));
+	for (size_t i = 1; i < n; i++)
+		assert_ptr_equal(values[i], values[i - 1] + strlen(values[i - 1]) + 1);
+	assert_int_equal(csv_next(&r, &values, &n, &line), 0);
+	assert_int_equal(csv_record_len(&r), 4);
+	assert_string_equal(values[0], "xyz");
+	csv_reader_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_neutralized),
 	    cmocka_unit_test(test_round_trip),
+	    cmocka_unit_test(test_record_block),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
