@@ -137,22 +137,24 @@ int csv_next(struct csv_reader *r, char ***fields, size_t *n, size_t *line)
 			}
 			if (r->p < r->end && *r->p != ',' && *r->p != '\r' && *r->p != '\n')
 				return LD_EINPUT;
+			if ((rc = buf_put(r, '\0')))
+				return rc;
 		} else {
 			/* An unquoted field: up to a comma or the end of the line, copied at once
-			 * (if any: before the first byte the buffer may not exist yet). */
-			const char *from = r->p;
-			while (r->p < r->end && *r->p != ',' && *r->p != '\r' && *r->p != '\n')
-				r->p++;
-			size_t len = (size_t)(r->p - from);
-			if (len) {
-				if ((rc = buf_room(r, len)))
-					return rc;
-				memcpy(r->buf + r->buf_len, from, len);
-				r->buf_len += len;
-			}
+			 * with its NUL. A byte above ',' ends no field (letters, digits, '-', and
+			 * every byte of a character beyond ASCII). */
+			const char *from = r->p, *p = from;
+			while (p < r->end &&
+			       ((unsigned char)*p > ',' || (*p != ',' && *p != '\r' && *p != '\n')))
+				p++;
+			size_t len = (size_t)(p - from);
+			if ((rc = buf_room(r, len + 1)))
+				return rc;
+			memcpy(r->buf + r->buf_len, from, len);
+			r->buf_len += len;
+			r->buf[r->buf_len++] = '\0';
+			r->p = p;
 		}
-		if ((rc = buf_put(r, '\0')))
-			return rc;
 		if (r->p < r->end && *r->p == ',') {
 			r->p++;
 			if (nf == sizeof(starts) / sizeof(starts[0]))
