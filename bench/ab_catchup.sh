@@ -11,7 +11,8 @@
 # head counts all N events (polled every 5 ms by bench_sync wait); then stopped. A stays up with
 # BUILD_X throughout. Prints one line per run (build, seconds, B's CPU seconds, B's peak VmHWM in
 # KiB) and, at the end, the median and the runs each build won. Sites under BENCH_TMPDIR (default
-# /var/tmp), removed on exit.
+# /var/tmp), removed on exit. AB_WRAP: a command B runs under, as in ab_import.sh (valgrind's
+# callgrind: counts the machine's noise does not move).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -37,9 +38,12 @@ run() { # BUILD: one catch-up of B from the copy; sets RUN to "seconds cpu hwm"
   warm_memory # lib.sh: each round meets memory in the same state
   local t0 cpu
   t0=$(date +%s%N)
-  "$1/server/liudongd" -c "$WORK/b/liudongd.conf" 2>>"$WORK/b.log" &
+  # shellcheck disable=SC2086 # AB_WRAP: words
+  ${AB_WRAP:-} "$1/server/liudongd" -c "$WORK/b/liudongd.conf" 2>>"$WORK/b.log" &
   PB=$!
-  for _ in $(seq 400); do b site >/dev/null 2>&1 && break; sleep 0.01; done
+  local tries=400
+  [ -z "${AB_WRAP:-}" ] || tries=3000 # valgrind starts slowly
+  for _ in $(seq "$tries"); do b site >/dev/null 2>&1 && break; sleep 0.01; done
   kill -0 "$PB" 2>/dev/null || die "B ($1) exited at its start: $(tail -n 1 "$WORK/b.log")"
   "$BENCH_SYNC" wait --socket "$WORK/b/liudongd.sock" --head $((base + N)) --base "$base" \
     --poll-ms 5 --sample-ms 100 --stall 120 --pid "b=$PB" --json >"$WORK/wait.json" ||
