@@ -210,7 +210,8 @@ static void registered_out_state(const Ld__Event *ev, Ld__MemberState *st, Ld__O
 
 /*
  * The fields of a new member's state that hold his seq (first_seq 7, last_seq 8, history 9, all
- * SEQ), as protobuf-c packs them, at P (room for seq_fields_len); returns the byte after them.
+ * SEQ), as protobuf-c packs them, at P (room for 34 bytes: three tags, three varints, history's
+ * length); returns the byte after them.
  */
 static uint8_t *put_seq_fields(uint8_t *p, uint64_t seq)
 {
@@ -223,36 +224,25 @@ static uint8_t *put_seq_fields(uint8_t *p, uint64_t seq)
 	return pbwire_put_varint(p, seq);
 }
 
-static size_t seq_fields_len(uint64_t seq)
-{
-	return 3 * pbwire_varint_size(seq) + 4; /* and the three tags and history's length */
-}
-
 /*
  * ST (registered_out_state's, a member new here) put with SEQ from H->ahead, packed ahead
- * (fold_state_ahead): the seq fields (7-9) after its rest (a new member's state has no field
- * above them), then laid out with his record (1) and registration (5): the bytes
- * member_put_spliced packs.
+ * (fold_state_ahead): its rest laid out with his record (1) and registration (5) where
+ * fold_state_ahead found they go, then the seq fields (7-9: a new member's state has no field
+ * above them, and neither splice goes after them): the bytes member_put_spliced packs.
  */
 static int member_put_ahead(struct store_txn *txn, struct fold_hint *h, const Ld__Event *ev,
 			    Ld__MemberState *st, uint64_t seq)
 {
 	const struct fold_state_ahead *a = h->ahead;
-	uint8_t stack[1024];
-	size_t len = a->rest_len + seq_fields_len(seq);
-	uint8_t *rest = len <= sizeof(stack) ? stack : malloc(len);
-	if (!rest)
-		return -ENOMEM;
+	uint8_t tail[3 * 10 + 4];
+	size_t tail_len = (size_t)(put_seq_fields(tail, seq) - tail);
 	uint64_t history[1] = {seq};
 	st->first_seq = st->last_seq = seq;
 	st->history = history; /* ST as put, for the route (on this stack: not kept past here) */
 	st->n_history = 1;
-	memcpy(rest, a->rest, a->rest_len);
-	put_seq_fields(rest + a->rest_len, seq);
 	struct member_room mr = {txn, st->info->id, strlen(st->info->id)};
-	int rc = pbwire_splice_into(rest, len, a->sp, a->n_sp, member_reserve, &mr);
-	if (rest != stack)
-		free(rest);
+	int rc = pbwire_splice_at(a->rest, a->rest_len, a->sp, a->at, a->n_sp, tail, tail_len,
+				  member_reserve, &mr);
 	if (rc == 0)
 		state_put_done(h, ev, st);
 	st->history = NULL;
@@ -295,6 +285,8 @@ int fold_state_ahead(const Ld__Event *ev, const uint8_t *ev_bytes, size_t ev_len
 		return LD_ENOTFOUND; /* not as packed: the fold packs it whole */
 	struct ahead_room r = {out, reserve, ctx};
 	int rc = pbwire_pack_rest(&st.base, out->sp, out->n_sp, ahead_reserve, &r);
+	if (rc == 0)
+		pbwire_splice_points(out->rest, out->rest_len, out->sp, out->n_sp, out->at);
 	if (rc)
 		memset(out, 0, sizeof(*out));
 	return rc == -EINVAL ? LD_ENOTFOUND : rc;

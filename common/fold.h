@@ -55,6 +55,7 @@ struct fold_state_ahead {
 	const uint8_t *rest; /* REST_LEN bytes, in the room fold_state_ahead was given */
 	size_t rest_len;
 	struct pbwire_splice sp[2];
+	size_t at[2]; /* where in REST each of SP goes (pbwire_splice_points) */
 	size_t n_sp;
 };
 

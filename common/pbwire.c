@@ -197,29 +197,55 @@ int pbwire_pack_rest(ProtobufCMessage *m, const struct pbwire_splice *sp, size_t
 	return rc == 1 ? -EINVAL : rc;
 }
 
-int pbwire_splice_into(const uint8_t *rest, size_t len, const struct pbwire_splice *sp, size_t n,
-		       pbwire_reserve_fn reserve, void *ctx)
+void pbwire_splice_points(const uint8_t *rest, size_t len, const struct pbwire_splice *sp, size_t n,
+			  size_t *at)
 {
-	size_t total = len;
-	for (size_t i = 0; i < n; i++)
-		total += splice_size(&sp[i]);
-	uint8_t *room;
-	int rc = reserve(ctx, total, &room);
-	if (rc)
-		return rc;
 	/* Each splice goes before the first packed field with a higher number. */
 	const uint8_t *p = rest, *end = rest + len;
 	struct pbwire_field f;
 	size_t j = 0;
-	while (pbwire_next(&p, end, &f) == 1) {
+	while (j < n && pbwire_next(&p, end, &f) == 1)
 		while (j < n && sp[j].number < f.number)
-			room = put_splice(room, &sp[j++]);
-		memcpy(room, f.start, (size_t)(f.end - f.start));
-		room += f.end - f.start;
-	}
+			at[j++] = (size_t)(f.start - rest);
 	while (j < n)
-		room = put_splice(room, &sp[j++]);
+		at[j++] =
+		    len; /* after them all (or after a field not well formed: REST stays whole) */
+}
+
+int pbwire_splice_at(const uint8_t *rest, size_t len, const struct pbwire_splice *sp,
+		     const size_t *at, size_t n, const uint8_t *tail, size_t tail_len,
+		     pbwire_reserve_fn reserve, void *ctx)
+{
+	size_t total = len + tail_len;
+	for (size_t i = 0; i < n; i++) {
+		if (at[i] > len || (i && at[i] < at[i - 1]))
+			return -EINVAL;
+		total += splice_size(&sp[i]);
+	}
+	uint8_t *room;
+	int rc = reserve(ctx, total, &room);
+	if (rc)
+		return rc;
+	size_t from = 0;
+	for (size_t i = 0; i < n; i++) {
+		memcpy(room, rest + from, at[i] - from);
+		room = put_splice(room + (at[i] - from), &sp[i]);
+		from = at[i];
+	}
+	memcpy(room, rest + from, len - from);
+	if (tail_len)
+		memcpy(room + (len - from), tail, tail_len);
 	return 0;
+}
+
+int pbwire_splice_into(const uint8_t *rest, size_t len, const struct pbwire_splice *sp, size_t n,
+		       pbwire_reserve_fn reserve, void *ctx)
+{
+	size_t at[MAX_SPLICES];
+	if (n > MAX_SPLICES)
+		return -EINVAL;
+	pbwire_splice_points(rest, len, sp, n, at);
+	return pbwire_splice_at(rest, len, sp, at, n, NULL, 0, reserve, ctx);
 }
 
 /* Where pbwire_pack_spliced packs the rest: on its stack if it fits, else the heap. */

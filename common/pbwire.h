@@ -82,3 +82,16 @@ int pbwire_pack_rest(ProtobufCMessage *m, const struct pbwire_splice *sp, size_t
 		     pbwire_reserve_fn reserve, void *ctx);
 int pbwire_splice_into(const uint8_t *rest, size_t len, const struct pbwire_splice *sp, size_t n,
 		       pbwire_reserve_fn reserve, void *ctx);
+
+/*
+ * pbwire_splice_into in two steps, for REST laid out again and again (a state packed ahead of the
+ * writer): pbwire_splice_points puts in AT[i] the offset in REST where SP[i] goes (N of them, at
+ * most 4 for pbwire_splice_into); pbwire_splice_at lays REST out with them there, then TAIL
+ * (TAIL_LEN bytes, NULL if 0: fields numbered above all others). pbwire_splice_at returns 0,
+ * -EINVAL for points out of order or past LEN, or RESERVE's failure.
+ */
+void pbwire_splice_points(const uint8_t *rest, size_t len, const struct pbwire_splice *sp, size_t n,
+			  size_t *at);
+int pbwire_splice_at(const uint8_t *rest, size_t len, const struct pbwire_splice *sp,
+		     const size_t *at, size_t n, const uint8_t *tail, size_t tail_len,
+		     pbwire_reserve_fn reserve, void *ctx);

@@ -145,6 +145,32 @@ static void assert_splice_is_pack(Ld__MemberState *st)
 	assert_int_equal(pbwire_splice_into(rest.bytes, rest.len, sp, n, reserve, &whole), 0);
 	assert_int_equal(whole.len, want_len);
 	assert_memory_equal(whole.bytes, want, want_len);
+	/* With where the splices go found once, and a tail of fields after all (here: a varint
+	 * field 99): the same bytes, then the tail. */
+	size_t at[2];
+	pbwire_splice_points(rest.bytes, rest.len, sp, n, at);
+	const uint8_t tail[] = {0x98, 0x06, 0x2a}; /* field 99, varint 42 */
+	struct room laid = {0};
+	assert_int_equal(
+	    pbwire_splice_at(rest.bytes, rest.len, sp, at, n, tail, sizeof(tail), reserve, &laid),
+	    0);
+	assert_int_equal(laid.len, want_len + sizeof(tail));
+	assert_memory_equal(laid.bytes, want, want_len);
+	assert_memory_equal(laid.bytes + want_len, tail, sizeof(tail));
+	free(laid.bytes);
+	if (n == 2) { /* points out of order, or past the rest: refused, nothing reserved */
+		size_t bad[2] = {at[1] + 1, at[1]};
+		struct room none = {0};
+		assert_int_equal(
+		    pbwire_splice_at(rest.bytes, rest.len, sp, bad, n, NULL, 0, reserve, &none),
+		    -EINVAL);
+		bad[0] = 0;
+		bad[1] = rest.len + 1;
+		assert_int_equal(
+		    pbwire_splice_at(rest.bytes, rest.len, sp, bad, n, NULL, 0, reserve, &none),
+		    -EINVAL);
+		assert_int_equal(none.calls, 0);
+	}
 	free(rest.bytes);
 	free(whole.bytes);
 	free(want);
