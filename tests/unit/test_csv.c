@@ -55,6 +55,15 @@ static void test_neutralized(void **state)
 	assert_written("a,b", "\"a,b\"");
 }
 
+/* Start R on DATA (NUL-terminated) and read its first record into *VALUES (*N of them). */
+static void first_record(struct csv_reader *r, const char *data, char ***values, size_t *n)
+{
+	size_t line;
+	csv_reader_init(r, data, strlen(data));
+	assert_int_equal(csv_next(r, values, n, &line), 0);
+	assert_int_equal(line, 1);
+}
+
 static void test_round_trip(void **state)
 {
 	(void)state;
@@ -67,10 +76,9 @@ static void test_round_trip(void **state)
 		char rec[256];
 		snprintf(rec, sizeof(rec), "%s,x\r\n", w);
 		struct csv_reader r;
-		csv_reader_init(&r, rec, strlen(rec));
 		char **values;
-		size_t n, line;
-		assert_int_equal(csv_next(&r, &values, &n, &line), 0);
+		size_t n;
+		first_record(&r, rec, &values, &n);
 		assert_int_equal(n, 2);
 		assert_string_equal(csv_cell_value(values[0]), fields[i]);
 		assert_string_equal(values[1], "x");
@@ -89,10 +97,9 @@ static void test_record_block(void **state)
 	(void)state;
 	const char *data = "a,\"b,\"\"c\"\"\",,张三\r\nxyz\n";
 	struct csv_reader r;
-	csv_reader_init(&r, data, strlen(data));
 	char **values;
 	size_t n, line;
-	assert_int_equal(csv_next(&r, &values, &n, &line), 0);
+	first_record(&r, data, &values, &n);
 	assert_int_equal(n, 4);
 	assert_int_equal(csv_record_len(&r), sizeof("a\0b,\"c\"\0\0张三"));
 	assert_memory_equal(values[0], "a\0b,\"c\"\0\0张三", csv_record_len(&r));
