@@ -102,17 +102,56 @@ static int buf_put(struct csv_reader *r, char c)
 	return rc;
 }
 
+#define MAX_FIELDS 1024
+
+/*
+ * The record at R->p if it holds no quote (most do): its bytes up to the line's end copied at
+ * once, its commas made NULs (STARTS[*NF...] where its fields begin), R moved past its end.
+ * Returns 1, 0 if it holds a quote (read it field by field), LD_EINPUT for more than MAX_FIELDS
+ * fields, or -ENOMEM.
+ */
+static int record_plain(struct csv_reader *r, size_t *starts, size_t *nf)
+{
+	const char *p = r->p, *stop = memchr(p, '\n', (size_t)(r->end - p));
+	stop = stop ? stop : r->end;
+	const char *cr = memchr(p, '\r', (size_t)(stop - p));
+	stop = cr ? cr : stop;
+	if (memchr(p, '"', (size_t)(stop - p)))
+		return 0;
+	size_t len = (size_t)(stop - p);
+	int rc = buf_room(r, len + 1);
+	if (rc)
+		return rc;
+	char *b = r->buf;
+	memcpy(b, p, len);
+	b[len] = '\0';
+	for (size_t i = 0; i < len; i++) {
+		if (b[i] != ',')
+			continue;
+		if (*nf == MAX_FIELDS)
+			return LD_EINPUT;
+		b[i] = '\0';
+		starts[(*nf)++] = i + 1;
+	}
+	r->buf_len = len + 1;
+	r->p = stop;
+	return 1;
+}
+
 int csv_next(struct csv_reader *r, char ***fields, size_t *n, size_t *line)
 {
 	if (r->p >= r->end)
 		return LD_ENOTFOUND;
 	*line = r->line;
 	r->buf_len = 0;
-	size_t starts[1024];
+	size_t starts[MAX_FIELDS];
 	size_t nf = 0;
 	starts[nf++] = 0;
-	int rc = 0;
-	for (;;) {
+	int rc = record_plain(r, starts, &nf);
+	if (rc < 0)
+		return rc;
+	/* A record with a quote: field by field. */
+	for (bool quoted = rc == 0; quoted;) {
 		if (r->p < r->end && *r->p == '"') {
 			/* A quoted field: up to the closing quote, "" is a quote, newlines kept. */
 			r->p++;
@@ -157,19 +196,19 @@ int csv_next(struct csv_reader *r, char ***fields, size_t *n, size_t *line)
 		}
 		if (r->p < r->end && *r->p == ',') {
 			r->p++;
-			if (nf == sizeof(starts) / sizeof(starts[0]))
+			if (nf == MAX_FIELDS)
 				return LD_EINPUT;
 			starts[nf++] = r->buf_len;
 			continue;
 		}
-		/* End of record: CRLF, LF, CR, or the end of the data. */
-		if (r->p < r->end && *r->p == '\r')
-			r->p++;
-		if (r->p < r->end && *r->p == '\n')
-			r->p++;
-		r->line++;
 		break;
 	}
+	/* End of record: CRLF, LF, CR, or the end of the data. */
+	if (r->p < r->end && *r->p == '\r')
+		r->p++;
+	if (r->p < r->end && *r->p == '\n')
+		r->p++;
+	r->line++;
 	if (nf > r->cap_fields) {
 		char **f = realloc(r->fields, nf * sizeof(*f));
 		if (!f)

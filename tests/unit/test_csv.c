@@ -111,12 +111,73 @@ static void test_record_block(void **state)
 	csv_reader_free(&r);
 }
 
+/* Read DATA's records and check each is WANT's (fields joined by '|', "" for none) at its line. */
+static void assert_records(const char *data, const char *const *want, const size_t *lines)
+{
+	struct csv_reader r;
+	csv_reader_init(&r, data, strlen(data));
+	char **values;
+	size_t n, line, k = 0;
+	while (csv_next(&r, &values, &n, &line) == 0) {
+		char got[256] = "";
+		for (size_t i = 0; i < n; i++)
+			snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%s", i ? "|" : "",
+				 values[i]);
+		assert_non_null(want[k]);
+		assert_string_equal(got, want[k]);
+		assert_int_equal(line, lines[k]);
+		k++;
+	}
+	assert_null(want[k]);
+	csv_reader_free(&r);
+}
+
+/*
+ * Records end at CRLF, LF, a CR alone or the end of the data, whether they hold a quote (read
+ * field by field) or not (copied whole); a quoted field keeps its newlines and commas.
+ */
+static void test_record_ends(void **state)
+{
+	(void)state;
+	const char *plain = "a,b\r\nc,,d\n\ne\rf,张三,";
+	const char *const want_plain[] = {"a|b", "c||d", "", "e", "f|张三|", NULL};
+	const size_t lines_plain[] = {1, 2, 3, 4, 5};
+	assert_records(plain, want_plain, lines_plain);
+	const char *quoted = "\"a\",b\r\nc,\"\",d\n\"x\ny,z\"\re,\"f\"\"\"";
+	const char *const want_quoted[] = {"a|b", "c||d", "x\ny,z", "e|f\"", NULL};
+	const size_t lines_quoted[] = {1, 2, 3, 5};
+	assert_records(quoted, want_quoted, lines_quoted);
+	/* At most 1024 fields, with a quote or without. */
+	static char many[2 * 1025 + 8];
+	for (int quote = 0; quote < 2; quote++) {
+		for (size_t fields = 1024; fields <= 1025; fields++) {
+			char *p = many;
+			if (quote)
+				p += sprintf(p, "\"q\",");
+			for (size_t i = quote; i < fields; i++)
+				*p++ = 'x', *p++ = ',';
+			p[-1] = '\n';
+			*p = '\0';
+			struct csv_reader r;
+			csv_reader_init(&r, many, strlen(many));
+			char **values;
+			size_t n, line;
+			int rc = csv_next(&r, &values, &n, &line);
+			assert_int_equal(rc, fields == 1024 ? 0 : LD_EINPUT);
+			if (rc == 0)
+				assert_int_equal(n, 1024);
+			csv_reader_free(&r);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_neutralized),
 	    cmocka_unit_test(test_round_trip),
 	    cmocka_unit_test(test_record_block),
+	    cmocka_unit_test(test_record_ends),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
