@@ -1,5 +1,6 @@
 /* csv.c: see csv.h. */
 #include "csv.h"
+#include "i18n.h"
 #include "lderr.h"
 
 #include <errno.h>
@@ -104,6 +105,12 @@ static int buf_put(struct csv_reader *r, char c)
 
 #define MAX_FIELDS 1024
 
+static int too_many(struct csv_reader *r)
+{
+	r->why = N_("the line has more than 1024 fields");
+	return LD_EINPUT;
+}
+
 /*
  * The record at R->p if it holds no quote (most do): its bytes up to the line's end copied at
  * once, its commas made NULs (STARTS[*NF...] where its fields begin), R moved past its end.
@@ -129,7 +136,7 @@ static int record_plain(struct csv_reader *r, size_t *starts, size_t *nf)
 		if (b[i] != ',')
 			continue;
 		if (*nf == MAX_FIELDS)
-			return LD_EINPUT;
+			return too_many(r);
 		b[i] = '\0';
 		starts[(*nf)++] = i + 1;
 	}
@@ -156,8 +163,10 @@ int csv_next(struct csv_reader *r, char ***fields, size_t *n, size_t *line)
 			/* A quoted field: up to the closing quote, "" is a quote, newlines kept. */
 			r->p++;
 			for (;;) {
-				if (r->p >= r->end)
+				if (r->p >= r->end) {
+					r->why = N_("a quoted field is not closed");
 					return LD_EINPUT;
+				}
 				if (*r->p == '"') {
 					if (r->p + 1 < r->end && r->p[1] == '"') {
 						rc = buf_put(r, '"');
@@ -174,8 +183,12 @@ int csv_next(struct csv_reader *r, char ***fields, size_t *n, size_t *line)
 				if (rc)
 					return rc;
 			}
-			if (r->p < r->end && *r->p != ',' && *r->p != '\r' && *r->p != '\n')
+			if (r->p < r->end && *r->p != ',' && *r->p != '\r' && *r->p != '\n') {
+				r->why =
+				    N_("text follows a field's closing quote (a quote inside a "
+				       "field is written twice)");
 				return LD_EINPUT;
+			}
 			if ((rc = buf_put(r, '\0')))
 				return rc;
 		} else {
@@ -197,7 +210,7 @@ int csv_next(struct csv_reader *r, char ***fields, size_t *n, size_t *line)
 		if (r->p < r->end && *r->p == ',') {
 			r->p++;
 			if (nf == MAX_FIELDS)
-				return LD_EINPUT;
+				return too_many(r);
 			starts[nf++] = r->buf_len;
 			continue;
 		}

@@ -37,6 +37,8 @@ struct csv_reader {
 	size_t n_fields, cap_fields;
 	char *buf;
 	size_t buf_len, buf_cap;
+	const char
+	    *why; /* after LD_EINPUT from csv_next: what is wrong (English: translate with _) */
 };
 
 /* Start reading DATA (LEN bytes; not copied, must outlive the reader). A BOM is skipped. */
@@ -45,7 +47,8 @@ void csv_reader_init(struct csv_reader *r, const char *data, size_t len);
 /*
  * Read the next record. On 0, *fields (N of them) are NUL-terminated strings valid until the next
  * call; *line is the line the record started on. Returns LD_ENOTFOUND at the end, LD_EINPUT for a
- * quote that is never closed or text after a closing quote (*line says where), -ENOMEM.
+ * quote that is never closed, text after a closing quote or more than 1024 fields (*line says
+ * where, R->why what), -ENOMEM.
  */
 int csv_next(struct csv_reader *r, char ***fields, size_t *n, size_t *line);
 

@@ -626,10 +626,8 @@ static int judge_rows(struct judge *j, struct store_txn *txn, struct csv_reader 
 	if (rc == LD_ENOTFOUND) /* the end of the file */
 		return 0;
 	if (rc == LD_EINPUT)
-		return request_fail(rq, LD_EINPUT,
-				    "%s, line %zu: a quoted field is not closed; nothing "
-				    "was imported",
-				    j->file, line);
+		return request_fail(rq, LD_EINPUT, "%s, line %zu: %s; nothing was imported",
+				    j->file, line, _(reader->why));
 	return rc;
 }
 

@@ -86,6 +86,21 @@ assert_exit 0 ld c import members "$T/good.csv"
 assert_eq "$(jget "$(ld c --json member show "$(make_idno 320583 19810101 021)")" 'd["name"]')" 王五 \
 	"an imported name, trimmed"
 
+log "import: a file that is not CSV says where and why, and imports nothing"
+header='id,name,sex,birth,joined,kind,branch,dues_category,income,phone,to,place,reason,from,until,fixed_place,employer'
+row="$(make_idno 320583 19840101 051),孙八,M,1984-01-01,2004-01-01,full,001,student,,,,,,,,,"
+printf '%s\r\n' "$header" "$row" "$(make_idno 320583 19850101 061),\"周九,M" >"$T/open.csv"
+printf '%s\r\n' "$header" "$row" "$(make_idno 320583 19850101 061),\"周\"九,M,1985-01-01" >"$T/after.csv"
+printf '%s\r\n' "$header" "$row" "$(python3 -c 'print("x," * 1100)')" >"$T/wide.csv"
+for f in open:"a quoted field is not closed" \
+	after:"text follows a field's closing quote (a quote inside a field is written twice)" \
+	wide:"the line has more than 1024 fields"; do
+	run ld c import members "$T/${f%%:*}.csv"
+	assert_eq "$RC" 3 "exit code of ${f%%:*}.csv"
+	assert_contains "$ERR" "${f%%:*}.csv, line 3: ${f#*:}; nothing was imported" "why ${f%%:*}.csv is refused"
+done
+assert_exit 4 ld c member show "$(make_idno 320583 19840101 051)"
+
 # ---------------------------------------------------------------------------------------------
 log "--operator: 1 to 64 characters, at the CLI and at the daemon"
 audit_rows() {

@@ -166,8 +166,27 @@ static void test_record_ends(void **state)
 			assert_int_equal(rc, fields == 1024 ? 0 : LD_EINPUT);
 			if (rc == 0)
 				assert_int_equal(n, 1024);
+			else
+				assert_string_equal(r.why, "the line has more than 1024 fields");
 			csv_reader_free(&r);
 		}
+	}
+	/* What else is not CSV, and why (at the line its record starts on). */
+	const struct {
+		const char *data, *why;
+	} bad[] = {
+	    {"a,b\n\"c,d\n", "a quoted field is not closed"},
+	    {"a,b\n\"c\"d,e\n",
+	     "text follows a field's closing quote (a quote inside a field is written twice)"}};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct csv_reader r;
+		char **values;
+		size_t n, line;
+		first_record(&r, bad[i].data, &values, &n);
+		assert_int_equal(csv_next(&r, &values, &n, &line), LD_EINPUT);
+		assert_int_equal(line, 2);
+		assert_string_equal(r.why, bad[i].why);
+		csv_reader_free(&r);
 	}
 }
 
