@@ -297,14 +297,6 @@ static uint8_t *head_varint(uint8_t *p, uint32_t number, uint64_t v)
 	return pbwire_put_varint(p, v);
 }
 
-static uint8_t *head_bytes(uint8_t *p, uint32_t number, const void *data, size_t len)
-{
-	p = pbwire_put_varint(p, (uint64_t)number << 3 | 2);
-	p = pbwire_put_varint(p, len);
-	memcpy(p, data, len);
-	return p + len;
-}
-
 /* EV's header packed into OUT; its length, or 0 if it does not fit HEAD_ROOM. */
 static size_t head_pack(const Ld__Event *ev, uint8_t out[HEAD_ROOM])
 {
@@ -315,15 +307,15 @@ static size_t head_pack(const Ld__Event *ev, uint8_t out[HEAD_ROOM])
 		return 0;
 	uint8_t *p = out;
 	if (ev->origin.len)
-		p = head_bytes(p, 1, ev->origin.data, ev->origin.len);
+		p = pbwire_put_bytes(p, 1, ev->origin.data, ev->origin.len);
 	p = head_varint(p, 2, ev->origin_seq);
 	p = head_varint(p, 3, (uint64_t)(int64_t)ev->date);
 	p = head_varint(p, 4, (uint64_t)ev->time_ms);
 	if (member)
-		p = head_bytes(p, 5, ev->member, member);
+		p = pbwire_put_bytes(p, 5, ev->member, member);
 	p = head_varint(p, 6, (uint64_t)(int64_t)ev->kind);
 	if (op)
-		p = head_bytes(p, 7, ev->operator_, op);
+		p = pbwire_put_bytes(p, 7, ev->operator_, op);
 	return (size_t)(p - out);
 }
 
@@ -339,15 +331,8 @@ static int event_pack(Ld__Event *ev, const struct pbwire_splice *payload, struct
 	if (!n)
 		return pbwire_pack_spliced(&ev->base, payload, payload ? 1 : 0, event_reserve,
 					   room);
-	uint64_t tag = (uint64_t)payload->number << 3 | 2;
-	size_t len = n + pbwire_varint_size(tag) + pbwire_varint_size(payload->len) + payload->len;
-	uint8_t *p;
-	int rc = event_reserve(room, len, &p);
-	if (rc)
-		return rc;
-	memcpy(p, head, n);
-	head_bytes(p + n, payload->number, payload->bytes, payload->len);
-	return 0;
+	/* The payload after the header: its number is above all of the header's. */
+	return pbwire_splice_at(head, n, payload, &n, 1, NULL, 0, event_reserve, room);
 }
 
 int eventlog_commit_known(struct store_txn *txn, const uint8_t site_id[LD_SITE_ID_BYTES],

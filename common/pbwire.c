@@ -110,12 +110,17 @@ static size_t splice_size(const struct pbwire_splice *s)
 	       s->len;
 }
 
+uint8_t *pbwire_put_bytes(uint8_t *out, uint32_t number, const void *bytes, size_t len)
+{
+	out = pbwire_put_varint(out, (uint64_t)number << 3 | 2);
+	out = pbwire_put_varint(out, len);
+	memcpy(out, bytes, len);
+	return out + len;
+}
+
 static uint8_t *put_splice(uint8_t *out, const struct pbwire_splice *s)
 {
-	out = pbwire_put_varint(out, (uint64_t)s->number << 3 | 2);
-	out = pbwire_put_varint(out, s->len);
-	memcpy(out, s->bytes, s->len);
-	return out + s->len;
+	return pbwire_put_bytes(out, s->number, s->bytes, s->len);
 }
 
 /* M packed whole into room from RESERVE. */
@@ -207,9 +212,9 @@ void pbwire_splice_points(const uint8_t *rest, size_t len, const struct pbwire_s
 	while (j < n && pbwire_next(&p, end, &f) == 1)
 		while (j < n && sp[j].number < f.number)
 			at[j++] = (size_t)(f.start - rest);
+	/* After them all (or after a field not well formed: REST stays whole). */
 	while (j < n)
-		at[j++] =
-		    len; /* after them all (or after a field not well formed: REST stays whole) */
+		at[j++] = len;
 }
 
 int pbwire_splice_at(const uint8_t *rest, size_t len, const struct pbwire_splice *sp,

@@ -44,6 +44,9 @@ int pbwire_find(const uint8_t *bytes, size_t len, uint32_t number, struct pbwire
 size_t pbwire_varint_size(uint64_t v);
 uint8_t *pbwire_put_varint(uint8_t *out, uint64_t v);
 
+/* The length-delimited field NUMBER holding LEN BYTES written at OUT; returns the byte after it. */
+uint8_t *pbwire_put_bytes(uint8_t *out, uint32_t number, const void *bytes, size_t len);
+
 /* A sub-message field of a message whose packed bytes are known. */
 struct pbwire_splice {
 	uint32_t number;      /* the field: a singular sub-message (a oneof's: the one set) */
