@@ -193,11 +193,9 @@ int csv_next(struct csv_reader *r, char ***fields, size_t *n, size_t *line)
 				return rc;
 		} else {
 			/* An unquoted field: up to a comma or the end of the line, copied at once
-			 * with its NUL. A byte above ',' ends no field (letters, digits, '-', and
-			 * every byte of a character beyond ASCII). */
+			 * with its NUL. */
 			const char *from = r->p, *p = from;
-			while (p < r->end &&
-			       ((unsigned char)*p > ',' || (*p != ',' && *p != '\r' && *p != '\n')))
+			while (p < r->end && *p != ',' && *p != '\r' && *p != '\n')
 				p++;
 			size_t len = (size_t)(p - from);
 			if ((rc = buf_room(r, len + 1)))

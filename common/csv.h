@@ -37,8 +37,8 @@ struct csv_reader {
 	size_t n_fields, cap_fields;
 	char *buf;
 	size_t buf_len, buf_cap;
-	const char
-	    *why; /* after LD_EINPUT from csv_next: what is wrong (English: translate with _) */
+	/* After LD_EINPUT from csv_next: what is wrong (English: translate with _). */
+	const char *why;
 };
 
 /* Start reading DATA (LEN bytes; not copied, must outlive the reader). A BOM is skipped. */

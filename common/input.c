@@ -49,13 +49,12 @@ static bool ascii_solid(unsigned char c)
 	return c > ' ' && c < 0x7f;
 }
 
-/* The well-formed character of N bytes at S is one trimming keeps (printable, not white space). */
-static bool kept(const char *s, size_t n)
+/* Is the character at S well formed (*N: its bytes) and one trimming keeps (printable)? */
+static bool kept(const char *s, size_t *n)
 {
 	uint32_t cp;
-	if (n == 1)
-		return ascii_solid((unsigned char)*s);
-	return utf8_char(s, &cp) == n && !is_space(cp);
+	*n = utf8_char(s, &cp);
+	return *n == 1 ? ascii_solid((unsigned char)cp) : *n && !is_space(cp);
 }
 
 char *input_trim(char *s)
@@ -68,12 +67,10 @@ char *input_trim(char *s)
 		return s;
 	if (ascii_solid((unsigned char)s[0]) && ascii_solid((unsigned char)s[len - 1]))
 		return s;
-	size_t last = len - 1;
+	size_t last = len - 1, edge;
 	while (last > 0 && len - last < 4 && ((unsigned char)s[last] & 0xc0) == 0x80)
 		last--;
-	uint32_t lead;
-	size_t lead_n = (unsigned char)s[0] < 0x80 ? 1 : utf8_char(s, &lead);
-	if (lead_n && kept(s, lead_n) && kept(s + last, len - last))
+	if (kept(s, &edge) && kept(s + last, &edge) && edge == len - last)
 		return s;
 	/* One pass: is it text (else it is left as it is, for the checks to refuse), and where
 	 * do its first and last characters that are not white space lie. */
