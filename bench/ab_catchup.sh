@@ -38,13 +38,7 @@ run() { # BUILD: one catch-up of B from the copy; sets RUN to "seconds cpu hwm"
   warm_memory # lib.sh: each round meets memory in the same state
   local t0 cpu
   t0=$(date +%s%N)
-  # shellcheck disable=SC2086 # AB_WRAP: words
-  ${AB_WRAP:-} "$1/server/liudongd" -c "$WORK/b/liudongd.conf" 2>>"$WORK/b.log" &
-  PB=$!
-  local tries=400
-  [ -z "${AB_WRAP:-}" ] || tries=3000 # valgrind starts slowly
-  for _ in $(seq "$tries"); do b site >/dev/null 2>&1 && break; sleep 0.01; done
-  kill -0 "$PB" 2>/dev/null || die "B ($1) exited at its start: $(tail -n 1 "$WORK/b.log")"
+  ab_start b "$1" # lib.sh: under AB_WRAP if set
   "$BENCH_SYNC" wait --socket "$WORK/b/liudongd.sock" --head $((base + N)) --base "$base" \
     --poll-ms 5 --sample-ms 100 --stall 120 --pid "b=$PB" --json >"$WORK/wait.json" ||
     die "B did not apply all $N events"

@@ -35,13 +35,7 @@ run() { # BUILD: one import at A from the copy; sets RUN to "seconds cpu hwm"
   rm -rf "$WORK/a"
   cp -a "$WORK/a0" "$WORK/a"
   sync
-  # shellcheck disable=SC2086 # AB_WRAP: words
-  ${AB_WRAP:-} "$1/server/liudongd" -c "$WORK/a/liudongd.conf" 2>>"$WORK/a.log" &
-  PA=$!
-  local tries=400
-  [ -z "${AB_WRAP:-}" ] || tries=3000 # valgrind starts slowly
-  for _ in $(seq "$tries"); do a site >/dev/null 2>&1 && break; sleep 0.01; done
-  kill -0 "$PA" 2>/dev/null || die "A ($1) exited at its start: $(tail -n 1 "$WORK/a.log")"
+  ab_start a "$1" # lib.sh: under AB_WRAP if set
   sleep 0.5
   warm_memory # lib.sh: each round meets memory in the same state
   local t0 t1 cpu0 cpu1 out hwm

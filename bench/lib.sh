@@ -218,6 +218,22 @@ ab_begin() {
   pair_pin
 }
 
+# ab_start KEY BUILD: start site KEY's daemon (a or b) with BUILD, under AB_WRAP if set (a
+# command, e.g. valgrind), and wait until it answers; sets PA or PB.
+ab_start() {
+  local key=$1 build=$2 pid tries=400
+  # shellcheck disable=SC2086 # AB_WRAP: words
+  ${AB_WRAP:-} "$build/server/liudongd" -c "$WORK/$key/liudongd.conf" 2>>"$WORK/$key.log" &
+  pid=$!
+  if [ "$key" = a ]; then PA=$pid; else PB=$pid; fi
+  [ -z "${AB_WRAP:-}" ] || tries=3000 # valgrind starts slowly
+  for _ in $(seq "$tries"); do "$key" site >/dev/null 2>&1 && break; sleep 0.01; done
+  kill -0 "$pid" 2>/dev/null && return 0
+  wait "$pid" || true
+  if [ "$key" = a ]; then PA=''; else PB=''; fi # gone: not for ab_cleanup to report again
+  die "site $key ($build) exited at its start: $(tail -n 1 "$WORK/$key.log")"
+}
+
 ab_cleanup() {
   local rc=$?
   [ -z "$PA" ] || stop_pid "liudongd A" "$PA" || rc=1
