@@ -12,6 +12,7 @@
 #include "lderr.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #define SECONDS_PER_DAY	    86400
@@ -155,10 +156,26 @@ char *date_format(int32_t days, char out[LD_DATE_LEN])
 	return out;
 }
 
+static _Thread_local bool today_pinned;
+static _Thread_local int32_t today_held;
+
 int32_t date_today(void)
 {
+	if (today_pinned)
+		return today_held;
 	int64_t now = clock_now_coarse_ms() / 1000;
 	return (int32_t)floor_div(now + SHANGHAI_UTC_OFFSET, SECONDS_PER_DAY);
+}
+
+void date_today_pin(int32_t day)
+{
+	today_held = day;
+	today_pinned = true;
+}
+
+void date_today_unpin(void)
+{
+	today_pinned = false;
 }
 
 int32_t date_add_months(int32_t days, int months)

@@ -36,8 +36,19 @@ int date_parse(const char *s, int32_t *days);
  */
 char *date_format(int32_t days, char out[LD_DATE_LEN]);
 
-/* Today in Asia/Shanghai: the current UTC time plus 8 hours, floored to days. */
+/* Today in Asia/Shanghai: the current UTC time plus 8 hours, floored to days; in a thread
+ * between date_today_pin and date_today_unpin, the day pinned. */
 int32_t date_today(void);
+
+/*
+ * Make DAY today for the calling thread (date_today_pin(date_today()): hold the day): a thread
+ * that judges many rows at once (an import's judges, its reader ahead) judges them all on one day,
+ * and reads the clock once, not three times a row. A row judged on a day that is over by the time
+ * it is written is judged again by the writer, which holds no day (commit.h). Unpin before the
+ * thread does anything else.
+ */
+void date_today_pin(int32_t day);
+void date_today_unpin(void);
 
 /*
  * DAYS plus MONTHS calendar months, clamped to the last day of the target month

@@ -227,6 +227,24 @@ int idno_validate(const char *s, int32_t birth, char sex, char normalized[LD_IDN
 	return 0;
 }
 
+uint64_t idno_key(const char normalized[LD_IDNO_SIZE])
+{
+	uint64_t digits = 0;
+	for (int i = 0; i < LD_IDNO_LEN - 1; i++)
+		digits = digits * 10 + (uint64_t)(normalized[i] - '0');
+	char c = normalized[LD_IDNO_LEN - 1];
+	return digits * 11 + (c == 'X' ? 10 : (uint64_t)(c - '0')); /* < 11e17 < 2^64 */
+}
+
+void idno_of_key(uint64_t key, char out[LD_IDNO_SIZE])
+{
+	uint64_t c = key % 11, digits = key / 11;
+	out[LD_IDNO_LEN - 1] = c == 10 ? 'X' : (char)('0' + c);
+	for (int i = LD_IDNO_LEN - 2; i >= 0; i--, digits /= 10)
+		out[i] = (char)('0' + digits % 10);
+	out[LD_IDNO_LEN] = '\0';
+}
+
 char *idno_mask(const char *s, char out[LD_IDNO_SIZE])
 {
 	size_t n = s ? strnlen(s, LD_IDNO_LEN) : 0;

@@ -38,6 +38,14 @@ int idno_validate(const char *s, int32_t birth, char sex, char normalized[LD_IDN
 		  const char **reason);
 
 /*
+ * A number as idno_validate normalizes it (17 digits, then a digit or 'X') as one integer, for
+ * sorting many (an import's, to find one given twice): numbers in the order strcmp gives them,
+ * equal only when the numbers are. idno_of_key gives the number back (LD_IDNO_SIZE bytes).
+ */
+uint64_t idno_key(const char normalized[LD_IDNO_SIZE]);
+void idno_of_key(uint64_t key, char out[LD_IDNO_SIZE]);
+
+/*
  * Mask S for display: the 6-digit area code and the 3 sequence digits kept, the 8 birth digits and
  * the check character as '*' ("110105********002*"). The default views show the birth year beside
  * it (never the day): the month, the day and the check character stay hidden, ~365 numbers fit

@@ -52,9 +52,9 @@ bool utf8_valid(const char *s, bool lines)
 	return utf8_valid_len(s, strlen(s), lines);
 }
 
-bool utf8_valid_len(const char *s, size_t len, bool lines)
+size_t utf8_valid_prefix(const char *s, size_t len, bool lines)
 {
-	const unsigned char *p = (const unsigned char *)s, *end = p + len;
+	const unsigned char *start = (const unsigned char *)s, *p = start, *end = p + len;
 	while (p < end) {
 		uint64_t w;
 		/* Printable ASCII, most of what is checked: eight bytes at a time. */
@@ -76,13 +76,18 @@ bool utf8_valid_len(const char *s, size_t len, bool lines)
 			continue;
 		}
 		if ((c < 0x20 && c != '\t' && !(lines && (c == '\n' || c == '\r'))) || c == 0x7f)
-			return false;
+			return (size_t)(p - start);
 		size_t n = utf8_seq(p);
 		if (n == 0)
-			return false;
+			return (size_t)(p - start);
 		p += n;
 	}
-	return true;
+	return len;
+}
+
+bool utf8_valid_len(const char *s, size_t len, bool lines)
+{
+	return utf8_valid_prefix(s, len, lines) == len;
 }
 
 char *utf8_one_line(char *s)

@@ -19,6 +19,10 @@ bool utf8_valid(const char *s, bool lines);
  * for a text of many megabytes whose length is known, one pass over it instead of two. */
 bool utf8_valid_len(const char *s, size_t len, bool lines);
 
+/* How many of the LEN bytes at S (S[LEN] a NUL) are valid as utf8_valid_len judges them: LEN, or
+ * where the first byte that is not lies (a file's fault, to name its line). */
+size_t utf8_valid_prefix(const char *s, size_t len, bool lines);
+
 /*
  * Make S (in place) one line of valid UTF-8 that any reader can show: a peer's reason or a text
  * cut to fit a buffer may hold anything. Each byte that does not begin a well-formed character

@@ -215,20 +215,15 @@ static int request_check_text(struct request *rq)
 		return request_fail(rq, LD_EUSAGE,
 				    "only a file's content can be sent as an attachment; update "
 				    "liudong to the daemon's version");
-	if (rq->attached && !utf8_valid_len(rq->attached, rq->attached_len, true))
-		return request_fail(rq, LD_EINPUT,
-				    "the file is not UTF-8 text; save the register as CSV UTF-8");
 	for (size_t i = 0; i < rq->req->n_params; i++) {
 		Ld__Param *p = rq->req->params[i];
-		/* A file's content ("csv") has lines; every other value is one line. */
-		bool lines = strcmp(p->key, "csv") == 0;
-		if (!lines)
-			trim_line_end(p->value); /* a token pasted with its newline */
-		if (!utf8_valid(p->key, false) || !utf8_valid(p->value, lines)) {
-			if (lines)
-				return request_fail(rq, LD_EINPUT,
-						    "the file is not UTF-8 text; save the "
-						    "register as CSV UTF-8");
+		/* A file's content (an import's "csv", attached or not) is checked by the import
+		 * while it hashes the file, on another CPU, naming the line of its first fault
+		 * (cmd_bulk.c, import_text_check). Every other value is one line. */
+		if (strcmp(p->key, "csv") == 0)
+			continue;
+		trim_line_end(p->value); /* a token pasted with its newline */
+		if (!utf8_valid(p->key, false) || !utf8_valid(p->value, false)) {
 			if (strcmp(p->key, "arg") == 0)
 				return request_fail(rq, LD_EINPUT,
 						    "an argument is not UTF-8 text (or has "
@@ -238,8 +233,7 @@ static int request_check_text(struct request *rq)
 					    "characters); set a UTF-8 locale",
 					    utf8_valid(p->key, false) ? p->key : "?");
 		}
-		if (!lines)
-			input_trim(p->value);
+		input_trim(p->value);
 		if ((rc = request_enum_word(rq, p)))
 			return rc;
 	}

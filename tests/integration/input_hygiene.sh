@@ -92,13 +92,30 @@ row="$(make_idno 320583 19840101 051),孙八,M,1984-01-01,2004-01-01,full,001,st
 printf '%s\r\n' "$header" "$row" "$(make_idno 320583 19850101 061),\"周九,M" >"$T/open.csv"
 printf '%s\r\n' "$header" "$row" "$(make_idno 320583 19850101 061),\"周\"九,M,1985-01-01" >"$T/after.csv"
 printf '%s\r\n' "$header" "$row" "$(python3 -c 'print("x," * 1100)')" >"$T/wide.csv"
+# Text that is not UTF-8 (a name typed in GBK), a control character (BEL): the line is named. A
+# file of a megabyte and more is checked beside its hash, on another thread: the same.
+printf '%s\r\n' "$header" "$row" "$(make_idno 320583 19850101 061),$(printf '\xd6\xdc')九,M" >"$T/gbk.csv"
+printf '%s\r\n' "$header" "$row" "$(make_idno 320583 19850101 061),周$(printf '\a')九,M" >"$T/bel.csv"
+python3 - "$T/big.csv" "$header" "$row" <<'PY'
+import sys
+path, header, row = sys.argv[1:]
+with open(path, "wb") as f:
+    f.write((header + "\r\n" + row + "\r\n").encode())
+    f.write(("y," * 60 + "\r\n").encode() * 10997)  # lines 3 to 10999: 1.3 MB
+    f.write(b"\xd6\xdc,M\r\n")  # line 11000
+PY
 for f in open:"a quoted field is not closed" \
 	after:"text follows a field's closing quote (a quote inside a field is written twice)" \
-	wide:"the line has more than 1024 fields"; do
+	wide:"the line has more than 1024 fields" \
+	gbk:"not UTF-8 text, or a control character" bel:"not UTF-8 text, or a control character"; do
 	run ld c import members "$T/${f%%:*}.csv"
 	assert_eq "$RC" 3 "exit code of ${f%%:*}.csv"
-	assert_contains "$ERR" "${f%%:*}.csv, line 3: ${f#*:}; nothing was imported" "why ${f%%:*}.csv is refused"
+	assert_contains "$ERR" "${f%%:*}.csv, line 3: ${f#*:}" "why ${f%%:*}.csv is refused"
+	assert_contains "$ERR" "nothing was imported" "${f%%:*}.csv: nothing imported"
 done
+run ld c import members "$T/big.csv"
+assert_eq "$RC" 3 "exit code of big.csv"
+assert_contains "$ERR" "big.csv, line 11000: not UTF-8 text" "big.csv's fault at its line"
 assert_exit 4 ld c member show "$(make_idno 320583 19840101 051)"
 
 # ---------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <pthread.h>
 #include <string.h>
 #include <time.h>
 
@@ -204,6 +205,28 @@ static void test_today_is_shanghai(void **state)
 	fail_msg("the clock kept turning");
 }
 
+static void *today_elsewhere(void *out)
+{
+	*(int32_t *)out = date_today();
+	return NULL;
+}
+
+/* A day pinned is today for its thread alone, until unpinned. */
+static void test_today_pinned(void **state)
+{
+	(void)state;
+	int32_t real = date_today(), pinned = date_from_ymd(2000, 2, 29), other = 0;
+	date_today_pin(pinned);
+	assert_int_equal(date_today(), pinned);
+	pthread_t t;
+	assert_int_equal(pthread_create(&t, NULL, today_elsewhere, &other), 0);
+	pthread_join(t, NULL);
+	assert_true(other >= real && other <= real + 1); /* the clock's day there */
+	date_today_unpin();
+	int32_t after = date_today();
+	assert_true(after >= real && after <= real + 1);
+}
+
 static void assert_add_months(const char *from, int months, const char *expected)
 {
 	char buf[LD_DATE_LEN];
@@ -307,6 +330,7 @@ int main(void)
 	    cmocka_unit_test(test_parse_bad),
 	    cmocka_unit_test(test_format),
 	    cmocka_unit_test(test_today_is_shanghai),
+	    cmocka_unit_test(test_today_pinned),
 	    cmocka_unit_test(test_add_months_clamps_to_month_end),
 	    cmocka_unit_test(test_month_parse_and_format),
 	    cmocka_unit_test(test_month_of_date),

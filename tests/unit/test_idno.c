@@ -298,6 +298,27 @@ static void test_mask(void **state)
 	assert_string_equal(idno_mask("11010519491231002X99", out), "110105********002*");
 }
 
+/* Keys: back to the number they were made of, in strcmp's order, equal only for equal numbers. */
+static void test_key(void **state)
+{
+	(void)state;
+	const char *numbers[] = {"000000000000000000", "11010519491231002X", "110105194912310029",
+				 "11010519491231003X", "320583198001010211", "999999999999999999",
+				 "99999999999999999X"};
+	const size_t n = sizeof(numbers) / sizeof(numbers[0]);
+	for (size_t i = 0; i < n; i++) {
+		char back[LD_IDNO_SIZE];
+		idno_of_key(idno_key(numbers[i]), back);
+		assert_string_equal(back, numbers[i]);
+		for (size_t j = 0; j < n; j++) {
+			int by_text = strcmp(numbers[i], numbers[j]);
+			uint64_t a = idno_key(numbers[i]), b = idno_key(numbers[j]);
+			assert_int_equal(by_text < 0, a < b);
+			assert_int_equal(by_text == 0, a == b);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -313,6 +334,7 @@ int main(void)
 	    cmocka_unit_test(test_refused_sex),
 	    cmocka_unit_test(test_checked_again),
 	    cmocka_unit_test(test_mask),
+	    cmocka_unit_test(test_key),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -87,22 +87,30 @@ static void test_valid_len(void **state)
 	const char split[] = "ab\xe5\xbc";  /* cut inside a character at the length */
 	assert_false(utf8_valid_len(split, sizeof(split) - 1, true));
 	assert_true(utf8_valid_len("", 0, false));
+	/* Where the first fault lies: a file's import names its line. */
+	assert_int_equal(utf8_valid_prefix(text, sizeof(text) - 1, true), sizeof(text) - 1);
+	assert_int_equal(utf8_valid_prefix(text, sizeof(text) - 1, false), 7); /* the first \n */
+	assert_int_equal(utf8_valid_prefix(cut, sizeof(cut) - 1, true), 8);    /* the NUL */
+	assert_int_equal(utf8_valid_prefix(split, sizeof(split) - 1, true), 2);
+	const char gbk[] = "id,name\n1,\xd5\xc5\xc8\xfd\n"; /* 张三 typed in GBK */
+	assert_int_equal(utf8_valid_prefix(gbk, sizeof(gbk) - 1, true), 10);
 }
 
 /* The verdict character by character, as utf8_char reads them: what the quick paths must give. */
-static bool valid_slowly(const char *s, size_t len, bool lines)
+/* Where the first character that is not valid begins, as utf8_char reads them (LEN: none). */
+static size_t prefix_slowly(const char *s, size_t len, bool lines)
 {
 	for (size_t i = 0; i < len;) {
 		uint32_t cp;
 		size_t n = utf8_char(s + i, &cp);
 		if (n == 0 || i + n > len)
-			return false;
+			return i;
 		if ((cp < 0x20 && cp != '\t' && !(lines && (cp == '\n' || cp == '\r'))) ||
 		    cp == 0x7f)
-			return false;
+			return i;
 		i += n;
 	}
-	return true;
+	return len;
 }
 
 /*
@@ -149,9 +157,13 @@ static void test_valid_mixed(void **state)
 		}
 		text[len] = '\0';
 		for (size_t from = 0; from < 8; from++)
-			for (int lines = 0; lines < 2; lines++)
+			for (int lines = 0; lines < 2; lines++) {
+				size_t at = prefix_slowly(text + from, len - from, lines);
+				assert_int_equal(utf8_valid_prefix(text + from, len - from, lines),
+						 at);
 				assert_int_equal(utf8_valid_len(text + from, len - from, lines),
-						 valid_slowly(text + from, len - from, lines));
+						 at == len - from);
+			}
 	}
 }
 
