@@ -17,7 +17,7 @@ void keysort(struct keyed *v, struct keyed *tmp, size_t n)
 	struct keyed *from = v, *to = tmp;
 	for (int b = 0; b < 8; b++) {
 		size_t *c = count[b];
-		if (n == 0 || c[(v[0].key >> (8 * b)) & 0xff] == n)
+		if (n == 0 || c[(from[0].key >> (8 * b)) & 0xff] == n)
 			continue; /* every key has this byte: the pass would move nothing */
 		size_t at = 0;
 		for (int d = 0; d < 256; d++) {

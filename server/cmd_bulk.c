@@ -644,6 +644,15 @@ static void *judge_main(void *arg)
 	return NULL;
 }
 
+/* The line ends in [FROM, TO). */
+static size_t line_ends(const char *from, const char *to)
+{
+	size_t n = 0;
+	for (const char *p = from; (p = memchr(p, '\n', (size_t)(to - p))) != NULL; p++)
+		n++;
+	return n;
+}
+
 /*
  * Where a second judge may start: the first line end at or after the middle of the rows that is
  * outside quotes by their count from FROM (*LINE its line). 0 if none.
@@ -663,9 +672,7 @@ static size_t judge_split(const char *csv, size_t from, size_t from_line, size_t
 	}
 	if (!at || at >= len)
 		return 0;
-	*line = from_line;
-	for (const char *p = csv + from; (p = memchr(p, '\n', (size_t)(csv + at - p))); p++)
-		(*line)++;
+	*line = from_line + line_ends(csv + from, csv + at);
 	return at;
 }
 
@@ -940,8 +947,8 @@ static void *ahead_main(void *arg)
 {
 	struct import_ahead *a = arg;
 	locale_t old = i18n_use(a->rq.loc);
-	date_today_pin(
-	    date_today()); /* as a judge: one day, the writer judges again on the next (commit.h) */
+	/* As a judge, its rows on one day: the writer judges again a row whose day is over. */
+	date_today_pin(date_today());
 	struct csv_reader reader;
 	csv_reader_init(&reader, a->csv, a->im->csv_len);
 	csv_reader_seek(&reader, a->csv, a->from.offset, a->from.line);
@@ -1069,8 +1076,6 @@ static void ahead_give_back(struct import_state *im)
 	pthread_mutex_unlock(&a->lock);
 }
 
-/* Read the header and find how far an earlier import of this file got. *out is NULL when nothing
- * is left to import. */
 /* A file's text checked as UTF-8 on a thread of its own (TEXT, LEN in; VALID out). */
 struct text_check {
 	const char *text;
@@ -1106,9 +1111,7 @@ static int import_text_hash(struct request *rq, const char *file, const char *cs
 		text_check_main(&t);
 	if (rc || t.valid == len)
 		return rc;
-	size_t line = 1;
-	for (const char *p = csv; (p = memchr(p, '\n', (size_t)(csv + t.valid - p))) != NULL; p++)
-		line++;
+	size_t line = 1 + line_ends(csv, csv + t.valid);
 	return request_fail(
 	    rq, LD_EINPUT,
 	    "%s, line %zu: not UTF-8 text, or a control character; save the register "
@@ -1116,6 +1119,8 @@ static int import_text_hash(struct request *rq, const char *file, const char *cs
 	    file, line);
 }
 
+/* Read the header and find how far an earlier import of this file got. *out is NULL when nothing
+ * is left to import. */
 static int import_prepare(struct request *rq, struct store_txn *txn, const char *file,
 			  const char *csv, struct import_state **out)
 {

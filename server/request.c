@@ -219,7 +219,7 @@ static int request_check_text(struct request *rq)
 		Ld__Param *p = rq->req->params[i];
 		/* A file's content (an import's "csv", attached or not) is checked by the import
 		 * while it hashes the file, on another CPU, naming the line of its first fault
-		 * (cmd_bulk.c, import_text_check). Every other value is one line. */
+		 * (cmd_bulk.c, import_text_hash). Every other value is one line. */
 		if (strcmp(p->key, "csv") == 0)
 			continue;
 		trim_line_end(p->value); /* a token pasted with its newline */
