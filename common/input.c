@@ -108,24 +108,42 @@ char *input_trim(char *s)
 	return s;
 }
 
-/* What input_text_check refuses in S, or NULL. Counts characters in *chars. */
+/*
+ * What input_text_check refuses in S, or NULL; *CHARS gets its characters when nothing is. One
+ * walk: text that is not UTF-8 (or holds a control character but a tab or a line end) is refused
+ * as such wherever that lies; else the first other fault found is the reason.
+ */
 static const char *text_fault(const char *s, size_t *chars)
 {
-	if (!utf8_valid(s, true))
-		return _("must be UTF-8 text without control characters");
-	*chars = 0;
-	for (const unsigned char *p = (const unsigned char *)s; *p;) {
-		size_t n;
-		uint32_t cp = decode(p, &n);
-		if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0))
-			return _("must not hold control characters (TAB, newline)");
-		if (is_invisible(cp))
-			return _("must not hold bidirectional controls or zero-width characters "
-				 "(U+200B-U+200F, U+202A-U+202E, U+2066-U+2069, U+FEFF)");
-		p += n;
-		(*chars)++;
+	const char *fault = NULL;
+	size_t n = 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p; n++) {
+		if (*p >= 0x20 && *p < 0x7f) {
+			p++;
+			continue;
+		}
+		uint32_t cp;
+		size_t len;
+		if (*p >= 0xe1 && *p <= 0xef && *p != 0xed && (p[1] & 0xc0) == 0x80 &&
+		    (p[2] & 0xc0) == 0x80) {
+			/* Three bytes (most of Chinese) whose first allows any continuation (E0
+			 * could be overlong, ED a surrogate): well formed. */
+			cp = (uint32_t)(*p & 0x0f) << 12 | (uint32_t)(p[1] & 0x3f) << 6 |
+			     (p[2] & 0x3f);
+			len = 3;
+		} else if (!(len = utf8_char((const char *)p, &cp)) ||
+			   (cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') || cp == 0x7f) {
+			return _("must be UTF-8 text without control characters");
+		}
+		if (!fault && (cp < 0x20 || (cp >= 0x80 && cp < 0xa0)))
+			fault = _("must not hold control characters (TAB, newline)");
+		else if (!fault && is_invisible(cp))
+			fault = _("must not hold bidirectional controls or zero-width characters "
+				  "(U+200B-U+200F, U+202A-U+202E, U+2066-U+2069, U+FEFF)");
+		p += len;
 	}
-	return NULL;
+	*chars = n;
+	return fault;
 }
 
 int input_text_check(const char *s, size_t max, const char **why)

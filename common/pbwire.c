@@ -104,6 +104,290 @@ uint8_t *pbwire_put_varint(uint8_t *out, uint64_t v)
 	return out;
 }
 
+/*
+ * pbwire_pack: protobuf_c_message_pack's bytes in one walk (it needs the size first, a second walk
+ * of the same fields). Each write is checked against the room's end; a sub-message is packed
+ * after a length of one byte and moved up if its length takes more, as protobuf-c does.
+ */
+struct pack_room {
+	uint8_t *p, *end;
+};
+
+static bool room_for(const struct pack_room *r, size_t n)
+{
+	return (size_t)(r->end - r->p) >= n;
+}
+
+static bool put_varint(struct pack_room *r, uint64_t v)
+{
+	if (!room_for(r, 10) && !room_for(r, pbwire_varint_size(v)))
+		return false;
+	r->p = pbwire_put_varint(r->p, v);
+	return true;
+}
+
+static bool put_raw(struct pack_room *r, const void *data, size_t len)
+{
+	if (!room_for(r, len))
+		return false;
+	if (len)
+		memcpy(r->p, data, len);
+	r->p += len;
+	return true;
+}
+
+static bool put_fixed(struct pack_room *r, uint64_t v, unsigned bytes)
+{
+	uint8_t le[8];
+	for (unsigned i = 0; i < bytes; i++)
+		le[i] = (uint8_t)(v >> (8 * i));
+	return put_raw(r, le, bytes);
+}
+
+static bool put_length_delimited(struct pack_room *r, const void *data, size_t len)
+{
+	return put_varint(r, (uint32_t)len) && put_raw(r, data, len);
+}
+
+static bool pack_fields(const ProtobufCMessage *m, struct pack_room *r);
+
+/* A length whose value is written after it: one byte kept at *AT for it. */
+static bool length_open(struct pack_room *r, uint8_t **at)
+{
+	if (!room_for(r, 1))
+		return false;
+	*at = r->p++;
+	return true;
+}
+
+/* The length of what was written since length_open(AT), moved up if it takes more than a byte. */
+static bool length_close(struct pack_room *r, uint8_t *at)
+{
+	size_t len = (size_t)(r->p - at - 1);
+	size_t extra = pbwire_varint_size((uint32_t)len) - 1;
+	if (extra) {
+		if (!room_for(r, extra))
+			return false;
+		memmove(at + 1 + extra, at + 1, len);
+		r->p += extra;
+	}
+	pbwire_put_varint(at, (uint32_t)len);
+	return true;
+}
+
+/* A sub-message (NULL: an empty one, as protobuf-c writes a NULL element): its length, then it. */
+static bool put_message(struct pack_room *r, const ProtobufCMessage *m)
+{
+	uint8_t *at;
+	if (!m)
+		return put_varint(r, 0);
+	return length_open(r, &at) && pack_fields(m, r) && length_close(r, at);
+}
+
+static uint64_t zigzag32(int32_t v)
+{
+	return (uint32_t)(((uint32_t)v << 1) ^ (uint32_t)(v >> 31));
+}
+
+static uint64_t zigzag64(int64_t v)
+{
+	return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
+}
+
+/* The wire type of a value of TYPE (packed repeated fields aside). */
+static unsigned wire_type(ProtobufCType type)
+{
+	switch (type) {
+	case PROTOBUF_C_TYPE_SFIXED32:
+	case PROTOBUF_C_TYPE_FIXED32:
+	case PROTOBUF_C_TYPE_FLOAT:
+		return 5;
+	case PROTOBUF_C_TYPE_SFIXED64:
+	case PROTOBUF_C_TYPE_FIXED64:
+	case PROTOBUF_C_TYPE_DOUBLE:
+		return 1;
+	case PROTOBUF_C_TYPE_STRING:
+	case PROTOBUF_C_TYPE_BYTES:
+	case PROTOBUF_C_TYPE_MESSAGE:
+		return 2;
+	default:
+		return 0;
+	}
+}
+
+/* One value of TYPE at V, without its tag (a string or bytes with its length). */
+static bool put_value(struct pack_room *r, ProtobufCType type, const void *v)
+{
+	switch (type) {
+	case PROTOBUF_C_TYPE_INT32:
+	case PROTOBUF_C_TYPE_ENUM: /* below zero: ten bytes, as a 64-bit varint */
+		return put_varint(r, (uint64_t)(int64_t) * (const int32_t *)v);
+	case PROTOBUF_C_TYPE_SINT32:
+		return put_varint(r, zigzag32(*(const int32_t *)v));
+	case PROTOBUF_C_TYPE_UINT32:
+		return put_varint(r, *(const uint32_t *)v);
+	case PROTOBUF_C_TYPE_SINT64:
+		return put_varint(r, zigzag64(*(const int64_t *)v));
+	case PROTOBUF_C_TYPE_INT64:
+	case PROTOBUF_C_TYPE_UINT64:
+		return put_varint(r, *(const uint64_t *)v);
+	case PROTOBUF_C_TYPE_BOOL:
+		return put_varint(r, *(const protobuf_c_boolean *)v ? 1 : 0);
+	case PROTOBUF_C_TYPE_SFIXED32:
+	case PROTOBUF_C_TYPE_FIXED32:
+	case PROTOBUF_C_TYPE_FLOAT:
+		return put_fixed(r, *(const uint32_t *)v, 4);
+	case PROTOBUF_C_TYPE_SFIXED64:
+	case PROTOBUF_C_TYPE_FIXED64:
+	case PROTOBUF_C_TYPE_DOUBLE:
+		return put_fixed(r, *(const uint64_t *)v, 8);
+	case PROTOBUF_C_TYPE_STRING: {
+		const char *s = *(char *const *)v;
+		return put_length_delimited(r, s, s ? strlen(s) : 0);
+	}
+	case PROTOBUF_C_TYPE_BYTES: {
+		const ProtobufCBinaryData *b = v;
+		return put_length_delimited(r, b->data, b->len);
+	}
+	case PROTOBUF_C_TYPE_MESSAGE:
+		return put_message(r, *(ProtobufCMessage *const *)v);
+	}
+	return false;
+}
+
+static bool put_field(struct pack_room *r, const ProtobufCFieldDescriptor *f, const void *v)
+{
+	return put_varint(r, (uint64_t)f->id << 3 | wire_type(f->type)) && put_value(r, f->type, v);
+}
+
+/* Whether an unlabelled (proto3) field at V is left out: protobuf-c's field_is_zeroish. */
+static bool zeroish(ProtobufCType type, const void *v)
+{
+	switch (type) {
+	case PROTOBUF_C_TYPE_BOOL:
+		return !*(const protobuf_c_boolean *)v;
+	case PROTOBUF_C_TYPE_ENUM:
+	case PROTOBUF_C_TYPE_SINT32:
+	case PROTOBUF_C_TYPE_INT32:
+	case PROTOBUF_C_TYPE_UINT32:
+	case PROTOBUF_C_TYPE_SFIXED32:
+	case PROTOBUF_C_TYPE_FIXED32:
+		return !*(const uint32_t *)v;
+	case PROTOBUF_C_TYPE_SINT64:
+	case PROTOBUF_C_TYPE_INT64:
+	case PROTOBUF_C_TYPE_UINT64:
+	case PROTOBUF_C_TYPE_SFIXED64:
+	case PROTOBUF_C_TYPE_FIXED64:
+		return !*(const uint64_t *)v;
+	case PROTOBUF_C_TYPE_FLOAT:
+		return *(const float *)v == 0;
+	case PROTOBUF_C_TYPE_DOUBLE:
+		return *(const double *)v == 0;
+	case PROTOBUF_C_TYPE_STRING: {
+		const char *s = *(char *const *)v;
+		return !s || !*s;
+	}
+	case PROTOBUF_C_TYPE_BYTES:
+		return !((const ProtobufCBinaryData *)v)->len;
+	case PROTOBUF_C_TYPE_MESSAGE:
+		return !*(void *const *)v;
+	}
+	return true;
+}
+
+/* The bytes an element of a repeated field of TYPE takes in its array. */
+static size_t element_size(ProtobufCType type)
+{
+	switch (type) {
+	case PROTOBUF_C_TYPE_SINT64:
+	case PROTOBUF_C_TYPE_INT64:
+	case PROTOBUF_C_TYPE_UINT64:
+	case PROTOBUF_C_TYPE_SFIXED64:
+	case PROTOBUF_C_TYPE_FIXED64:
+	case PROTOBUF_C_TYPE_DOUBLE:
+		return 8;
+	case PROTOBUF_C_TYPE_BOOL:
+		return sizeof(protobuf_c_boolean);
+	case PROTOBUF_C_TYPE_STRING:
+	case PROTOBUF_C_TYPE_MESSAGE:
+		return sizeof(void *);
+	case PROTOBUF_C_TYPE_BYTES:
+		return sizeof(ProtobufCBinaryData);
+	default:
+		return 4;
+	}
+}
+
+static bool put_repeated(struct pack_room *r, const ProtobufCFieldDescriptor *f, size_t count,
+			 const char *array)
+{
+	size_t size = element_size(f->type);
+	if (!(f->flags & PROTOBUF_C_FIELD_FLAG_PACKED)) {
+		for (size_t i = 0; i < count; i++)
+			if (!put_field(r, f, array + i * size))
+				return false;
+		return true;
+	}
+	if (!count)
+		return true;
+	/* Packed: one length-delimited field of the values, laid out as a sub-message's. */
+	uint8_t *at;
+	if (!put_varint(r, (uint64_t)f->id << 3 | 2) || !length_open(r, &at))
+		return false;
+	for (size_t i = 0; i < count; i++)
+		if (!put_value(r, f->type, array + i * size))
+			return false;
+	return length_close(r, at);
+}
+
+/* M's fields in its descriptor's order, then its unknown fields: protobuf_c_message_pack's. */
+static bool pack_fields(const ProtobufCMessage *m, struct pack_room *r)
+{
+	const ProtobufCMessageDescriptor *d = m->descriptor;
+	for (unsigned i = 0; i < d->n_fields; i++) {
+		const ProtobufCFieldDescriptor *f = &d->fields[i];
+		const char *v = (const char *)m + f->offset;
+		const char *q = (const char *)m + f->quantifier_offset;
+		/* A oneof's or an optional field's message or string: left out if NULL or the
+		 * default; its other types by the case or the has flag. */
+		bool pointer =
+		    f->type == PROTOBUF_C_TYPE_MESSAGE || f->type == PROTOBUF_C_TYPE_STRING;
+		bool pointer_set =
+		    pointer && *(void *const *)v && *(void *const *)v != f->default_value;
+		bool put;
+		if (f->label == PROTOBUF_C_LABEL_REQUIRED)
+			put = true;
+		else if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+			if (!put_repeated(r, f, *(const size_t *)q, *(char *const *)v))
+				return false;
+			continue;
+		} else if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF)
+			put = *(const uint32_t *)q == f->id && (!pointer || pointer_set);
+		else if (f->label == PROTOBUF_C_LABEL_OPTIONAL)
+			put = pointer ? pointer_set : *(const protobuf_c_boolean *)q;
+		else
+			put = !zeroish(f->type, v);
+		if (put && !put_field(r, f, v))
+			return false;
+	}
+	for (size_t i = 0; i < m->n_unknown_fields; i++) {
+		const ProtobufCMessageUnknownField *u = &m->unknown_fields[i];
+		if (!put_varint(r, (uint64_t)u->tag << 3 | u->wire_type) ||
+		    !put_raw(r, u->data, u->len))
+			return false;
+	}
+	return true;
+}
+
+int pbwire_pack(const ProtobufCMessage *m, uint8_t *out, size_t cap, size_t *len)
+{
+	struct pack_room r = {out, out + cap};
+	if (!pack_fields(m, &r))
+		return -ENOSPC;
+	*len = (size_t)(r.p - out);
+	return 0;
+}
+
 static size_t splice_size(const struct pbwire_splice *s)
 {
 	return pbwire_varint_size((uint64_t)s->number << 3 | 2) + pbwire_varint_size(s->len) +
@@ -123,13 +407,21 @@ static uint8_t *put_splice(uint8_t *out, const struct pbwire_splice *s)
 	return pbwire_put_bytes(out, s->number, s->bytes, s->len);
 }
 
-/* M packed whole into room from RESERVE. */
-static int pack_whole(const ProtobufCMessage *m, pbwire_reserve_fn reserve, void *ctx)
+int pbwire_pack_into(const ProtobufCMessage *m, pbwire_reserve_fn reserve, void *ctx)
 {
-	size_t len = protobuf_c_message_get_packed_size(m);
+	/* Packed in one walk where it fits the stack (a member's state, an event's payload: a few
+	 * hundred bytes), then copied; else sized and packed by protobuf-c. */
+	uint8_t stack[2048];
+	size_t len;
 	uint8_t *room;
-	int rc = reserve(ctx, len, &room);
-	if (rc == 0)
+	int rc;
+	if (pbwire_pack(m, stack, sizeof(stack), &len) == 0) {
+		if ((rc = reserve(ctx, len, &room)) == 0 && len)
+			memcpy(room, stack, len);
+		return rc;
+	}
+	len = protobuf_c_message_get_packed_size(m);
+	if ((rc = reserve(ctx, len, &room)) == 0)
 		protobuf_c_message_pack(m, room);
 	return rc;
 }
@@ -182,11 +474,7 @@ static int pack_rest(ProtobufCMessage *m, const struct pbwire_splice *sp, size_t
 		if (oneof_case[i])
 			*oneof_case[i] = 0; /* none of the oneof's members is packed */
 	}
-	size_t len = protobuf_c_message_get_packed_size(m);
-	uint8_t *room;
-	int rc = reserve(ctx, len, &room);
-	if (rc == 0)
-		protobuf_c_message_pack(m, room);
+	int rc = pbwire_pack_into(m, reserve, ctx);
 	for (size_t i = 0; i < n; i++) {
 		*slot[i] = saved[i];
 		if (oneof_case[i])
@@ -278,7 +566,7 @@ int pbwire_pack_spliced(ProtobufCMessage *m, const struct pbwire_splice *sp, siz
 	/* Nothing to splice, or a splice that cannot go: packed straight into the room. */
 	int rc = n == 0 ? 1 : pack_rest(m, sp, n, rest_reserve, &r);
 	if (rc == 1)
-		return pack_whole(m, reserve, ctx);
+		return pbwire_pack_into(m, reserve, ctx);
 	if (rc == 0)
 		rc = pbwire_splice_into(r.buf, r.len, sp, n, reserve, ctx);
 	if (r.buf && r.buf != stack)

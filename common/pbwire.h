@@ -47,6 +47,13 @@ uint8_t *pbwire_put_varint(uint8_t *out, uint64_t v);
 /* The length-delimited field NUMBER holding LEN BYTES written at OUT; returns the byte after it. */
 uint8_t *pbwire_put_bytes(uint8_t *out, uint32_t number, const void *bytes, size_t len);
 
+/*
+ * M packed into OUT (CAP bytes): the bytes protobuf_c_message_pack writes, in one walk of M
+ * (protobuf-c needs protobuf_c_message_get_packed_size first, a second). *LEN gets their length.
+ * Returns 0, or -ENOSPC if they do not fit CAP (OUT then holds a part of them). M is borrowed.
+ */
+int pbwire_pack(const ProtobufCMessage *m, uint8_t *out, size_t cap, size_t *len);
+
 /* A sub-message field of a message whose packed bytes are known. */
 struct pbwire_splice {
 	uint32_t number;      /* the field: a singular sub-message (a oneof's: the one set) */
@@ -59,6 +66,13 @@ struct pbwire_splice {
  * (at least LEN bytes, owned by the callee). Returns 0 or a failure pbwire_pack_spliced passes on.
  */
 typedef int (*pbwire_reserve_fn)(void *ctx, size_t len, uint8_t **room);
+
+/*
+ * M packed whole into room from RESERVE(CTX, ...): pbwire_pack's bytes, through a buffer on the
+ * stack (protobuf-c's pack straight into the room for a message too large for it). Returns 0 or
+ * RESERVE's failure. M is borrowed.
+ */
+int pbwire_pack_into(const ProtobufCMessage *m, pbwire_reserve_fn reserve, void *ctx);
 
 /*
  * Pack M with the sub-messages of SP (N of them, in ascending field number, each field of M

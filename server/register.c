@@ -434,16 +434,22 @@ int outflow_draft_state(struct outflow_draft *d, const uint8_t site_id[LD_SITE_I
 	return rc;
 }
 
-int outflow_draft_pack(struct outflow_draft *d)
+/* The room of a draft's payload: on the heap, the draft's. */
+static int payload_reserve(void *ctx, size_t len, uint8_t **room)
 {
-	size_t len = ld__outflow_info__get_packed_size(&d->of);
+	struct outflow_draft *d = ctx;
 	uint8_t *p = malloc(len ? len : 1);
 	if (!p)
 		return -ENOMEM;
-	d->payload_len = ld__outflow_info__pack(&d->of, p);
 	free(d->payload);
-	d->payload = p;
+	d->payload = *room = p;
+	d->payload_len = len;
 	return 0;
+}
+
+int outflow_draft_pack(struct outflow_draft *d)
+{
+	return pbwire_pack_into(&d->of.base, payload_reserve, d);
 }
 
 int register_outflow(struct request *rq, struct store_txn *txn, const struct fields *f,

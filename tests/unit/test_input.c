@@ -14,6 +14,7 @@
 
 #include "input.h"
 #include "lderr.h"
+#include "utf8.h"
 
 static void assert_trimmed(const char *in, const char *want)
 {
@@ -115,6 +116,86 @@ static void test_text(void **state)
 	assert_text_refused(name, "too long");
 }
 
+/*
+ * What input_text_check refused before it judged a text in one walk: UTF-8 (and no control
+ * character but tab and line ends) first, over the whole text; then, character by character, a
+ * control character, then an invisible one. The reference for the walk below.
+ */
+static const char *text_fault_in_two_walks(const char *s)
+{
+	if (!utf8_valid(s, true))
+		return "UTF-8";
+	for (const char *p = s; *p;) {
+		uint32_t cp;
+		size_t n = utf8_char(p, &cp);
+		if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0))
+			return "(TAB, newline)";
+		if (cp == 0x200e || cp == 0x200f || (cp >= 0x202a && cp <= 0x202e) ||
+		    (cp >= 0x2066 && cp <= 0x2069) || (cp >= 0x200b && cp <= 0x200d) ||
+		    cp == 0xfeff)
+			return "zero-width";
+		p += n;
+	}
+	return NULL;
+}
+
+static void test_text_faults_in_one_walk(void **state)
+{
+	(void)state;
+	/* Not UTF-8 anywhere is the reason, even after another fault; else the first fault. */
+	assert_text_refused("张\t三\xd5", "UTF-8");
+	assert_text_refused("张\u200b三\x01", "UTF-8");
+	assert_text_refused("张\u200b三\t", "zero-width");
+	assert_text_refused("张\t三\u200b", "(TAB, newline)");
+	/* Random texts of pieces that are each one case or another. */
+	static const char *const pieces[] = {"a",
+					     "Z9",
+					     " ",
+					     "\t",
+					     "\n",
+					     "\r",
+					     "\x01",
+					     "\x7f",
+					     "张",
+					     "员",
+					     "\u00b7",
+					     "\u00a0",
+					     "\u3000",
+					     "\u200b",
+					     "\u202e",
+					     "\ufeff",
+					     "\u2066",
+					     "\xc2\x85",
+					     "\xd5",
+					     "\xe5\xbc",
+					     "\xc0\xaf",
+					     "\xed\xa0\x80",
+					     "\xf0\x9f\x98\x80",
+					     "\xf4\x90\x80\x80",
+					     "\x80"};
+	uint64_t x = 0x2545f4914f6cdd1du;
+	for (int round = 0; round < 20000; round++) {
+		char s[64] = "";
+		int n = 1 + (int)(round % 6);
+		for (int i = 0; i < n; i++) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			strcat(s, pieces[x % (sizeof(pieces) / sizeof(pieces[0]))]);
+		}
+		const char *want = text_fault_in_two_walks(s), *why = NULL;
+		int rc = input_text_check(s, sizeof(s), &why);
+		if (want) {
+			assert_int_equal(rc, LD_EINPUT);
+			if (!strstr(why, want))
+				fail_msg("round %d: \"%s\" refused as %s, not %s", round, s, why,
+					 want);
+		} else if (rc) {
+			assert_null(strstr(why, "UTF-8"));
+			assert_null(strstr(why, "(TAB, newline)"));
+			assert_null(strstr(why, "zero-width"));
+		}
+	}
+}
+
 static void test_phone(void **state)
 {
 	(void)state;
@@ -189,6 +270,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_trim),
 	    cmocka_unit_test(test_text),
+	    cmocka_unit_test(test_text_faults_in_one_walk),
 	    cmocka_unit_test(test_phone),
 	    cmocka_unit_test(test_operator),
 	};

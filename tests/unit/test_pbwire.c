@@ -2,7 +2,8 @@
  * test_pbwire.c: unit tests of common/pbwire.c: fields read off the wire (and refused when cut or
  * malformed), and a spliced pack that writes exactly the bytes protobuf-c's own pack writes for a
  * member's state, whatever the lengths (one- and two-byte varints, a state over the stack
- * buffer), and falls back to the whole pack where a splice cannot go.
+ * buffer), and falls back to the whole pack where a splice cannot go; and a one-walk pack that
+ * writes protobuf-c's bytes for random messages of every type the daemons pack.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +17,8 @@
 
 #include "lderr.h"
 #include "pbwire.h"
+#include "ctl.pb-c.h"
+#include "peer.pb-c.h"
 #include "record.pb-c.h"
 
 static void fields_are_read_in_order(void **state)
@@ -308,6 +311,287 @@ static void a_oneof_member_is_spliced(void **state)
 	free(r.bytes);
 }
 
+/*
+ * Random messages of every type: each field set or not, zeros, NULL and empty strings, empty bytes,
+ * negative numbers, long strings (two- and three-byte lengths), sub-messages NULL or not (to a
+ * depth), oneofs, repeated fields, unknown fields. What they allocate is kept
+ * in a list and freed at once.
+ */
+struct gen {
+	uint64_t seed;
+	void **owned;
+	size_t n_owned, cap_owned;
+};
+
+static uint64_t gen_next(struct gen *g)
+{
+	g->seed ^= g->seed << 13; /* xorshift64 */
+	g->seed ^= g->seed >> 7;
+	g->seed ^= g->seed << 17;
+	return g->seed;
+}
+
+static void *gen_alloc(struct gen *g, size_t len)
+{
+	if (g->n_owned == g->cap_owned) {
+		g->cap_owned = g->cap_owned ? g->cap_owned * 2 : 64;
+		g->owned = realloc(g->owned, g->cap_owned * sizeof(void *));
+		assert_non_null(g->owned);
+	}
+	void *p = calloc(1, len ? len : 1);
+	assert_non_null(p);
+	return g->owned[g->n_owned++] = p;
+}
+
+static void gen_free(struct gen *g)
+{
+	for (size_t i = 0; i < g->n_owned; i++)
+		free(g->owned[i]);
+	free(g->owned);
+	g->owned = NULL;
+	g->n_owned = g->cap_owned = 0;
+}
+
+/* A length: mostly short, now and then one of two or three bytes as a varint. */
+static size_t gen_len(struct gen *g)
+{
+	uint64_t r = gen_next(g) % 100;
+	return r < 80 ? r % 12 : r < 95 ? 100 + gen_next(g) % 300 : 16000 + gen_next(g) % 2000;
+}
+
+static uint64_t gen_number(struct gen *g)
+{
+	switch (gen_next(g) % 6) {
+	case 0:
+		return 0;
+	case 1:
+		return 1;
+	case 2:
+		return (uint64_t) - (int64_t)(gen_next(g) % 1000); /* below zero */
+	case 3:
+		return gen_next(g);
+	default:
+		return gen_next(g) % 300;
+	}
+}
+
+static void gen_message(struct gen *g, ProtobufCMessage *m, int depth);
+
+/* A value of F's type into V (an element of a repeated field if ELEMENT). */
+static void gen_value(struct gen *g, const ProtobufCFieldDescriptor *f, void *v, int depth,
+		      bool element)
+{
+	uint64_t n = gen_number(g);
+	switch (f->type) {
+	case PROTOBUF_C_TYPE_INT32:
+	case PROTOBUF_C_TYPE_SINT32:
+	case PROTOBUF_C_TYPE_UINT32:
+	case PROTOBUF_C_TYPE_SFIXED32:
+	case PROTOBUF_C_TYPE_FIXED32:
+	case PROTOBUF_C_TYPE_FLOAT:
+	case PROTOBUF_C_TYPE_ENUM:
+		*(uint32_t *)v = (uint32_t)n;
+		break;
+	case PROTOBUF_C_TYPE_INT64:
+	case PROTOBUF_C_TYPE_SINT64:
+	case PROTOBUF_C_TYPE_UINT64:
+	case PROTOBUF_C_TYPE_SFIXED64:
+	case PROTOBUF_C_TYPE_FIXED64:
+	case PROTOBUF_C_TYPE_DOUBLE:
+		*(uint64_t *)v = n;
+		break;
+	case PROTOBUF_C_TYPE_BOOL:
+		*(protobuf_c_boolean *)v = (protobuf_c_boolean)(n % 2);
+		break;
+	case PROTOBUF_C_TYPE_STRING: {
+		if (!element && gen_next(g) % 5 == 0) { /* an element: as for sub-messages below */
+			*(char **)v = NULL;
+			break;
+		}
+		size_t len = gen_len(g);
+		char *s = gen_alloc(g, len + 1);
+		for (size_t i = 0; i < len; i++)
+			s[i] = (char)('a' + gen_next(g) % 26);
+		*(char **)v = s;
+		break;
+	}
+	case PROTOBUF_C_TYPE_BYTES: {
+		ProtobufCBinaryData *b = v;
+		b->len = gen_next(g) % 4 == 0 ? 0 : gen_len(g);
+		b->data = gen_alloc(g, b->len); /* not NULL even when empty */
+		for (size_t i = 0; i < b->len; i++)
+			b->data[i] = (uint8_t)gen_next(g);
+		break;
+	}
+	case PROTOBUF_C_TYPE_MESSAGE: {
+		const ProtobufCMessageDescriptor *d = f->descriptor;
+		/* An element is never NULL: protobuf-c's size of it would fail. */
+		if (!element && (depth <= 0 || gen_next(g) % 4 == 0)) {
+			*(ProtobufCMessage **)v = NULL;
+			break;
+		}
+		ProtobufCMessage *sub = gen_alloc(g, d->sizeof_message);
+		protobuf_c_message_init(d, sub);
+		if (depth > 0)
+			gen_message(g, sub, depth - 1);
+		*(ProtobufCMessage **)v = sub;
+		break;
+	}
+	}
+}
+
+static size_t elt_size(ProtobufCType t)
+{
+	switch (t) {
+	case PROTOBUF_C_TYPE_INT64:
+	case PROTOBUF_C_TYPE_SINT64:
+	case PROTOBUF_C_TYPE_UINT64:
+	case PROTOBUF_C_TYPE_SFIXED64:
+	case PROTOBUF_C_TYPE_FIXED64:
+	case PROTOBUF_C_TYPE_DOUBLE:
+		return 8;
+	case PROTOBUF_C_TYPE_BOOL:
+		return sizeof(protobuf_c_boolean);
+	case PROTOBUF_C_TYPE_STRING:
+	case PROTOBUF_C_TYPE_MESSAGE:
+		return sizeof(void *);
+	case PROTOBUF_C_TYPE_BYTES:
+		return sizeof(ProtobufCBinaryData);
+	default:
+		return 4;
+	}
+}
+
+static void gen_message(struct gen *g, ProtobufCMessage *m, int depth)
+{
+	const ProtobufCMessageDescriptor *d = m->descriptor;
+	for (unsigned i = 0; i < d->n_fields; i++) {
+		const ProtobufCFieldDescriptor *f = &d->fields[i];
+		void *v = (char *)m + f->offset;
+		void *q = (char *)m + f->quantifier_offset;
+		if (gen_next(g) % 3 == 0)
+			continue; /* left as it was made */
+		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+			/* Now and then many numbers: a packed field's length of two bytes. */
+			size_t count = gen_next(g) % 10 == 0 && f->type != PROTOBUF_C_TYPE_MESSAGE
+					   ? 20 + gen_next(g) % 40
+					   : gen_next(g) % 4;
+			size_t size = elt_size(f->type);
+			char *array = gen_alloc(g, count * size);
+			for (size_t k = 0; k < count; k++)
+				gen_value(g, f, array + k * size, depth, true);
+			*(size_t *)q = count;
+			*(void **)v = array;
+		} else if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
+			gen_value(g, f, v, depth, false); /* the last member set wins the case */
+			*(uint32_t *)q = f->id;
+		} else {
+			gen_value(g, f, v, depth, false);
+			if (f->label == PROTOBUF_C_LABEL_OPTIONAL)
+				*(protobuf_c_boolean *)q = (protobuf_c_boolean)(gen_next(g) % 2);
+		}
+	}
+	if (gen_next(g) % 8 == 0) { /* a field of a later version, kept as read */
+		ProtobufCMessageUnknownField *u = gen_alloc(g, sizeof(*u));
+		u->tag = 1000 + (uint32_t)(gen_next(g) % 100);
+		u->wire_type = PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED;
+		u->len = 3;
+		u->data = gen_alloc(g, 3);
+		memcpy(u->data, "\x02hi", 3);
+		m->unknown_fields = u;
+		m->n_unknown_fields = 1;
+	}
+}
+
+static void one_walk_pack_is_protobuf_c_pack(void **state)
+{
+	(void)state;
+	const ProtobufCMessageDescriptor *const all[] = {
+	    &ld__param__descriptor,
+	    &ld__request__descriptor,
+	    &ld__response__descriptor,
+	    &ld__hello__descriptor,
+	    &ld__event_batch__descriptor,
+	    &ld__quarantined_event__descriptor,
+	    &ld__ack__descriptor,
+	    &ld__ping__descriptor,
+	    &ld__pong__descriptor,
+	    &ld__close__descriptor,
+	    &ld__envelope__descriptor,
+	    &ld__member_info__descriptor,
+	    &ld__outflow_info__descriptor,
+	    &ld__branch_info__descriptor,
+	    &ld__service_request__descriptor,
+	    &ld__trail_entry__descriptor,
+	    &ld__request_forward__descriptor,
+	    &ld__request_step__descriptor,
+	    &ld__request_state__descriptor,
+	    &ld__notice__descriptor,
+	    &ld__notice_answer__descriptor,
+	    &ld__notice_addressee__descriptor,
+	    &ld__notice_state__descriptor,
+	    &ld__visit__descriptor,
+	    &ld__certificate_body__descriptor,
+	    &ld__signed_certificate__descriptor,
+	    &ld__cert_revoked__descriptor,
+	    &ld__cert_reviewed__descriptor,
+	    &ld__checkin__descriptor,
+	    &ld__meeting__descriptor,
+	    &ld__attendance__descriptor,
+	    &ld__dues_paid__descriptor,
+	    &ld__dues_refunded__descriptor,
+	    &ld__note__descriptor,
+	    &ld__stay_ended__descriptor,
+	    &ld__dues_exemption__descriptor,
+	    &ld__contact__descriptor,
+	    &ld__transfer_letter__descriptor,
+	    &ld__transfer__descriptor,
+	    &ld__event__descriptor,
+	    &ld__log_entry__descriptor,
+	    &ld__member_state__descriptor,
+	    &ld__receipt__descriptor,
+	    &ld__cert_review__descriptor,
+	    &ld__cert_state__descriptor,
+	    &ld__audit_entry__descriptor,
+	    &ld__peer_record__descriptor,
+	    &ld__sync_cursor__descriptor,
+	    &ld__quarantined__descriptor,
+	};
+	struct gen g = {.seed = 0x9e3779b97f4a7c15u};
+	size_t packed = 0, empty = 0;
+	for (size_t k = 0; k < sizeof(all) / sizeof(all[0]); k++) {
+		for (int round = 0; round < 200; round++) {
+			ProtobufCMessage *m = gen_alloc(&g, all[k]->sizeof_message);
+			protobuf_c_message_init(all[k], m);
+			gen_message(&g, m, 3);
+			size_t want_len = protobuf_c_message_get_packed_size(m);
+			uint8_t *want = malloc(want_len + 1), *got = malloc(want_len + 1);
+			assert_non_null(want);
+			assert_non_null(got);
+			assert_int_equal(protobuf_c_message_pack(m, want), want_len);
+			size_t len = 0;
+			assert_int_equal(pbwire_pack(m, got, want_len, &len), 0);
+			if (len != want_len || memcmp(got, want, want_len) != 0)
+				fail_msg("%s, round %d: %zu bytes, protobuf-c %zu", all[k]->name,
+					 round, len, want_len);
+			/* A byte short: refused, never written past the room. */
+			if (want_len) {
+				got[want_len - 1] = 0xa5;
+				assert_int_equal(pbwire_pack(m, got, want_len - 1, &len), -ENOSPC);
+				assert_int_equal(got[want_len - 1], 0xa5);
+				assert_int_equal(pbwire_pack(m, got, want_len / 2, &len), -ENOSPC);
+			}
+			packed += want_len > 0;
+			empty += want_len == 0;
+			free(want);
+			free(got);
+			gen_free(&g);
+		}
+	}
+	if (packed < 8000 || !empty) /* most messages hold something, some nothing */
+		fail_msg("%zu messages with bytes, %zu without", packed, empty);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -316,6 +600,7 @@ int main(void)
 	    cmocka_unit_test(spliced_pack_is_protobuf_c_pack),
 	    cmocka_unit_test(a_splice_that_cannot_go_packs_whole),
 	    cmocka_unit_test(a_oneof_member_is_spliced),
+	    cmocka_unit_test(one_walk_pack_is_protobuf_c_pack),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
