@@ -295,8 +295,7 @@ static bool zeroish(ProtobufCType type, const void *v)
 	return true;
 }
 
-/* The bytes an element of a repeated field of TYPE takes in its array. */
-static size_t element_size(ProtobufCType type)
+size_t pbwire_element_size(ProtobufCType type)
 {
 	switch (type) {
 	case PROTOBUF_C_TYPE_SINT64:
@@ -321,7 +320,7 @@ static size_t element_size(ProtobufCType type)
 static bool put_repeated(struct pack_room *r, const ProtobufCFieldDescriptor *f, size_t count,
 			 const char *array)
 {
-	size_t size = element_size(f->type);
+	size_t size = pbwire_element_size(f->type);
 	if (!(f->flags & PROTOBUF_C_FIELD_FLAG_PACKED)) {
 		for (size_t i = 0; i < count; i++)
 			if (!put_field(r, f, array + i * size))

@@ -54,6 +54,9 @@ uint8_t *pbwire_put_bytes(uint8_t *out, uint32_t number, const void *bytes, size
  */
 int pbwire_pack(const ProtobufCMessage *m, uint8_t *out, size_t cap, size_t *len);
 
+/* The bytes an element of a repeated field of TYPE takes in the message's array of them. */
+size_t pbwire_element_size(ProtobufCType type);
+
 /* A sub-message field of a message whose packed bytes are known. */
 struct pbwire_splice {
 	uint32_t number;      /* the field: a singular sub-message (a oneof's: the one set) */

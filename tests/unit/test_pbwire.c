@@ -440,28 +440,6 @@ static void gen_value(struct gen *g, const ProtobufCFieldDescriptor *f, void *v,
 	}
 }
 
-static size_t elt_size(ProtobufCType t)
-{
-	switch (t) {
-	case PROTOBUF_C_TYPE_INT64:
-	case PROTOBUF_C_TYPE_SINT64:
-	case PROTOBUF_C_TYPE_UINT64:
-	case PROTOBUF_C_TYPE_SFIXED64:
-	case PROTOBUF_C_TYPE_FIXED64:
-	case PROTOBUF_C_TYPE_DOUBLE:
-		return 8;
-	case PROTOBUF_C_TYPE_BOOL:
-		return sizeof(protobuf_c_boolean);
-	case PROTOBUF_C_TYPE_STRING:
-	case PROTOBUF_C_TYPE_MESSAGE:
-		return sizeof(void *);
-	case PROTOBUF_C_TYPE_BYTES:
-		return sizeof(ProtobufCBinaryData);
-	default:
-		return 4;
-	}
-}
-
 static void gen_message(struct gen *g, ProtobufCMessage *m, int depth)
 {
 	const ProtobufCMessageDescriptor *d = m->descriptor;
@@ -476,7 +454,7 @@ static void gen_message(struct gen *g, ProtobufCMessage *m, int depth)
 			size_t count = gen_next(g) % 10 == 0 && f->type != PROTOBUF_C_TYPE_MESSAGE
 					   ? 20 + gen_next(g) % 40
 					   : gen_next(g) % 4;
-			size_t size = elt_size(f->type);
+			size_t size = pbwire_element_size(f->type);
 			char *array = gen_alloc(g, count * size);
 			for (size_t k = 0; k < count; k++)
 				gen_value(g, f, array + k * size, depth, true);
