@@ -51,38 +51,34 @@ static void before_free(struct fold_hint *h, Ld__MemberState *st)
 		ld__member_state__free_unpacked(st, NULL);
 }
 
-/* Pack any message into a fresh buffer and put it under KEY. */
-static int put_packed(struct store_txn *txn, enum store_table t, const void *key, size_t klen,
-		      const ProtobufCMessage *msg)
+/* Where a state row is packed: its row of table T, under KEY (KLEN bytes). */
+struct row_room {
+	struct store_txn *txn;
+	enum store_table t;
+	const void *key;
+	size_t klen;
+};
+
+static int row_reserve(void *ctx, size_t len, uint8_t **room)
 {
-	size_t len = protobuf_c_message_get_packed_size(msg);
-	void *room;
-	int rc = store_put_reserved(txn, t, key, klen, len, 0, &room);
-	if (rc == 0)
-		protobuf_c_message_pack(msg, room);
+	struct row_room *r = ctx;
+	void *p;
+	int rc = store_put_reserved(r->txn, r->t, r->key, r->klen, len, 0, &p);
+	*room = p;
 	return rc;
+}
+
+int fold_put_packed(struct store_txn *txn, enum store_table t, const void *key, size_t klen,
+		    const ProtobufCMessage *msg)
+{
+	struct row_room room = {txn, t, key, klen};
+	return pbwire_pack_into(msg, row_reserve, &room);
 }
 
 int member_state_put(struct store_txn *txn, const Ld__MemberState *st)
 {
 	const char *id = st->info->id;
-	return put_packed(txn, TBL_MEMBERS, id, strlen(id), &st->base);
-}
-
-/* Where a member's state is packed: his row of the members table, keyed by his number. */
-struct member_room {
-	struct store_txn *txn;
-	const char *id;
-	size_t id_len;
-};
-
-static int member_reserve(void *ctx, size_t len, uint8_t **room)
-{
-	struct member_room *r = ctx;
-	void *p;
-	int rc = store_put_reserved(r->txn, TBL_MEMBERS, r->id, r->id_len, len, 0, &p);
-	*room = p;
-	return rc;
+	return fold_put_packed(txn, TBL_MEMBERS, id, strlen(id), &st->base);
 }
 
 /*
@@ -170,8 +166,8 @@ static int member_put_spliced(struct store_txn *txn, struct fold_hint *h, const 
 	st->last_seq = seq;
 	struct pbwire_splice sp[2] = {{0}};
 	size_t n_sp = state_splices(h, ev, st, bare_outflow, sp);
-	struct member_room room = {txn, st->info->id, strlen(st->info->id)};
-	int rc = pbwire_pack_spliced(&st->base, sp, n_sp, member_reserve, &room);
+	struct row_room room = {txn, TBL_MEMBERS, st->info->id, strlen(st->info->id)};
+	int rc = pbwire_pack_spliced(&st->base, sp, n_sp, row_reserve, &room);
 	if (rc == 0 && h)
 		state_put_done(h, ev, st);
 	st->history = keep;
@@ -240,9 +236,9 @@ static int member_put_ahead(struct store_txn *txn, struct fold_hint *h, const Ld
 	st->first_seq = st->last_seq = seq;
 	st->history = history; /* ST as put, for the route (on this stack: not kept past here) */
 	st->n_history = 1;
-	struct member_room mr = {txn, st->info->id, strlen(st->info->id)};
+	struct row_room mr = {txn, TBL_MEMBERS, st->info->id, strlen(st->info->id)};
 	int rc = pbwire_splice_at(a->rest, a->rest_len, a->sp, a->at, a->n_sp, tail, tail_len,
-				  member_reserve, &mr);
+				  row_reserve, &mr);
 	if (rc == 0)
 		state_put_done(h, ev, st);
 	st->history = NULL;
@@ -365,7 +361,7 @@ static int fold_branch_added(struct store_txn *txn, const Ld__Event *ev)
 	if (!ev->branch)
 		return LD_ECORRUPT;
 	const char *code = ev->branch->code;
-	return put_packed(txn, TBL_BRANCHES, code, strlen(code), &ev->branch->base);
+	return fold_put_packed(txn, TBL_BRANCHES, code, strlen(code), &ev->branch->base);
 }
 
 int cert_state_get(struct store_txn *txn, const char *number, Ld__CertState **out)
@@ -380,7 +376,7 @@ int cert_state_get(struct store_txn *txn, const char *number, Ld__CertState **ou
 
 static int cert_state_put(struct store_txn *txn, const Ld__CertState *c)
 {
-	return put_packed(txn, TBL_CERTS, c->number, strlen(c->number), &c->base);
+	return fold_put_packed(txn, TBL_CERTS, c->number, strlen(c->number), &c->base);
 }
 
 /* Add SEQ to the history of EV's member and let CHANGE (may be NULL) alter his state first. */
@@ -697,7 +693,7 @@ static int fold_dues_paid(struct store_txn *txn, struct fold_hint *h, const Ld__
 	r.site = ev->origin;
 	r.date = ev->date;
 	const char *number = ev->dues_paid->receipt;
-	int rc = put_packed(txn, TBL_RECEIPTS, number, strlen(number), &r.base);
+	int rc = fold_put_packed(txn, TBL_RECEIPTS, number, strlen(number), &r.base);
 	if (rc)
 		return rc;
 	struct append ra = {.item = &number};
@@ -721,7 +717,7 @@ static int fold_dues_refunded(struct store_txn *txn, struct fold_hint *h, const 
 		char *keep = r->refund_reason;
 		r->refunded = true;
 		r->refund_reason = ev->dues_refunded->reason;
-		rc = put_packed(txn, TBL_RECEIPTS, number, strlen(number), &r->base);
+		rc = fold_put_packed(txn, TBL_RECEIPTS, number, strlen(number), &r->base);
 		r->refund_reason = keep;
 		ld__receipt__free_unpacked(r, NULL);
 	} else if (rc == LD_ENOTFOUND) {
@@ -758,7 +754,8 @@ static int fold_transfer_issued(struct store_txn *txn, struct fold_hint *h, cons
 	    ld__transfer_letter__unpack(NULL, ev->transfer->letter.len, ev->transfer->letter.data);
 	if (!l)
 		return LD_ECORRUPT;
-	int rc = put_packed(txn, TBL_LETTERS, l->number, strlen(l->number), &ev->transfer->base);
+	int rc =
+	    fold_put_packed(txn, TBL_LETTERS, l->number, strlen(l->number), &ev->transfer->base);
 	if (rc == 0)
 		rc = member_from_snapshot(txn, h, ev, seq);
 	if (rc == 0)
@@ -881,8 +878,8 @@ int fold_apply_hinted(struct store_txn *txn, const Ld__Event *ev, uint64_t seq, 
 	case LD__EVENT_KIND__MEETING_HELD:
 		if (!ev->meeting)
 			return LD_ECORRUPT;
-		return put_packed(txn, TBL_MEETINGS, ev->meeting->id, strlen(ev->meeting->id),
-				  &ev->meeting->base);
+		return fold_put_packed(txn, TBL_MEETINGS, ev->meeting->id, strlen(ev->meeting->id),
+				       &ev->meeting->base);
 	case LD__EVENT_KIND__ATTENDANCE:
 		if (!ev->attendance || !ev->attendance->meeting)
 			return LD_ECORRUPT;

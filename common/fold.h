@@ -81,6 +81,11 @@ int member_state_get(struct store_txn *txn, const char *idno, Ld__MemberState **
 /* Store ST under its identity number. Returns 0 or -errno. */
 int member_state_put(struct store_txn *txn, const Ld__MemberState *st);
 
+/* A state row: MSG (borrowed) packed straight into table T under KEY (KLEN bytes). Returns 0 or
+ * -errno. */
+int fold_put_packed(struct store_txn *txn, enum store_table t, const void *key, size_t klen,
+		    const ProtobufCMessage *msg);
+
 /* The branch with CODE: as member_state_get, freed with ld__branch_info__free_unpacked. */
 int branch_get(struct store_txn *txn, const char *code, Ld__BranchInfo **out);
 

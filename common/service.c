@@ -426,19 +426,6 @@ int service_route(const Ld__Event *ev, const uint8_t *self,
 /* ---------------------------------------------------------------------------------------------- */
 /* Fold                                                                                           */
 
-static int put_packed(struct store_txn *txn, enum store_table t, const void *key, size_t klen,
-		      const ProtobufCMessage *msg)
-{
-	size_t len = protobuf_c_message_get_packed_size(msg);
-	uint8_t *buf = malloc(len ? len : 1);
-	if (!buf)
-		return -ENOMEM;
-	protobuf_c_message_pack(msg, buf);
-	int rc = store_put(txn, t, key, klen, buf, len, 0);
-	free(buf);
-	return rc;
-}
-
 /* R with ENTRY after its trail, put back; the trail array is restored before returning. */
 static int request_put_with(struct store_txn *txn, Ld__RequestState *r, Ld__TrailEntry *entry)
 {
@@ -452,7 +439,7 @@ static int request_put_with(struct store_txn *txn, Ld__RequestState *r, Ld__Trai
 	r->trail = trail;
 	r->n_trail++;
 	const char *id = r->request->id;
-	int rc = put_packed(txn, TBL_REQUESTS, id, strlen(id), &r->base);
+	int rc = fold_put_packed(txn, TBL_REQUESTS, id, strlen(id), &r->base);
 	r->n_trail--;
 	r->trail = keep;
 	free(trail);
@@ -563,7 +550,7 @@ static int fold_notice_sent(struct store_txn *txn, const Ld__Event *ev)
 	s->to = to;
 	s->n_to++;
 	const char *id = ev->notice->id;
-	rc = put_packed(txn, TBL_NOTICES, id, strlen(id), &s->base);
+	rc = fold_put_packed(txn, TBL_NOTICES, id, strlen(id), &s->base);
 	s->n_to--;
 	s->to = keep;
 	free(to);
@@ -587,7 +574,7 @@ static int fold_notice_answered(struct store_txn *txn, const Ld__Event *ev)
 		a->attend = ans->attend;
 		a->reason = ans->reason;
 		a->answered_date = ev->date;
-		rc = put_packed(txn, TBL_NOTICES, ans->notice, strlen(ans->notice), &n->base);
+		rc = fold_put_packed(txn, TBL_NOTICES, ans->notice, strlen(ans->notice), &n->base);
 		a->reason = keep;
 	}
 	ld__notice_state__free_unpacked(n, NULL);
@@ -614,7 +601,7 @@ int service_fold(struct store_txn *txn, const Ld__Event *ev)
 			return LD_ECORRUPT;
 		Ld__BranchInfo b = *ev->branch;
 		b.published_seq = ev->origin_seq;
-		return put_packed(txn, TBL_DIRECTORY, key, n, &b.base);
+		return fold_put_packed(txn, TBL_DIRECTORY, key, n, &b.base);
 	}
 	default:
 		return 0;
