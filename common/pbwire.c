@@ -408,9 +408,10 @@ static uint8_t *put_splice(uint8_t *out, const struct pbwire_splice *s)
 
 int pbwire_pack_into(const ProtobufCMessage *m, pbwire_reserve_fn reserve, void *ctx)
 {
-	/* Packed in one walk where it fits the stack (a member's state, an event's payload: a few
-	 * hundred bytes), then copied; else sized and packed by protobuf-c. */
-	uint8_t stack[2048];
+	/* Packed in one walk where it fits the stack, then copied; else sized and packed by
+	 * protobuf-c. An event's payload is a few hundred bytes; a member's state grows with his
+	 * receipts and history (~2 KiB after five years of monthly dues). */
+	uint8_t stack[8192];
 	size_t len;
 	uint8_t *room;
 	int rc;

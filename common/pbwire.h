@@ -71,7 +71,7 @@ struct pbwire_splice {
 typedef int (*pbwire_reserve_fn)(void *ctx, size_t len, uint8_t **room);
 
 /*
- * M packed whole into room from RESERVE(CTX, ...): pbwire_pack's bytes, through a buffer on the
+ * M packed whole into room from RESERVE(CTX, ...): pbwire_pack's bytes, through 8 KiB on the
  * stack (protobuf-c's pack straight into the room for a message too large for it). Returns 0 or
  * RESERVE's failure. M is borrowed.
  */

@@ -536,7 +536,7 @@ static void one_walk_pack_is_protobuf_c_pack(void **state)
 	    &ld__quarantined__descriptor,
 	};
 	struct gen g = {.seed = 0x9e3779b97f4a7c15u};
-	size_t packed = 0, empty = 0;
+	size_t packed = 0, empty = 0, big = 0;
 	for (size_t k = 0; k < sizeof(all) / sizeof(all[0]); k++) {
 		for (int round = 0; round < 200; round++) {
 			ProtobufCMessage *m = gen_alloc(&g, all[k]->sizeof_message);
@@ -552,6 +552,16 @@ static void one_walk_pack_is_protobuf_c_pack(void **state)
 			if (len != want_len || memcmp(got, want, want_len) != 0)
 				fail_msg("%s, round %d: %zu bytes, protobuf-c %zu", all[k]->name,
 					 round, len, want_len);
+			/* Into a room asked for once, through the stack or, past 8 KiB, by
+			 * protobuf-c: the same bytes. */
+			struct room into = {0};
+			assert_int_equal(pbwire_pack_into(m, reserve, &into), 0);
+			assert_int_equal(into.calls, 1);
+			assert_int_equal(into.len, want_len);
+			if (want_len)
+				assert_memory_equal(into.bytes, want, want_len);
+			free(into.bytes);
+			big += want_len > 8192;
 			/* A byte short: refused, never written past the room. */
 			if (want_len) {
 				got[want_len - 1] = 0xa5;
@@ -566,8 +576,10 @@ static void one_walk_pack_is_protobuf_c_pack(void **state)
 			gen_free(&g);
 		}
 	}
-	if (packed < 8000 || !empty) /* most messages hold something, some nothing */
-		fail_msg("%zu messages with bytes, %zu without", packed, empty);
+	/* Most messages hold something, some nothing, some more than the stack's 8 KiB. */
+	if (packed < 8000 || !empty || big < 100)
+		fail_msg("%zu messages with bytes, %zu without, %zu over 8 KiB", packed, empty,
+			 big);
 }
 
 int main(void)
