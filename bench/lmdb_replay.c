@@ -1,7 +1,8 @@
 /*
  * lmdb_replay.c: the raw LMDB time of a daemon's own writes (issue 12, acceptance 2).
  *
- *   lmdb_replay --trace FILE --dir DIR [--base DATA.MDB] [--from NS] [--to NS] [--json]
+ *   lmdb_replay --trace FILE --dir DIR [--base DATA.MDB] [--from NS] [--to NS] [--only TABLES]
+ *               [--json]
  *
  * Replays a trace written by bench/lmdbtrace.c (LD_PRELOAD into liudongd) into a fresh LMDB
  * environment in DIR (an empty or missing directory), with nothing but LMDB: the same tables, the
@@ -21,8 +22,13 @@
  * floor extends its file where the store did, and pays for new pages of the file (the kernel's
  * page cache) where the store paid.
  *
- * Prints the window's time and shape: commits, syncs and, per table, puts (with key and value
- * bytes), gets, deletes and cursor moves. One line per table for people, or one JSON object.
+ * --only members,log (tables by name) replays the gets, puts, deletes, stats and cursors of those
+ * tables alone, with every transaction, commit and sync: the floor of a schema without the others
+ * (what a leaner design could at best save; issue 12's note).
+ *
+ * Prints the window's time (wall and CPU) and shape: commits, syncs and, per table, puts (with key
+ * and value bytes), gets, deletes and cursor moves. One line per table for people, or one JSON
+ * object.
  * Exit 0, 1 on an error, 2 on a usage error.
  */
 #include <errno.h>
@@ -35,6 +41,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -49,6 +56,7 @@ struct table {
 	char name[64];
 	MDB_dbi dbi; /* in the replay */
 	bool open;
+	bool left_out; /* not in --only: its operations are not replayed */
 	uint64_t puts, key_bytes, val_bytes, gets, dels, cursor_moves, stats;
 };
 
@@ -72,13 +80,37 @@ struct replay {
 	uint8_t *val;
 	size_t val_cap;
 	uint64_t commits, child_commits, aborts, syncs, errors;
+	const char *only; /* --only: the tables replayed (a comma-separated list), or NULL: all */
 };
+
+/* Whether NAME is one of ONLY's comma-separated names. */
+static bool listed(const char *only, const char *name)
+{
+	size_t n = strlen(name);
+	for (const char *p = only; *p;) {
+		const char *end = strchr(p, ',');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		if (len == n && memcmp(p, name, n) == 0)
+			return true;
+		p += len + (end != NULL);
+	}
+	return false;
+}
 
 static double mono_s(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The CPU time (user and system) this process took so far, in seconds. */
+static double cpu_s(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
 static MDB_txn **txn_slot(struct replay *r, uint32_t id)
@@ -223,6 +255,7 @@ static int run(struct replay *r, int phase, bool count)
 			if (rc)
 				return fail("mdb_dbi_open", rc);
 			t->open = true;
+			t->left_out = r->only && !listed(r->only, t->name);
 			break;
 		}
 		case LT_GET:
@@ -234,6 +267,8 @@ static int run(struct replay *r, int phase, bool count)
 				return fail("an operation on a table never opened", EINVAL);
 			if (!(tp = txn_slot(r, rec.txn)) || !*tp)
 				return fail("an operation in an unknown transaction", EINVAL);
+			if (t->left_out)
+				break; /* its cursor is never opened: its moves are left out too */
 			if (rec.op == LT_GET) {
 				rc = mdb_get(*tp, t->dbi, &k, &v);
 				t->gets += count;
@@ -330,17 +365,23 @@ static int copy_file(const char *from, const char *to)
 }
 
 static const char usage[] =
-    "usage: lmdb_replay --trace FILE --dir DIR [--base DATA.MDB] [--from NS] [--to NS] [--json]\n"
+    "usage: lmdb_replay --trace FILE --dir DIR [--base DATA.MDB] [--from NS] [--to NS]\n"
+    "                   [--only TABLE,...] [--json]\n"
     "  replays the write transactions of a trace by bench/liblmdbtrace.so into a fresh store in\n"
     "  DIR; times those that began in [--from, --to] (CLOCK_REALTIME ns).\n";
 
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	    {"trace", required_argument, NULL, 't'}, {"dir", required_argument, NULL, 'd'},
-	    {"base", required_argument, NULL, 'b'},  {"from", required_argument, NULL, 'f'},
-	    {"to", required_argument, NULL, 'u'},    {"json", no_argument, NULL, 'j'},
-	    {"help", no_argument, NULL, 'h'},	     {0},
+	    {"trace", required_argument, NULL, 't'},
+	    {"dir", required_argument, NULL, 'd'},
+	    {"base", required_argument, NULL, 'b'},
+	    {"from", required_argument, NULL, 'f'},
+	    {"to", required_argument, NULL, 'u'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"only", required_argument, NULL, 'o'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
 	};
 	const char *trace = NULL, *dir = NULL, *base = NULL;
 	static struct replay r;
@@ -365,6 +406,9 @@ int main(int argc, char **argv)
 			break;
 		case 'j':
 			json = true;
+			break;
+		case 'o':
+			r.only = optarg;
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -443,10 +487,10 @@ int main(int argc, char **argv)
 
 	if (run(&r, 0, false))
 		return 1;
-	double t0 = mono_s();
+	double t0 = mono_s(), c0 = cpu_s();
 	if (run(&r, 1, true))
 		return 1;
-	double secs = mono_s() - t0;
+	double secs = mono_s() - t0, cpu = cpu_s() - c0;
 	/* Transactions left open when the window closed (or the trace ended). */
 	for (int i = 0; i < SLOTS; i++)
 		if (r.txns[i].id && r.txns[i].txn)
@@ -460,13 +504,13 @@ int main(int argc, char **argv)
 		kb += t->key_bytes, vb += t->val_bytes;
 	}
 	if (json) {
-		printf("{\"bench\":\"lmdb_replay\",\"seconds\":%.4f,\"commits\":%" PRIu64
-		       ",\"child_commits\":%" PRIu64 ",\"aborts\":%" PRIu64 ",\"syncs\":%" PRIu64
-		       ",\"puts\":%" PRIu64 ",\"gets\":%" PRIu64 ",\"dels\":%" PRIu64
-		       ",\"cursor_moves\":%" PRIu64 ",\"key_bytes\":%" PRIu64
+		printf("{\"bench\":\"lmdb_replay\",\"seconds\":%.4f,\"cpu_seconds\":%.4f,"
+		       "\"commits\":%" PRIu64 ",\"child_commits\":%" PRIu64 ",\"aborts\":%" PRIu64
+		       ",\"syncs\":%" PRIu64 ",\"puts\":%" PRIu64 ",\"gets\":%" PRIu64
+		       ",\"dels\":%" PRIu64 ",\"cursor_moves\":%" PRIu64 ",\"key_bytes\":%" PRIu64
 		       ",\"value_bytes\":%" PRIu64 ",\"errors\":%" PRIu64 ",\"tables\":{",
-		       secs, r.commits, r.child_commits, r.aborts, r.syncs, puts, gets, dels, moves,
-		       kb, vb, r.errors);
+		       secs, cpu, r.commits, r.child_commits, r.aborts, r.syncs, puts, gets, dels,
+		       moves, kb, vb, r.errors);
 		bool first = true;
 		for (int i = 0; i < MAX_DBI; i++) {
 			struct table *t = &r.tables[i];
@@ -482,11 +526,11 @@ int main(int argc, char **argv)
 		}
 		printf("}}\n");
 	} else {
-		printf("replay %.3f s: %" PRIu64 " commits (%" PRIu64 " child, %" PRIu64
-		       " aborted), %" PRIu64 " syncs, %" PRIu64 " puts (%" PRIu64
+		printf("replay %.3f s (CPU %.3f s): %" PRIu64 " commits (%" PRIu64
+		       " child, %" PRIu64 " aborted), %" PRIu64 " syncs, %" PRIu64 " puts (%" PRIu64
 		       " B keys, %" PRIu64 " B values), %" PRIu64 " gets, %" PRIu64
 		       " dels, %" PRIu64 " cursor moves\n",
-		       secs, r.commits, r.child_commits, r.aborts, r.syncs, puts, kb, vb, gets,
+		       secs, cpu, r.commits, r.child_commits, r.aborts, r.syncs, puts, kb, vb, gets,
 		       dels, moves);
 		for (int i = 0; i < MAX_DBI; i++) {
 			struct table *t = &r.tables[i];

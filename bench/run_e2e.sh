@@ -13,7 +13,9 @@
 #          MODE=trace   as catchup, both daemons running with bench/liblmdbtrace.so; afterwards
 #                       bench/lmdb_replay replays A's write transactions of the import (from the
 #                       start of the command to its answer) and B's from its start to its last
-#                       event into fresh stores: the raw LMDB floors
+#                       event into fresh stores: the raw LMDB floors; then both again with
+#                       the log and the members alone (lmdb_replay --only log,members): the
+#                       floors of a schema without outbox and origins (lean_a, lean_b)
 #          MODE=perf    as catchup, with `perf record -g` on A during the import and on B (run
 #                       under perf from its start) until it caught up; OUT_DIR/perf-a.txt and
 #                       perf-b.txt get the top functions
@@ -23,7 +25,8 @@
 #                       call-graph options in both (default -g)
 #
 # Prints one JSON object on stdout: rows, import_s (the command at A), e2e_s and members_per_s
-# (timed), b_apply_s, peak VmHWM of both daemons (KiB), and in trace mode the two replays. Sites
+# (timed), b_apply_s, peak VmHWM of both daemons (KiB), in trace mode the four replays, and the CPU
+# time of both daemons (a_cpu_s, b_cpu_s). Sites
 # live under BENCH_TMPDIR (default /var/tmp) and are removed on exit (KEEP_BENCH=1 keeps them);
 # daemons are stopped on every exit, Ctrl-C included. Each timed part (the import, B's catch-up)
 # and each replay starts right after warm_memory (bench/lib.sh; WARM_MIB=0: not), so all meet
@@ -119,6 +122,8 @@ sleep 0.1
 warm_memory # lib.sh: each timed run (and each floor) meets memory in the same state
 t0=$(now_ns)
 ca0=$(cpu_ms "$PA")
+cb0=0
+[ "$MODE" != timed ] || cb0=$(cpu_ms "$PB")
 a --json import members "$CSV" >"$WORK/import.json" 2>"$WORK/import.err" ||
   die "the import failed: $(cat "$WORK/import.err")"
 t1=$(now_ns)
@@ -144,6 +149,7 @@ wait "$WAITER" || die "B did not apply all $N events: $(cat "$WORK/wait.json" "$
 WAITER=
 if [ "$MODE" = timed ] && [ "${PERF_LIVE:-0}" = 1 ]; then perf_off a; perf_off b; fi
 cb=$(cpu_ms "$PB")
+ca2=$(cpu_ms "$PA")
 if [ "$MODE" = perf ]; then # B is perf's child: stop it, then perf ends by itself
   kill -TERM "$PB"
   PB=
@@ -161,7 +167,7 @@ if [ "$MODE" = perf ]; then
   done
 fi
 
-REPLAY_A=null REPLAY_B=null
+REPLAY_A=null REPLAY_B=null LEAN_A=null LEAN_B=null
 if [ "$MODE" = trace ]; then
   stop_pid "liudongd A" "$PA" || die "A did not stop cleanly"
   PA=
@@ -177,10 +183,18 @@ if [ "$MODE" = trace ]; then
   warm_memory
   REPLAY_B=$("$REPLAY" --trace "$WORK/b.trace" --dir "$WORK/replay-b" --from "$tb" \
     --to "${done_ms}000000" --json) || die "the replay of B's trace failed"
+  # The same windows with the log and the members alone (no outbox, no origins, no meta): the
+  # floor of the leanest schema that keeps DESIGN.md's event log beside the members' state.
+  warm_memory
+  LEAN_A=$("$REPLAY" --trace "$WORK/a.trace" --dir "$WORK/lean-a" --from "$t0" --to "$t1" \
+    --only log,members --json) || die "the lean replay of A's trace failed"
+  warm_memory
+  LEAN_B=$("$REPLAY" --trace "$WORK/b.trace" --dir "$WORK/lean-b" --from "$tb" \
+    --to "${done_ms}000000" --only log,members --json) || die "the lean replay of B's trace failed"
 fi
 
 python3 - "$N" "$t0" "$t1" "$done_ms" "$first_ms" "$tb" "$W" "$REPLAY_A" "$REPLAY_B" "$MODE" \
-  "$((ca1 - ca0))" "$cb" <<'PY'
+  "$((ca1 - ca0))" "$((cb - cb0))" "$LEAN_A" "$LEAN_B" "$((ca2 - ca0))" <<'PY'
 import json, sys
 n, t0, t1, done_ms, first_ms, tb = (int(x) for x in sys.argv[1:7])
 a_cpu_ms, b_cpu_ms = int(sys.argv[11]), int(sys.argv[12])
@@ -200,9 +214,13 @@ out = {
     "a_hwm_kib": w["procs"]["a"]["peak_hwm_kib"] if "peak_hwm_kib" in w["procs"]["a"] else None,
     "b_hwm_kib": w["procs"]["b"]["peak_hwm_kib"] if "peak_hwm_kib" in w["procs"]["b"] else None,
     "replay_a": ra, "replay_b": rb,
-    # CPU time (user + system, 10 ms ticks): A's during the import; B's since it started (its
-    # whole life in catch-up and perf modes, where it starts after the import)
+    "lean_a": json.loads(sys.argv[13]), "lean_b": json.loads(sys.argv[14]),
+    # CPU time (user + system, 10 ms ticks): A's during the import; B's from the import's start
+    # to its last event (timed) or since it started (its whole life in catch-up and perf modes,
+    # where it starts after the import)
     "a_cpu_s": a_cpu_ms / 1e3, "b_cpu_s": b_cpu_ms / 1e3,
+    # timed: A's from the import's start to B's last event (its sender's work after the import)
+    "a_cpu_e2e_s": int(sys.argv[15]) / 1e3 if live else None,
 }
 print(json.dumps(out))
 PY
