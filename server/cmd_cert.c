@@ -344,10 +344,11 @@ int cmd_checkin(struct request *rq, struct store_txn *txn)
 	if (date_text && date_parse(date_text, &date) != 0)
 		return request_fail(rq, LD_EINPUT,
 				    "--date: '%s' is not a real date; use YYYY-MM-DD", date_text);
-	if (contact && (strlen(contact) > 200 || !contact[0]))
-		return request_fail(rq, LD_EINPUT, "--contact must be 1 to 200 bytes");
+	int rc = contact ? request_text(rq, "contact", contact, 200) : 0;
+	if (rc)
+		return rc;
 	struct token_check t;
-	int rc = token_check(rq, txn, request_arg(rq, 0), &t);
+	rc = token_check(rq, txn, request_arg(rq, 0), &t);
 	if (rc)
 		return rc;
 	Ld__MemberState *st = NULL;
@@ -496,15 +497,16 @@ int cmd_cert_review(struct request *rq, struct store_txn *txn)
 	if (!result)
 		return request_fail(rq, LD_EUSAGE,
 				    "--result is required; see liudong cert review --help");
-	if (!result[0] || strlen(result) > 500)
-		return request_fail(rq, LD_EINPUT, "--result must be 1 to 500 bytes of text");
+	int rc = request_text(rq, "result", result, 500);
+	if (rc)
+		return rc;
 	int32_t date = date_today();
 	if (date_text && date_parse(date_text, &date) != 0)
 		return request_fail(rq, LD_EINPUT,
 				    "--date: '%s' is not a real date; use YYYY-MM-DD", date_text);
 	Ld__CertState *c;
 	Ld__CertificateBody *b;
-	int rc = cert_lookup(rq, txn, &c, &b);
+	rc = cert_lookup(rq, txn, &c, &b);
 	if (rc)
 		return rc;
 	if (!is_self(rq, &b->issuer) && !is_self(rq, &b->inflow_site)) {

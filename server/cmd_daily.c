@@ -34,24 +34,13 @@
 /* ---------------------------------------------------------------------------------------------- */
 /* Shared steps                                                                                   */
 
-/* VALUE of --KEY: one line of 1 to TEXT_MAX bytes that input_text_check accepts (no control,
- * bidirectional or zero-width characters). */
-static int text_check(struct request *rq, const char *key, const char *value)
-{
-	const char *why;
-	if (input_text_check(value, TEXT_MAX, &why) != 0)
-		return request_fail(rq, LD_EINPUT, "--%s %.200s; it is 1 to %d bytes of one line",
-				    key, why, TEXT_MAX);
-	return 0;
-}
-
 static int need_text(struct request *rq, const char *key, const char **out)
 {
 	*out = request_param(rq, key);
 	if (!*out)
 		return request_fail(rq, LD_EUSAGE, "--%s is required; see liudong %s --help", key,
 				    request_words(rq));
-	return text_check(rq, key, *out);
+	return request_text(rq, key, *out, TEXT_MAX);
 }
 
 /* --date, or today. */
@@ -241,7 +230,7 @@ int cmd_meeting_attend(struct request *rq, struct store_txn *txn)
 		return request_fail(rq, LD_EUSAGE, "--absent needs --reason (why he was excused)");
 	if (reason && !absent)
 		return request_fail(rq, LD_EUSAGE, "--reason goes with --absent");
-	int rc = reason ? text_check(rq, "reason", reason) : 0;
+	int rc = reason ? request_text(rq, "reason", reason, TEXT_MAX) : 0;
 	if (rc)
 		return rc;
 	Ld__Meeting *m;

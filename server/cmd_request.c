@@ -27,22 +27,13 @@
 /* ---------------------------------------------------------------------------------------------- */
 /* Options                                                                                        */
 
-static int text_check(struct request *rq, const char *key, const char *value)
-{
-	const char *why;
-	if (input_text_check(value, SERVICE_TEXT_MAX, &why) != 0)
-		return request_fail(rq, LD_EINPUT, "--%s %.200s; it is 1 to %d bytes of one line",
-				    key, why, SERVICE_TEXT_MAX);
-	return 0;
-}
-
 int service_need_text(struct request *rq, const char *key, const char **out)
 {
 	*out = request_param(rq, key);
 	if (!*out)
 		return request_fail(rq, LD_EUSAGE, "--%s is required; see liudong %s --help", key,
 				    rq->req->command);
-	return text_check(rq, key, *out);
+	return request_text(rq, key, *out, SERVICE_TEXT_MAX);
 }
 
 int service_opt_text(struct request *rq, const char *key, const char *def, const char **out)
@@ -52,7 +43,7 @@ int service_opt_text(struct request *rq, const char *key, const char *def, const
 		*out = def;
 		return 0;
 	}
-	return text_check(rq, key, *out);
+	return request_text(rq, key, *out, SERVICE_TEXT_MAX);
 }
 
 int service_date_opt(struct request *rq, int32_t *out)

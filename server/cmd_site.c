@@ -16,6 +16,7 @@
 #include "eventlog.h"
 #include "hostport.h"
 #include "idno.h"
+#include "input.h"
 #include "page.h"
 #include "siteid.h"
 #include "view.h"
@@ -93,10 +94,12 @@ int cmd_peer_add(struct request *rq, struct store_txn *txn)
 		return request_fail(
 		    rq, LD_EUSAGE,
 		    "usage: liudong peer add NAME --id SITE_ID [--address HOST:PORT]");
-	if (!name[0] || strlen(name) >= LD_NAME_MAX)
-		return request_fail(rq, LD_EINPUT, "peer name must be 1 to 127 bytes");
-	uint8_t id[LD_SITE_ID_BYTES];
 	const char *why = NULL;
+	if (input_text_check(name, LD_NAME_MAX - 1, &why) != 0)
+		return request_fail(rq, LD_EINPUT,
+				    "peer name %.200s; it is 1 to %d bytes of one line", why,
+				    LD_NAME_MAX - 1);
+	uint8_t id[LD_SITE_ID_BYTES];
 	if (siteid_parse(id_text, id, &why) != 0)
 		return request_fail(rq, LD_EINPUT,
 				    "--id: %s; copy the id that `liudong site` prints there",

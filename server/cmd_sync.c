@@ -409,10 +409,9 @@ int cmd_conflicts_resolve(struct request *rq, struct store_txn *txn)
 	if (!id || !note)
 		return request_fail(rq, LD_EUSAGE,
 				    "usage: liudong conflicts resolve ID --note TEXT");
-	if (!note[0] || strlen(note) > NOTE_MAX)
-		return request_fail(rq, LD_EINPUT, "--note must be 1 to %d bytes of text",
-				    NOTE_MAX);
-	int rc;
+	int rc = request_text(rq, "note", note, NOTE_MAX);
+	if (rc)
+		return rc;
 	if (id[0] == 'D') {
 		if (!strchr(id, '+') || strlen(id) > 150)
 			return request_fail(rq, LD_EINPUT,

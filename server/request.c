@@ -93,6 +93,15 @@ int request_fail(struct request *rq, int err, const char *fmt, ...)
 	return err;
 }
 
+int request_text(struct request *rq, const char *key, const char *value, int max)
+{
+	const char *why;
+	if (input_text_check(value, (size_t)max, &why) != 0)
+		return request_fail(rq, LD_EINPUT, "--%s %.200s; it is 1 to %d bytes of one line",
+				    key, why, max);
+	return 0;
+}
+
 void request_warn(struct request *rq, const char *fmt, ...)
 {
 	char line[512];

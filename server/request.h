@@ -100,6 +100,13 @@ const char *request_words(const struct request *rq);
 int request_fail(struct request *rq, int err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/*
+ * VALUE of --KEY (both borrowed): one line of 1 to MAX bytes that input_text_check accepts (UTF-8,
+ * no control, bidirectional or zero-width character, no white space at either end). Returns 0,
+ * or LD_EINPUT recorded in RQ naming the option and what is wrong.
+ */
+int request_text(struct request *rq, const char *key, const char *value, int max);
+
 /* Add a warning line (printf-style, FMT translated): shown on stderr, the command still succeeds.
  */
 void request_warn(struct request *rq, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

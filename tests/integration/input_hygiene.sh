@@ -10,6 +10,10 @@
 #    the daemon itself when a client sends them on the socket (ctl_raw); nothing reaches the audit.
 # 4. A 100 KB argument is quoted cut to 80 characters with "…": the error line stays short and
 #    keeps its advice (the CLI's own messages and the daemon's).
+# 5. The other free texts staff type: check-in's --contact, a certificate review's --result, a
+#    conflict's --note and a peer's name are refused (exit 3, the error naming it) empty or
+#    holding a TAB, a newline, a bidirectional control or a zero-width character; nothing is
+#    written (the peer is not added).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/sync_lib.sh"
 
@@ -159,5 +163,26 @@ assert_exit 3 ld a member update "$ID" --phone "$BIG" && short_error "member upd
 ZH=$(python3 -c 'print("张" * 100)')
 assert_exit 3 ld a member update "$ID" --phone "$ZH" &&
 	assert_contains "$ERR" "$(python3 -c 'print("张" * 80)')…" "a Chinese argument cut at 80 characters"
+
+# ---------------------------------------------------------------------------------------------
+log "check-in contact, review result, conflict note and peer name: one line of text"
+for bad in "" $'张\t三' $'张\n三' $'张\u202e三' $'张\u200b三' $'\ufeff张三'; do
+	q=$(printf '%q' "$bad")
+	assert_exit 3 ld a checkin 0000 --branch 001 --contact "$bad" &&
+		assert_contains "$ERR" "--contact" "the refusal of contact $q"
+	assert_exit 3 ld a cert review 320583-2026-C000001 --result "$bad" &&
+		assert_contains "$ERR" "--result" "the refusal of review result $q"
+	assert_exit 3 ld a conflicts resolve Q1 --note "$bad" &&
+		assert_contains "$ERR" "--note" "the refusal of conflict note $q"
+	# (a newline in an argument the CLI refuses itself, before the daemon's own check)
+	assert_exit 3 ld a peer add "$bad" --id "${SITE_ID[b]}" --address "127.0.0.1:${SITE_PORT[b]}" &&
+		[[ "$bad" == *$'\n'* ]] || assert_contains "$ERR" "peer name" "the refusal of peer name $q"
+done
+assert_eq "$(jget "$(ld a --json peer list)" 'len(d["peers"])')" 1 "peers after the refused names"
+# Good texts pass these checks and meet the next ones (no such token, certificate or conflict).
+run ld a checkin LD1:0000 --branch 001 --contact 张联系人
+assert_not_contains "$ERR" "--contact" "a good contact"
+assert_contains "$ERR" "token" "a good contact, then the token refused"
+assert_exit 4 ld a conflicts resolve Q999 --note 已核实
 
 finish
