@@ -11,6 +11,7 @@
 #include "enums.h"
 #include "i18n.h"
 #include "money.h"
+#include "term.h"
 
 /* Decode one UTF-8 code point at *s and advance; invalid bytes count as one narrow character. */
 static uint32_t utf8_next(const char **s)
@@ -374,9 +375,19 @@ static bool is_table(json_t *v)
 	       (json_array_size(v) == 0 || json_is_object(json_array_get(v, 0)));
 }
 
-/* The columns a table may take, and the narrowest a column is made to fit them. */
+/* The columns a table may take when the output is no terminal (term_columns), and the narrowest
+ * a column is made to fit them. */
 #define TABLE_COLUMNS	100
 #define TABLE_MIN_WIDTH 8
+
+/* The columns tables and records are fitted to, asked once. */
+static size_t out_columns(void)
+{
+	static size_t cols;
+	if (!cols)
+		cols = term_columns(TABLE_COLUMNS);
+	return cols;
+}
 
 /* Keys left out of tables for people (output_hide); they stay in --json. */
 static const char *hidden_keys;
@@ -441,15 +452,15 @@ static int table_columns(struct output_table *t, json_t *row)
 	return 0;
 }
 
-/* Cut the widest columns, a column at a time, until the table fits TABLE_COLUMNS or cannot. */
+/* Cut the widest columns, a column at a time, until the table fits out_columns() or cannot. */
 static void table_fit(struct output_table *t)
 {
-	size_t total = t->ncol ? 2 * (t->ncol - 1) : 0;
+	size_t total = t->ncol ? 2 * (t->ncol - 1) : 0, columns = out_columns();
 	for (size_t c = 0; c < t->ncol; c++) {
 		t->widths[c] = t->natural[c];
 		total += t->widths[c];
 	}
-	while (total > TABLE_COLUMNS) {
+	while (total > columns) {
 		size_t widest = t->ncol;
 		for (size_t c = 0; c < t->ncol; c++) {
 			if (t->widths[c] > t->least[c] &&
@@ -636,8 +647,9 @@ void output_scalars(FILE *out, json_t *obj, const char *skip)
 		const char *l = label(key, lbuf, sizeof(lbuf));
 		fputs(l, out);
 		pad(out, width - output_width(l) + 2);
-		/* A long value goes on in its column, so that the record fits TABLE_COLUMNS too. */
-		size_t room = TABLE_COLUMNS > width + 2 + 20 ? TABLE_COLUMNS - width - 2 : 20;
+		/* A long value goes on in its column, so that the record fits out_columns() too. */
+		size_t columns = out_columns();
+		size_t room = columns > width + 2 + 20 ? columns - width - 2 : 20;
 		const char *rest = scalar_text(key, v, vbuf, sizeof(vbuf));
 		for (bool first = true; first || *rest; first = false) {
 			size_t len, cols;

@@ -25,7 +25,7 @@ void output_scalars(FILE *out, json_t *obj, const char *skip);
 
 /*
  * Leave the columns KEYS (comma-separated; NULL for none) out of the tables printed from now on:
- * what does not fit 100 columns. KEYS is borrowed (static).
+ * what does not fit the line (term_columns). KEYS is borrowed (static).
  */
 void output_hide(const char *keys);
 
@@ -35,7 +35,7 @@ void output_heading(FILE *out, const char *key);
 /*
  * A table printed a page at a time, as the rows come: the header with the first rows, columns as
  * wide as the widest cell seen so far (a later page's wider cell widens the columns from there
- * on), the widest cut so that a line takes at most 100 columns: a longer cell wraps in its column,
+ * on), the widest cut so that a line fits term_columns(100): a longer cell wraps in its column,
  * after a space where it can. output_table_end prints "(none)" if no row came, and frees it.
  */
 struct output_table;

@@ -38,6 +38,14 @@ static const char *pager_command(void)
 	return p;
 }
 
+size_t term_columns(size_t fallback)
+{
+	struct winsize ws;
+	if (!isatty(STDOUT_FILENO) || ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) != 0 || ws.ws_col == 0)
+		return fallback;
+	return ws.ws_col;
+}
+
 FILE *term_page_begin(void)
 {
 	struct winsize ws;

@@ -21,6 +21,13 @@ void term_page_part(FILE *out);
 /* The list is whole: to stdout if it fits the terminal, else wait for the pager to quit. */
 void term_page_end(FILE *out);
 
+/*
+ * The columns output for people is fitted to: the terminal's width when stdout is a terminal
+ * (in a pager too), else FALLBACK, so that a file or a pipe gets the same lines whatever
+ * terminal the command was typed in.
+ */
+size_t term_columns(size_t fallback);
+
 /* Show "liudong: TEXT" on stderr's line, replacing the last, if stderr is a terminal. */
 void term_progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

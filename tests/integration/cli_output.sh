@@ -11,7 +11,9 @@
 #    --address pins a peer that dials us;
 #  - no pager and no progress bytes when piped; on a terminal (a pty), a list longer than the
 #    terminal goes through $PAGER, a short one or a record (member show) does not, and export
-#    shows progress on stderr.
+#    shows progress on stderr;
+#  - on a terminal, tables and records fit its width: 80 columns on a terminal of 80, and a place
+#    that wraps in 100 columns stays on one line on a terminal of 160.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/sync_lib.sh"
 . "$(dirname "$0")/cert_lib.sh"
@@ -191,14 +193,15 @@ assert_exit 0 env LIUDONG_PAGE_ROWS=2 "$LIUDONG" -s "${SITE_DIR[a]}/liudongd.soc
 	--out "$T/m.csv" && assert_eq "$ERR" "" "stderr of an export, piped"
 
 log "on a terminal: the pager for a list longer than the terminal, progress for export"
-# ptyrun.py ROWS CMD...: run CMD with stdin, stdout and stderr on a pty of ROWS rows; print what
-# it wrote.
+# ptyrun.py ROWS CMD...: run CMD with stdin, stdout and stderr on a pty of ROWS rows (and
+# $PTY_COLS columns, 100 if unset); print what it wrote.
 cat >"$T/ptyrun.py" <<'PYEOF'
 import fcntl, os, pty, struct, sys, termios
 rows = int(sys.argv[1])
 pid, fd = pty.fork()
 if pid == 0:
-    fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", rows, 100, 0, 0))
+    cols = int(os.environ.get("PTY_COLS", "100"))
+    fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
     os.execvp(sys.argv[2], sys.argv[2:])
 out = b""
 while True:
@@ -230,6 +233,22 @@ assert_exit 0 env PAGER=cat python3 "$T/ptyrun.py" 5 "$LIUDONG" -s "$sock" membe
 	assert_contains "$OUT" "${names[1]}" "member list with PAGER=cat"
 assert_exit 0 env PAGER="$T/mark.sh" python3 "$T/ptyrun.py" 5 "$LIUDONG" -s "$sock" --json member list &&
 	assert_not_contains "$OUT" "PAGED:" "member list --json on a terminal"
+# The terminal's width: every line of a table or a record fits a terminal of 80 columns; on one of
+# 160 the long place that wraps in 100 columns is whole on its line.
+for cmd in "member list" "member find 南京" "member show $ID" "history $ID" "log" "audit" "status" \
+	"branch list"; do
+	# shellcheck disable=SC2086 # the command's words
+	assert_exit 0 env PAGER=cat PTY_COLS=80 python3 "$T/ptyrun.py" 200 "$LIUDONG" -s "$sock" $cmd &&
+		printf '%s\n' "$OUT" | tr -d '\r' >"$T/.pty" && w=$(widest "$T/.pty") &&
+		if [ "$w" -le 80 ]; then pass; else
+			fail "$cmd on a terminal of 80 columns is $w wide:"
+			sed 's/^/    /' "$T/.pty" | head -20
+		fi
+done
+assert_exit 0 env PAGER=cat PTY_COLS=160 python3 "$T/ptyrun.py" 200 "$LIUDONG" -s "$sock" member find 秣陵街道 &&
+	assert_contains "$OUT" "${places[0]}" "the place on one line, on a terminal of 160 columns"
+assert_exit 0 env PAGER=cat PTY_COLS=100 python3 "$T/ptyrun.py" 200 "$LIUDONG" -s "$sock" member find 秣陵街道 &&
+	assert_not_contains "$OUT" "${places[0]}" "the place wrapped, on a terminal of 100 columns"
 assert_exit 0 env LIUDONG_PAGE_ROWS=2 python3 "$T/ptyrun.py" 24 "$LIUDONG" -s "$sock" export members \
 	--out "$T/m2.csv" && assert_contains "$OUT" "export members: 5 rows" "export progress on a terminal"
 # Piped, an import shows no progress (and on a terminal it would: one request, one line).
