@@ -379,6 +379,9 @@ static bool is_table(json_t *v)
  * a column is made to fit them. */
 #define TABLE_COLUMNS	100
 #define TABLE_MIN_WIDTH 8
+/* A column is cut below its longest word (a time, an identity number, an id) only when the table
+ * cannot fit otherwise, and a word this wide or wider may be cut anyway. */
+#define TABLE_WORD_MAX 26
 
 /* The columns tables and records are fitted to, asked once. */
 static size_t out_columns(void)
@@ -415,6 +418,7 @@ struct output_table {
 	size_t *widths;	 /* as printed: the widest cell, cut so that the table fits */
 	size_t *natural; /* the widest cell seen */
 	size_t *least;	 /* the label's width, the least a column is cut to */
+	size_t *word;	 /* its longest word (at most TABLE_WORD_MAX): cut below it last */
 	size_t ncol;
 	size_t rows; /* printed */
 };
@@ -432,7 +436,8 @@ static int table_columns(struct output_table *t, json_t *row)
 	t->widths = calloc(ncol ? ncol : 1, sizeof(*t->widths));
 	t->natural = calloc(ncol ? ncol : 1, sizeof(*t->natural));
 	t->least = calloc(ncol ? ncol : 1, sizeof(*t->least));
-	if (!t->keys || !t->widths || !t->natural || !t->least)
+	t->word = calloc(ncol ? ncol : 1, sizeof(*t->word));
+	if (!t->keys || !t->widths || !t->natural || !t->least || !t->word)
 		return -1;
 	const char *key;
 	json_t *v;
@@ -452,7 +457,12 @@ static int table_columns(struct output_table *t, json_t *row)
 	return 0;
 }
 
-/* Cut the widest columns, a column at a time, until the table fits out_columns() or cannot. */
+/*
+ * Cut the widest columns, a column at a time, until the table fits out_columns() or cannot: first
+ * none below its longest word (a cell of words wraps between them; a time or an id would be split);
+ * then, if the table is still too wide, the columns of several words below it (they wrap anyway);
+ * then any column, down to its least.
+ */
 static void table_fit(struct output_table *t)
 {
 	size_t total = t->ncol ? 2 * (t->ncol - 1) : 0, columns = out_columns();
@@ -460,18 +470,43 @@ static void table_fit(struct output_table *t)
 		t->widths[c] = t->natural[c];
 		total += t->widths[c];
 	}
-	while (total > columns) {
-		size_t widest = t->ncol;
-		for (size_t c = 0; c < t->ncol; c++) {
-			if (t->widths[c] > t->least[c] &&
-			    (widest == t->ncol || t->widths[c] > t->widths[widest]))
-				widest = c;
+	for (int pass = 0; pass < 3; pass++) {
+		while (total > columns) {
+			size_t widest = t->ncol;
+			for (size_t c = 0; c < t->ncol; c++) {
+				bool whole =
+				    pass == 0 || (pass == 1 && t->natural[c] <= t->word[c]);
+				size_t floor =
+				    whole && t->word[c] > t->least[c] ? t->word[c] : t->least[c];
+				if (t->widths[c] > floor &&
+				    (widest == t->ncol || t->widths[c] > t->widths[widest]))
+					widest = c;
+			}
+			if (widest == t->ncol)
+				break; /* every column at its floor: as narrow as this pass makes it
+					*/
+			t->widths[widest]--;
+			total--;
 		}
-		if (widest == t->ncol)
-			break; /* every column at its least: it is as narrow as it gets */
-		t->widths[widest]--;
-		total--;
 	}
+}
+
+/* The widest word of S: a run wrap_part does not break (no space, no Chinese character in it; a
+ * Chinese character is a word of its own), at most TABLE_WORD_MAX. */
+static size_t widest_word(const char *s)
+{
+	size_t widest = 0, run = 0;
+	while (*s && widest < TABLE_WORD_MAX) {
+		uint32_t cp = utf8_next(&s);
+		if (cp == ' ' || wide(cp)) {
+			run = 0;
+			widest = wide(cp) && widest < 2 ? 2 : widest;
+			continue;
+		}
+		if (++run > widest)
+			widest = run;
+	}
+	return widest < TABLE_WORD_MAX ? widest : TABLE_WORD_MAX;
 }
 
 /*
@@ -555,11 +590,13 @@ void output_table_rows(FILE *out, struct output_table *t, json_t *rows)
 		json_t *row = json_array_get(rows, r);
 		for (size_t c = 0; c < t->ncol; c++) {
 			json_t *cell = json_object_get(row, t->keys[c]);
-			size_t w =
-			    cell ? output_width(scalar_text(t->keys[c], cell, vbuf, sizeof(vbuf)))
-				 : 1;
+			const char *text =
+			    cell ? scalar_text(t->keys[c], cell, vbuf, sizeof(vbuf)) : "-";
+			size_t w = output_width(text), word = widest_word(text);
 			if (w > t->natural[c])
 				t->natural[c] = w;
+			if (word > t->word[c])
+				t->word[c] = word;
 		}
 	}
 	table_fit(t);
@@ -616,6 +653,7 @@ void output_table_end(FILE *out, struct output_table *t)
 	free(t->widths);
 	free(t->natural);
 	free(t->least);
+	free(t->word);
 	free(t);
 }
 

@@ -245,6 +245,15 @@ for cmd in "member list" "member find 南京" "member show $ID" "history $ID" "l
 			sed 's/^/    /' "$T/.pty" | head -20
 		fi
 done
+# A column of words gives way before one of times: on 90 columns the audit's times are whole, its
+# details wrap between words (its time, action and member take 73 columns with their gaps).
+assert_exit 0 env PAGER=cat PTY_COLS=90 python3 "$T/ptyrun.py" 200 "$LIUDONG" -s "$sock" audit &&
+	if printf '%s\n' "$OUT" | grep -qE '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[+-][0-9]{2}:[0-9]{2} '; then
+		pass
+	else
+		fail "the audit's times are cut on a terminal of 90 columns:"
+		printf '%s\n' "$OUT" | head -8 | sed 's/^/    /'
+	fi
 assert_exit 0 env PAGER=cat PTY_COLS=160 python3 "$T/ptyrun.py" 200 "$LIUDONG" -s "$sock" member find 秣陵街道 &&
 	assert_contains "$OUT" "${places[0]}" "the place on one line, on a terminal of 160 columns"
 assert_exit 0 env PAGER=cat PTY_COLS=100 python3 "$T/ptyrun.py" 200 "$LIUDONG" -s "$sock" member find 秣陵街道 &&
