@@ -36,7 +36,8 @@ void output_heading(FILE *out, const char *key);
  * A table printed a page at a time, as the rows come: the header with the first rows, columns as
  * wide as the widest cell seen so far (a later page's wider cell widens the columns from there
  * on), the widest cut so that a line fits term_columns(100), a column of one word (a time, an id)
- * last: a longer cell wraps in its column, after a space where it can. output_table_end prints "(none)" if no row came, and frees it.
+ * last: a longer cell wraps in its column, after a space where it can. output_table_end prints
+ * "(none)" if no row came, and frees it.
  */
 struct output_table;
 /* OUT may be NULL for output_table_end: free T, print nothing. */
