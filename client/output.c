@@ -483,8 +483,7 @@ static void table_fit(struct output_table *t)
 					widest = c;
 			}
 			if (widest == t->ncol)
-				break; /* every column at its floor: as narrow as this pass makes it
-					*/
+				break; /* every column at this pass's floor */
 			t->widths[widest]--;
 			total--;
 		}
@@ -498,9 +497,11 @@ static size_t widest_word(const char *s)
 	size_t widest = 0, run = 0;
 	while (*s && widest < TABLE_WORD_MAX) {
 		uint32_t cp = utf8_next(&s);
-		if (cp == ' ' || wide(cp)) {
+		bool is_wide = wide(cp);
+		if (cp == ' ' || is_wide) {
 			run = 0;
-			widest = wide(cp) && widest < 2 ? 2 : widest;
+			if (is_wide && widest < 2)
+				widest = 2;
 			continue;
 		}
 		if (++run > widest)

@@ -36,11 +36,7 @@
 
 static int need_text(struct request *rq, const char *key, const char **out)
 {
-	*out = request_param(rq, key);
-	if (!*out)
-		return request_fail(rq, LD_EUSAGE, "--%s is required; see liudong %s --help", key,
-				    request_words(rq));
-	return request_text(rq, key, *out, TEXT_MAX);
+	return request_need_text(rq, key, TEXT_MAX, out);
 }
 
 /* --date, or today. */

@@ -29,11 +29,7 @@
 
 int service_need_text(struct request *rq, const char *key, const char **out)
 {
-	*out = request_param(rq, key);
-	if (!*out)
-		return request_fail(rq, LD_EUSAGE, "--%s is required; see liudong %s --help", key,
-				    rq->req->command);
-	return request_text(rq, key, *out, SERVICE_TEXT_MAX);
+	return request_need_text(rq, key, SERVICE_TEXT_MAX, out);
 }
 
 int service_opt_text(struct request *rq, const char *key, const char *def, const char **out)

@@ -102,6 +102,15 @@ int request_text(struct request *rq, const char *key, const char *value, int max
 	return 0;
 }
 
+int request_need_text(struct request *rq, const char *key, int max, const char **out)
+{
+	*out = request_param(rq, key);
+	if (!*out)
+		return request_fail(rq, LD_EUSAGE, "--%s is required; see liudong %s --help", key,
+				    request_words(rq));
+	return request_text(rq, key, *out, max);
+}
+
 void request_warn(struct request *rq, const char *fmt, ...)
 {
 	char line[512];

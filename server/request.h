@@ -107,6 +107,10 @@ int request_fail(struct request *rq, int err, const char *fmt, ...)
  */
 int request_text(struct request *rq, const char *key, const char *value, int max);
 
+/* The required --KEY as request_text checks it, in *OUT (borrowed from RQ): 0, LD_EUSAGE if it is
+ * not given (naming the command's help), or LD_EINPUT. */
+int request_need_text(struct request *rq, const char *key, int max, const char **out);
+
 /* Add a warning line (printf-style, FMT translated): shown on stderr, the command still succeeds.
  */
 void request_warn(struct request *rq, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
