@@ -496,6 +496,20 @@ int main(int argc, char **argv)
 		if (r.txns[i].id && r.txns[i].txn)
 			mdb_txn_abort(r.txns[i].txn), r.txns[i].txn = NULL;
 	mdb_env_close(r.env);
+	/* A name in --only the trace has no table of (a typo) would give the floor of nothing. */
+	for (const char *p = r.only; p && *p;) {
+		size_t len = strcspn(p, ",");
+		bool found = false;
+		for (int i = 0; i < MAX_DBI && !found; i++)
+			found = r.tables[i].open && strlen(r.tables[i].name) == len &&
+				memcmp(r.tables[i].name, p, len) == 0;
+		if (!found) {
+			fprintf(stderr, "lmdb_replay: --only: the trace has no table '%.*s'\n",
+				(int)len, p);
+			return 2;
+		}
+		p += len + (p[len] == ',');
+	}
 
 	uint64_t puts = 0, gets = 0, dels = 0, moves = 0, kb = 0, vb = 0;
 	for (int i = 0; i < MAX_DBI; i++) {
