@@ -136,10 +136,13 @@ out:
 	return rc;
 }
 
-/* Load certificate NUMBER (the first positional), or say it is not here. */
+/* Load certificate NUMBER (the first positional) into *C and *BODY (the caller frees both), or say
+ * it is not here (both NULL). */
 static int cert_lookup(struct request *rq, struct store_txn *txn, Ld__CertState **c,
 		       Ld__CertificateBody **body)
 {
+	*c = NULL;
+	*body = NULL;
 	const char *number = request_arg(rq, 0);
 	if (!number)
 		return request_fail(rq, LD_EUSAGE,
@@ -154,6 +157,7 @@ static int cert_lookup(struct request *rq, struct store_txn *txn, Ld__CertState 
 	    ld__certificate_body__unpack(NULL, (*c)->signed_->body.len, (*c)->signed_->body.data);
 	if (!*body) {
 		ld__cert_state__free_unpacked(*c, NULL);
+		*c = NULL;
 		return LD_ECORRUPT;
 	}
 	return 0;
