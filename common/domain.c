@@ -155,6 +155,11 @@ bool member_registered_out_to(const Ld__MemberState *st, const uint8_t *site)
 	       (loc == LOC_AWAY || loc == LOC_CHECKED_IN || loc == LOC_DEPARTED);
 }
 
+bool member_registered_out_from(const Ld__MemberState *st, const uint8_t *peer, const uint8_t *self)
+{
+	return site_is_outflow(st, peer) && member_registered_out_to(st, self);
+}
+
 bool site_cares_for(const Ld__MemberState *st, const uint8_t *site)
 {
 	if (member_closed(st))

@@ -90,6 +90,13 @@ bool site_is_inflow(const Ld__MemberState *st, const uint8_t *site);
  */
 bool member_registered_out_to(const Ld__MemberState *st, const uint8_t *site);
 
+/*
+ * PEER is his outflow site and registered him out to SELF, still open (member_registered_out_to
+ * SELF): the inflow site's side of the same pair. `peer remove PEER` at SELF refuses over him.
+ */
+bool member_registered_out_from(const Ld__MemberState *st, const uint8_t *peer,
+				const uint8_t *self);
+
 /* His current inflow site's id (borrowed from ST), or NULL when his stay is not running. */
 const uint8_t *member_inflow_site(const Ld__MemberState *st);
 

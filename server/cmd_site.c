@@ -174,17 +174,19 @@ int cmd_peer_add(struct request *rq, struct store_txn *txn)
 }
 
 /*
- * How many members in TXN are registered out to the site ID (member_registered_out_to) into *n.
- * Returns 0 or -errno.
+ * The members in TXN whose registration out links this site (SELF) and PEER, still open: *TO,
+ * registered out here to PEER (member_registered_out_to); *FROM, registered out by PEER to here
+ * (member_registered_out_from). Returns 0 or -errno.
  */
-static int count_registered_out_to(struct store_txn *txn, const uint8_t *id, size_t *n)
+static int count_registered_out(struct store_txn *txn, const uint8_t *self, const uint8_t *peer,
+				size_t *to, size_t *from)
 {
 	struct store_cursor *c;
 	struct store_val k, v;
 	int rc = store_cursor_open(txn, TBL_MEMBERS, &c);
 	if (rc)
 		return rc;
-	*n = 0;
+	*to = *from = 0;
 	for (rc = store_cursor_get(c, STORE_FIRST, &k, &v); rc == 0;
 	     rc = store_cursor_get(c, STORE_NEXT, &k, &v)) {
 		Ld__MemberState *st = ld__member_state__unpack(NULL, v.len, v.data);
@@ -192,8 +194,8 @@ static int count_registered_out_to(struct store_txn *txn, const uint8_t *id, siz
 			rc = LD_ECORRUPT;
 			break;
 		}
-		if (member_registered_out_to(st, id))
-			(*n)++;
+		*to += member_registered_out_to(st, peer);
+		*from += member_registered_out_from(st, peer, self);
 		ld__member_state__free_unpacked(st, NULL);
 	}
 	store_cursor_close(c);
@@ -211,9 +213,9 @@ int cmd_peer_remove(struct request *rq, struct store_txn *txn)
 		return request_fail(rq, rc, "no peer named '%s'; see liudong peer list", name);
 	if (rc)
 		return rc;
-	size_t out = 0;
+	size_t out = 0, in = 0;
 	if (p->site_id.len == LD_SITE_ID_BYTES)
-		rc = count_registered_out_to(txn, p->site_id.data, &out);
+		rc = count_registered_out(txn, rq->daemon->site_id, p->site_id.data, &out, &in);
 	ld__peer_record__free_unpacked(p, NULL);
 	if (rc)
 		return rc;
@@ -223,18 +225,26 @@ int cmd_peer_remove(struct request *rq, struct store_txn *txn)
 				    "%zu member(s) are registered out to %s: removing the peer "
 				    "stops their sync; give --force to remove it all the same",
 				    out, name);
+	if (in > 0 && !force)
+		return request_fail(rq, LD_EFORBIDDEN,
+				    "%zu member(s) of %s are registered out to here: removing the "
+				    "peer stops their sync; give --force to remove it all the same",
+				    in, name);
 	rc = store_del(txn, TBL_PEERS, name, strlen(name));
 	if (rc == 0)
 		rc = audit_append(txn, request_operator(rq), rq->uid, "peer.remove", NULL, name);
 	if (rc)
 		return rc;
-	if (out > 0)
-		request_warn(rq,
-			     "note: removed %s; the %zu member(s) registered out to it keep their "
-			     "records here, but nothing is synced with %s until it is added again",
-			     name, out, name);
+	if (out + in > 0)
+		request_warn(
+		    rq,
+		    "note: removed %s; the %zu member(s) registered out between it and here "
+		    "keep their records here, but nothing is synced with %s until it is "
+		    "added again",
+		    name, out + in, name);
 	json_object_set_new(rq->result, "removed", json_string(name));
 	json_object_set_new(rq->result, "registered_out", json_integer((json_int_t)out));
+	json_object_set_new(rq->result, "registered_in", json_integer((json_int_t)in));
 	return 0;
 }
 

@@ -309,6 +309,7 @@ void sync_reload(struct sync *s)
 		if (p->listed || !p->present)
 			continue;
 		p->present = false;
+		p->key_known = false; /* its record is gone: added again, it learns the key again */
 		uv_timer_stop(&p->dial_timer);
 		if (p->link)
 			link_close(p->link, LD__CLOSE_CODE__PEER_REMOVED, "peer removed here");

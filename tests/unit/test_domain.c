@@ -352,13 +352,18 @@ static void test_walk(void **state)
 	ld__member_state__free_unpacked(st, NULL);
 }
 
-/* member_registered_out_to is TO_I for site I, false for O and X. */
+/* member_registered_out_to is TO_I for site I, false for O and X; member_registered_out_from
+ * (the same pair seen from I) is TO_I for O at I only. */
 static void assert_out_to(struct fixture *f, bool to_i)
 {
 	Ld__MemberState *st = state_of(f);
 	assert_int_equal(member_registered_out_to(st, site_i), to_i);
 	assert_false(member_registered_out_to(st, site_o));
 	assert_false(member_registered_out_to(st, site_x));
+	assert_int_equal(member_registered_out_from(st, site_o, site_i), to_i);
+	assert_false(member_registered_out_from(st, site_i, site_o));
+	assert_false(member_registered_out_from(st, site_x, site_i));
+	assert_false(member_registered_out_from(st, site_o, site_x));
 	ld__member_state__free_unpacked(st, NULL);
 }
 
