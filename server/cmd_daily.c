@@ -310,19 +310,6 @@ static int receipt_get(struct store_txn *txn, const char *number, Ld__Receipt **
 	return *out ? 0 : LD_ECORRUPT;
 }
 
-/* True if the member's certificate is active (issued, not revoked, not expired). */
-static bool certificate_active(struct store_txn *txn, const Ld__MemberState *st)
-{
-	if (!st->certificate || !st->certificate[0])
-		return false;
-	Ld__CertState *c;
-	if (cert_state_get(txn, st->certificate, &c) != 0)
-		return false;
-	bool active = cert_active(c, date_today()); /* renewed by a passed review */
-	ld__cert_state__free_unpacked(c, NULL);
-	return active;
-}
-
 int cmd_dues_pay(struct request *rq, struct store_txn *txn)
 {
 	const char *from_text = request_param(rq, "from");
@@ -357,22 +344,8 @@ int cmd_dues_pay(struct request *rq, struct store_txn *txn)
 	struct member_event me;
 	if ((rc = member_event_begin(rq, txn, LD__EVENT_KIND__DUES_PAID, 0, &me)))
 		return rc;
-	/* Who collects: the inflow site while the certificate is active, else the outflow site. */
-	bool active = certificate_active(txn, me.st);
-	const ProtobufCBinaryData *collector =
-	    active && me.st->outflow ? &me.st->outflow->inflow_site : &me.st->outflow_site;
-	if (collector->len != LD_SITE_ID_BYTES ||
-	    memcmp(collector->data, rq->daemon->site_id, LD_SITE_ID_BYTES) != 0) {
-		char name[LD_NAME_MAX] = "?";
-		if (collector->len == LD_SITE_ID_BYTES)
-			site_lookup(rq, txn, collector->data, name, NULL);
-		rc = request_fail(rq, LD_EFORBIDDEN,
-				  "dues of member %s are collected by %s (%s) while his "
-				  "certificate is %s",
-				  me.masked, name, active ? "his inflow site" : "his outflow site",
-				  active ? "active" : "not active");
-		goto out;
-	}
+	/* Who collects (the inflow site while his certificate is active on the payment's date,
+	 * else his outflow site) is the domain core's to judge, with the rest of the event. */
 	/* A month is paid once. */
 	for (size_t i = 0; i < me.st->n_receipts && rc == 0; i++) {
 		Ld__Receipt *r;

@@ -8,6 +8,8 @@
 #    A to B gives a letter; `transfer receive LETTER` at B: state transferred at both sites, the
 #    certificate recalled (revoked, reason transferred) at both; receiving it at A, or twice, exits
 #    5; a letter that does not exist exits 4.
+#  - dues of a member who departed from B (his certificate not yet recalled): B no longer collects
+#    them (5, names 昆山), A does; exactly one of the two may record a month.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/sync_lib.sh"
 . "$(dirname "$0")/cert_lib.sh"
@@ -84,6 +86,18 @@ assert_wait 3 "A and B agree on M" daily_agree "$M"
 assert_eq "$(jget "$(daily_hist b "$M")" '[(o, k) for o, s, k in d]')" \
 	'[["昆山", "outflow.registered"], ["昆山", "cert.issued"], ["南京", "checkin"], ["昆山", "transfer.issued"], ["南京", "transfer.received"]]' \
 	"M's history at B"
+
+# ---------------------------------------------------------------------------------------------
+log "dues of a member who departed from B"
+D=$(make_idno 320583 19880909 072)
+daily_checked_in "$D" 1988-09-09 F 周离开
+assert_exit 0 ld b depart "$D" --assessment 表现良好
+assert_wait 3 "A sees D departed" member_state_is a "$D" departed
+assert_refused_with 5 昆山 ld b dues pay "$D" --from 2026-03 --amount 15
+assert_exit 0 ld a --json dues pay "$D" --from 2026-03 --amount 15 && assert_json
+assert_exit 0 ld a --json dues list "$D" &&
+	assert_eq "$(jget "$OUT" '[(r["site"], r["months"]) for r in d["receipts"]]')" \
+		'[["昆山", ["2026-03"]]]' "D's receipts at A"
 
 for s in a b; do
 	assert_exit 0 ld "$s" --json conflicts && assert_eq "$(jget "$OUT" 'len(d["conflicts"])')" 0 "conflicts at $s"
