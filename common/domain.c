@@ -198,24 +198,35 @@ static const Ld__DuesExemption *exempt_free(const Ld__MemberState *st, int32_t m
 	return NULL;
 }
 
-int32_t member_dues_settled_month(const Ld__MemberState *st, int32_t paid_month, int32_t first_owed)
+static bool month_settled(const Ld__MemberState *st, const struct month_span *paid, size_t n_paid,
+			  int32_t month)
 {
-	int32_t m = paid_month;
-	if (m == INT32_MIN) {
-		if (first_owed == INT32_MIN)
-			return INT32_MIN;
-		m = first_owed - 1;
-	}
-	/* Each step moves past one exemption: at most as many steps as there are. */
-	for (size_t i = 0; i < st->n_exemptions && m < INT32_MAX; i++) {
-		const Ld__DuesExemption *e = exempt_free(st, m + 1);
-		if (!e)
-			break;
-		m = e->to_month;
-	}
-	if (paid_month == INT32_MIN && m == first_owed - 1)
+	for (size_t i = 0; i < n_paid; i++)
+		if (month >= paid[i].from && month <= paid[i].to)
+			return true;
+	return exempt_free(st, month) != NULL;
+}
+
+#define SETTLED_SPAN_MAX 1200 /* months looked at either way: a hundred years */
+
+int32_t member_dues_settled_month(const Ld__MemberState *st, const struct month_span *paid,
+				  size_t n_paid, int32_t first_owed, int32_t as_of)
+{
+	if (as_of < INT32_MIN + SETTLED_SPAN_MAX || as_of > INT32_MAX - SETTLED_SPAN_MAX)
 		return INT32_MIN;
-	return m;
+	int32_t m = as_of;
+	if (month_settled(st, paid, n_paid, m)) {
+		while (m < as_of + SETTLED_SPAN_MAX && month_settled(st, paid, n_paid, m + 1))
+			m++;
+		return m;
+	}
+	int32_t low = first_owed != INT32_MIN && first_owed > as_of - SETTLED_SPAN_MAX
+			  ? first_owed - 1
+			  : as_of - SETTLED_SPAN_MAX;
+	for (m = as_of - 1; m >= low; m--)
+		if (month_settled(st, paid, n_paid, m))
+			return m;
+	return INT32_MIN;
 }
 
 /* ---------------------------------------------------------------------------------------------- */

@@ -118,14 +118,21 @@ int64_t member_dues_owed_fen(const Ld__MemberState *st, int32_t from, int32_t to
 /* A payment above this many times what its months owe is voluntary (自愿多交), and must say so. */
 #define DUES_VOLUNTARY_FACTOR 10
 
+/* The months one receipt pays for (year*12+month-1, FROM <= TO). */
+struct month_span {
+	int32_t from, to;
+};
+
 /*
- * The last month his dues are settled for, the month the no-dues clock runs from: PAID_MONTH
- * (the last month a receipt covers, INT32_MIN if none) carried on through the months that follow
- * it without a gap under reductions to 0 (免交); with no receipt, through those that run without a
- * gap from FIRST_OWED (the month his stay began; INT32_MIN: none). INT32_MIN if nothing is settled.
+ * The last month his dues are settled for, the month the no-dues clock runs from, as of the month
+ * AS_OF: a month is settled if a receipt in PAID (N_PAID of them, refunded ones left out) covers
+ * it or it is reduced to 0 (免交). If AS_OF is settled, the last month of the settled run through
+ * it; else the last settled month before it, back to FIRST_OWED - 1 (FIRST_OWED: the month his
+ * stay began; INT32_MIN: none, then back 100 years). INT32_MIN if none is. So a month paid ahead
+ * after a gap does not stop the clock of the gap ("6 consecutive months without dues").
  */
-int32_t member_dues_settled_month(const Ld__MemberState *st, int32_t paid_month,
-				  int32_t first_owed);
+int32_t member_dues_settled_month(const Ld__MemberState *st, const struct month_span *paid,
+				  size_t n_paid, int32_t first_owed, int32_t as_of);
 
 /* ---------------------------------------------------------------------------------------------- */
 /* Certificates (《流动党员活动证》)                                                              */

@@ -43,9 +43,10 @@ static int as_of_opt(struct request *rq, int32_t *out)
 	return 0;
 }
 
-/* The facts the rules need about ST, from its state and the receipts, certificate and letter. */
+/* The facts the rules need about ST as of AS_OF, from its state and the receipts, certificate and
+ * letter. */
 static void gather(struct request *rq, struct store_txn *txn, const Ld__MemberState *st,
-		   ProtobufCAllocator *arena, struct member_facts *f)
+		   int32_t as_of, ProtobufCAllocator *arena, struct member_facts *f)
 {
 	const uint8_t *self = rq->daemon->site_id;
 	memset(f, 0, sizeof(*f));
@@ -69,20 +70,28 @@ static void gather(struct request *rq, struct store_txn *txn, const Ld__MemberSt
 		    f->last_contact == LD_DATE_NONE || st->checkin_date > f->last_contact
 			? st->checkin_date
 			: f->last_contact;
-	int32_t paid = INT32_MIN;
-	for (size_t i = 0; i < st->n_receipts; i++) {
+	/* The months his receipts pay for; those approved at 0 (免交) are settled as if paid. */
+	struct month_span some[64], *paid = some;
+	size_t n_paid = 0;
+	if (st->n_receipts > sizeof(some) / sizeof(some[0]) &&
+	    !(paid = malloc(st->n_receipts * sizeof(*paid))))
+		paid = some; /* out of memory: the first receipts only */
+	size_t cap = paid == some ? sizeof(some) / sizeof(some[0]) : st->n_receipts;
+	for (size_t i = 0; i < st->n_receipts && n_paid < cap; i++) {
 		struct store_val v;
 		if (store_get(txn, TBL_RECEIPTS, st->receipts[i], strlen(st->receipts[i]), &v) != 0)
 			continue;
 		Ld__Receipt *r = ld__receipt__unpack(arena, v.len, v.data);
-		if (r && !r->refunded && r->paid && r->paid->to_month > paid)
-			paid = r->paid->to_month;
+		if (r && !r->refunded && r->paid)
+			paid[n_paid++] = (struct month_span){r->paid->from_month, r->paid->to_month};
 		if (r)
 			ld__receipt__free_unpacked(r, arena);
 	}
-	/* Months approved at 0 (免交) are settled as if paid. */
 	f->paid_month = member_dues_settled_month(
-	    st, paid, st->outflow ? month_of_date(st->outflow->from) : INT32_MIN);
+	    st, paid, n_paid, st->outflow ? month_of_date(st->outflow->from) : INT32_MIN,
+	    month_of_date(as_of));
+	if (paid != some)
+		free(paid);
 	Ld__CertState *c;
 	if (st->certificate[0] && cert_state_get(txn, st->certificate, &c) == 0) {
 		if (!c->revoked && cert_valid_until(c) != LD_DATE_NONE) {
@@ -286,7 +295,7 @@ static int due_members(struct request *rq, struct store_txn *txn, int32_t as_of,
 			continue;
 		tally_member(rq, txn, st, tally);
 		struct member_facts f;
-		gather(rq, txn, st, &arena.allocator, &f);
+		gather(rq, txn, st, as_of, &arena.allocator, &f);
 		if (f.outflow_here || f.inflow_here) { /* else he moved on: not this site's */
 			char masked[LD_IDNO_SIZE];
 			idno_mask(st->info->id, masked);

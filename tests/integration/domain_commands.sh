@@ -182,6 +182,15 @@ assert_exit 0 ld a --json dues pay "$ID_E" --from 2026-03 --amount 0.01 --volunt
 assert_eq "$(jget "$OUT" 'd["basis_fen"]')" 0 "what an exempted month owes (basis_fen)"
 assert_exit 0 ld a --json dues pay "$ID_F" --from 2026-01 --to 2026-02 --amount 100
 assert_eq "$(jget "$OUT" 'd["basis_fen"]')" 1000 "what two months at 5.00 owe (basis_fen)"
+# F paid 2026-01..02, then a month ahead: the months between are unpaid all the same.
+AHEAD=$(date -d "$(date +%Y-%m-15) +6 months" +%Y-%m)
+assert_exit 0 ld a --json dues pay "$ID_F" --from "$AHEAD" --amount 5
+assert_eq "$(dues_kinds a 2026-06-02 "$MASKED_F")" '["no-dues-warning"]' \
+	"dues reminders as of 2026-06-02 for a member paid to 2026-02 and for $AHEAD"
+assert_eq "$(dues_kinds a 2026-09-02 "$MASKED_F")" '["no-dues"]' \
+	"dues reminders as of 2026-09-02 for a member paid to 2026-02 and for $AHEAD"
+assert_eq "$(dues_kinds a "$AHEAD-02" "$MASKED_F")" '[]' \
+	"dues reminders as of $AHEAD-02, a month he paid"
 
 # ---------------------------------------------------------------------------------------------
 log "branch join/leave and the temp-branch reminder"

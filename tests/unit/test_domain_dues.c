@@ -74,37 +74,59 @@ static void owed_at_monthly_dues_or_the_reduced_amount(void **state)
 	assert_int_equal(member_dues_owed_fen(&d.st, MONTH(2026, 4), MONTH(2026, 5)), 2000);
 }
 
+#define SETTLED(d, paid, first, as_of)                                                             \
+	member_dues_settled_month(&(d).st, paid, sizeof(paid) / sizeof((paid)[0]), first, as_of)
+
 static void settled_through_months_exempted_at_zero(void **state)
 {
 	(void)state;
 	struct dues_state d;
 	dues_state_init(&d, 1500);
+	const struct month_span none[1] = {{1, 0}}; /* covers no month */
+	const struct month_span dec25[] = {{MONTH(2025, 12), MONTH(2025, 12)}};
+	const struct month_span oct25[] = {{MONTH(2025, 10), MONTH(2025, 10)}};
 	/* Nothing paid, nothing exempted. */
-	assert_int_equal(member_dues_settled_month(&d.st, INT32_MIN, MONTH(2026, 1)), INT32_MIN);
-	assert_int_equal(member_dues_settled_month(&d.st, MONTH(2025, 12), MONTH(2026, 1)),
-			 MONTH(2025, 12));
+	assert_int_equal(SETTLED(d, none, MONTH(2026, 1), MONTH(2026, 6)), INT32_MIN);
+	assert_int_equal(SETTLED(d, dec25, MONTH(2026, 1), MONTH(2026, 6)), MONTH(2025, 12));
 	/* Exempted at 0 for 2026: from the start of his stay, or after the last paid month. */
 	exempt(&d, MONTH(2026, 1), MONTH(2026, 12), 0);
-	assert_int_equal(member_dues_settled_month(&d.st, INT32_MIN, MONTH(2026, 1)),
-			 MONTH(2026, 12));
-	assert_int_equal(member_dues_settled_month(&d.st, INT32_MIN, MONTH(2026, 3)),
-			 MONTH(2026, 12));
-	assert_int_equal(member_dues_settled_month(&d.st, MONTH(2025, 12), MONTH(2025, 6)),
-			 MONTH(2026, 12));
-	/* A gap (November 2025 unpaid) stops the carry: the clock runs from the gap. */
-	assert_int_equal(member_dues_settled_month(&d.st, MONTH(2025, 10), MONTH(2025, 6)),
-			 MONTH(2025, 10));
-	assert_int_equal(member_dues_settled_month(&d.st, INT32_MIN, MONTH(2025, 11)), INT32_MIN);
-	/* Paid beyond the exemption: the receipt decides. */
-	assert_int_equal(member_dues_settled_month(&d.st, MONTH(2027, 2), MONTH(2026, 1)),
-			 MONTH(2027, 2));
+	assert_int_equal(SETTLED(d, none, MONTH(2026, 1), MONTH(2026, 6)), MONTH(2026, 12));
+	assert_int_equal(SETTLED(d, none, MONTH(2026, 3), MONTH(2026, 6)), MONTH(2026, 12));
+	assert_int_equal(SETTLED(d, dec25, MONTH(2025, 6), MONTH(2026, 6)), MONTH(2026, 12));
+	/* Past the exemption, the clock runs from its last month. */
+	assert_int_equal(SETTLED(d, none, MONTH(2026, 1), MONTH(2027, 5)), MONTH(2026, 12));
+	/* A gap (November 2025 unpaid): the clock runs from it while it lasts... */
+	assert_int_equal(SETTLED(d, oct25, MONTH(2025, 6), MONTH(2025, 12)), MONTH(2025, 10));
+	assert_int_equal(SETTLED(d, none, MONTH(2025, 11), MONTH(2025, 12)), INT32_MIN);
+	/* ...and stops once the months are settled again. */
+	assert_int_equal(SETTLED(d, oct25, MONTH(2025, 6), MONTH(2026, 2)), MONTH(2026, 12));
+	/* Paid beyond the exemption: the receipt carries on. */
+	const struct month_span to_feb27[] = {{MONTH(2027, 1), MONTH(2027, 2)}};
+	assert_int_equal(SETTLED(d, to_feb27, MONTH(2026, 1), MONTH(2026, 6)), MONTH(2027, 2));
 	/* Several approvals in a row carry on; a reduced amount above 0 is not settled unpaid. */
 	exempt(&d, MONTH(2027, 1), MONTH(2027, 3), 0);
 	exempt(&d, MONTH(2027, 4), MONTH(2027, 6), 300);
-	assert_int_equal(member_dues_settled_month(&d.st, INT32_MIN, MONTH(2026, 1)),
-			 MONTH(2027, 3));
-	/* With no stay begun and nothing paid, nothing is settled. */
-	assert_int_equal(member_dues_settled_month(&d.st, INT32_MIN, INT32_MIN), INT32_MIN);
+	assert_int_equal(SETTLED(d, none, MONTH(2026, 1), MONTH(2026, 6)), MONTH(2027, 3));
+	/* With no stay begun and nothing paid or exempted before, nothing is settled. */
+	assert_int_equal(SETTLED(d, none, INT32_MIN, MONTH(2025, 6)), INT32_MIN);
+}
+
+/* A month paid ahead after a gap does not stop the clock of the gap. */
+static void settled_not_by_a_month_paid_ahead(void **state)
+{
+	(void)state;
+	struct dues_state d;
+	dues_state_init(&d, 1500);
+	const struct month_span paid[] = {
+	    {MONTH(2027, 12), MONTH(2027, 12)},
+	    {MONTH(2026, 3), MONTH(2026, 7)},
+	};
+	assert_int_equal(SETTLED(d, paid, MONTH(2026, 3), MONTH(2026, 5)), MONTH(2026, 7));
+	assert_int_equal(SETTLED(d, paid, MONTH(2026, 3), MONTH(2026, 11)), MONTH(2026, 7));
+	assert_int_equal(SETTLED(d, paid, MONTH(2026, 3), MONTH(2027, 6)), MONTH(2026, 7));
+	assert_int_equal(SETTLED(d, paid, MONTH(2026, 3), MONTH(2027, 12)), MONTH(2027, 12));
+	/* Before his stay began: nothing. */
+	assert_int_equal(SETTLED(d, paid, MONTH(2026, 3), MONTH(2026, 1)), INT32_MIN);
 }
 
 /* ---------------------------------------------------------------------------------------------- */
@@ -326,6 +348,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(owed_at_monthly_dues_or_the_reduced_amount),
 	    cmocka_unit_test(settled_through_months_exempted_at_zero),
+	    cmocka_unit_test(settled_not_by_a_month_paid_ahead),
 	    cmocka_unit_test_setup_teardown(over_ten_times_needs_voluntary, setup, teardown),
 	    cmocka_unit_test_setup_teardown(reduction_not_above_dues_nor_overlapping, setup,
 					    teardown),
