@@ -29,10 +29,10 @@ struct member_facts {
 	int32_t last_attended; /* LD_DATE_NONE if never (dates: days since 1970-01-01) */
 	int32_t last_report;
 	int32_t last_contact;
-	int32_t
-	    paid_month; /* the last month settled before his dues went unpaid, as of the day
-			   asked (year*12+month-1), INT32_MIN if none: member_dues_settled_month */
-	bool has_cert;	/* holds a certificate that is not revoked */
+	/* The last month settled before his dues went unpaid, as of the day asked
+	 * (year*12+month-1), INT32_MIN if none: member_dues_settled_month. */
+	int32_t paid_month;
+	bool has_cert;		  /* holds a certificate that is not revoked */
 	int32_t cert_valid_until; /* cert_valid_until: renewed by a passed review */
 	int32_t cert_reviewed;	  /* issue date or the last review, passed or failed */
 	bool transfer_open;	  /* a transfer letter issued, not yet received */

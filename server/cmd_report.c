@@ -83,7 +83,8 @@ static void gather(struct request *rq, struct store_txn *txn, const Ld__MemberSt
 			continue;
 		Ld__Receipt *r = ld__receipt__unpack(arena, v.len, v.data);
 		if (r && !r->refunded && r->paid)
-			paid[n_paid++] = (struct month_span){r->paid->from_month, r->paid->to_month};
+			paid[n_paid++] =
+			    (struct month_span){r->paid->from_month, r->paid->to_month};
 		if (r)
 			ld__receipt__free_unpacked(r, arena);
 	}
