@@ -808,6 +808,66 @@ static int dues_amount_check(const Ld__DuesPaid *p, const Ld__MemberState *st, s
 		      money_format(p->amount_fen, a), DUES_VOLUNTARY_FACTOR, money_format(owed, b));
 }
 
+/* A step of his, dated DAY (0: none) and named WHAT, that EV may not be dated before. */
+struct step {
+	int32_t day;
+	const char *what;
+};
+
+static void step_later(struct step *s, int32_t day, const char *what)
+{
+	if (day && day != LD_DATE_NONE && day > s->day)
+		*s = (struct step){day, what};
+}
+
+/*
+ * EV is not dated before the step it follows: a check-in, attendance at the inflow site,
+ * feedback or a departure before the day he was registered out from, a return before that or
+ * before his departure, a review before the certificate's issue or last review. (Not before his
+ * check-in: paper registers are entered late, and a check-in entered today may follow the
+ * meetings he attended since.) Judged where the event is written, on that site's view (a peer's
+ * event may cross one of ours on the way: it is the peer's judgment).
+ */
+static int order_check(struct store_txn *txn, const Ld__Event *ev, const Ld__MemberState *st,
+		       struct verdict *v)
+{
+	struct step s = {0, NULL};
+	int32_t from = st->outflow ? st->outflow->from : 0;
+	switch (ev->kind) {
+	case LD__EVENT_KIND__CHECKIN:
+	case LD__EVENT_KIND__FEEDBACK:
+		step_later(&s, from, _("the day he was registered out from"));
+		break;
+	case LD__EVENT_KIND__ATTENDANCE:
+		if (member_stay_active(st))
+			step_later(&s, from, _("the day he was registered out from"));
+		break;
+	case LD__EVENT_KIND__DEPARTURE_ASSESSED:
+		step_later(&s, from, _("the day he was registered out from"));
+		break;
+	case LD__EVENT_KIND__RETURNED:
+		step_later(&s, from, _("the day he was registered out from"));
+		step_later(&s, st->departed, _("his departure from the inflow site"));
+		break;
+	case LD__EVENT_KIND__CERT_REVIEWED: {
+		Ld__CertState *c;
+		int rc = cert_state_get(txn, ev->reviewed->number, &c);
+		if (rc)
+			return rc == LD_ENOTFOUND ? 0 : rc; /* state_check names it */
+		step_later(&s, cert_last_review(c), _("the certificate's issue or last review"));
+		ld__cert_state__free_unpacked(c, NULL);
+		break;
+	}
+	default:
+		break;
+	}
+	if (!s.what || ev->date >= s.day)
+		return 0;
+	char a[LD_DATE_LEN], b[LD_DATE_LEN];
+	return refuse(v, LD_EINPUT, "the date %s is before %s (%s): record it on or after that day",
+		      date_format(ev->date, a), s.what, date_format(s.day, b));
+}
+
 /*
  * branch.joined / branch.left: the branch is one of this site's, he is one this site cares
  * for, he joins a branch he is not in and leaves only the one he is in.
@@ -1047,7 +1107,9 @@ int domain_validate_state(struct store_txn *txn, const Ld__Event *ev, const uint
 	if (local && ev->kind == LD__EVENT_KIND__DUES_PAID &&
 	    (rc = dues_amount_check(ev->dues_paid, st, v)))
 		return rc;
-	return state_check(txn, ev, st, site->probation_months, v);
+	if ((rc = state_check(txn, ev, st, site->probation_months, v)))
+		return rc;
+	return local ? order_check(txn, ev, st, v) : 0;
 }
 
 /* ---------------------------------------------------------------------------------------------- */

@@ -8,6 +8,9 @@
 # --date, return --date, probation decide --date, cert review --date, transfer issue --date. A
 # meeting may be planned for tomorrow (meeting add --date: exit 0), and today is accepted.
 # `report add --date 2030-01-01` is refused, so it does not silence report-overdue.
+# Nor may it be before the step it follows (exit 3, naming the step and its day, nothing recorded):
+# depart or meeting attend before the day he was registered out from, cert review before the
+# certificate's issue, return before his departure.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/sync_lib.sh"
 . "$(dirname "$0")/cert_lib.sh"
@@ -66,6 +69,26 @@ refused_future "meeting attend of a meeting dated tomorrow" ld b meeting attend 
 refused_future "depart --date tomorrow" ld b depart "$X" --assessment 良好 --date "$TOMORROW"
 assert_eq "$(history_len b "$X")" "$N_B" "B's history of X after the refusals (nothing recorded)"
 assert_exit 0 ld b dues pay "$X" --from "${TODAY:0:7}" --amount 15 --date "$TODAY"
+
+log "dates before the step they follow"
+YESTERDAY=$(date -d "$TODAY - 1 day" +%F)
+N_A=$(history_len a "$X")
+N_B=$(history_len b "$X")
+assert_exit 3 ld b depart "$X" --assessment 良好 --date 2026-02-01
+assert_contains "$ERR" "before the day he was registered out from (2026-03-01)" "depart before he left"
+assert_exit 0 ld b --json meeting add --branch 101 --kind branch-meeting --topic 他来之前 --date 2026-02-15 ||
+	die "meeting add --date 2026-02-15 at B failed"
+assert_exit 3 ld b meeting attend "$(jget "$OUT" 'd["meeting"]')" "$X"
+assert_contains "$ERR" "before the day he was registered out from (2026-03-01)" "attendance before he left"
+assert_exit 3 ld a cert review "$CERT_NUMBER" --result 合格 --date 2026-02-01
+assert_contains "$ERR" "before the certificate's issue or last review ($TODAY)" "a review before the issue"
+assert_eq "$(history_len b "$X")" "$N_B" "B's history of X after the refusals (nothing recorded)"
+assert_eq "$(history_len a "$X")" "$N_A" "A's history of X after the refusals (nothing recorded)"
+assert_exit 0 ld b depart "$X" --assessment 良好 --date "$TODAY"
+assert_wait 10 "A sees X departed" member_state_is a "$X" departed
+assert_exit 3 ld a return "$X" --summary 查验 --date "$YESTERDAY"
+assert_contains "$ERR" "before his departure from the inflow site ($TODAY)" "a return before the departure"
+assert_exit 0 ld a return "$X" --summary 查验 --date "$TODAY"
 
 log "probation"
 P=$(make_idno 320583 19900101 111)
