@@ -593,6 +593,15 @@ static int date_check(const Ld__Event *ev, bool local, int32_t today, struct ver
 	if (ev->kind == LD__EVENT_KIND__DUES_PAID &&
 	    ev->dues_paid->to_month > month_of_date(today) + 12)
 		return refuse(v, LD_EINPUT, "dues may be paid at most 12 months ahead");
+	/* Where it is written: what he leaves from is a member's (a peer's record is its own). */
+	const Ld__MemberInfo *m =
+	    ev->kind == LD__EVENT_KIND__OUTFLOW_REGISTERED ? ev->outflow->member : NULL;
+	if (local && m && m->joined && ev->outflow->from < m->joined)
+		return refuse(v, LD_EINPUT,
+			      "--from %s is before he joined the party (%s): give the day he "
+			      "leaves",
+			      date_format(ev->outflow->from, day),
+			      date_format(m->joined, (char[LD_DATE_LEN]){0}));
 	return 0;
 }
 
@@ -823,10 +832,11 @@ static void step_later(struct step *s, int32_t day, const char *what)
 /*
  * EV is not dated before the step it follows: a check-in, attendance at the inflow site,
  * feedback or a departure before the day he was registered out from, a return before that or
- * before his departure, a review before the certificate's issue or last review. (Not before his
- * check-in: paper registers are entered late, and a check-in entered today may follow the
- * meetings he attended since.) Judged where the event is written, on that site's view (a peer's
- * event may cross one of ours on the way: it is the peer's judgment).
+ * before his departure, a review before the certificate's issue or last review, dues for a month
+ * before he joined the party. (Not before his check-in: paper registers are entered late, and a
+ * check-in entered today may follow the meetings he attended since.) Judged where the event is
+ * written, on that site's view (a peer's event may cross one of ours on the way: it is the peer's
+ * judgment).
  */
 static int order_check(struct store_txn *txn, const Ld__Event *ev, const Ld__MemberState *st,
 		       struct verdict *v)
@@ -849,6 +859,18 @@ static int order_check(struct store_txn *txn, const Ld__Event *ev, const Ld__Mem
 		step_later(&s, from, _("the day he was registered out from"));
 		step_later(&s, st->departed, _("his departure from the inflow site"));
 		break;
+	case LD__EVENT_KIND__DUES_PAID: {
+		int32_t joined = st->info && st->info->joined ? month_of_date(st->info->joined) : 0;
+		if (joined && ev->dues_paid->from_month < joined) {
+			char a[LD_MONTH_LEN], b[LD_MONTH_LEN];
+			return refuse(v, LD_EINPUT,
+				      "--from %s is before he joined the party (%s): dues are paid "
+				      "for the months since",
+				      month_format(ev->dues_paid->from_month, a),
+				      month_format(joined, b));
+		}
+		break;
+	}
 	case LD__EVENT_KIND__CERT_REVIEWED: {
 		Ld__CertState *c;
 		int rc = cert_state_get(txn, ev->reviewed->number, &c);

@@ -10,7 +10,8 @@
 # `report add --date 2030-01-01` is refused, so it does not silence report-overdue.
 # Nor may it be before the step it follows (exit 3, naming the step and its day, nothing recorded):
 # depart or meeting attend before the day he was registered out from, cert review before the
-# certificate's issue, return before his departure.
+# certificate's issue, return before his departure; registered out from, or dues for months,
+# before he joined.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/sync_lib.sh"
 . "$(dirname "$0")/cert_lib.sh"
@@ -82,6 +83,8 @@ assert_exit 3 ld b meeting attend "$(jget "$OUT" 'd["meeting"]')" "$X"
 assert_contains "$ERR" "before the day he was registered out from (2026-03-01)" "attendance before he left"
 assert_exit 3 ld a cert review "$CERT_NUMBER" --result 合格 --date 2026-02-01
 assert_contains "$ERR" "before the certificate's issue or last review ($TODAY)" "a review before the issue"
+assert_exit 3 ld b dues pay "$X" --from 2000-06 --to 2000-12 --amount 15
+assert_contains "$ERR" "before he joined the party (2000-07)" "dues for months before he joined"
 assert_eq "$(history_len b "$X")" "$N_B" "B's history of X after the refusals (nothing recorded)"
 assert_eq "$(history_len a "$X")" "$N_A" "A's history of X after the refusals (nothing recorded)"
 assert_exit 0 ld b depart "$X" --assessment 良好 --date "$TODAY"
@@ -99,5 +102,9 @@ refused_future "probation decide --date tomorrow" ld a probation decide "$P" --r
 assert_exit 0 ld a --json member show "$P" &&
 	assert_eq "$(jget "$OUT" 'd["kind"]')" probationary "P's kind after the refused decision"
 assert_exit 0 ld a probation decide "$P" --result full --date "$TODAY"
+assert_exit 3 ld a outflow register "$P" --to 南京 --place 南京市鼓楼区 --reason work --from 1990-02-01
+assert_contains "$ERR" "before he joined the party" "registered out from before he joined"
+assert_exit 0 ld a --json member show "$P" &&
+	assert_eq "$(jget "$OUT" 'd["state"]')" home "P's state after the refused registration out"
 
 finish
