@@ -238,6 +238,7 @@ int cmd_export(struct request *rq, struct store_txn *txn)
 struct row {
 	char **values;
 	size_t n;
+	size_t columns;	  /* the header's: a row has as many fields (row_shape) */
 	const int *index; /* column of each key in key_names, or -1 */
 	/* Which key number each key the checks asked for is (-1: none), by its address: the checks
 	 * ask some 40 keys of every row, the same string literals each time. */
@@ -363,6 +364,7 @@ struct import_part {
 struct import_state {
 	uint8_t key[IMPORT_KEY_LEN]; /* "import:" + SHA-256 of the file */
 	int index[sizeof(key_names) / sizeof(key_names[0])];
+	size_t columns;		      /* the header's fields */
 	size_t before;		      /* rows committed by an earlier import of the same file */
 	size_t total;		      /* rows of the file (known once judged) */
 	size_t part_rows;	      /* rows per part (part_rows_of: the first may have fewer) */
@@ -468,14 +470,37 @@ static int import_header(struct request *rq, const char *file, char **values, si
 }
 
 /*
- * Judge one row as `member add` and `outflow register` would, writing nothing: a row with outflow
- * columns is one outflow.registered event carrying his record, judged as a member not known here.
- * *out: the row registers him out. Returns 0, a refusal recorded in RQ, or a store failure.
+ * The one rule a register row is read by, for the judges, the reader ahead and the writer alike:
+ * it has as many fields as the header (none taken as empty, none ignored), and it registers its
+ * member out (*out) if its `to` is given. F's context is the row (struct row). Returns 0 or a
+ * refusal (LD_EINPUT) in RQ.
+ */
+static int row_shape(struct request *rq, const struct fields *f, bool *out)
+{
+	const struct row *r = f->ctx;
+	*out = false;
+	if (r->n != r->columns)
+		return request_fail(rq, LD_EINPUT,
+				    "the row has %zu field(s), the header names %zu; give every "
+				    "row one field for each column (an empty one too) and quote a "
+				    "field that holds a comma",
+				    r->n, r->columns);
+	*out = f->get(f, "to") != NULL;
+	return 0;
+}
+
+/*
+ * Judge one row as `member add` and `outflow register` would, writing nothing, once row_shape
+ * took it: a row with `to` given is one outflow.registered event carrying his record, judged as a
+ * member not known here. *out: the row registers him out. Returns 0, a refusal recorded in RQ, or
+ * a store failure.
  */
 static int import_check_row(struct request *rq, struct store_txn *txn, const struct fields *f,
 			    char idno[LD_IDNO_SIZE], bool *out)
 {
-	*out = f->get(f, "to") != NULL;
+	int shape = row_shape(rq, f, out);
+	if (shape)
+		return shape;
 	if (!*out) {
 		Ld__MemberInfo m;
 		Ld__Event ev;
@@ -565,7 +590,7 @@ struct import_judging {
 /* The rows at or after J->from (after the first im->before of the file, if J starts the rows). */
 static int judge_rows(struct judge *j, struct store_txn *txn, struct csv_reader *reader)
 {
-	struct row row = {.index = j->im->index};
+	struct row row = {.index = j->im->index, .columns = j->im->columns};
 	struct lookup_memo memo = {0}; /* one read transaction for the whole file */
 	struct fields f = {.get = row_field, .prefix = "", .ctx = &row, .memo = &memo};
 	struct request *rq = &j->rq;
@@ -902,7 +927,7 @@ static int ahead_fill(struct import_ahead *a, struct ahead_chunk *c, struct csv_
 	if (rc)
 		return rc;
 	c->start.offset = csv_reader_tell(reader, a->csv, &c->start.line);
-	struct row row = {.index = a->im->index};
+	struct row row = {.index = a->im->index, .columns = a->im->columns};
 	struct lookup_memo memo = {0};
 	struct fields f = {.get = row_field, .prefix = "", .ctx = &row, .memo = &memo};
 	char **values;
@@ -921,8 +946,9 @@ static int ahead_fill(struct import_ahead *a, struct ahead_chunk *c, struct csv_
 		r->line = line;
 		row.values = r->values;
 		row.n = r->n;
-		if (!row_field(&f, "to"))
-			continue; /* a member alone: the writer checks him whole */
+		bool out;
+		if (row_shape(&a->rq, &f, &out) != 0 || !out)
+			continue; /* a member alone (or a bad row): the writer checks him whole */
 		int checked = register_member_out_check(&a->rq, txn, &f, &r->d);
 		/* Judged by the domain core here too, so the writer need not (commit.h). */
 		if (checked == 0)
@@ -1146,6 +1172,7 @@ static int import_prepare(struct request *rq, struct store_txn *txn, const char 
 	}
 	if ((rc = import_header(rq, file, values, n, im->index)))
 		goto out;
+	im->columns = n;
 	im->first_row = csv_reader_tell(&reader, csv, &im->first_line);
 	im->part_rows = import_part_rows();
 	rc = import_progress(txn, im, &im->before, &total);
@@ -1175,13 +1202,13 @@ out:
 static int import_write_row(struct request *rq, struct store_txn *txn, const struct fields *f,
 			    struct ahead_row *r, struct import_part *pt)
 {
-	/* A row made ready ahead has an inflow site: its values, made on the reader's CPU, are
-	 * not read here (a cache miss a row). */
-	bool out = (r && r->ready) || f->get(f, "to") != NULL;
+	/* A row made ready ahead has an inflow site and the header's fields (row_shape): its
+	 * values, made on the reader's CPU, are not read here (a cache miss a row). Any other is
+	 * read by the judges' rule again, so that no path writes a row they would refuse. */
+	bool out = r && r->ready;
 	bool stale = true;
-	int rc = 0;
-	if (r && r->ready)
-		rc = register_member_out_ahead(rq, txn, f->memo, &r->d, &stale, NULL);
+	int rc = out ? register_member_out_ahead(rq, txn, f->memo, &r->d, &stale, NULL)
+		     : row_shape(rq, f, &out);
 	if (rc == 0 && stale) {
 		char idno[LD_IDNO_SIZE];
 		/* A member registered out is one event: his registration out carries his record. */
@@ -1204,7 +1231,7 @@ static int import_write_rows(struct request *rq, struct store_txn *txn, const ch
 			     struct import_part *next)
 {
 	struct import_part *pt = &im->parts[k];
-	struct row row = {.index = im->index};
+	struct row row = {.index = im->index, .columns = im->columns};
 	struct lookup_memo memo = {0}; /* this part's transaction only: other jobs ran between */
 	struct fields f = {.get = row_field, .prefix = "", .ctx = &row, .memo = &memo};
 	int rc = 0, read = 0;

@@ -18,6 +18,11 @@
 #    all 1,000.
 # 4. `export ... --format json` prints one JSON object; `export certs|dues|attendance` of an empty
 #    site is a header line (BOM, CRLF) and nothing else, and {"certs": []} etc. in JSON.
+# 5. Rows that do not fit the header are bad rows, not guessed at: at E (the 1,000 in), a register
+#    with a row of 16 fields (the header names 17) and one of 18 (an 18th field "extra") among good
+#    rows imports nothing: exit 3, both lines named with both counts, E's members and head
+#    unchanged. The same register with every row made whole imports: the member with `to` is away
+#    with his place, the others at home.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/sync_lib.sh"
 
@@ -325,5 +330,61 @@ assert_eq "$(jget "$OUT" 'd.get("registered_out")')" 250 "registered_out"
 assert_exit 0 ld e --json member list
 assert_eq "$(jget "$OUT" 'len(d["members"])')" 1000 "members at E"
 assert_eq "$(jget "$OUT" 'len([m for m in d["members"] if m["state"] == "away"])')" 250 "members away at E"
+
+# ---------------------------------------------------------------------------------------------
+log "rows that do not fit the header are refused, with every such line named"
+ID_S1=$(make_idno 320583 19660101 101)
+ID_S2=$(make_idno 320583 19670202 113)
+ID_S3=$(make_idno 320583 19680303 125)
+ID_S4=$(make_idno 320583 19690404 137)
+ID_S5=$(make_idno 320583 19710505 149)
+# s_row ID NAME [OUTFLOW]: a register row of a member at home (OUTFLOW: the 7 outflow fields
+# instead of 7 empty ones, as one comma-separated string).
+s_row() {
+	printf '%s,%s,M,%s,1990-07-01,full,001,retired,4800.00,13800000000,%s\r\n' "$1" "$2" \
+		"${1:6:4}-${1:10:2}-${1:12:2}" "${3:-,,,,,,}"
+}
+{
+	printf '%s\r\n' "$REGISTER_HEADER"
+	s_row "$ID_S1" 周一
+	s_row "$ID_S2" 吴二 '南京,南京市秦淮区,work,2026-01-01,,no,某公司'
+	s_row "$ID_S3" 郑三 | sed 's/,\r$/\r/'          # line 4: 16 fields, employer left out
+	s_row "$ID_S4" 王四
+	s_row "$ID_S5" 冯五 | sed 's/\r$/,extra\r/'     # line 6: an 18th field
+} >"$T/shape.csv"
+HEAD_E=$(jget "$(ld e --json site)" 'd["head_seq"]')
+MEMBERS_E=$(jget "$(ld e --json member list)" 'len(d["members"])')
+run ld e import members "$T/shape.csv"
+assert_eq "$RC" 3 "exit code of import with a short and a long row"
+assert_eq "$OUT" "" "stdout of import with a short and a long row"
+assert_eq "$(printf '%s\n' "$ERR" | grep -c '')" 3 "lines on stderr of import with a short and a long row"
+assert_contains "$ERR" "liudong: shape.csv, line 4: the row has 16 field(s), the header names 17; " \
+	"stderr of import with a short row (line 4)"
+assert_contains "$ERR" "liudong: shape.csv, line 6: the row has 18 field(s), the header names 17; " \
+	"stderr of import with a long row (line 6)"
+assert_eq "$(printf '%s\n' "$ERR" | tail -n 1)" \
+	"liudong: 2 bad row(s) in shape.csv (listed above); nothing was imported" "the last error line (short and long rows)"
+assert_eq "$(jget "$(ld e --json member list)" 'len(d["members"])')" "$MEMBERS_E" \
+	"members at E after the import with a short and a long row"
+assert_eq "$(jget "$(ld e --json site)" 'd["head_seq"]')" "$HEAD_E" "E's head after the import with a short and a long row"
+assert_exit 4 ld e member show "$ID_S1"
+
+log "the same register, every row made whole, imports"
+{
+	printf '%s\r\n' "$REGISTER_HEADER"
+	s_row "$ID_S1" 周一
+	s_row "$ID_S2" 吴二 '南京,南京市秦淮区,work,2026-01-01,,no,某公司'
+	s_row "$ID_S3" 郑三
+	s_row "$ID_S4" 王四
+	s_row "$ID_S5" 冯五
+} >"$T/whole.csv"
+assert_exit 0 ld e --json import members "$T/whole.csv"
+assert_eq "$(jget "$OUT" 'd.get("imported")')" 5 "imported (the whole register)"
+assert_eq "$(jget "$OUT" 'd.get("registered_out")')" 1 "registered_out (the whole register)"
+assert_exit 0 ld e --json member show "$ID_S2"
+assert_eq "$(jget "$OUT" 'd["state"] + "|" + d["place"]')" "away|南京市秦淮区" "S2 at E (registered out)"
+assert_exit 0 ld e --json member show "$ID_S4"
+assert_eq "$(jget "$OUT" 'd["state"]')" home "S4 at E"
+assert_eq "$(jget "$(ld e --json member list)" 'len(d["members"])')" "$((MEMBERS_E + 5))" "members at E after the whole register"
 
 finish
