@@ -469,11 +469,16 @@ static int import_header(struct request *rq, const char *file, char **values, si
 	return 0;
 }
 
+/* The outflow columns' keys, `to` (the inflow site) first. */
+static const char *const outflow_keys[] = {"to",    "place",	   "reason",   "from",
+					   "until", "fixed-place", "employer", NULL};
+
 /*
  * The one rule a register row is read by, for the judges, the reader ahead and the writer alike:
  * it has as many fields as the header (none taken as empty, none ignored), and it registers its
- * member out (*out) if its `to` is given. F's context is the row (struct row). Returns 0 or a
- * refusal (LD_EINPUT) in RQ.
+ * member out (*out) if its `to` is given; another outflow column given while `to` is empty is
+ * refused, not dropped. F's context is the row (struct row). Returns 0 or a refusal (LD_EINPUT)
+ * in RQ.
  */
 static int row_shape(struct request *rq, const struct fields *f, bool *out)
 {
@@ -485,7 +490,20 @@ static int row_shape(struct request *rq, const struct fields *f, bool *out)
 				    "row one field for each column (an empty one too) and quote a "
 				    "field that holds a comma",
 				    r->n, r->columns);
-	*out = f->get(f, "to") != NULL;
+	if (f->get(f, outflow_keys[0])) {
+		*out = true;
+		return 0;
+	}
+	for (size_t i = 1; outflow_keys[i]; i++) {
+		if (!f->get(f, outflow_keys[i]))
+			continue;
+		char col[32];
+		column_of(outflow_keys[i], col, sizeof(col));
+		return request_fail(rq, LD_EINPUT,
+				    "%s is given but to is empty; fill to (the inflow site) to "
+				    "register him out, or empty the outflow columns",
+				    col);
+	}
 	return 0;
 }
 

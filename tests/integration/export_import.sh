@@ -21,8 +21,9 @@
 # 5. Rows that do not fit the header are bad rows, not guessed at: at E (the 1,000 in), a register
 #    with a row of 16 fields (the header names 17) and one of 18 (an 18th field "extra") among good
 #    rows imports nothing: exit 3, both lines named with both counts, E's members and head
-#    unchanged. The same register with every row made whole imports: the member with `to` is away
-#    with his place, the others at home.
+#    unchanged. A row with place (another, with employer) but `to` empty is refused the same way,
+#    its line and column named, not imported as a member at home. The same register with every
+#    row made whole imports: the member with `to` is away with his place, the others at home.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/sync_lib.sh"
 
@@ -368,6 +369,26 @@ assert_eq "$(jget "$(ld e --json member list)" 'len(d["members"])')" "$MEMBERS_E
 	"members at E after the import with a short and a long row"
 assert_eq "$(jget "$(ld e --json site)" 'd["head_seq"]')" "$HEAD_E" "E's head after the import with a short and a long row"
 assert_exit 4 ld e member show "$ID_S1"
+
+log "outflow columns without to are refused, not dropped"
+{
+	printf '%s\r\n' "$REGISTER_HEADER"
+	s_row "$ID_S1" 周一
+	s_row "$ID_S2" 吴二 ',南京市秦淮区,,,,,'      # line 3: place, to empty
+	s_row "$ID_S3" 郑三
+	s_row "$ID_S4" 王四 ',,,,,,某公司'             # line 5: employer, to empty
+} >"$T/noto.csv"
+run ld e import members "$T/noto.csv"
+assert_eq "$RC" 3 "exit code of import with place but no to"
+assert_eq "$(printf '%s\n' "$ERR" | grep -c '')" 3 "lines on stderr of import with place but no to"
+assert_contains "$ERR" "liudong: noto.csv, line 3: place is given but to is empty; fill to (the inflow site)" \
+	"stderr of import with place but no to (line 3)"
+assert_contains "$ERR" "liudong: noto.csv, line 5: employer is given but to is empty; " \
+	"stderr of import with employer but no to (line 5)"
+assert_eq "$(printf '%s\n' "$ERR" | tail -n 1)" \
+	"liudong: 2 bad row(s) in noto.csv (listed above); nothing was imported" "the last error line (no to)"
+assert_eq "$(jget "$(ld e --json site)" 'd["head_seq"]')" "$HEAD_E" "E's head after the import with place but no to"
+assert_exit 4 ld e member show "$ID_S2"
 
 log "the same register, every row made whole, imports"
 {
