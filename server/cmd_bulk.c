@@ -495,7 +495,10 @@ static int row_shape(struct request *rq, const struct fields *f, bool *out)
 		return 0;
 	}
 	for (size_t i = 1; outflow_keys[i]; i++) {
-		if (!f->get(f, outflow_keys[i]))
+		const char *value = f->get(f, outflow_keys[i]);
+		/* fixed_place "no" says nothing (a spreadsheet's default): only "yes" is given. */
+		if (!value ||
+		    (strcmp(outflow_keys[i], "fixed-place") == 0 && strcmp(value, "no") == 0))
 			continue;
 		char col[32];
 		column_of(outflow_keys[i], col, sizeof(col));

@@ -23,7 +23,8 @@
 #    rows imports nothing: exit 3, both lines named with both counts, E's members and head
 #    unchanged. A row with place (another, with employer) but `to` empty is refused the same way,
 #    its line and column named, not imported as a member at home. The same register with every
-#    row made whole imports: the member with `to` is away with his place, the others at home.
+#    row made whole imports: the member with `to` is away with his place, the others at home
+#    (one of them with fixed_place "no", which says nothing without `to`).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/sync_lib.sh"
 
@@ -396,7 +397,7 @@ log "the same register, every row made whole, imports"
 	s_row "$ID_S1" 周一
 	s_row "$ID_S2" 吴二 '南京,南京市秦淮区,work,2026-01-01,,no,某公司'
 	s_row "$ID_S3" 郑三
-	s_row "$ID_S4" 王四
+	s_row "$ID_S4" 王四 ',,,,,no,'                  # fixed_place "no" alone says nothing
 	s_row "$ID_S5" 冯五
 } >"$T/whole.csv"
 assert_exit 0 ld e --json import members "$T/whole.csv"
