@@ -302,17 +302,19 @@ size_t rules_member(const struct rules *r, const struct member_facts *f, int32_t
 	if (f->away && (f->outflow_here || f->inflow_here) &&
 	    calendar_care_holiday(as_of, r->holiday_visit_days, &holiday, &name)) {
 		int32_t visit = f->last_visit ? f->last_visit : LD_DATE_NONE;
-		if (visit == LD_DATE_NONE || visit <= date_add_months(as_of, -r->visit_months)) {
-			char seen[LD_DATE_LEN];
-			if (visit == LD_DATE_NONE)
-				snprintf(seen, sizeof(seen), "%s", _("never"));
-			else
-				date_format(visit, seen);
-			reminder_add(&s, "holiday-visit", holiday - r->holiday_visit_days,
+		int32_t since = holiday - r->holiday_visit_days;
+		if (visit == LD_DATE_NONE)
+			reminder_add(
+			    &s, "holiday-visit", since,
+			    "%s is on %s and he has had no visit (走访慰问) yet: visit him "
+			    "or his family (liudong visit add)",
+			    name, date_format(holiday, day));
+		else if (visit <= date_add_months(as_of, -r->visit_months))
+			reminder_add(&s, "holiday-visit", since,
 				     "%s is on %s and he has had no visit (走访慰问) since %s: "
 				     "visit him or his family (liudong visit add)",
-				     name, date_format(holiday, day), seen);
-		}
+				     name, date_format(holiday, day),
+				     date_format(visit, (char[LD_DATE_LEN]){0}));
 	}
 	if (f->outflow_here && f->transfer_open) {
 		int32_t due = date_add_months(f->transfer_issued, r->transfer_ack_months);

@@ -277,6 +277,14 @@ static void test_holiday_visit(void **state)
 	boundary(&f, "2027-06-16", "2027-06-17", "2027-06-24", "holiday-visit");
 	assert_true(raised(&f, "2027-07-01", "holiday-visit"));
 	assert_false(raised(&f, "2027-07-02", "holiday-visit"));
+	/* Never visited: said so, with no date to be "since". */
+	struct reminder out[RULES_MAX_REMINDERS];
+	size_t n = rules_member(&r, &f, d("2027-06-24"), out, RULES_MAX_REMINDERS);
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(out[i].kind, "holiday-visit") == 0) {
+			assert_non_null(strstr(out[i].detail, "no visit (走访慰问) yet"));
+			assert_null(strstr(out[i].detail, "since"));
+		}
 	/* 春节 2028 is 26 January: from 12 January. */
 	boundary(&f, "2028-01-11", "2028-01-12", "2028-01-19", "holiday-visit");
 	assert_false(raised(&f, "2028-01-27", "holiday-visit"));
