@@ -782,6 +782,11 @@ int cmd_due(struct request *rq, struct store_txn *txn)
 	return 0;
 }
 
+static int month_key_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 /* counts[key]++ in a JSON object of integers. */
 static void count(json_t *counts, const char *key, json_int_t by)
 {
@@ -847,7 +852,8 @@ int cmd_stats(struct request *rq, struct store_txn *txn)
 	for (rc = store_cursor_get(c, STORE_FIRST, &k, &v); rc == 0;
 	     rc = store_cursor_get(c, STORE_NEXT, &k, &v)) {
 		Ld__Receipt *r = ld__receipt__unpack(NULL, v.len, v.data);
-		if (r && r->paid && !r->refunded && same(&r->site, rq->daemon->site_id)) {
+		if (r && r->paid && !r->refunded && r->date <= as_of &&
+		    same(&r->site, rq->daemon->site_id)) {
 			char m[LD_MONTH_LEN];
 			month_format(month_of_date(r->date), m);
 			count(dues, m, r->paid->amount_fen);
@@ -859,11 +865,20 @@ int cmd_stats(struct request *rq, struct store_txn *txn)
 	json_t *dues_list = json_array();
 	const char *key;
 	json_t *val;
-	json_object_foreach(dues, key, val)
-	{
-		json_array_append_new(dues_list,
-				      json_pack("{s:s, s:O}", "month", key, "collected_fen", val));
+	size_t n_months = json_object_size(dues), i_month = 0;
+	const char **months = n_months ? malloc(n_months * sizeof(*months)) : NULL;
+	if (n_months && !months) {
+		rc = -ENOMEM;
+		json_decref(dues_list);
+		goto out;
 	}
+	json_object_foreach(dues, key, val) months[i_month++] = key;
+	qsort(months, n_months, sizeof(*months), month_key_cmp); /* YYYY-MM, oldest first */
+	for (size_t i = 0; i < n_months; i++)
+		json_array_append_new(dues_list,
+				      json_pack("{s:s, s:O}", "month", months[i], "collected_fen",
+						json_object_get(dues, months[i])));
+	free(months);
 	json_object_set_new(rq->result, "dues_by_month", dues_list);
 	/* Attendance at meetings held here: present / recorded, by branch. */
 	if ((rc = store_cursor_open(txn, TBL_MEETINGS, &c)))
@@ -872,6 +887,10 @@ int cmd_stats(struct request *rq, struct store_txn *txn)
 	for (rc = store_cursor_get(c, STORE_FIRST, &k, &v); rc == 0;
 	     rc = store_cursor_get(c, STORE_NEXT, &k, &v)) {
 		Ld__Meeting *m = ld__meeting__unpack(NULL, v.len, v.data);
+		if (m && m->date > as_of) { /* held after the day asked */
+			ld__meeting__free_unpacked(m, NULL);
+			continue;
+		}
 		if (m) {
 			json_object_set_new(meeting_branch, m->id, json_string(m->branch));
 			json_t *b = json_object_get(attendance, m->branch);
@@ -894,7 +913,8 @@ int cmd_stats(struct request *rq, struct store_txn *txn)
 			if (eventlog_read(txn, st->history[i], NULL, &ev) != 0)
 				continue;
 			if (ev->kind == LD__EVENT_KIND__ATTENDANCE && ev->attendance &&
-			    ev->attendance->meeting && same(&ev->origin, rq->daemon->site_id)) {
+			    ev->attendance->meeting && ev->date <= as_of &&
+			    same(&ev->origin, rq->daemon->site_id)) {
 				json_t *b =
 				    json_object_get(attendance, ev->attendance->meeting->branch);
 				if (b)
@@ -915,9 +935,11 @@ int cmd_stats(struct request *rq, struct store_txn *txn)
 		json_t *row =
 		    json_pack("{s:s, s:O, s:I, s:I}", "branch", key, "meetings",
 			      json_object_get(val, "meetings"), "present", p, "excused", e);
-		json_object_set_new(row, "rate_percent",
-				    p + e ? json_real(100.0 * (double)p / (double)(p + e))
-					  : json_null());
+		/* One decimal: 88.9, not 88.88888888888889. */
+		json_object_set_new(
+		    row, "rate_percent",
+		    p + e ? json_real((double)((1000 * p + (p + e) / 2) / (p + e)) / 10.0)
+			  : json_null());
 		json_array_append_new(att_list, row);
 	}
 	json_object_set_new(rq->result, "attendance_by_branch", att_list);

@@ -144,6 +144,18 @@ assert_exit 0 ld a --json dues pay "$ID" --from 2026-07 --to 2026-09 --amount 10
 }
 RS=$(jget "$OUT" 'd["receipt"]')
 assert_wait 3 "the short payment $RS reaches B" daily_receipt_at b "$ID" "$RS" paid
+
+log "stats: dues collected by month, oldest first, as of a day"
+assert_exit 0 ld a dues pay "$ID" --from 2025-02 --amount 15 --date 2026-09-10
+assert_exit 0 ld a dues pay "$ID" --from 2025-01 --amount 15 --date 2026-05-10
+assert_exit 0 ld a --json stats && {
+	MONTHS=$(jget "$OUT" '[m["month"] for m in d["dues_by_month"]]')
+	assert_eq "$MONTHS" "$(jget "$MONTHS" 'sorted(d)')" "A's dues_by_month, oldest first"
+	assert_contains "$MONTHS" '"2026-05", ' "A's dues_by_month (paid on 2026-05-10)"
+}
+assert_exit 0 ld a --json stats --as-of 2026-08-01 &&
+	assert_eq "$(jget "$OUT" '[(m["month"], m["collected_fen"]) for m in d["dues_by_month"]]')" \
+		'[["2026-05", 1500]]' "A's dues_by_month as of 2026-08-01 (what was paid after is not counted)"
 for s in a b; do
 	assert_exit 0 ld "$s" --json verify && assert_eq "$(jget "$OUT" 'd["ok"]')" true "verify at $s"
 done
