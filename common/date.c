@@ -120,6 +120,8 @@ int date_parse(const char *s, int32_t *days)
 	if (s[10] != '\0')
 		return LD_EINPUT;
 	int y = parse_digits(s, 4), m = parse_digits(s + 5, 2), d = parse_digits(s + 8, 2);
+	if (y < 1900 && date_valid(2000 + y % 4, m, d)) /* a real day of the month, before 1900 */
+		return -ERANGE;
 	if (!date_valid(y, m, d))
 		return LD_EINPUT;
 	*days = date_from_ymd(y, m, d);

@@ -26,7 +26,8 @@ void date_to_ymd(int32_t days, int *y, int *m, int *d);
 
 /*
  * Parse exactly "YYYY-MM-DD" (leading zeros required) into *days.
- * Returns 0, or LD_EINPUT if S is not that shape or not a real date; *days is untouched then.
+ * Returns 0; -ERANGE if S is a date before 1900-01-01 (none is kept); or LD_EINPUT if S is not that
+ * shape or not a real date. *days is untouched unless 0.
  */
 int date_parse(const char *s, int32_t *days);
 

@@ -345,11 +345,8 @@ int cmd_checkin(struct request *rq, struct store_txn *txn)
 		return request_fail(rq, LD_EUSAGE,
 				    "--branch is required; see liudong checkin --help");
 	int32_t date = date_today();
-	if (date_text && date_parse(date_text, &date) != 0)
-		return request_fail(rq, LD_EINPUT,
-				    "--date: '%s' is not a real date; use YYYY-MM-DD", date_text);
-	int rc = contact ? request_text(rq, "contact", contact, 200) : 0;
-	if (rc)
+	int rc = request_date(rq, "--date", date_text, &date);
+	if (rc || (contact && (rc = request_text(rq, "contact", contact, 200))))
 		return rc;
 	struct token_check t;
 	rc = token_check(rq, txn, request_arg(rq, 0), &t);
@@ -505,9 +502,8 @@ int cmd_cert_review(struct request *rq, struct store_txn *txn)
 	if (rc)
 		return rc;
 	int32_t date = date_today();
-	if (date_text && date_parse(date_text, &date) != 0)
-		return request_fail(rq, LD_EINPUT,
-				    "--date: '%s' is not a real date; use YYYY-MM-DD", date_text);
+	if ((rc = request_date(rq, "--date", date_text, &date)))
+		return rc;
 	Ld__CertState *c;
 	Ld__CertificateBody *b;
 	rc = cert_lookup(rq, txn, &c, &b);

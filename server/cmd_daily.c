@@ -44,9 +44,8 @@ static int date_opt(struct request *rq, int32_t *out)
 {
 	const char *text = request_param(rq, "date");
 	*out = date_today();
-	if (text && date_parse(text, out) != 0)
-		return request_fail(rq, LD_EINPUT,
-				    "--date: '%s' is not a real date; use YYYY-MM-DD", text);
+	if (text)
+		return request_date(rq, "--date", text, out);
 	return 0;
 }
 
@@ -269,9 +268,9 @@ int cmd_meeting_list(struct request *rq, struct store_txn *txn)
 	const char *from_text = request_param(rq, "from");
 	const char *to_text = request_param(rq, "to");
 	int32_t from = INT32_MIN, to = INT32_MAX;
-	if ((from_text && date_parse(from_text, &from) != 0) ||
-	    (to_text && date_parse(to_text, &to) != 0))
-		return request_fail(rq, LD_EINPUT, "--from and --to are dates: YYYY-MM-DD");
+	int rc = request_date(rq, "--from", from_text, &from);
+	if (rc || (rc = request_date(rq, "--to", to_text, &to)))
+		return rc;
 	if (to < from)
 		return request_fail(rq, LD_EINPUT, "--to %s is before --from %s", to_text,
 				    from_text);
@@ -288,7 +287,7 @@ int cmd_meeting_list(struct request *rq, struct store_txn *txn)
 	json_t *list = json_array();
 	json_object_set_new(rq->result, "meetings", list);
 	struct store_cursor *c;
-	int rc = store_cursor_open(txn, TBL_MEETINGS, &c);
+	rc = store_cursor_open(txn, TBL_MEETINGS, &c);
 	if (rc)
 		return rc;
 	struct store_val k, v;
@@ -607,11 +606,10 @@ static int note_command(struct request *rq, struct store_txn *txn, const struct 
 		return rc;
 	Ld__Note note = LD__NOTE__INIT;
 	const char *until = spec->until_key ? request_param(rq, spec->until_key) : NULL;
-	if (until && date_parse(until, &note.until) != 0) {
-		rc = request_fail(rq, LD_EINPUT, "--%s: '%s' is not a real date; use YYYY-MM-DD",
-				  spec->until_key, until);
+	char until_opt[40];
+	snprintf(until_opt, sizeof(until_opt), "--%s", spec->until_key ? spec->until_key : "");
+	if ((rc = request_date(rq, until_opt, until, &note.until)))
 		goto out;
-	}
 	if (spec->until_key && strcmp(outcome, "extend") == 0 && !until) {
 		rc = request_fail(rq, LD_EUSAGE,
 				  "--result extend needs --%s DATE (the extension's end)",

@@ -299,11 +299,8 @@ int cmd_member_update(struct request *rq, struct store_txn *txn)
 				  masked, st->outflow_name);
 		goto out;
 	}
-	if (date_text && date_parse(date_text, &date) != 0) {
-		rc = request_fail(rq, LD_EINPUT, "--date: '%s' is not a real date; use YYYY-MM-DD",
-				  date_text);
+	if ((rc = request_date(rq, "--date", date_text, &date)))
 		goto out;
-	}
 	m = *st->info; /* the whole record, changed where the options say */
 	struct fields f = fields_of_request(rq);
 	if ((rc = member_info_apply(rq, txn, &f, &m)))

@@ -37,9 +37,8 @@ static int as_of_opt(struct request *rq, int32_t *out)
 {
 	const char *text = request_param(rq, "as-of");
 	*out = date_today();
-	if (text && date_parse(text, out) != 0)
-		return request_fail(rq, LD_EINPUT,
-				    "--as-of: '%s' is not a real date; use YYYY-MM-DD", text);
+	if (text)
+		return request_date(rq, "--as-of", text, out);
 	return 0;
 }
 

@@ -46,9 +46,8 @@ int service_date_opt(struct request *rq, int32_t *out)
 {
 	const char *text = request_param(rq, "date");
 	*out = date_today();
-	if (text && date_parse(text, out) != 0)
-		return request_fail(rq, LD_EINPUT,
-				    "--date: '%s' is not a real date; use YYYY-MM-DD", text);
+	if (text)
+		return request_date(rq, "--date", text, out);
 	return 0;
 }
 

@@ -118,9 +118,8 @@ int cmd_notice_send(struct request *rq, struct store_txn *txn)
 		return request_fail(rq, LD_EINPUT,
 				    "--kind '%s' is not one of election, appraisal, other", kind);
 	int32_t date;
-	if (date_parse(day, &date) != 0)
-		return request_fail(rq, LD_EINPUT,
-				    "--date: '%s' is not a real date; use YYYY-MM-DD", day);
+	if ((rc = request_date(rq, "--date", day, &date)))
+		return rc;
 	int32_t today = date_today();
 	char id[48];
 	if ((rc = site_serial(rq, txn, "notice_serial", 'N', today, id, sizeof(id))))

@@ -285,9 +285,9 @@ int cmd_audit(struct request *rq, struct store_txn *txn)
 	const char *member = request_param(rq, "member");
 	const char *after_text = request_param(rq, "after");
 	int32_t since = LD_DATE_NONE;
-	if (since_text && date_parse(since_text, &since) != 0)
-		return request_fail(rq, LD_EINPUT, "--since: '%s' is not a date; use YYYY-MM-DD",
-				    since_text);
+	int rc = request_date(rq, "--since", since_text, &since);
+	if (rc)
+		return rc;
 	char idno[LD_IDNO_SIZE] = "";
 	if (member) {
 		const char *why;
@@ -295,7 +295,7 @@ int cmd_audit(struct request *rq, struct store_txn *txn)
 			return request_fail(rq, LD_EINPUT, "--member: %.400s", why);
 	}
 	struct page pg;
-	int rc = page_begin(rq, &pg);
+	rc = page_begin(rq, &pg);
 	if (rc)
 		return rc;
 	uint64_t after = 0;

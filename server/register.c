@@ -45,10 +45,11 @@ static int need(struct request *rq, const struct fields *f, const char *key, con
 static int date_field(struct request *rq, const struct fields *f, const char *key, const char *text,
 		      int32_t *out)
 {
-	if (date_parse(text, out) != 0)
-		return request_fail(rq, LD_EINPUT, "%s%s: '%s' is not a real date; use YYYY-MM-DD",
-				    f->prefix, key, text);
-	return 0;
+	if (date_parse(text, out) == 0) /* every row of an import: no name made for nothing */
+		return 0;
+	char name[64];
+	snprintf(name, sizeof(name), "%s%s", f->prefix, key);
+	return request_date(rq, name, text, out);
 }
 
 static int money_field(struct request *rq, const struct fields *f, const char *key, int64_t *out)

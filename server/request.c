@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "commands.h"
+#include "date.h"
 #include "daemon.h"
 #include "enums.h"
 #include "i18n.h"
@@ -91,6 +92,21 @@ int request_fail(struct request *rq, int err, const char *fmt, ...)
 	va_end(ap);
 	i18n_restore(old);
 	return err;
+}
+
+int request_date(struct request *rq, const char *name, const char *text, int32_t *out)
+{
+	int rc = text ? date_parse(text, out) : 0;
+	if (rc == -ERANGE)
+		return request_fail(
+		    rq, LD_EINPUT,
+		    "%s: '%s' is before 1900-01-01, the earliest date kept; check the "
+		    "year",
+		    name, text);
+	if (rc)
+		return request_fail(rq, LD_EINPUT, "%s: '%s' is not a real date; use YYYY-MM-DD",
+				    name, text);
+	return 0;
 }
 
 int request_text(struct request *rq, const char *key, const char *value, int max)

@@ -107,6 +107,13 @@ int request_fail(struct request *rq, int err, const char *fmt, ...)
  */
 int request_text(struct request *rq, const char *key, const char *value, int max);
 
+/*
+ * TEXT (borrowed; NULL: not given, *OUT untouched) as a date in *OUT. Returns 0, or LD_EINPUT
+ * recorded in RQ naming NAME (as the user knows it: "--date", or an import's column) and why: not
+ * YYYY-MM-DD or no real day, or before 1900-01-01.
+ */
+int request_date(struct request *rq, const char *name, const char *text, int32_t *out);
+
 /* The required --KEY as request_text checks it, in *OUT (borrowed from RQ): 0, LD_EUSAGE if it is
  * not given (naming the command's help), or LD_EINPUT. */
 int request_need_text(struct request *rq, const char *key, int max, const char **out);

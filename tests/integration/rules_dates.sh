@@ -93,6 +93,14 @@ assert_exit 3 ld a return "$X" --summary 查验 --date "$YESTERDAY"
 assert_contains "$ERR" "before his departure from the inflow site ($TODAY)" "a return before the departure"
 assert_exit 0 ld a return "$X" --summary 查验 --date "$TODAY"
 
+log "a date before 1900, or no real day"
+assert_exit 3 ld b meeting add --branch 101 --kind group --topic 旧 --date 1899-12-31
+assert_contains "$ERR" "--date: '1899-12-31' is before 1900-01-01" "meeting add --date 1899-12-31"
+assert_exit 3 ld a due --as-of 1899-12-31
+assert_contains "$ERR" "--as-of: '1899-12-31' is before 1900-01-01" "due --as-of 1899-12-31"
+assert_exit 3 ld a audit --since 2026-02-30
+assert_contains "$ERR" "--since: '2026-02-30' is not a real date; use YYYY-MM-DD" "audit --since 2026-02-30"
+
 log "probation"
 P=$(make_idno 320583 19900101 111)
 assert_exit 0 ld a member add --id "$P" --name 预备党员 --sex M --birth 1990-01-01 \

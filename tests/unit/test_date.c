@@ -144,8 +144,7 @@ static void test_parse_bad(void **state)
 	    "2026-13-01",
 	    "2026-00-10",
 	    "2026-01-00",
-	    "1899-12-31", /* before 1900 */
-	    "2026-1-5",	  /* leading zeros are required */
+	    "2026-1-5", /* leading zeros are required */
 	    "2026-01-5",
 	    "26-01-05",
 	    "2026/01/05",
@@ -166,6 +165,12 @@ static void test_parse_bad(void **state)
 	}
 	int32_t d = 12345;
 	assert_int_equal(date_parse(NULL, &d), LD_EINPUT);
+	assert_int_equal(d, 12345);
+	/* A real day of a year before 1900 is told apart: its year is what is wrong. */
+	assert_int_equal(date_parse("1899-12-31", &d), -ERANGE);
+	assert_int_equal(date_parse("0001-01-01", &d), -ERANGE);
+	assert_int_equal(date_parse("1899-13-01", &d), LD_EINPUT);
+	assert_int_equal(date_parse("1899-02-30", &d), LD_EINPUT);
 	assert_int_equal(d, 12345);
 }
 
