@@ -258,7 +258,7 @@ static int ids_load(const char *path, struct ids *ids)
 			}
 			ids->id = grown;
 		}
-		snprintf(ids->id[ids->n++], ID_MAX, "%s", line);
+		snprintf(ids->id[ids->n++], ID_MAX, "%.*s", ID_MAX - 1, line);
 	}
 	fclose(f);
 	if (!ids->n) {
