@@ -108,6 +108,7 @@ int run_paged(const struct cli *cli, const struct cmd_spec *c, const Ld__Request
 /* cmd_local.c: commands that run without the daemon, and special printers. */
 int local_dues_calc(const struct cli *cli, const Ld__Request *req);
 int print_pubkey(json_t *result, const Ld__Request *req);
+int print_conflicts(json_t *result, const Ld__Request *req);
 int print_token(json_t *result, const Ld__Request *req);
 int print_qr(json_t *result, const Ld__Request *req);
 int check_verify(json_t *result);

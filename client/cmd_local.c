@@ -1,6 +1,7 @@
 /*
  * cmd_local.c: commands that need no daemon (`dues calc`), and the printers of commands whose
- * human output is not a table (`pubkey` prints bare PEM, so it can be piped to openssl).
+ * human output is not a table (`pubkey` prints bare PEM, so it can be piped to openssl;
+ * `conflicts` a record each).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include "output.h"
 #include "qr.h"
 #include "status.h"
+#include "term.h"
 
 int local_dues_calc(const struct cli *cli, const Ld__Request *req)
 {
@@ -52,6 +54,18 @@ int local_dues_calc(const struct cli *cli, const Ld__Request *req)
 int print_pubkey(json_t *result, const Ld__Request *req)
 {
 	fputs(json_string_value(json_object_get(result, "pem")), stdout);
+	return 0;
+}
+
+/*
+ * `conflicts`: a record per conflict. Its dozen fields, a double payment's id of two receipt
+ * numbers and the member's identity number would not fit a table's columns without splitting.
+ */
+int print_conflicts(json_t *result, const Ld__Request *req)
+{
+	FILE *out = term_page_begin();
+	output_records(out, json_object_get(result, "conflicts"));
+	term_page_end(out);
 	return 0;
 }
 

@@ -344,14 +344,37 @@ static const char *scalar_text(const char *key, json_t *v, char *buf, size_t len
 				 json_string_value(json_array_get(v, json_array_size(v) - 1)));
 			return buf;
 		}
-		/* An array of scalars: joined with commas. */
+		/* Scalars, or objects (a notice's addressees): joined with commas. */
 		size_t used = 0;
 		buf[0] = '\0';
 		for (size_t i = 0; i < json_array_size(v) && used < len; i++) {
-			char item[128];
+			char item[256];
 			const char *t = scalar_text(key, json_array_get(v, i), item, sizeof(item));
 			used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? ", " : "", t);
 		}
+		return buf;
+	}
+	case JSON_OBJECT: {
+		/* An object in a list: its first field (who: a notice's addressee), then its other
+		 * fields that have a value, in parentheses (his answer, the reason, the date). */
+		const char *field;
+		json_t *f;
+		size_t used = 0, shown = 0;
+		buf[0] = '\0';
+		json_object_foreach(v, field, f)
+		{
+			if (used >= len)
+				break;
+			if (json_is_null(f) || json_is_array(f) || json_is_object(f))
+				continue;
+			char item[256];
+			const char *t = scalar_text(field, f, item, sizeof(item));
+			const char *sep = shown == 0 ? "" : shown == 1 ? " (" : ", ";
+			used += (size_t)snprintf(buf + used, len - used, "%s%s", sep, t);
+			shown++;
+		}
+		if (shown > 1 && used < len)
+			snprintf(buf + used, len - used, ")");
 		return buf;
 	}
 	default:
@@ -379,8 +402,8 @@ static bool is_table(json_t *v)
  * a column is made to fit them. */
 #define TABLE_COLUMNS	100
 #define TABLE_MIN_WIDTH 8
-/* A column is cut below its longest word (a time, an identity number, an id) only when the table
- * cannot fit otherwise, and a word this wide or wider may be cut anyway. */
+/* A word this wide or wider (a token) may be cut wherever the line ends; a shorter one is cut
+ * only when the table cannot fit otherwise (table_fit), an id or a time never. */
 #define TABLE_WORD_MAX 26
 
 /* The columns tables and records are fitted to, asked once. */
@@ -418,7 +441,8 @@ struct output_table {
 	size_t *widths;	 /* as printed: the widest cell, cut so that the table fits */
 	size_t *natural; /* the widest cell seen */
 	size_t *least;	 /* the label's width, the least a column is cut to */
-	size_t *word;	 /* its longest word (at most TABLE_WORD_MAX): cut below it last */
+	size_t *word;	 /* its longest word (at most TABLE_WORD_MAX) */
+	size_t *code;	 /* its longest id, time or code (table_words); 0 if a token */
 	size_t ncol;
 	size_t rows; /* printed */
 };
@@ -437,7 +461,8 @@ static int table_columns(struct output_table *t, json_t *row)
 	t->natural = calloc(ncol ? ncol : 1, sizeof(*t->natural));
 	t->least = calloc(ncol ? ncol : 1, sizeof(*t->least));
 	t->word = calloc(ncol ? ncol : 1, sizeof(*t->word));
-	if (!t->keys || !t->widths || !t->natural || !t->least || !t->word)
+	t->code = calloc(ncol ? ncol : 1, sizeof(*t->code));
+	if (!t->keys || !t->widths || !t->natural || !t->least || !t->word || !t->code)
 		return -1;
 	const char *key;
 	json_t *v;
@@ -457,11 +482,26 @@ static int table_columns(struct output_table *t, json_t *row)
 	return 0;
 }
 
+/* The columns are fitted to the width of a terminal, not to TABLE_COLUMNS for a file or a pipe. */
+static bool out_terminal(void)
+{
+	static int terminal = -1;
+	if (terminal < 0)
+		terminal = term_columns(0) != 0;
+	return terminal;
+}
+
 /*
- * Cut the widest columns, a column at a time, until the table fits out_columns() or cannot: first
- * none below its longest word (a cell of words wraps between them; a time or an id would be split);
- * then, if the table is still too wide, the columns of several words below it (they wrap anyway);
- * then any column, down to its least.
+ * Cut the widest columns, a column at a time, until the table fits out_columns() or cannot. Each
+ * pass lowers the floor some columns are cut to, the least (their label) at the end:
+ *   0. every column down to its longest word: a cell of words wraps between them;
+ *   1. the columns of several words (free text, wrapped anyway) down to their least;
+ *   2. any column down to its longest id, time or code (a name, an enum's word give way; a token
+ *      of TABLE_WORD_MAX or more, to its least);
+ *   3. on a terminal only, the widest column down to its least, then the next: the terminal would
+ *      break the line anyway.
+ * Piped or in a file, a column is never cut below an id, a time or a code shorter than
+ * TABLE_WORD_MAX (split, it can neither be read nor copied): the table is wider than the line.
  */
 static void table_fit(struct output_table *t)
 {
@@ -470,16 +510,23 @@ static void table_fit(struct output_table *t)
 		t->widths[c] = t->natural[c];
 		total += t->widths[c];
 	}
-	for (int pass = 0; pass < 3; pass++) {
+	int passes = out_terminal() ? 4 : 3;
+	for (int pass = 0; pass < passes; pass++) {
 		while (total > columns) {
 			size_t widest = t->ncol;
 			for (size_t c = 0; c < t->ncol; c++) {
-				bool whole =
-				    pass == 0 || (pass == 1 && t->natural[c] <= t->word[c]);
-				size_t floor =
-				    whole && t->word[c] > t->least[c] ? t->word[c] : t->least[c];
+				size_t floor = t->least[c];
+				if (pass == 0 || (pass == 1 && t->natural[c] <= t->word[c]))
+					floor = t->word[c];
+				else if (pass == 2)
+					floor = t->code[c];
+				if (floor < t->least[c])
+					floor = t->least[c];
+				/* The last pass cuts one column as far as it goes (the widest
+				 * first, a time usually) rather than split every id a little. */
+				size_t *by = pass == 3 ? t->natural : t->widths;
 				if (t->widths[c] > floor &&
-				    (widest == t->ncol || t->widths[c] > t->widths[widest]))
+				    (widest == t->ncol || by[c] > by[widest]))
 					widest = c;
 			}
 			if (widest == t->ncol)
@@ -490,41 +537,83 @@ static void table_fit(struct output_table *t)
 	}
 }
 
-/* The widest word of S: a run wrap_part does not break (no space, no Chinese character in it; a
- * Chinese character is a word of its own), at most TABLE_WORD_MAX. */
-static size_t widest_word(const char *s)
+/* C may stand in an id, a time or a code, and not in a name or a word of text. */
+static bool code_char(uint32_t c)
 {
-	size_t widest = 0, run = 0;
-	while (*s && widest < TABLE_WORD_MAX) {
-		uint32_t cp = utf8_next(&s);
+	return (c >= '0' && c <= '9') || (c && strchr(".:_*/+@#", (int)c));
+}
+
+/*
+ * The widest word of S, in *word: a run wrap_part does not break (no space, no Chinese character
+ * in it; a Chinese character is a word of its own); and in *code the widest of those with a digit
+ * or one of .:_*\/+@# in it (an id, a time, a date, a masked identity number, an event kind such as
+ * outflow.registered), 0 if that is TABLE_WORD_MAX or wider. Both at most TABLE_WORD_MAX.
+ */
+static void table_words(const char *s, size_t *word, size_t *code)
+{
+	size_t widest = 0, run = 0, widest_code = 0;
+	bool is_code = false;
+	for (bool more = true; more;) {
+		uint32_t cp = *s ? utf8_next(&s) : 0;
 		bool is_wide = wide(cp);
-		if (cp == ' ' || is_wide) {
+		more = cp != 0;
+		if (cp == ' ' || is_wide || !more) {
+			if (is_code && run > widest_code)
+				widest_code = run;
 			run = 0;
+			is_code = false;
 			if (is_wide && widest < 2)
 				widest = 2;
 			continue;
 		}
-		if (++run > widest)
+		run++;
+		is_code = is_code || code_char(cp);
+		if (run > widest)
 			widest = run;
 	}
-	return widest < TABLE_WORD_MAX ? widest : TABLE_WORD_MAX;
+	*word = widest < TABLE_WORD_MAX ? widest : TABLE_WORD_MAX;
+	*code = widest_code < TABLE_WORD_MAX ? widest_code : 0;
+}
+
+/* A line may not start with CP: a closing bracket or a punctuation mark (，。；) ends its word. */
+static bool closes(uint32_t cp)
+{
+	static const uint32_t wide_marks[] = {0x3001, 0x3002, 0x300d, 0x300f, 0x3011, 0xff01,
+					      0xff09, 0xff0c, 0xff1a, 0xff1b, 0xff1f};
+	if (cp < 0x80)
+		return cp && strchr(",.;:!?)]}", (int)cp);
+	for (size_t i = 0; i < sizeof(wide_marks) / sizeof(wide_marks[0]); i++)
+		if (cp == wide_marks[i])
+			return true;
+	return false;
+}
+
+/* A line may not end with CP: an opening bracket (（「) belongs to the word after it. */
+static bool opens(uint32_t cp)
+{
+	return cp == '(' || cp == '[' || cp == '{' || cp == 0x300c || cp == 0x300e ||
+	       cp == 0x3010 || cp == 0xff08;
 }
 
 /*
  * The part of S that fits W columns, cut where a line may break: at a space, or beside a Chinese
- * character (which needs no space to break). Its length in *len, its display columns in *cols;
- * returns where the rest starts (spaces at the cut skipped), or the end of S.
+ * character (which needs no space to break), but not before a punctuation mark nor after an
+ * opening bracket. Its length in *len, its display columns in *cols (spaces at its end left
+ * out); returns where the rest starts (spaces at the cut skipped), or the end of S.
  */
 static const char *wrap_part(const char *s, size_t w, size_t *len, size_t *cols)
 {
 	const char *p = s, *brk = NULL;
 	size_t used = 0, brk_used = 0;
 	bool prev_wide = false;
+	uint32_t prev = 0;
 	while (*p) {
 		const char *q = p;
-		bool is_wide = wide(utf8_next(&q));
+		uint32_t cp = utf8_next(&q);
+		bool is_wide = wide(cp);
 		size_t cw = is_wide ? 2 : 1;
-		if (p > s && (*p == ' ' || is_wide || prev_wide)) {
+		if (p > s &&
+		    (*p == ' ' || ((is_wide || prev_wide) && !closes(cp) && !opens(prev)))) {
 			brk = p;
 			brk_used = used;
 		}
@@ -532,6 +621,7 @@ static const char *wrap_part(const char *s, size_t w, size_t *len, size_t *cols)
 			break;
 		used += cw;
 		prev_wide = is_wide;
+		prev = cp;
 		p = q;
 	}
 	if (*p && brk) {
@@ -539,6 +629,10 @@ static const char *wrap_part(const char *s, size_t w, size_t *len, size_t *cols)
 		used = brk_used;
 	}
 	*len = (size_t)(p - s);
+	while (*len > 1 && s[*len - 1] == ' ') {
+		--*len;
+		used--;
+	}
 	*cols = used;
 	while (*p == ' ')
 		p++;
@@ -593,11 +687,14 @@ void output_table_rows(FILE *out, struct output_table *t, json_t *rows)
 			json_t *cell = json_object_get(row, t->keys[c]);
 			const char *text =
 			    cell ? scalar_text(t->keys[c], cell, vbuf, sizeof(vbuf)) : "-";
-			size_t w = output_width(text), word = widest_word(text);
+			size_t w = output_width(text), word, code;
+			table_words(text, &word, &code);
 			if (w > t->natural[c])
 				t->natural[c] = w;
 			if (word > t->word[c])
 				t->word[c] = word;
+			if (code > t->code[c])
+				t->code[c] = code;
 		}
 	}
 	table_fit(t);
@@ -655,6 +752,7 @@ void output_table_end(FILE *out, struct output_table *t)
 	free(t->natural);
 	free(t->least);
 	free(t->word);
+	free(t->code);
 	free(t);
 }
 
@@ -699,6 +797,20 @@ void output_scalars(FILE *out, json_t *obj, const char *skip)
 			fputc('\n', out);
 			rest = next;
 		}
+	}
+}
+
+void output_records(FILE *out, json_t *rows)
+{
+	size_t i;
+	json_t *row;
+	if (json_array_size(rows) == 0)
+		fprintf(out, "%s\n", _("(none)"));
+	json_array_foreach(rows, i, row)
+	{
+		if (i)
+			fputc('\n', out);
+		output_scalars(out, row, NULL);
 	}
 }
 

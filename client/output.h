@@ -24,6 +24,13 @@ bool output_has_table(json_t *obj);
 void output_scalars(FILE *out, json_t *obj, const char *skip);
 
 /*
+ * Print ROWS (an array of objects) for people as records, not a table: each row's scalar fields as
+ * aligned "label  value" lines (output_scalars), a blank line between rows; "(none)" if there is
+ * none. For a list whose rows have too many fields, or words too long, to be a table's columns.
+ */
+void output_records(FILE *out, json_t *rows);
+
+/*
  * Leave the columns KEYS (comma-separated; NULL for none) out of the tables printed from now on:
  * what does not fit the line (term_columns). KEYS is borrowed (static).
  */
@@ -35,9 +42,10 @@ void output_heading(FILE *out, const char *key);
 /*
  * A table printed a page at a time, as the rows come: the header with the first rows, columns as
  * wide as the widest cell seen so far (a later page's wider cell widens the columns from there
- * on), the widest cut so that a line fits term_columns(100), a column of one word (a time, an id)
- * last: a longer cell wraps in its column, after a space where it can. output_table_end prints
- * "(none)" if no row came, and frees it.
+ * on), the widest cut so that a line fits term_columns(100), a column of free text first, a column
+ * of one word (a time, an id) never below that word: a longer cell wraps in its column, after a
+ * space where it can; a table whose words do not fit is wider than the line. output_table_end
+ * prints "(none)" if no row came, and frees it.
  */
 struct output_table;
 /* OUT may be NULL for output_table_end: free T, print nothing. */

@@ -73,9 +73,11 @@ assert_contains "$(jget "$OUT" "$C0[\"detail\"]")" "outflow site" "detail"
 assert_eq "$(jget "$OUT" "$C0[\"status\"]")" open "status"
 assert_eq "$(conflict_count a --open)" 1 "conflicts --open at A"
 assert_not_contains "$OUT" "$R" "conflicts --json (no full number without --reveal)"
-# The human table names it too.
-assert_exit 0 ld a conflicts && assert_contains "$OUT" "$ID" "conflicts (table)" &&
-	assert_contains "$OUT" 南京 "conflicts (table)"
+# For people (piped: 100 columns) it is named too, no id nor code split across lines.
+assert_exit 0 ld a conflicts &&
+	for word in "$ID" 南京 attendance "$MASKED" open "outflow site may record attendance"; do
+		assert_contains "$OUT" "$word" "conflicts for people, '$word' whole on a line"
+	done
 LOG_BEFORE=$(ld a --json log | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["entries"]))')
 HIST_BEFORE=$(daily_hist a "$R")
 assert_not_contains "$HIST_BEFORE" attendance "R's history at A (the attendance was not applied)"

@@ -105,6 +105,13 @@ for s in a b; do
 		OUT=$(daily_conflicts "$s")
 		assert_eq "$(jget "$OUT" 'd["conflicts"][0]["member"]')" "$MASKED" "member of the conflict at $s"
 		assert_contains "$(jget "$OUT" 'd["conflicts"][0]["detail"]')" 2026-06 "detail of the conflict at $s"
+		# For people (piped: 100 columns), no id is split across lines: the conflict's (two
+		# receipt numbers), the member's, the receipts', the kind.
+		CID=$(jget "$OUT" 'd["conflicts"][0]["id"]')
+		assert_exit 0 ld "$s" conflicts &&
+			for word in "$CID" "$MASKED" "$RA" "$RB" dues.double-payment; do
+				assert_contains "$OUT" "$word" "conflicts at $s for people, $word whole on a line"
+			done
 	else
 		fail "conflicts at $s: expected exactly one dues.double-payment of $MASKED naming $RA and $RB"
 		printf '    conflicts at %s: %s\n' "$s" "$(daily_conflicts "$s" | head -c 2000)"
@@ -132,7 +139,7 @@ done
 log "less than the dues: accepted, with a warning"
 # The certificate is revoked: A collects now, and B may not.
 assert_refused_with 5 昆山 ld b dues pay "$ID" --from 2026-07 --amount 15
-assert_exit 0 ld a --json dues pay "$ID" --from 2026-07 --to 2026-09 --amount 10 && {
+assert_exit 0 ld a --json --operator zhang.wei@kunshan.gov dues pay "$ID" --from 2026-07 --to 2026-09 --amount 10 && {
 	assert_json
 	assert_eq "$(jget "$OUT" 'd["amount_fen"]')" 1000 "amount_fen of the short payment"
 	assert_eq "$(jget "$OUT" 'd["basis_fen"]')" 4500 "basis_fen of the short payment"
@@ -144,6 +151,12 @@ assert_exit 0 ld a --json dues pay "$ID" --from 2026-07 --to 2026-09 --amount 10
 }
 RS=$(jget "$OUT" 'd["receipt"]')
 assert_wait 3 "the short payment $RS reaches B" daily_receipt_at b "$ID" "$RS" paid
+# A table of ids too wide for 100 columns (a long collector) is wider: no receipt number is split.
+assert_exit 0 ld a --json dues list "$ID" && RECEIPTS=$(jget "$OUT" '" ".join(r["receipt"] for r in d["receipts"])')
+assert_exit 0 ld a dues list "$ID" &&
+	for word in $RECEIPTS zhang.wei@kunshan.gov 2026-07..2026-09; do
+		assert_contains "$OUT" "$word" "dues list for people, $word whole on a line"
+	done
 
 log "stats: dues collected by month, oldest first, as of a day"
 assert_exit 0 ld a dues pay "$ID" --from 2025-02 --amount 15 --date 2026-09-10

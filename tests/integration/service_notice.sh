@@ -55,6 +55,12 @@ assert_wait 5 "B sees the leave" notice_at b "$N" "$want" || show_status a
 assert_eq "$(notice_at a "$N" "$want" && echo yes)" yes "the leave at A"
 assert_exit 0 ld a --json notice list --open
 assert_eq "$(jget "$OUT" '[n["notice"] for n in d["notices"]]')" "[\"$N\"]" "notice list --open (Y has not answered)"
+# For people, the members notified are named, with X's answer (not "..., ..."), each whole.
+assert_exit 0 ld a notice list && assert_not_contains "$OUT" "..." "notice list for people" &&
+	for word in "$(mask "$X")" "$(mask "$Y")" "(leave,"; do
+		assert_contains "$OUT" "$word" "notice list for people, $word"
+	done &&
+	assert_contains "$(printf '%s' "$OUT" | tr -d ' \n')" 在外务工无法返回 "notice list for people, the reason"
 
 log "due reminds of Y's missing answer 7 days before the election"
 # unanswered KEY DATE: the members `due --as-of DATE` at KEY reminds of notice N.
