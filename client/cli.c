@@ -757,7 +757,13 @@ int cli_main(int argc, char **argv)
 			return 0;
 		}
 		if (strcmp(argv[i], "--version") == 0) {
-			printf("liudong %s\n", LD_VERSION);
+			/* With --json anywhere on the line, one object like every answer's. */
+			json_t *o = json_pack("{s:s}", "version", LD_VERSION);
+			if (json_errors && o)
+				output_print(stdout, o, true);
+			else
+				printf("liudong %s\n", LD_VERSION);
+			json_decref(o);
 			return 0;
 		}
 		if (argv[i][0] == '-')

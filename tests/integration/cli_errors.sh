@@ -244,6 +244,14 @@ for g in $groups; do
 	assert_exit 0 "$LIUDONG" -s "$helpsock" "$g" -h && assert_contains "$OUT" "$g " "liudong $g -h"
 done
 assert_exit 0 "$LIUDONG" --version && assert_contains "$OUT" "liudong" "liudong --version"
+VERSION=${OUT#liudong }
+# With --json, before or after it, one JSON object: {"version": ...}; liudongd's is its line.
+for args in "--json --version" "--version --json"; do
+	# shellcheck disable=SC2086 # the options
+	assert_exit 0 "$LIUDONG" $args && assert_json &&
+		assert_eq "$(jget "$OUT" 'd')" "{\"version\": \"$VERSION\"}" "liudong $args"
+done
+assert_exit 0 "$LIUDONGD" --version && assert_eq "$OUT" "liudongd $VERSION" "liudongd --version"
 
 log "--json is one JSON object"
 site_init b 南京 320100
