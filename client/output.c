@@ -318,6 +318,9 @@ static const char *scalar_text(const char *key, json_t *v, char *buf, size_t len
 {
 	switch (json_typeof(v)) {
 	case JSON_STRING:
+		/* An empty text (no phone given) is shown as a field with no value is: "-". */
+		if (!json_string_value(v)[0])
+			return "-";
 		return enum_text(key, json_string_value(v));
 	case JSON_INTEGER:
 		if (is_fen(key)) {

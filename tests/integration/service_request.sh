@@ -97,6 +97,16 @@ assert_contains "$OUT" chen "request show at B"
 log "a request about no member stays at the site that took it"
 assert_exit 0 ld a --operator li --json request open --kind housing --text 咨询住房政策
 R2=$(jget "$OUT" 'd["request"]')
+# For people, the fields it was opened without show "-" like every field with no value.
+assert_exit 0 ld a request show "$R2" &&
+	for field in member from_person phone forwarded_to closed result; do
+		if printf '%s\n' "$OUT" | grep -qE "^$field +-\$"; then
+			pass
+		else
+			fail "request show: $field is not shown as '-':"
+			printf '%s\n' "$OUT" | sed 's/^/    /' | head -20
+		fi
+	done
 assert_exit 5 ld a request forward "$R2" --to 南京
 assert_exit 3 ld a request open --kind weather --text x
 assert_exit 2 ld a request open --kind housing
