@@ -267,15 +267,15 @@ static const char *label(const char *key, char *buf, size_t len)
  */
 static const struct {
 	const char *key;
-	const struct ld_enum *e[6];
+	const struct ld_enum *e[8];
 } enum_fields[] = {
     {"sex", {&enum_sex}},
-    {"state", {&enum_location}},
+    {"state", {&enum_location, &enum_peer_state}},
     {"dues_category", {&enum_dues_category}},
     {"category", {&enum_dues_category}},
     {"kind",
      {&enum_member_kind, &enum_meeting_kind, &enum_feedback_kind, &enum_request_kind,
-      &enum_notice_kind, &enum_visit_kind}},
+      &enum_notice_kind, &enum_visit_kind, &enum_reminder_kind}},
     {"reason", {&enum_outflow_reason}},
     {"revoke_reason", {&enum_revoke_reason}},
     {"outcome", {&enum_lapse_outcome}},
@@ -297,7 +297,7 @@ static const char *enum_text(const char *key, const char *value)
 	for (size_t i = 0; i < sizeof(enum_fields) / sizeof(enum_fields[0]); i++) {
 		if (strcmp(enum_fields[i].key, key) != 0)
 			continue;
-		for (size_t k = 0; k < 6 && enum_fields[i].e[k]; k++) {
+		for (size_t k = 0; k < 8 && enum_fields[i].e[k]; k++) {
 			const struct ld_enum *e = enum_fields[i].e[k];
 			for (size_t w = 0; w < e->n; w++)
 				if (strcmp(e->words[w].word, value) == 0)

@@ -44,9 +44,24 @@ ENUM(enum_notice_kind, "kind", {"election", {"换届选举", "选举"}},
      {"appraisal", {"民主评议", "民主评议党员"}}, {"other", {"其他"}});
 ENUM(enum_visit_kind, "kind", {"holiday", {"节日慰问", "节日"}}, {"hardship", {"困难帮扶", "困难"}},
      {"illness", {"生病慰问", "生病"}}, {"family", {"走访家属", "家属"}}, {"other", {"其他"}});
-/* Shown only (no option takes them): a request's (or a conflict's) status, a trail's steps. */
+/* Shown only (no option takes them): a request's (or a conflict's, a receipt's, a certificate's)
+ * status, a trail's steps, the kinds of `due` (CLI.md; "transfer" is the request kind's word), a
+ * peer's connection. */
 ENUM(enum_request_status, "status", {"open", {"未办结"}}, {"closed", {"已办结"}},
-     {"resolved", {"已处理"}});
+     {"resolved", {"已处理"}}, {"paid", {"已交"}}, {"refunded", {"已退还"}}, {"active", {"有效"}},
+     {"expired", {"已过期"}}, {"revoked", {"已收回"}});
+ENUM(enum_reminder_kind, "kind", {"not-checked-in", {"未报到"}}, {"no-org-life", {"未过组织生活"}},
+     {"no-org-life-warning", {"未过组织生活（预警）"}}, {"no-dues", {"未交党费"}},
+     {"no-dues-warning", {"未交党费（预警）"}}, {"no-contact", {"失去联系"}},
+     {"no-contact-warning", {"失去联系（预警）"}}, {"report-overdue", {"思想汇报逾期"}},
+     {"org-life-day", {"党员活动日"}}, {"cert-review", {"活动证年审"}},
+     {"cert-expired", {"活动证过期"}}, {"temp-branch", {"建立临时党支部"}},
+     {"probation", {"预备期满"}}, {"transfer-unacknowledged", {"转接未回执"}},
+     {"holiday-visit", {"节日走访慰问"}}, {"request-overdue", {"事项逾期"}},
+     {"request-due-soon", {"事项将到期"}}, {"notice-unanswered", {"通知未答复"}});
+ENUM(enum_peer_state, "state", {"down", {"断开"}}, {"connecting", {"连接中"}},
+     {"handshaking", {"握手中"}}, {"catching up", {"追赶中"}}, {"live", {"在线"}},
+     {"refused", {"被拒绝"}});
 ENUM(enum_request_action, "action", {"open", {"受理"}}, {"forward", {"转办"}},
      {"handover", {"移交"}}, {"answer", {"答复"}}, {"close", {"办结"}});
 

@@ -25,7 +25,7 @@ struct ld_enum {
 extern const struct ld_enum enum_sex, enum_member_kind, enum_dues_category, enum_outflow_reason,
     enum_revoke_reason, enum_meeting_kind, enum_feedback_kind, enum_probation_result,
     enum_lapse_outcome, enum_location, enum_request_kind, enum_notice_kind, enum_visit_kind,
-    enum_request_status, enum_request_action;
+    enum_request_status, enum_request_action, enum_reminder_kind, enum_peer_state;
 
 /* The canonical word of WORD (English or Chinese) in E (static), or NULL if it is none of them. */
 const char *enum_canonical(const struct ld_enum *e, const char *word);

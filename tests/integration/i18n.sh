@@ -99,7 +99,9 @@ assert_exit 0 zh outflow register --help &&
 	assert_contains "$OUT" "work (务工)" "-h lists the enum words in both forms"
 # A reminder of the daemon's rules (her probation ended in 2011), and its English under C.
 assert_exit 0 zh due && assert_contains "$OUT" "预备期于 2011-07-01 届满" "a reminder in Chinese" &&
-	assert_contains "$OUT" "提醒：" "a heading in Chinese"
+	assert_contains "$OUT" "提醒：" "a heading in Chinese" &&
+	assert_contains "$OUT" "预备期满" "a reminder's kind in Chinese" &&
+	assert_not_contains "$OUT" "probation  " "a reminder's kind in Chinese (not the English word)"
 assert_exit 0 en due && assert_contains "$OUT" "probation ends on 2011-07-01" "a reminder under C"
 log "a table with names of 2, 4 and Latin letters, aligned by display width"
 assert_exit 0 zh member list &&
