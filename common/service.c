@@ -14,6 +14,7 @@
 #include "event.h"
 #include "eventlog.h"
 #include "fold.h"
+#include "i18n.h"
 #include "idno.h"
 #include "lderr.h"
 
@@ -59,7 +60,7 @@ static int refuse(struct verdict *v, int rc, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(v->why, sizeof(v->why), fmt, ap);
+	vsnprintf(v->why, sizeof(v->why), _(fmt), ap);
 	va_end(ap);
 	return rc;
 }

@@ -120,6 +120,11 @@ assert_exit 0 zh request show "$REQ" &&
 	assert_contains "$OUT" "组织关系转接" "a request's kind under zh_CN" &&
 	assert_contains "$OUT" "未办结" "a request's status under zh_CN" &&
 	assert_contains "$OUT" "受理" "a trail's step under zh_CN"
+# The service side's refusals are translated as the domain core's are.
+assert_exit 0 ld a request close "$REQ" --result 已转
+assert_exit 5 zh request close "$REQ" --result 再办一次 &&
+	assert_contains "$ERR" "已经办结" "a refusal of the service side under zh_CN" &&
+	assert_not_contains "$ERR" "closed already" "a refusal of the service side under zh_CN"
 
 log "under C: English"
 assert_exit 0 en member show "$ID2" &&
