@@ -93,9 +93,10 @@ static int fail(const char **reason, const char *why)
 static int check_income(int64_t income_fen, const char **reason)
 {
 	if (income_fen == -1)
-		return fail(reason,
-			    _("this dues category is computed from the monthly income, which is "
-			      "missing"));
+		return fail(
+		    reason,
+		    _("this dues category is computed from the monthly income, which is "
+		      "missing: give the income (--income, or the register's income column)"));
 	if (income_fen < 0)
 		return fail(reason, _("the monthly income must not be negative"));
 	if (income_fen > DUES_INCOME_MAX_FEN)
@@ -107,6 +108,11 @@ int dues_monthly_fen(enum dues_category c, int64_t income_fen, int64_t set_fen, 
 		     const char **reason)
 {
 	int err;
+	/* An amount set per member belongs to farmer and hardship: the others' is computed. */
+	if (set_fen != -1 && c != DUES_FARMER && c != DUES_HARDSHIP)
+		return fail(reason,
+			    _("the dues of this category are computed, not set: give --dues "
+			      "(the register's dues column) for farmer or hardship only"));
 	switch (c) {
 	case DUES_SALARIED:
 	case DUES_ANNUAL_SALARY:

@@ -80,5 +80,10 @@ done
 assert_exit 3 ld a member add --id "$(make_idno 320583 19700101 002)" --name 坏数 --sex F \
 	--birth 1970-01-01 --joined 1990-07-01 --kind full --branch 001 --dues-category salaried \
 	--income 12.505
+# An amount set per member is refused for a category whose dues are computed, not ignored.
+assert_exit 3 ld a member update "$id" --dues-category salaried --income 4000 --dues 5
+assert_contains "$ERR" "computed, not set" "member update --dues of a salaried member"
+assert_exit 0 ld a --json member show "$id" &&
+	assert_eq "$(jget "$OUT" 'd["dues_category"]')" "$cat" "the dues category after the refused update"
 
 finish

@@ -126,7 +126,8 @@ static void test_income_refused(void **state)
 	for (size_t c = 0; c < sizeof(categories) / sizeof(categories[0]); c++) {
 		assert_refused(categories[c], NOT_GIVEN, NOT_GIVEN,
 			       "this dues category is computed from the monthly income, which is "
-			       "missing");
+			       "missing: give the income (--income, or the register's income "
+			       "column)");
 		assert_refused(categories[c], -2, NOT_GIVEN,
 			       "the monthly income must not be negative");
 		assert_refused(categories[c], INT64_MIN, NOT_GIVEN,
@@ -135,10 +136,10 @@ static void test_income_refused(void **state)
 			       "the monthly income is too large (more than 1e12 yuan)");
 		assert_refused(categories[c], INT64_MAX, NOT_GIVEN,
 			       "the monthly income is too large (more than 1e12 yuan)");
-		/* A set amount does not replace the income. */
+		/* A set amount does not replace the income: it is not this category's. */
 		assert_refused(categories[c], NOT_GIVEN, 20,
-			       "this dues category is computed from the monthly income, which is "
-			       "missing");
+			       "the dues of this category are computed, not set: give --dues (the "
+			       "register's dues column) for farmer or hardship only");
 	}
 }
 
@@ -173,8 +174,14 @@ static void test_student_and_unemployed(void **state)
 		/* Whatever else is given. */
 		assert_dues(categories[c], 0, NOT_GIVEN, 20);
 		assert_dues(categories[c], 1000001, NOT_GIVEN, 20);
-		assert_dues(categories[c], NOT_GIVEN, 100, 20);
+		/* An amount set per member is not theirs: refused, not ignored. */
+		assert_refused(categories[c], NOT_GIVEN, 100,
+			       "the dues of this category are computed, not set: give --dues (the "
+			       "register's dues column) for farmer or hardship only");
 	}
+	assert_refused(DUES_SALARIED, 300000, 500,
+		       "the dues of this category are computed, not set: give --dues (the "
+		       "register's dues column) for farmer or hardship only");
 }
 
 static void test_hardship(void **state)
