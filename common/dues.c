@@ -73,6 +73,11 @@ int dues_category_needs_income(enum dues_category c)
 	       c == DUES_RETIRED;
 }
 
+int dues_category_is_set(enum dues_category c)
+{
+	return c == DUES_FARMER || c == DUES_HARDSHIP;
+}
+
 /* Dues on INCOME_FEN (0 .. DUES_INCOME_MAX_FEN) by the first bracket that holds it. */
 static int64_t by_brackets(const struct bracket *brackets, int64_t income_fen)
 {
@@ -109,7 +114,7 @@ int dues_monthly_fen(enum dues_category c, int64_t income_fen, int64_t set_fen, 
 {
 	int err;
 	/* An amount set per member belongs to farmer and hardship: the others' is computed. */
-	if (set_fen != -1 && c != DUES_FARMER && c != DUES_HARDSHIP)
+	if (set_fen != -1 && !dues_category_is_set(c))
 		return fail(reason,
 			    _("the dues of this category are computed, not set: give --dues "
 			      "(the register's dues column) for farmer or hardship only"));

@@ -38,6 +38,9 @@ const char *dues_category_name(enum dues_category c);
  */
 int dues_category_needs_income(enum dues_category c);
 
+/* True (1) if the category's dues are an amount set per member (farmer, hardship), else 0. */
+int dues_category_is_set(enum dues_category c);
+
 /*
  * Monthly dues in fen into *out.
  * INCOME_FEN: after-tax monthly income or pension (>= 0); used by income categories, else ignored

@@ -25,6 +25,7 @@
 #include "daemon.h"
 #include "date.h"
 #include "domain.h"
+#include "dues.h"
 #include "eventlog.h"
 #include "fold.h"
 #include "idno.h"
@@ -89,7 +90,10 @@ static json_t *member_export_row(const Ld__MemberState *st)
 	json_object_set_new(o, "state", json_string(location_name(member_location(st))));
 	json_object_set_new(o, "inflow", json_string(of ? of->inflow_name : ""));
 	json_object_set_new(o, "certificate", json_string(st->certificate));
-	json_object_set_new(o, "dues", money_or_empty(m->set_dues_fen));
+	enum dues_category category;
+	bool set =
+	    dues_category_parse(m->dues_category, &category) == 0 && dues_category_is_set(category);
+	json_object_set_new(o, "dues", money_or_empty(set ? m->set_dues_fen : -1));
 	return o;
 }
 

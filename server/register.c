@@ -134,8 +134,9 @@ int member_info_apply(struct request *rq, struct store_txn *txn, const struct fi
 				    p, category_text ? category_text : current);
 	int64_t income = m->income_fen, set = m->set_dues_fen, monthly;
 	/* An amount set per member belongs to its category: a new category starts without it. */
-	if (category_text && strcmp(dues_category_name(category), current) != 0)
-		set = -1;
+	if ((category_text && strcmp(dues_category_name(category), current) != 0) ||
+	    !dues_category_is_set(category))
+		set = -1; /* (one stored before such an amount was refused is dropped here) */
 	if ((rc = money_field(rq, f, "income", &income)) || (rc = money_field(rq, f, "dues", &set)))
 		return rc;
 	if (dues_monthly_fen(category, income, set, &monthly, &why) != 0)
