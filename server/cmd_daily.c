@@ -902,6 +902,13 @@ int cmd_transfer_receive(struct request *rq, struct store_txn *txn)
 				  number);
 		goto out;
 	}
+	if (l->to_site.len != LD_SITE_ID_BYTES ||
+	    memcmp(l->to_site.data, rq->daemon->site_id, LD_SITE_ID_BYTES) != 0) {
+		rc = request_fail(rq, LD_EFORBIDDEN,
+				  "transfer letter %s is addressed to %s, not this site", number,
+				  l->to_name);
+		goto out;
+	}
 	if (site_lookup(rq, txn, l->issuer.data, name, &issuer) != 0 || !issuer ||
 	    !issuer->public_key.len ||
 	    identity_verify(issuer->public_key.data, issuer->public_key.len, t->letter.data,
@@ -912,11 +919,13 @@ int cmd_transfer_receive(struct request *rq, struct store_txn *txn)
 				  number);
 		goto out;
 	}
-	if (l->to_site.len != LD_SITE_ID_BYTES ||
-	    memcmp(l->to_site.data, rq->daemon->site_id, LD_SITE_ID_BYTES) != 0) {
-		rc = request_fail(rq, LD_EFORBIDDEN,
-				  "transfer letter %s is addressed to %s, not this site", number,
-				  l->to_name);
+	if (date < l->issued) {
+		char day[LD_DATE_LEN];
+		rc = request_fail(
+		    rq, LD_EINPUT,
+		    "--date %s is before transfer letter %s was issued (%s): its 回执 "
+		    "is dated on or after that day",
+		    date_format(date, (char[LD_DATE_LEN]){0}), number, date_format(l->issued, day));
 		goto out;
 	}
 	if (date > l->valid_until) {

@@ -66,6 +66,9 @@ assert_exit 5 ld a transfer issue "$M" --to 南京 --org 又一个
 assert_wait 3 "B has M's transfer letter" daily_last_kind_is b "$M" transfer.issued
 # The letter is addressed to B: A cannot acknowledge it.
 assert_exit 5 ld a transfer receive "$LETTER"
+assert_contains "$ERR" "is addressed to 南京, not this site" "transfer receive at the issuing site"
+assert_exit 3 ld b transfer receive "$LETTER" --date 2026-01-01
+assert_contains "$ERR" "is before transfer letter $LETTER was issued" "a 回执 dated before the letter"
 assert_exit 0 ld b --json transfer receive "$LETTER" && assert_json
 for s in a b; do
 	assert_wait 3 "member show at $s says transferred" member_state_is "$s" "$M" transferred || {
