@@ -872,7 +872,8 @@ int cmd_stats(struct request *rq, struct store_txn *txn)
 		goto out;
 	}
 	json_object_foreach(dues, key, val) months[i_month++] = key;
-	qsort(months, n_months, sizeof(*months), month_key_cmp); /* YYYY-MM, oldest first */
+	if (n_months > 1)
+		qsort(months, n_months, sizeof(*months), month_key_cmp); /* YYYY-MM, oldest first */
 	for (size_t i = 0; i < n_months; i++)
 		json_array_append_new(dues_list,
 				      json_pack("{s:s, s:O}", "month", months[i], "collected_fen",
