@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "conn.h"
@@ -463,12 +464,24 @@ static int unreachable(const char *path, int err)
 				"no liudongd socket at %s: start liudongd (liudongd -c "
 				"DIR/liudongd.conf), or name its socket with -s or $LIUDONG_SOCKET",
 				path);
-	case -ECONNREFUSED:
+	case -ECONNREFUSED: {
+		struct stat st;
+		if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+			return cli_fail(LD_EXIT_UNAVAILABLE,
+					"%s is a directory, not liudongd's socket: name the socket "
+					"in it (e.g. %s/liudongd.sock) with -s or $LIUDONG_SOCKET",
+					path, path);
+		if (stat(path, &st) == 0 && !S_ISSOCK(st.st_mode))
+			return cli_fail(LD_EXIT_UNAVAILABLE,
+					"%s is not a socket: name liudongd's socket (the control "
+					"socket of its liudongd.conf) with -s or $LIUDONG_SOCKET",
+					path);
 		return cli_fail(
 		    LD_EXIT_UNAVAILABLE,
 		    "nothing answers on %s (liudongd stopped?): start liudongd, or name "
 		    "the running daemon's socket with -s or $LIUDONG_SOCKET",
 		    path);
+	}
 	case -EACCES:
 	case -EPERM:
 		return cli_fail(LD_EXIT_UNAVAILABLE,

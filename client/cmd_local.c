@@ -29,10 +29,14 @@ int local_dues_calc(const struct cli *cli, const Ld__Request *req)
 		    "hardship",
 		    category_text);
 	int64_t income = -1, set = -1, monthly;
+	if (income_text && money_too_large(income_text))
+		return cli_fail(
+		    LD_EXIT_INVALID,
+		    "--income '%s' is more than 1,000,000,000,000 yuan: check the amount",
+		    income_text);
 	if (income_text && money_parse(income_text, &income) != 0)
 		return cli_fail(LD_EXIT_INVALID,
-				"--income '%s' is not an amount in yuan with at "
-				"most two decimals",
+				"--income '%s' is not an amount in yuan with at most two decimals",
 				income_text);
 	if (dues_text && money_parse(dues_text, &set) != 0)
 		return cli_fail(LD_EXIT_INVALID,

@@ -18,6 +18,19 @@ static bool is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
+bool money_too_large(const char *s)
+{
+	if (!s || !is_digit(*s))
+		return false;
+	const char *p = s;
+	while (is_digit(*p))
+		p++;
+	if (*p == '.' && is_digit(p[1]))
+		p += is_digit(p[2]) ? 3 : 2;
+	int64_t fen;
+	return *p == '\0' && money_parse(s, &fen) != 0;
+}
+
 int money_parse(const char *s, int64_t *fen)
 {
 	if (!s || !is_digit(*s))

@@ -5,6 +5,8 @@
 #pragma once
 
 #include <stdint.h>
+#include <stdbool.h>
+
 #include "lderr.h"
 
 #define LD_MONEY_LEN 32
@@ -16,6 +18,10 @@
  * too).
  */
 int money_parse(const char *s, int64_t *fen);
+
+/* True if S is written as an amount money_parse takes but is over its 1e12 yuan: what is wrong with
+ * it is its size, not its form. */
+bool money_too_large(const char *s);
 
 /* Write FEN as yuan with two decimals ("-0.20" for negatives). Returns OUT. */
 char *money_format(int64_t fen, char out[LD_MONEY_LEN]);

@@ -55,12 +55,16 @@ static int date_field(struct request *rq, const struct fields *f, const char *ke
 static int money_field(struct request *rq, const struct fields *f, const char *key, int64_t *out)
 {
 	const char *text = f->get(f, key);
-	if (text && money_parse(text, out) != 0)
-		return request_fail(rq, LD_EINPUT,
-				    "%s%s '%s' is not an amount in yuan with at most two "
-				    "decimals",
-				    f->prefix, key, text);
-	return 0;
+	if (!text || money_parse(text, out) == 0)
+		return 0;
+	if (money_too_large(text))
+		return request_fail(
+		    rq, LD_EINPUT,
+		    "%s%s '%s' is more than 1,000,000,000,000 yuan: check the amount", f->prefix,
+		    key, text);
+	return request_fail(rq, LD_EINPUT,
+			    "%s%s '%s' is not an amount in yuan with at most two decimals",
+			    f->prefix, key, text);
 }
 
 /* Whether branch CODE is here (remembered in MEMO, if not NULL): 0, or a refusal through RQ. */

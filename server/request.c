@@ -232,6 +232,17 @@ static void trim_line_end(char *s)
  * of one line are trimmed (input_trim) before any handler sees them. The operator named in the
  * audit is checked here, whatever client sent it: a client may speak to the socket directly.
  */
+/* What is wrong with S, which utf8_valid refused: a control character, or bytes not UTF-8
+ * (translated; static). */
+static const char *text_fault(const char *s)
+{
+	size_t len = strlen(s), at = utf8_valid_prefix(s, len, false);
+	uint32_t code;
+	if (at < len && utf8_char(s + at, &code) > 0)
+		return _("holds a control character (a tab, a line break...): type it on one line");
+	return _("is not UTF-8 text: set a UTF-8 locale (e.g. LANG=zh_CN.UTF-8) and type it again");
+}
+
 static int request_check_text(struct request *rq)
 {
 	const char *why;
@@ -258,14 +269,11 @@ static int request_check_text(struct request *rq)
 			continue;
 		trim_line_end(p->value); /* a token pasted with its newline */
 		if (!utf8_valid(p->key, false) || !utf8_valid(p->value, false)) {
+			bool key_ok = utf8_valid(p->key, false);
+			const char *fault = text_fault(key_ok ? p->value : p->key);
 			if (strcmp(p->key, "arg") == 0)
-				return request_fail(rq, LD_EINPUT,
-						    "an argument is not UTF-8 text (or has "
-						    "control characters); set a UTF-8 locale");
-			return request_fail(rq, LD_EINPUT,
-					    "--%s is not UTF-8 text (or has control "
-					    "characters); set a UTF-8 locale",
-					    utf8_valid(p->key, false) ? p->key : "?");
+				return request_fail(rq, LD_EINPUT, "an argument %s", fault);
+			return request_fail(rq, LD_EINPUT, "--%s %s", key_ok ? p->key : "?", fault);
 		}
 		input_trim(p->value);
 		if ((rc = request_enum_word(rq, p)))

@@ -80,6 +80,8 @@ done
 assert_exit 3 ld a member add --id "$(make_idno 320583 19700101 002)" --name 坏数 --sex F \
 	--birth 1970-01-01 --joined 1990-07-01 --kind full --branch 001 --dues-category salaried \
 	--income 12.505
+assert_exit 3 ld a member update "$id" --income 99999999999999999999
+assert_contains "$ERR" "is more than 1,000,000,000,000 yuan" "member update --income too large"
 # An amount set per member is refused for a category whose dues are computed, not ignored.
 assert_exit 3 ld a member update "$id" --dues-category salaried --income 4000 --dues 5
 assert_contains "$ERR" "computed, not set" "member update --dues of a salaried member"

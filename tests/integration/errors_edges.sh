@@ -34,13 +34,19 @@ assert_exit 1 ld a --json member show "$ID"
 grep -qE 'error -[0-9]+' "$T/a.log" && fail "the daemon's log names a bare error number: $(grep -E 'error -[0-9]+' "$T/a.log" | head -1)"
 grep -q "damaged" "$T/a.log" || fail "the daemon's log does not say the record is damaged"
 
-log "an unreachable daemon, three ways"
+log "an unreachable daemon, five ways"
 assert_exit 6 "$LIUDONG" -s "$T/none/liudongd.sock" site &&
 	assert_contains "$ERR" "no liudongd socket at $T/none/liudongd.sock" "error for a missing socket" &&
 	assert_contains "$ERR" "start liudongd" "what to do about a missing socket"
+python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$T/dead.sock"
+assert_exit 6 "$LIUDONG" -s "$T/dead.sock" site &&
+	assert_contains "$ERR" "nothing answers on $T/dead.sock" "error for a socket nobody answers on"
 : >"$T/plain-file"
 assert_exit 6 "$LIUDONG" -s "$T/plain-file" site &&
-	assert_contains "$ERR" "nothing answers on $T/plain-file" "error for a socket nobody answers on"
+	assert_contains "$ERR" "$T/plain-file is not a socket" "error for a file that is no socket"
+assert_exit 6 "$LIUDONG" -s "$T" site &&
+	assert_contains "$ERR" "$T is a directory, not liudongd's socket: name the socket in it" \
+		"error for a directory given as the socket"
 # A user who may not open the socket: the daemon runs as root, its socket is 0660 root's group.
 if command -v setpriv >/dev/null && [ "$(id -u)" = 0 ]; then
 	chmod 755 "$T" "${SITE_DIR[a]}"

@@ -46,6 +46,13 @@ for bad in "" "   " "　" $'张\t三' $'张\n三' $'张\u202e三' $'\u202e' $'�
 		assert_contains "$ERR" "--name" "the refusal of name $(printf '%q' "$bad")"
 done
 assert_eq "$(members)" 0 "members after the refused names"
+# What is wrong is said: a control character is no locale's fault, bytes not UTF-8 are.
+args "$ID" $'张\a三'
+assert_exit 3 ld a member add "${a[@]}" &&
+	assert_contains "$ERR" "--name holds a control character" "the refusal of a name with a BEL"
+args "$ID" $'\xd5\xc5\xc8\xfd'
+assert_exit 3 ld a member add "${a[@]}" &&
+	assert_contains "$ERR" "--name is not UTF-8 text: set a UTF-8 locale" "the refusal of a name in GBK"
 args "$ID" "  张三　"
 assert_exit 0 ld a member add "${a[@]}" || die "member add with spaces around the name failed"
 assert_eq "$(jget "$(ld a --json member show "$ID")" 'd["name"]')" 张三 "the name, trimmed"

@@ -88,6 +88,13 @@ static void test_parse_bad(void **state)
 		if (fen != -12345)
 			fail_msg("money_parse(\"%s\") changed *fen", bad[i]);
 	}
+	/* Too large is told apart from a wrong form. */
+	assert_true(money_too_large("1000000000001"));
+	assert_true(money_too_large("99999999999999999999.5"));
+	assert_false(money_too_large("1000000000000"));
+	assert_false(money_too_large("12.345"));
+	assert_false(money_too_large("-5"));
+	assert_false(money_too_large(NULL));
 	int64_t fen = -12345;
 	assert_int_equal(money_parse(NULL, &fen), LD_EINPUT);
 	assert_int_equal(fen, -12345);
