@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "i18n.h"
+
 #define ENUM(var, nm, ...)                                                                         \
 	static const struct ld_enum_word var##_words[] = {__VA_ARGS__};                            \
 	const struct ld_enum var = {nm, var##_words, sizeof(var##_words) / sizeof(var##_words[0])}
@@ -100,6 +102,16 @@ const char *enum_canonical(const struct ld_enum *e, const char *word)
 				return w->word;
 	}
 	return NULL;
+}
+
+const char *enum_display(const struct ld_enum *e, const char *word)
+{
+	if (!word || !i18n_chinese())
+		return word;
+	for (size_t i = 0; i < e->n; i++)
+		if (strcmp(word, e->words[i].word) == 0)
+			return e->words[i].zh[0];
+	return word;
 }
 
 /* True if A and B name one command: "member add" and "member.add" are the same. */

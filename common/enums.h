@@ -31,6 +31,13 @@ extern const struct ld_enum enum_sex, enum_member_kind, enum_dues_category, enum
 const char *enum_canonical(const struct ld_enum *e, const char *word);
 
 /*
+ * WORD (canonical) of E as the calling thread shows it to people: its usual Chinese word (zh[0])
+ * when the thread's messages are Chinese (i18n_chinese), else WORD; WORD too if it is none of E's.
+ * Static, or WORD itself (borrowed from the caller).
+ */
+const char *enum_display(const struct ld_enum *e, const char *word);
+
+/*
  * The enum option OPTION (its long name, no dashes) of COMMAND takes, or NULL if it takes free
  * text. COMMAND is named by its words ("member add") or its control name ("member.add").
  */

@@ -24,6 +24,12 @@ enum event_writer {
 /* "member.registered", ... for KIND; "unknown" for a value this version does not know. Static. */
 const char *event_kind_name(Ld__EventKind kind);
 
+/*
+ * KIND's name as people read it in the calling thread's language (i18n.h; context "event"):
+ * event_kind_name's translation, or that name itself. Static.
+ */
+const char *event_kind_text(Ld__EventKind kind);
+
 /* Which site may originate KIND. */
 enum event_writer event_kind_writer(Ld__EventKind kind);
 

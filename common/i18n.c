@@ -130,6 +130,27 @@ void i18n_restore(locale_t old)
 		uselocale(old);
 }
 
+const char *i18n_lang(void)
+{
+	locale_t current = uselocale((locale_t)0);
+	if (current == LC_GLOBAL_LOCALE)
+		return i18n_client_lang();
+	const char *lang = NULL;
+	pthread_mutex_lock(&locales_lock);
+	/* An entry is written once and never changed: its name may be read after the unlock. */
+	for (size_t i = 0; i < n_locales && !lang; i++)
+		if (locales[i].loc && locales[i].loc == current)
+			lang = locales[i].lang;
+	pthread_mutex_unlock(&locales_lock);
+	return lang;
+}
+
+bool i18n_chinese(void)
+{
+	const char *lang = i18n_lang();
+	return lang && strncmp(lang, "zh", 2) == 0;
+}
+
 const char *i18n_context(const char *ctx, const char *key)
 {
 	char id[128];

@@ -14,6 +14,7 @@
 
 #include <libintl.h>
 #include <locale.h>
+#include <stdbool.h>
 
 #define LIUDONG_TEXTDOMAIN "liudong"
 
@@ -57,3 +58,14 @@ locale_t i18n_locale(const char *lang);
  */
 locale_t i18n_use(locale_t loc);
 void i18n_restore(locale_t old);
+
+/*
+ * The language the calling thread's messages are in ("zh_CN"), or NULL for English: the language
+ * of the locale i18n_use switched it to (one of i18n_locale's), else, on a thread with the
+ * process's locale, i18n_client_lang (NULL in the daemon, which keeps C). Borrowed: valid until
+ * the process ends, or until the next setlocale when it is i18n_client_lang's. Thread-safe.
+ */
+const char *i18n_lang(void);
+
+/* True if the calling thread's messages are in Chinese (i18n_lang is "zh..."). */
+bool i18n_chinese(void);

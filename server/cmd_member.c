@@ -17,9 +17,11 @@
 #include "date.h"
 #include "domain.h"
 #include "dues.h"
+#include "enums.h"
 #include "event.h"
 #include "eventlog.h"
 #include "fold.h"
+#include "i18n.h"
 #include "idno.h"
 #include "input.h"
 #include "money.h"
@@ -490,7 +492,60 @@ int cmd_member_find(struct request *rq, struct store_txn *txn)
 /* ---------------------------------------------------------------------------------------------- */
 /* History                                                                                        */
 
-/* A line a person can read about EV. */
+/* Why his stay at an inflow site ended (stay.ended), as people read it. */
+static const char *stay_reason_text(const char *reason)
+{
+	/* The words register.c and cmd_daily.c store, marked for the catalog. */
+	static const char *const reasons[] = {NC_("stay", "registered-elsewhere"),
+					      NC_("stay", "transferred")};
+	for (size_t i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++) {
+		if (strcmp(reason, reasons[i]) == 0) {
+			const char *t = i18n_context("stay", reason);
+			return t ? t : reason;
+		}
+	}
+	return reason;
+}
+
+/* The outcome of a note of KIND (probation's result, a lapse case's), as people read it. */
+static const char *note_outcome_text(Ld__EventKind kind, const char *outcome)
+{
+	if (kind == LD__EVENT_KIND__PROBATION_DECIDED)
+		return enum_display(&enum_probation_result, outcome);
+	if (kind == LD__EVENT_KIND__LAPSE_DECIDED)
+		return enum_display(&enum_lapse_outcome, outcome);
+	return outcome;
+}
+
+/* "contact changed: phone P place T ..." of C into OUT (LEN bytes). */
+static void contact_summary(const Ld__Contact *c, char *out, size_t len)
+{
+	/* TRANSLATORS: items of "contact changed: %s", joined by spaces: the new value. */
+	const char *const formats[] = {N_("phone %s"), N_("place %s"), N_("employer %s"),
+				       N_("address %s")};
+	const char *const values[] = {c->phone, c->place, c->employer, c->address};
+	char items[384];
+	size_t n = 0;
+	items[0] = '\0';
+	for (size_t i = 0; i < sizeof(values) / sizeof(values[0]) && n < sizeof(items); i++) {
+		if (!values[i][0])
+			continue;
+		n += (size_t)snprintf(items + n, sizeof(items) - n, "%s", n ? " " : "");
+		if (n < sizeof(items))
+			n += (size_t)snprintf(items + n, sizeof(items) - n, _(formats[i]),
+					      values[i]);
+	}
+	if (items[0])
+		/* TRANSLATORS: %s: what changed, "phone 138... place Nanjing". */
+		snprintf(out, len, _("contact changed: %s"), items);
+	else /* nothing named (no contact command writes that) */
+		snprintf(out, len, "%s", _("contact changed:"));
+}
+
+/*
+ * A line a person can read about EV, in the calling thread's language (the request's): whole
+ * sentences for the catalog, the enum words of the payload in that language too (enum_display).
+ */
 static void event_summary(const Ld__Event *ev, char *out, size_t len)
 {
 	char a[LD_DATE_LEN], money[LD_MONEY_LEN];
@@ -499,8 +554,12 @@ static void event_summary(const Ld__Event *ev, char *out, size_t len)
 	case LD__EVENT_KIND__MEMBER_UPDATED:
 		if (ev->member_info) {
 			const Ld__MemberInfo *m = ev->member_info;
-			snprintf(out, len, "%s, %s member of branch %s, %s, dues %s yuan a month",
-				 m->name, m->kind, m->branch, m->dues_category,
+			snprintf(out, len,
+				 /* TRANSLATORS: his name, kind (full, probationary), branch code,
+				  * dues category, monthly dues. */
+				 _("%s, %s member of branch %s, %s, dues %s yuan a month"), m->name,
+				 enum_display(&enum_member_kind, m->kind), m->branch,
+				 enum_display(&enum_dues_category, m->dues_category),
 				 money_format(m->monthly_dues_fen, money));
 			return;
 		}
@@ -508,52 +567,89 @@ static void event_summary(const Ld__Event *ev, char *out, size_t len)
 	case LD__EVENT_KIND__OUTFLOW_REGISTERED:
 		if (ev->outflow) {
 			const Ld__OutflowInfo *of = ev->outflow;
-			snprintf(out, len, "registered out to %s (%s) for %s from %s%s",
-				 of->inflow_name, of->place, of->reason, date_format(of->from, a),
-				 of->fixed_place ? ", fixed place" : "");
+			const char *reason = enum_display(&enum_outflow_reason, of->reason);
+			if (of->fixed_place)
+				snprintf(out, len,
+					 /* TRANSLATORS: the inflow site, the place, the reason
+					  * (work, study...), the day he leaves; he has a fixed
+					  * place there (固定处所). */
+					 _("registered out to %s (%s) for %s from %s, fixed place"),
+					 of->inflow_name, of->place, reason,
+					 date_format(of->from, a));
+			else
+				snprintf(out, len,
+					 /* TRANSLATORS: the inflow site, the place, the reason
+					  * (work, study...), the day he leaves. */
+					 _("registered out to %s (%s) for %s from %s"),
+					 of->inflow_name, of->place, reason,
+					 date_format(of->from, a));
 			return;
 		}
 		break;
 	case LD__EVENT_KIND__CERT_ISSUED:
-		snprintf(out, len, "activity certificate issued");
+		snprintf(out, len, "%s", _("activity certificate issued"));
 		return;
 	case LD__EVENT_KIND__CERT_REVOKED:
 		if (ev->revoked) {
-			snprintf(out, len, "certificate %s revoked (%s)", ev->revoked->number,
-				 ev->revoked->reason);
+			/* TRANSLATORS: the certificate's number, the reason (lost, returned...). */
+			snprintf(out, len, _("certificate %s revoked (%s)"), ev->revoked->number,
+				 enum_display(&enum_revoke_reason, ev->revoked->reason));
 			return;
 		}
 		break;
 	case LD__EVENT_KIND__CERT_REVIEWED:
 		if (ev->reviewed) {
-			snprintf(out, len, "certificate %s reviewed: %s", ev->reviewed->number,
+			/* TRANSLATORS: the certificate's number, the review's result (年审). */
+			snprintf(out, len, _("certificate %s reviewed: %s"), ev->reviewed->number,
 				 ev->reviewed->result);
 			return;
 		}
 		break;
 	case LD__EVENT_KIND__CHECKIN:
 		if (ev->checkin) {
-			snprintf(out, len, "reported in with certificate %s; branch %s %s%s%s",
-				 ev->checkin->certificate, ev->checkin->branch,
-				 ev->checkin->branch_name,
-				 ev->checkin->contact[0] ? ", contact " : "", ev->checkin->contact);
+			const Ld__Checkin *c = ev->checkin;
+			if (c->contact[0])
+				snprintf(
+				    out, len,
+				    /* TRANSLATORS: 报到: the certificate's number, the
+				     * branch's code and name, the contact person there. */
+				    _("reported in with certificate %s; branch %s %s, contact %s"),
+				    c->certificate, c->branch, c->branch_name, c->contact);
+			else
+				snprintf(out, len,
+					 /* TRANSLATORS: 报到: the certificate's number, the
+					  * branch's code and name. */
+					 _("reported in with certificate %s; branch %s %s"),
+					 c->certificate, c->branch, c->branch_name);
 			return;
 		}
 		break;
 	case LD__EVENT_KIND__ATTENDANCE:
 		if (ev->attendance && ev->attendance->meeting) {
 			const Ld__Meeting *m = ev->attendance->meeting;
-			snprintf(out, len, "%s %s (%s, %s: %s)%s%s",
-				 ev->attendance->present ? "attended" : "excused from", m->id,
-				 m->kind, m->branch_name, m->topic,
-				 ev->attendance->present ? "" : ": ", ev->attendance->reason);
+			const char *kind = enum_display(&enum_meeting_kind, m->kind);
+			if (ev->attendance->present)
+				snprintf(out, len,
+					 /* TRANSLATORS: the meeting's number, its kind (theme-day,
+					  * lecture...), its branch's name, its topic. */
+					 _("attended %s (%s, %s: %s)"), m->id, kind, m->branch_name,
+					 m->topic);
+			else
+				snprintf(out, len,
+					 /* TRANSLATORS: 请假: the meeting's number, its kind, its
+					  * branch's name, its topic; why he was excused. */
+					 _("excused from %s (%s, %s: %s): %s"), m->id, kind,
+					 m->branch_name, m->topic, ev->attendance->reason);
 			return;
 		}
 		break;
 	case LD__EVENT_KIND__DUES_PAID:
 		if (ev->dues_paid) {
 			char f[LD_MONTH_LEN], t[LD_MONTH_LEN];
-			snprintf(out, len, "dues %s..%s paid: %s yuan, receipt %s",
+			snprintf(out, len,
+				 /* TRANSLATORS: the first and last month paid (2026-03..2026-05),
+				  * the amount, the receipt's number. */
+				 _("dues %s..%s paid: %s yuan, receipt %s"),
 				 month_format(ev->dues_paid->from_month, f),
 				 month_format(ev->dues_paid->to_month, t),
 				 money_format(ev->dues_paid->amount_fen, money),
@@ -563,25 +659,22 @@ static void event_summary(const Ld__Event *ev, char *out, size_t len)
 		break;
 	case LD__EVENT_KIND__DUES_REFUNDED:
 		if (ev->dues_refunded) {
-			snprintf(out, len, "receipt %s refunded: %s", ev->dues_refunded->receipt,
+			/* TRANSLATORS: the receipt's number, why it was refunded. */
+			snprintf(out, len, _("receipt %s refunded: %s"), ev->dues_refunded->receipt,
 				 ev->dues_refunded->reason);
 			return;
 		}
 		break;
 	case LD__EVENT_KIND__CONTACT_CHANGED:
 		if (ev->contact) {
-			snprintf(out, len, "contact changed:%s%s%s%s%s%s%s%s",
-				 ev->contact->phone[0] ? " phone " : "", ev->contact->phone,
-				 ev->contact->place[0] ? " place " : "", ev->contact->place,
-				 ev->contact->employer[0] ? " employer " : "",
-				 ev->contact->employer, ev->contact->address[0] ? " address " : "",
-				 ev->contact->address);
+			contact_summary(ev->contact, out, len);
 			return;
 		}
 		break;
 	case LD__EVENT_KIND__TRANSFER_ISSUED:
 		if (ev->transfer) {
-			snprintf(out, len, "transfer letter %s issued", ev->transfer->number);
+			/* TRANSLATORS: the number of the letter of 组织关系转接 (介绍信). */
+			snprintf(out, len, _("transfer letter %s issued"), ev->transfer->number);
 			return;
 		}
 		break;
@@ -589,7 +682,11 @@ static void event_summary(const Ld__Event *ev, char *out, size_t len)
 		if (ev->payload_case == LD__EVENT__PAYLOAD_EXEMPTION) {
 			const Ld__DuesExemption *e = ev->exemption;
 			char f[LD_MONTH_LEN], t[LD_MONTH_LEN];
-			snprintf(out, len, "dues %s..%s approved at %s yuan a month (%s), %s: %s",
+			snprintf(out, len,
+				 /* TRANSLATORS: the first and last month, the monthly amount
+				  * approved (少交, 免交), the approval's number, who approved it,
+				  * why. */
+				 _("dues %s..%s approved at %s yuan a month (%s), %s: %s"),
 				 month_format(e->from_month, f), month_format(e->to_month, t),
 				 money_format(e->monthly_fen, money), e->id, e->approved_by,
 				 e->reason);
@@ -599,33 +696,43 @@ static void event_summary(const Ld__Event *ev, char *out, size_t len)
 	case LD__EVENT_KIND__BRANCH_JOINED:
 	case LD__EVENT_KIND__BRANCH_LEFT:
 		if (ev->payload_case == LD__EVENT__PAYLOAD_BRANCH) {
-			snprintf(out, len, "%s branch %s",
-				 ev->kind == LD__EVENT_KIND__BRANCH_JOINED ? "joined" : "left",
-				 ev->branch->code);
+			if (ev->kind == LD__EVENT_KIND__BRANCH_JOINED)
+				/* TRANSLATORS: the branch's code. */
+				snprintf(out, len, _("joined branch %s"), ev->branch->code);
+			else
+				/* TRANSLATORS: the branch's code. */
+				snprintf(out, len, _("left branch %s"), ev->branch->code);
 			return;
 		}
 		break;
 	case LD__EVENT_KIND__STAY_ENDED:
 		if (ev->payload_case == LD__EVENT__PAYLOAD_STAY_ENDED) {
-			snprintf(out, len, "his stay at the former inflow site ended (%s)",
-				 ev->stay_ended->reason);
+			/* TRANSLATORS: why (registered out elsewhere, transferred). */
+			snprintf(out, len, _("his stay at the former inflow site ended (%s)"),
+				 stay_reason_text(ev->stay_ended->reason));
 			return;
 		}
 		break;
 	default:
 		/* The payload is a union: only a Note may be read as one. */
 		if (ev->payload_case == LD__EVENT__PAYLOAD_NOTE && ev->note) {
-			const char *text = ev->note->text[0] ? ev->note->text : ev->note->outcome;
-			snprintf(out, len, "%s%s%s%s", event_kind_name(ev->kind),
-				 ev->note->kind[0] ? " (" : "", ev->note->kind,
-				 ev->note->kind[0] ? ")" : "");
-			size_t n = strlen(out);
-			snprintf(out + n, len - n, ": %s", text);
+			const Ld__Note *note = ev->note;
+			const char *text =
+			    note->text[0] ? note->text : note_outcome_text(ev->kind, note->outcome);
+			if (note->kind[0])
+				/* TRANSLATORS: the event's kind (feedback), the feedback's kind
+				 * (situation, help), its text. */
+				snprintf(out, len, _("%s (%s): %s"), event_kind_text(ev->kind),
+					 enum_display(&enum_feedback_kind, note->kind), text);
+			else
+				/* TRANSLATORS: the event's kind (report.received, returned...), its
+				 * text (or outcome). */
+				snprintf(out, len, _("%s: %s"), event_kind_text(ev->kind), text);
 			return;
 		}
 		break;
 	}
-	snprintf(out, len, "%s", event_kind_name(ev->kind));
+	snprintf(out, len, "%s", event_kind_text(ev->kind));
 }
 
 /*

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # i18n.sh: Chinese through gettext (issue 13, acceptance 2). Under LC_ALL=zh_CN.UTF-8 the CLI's
 # labels, its own errors and the daemon's (an unknown member: exit 4) are Chinese, enum values are
-# shown in Chinese and accepted in Chinese (stored as the English word), and a table with names of
-# 2 and 4 Chinese characters and of Latin letters has its columns aligned by display width; under
-# LC_ALL=C the same is English; --json stays English whatever the locale.
+# shown in Chinese and accepted in Chinese (stored as the English word), `history` summaries are
+# Chinese sentences (their enum words Chinese too), and a table with names of 2 and 4 Chinese
+# characters and of Latin letters has its columns aligned by display width; under LC_ALL=C the
+# same is English; --json stays English whatever the locale.
 . "$(dirname "$0")/lib.sh"
 
 if ! locale -a 2>/dev/null | grep -qix 'zh_CN.utf-\?8'; then
@@ -125,6 +126,33 @@ assert_exit 0 ld a request close "$REQ" --result 已转
 assert_exit 5 zh request close "$REQ" --result 再办一次 &&
 	assert_contains "$ERR" "已经办结" "a refusal of the service side under zh_CN" &&
 	assert_not_contains "$ERR" "closed already" "a refusal of the service side under zh_CN"
+
+log "history: each event's summary in the language asked for, its enum words too"
+# A table wraps a long summary: Chinese between two characters, English between words. unwrapped
+# prints $OUT without the breaks: with no space at all (zh), or with one space for each run (en).
+unwrapped() {
+	if [ "$1" = zh ]; then
+		printf '%s' "$OUT" | tr -d ' \n'
+	else
+		printf '%s' "$OUT" | tr -s ' \n' ' '
+	fi
+}
+assert_exit 0 en meeting add --branch 001 --kind theme-day --topic 学习 --date 2026-01-27 --json &&
+	MEETING=$(jget "$OUT" 'd["meeting"]')
+assert_exit 0 en meeting attend "$MEETING" "$ID2"
+assert_exit 0 zh history "$ID2" &&
+	assert_contains "$(unwrapped zh)" "张三，正式党员，所在支部001，缴费类别离退休，每月党费15.00元" \
+		"member.registered's summary under zh_CN" &&
+	assert_contains "$(unwrapped zh)" "参加$MEETING（主题党日，第一支部：学习）" \
+		"attendance's summary under zh_CN" &&
+	assert_not_contains "$(unwrapped en)" "member of branch" "the English summary under zh_CN" &&
+	assert_not_contains "$(unwrapped en)" "attended" "the English summary under zh_CN"
+assert_exit 0 en history "$ID2" &&
+	assert_contains "$(unwrapped en)" "张三, full member of branch 001, retired, dues 15.00 yuan" \
+		"member.registered's summary under C" &&
+	assert_contains "$(unwrapped en)" "attended $MEETING (theme-day, " \
+		"attendance's summary under C" &&
+	assert_not_contains "$OUT" "所在支部" "a Chinese summary under C"
 
 log "under C: English"
 assert_exit 0 en member show "$ID2" &&

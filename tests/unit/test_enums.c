@@ -1,7 +1,7 @@
 /*
  * test_enums.c: the words of the enumerated options in English and Chinese (enums.h): a Chinese
  * word means its English one, which stays the canonical word; options by command words or control
- * name; the list -h prints.
+ * name; the list -h prints; the word a thread shows people, in its language.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,6 +13,7 @@
 
 #include "dues.h"
 #include "enums.h"
+#include "i18n.h"
 
 static void test_chinese_words(void **state)
 {
@@ -103,6 +104,25 @@ static void test_words_listed(void **state)
 	assert_true(strlen(small) < sizeof(small));
 }
 
+/* A thread switched to Chinese (as the daemon does for a request) shows the usual Chinese word. */
+static void test_display_follows_the_language_of_the_thread(void **state)
+{
+	assert_string_equal(enum_display(&enum_meeting_kind, "theme-day"), "theme-day");
+	locale_t zh = i18n_locale("zh_CN");
+	if (!zh)
+		fail_msg("no locale zh_CN.UTF-8 on this machine: run scripts/deps (as root)");
+	locale_t old = i18n_use(zh);
+	assert_string_equal(i18n_lang(), "zh_CN");
+	assert_string_equal(enum_display(&enum_meeting_kind, "theme-day"), "主题党日");
+	assert_string_equal(enum_display(&enum_member_kind, "full"), "正式党员");
+	/* Not a word of that enum: as it is. */
+	assert_string_equal(enum_display(&enum_meeting_kind, "work"), "work");
+	assert_null(enum_display(&enum_meeting_kind, NULL));
+	i18n_restore(old);
+	assert_null(i18n_lang());
+	assert_string_equal(enum_display(&enum_member_kind, "full"), "full");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -110,6 +130,7 @@ int main(void)
 	    cmocka_unit_test(test_options),
 	    cmocka_unit_test(test_dues_categories),
 	    cmocka_unit_test(test_words_listed),
+	    cmocka_unit_test(test_display_follows_the_language_of_the_thread),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
