@@ -274,16 +274,8 @@ int cmd_meeting_list(struct request *rq, struct store_txn *txn)
 	if (to < from)
 		return request_fail(rq, LD_EINPUT, "--to %s is before --from %s", to_text,
 				    from_text);
-	if (branch) {
-		Ld__BranchInfo *b;
-		int found = branch_get(txn, branch, &b);
-		if (found == LD_ENOTFOUND)
-			return request_fail(rq, found, "no branch %s here; see liudong branch list",
-					    branch);
-		if (found)
-			return found;
-		ld__branch_info__free_unpacked(b, NULL);
-	}
+	if (branch && (rc = branch_known(rq, txn, NULL, branch)))
+		return rc;
 	json_t *list = json_array();
 	json_object_set_new(rq->result, "meetings", list);
 	struct store_cursor *c;

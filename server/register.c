@@ -67,9 +67,8 @@ static int money_field(struct request *rq, const struct fields *f, const char *k
 			    f->prefix, key, text);
 }
 
-/* Whether branch CODE is here (remembered in MEMO, if not NULL): 0, or a refusal through RQ. */
-static int branch_known(struct request *rq, struct store_txn *txn, struct lookup_memo *memo,
-			const char *code)
+int branch_known(struct request *rq, struct store_txn *txn, struct lookup_memo *memo,
+		 const char *code)
 {
 	if (memo && memo->branch[0] && strcmp(memo->branch, code) == 0)
 		return 0;

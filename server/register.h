@@ -23,6 +23,11 @@ struct lookup_memo {
 	uint8_t peer_id[LD_SITE_ID_BYTES];
 };
 
+/* Whether branch CODE is one of this site's (remembered in MEMO, if not NULL): 0, LD_ENOTFOUND
+ * recorded in RQ ("no branch CODE; add it with liudong branch add"), or a store failure. */
+int branch_known(struct request *rq, struct store_txn *txn, struct lookup_memo *memo,
+		 const char *code);
+
 /* Where the values come from: options of a request, or the columns of a register row. */
 struct fields {
 	/* The value named KEY ("birth", "dues-category", ...), or NULL if not given or empty. */

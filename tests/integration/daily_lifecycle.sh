@@ -80,7 +80,7 @@ assert_eq "$(daily_hist_len a "$ID")" "$((N))" "A's history after meeting add (a
 assert_exit 0 ld b --json meeting list --branch 101 --from 2026-03-01 --to 2026-03-31 &&
 	assert_eq "$(jget "$OUT" '[m["meeting"] for m in d["meetings"]]')" "[\"$MEETING\"]" "meeting list of March at 101"
 assert_exit 4 ld b meeting list --branch 999
-assert_contains "$ERR" "no branch 999 here" "meeting list of a branch that does not exist"
+assert_contains "$ERR" "no branch 999;" "meeting list of a branch that does not exist"
 assert_exit 3 ld b meeting list --from 2026-03-31 --to 2026-03-01
 assert_exit 0 ld b meeting attend "$MEETING" "$ID"
 N=$((N + 1))
