@@ -74,6 +74,10 @@ int local_export(const struct cli *cli, const Ld__Request *req)
 	FILE *out = stdout;
 	char *tmp = NULL;
 	bool force = cli_param(req, "force") != NULL;
+	if (force && !path)
+		return cli_fail(LD_EXIT_USAGE,
+				"--force replaces the file --out names; give --out FILE, or leave "
+				"--force out to write to the screen");
 	if (path) {
 		/* Personal data: never over a file unless asked, and readable by the owner alone.
 		 */

@@ -110,6 +110,8 @@ assert_exit 5 ld a export members --format json --out "$T/old.json"
 assert_eq "$(cat "$T/old.json")" old "a file that was there, after a refused export"
 assert_exit 0 ld a export members --format json --out "$T/old.json" --force
 assert_eq "$(stat -c %a "$T/old.json")" 600 "mode of a file replaced with --force"
+assert_exit 2 ld a export members --force
+assert_contains "$ERR" "give --out FILE" "export --force without --out"
 assert_eq "$(jget "$(cat "$T/old.json")" 'len(d["members"])')" 1 "members in the replaced file"
 assert_exit 0 ld a export certs --out "$T/certs.csv"
 assert_eq "$(stat -c %a "$T/certs.csv")" 600 "mode of export certs"
