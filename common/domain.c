@@ -825,7 +825,7 @@ struct step {
 
 static void step_later(struct step *s, int32_t day, const char *what)
 {
-	if (day && day != LD_DATE_NONE && day > s->day)
+	if (day && day != LD_DATE_NONE && (!s->what || day > s->day)) /* before 1970 too */
 		*s = (struct step){day, what};
 }
 
