@@ -340,12 +340,11 @@ int cmd_checkin(struct request *rq, struct store_txn *txn)
 {
 	const char *branch = request_param(rq, "branch");
 	const char *contact = request_param(rq, "contact");
-	const char *date_text = request_param(rq, "date");
 	if (!branch)
 		return request_fail(rq, LD_EUSAGE,
 				    "--branch is required; see liudong checkin --help");
-	int32_t date = date_today();
-	int rc = request_date(rq, "--date", date_text, &date);
+	int32_t date;
+	int rc = request_date_opt(rq, &date);
 	if (rc || (contact && (rc = request_text(rq, "contact", contact, 200))))
 		return rc;
 	struct token_check t;
@@ -400,9 +399,9 @@ int cmd_checkin(struct request *rq, struct store_txn *txn)
 		goto out;
 	if (date < t.body->issued) {
 		char day[LD_DATE_LEN];
-		rc = request_fail(rq, LD_EINPUT,
-				  "--date %s is before the certificate was issued (%s)", date_text,
-				  date_format(t.body->issued, day));
+		rc = request_fail(
+		    rq, LD_EINPUT, "--date %s is before the certificate was issued (%s)",
+		    date_format(date, (char[LD_DATE_LEN]){0}), date_format(t.body->issued, day));
 		goto out;
 	}
 	Ld__Checkin ci = LD__CHECKIN__INIT;
@@ -494,15 +493,14 @@ int cmd_cert_revoke(struct request *rq, struct store_txn *txn)
 int cmd_cert_review(struct request *rq, struct store_txn *txn)
 {
 	const char *result = request_param(rq, "result");
-	const char *date_text = request_param(rq, "date");
 	if (!result)
 		return request_fail(rq, LD_EUSAGE,
 				    "--result is required; see liudong cert review --help");
 	int rc = request_text(rq, "result", result, 500);
 	if (rc)
 		return rc;
-	int32_t date = date_today();
-	if ((rc = request_date(rq, "--date", date_text, &date)))
+	int32_t date;
+	if ((rc = request_date_opt(rq, &date)))
 		return rc;
 	Ld__CertState *c;
 	Ld__CertificateBody *b;

@@ -39,16 +39,6 @@ static int need_text(struct request *rq, const char *key, const char **out)
 	return request_need_text(rq, key, TEXT_MAX, out);
 }
 
-/* --date, or today. */
-static int date_opt(struct request *rq, int32_t *out)
-{
-	const char *text = request_param(rq, "date");
-	*out = date_today();
-	if (text)
-		return request_date(rq, "--date", text, out);
-	return 0;
-}
-
 static bool one_of(const char *s, const char *const *list)
 {
 	for (; *list; list++) {
@@ -132,7 +122,7 @@ int cmd_meeting_add(struct request *rq, struct store_txn *txn)
 		return request_fail(rq, LD_EUSAGE,
 				    "--branch and --kind are required; see liudong "
 				    "meeting add --help");
-	if ((rc = need_text(rq, "topic", &topic)) || (rc = date_opt(rq, &date)))
+	if ((rc = need_text(rq, "topic", &topic)) || (rc = request_date_opt(rq, &date)))
 		return rc;
 	if (!one_of(kind, meeting_kinds))
 		return request_fail(rq, LD_EINPUT,
@@ -343,7 +333,7 @@ int cmd_dues_pay(struct request *rq, struct store_txn *txn)
 				    "--amount '%s' is not an amount in yuan above 0 with "
 				    "at most two decimals",
 				    amount_text);
-	if ((rc = date_opt(rq, &date)))
+	if ((rc = request_date_opt(rq, &date)))
 		return rc;
 	struct member_event me;
 	if ((rc = member_event_begin(rq, txn, LD__EVENT_KIND__DUES_PAID, 0, &me)))
@@ -591,7 +581,7 @@ static int note_command(struct request *rq, struct store_txn *txn, const struct 
 					    "%s --help",
 					    spec->outcome_key, outcome, request_words(rq));
 	}
-	if (spec->dated && (rc = date_opt(rq, &date)))
+	if (spec->dated && (rc = request_date_opt(rq, &date)))
 		return rc;
 	struct member_event me;
 	if ((rc = member_event_begin(rq, txn, spec->kind, 0, &me)))
@@ -757,7 +747,7 @@ int cmd_transfer_issue(struct request *rq, struct store_txn *txn)
 	if (!to)
 		return request_fail(rq, LD_EUSAGE,
 				    "--to is required; see liudong transfer issue --help");
-	if ((rc = need_text(rq, "org", &org)) || (rc = date_opt(rq, &date)))
+	if ((rc = need_text(rq, "org", &org)) || (rc = request_date_opt(rq, &date)))
 		return rc;
 	struct member_event me;
 	if ((rc = member_event_begin(rq, txn, LD__EVENT_KIND__TRANSFER_ISSUED, 0, &me)))
@@ -863,7 +853,7 @@ int cmd_transfer_receive(struct request *rq, struct store_txn *txn)
 	if (!number)
 		return request_fail(rq, LD_EUSAGE,
 				    "usage: liudong transfer receive LETTER [--date DATE]");
-	if ((rc = date_opt(rq, &date)))
+	if ((rc = request_date_opt(rq, &date)))
 		return rc;
 	struct store_val v;
 	rc = store_get(txn, TBL_LETTERS, number, strlen(number), &v);

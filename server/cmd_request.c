@@ -42,15 +42,6 @@ int service_opt_text(struct request *rq, const char *key, const char *def, const
 	return request_text(rq, key, *out, SERVICE_TEXT_MAX);
 }
 
-int service_date_opt(struct request *rq, int32_t *out)
-{
-	const char *text = request_param(rq, "date");
-	*out = date_today();
-	if (text)
-		return request_date(rq, "--date", text, out);
-	return 0;
-}
-
 static bool one_of(const char *s, const char *const *list)
 {
 	for (; s && *list; list++)
@@ -88,7 +79,7 @@ int cmd_request_open(struct request *rq, struct store_txn *txn)
 				    "--kind is required; see liudong request open --help");
 	if ((rc = service_need_text(rq, "text", &text)) ||
 	    (rc = service_opt_text(rq, "from-person", "", &from)) ||
-	    (rc = service_date_opt(rq, &date)))
+	    (rc = request_date_opt(rq, &date)))
 		return rc;
 	if (!one_of(kind, service_request_kinds))
 		return request_fail(

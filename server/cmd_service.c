@@ -260,7 +260,7 @@ int cmd_visit_add(struct request *rq, struct store_txn *txn)
 		return request_fail(rq, LD_EUSAGE,
 				    "--kind is required; see liudong visit add --help");
 	if ((rc = service_need_text(rq, "text", &text)) ||
-	    (rc = service_opt_text(rq, "help", "", &help)) || (rc = service_date_opt(rq, &date)))
+	    (rc = service_opt_text(rq, "help", "", &help)) || (rc = request_date_opt(rq, &date)))
 		return rc;
 	if (!one_of(kind, service_visit_kinds))
 		return request_fail(rq, LD_EINPUT,

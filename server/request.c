@@ -109,6 +109,12 @@ int request_date(struct request *rq, const char *name, const char *text, int32_t
 	return 0;
 }
 
+int request_date_opt(struct request *rq, int32_t *out)
+{
+	*out = date_today();
+	return request_date(rq, "--date", request_param(rq, "date"), out);
+}
+
 int request_text(struct request *rq, const char *key, const char *value, int max)
 {
 	const char *why;

@@ -114,6 +114,9 @@ int request_text(struct request *rq, const char *key, const char *value, int max
  */
 int request_date(struct request *rq, const char *name, const char *text, int32_t *out);
 
+/* The --date option as request_date reads it into *OUT, or today if it is not given. */
+int request_date_opt(struct request *rq, int32_t *out);
+
 /* The required --KEY as request_text checks it, in *OUT (borrowed from RQ): 0, LD_EUSAGE if it is
  * not given (naming the command's help), or LD_EINPUT. */
 int request_need_text(struct request *rq, const char *key, int max, const char **out);

@@ -17,9 +17,6 @@ int service_need_text(struct request *rq, const char *key, const char **out);
 /* --KEY if given (else *out = DEFAULT), checked as service_need_text. */
 int service_opt_text(struct request *rq, const char *key, const char *def, const char **out);
 
-/* --date, or today: LD_EINPUT if not a date. */
-int service_date_opt(struct request *rq, int32_t *out);
-
 /* One reminder for `due`: ADD is called with CTX for each. */
 typedef void (*service_reminder_fn)(void *ctx, const char *kind, const char *member, int32_t since,
 				    const char *detail);
