@@ -298,10 +298,9 @@ static const char *enum_text(const char *key, const char *value)
 		if (strcmp(enum_fields[i].key, key) != 0)
 			continue;
 		for (size_t k = 0; k < 8 && enum_fields[i].e[k]; k++) {
-			const struct ld_enum *e = enum_fields[i].e[k];
-			for (size_t w = 0; w < e->n; w++)
-				if (strcmp(e->words[w].word, value) == 0)
-					return e->words[w].zh[0];
+			const char *zh = enum_zh(enum_fields[i].e[k], value);
+			if (zh)
+				return zh;
 		}
 	}
 	return value;

@@ -104,14 +104,18 @@ const char *enum_canonical(const struct ld_enum *e, const char *word)
 	return NULL;
 }
 
-const char *enum_display(const struct ld_enum *e, const char *word)
+const char *enum_zh(const struct ld_enum *e, const char *word)
 {
-	if (!word || !i18n_chinese())
-		return word;
-	for (size_t i = 0; i < e->n; i++)
+	for (size_t i = 0; word && i < e->n; i++)
 		if (strcmp(word, e->words[i].word) == 0)
 			return e->words[i].zh[0];
-	return word;
+	return NULL;
+}
+
+const char *enum_display(const struct ld_enum *e, const char *word)
+{
+	const char *zh = word && i18n_chinese() ? enum_zh(e, word) : NULL;
+	return zh ? zh : word;
 }
 
 /* True if A and B name one command: "member add" and "member.add" are the same. */

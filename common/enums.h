@@ -37,6 +37,9 @@ const char *enum_canonical(const struct ld_enum *e, const char *word);
  */
 const char *enum_display(const struct ld_enum *e, const char *word);
 
+/* The usual Chinese word (zh[0], static) of canonical WORD in E, or NULL if it is none of E's. */
+const char *enum_zh(const struct ld_enum *e, const char *word);
+
 /*
  * The enum option OPTION (its long name, no dashes) of COMMAND takes, or NULL if it takes free
  * text. COMMAND is named by its words ("member add") or its control name ("member.add").
