@@ -862,10 +862,11 @@ static int import_judging_end(struct import_judging *jg, struct request *rq, con
  */
 #define AHEAD_ROWS   1024
 #define AHEAD_CHUNKS 4
+#define AHEAD_BLOCK  (AHEAD_ROWS * 1024) /* a row's values, event and state: ~0.65 KiB */
 
 /* A row read ahead: its values (cleaned, in one block of its own) and, if READY, its event. */
 struct ahead_row {
-	char **values; /* owned: the value pointers, then the strings, one malloc */
+	char **values; /* the value pointers, then the strings: one block of the chunk's arena */
 	size_t n;
 	size_t line;
 	bool ready;
@@ -873,6 +874,8 @@ struct ahead_row {
 };
 
 struct ahead_chunk {
+	struct pb_arena arena;	  /* its rows' values, events and states: given back at once */
+	unsigned char *block;	  /* owned: the arena's block, AHEAD_BLOCK bytes */
 	unsigned part;		  /* the part its rows belong to */
 	struct import_part start; /* where its first row starts */
 	struct ahead_row *rows;	  /* AHEAD_ROWS of them */
@@ -902,20 +905,20 @@ static void ahead_chunk_clear(struct ahead_chunk *c)
 		struct ahead_row *r = &c->rows[i];
 		if (r->ready)
 			outflow_draft_free(&r->d.out);
-		free(r->values);
 		r->values = NULL;
 		r->ready = false;
 	}
 	c->n = 0;
+	pb_arena_reset(&c->arena);
 }
 
-/* Copy the record READER gave last (VALUES, N of them) into R's block, cleaned as the writer cleans
- * a row. Returns 0 or -ENOMEM. */
-static int ahead_row_copy(struct ahead_row *r, const struct csv_reader *reader, char **values,
-			  size_t n)
+/* Copy the record READER gave last (VALUES, N of them) into R's block in C's arena, cleaned as the
+ * writer cleans a row. Returns 0 or -ENOMEM. */
+static int ahead_row_copy(struct ahead_chunk *c, struct ahead_row *r,
+			  const struct csv_reader *reader, char **values, size_t n)
 {
 	size_t len = csv_record_len(reader);
-	char **v = malloc(n * sizeof(char *) + len);
+	char **v = c->arena.allocator.alloc(&c->arena, n * sizeof(char *) + len);
 	if (!v)
 		return -ENOMEM;
 	char *at = memcpy(v + n, values[0], len);
@@ -964,7 +967,7 @@ static int ahead_fill(struct import_ahead *a, struct ahead_chunk *c, struct csv_
 		if (n == 1 && !values[0][0])
 			continue; /* a blank line, as the writer skips it */
 		struct ahead_row *r = &c->rows[c->n];
-		if ((rc = ahead_row_copy(r, reader, values, n)) != 0)
+		if ((rc = ahead_row_copy(c, r, reader, values, n)) != 0)
 			break;
 		c->n++;
 		(*in_part)++;
@@ -979,11 +982,14 @@ static int ahead_fill(struct import_ahead *a, struct ahead_chunk *c, struct csv_
 		if (checked == 0)
 			checked = commit_check_ahead(&a->rq, txn, &r->d.out.ev, &r->d.judged_on);
 		r->ready = checked == 0;
-		if (!r->ready)
+		if (!r->ready) {
 			outflow_draft_free(&r->d.out);
-		/* His registration and his state if he is new, packed here; else the writer packs
-		 * them. */
-		else if (outflow_draft_pack(&r->d.out) == 0)
+			continue;
+		}
+		/* His registration and his state if he is new, packed here (in the chunk's arena);
+		 * else the writer packs them. */
+		r->d.out.arena = &c->arena;
+		if (outflow_draft_pack(&r->d.out) == 0)
 			(void)outflow_draft_state(&r->d.out, a->rq.daemon->site_id);
 	}
 	store_abort(txn);
@@ -1040,9 +1046,13 @@ static void import_ahead_start(struct request *rq, const char *csv, struct impor
 	struct import_ahead *a = calloc(1, sizeof(*a));
 	if (!a)
 		return;
-	for (int i = 0; i < AHEAD_CHUNKS; i++)
-		if (!(a->chunks[i].rows = calloc(AHEAD_ROWS, sizeof(struct ahead_row))))
+	for (int i = 0; i < AHEAD_CHUNKS; i++) {
+		struct ahead_chunk *c = &a->chunks[i];
+		if (!(c->rows = calloc(AHEAD_ROWS, sizeof(struct ahead_row))) ||
+		    !(c->block = malloc(AHEAD_BLOCK)))
 			goto fail;
+		pb_arena_init(&c->arena, c->block, AHEAD_BLOCK);
+	}
 	if (import_thread_request(&a->rq, rq) != 0)
 		goto fail;
 	a->csv = csv;
@@ -1061,8 +1071,10 @@ static void import_ahead_start(struct request *rq, const char *csv, struct impor
 	return;
 fail:
 	json_decref(a->rq.warnings);
-	for (int i = 0; i < AHEAD_CHUNKS; i++)
+	for (int i = 0; i < AHEAD_CHUNKS; i++) {
 		free(a->chunks[i].rows);
+		free(a->chunks[i].block);
+	}
 	free(a);
 }
 
@@ -1080,6 +1092,7 @@ static void import_ahead_end(struct import_state *im)
 	for (int i = 0; i < AHEAD_CHUNKS; i++) {
 		ahead_chunk_clear(&a->chunks[i]);
 		free(a->chunks[i].rows);
+		free(a->chunks[i].block);
 	}
 	pthread_mutex_destroy(&a->lock);
 	pthread_cond_destroy(&a->cond);

@@ -398,21 +398,33 @@ void outflow_draft_free(struct outflow_draft *d)
 	if (d->suggested)
 		ld__branch_info__free_unpacked(d->suggested, NULL);
 	d->suggested = NULL;
-	free(d->payload);
-	d->payload = NULL;
-	free(d->state_view);
-	free(d->state_rest);
-	d->state_view = d->state_rest = NULL;
+	if (!d->arena) {
+		free(d->payload);
+		free(d->state_view);
+		free(d->state_rest);
+	}
+	d->payload = d->state_view = d->state_rest = NULL;
 	d->has_state = false;
 }
 
-/* fold_state_ahead's room for the rest of the state: the heap, kept in the draft (CTX). */
+/* LEN bytes for D's payload or state: from its arena, else the heap; *OLD (D's, NULL or one
+ * such) is replaced. NULL: out of memory, *OLD kept. */
+static uint8_t *draft_room(struct outflow_draft *d, uint8_t **old, size_t len)
+{
+	uint8_t *p =
+	    d->arena ? d->arena->allocator.alloc(d->arena, len ? len : 1) : malloc(len ? len : 1);
+	if (!p)
+		return NULL;
+	if (!d->arena)
+		free(*old);
+	return *old = p;
+}
+
+/* fold_state_ahead's room for the rest of the state, kept in the draft (CTX). */
 static int state_rest_reserve(void *ctx, size_t len, uint8_t **room)
 {
 	struct outflow_draft *d = ctx;
-	free(d->state_rest);
-	d->state_rest = *room = malloc(len ? len : 1);
-	return *room ? 0 : -ENOMEM;
+	return (*room = draft_room(d, &d->state_rest, len)) ? 0 : -ENOMEM;
 }
 
 int outflow_draft_state(struct outflow_draft *d, const uint8_t site_id[LD_SITE_ID_BYTES])
@@ -423,14 +435,12 @@ int outflow_draft_state(struct outflow_draft *d, const uint8_t site_id[LD_SITE_I
 	 * the bytes the state's are laid out from. */
 	uint64_t tag = (uint64_t)LD__EVENT__PAYLOAD_OUTFLOW << 3 | 2;
 	size_t len = pbwire_varint_size(tag) + pbwire_varint_size(d->payload_len) + d->payload_len;
-	uint8_t *view = malloc(len);
+	uint8_t *view = draft_room(d, &d->state_view, len);
 	if (!view)
 		return -ENOMEM;
 	uint8_t *p = pbwire_put_varint(view, tag);
 	p = pbwire_put_varint(p, d->payload_len);
 	memcpy(p, d->payload, d->payload_len);
-	free(d->state_view);
-	d->state_view = view;
 	/* His outflow site is the origin commit_check gives the event. */
 	d->ev.origin.data = (uint8_t *)site_id;
 	d->ev.origin.len = LD_SITE_ID_BYTES;
@@ -439,15 +449,12 @@ int outflow_draft_state(struct outflow_draft *d, const uint8_t site_id[LD_SITE_I
 	return rc;
 }
 
-/* The room of a draft's payload: on the heap, the draft's. */
+/* The room of a draft's payload, the draft's. */
 static int payload_reserve(void *ctx, size_t len, uint8_t **room)
 {
 	struct outflow_draft *d = ctx;
-	uint8_t *p = malloc(len ? len : 1);
-	if (!p)
+	if (!(*room = draft_room(d, &d->payload, len)))
 		return -ENOMEM;
-	free(d->payload);
-	d->payload = *room = p;
 	d->payload_len = len;
 	return 0;
 }

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "fold.h"
+#include "pballoc.h"
 
 #include "record.pb-c.h"
 #include "request.h"
@@ -74,13 +75,16 @@ struct outflow_draft {
 	uint8_t inflow_id[LD_SITE_ID_BYTES]; /* the inflow site; OF points here (do not copy D) */
 	Ld__BranchInfo
 	    *suggested;	  /* owned, or NULL: the branch of its directory suggested (找组织) */
-	uint8_t *payload; /* owned, or NULL: OF packed (outflow_draft_pack) */
+	uint8_t *payload; /* owned (or ARENA's), or NULL: OF packed (outflow_draft_pack) */
 	size_t payload_len;
-	/* His state if he is new, packed ahead (outflow_draft_state): its rest (owned) and his
-	 * record and registration in the payload field as the event holds it (owned). */
+	/* His state if he is new, packed ahead (outflow_draft_state): its rest and his record and
+	 * registration in the payload field as the event holds it (both owned, or ARENA's). */
 	bool has_state;
 	struct fold_state_ahead state;
 	uint8_t *state_view, *state_rest;
+	/* Borrowed, or NULL: where PAYLOAD and the state's bytes are cut from (a chunk of rows read
+	 * ahead, given back all at once); NULL: the heap, freed by outflow_draft_free. */
+	struct pb_arena *arena;
 };
 
 /*
