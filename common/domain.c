@@ -160,6 +160,16 @@ bool member_registered_out_from(const Ld__MemberState *st, const uint8_t *peer, 
 	return site_is_outflow(st, peer) && member_registered_out_to(st, self);
 }
 
+bool member_in_branch(const Ld__MemberState *st, const uint8_t *site, const char *code)
+{
+	if (site_is_outflow(st, site))
+		return st->info && strcmp(st->info->branch, code) == 0;
+	if (!site_is_inflow(st, site))
+		return false;
+	return (st->checkin && strcmp(st->checkin->branch, code) == 0) ||
+	       (st->temp_branch && strcmp(st->temp_branch, code) == 0);
+}
+
 bool site_cares_for(const Ld__MemberState *st, const uint8_t *site)
 {
 	if (member_closed(st))

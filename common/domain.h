@@ -101,6 +101,13 @@ bool member_registered_out_from(const Ld__MemberState *st, const uint8_t *peer,
 const uint8_t *member_inflow_site(const Ld__MemberState *st);
 
 /*
+ * He is in branch CODE of SITE: his formal branch where SITE is his outflow site; where SITE is
+ * his current inflow site, the branch he reported to (报到) or the (temporary) branch he was put
+ * in there. `member list --branch` lists by it.
+ */
+bool member_in_branch(const Ld__MemberState *st, const uint8_t *site, const char *code);
+
+/*
  * SITE should raise reminders about him and run his daily work: his outflow site while he is not
  * closed; his inflow site while his stay runs. A former inflow site raises nothing.
  */

@@ -441,7 +441,7 @@ static bool filter_state_branch(const struct request *rq, const Ld__MemberState 
 	const char *branch = request_param(rq, "branch");
 	const char *c = request_param(rq, "case");
 	return (!state || member_matches(st, state)) && (!c || member_matches(st, c)) &&
-	       (!branch || strcmp(st->info->branch, branch) == 0);
+	       (!branch || member_in_branch(st, rq->daemon->site_id, branch));
 }
 
 int cmd_member_list(struct request *rq, struct store_txn *txn)
@@ -456,7 +456,9 @@ int cmd_member_list(struct request *rq, struct store_txn *txn)
 	if (c && (!state_name_known(c, true) || state_name_known(c, false)))
 		return request_fail(rq, LD_EINPUT, "--case '%s' is not a case; use --case lapse",
 				    c);
-	return list_members(rq, txn, filter_state_branch);
+	const char *branch = request_param(rq, "branch");
+	int rc = branch ? branch_known(rq, txn, NULL, branch) : 0;
+	return rc ? rc : list_members(rq, txn, filter_state_branch);
 }
 
 /* The member whose identity number is TEXT (valid: checked once by cmd_member_find; the check

@@ -394,6 +394,46 @@ static void test_registered_out_to(void **state)
 	assert_out_to(f, false);
 }
 
+/* member_in_branch for each site: ST's branch at O and at I, none at X. */
+static void assert_branches(struct fixture *f, bool staying, bool in_b1)
+{
+	Ld__MemberState *st = state_of(f);
+	assert_true(member_in_branch(st, site_o, "001")); /* his formal branch, whatever he does */
+	assert_false(member_in_branch(st, site_o, "B1"));
+	assert_int_equal(member_in_branch(st, site_i, "B1"), in_b1);
+	assert_false(member_in_branch(st, site_i, "001")); /* not a branch of I's */
+	assert_false(member_in_branch(st, site_x, "001"));
+	assert_false(member_in_branch(st, site_x, "B1"));
+	/* Put in a temporary branch at I: in it there too, and still in the one he reported to. */
+	char *temp = st->temp_branch;
+	st->temp_branch = "T1";
+	assert_int_equal(member_in_branch(st, site_i, "T1"), staying);
+	assert_int_equal(member_in_branch(st, site_i, "B1"), in_b1);
+	st->temp_branch = temp;
+	ld__member_state__free_unpacked(st, NULL);
+}
+
+/*
+ * The branch he is in, as each site lists it: his formal branch at O always; at I, the branch he
+ * reported to (or a temporary one he was put in) while his stay there runs.
+ */
+static void test_member_in_branch(void **state)
+{
+	struct fixture *f = *state;
+	struct verdict v;
+	assert_int_equal(registered(f, "full"), 0);
+	assert_branches(f, false, false);
+	assert_int_equal(outflow(f, site_o, site_i, &v), 0);
+	assert_branches(f, true, false); /* away: in no branch of I's he reported to yet */
+	assert_int_equal(checkin(f, site_i, &v), 0);
+	assert_branches(f, true, true);
+	assert_int_equal(note(f, site_o, site_i, LD__EVENT_KIND__DEPARTURE_ASSESSED, NULL, 0, &v),
+			 0);
+	assert_branches(f, false, false); /* gone from I: its branch assessed his leaving */
+	assert_int_equal(note(f, site_o, site_o, LD__EVENT_KIND__RETURNED, NULL, 0, &v), 0);
+	assert_branches(f, false, false);
+}
+
 /* Probation: full or extend on or after the year's end; the extension moves the end. */
 static void test_probation(void **state)
 {
@@ -640,6 +680,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_hostile, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_stay_ended, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_registered_out_to, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_member_in_branch, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_judged_alone, setup, teardown),
 	    cmocka_unit_test(test_places_and_names),
 	    cmocka_unit_test(test_cert_validity_renewed),
