@@ -732,6 +732,7 @@ static int run_command(struct cli *cli, const struct cmd_spec *c, int argc, char
 		goto out;
 	}
 	output_hide(c->hide);
+	output_subject(c->words);
 	code = c->local	 ? c->local(cli, &req)
 	       : c->rows ? run_paged(cli, c, &req)
 			 : run_remote(cli, c, &req);

@@ -63,9 +63,17 @@ size_t output_width(const char *s)
 /*
  * Every field the daemon answers with, marked for translation as a label (context "label": the
  * key is the msgid). A key missing here is shown as it is; the test po_complete checks that every
- * key the daemon's sources name is here.
+ * key the daemon's sources name is here. "SUBJECT.KEY": KEY where the records are SUBJECT's
+ * (output_subject, or the object KEY is in), labelled otherwise than elsewhere: a name is a
+ * person's (姓名) but a site's, a peer's or a branch's (名称).
  */
 static const char *const label_keys[] = {
+    NC_("label", "branch.name"),
+    NC_("label", "directory.name"),
+    NC_("label", "peer.name"),
+    NC_("label", "site.name"),
+    NC_("label", "status.name"),
+    NC_("label", "suggested_branch.name"),
     NC_("label", "accepts_mobile"),
     NC_("label", "acked_seq"),
     NC_("label", "action"),
@@ -243,17 +251,34 @@ static const char *const label_keys[] = {
     NC_("label", "voting"),
 };
 
-/* The label of KEY for people: its translation (i18n_label); else the key, "_fen" dropped. */
+/* What the records printed are (output_subject: its first LEN bytes), or NULL. */
+static const char *subject;
+static size_t subject_len;
+
+void output_subject(const char *words)
+{
+	subject = words;
+	subject_len = words ? strcspn(words, " ") : 0;
+}
+
+/* KEY's translation (i18n_label), if it is one of label_keys; else NULL. */
+static const char *label_known(const char *key)
+{
+	for (size_t i = 0; i < sizeof(label_keys) / sizeof(label_keys[0]); i++)
+		if (strcmp(label_keys[i], key) == 0)
+			return i18n_label(key);
+	return NULL;
+}
+
+/* The label of KEY for people: its translation as the subject's ("SUBJECT.KEY"), else as any
+ * record's (i18n_label); else the key, "_fen" dropped. */
 static const char *label(const char *key, char *buf, size_t len)
 {
-	for (size_t i = 0; i < sizeof(label_keys) / sizeof(label_keys[0]); i++) {
-		if (strcmp(label_keys[i], key) == 0) {
-			const char *l = i18n_label(key);
-			if (l)
-				return l;
-			break;
-		}
-	}
+	const char *l = NULL;
+	if (subject && (size_t)snprintf(buf, len, "%.*s.%s", (int)subject_len, subject, key) < len)
+		l = label_known(buf);
+	if (l || (l = label_known(key)))
+		return l;
 	size_t n = strlen(key);
 	if (n > 4 && strcmp(key + n - 4, "_fen") == 0)
 		n -= 4;
@@ -852,7 +877,13 @@ void output_print(FILE *out, json_t *obj, bool json)
 			print_table(out, v);
 		} else if (json_is_object(v)) {
 			fprintf(out, _("%s:\n"), label(key, lbuf, sizeof(lbuf)));
+			/* Its fields are the object's: labelled as KEY's. */
+			const char *was = subject;
+			size_t was_len = subject_len;
+			output_subject(key);
 			output_print(out, v, false);
+			subject = was;
+			subject_len = was_len;
 		}
 	}
 }

@@ -36,6 +36,13 @@ void output_records(FILE *out, json_t *rows);
  */
 void output_hide(const char *keys);
 
+/*
+ * The records printed from now on are WORDS's (a command's words, "branch list": its first word,
+ * "branch", counts; NULL: nobody's): a key is labelled as "branch.KEY" where that label differs
+ * from KEY's (a branch's name is not a person's). WORDS is borrowed (static).
+ */
+void output_subject(const char *words);
+
 /* "LABEL:" on a line of its own: the heading of the table KEY holds. */
 void output_heading(FILE *out, const char *key);
 

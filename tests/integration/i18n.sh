@@ -109,6 +109,12 @@ assert_exit 0 zh member list &&
 	assert_contains "$OUT" "欧阳娜娜" "the table" && assert_contains "$OUT" "Alice Wang" "the table" &&
 	assert_contains "$OUT" "姓名" "the table's Chinese header"
 if aligned >"$T/why"; then pass; else fail "member list under zh_CN: $(cat "$T/why")"; fi
+# A person's name is 姓名; a branch's, a site's, a peer's is not.
+assert_exit 0 zh branch list &&
+	assert_contains "$OUT" "支部名称" "branch list's name column" &&
+	assert_not_contains "$OUT" "姓名" "branch list's name column"
+assert_exit 0 zh site && assert_contains "$OUT" "名称" "site's name" &&
+	assert_not_contains "$OUT" "姓名" "site's name"
 # --json stays English, machine-stable: keys, values and the error.
 assert_exit 4 zh member show "$UNKNOWN" --json &&
 	assert_contains "$ERR" "no member with identity number" "--json's error under zh_CN"

@@ -55,6 +55,10 @@ assert_exit 0 ld a outflow register "$X" --to 南京 --place 南京市玄武区 
 assert_exit 0 ld a --json member show "$X"
 assert_eq "$(jget "$OUT" 'd["suggested_branch"]')" '{"code": "102", "name": "玄武区流动党员党支部"}' \
 	"the suggestion at A"
+# Under zh_CN the suggested branch's name is a branch's (支部名称), not a person's (姓名).
+assert_exit 0 env LC_ALL=zh_CN.UTF-8 "$LIUDONG" -s "${SITE_DIR[a]}/liudongd.sock" member show "$X" &&
+	assert_contains "$OUT" "支部名称  玄武区流动党员党支部" "the suggestion's name under zh_CN" &&
+	assert_eq "$(grep -c '^姓名' <<<"$OUT")" 1 "姓名 once: his own name"
 
 log "B sees the suggestion at check-in"
 cert_issue a "$X"
