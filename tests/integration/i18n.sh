@@ -93,6 +93,9 @@ assert_exit 2 zh nosuch && assert_contains "$ERR" "未知命令" "the CLI's own 
 # A refusal by a rule names his state in Chinese too.
 assert_exit 5 zh cert issue "$ID2" && assert_contains "$ERR" "状态 未外出" "a state in a refusal"
 assert_exit 5 en cert issue "$ID2" && assert_contains "$ERR" "(state home)" "a state under C"
+# A refusal about a member says 该党员 (this member), never 他 (he): she may be a woman.
+assert_exit 5 zh probation decide "$ID2" --result full &&
+	assert_contains "$ERR" "该党员是正式党员" "a refusal about a member under zh_CN"
 assert_exit 0 zh status &&
 	assert_not_contains "$OUT" "(none)" "status under zh_CN"
 assert_exit 0 zh outflow register --help &&
