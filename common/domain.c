@@ -160,14 +160,25 @@ bool member_registered_out_from(const Ld__MemberState *st, const uint8_t *peer, 
 	return site_is_outflow(st, peer) && member_registered_out_to(st, self);
 }
 
-bool member_in_branch(const Ld__MemberState *st, const uint8_t *site, const char *code)
+const char *member_branch_here(const Ld__MemberState *st, const uint8_t *site)
 {
 	if (site_is_outflow(st, site))
-		return st->info && strcmp(st->info->branch, code) == 0;
+		return st->info ? st->info->branch : "";
+	if (!site_is_inflow(st, site))
+		return "";
+	if (st->temp_branch && st->temp_branch[0])
+		return st->temp_branch;
+	return st->checkin ? st->checkin->branch : "";
+}
+
+bool member_in_branch(const Ld__MemberState *st, const uint8_t *site, const char *code)
+{
+	bool temp = st->temp_branch && strcmp(st->temp_branch, code) == 0;
+	if (site_is_outflow(st, site))
+		return temp || (st->info && strcmp(st->info->branch, code) == 0);
 	if (!site_is_inflow(st, site))
 		return false;
-	return (st->checkin && strcmp(st->checkin->branch, code) == 0) ||
-	       (st->temp_branch && strcmp(st->temp_branch, code) == 0);
+	return temp || (st->checkin && strcmp(st->checkin->branch, code) == 0);
 }
 
 bool site_cares_for(const Ld__MemberState *st, const uint8_t *site)
@@ -756,10 +767,15 @@ static int state_check(struct store_txn *txn, const Ld__Event *ev, const Ld__Mem
 				      "his probation runs until %s: full or extend is decided "
 				      "on or after that day (cancel at any time)",
 				      date_format(end, day));
-		if (strcmp(ev->note->outcome, "extend") == 0 &&
-		    ev->note->until > date_add_months(ev->date, 12))
+		/* At most one year past the end of his probation as admitted, however late the
+		 * extension is decided. */
+		int32_t latest = date_add_months(
+		    date_add_months(st->info ? st->info->joined : 0, probation_months), 12);
+		if (strcmp(ev->note->outcome, "extend") == 0 && ev->note->until > latest)
 			return refuse(v, LD_EFORBIDDEN,
-				      "an extension of probation is at most one year");
+				      "an extension of probation is at most one year: to %s at the "
+				      "latest",
+				      date_format(latest, day));
 		break;
 	}
 	case LD__EVENT_KIND__RETURNED:
@@ -768,6 +784,12 @@ static int state_check(struct store_txn *txn, const Ld__Event *ev, const Ld__Mem
 				      "he is %s, not away: there is no return to inspect", where);
 		break;
 	case LD__EVENT_KIND__TRANSFER_ISSUED:
+		if (member_lapse_open(st))
+			return refuse(
+			    v, LD_EFORBIDDEN,
+			    "a lapse case is open about him (%s): decide it (liudong lapse "
+			    "decide) before his relation is transferred",
+			    st->lapse);
 		if (text(st->transfer) && !st->transfer_received)
 			return refuse(v, LD_EEXIST, "a transfer letter (%s) is issued already",
 				      st->transfer);
@@ -843,10 +865,10 @@ static void step_later(struct step *s, int32_t day, const char *what)
  * EV is not dated before the step it follows: a check-in, attendance at the inflow site,
  * feedback or a departure before the day he was registered out from, a return before that or
  * before his departure, a review before the certificate's issue or last review, dues for a month
- * before he joined the party. (Not before his check-in: paper registers are entered late, and a
- * check-in entered today may follow the meetings he attended since.) Judged where the event is
- * written, on that site's view (a peer's event may cross one of ours on the way: it is the peer's
- * judgment).
+ * or a transfer letter before he joined the party. (Not before his check-in: paper registers are
+ * entered late, and a check-in entered today may follow the meetings he attended since.) Judged
+ * where the event is written, on that site's view (a peer's event may cross one of ours on the
+ * way: it is the peer's judgment).
  */
 static int order_check(struct store_txn *txn, const Ld__Event *ev, const Ld__MemberState *st,
 		       struct verdict *v)
@@ -864,6 +886,9 @@ static int order_check(struct store_txn *txn, const Ld__Event *ev, const Ld__Mem
 		break;
 	case LD__EVENT_KIND__DEPARTURE_ASSESSED:
 		step_later(&s, from, _("the day he was registered out from"));
+		break;
+	case LD__EVENT_KIND__TRANSFER_ISSUED:
+		step_later(&s, st->info ? st->info->joined : 0, _("the day he joined the party"));
 		break;
 	case LD__EVENT_KIND__RETURNED:
 		step_later(&s, from, _("the day he was registered out from"));

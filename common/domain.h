@@ -101,11 +101,18 @@ bool member_registered_out_from(const Ld__MemberState *st, const uint8_t *peer,
 const uint8_t *member_inflow_site(const Ld__MemberState *st);
 
 /*
- * He is in branch CODE of SITE: his formal branch where SITE is his outflow site; where SITE is
- * his current inflow site, the branch he reported to (报到) or the (temporary) branch he was put
- * in there. `member list --branch` lists by it.
+ * He is in branch CODE of SITE: where SITE is his outflow site, his formal branch or the temporary
+ * branch he was put in there; where SITE is his current inflow site, the branch he reported to
+ * (报到) or the (temporary) branch he was put in there. `member list --branch` lists by it.
  */
 bool member_in_branch(const Ld__MemberState *st, const uint8_t *site, const char *code);
+
+/*
+ * The branch of SITE he is shown in (borrowed from ST): at his outflow site his formal branch; at
+ * his current inflow site the (temporary) branch he was put in, else the one he reported to; ""
+ * where he is in none (a former inflow site, or not yet reported in). `member list` shows it.
+ */
+const char *member_branch_here(const Ld__MemberState *st, const uint8_t *site);
 
 /*
  * SITE should raise reminders about him and run his daily work: his outflow site while he is not

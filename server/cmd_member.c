@@ -361,15 +361,15 @@ out:
 	return rc;
 }
 
-/* The short form of a member, for lists. */
-static json_t *member_row(const Ld__MemberState *st)
+/* The short form of a member, for lists at SITE: his branch there (member_branch_here). */
+static json_t *member_row(const Ld__MemberState *st, const uint8_t *site)
 {
 	char masked[LD_IDNO_SIZE];
 	const Ld__MemberInfo *m = st->info;
 	const Ld__OutflowInfo *of = st->outflow;
 	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id", idno_mask(m->id, masked),
-			 "name", m->name, "sex", m->sex, "branch", m->branch, "state",
-			 location_name(member_location(st)), "inflow_site",
+			 "name", m->name, "sex", m->sex, "branch", member_branch_here(st, site),
+			 "state", location_name(member_location(st)), "inflow_site",
 			 of ? of->inflow_name : "", "place", of ? of->place : "");
 }
 
@@ -423,7 +423,7 @@ static int list_members(struct request *rq, struct store_txn *txn, member_filter
 		memcpy(key, k.data, k.len);
 		key_len = k.len;
 		if (keep(rq, st)) {
-			json_t *row = member_row(st);
+			json_t *row = member_row(st, rq->daemon->site_id);
 			page_take(&pg, page_json_bytes(row));
 			json_array_append_new(list, row);
 		}

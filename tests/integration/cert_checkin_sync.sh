@@ -54,7 +54,8 @@ assert_exit 0 ld a --json member list --state checked-in &&
 	assert_contains "$OUT" "$(mask "$X")" "member list --state checked-in at A"
 log "member list --branch: each site's own branches"
 assert_exit 0 ld b --json member list --branch 101 &&
-	assert_contains "$OUT" "$(mask "$X")" "member list --branch 101 at B (the branch he reported to)"
+	assert_contains "$OUT" "$(mask "$X")" "member list --branch 101 at B (the branch he reported to)" &&
+	assert_eq "$(jget "$OUT" '[m["branch"] for m in d["members"]]')" '["101"]' "his branch in B's list"
 assert_exit 0 ld a --json member list --branch 001 &&
 	assert_contains "$OUT" "$(mask "$X")" "member list --branch 001 at A (his formal branch)"
 assert_exit 4 ld b member list --branch 001

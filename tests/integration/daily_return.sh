@@ -59,6 +59,14 @@ daily_checked_in "$M" 1979-02-03 F 黄转接
 M_NUMBER=$CERT_NUMBER
 M_TOKEN=$CERT_TOKEN
 assert_exit 4 ld b transfer receive 320583-2026-T999999
+# Not while a lapse case is open about him: it is decided first, where his relation is.
+assert_exit 0 ld a lapse open "$M" --grounds 半年未参加组织生活
+assert_exit 5 ld a transfer issue "$M" --to 南京 --org 中共南京市玄武区某街道委员会
+assert_contains "$ERR" "a lapse case is open" "transfer issue while a lapse case is open"
+assert_exit 0 ld a lapse decide "$M" --outcome cleared
+# Nor dated before he joined the party.
+assert_exit 3 ld a transfer issue "$M" --to 南京 --org 中共南京市玄武区某街道委员会 --date 1990-01-01
+assert_contains "$ERR" "before the day he joined the party" "transfer issue before he joined"
 assert_exit 0 ld a --json transfer issue "$M" --to 南京 --org 中共南京市玄武区某街道委员会 && assert_json
 LETTER=$(jget "$OUT" 'd["letter"]')
 log "letter $LETTER"
@@ -87,7 +95,7 @@ assert_exit 5 ld b transfer receive "$LETTER"
 assert_exit 5 ld a return "$M" --summary 查验
 assert_wait 3 "A and B agree on M" daily_agree "$M"
 assert_eq "$(jget "$(daily_hist b "$M")" '[(o, k) for o, s, k in d]')" \
-	'[["昆山", "outflow.registered"], ["昆山", "cert.issued"], ["南京", "checkin"], ["昆山", "transfer.issued"], ["南京", "transfer.received"]]' \
+	'[["昆山", "outflow.registered"], ["昆山", "cert.issued"], ["南京", "checkin"], ["昆山", "lapse.opened"], ["昆山", "lapse.decided"], ["昆山", "transfer.issued"], ["南京", "transfer.received"]]' \
 	"M's history at B"
 
 # ---------------------------------------------------------------------------------------------

@@ -236,6 +236,10 @@ assert_eq "$(jget "$OUT" 'd["members"]')" "[\"$(mask "$ID_G1")\", \"$(mask "$ID_
 	"the members branch join answers"
 assert_eq "$(field_at a "$ID_G1" temp_branch)" LS "G1's temp_branch"
 assert_eq "$(field_at a "$ID_G2" temp_branch)" LS "G2's temp_branch"
+assert_exit 0 ld a --json member list --branch LS &&
+	assert_eq "$(jget "$OUT" 'sorted(m["id"] for m in d["members"])')" \
+		"[\"$(mask "$ID_G1")\", \"$(mask "$ID_G2")\"]" \
+		"member list --branch of A's temporary branch"
 assert_exit 5 ld a branch join LS "$ID_G3" "$ID_G1" # G1 is in it already: G3 is not put in
 assert_eq "$(field_at a "$ID_G3" temp_branch)" null "G3's temp_branch after a refused list"
 DETAILS=$(temp_details a)

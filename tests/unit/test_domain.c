@@ -404,11 +404,19 @@ static void assert_branches(struct fixture *f, bool staying, bool in_b1)
 	assert_false(member_in_branch(st, site_i, "001")); /* not a branch of I's */
 	assert_false(member_in_branch(st, site_x, "001"));
 	assert_false(member_in_branch(st, site_x, "B1"));
-	/* Put in a temporary branch at I: in it there too, and still in the one he reported to. */
+	assert_string_equal(member_branch_here(st, site_o), "001");
+	assert_string_equal(member_branch_here(st, site_i), in_b1 ? "B1" : "");
+	assert_string_equal(member_branch_here(st, site_x), "");
+	/* Put in a temporary branch (at O or at I: each site's own): in it there, and still in the
+	 * branch he is in otherwise; shown in it. */
 	char *temp = st->temp_branch;
 	st->temp_branch = "T1";
+	assert_true(member_in_branch(st, site_o, "T1"));
+	assert_true(member_in_branch(st, site_o, "001"));
 	assert_int_equal(member_in_branch(st, site_i, "T1"), staying);
 	assert_int_equal(member_in_branch(st, site_i, "B1"), in_b1);
+	assert_false(member_in_branch(st, site_x, "T1"));
+	assert_string_equal(member_branch_here(st, site_i), staying ? "T1" : "");
 	st->temp_branch = temp;
 	ld__member_state__free_unpacked(st, NULL);
 }
@@ -459,6 +467,35 @@ static void test_probation(void **state)
 	assert_int_equal(
 	    note(f, site_o, site_o, LD__EVENT_KIND__PROBATION_DECIDED, "cancel", 0, &v), 0);
 	assert_int_equal(where(f), LOC_REMOVED);
+}
+
+/* An extension of probation ends at most one year after the end of his probation as admitted,
+ * whenever it is decided. */
+static void test_probation_extension(void **state)
+{
+	struct fixture *f = *state;
+	struct verdict v;
+	Ld__MemberInfo m = info("probationary");
+	m.joined = today() - 500; /* his year ended some 135 days ago */
+	Ld__Event reg = event(LD__EVENT_KIND__MEMBER_REGISTERED);
+	reg.payload_case = LD__EVENT__PAYLOAD_MEMBER_INFO;
+	reg.member_info = &m;
+	assert_int_equal(judge(f, site_o, site_o, &reg, &v), 0);
+	int32_t latest = date_add_months(date_add_months(m.joined, 12), 12);
+	Ld__Note n = LD__NOTE__INIT;
+	n.text = "";
+	n.outcome = "extend";
+	n.until = latest + 1;
+	Ld__Event ev = event(LD__EVENT_KIND__PROBATION_DECIDED);
+	ev.payload_case = LD__EVENT__PAYLOAD_NOTE;
+	ev.note = &n;
+	assert_int_equal(judge(f, site_o, site_o, &ev, &v), LD_EFORBIDDEN);
+	assert_non_null(strstr(v.why, "at most one year"));
+	n.until = latest;
+	assert_int_equal(judge(f, site_o, site_o, &ev, &v), 0);
+	Ld__MemberState *st = state_of(f);
+	assert_int_equal(member_probation_end(st, 12), latest);
+	ld__member_state__free_unpacked(st, NULL);
 }
 
 /* What a peer sends that is malformed or not for this site is refused with a reason. */
@@ -681,6 +718,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_stay_ended, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_registered_out_to, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_member_in_branch, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_probation_extension, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_judged_alone, setup, teardown),
 	    cmocka_unit_test(test_places_and_names),
 	    cmocka_unit_test(test_cert_validity_renewed),
