@@ -310,6 +310,24 @@ bool cert_active(const Ld__CertState *c, int32_t day)
 	return day >= issued && day <= renewed_until(c, issued, until);
 }
 
+int cert_member_check(const Ld__MemberState *st, const char *number, const uint8_t *inflow,
+		      const uint8_t *site, char *why, size_t len)
+{
+	enum location loc = member_location(st);
+	if (member_closed(st))
+		snprintf(why, len, _("he is %s: his certificate %s is no longer valid"),
+			 location_text(loc), number);
+	else if (st->certificate && st->certificate[0] && strcmp(st->certificate, number) != 0)
+		snprintf(why, len, _("certificate %s is not his current one (%s is)"), number,
+			 st->certificate);
+	else if (memcmp(inflow, site, LD_SITE_ID_BYTES) == 0 && !site_is_inflow(st, site))
+		snprintf(why, len, _("his stay here is over (he is %s): certificate %s was for it"),
+			 location_text(loc), number);
+	else
+		return 0;
+	return LD_EREVOKED;
+}
+
 const uint8_t *dues_collector(const Ld__MemberState *st, const Ld__CertState *cert, int32_t day)
 {
 	if (member_stay_active(st) && cert && strcmp(cert->member, st->info->id) == 0 &&

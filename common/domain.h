@@ -161,6 +161,16 @@ int32_t cert_last_review(const Ld__CertState *c);
 bool cert_active(const Ld__CertState *c, int32_t day);
 
 /*
+ * Whether certificate NUMBER, issued for a stay at INFLOW (a site id), is still his to show, by
+ * what SITE knows of him (ST): 0, or LD_EREVOKED with the reason in WHY (LEN bytes, translated):
+ * he is removed or transferred; another certificate is his current one; or SITE is INFLOW and his
+ * stay there is over (departed, returned, registered out elsewhere). A certificate outlives
+ * neither his membership nor the stay it was issued for, whatever it says.
+ */
+int cert_member_check(const Ld__MemberState *st, const char *number, const uint8_t *inflow,
+		      const uint8_t *site, char *why, size_t len);
+
+/*
  * Who collects his dues on DAY: his current inflow site while his stay runs and his certificate
  * CERT (NULL: none) is active, else his outflow site. Returns the id, borrowed from ST.
  */

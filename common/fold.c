@@ -776,15 +776,20 @@ static void member_certificate(struct store_txn *txn, struct fold_hint *h, const
 	}
 }
 
-/* A kind that ends his mobility recalls the certificate, then changes his state. */
+/* A kind that ends his mobility (REMOVES: or, for a decision, his membership) recalls his
+ * certificate for REASON, then changes his state as CHANGE does (with CTX). */
 static int fold_recall(struct store_txn *txn, struct fold_hint *h, const Ld__Event *ev,
-		       uint64_t seq, const char *reason,
-		       void (*change)(Ld__MemberState *, const Ld__Event *, void *))
+		       uint64_t seq, bool removes, const char *reason,
+		       void (*change)(Ld__MemberState *, const Ld__Event *, void *), void *ctx)
 {
-	char number[64];
-	member_certificate(txn, h, ev, number, sizeof(number));
-	int rc = recall_certificate(txn, number, reason, ev->date);
-	return rc ? rc : member_change(txn, h, ev, seq, change, NULL);
+	if (removes) {
+		char number[64];
+		member_certificate(txn, h, ev, number, sizeof(number));
+		int rc = recall_certificate(txn, number, reason, ev->date);
+		if (rc)
+			return rc;
+	}
+	return member_change(txn, h, ev, seq, change, ctx);
 }
 
 static void on_exempted(Ld__MemberState *st, const Ld__Event *ev, void *ctx)
@@ -897,23 +902,28 @@ int fold_apply_hinted(struct store_txn *txn, const Ld__Event *ev, uint64_t seq, 
 	case LD__EVENT_KIND__DEPARTURE_ASSESSED:
 		return member_change(txn, h, ev, seq, on_departure, NULL);
 	case LD__EVENT_KIND__RETURNED:
-		return fold_recall(txn, h, ev, seq, "returned", on_returned);
+		return fold_recall(txn, h, ev, seq, true, "returned", on_returned, NULL);
 	case LD__EVENT_KIND__TRANSFER_ISSUED:
 		return ev->transfer ? fold_transfer_issued(txn, h, ev, seq) : LD_ECORRUPT;
 	case LD__EVENT_KIND__TRANSFER_RECEIVED:
-		return fold_recall(txn, h, ev, seq, "transferred", on_transfer_received);
+		return fold_recall(txn, h, ev, seq, true, "transferred", on_transfer_received,
+				   NULL);
 	case LD__EVENT_KIND__PROBATION_OPINION:
 		return ev->note ? member_change(txn, h, ev, seq, on_probation_opinion, NULL)
 				: LD_ECORRUPT;
 	case LD__EVENT_KIND__PROBATION_DECIDED:
-		return ev->note ? member_change(txn, h, ev, seq, on_probation_decided, &sc)
-				: LD_ECORRUPT;
+		return ev->note
+			   ? fold_recall(txn, h, ev, seq, strcmp(ev->note->outcome, "cancel") == 0,
+					 "void", on_probation_decided, &sc)
+			   : LD_ECORRUPT;
 	case LD__EVENT_KIND__LAPSE_OPENED:
 		return ev->note ? member_change(txn, h, ev, seq, on_lapse_opened, NULL)
 				: LD_ECORRUPT;
 	case LD__EVENT_KIND__LAPSE_DECIDED:
-		return ev->note ? member_change(txn, h, ev, seq, on_lapse_decided, NULL)
-				: LD_ECORRUPT;
+		return ev->note
+			   ? fold_recall(txn, h, ev, seq, strcmp(ev->note->outcome, "removal") == 0,
+					 "lapsed", on_lapse_decided, NULL)
+			   : LD_ECORRUPT;
 	case LD__EVENT_KIND__STAY_ENDED:
 		return ev->stay_ended ? member_change(txn, h, ev, seq, on_stay_ended, NULL)
 				      : LD_ECORRUPT;

@@ -305,6 +305,16 @@ static int token_check(struct request *rq, struct store_txn *txn, const char *to
 		if (t->refusal)
 			return 0;
 	}
+	/* What this site knows of him: the certificate outlives neither his membership nor his
+	 * stay (domain core). */
+	Ld__MemberState *st;
+	if (b->inflow_site.len == LD_SITE_ID_BYTES && member_state_get(txn, b->member, &st) == 0) {
+		t->refusal = cert_member_check(st, b->number, b->inflow_site.data,
+					       rq->daemon->site_id, t->reason, sizeof(t->reason));
+		ld__member_state__free_unpacked(st, NULL);
+		if (t->refusal)
+			return 0;
+	}
 	if (t->valid_until < date_today()) {
 		char day[LD_DATE_LEN];
 		t->refusal = LD_EEXPIRED;

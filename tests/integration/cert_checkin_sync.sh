@@ -131,4 +131,20 @@ for s in a b; do
 	assert_exit 0 ld "$s" --json verify && assert_eq "$(jget "$OUT" 'd["ok"]')" true "verify at $s"
 done
 
+log "departed from B: his certificate is for a stay that is over there; A still inspects it"
+assert_exit 0 ld b depart "$X" --assessment 表现良好
+assert_wait 5 "A shows X departed" member_state_is a "$X" departed
+assert_verify_refused b "$TOKEN" "stay here is over"
+assert_exit 5 ld b checkin "$TOKEN" --branch 101
+assert_exit 0 ld a --json cert verify "$TOKEN" &&
+	assert_eq "$(jget "$OUT" 'd["valid"]')" true "X's token at A after his departure from B"
+
+log "removed as lapsed: his certificate is recalled, and shown nowhere"
+assert_exit 0 ld a lapse open "$X" --grounds 失联半年
+assert_exit 0 ld a lapse decide "$X" --outcome removal
+assert_exit 0 ld a --json cert show "$NUMBER" &&
+	assert_eq "$(jget "$OUT" 'd["status"]')" revoked "X's certificate at A after his removal"
+assert_verify_refused a "$TOKEN" "lapsed"
+assert_verify_refused b "$TOKEN" "stay here is over"
+
 finish

@@ -469,6 +469,55 @@ static void test_probation(void **state)
 	assert_int_equal(where(f), LOC_REMOVED);
 }
 
+/* cert_member_check for certificate C1 of a stay at I, as SITE sees ST: WANT 0 or refused. */
+static void assert_cert_usable(struct fixture *f, const uint8_t *site, bool usable)
+{
+	char why[200] = "";
+	Ld__MemberState *st = state_of(f);
+	assert_int_equal(cert_member_check(st, "C1", site_i, site, why, sizeof(why)),
+			 usable ? 0 : LD_EREVOKED);
+	assert_true(usable ? !why[0] : strstr(why, "C1") != NULL);
+	ld__member_state__free_unpacked(st, NULL);
+}
+
+/*
+ * A certificate outlives neither the stay it was issued for (at its inflow site) nor his
+ * membership (anywhere), and only his current one counts.
+ */
+static void test_cert_member_check(void **state)
+{
+	struct fixture *f = *state;
+	struct verdict v;
+	assert_int_equal(registered(f, "full"), 0);
+	assert_int_equal(outflow(f, site_o, site_i, &v), 0);
+	assert_cert_usable(f, site_i, true); /* away: he reports in with it */
+	assert_cert_usable(f, site_o, true);
+	assert_int_equal(checkin(f, site_i, &v), 0);
+	assert_cert_usable(f, site_i, true);
+	/* Another certificate is his current one. */
+	Ld__MemberState *st = state_of(f);
+	char *cur = st->certificate, why[200];
+	st->certificate = "C2";
+	assert_int_equal(cert_member_check(st, "C1", site_i, site_o, why, sizeof(why)),
+			 LD_EREVOKED);
+	assert_non_null(strstr(why, "not his current one"));
+	st->certificate = "C1";
+	assert_int_equal(cert_member_check(st, "C1", site_i, site_i, why, sizeof(why)), 0);
+	st->certificate = cur;
+	ld__member_state__free_unpacked(st, NULL);
+	/* His stay at I is over: no longer at I; his outflow site may still inspect it. */
+	assert_int_equal(note(f, site_o, site_i, LD__EVENT_KIND__DEPARTURE_ASSESSED, NULL, 0, &v),
+			 0);
+	assert_cert_usable(f, site_i, false);
+	assert_cert_usable(f, site_o, true);
+	/* Removed: nowhere. */
+	assert_int_equal(note(f, site_o, site_o, LD__EVENT_KIND__LAPSE_OPENED, NULL, 0, &v), 0);
+	assert_int_equal(note(f, site_o, site_o, LD__EVENT_KIND__LAPSE_DECIDED, "removal", 0, &v),
+			 0);
+	assert_cert_usable(f, site_o, false);
+	assert_cert_usable(f, site_x, false);
+}
+
 /* An extension of probation ends at most one year after the end of his probation as admitted,
  * whenever it is decided. */
 static void test_probation_extension(void **state)
@@ -719,6 +768,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_registered_out_to, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_member_in_branch, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_probation_extension, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_cert_member_check, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_judged_alone, setup, teardown),
 	    cmocka_unit_test(test_places_and_names),
 	    cmocka_unit_test(test_cert_validity_renewed),
