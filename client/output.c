@@ -69,6 +69,7 @@ size_t output_width(const char *s)
  */
 static const char *const label_keys[] = {
     NC_("label", "branch.name"),
+    NC_("label", "conflicts.id"),
     NC_("label", "directory.name"),
     NC_("label", "peer.name"),
     NC_("label", "site.name"),
@@ -304,6 +305,7 @@ static const struct {
     {"reason", {&enum_outflow_reason}},
     {"revoke_reason", {&enum_revoke_reason}},
     {"outcome", {&enum_lapse_outcome}},
+    {"result", {&enum_probation_result}},
     {"status", {&enum_request_status}},
     {"action", {&enum_request_action}},
 };
@@ -328,7 +330,11 @@ static const char *enum_text(const char *key, const char *value)
 				return zh;
 		}
 	}
-	return value;
+	/* An event's kind (history, an answer's "kind": member.registered, ...): its name for
+	 * people, as the daemon's summaries give it. */
+	const char *t =
+	    strcmp(key, "kind") == 0 && strchr(value, '.') ? i18n_context("event", value) : NULL;
+	return t ? t : value;
 }
 
 static bool is_fen(const char *key)

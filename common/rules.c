@@ -273,10 +273,11 @@ size_t rules_member(const struct rules *r, const struct member_facts *f, int32_t
 					     "is due since %s (liudong cert review)",
 					     date_format(due, day));
 			if (as_of > f->cert_valid_until)
-				reminder_add(&s, "cert-expired", f->cert_valid_until + 1,
-					     "his certificate "
-					     "expired on %s: issue a new one or record his return",
-					     date_format(f->cert_valid_until, day));
+				reminder_add(
+				    &s, "cert-expired", f->cert_valid_until + 1,
+				    "his certificate "
+				    "was valid until %s: issue a new one or record his return",
+				    date_format(f->cert_valid_until, day));
 			else if (as_of >= f->cert_valid_until - CERT_EXPIRING_DAYS)
 				reminder_add(
 				    &s, "cert-expiring", f->cert_valid_until - CERT_EXPIRING_DAYS,

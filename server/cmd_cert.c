@@ -14,8 +14,10 @@
 #include "daemon.h"
 #include "date.h"
 #include "domain.h"
+#include "enums.h"
 #include "eventlog.h"
 #include "fold.h"
+#include "i18n.h"
 #include "identity.h"
 #include "idno.h"
 #include "sites.h"
@@ -261,8 +263,8 @@ static int token_check(struct request *rq, struct store_txn *txn, const char *to
 		snprintf(t->issuer, sizeof(t->issuer), "%s", b->issuer_name);
 		t->refusal = LD_EFORBIDDEN;
 		snprintf(t->reason, sizeof(t->reason),
-			 "unknown issuer: %s is not a peer of this site "
-			 "(its site id is not pinned here)",
+			 _("unknown issuer: %s is not a peer of this site "
+			   "(its site id is not pinned here)"),
 			 b->issuer_name);
 		return 0;
 	}
@@ -275,15 +277,15 @@ static int token_check(struct request *rq, struct store_txn *txn, const char *to
 	if (!spki_len) {
 		t->refusal = LD_EFORBIDDEN;
 		snprintf(t->reason, sizeof(t->reason),
-			 "unknown issuer key: peer %s has not connected "
-			 "yet, so its public key is not known here",
+			 _("unknown issuer key: peer %s has not connected "
+			   "yet, so its public key is not known here"),
 			 t->issuer);
 	} else if (identity_verify(spki, spki_len, t->sc->body.data, t->sc->body.len,
 				   t->sc->signature.data) != 0) {
 		t->refusal = LD_ESIGNATURE;
 		snprintf(t->reason, sizeof(t->reason),
-			 "bad signature: the certificate was altered or "
-			 "not issued by %s",
+			 _("bad signature: the certificate was altered or "
+			   "not issued by %s"),
 			 t->issuer);
 	}
 	if (rec)
@@ -298,8 +300,9 @@ static int token_check(struct request *rq, struct store_txn *txn, const char *to
 			char day[LD_DATE_LEN];
 			t->refusal = LD_EREVOKED;
 			snprintf(t->reason, sizeof(t->reason),
-				 "certificate %s was revoked on %s (%s)", b->number,
-				 date_format(c->revoked_date, day), c->revoke_reason);
+				 _("certificate %s was revoked on %s (%s)"), b->number,
+				 date_format(c->revoked_date, day),
+				 enum_display(&enum_revoke_reason, c->revoke_reason));
 		}
 		ld__cert_state__free_unpacked(c, NULL);
 		if (t->refusal)
@@ -319,7 +322,7 @@ static int token_check(struct request *rq, struct store_txn *txn, const char *to
 		char day[LD_DATE_LEN];
 		t->refusal = LD_EEXPIRED;
 		snprintf(t->reason, sizeof(t->reason),
-			 "certificate %s expired on %s: its annual review (年审) renews it",
+			 _("certificate %s was valid until %s: its annual review (年审) renews it"),
 			 b->number, date_format(t->valid_until, day));
 	}
 	return 0;

@@ -912,8 +912,11 @@ int cmd_transfer_receive(struct request *rq, struct store_txn *txn)
 	}
 	if (date > l->valid_until) {
 		char day[LD_DATE_LEN];
-		rc = request_fail(rq, LD_EEXPIRED, "transfer letter %s expired on %s", number,
-				  date_format(l->valid_until, day));
+		rc =
+		    request_fail(rq, LD_EEXPIRED,
+				 "transfer letter %s was valid until %s: its issuing site issues a "
+				 "new one",
+				 number, date_format(l->valid_until, day));
 		goto out;
 	}
 	if ((rc = member_event_begin_for(rq, txn, LD__EVENT_KIND__TRANSFER_RECEIVED, l->member,

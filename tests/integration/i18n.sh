@@ -155,7 +155,9 @@ assert_exit 0 zh history "$ID2" &&
 	assert_contains "$(unwrapped zh)" "参加$MEETING（主题党日，第一支部：学习）" \
 		"attendance's summary under zh_CN" &&
 	assert_not_contains "$(unwrapped en)" "member of branch" "the English summary under zh_CN" &&
-	assert_not_contains "$(unwrapped en)" "attended" "the English summary under zh_CN"
+	assert_not_contains "$(unwrapped en)" "attended" "the English summary under zh_CN" &&
+	assert_contains "$OUT" "党员登记" "an event's kind under zh_CN" &&
+	assert_not_contains "$OUT" "member.registered" "an event's kind under zh_CN (not its name)"
 assert_exit 0 en history "$ID2" &&
 	assert_contains "$(unwrapped en)" "张三, full member of branch 001, retired, dues 15.00 yuan" \
 		"member.registered's summary under C" &&
