@@ -149,7 +149,10 @@ static int cert_lookup(struct request *rq, struct store_txn *txn, Ld__CertState 
 	if (!number)
 		return request_fail(rq, LD_EUSAGE,
 				    "give the certificate number, e.g. 320583-2026-000017");
-	int rc = cert_state_get(txn, number, c);
+	int rc = serial_check(rq, number, 0, N_("certificate"));
+	if (rc)
+		return rc;
+	rc = cert_state_get(txn, number, c);
 	if (rc == LD_ENOTFOUND)
 		return request_fail(rq, rc, "no certificate %s here; see liudong member show",
 				    number);

@@ -27,6 +27,7 @@
 #include "register.h"
 #include "sites.h"
 #include "view.h"
+#include "i18n.h"
 #include "lderr.h"
 
 #define TEXT_MAX 2000
@@ -434,6 +435,8 @@ int cmd_dues_refund(struct request *rq, struct store_txn *txn)
 		return request_fail(rq, LD_EUSAGE,
 				    "usage: liudong dues refund RECEIPT --reason TEXT");
 	if ((rc = need_text(rq, "reason", &reason)))
+		return rc;
+	if ((rc = serial_check(rq, number, 'R', N_("receipt"))))
 		return rc;
 	Ld__Receipt *r;
 	rc = receipt_get(txn, number, &r);
@@ -853,7 +856,8 @@ int cmd_transfer_receive(struct request *rq, struct store_txn *txn)
 	if (!number)
 		return request_fail(rq, LD_EUSAGE,
 				    "usage: liudong transfer receive LETTER [--date DATE]");
-	if ((rc = request_date_opt(rq, &date)))
+	if ((rc = request_date_opt(rq, &date)) ||
+	    (rc = serial_check(rq, number, 'T', N_("transfer letter"))))
 		return rc;
 	struct store_val v;
 	rc = store_get(txn, TBL_LETTERS, number, strlen(number), &v);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "commands.h"
 #include "commit.h"
@@ -120,6 +121,14 @@ int cmd_notice_send(struct request *rq, struct store_txn *txn)
 	int32_t date;
 	if ((rc = request_date(rq, "--date", day, &date)))
 		return rc;
+	for (unsigned i = 0; request_arg(rq, i); i++)
+		for (unsigned j = i + 1; request_arg(rq, j); j++)
+			if (strcasecmp(request_arg(rq, i), request_arg(rq, j)) == 0) {
+				char masked[LD_IDNO_SIZE];
+				return request_fail(rq, LD_EINPUT,
+						    "%s is named twice: name each member once",
+						    idno_mask(request_arg(rq, i), masked));
+			}
 	int32_t today = date_today();
 	char id[48];
 	if ((rc = site_serial(rq, txn, "notice_serial", 'N', today, id, sizeof(id))))

@@ -47,8 +47,8 @@ static int refusal(struct request *rq, struct store_txn *txn, const Ld__Event *e
 	}
 	if (masked[0])
 		return request_fail(rq, rc, "%s for member %s refused: %.400s",
-				    event_kind_name(ev->kind), masked, why);
-	return request_fail(rq, rc, "%s refused: %.400s", event_kind_name(ev->kind), why);
+				    event_kind_text(ev->kind), masked, why);
+	return request_fail(rq, rc, "%s refused: %.400s", event_kind_text(ev->kind), why);
 }
 
 /* EV is this site's own, written by RQ's operator. */

@@ -7,6 +7,7 @@
 
 #include "daemon.h"
 #include "date.h"
+#include "i18n.h"
 #include "siteid.h"
 
 int site_lookup(const struct request *rq, struct store_txn *txn, const uint8_t *id,
@@ -52,6 +53,26 @@ json_t *site_name_json(const struct request *rq, struct store_txn *txn, const ui
 	if (id_len == LD_SITE_ID_BYTES)
 		siteid_format(id, text);
 	return json_string(text);
+}
+
+/* The count of digits at *P, P moved past them. */
+static size_t digits(const char **p)
+{
+	size_t n = 0;
+	while (**p >= '0' && **p <= '9')
+		(*p)++, n++;
+	return n;
+}
+
+int serial_check(struct request *rq, const char *number, char letter, const char *what)
+{
+	const char *p = number;
+	bool ok = digits(&p) > 0 && *p++ == '-' && digits(&p) == 4 && *p++ == '-' &&
+		  (!letter || *p++ == letter) && digits(&p) >= 6 && !*p;
+	if (ok)
+		return 0;
+	return request_fail(rq, LD_EINPUT, "'%.40s' is not a %s number (like %s-2026-%.1s000001)",
+			    number, _(what), rq->daemon->config.code, letter ? &letter : "");
 }
 
 int site_serial(const struct request *rq, struct store_txn *txn, const char *name, char letter,

@@ -32,3 +32,11 @@ json_t *site_name_json(const struct request *rq, struct store_txn *txn, const ui
  */
 int site_serial(const struct request *rq, struct store_txn *txn, const char *name, char letter,
 		int32_t date, char *out, size_t len);
+
+/*
+ * NUMBER has the shape of a number of site_serial's series LETTER (any site's: digits, a year,
+ * LETTER, at least 6 digits): 0, or LD_EINPUT recorded in RQ naming WHAT (N_("receipt"), ...:
+ * translated here) and an example of this site's, so that a mistyped number is told apart from
+ * one this site does not hold.
+ */
+int serial_check(struct request *rq, const char *number, char letter, const char *what);

@@ -202,6 +202,11 @@ assert_exit 0 ld b --json cert verify "$YTOKEN" &&
 log "revoked at A"
 assert_exit 3 ld a cert revoke "$YNUMBER" --reason stolen
 assert_exit 4 ld a cert revoke 320583-2026-999999 --reason lost
+# A mistyped number is told apart from one this site does not hold.
+assert_exit 3 ld a cert revoke 320583-2026-99 --reason lost
+assert_contains "$ERR" "is not a certificate number (like 320583-2026-000001)" "a malformed certificate number"
+assert_exit 3 ld a dues refund 320583-2026-000001 --reason 重复
+assert_contains "$ERR" "is not a receipt number (like 320583-2026-R000001)" "a certificate's number given as a receipt's"
 assert_exit 0 ld a --json cert revoke "$YNUMBER" --reason lost &&
 	assert_eq "$(jget "$OUT" 'd["status"]')" revoked "status in the revoke answer"
 assert_refused_with 5 "revoked" ld a cert revoke "$YNUMBER" --reason void

@@ -59,6 +59,8 @@ daily_checked_in "$M" 1979-02-03 F 黄转接
 M_NUMBER=$CERT_NUMBER
 M_TOKEN=$CERT_TOKEN
 assert_exit 4 ld b transfer receive 320583-2026-T999999
+assert_exit 3 ld b transfer receive garbage
+assert_contains "$ERR" "is not a transfer letter number" "a malformed letter number"
 # Not while a lapse case is open about him: it is decided first, where his relation is.
 assert_exit 0 ld a lapse open "$M" --grounds 半年未参加组织生活
 assert_exit 5 ld a transfer issue "$M" --to 南京 --org 中共南京市玄武区某街道委员会

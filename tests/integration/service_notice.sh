@@ -29,6 +29,8 @@ assert_exit 0 ld a --json notice send --kind election --date "$ELECTION" \
 N=$(jget "$OUT" 'd["notice"]')
 assert_eq "$(jget "$OUT" 'd["members"]')" "[\"$(mask "$X")\", \"$(mask "$Y")\"]" "the members notified"
 assert_exit 3 ld a notice send --kind party --date "$ELECTION" --text x "$X"
+assert_exit 3 ld a notice send --kind election --date "$ELECTION" --text x "$X" "$X"
+assert_contains "$ERR" "is named twice" "a member named twice in notice send"
 assert_exit 4 ld a notice send --kind election --date "$ELECTION" --text x "$(make_idno 320583 19900101 011)"
 
 # notice_at KEY N WANT: `notice list` at KEY shows notice N's members and answers as WANT.
