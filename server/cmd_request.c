@@ -257,9 +257,16 @@ out:
 /* ---------------------------------------------------------------------------------------------- */
 /* Reading                                                                                        */
 
+/* Past its due date on DAY and still open (what --overdue lists: the requests to act on). */
 static bool overdue(const Ld__RequestState *r, int32_t day)
 {
 	return !r->closed && day > r->request->due_date;
+}
+
+/* As shown: open past its due date on DAY, or closed after it (as stats counts it late). */
+static bool shown_overdue(const Ld__RequestState *r, int32_t day)
+{
+	return r->closed ? r->closed_date > r->request->due_date : overdue(r, day);
 }
 
 static json_t *masked_member(const char *idno)
@@ -280,7 +287,7 @@ static json_t *request_row(struct request *rq, struct store_txn *txn, const Ld__
 	    "handler", r->handler, "site",
 	    site_name_json(rq, txn, r->request->site.data, r->request->site.len), "status",
 	    r->closed ? "closed" : "open", "opened", view_date(r->request->opened), "due_date",
-	    view_date(r->request->due_date), "overdue", overdue(r, today));
+	    view_date(r->request->due_date), "overdue", shown_overdue(r, today));
 }
 
 int cmd_request_show(struct request *rq, struct store_txn *txn)

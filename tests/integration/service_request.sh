@@ -109,6 +109,19 @@ assert_exit 0 ld a request show "$R2" &&
 	done
 assert_exit 5 ld a request forward "$R2" --to 南京
 assert_exit 3 ld a request open --kind weather --text x
+
+log "a request closed after its promised day shows overdue, as stats counts it late"
+assert_exit 0 ld a --json request open --kind rights --text 维权咨询 --date "$(date -d '-30 days' +%F)"
+R3=$(jget "$OUT" 'd["request"]')
+assert_exit 0 ld a --json request list --overdue &&
+	assert_contains "$OUT" "$R3" "request list --overdue before the close"
+assert_exit 0 ld a request close "$R3" --result 已答复
+assert_exit 0 ld a --json request show "$R3" &&
+	assert_eq "$(jget "$OUT" '[d["status"], d["overdue"]]')" '["closed", true]' "a request closed late"
+assert_exit 0 ld a --json request list --overdue &&
+	assert_not_contains "$OUT" "$R3" "request list --overdue: the open ones to act on"
+assert_exit 0 ld a --json request show "$R2" &&
+	assert_eq "$(jget "$OUT" 'd["overdue"]')" false "a request open within its days"
 assert_exit 2 ld a request open --kind housing
 
 # The requests and notices tables are a fold of the log: verify rebuilds them and finds them equal.
