@@ -418,6 +418,35 @@ static int import_progress(struct store_txn *txn, const struct import_state *im,
 	return 0;
 }
 
+/*
+ * An import refused by its rows: if another file's import stopped part way (the daemon stopped or
+ * failed between its parts), say so, since its rows in the store are what this file's rows clash
+ * with ("registered already").
+ */
+static void import_unfinished_note(struct request *rq, struct store_txn *txn,
+				   const struct import_state *im)
+{
+	struct store_cursor *c;
+	if (store_cursor_open(txn, TBL_META, &c) != 0)
+		return;
+	struct store_val k = {.data = IMPORT_KEY, .len = sizeof(IMPORT_KEY) - 1}, v;
+	for (int rc = store_cursor_get(c, STORE_SET_RANGE, &k, &v); rc == 0;
+	     rc = store_cursor_get(c, STORE_NEXT, &k, &v)) {
+		if (k.len != IMPORT_KEY_LEN || memcmp(k.data, IMPORT_KEY, sizeof(IMPORT_KEY) - 1))
+			break;
+		if (v.len != 16 || memcmp(k.data, im->key, IMPORT_KEY_LEN) == 0)
+			continue;
+		size_t done = (size_t)store_u64_from(v.data);
+		size_t total = (size_t)store_u64_from((const uint8_t *)v.data + 8);
+		if (done < total)
+			request_warn(rq,
+				     "note: an import of another file stopped after %zu of its %zu "
+				     "rows, which are in; import that same file again to finish it",
+				     done, total);
+	}
+	store_cursor_close(c);
+}
+
 static int import_progress_put(struct store_txn *txn, const struct import_state *im, size_t done)
 {
 	uint8_t v[16];
@@ -1367,8 +1396,11 @@ static int import_first_part(struct request *rq, struct store_txn *txn, const ch
 		return store_commit(child);
 	if (child)
 		store_abort(child);
-	if (judged)
-		return judged;	/* the file is refused: its reasons are in RQ */
+	if (judged) { /* the file is refused: its reasons are in RQ */
+		if (judged == LD_EINPUT)
+			import_unfinished_note(rq, txn, im);
+		return judged;
+	}
 	if (row_refused(wrote)) /* a change made since the file was judged */
 		return import_refused_at(rq, file, im, 0, line, wrote);
 	return wrote;

@@ -126,6 +126,13 @@ BEFORE=$(head_seq a)
 log "killed A; restarted at head $BEFORE ($((BEFORE - 20001)) rows of 3,000 in)"
 assert_eq "$BEFORE" $((20001 + 500)) "A's head after the kill: the first part only"
 IN=$((BEFORE - 20001))
+# The file changed meanwhile (a name corrected): its rows already in clash, and the answer says
+# that an import stopped part way, and how to finish it.
+sed '2s/,[^,]*,/,改正的名字,/' "$T/r3k.csv" >"$T/r3k-changed.csv"
+run ld a import members "$T/r3k-changed.csv"
+assert_eq "$RC" 3 "exit code of a changed file after an import stopped part way"
+assert_contains "$ERR" "an import of another file stopped after $IN of its 3000 rows" \
+	"a changed file after an import stopped part way"
 assert_exit 0 ld a --json import members "$T/r3k.csv" || die "the import after the crash failed"
 assert_eq "$(jget "$OUT" 'd.get("resumed_after")')" "$IN" "resumed_after (rows in before the crash)"
 assert_eq "$(jget "$OUT" 'd.get("imported")')" $((3000 - IN)) "imported after the crash"
