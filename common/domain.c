@@ -945,7 +945,8 @@ static int order_check(struct store_txn *txn, const Ld__Event *ev, const Ld__Mem
 
 /*
  * branch.joined / branch.left: the branch is one of this site's, he is one this site cares
- * for, he joins a branch he is not in and leaves only the one he is in.
+ * for, he joins a branch he is not in (member_in_branch: his formal one or the one he reported
+ * to count) while in no other temporary one, and leaves only the temporary one he is in.
  */
 static int branch_member_check(struct store_txn *txn, const Ld__Event *ev,
 			       const Ld__MemberState *st, const uint8_t *self, struct verdict *v)
@@ -958,14 +959,27 @@ static int branch_member_check(struct store_txn *txn, const Ld__Event *ev,
 	if (rc)
 		return rc;
 	ld__branch_info__free_unpacked(b, NULL);
-	bool in = st->temp_branch && strcmp(st->temp_branch, code) == 0;
+	bool temp = st->temp_branch && st->temp_branch[0];
+	bool in_temp = temp && strcmp(st->temp_branch, code) == 0;
 	if (!site_cares_for(st, self))
 		return refuse(v, LD_EFORBIDDEN,
 			      "he is %s and not this site's to care for: he is in no branch here",
 			      location_text(member_location(st)));
-	if (ev->kind == LD__EVENT_KIND__BRANCH_JOINED && in)
-		return refuse(v, LD_EEXIST, "he is in branch %s already", code);
-	if (ev->kind == LD__EVENT_KIND__BRANCH_LEFT && !in)
+	if (ev->kind == LD__EVENT_KIND__BRANCH_JOINED) {
+		if (member_in_branch(st, self, code))
+			return refuse(v, LD_EEXIST, "he is in branch %s already", code);
+		if (temp)
+			return refuse(v, LD_EEXIST,
+				      "he is in temporary branch %s: he leaves it first (liudong "
+				      "branch leave %s ...)",
+				      st->temp_branch, st->temp_branch);
+	}
+	if (ev->kind == LD__EVENT_KIND__BRANCH_LEFT && !in_temp && member_in_branch(st, self, code))
+		return refuse(v, LD_EFORBIDDEN,
+			      "branch %s is his own here, not a temporary one he was put in: he "
+			      "leaves it only with his stay (or his relation)",
+			      code);
+	if (ev->kind == LD__EVENT_KIND__BRANCH_LEFT && !in_temp)
 		return refuse(v, LD_EFORBIDDEN, "he is not in branch %s", code);
 	return 0;
 }

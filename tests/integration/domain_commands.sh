@@ -252,6 +252,15 @@ assert_eq "$(field_at a "$ID_G3" temp_branch)" null "G3's temp_branch after bran
 assert_contains "$(temp_details a)" "1 of them in no temporary branch" \
 	"the temp-branch reminder after G3 left the branch"
 assert_exit 5 ld a branch leave LS "$ID_G3"
+# One temporary branch at a time, never silently moved; his formal branch is not one to leave.
+assert_exit 0 ld a branch add LT --name 另一临时支部 --temporary || die "branch add LT failed"
+assert_exit 5 ld a branch join LT "$ID_G1"
+assert_contains "$ERR" "he is in temporary branch LS: he leaves it first" "branch join while in another"
+assert_eq "$(field_at a "$ID_G1" temp_branch)" LS "G1's temp_branch after the refused move"
+assert_exit 5 ld a branch join 001 "$ID_G3"
+assert_contains "$ERR" "he is in branch 001 already" "branch join of his formal branch"
+assert_exit 5 ld a branch leave 001 "$ID_G3"
+assert_contains "$ERR" "is his own here, not a temporary one" "branch leave of his formal branch"
 # Site-local: B never hears of A's branch; B may put the member it cares for in its own.
 assert_eq "$(field_at b "$ID_G1" temp_branch)" null "G1's temp_branch at B (A's branch is A's)"
 assert_exit 4 ld b branch join LS "$ID_G1"
