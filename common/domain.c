@@ -682,9 +682,12 @@ static int writer_of(struct store_txn *txn, const Ld__Event *ev, const Ld__Membe
 				return rc;
 		}
 		w->site = dues_collector(st, c, ev->date);
-		w->role = same_site(&st->outflow_site, w->site)
-			      ? _("his outflow site (no active certificate at an inflow site)")
-			      : _("his inflow site, where he holds an active certificate");
+		if (!same_site(&st->outflow_site, w->site))
+			w->role = _("his inflow site, where he holds an active certificate");
+		else if (!member_stay_active(st))
+			w->role = _("his outflow site (he stays at no inflow site now)");
+		else
+			w->role = _("his outflow site (no active certificate at an inflow site)");
 		if (c)
 			ld__cert_state__free_unpacked(c, NULL);
 		return 0;

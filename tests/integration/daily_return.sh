@@ -107,6 +107,7 @@ daily_checked_in "$D" 1988-09-09 F 周离开
 assert_exit 0 ld b depart "$D" --assessment 表现良好
 assert_wait 3 "A sees D departed" member_state_is a "$D" departed
 assert_refused_with 5 昆山 ld b dues pay "$D" --from 2026-03 --amount 15
+assert_contains "$ERR" "he stays at no inflow site now" "why his outflow site collects after his departure"
 assert_exit 0 ld a --json dues pay "$D" --from 2026-03 --amount 15 && assert_json
 assert_exit 0 ld a --json dues list "$D" &&
 	assert_eq "$(jget "$OUT" '[(r["site"], r["months"]) for r in d["receipts"]]')" \
