@@ -242,7 +242,7 @@ static int validate_forwarded(struct store_txn *txn, const Ld__Event *ev, const 
 		return refuse(v, LD_EFORBIDDEN,
 			      "a request about him goes to his other site (his outflow or current "
 			      "inflow site), not to this one");
-	Ld__RequestState *r;
+	Ld__RequestState *r = NULL;
 	int rc = request_state_get(txn, f->request->id, &r);
 	if (!local) {
 		if (!same_site(&f->to_site, self))

@@ -132,8 +132,6 @@ void view_member(struct jout *o, const Ld__MemberState *st, bool reveal, const u
 		jout_string(o, "temp_branch", st->temp_branch);
 	if (st->returned)
 		jout_date(o, "returned", st->returned);
-	if (st->lapse[0])
-		jout_string(o, "lapse", st->lapse);
 	if (st->transfer[0])
 		jout_string(o, "transfer", st->transfer);
 	if (st->probation[0])

@@ -141,6 +141,9 @@ assert_exit 0 ld a --json cert verify "$TOKEN" &&
 
 log "removed as lapsed: his certificate is recalled, and shown nowhere"
 assert_exit 0 ld a lapse open "$X" --grounds 失联半年
+assert_exit 0 ld a --json member show "$X" &&
+	assert_eq "$(jget "$OUT" '[d["lapse_case"], "lapse" in d]')" '["失联半年", false]' \
+		"the open case in member show, once"
 assert_exit 0 ld a lapse decide "$X" --outcome removal
 assert_exit 0 ld a --json cert show "$NUMBER" &&
 	assert_eq "$(jget "$OUT" 'd["status"]')" revoked "X's certificate at A after his removal"
