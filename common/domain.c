@@ -160,25 +160,36 @@ bool member_registered_out_from(const Ld__MemberState *st, const uint8_t *peer, 
 	return site_is_outflow(st, peer) && member_registered_out_to(st, self);
 }
 
-const char *member_branch_here(const Ld__MemberState *st, const uint8_t *site)
+/* His branch at SITE other than a temporary one: his formal branch at his outflow site, the one he
+ * reported to at his current inflow site; NULL where he is in none. */
+static const char *own_branch_at(const Ld__MemberState *st, const uint8_t *site)
 {
 	if (site_is_outflow(st, site))
-		return st->info ? st->info->branch : "";
-	if (!site_is_inflow(st, site))
-		return "";
-	if (st->temp_branch && st->temp_branch[0])
-		return st->temp_branch;
-	return st->checkin ? st->checkin->branch : "";
+		return st->info ? st->info->branch : NULL;
+	if (site_is_inflow(st, site))
+		return st->checkin ? st->checkin->branch : NULL;
+	return NULL;
+}
+
+/* The temporary branch of SITE he was put in (a site-local event), or NULL. */
+static const char *temp_branch_at(const Ld__MemberState *st, const uint8_t *site)
+{
+	bool here = site_is_outflow(st, site) || site_is_inflow(st, site);
+	return here && st->temp_branch && st->temp_branch[0] ? st->temp_branch : NULL;
+}
+
+const char *member_branch_here(const Ld__MemberState *st, const uint8_t *site)
+{
+	const char *own = own_branch_at(st, site), *temp = temp_branch_at(st, site);
+	if (site_is_outflow(st, site) || !temp)
+		return own ? own : "";
+	return temp;
 }
 
 bool member_in_branch(const Ld__MemberState *st, const uint8_t *site, const char *code)
 {
-	bool temp = st->temp_branch && strcmp(st->temp_branch, code) == 0;
-	if (site_is_outflow(st, site))
-		return temp || (st->info && strcmp(st->info->branch, code) == 0);
-	if (!site_is_inflow(st, site))
-		return false;
-	return temp || (st->checkin && strcmp(st->checkin->branch, code) == 0);
+	const char *own = own_branch_at(st, site), *temp = temp_branch_at(st, site);
+	return (own && strcmp(own, code) == 0) || (temp && strcmp(temp, code) == 0);
 }
 
 bool site_cares_for(const Ld__MemberState *st, const uint8_t *site)
@@ -962,8 +973,7 @@ static int branch_member_check(struct store_txn *txn, const Ld__Event *ev,
 	if (rc)
 		return rc;
 	ld__branch_info__free_unpacked(b, NULL);
-	bool temp = st->temp_branch && st->temp_branch[0];
-	bool in_temp = temp && strcmp(st->temp_branch, code) == 0;
+	const char *temp = temp_branch_at(st, self);
 	if (!site_cares_for(st, self))
 		return refuse(v, LD_EFORBIDDEN,
 			      "he is %s and not this site's to care for: he is in no branch here",
@@ -975,15 +985,15 @@ static int branch_member_check(struct store_txn *txn, const Ld__Event *ev,
 			return refuse(v, LD_EEXIST,
 				      "he is in temporary branch %s: he leaves it first (liudong "
 				      "branch leave %s ...)",
-				      st->temp_branch, st->temp_branch);
-	}
-	if (ev->kind == LD__EVENT_KIND__BRANCH_LEFT && !in_temp && member_in_branch(st, self, code))
-		return refuse(v, LD_EFORBIDDEN,
-			      "branch %s is his own here, not a temporary one he was put in: he "
-			      "leaves it only with his stay (or his relation)",
-			      code);
-	if (ev->kind == LD__EVENT_KIND__BRANCH_LEFT && !in_temp)
+				      temp, temp);
+	} else if (!temp || strcmp(temp, code) != 0) { /* branch.left */
+		if (member_in_branch(st, self, code))
+			return refuse(v, LD_EFORBIDDEN,
+				      "branch %s is his own here, not a temporary one he was put "
+				      "in: he leaves it only with his stay (or his relation)",
+				      code);
 		return refuse(v, LD_EFORBIDDEN, "he is not in branch %s", code);
+	}
 	return 0;
 }
 
