@@ -403,19 +403,23 @@ static void import_state_free(void *p)
 	free(im);
 }
 
+/* A progress record's value V: rows in, rows in all. 0, or LD_ECORRUPT. */
+static int progress_parse(const struct store_val *v, size_t *done, size_t *total)
+{
+	if (v->len != 16)
+		return LD_ECORRUPT;
+	*done = (size_t)store_u64_from(v->data);
+	*total = (size_t)store_u64_from((const uint8_t *)v->data + 8);
+	return 0;
+}
+
 /* The file's progress record: rows in, rows in all. */
 static int import_progress(struct store_txn *txn, const struct import_state *im, size_t *done,
 			   size_t *total)
 {
 	struct store_val v;
 	int rc = store_get(txn, TBL_META, im->key, sizeof(im->key), &v);
-	if (rc)
-		return rc;
-	if (v.len != 16)
-		return LD_ECORRUPT;
-	*done = (size_t)store_u64_from(v.data);
-	*total = (size_t)store_u64_from((const uint8_t *)v.data + 8);
-	return 0;
+	return rc ? rc : progress_parse(&v, done, total);
 }
 
 /*
@@ -434,10 +438,10 @@ static void import_unfinished_note(struct request *rq, struct store_txn *txn,
 	     rc = store_cursor_get(c, STORE_NEXT, &k, &v)) {
 		if (k.len != IMPORT_KEY_LEN || memcmp(k.data, IMPORT_KEY, sizeof(IMPORT_KEY) - 1))
 			break;
-		if (v.len != 16 || memcmp(k.data, im->key, IMPORT_KEY_LEN) == 0)
+		size_t done, total;
+		if (memcmp(k.data, im->key, IMPORT_KEY_LEN) == 0 ||
+		    progress_parse(&v, &done, &total) != 0)
 			continue;
-		size_t done = (size_t)store_u64_from(v.data);
-		size_t total = (size_t)store_u64_from((const uint8_t *)v.data + 8);
 		if (done < total)
 			request_warn(rq,
 				     "note: an import of another file stopped after %zu of its %zu "
@@ -1067,6 +1071,20 @@ static void *ahead_main(void *arg)
 
 /* Start reading ahead from part FIRST (its start known) to the end of the file. Failing to
  * start only leaves the writer to read every part itself. */
+/* Free A, its chunks and what their rows hold (no thread running). */
+static void ahead_free(struct import_ahead *a)
+{
+	for (int i = 0; i < AHEAD_CHUNKS; i++) {
+		struct ahead_chunk *c = &a->chunks[i];
+		if (c->rows)
+			ahead_chunk_clear(c);
+		free(c->rows);
+		free(c->block);
+	}
+	json_decref(a->rq.warnings);
+	free(a);
+}
+
 static void import_ahead_start(struct request *rq, const char *csv, struct import_state *im,
 			       unsigned first)
 {
@@ -1099,12 +1117,7 @@ static void import_ahead_start(struct request *rq, const char *csv, struct impor
 	im->ahead_from = first;
 	return;
 fail:
-	json_decref(a->rq.warnings);
-	for (int i = 0; i < AHEAD_CHUNKS; i++) {
-		free(a->chunks[i].rows);
-		free(a->chunks[i].block);
-	}
-	free(a);
+	ahead_free(a);
 }
 
 /* Stop reading ahead and free it all (none started: nothing). */
@@ -1118,15 +1131,9 @@ static void import_ahead_end(struct import_state *im)
 	pthread_cond_broadcast(&a->cond);
 	pthread_mutex_unlock(&a->lock);
 	pthread_join(a->thread, NULL);
-	for (int i = 0; i < AHEAD_CHUNKS; i++) {
-		ahead_chunk_clear(&a->chunks[i]);
-		free(a->chunks[i].rows);
-		free(a->chunks[i].block);
-	}
 	pthread_mutex_destroy(&a->lock);
 	pthread_cond_destroy(&a->cond);
-	json_decref(a->rq.warnings);
-	free(a);
+	ahead_free(a);
 	im->ahead = NULL;
 }
 
