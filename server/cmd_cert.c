@@ -20,6 +20,7 @@
 #include "i18n.h"
 #include "identity.h"
 #include "idno.h"
+#include "register.h"
 #include "sites.h"
 #include "view.h"
 #include "lderr.h"
@@ -405,12 +406,7 @@ int cmd_checkin(struct request *rq, struct store_txn *txn)
 				  location_text(member_location(st)));
 		goto out;
 	}
-	rc = branch_get(txn, branch, &b);
-	if (rc == LD_ENOTFOUND) {
-		rc = request_fail(rq, rc, "no branch %s here; add it with liudong branch add",
-				  branch);
-		goto out;
-	}
+	rc = branch_find(rq, txn, branch, &b);
 	if (rc)
 		goto out;
 	if (date < t.body->issued) {

@@ -131,11 +131,7 @@ int cmd_meeting_add(struct request *rq, struct store_txn *txn)
 				    "committee, group, lecture, theme-day, life-meeting, appraisal",
 				    kind);
 	Ld__BranchInfo *b;
-	rc = branch_get(txn, branch, &b);
-	if (rc == LD_ENOTFOUND)
-		return request_fail(rq, rc, "no branch %s here; add it with liudong branch add",
-				    branch);
-	if (rc)
+	if ((rc = branch_find(rq, txn, branch, &b)))
 		return rc;
 	char id[48];
 	if ((rc = site_serial(rq, txn, "meeting_serial", 'M', date, id, sizeof(id)))) {

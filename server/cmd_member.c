@@ -200,9 +200,7 @@ static int branch_members(struct request *rq, struct store_txn *txn, Ld__EventKi
 		return request_fail(rq, LD_EUSAGE, "usage: liudong branch %s CODE IDNO...",
 				    join ? "join" : "leave");
 	Ld__BranchInfo *b;
-	int rc = branch_get(txn, code, &b);
-	if (rc == LD_ENOTFOUND)
-		return request_fail(rq, rc, "no branch %s here; see liudong branch list", code);
+	int rc = branch_find(rq, txn, code, &b);
 	if (rc)
 		return rc;
 	json_t *members = json_array();

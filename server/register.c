@@ -67,6 +67,21 @@ static int money_field(struct request *rq, const struct fields *f, const char *k
 			    f->prefix, key, text);
 }
 
+/* The refusal of a branch CODE this site does not have (LD_ENOTFOUND, recorded in RQ). */
+static int branch_unknown(struct request *rq, const char *code)
+{
+	return request_fail(rq, LD_ENOTFOUND,
+			    "no branch %s; see liudong branch list, or add it with liudong branch "
+			    "add",
+			    code);
+}
+
+int branch_find(struct request *rq, struct store_txn *txn, const char *code, Ld__BranchInfo **out)
+{
+	int rc = branch_get(txn, code, out);
+	return rc == LD_ENOTFOUND ? branch_unknown(rq, code) : rc;
+}
+
 int branch_known(struct request *rq, struct store_txn *txn, struct lookup_memo *memo,
 		 const char *code)
 {
@@ -75,7 +90,7 @@ int branch_known(struct request *rq, struct store_txn *txn, struct lookup_memo *
 	struct store_val v;
 	int rc = store_get(txn, TBL_BRANCHES, code, strlen(code), &v);
 	if (rc == LD_ENOTFOUND)
-		return request_fail(rq, rc, "no branch %s; add it with liudong branch add", code);
+		return branch_unknown(rq, code);
 	if (rc)
 		return rc;
 	if (memo && strlen(code) < sizeof(memo->branch))

@@ -25,9 +25,13 @@ struct lookup_memo {
 };
 
 /* Whether branch CODE is one of this site's (remembered in MEMO, if not NULL): 0, LD_ENOTFOUND
- * recorded in RQ ("no branch CODE; add it with liudong branch add"), or a store failure. */
+ * recorded in RQ ("no branch CODE; see liudong branch list, ..."), or a store failure. */
 int branch_known(struct request *rq, struct store_txn *txn, struct lookup_memo *memo,
 		 const char *code);
+
+/* Branch CODE of this site into *OUT (free with ld__branch_info__free_unpacked): 0, LD_ENOTFOUND
+ * recorded in RQ as branch_known records it, or a store failure. */
+int branch_find(struct request *rq, struct store_txn *txn, const char *code, Ld__BranchInfo **out);
 
 /* Where the values come from: options of a request, or the columns of a register row. */
 struct fields {
